@@ -1,0 +1,63 @@
+// CsvSource: recorded market data from CSV files, as an ingest InputSource.
+//
+// Files are read and validated when opened (start-up, cold path); a malformed row stops the
+// load with the file, line and column named. Columns are recognised by name, case-insensitive:
+// a time column (timestamp, date, time or datetime), an optional symbol/ticker column, then
+// open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
+// bid,ask[,bid_size,ask_size] (quotes). Several files merge by time, ties broken by file
+// order, then line. A bar row's time is the bar's open; its event is stamped at the bar's
+// close (open + interval), because that is when the bar is known.
+//
+// Optionally paced: with pace_events_per_s > 0 events are released at that rate against the
+// monotonic clock, so a paper session over recorded data runs in real time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/engine/stage.hpp"
+#include "keel/engine/symbol_table.hpp"
+
+namespace keel::adapters {
+
+struct CsvFileSpec {
+    std::filesystem::path path;
+    std::string display_path;  // how to name the file in messages
+    std::string symbol;        // when the file has no symbol column
+    std::optional<std::int64_t> bar_interval_s;
+};
+
+struct CsvLoadStats {
+    std::uint64_t rows = 0;
+    std::uint64_t trades = 0;
+    std::uint64_t quotes = 0;
+    std::uint64_t bars = 0;
+};
+
+class CsvSource final : public engine::InputSource {
+public:
+    // Loads every file; on a problem returns nullopt and sets error ("file:line:col: why").
+    [[nodiscard]] static std::optional<CsvSource> open(const std::vector<CsvFileSpec>& files,
+                                                       engine::SymbolTable& symbols,
+                                                       std::uint64_t pace_events_per_s,
+                                                       std::string& error);
+
+    Poll poll(engine::Event& out) noexcept override;
+
+    [[nodiscard]] const CsvLoadStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] std::size_t event_count() const noexcept { return events_.size(); }
+
+private:
+    CsvSource() = default;
+
+    std::vector<engine::Event> events_;  // symbol definitions first, then data in time order
+    std::size_t next_ = 0;
+    CsvLoadStats stats_;
+    std::uint64_t pace_events_per_s_ = 0;
+    std::int64_t pace_start_ns_ = -1;
+};
+
+}  // namespace keel::adapters

@@ -1,0 +1,279 @@
+#include "keel/adapters/csv_source.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include "keel/adapters/timestamp.hpp"
+
+namespace keel::adapters {
+namespace {
+
+using engine::Event;
+using engine::EventType;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+    return s;
+}
+
+// Splits a line on commas (quoted fields may not contain commas in market data files).
+void split(std::string_view line, std::vector<std::string_view>& out) {
+    out.clear();
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = line.find(',', start);
+        out.push_back(trim(line.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+}
+
+enum class Kind { bars, trades, quotes };
+
+struct Columns {
+    int time = -1, symbol = -1;
+    int open = -1, high = -1, low = -1, close = -1, volume = -1;
+    int price = -1, size = -1;
+    int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
+    Kind kind = Kind::trades;
+};
+
+struct Row {
+    Event event;
+    std::size_t file;
+    std::size_t line;
+};
+
+}  // namespace
+
+std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
+                                         engine::SymbolTable& symbols,
+                                         std::uint64_t pace_events_per_s, std::string& error) {
+    CsvSource src;
+    src.pace_events_per_s_ = pace_events_per_s;
+    std::vector<Row> rows;
+    std::vector<engine::SymbolId> first_seen;  // symbol ids in first-use order
+    std::vector<std::string_view> fields;
+
+    for (std::size_t fi = 0; fi < files.size(); ++fi) {
+        const CsvFileSpec& spec = files[fi];
+        const std::string& name = spec.display_path.empty() ? spec.path.string() : spec.display_path;
+        std::ifstream in(spec.path, std::ios::binary);
+        if (!in) {
+            error = name + ": cannot open: " + std::strerror(errno);
+            return std::nullopt;
+        }
+        std::string line;
+        std::size_t line_no = 0;
+        auto fail = [&](std::size_t col, const std::string& why) {
+            error = name + ":" + std::to_string(line_no) + ":" + std::to_string(col) + ": " + why;
+        };
+
+        // Header.
+        Columns c;
+        do {
+            if (!std::getline(in, line)) {
+                error = name + ": empty file (no header row)";
+                return std::nullopt;
+            }
+            ++line_no;
+        } while (trim(line).empty());
+        split(line, fields);
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const std::string h = lower(fields[i]);
+            const int idx = static_cast<int>(i);
+            int* slot = nullptr;
+            if (h == "timestamp" || h == "date" || h == "time" || h == "datetime") slot = &c.time;
+            else if (h == "symbol" || h == "ticker") slot = &c.symbol;
+            else if (h == "open") slot = &c.open;
+            else if (h == "high") slot = &c.high;
+            else if (h == "low") slot = &c.low;
+            else if (h == "close") slot = &c.close;
+            else if (h == "volume") slot = &c.volume;
+            else if (h == "price") slot = &c.price;
+            else if (h == "size" || h == "qty" || h == "quantity") slot = &c.size;
+            else if (h == "bid") slot = &c.bid;
+            else if (h == "ask") slot = &c.ask;
+            else if (h == "bid_size") slot = &c.bid_size;
+            else if (h == "ask_size") slot = &c.ask_size;
+            if (slot == nullptr) continue;  // extra columns are allowed and ignored
+            if (*slot != -1) {
+                fail(i + 1, "duplicate column '" + std::string(fields[i]) + "'");
+                return std::nullopt;
+            }
+            *slot = idx;
+        }
+        if (c.time == -1) {
+            fail(1, "no time column (expected one of timestamp, date, time, datetime)");
+            return std::nullopt;
+        }
+        if (c.open != -1 && c.high != -1 && c.low != -1 && c.close != -1) {
+            c.kind = Kind::bars;
+            if (!spec.bar_interval_s) {
+                error = name + ": bar file needs 'bar_interval' in its data.files entry "
+                               "(e.g. \"1d\"), so each bar is stamped at its close";
+                return std::nullopt;
+            }
+        } else if (c.price != -1) {
+            c.kind = Kind::trades;
+            if (c.size == -1) c.size = c.volume;
+        } else if (c.bid != -1 && c.ask != -1) {
+            c.kind = Kind::quotes;
+        } else {
+            fail(1, "cannot tell the row type: expected open,high,low,close or price or bid,ask");
+            return std::nullopt;
+        }
+        std::optional<engine::SymbolId> file_symbol;
+        if (c.symbol == -1) {
+            if (spec.symbol.empty()) {
+                error = name + ": no symbol column and no 'symbol' in its data.files entry";
+                return std::nullopt;
+            }
+            file_symbol = symbols.intern(spec.symbol);
+            if (!file_symbol) {
+                error = name + ": cannot intern symbol '" + spec.symbol + "' (empty, longer than " +
+                        std::to_string(engine::kSymbolNameMax) + " bytes, or table full)";
+                return std::nullopt;
+            }
+        }
+        const std::size_t width = fields.size();
+
+        while (std::getline(in, line)) {
+            ++line_no;
+            if (trim(line).empty()) continue;
+            split(line, fields);
+            if (fields.size() != width) {
+                fail(1, "expected " + std::to_string(width) + " fields, found " +
+                            std::to_string(fields.size()));
+                return std::nullopt;
+            }
+            auto decimal = [&](int col, std::int64_t& raw, bool positive) -> bool {
+                const engine::DecimalError e = engine::parse_decimal(fields[col], raw);
+                if (e != engine::DecimalError::ok) {
+                    fail(col + 1, "'" + std::string(fields[col]) + "': " +
+                                      std::string(engine::to_string(e)));
+                    return false;
+                }
+                if (positive ? raw <= 0 : raw < 0) {
+                    fail(col + 1, "'" + std::string(fields[col]) + "' must be " +
+                                      (positive ? "positive" : "non-negative"));
+                    return false;
+                }
+                return true;
+            };
+            const auto ts = parse_timestamp_ns(fields[c.time]);
+            if (!ts) {
+                fail(c.time + 1, "'" + std::string(fields[c.time]) +
+                                     "' is not a timestamp (ISO-8601 date or date-time in UTC, "
+                                     "or epoch s/ms/us/ns)");
+                return std::nullopt;
+            }
+            engine::SymbolId sym;
+            if (file_symbol) {
+                sym = *file_symbol;
+            } else {
+                const auto id = symbols.intern(fields[c.symbol]);
+                if (!id) {
+                    fail(c.symbol + 1, "bad symbol '" + std::string(fields[c.symbol]) + "'");
+                    return std::nullopt;
+                }
+                sym = *id;
+            }
+            if (std::find(first_seen.begin(), first_seen.end(), sym) == first_seen.end()) {
+                first_seen.push_back(sym);
+            }
+            Row row{engine::make_event(EventType::trade, engine::Source::feed, 0, *ts, sym), fi,
+                    line_no};
+            Event& e = row.event;
+            switch (c.kind) {
+                case Kind::bars: {
+                    engine::BarPayload& b = e.payload.bar;
+                    e.header.type = EventType::bar;
+                    e.header.ts_ns = *ts + *spec.bar_interval_s * 1'000'000'000LL;
+                    e.header.aux = static_cast<std::uint16_t>(
+                        std::min<std::int64_t>(*spec.bar_interval_s / 60, 0xFFFF));
+                    if (!decimal(c.open, b.open.raw, true) || !decimal(c.high, b.high.raw, true) ||
+                        !decimal(c.low, b.low.raw, true) || !decimal(c.close, b.close.raw, true)) {
+                        return std::nullopt;
+                    }
+                    if (c.volume != -1 && !decimal(c.volume, b.volume.raw, false)) return std::nullopt;
+                    if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||
+                        b.close < b.low) {
+                        fail(c.high + 1, "inconsistent bar: high/low do not bound open and close");
+                        return std::nullopt;
+                    }
+                    ++src.stats_.bars;
+                    break;
+                }
+                case Kind::trades:
+                    e.header.type = EventType::trade;
+                    if (!decimal(c.price, e.payload.trade.price.raw, true)) return std::nullopt;
+                    if (c.size != -1 && !decimal(c.size, e.payload.trade.size.raw, false)) {
+                        return std::nullopt;
+                    }
+                    ++src.stats_.trades;
+                    break;
+                case Kind::quotes: {
+                    engine::QuotePayload& q = e.payload.quote;
+                    e.header.type = EventType::quote;
+                    if (!decimal(c.bid, q.bid.raw, true) || !decimal(c.ask, q.ask.raw, true)) {
+                        return std::nullopt;
+                    }
+                    if (c.bid_size != -1 && !decimal(c.bid_size, q.bid_size.raw, false)) return std::nullopt;
+                    if (c.ask_size != -1 && !decimal(c.ask_size, q.ask_size.raw, false)) return std::nullopt;
+                    ++src.stats_.quotes;
+                    break;
+                }
+            }
+            ++src.stats_.rows;
+            rows.push_back(row);
+        }
+        if (in.bad()) {
+            error = name + ": read error after line " + std::to_string(line_no);
+            return std::nullopt;
+        }
+    }
+
+    // Merge by time; stable, and rows were appended in (file, line) order, so ties keep it.
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+        return a.event.header.ts_ns < b.event.header.ts_ns;
+    });
+    src.events_.reserve(first_seen.size() + rows.size());
+    const std::int64_t first_ts = rows.empty() ? 0 : rows.front().event.header.ts_ns;
+    std::sort(first_seen.begin(), first_seen.end());
+    for (engine::SymbolId id : first_seen) {
+        Event def = engine::make_event(EventType::symbol_def, engine::Source::feed, 0, first_ts, id);
+        const std::string_view n = symbols.name(id);
+        std::memcpy(def.payload.symbol_def.name, n.data(), n.size());
+        src.events_.push_back(def);
+    }
+    for (const Row& r : rows) src.events_.push_back(r.event);
+    return src;
+}
+
+engine::InputSource::Poll CsvSource::poll(Event& out) noexcept {
+    if (next_ >= events_.size()) return Poll::exhausted;
+    if (pace_events_per_s_ > 0) {
+        const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+        if (pace_start_ns_ < 0) pace_start_ns_ = now;
+        const auto due = pace_start_ns_ + static_cast<std::int64_t>(
+                                              static_cast<engine::i128>(next_) * 1'000'000'000 /
+                                              pace_events_per_s_);
+        if (now < due) return Poll::idle;
+    }
+    out = events_[next_++];
+    return Poll::event;
+}
+
+}  // namespace keel::adapters

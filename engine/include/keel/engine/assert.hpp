@@ -1,0 +1,14 @@
+// KEEL_ASSERT: invariant checks that stay on in every build (TigerBeetle style).
+// They are for programmer errors only; bad input is returned as a value, never asserted.
+#pragma once
+
+namespace keel::engine::detail {
+[[noreturn]] void assert_fail(const char* expr, const char* msg, const char* file,
+                              int line) noexcept;
+}  // namespace keel::engine::detail
+
+#define KEEL_ASSERT(cond, msg)                                                          \
+    do {                                                                                \
+        if (!(cond)) [[unlikely]]                                                       \
+            ::keel::engine::detail::assert_fail(#cond, (msg), __FILE__, __LINE__);      \
+    } while (false)

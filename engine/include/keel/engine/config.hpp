@@ -1,0 +1,86 @@
+// Config: the engine's JSON configuration, validated at start-up. Every problem is collected
+// (key path + what is wrong) so a user sees them all at once. Environment variables
+// KEEL__SECTION__KEY=value override values before validation (double underscore = nesting,
+// names lower-cased, array elements by index).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keel/engine/fixed_point.hpp"
+#include "keel/engine/thread_plan.hpp"
+
+namespace keel::engine {
+
+using Json = nlohmann::ordered_json;
+
+struct ConfigError {
+    std::string path;  // key path such as "threads[1].cpu", or "env KEEL__X" / the file
+    std::string message;
+};
+
+struct DataFileConfig {
+    std::string path;           // as written in the config
+    std::filesystem::path resolved;  // relative paths resolve against the config's folder
+    std::string symbol;          // used when the file has no symbol column
+    std::optional<std::int64_t> bar_interval_s;  // required for bar files
+};
+
+struct StrategyConfig {
+    std::string type;  // "sma_cross"
+    std::string symbol;
+    std::uint32_t fast = 0;
+    std::uint32_t slow = 0;
+    Quantity quantity{};
+    bool allow_short = false;
+};
+
+struct Config {
+    std::string session_name;
+    std::uint64_t seed = 0;
+    std::vector<DataFileConfig> data_files;
+    std::uint64_t pace_events_per_s = 0;  // 0 = as fast as possible
+    std::vector<StrategyConfig> strategies;
+    Quantity max_order_qty{};
+    std::string venue_type;
+    std::uint32_t symbol_capacity = 0;
+    ThreadPlan plan;
+    std::vector<std::string> thread_stage_names;  // per thread, "ingest,strategy" etc.
+    Json effective;  // after environment overrides and defaults; secrets still present
+};
+
+struct ConfigResult {
+    Config config;
+    std::vector<ConfigError> errors;
+    [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
+};
+
+// The pipeline's stage names in order; a thread's "stages" list names a contiguous run.
+inline constexpr const char* kStageNames[] = {"ingest", "strategy", "risk", "gateway"};
+inline constexpr std::size_t kStageCount = 4;
+
+// Loads, overrides from env (entries "NAME=value"; pass environ's contents), fills defaults
+// and validates. Never throws for bad input: problems are returned in errors.
+[[nodiscard]] ConfigResult load_config(const std::filesystem::path& file,
+                                       const std::vector<std::string>& env);
+// Same, from JSON text already in memory (base_dir resolves relative data paths).
+[[nodiscard]] ConfigResult parse_config(std::string_view text, const std::string& origin,
+                                        const std::filesystem::path& base_dir,
+                                        const std::vector<std::string>& env);
+
+// A copy with every secret-looking value (keys containing secret, token, password, api_key,
+// passphrase or private_key) replaced by "***".
+[[nodiscard]] Json mask_secrets(const Json& config);
+
+// FNV-1a 64 of text: the config hash journaled in session_start.
+[[nodiscard]] std::uint64_t fnv1a64(std::string_view text) noexcept;
+
+// The process environment as "NAME=value" strings.
+[[nodiscard]] std::vector<std::string> process_environment();
+
+}  // namespace keel::engine

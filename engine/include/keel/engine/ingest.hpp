@@ -1,0 +1,61 @@
+// Ingest: the sequencer. It gives every input event the next sequence number and an engine
+// timestamp, and only then passes it on. Venue replies come back through a ring and are
+// sequenced like market data, so everything downstream sees one total order.
+//
+// Stopping (end of data or a stop request) is a drain, not a cut: ingest stops reading its
+// source, then sends flush markers down the pipeline until one comes back (through the reply
+// ring) with no venue reply ahead of it; only then does it send the shutdown event. So every
+// reply caused by a sequenced event is itself sequenced, and every stage sees the last event.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "keel/engine/spsc_ring.hpp"
+#include "keel/engine/stage.hpp"
+
+namespace keel::engine {
+
+enum class StopReason : std::uint8_t { none, end_of_data, stop_requested };
+
+class Ingest {
+public:
+    struct Options {
+        std::uint64_t config_hash = 0;
+        std::uint64_t seed = 0;
+        std::uint32_t symbol_capacity = 0;
+    };
+
+    Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
+           const Options& options) noexcept
+        : source_(source), replies_(replies), stop_(stop), options_(options) {}
+
+    // Sequences at most one input event (or sends one control event) into out.
+    // Returns 1 when it did something, 0 when idle.
+    int step(Emit& out) noexcept;
+
+    [[nodiscard]] bool done() const noexcept { return state_ == State::done; }
+    [[nodiscard]] std::uint64_t last_seq() const noexcept { return seq_; }
+    [[nodiscard]] StopReason stop_reason() const noexcept { return stop_reason_; }
+    [[nodiscard]] std::uint64_t flush_rounds() const noexcept { return flush_token_; }
+
+private:
+    enum class State : std::uint8_t { starting, running, flushing, done };
+
+    void sequence(Event& event, Emit& out) noexcept;
+    void send_control(EventType type, Emit& out) noexcept;
+
+    InputSource& source_;
+    SpscRing<Event>& replies_;
+    const std::atomic<bool>& stop_;
+    Options options_;
+    State state_ = State::starting;
+    StopReason stop_reason_ = StopReason::none;
+    std::uint64_t seq_ = 0;
+    std::int64_t ts_ns_ = 0;
+    std::uint64_t flush_token_ = 0;
+    bool flush_acked_ = false;
+    std::uint64_t replies_since_flush_ = 0;
+};
+
+}  // namespace keel::engine

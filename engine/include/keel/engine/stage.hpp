@@ -1,0 +1,60 @@
+// Stage and Emit: the shape of every pipeline stage. A stage is a plain single-threaded
+// object; it sees events in sequence order and emits what it forwards and derives.
+#pragma once
+
+#include <string_view>
+
+#include "keel/engine/event.hpp"
+
+namespace keel::engine {
+
+class Emit {
+public:
+    virtual void emit(const Event& event) noexcept = 0;
+
+protected:
+    ~Emit() = default;
+};
+
+class Stage {
+public:
+    virtual ~Stage() = default;
+    [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+    // Runs on the stage's own thread before the first event; the last place it may allocate.
+    virtual void on_start() {}
+    // Must forward every event it does not consume (control events included), then emit what
+    // it derives. No clock, no I/O, no locks, no allocation.
+    virtual void on_event(const Event& event, Emit& out) noexcept = 0;
+    // Called after the shutdown event has passed through on_event.
+    virtual void on_close() noexcept {}
+};
+
+// Where ingest gets input events from: a file, a feed adapter, a queue of venue replies.
+class InputSource {
+public:
+    virtual ~InputSource() = default;
+    enum class Poll { event, idle, exhausted };
+    // Fills out (header.seq and header.ts_ns are set by ingest) or says why it could not.
+    virtual Poll poll(Event& out) noexcept = 0;
+};
+
+// Where a venue (or anything else off the pipeline) sends replies back to ingest.
+class ReplySink {
+public:
+    virtual void post(const Event& event) noexcept = 0;
+
+protected:
+    ~ReplySink() = default;
+};
+
+// The gateway's view of a venue adapter.
+class Venue {
+public:
+    virtual ~Venue() = default;
+    // Hands one order (an order_sent event, already journaled) to the venue.
+    virtual void submit(const Event& order_sent) noexcept = 0;
+    // Every market-data event the gateway sees, for venues that simulate matching.
+    virtual void on_market_data(const Event& /*event*/) noexcept {}
+};
+
+}  // namespace keel::engine

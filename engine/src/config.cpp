@@ -1,0 +1,478 @@
+#include "keel/engine/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace keel::engine {
+namespace {
+
+const char* type_name(const Json& j) {
+    switch (j.type()) {
+        case Json::value_t::null: return "null";
+        case Json::value_t::object: return "object";
+        case Json::value_t::array: return "array";
+        case Json::value_t::string: return "string";
+        case Json::value_t::boolean: return "boolean";
+        case Json::value_t::number_integer:
+        case Json::value_t::number_unsigned: return "integer";
+        case Json::value_t::number_float: return "number with a fraction";
+        default: return "value";
+    }
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// Collects errors while reading one object, reporting unknown keys once at the end.
+class Reader {
+public:
+    Reader(std::vector<ConfigError>& errors, const Json& obj, std::string path)
+        : errors_(errors), obj_(obj), path_(std::move(path)) {}
+
+    const Json* get(const std::string& key, bool required) {
+        seen_.insert(key);
+        const auto it = obj_.find(key);
+        if (it == obj_.end() || it->is_null()) {
+            if (required) error(key, "is required");
+            return nullptr;
+        }
+        return &*it;
+    }
+    std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+    void error(const std::string& key, const std::string& message) {
+        errors_.push_back({at(key), message});
+    }
+    void wrong_type(const std::string& key, const char* expected, const Json& got) {
+        error(key, std::string("expected ") + expected + ", got " + type_name(got));
+    }
+
+    std::optional<std::string> string(const std::string& key, bool required,
+                                      const std::string& fallback = {}) {
+        const Json* v = get(key, required);
+        if (v == nullptr) return required ? std::nullopt : std::optional(fallback);
+        if (!v->is_string()) {
+            wrong_type(key, "a string", *v);
+            return std::nullopt;
+        }
+        return v->get<std::string>();
+    }
+    std::optional<std::int64_t> integer(const std::string& key, bool required, std::int64_t lo,
+                                        std::int64_t hi, std::int64_t fallback = 0) {
+        const Json* v = get(key, required);
+        if (v == nullptr) return required ? std::nullopt : std::optional(fallback);
+        if (!v->is_number_integer()) {
+            wrong_type(key, "an integer", *v);
+            return std::nullopt;
+        }
+        if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) {
+            error(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+            return std::nullopt;
+        }
+        const auto n = v->get<std::int64_t>();
+        if (n < lo || n > hi) {
+            error(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                           ", got " + std::to_string(n));
+            return std::nullopt;
+        }
+        return n;
+    }
+    std::optional<bool> boolean(const std::string& key, bool fallback) {
+        const Json* v = get(key, false);
+        if (v == nullptr) return fallback;
+        if (!v->is_boolean()) {
+            wrong_type(key, "true or false", *v);
+            return std::nullopt;
+        }
+        return v->get<bool>();
+    }
+    // Decimal quantities: a string ("0.5") or an integer. Floats are refused because a binary
+    // double cannot say exactly which decimal the user meant.
+    std::optional<std::int64_t> decimal(const std::string& key, bool required) {
+        const Json* v = get(key, required);
+        if (v == nullptr) return std::nullopt;
+        std::string text;
+        if (v->is_string()) {
+            text = v->get<std::string>();
+        } else if (v->is_number_integer()) {
+            text = v->dump();
+        } else {
+            error(key, std::string("expected a decimal string such as \"0.5\" or an integer, got ") +
+                           type_name(*v));
+            return std::nullopt;
+        }
+        std::int64_t raw = 0;
+        const DecimalError e = parse_decimal(text, raw);
+        if (e != DecimalError::ok) {
+            error(key, "'" + text + "': " + std::string(to_string(e)));
+            return std::nullopt;
+        }
+        return raw;
+    }
+    const Json* array(const std::string& key, bool required) {
+        const Json* v = get(key, required);
+        if (v != nullptr && !v->is_array()) {
+            wrong_type(key, "an array", *v);
+            return nullptr;
+        }
+        return v;
+    }
+    const Json* object(const std::string& key, bool required) {
+        const Json* v = get(key, required);
+        if (v != nullptr && !v->is_object()) {
+            wrong_type(key, "an object", *v);
+            return nullptr;
+        }
+        return v;
+    }
+
+    void finish() {
+        for (const auto& [key, _] : obj_.items()) {
+            if (!seen_.contains(key)) errors_.push_back({at(key), "unknown key"});
+        }
+    }
+
+private:
+    std::vector<ConfigError>& errors_;
+    const Json& obj_;
+    std::string path_;
+    std::set<std::string> seen_;
+};
+
+std::optional<std::int64_t> parse_interval(const std::string& s) {
+    if (s.size() < 2) return std::nullopt;
+    const char unit = s.back();
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(s[i])) || n > 1'000'000) return std::nullopt;
+        n = n * 10 + (s[i] - '0');
+    }
+    if (n <= 0) return std::nullopt;
+    switch (unit) {
+        case 's': return n;
+        case 'm': return n * 60;
+        case 'h': return n * 3600;
+        case 'd': return n * 86400;
+        default: return std::nullopt;
+    }
+}
+
+void apply_env(Json& root, const std::vector<std::string>& env, std::vector<ConfigError>& errors) {
+    // Sorted, so that overrides apply in a deterministic order whatever the environment's.
+    std::vector<std::string> sorted;
+    for (const std::string& entry : env) {
+        if (entry.rfind("KEEL__", 0) == 0) sorted.push_back(entry);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    for (const std::string& entry : sorted) {
+        const auto eq = entry.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string name = entry.substr(0, eq);
+        const std::string value = entry.substr(eq + 1);
+        std::vector<std::string> parts;
+        for (std::size_t pos = 6; pos <= name.size();) {
+            const auto next = name.find("__", pos);
+            const auto end = next == std::string::npos ? name.size() : next;
+            parts.push_back(lower(name.substr(pos, end - pos)));
+            pos = end + 2;
+        }
+        const std::string where = "env " + name;
+        if (std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
+            errors.push_back({where, "malformed name (expected KEEL__SECTION__KEY)"});
+            continue;
+        }
+        Json* node = &root;
+        bool ok = true;
+        for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+            const bool last = i + 1 == parts.size();
+            const std::string& key = parts[i];
+            if (node->is_array()) {
+                const bool numeric = std::all_of(key.begin(), key.end(), [](unsigned char c) {
+                    return std::isdigit(c) != 0;
+                });
+                const std::size_t idx = numeric && key.size() < 9 ? std::stoul(key) : SIZE_MAX;
+                if (idx >= node->size()) {
+                    errors.push_back({where, "no array element '" + key + "' to override"});
+                    ok = false;
+                    break;
+                }
+                node = &(*node)[idx];
+            } else if (node->is_object() || node->is_null()) {
+                if (!last && !node->contains(key)) (*node)[key] = Json::object();
+                node = &(*node)[key];
+            } else {
+                errors.push_back({where, "'" + key + "' is inside a value that is not an object"});
+                ok = false;
+            }
+        }
+        if (!ok) continue;
+        // The value is JSON when it parses as JSON (numbers, true, arrays), else a string.
+        Json parsed = Json::parse(value, nullptr, false);
+        *node = parsed.is_discarded() ? Json(value) : parsed;
+    }
+}
+
+void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
+              std::vector<ConfigError>& errors) {
+    if (!root.is_object()) {
+        errors.push_back({"(root)", std::string("expected an object, got ") + type_name(root)});
+        return;
+    }
+    Reader top(errors, root, "");
+
+    if (const Json* s = top.object("session", true)) {
+        Reader r(errors, *s, "session");
+        c.session_name = r.string("name", true).value_or("");
+        c.seed = static_cast<std::uint64_t>(r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
+        c.symbol_capacity =
+            static_cast<std::uint32_t>(r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
+        r.finish();
+    }
+
+    if (const Json* d = top.object("data", true)) {
+        Reader r(errors, *d, "data");
+        if (const Json* files = r.array("files", true)) {
+            if (files->empty()) r.error("files", "needs at least one file");
+            for (std::size_t i = 0; i < files->size(); ++i) {
+                const std::string path = "data.files[" + std::to_string(i) + "]";
+                const Json& f = (*files)[i];
+                if (!f.is_object()) {
+                    errors.push_back({path, std::string("expected an object, got ") + type_name(f)});
+                    continue;
+                }
+                Reader fr(errors, f, path);
+                DataFileConfig dfc;
+                dfc.path = fr.string("path", true).value_or("");
+                dfc.symbol = fr.string("symbol", false).value_or("");
+                if (auto iv = fr.string("bar_interval", false)) {
+                    if (!iv->empty()) {
+                        dfc.bar_interval_s = parse_interval(*iv);
+                        if (!dfc.bar_interval_s) {
+                            fr.error("bar_interval", "'" + *iv + "' is not an interval like 30m, 1h, 1d");
+                        }
+                    }
+                }
+                if (!dfc.path.empty()) {
+                    dfc.resolved = std::filesystem::path(dfc.path).is_absolute()
+                                       ? std::filesystem::path(dfc.path)
+                                       : base_dir / dfc.path;
+                    std::error_code ec;
+                    if (!std::filesystem::is_regular_file(dfc.resolved, ec)) {
+                        fr.error("path", "file not found: " + dfc.resolved.string());
+                    }
+                }
+                fr.finish();
+                c.data_files.push_back(std::move(dfc));
+            }
+        }
+        c.pace_events_per_s = static_cast<std::uint64_t>(
+            r.integer("pace_events_per_s", false, 0, 100'000'000, 0).value_or(0));
+        r.finish();
+    }
+
+    std::set<std::string> strategy_symbols;
+    if (const Json* list = top.array("strategies", true)) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const std::string path = "strategies[" + std::to_string(i) + "]";
+            const Json& s = (*list)[i];
+            if (!s.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(s)});
+                continue;
+            }
+            Reader r(errors, s, path);
+            StrategyConfig sc;
+            sc.type = r.string("type", true).value_or("");
+            if (!sc.type.empty() && sc.type != "sma_cross") {
+                r.error("type", "unknown strategy '" + sc.type + "' (available: sma_cross)");
+            }
+            sc.symbol = r.string("symbol", true).value_or("");
+            if (!sc.symbol.empty() && !strategy_symbols.insert(sc.symbol).second) {
+                r.error("symbol", "'" + sc.symbol + "' already has a strategy");
+            }
+            const auto fast = r.integer("fast", true, 1, 1'000'000);
+            const auto slow = r.integer("slow", true, 2, 1'000'000);
+            if (fast && slow && *fast >= *slow) r.error("fast", "must be less than slow");
+            sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
+            sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
+            if (auto q = r.decimal("quantity", true)) {
+                if (*q <= 0) r.error("quantity", "must be positive");
+                sc.quantity = Quantity::from_raw(*q);
+            }
+            sc.allow_short = r.boolean("allow_short", false).value_or(false);
+            r.finish();
+            c.strategies.push_back(std::move(sc));
+        }
+    }
+
+    if (const Json* risk = top.object("risk", true)) {
+        Reader r(errors, *risk, "risk");
+        if (auto q = r.decimal("max_order_qty", true)) {
+            if (*q <= 0) r.error("max_order_qty", "must be positive");
+            c.max_order_qty = Quantity::from_raw(*q);
+        }
+        r.finish();
+    }
+
+    if (const Json* venue = top.object("venue", true)) {
+        Reader r(errors, *venue, "venue");
+        c.venue_type = r.string("type", true).value_or("");
+        if (!c.venue_type.empty() && c.venue_type != "sim") {
+            r.error("type", "unknown venue '" + c.venue_type + "' (available: sim)");
+        }
+        r.finish();
+    }
+
+    if (const Json* rings = top.object("rings", false)) {
+        Reader r(errors, *rings, "rings");
+        const auto cap = r.integer("capacity", false, 2, 1 << 24, 4096);
+        if (cap && (*cap & (*cap - 1)) != 0) r.error("capacity", "must be a power of two");
+        c.plan.ring_capacity = static_cast<std::size_t>(cap.value_or(4096));
+        r.finish();
+    }
+
+    const std::vector<int> cpus = available_cpus();
+    if (const Json* threads = top.array("threads", true)) {
+        std::size_t next_stage = 0;
+        if (threads->empty()) top.error("threads", "needs at least one thread");
+        for (std::size_t i = 0; i < threads->size(); ++i) {
+            const std::string path = "threads[" + std::to_string(i) + "]";
+            const Json& t = (*threads)[i];
+            if (!t.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(t)});
+                continue;
+            }
+            Reader r(errors, t, path);
+            ThreadSpec spec;
+            spec.name = r.string("name", true).value_or("");
+            std::string stage_list;
+            if (const Json* stages = r.array("stages", true)) {
+                if (stages->empty()) r.error("stages", "needs at least one stage");
+                spec.first_stage = next_stage;
+                for (std::size_t k = 0; k < stages->size(); ++k) {
+                    const Json& st = (*stages)[k];
+                    const std::string sp = "stages[" + std::to_string(k) + "]";
+                    const std::string name = st.is_string() ? st.get<std::string>() : "";
+                    if (next_stage >= kStageCount || name != kStageNames[next_stage]) {
+                        r.error(sp, "expected '" +
+                                        std::string(next_stage < kStageCount ? kStageNames[next_stage]
+                                                                             : "(no more stages)") +
+                                        "', got " + (st.is_string() ? "'" + name + "'" : type_name(st)) +
+                                        " (threads list the stages ingest, strategy, risk, gateway "
+                                        "in order, each once)");
+                    } else {
+                        if (!stage_list.empty()) stage_list += ',';
+                        stage_list += name;
+                    }
+                    ++next_stage;
+                }
+                spec.last_stage = next_stage == 0 ? 0 : next_stage - 1;
+            }
+            if (const Json* cpu = r.get("cpu", false)) {
+                if (!cpu->is_number_integer()) {
+                    r.wrong_type("cpu", "an integer CPU index", *cpu);
+                } else {
+                    const auto n = cpu->get<std::int64_t>();
+                    if (std::find(cpus.begin(), cpus.end(), n) == cpus.end()) {
+                        r.error("cpu", "CPU " + std::to_string(n) +
+                                           " does not exist or is not available to this process "
+                                           "(available: " + describe_cpus(cpus) + ")");
+                    } else {
+                        spec.cpu = static_cast<int>(n);
+                    }
+                }
+            }
+            const std::string idle = r.string("idle", false, "backoff").value_or("backoff");
+            if (auto kind = parse_idle_kind(idle)) {
+                spec.idle = *kind;
+            } else {
+                r.error("idle", "'" + idle + "' is not one of busy_spin, yield, backoff, park");
+            }
+            r.finish();
+            c.plan.threads.push_back(std::move(spec));
+            c.thread_stage_names.push_back(stage_list);
+        }
+        if (!threads->empty() && next_stage < kStageCount) {
+            top.error("threads", "stage '" + std::string(kStageNames[next_stage]) +
+                                     "' is not assigned to any thread");
+        }
+    }
+    top.finish();
+}
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view text, const std::string& origin,
+                          const std::filesystem::path& base_dir,
+                          const std::vector<std::string>& env) {
+    ConfigResult result;
+    Json root;
+    try {
+        root = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        // nlohmann's message names the line and column; keep the byte offset too.
+        result.errors.push_back({origin, std::string("invalid JSON at byte ") +
+                                             std::to_string(e.byte) + ": " + e.what()});
+        return result;
+    }
+    apply_env(root, env, result.errors);
+    validate(root, base_dir, result.config, result.errors);
+    result.config.effective = root;
+    return result;
+}
+
+ConfigResult load_config(const std::filesystem::path& file, const std::vector<std::string>& env) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        ConfigResult result;
+        result.errors.push_back({file.string(), "cannot open config file"});
+        return result;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), file.string(), file.parent_path(), env);
+}
+
+Json mask_secrets(const Json& config) {
+    static constexpr const char* kSecretWords[] = {"secret", "token", "password", "api_key",
+                                                   "apikey", "passphrase", "private_key"};
+    Json out = config;
+    if (out.is_object()) {
+        for (auto& [key, value] : out.items()) {
+            const std::string k = lower(key);
+            const bool secret = std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
+                                            [&](const char* w) { return k.find(w) != std::string::npos; });
+            if (secret && !value.is_null()) {
+                value = "***";
+            } else {
+                value = mask_secrets(value);
+            }
+        }
+    } else if (out.is_array()) {
+        for (auto& v : out) v = mask_secrets(v);
+    }
+    return out;
+}
+
+std::uint64_t fnv1a64(std::string_view text) noexcept {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::vector<std::string> process_environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
+    return env;
+}
+
+}  // namespace keel::engine

@@ -1,0 +1,80 @@
+#include "keel/engine/ingest.hpp"
+
+namespace keel::engine {
+
+void Ingest::sequence(Event& event, Emit& out) noexcept {
+    KEEL_ASSERT(is_input(event.header.type), "ingest sequences input events only");
+    event.header.seq = ++seq_;
+    // Engine time never goes backwards: an input stamped earlier than the last one (a late
+    // venue reply, an out-of-order feed) takes the current engine time.
+    if (event.header.ts_ns > ts_ns_) ts_ns_ = event.header.ts_ns;
+    event.header.ts_ns = ts_ns_;
+    out.emit(event);
+}
+
+void Ingest::send_control(EventType type, Emit& out) noexcept {
+    Event e = make_event(type, Source::engine, seq_, ts_ns_, kNoSymbol);
+    e.payload.control_token = flush_token_;
+    out.emit(e);
+}
+
+int Ingest::step(Emit& out) noexcept {
+    if (state_ == State::done) return 0;
+    if (state_ == State::starting) {
+        Event e = make_event(EventType::session_start, Source::engine, 0, 0, kNoSymbol);
+        e.payload.session.config_hash = options_.config_hash;
+        e.payload.session.seed = options_.seed;
+        e.payload.session.symbol_capacity = options_.symbol_capacity;
+        sequence(e, out);
+        state_ = State::running;
+        return 1;
+    }
+
+    // Replies first: a fill is sequenced before the next market event that is ready.
+    Event reply;
+    if (replies_.try_pop(reply)) {
+        if (reply.header.type == EventType::flush) {
+            KEEL_ASSERT(state_ == State::flushing && reply.payload.control_token == flush_token_,
+                        "unexpected flush acknowledgement");
+            flush_acked_ = true;
+        } else {
+            ++replies_since_flush_;
+            sequence(reply, out);
+        }
+        return 1;
+    }
+
+    if (state_ == State::running) {
+        if (stop_.load(std::memory_order_relaxed)) {
+            stop_reason_ = StopReason::stop_requested;
+        } else {
+            Event e{};
+            switch (source_.poll(e)) {
+                case InputSource::Poll::event: sequence(e, out); return 1;
+                case InputSource::Poll::idle: return 0;
+                case InputSource::Poll::exhausted: stop_reason_ = StopReason::end_of_data; break;
+            }
+        }
+        state_ = State::flushing;
+        ++flush_token_;
+        flush_acked_ = false;
+        replies_since_flush_ = 0;
+        send_control(EventType::flush, out);
+        return 1;
+    }
+
+    // Flushing: wait for the marker to come back; go round again if replies came ahead of it.
+    if (!flush_acked_) return 0;
+    if (replies_since_flush_ > 0) {
+        ++flush_token_;
+        flush_acked_ = false;
+        replies_since_flush_ = 0;
+        send_control(EventType::flush, out);
+        return 1;
+    }
+    send_control(EventType::shutdown, out);
+    state_ = State::done;
+    return 1;
+}
+
+}  // namespace keel::engine

@@ -1,0 +1,64 @@
+#include "keel/engine/strategy_stage.hpp"
+
+#include "keel/engine/assert.hpp"
+
+namespace keel::engine {
+
+StrategyStage::StrategyStage(std::vector<SmaCrossParams> strategies, std::size_t symbol_capacity)
+    : by_symbol_(symbol_capacity, -1) {
+    strategies_.reserve(strategies.size());
+    for (const SmaCrossParams& p : strategies) {
+        KEEL_ASSERT(p.symbol < symbol_capacity, "strategy symbol outside the symbol table");
+        KEEL_ASSERT(by_symbol_[p.symbol] == -1, "two strategies on one symbol");
+        by_symbol_[p.symbol] = static_cast<std::int32_t>(strategies_.size());
+        strategies_.emplace_back(p);
+    }
+}
+
+SmaCross* StrategyStage::strategy_for(SymbolId symbol) noexcept {
+    if (symbol >= by_symbol_.size() || by_symbol_[symbol] < 0) return nullptr;
+    return &strategies_[static_cast<std::size_t>(by_symbol_[symbol])];
+}
+
+void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause,
+                          OrderIntent intent, Emit& out) noexcept {
+    Event e = make_event(EventType::order_request, Source::strategy, cause.header.seq,
+                         cause.header.ts_ns, cause.header.symbol);
+    OrderPayload& o = e.payload.order;
+    o.order_id = next_order_id_++;
+    o.quantity = intent.quantity;
+    o.strategy = index;
+    o.side = intent.side;
+    o.order_type = OrderType::market;
+    o.tif = TimeInForce::day;
+    o.action = OrderAction::new_order;
+    s.on_order_placed(intent.side, intent.quantity);
+    out.emit(e);
+}
+
+void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
+    out.emit(event);
+    SmaCross* s = strategy_for(event.header.symbol);
+    if (s == nullptr) return;
+    const auto index = static_cast<std::uint16_t>(s - strategies_.data());
+    switch (event.header.type) {
+        case EventType::bar:
+        case EventType::trade: {
+            const Price close = event.header.type == EventType::bar ? event.payload.bar.close
+                                                                    : event.payload.trade.price;
+            const OrderIntent intent = s->on_price(close);
+            if (intent.side != Side::none) place(*s, index, event, intent, out);
+            break;
+        }
+        case EventType::venue_fill:
+            s->on_fill(event.payload.fill.side, event.payload.fill.quantity);
+            break;
+        case EventType::order_denied:
+        case EventType::venue_reject:
+            s->on_order_dead(event.payload.order.side, event.payload.order.quantity);
+            break;
+        default: break;
+    }
+}
+
+}  // namespace keel::engine

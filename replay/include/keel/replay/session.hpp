@@ -1,0 +1,74 @@
+// Session: assembles a paper session over recorded data from a validated Config (CSV source,
+// the four stages, the simulated venue, the thread plan) and runs it to the end of the data or
+// until stop is set. The same assembly runs fused (backtest, replay) or threaded (paper, live).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/engine/config.hpp"
+#include "keel/engine/ingest.hpp"
+#include "keel/engine/stage.hpp"
+#include "keel/engine/stage_metrics.hpp"
+#include "keel/engine/thread_plan.hpp"
+
+namespace keel::replay {
+
+struct StageReport {
+    std::string name;
+    std::uint64_t events_in = 0;
+    std::uint64_t events_out = 0;
+    std::uint64_t ring_full_waits = 0;
+    std::uint64_t ring_high_water = 0;
+    std::uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+};
+
+struct SymbolReport {
+    std::string symbol;
+    std::int64_t position_raw = 0;
+    engine::Money realized{};
+    engine::Money unrealized{};
+    std::uint64_t fills = 0;
+};
+
+struct SessionReport {
+    std::string session_name;
+    engine::StopReason stop_reason = engine::StopReason::none;
+    std::uint64_t events_sequenced = 0;  // input events given a sequence number
+    std::uint64_t last_seq = 0;
+    std::uint64_t market_events = 0;
+    std::uint64_t orders_requested = 0;
+    std::uint64_t orders_sent = 0;
+    std::uint64_t risk_rejects = 0;
+    std::uint64_t venue_rejects = 0;
+    std::uint64_t fills = 0;
+    std::uint64_t reply_ring_full_waits = 0;
+    std::uint64_t inputs_seen_by_last_stage = 0;
+    engine::Money realized{};
+    engine::Money unrealized{};
+    std::vector<SymbolReport> symbols;
+    std::vector<StageReport> stages;
+    std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"
+    double elapsed_s = 0;
+};
+
+struct SessionOptions {
+    // Overrides the config's thread plan when set (tests compare fused and threaded plans).
+    std::optional<engine::ThreadPlan> plan;
+    // Receives the last stage's output on the last stage's thread; must not allocate.
+    engine::Emit* tap = nullptr;
+    // Called once the data is loaded and the pipeline is about to start (cold thread).
+    void (*on_running)(void* ctx) = nullptr;
+    void* on_running_ctx = nullptr;
+};
+
+// Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
+[[nodiscard]] std::optional<SessionReport> run_session(const engine::Config& config,
+                                                       const std::atomic<bool>& stop,
+                                                       const SessionOptions& options,
+                                                       std::string& error);
+
+}  // namespace keel::replay

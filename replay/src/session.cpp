@@ -1,0 +1,123 @@
+#include "keel/replay/session.hpp"
+
+#include <chrono>
+
+#include "keel/adapters/csv_source.hpp"
+#include "keel/adapters/sim_venue.hpp"
+#include "keel/engine/gateway_stage.hpp"
+#include "keel/engine/risk_stage.hpp"
+#include "keel/engine/runner.hpp"
+#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/symbol_table.hpp"
+
+namespace keel::replay {
+namespace {
+
+// Counts what reaches the end of the pipeline and passes it on to the optional tap.
+class CountingSink final : public engine::Emit {
+public:
+    explicit CountingSink(engine::Emit* tap) : tap_(tap) {}
+    void emit(const engine::Event& e) noexcept override {
+        if (engine::is_input(e.header.type)) ++inputs_;
+        if (tap_ != nullptr) tap_->emit(e);
+    }
+    [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
+
+private:
+    engine::Emit* tap_;
+    std::uint64_t inputs_ = 0;
+};
+
+std::string describe_thread(const engine::ThreadSpec& t) {
+    std::string s = t.name + "[";
+    for (std::size_t k = t.first_stage; k <= t.last_stage; ++k) {
+        if (k > t.first_stage) s += ",";
+        s += engine::kStageNames[k];
+    }
+    s += "] ";
+    s += t.cpu ? "cpu" + std::to_string(*t.cpu) : std::string("unpinned");
+    s += " ";
+    s += engine::to_string(t.idle);
+    return s;
+}
+
+}  // namespace
+
+std::optional<SessionReport> run_session(const engine::Config& config,
+                                         const std::atomic<bool>& stop,
+                                         const SessionOptions& options, std::string& error) {
+    engine::SymbolTable symbols(config.symbol_capacity);
+    std::vector<adapters::CsvFileSpec> files;
+    for (const engine::DataFileConfig& f : config.data_files) {
+        files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s});
+    }
+    auto source = adapters::CsvSource::open(files, symbols, config.pace_events_per_s, error);
+    if (!source) return std::nullopt;
+
+    std::vector<engine::SmaCrossParams> strategies;
+    for (std::size_t i = 0; i < config.strategies.size(); ++i) {
+        const engine::StrategyConfig& s = config.strategies[i];
+        const auto id = symbols.find(s.symbol);
+        if (!id) {
+            error = "strategies[" + std::to_string(i) + "].symbol: '" + s.symbol +
+                    "' does not appear in any data file";
+            return std::nullopt;
+        }
+        strategies.push_back({*id, s.fast, s.slow, s.quantity, s.allow_short});
+    }
+
+    const engine::ThreadPlan plan = options.plan ? *options.plan : config.plan;
+    // Sized so the venue's replies can never fill it while the rings are full (each order
+    // yields at most two replies, and at most one order per event is in the rings).
+    const std::size_t reply_capacity = std::max<std::size_t>(65536, 8 * plan.ring_capacity);
+    engine::ReplyRing replies(reply_capacity);
+    adapters::SimVenue venue(replies);
+    engine::StrategyStage strategy(std::move(strategies), config.symbol_capacity);
+    engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
+    engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
+    engine::Ingest ingest(*source, replies.ring(), stop,
+                          {engine::fnv1a64(config.effective.dump()), config.seed,
+                           config.symbol_capacity});
+    CountingSink sink(options.tap);
+    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan);
+
+    if (options.on_running != nullptr) options.on_running(options.on_running_ctx);
+    const auto t0 = std::chrono::steady_clock::now();
+    error = runner.run();
+    const auto t1 = std::chrono::steady_clock::now();
+    if (!error.empty()) return std::nullopt;
+
+    SessionReport r;
+    r.session_name = config.session_name;
+    r.stop_reason = ingest.stop_reason();
+    r.last_seq = ingest.last_seq();
+    r.events_sequenced = runner.metrics(0).events_in.get();
+    r.market_events = source->stats().rows;
+    r.orders_requested = strategy.orders_requested();
+    r.orders_sent = gateway.orders_sent();
+    r.risk_rejects = risk.rejects();
+    r.venue_rejects = gateway.venue_rejects();
+    r.fills = gateway.fills();
+    r.reply_ring_full_waits = replies.full_waits();
+    r.inputs_seen_by_last_stage = sink.inputs();
+    for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
+        const engine::Position& p = gateway.portfolio().position(id);
+        SymbolReport s{std::string(symbols.name(id)), p.quantity_raw, p.realized, p.unrealized(),
+                       p.fills};
+        r.realized += s.realized;
+        r.unrealized += s.unrealized;
+        r.symbols.push_back(std::move(s));
+    }
+    for (std::size_t i = 0; i < runner.stage_count(); ++i) {
+        const engine::StageMetrics& m = runner.metrics(i);
+        r.stages.push_back({std::string(runner.stage_name(i)), m.events_in.get(),
+                            m.events_out.get(), m.ring_full_waits.get(), m.ring_high_water.get(),
+                            m.service_ns.value_at(0.50), m.service_ns.value_at(0.99),
+                            m.service_ns.value_at(0.999), m.service_ns.max()});
+    }
+    for (const engine::ThreadSpec& t : plan.threads) r.threads.push_back(describe_thread(t));
+    r.elapsed_s = std::chrono::duration<double>(t1 - t0).count();
+    return r;
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,55 @@
+#include "keel/replay/summary.hpp"
+
+#include <iomanip>
+
+namespace keel::replay {
+namespace {
+
+const char* stop_text(engine::StopReason r) {
+    switch (r) {
+        case engine::StopReason::end_of_data: return "end of data";
+        case engine::StopReason::stop_requested: return "stop requested (signal)";
+        case engine::StopReason::none: return "not stopped";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const SessionReport& r) {
+    using engine::decimal_string;
+    out << "session " << r.session_name << ": " << stop_text(r.stop_reason) << " after "
+        << std::fixed << std::setprecision(3) << r.elapsed_s << " s\n";
+    out << "  events      " << r.events_sequenced << " sequenced (last seq " << r.last_seq << "), "
+        << r.market_events << " market data; last stage saw " << r.inputs_seen_by_last_stage
+        << (r.inputs_seen_by_last_stage == r.events_sequenced ? " (none lost)" : " (MISSING EVENTS)")
+        << "\n";
+    out << "  orders      " << r.orders_requested << " requested, " << r.risk_rejects
+        << " rejected by risk, " << r.orders_sent << " sent, " << r.venue_rejects
+        << " rejected by venue\n";
+    out << "  fills       " << r.fills << "\n";
+    out << "  P&L         realized " << decimal_string(r.realized.raw) << ", unrealized "
+        << decimal_string(r.unrealized.raw) << ", total "
+        << decimal_string((r.realized + r.unrealized).raw) << "\n";
+    for (const SymbolReport& s : r.symbols) {
+        out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "
+            << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
+            << ", unrealized " << decimal_string(s.unrealized.raw) << ", fills " << s.fills << "\n";
+    }
+    out << "  threads    ";
+    for (const std::string& t : r.threads) out << " " << t << ";";
+    out << "\n";
+    out << "  stage latency (ns in on_event per event)   p50      p99    p99.9      max   "
+           "events in  ring hwm  ring-full waits\n";
+    for (const StageReport& s : r.stages) {
+        out << "    " << std::left << std::setw(38) << s.name << std::right << std::setw(9)
+            << s.p50_ns << std::setw(9) << s.p99_ns << std::setw(9) << s.p999_ns << std::setw(9)
+            << s.max_ns << std::setw(12) << s.events_in << std::setw(10) << s.ring_high_water
+            << std::setw(17) << s.ring_full_waits << "\n";
+    }
+    if (r.reply_ring_full_waits > 0) {
+        out << "  reply ring full waits " << r.reply_ring_full_waits << "\n";
+    }
+}
+
+}  // namespace keel::replay

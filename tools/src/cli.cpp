@@ -1,0 +1,115 @@
+#include "keel/tools/cli.hpp"
+
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "keel/engine/config.hpp"
+#include "keel/replay/session.hpp"
+#include "keel/replay/summary.hpp"
+
+#ifndef KEEL_VERSION
+#define KEEL_VERSION "0.0.0"
+#endif
+
+namespace keel::tools {
+namespace {
+
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler stores to it");
+
+extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+void install_stop_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+void print_errors(const std::string& file, const std::vector<engine::ConfigError>& errors) {
+    std::cerr << "keel: " << file << ": " << errors.size() << " problem"
+              << (errors.size() == 1 ? "" : "s") << " in the configuration:\n";
+    for (const engine::ConfigError& e : errors) std::cerr << "  " << e.path << ": " << e.message << "\n";
+}
+
+int config_check(const std::string& file) {
+    const engine::ConfigResult result = engine::load_config(file, engine::process_environment());
+    if (!result.ok()) {
+        print_errors(file, result.errors);
+        return kExitUsage;
+    }
+    std::cout << engine::mask_secrets(result.config.effective).dump(2) << "\n";
+    std::cerr << "keel: " << file << ": configuration is valid\n";
+    return kExitOk;
+}
+
+void announce_running(void* ctx) {
+    const auto* name = static_cast<const std::string*>(ctx);
+    std::cerr << "keel: session " << *name
+              << " running; SIGINT or SIGTERM stops it cleanly" << std::endl;
+}
+
+int run(const std::string& file) {
+    const engine::ConfigResult result = engine::load_config(file, engine::process_environment());
+    if (!result.ok()) {
+        print_errors(file, result.errors);
+        return kExitUsage;
+    }
+    install_stop_handlers();
+    replay::SessionOptions options;
+    std::string name = result.config.session_name;
+    options.on_running = announce_running;
+    options.on_running_ctx = &name;
+    std::string error;
+    const auto report = replay::run_session(result.config, g_stop, options, error);
+    if (!report) {
+        std::cerr << "keel: cannot run session: " << error << "\n";
+        return kExitUsage;
+    }
+    replay::print_summary(std::cout, *report);
+    return report->inputs_seen_by_last_stage == report->events_sequenced ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"keel: an event-sourced, low-latency trading engine"};
+    app.set_version_flag("--version", std::string("keel ") + KEEL_VERSION);
+    app.require_subcommand(1);
+
+    std::string run_config;
+    CLI::App* run_cmd = app.add_subcommand(
+        "run", "Run a session from a config: load the data, run the pipeline on the configured "
+               "thread plan, print a summary");
+    run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json")
+        ->required()
+        ->check(CLI::ExistingFile);
+
+    CLI::App* config_cmd = app.add_subcommand("config", "Work with configuration files");
+    config_cmd->require_subcommand(1);
+    std::string check_file;
+    CLI::App* check_cmd = config_cmd->add_subcommand(
+        "check", "Validate a config (after KEEL__SECTION__KEY environment overrides) and print "
+                 "the effective config with secrets masked; exit 2 listing every problem");
+    check_cmd->add_option("file", check_file, "Config file (JSON)")->required();
+
+    app.footer(
+        "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
+        "nesting, array elements by index, e.g. KEEL__THREADS__0__CPU=1).\n"
+        "Exit codes: 0 ok, 1 run failed, 2 bad usage, invalid config or could not start.");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? kExitOk : kExitUsage;
+    }
+    if (*run_cmd) return run(run_config);
+    if (*check_cmd) return config_check(check_file);
+    return kExitUsage;
+}
+
+}  // namespace keel::tools
