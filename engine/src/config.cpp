@@ -213,9 +213,10 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
             }
         }
         if (!ok) continue;
-        // The value is JSON when it parses as JSON (numbers, true, arrays), else a string.
+        // The value is JSON when it parses as JSON (integers, true, arrays, "quoted"), else a
+        // string. Numbers with a fraction stay strings: "2.5" is an exact decimal to keel.
         Json parsed = Json::parse(value, nullptr, false);
-        *node = parsed.is_discarded() ? Json(value) : parsed;
+        *node = parsed.is_discarded() || parsed.is_number_float() ? Json(value) : parsed;
     }
 }
 
@@ -417,8 +418,10 @@ ConfigResult parse_config(std::string_view text, const std::string& origin,
         root = Json::parse(text);
     } catch (const Json::parse_error& e) {
         // nlohmann's message names the line and column; keep the byte offset too.
-        result.errors.push_back({origin, std::string("invalid JSON at byte ") +
-                                             std::to_string(e.byte) + ": " + e.what()});
+        // e.byte counts characters read, so the offending byte's 0-based offset is one less.
+        result.errors.push_back({origin, "invalid JSON at byte offset " +
+                                             std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " +
+                                             e.what()});
         return result;
     }
     apply_env(root, env, result.errors);

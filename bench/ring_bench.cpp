@@ -1,0 +1,483 @@
+// ring_bench: keel's SpscRing<Event> against Boost.Lockfree, moodycamel, a mutex queue and the
+// raw cache-line floor, round trip and throughput, with the target ratios computed in one run.
+#include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <readerwriterqueue/readerwriterqueue.h>
+#include <algorithm>
+#include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "keel/engine/event.hpp"
+#include "keel/engine/idle_strategy.hpp"
+#include "keel/engine/spsc_ring.hpp"
+#include "keel/engine/thread_plan.hpp"
+
+namespace {
+
+using keel::engine::cpu_relax;
+using keel::engine::Event;
+using keel::engine::kFalseSharingRange;
+
+// The engine's default ring size (ThreadPlan::ring_capacity), used for every queue so that
+// no peer gets a smaller or larger working set than ours.
+constexpr std::size_t kRingCapacity = 4096;
+// Throughput benchmarks count one iteration per block of this many items.
+constexpr std::size_t kBlock = 1024;
+// Round trips done before the timed loop, so the first timed one finds warm lines.
+constexpr int kWarmupRoundTrips = 1000;
+
+// Where the two threads of every benchmark run. The benchmark's own thread (the timed side)
+// is pinned once in main(); each partner thread pins itself before it reports ready.
+struct CpuPlan {
+    int main_cpu = -1;  // -1: not pinned
+    int partner_cpu = -1;
+};
+CpuPlan g_cpu_plan;
+
+bool pin_current_thread(int cpu) {
+    if (cpu < 0)
+        return true;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+Event make_bench_event(std::uint64_t seq) {
+    return keel::engine::make_event(keel::engine::EventType::trade, keel::engine::Source::feed, seq,
+                                    0, keel::engine::kNoSymbol);
+}
+
+// The other side of a benchmark: a pinned std::thread running body(stop). The constructor
+// returns once the thread runs, so thread start-up is never inside the timed loop; the
+// destructor raises stop and joins. Every wait in a body checks stop, so a benchmark that ends
+// (or fails) at any point cannot leave its partner spinning forever.
+class Partner {
+  public:
+    template <class Body>
+    explicit Partner(Body body)
+        : thread_([this, body = std::move(body)]() mutable {
+              pin_current_thread(g_cpu_plan.partner_cpu);
+              flags_.ready.store(true, std::memory_order_release);
+              body(flags_.stop);
+          }) {
+        while (!flags_.ready.load(std::memory_order_acquire))
+            std::this_thread::yield();
+    }
+    ~Partner() {
+        flags_.stop.store(true, std::memory_order_release);
+        thread_.join();
+    }
+    Partner(const Partner&) = delete;
+    Partner& operator=(const Partner&) = delete;
+
+  private:
+    // Own line pair: the partner polls stop while idle, and no benchmark data may share it.
+    struct alignas(kFalseSharingRange) Flags {
+        std::atomic<bool> ready{false};
+        std::atomic<bool> stop{false};
+    };
+    Flags flags_;
+    std::thread thread_;
+};
+
+// --- the queues, behind one try_push / try_pop interface ---
+
+struct KeelQueue {
+    keel::engine::SpscRing<Event> ring{kRingCapacity};
+    bool try_push(const Event& e) noexcept { return ring.try_push(e); }
+    bool try_pop(Event& e) noexcept { return ring.try_pop(e); }
+};
+
+struct BoostQueue {
+    boost::lockfree::spsc_queue<Event, boost::lockfree::capacity<kRingCapacity>> queue;
+    bool try_push(const Event& e) noexcept { return queue.push(e); }
+    bool try_pop(Event& e) noexcept { return queue.pop(e); }
+};
+
+// Preallocated for kRingCapacity items: try_enqueue fails instead of allocating when full.
+struct MoodycamelQueue {
+    moodycamel::ReaderWriterQueue<Event> queue{kRingCapacity};
+    bool try_push(const Event& e) noexcept { return queue.try_enqueue(e); }
+    bool try_pop(Event& e) noexcept { return queue.try_dequeue(e); }
+};
+
+// The baseline everyone starts from: a bounded std::deque under a std::mutex.
+struct MutexQueue {
+    std::mutex mutex;
+    std::deque<Event> items;
+    bool try_push(const Event& e) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (items.size() >= kRingCapacity)
+            return false;
+        items.push_back(e);
+        return true;
+    }
+    bool try_pop(Event& e) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (items.empty())
+            return false;
+        e = items.front();
+        items.pop_front();
+        return true;
+    }
+};
+
+// --- round trip: one Event out through `ping`, echoed back through `pong` ---
+
+template <class Queue>
+void bm_round_trip(benchmark::State& state) {
+    // Heap-allocated: Boost's compile-time queue holds its 256 KiB of slots inline.
+    auto ping = std::make_unique<Queue>();
+    auto pong = std::make_unique<Queue>();
+    Partner echo([&ping, &pong](const std::atomic<bool>& stop) {
+        Event e = make_bench_event(0);
+        for (;;) {
+            if (ping->try_pop(e)) {
+                while (!pong->try_push(e)) {
+                    if (stop.load(std::memory_order_relaxed))
+                        return;
+                    cpu_relax();
+                }
+                continue;
+            }
+            if (stop.load(std::memory_order_relaxed))
+                return;
+            cpu_relax();
+        }
+    });
+
+    Event out = make_bench_event(0);
+    Event back = make_bench_event(0);
+    std::uint64_t seq = 0;
+    bool in_order = true;
+    const auto round_trip = [&]() {
+        out.header.seq = ++seq;
+        while (!ping->try_push(out))
+            cpu_relax();
+        while (!pong->try_pop(back))
+            cpu_relax();
+        if (back.header.seq != seq)
+            in_order = false;
+    };
+    for (int i = 0; i < kWarmupRoundTrips; ++i)
+        round_trip();
+    for (auto _ : state)
+        round_trip();
+    if (!in_order)
+        state.SkipWithError("round trip returned an event out of order");
+}
+
+// The hardware floor: the same ping-pong with nothing but one counter per direction, each on
+// its own line pair. A queue's round trip cannot beat two cache-line transfers.
+void bm_raw_atomic_floor(benchmark::State& state) {
+    struct alignas(kFalseSharingRange) PaddedCounter {
+        std::atomic<std::uint64_t> value{0};
+    };
+    auto ping = std::make_unique<PaddedCounter>();
+    auto pong = std::make_unique<PaddedCounter>();
+    Partner echo([&ping, &pong](const std::atomic<bool>& stop) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            const std::uint64_t v = ping->value.load(std::memory_order_acquire);
+            if (v != seen) {
+                seen = v;
+                pong->value.store(v, std::memory_order_release);
+                continue;
+            }
+            if (stop.load(std::memory_order_relaxed))
+                return;
+            cpu_relax();
+        }
+    });
+
+    std::uint64_t n = 0;
+    const auto round_trip = [&]() {
+        ping->value.store(++n, std::memory_order_release);
+        while (pong->value.load(std::memory_order_acquire) != n)
+            cpu_relax();
+    };
+    for (int i = 0; i < kWarmupRoundTrips; ++i)
+        round_trip();
+    for (auto _ : state)
+        round_trip();
+}
+
+// --- throughput: the partner produces Events with seq 0, 1, 2...; the timed side consumes ---
+
+// Consumes with try_pop (kBatch false) or, for keel's ring, consume_batch (kBatch true).
+template <class Queue, bool kBatch>
+void bm_throughput(benchmark::State& state) {
+    auto queue = std::make_unique<Queue>();
+    Partner producer([&queue](const std::atomic<bool>& stop) {
+        Event e = make_bench_event(0);
+        std::uint64_t seq = 0;
+        for (;;) {
+            e.header.seq = seq;
+            if (queue->try_push(e)) {
+                ++seq;
+                continue;
+            }
+            // Full: the only time the producer waits, so the only time it looks at stop.
+            if (stop.load(std::memory_order_relaxed))
+                return;
+            cpu_relax();
+        }
+    });
+
+    std::uint64_t expected = 0;
+    bool in_order = true;
+    const auto check = [&](const Event& e) {
+        if (e.header.seq != expected)
+            in_order = false;
+        ++expected;
+    };
+    Event e = make_bench_event(0);
+    for (auto _ : state) {
+        std::size_t got = 0;
+        while (got < kBlock) {
+            std::size_t n = 0;
+            if constexpr (kBatch) {
+                n = queue->ring.consume_batch(check, kBlock - got);
+            } else if (queue->try_pop(e)) {
+                check(e);
+                n = 1;
+            }
+            if (n == 0)
+                cpu_relax();
+            got += n;
+        }
+        if (!in_order) {
+            state.SkipWithError("consumer saw an event out of order");
+            break;
+        }
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                            static_cast<std::int64_t>(kBlock));
+}
+
+// --- collecting results for the ratio table ---
+
+// Wraps the display reporter that --benchmark_format selects (console, json or csv), passing
+// every call through and keeping each benchmark's seconds per iteration. Wrapping rather than
+// subclassing ConsoleReporter keeps --benchmark_format working.
+class CollectingReporter final : public benchmark::BenchmarkReporter {
+  public:
+    explicit CollectingReporter(benchmark::BenchmarkReporter* inner) : inner_(inner) {}
+
+    bool ReportContext(const Context& context) override { return inner_->ReportContext(context); }
+    void ReportRuns(const std::vector<Run>& runs) override {
+        for (const Run& run : runs) {
+            if (run.run_type != Run::RT_Iteration)
+                continue;  // skip mean/median/stddev rows
+            if (run.error_occurred) {
+                ++errors_;
+                continue;
+            }
+            if (run.iterations <= 0)
+                continue;
+            const std::string& name = run.run_name.function_name;
+            seconds_per_iteration_[name].push_back(run.real_accumulated_time /
+                                                   static_cast<double>(run.iterations));
+            // The timed thread spins for the whole run, so its CPU time should equal the wall
+            // time; less means something else ran on its CPU and the run measured the scheduler.
+            if (run.real_accumulated_time > 0 &&
+                run.cpu_accumulated_time < kMinBusyShare * run.real_accumulated_time) {
+                descheduled_.push_back(name);
+            }
+        }
+        inner_->ReportRuns(runs);
+    }
+    void Finalize() override { inner_->Finalize(); }
+
+    // Median over repetitions (there is one unless --benchmark_repetitions is given); < 0 when
+    // the benchmark did not run (filtered out or failed).
+    [[nodiscard]] double seconds_per_iteration(const std::string& name) const {
+        const auto it = seconds_per_iteration_.find(name);
+        if (it == seconds_per_iteration_.end() || it->second.empty())
+            return -1.0;
+        std::vector<double> v = it->second;
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    }
+    [[nodiscard]] int errors() const noexcept { return errors_; }
+    [[nodiscard]] const std::vector<std::string>& descheduled() const noexcept {
+        return descheduled_;
+    }
+
+  private:
+    static constexpr double kMinBusyShare = 0.9;
+
+    benchmark::BenchmarkReporter* inner_;
+    std::map<std::string, std::vector<double>> seconds_per_iteration_;
+    std::vector<std::string> descheduled_;
+    int errors_ = 0;
+};
+
+// Benchmark names; the ratio table looks results up by them.
+constexpr const char* kRtKeel = "round_trip/keel_spsc_ring";
+constexpr const char* kRtBoost = "round_trip/boost_spsc_queue";
+constexpr const char* kRtMoody = "round_trip/moodycamel_rwq";
+constexpr const char* kRtMutex = "round_trip/mutex_deque";
+constexpr const char* kRtFloor = "round_trip/raw_atomic_floor";
+constexpr const char* kTpKeelBatch = "throughput/keel_spsc_ring_batch";
+constexpr const char* kTpKeelSingle = "throughput/keel_spsc_ring_single";
+constexpr const char* kTpBoost = "throughput/boost_spsc_queue";
+constexpr const char* kTpMoody = "throughput/moodycamel_rwq";
+constexpr const char* kTpMutex = "throughput/mutex_deque";
+
+void register_benchmarks() {
+    benchmark::RegisterBenchmark(kRtKeel, bm_round_trip<KeelQueue>)->UseRealTime();
+    benchmark::RegisterBenchmark(kRtBoost, bm_round_trip<BoostQueue>)->UseRealTime();
+    benchmark::RegisterBenchmark(kRtMoody, bm_round_trip<MoodycamelQueue>)->UseRealTime();
+    benchmark::RegisterBenchmark(kRtMutex, bm_round_trip<MutexQueue>)->UseRealTime();
+    benchmark::RegisterBenchmark(kRtFloor, bm_raw_atomic_floor)->UseRealTime();
+    benchmark::RegisterBenchmark(kTpKeelBatch, bm_throughput<KeelQueue, true>)->UseRealTime();
+    benchmark::RegisterBenchmark(kTpKeelSingle, bm_throughput<KeelQueue, false>)->UseRealTime();
+    benchmark::RegisterBenchmark(kTpBoost, bm_throughput<BoostQueue, false>)->UseRealTime();
+    benchmark::RegisterBenchmark(kTpMoody, bm_throughput<MoodycamelQueue, false>)->UseRealTime();
+    benchmark::RegisterBenchmark(kTpMutex, bm_throughput<MutexQueue, false>)->UseRealTime();
+}
+
+enum class Goal { at_most, at_least, none };
+
+struct RatioRow {
+    const char* label;
+    double value;  // < 0: not measured in this run
+    Goal goal;
+    double target;
+};
+
+// Round trip ratios compare ns per round trip (lower is better); throughput ratios compare
+// items per second, i.e. the inverse of seconds per block.
+double time_ratio(const CollectingReporter& r, const char* ours, const char* theirs) {
+    const double a = r.seconds_per_iteration(ours);
+    const double b = r.seconds_per_iteration(theirs);
+    return (a > 0 && b > 0) ? a / b : -1.0;
+}
+double rate_ratio(const CollectingReporter& r, const char* ours, const char* theirs) {
+    const double a = r.seconds_per_iteration(ours);
+    const double b = r.seconds_per_iteration(theirs);
+    return (a > 0 && b > 0) ? b / a : -1.0;
+}
+
+void print_ratios(const CollectingReporter& r, std::FILE* out) {
+    const RatioRow rows[] = {
+        {"round trip: keel / boost", time_ratio(r, kRtKeel, kRtBoost), Goal::at_most, 0.8},
+        {"round trip: keel / raw floor", time_ratio(r, kRtKeel, kRtFloor), Goal::at_most, 2.5},
+        {"round trip: keel / moodycamel", time_ratio(r, kRtKeel, kRtMoody), Goal::none, 0},
+        {"round trip: keel / mutex", time_ratio(r, kRtKeel, kRtMutex), Goal::none, 0},
+        {"throughput: keel batch / boost", rate_ratio(r, kTpKeelBatch, kTpBoost), Goal::at_least,
+         1.5},
+        {"throughput: keel single / boost", rate_ratio(r, kTpKeelSingle, kTpBoost), Goal::none, 0},
+        {"throughput: keel batch / moodycamel", rate_ratio(r, kTpKeelBatch, kTpMoody), Goal::none,
+         0},
+        {"throughput: keel batch / mutex", rate_ratio(r, kTpKeelBatch, kTpMutex), Goal::none, 0},
+    };
+    int missed = 0;
+    int checked = 0;
+    std::fprintf(out, "\nRatios from this run (timings are only comparable within one run)\n");
+    std::fprintf(out, "%-38s %8s %9s  %s\n", "ratio", "value", "target", "verdict");
+    for (const RatioRow& row : rows) {
+        char target[16] = "-";
+        if (row.goal != Goal::none) {
+            std::snprintf(target, sizeof(target), "%s %.2f",
+                          row.goal == Goal::at_most ? "<=" : ">=", row.target);
+        }
+        if (row.value < 0) {
+            std::fprintf(out, "%-38s %8s %9s  %s\n", row.label, "n/a", target, "not run");
+            continue;
+        }
+        const char* verdict = "info";
+        if (row.goal != Goal::none) {
+            ++checked;
+            const bool pass =
+                row.goal == Goal::at_most ? row.value <= row.target : row.value >= row.target;
+            verdict = pass ? "PASS" : "MISS";
+            if (!pass)
+                ++missed;
+        }
+        std::fprintf(out, "%-38s %8.2f %9s  %s\n", row.label, row.value, target, verdict);
+    }
+    // The mutex queue sleeps in futex waits by design; a lock-free one that lost CPU time
+    // was preempted, which makes the ratios that use it unreliable.
+    for (const std::string& name : r.descheduled()) {
+        std::fprintf(out, "warning: %s: timed thread had under 90%% of wall time on its CPU%s\n",
+                     name.c_str(),
+                     name.find("mutex") != std::string::npos
+                         ? " (expected: it blocks on the mutex)"
+                         : "; another process competed for the CPU, rerun on an idle machine");
+    }
+    // Not a gate yet: a missed target is reported, and the exit status stays 0.
+    std::fprintf(out, "targets: %d checked, %d missed%s\n", checked, missed,
+                 missed > 0 ? " (MISS is reported only; exit status is still 0)" : "");
+}
+
+// The display format, read before benchmark::Initialize consumes the flag: when stdout carries
+// JSON or CSV the ratio table goes to stderr so that stdout stays parseable.
+bool stdout_is_console(int argc, char** argv) {
+    constexpr std::string_view kFlag = "--benchmark_format=";
+    bool console = true;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if (arg.substr(0, kFlag.size()) == kFlag)
+            console = arg.substr(kFlag.size()) == "console";
+    }
+    return console;
+}
+
+void plan_cpus() {
+    const std::vector<int> cpus = keel::engine::available_cpus();
+    if (cpus.size() < 2) {
+        std::fprintf(stderr, "ring_bench: fewer than two CPUs available; threads are not pinned\n");
+        benchmark::AddCustomContext("thread_plan", "unpinned (fewer than two CPUs)");
+        return;
+    }
+    if (!pin_current_thread(cpus[0])) {
+        std::fprintf(stderr, "ring_bench: could not pin to CPU %d; threads are not pinned\n",
+                     cpus[0]);
+        benchmark::AddCustomContext("thread_plan", "unpinned (pthread_setaffinity_np failed)");
+        return;
+    }
+    g_cpu_plan.main_cpu = cpus[0];
+    g_cpu_plan.partner_cpu = cpus[1];
+    benchmark::AddCustomContext("thread_plan", "timed thread on CPU " + std::to_string(cpus[0]) +
+                                                   ", partner thread on CPU " +
+                                                   std::to_string(cpus[1]));
+}
+
+}  // namespace
+
+// Exit status: 0 ran (targets missed or not), 1 a benchmark failed (events out of order),
+// 2 bad command line.
+int main(int argc, char** argv) {
+    const bool console = stdout_is_console(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 2;
+    plan_cpus();
+    register_benchmarks();
+
+    // The default display reporter is created by the library for this purpose and never freed
+    // by it when passed in; it lives until exit.
+    CollectingReporter reporter(benchmark::CreateDefaultDisplayReporter());
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::Shutdown();
+
+    print_ratios(reporter, console ? stdout : stderr);
+    return reporter.errors() > 0 ? 1 : 0;
+}
