@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job: install dependencies, build (dev preset), run the demo paper session.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+cmake --preset dev >/dev/null
+cmake --build --preset dev --target keel
+exec ./build/dev/keel run --config config/demo.json "$@"

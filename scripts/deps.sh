@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages keel builds with, only when one is missing (idempotent).
+# Every dependency comes from Debian; nothing is downloaded at build time.
+set -euo pipefail
+PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libboost-dev                 # Boost 1.74: Lockfree (benchmark peer); Asio/Beast later
+  libconcurrentqueue-dev       # moodycamel ConcurrentQueue
+  libreaderwriterqueue-dev     # moodycamel ReaderWriterQueue (benchmark peer)
+  libcli11-dev                 # the keel command line
+  nlohmann-json3-dev           # config parsing and printing (cold path)
+  libgtest-dev libgmock-dev    # tests
+  libbenchmark-dev             # bench/
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "keel: installing missing Debian packages: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${missing[@]}"
