@@ -14,7 +14,7 @@ const std::string kDir = std::string(KEEL_SOURCE_DIR) + "/config";
 
 std::string valid_text() {
     return R"({
-      "session": {"name": "t", "seed": 5},
+      "session": {"name": "t", "symbol_capacity": 8},
       "data": {"files": [{"path": "../data/msft_daily.csv", "symbol": "MSFT", "bar_interval": "1d"}]},
       "strategies": [{"type": "sma_cross", "symbol": "MSFT", "fast": 2, "slow": 5, "quantity": "10"}],
       "risk": {"max_order_qty": "100"},
@@ -49,7 +49,7 @@ TEST(Config, ShippedDemoConfigIsValid) {
 TEST(Config, ValidTextParsesIntoTypedValues) {
     const ConfigResult r = parse_config(valid_text(), "t.json", kDir, {});
     ASSERT_TRUE(r.ok()) << dump(r);
-    EXPECT_EQ(r.config.seed, 5u);
+    EXPECT_EQ(r.config.symbol_capacity, 8u);
     EXPECT_EQ(r.config.max_order_qty, Quantity::from_units(100));
     EXPECT_EQ(r.config.data_files[0].bar_interval_s, 86400);
     EXPECT_EQ(r.config.plan.threads[0].idle, IdleKind::yield);
@@ -58,7 +58,7 @@ TEST(Config, ValidTextParsesIntoTypedValues) {
 
 TEST(Config, ListsEveryMistakeAtOnceWithKeyPaths) {
     std::string text = valid_text();
-    text.replace(text.find(R"("seed": 5)"), 9, R"("seed": 5, "colour": "red")");   // unknown key
+    text.replace(text.find(R"("symbol_capacity": 8)"), 20, R"("symbol_capacity": 8, "colour": "red")");   // unknown key
     text.replace(text.find(R"("fast": 2)"), 9, R"("fast": "2")");                    // wrong type
     text.replace(text.find(R"("idle": "yield")"), 15, R"("idle": "yield", "cpu": 999)");  // no CPU
     const ConfigResult r = parse_config(text, "t.json", kDir, {});

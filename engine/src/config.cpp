@@ -231,7 +231,6 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* s = top.object("session", true)) {
         Reader r(errors, *s, "session");
         c.session_name = r.string("name", true).value_or("");
-        c.seed = static_cast<std::uint64_t>(r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
         c.symbol_capacity =
             static_cast<std::uint32_t>(r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
         r.finish();

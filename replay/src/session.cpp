@@ -76,8 +76,8 @@ std::optional<SessionReport> run_session(const engine::Config& config,
     engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
     engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
     engine::Ingest ingest(*source, replies.ring(), stop,
-                          {engine::fnv1a64(config.effective.dump()), config.seed,
-                           config.symbol_capacity});
+                          // No stage draws random numbers yet, so the journaled seed is 0.
+                          {engine::fnv1a64(config.effective.dump()), 0, config.symbol_capacity});
     CountingSink sink(options.tap);
     engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan);
 

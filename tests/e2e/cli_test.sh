@@ -31,7 +31,7 @@ expect_rc 0 $? "config check with env override"
 expect_contains "$T/out" '"max_order_qty": "500"' "env override"
 
 # Three distinct mistakes: all three named, exit 2.
-sed -e 's/"seed": 1}/"seed": 1, "colour": "red"}/' \
+sed -e 's/"name": "demo"}/"name": "demo", "colour": "red"}/' \
     -e 's/"fast": 48/"fast": "48"/' \
     -e 's/"cpu": 1,/"cpu": 999,/' \
     -e "s#\.\./data/#$SRC/data/#g" "$SRC/config/demo.json" >"$T/three.json"

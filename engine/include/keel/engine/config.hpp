@@ -42,7 +42,6 @@ struct StrategyConfig {
 
 struct Config {
     std::string session_name;
-    std::uint64_t seed = 0;
     std::vector<DataFileConfig> data_files;
     std::uint64_t pace_events_per_s = 0;  // 0 = as fast as possible
     std::vector<StrategyConfig> strategies;
