@@ -32,15 +32,15 @@ private:
 void run_allocating_pipeline() {
     std::atomic<bool> stop{false};
     test::VectorSource source({test::trade(0, 1, 1)});
-    ReplyRing replies(64);
-    AllocatingStage a, b, c;
-    Ingest ingest(source, replies.ring(), stop, {});
-    NullEmit sink;
     ThreadPlan plan;
     plan.ring_capacity = 64;
     plan.threads.push_back({"in", 0, 0, std::nullopt, IdleKind::yield});
     plan.threads.push_back({"rest", 1, 3, std::nullopt, IdleKind::yield});
-    Runner runner(ingest, {&a, &b, &c}, replies, sink, plan);
+    ReplyRing replies(Runner::reply_capacity_for(plan, 4, 0));
+    AllocatingStage a, b, c;
+    Ingest ingest(source, replies.ring(), stop, {});
+    NullEmit sink;
+    Runner runner(ingest, {&a, &b, &c}, replies, sink, plan, 0);
     (void)runner.run();
 }
 

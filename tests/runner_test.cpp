@@ -124,13 +124,14 @@ TEST(Runner, FusedRunIsByteForByteRepeatable) {
 
 namespace {
 
-// An endless source of trades on symbol 0 that alternate so the SMA keeps crossing.
+// An endless source of trades on symbols 0 and 1, alternating, with prices that step up and
+// down so the SMAs keep crossing.
 class EndlessSource final : public InputSource {
 public:
     Poll poll(Event& out) noexcept override {
         ++n_;
-        out = test::trade(0, static_cast<std::int64_t>(n_) * 1000,
-                          100 + static_cast<std::int64_t>((n_ / 7) % 2) * 10);
+        out = test::trade(static_cast<SymbolId>(n_ % 2), static_cast<std::int64_t>(n_) * 1000,
+                          100 + static_cast<std::int64_t>((n_ / 14) % 2) * 10);
         return Poll::event;
     }
 
@@ -163,11 +164,15 @@ public:
     }
     void emit(const Event& e) noexcept override {
         if (!is_input(e.header.type)) return;
+        if (e.header.type == EventType::venue_ack) ++acks_;
+        if (e.header.type == EventType::order_denied) ++denials_;
         KEEL_ASSERT(seqs_.size() < seqs_.capacity(), "StopAfter full");
         seqs_.push_back(e.header.seq);
         if (seqs_.size() == after_) stop_.store(true, std::memory_order_relaxed);
     }
     std::vector<std::uint64_t> seqs_;
+    std::uint64_t acks_ = 0;
+    std::uint64_t denials_ = 0;
 
 private:
     std::atomic<bool>& stop_;
@@ -177,20 +182,25 @@ private:
 }  // namespace
 
 TEST(Runner, StopMidRunDrainsEverySequencedEventAndClosesEveryStage) {
+    std::uint64_t max_flush_rounds = 0;
     for (const ThreadPlan& plan : {plan_of({{0, 0}, {1, 3}}, IdleKind::yield, 256),
                                    plan_of({{0, 0}, {1, 1}, {2, 2}, {3, 3}}, IdleKind::backoff, 16),
                                    ThreadPlan::fused(kStageCount)}) {
         std::atomic<bool> stop{false};
         EndlessSource source;
-        ReplyRing replies(65536);
-        adapters::SimVenue venue(replies);
-        StrategyStage strategy({SmaCrossParams{0, 2, 5, Quantity::from_units(1), true}}, 4);
-        RiskStage risk(RiskLimits{Quantity::from_units(1)});  // the reversals (qty 2) are rejected
+        ReplyRing replies(Runner::reply_capacity_for(plan, kStageCount, 1024));
+        adapters::SimVenue venue(replies, 1024);
+        // Symbol 0 is long-only (every order passes risk); symbol 1 may reverse, and its
+        // reversals (qty 2) exceed the limit, so risk denials flow back through ingest too.
+        StrategyStage strategy({SmaCrossParams{0, 2, 5, Quantity::from_units(1), false},
+                                SmaCrossParams{1, 2, 5, Quantity::from_units(1), true}},
+                               4);
+        RiskStage risk(RiskLimits{Quantity::from_units(1)});
         GatewayStage gateway(venue, replies, 4);
         Probe ps(strategy), pr(risk), pg(gateway);
         Ingest ingest(source, replies.ring(), stop, {});
         StopAfter sink(stop, 200'000);
-        Runner runner(ingest, {&ps, &pr, &pg}, replies, sink, plan);
+        Runner runner(ingest, {&ps, &pr, &pg}, replies, sink, plan, 1024);
         ASSERT_EQ(runner.run(), "");
 
         EXPECT_EQ(ingest.stop_reason(), StopReason::stop_requested);
@@ -202,26 +212,37 @@ TEST(Runner, StopMidRunDrainsEverySequencedEventAndClosesEveryStage) {
             EXPECT_EQ(p->last_, EventType::shutdown) << p->name();
             EXPECT_TRUE(p->closed_) << p->name();
         }
-        EXPECT_GT(gateway.fills(), 0u);
-        EXPECT_GT(gateway.risk_rejects(), 0u);
-        // Replies in flight at the stop were sequenced, not lost: every order sent was acked.
-        EXPECT_EQ(runner.metrics(0).events_in.get(), ingest.last_seq());
+        // Nothing was left behind on the reply path: every order the gateway sent was
+        // acknowledged through ingest, every risk reject came back as a denial, and the reply
+        // ring is empty.
+        Event leftover;
+        EXPECT_FALSE(replies.ring().try_pop(leftover));
+        EXPECT_GT(gateway.orders_sent(), 1000u);
+        EXPECT_GT(gateway.risk_rejects(), 1000u);
+        EXPECT_EQ(sink.acks_, gateway.orders_sent());
+        EXPECT_EQ(sink.denials_, gateway.risk_rejects());
+        // Orders are only ever filled by their symbol's next trade: at most one per symbol is
+        // still resting at the venue.
+        EXPECT_GE(gateway.fills() + 2, gateway.orders_sent());
+        EXPECT_EQ(venue.pending(), gateway.orders_sent() - gateway.fills());
+        max_flush_rounds = std::max(max_flush_rounds, ingest.flush_rounds());
     }
+    EXPECT_GE(max_flush_rounds, 1u);
 }
 
 TEST(Runner, APinToAMissingCpuFailsBeforeAnyEventFlows) {
     std::atomic<bool> stop{false};
     test::VectorSource source({test::trade(0, 1, 1)});
-    ReplyRing replies(64);
+    ThreadPlan plan = plan_of({{0, 0}, {1, 3}}, IdleKind::yield, 64);
+    plan.threads[1].cpu = CPU_SETSIZE - 1;  // exists in no test machine's affinity mask
+    ReplyRing replies(Runner::reply_capacity_for(plan, kStageCount, 0));
     test::RecordingVenue venue;
     StrategyStage strategy({}, 4);
     RiskStage risk(RiskLimits{Quantity::from_units(1)});
     GatewayStage gateway(venue, replies, 4);
     Ingest ingest(source, replies.ring(), stop, {});
     test::Recorder sink(16);
-    ThreadPlan plan = plan_of({{0, 0}, {1, 3}}, IdleKind::yield, 64);
-    plan.threads[1].cpu = CPU_SETSIZE - 1;  // exists in no test machine's affinity mask
-    Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan);
+    Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, 0);
     const std::string error = runner.run();
     EXPECT_NE(error.find("cannot pin to CPU"), std::string::npos) << error;
     EXPECT_EQ(ingest.last_seq(), 0u);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -27,8 +28,11 @@ struct MarkLinked {
 void* guarded_alloc(std::size_t size, std::size_t align) {
     if (t_hot) [[unlikely]] hot_allocation();
     if (size == 0) size = 1;
-    void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (size + align - 1) / align * align)
-                                                 : std::malloc(size);
+    if (size > SIZE_MAX - align) throw std::bad_alloc();
+    // aligned_alloc wants a size that is a multiple of the alignment.
+    void* p = align > alignof(std::max_align_t)
+                  ? std::aligned_alloc(align, (size + align - 1) / align * align)
+                  : std::malloc(size);
     if (p == nullptr) throw std::bad_alloc();
     return p;
 }

@@ -331,7 +331,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
 
     if (const Json* rings = top.object("rings", false)) {
         Reader r(errors, *rings, "rings");
-        const auto cap = r.integer("capacity", false, 2, 1 << 24, 4096);
+        const auto cap = r.integer("capacity", false, 2, 1 << 20, 4096);
         if (cap && (*cap & (*cap - 1)) != 0) r.error("capacity", "must be a power of two");
         c.plan.ring_capacity = static_cast<std::size_t>(cap.value_or(4096));
         r.finish();

@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <chrono>
+#include <bit>
 #include <cstring>
 #include <thread>
 
@@ -23,7 +24,9 @@ std::uint64_t now_ns() noexcept {
 void ReplyRing::post(const Event& event) noexcept {
     if (ring_.try_push(event)) return;
     full_waits_.add();
-    IdleStrategy idle(IdleKind::backoff);
+    // Yield rather than back off into sleeps: this runs on a hot thread, and with the ring
+    // sized by Runner::reply_capacity_for it only waits for ingest to pop.
+    IdleStrategy idle(IdleKind::yield);
     while (!ring_.try_push(event)) idle.idle(0);
 }
 
@@ -61,7 +64,6 @@ public:
 private:
     static constexpr int kGateWait = 0;
     static constexpr int kGateGo = 1;
-    static constexpr std::size_t kBatch = 64;
 
     void body(std::atomic<int>& gate) {
         int g;
@@ -110,6 +112,13 @@ private:
         const std::uint64_t t0 = now_ns();
         runner_.stages_[k]->on_event(e, buf);
         m.service_ns.record(now_ns() - t0);
+        // Control events are the runner's: a stage must pass them on, last, or the run would
+        // hang (a swallowed flush) or lose events (emitted after shutdown).
+        if (is_control(e.header.type)) {
+            KEEL_ASSERT(buf.size() > 0 && buf[buf.size() - 1].header.type == e.header.type &&
+                            buf[buf.size() - 1].payload.control_token == e.payload.control_token,
+                        "a stage must forward a control event, as its last emission");
+        }
         dispatch(k, buf);
         if (e.header.type == EventType::shutdown) runner_.stages_[k]->on_close();
     }
@@ -154,9 +163,13 @@ private:
     std::thread thread_;
 };
 
-Runner::Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplySink& replies, Emit& sink,
-               ThreadPlan plan)
+Runner::Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplyRing& replies, Emit& sink,
+               ThreadPlan plan, std::size_t venue_capacity)
     : ingest_(ingest), replies_(replies), sink_(sink), plan_(std::move(plan)) {
+    KEEL_ASSERT(&ingest.replies() == &replies.ring(), "ingest must read the runner's reply ring");
+    KEEL_ASSERT(replies.ring().capacity() >=
+                    reply_capacity_for(plan_, downstream.size() + 1, venue_capacity),
+                "reply ring smaller than Runner::reply_capacity_for: the reply path could deadlock");
     stages_.push_back(nullptr);
     for (Stage* s : downstream) stages_.push_back(s);
     for (std::size_t i = 0; i < stages_.size(); ++i) {
@@ -191,16 +204,32 @@ std::string_view Runner::stage_name(std::size_t i) const noexcept {
 }
 
 std::string Runner::run() {
-    std::atomic<int> gate{0};
-    for (auto& a : agents_) a->start(gate);
+    KEEL_ASSERT(gate_.load() == 0, "a Runner runs once");
     std::string error;
-    for (auto& a : agents_) {
-        error = a->pin();
-        if (!error.empty()) break;
+    try {
+        for (auto& a : agents_) a->start(gate_);
+        for (auto& a : agents_) {
+            error = a->pin();
+            if (!error.empty()) break;
+        }
+    } catch (...) {
+        // Release the threads already started (they abort before touching a stage), then fail.
+        gate_.store(2, std::memory_order_release);
+        for (auto& a : agents_) a->join();
+        throw;
     }
-    gate.store(error.empty() ? 1 : 2, std::memory_order_release);
+    gate_.store(error.empty() ? 1 : 2, std::memory_order_release);
     for (auto& a : agents_) a->join();
     return error;
+}
+
+std::size_t Runner::reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
+                                       std::size_t venue_capacity) noexcept {
+    const std::size_t rings = plan.threads.empty() ? 0 : plan.threads.size() - 1;
+    const std::size_t in_flight = rings * plan.ring_capacity + plan.threads.size() * kBatch +
+                                  stage_count * EmitBuffer::kCapacity;
+    const std::size_t needed = 2 * kMaxOrdersPerEvent * in_flight + venue_capacity + 1;
+    return std::bit_ceil(needed);
 }
 
 ThreadPlan ThreadPlan::fused(std::size_t stage_count, IdleKind idle) {

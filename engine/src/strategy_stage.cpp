@@ -46,6 +46,8 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
         case EventType::trade: {
             const Price close = event.header.type == EventType::bar ? event.payload.bar.close
                                                                     : event.payload.trade.price;
+            // One SmaCross per symbol, at most one intent per price: within kMaxOrdersPerEvent.
+            static_assert(kMaxOrdersPerEvent >= 1);
             const OrderIntent intent = s->on_price(close);
             if (intent.side != Side::none) place(*s, index, event, intent, out);
             break;

@@ -67,11 +67,9 @@ std::optional<SessionReport> run_session(const engine::Config& config,
     }
 
     const engine::ThreadPlan plan = options.plan ? *options.plan : config.plan;
-    // Sized so the venue's replies can never fill it while the rings are full (each order
-    // yields at most two replies, and at most one order per event is in the rings).
-    const std::size_t reply_capacity = std::max<std::size_t>(65536, 8 * plan.ring_capacity);
-    engine::ReplyRing replies(reply_capacity);
-    adapters::SimVenue venue(replies);
+    engine::ReplyRing replies(engine::Runner::reply_capacity_for(
+        plan, engine::kStageCount, adapters::SimVenue::kDefaultCapacity));
+    adapters::SimVenue venue(replies, adapters::SimVenue::kDefaultCapacity);
     engine::StrategyStage strategy(std::move(strategies), config.symbol_capacity);
     engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
     engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
@@ -79,7 +77,8 @@ std::optional<SessionReport> run_session(const engine::Config& config,
                           // No stage draws random numbers yet, so the journaled seed is 0.
                           {engine::fnv1a64(config.effective.dump()), 0, config.symbol_capacity});
     CountingSink sink(options.tap);
-    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan);
+    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan,
+                          adapters::SimVenue::kDefaultCapacity);
 
     if (options.on_running != nullptr) options.on_running(options.on_running_ctx);
     const auto t0 = std::chrono::steady_clock::now();

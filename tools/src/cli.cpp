@@ -24,6 +24,8 @@ extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relax
 void install_stop_handlers() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
+    // The first signal asks for a clean drain; a second one gets the default action (exit).
+    sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <type_traits>
 
@@ -156,7 +157,10 @@ struct SignalPayload {
     std::int8_t direction;
 };
 
+// bytes comes first so that value-initialising an Event ("Event e{}") zeroes all 40 payload
+// bytes, not just the first member's.
 union EventPayload {
+    unsigned char bytes[40];
     TradePayload trade;
     QuotePayload quote;
     BarPayload bar;
@@ -169,7 +173,6 @@ union EventPayload {
     FillPayload fill;
     SignalPayload signal;
     std::uint64_t control_token;  // flush marker number
-    unsigned char bytes[40];
 };
 static_assert(sizeof(EventPayload) == 40);
 
@@ -187,7 +190,8 @@ static_assert(std::is_standard_layout_v<Event>);
 // journal's byte-identical guarantee relies on.
 [[nodiscard]] inline Event make_event(EventType type, Source source, std::uint64_t seq,
                                       std::int64_t ts_ns, SymbolId symbol) noexcept {
-    Event e{};
+    Event e;
+    std::memset(&e, 0, sizeof e);
     e.header.seq = seq;
     e.header.ts_ns = ts_ns;
     e.header.symbol = symbol;

@@ -38,6 +38,7 @@ public:
     [[nodiscard]] std::uint64_t last_seq() const noexcept { return seq_; }
     [[nodiscard]] StopReason stop_reason() const noexcept { return stop_reason_; }
     [[nodiscard]] std::uint64_t flush_rounds() const noexcept { return flush_token_; }
+    [[nodiscard]] const SpscRing<Event>& replies() const noexcept { return replies_; }
 
 private:
     enum class State : std::uint8_t { starting, running, flushing, done };

@@ -42,8 +42,10 @@ class Runner {
 public:
     // stages[0] is unused (ingest has its own slot); stages[i] for i >= 1 are the downstream
     // stages in pipeline order. names has one entry per stage including ingest.
-    Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplySink& replies, Emit& sink,
-           ThreadPlan plan);
+    // replies must be the ring ingest reads (checked), with at least reply_capacity_for()
+    // slots, so that the reply path can never fill while ingest waits on a full ring.
+    Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplyRing& replies, Emit& sink,
+           ThreadPlan plan, std::size_t venue_capacity);
     ~Runner();
     Runner(const Runner&) = delete;
     Runner& operator=(const Runner&) = delete;
@@ -52,6 +54,16 @@ public:
     // seen it, then joins. Returns an empty string on success, else why it could not run
     // (for example a CPU that does not exist); in that case no stage saw any event.
     [[nodiscard]] std::string run();
+
+    // A bound on the replies that can be waiting for ingest. Ingest reads its source only when
+    // the reply ring looked empty, so what can follow is the replies caused by events already
+    // in the pipeline (in rings, unreleased batches and emit buffers): at most two per order
+    // (ack then fill, or one reject/denial), kMaxOrdersPerEvent orders per event, plus fills of
+    // orders resting at the venue, plus the flush acknowledgement. Rounded up to a power of two.
+    [[nodiscard]] static std::size_t reply_capacity_for(const ThreadPlan& plan,
+                                                        std::size_t stage_count,
+                                                        std::size_t venue_capacity) noexcept;
+    static constexpr std::size_t kBatch = 64;  // events an agent takes from its ring per cycle
 
     [[nodiscard]] std::size_t stage_count() const noexcept { return metrics_.size(); }
     [[nodiscard]] std::string_view stage_name(std::size_t i) const noexcept;
@@ -63,12 +75,14 @@ private:
 
     Ingest& ingest_;
     std::vector<Stage*> stages_;  // index 0 = nullptr (ingest)
-    ReplySink& replies_;
+    ReplyRing& replies_;
     Emit& sink_;
     ThreadPlan plan_;
     std::vector<std::unique_ptr<StageMetrics>> metrics_;
     std::vector<std::unique_ptr<SpscRing<Event>>> rings_;  // rings_[t] feeds thread t (t >= 1)
     std::vector<std::unique_ptr<Agent>> agents_;
+    // 0 = wait, 1 = go, 2 = abort. A member, so threads never outlive what they spin on.
+    std::atomic<int> gate_{0};
 };
 
 }  // namespace keel::engine

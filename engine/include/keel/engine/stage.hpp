@@ -29,6 +29,10 @@ public:
     virtual void on_close() noexcept {}
 };
 
+// The most order requests a strategy stage may derive from one input event. The reply ring
+// back to ingest is sized from it (Runner::reply_capacity_for), so it is a hard contract.
+inline constexpr std::size_t kMaxOrdersPerEvent = 4;
+
 // Where ingest gets input events from: a file, a feed adapter, a queue of venue replies.
 class InputSource {
 public:
