@@ -16,15 +16,16 @@ using namespace keel::engine;
 namespace {
 
 class AllocatingStage final : public Stage {
-public:
+  public:
     std::string_view name() const noexcept override { return "allocating"; }
     void on_start() override { warmup_ = std::make_unique<int>(1); }  // allowed: before hot
     void on_event(const Event& e, Emit& out) noexcept override {
-        if (e.header.type == EventType::trade) held_.push_back(std::make_unique<int>(2));
+        if (e.header.type == EventType::trade)
+            held_.push_back(std::make_unique<int>(2));
         out.emit(e);
     }
 
-private:
+  private:
     std::unique_ptr<int> warmup_;
     std::vector<std::unique_ptr<int>> held_;
 };
@@ -47,10 +48,11 @@ void run_allocating_pipeline() {
 }  // namespace
 
 class AllocGuardDeathTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         GTEST_FLAG_SET(death_test_style, "threadsafe");
-        if (!alloc_guard_linked()) GTEST_SKIP() << "built without KEEL_ALLOC_GUARD";
+        if (!alloc_guard_linked())
+            GTEST_SKIP() << "built without KEEL_ALLOC_GUARD";
     }
 };
 
@@ -72,7 +74,10 @@ TEST_F(AllocGuardDeathTest, AbortsWhenAStageAllocatesAfterStart) {
 
 TEST(AllocGuard, ColdThreadsAndScopesMayAllocate) {
     ASSERT_FALSE(thread_is_hot());
-    { HotScope hot; ASSERT_TRUE(thread_is_hot()); }
+    {
+        HotScope hot;
+        ASSERT_TRUE(thread_is_hot());
+    }
     EXPECT_FALSE(thread_is_hot());
     auto p = std::make_unique<int>(3);  // would abort if the scope had leaked
     EXPECT_EQ(*p, 3);

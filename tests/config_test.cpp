@@ -31,7 +31,8 @@ bool has_error(const ConfigResult& r, const std::string& path, const std::string
 
 std::string dump(const ConfigResult& r) {
     std::string s;
-    for (const auto& e : r.errors) s += e.path + ": " + e.message + "\n";
+    for (const auto& e : r.errors)
+        s += e.path + ": " + e.message + "\n";
     return s;
 }
 
@@ -58,8 +59,9 @@ TEST(Config, ValidTextParsesIntoTypedValues) {
 
 TEST(Config, ListsEveryMistakeAtOnceWithKeyPaths) {
     std::string text = valid_text();
-    text.replace(text.find(R"("symbol_capacity": 8)"), 20, R"("symbol_capacity": 8, "colour": "red")");   // unknown key
-    text.replace(text.find(R"("fast": 2)"), 9, R"("fast": "2")");                    // wrong type
+    text.replace(text.find(R"("symbol_capacity": 8)"), 20,
+                 R"("symbol_capacity": 8, "colour": "red")");      // unknown key
+    text.replace(text.find(R"("fast": 2)"), 9, R"("fast": "2")");  // wrong type
     text.replace(text.find(R"("idle": "yield")"), 15, R"("idle": "yield", "cpu": 999)");  // no CPU
     const ConfigResult r = parse_config(text, "t.json", kDir, {});
     EXPECT_EQ(r.errors.size(), 3u) << dump(r);
@@ -72,7 +74,8 @@ TEST(Config, ReportsMalformedJsonWithPosition) {
     const ConfigResult r = parse_config("{\n  \"session\": {,}\n}", "bad.json", kDir, {});
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0].path, "bad.json");
-    EXPECT_NE(r.errors[0].message.find("at byte offset 16"), std::string::npos) << r.errors[0].message;
+    EXPECT_NE(r.errors[0].message.find("at byte offset 16"), std::string::npos)
+        << r.errors[0].message;
     EXPECT_NE(r.errors[0].message.find("line 2"), std::string::npos) << r.errors[0].message;
 }
 
@@ -82,8 +85,9 @@ TEST(Config, RefusesFloatsForQuantitiesAndChecksStageOrder) {
     text.replace(text.find(R"(["ingest", "strategy", "risk", "gateway"])"), 41,
                  R"(["ingest", "risk", "strategy", "gateway"])");
     const ConfigResult r = parse_config(text, "t.json", kDir, {});
-    EXPECT_TRUE(has_error(r, "strategies[0].quantity", "floats")
-                || has_error(r, "strategies[0].quantity", "decimal string")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].quantity", "floats") ||
+                has_error(r, "strategies[0].quantity", "decimal string"))
+        << dump(r);
     EXPECT_TRUE(has_error(r, "threads[0].stages[1]", "expected 'strategy'")) << dump(r);
 }
 

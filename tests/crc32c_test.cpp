@@ -22,11 +22,13 @@ TEST(Crc32c, MatchesStandardCheckValues) {
 TEST(Crc32c, HardwareAndPortableAgreeAndExtendIncrementally) {
     std::mt19937 rng(3);
     std::vector<unsigned char> data(4099);
-    for (auto& b : data) b = static_cast<unsigned char>(rng());
+    for (auto& b : data)
+        b = static_cast<unsigned char>(rng());
     for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 63u, 64u, 1000u, 4099u}) {
         EXPECT_EQ(crc32c(data.data(), n), crc32c_portable(data.data(), n)) << n;
     }
     const std::uint32_t whole = crc32c(data.data(), data.size());
-    const std::uint32_t part = crc32c(data.data() + 100, data.size() - 100, crc32c(data.data(), 100));
+    const std::uint32_t part =
+        crc32c(data.data() + 100, data.size() - 100, crc32c(data.data(), 100));
     EXPECT_EQ(part, whole);
 }

@@ -14,7 +14,7 @@ using adapters::CsvSource;
 namespace {
 
 class CsvSourceTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() /
                ("keel_csv_" + std::to_string(::getpid()) + "_" +
@@ -33,7 +33,8 @@ protected:
 std::vector<engine::Event> drain(CsvSource& src) {
     std::vector<engine::Event> out;
     engine::Event e{};
-    while (src.poll(e) == engine::InputSource::Poll::event) out.push_back(e);
+    while (src.poll(e) == engine::InputSource::Poll::event)
+        out.push_back(e);
     return out;
 }
 
@@ -41,7 +42,8 @@ std::vector<engine::Event> drain(CsvSource& src) {
 
 TEST_F(CsvSourceTest, MergesFilesByTimeWithTiesInFileOrder) {
     const auto a = write("a.csv", "Timestamp,Price,Size\n1700000000,1.5,10\n1700000002,1.6,5\n");
-    const auto b = write("b.csv", "time,symbol,bid,ask\n1700000000,EURUSD,1.1,1.2\n1700000001,EURUSD,1.1,1.3\n");
+    const auto b = write(
+        "b.csv", "time,symbol,bid,ask\n1700000000,EURUSD,1.1,1.2\n1700000001,EURUSD,1.1,1.3\n");
     engine::SymbolTable symbols(16);
     std::string error;
     auto src = CsvSource::open({{a, "a.csv", "XYZ", {}}, {b, "b.csv", "", {}}}, symbols, 0, error);
@@ -56,11 +58,14 @@ TEST_F(CsvSourceTest, MergesFilesByTimeWithTiesInFileOrder) {
     EXPECT_EQ(events[4].header.type, engine::EventType::quote);
     EXPECT_EQ(events[4].payload.quote.ask.to_string(), "1.3");
     EXPECT_EQ(events[5].payload.trade.size.to_string(), "5");
-    EXPECT_EQ(src->poll(*const_cast<engine::Event*>(&events[0])), engine::InputSource::Poll::exhausted);
+    EXPECT_EQ(src->poll(*const_cast<engine::Event*>(&events[0])),
+              engine::InputSource::Poll::exhausted);
 }
 
 TEST_F(CsvSourceTest, BarsAreStampedAtTheirClose) {
-    const auto f = write("bars.csv", "date,open,high,low,close,volume\n2000-09-27,63.4375,63.5625,59.8125,60.625,53077800\n");
+    const auto f = write(
+        "bars.csv",
+        "date,open,high,low,close,volume\n2000-09-27,63.4375,63.5625,59.8125,60.625,53077800\n");
     engine::SymbolTable symbols(4);
     std::string error;
     auto src = CsvSource::open({{f, "bars.csv", "MSFT", 86400}}, symbols, 0, error);
@@ -73,7 +78,8 @@ TEST_F(CsvSourceTest, BarsAreStampedAtTheirClose) {
 }
 
 TEST_F(CsvSourceTest, NamesFileLineAndColumnOfABadRow) {
-    const auto f = write("bad.csv", "timestamp,price\n1996-04-01T00:00:00Z,1.193\n1996-04-01T00:30:00Z,1.19x\n");
+    const auto f = write(
+        "bad.csv", "timestamp,price\n1996-04-01T00:00:00Z,1.193\n1996-04-01T00:30:00Z,1.19x\n");
     engine::SymbolTable symbols(4);
     std::string error;
     EXPECT_FALSE(CsvSource::open({{f, "bad.csv", "USDCHF", {}}}, symbols, 0, error));
@@ -95,7 +101,8 @@ TEST_F(CsvSourceTest, RefusesBadTimestampsShortRowsAndUnknownLayouts) {
     const auto b = write("b.csv", "date,open,high,low,close\n2000-01-01,1,2,0.5,1\n");
     EXPECT_FALSE(CsvSource::open({{b, "b.csv", "X", {}}}, symbols, 0, error));
     EXPECT_NE(error.find("bar_interval"), std::string::npos) << error;
-    EXPECT_FALSE(CsvSource::open({{dir_ / "missing.csv", "missing.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_FALSE(
+        CsvSource::open({{dir_ / "missing.csv", "missing.csv", "X", {}}}, symbols, 0, error));
     EXPECT_NE(error.find("missing.csv: cannot open"), std::string::npos) << error;
 }
 
@@ -103,9 +110,9 @@ TEST_F(CsvSourceTest, LoadsTheBundledRealData) {
     engine::SymbolTable symbols(4);
     std::string error;
     const std::string data = std::string(KEEL_SOURCE_DIR) + "/data/";
-    auto src = CsvSource::open({{data + "usdchf_30m.csv", "", "USDCHF", {}},
-                                {data + "msft_daily.csv", "", "MSFT", 86400}},
-                               symbols, 0, error);
+    auto src = CsvSource::open(
+        {{data + "usdchf_30m.csv", "", "USDCHF", {}}, {data + "msft_daily.csv", "", "MSFT", 86400}},
+        symbols, 0, error);
     ASSERT_TRUE(src) << error;
     EXPECT_EQ(src->stats().trades, 62'496u);
     EXPECT_EQ(src->stats().bars, 249u);

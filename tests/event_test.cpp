@@ -21,7 +21,8 @@ TEST(Event, MakeEventZeroesEveryByteBeyondTheHeader) {
     std::memset(&e, 0xAB, sizeof e);
     e = make_event(EventType::trade, Source::feed, 7, 11, 3);
     const auto* bytes = reinterpret_cast<const unsigned char*>(&e.payload);
-    for (std::size_t i = 0; i < sizeof(EventPayload); ++i) ASSERT_EQ(bytes[i], 0) << i;
+    for (std::size_t i = 0; i < sizeof(EventPayload); ++i)
+        ASSERT_EQ(bytes[i], 0) << i;
 }
 
 TEST(Event, EveryTypeHasADistinctName) {
@@ -29,16 +30,17 @@ TEST(Event, EveryTypeHasADistinctName) {
     int count = 0;
     for (int t = 0; t < 256; ++t) {
         const auto name = to_string(static_cast<EventType>(t));
-        if (name == "unknown") continue;
+        if (name == "unknown")
+            continue;
         ++count;
         names.emplace(name);
     }
     EXPECT_EQ(names.size(), static_cast<std::size_t>(count));
     // The inputs and derived types ARCHITECTURE.md s.2 asks for.
-    for (const char* required : {"trade", "quote", "bar", "alert", "command", "timer", "venue_ack",
-                                 "venue_fill", "venue_reject", "venue_cancel", "session_start",
-                                 "symbol_def", "signal", "order_request", "risk_reject",
-                                 "order_sent", "order_state"}) {
+    for (const char* required :
+         {"trade", "quote", "bar", "alert", "command", "timer", "venue_ack", "venue_fill",
+          "venue_reject", "venue_cancel", "session_start", "symbol_def", "signal", "order_request",
+          "risk_reject", "order_sent", "order_state"}) {
         EXPECT_TRUE(names.contains(required)) << required;
     }
     EXPECT_TRUE(is_input(EventType::venue_fill));

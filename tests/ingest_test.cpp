@@ -31,7 +31,7 @@ TEST(Ingest, SequencesRepliesBeforeTheNextSourceEventWithMonotonicTime) {
     ASSERT_EQ(ingest.step(out), 1);  // session_start
     EXPECT_EQ(out.events()[0].header.type, EventType::session_start);
     EXPECT_EQ(out.events()[0].payload.session.config_hash, 7u);
-    ASSERT_EQ(ingest.step(out), 1);  // trade @100
+    ASSERT_EQ(ingest.step(out), 1);                                   // trade @100
     ASSERT_TRUE(replies.try_push(reply(EventType::venue_fill, 50)));  // stamped in the past
     ASSERT_EQ(ingest.step(out), 1);  // the fill, before the next trade
     ASSERT_EQ(ingest.step(out), 1);  // trade @200
@@ -39,7 +39,8 @@ TEST(Ingest, SequencesRepliesBeforeTheNextSourceEventWithMonotonicTime) {
     ASSERT_EQ(ev.size(), 4u);
     EXPECT_EQ(ev[2].header.type, EventType::venue_fill);
     EXPECT_EQ(ev[2].header.ts_ns, 100);  // engine time never goes backwards
-    for (std::size_t i = 0; i < ev.size(); ++i) EXPECT_EQ(ev[i].header.seq, i + 1);
+    for (std::size_t i = 0; i < ev.size(); ++i)
+        EXPECT_EQ(ev[i].header.seq, i + 1);
 }
 
 TEST(Ingest, DrainRepeatsFlushUntilNoReplyPrecedesItsAcknowledgement) {
@@ -48,8 +49,8 @@ TEST(Ingest, DrainRepeatsFlushUntilNoReplyPrecedesItsAcknowledgement) {
     std::atomic<bool> stop{false};
     Ingest ingest(source, replies, stop, {});
     test::Recorder out;
-    ingest.step(out);  // session_start
-    ingest.step(out);  // trade
+    ingest.step(out);                // session_start
+    ingest.step(out);                // trade
     ASSERT_EQ(ingest.step(out), 1);  // source exhausted -> flush 1
     EXPECT_EQ(out.events().back().header.type, EventType::flush);
     EXPECT_EQ(out.events().back().payload.control_token, 1u);
@@ -61,7 +62,7 @@ TEST(Ingest, DrainRepeatsFlushUntilNoReplyPrecedesItsAcknowledgement) {
     ingest.step(out);  // sequences the ack
     EXPECT_EQ(out.events().back().header.type, EventType::venue_ack);
     EXPECT_EQ(out.events().back().header.seq, 3u);
-    ingest.step(out);  // takes flush 1 back
+    ingest.step(out);                // takes flush 1 back
     ASSERT_EQ(ingest.step(out), 1);  // a reply preceded it: flush again
     EXPECT_EQ(out.events().back().header.type, EventType::flush);
     EXPECT_EQ(out.events().back().payload.control_token, 2u);

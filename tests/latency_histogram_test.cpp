@@ -38,10 +38,12 @@ TEST(LatencyHistogram, PercentilesWithinOnePercent) {
     }
     std::sort(values.begin(), values.end());
     for (const double q : {0.5, 0.9, 0.99, 0.999, 0.9999}) {
-        const auto exact = values[static_cast<std::size_t>(q * static_cast<double>(values.size()) + 0.5) - 1];
+        const auto exact =
+            values[static_cast<std::size_t>(q * static_cast<double>(values.size()) + 0.5) - 1];
         const auto got = h->value_at(q);
         EXPECT_NEAR(static_cast<double>(got), static_cast<double>(exact),
-                    static_cast<double>(exact) * 0.01) << q;
+                    static_cast<double>(exact) * 0.01)
+            << q;
     }
     EXPECT_EQ(h->count(), values.size());
     EXPECT_EQ(h->max(), values.back());

@@ -27,8 +27,8 @@ Config demo_config() {
     return r.config;
 }
 
-ThreadPlan plan_of(std::initializer_list<std::pair<std::size_t, std::size_t>> groups,
-                   IdleKind idle, std::size_t ring_capacity) {
+ThreadPlan plan_of(std::initializer_list<std::pair<std::size_t, std::size_t>> groups, IdleKind idle,
+                   std::size_t ring_capacity) {
     ThreadPlan p;
     p.ring_capacity = ring_capacity;
     int i = 0;
@@ -57,15 +57,16 @@ struct Trade {
 std::vector<Trade> of_type(const test::Recorder& rec, EventType type) {
     std::vector<Trade> out;
     for (const Event& e : rec.events()) {
-        if (e.header.type != type) continue;
+        if (e.header.type != type)
+            continue;
         if (e.header.type == EventType::order_sent) {
             const OrderPayload& o = e.payload.order;
             out.push_back({e.header.type, e.header.symbol, e.header.ts_ns, o.order_id, o.side,
                            o.price.raw, o.quantity.raw});
         } else if (e.header.type == EventType::venue_fill) {
             const FillPayload& f = e.payload.fill;
-            out.push_back({e.header.type, e.header.symbol, 0, f.order_id, f.side,
-                           f.price.raw, f.quantity.raw});
+            out.push_back({e.header.type, e.header.symbol, 0, f.order_id, f.side, f.price.raw,
+                           f.quantity.raw});
         }
     }
     return out;
@@ -85,7 +86,8 @@ DemoRun run_demo(const ThreadPlan& plan) {
     std::string error;
     auto report = replay::run_session(demo_config(), stop, opts, error);
     EXPECT_TRUE(report) << error;
-    if (report) run.report = *report;
+    if (report)
+        run.report = *report;
     return run;
 }
 
@@ -100,10 +102,9 @@ TEST(Runner, FusedAndThreadedPlansProduceIdenticalOrdersAndFills) {
     ASSERT_EQ(orders.size(), fused.report.orders_sent);
     // Two threads as on a 2-core box; every stage on its own thread with tiny rings so
     // back-pressure is constant; park idling.
-    for (const ThreadPlan& plan :
-         {plan_of({{0, 0}, {1, 3}}, IdleKind::yield, 4096),
-          plan_of({{0, 0}, {1, 1}, {2, 2}, {3, 3}}, IdleKind::yield, 8),
-          plan_of({{0, 1}, {2, 3}}, IdleKind::park, 64)}) {
+    for (const ThreadPlan& plan : {plan_of({{0, 0}, {1, 3}}, IdleKind::yield, 4096),
+                                   plan_of({{0, 0}, {1, 1}, {2, 2}, {3, 3}}, IdleKind::yield, 8),
+                                   plan_of({{0, 1}, {2, 3}}, IdleKind::park, 64)}) {
         const DemoRun threaded = run_demo(plan);
         EXPECT_TRUE(of_type(*threaded.rec, EventType::order_sent) == orders);
         EXPECT_TRUE(of_type(*threaded.rec, EventType::venue_fill) == fills);
@@ -127,7 +128,7 @@ namespace {
 // An endless source of trades on symbols 0 and 1, alternating, with prices that step up and
 // down so the SMAs keep crossing.
 class EndlessSource final : public InputSource {
-public:
+  public:
     Poll poll(Event& out) noexcept override {
         ++n_;
         out = test::trade(static_cast<SymbolId>(n_ % 2), static_cast<std::int64_t>(n_) * 1000,
@@ -135,13 +136,13 @@ public:
         return Poll::event;
     }
 
-private:
+  private:
     std::uint64_t n_ = 0;
 };
 
 // Wraps a stage to record what it saw last and whether on_close ran.
 class Probe final : public Stage {
-public:
+  public:
     explicit Probe(Stage& inner) : inner_(inner) {}
     std::string_view name() const noexcept override { return inner_.name(); }
     void on_event(const Event& e, Emit& out) noexcept override {
@@ -152,29 +153,33 @@ public:
     EventType last_ = EventType::none;
     bool closed_ = false;
 
-private:
+  private:
     Stage& inner_;
 };
 
 // Sets the stop flag once the last stage has seen `after` input events.
 class StopAfter final : public Emit {
-public:
+  public:
     StopAfter(std::atomic<bool>& stop, std::uint64_t after) : stop_(stop), after_(after) {
         seqs_.reserve(1 << 22);
     }
     void emit(const Event& e) noexcept override {
-        if (!is_input(e.header.type)) return;
-        if (e.header.type == EventType::venue_ack) ++acks_;
-        if (e.header.type == EventType::order_denied) ++denials_;
+        if (!is_input(e.header.type))
+            return;
+        if (e.header.type == EventType::venue_ack)
+            ++acks_;
+        if (e.header.type == EventType::order_denied)
+            ++denials_;
         KEEL_ASSERT(seqs_.size() < seqs_.capacity(), "StopAfter full");
         seqs_.push_back(e.header.seq);
-        if (seqs_.size() == after_) stop_.store(true, std::memory_order_relaxed);
+        if (seqs_.size() == after_)
+            stop_.store(true, std::memory_order_relaxed);
     }
     std::vector<std::uint64_t> seqs_;
     std::uint64_t acks_ = 0;
     std::uint64_t denials_ = 0;
 
-private:
+  private:
     std::atomic<bool>& stop_;
     std::uint64_t after_;
 };
@@ -207,7 +212,8 @@ TEST(Runner, StopMidRunDrainsEverySequencedEventAndClosesEveryStage) {
         ASSERT_GE(sink.seqs_.size(), 200'000u);
         // Every sequenced input reached the last stage, in order, with no gap.
         EXPECT_EQ(sink.seqs_.size(), ingest.last_seq());
-        for (std::size_t i = 0; i < sink.seqs_.size(); ++i) ASSERT_EQ(sink.seqs_[i], i + 1);
+        for (std::size_t i = 0; i < sink.seqs_.size(); ++i)
+            ASSERT_EQ(sink.seqs_[i], i + 1);
         for (Probe* p : {&ps, &pr, &pg}) {
             EXPECT_EQ(p->last_, EventType::shutdown) << p->name();
             EXPECT_TRUE(p->closed_) << p->name();

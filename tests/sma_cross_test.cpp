@@ -19,13 +19,16 @@ std::vector<int> reference_crosses(const std::vector<int>& prices, std::size_t f
     std::vector<int> out(prices.size(), 0);
     auto sma = [&](std::size_t t, std::size_t n) {
         double sum = 0;
-        for (std::size_t i = t + 1 - n; i <= t; ++i) sum += prices[i];
+        for (std::size_t i = t + 1 - n; i <= t; ++i)
+            sum += prices[i];
         return sum / static_cast<double>(n);
     };
     for (std::size_t t = s; t < prices.size(); ++t) {
         const double f0 = sma(t - 1, f), s0 = sma(t - 1, s), f1 = sma(t, f), s1 = sma(t, s);
-        if (f0 <= s0 && f1 > s1) out[t] = 1;
-        if (f0 >= s0 && f1 < s1) out[t] = -1;
+        if (f0 <= s0 && f1 > s1)
+            out[t] = 1;
+        if (f0 >= s0 && f1 < s1)
+            out[t] = -1;
     }
     return out;
 }
@@ -40,13 +43,15 @@ TEST(SmaCross, SignalsMatchTheDefinitionOnASeries) {
         const OrderIntent i = s.on_price(Price::from_units(prices[t]));
         const int got = i.side == Side::buy ? 1 : (i.side == Side::sell ? -1 : 0);
         ASSERT_EQ(got, expected[t]) << "t=" << t;
-        if (i.side != Side::none) s.on_order_placed(i.side, i.quantity);
+        if (i.side != Side::none)
+            s.on_order_placed(i.side, i.quantity);
     }
 }
 
 TEST(SmaCross, LongOnlySellsToFlatAndIgnoresCrossDownWhenFlat) {
     SmaCross s(params(false));
-    for (int p : {10, 10, 10}) EXPECT_EQ(s.on_price(Price::from_units(p)).side, Side::none);
+    for (int p : {10, 10, 10})
+        EXPECT_EQ(s.on_price(Price::from_units(p)).side, Side::none);
     EXPECT_EQ(s.on_price(Price::from_units(7)).side, Side::none);  // cross down while flat
     const OrderIntent buy = s.on_price(Price::from_units(20));     // cross up
     ASSERT_EQ(buy.side, Side::buy);
@@ -61,7 +66,8 @@ TEST(SmaCross, LongOnlySellsToFlatAndIgnoresCrossDownWhenFlat) {
 
 TEST(SmaCross, DecisionsCountOrdersInFlightNotJustFills) {
     SmaCross s(params(true));
-    for (int p : {10, 10, 10, 7}) (void)s.on_price(Price::from_units(p));
+    for (int p : {10, 10, 10, 7})
+        (void)s.on_price(Price::from_units(p));
     // cross up from the short the allow_short cross-down opened
     s.on_order_placed(Side::sell, Quantity::from_units(10));  // pretend it was placed
     const OrderIntent up = s.on_price(Price::from_units(30));

@@ -17,7 +17,9 @@ namespace {
 constexpr std::uint64_t kEvents = 10'000'000;
 
 // The producer writes seq and a checksum of it into the payload; the consumer checks both.
-std::uint64_t mix(std::uint64_t v) { return v * 0x9E3779B97F4A7C15ull ^ (v >> 7); }
+std::uint64_t mix(std::uint64_t v) {
+    return v * 0x9E3779B97F4A7C15ull ^ (v >> 7);
+}
 
 void stress(bool use_claim, std::size_t capacity, std::size_t batch) {
     SpscRing<Event> ring(capacity);
@@ -25,7 +27,8 @@ void stress(bool use_claim, std::size_t capacity, std::size_t batch) {
         for (std::uint64_t i = 1; i <= kEvents; ++i) {
             if (use_claim) {
                 Event* slot;
-                while ((slot = ring.try_claim()) == nullptr) std::this_thread::yield();
+                while ((slot = ring.try_claim()) == nullptr)
+                    std::this_thread::yield();
                 slot->header.seq = i;
                 slot->payload.control_token = mix(i);
                 ring.publish();
@@ -33,7 +36,8 @@ void stress(bool use_claim, std::size_t capacity, std::size_t batch) {
                 Event e{};
                 e.header.seq = i;
                 e.payload.control_token = mix(i);
-                while (!ring.try_push(e)) std::this_thread::yield();
+                while (!ring.try_push(e))
+                    std::this_thread::yield();
             }
         }
     });
@@ -42,11 +46,13 @@ void stress(bool use_claim, std::size_t capacity, std::size_t batch) {
     while (expected <= kEvents && ok) {
         const std::size_t n = ring.consume_batch(
             [&](const Event& e) {
-                if (e.header.seq != expected || e.payload.control_token != mix(expected)) ok = false;
+                if (e.header.seq != expected || e.payload.control_token != mix(expected))
+                    ok = false;
                 ++expected;
             },
             batch);
-        if (n == 0) std::this_thread::yield();
+        if (n == 0)
+            std::this_thread::yield();
     }
     producer.join();
     ASSERT_TRUE(ok) << "out of order or corrupted at " << expected - 1;
@@ -58,14 +64,21 @@ void stress(bool use_claim, std::size_t capacity, std::size_t batch) {
 
 }  // namespace
 
-TEST(SpscRingStress, TenMillionEventsInOrderViaClaimPublish) { stress(true, 1024, 64); }
-TEST(SpscRingStress, TenMillionEventsInOrderViaTryPushSinglePops) { stress(false, 64, 1); }
-TEST(SpscRingStress, TenMillionEventsInOrderAtMinimumCapacity) { stress(true, 2, 64); }
+TEST(SpscRingStress, TenMillionEventsInOrderViaClaimPublish) {
+    stress(true, 1024, 64);
+}
+TEST(SpscRingStress, TenMillionEventsInOrderViaTryPushSinglePops) {
+    stress(false, 64, 1);
+}
+TEST(SpscRingStress, TenMillionEventsInOrderAtMinimumCapacity) {
+    stress(true, 2, 64);
+}
 
 TEST(SpscRing, ReportsFullAndEmptyAtCapacity) {
     SpscRing<Event> ring(4);
     Event e{};
-    for (int i = 0; i < 4; ++i) EXPECT_TRUE(ring.try_push(e));
+    for (int i = 0; i < 4; ++i)
+        EXPECT_TRUE(ring.try_push(e));
     EXPECT_FALSE(ring.try_push(e));
     EXPECT_EQ(ring.try_claim(), nullptr);
     EXPECT_EQ(ring.consume_batch([](const Event&) {}, 3), 3u);

@@ -96,7 +96,8 @@ TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersSequentially) {
     Recorder out;
     std::int64_t ts = 0;
     // Prices that cross up then down: 10,10 (defined), 12 (up), 8 (down).
-    for (int p : {10, 10, 12, 8}) st.on_event(test::trade(0, ++ts, p), out);
+    for (int p : {10, 10, 12, 8})
+        st.on_event(test::trade(0, ++ts, p), out);
     const auto orders = out.of_type(EventType::order_request);
     ASSERT_EQ(orders.size(), 2u);
     EXPECT_EQ(orders[0].payload.order.order_id, 1u);

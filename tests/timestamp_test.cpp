@@ -24,8 +24,8 @@ TEST(Timestamp, TellsEpochUnitsApartByMagnitude) {
 
 TEST(Timestamp, RefusesWhatItCannotReadExactly) {
     for (const char* bad : {"", "2023-02-29", "2023-13-01", "2023-01-32", "2023-1-01",
-                            "2023-01-01T25:00", "2023-01-01T10:00:00+02:00", "yesterday",
-                            "1.5", "-5", "2023-01-01T10:00:00.1234567891"}) {
+                            "2023-01-01T25:00", "2023-01-01T10:00:00+02:00", "yesterday", "1.5",
+                            "-5", "2023-01-01T10:00:00.1234567891"}) {
         EXPECT_FALSE(parse_timestamp_ns(bad).has_value()) << bad;
     }
 }

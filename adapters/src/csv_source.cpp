@@ -16,14 +16,18 @@ using engine::EventType;
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+        s = s.substr(1, s.size() - 2);
     return s;
 }
 
@@ -33,8 +37,10 @@ void split(std::string_view line, std::vector<std::string_view>& out) {
     std::size_t start = 0;
     for (;;) {
         const auto comma = line.find(',', start);
-        out.push_back(trim(line.substr(start, comma == std::string_view::npos ? comma : comma - start)));
-        if (comma == std::string_view::npos) break;
+        out.push_back(
+            trim(line.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+        if (comma == std::string_view::npos)
+            break;
         start = comma + 1;
     }
 }
@@ -68,7 +74,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
 
     for (std::size_t fi = 0; fi < files.size(); ++fi) {
         const CsvFileSpec& spec = files[fi];
-        const std::string& name = spec.display_path.empty() ? spec.path.string() : spec.display_path;
+        const std::string& name =
+            spec.display_path.empty() ? spec.path.string() : spec.display_path;
         std::ifstream in(spec.path, std::ios::binary);
         if (!in) {
             error = name + ": cannot open: " + std::strerror(errno);
@@ -94,20 +101,34 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
             const std::string h = lower(fields[i]);
             const int idx = static_cast<int>(i);
             int* slot = nullptr;
-            if (h == "timestamp" || h == "date" || h == "time" || h == "datetime") slot = &c.time;
-            else if (h == "symbol" || h == "ticker") slot = &c.symbol;
-            else if (h == "open") slot = &c.open;
-            else if (h == "high") slot = &c.high;
-            else if (h == "low") slot = &c.low;
-            else if (h == "close") slot = &c.close;
-            else if (h == "volume") slot = &c.volume;
-            else if (h == "price") slot = &c.price;
-            else if (h == "size" || h == "qty" || h == "quantity") slot = &c.size;
-            else if (h == "bid") slot = &c.bid;
-            else if (h == "ask") slot = &c.ask;
-            else if (h == "bid_size") slot = &c.bid_size;
-            else if (h == "ask_size") slot = &c.ask_size;
-            if (slot == nullptr) continue;  // extra columns are allowed and ignored
+            if (h == "timestamp" || h == "date" || h == "time" || h == "datetime")
+                slot = &c.time;
+            else if (h == "symbol" || h == "ticker")
+                slot = &c.symbol;
+            else if (h == "open")
+                slot = &c.open;
+            else if (h == "high")
+                slot = &c.high;
+            else if (h == "low")
+                slot = &c.low;
+            else if (h == "close")
+                slot = &c.close;
+            else if (h == "volume")
+                slot = &c.volume;
+            else if (h == "price")
+                slot = &c.price;
+            else if (h == "size" || h == "qty" || h == "quantity")
+                slot = &c.size;
+            else if (h == "bid")
+                slot = &c.bid;
+            else if (h == "ask")
+                slot = &c.ask;
+            else if (h == "bid_size")
+                slot = &c.bid_size;
+            else if (h == "ask_size")
+                slot = &c.ask_size;
+            if (slot == nullptr)
+                continue;  // extra columns are allowed and ignored
             if (*slot != -1) {
                 fail(i + 1, "duplicate column '" + std::string(fields[i]) + "'");
                 return std::nullopt;
@@ -121,13 +142,15 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         if (c.open != -1 && c.high != -1 && c.low != -1 && c.close != -1) {
             c.kind = Kind::bars;
             if (!spec.bar_interval_s) {
-                error = name + ": bar file needs 'bar_interval' in its data.files entry "
-                               "(e.g. \"1d\"), so each bar is stamped at its close";
+                error = name +
+                        ": bar file needs 'bar_interval' in its data.files entry "
+                        "(e.g. \"1d\"), so each bar is stamped at its close";
                 return std::nullopt;
             }
         } else if (c.price != -1) {
             c.kind = Kind::trades;
-            if (c.size == -1) c.size = c.volume;
+            if (c.size == -1)
+                c.size = c.volume;
         } else if (c.bid != -1 && c.ask != -1) {
             c.kind = Kind::quotes;
         } else {
@@ -151,7 +174,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
 
         while (std::getline(in, line)) {
             ++line_no;
-            if (trim(line).empty()) continue;
+            if (trim(line).empty())
+                continue;
             split(line, fields);
             if (fields.size() != width) {
                 fail(1, "expected " + std::to_string(width) + " fields, found " +
@@ -161,8 +185,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
             auto decimal = [&](int col, std::int64_t& raw, bool positive) -> bool {
                 const engine::DecimalError e = engine::parse_decimal(fields[col], raw);
                 if (e != engine::DecimalError::ok) {
-                    fail(col + 1, "'" + std::string(fields[col]) + "': " +
-                                      std::string(engine::to_string(e)));
+                    fail(col + 1, "'" + std::string(fields[col]) +
+                                      "': " + std::string(engine::to_string(e)));
                     return false;
                 }
                 if (positive ? raw <= 0 : raw < 0) {
@@ -207,7 +231,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                         !decimal(c.low, b.low.raw, true) || !decimal(c.close, b.close.raw, true)) {
                         return std::nullopt;
                     }
-                    if (c.volume != -1 && !decimal(c.volume, b.volume.raw, false)) return std::nullopt;
+                    if (c.volume != -1 && !decimal(c.volume, b.volume.raw, false))
+                        return std::nullopt;
                     if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||
                         b.close < b.low) {
                         fail(c.high + 1, "inconsistent bar: high/low do not bound open and close");
@@ -218,7 +243,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                 }
                 case Kind::trades:
                     e.header.type = EventType::trade;
-                    if (!decimal(c.price, e.payload.trade.price.raw, true)) return std::nullopt;
+                    if (!decimal(c.price, e.payload.trade.price.raw, true))
+                        return std::nullopt;
                     if (c.size != -1 && !decimal(c.size, e.payload.trade.size.raw, false)) {
                         return std::nullopt;
                     }
@@ -230,8 +256,10 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                     if (!decimal(c.bid, q.bid.raw, true) || !decimal(c.ask, q.ask.raw, true)) {
                         return std::nullopt;
                     }
-                    if (c.bid_size != -1 && !decimal(c.bid_size, q.bid_size.raw, false)) return std::nullopt;
-                    if (c.ask_size != -1 && !decimal(c.ask_size, q.ask_size.raw, false)) return std::nullopt;
+                    if (c.bid_size != -1 && !decimal(c.bid_size, q.bid_size.raw, false))
+                        return std::nullopt;
+                    if (c.ask_size != -1 && !decimal(c.ask_size, q.ask_size.raw, false))
+                        return std::nullopt;
                     ++src.stats_.quotes;
                     break;
                 }
@@ -253,24 +281,29 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
     const std::int64_t first_ts = rows.empty() ? 0 : rows.front().event.header.ts_ns;
     std::sort(first_seen.begin(), first_seen.end());
     for (engine::SymbolId id : first_seen) {
-        Event def = engine::make_event(EventType::symbol_def, engine::Source::feed, 0, first_ts, id);
+        Event def =
+            engine::make_event(EventType::symbol_def, engine::Source::feed, 0, first_ts, id);
         const std::string_view n = symbols.name(id);
         std::memcpy(def.payload.symbol_def.name, n.data(), n.size());
         src.events_.push_back(def);
     }
-    for (const Row& r : rows) src.events_.push_back(r.event);
+    for (const Row& r : rows)
+        src.events_.push_back(r.event);
     return src;
 }
 
 engine::InputSource::Poll CsvSource::poll(Event& out) noexcept {
-    if (next_ >= events_.size()) return Poll::exhausted;
+    if (next_ >= events_.size())
+        return Poll::exhausted;
     if (pace_events_per_s_ > 0) {
         const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-        if (pace_start_ns_ < 0) pace_start_ns_ = now;
-        const auto due = pace_start_ns_ + static_cast<std::int64_t>(
-                                              static_cast<engine::i128>(next_) * 1'000'000'000 /
-                                              pace_events_per_s_);
-        if (now < due) return Poll::idle;
+        if (pace_start_ns_ < 0)
+            pace_start_ns_ = now;
+        const auto due =
+            pace_start_ns_ + static_cast<std::int64_t>(static_cast<engine::i128>(next_) *
+                                                       1'000'000'000 / pace_events_per_s_);
+        if (now < due)
+            return Poll::idle;
     }
     out = events_[next_++];
     return Poll::event;

@@ -34,7 +34,8 @@ void SimVenue::submit(const Event& order) noexcept {
 }
 
 void SimVenue::on_market_data(const Event& md) noexcept {
-    if (pending_.empty()) return;
+    if (pending_.empty())
+        return;
     std::size_t keep = 0;
     for (std::size_t i = 0; i < pending_.size(); ++i) {
         const Event& o = pending_[i];
@@ -45,12 +46,18 @@ void SimVenue::on_market_data(const Event& md) noexcept {
         const engine::Side side = o.payload.order.side;
         engine::Price px{};
         switch (md.header.type) {
-            case EventType::trade: px = md.payload.trade.price; break;
-            case EventType::bar: px = md.payload.bar.open; break;
+            case EventType::trade:
+                px = md.payload.trade.price;
+                break;
+            case EventType::bar:
+                px = md.payload.bar.open;
+                break;
             case EventType::quote:
                 px = side == engine::Side::buy ? md.payload.quote.ask : md.payload.quote.bid;
                 break;
-            default: pending_[keep++] = o; continue;
+            default:
+                pending_[keep++] = o;
+                continue;
         }
         Event fill = engine::make_event(EventType::venue_fill, engine::Source::venue, 0,
                                         md.header.ts_ns, o.header.symbol);

@@ -26,14 +26,18 @@ struct MarkLinked {
 }
 
 void* guarded_alloc(std::size_t size, std::size_t align) {
-    if (t_hot) [[unlikely]] hot_allocation();
-    if (size == 0) size = 1;
-    if (size > SIZE_MAX - align) throw std::bad_alloc();
+    if (t_hot) [[unlikely]]
+        hot_allocation();
+    if (size == 0)
+        size = 1;
+    if (size > SIZE_MAX - align)
+        throw std::bad_alloc();
     // aligned_alloc wants a size that is a multiple of the alignment.
     void* p = align > alignof(std::max_align_t)
                   ? std::aligned_alloc(align, (size + align - 1) / align * align)
                   : std::malloc(size);
-    if (p == nullptr) throw std::bad_alloc();
+    if (p == nullptr)
+        throw std::bad_alloc();
     return p;
 }
 }  // namespace
@@ -41,8 +45,12 @@ void* guarded_alloc(std::size_t size, std::size_t align) {
 
 using keel::engine::detail::guarded_alloc;
 
-void* operator new(std::size_t n) { return guarded_alloc(n, 0); }
-void* operator new[](std::size_t n) { return guarded_alloc(n, 0); }
+void* operator new(std::size_t n) {
+    return guarded_alloc(n, 0);
+}
+void* operator new[](std::size_t n) {
+    return guarded_alloc(n, 0);
+}
 void* operator new(std::size_t n, std::align_val_t a) {
     return guarded_alloc(n, static_cast<std::size_t>(a));
 }
@@ -63,11 +71,27 @@ void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
         return nullptr;
     }
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}

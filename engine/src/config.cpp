@@ -13,15 +13,23 @@ namespace {
 
 const char* type_name(const Json& j) {
     switch (j.type()) {
-        case Json::value_t::null: return "null";
-        case Json::value_t::object: return "object";
-        case Json::value_t::array: return "array";
-        case Json::value_t::string: return "string";
-        case Json::value_t::boolean: return "boolean";
+        case Json::value_t::null:
+            return "null";
+        case Json::value_t::object:
+            return "object";
+        case Json::value_t::array:
+            return "array";
+        case Json::value_t::string:
+            return "string";
+        case Json::value_t::boolean:
+            return "boolean";
         case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned: return "integer";
-        case Json::value_t::number_float: return "number with a fraction";
-        default: return "value";
+        case Json::value_t::number_unsigned:
+            return "integer";
+        case Json::value_t::number_float:
+            return "number with a fraction";
+        default:
+            return "value";
     }
 }
 
@@ -33,7 +41,7 @@ std::string lower(std::string s) {
 
 // Collects errors while reading one object, reporting unknown keys once at the end.
 class Reader {
-public:
+  public:
     Reader(std::vector<ConfigError>& errors, const Json& obj, std::string path)
         : errors_(errors), obj_(obj), path_(std::move(path)) {}
 
@@ -41,7 +49,8 @@ public:
         seen_.insert(key);
         const auto it = obj_.find(key);
         if (it == obj_.end() || it->is_null()) {
-            if (required) error(key, "is required");
+            if (required)
+                error(key, "is required");
             return nullptr;
         }
         return &*it;
@@ -57,7 +66,8 @@ public:
     std::optional<std::string> string(const std::string& key, bool required,
                                       const std::string& fallback = {}) {
         const Json* v = get(key, required);
-        if (v == nullptr) return required ? std::nullopt : std::optional(fallback);
+        if (v == nullptr)
+            return required ? std::nullopt : std::optional(fallback);
         if (!v->is_string()) {
             wrong_type(key, "a string", *v);
             return std::nullopt;
@@ -67,7 +77,8 @@ public:
     std::optional<std::int64_t> integer(const std::string& key, bool required, std::int64_t lo,
                                         std::int64_t hi, std::int64_t fallback = 0) {
         const Json* v = get(key, required);
-        if (v == nullptr) return required ? std::nullopt : std::optional(fallback);
+        if (v == nullptr)
+            return required ? std::nullopt : std::optional(fallback);
         if (!v->is_number_integer()) {
             wrong_type(key, "an integer", *v);
             return std::nullopt;
@@ -86,7 +97,8 @@ public:
     }
     std::optional<bool> boolean(const std::string& key, bool fallback) {
         const Json* v = get(key, false);
-        if (v == nullptr) return fallback;
+        if (v == nullptr)
+            return fallback;
         if (!v->is_boolean()) {
             wrong_type(key, "true or false", *v);
             return std::nullopt;
@@ -97,15 +109,17 @@ public:
     // double cannot say exactly which decimal the user meant.
     std::optional<std::int64_t> decimal(const std::string& key, bool required) {
         const Json* v = get(key, required);
-        if (v == nullptr) return std::nullopt;
+        if (v == nullptr)
+            return std::nullopt;
         std::string text;
         if (v->is_string()) {
             text = v->get<std::string>();
         } else if (v->is_number_integer()) {
             text = v->dump();
         } else {
-            error(key, std::string("expected a decimal string such as \"0.5\" or an integer, got ") +
-                           type_name(*v));
+            error(key,
+                  std::string("expected a decimal string such as \"0.5\" or an integer, got ") +
+                      type_name(*v));
             return std::nullopt;
         }
         std::int64_t raw = 0;
@@ -135,11 +149,12 @@ public:
 
     void finish() {
         for (const auto& [key, _] : obj_.items()) {
-            if (!seen_.contains(key)) errors_.push_back({at(key), "unknown key"});
+            if (!seen_.contains(key))
+                errors_.push_back({at(key), "unknown key"});
         }
     }
 
-private:
+  private:
     std::vector<ConfigError>& errors_;
     const Json& obj_;
     std::string path_;
@@ -147,20 +162,28 @@ private:
 };
 
 std::optional<std::int64_t> parse_interval(const std::string& s) {
-    if (s.size() < 2) return std::nullopt;
+    if (s.size() < 2)
+        return std::nullopt;
     const char unit = s.back();
     std::int64_t n = 0;
     for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-        if (!std::isdigit(static_cast<unsigned char>(s[i])) || n > 1'000'000) return std::nullopt;
+        if (!std::isdigit(static_cast<unsigned char>(s[i])) || n > 1'000'000)
+            return std::nullopt;
         n = n * 10 + (s[i] - '0');
     }
-    if (n <= 0) return std::nullopt;
+    if (n <= 0)
+        return std::nullopt;
     switch (unit) {
-        case 's': return n;
-        case 'm': return n * 60;
-        case 'h': return n * 3600;
-        case 'd': return n * 86400;
-        default: return std::nullopt;
+        case 's':
+            return n;
+        case 'm':
+            return n * 60;
+        case 'h':
+            return n * 3600;
+        case 'd':
+            return n * 86400;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -168,12 +191,14 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
     // Sorted, so that overrides apply in a deterministic order whatever the environment's.
     std::vector<std::string> sorted;
     for (const std::string& entry : env) {
-        if (entry.rfind("KEEL__", 0) == 0) sorted.push_back(entry);
+        if (entry.rfind("KEEL__", 0) == 0)
+            sorted.push_back(entry);
     }
     std::sort(sorted.begin(), sorted.end());
     for (const std::string& entry : sorted) {
         const auto eq = entry.find('=');
-        if (eq == std::string::npos) continue;
+        if (eq == std::string::npos)
+            continue;
         const std::string name = entry.substr(0, eq);
         const std::string value = entry.substr(eq + 1);
         std::vector<std::string> parts;
@@ -194,9 +219,8 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
             const bool last = i + 1 == parts.size();
             const std::string& key = parts[i];
             if (node->is_array()) {
-                const bool numeric = std::all_of(key.begin(), key.end(), [](unsigned char c) {
-                    return std::isdigit(c) != 0;
-                });
+                const bool numeric = std::all_of(
+                    key.begin(), key.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
                 const std::size_t idx = numeric && key.size() < 9 ? std::stoul(key) : SIZE_MAX;
                 if (idx >= node->size()) {
                     errors.push_back({where, "no array element '" + key + "' to override"});
@@ -205,14 +229,16 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
                 }
                 node = &(*node)[idx];
             } else if (node->is_object() || node->is_null()) {
-                if (!last && !node->contains(key)) (*node)[key] = Json::object();
+                if (!last && !node->contains(key))
+                    (*node)[key] = Json::object();
                 node = &(*node)[key];
             } else {
                 errors.push_back({where, "'" + key + "' is inside a value that is not an object"});
                 ok = false;
             }
         }
-        if (!ok) continue;
+        if (!ok)
+            continue;
         // The value is JSON when it parses as JSON (integers, true, arrays, "quoted"), else a
         // string. Numbers with a fraction stay strings: "2.5" is an exact decimal to keel.
         Json parsed = Json::parse(value, nullptr, false);
@@ -231,20 +257,22 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* s = top.object("session", true)) {
         Reader r(errors, *s, "session");
         c.session_name = r.string("name", true).value_or("");
-        c.symbol_capacity =
-            static_cast<std::uint32_t>(r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
+        c.symbol_capacity = static_cast<std::uint32_t>(
+            r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
         r.finish();
     }
 
     if (const Json* d = top.object("data", true)) {
         Reader r(errors, *d, "data");
         if (const Json* files = r.array("files", true)) {
-            if (files->empty()) r.error("files", "needs at least one file");
+            if (files->empty())
+                r.error("files", "needs at least one file");
             for (std::size_t i = 0; i < files->size(); ++i) {
                 const std::string path = "data.files[" + std::to_string(i) + "]";
                 const Json& f = (*files)[i];
                 if (!f.is_object()) {
-                    errors.push_back({path, std::string("expected an object, got ") + type_name(f)});
+                    errors.push_back(
+                        {path, std::string("expected an object, got ") + type_name(f)});
                     continue;
                 }
                 Reader fr(errors, f, path);
@@ -255,7 +283,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                     if (!iv->empty()) {
                         dfc.bar_interval_s = parse_interval(*iv);
                         if (!dfc.bar_interval_s) {
-                            fr.error("bar_interval", "'" + *iv + "' is not an interval like 30m, 1h, 1d");
+                            fr.error("bar_interval",
+                                     "'" + *iv + "' is not an interval like 30m, 1h, 1d");
                         }
                     }
                 }
@@ -298,11 +327,13 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
             }
             const auto fast = r.integer("fast", true, 1, 1'000'000);
             const auto slow = r.integer("slow", true, 2, 1'000'000);
-            if (fast && slow && *fast >= *slow) r.error("fast", "must be less than slow");
+            if (fast && slow && *fast >= *slow)
+                r.error("fast", "must be less than slow");
             sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
             sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
             if (auto q = r.decimal("quantity", true)) {
-                if (*q <= 0) r.error("quantity", "must be positive");
+                if (*q <= 0)
+                    r.error("quantity", "must be positive");
                 sc.quantity = Quantity::from_raw(*q);
             }
             sc.allow_short = r.boolean("allow_short", false).value_or(false);
@@ -314,7 +345,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* risk = top.object("risk", true)) {
         Reader r(errors, *risk, "risk");
         if (auto q = r.decimal("max_order_qty", true)) {
-            if (*q <= 0) r.error("max_order_qty", "must be positive");
+            if (*q <= 0)
+                r.error("max_order_qty", "must be positive");
             c.max_order_qty = Quantity::from_raw(*q);
         }
         r.finish();
@@ -332,7 +364,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* rings = top.object("rings", false)) {
         Reader r(errors, *rings, "rings");
         const auto cap = r.integer("capacity", false, 2, 1 << 20, 4096);
-        if (cap && (*cap & (*cap - 1)) != 0) r.error("capacity", "must be a power of two");
+        if (cap && (*cap & (*cap - 1)) != 0)
+            r.error("capacity", "must be a power of two");
         c.plan.ring_capacity = static_cast<std::size_t>(cap.value_or(4096));
         r.finish();
     }
@@ -340,7 +373,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     const std::vector<int> cpus = available_cpus();
     if (const Json* threads = top.array("threads", true)) {
         std::size_t next_stage = 0;
-        if (threads->empty()) top.error("threads", "needs at least one thread");
+        if (threads->empty())
+            top.error("threads", "needs at least one thread");
         for (std::size_t i = 0; i < threads->size(); ++i) {
             const std::string path = "threads[" + std::to_string(i) + "]";
             const Json& t = (*threads)[i];
@@ -353,21 +387,25 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
             spec.name = r.string("name", true).value_or("");
             std::string stage_list;
             if (const Json* stages = r.array("stages", true)) {
-                if (stages->empty()) r.error("stages", "needs at least one stage");
+                if (stages->empty())
+                    r.error("stages", "needs at least one stage");
                 spec.first_stage = next_stage;
                 for (std::size_t k = 0; k < stages->size(); ++k) {
                     const Json& st = (*stages)[k];
                     const std::string sp = "stages[" + std::to_string(k) + "]";
                     const std::string name = st.is_string() ? st.get<std::string>() : "";
                     if (next_stage >= kStageCount || name != kStageNames[next_stage]) {
-                        r.error(sp, "expected '" +
-                                        std::string(next_stage < kStageCount ? kStageNames[next_stage]
-                                                                             : "(no more stages)") +
-                                        "', got " + (st.is_string() ? "'" + name + "'" : type_name(st)) +
-                                        " (threads list the stages ingest, strategy, risk, gateway "
-                                        "in order, each once)");
+                        r.error(sp,
+                                "expected '" +
+                                    std::string(next_stage < kStageCount ? kStageNames[next_stage]
+                                                                         : "(no more stages)") +
+                                    "', got " +
+                                    (st.is_string() ? "'" + name + "'" : type_name(st)) +
+                                    " (threads list the stages ingest, strategy, risk, gateway "
+                                    "in order, each once)");
                     } else {
-                        if (!stage_list.empty()) stage_list += ',';
+                        if (!stage_list.empty())
+                            stage_list += ',';
                         stage_list += name;
                     }
                     ++next_stage;
@@ -382,7 +420,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                     if (std::find(cpus.begin(), cpus.end(), n) == cpus.end()) {
                         r.error("cpu", "CPU " + std::to_string(n) +
                                            " does not exist or is not available to this process "
-                                           "(available: " + describe_cpus(cpus) + ")");
+                                           "(available: " +
+                                           describe_cpus(cpus) + ")");
                     } else {
                         spec.cpu = static_cast<int>(n);
                     }
@@ -442,14 +481,15 @@ ConfigResult load_config(const std::filesystem::path& file, const std::vector<st
 }
 
 Json mask_secrets(const Json& config) {
-    static constexpr const char* kSecretWords[] = {"secret", "token", "password", "api_key",
+    static constexpr const char* kSecretWords[] = {"secret", "token",      "password",   "api_key",
                                                    "apikey", "passphrase", "private_key"};
     Json out = config;
     if (out.is_object()) {
         for (auto& [key, value] : out.items()) {
             const std::string k = lower(key);
-            const bool secret = std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
-                                            [&](const char* w) { return k.find(w) != std::string::npos; });
+            const bool secret =
+                std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
+                            [&](const char* w) { return k.find(w) != std::string::npos; });
             if (secret && !value.is_null()) {
                 value = "***";
             } else {
@@ -457,7 +497,8 @@ Json mask_secrets(const Json& config) {
             }
         }
     } else if (out.is_array()) {
-        for (auto& v : out) v = mask_secrets(v);
+        for (auto& v : out)
+            v = mask_secrets(v);
     }
     return out;
 }
@@ -473,7 +514,8 @@ std::uint64_t fnv1a64(std::string_view text) noexcept {
 
 std::vector<std::string> process_environment() {
     std::vector<std::string> env;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+        env.emplace_back(*e);
     return env;
 }
 

@@ -6,22 +6,29 @@ namespace keel::engine {
 
 std::string_view to_string(DecimalError e) noexcept {
     switch (e) {
-        case DecimalError::ok: return "ok";
-        case DecimalError::empty: return "empty number";
-        case DecimalError::invalid_character: return "invalid character in number";
-        case DecimalError::missing_digits: return "missing digits around '.' or after '-'";
+        case DecimalError::ok:
+            return "ok";
+        case DecimalError::empty:
+            return "empty number";
+        case DecimalError::invalid_character:
+            return "invalid character in number";
+        case DecimalError::missing_digits:
+            return "missing digits around '.' or after '-'";
         case DecimalError::too_many_decimals:
             return "more than 9 decimal places (value would be inexact)";
-        case DecimalError::out_of_range: return "number out of range";
+        case DecimalError::out_of_range:
+            return "number out of range";
     }
     return "unknown decimal error";
 }
 
 DecimalError parse_decimal(std::string_view text, std::int64_t& raw) noexcept {
-    if (text.empty()) return DecimalError::empty;
+    if (text.empty())
+        return DecimalError::empty;
     std::size_t i = 0;
     const bool negative = text[0] == '-';
-    if (negative) i = 1;
+    if (negative)
+        i = 1;
     // Accumulate the magnitude as unsigned so that INT64_MIN (whose magnitude exceeds
     // INT64_MAX) parses exactly.
     constexpr std::uint64_t kLimit = static_cast<std::uint64_t>(INT64_MAX) + 1;
@@ -29,31 +36,39 @@ DecimalError parse_decimal(std::string_view text, std::int64_t& raw) noexcept {
     std::size_t int_digits = 0;
     for (; i < text.size() && text[i] != '.'; ++i) {
         const char c = text[i];
-        if (c < '0' || c > '9') return DecimalError::invalid_character;
+        if (c < '0' || c > '9')
+            return DecimalError::invalid_character;
         whole = whole * 10 + static_cast<std::uint64_t>(c - '0');
-        if (whole > kLimit / kScale) return DecimalError::out_of_range;
+        if (whole > kLimit / kScale)
+            return DecimalError::out_of_range;
         ++int_digits;
     }
-    if (int_digits == 0) return DecimalError::missing_digits;
+    if (int_digits == 0)
+        return DecimalError::missing_digits;
     std::uint64_t frac = 0;
     if (i < text.size()) {  // text[i] == '.'
         ++i;
         std::size_t frac_digits = 0;
         for (; i < text.size(); ++i, ++frac_digits) {
             const char c = text[i];
-            if (c < '0' || c > '9') return DecimalError::invalid_character;
+            if (c < '0' || c > '9')
+                return DecimalError::invalid_character;
             if (frac_digits < kDecimals) {
                 frac = frac * 10 + static_cast<std::uint64_t>(c - '0');
             } else if (c != '0') {
                 return DecimalError::too_many_decimals;
             }
         }
-        if (frac_digits == 0) return DecimalError::missing_digits;
-        for (; frac_digits < kDecimals; ++frac_digits) frac *= 10;
+        if (frac_digits == 0)
+            return DecimalError::missing_digits;
+        for (; frac_digits < kDecimals; ++frac_digits)
+            frac *= 10;
     }
     const std::uint64_t magnitude = whole * kScale + frac;
-    if (magnitude > kLimit || (!negative && magnitude == kLimit)) return DecimalError::out_of_range;
-    raw = negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+    if (magnitude > kLimit || (!negative && magnitude == kLimit))
+        return DecimalError::out_of_range;
+    raw =
+        negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
     return DecimalError::ok;
 }
 
@@ -71,8 +86,10 @@ int format_decimal(std::int64_t raw, char* out) noexcept {
         whole /= 10;
     } while (whole != 0);
     int len = 0;
-    if (negative) out[len++] = '-';
-    while (n > 0) out[len++] = digits[--n];
+    if (negative)
+        out[len++] = '-';
+    while (n > 0)
+        out[len++] = digits[--n];
     if (frac != 0) {
         out[len++] = '.';
         char fd[kDecimals];
@@ -81,8 +98,10 @@ int format_decimal(std::int64_t raw, char* out) noexcept {
             frac /= 10;
         }
         int last = kDecimals - 1;
-        while (fd[last] == '0') --last;
-        for (int k = 0; k <= last; ++k) out[len++] = fd[k];
+        while (fd[last] == '0')
+            --last;
+        for (int k = 0; k <= last; ++k)
+            out[len++] = fd[k];
     }
     KEEL_ASSERT(len < kMaxDecimalChars, "decimal buffer overflow");
     out[len] = '\0';

@@ -75,7 +75,9 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
             out.emit(event);
             venue_.on_market_data(event);
             return;
-        default: out.emit(event); return;
+        default:
+            out.emit(event);
+            return;
     }
 }
 

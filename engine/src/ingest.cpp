@@ -7,7 +7,8 @@ void Ingest::sequence(Event& event, Emit& out) noexcept {
     event.header.seq = ++seq_;
     // Engine time never goes backwards: an input stamped earlier than the last one (a late
     // venue reply, an out-of-order feed) takes the current engine time.
-    if (event.header.ts_ns > ts_ns_) ts_ns_ = event.header.ts_ns;
+    if (event.header.ts_ns > ts_ns_)
+        ts_ns_ = event.header.ts_ns;
     event.header.ts_ns = ts_ns_;
     out.emit(event);
 }
@@ -19,7 +20,8 @@ void Ingest::send_control(EventType type, Emit& out) noexcept {
 }
 
 int Ingest::step(Emit& out) noexcept {
-    if (state_ == State::done) return 0;
+    if (state_ == State::done)
+        return 0;
     if (state_ == State::starting) {
         Event e = make_event(EventType::session_start, Source::engine, 0, 0, kNoSymbol);
         e.payload.session.config_hash = options_.config_hash;
@@ -50,9 +52,14 @@ int Ingest::step(Emit& out) noexcept {
         } else {
             Event e{};
             switch (source_.poll(e)) {
-                case InputSource::Poll::event: sequence(e, out); return 1;
-                case InputSource::Poll::idle: return 0;
-                case InputSource::Poll::exhausted: stop_reason_ = StopReason::end_of_data; break;
+                case InputSource::Poll::event:
+                    sequence(e, out);
+                    return 1;
+                case InputSource::Poll::idle:
+                    return 0;
+                case InputSource::Poll::exhausted:
+                    stop_reason_ = StopReason::end_of_data;
+                    break;
             }
         }
         state_ = State::flushing;
@@ -64,7 +71,8 @@ int Ingest::step(Emit& out) noexcept {
     }
 
     // Flushing: wait for the marker to come back; go round again if replies came ahead of it.
-    if (!flush_acked_) return 0;
+    if (!flush_acked_)
+        return 0;
     if (replies_since_flush_ > 0) {
         ++flush_token_;
         flush_acked_ = false;

@@ -5,7 +5,9 @@
 namespace keel::engine {
 namespace {
 
-std::int64_t abs64(std::int64_t v) noexcept { return v < 0 ? -v : v; }
+std::int64_t abs64(std::int64_t v) noexcept {
+    return v < 0 ? -v : v;
+}
 
 // (a - b) * q / kScale, exact in 128 bits, truncated toward zero.
 std::int64_t price_diff_times_qty(std::int64_t a, std::int64_t b, std::int64_t q) noexcept {
@@ -17,7 +19,8 @@ std::int64_t price_diff_times_qty(std::int64_t a, std::int64_t b, std::int64_t q
 }  // namespace
 
 Money Position::unrealized() const noexcept {
-    if (quantity_raw == 0) return Money{};
+    if (quantity_raw == 0)
+        return Money{};
     return Money::from_raw(price_diff_times_qty(last_price.raw, average_price.raw, quantity_raw));
 }
 
@@ -34,7 +37,7 @@ void Portfolio::apply_fill(SymbolId symbol, Side side, Price price, Quantity qua
     if (before == 0 || (before > 0) == (delta > 0)) {
         // Opening or adding: volume-weighted average cost.
         const i128 cost = static_cast<i128>(p.average_price.raw) * abs64(before) +
-                              static_cast<i128>(price.raw) * abs64(delta);
+                          static_cast<i128>(price.raw) * abs64(delta);
         p.quantity_raw = before + delta;
         p.average_price = Price::from_raw(static_cast<std::int64_t>(cost / abs64(p.quantity_raw)));
         return;
@@ -42,8 +45,8 @@ void Portfolio::apply_fill(SymbolId symbol, Side side, Price price, Quantity qua
     // Reducing, closing or reversing.
     const std::int64_t closed = abs64(delta) < abs64(before) ? abs64(delta) : abs64(before);
     const std::int64_t direction = before > 0 ? 1 : -1;
-    p.realized += Money::from_raw(
-        price_diff_times_qty(price.raw, p.average_price.raw, closed * direction));
+    p.realized +=
+        Money::from_raw(price_diff_times_qty(price.raw, p.average_price.raw, closed * direction));
     p.quantity_raw = before + delta;
     if (p.quantity_raw == 0) {
         p.average_price = Price{};
@@ -53,7 +56,8 @@ void Portfolio::apply_fill(SymbolId symbol, Side side, Price price, Quantity qua
 }
 
 void Portfolio::mark(SymbolId symbol, Price price) noexcept {
-    if (symbol < positions_.size()) positions_[symbol].last_price = price;
+    if (symbol < positions_.size())
+        positions_[symbol].last_price = price;
 }
 
 }  // namespace keel::engine

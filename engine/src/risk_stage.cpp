@@ -3,8 +3,10 @@
 namespace keel::engine {
 
 RiskReason RiskStage::check(const OrderPayload& order) const noexcept {
-    if (order.quantity.raw <= 0) return RiskReason::non_positive_qty;
-    if (order.quantity > limits_.max_order_qty) return RiskReason::max_order_qty;
+    if (order.quantity.raw <= 0)
+        return RiskReason::non_positive_qty;
+    if (order.quantity > limits_.max_order_qty)
+        return RiskReason::max_order_qty;
     return RiskReason::none;
 }
 

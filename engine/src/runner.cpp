@@ -3,8 +3,8 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include <chrono>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -15,33 +15,39 @@ namespace keel::engine {
 namespace {
 
 std::uint64_t now_ns() noexcept {
-    return static_cast<std::uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
 }  // namespace
 
 void ReplyRing::post(const Event& event) noexcept {
-    if (ring_.try_push(event)) return;
+    if (ring_.try_push(event))
+        return;
     full_waits_.add();
     // Yield rather than back off into sleeps: this runs on a hot thread, and with the ring
     // sized by Runner::reply_capacity_for it only waits for ingest to pop.
     IdleStrategy idle(IdleKind::yield);
-    while (!ring_.try_push(event)) idle.idle(0);
+    while (!ring_.try_push(event))
+        idle.idle(0);
 }
 
 // One thread's duty cycle over its stages [first, last].
 class Runner::Agent {
-public:
+  public:
     Agent(Runner& runner, const ThreadSpec& spec, SpscRing<Event>* in, SpscRing<Event>* out)
-        : runner_(runner), spec_(spec), in_(in), out_(out), idle_(spec.idle),
+        : runner_(runner),
+          spec_(spec),
+          in_(in),
+          out_(out),
+          idle_(spec.idle),
           buffers_(spec.last_stage - spec.first_stage + 1) {}
 
     void start(std::atomic<int>& gate) {
         thread_ = std::thread([this, &gate] { body(gate); });
     }
     std::string pin() {
-        if (!spec_.cpu) return {};
+        if (!spec_.cpu)
+            return {};
         cpu_set_t set;
         CPU_ZERO(&set);
         const int cpu = *spec_.cpu;
@@ -52,29 +58,33 @@ public:
         const int rc = pthread_setaffinity_np(thread_.native_handle(), sizeof(set), &set);
         if (rc != 0) {
             return "thread '" + spec_.name + "': cannot pin to CPU " + std::to_string(cpu) + ": " +
-                   std::strerror(rc) + " (CPUs available: " + describe_cpus(available_cpus()) +
-                   ")";
+                   std::strerror(rc) + " (CPUs available: " + describe_cpus(available_cpus()) + ")";
         }
         return {};
     }
     void join() {
-        if (thread_.joinable()) thread_.join();
+        if (thread_.joinable())
+            thread_.join();
     }
 
-private:
+  private:
     static constexpr int kGateWait = 0;
     static constexpr int kGateGo = 1;
 
     void body(std::atomic<int>& gate) {
         int g;
-        while ((g = gate.load(std::memory_order_acquire)) == kGateWait) std::this_thread::yield();
-        if (g != kGateGo) return;  // aborted before start (e.g. pinning failed)
+        while ((g = gate.load(std::memory_order_acquire)) == kGateWait)
+            std::this_thread::yield();
+        if (g != kGateGo)
+            return;  // aborted before start (e.g. pinning failed)
         for (std::size_t k = spec_.first_stage; k <= spec_.last_stage; ++k) {
-            if (k > 0) runner_.stages_[k]->on_start();
+            if (k > 0)
+                runner_.stages_[k]->on_start();
         }
         {
             HotScope hot;
-            while (!finished_) idle_.idle(do_work());
+            while (!finished_)
+                idle_.idle(do_work());
         }
     }
 
@@ -88,7 +98,8 @@ private:
                 const std::uint64_t t0 = now_ns();
                 const int n = runner_.ingest_.step(buf);
                 const std::uint64_t t1 = now_ns();
-                if (n == 0) break;
+                if (n == 0)
+                    break;
                 ++work;
                 StageMetrics& m = *runner_.metrics_[0];
                 if (buf.size() > 0 && is_input(buf[0].header.type)) {
@@ -99,8 +110,8 @@ private:
             }
             return work;
         }
-        const std::size_t n = in_->consume_batch(
-            [this](const Event& e) { deliver(spec_.first_stage, e); }, kBatch);
+        const std::size_t n =
+            in_->consume_batch([this](const Event& e) { deliver(spec_.first_stage, e); }, kBatch);
         runner_.metrics_[spec_.first_stage]->ring_high_water.set_max(in_->high_water());
         return static_cast<int>(n);
     }
@@ -120,7 +131,8 @@ private:
                         "a stage must forward a control event, as its last emission");
         }
         dispatch(k, buf);
-        if (e.header.type == EventType::shutdown) runner_.stages_[k]->on_close();
+        if (e.header.type == EventType::shutdown)
+            runner_.stages_[k]->on_close();
     }
 
     void dispatch(std::size_t k, EmitBuffer& buf) noexcept {
@@ -142,15 +154,18 @@ private:
             if (!out_->try_push(e)) {
                 m.ring_full_waits.add();
                 IdleStrategy wait(spec_.idle);
-                while (!out_->try_push(e)) wait.idle(0);
+                while (!out_->try_push(e))
+                    wait.idle(0);
             }
         } else {
             runner_.sink_.emit(e);
             // The flush marker has passed every stage: acknowledge it behind any replies the
             // venue posted while handling earlier events.
-            if (e.header.type == EventType::flush) runner_.replies_.post(e);
+            if (e.header.type == EventType::flush)
+                runner_.replies_.post(e);
         }
-        if (e.header.type == EventType::shutdown) finished_ = true;
+        if (e.header.type == EventType::shutdown)
+            finished_ = true;
     }
 
     Runner& runner_;
@@ -167,11 +182,13 @@ Runner::Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplyRing& replie
                ThreadPlan plan, std::size_t venue_capacity)
     : ingest_(ingest), replies_(replies), sink_(sink), plan_(std::move(plan)) {
     KEEL_ASSERT(&ingest.replies() == &replies.ring(), "ingest must read the runner's reply ring");
-    KEEL_ASSERT(replies.ring().capacity() >=
-                    reply_capacity_for(plan_, downstream.size() + 1, venue_capacity),
-                "reply ring smaller than Runner::reply_capacity_for: the reply path could deadlock");
+    KEEL_ASSERT(
+        replies.ring().capacity() >=
+            reply_capacity_for(plan_, downstream.size() + 1, venue_capacity),
+        "reply ring smaller than Runner::reply_capacity_for: the reply path could deadlock");
     stages_.push_back(nullptr);
-    for (Stage* s : downstream) stages_.push_back(s);
+    for (Stage* s : downstream)
+        stages_.push_back(s);
     for (std::size_t i = 0; i < stages_.size(); ++i) {
         metrics_.push_back(std::make_unique<StageMetrics>());
     }
@@ -196,7 +213,8 @@ Runner::Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplyRing& replie
 }
 
 Runner::~Runner() {
-    for (auto& a : agents_) a->join();
+    for (auto& a : agents_)
+        a->join();
 }
 
 std::string_view Runner::stage_name(std::size_t i) const noexcept {
@@ -207,19 +225,23 @@ std::string Runner::run() {
     KEEL_ASSERT(gate_.load() == 0, "a Runner runs once");
     std::string error;
     try {
-        for (auto& a : agents_) a->start(gate_);
+        for (auto& a : agents_)
+            a->start(gate_);
         for (auto& a : agents_) {
             error = a->pin();
-            if (!error.empty()) break;
+            if (!error.empty())
+                break;
         }
     } catch (...) {
         // Release the threads already started (they abort before touching a stage), then fail.
         gate_.store(2, std::memory_order_release);
-        for (auto& a : agents_) a->join();
+        for (auto& a : agents_)
+            a->join();
         throw;
     }
     gate_.store(error.empty() ? 1 : 2, std::memory_order_release);
-    for (auto& a : agents_) a->join();
+    for (auto& a : agents_)
+        a->join();
     return error;
 }
 
@@ -242,9 +264,11 @@ std::vector<int> available_cpus() {
     cpu_set_t set;
     CPU_ZERO(&set);
     std::vector<int> cpus;
-    if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0)
+        return cpus;
     for (int c = 0; c < CPU_SETSIZE; ++c) {
-        if (CPU_ISSET(c, &set)) cpus.push_back(c);
+        if (CPU_ISSET(c, &set))
+            cpus.push_back(c);
     }
     return cpus;
 }
@@ -253,10 +277,13 @@ std::string describe_cpus(const std::vector<int>& cpus) {
     std::string out;
     for (std::size_t i = 0; i < cpus.size();) {
         std::size_t j = i;
-        while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-        if (!out.empty()) out += ',';
+        while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1)
+            ++j;
+        if (!out.empty())
+            out += ',';
         out += std::to_string(cpus[i]);
-        if (j > i) out += '-' + std::to_string(cpus[j]);
+        if (j > i)
+            out += '-' + std::to_string(cpus[j]);
         i = j + 1;
     }
     return out.empty() ? "none" : out;
@@ -264,19 +291,27 @@ std::string describe_cpus(const std::vector<int>& cpus) {
 
 std::string_view to_string(IdleKind k) noexcept {
     switch (k) {
-        case IdleKind::busy_spin: return "busy_spin";
-        case IdleKind::yield: return "yield";
-        case IdleKind::backoff: return "backoff";
-        case IdleKind::park: return "park";
+        case IdleKind::busy_spin:
+            return "busy_spin";
+        case IdleKind::yield:
+            return "yield";
+        case IdleKind::backoff:
+            return "backoff";
+        case IdleKind::park:
+            return "park";
     }
     return "unknown";
 }
 
 std::optional<IdleKind> parse_idle_kind(std::string_view s) noexcept {
-    if (s == "busy_spin") return IdleKind::busy_spin;
-    if (s == "yield") return IdleKind::yield;
-    if (s == "backoff") return IdleKind::backoff;
-    if (s == "park") return IdleKind::park;
+    if (s == "busy_spin")
+        return IdleKind::busy_spin;
+    if (s == "yield")
+        return IdleKind::yield;
+    if (s == "backoff")
+        return IdleKind::backoff;
+    if (s == "park")
+        return IdleKind::park;
     return std::nullopt;
 }
 

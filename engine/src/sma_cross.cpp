@@ -15,13 +15,16 @@ OrderIntent SmaCross::on_price(Price price) noexcept {
     const std::size_t slot = count_ % slow;
     // The price leaving the fast window is `fast` places back; the one leaving the slow window
     // is the one this slot held.
-    if (count_ >= fast) fast_sum_ -= window_[(count_ - fast) % slow];
-    if (count_ >= slow) slow_sum_ -= window_[slot];
+    if (count_ >= fast)
+        fast_sum_ -= window_[(count_ - fast) % slow];
+    if (count_ >= slow)
+        slow_sum_ -= window_[slot];
     window_[slot] = price.raw;
     fast_sum_ += price.raw;
     slow_sum_ += price.raw;
     ++count_;
-    if (count_ < slow) return {};
+    if (count_ < slow)
+        return {};
 
     const i128 lhs = fast_sum_ * static_cast<i128>(slow);
     const i128 rhs = slow_sum_ * static_cast<i128>(fast);
@@ -30,18 +33,22 @@ OrderIntent SmaCross::on_price(Price price) noexcept {
     const int prev = prev_cmp_;
     prev_cmp_ = cmp;
     prev_defined_ = true;
-    if (!was_defined) return {};
+    if (!was_defined)
+        return {};
 
     const std::int64_t expected = position_ + in_flight_;
     const std::int64_t q = params_.quantity.raw;
     if (prev <= 0 && cmp > 0) {  // cross up
-        if (expected == 0) return {Side::buy, Quantity::from_raw(q)};
-        if (expected < 0) return {Side::buy, Quantity::from_raw(-expected + q)};
+        if (expected == 0)
+            return {Side::buy, Quantity::from_raw(q)};
+        if (expected < 0)
+            return {Side::buy, Quantity::from_raw(-expected + q)};
     } else if (prev >= 0 && cmp < 0) {  // cross down
         if (expected > 0) {
             return {Side::sell, Quantity::from_raw(expected + (params_.allow_short ? q : 0))};
         }
-        if (expected == 0 && params_.allow_short) return {Side::sell, Quantity::from_raw(q)};
+        if (expected == 0 && params_.allow_short)
+            return {Side::sell, Quantity::from_raw(q)};
     }
     return {};
 }

@@ -16,12 +16,13 @@ StrategyStage::StrategyStage(std::vector<SmaCrossParams> strategies, std::size_t
 }
 
 SmaCross* StrategyStage::strategy_for(SymbolId symbol) noexcept {
-    if (symbol >= by_symbol_.size() || by_symbol_[symbol] < 0) return nullptr;
+    if (symbol >= by_symbol_.size() || by_symbol_[symbol] < 0)
+        return nullptr;
     return &strategies_[static_cast<std::size_t>(by_symbol_[symbol])];
 }
 
-void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause,
-                          OrderIntent intent, Emit& out) noexcept {
+void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause, OrderIntent intent,
+                          Emit& out) noexcept {
     Event e = make_event(EventType::order_request, Source::strategy, cause.header.seq,
                          cause.header.ts_ns, cause.header.symbol);
     OrderPayload& o = e.payload.order;
@@ -39,7 +40,8 @@ void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause,
 void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
     out.emit(event);
     SmaCross* s = strategy_for(event.header.symbol);
-    if (s == nullptr) return;
+    if (s == nullptr)
+        return;
     const auto index = static_cast<std::uint16_t>(s - strategies_.data());
     switch (event.header.type) {
         case EventType::bar:
@@ -49,7 +51,8 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
             // One SmaCross per symbol, at most one intent per price: within kMaxOrdersPerEvent.
             static_assert(kMaxOrdersPerEvent >= 1);
             const OrderIntent intent = s->on_price(close);
-            if (intent.side != Side::none) place(*s, index, event, intent, out);
+            if (intent.side != Side::none)
+                place(*s, index, event, intent, out);
             break;
         }
         case EventType::venue_fill:
@@ -59,7 +62,8 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
         case EventType::venue_reject:
             s->on_order_dead(event.payload.order.side, event.payload.order.quantity);
             break;
-        default: break;
+        default:
+            break;
     }
 }
 

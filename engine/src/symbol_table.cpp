@@ -5,7 +5,8 @@
 namespace keel::engine {
 
 std::optional<SymbolId> SymbolTable::intern(std::string_view name) {
-    if (auto found = find(name)) return found;
+    if (auto found = find(name))
+        return found;
     if (name.empty() || name.size() > kSymbolNameMax || names_.size() >= capacity_) {
         return std::nullopt;
     }
@@ -17,7 +18,8 @@ std::optional<SymbolId> SymbolTable::intern(std::string_view name) {
 
 std::optional<SymbolId> SymbolTable::find(std::string_view name) const {
     const auto it = ids_.find(name);
-    if (it == ids_.end()) return std::nullopt;
+    if (it == ids_.end())
+        return std::nullopt;
     return it->second;
 }
 

@@ -15,15 +15,17 @@ namespace {
 
 // Counts what reaches the end of the pipeline and passes it on to the optional tap.
 class CountingSink final : public engine::Emit {
-public:
+  public:
     explicit CountingSink(engine::Emit* tap) : tap_(tap) {}
     void emit(const engine::Event& e) noexcept override {
-        if (engine::is_input(e.header.type)) ++inputs_;
-        if (tap_ != nullptr) tap_->emit(e);
+        if (engine::is_input(e.header.type))
+            ++inputs_;
+        if (tap_ != nullptr)
+            tap_->emit(e);
     }
     [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
 
-private:
+  private:
     engine::Emit* tap_;
     std::uint64_t inputs_ = 0;
 };
@@ -31,7 +33,8 @@ private:
 std::string describe_thread(const engine::ThreadSpec& t) {
     std::string s = t.name + "[";
     for (std::size_t k = t.first_stage; k <= t.last_stage; ++k) {
-        if (k > t.first_stage) s += ",";
+        if (k > t.first_stage)
+            s += ",";
         s += engine::kStageNames[k];
     }
     s += "] ";
@@ -52,7 +55,8 @@ std::optional<SessionReport> run_session(const engine::Config& config,
         files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s});
     }
     auto source = adapters::CsvSource::open(files, symbols, config.pace_events_per_s, error);
-    if (!source) return std::nullopt;
+    if (!source)
+        return std::nullopt;
 
     std::vector<engine::SmaCrossParams> strategies;
     for (std::size_t i = 0; i < config.strategies.size(); ++i) {
@@ -80,11 +84,13 @@ std::optional<SessionReport> run_session(const engine::Config& config,
     engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan,
                           adapters::SimVenue::kDefaultCapacity);
 
-    if (options.on_running != nullptr) options.on_running(options.on_running_ctx);
+    if (options.on_running != nullptr)
+        options.on_running(options.on_running_ctx);
     const auto t0 = std::chrono::steady_clock::now();
     error = runner.run();
     const auto t1 = std::chrono::steady_clock::now();
-    if (!error.empty()) return std::nullopt;
+    if (!error.empty())
+        return std::nullopt;
 
     SessionReport r;
     r.session_name = config.session_name;
@@ -114,7 +120,8 @@ std::optional<SessionReport> run_session(const engine::Config& config,
                             m.service_ns.value_at(0.50), m.service_ns.value_at(0.99),
                             m.service_ns.value_at(0.999), m.service_ns.max()});
     }
-    for (const engine::ThreadSpec& t : plan.threads) r.threads.push_back(describe_thread(t));
+    for (const engine::ThreadSpec& t : plan.threads)
+        r.threads.push_back(describe_thread(t));
     r.elapsed_s = std::chrono::duration<double>(t1 - t0).count();
     return r;
 }

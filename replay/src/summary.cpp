@@ -7,9 +7,12 @@ namespace {
 
 const char* stop_text(engine::StopReason r) {
     switch (r) {
-        case engine::StopReason::end_of_data: return "end of data";
-        case engine::StopReason::stop_requested: return "stop requested (signal)";
-        case engine::StopReason::none: return "not stopped";
+        case engine::StopReason::end_of_data:
+            return "end of data";
+        case engine::StopReason::stop_requested:
+            return "stop requested (signal)";
+        case engine::StopReason::none:
+            return "not stopped";
     }
     return "?";
 }
@@ -22,7 +25,8 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << std::fixed << std::setprecision(3) << r.elapsed_s << " s\n";
     out << "  events      " << r.events_sequenced << " sequenced (last seq " << r.last_seq << "), "
         << r.market_events << " market data; last stage saw " << r.inputs_seen_by_last_stage
-        << (r.inputs_seen_by_last_stage == r.events_sequenced ? " (none lost)" : " (MISSING EVENTS)")
+        << (r.inputs_seen_by_last_stage == r.events_sequenced ? " (none lost)"
+                                                              : " (MISSING EVENTS)")
         << "\n";
     out << "  orders      " << r.orders_requested << " requested, " << r.risk_rejects
         << " rejected by risk, " << r.orders_sent << " sent, " << r.venue_rejects
@@ -37,7 +41,8 @@ void print_summary(std::ostream& out, const SessionReport& r) {
             << ", unrealized " << decimal_string(s.unrealized.raw) << ", fills " << s.fills << "\n";
     }
     out << "  threads    ";
-    for (const std::string& t : r.threads) out << " " << t << ";";
+    for (const std::string& t : r.threads)
+        out << " " << t << ";";
     out << "\n";
     out << "  stage latency (ns in on_event per event)   p50      p99    p99.9      max   "
            "events in  ring hwm  ring-full waits\n";

@@ -19,7 +19,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler stores to it");
 
-extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true, std::memory_order_relaxed);
+}
 
 void install_stop_handlers() {
     struct sigaction sa {};
@@ -34,7 +36,8 @@ void install_stop_handlers() {
 void print_errors(const std::string& file, const std::vector<engine::ConfigError>& errors) {
     std::cerr << "keel: " << file << ": " << errors.size() << " problem"
               << (errors.size() == 1 ? "" : "s") << " in the configuration:\n";
-    for (const engine::ConfigError& e : errors) std::cerr << "  " << e.path << ": " << e.message << "\n";
+    for (const engine::ConfigError& e : errors)
+        std::cerr << "  " << e.path << ": " << e.message << "\n";
 }
 
 int config_check(const std::string& file) {
@@ -50,8 +53,8 @@ int config_check(const std::string& file) {
 
 void announce_running(void* ctx) {
     const auto* name = static_cast<const std::string*>(ctx);
-    std::cerr << "keel: session " << *name
-              << " running; SIGINT or SIGTERM stops it cleanly" << std::endl;
+    std::cerr << "keel: session " << *name << " running; SIGINT or SIGTERM stops it cleanly"
+              << std::endl;
 }
 
 int run(const std::string& file) {
@@ -84,8 +87,9 @@ int run_cli(int argc, char** argv) {
 
     std::string run_config;
     CLI::App* run_cmd = app.add_subcommand(
-        "run", "Run a session from a config: load the data, run the pipeline on the configured "
-               "thread plan, print a summary");
+        "run",
+        "Run a session from a config: load the data, run the pipeline on the configured "
+        "thread plan, print a summary");
     run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json")
         ->required()
         ->check(CLI::ExistingFile);
@@ -94,8 +98,9 @@ int run_cli(int argc, char** argv) {
     config_cmd->require_subcommand(1);
     std::string check_file;
     CLI::App* check_cmd = config_cmd->add_subcommand(
-        "check", "Validate a config (after KEEL__SECTION__KEY environment overrides) and print "
-                 "the effective config with secrets masked; exit 2 listing every problem");
+        "check",
+        "Validate a config (after KEEL__SECTION__KEY environment overrides) and print "
+        "the effective config with secrets masked; exit 2 listing every problem");
     check_cmd->add_option("file", check_file, "Config file (JSON)")->required();
 
     app.footer(
@@ -109,8 +114,10 @@ int run_cli(int argc, char** argv) {
         const int rc = app.exit(e);
         return rc == 0 ? kExitOk : kExitUsage;
     }
-    if (*run_cmd) return run(run_config);
-    if (*check_cmd) return config_check(check_file);
+    if (*run_cmd)
+        return run(run_config);
+    if (*check_cmd)
+        return config_check(check_file);
     return kExitUsage;
 }
 

@@ -38,7 +38,7 @@ struct CsvLoadStats {
 };
 
 class CsvSource final : public engine::InputSource {
-public:
+  public:
     // Loads every file; on a problem returns nullopt and sets error ("file:line:col: why").
     [[nodiscard]] static std::optional<CsvSource> open(const std::vector<CsvFileSpec>& files,
                                                        engine::SymbolTable& symbols,
@@ -50,7 +50,7 @@ public:
     [[nodiscard]] const CsvLoadStats& stats() const noexcept { return stats_; }
     [[nodiscard]] std::size_t event_count() const noexcept { return events_.size(); }
 
-private:
+  private:
     CsvSource() = default;
 
     std::vector<engine::Event> events_;  // symbol definitions first, then data in time order

@@ -15,7 +15,7 @@ namespace keel::adapters {
 enum class VenueRejectReason : std::uint16_t { unsupported_order_type = 100, venue_full = 101 };
 
 class SimVenue final : public engine::Venue {
-public:
+  public:
     static constexpr std::size_t kDefaultCapacity = 4096;
 
     explicit SimVenue(engine::ReplySink& replies, std::size_t capacity = kDefaultCapacity)
@@ -28,7 +28,7 @@ public:
 
     [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
 
-private:
+  private:
     void reject(const engine::Event& order, VenueRejectReason reason) noexcept;
 
     engine::ReplySink& replies_;

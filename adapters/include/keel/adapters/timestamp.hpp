@@ -12,7 +12,8 @@ namespace keel::adapters {
 [[nodiscard]] std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept;
 
 // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-[[nodiscard]] constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+[[nodiscard]] constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m,
+                                                     unsigned d) noexcept {
     y -= m <= 2;
     const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
     const auto yoe = static_cast<unsigned>(y - era * 400);

@@ -10,13 +10,13 @@ namespace keel::engine {
 [[nodiscard]] bool alloc_guard_linked() noexcept;
 
 class HotScope {
-public:
+  public:
     HotScope() noexcept;
     ~HotScope();
     HotScope(const HotScope&) = delete;
     HotScope& operator=(const HotScope&) = delete;
 
-private:
+  private:
     bool previous_;
 };
 

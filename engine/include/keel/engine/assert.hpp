@@ -7,8 +7,8 @@ namespace keel::engine::detail {
                               int line) noexcept;
 }  // namespace keel::engine::detail
 
-#define KEEL_ASSERT(cond, msg)                                                          \
-    do {                                                                                \
-        if (!(cond)) [[unlikely]]                                                       \
-            ::keel::engine::detail::assert_fail(#cond, (msg), __FILE__, __LINE__);      \
+#define KEEL_ASSERT(cond, msg)                                                     \
+    do {                                                                           \
+        if (!(cond)) [[unlikely]]                                                  \
+            ::keel::engine::detail::assert_fail(#cond, (msg), __FILE__, __LINE__); \
     } while (false)

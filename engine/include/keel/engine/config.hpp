@@ -25,9 +25,9 @@ struct ConfigError {
 };
 
 struct DataFileConfig {
-    std::string path;           // as written in the config
+    std::string path;                // as written in the config
     std::filesystem::path resolved;  // relative paths resolve against the config's folder
-    std::string symbol;          // used when the file has no symbol column
+    std::string symbol;              // used when the file has no symbol column
     std::optional<std::int64_t> bar_interval_s;  // required for bar files
 };
 

@@ -11,7 +11,7 @@
 namespace keel::engine {
 
 class EmitBuffer final : public Emit {
-public:
+  public:
     static constexpr std::size_t kCapacity = 16;
 
     void emit(const Event& event) noexcept override {
@@ -22,7 +22,7 @@ public:
     [[nodiscard]] const Event& operator[](std::size_t i) const noexcept { return events_[i]; }
     void clear() noexcept { size_ = 0; }
 
-private:
+  private:
     std::array<Event, kCapacity> events_;
     std::size_t size_ = 0;
 };

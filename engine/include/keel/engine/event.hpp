@@ -22,10 +22,10 @@ enum class EventType : std::uint8_t {
     session_start = 1,  // effective config hash and seed
     symbol_def = 2,     // symbol id -> name, journaled before first use
     trade = 3,
-    quote = 4,          // best bid and offer
-    bar = 5,            // OHLCV; header.aux = bar interval in minutes
-    alert = 6,          // external signal (e.g. a TradingView alert)
-    command = 7,        // operator command
+    quote = 4,    // best bid and offer
+    bar = 5,      // OHLCV; header.aux = bar interval in minutes
+    alert = 6,    // external signal (e.g. a TradingView alert)
+    command = 7,  // operator command
     timer = 8,
     venue_ack = 9,
     venue_fill = 10,
@@ -73,7 +73,14 @@ enum class Side : std::uint8_t { none = 0, buy = 1, sell = 2 };
 enum class OrderType : std::uint8_t { market = 1, limit = 2 };
 enum class TimeInForce : std::uint8_t { day = 1, gtc = 2, ioc = 3 };
 enum class OrderAction : std::uint8_t { new_order = 1, cancel = 2, replace = 3 };
-enum class OrderStatus : std::uint8_t { sent = 1, acked = 2, filled = 3, rejected = 4, cancelled = 5, denied = 6 };
+enum class OrderStatus : std::uint8_t {
+    sent = 1,
+    acked = 2,
+    filled = 3,
+    rejected = 4,
+    cancelled = 5,
+    denied = 6
+};
 enum class RiskReason : std::uint16_t { none = 0, max_order_qty = 1, non_positive_qty = 2 };
 
 [[nodiscard]] std::string_view to_string(Side s) noexcept;
@@ -82,12 +89,12 @@ enum class RiskReason : std::uint16_t { none = 0, max_order_qty = 1, non_positiv
 [[nodiscard]] std::string_view to_string(RiskReason r) noexcept;
 
 struct EventHeader {
-    std::uint64_t seq;      // assigned by ingest; derived events carry their cause's seq
-    std::int64_t ts_ns;     // engine time (event time), ns since the Unix epoch
-    SymbolId symbol;        // kNoSymbol when not about one instrument
+    std::uint64_t seq;   // assigned by ingest; derived events carry their cause's seq
+    std::int64_t ts_ns;  // engine time (event time), ns since the Unix epoch
+    SymbolId symbol;     // kNoSymbol when not about one instrument
     EventType type;
     Source source;
-    std::uint16_t aux;      // per-type small field (bar: interval in minutes)
+    std::uint16_t aux;  // per-type small field (bar: interval in minutes)
 };
 static_assert(sizeof(EventHeader) == 24);
 

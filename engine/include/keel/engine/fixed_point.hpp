@@ -20,8 +20,8 @@ enum class DecimalError : std::uint8_t {
     ok = 0,
     empty,
     invalid_character,
-    missing_digits,      // "-", "1.", ".5"
-    too_many_decimals,   // more than 9 significant fraction digits: the value would be inexact
+    missing_digits,     // "-", "1.", ".5"
+    too_many_decimals,  // more than 9 significant fraction digits: the value would be inexact
     out_of_range,
 };
 
@@ -79,7 +79,8 @@ using Money = Fixed<MoneyTag>;
 // Returns false (out untouched) when the result does not fit in Money.
 [[nodiscard]] inline bool notional(Price p, Quantity q, Money& out) noexcept {
     const i128 product = static_cast<i128>(p.raw) * q.raw / kScale;
-    if (product > INT64_MAX || product < INT64_MIN) return false;
+    if (product > INT64_MAX || product < INT64_MIN)
+        return false;
     out.raw = static_cast<std::int64_t>(product);
     return true;
 }

@@ -12,7 +12,7 @@
 namespace keel::engine {
 
 class GatewayStage final : public Stage {
-public:
+  public:
     GatewayStage(Venue& venue, ReplySink& replies, std::size_t symbol_capacity)
         : venue_(venue), replies_(replies), portfolio_(symbol_capacity) {}
 
@@ -25,7 +25,7 @@ public:
     [[nodiscard]] std::uint64_t risk_rejects() const noexcept { return risk_rejects_; }
     [[nodiscard]] std::uint64_t venue_rejects() const noexcept { return venue_rejects_; }
 
-private:
+  private:
     void emit_state(const Event& cause, OrderStatus status, Emit& out) noexcept;
 
     Venue& venue_;

@@ -29,7 +29,7 @@ inline void cpu_relax() noexcept {
 }
 
 class IdleStrategy {
-public:
+  public:
     static constexpr int kMaxSpins = 100;
     static constexpr int kMaxYields = 50;
     static constexpr std::int64_t kMinParkNs = 1'000;
@@ -45,9 +45,15 @@ public:
             return;
         }
         switch (kind_) {
-            case IdleKind::busy_spin: cpu_relax(); return;
-            case IdleKind::yield: sched_yield(); return;
-            case IdleKind::backoff: backoff(); return;
+            case IdleKind::busy_spin:
+                cpu_relax();
+                return;
+            case IdleKind::yield:
+                sched_yield();
+                return;
+            case IdleKind::backoff:
+                backoff();
+                return;
             case IdleKind::park:
                 if (spins_ < kMaxSpins) {
                     ++spins_;
@@ -65,7 +71,7 @@ public:
     }
     [[nodiscard]] IdleKind kind() const noexcept { return kind_; }
 
-private:
+  private:
     void backoff() noexcept {
         if (spins_ < kMaxSpins) {
             ++spins_;

@@ -19,7 +19,7 @@ namespace keel::engine {
 enum class StopReason : std::uint8_t { none, end_of_data, stop_requested };
 
 class Ingest {
-public:
+  public:
     struct Options {
         std::uint64_t config_hash = 0;
         std::uint64_t seed = 0;
@@ -40,7 +40,7 @@ public:
     [[nodiscard]] std::uint64_t flush_rounds() const noexcept { return flush_token_; }
     [[nodiscard]] const SpscRing<Event>& replies() const noexcept { return replies_; }
 
-private:
+  private:
     enum class State : std::uint8_t { starting, running, flushing, done };
 
     void sequence(Event& event, Emit& out) noexcept;

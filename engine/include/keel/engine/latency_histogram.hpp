@@ -11,18 +11,19 @@
 namespace keel::engine {
 
 class LatencyHistogram {
-public:
+  public:
     // Values below 2^kSubBits land in exact unit buckets; above, each power of two is split
     // into 2^(kSubBits-1) linear buckets.
     static constexpr int kSubBits = 9;
-    static constexpr std::uint64_t kSubCount = 1u << kSubBits;       // 512
-    static constexpr std::uint64_t kHalf = kSubCount / 2;             // 256
-    static constexpr int kMaxBits = 40;                               // ~18 minutes in ns
+    static constexpr std::uint64_t kSubCount = 1u << kSubBits;  // 512
+    static constexpr std::uint64_t kHalf = kSubCount / 2;       // 256
+    static constexpr int kMaxBits = 40;                         // ~18 minutes in ns
     static constexpr std::uint64_t kMaxValue = (std::uint64_t{1} << kMaxBits) - 1;
     static constexpr std::size_t kBuckets = (kMaxBits - kSubBits + 1) * kHalf + kHalf;
 
     void record(std::uint64_t value) noexcept {
-        if (value > kMaxValue) value = kMaxValue;
+        if (value > kMaxValue)
+            value = kMaxValue;
         bump(counts_[index_of(value)]);
         bump(total_);
         if (value > max_.load(std::memory_order_relaxed)) {
@@ -33,15 +34,20 @@ public:
     [[nodiscard]] std::uint64_t count() const noexcept {
         return total_.load(std::memory_order_relaxed);
     }
-    [[nodiscard]] std::uint64_t max() const noexcept { return max_.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::uint64_t max() const noexcept {
+        return max_.load(std::memory_order_relaxed);
+    }
 
     // The value at quantile q in [0, 1], reported as its bucket's midpoint (exact below 512).
     [[nodiscard]] std::uint64_t value_at(double q) const noexcept {
         const std::uint64_t total = count();
-        if (total == 0) return 0;
+        if (total == 0)
+            return 0;
         auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total) + 0.5);
-        if (rank < 1) rank = 1;
-        if (rank > total) rank = total;
+        if (rank < 1)
+            rank = 1;
+        if (rank > total)
+            rank = total;
         std::uint64_t seen = 0;
         for (std::size_t i = 0; i < kBuckets; ++i) {
             seen += counts_[i].load(std::memory_order_relaxed);
@@ -54,23 +60,26 @@ public:
     }
 
     [[nodiscard]] static constexpr std::size_t index_of(std::uint64_t v) noexcept {
-        if (v < kSubCount) return static_cast<std::size_t>(v);
+        if (v < kSubCount)
+            return static_cast<std::size_t>(v);
         const int msb = 63 - std::countl_zero(v);
         const int shift = msb - (kSubBits - 1);
         return static_cast<std::size_t>(static_cast<std::uint64_t>(shift + 1) * kHalf +
                                         (v >> shift) - kHalf);
     }
     [[nodiscard]] static constexpr std::uint64_t lowest_of(std::size_t i) noexcept {
-        if (i < kSubCount) return i;
+        if (i < kSubCount)
+            return i;
         const std::uint64_t shift = i / kHalf - 1;
         return (i % kHalf + kHalf) << shift;
     }
     [[nodiscard]] static constexpr std::uint64_t width_of(std::size_t i) noexcept {
-        if (i < kSubCount) return 1;
+        if (i < kSubCount)
+            return 1;
         return std::uint64_t{1} << (i / kHalf - 1);
     }
 
-private:
+  private:
     static void bump(std::atomic<std::uint64_t>& c) noexcept {
         c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }

@@ -21,7 +21,7 @@ struct Position {
 };
 
 class Portfolio {
-public:
+  public:
     explicit Portfolio(std::size_t symbol_capacity) : positions_(symbol_capacity) {}
 
     void apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee) noexcept;
@@ -32,7 +32,7 @@ public:
     }
     [[nodiscard]] std::size_t size() const noexcept { return positions_.size(); }
 
-private:
+  private:
     std::vector<Position> positions_;
 };
 

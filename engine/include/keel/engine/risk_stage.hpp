@@ -13,7 +13,7 @@ struct RiskLimits {
 };
 
 class RiskStage final : public Stage {
-public:
+  public:
     explicit RiskStage(const RiskLimits& limits) noexcept : limits_(limits) {}
 
     [[nodiscard]] std::string_view name() const noexcept override { return "risk"; }
@@ -22,7 +22,7 @@ public:
     [[nodiscard]] std::uint64_t rejects() const noexcept { return rejects_; }
     [[nodiscard]] std::uint64_t approvals() const noexcept { return approvals_; }
 
-private:
+  private:
     [[nodiscard]] RiskReason check(const OrderPayload& order) const noexcept;
 
     RiskLimits limits_;

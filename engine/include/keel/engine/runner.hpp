@@ -20,26 +20,26 @@ namespace keel::engine {
 // Where the last stage's output goes (the journal, a test recorder, or nowhere). It runs on
 // the last stage's hot thread: it must not allocate.
 class NullEmit final : public Emit {
-public:
+  public:
     void emit(const Event&) noexcept override {}
 };
 
 // The reply path back to ingest, used on the last stage's thread by the venue (replies), the
 // gateway (risk denials) and the runner (flush acknowledgements). Waits when the ring is full.
 class ReplyRing final : public ReplySink {
-public:
+  public:
     explicit ReplyRing(std::size_t capacity) : ring_(capacity) {}
     void post(const Event& event) noexcept override;
     [[nodiscard]] SpscRing<Event>& ring() noexcept { return ring_; }
     [[nodiscard]] std::uint64_t full_waits() const noexcept { return full_waits_.get(); }
 
-private:
+  private:
     SpscRing<Event> ring_;
     Counter full_waits_;
 };
 
 class Runner {
-public:
+  public:
     // stages[0] is unused (ingest has its own slot); stages[i] for i >= 1 are the downstream
     // stages in pipeline order. names has one entry per stage including ingest.
     // replies must be the ring ingest reads (checked), with at least reply_capacity_for()
@@ -70,7 +70,7 @@ public:
     [[nodiscard]] const StageMetrics& metrics(std::size_t i) const noexcept { return *metrics_[i]; }
     [[nodiscard]] const ThreadPlan& plan() const noexcept { return plan_; }
 
-private:
+  private:
     class Agent;
 
     Ingest& ingest_;

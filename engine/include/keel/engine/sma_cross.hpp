@@ -30,7 +30,7 @@ struct OrderIntent {
 };
 
 class SmaCross {
-public:
+  public:
     explicit SmaCross(const SmaCrossParams& params);
 
     // Feeds one closing price; returns the order to place (side none = nothing).
@@ -40,13 +40,15 @@ public:
         position_ += signed_qty(side, q);
         in_flight_ -= signed_qty(side, q);
     }
-    void on_order_dead(Side side, Quantity leaves) noexcept { in_flight_ -= signed_qty(side, leaves); }
+    void on_order_dead(Side side, Quantity leaves) noexcept {
+        in_flight_ -= signed_qty(side, leaves);
+    }
 
     [[nodiscard]] const SmaCrossParams& params() const noexcept { return params_; }
     [[nodiscard]] std::int64_t position_raw() const noexcept { return position_; }
     [[nodiscard]] std::int64_t in_flight_raw() const noexcept { return in_flight_; }
 
-private:
+  private:
     SmaCrossParams params_;
     std::vector<std::int64_t> window_;  // last `slow` prices, allocated once in the constructor
     std::uint64_t count_ = 0;

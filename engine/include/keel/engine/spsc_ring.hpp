@@ -22,11 +22,12 @@ template <class T>
 class SpscRing {
     static_assert(std::is_trivially_copyable_v<T>, "ring slots are copied as bytes");
 
-public:
+  public:
     // capacity must be a power of two; storage is allocated here, once, and never again.
     explicit SpscRing(std::size_t capacity)
-        : mask_(capacity - 1), slots_(static_cast<T*>(::operator new[](
-                                   capacity * sizeof(T), std::align_val_t{alignof(T)}))) {
+        : mask_(capacity - 1),
+          slots_(static_cast<T*>(
+              ::operator new[](capacity * sizeof(T), std::align_val_t{alignof(T)}))) {
         KEEL_ASSERT(capacity >= 2 && (capacity & (capacity - 1)) == 0,
                     "ring capacity must be a power of two >= 2");
     }
@@ -44,7 +45,8 @@ public:
         const std::uint64_t head = producer_.head.load(std::memory_order_relaxed);
         if (head - producer_.cached_tail > mask_) {
             producer_.cached_tail = consumer_.tail.load(std::memory_order_acquire);
-            if (head - producer_.cached_tail > mask_) return nullptr;
+            if (head - producer_.cached_tail > mask_)
+                return nullptr;
         }
         return &slots_[head & mask_];
     }
@@ -54,7 +56,8 @@ public:
     }
     [[nodiscard]] bool try_push(const T& value) noexcept {
         T* slot = try_claim();
-        if (slot == nullptr) return false;
+        if (slot == nullptr)
+            return false;
         *slot = value;
         publish();
         return true;
@@ -71,12 +74,15 @@ public:
         if (available == 0) {
             consumer_.cached_head = producer_.head.load(std::memory_order_acquire);
             available = consumer_.cached_head - tail;
-            if (available == 0) return 0;
+            if (available == 0)
+                return 0;
         }
         KEEL_ASSERT(available <= mask_ + 1, "ring indices corrupted");
-        if (available > high_water_) high_water_ = available;
+        if (available > high_water_)
+            high_water_ = available;
         const std::size_t n = available < max_items ? available : max_items;
-        for (std::size_t i = 0; i < n; ++i) f(static_cast<const T&>(slots_[(tail + i) & mask_]));
+        for (std::size_t i = 0; i < n; ++i)
+            f(static_cast<const T&>(slots_[(tail + i) & mask_]));
         consumer_.tail.store(tail + n, std::memory_order_release);
         return n;
     }
@@ -87,7 +93,7 @@ public:
     // Highest occupancy the consumer has observed. Consumer thread only (or after join).
     [[nodiscard]] std::size_t high_water() const noexcept { return high_water_; }
 
-private:
+  private:
     struct alignas(kFalseSharingRange) ProducerSide {
         std::atomic<std::uint64_t> head{0};
         std::uint64_t cached_tail = 0;

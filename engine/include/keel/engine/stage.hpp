@@ -9,15 +9,15 @@
 namespace keel::engine {
 
 class Emit {
-public:
+  public:
     virtual void emit(const Event& event) noexcept = 0;
 
-protected:
+  protected:
     ~Emit() = default;
 };
 
 class Stage {
-public:
+  public:
     virtual ~Stage() = default;
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
     // Runs on the stage's own thread before the first event; the last place it may allocate.
@@ -35,7 +35,7 @@ inline constexpr std::size_t kMaxOrdersPerEvent = 4;
 
 // Where ingest gets input events from: a file, a feed adapter, a queue of venue replies.
 class InputSource {
-public:
+  public:
     virtual ~InputSource() = default;
     enum class Poll { event, idle, exhausted };
     // Fills out (header.seq and header.ts_ns are set by ingest) or says why it could not.
@@ -44,16 +44,16 @@ public:
 
 // Where a venue (or anything else off the pipeline) sends replies back to ingest.
 class ReplySink {
-public:
+  public:
     virtual void post(const Event& event) noexcept = 0;
 
-protected:
+  protected:
     ~ReplySink() = default;
 };
 
 // The gateway's view of a venue adapter.
 class Venue {
-public:
+  public:
     virtual ~Venue() = default;
     // Hands one order (an order_sent event, already journaled) to the venue.
     virtual void submit(const Event& order_sent) noexcept = 0;

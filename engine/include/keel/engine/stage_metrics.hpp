@@ -15,7 +15,8 @@ struct Counter {
         value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
     void set_max(std::uint64_t v) noexcept {
-        if (v > value.load(std::memory_order_relaxed)) value.store(v, std::memory_order_relaxed);
+        if (v > value.load(std::memory_order_relaxed))
+            value.store(v, std::memory_order_relaxed);
     }
     [[nodiscard]] std::uint64_t get() const noexcept {
         return value.load(std::memory_order_relaxed);
@@ -25,8 +26,8 @@ struct Counter {
 struct StageMetrics {
     Counter events_in;
     Counter events_out;
-    Counter ring_full_waits;  // times this stage found its output ring full (back-pressure)
-    Counter ring_high_water;  // highest depth seen on this stage's input ring
+    Counter ring_full_waits;      // times this stage found its output ring full (back-pressure)
+    Counter ring_high_water;      // highest depth seen on this stage's input ring
     LatencyHistogram service_ns;  // time inside on_event, per event, excluding downstream stages
 };
 

@@ -11,7 +11,7 @@
 namespace keel::engine {
 
 class StrategyStage final : public Stage {
-public:
+  public:
     StrategyStage(std::vector<SmaCrossParams> strategies, std::size_t symbol_capacity);
 
     [[nodiscard]] std::string_view name() const noexcept override { return "strategy"; }
@@ -20,7 +20,7 @@ public:
     [[nodiscard]] const std::vector<SmaCross>& strategies() const noexcept { return strategies_; }
     [[nodiscard]] std::uint64_t orders_requested() const noexcept { return next_order_id_ - 1; }
 
-private:
+  private:
     SmaCross* strategy_for(SymbolId symbol) noexcept;
     void place(SmaCross& s, std::uint16_t index, const Event& cause, OrderIntent intent,
                Emit& out) noexcept;

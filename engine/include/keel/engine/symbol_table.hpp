@@ -13,7 +13,7 @@
 namespace keel::engine {
 
 class SymbolTable {
-public:
+  public:
     explicit SymbolTable(std::size_t capacity) : capacity_(capacity) { names_.reserve(capacity); }
 
     // Returns the id for name, adding it if new; nullopt when the table is full or the name is
@@ -24,7 +24,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
     [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
-private:
+  private:
     std::size_t capacity_;
     std::vector<std::string> names_;
     std::map<std::string, SymbolId, std::less<>> ids_;  // ordered: no hash-order dependence

@@ -8,7 +8,8 @@
 namespace keel::journal {
 
 // Extends crc (0 for a fresh checksum) over size bytes.
-[[nodiscard]] std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0) noexcept;
+[[nodiscard]] std::uint32_t crc32c(const void* data, std::size_t size,
+                                   std::uint32_t crc = 0) noexcept;
 // The portable table implementation, exposed so tests can compare the two.
 [[nodiscard]] std::uint32_t crc32c_portable(const void* data, std::size_t size,
                                             std::uint32_t crc = 0) noexcept;
