@@ -1,16 +1,14 @@
 // ring_bench: keel's SpscRing<Event> against Boost.Lockfree, moodycamel, a mutex queue and the
 // raw cache-line floor, round trip and throughput, with the target ratios computed in one run.
-#include <benchmark/benchmark.h>
 #include <pthread.h>
 #include <sched.h>
 
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <algorithm>
 #include <atomic>
-#include <boost/lockfree/spsc_queue.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <memory>
@@ -20,6 +18,10 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <benchmark/benchmark.h>
+#include <readerwriterqueue/readerwriterqueue.h>
+#include <boost/lockfree/spsc_queue.hpp>
 
 #include "keel/engine/event.hpp"
 #include "keel/engine/idle_strategy.hpp"
@@ -43,8 +45,7 @@ constexpr int kWarmupRoundTrips = 1000;
 // Where the two threads of every benchmark run. The benchmark's own thread (the timed side)
 // is pinned once in main(); each partner thread pins itself before it reports ready.
 struct CpuPlan {
-    int main_cpu = -1;  // -1: not pinned
-    int partner_cpu = -1;
+    int partner_cpu = -1;  // -1: not pinned
 };
 CpuPlan g_cpu_plan;
 
@@ -247,6 +248,8 @@ void bm_throughput(benchmark::State& state) {
         ++expected;
     };
     Event e = make_bench_event(0);
+    std::uint64_t empty_polls = 0;
+    std::uint64_t pops = 0;
     for (auto _ : state) {
         std::size_t got = 0;
         while (got < kBlock) {
@@ -257,8 +260,12 @@ void bm_throughput(benchmark::State& state) {
                 check(e);
                 n = 1;
             }
-            if (n == 0)
+            if (n == 0) {
+                ++empty_polls;
                 cpu_relax();
+            } else {
+                ++pops;
+            }
             got += n;
         }
         if (!in_order) {
@@ -266,8 +273,16 @@ void bm_throughput(benchmark::State& state) {
             break;
         }
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                            static_cast<std::int64_t>(kBlock));
+    const std::int64_t items =
+        static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kBlock);
+    state.SetItemsProcessed(items);
+    // Why batching does or does not pay: a consumer that keeps finding the ring empty polls the
+    // producer's index once per item or more, and its batches stay near one item.
+    if (items > 0 && pops > 0) {
+        state.counters["empty_polls_per_item"] =
+            static_cast<double>(empty_polls) / static_cast<double>(items);
+        state.counters["items_per_pop"] = static_cast<double>(items) / static_cast<double>(pops);
+    }
 }
 
 // --- collecting results for the ratio table ---
@@ -293,8 +308,8 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
             const std::string& name = run.run_name.function_name;
             seconds_per_iteration_[name].push_back(run.real_accumulated_time /
                                                    static_cast<double>(run.iterations));
-            // The timed thread spins for the whole run, so its CPU time should equal the wall
-            // time; less means something else ran on its CPU and the run measured the scheduler.
+            // A lock-free benchmark's timed thread spins for the whole run, so its CPU time
+            // should equal the wall time; less means something else ran on its CPU.
             if (run.real_accumulated_time > 0 &&
                 run.cpu_accumulated_time < kMinBusyShare * run.real_accumulated_time) {
                 descheduled_.push_back(name);
@@ -315,6 +330,7 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
         return v[v.size() / 2];
     }
     [[nodiscard]] int errors() const noexcept { return errors_; }
+    [[nodiscard]] bool empty() const noexcept { return seconds_per_iteration_.empty(); }
     [[nodiscard]] const std::vector<std::string>& descheduled() const noexcept {
         return descheduled_;
     }
@@ -431,7 +447,9 @@ void print_ratios(const CollectingReporter& r, std::FILE* out) {
 // JSON or CSV the ratio table goes to stderr so that stdout stays parseable.
 bool stdout_is_console(int argc, char** argv) {
     constexpr std::string_view kFlag = "--benchmark_format=";
-    bool console = true;
+    // Google Benchmark also reads its flags from BENCHMARK_* variables; the command line wins.
+    const char* env = std::getenv("BENCHMARK_FORMAT");
+    bool console = env == nullptr || std::string_view(env) == "console";
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg(argv[i]);
         if (arg.substr(0, kFlag.size()) == kFlag)
@@ -453,7 +471,6 @@ void plan_cpus() {
         benchmark::AddCustomContext("thread_plan", "unpinned (pthread_setaffinity_np failed)");
         return;
     }
-    g_cpu_plan.main_cpu = cpus[0];
     g_cpu_plan.partner_cpu = cpus[1];
     benchmark::AddCustomContext("thread_plan", "timed thread on CPU " + std::to_string(cpus[0]) +
                                                    ", partner thread on CPU " +
@@ -478,6 +495,8 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
 
-    print_ratios(reporter, console ? stdout : stderr);
+    // Nothing ran with --benchmark_list_tests or a filter that matched nothing: no table.
+    if (!reporter.empty())
+        print_ratios(reporter, console ? stdout : stderr);
     return reporter.errors() > 0 ? 1 : 0;
 }
