@@ -81,7 +81,7 @@ int run(const std::string& file) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-    CLI::App app{"keel: an event-sourced, low-latency trading engine"};
+    CLI::App app{"keel: a low-latency, deterministic trading engine"};
     app.set_version_flag("--version", std::string("keel ") + KEEL_VERSION);
     app.require_subcommand(1);
 
