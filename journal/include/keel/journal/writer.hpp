@@ -1,0 +1,102 @@
+// StreamWriter: appends records to one stream of a journal. One writer per stream, no locks.
+//
+// Segments are preallocated with posix_fallocate and written through a shared mmap, so an
+// append in `os` mode is a memcpy into the page cache with no system call, and a full disk is
+// reported when a segment is created (as Errc::no_space), never as a SIGBUS on a write into a
+// hole. When a record does not fit, the segment is sealed (truncated to its data, synced
+// unless in `os` mode), the next one is created and the directory is fsynced.
+//
+// Durability (stated honestly):
+//   os     the record is in the page cache when append returns: it survives a crash of this
+//          process, not a power loss or kernel crash.
+//   group  fdatasync at most every group_interval_us or group_records appends; the durable
+//          watermark advances only after a successful fdatasync.
+//   sync   fdatasync after every append.
+// A failed fdatasync is fail-stop: the writer refuses every later call (no retry, because
+// Linux may already have dropped the dirty pages it could not write).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "keel/journal/format.hpp"
+#include "keel/journal/status.hpp"
+
+namespace keel::journal {
+
+enum class Durability : std::uint8_t { os, group, sync };
+[[nodiscard]] std::string_view to_string(Durability d) noexcept;
+[[nodiscard]] bool parse_durability(std::string_view s, Durability& out) noexcept;
+
+struct WriterOptions {
+    std::uint64_t segment_bytes = 64ull << 20;
+    Durability durability = Durability::os;
+    std::uint64_t group_interval_us = 1000;
+    std::uint64_t group_records = 256;
+};
+
+class StreamWriter {
+  public:
+    // Opens `stream` in the existing directory `dir` for appending: creates its first segment
+    // if it has none, else continues after the last record of its last segment. The stream
+    // must have been recovered first (see recover_stream): a bad tail here is an error.
+    [[nodiscard]] static Status open(const std::filesystem::path& dir, std::string_view stream,
+                                     const WriterOptions& options,
+                                     std::unique_ptr<StreamWriter>& out);
+    ~StreamWriter();
+    StreamWriter(const StreamWriter&) = delete;
+    StreamWriter& operator=(const StreamWriter&) = delete;
+
+    // Appends one record. On error nothing of this record is visible to a reader (its header
+    // is never written) and, for no_space, the writer stays usable for a retry after space is
+    // freed; for io_error and read_only it has failed and refuses all further calls.
+    [[nodiscard]] Status append(std::uint16_t type, std::uint64_t seq, std::int64_t ts_ns,
+                                const void* payload, std::uint32_t length) noexcept;
+    // fdatasync now and advance the durable watermark to everything appended.
+    [[nodiscard]] Status sync() noexcept;
+    // Seals the current segment (truncated to its data, synced) and releases it.
+    [[nodiscard]] Status close() noexcept;
+
+    [[nodiscard]] std::uint64_t appended_records() const noexcept { return records_; }
+    [[nodiscard]] std::uint64_t last_seq() const noexcept { return last_seq_; }
+    // Readable from any thread: everything up to these has reached the stated durability.
+    [[nodiscard]] std::uint64_t durable_records() const noexcept {
+        return durable_records_.load(std::memory_order_acquire);
+    }
+    [[nodiscard]] std::uint64_t durable_seq() const noexcept {
+        return durable_seq_.load(std::memory_order_acquire);
+    }
+    [[nodiscard]] std::uint64_t segment_index() const noexcept { return index_; }
+
+  private:
+    StreamWriter() = default;
+    Status open_segment(std::uint64_t index, bool existing) noexcept;
+    Status seal_segment() noexcept;
+    Status fail(Status s) noexcept;
+    void publish_durable() noexcept;
+
+    std::string dir_;
+    char stream_[kMaxStreamName + 1] = {};
+    WriterOptions options_;
+    int dir_fd_ = -1;
+    int fd_ = -1;
+    unsigned char* base_ = nullptr;
+    std::uint64_t capacity_ = 0;
+    std::uint64_t used_ = 0;
+    std::uint64_t index_ = 0;
+    std::uint64_t records_ = 0;
+    std::uint64_t last_seq_ = 0;
+    std::uint64_t synced_records_ = 0;
+    std::chrono::steady_clock::time_point last_sync_{};
+    bool failed_ = false;
+    Status failure_;
+    std::atomic<std::uint64_t> durable_records_{0};
+    std::atomic<std::uint64_t> durable_seq_{0};
+};
+
+}  // namespace keel::journal

@@ -1,0 +1,335 @@
+#include "keel/journal/reader.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+namespace keel::journal {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A read-only view of a whole file (mmap; empty files have no mapping).
+class MappedFile {
+  public:
+    Status open(const fs::path& path) {
+        fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd_ < 0)
+            return Status::from_errno(errno, "open", path.c_str());
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0)
+            return Status::from_errno(errno, "stat", path.c_str());
+        size_ = static_cast<std::uint64_t>(st.st_size);
+        if (size_ > 0) {
+            void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+            if (p == MAP_FAILED)
+                return Status::from_errno(errno, "map", path.c_str());
+            data_ = static_cast<const unsigned char*>(p);
+        }
+        return {};
+    }
+    ~MappedFile() {
+        if (data_ != nullptr)
+            ::munmap(const_cast<unsigned char*>(data_), size_);
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    [[nodiscard]] const unsigned char* data() const { return data_; }
+    [[nodiscard]] std::uint64_t size() const { return size_; }
+
+  private:
+    int fd_ = -1;
+    const unsigned char* data_ = nullptr;
+    std::uint64_t size_ = 0;
+};
+
+bool all_zero(const unsigned char* p, std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+        if (p[i] != 0)
+            return false;
+    }
+    return true;
+}
+
+// Whether a valid record starts at `pos`.
+bool valid_record_at(const unsigned char* data, std::uint64_t size, std::uint64_t pos) {
+    if (pos + sizeof(RecordHeader) > size)
+        return false;
+    RecordHeader h;
+    std::memcpy(&h, data + pos, sizeof h);
+    if (h.length == 0 && h.crc == 0)
+        return false;
+    if (h.length > kMaxRecordPayload || pos + record_size(h.length) > size)
+        return false;
+    return record_crc(h, data + pos + sizeof h) == h.crc;
+}
+
+struct SegmentFile {
+    std::uint64_t index;
+    fs::path path;
+};
+
+// Segment files of `stream` sorted by index; a name that looks like a segment but does not
+// parse is an error rather than something to skip.
+Status list_segments(const fs::path& dir, std::string_view stream, std::vector<SegmentFile>& out) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec)
+        return Status::error(Errc::not_found, "cannot read journal directory %s: %s", dir.c_str(),
+                             ec.message().c_str());
+    const std::string prefix = std::string(stream) + ".";
+    for (const auto& entry : it) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(prefix, 0) != 0 || name.size() < 4 ||
+            name.substr(name.size() - 4) != ".seg") {
+            continue;
+        }
+        const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+        if (digits.empty() || digits.size() > 18 ||
+            !std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+            return Status::error(Errc::corrupt, "unexpected file %s in journal", name.c_str());
+        }
+        out.push_back({std::stoull(digits), entry.path()});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const SegmentFile& a, const SegmentFile& b) { return a.index < b.index; });
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i].index != i) {
+            return Status::error(Errc::corrupt, "stream %.*s: segment %zu is missing (found %s)",
+                                 static_cast<int>(stream.size()), stream.data(), i,
+                                 out[i].path.filename().c_str());
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out,
+                   const RecordFn& on_record) {
+    out = StreamScan{};
+    out.stream = std::string(stream);
+    if (!valid_stream_name(stream)) {
+        return Status::error(Errc::invalid_argument, "bad stream name '%.*s'",
+                             static_cast<int>(stream.size()), stream.data());
+    }
+    std::vector<SegmentFile> files;
+    if (Status s = list_segments(dir, stream, files); !s.ok())
+        return s;
+    const bool strict = stream == "input";
+
+    for (std::size_t si = 0; si < files.size() && !out.issue; ++si) {
+        const bool last = si + 1 == files.size();
+        MappedFile f;
+        if (Status s = f.open(files[si].path); !s.ok())
+            return s;
+        const unsigned char* data = f.data();
+        const std::uint64_t size = f.size();
+        SegmentInfo info;
+        info.path = files[si].path;
+        info.index = files[si].index;
+        info.file_bytes = size;
+        const std::string file = files[si].path.string();
+        auto problem = [&](std::uint64_t offset, bool torn, std::uint64_t bytes, std::string what) {
+            out.issue = ScanIssue{torn, file, offset, bytes, std::move(what)};
+        };
+
+        // Segment header. A last segment whose header was never written (a crash while it was
+        // being created) is a torn tail of its whole length.
+        if (size < sizeof(SegmentHeader) || all_zero(data, sizeof(SegmentHeader))) {
+            if (last && all_zero(data, std::min<std::uint64_t>(size, sizeof(SegmentHeader)))) {
+                info.data_end = 0;
+                out.segments.push_back(info);
+                problem(0, true, 0, "segment header was never written");
+                break;
+            }
+            problem(0, false, 0, "segment header missing or short");
+            break;
+        }
+        SegmentHeader h;
+        std::memcpy(&h, data, sizeof h);
+        if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) {
+            problem(0, false, 0, "not a keel journal segment (bad magic)");
+            break;
+        }
+        if (h.version > kFormatVersion) {
+            return Status::error(
+                Errc::newer_version,
+                "%s: written by a newer keel (journal format %u; this keel reads up to %u)",
+                file.c_str(), h.version, kFormatVersion);
+        }
+        if (segment_header_crc(h) != h.crc || h.header_size != sizeof(SegmentHeader) ||
+            h.segment_index != info.index ||
+            std::string_view(h.stream, strnlen(h.stream, sizeof h.stream)) != stream) {
+            problem(0, false, 0, "segment header does not match its file (CRC, index or stream)");
+            break;
+        }
+        info.first_seq = h.first_seq;
+
+        std::uint64_t pos = sizeof(SegmentHeader);
+        while (pos < size) {
+            const char* bad = nullptr;
+            RecordHeader r{};
+            if (pos + sizeof(RecordHeader) > size) {
+                if (all_zero(data + pos, size - pos))
+                    break;
+                bad = "truncated record header";
+            } else {
+                std::memcpy(&r, data + pos, sizeof r);
+                if (all_zero(data + pos, sizeof r)) {
+                    if (all_zero(data + pos, size - pos))
+                        break;  // preallocated, unwritten
+                    bad = "empty record header followed by data";
+                } else if (r.length > kMaxRecordPayload) {
+                    bad = "record length is absurd";
+                } else if (pos + record_size(r.length) > size) {
+                    bad = "record runs past the end of the file";
+                } else if (record_crc(r, data + pos + sizeof r) != r.crc) {
+                    bad = "record CRC mismatch";
+                } else if (!all_zero(data + pos + sizeof r + r.length,
+                                     record_size(r.length) - sizeof r - r.length)) {
+                    bad = "record padding is not zero";  // the CRC does not cover padding
+                } else if (out.records > 0 &&
+                           (strict ? r.seq != out.last_seq + 1 : r.seq < out.last_seq)) {
+                    // A valid record out of sequence is corruption wherever it is.
+                    problem(pos, false, 0,
+                            "sequence " + std::to_string(r.seq) + " after " +
+                                std::to_string(out.last_seq) +
+                                (strict ? " (input sequences must be consecutive)" : ""));
+                    break;
+                }
+            }
+            if (bad != nullptr) {
+                // A torn tail only if this is the last segment and nothing valid follows.
+                std::uint64_t next_valid = 0;
+                for (std::uint64_t p = pos + kRecordAlign; p + sizeof(RecordHeader) <= size;
+                     p += kRecordAlign) {
+                    if (valid_record_at(data, size, p)) {
+                        next_valid = p;
+                        break;
+                    }
+                }
+                if (last && next_valid == 0) {
+                    std::uint64_t end = size;
+                    while (end > pos && data[end - 1] == 0)
+                        --end;
+                    problem(pos, true, end - pos, bad);
+                } else if (next_valid != 0) {
+                    problem(pos, false, 0,
+                            std::string(bad) + ", followed by a valid record at offset " +
+                                std::to_string(next_valid));
+                } else {
+                    problem(pos, false, 0, std::string(bad) + " in a sealed segment");
+                }
+                break;
+            }
+            if (out.records == 0) {
+                out.first_seq = r.seq;
+                out.first_ts_ns = r.ts_ns;
+            }
+            ++out.records;
+            ++info.records;
+            out.last_seq = r.seq;
+            out.last_ts_ns = r.ts_ns;
+            ++out.records_by_type[r.type];
+            if (on_record) {
+                on_record(RecordView{reinterpret_cast<const RecordHeader*>(data + pos),
+                                     data + pos + sizeof r, info.index, pos});
+            }
+            pos += record_size(r.length);
+        }
+        info.data_end = pos;
+        out.segments.push_back(info);
+    }
+    return {};
+}
+
+Status recover_stream(const fs::path& dir, std::string_view stream, StreamScan& out) {
+    if (Status s = scan_stream(dir, stream, out, {}); !s.ok())
+        return s;
+    if (!out.issue)
+        return {};
+    const ScanIssue& issue = *out.issue;
+    if (!issue.torn) {
+        return Status::error(Errc::corrupt, "%s at %s offset %llu", issue.what.c_str(),
+                             issue.file.c_str(), static_cast<unsigned long long>(issue.offset));
+    }
+    // Keep the cut bytes, then truncate the segment at the end of its valid records.
+    {
+        MappedFile f;
+        if (Status s = f.open(issue.file); !s.ok())
+            return s;
+        std::string torn_path = issue.file + ".torn";
+        for (int n = 1; fs::exists(torn_path); ++n)
+            torn_path = issue.file + ".torn." + std::to_string(n);
+        const int fd = ::open(torn_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return Status::from_errno(errno, "create", torn_path.c_str());
+        const unsigned char* p = f.data() + issue.offset;
+        std::uint64_t left = issue.bytes;
+        while (left > 0) {
+            const ssize_t w = ::write(fd, p, left);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                const int err = errno;
+                ::close(fd);
+                return Status::from_errno(err, "write", torn_path.c_str());
+            }
+            p += w;
+            left -= static_cast<std::uint64_t>(w);
+        }
+        if (::fsync(fd) != 0) {
+            const int err = errno;
+            ::close(fd);
+            return Status::from_errno(err, "fsync", torn_path.c_str());
+        }
+        ::close(fd);
+    }
+    const int fd = ::open(issue.file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return Status::from_errno(errno, "open", issue.file.c_str());
+    const std::uint64_t keep = issue.offset;  // header never written: cut the whole file
+    if (::ftruncate(fd, static_cast<off_t>(keep)) != 0 || ::fsync(fd) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return Status::from_errno(err, "truncate", issue.file.c_str());
+    }
+    ::close(fd);
+    if (keep == 0) {
+        // An empty last segment is removed; the writer creates it again.
+        if (::unlink(issue.file.c_str()) != 0)
+            return Status::from_errno(errno, "remove", issue.file.c_str());
+        out.segments.pop_back();
+    } else {
+        out.segments.back().file_bytes = keep;
+    }
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return {};
+}
+
+std::vector<std::string> list_streams(const fs::path& dir) {
+    std::set<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto dot = name.find('.');
+        if (dot == std::string::npos || name.size() < 4 || name.substr(name.size() - 4) != ".seg")
+            continue;
+        names.insert(name.substr(0, dot));
+    }
+    return {names.begin(), names.end()};
+}
+
+}  // namespace keel::journal

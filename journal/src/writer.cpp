@@ -1,0 +1,256 @@
+#include "keel/journal/writer.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "keel/journal/reader.hpp"
+
+namespace keel::journal {
+
+std::string_view to_string(Durability d) noexcept {
+    switch (d) {
+        case Durability::os:
+            return "os";
+        case Durability::group:
+            return "group";
+        case Durability::sync:
+            return "sync";
+    }
+    return "unknown";
+}
+
+bool parse_durability(std::string_view s, Durability& out) noexcept {
+    if (s == "os")
+        out = Durability::os;
+    else if (s == "group")
+        out = Durability::group;
+    else if (s == "sync")
+        out = Durability::sync;
+    else
+        return false;
+    return true;
+}
+
+Status StreamWriter::open(const std::filesystem::path& dir, std::string_view stream,
+                          const WriterOptions& options, std::unique_ptr<StreamWriter>& out) {
+    if (!valid_stream_name(stream)) {
+        return Status::error(Errc::invalid_argument, "bad stream name '%.*s'",
+                             static_cast<int>(stream.size()), stream.data());
+    }
+    if (options.segment_bytes < sizeof(SegmentHeader) + 2 * sizeof(RecordHeader) ||
+        options.segment_bytes % kRecordAlign != 0) {
+        return Status::error(Errc::invalid_argument, "segment size %llu too small or unaligned",
+                             static_cast<unsigned long long>(options.segment_bytes));
+    }
+    std::unique_ptr<StreamWriter> w(new StreamWriter());
+    w->dir_ = dir.string();
+    std::memcpy(w->stream_, stream.data(), stream.size());
+    w->options_ = options;
+    w->dir_fd_ = ::open(w->dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->dir_fd_ < 0)
+        return Status::from_errno(errno, "open journal directory", w->dir_.c_str());
+
+    StreamScan scan;
+    Status s = scan_stream(dir, stream, scan, {});
+    if (!s.ok())
+        return s;
+    if (scan.issue) {
+        return Status::error(Errc::corrupt,
+                             "%s at %s offset %llu: recover the stream before appending",
+                             scan.issue->what.c_str(), scan.issue->file.c_str(),
+                             static_cast<unsigned long long>(scan.issue->offset));
+    }
+    if (scan.segments.empty()) {
+        s = w->open_segment(0, false);
+    } else {
+        const SegmentInfo& last = scan.segments.back();
+        w->records_ = scan.records;
+        w->last_seq_ = scan.last_seq;
+        w->used_ = last.data_end;
+        s = w->open_segment(last.index, true);
+    }
+    if (!s.ok())
+        return s;
+    w->synced_records_ = w->records_;
+    w->durable_records_.store(w->records_);
+    w->durable_seq_.store(w->last_seq_);
+    w->last_sync_ = std::chrono::steady_clock::now();
+    out = std::move(w);
+    return {};
+}
+
+StreamWriter::~StreamWriter() {
+    if (base_ != nullptr)
+        (void)close();
+    if (dir_fd_ >= 0)
+        ::close(dir_fd_);
+}
+
+Status StreamWriter::fail(Status s) noexcept {
+    if (s.code == Errc::io_error || s.code == Errc::read_only) {
+        failed_ = true;
+        failure_ = s;
+    }
+    return s;
+}
+
+Status StreamWriter::open_segment(std::uint64_t index, bool existing) noexcept {
+    char name[64];
+    std::snprintf(name, sizeof name, "%s.%06llu.seg", stream_,
+                  static_cast<unsigned long long>(index));
+    const int flags = O_RDWR | O_CLOEXEC | (existing ? 0 : O_CREAT | O_EXCL);
+    const int fd = ::openat(dir_fd_, name, flags, 0644);
+    if (fd < 0)
+        return Status::from_errno(errno, "open segment", name);
+    // Reserve the blocks now so a full disk shows here, as an error, not as SIGBUS later.
+    const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(options_.segment_bytes));
+    if (rc != 0) {
+        ::close(fd);
+        if (!existing)
+            ::unlinkat(dir_fd_, name, 0);
+        return Status::from_errno(rc, "preallocate segment", name);
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return Status::from_errno(err, "stat segment", name);
+    }
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        const int err = errno;
+        ::close(fd);
+        return Status::from_errno(err, "map segment", name);
+    }
+    fd_ = fd;
+    base_ = static_cast<unsigned char*>(p);
+    capacity_ = size;
+    index_ = index;
+    if (!existing) {
+        const SegmentHeader h = make_segment_header(stream_, 0, index);
+        std::memcpy(base_, &h, sizeof h);
+        used_ = sizeof h;
+        // The new file's name must survive a crash too.
+        if (::fsync(dir_fd_) != 0)
+            return Status::from_errno(errno, "fsync journal directory", dir_.c_str());
+    }
+    return {};
+}
+
+Status StreamWriter::seal_segment() noexcept {
+    Status result;
+    if (options_.durability != Durability::os && ::fdatasync(fd_) != 0) {
+        result = Status::from_errno(errno, "fdatasync segment of", stream_);
+    }
+    ::munmap(base_, capacity_);
+    base_ = nullptr;
+    // Sealed segments end exactly at their last record; readers rely on it.
+    if (result.ok() && ::ftruncate(fd_, static_cast<off_t>(used_)) != 0) {
+        result = Status::from_errno(errno, "truncate sealed segment of", stream_);
+    }
+    if (result.ok() && options_.durability != Durability::os && ::fsync(fd_) != 0) {
+        result = Status::from_errno(errno, "fsync sealed segment of", stream_);
+    }
+    ::close(fd_);
+    fd_ = -1;
+    return result;
+}
+
+void StreamWriter::publish_durable() noexcept {
+    synced_records_ = records_;
+    durable_seq_.store(last_seq_, std::memory_order_release);
+    durable_records_.store(records_, std::memory_order_release);
+}
+
+Status StreamWriter::append(std::uint16_t type, std::uint64_t seq, std::int64_t ts_ns,
+                            const void* payload, std::uint32_t length) noexcept {
+    if (failed_)
+        return failure_;
+    if (base_ == nullptr)
+        return Status::error(Errc::invalid_argument, "stream %s is closed", stream_);
+    if (length > kMaxRecordPayload) {
+        return Status::error(Errc::invalid_argument, "record of %u bytes exceeds the %u-byte limit",
+                             length, kMaxRecordPayload);
+    }
+    const std::size_t size = record_size(length);
+    if (sizeof(SegmentHeader) + size > options_.segment_bytes) {
+        return Status::error(Errc::invalid_argument, "record of %u bytes does not fit a segment",
+                             length);
+    }
+    if (used_ + size > capacity_) {
+        if (Status s = seal_segment(); !s.ok())
+            return fail(s);
+        used_ = 0;
+        if (Status s = open_segment(index_ + 1, false); !s.ok())
+            return fail(s);
+    }
+    RecordHeader h{};
+    h.length = length;
+    h.type = type;
+    h.seq = seq;
+    h.ts_ns = ts_ns;
+    h.crc = record_crc(h, payload);
+    unsigned char* at = base_ + used_;
+    // Payload first, header last: a reader of the page cache (tail-follow) never sees a header
+    // whose payload is not there yet. The padding is already zero (fresh, preallocated space).
+    std::memcpy(at + sizeof h, payload, length);
+    std::atomic_thread_fence(std::memory_order_release);
+    std::memcpy(at, &h, sizeof h);
+    if (used_ == sizeof(SegmentHeader)) {
+        // First record of this segment: record its sequence in the header (sparse index).
+        SegmentHeader sh;
+        std::memcpy(&sh, base_, sizeof sh);
+        sh.first_seq = seq;
+        sh.crc = segment_header_crc(sh);
+        std::memcpy(base_, &sh, sizeof sh);
+    }
+    used_ += size;
+    ++records_;
+    last_seq_ = seq;
+
+    switch (options_.durability) {
+        case Durability::os:
+            publish_durable();
+            break;
+        case Durability::sync:
+            return sync();
+        case Durability::group: {
+            const auto now = std::chrono::steady_clock::now();
+            if (records_ - synced_records_ >= options_.group_records ||
+                now - last_sync_ >= std::chrono::microseconds(options_.group_interval_us)) {
+                return sync();
+            }
+            break;
+        }
+    }
+    return {};
+}
+
+Status StreamWriter::sync() noexcept {
+    if (failed_)
+        return failure_;
+    if (fd_ < 0)
+        return {};
+    if (::fdatasync(fd_) != 0)
+        return fail(Status::from_errno(errno, "fdatasync segment of", stream_));
+    last_sync_ = std::chrono::steady_clock::now();
+    publish_durable();
+    return {};
+}
+
+Status StreamWriter::close() noexcept {
+    if (base_ == nullptr)
+        return failed_ ? failure_ : Status{};
+    Status s = seal_segment();
+    if (s.ok() && options_.durability != Durability::os)
+        publish_durable();
+    return failed_ ? failure_ : s;
+}
+
+}  // namespace keel::journal

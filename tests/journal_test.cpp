@@ -1,0 +1,354 @@
+// Proves the journal's format, writer and recovery: what the writer appends the reader returns,
+// across segment rolls and a reopen; a torn tail (truncation at any byte, any single-bit flip
+// in the last record, an absurd length) is cut back to exactly the longest valid prefix and
+// kept in a .torn file; a bad record in a sealed segment, or one followed by valid records, is
+// corruption named by file and offset; a newer format version is refused; the durable
+// watermark follows the durability mode.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "keel/engine/event.hpp"
+#include "keel/journal/reader.hpp"
+#include "keel/journal/writer.hpp"
+
+using namespace keel;
+using namespace keel::journal;
+namespace fs = std::filesystem;
+
+namespace {
+
+class JournalTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("keel_journal_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::unique_ptr<StreamWriter> open_writer(const WriterOptions& o,
+                                              std::string_view stream = "input") {
+        std::unique_ptr<StreamWriter> w;
+        const Status s = StreamWriter::open(dir_, stream, o, w);
+        EXPECT_TRUE(s.ok()) << s.what();
+        return w;
+    }
+
+    fs::path dir_;
+};
+
+// Event i of a varied mix of types, with distinct payload bytes.
+engine::Event event(std::uint64_t i) {
+    static constexpr engine::EventType kTypes[] = {
+        engine::EventType::trade,      engine::EventType::quote,      engine::EventType::bar,
+        engine::EventType::venue_fill, engine::EventType::order_sent, engine::EventType::alert};
+    engine::Event e = engine::make_event(kTypes[i % 6], engine::Source::feed, i,
+                                         static_cast<std::int64_t>(i) * 1000,
+                                         static_cast<engine::SymbolId>(i % 3));
+    for (std::size_t b = 0; b < sizeof e.payload.bytes; ++b) {
+        e.payload.bytes[b] = static_cast<unsigned char>(i * 31 + b);
+    }
+    return e;
+}
+
+Status append_event(StreamWriter& w, std::uint64_t i) {
+    const engine::Event e = event(i);
+    return w.append(static_cast<std::uint16_t>(e.header.type), e.header.seq, e.header.ts_ns, &e,
+                    sizeof e);
+}
+
+std::vector<engine::Event> read_events(const fs::path& dir, StreamScan& scan) {
+    std::vector<engine::Event> out;
+    const Status s = scan_stream(dir, "input", scan, [&](const RecordView& r) {
+        EXPECT_EQ(r.header->length, sizeof(engine::Event));
+        engine::Event e;
+        std::memcpy(&e, r.payload, sizeof e);
+        EXPECT_EQ(r.header->seq, e.header.seq);
+        EXPECT_EQ(r.header->type, static_cast<std::uint16_t>(e.header.type));
+        out.push_back(e);
+    });
+    EXPECT_TRUE(s.ok()) << s.what();
+    return out;
+}
+
+void flip_bit(const fs::path& file, std::uint64_t offset, int bit) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(offset));
+    char c;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ (1 << bit));
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.write(&c, 1);
+}
+
+constexpr std::uint64_t kRecord = record_size(sizeof(engine::Event));  // 96 bytes
+
+}  // namespace
+
+TEST_F(JournalTest, RoundTripsEveryRecordAcrossRollsAndReopen) {
+    WriterOptions o;
+    o.segment_bytes = 4096;  // ~41 records per segment
+    {
+        auto w = open_writer(o);
+        for (std::uint64_t i = 1; i <= 500; ++i)
+            ASSERT_TRUE(append_event(*w, i).ok());
+        EXPECT_GT(w->segment_index(), 5u);
+        ASSERT_TRUE(w->close().ok());
+    }
+    {
+        auto w = open_writer(o);  // continues after the last record
+        EXPECT_EQ(w->appended_records(), 500u);
+        for (std::uint64_t i = 501; i <= 600; ++i)
+            ASSERT_TRUE(append_event(*w, i).ok());
+        ASSERT_TRUE(w->close().ok());
+    }
+    StreamScan scan;
+    const auto events = read_events(dir_, scan);
+    ASSERT_FALSE(scan.issue) << scan.issue->what;
+    ASSERT_EQ(events.size(), 600u);
+    for (std::uint64_t i = 1; i <= 600; ++i) {
+        const engine::Event want = event(i);
+        ASSERT_EQ(std::memcmp(&events[i - 1], &want, sizeof want), 0) << i;
+    }
+    EXPECT_EQ(scan.first_seq, 1u);
+    EXPECT_EQ(scan.last_seq, 600u);
+    EXPECT_EQ(scan.records_by_type.at(static_cast<std::uint16_t>(engine::EventType::trade)), 100u);
+    ASSERT_GT(scan.segments.size(), 10u);
+    EXPECT_EQ(scan.segments[1].first_seq, scan.segments[0].records + 1);  // sparse index
+}
+
+TEST_F(JournalTest, VariableLengthPayloadsRoundTrip) {
+    auto w = open_writer({}, "strategy");
+    std::vector<std::string> payloads = {"", "x", std::string(1000, 'c'), std::string(7, 'z')};
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+        ASSERT_TRUE(
+            w->append(2, 5, 10, payloads[i].data(), static_cast<std::uint32_t>(payloads[i].size()))
+                .ok());
+    }
+    ASSERT_TRUE(w->close().ok());
+    StreamScan scan;
+    std::vector<std::string> got;
+    ASSERT_TRUE(scan_stream(dir_, "strategy", scan, [&](const RecordView& r) {
+                    got.emplace_back(reinterpret_cast<const char*>(r.payload), r.header->length);
+                }).ok());
+    EXPECT_FALSE(scan.issue);
+    EXPECT_EQ(got, payloads);
+}
+
+TEST_F(JournalTest, TruncationAtEveryByteOfTheLastRecordsLeavesTheLongestValidPrefix) {
+    auto w = open_writer({});
+    for (std::uint64_t i = 1; i <= 20; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    const fs::path seg = dir_ / segment_file_name("input", 0);
+    const std::uint64_t full = fs::file_size(seg);
+    const fs::path copy = dir_.string() + "_copy";
+    for (std::uint64_t cut = full - 3 * kRecord; cut < full; ++cut) {
+        fs::remove_all(copy);
+        fs::copy(dir_, copy);
+        fs::resize_file(copy / segment_file_name("input", 0), cut);
+        StreamScan scan;
+        ASSERT_TRUE(recover_stream(copy, "input", scan).ok()) << cut;
+        const std::uint64_t whole = (cut - sizeof(SegmentHeader)) / kRecord;
+        EXPECT_EQ(scan.records, whole) << cut;
+        EXPECT_EQ(fs::file_size(copy / segment_file_name("input", 0)),
+                  sizeof(SegmentHeader) + whole * kRecord);
+        const bool partial = (cut - sizeof(SegmentHeader)) % kRecord != 0;
+        EXPECT_EQ(fs::exists(copy / (segment_file_name("input", 0) + ".torn")), partial) << cut;
+        // After recovery the stream is clean and a writer continues it.
+        StreamScan again;
+        ASSERT_TRUE(scan_stream(copy, "input", again, {}).ok());
+        EXPECT_FALSE(again.issue);
+        std::unique_ptr<StreamWriter> w2;
+        ASSERT_TRUE(StreamWriter::open(copy, "input", {}, w2).ok());
+        ASSERT_TRUE(append_event(*w2, whole + 1).ok());
+        ASSERT_TRUE(w2->close().ok());
+    }
+    fs::remove_all(copy);
+}
+
+TEST_F(JournalTest, EverySingleBitFlipInTheTailRecordIsDetected) {
+    auto w = open_writer({});
+    for (std::uint64_t i = 1; i <= 5; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    const fs::path seg = dir_ / segment_file_name("input", 0);
+    const std::uint64_t last = sizeof(SegmentHeader) + 4 * kRecord;
+    for (std::uint64_t byte = last; byte < last + kRecord; ++byte) {
+        for (int bit = 0; bit < 8; ++bit) {
+            flip_bit(seg, byte, bit);
+            StreamScan scan;
+            ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+            ASSERT_TRUE(scan.issue.has_value()) << byte << ":" << bit;
+            EXPECT_TRUE(scan.issue->torn) << byte << ":" << bit;
+            EXPECT_EQ(scan.issue->offset, last);
+            EXPECT_EQ(scan.records, 4u);
+            flip_bit(seg, byte, bit);  // restore
+        }
+    }
+}
+
+TEST_F(JournalTest, ABadRecordInASealedSegmentIsCorruptionNamedByFileAndOffset) {
+    WriterOptions o;
+    o.segment_bytes = 4096;
+    auto w = open_writer(o);
+    for (std::uint64_t i = 1; i <= 200; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    const fs::path seg0 = dir_ / segment_file_name("input", 0);
+    const std::uint64_t offset = sizeof(SegmentHeader) + 2 * kRecord;
+    flip_bit(seg0, offset + 40, 3);
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    ASSERT_TRUE(scan.issue);
+    EXPECT_FALSE(scan.issue->torn);
+    EXPECT_EQ(scan.issue->file, seg0.string());
+    EXPECT_EQ(scan.issue->offset, offset);
+    const Status s = recover_stream(dir_, "input", scan);
+    EXPECT_EQ(s.code, Errc::corrupt);
+    EXPECT_NE(s.what().find(seg0.string()), std::string_view::npos) << s.what();
+    EXPECT_NE(s.what().find("offset " + std::to_string(offset)), std::string_view::npos)
+        << s.what();
+    std::unique_ptr<StreamWriter> w2;
+    EXPECT_EQ(StreamWriter::open(dir_, "input", o, w2).code,
+              Errc::corrupt);  // no appending past it
+}
+
+TEST_F(JournalTest, ABadRecordFollowedByValidOnesInTheLastSegmentIsCorruption) {
+    auto w = open_writer({});
+    for (std::uint64_t i = 1; i <= 10; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    flip_bit(dir_ / segment_file_name("input", 0), sizeof(SegmentHeader) + 5 * kRecord + 50, 0);
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    ASSERT_TRUE(scan.issue);
+    EXPECT_FALSE(scan.issue->torn);
+    EXPECT_NE(scan.issue->what.find("followed by a valid record"), std::string::npos);
+    EXPECT_EQ(scan.records, 5u);
+}
+
+TEST_F(JournalTest, AnAbsurdLengthPrefixIsRejectedBeforeAnyAllocation) {
+    auto w = open_writer({});
+    for (std::uint64_t i = 1; i <= 3; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    const fs::path seg = dir_ / segment_file_name("input", 0);
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(sizeof(SegmentHeader) + 2 * kRecord));
+    const std::uint32_t absurd = 0xFFFFFFF0u;
+    f.write(reinterpret_cast<const char*>(&absurd), 4);
+    f.close();
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    ASSERT_TRUE(scan.issue);
+    EXPECT_EQ(scan.issue->what, "record length is absurd");
+    EXPECT_EQ(scan.records, 2u);
+}
+
+TEST_F(JournalTest, ACrashBeforeASegmentHeaderIsWrittenLeavesATornEmptySegment) {
+    auto w = open_writer({});
+    ASSERT_TRUE(append_event(*w, 1).ok());
+    ASSERT_TRUE(w->close().ok());
+    { std::ofstream(dir_ / segment_file_name("input", 1)) << std::string(4096, '\0'); }
+    StreamScan scan;
+    ASSERT_TRUE(recover_stream(dir_, "input", scan).ok());
+    EXPECT_EQ(scan.records, 1u);
+    EXPECT_FALSE(fs::exists(dir_ / segment_file_name("input", 1)));
+}
+
+TEST_F(JournalTest, ANewerFormatVersionIsRefusedNotMisread) {
+    auto w = open_writer({});
+    ASSERT_TRUE(append_event(*w, 1).ok());
+    ASSERT_TRUE(w->close().ok());
+    const fs::path seg = dir_ / segment_file_name("input", 0);
+    SegmentHeader h;
+    {
+        std::ifstream in(seg, std::ios::binary);
+        in.read(reinterpret_cast<char*>(&h), sizeof h);
+    }
+    h.version = kFormatVersion + 1;
+    h.crc = segment_header_crc(h);
+    {
+        std::fstream out(seg, std::ios::in | std::ios::out | std::ios::binary);
+        out.write(reinterpret_cast<const char*>(&h), sizeof h);
+    }
+    StreamScan scan;
+    const Status s = scan_stream(dir_, "input", scan, {});
+    EXPECT_EQ(s.code, Errc::newer_version);
+    EXPECT_NE(s.what().find("newer keel"), std::string_view::npos);
+}
+
+TEST_F(JournalTest, InputSequencesMustBeConsecutive) {
+    auto w = open_writer({});
+    ASSERT_TRUE(append_event(*w, 1).ok());
+    ASSERT_TRUE(append_event(*w, 2).ok());
+    ASSERT_TRUE(append_event(*w, 4).ok());  // a gap
+    ASSERT_TRUE(w->close().ok());
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    ASSERT_TRUE(scan.issue);
+    EXPECT_FALSE(scan.issue->torn);
+    EXPECT_NE(scan.issue->what.find("sequence 4 after 2"), std::string::npos);
+}
+
+TEST_F(JournalTest, DurableWatermarkFollowsTheMode) {
+    {
+        auto w = open_writer({}, "os");
+        ASSERT_TRUE(append_event(*w, 1).ok());
+        EXPECT_EQ(w->durable_records(), 1u);  // page cache
+    }
+    {
+        WriterOptions o;
+        o.durability = Durability::sync;
+        auto w = open_writer(o, "sync");
+        ASSERT_TRUE(append_event(*w, 7).ok());
+        EXPECT_EQ(w->durable_records(), 1u);
+        EXPECT_EQ(w->durable_seq(), 7u);
+    }
+    {
+        WriterOptions o;
+        o.durability = Durability::group;
+        o.group_records = 3;
+        o.group_interval_us = 3'600'000'000;  // an hour: only the record count triggers here
+        auto w = open_writer(o, "group");
+        ASSERT_TRUE(append_event(*w, 1).ok());
+        ASSERT_TRUE(append_event(*w, 2).ok());
+        EXPECT_EQ(w->durable_records(), 0u);
+        ASSERT_TRUE(append_event(*w, 3).ok());
+        EXPECT_EQ(w->durable_records(), 3u);
+        ASSERT_TRUE(append_event(*w, 4).ok());
+        EXPECT_EQ(w->durable_records(), 3u);
+        ASSERT_TRUE(w->sync().ok());
+        EXPECT_EQ(w->durable_records(), 4u);
+    }
+}
+
+TEST_F(JournalTest, ABadLastRecordOfASealedSegmentIsCorruptionNotATornTail) {
+    WriterOptions o;
+    o.segment_bytes = 4096;
+    auto w = open_writer(o);
+    for (std::uint64_t i = 1; i <= 100; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    const fs::path seg0 = dir_ / segment_file_name("input", 0);
+    const std::uint64_t last_offset = fs::file_size(seg0) - kRecord;  // sealed: ends at its data
+    flip_bit(seg0, last_offset + 33, 1);
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    ASSERT_TRUE(scan.issue);
+    EXPECT_FALSE(scan.issue->torn);
+    EXPECT_EQ(scan.issue->offset, last_offset);
+    EXPECT_NE(scan.issue->what.find("sealed segment"), std::string::npos) << scan.issue->what;
+    EXPECT_EQ(recover_stream(dir_, "input", scan).code, Errc::corrupt);
+}
