@@ -26,7 +26,10 @@ TEST(Ingest, SequencesRepliesBeforeTheNextSourceEventWithMonotonicTime) {
     test::VectorSource source({test::trade(0, 100, 1), test::trade(0, 200, 2)});
     SpscRing<Event> replies(8);
     std::atomic<bool> stop{false};
-    Ingest ingest(source, replies, stop, {7, 0, 4});
+    Ingest::Options options;
+    options.config_hash = 7;
+    options.symbol_capacity = 4;
+    Ingest ingest(source, replies, stop, options);
     test::Recorder out;
     ASSERT_EQ(ingest.step(out), 1);  // session_start
     EXPECT_EQ(out.events()[0].header.type, EventType::session_start);

@@ -4,7 +4,10 @@
 // to the last stage and every stage sees the shutdown event; a bad CPU fails before start.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "keel/adapters/sim_venue.hpp"
@@ -253,4 +256,41 @@ TEST(Runner, APinToAMissingCpuFailsBeforeAnyEventFlows) {
     EXPECT_NE(error.find("cannot pin to CPU"), std::string::npos) << error;
     EXPECT_EQ(ingest.last_seq(), 0u);
     EXPECT_TRUE(sink.events().empty());
+}
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST(Runner, AFusedSessionWritesByteIdenticalJournalsTwice) {
+    const auto base =
+        std::filesystem::temp_directory_path() / ("keel_journal_det_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(base);
+    std::vector<replay::SessionReport> reports;
+    for (const char* run : {"a", "b"}) {
+        std::atomic<bool> stop{false};
+        replay::SessionOptions opts;
+        opts.plan = ThreadPlan::fused(kStageCount);
+        opts.journal_dir = base / run;
+        std::string error;
+        auto report = replay::run_session(demo_config(), stop, opts, error);
+        ASSERT_TRUE(report) << error;
+        ASSERT_EQ(report->journal_error, "");
+        reports.push_back(*report);
+    }
+    ASSERT_EQ(reports[0].streams.size(), 4u);
+    EXPECT_EQ(reports[0].streams[0].records, reports[0].events_sequenced);  // every input
+    EXPECT_EQ(reports[0].streams[1].records, reports[0].orders_requested);
+    for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
+        const std::string name = std::string(stream) + ".000000.seg";
+        const std::string a = read_file(base / "a" / name);
+        ASSERT_GT(a.size(), 64u) << stream;
+        EXPECT_TRUE(a == read_file(base / "b" / name)) << stream << " differs between runs";
+    }
+    std::filesystem::remove_all(base);
 }

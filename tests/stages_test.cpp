@@ -109,3 +109,44 @@ TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersSequentially) {
     // An order's event carries its cause's sequence and time.
     EXPECT_EQ(orders[0].header.ts_ns, 3);
 }
+
+namespace {
+
+// An EventLog that refuses every append, as a full disk would.
+class RefusingLog final : public EventLog {
+  public:
+    bool append(const Event&, const void*, std::uint32_t) noexcept override {
+        ++attempts;
+        return false;
+    }
+    int attempts = 0;
+};
+
+}  // namespace
+
+TEST(Stages, NothingIsActedOnThatCouldNotBeJournaled) {
+    RefusingLog log;
+    StrategyStage st({SmaCrossParams{0, 1, 2, Quantity::from_units(5), true}}, 4);
+    st.set_log(&log);
+    Recorder out;
+    for (int p : {10, 10, 12})
+        st.on_event(test::trade(0, p, p), out);
+    EXPECT_EQ(log.attempts, 1);
+    EXPECT_TRUE(out.of_type(EventType::order_request).empty());
+    EXPECT_EQ(st.orders_requested(), 0u);
+    EXPECT_EQ(st.strategies()[0].in_flight_raw(), 0);  // the strategy does not count it placed
+
+    RiskStage risk(RiskLimits{Quantity::from_units(100)});
+    risk.set_log(&log);
+    out.clear();
+    risk.on_event(order(1, 10), out);
+    EXPECT_TRUE(out.events().empty());  // fail closed: no decision, no order
+
+    test::RecordingVenue venue;
+    test::RecordingReplies replies;
+    GatewayStage gw(venue, replies, 4);
+    gw.set_log(&log);
+    gw.on_event(order(2, 10), out);
+    EXPECT_TRUE(venue.submitted.empty());  // write-ahead: never sent
+    EXPECT_TRUE(out.events().empty());
+}

@@ -370,6 +370,22 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         r.finish();
     }
 
+    if (const Json* j = top.object("journal", false)) {
+        Reader r(errors, *j, "journal");
+        const std::string mode = r.string("durability", false, "os").value_or("os");
+        if (!journal::parse_durability(mode, c.journal.durability)) {
+            r.error("durability", "'" + mode + "' is not one of os, group, sync");
+        }
+        c.journal.segment_bytes =
+            static_cast<std::uint64_t>(r.integer("segment_mb", false, 1, 4096, 64).value_or(64))
+            << 20;
+        c.journal.group_interval_us = static_cast<std::uint64_t>(
+            r.integer("group_interval_us", false, 1, 10'000'000, 1000).value_or(1000));
+        c.journal.group_records = static_cast<std::uint64_t>(
+            r.integer("group_records", false, 1, 1'000'000, 256).value_or(256));
+        r.finish();
+    }
+
     const std::vector<int> cpus = available_cpus();
     if (const Json* threads = top.array("threads", true)) {
         std::size_t next_stage = 0;

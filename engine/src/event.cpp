@@ -108,6 +108,8 @@ std::string_view to_string(OrderStatus s) noexcept {
             return "cancelled";
         case OrderStatus::denied:
             return "denied";
+        case OrderStatus::approved:
+            return "approved";
     }
     return "unknown";
 }

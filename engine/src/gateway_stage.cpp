@@ -2,6 +2,13 @@
 
 namespace keel::engine {
 
+bool GatewayStage::journaled_emit(const Event& e, Emit& out) noexcept {
+    if (log_ != nullptr && !log_->append(e))
+        return false;
+    out.emit(e);
+    return true;
+}
+
 void GatewayStage::emit_state(const Event& cause, OrderStatus status, Emit& out) noexcept {
     Event e = make_event(EventType::order_state, Source::gateway, cause.header.seq,
                          cause.header.ts_ns, cause.header.symbol);
@@ -10,7 +17,7 @@ void GatewayStage::emit_state(const Event& cause, OrderStatus status, Emit& out)
     e.payload.order.quantity = cause.payload.order.quantity;
     e.payload.order.price = cause.payload.order.price;
     e.payload.order.status = status;
-    out.emit(e);
+    journaled_emit(e, out);
 }
 
 void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
@@ -22,7 +29,8 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
             sent.header.type = EventType::order_sent;
             sent.header.source = Source::gateway;
             sent.payload.order.status = OrderStatus::sent;
-            out.emit(sent);
+            if (!journaled_emit(sent, out))
+                return;  // not journaled: never sent
             ++orders_sent_;
             venue_.submit(sent);
             return;
@@ -49,7 +57,7 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
             state.payload.order.price = f.price;
             state.payload.order.quantity = f.quantity;
             state.payload.order.status = OrderStatus::filled;
-            out.emit(state);
+            journaled_emit(state, out);
             return;
         }
         case EventType::venue_ack:

@@ -2,15 +2,26 @@
 
 namespace keel::engine {
 
-void Ingest::sequence(Event& event, Emit& out) noexcept {
+bool Ingest::sequence(Event& event, Emit& out) noexcept {
     KEEL_ASSERT(is_input(event.header.type), "ingest sequences input events only");
-    event.header.seq = ++seq_;
+    event.header.seq = seq_ + 1;
     // Engine time never goes backwards: an input stamped earlier than the last one (a late
     // venue reply, an out-of-order feed) takes the current engine time.
-    if (event.header.ts_ns > ts_ns_)
-        ts_ns_ = event.header.ts_ns;
-    event.header.ts_ns = ts_ns_;
+    const std::int64_t ts = event.header.ts_ns > ts_ns_ ? event.header.ts_ns : ts_ns_;
+    event.header.ts_ns = ts;
+    if (options_.log != nullptr) {
+        const bool start = event.header.type == EventType::session_start;
+        const std::string_view extra = start ? options_.config_text : std::string_view{};
+        if (!options_.log->append(event, extra.data(), static_cast<std::uint32_t>(extra.size()))) {
+            // Not journaled, so it does not exist: no sequence number, not passed on.
+            journal_failed_ = true;
+            return false;
+        }
+    }
+    seq_ = event.header.seq;
+    ts_ns_ = ts;
     out.emit(event);
+    return true;
 }
 
 void Ingest::send_control(EventType type, Emit& out) noexcept {
@@ -39,15 +50,16 @@ int Ingest::step(Emit& out) noexcept {
             KEEL_ASSERT(state_ == State::flushing && reply.payload.control_token == flush_token_,
                         "unexpected flush acknowledgement");
             flush_acked_ = true;
-        } else {
+        } else if (sequence(reply, out)) {
             ++replies_since_flush_;
-            sequence(reply, out);
         }
         return 1;
     }
 
     if (state_ == State::running) {
-        if (stop_.load(std::memory_order_relaxed)) {
+        if (journal_failed_) {
+            stop_reason_ = StopReason::journal_failed;
+        } else if (stop_.load(std::memory_order_relaxed)) {
             stop_reason_ = StopReason::stop_requested;
         } else {
             Event e{};

@@ -16,18 +16,25 @@ void RiskStage::on_event(const Event& event, Emit& out) noexcept {
         return;
     }
     const RiskReason reason = check(event.payload.order);
+    Event decision = event;
+    if (reason == RiskReason::none) {
+        // The approved order goes on, marked approved by risk: that is its decision record.
+        decision.payload.order.status = OrderStatus::approved;
+    } else {
+        decision.header.type = EventType::risk_reject;
+        decision.header.source = Source::risk;
+        decision.payload.order.reason = reason;
+        decision.payload.order.status = OrderStatus::denied;
+    }
+    // Fail closed: a decision that cannot be journaled is not acted on.
+    if (log_ != nullptr && !log_->append(decision))
+        return;
     if (reason == RiskReason::none) {
         ++approvals_;
-        out.emit(event);
-        return;
+    } else {
+        ++rejects_;
     }
-    ++rejects_;
-    Event reject = event;
-    reject.header.type = EventType::risk_reject;
-    reject.header.source = Source::risk;
-    reject.payload.order.reason = reason;
-    reject.payload.order.status = OrderStatus::denied;
-    out.emit(reject);
+    out.emit(decision);
 }
 
 }  // namespace keel::engine

@@ -33,6 +33,11 @@ void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause, 
     o.order_type = OrderType::market;
     o.tif = TimeInForce::day;
     o.action = OrderAction::new_order;
+    // Journal first: an order that is not journaled is not placed (the session then stops).
+    if (log_ != nullptr && !log_->append(e)) {
+        --next_order_id_;
+        return;
+    }
     s.on_order_placed(intent.side, intent.quantity);
     out.emit(e);
 }

@@ -168,16 +168,20 @@ void StreamWriter::publish_durable() noexcept {
     durable_records_.store(records_, std::memory_order_release);
 }
 
-Status StreamWriter::append(std::uint16_t type, std::uint64_t seq, std::int64_t ts_ns,
-                            const void* payload, std::uint32_t length) noexcept {
+Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::int64_t ts_ns,
+                                  const void* first, std::uint32_t first_length, const void* second,
+                                  std::uint32_t second_length) noexcept {
     if (failed_)
         return failure_;
     if (base_ == nullptr)
         return Status::error(Errc::invalid_argument, "stream %s is closed", stream_);
-    if (length > kMaxRecordPayload) {
-        return Status::error(Errc::invalid_argument, "record of %u bytes exceeds the %u-byte limit",
-                             length, kMaxRecordPayload);
+    const std::uint64_t total = std::uint64_t{first_length} + second_length;
+    if (total > kMaxRecordPayload) {
+        return Status::error(Errc::invalid_argument,
+                             "record of %llu bytes exceeds the %u-byte limit",
+                             static_cast<unsigned long long>(total), kMaxRecordPayload);
     }
+    const auto length = static_cast<std::uint32_t>(total);
     const std::size_t size = record_size(length);
     if (sizeof(SegmentHeader) + size > options_.segment_bytes) {
         return Status::error(Errc::invalid_argument, "record of %u bytes does not fit a segment",
@@ -195,11 +199,14 @@ Status StreamWriter::append(std::uint16_t type, std::uint64_t seq, std::int64_t 
     h.type = type;
     h.seq = seq;
     h.ts_ns = ts_ns;
-    h.crc = record_crc(h, payload);
     unsigned char* at = base_ + used_;
     // Payload first, header last: a reader of the page cache (tail-follow) never sees a header
     // whose payload is not there yet. The padding is already zero (fresh, preallocated space).
-    std::memcpy(at + sizeof h, payload, length);
+    if (first_length > 0)
+        std::memcpy(at + sizeof h, first, first_length);
+    if (second_length > 0)
+        std::memcpy(at + sizeof h + first_length, second, second_length);
+    h.crc = record_crc(h, at + sizeof h);
     std::atomic_thread_fence(std::memory_order_release);
     std::memcpy(at, &h, sizeof h);
     if (used_ == sizeof(SegmentHeader)) {

@@ -4,6 +4,7 @@
 
 #include "keel/adapters/csv_source.hpp"
 #include "keel/adapters/sim_venue.hpp"
+#include "keel/engine/event_log.hpp"
 #include "keel/engine/gateway_stage.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/runner.hpp"
@@ -46,8 +47,7 @@ std::string describe_thread(const engine::ThreadSpec& t) {
 
 }  // namespace
 
-std::optional<SessionReport> run_session(const engine::Config& config,
-                                         const std::atomic<bool>& stop,
+std::optional<SessionReport> run_session(const engine::Config& config, std::atomic<bool>& stop,
                                          const SessionOptions& options, std::string& error) {
     engine::SymbolTable symbols(config.symbol_capacity);
     std::vector<adapters::CsvFileSpec> files;
@@ -77,9 +77,45 @@ std::optional<SessionReport> run_session(const engine::Config& config,
     engine::StrategyStage strategy(std::move(strategies), config.symbol_capacity);
     engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
     engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
-    engine::Ingest ingest(*source, replies.ring(), stop,
-                          // No stage draws random numbers yet, so the journaled seed is 0.
-                          {engine::fnv1a64(config.effective.dump()), 0, config.symbol_capacity});
+    // The journal: one stream per writer, opened before anything runs.
+    const std::string config_text = engine::mask_secrets(config.effective).dump();
+    std::vector<std::unique_ptr<engine::JournalLog>> logs;  // input, strategy, risk, gateway
+    if (!options.journal_dir.empty()) {
+        std::error_code ec;
+        if (std::filesystem::exists(options.journal_dir, ec) &&
+            !std::filesystem::is_empty(options.journal_dir, ec)) {
+            error = "journal directory " + options.journal_dir.string() +
+                    " is not empty (restarting from an existing journal is not supported yet)";
+            return std::nullopt;
+        }
+        std::filesystem::create_directories(options.journal_dir, ec);
+        if (ec) {
+            error = "cannot create journal directory " + options.journal_dir.string() + ": " +
+                    ec.message();
+            return std::nullopt;
+        }
+        for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
+            std::unique_ptr<journal::StreamWriter> writer;
+            const journal::Status st =
+                journal::StreamWriter::open(options.journal_dir, stream, config.journal, writer);
+            if (!st.ok()) {
+                error = "cannot open journal stream " + std::string(stream) + ": " +
+                        std::string(st.what());
+                return std::nullopt;
+            }
+            logs.push_back(std::make_unique<engine::JournalLog>(std::move(writer), stop));
+        }
+        strategy.set_log(logs[1].get());
+        risk.set_log(logs[2].get());
+        gateway.set_log(logs[3].get());
+    }
+    engine::Ingest::Options ingest_options;
+    ingest_options.config_hash = engine::fnv1a64(config_text);
+    ingest_options.seed = 0;  // no stage draws random numbers yet
+    ingest_options.symbol_capacity = config.symbol_capacity;
+    ingest_options.log = logs.empty() ? nullptr : logs[0].get();
+    ingest_options.config_text = config_text;
+    engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
     CountingSink sink(options.tap);
     engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan,
                           adapters::SimVenue::kDefaultCapacity);
@@ -122,6 +158,20 @@ std::optional<SessionReport> run_session(const engine::Config& config,
     }
     for (const engine::ThreadSpec& t : plan.threads)
         r.threads.push_back(describe_thread(t));
+    if (!logs.empty()) {
+        r.journal_dir = options.journal_dir.string();
+        r.journal_durability = std::string(journal::to_string(config.journal.durability));
+        const char* names[] = {"input", "strategy", "risk", "gateway"};
+        for (std::size_t i = 0; i < logs.size(); ++i) {
+            const journal::Status st = logs[i]->close();
+            if (!st.ok() && r.journal_error.empty()) {
+                r.journal_error = std::string(names[i]) + ": " + std::string(st.what());
+            }
+            const journal::StreamWriter& w = logs[i]->writer();
+            r.streams.push_back(
+                {names[i], w.appended_records(), w.durable_records(), w.segment_index() + 1});
+        }
+    }
     r.elapsed_s = std::chrono::duration<double>(t1 - t0).count();
     return r;
 }

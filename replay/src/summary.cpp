@@ -11,6 +11,8 @@ const char* stop_text(engine::StopReason r) {
             return "end of data";
         case engine::StopReason::stop_requested:
             return "stop requested (signal)";
+        case engine::StopReason::journal_failed:
+            return "stopped: the journal failed";
         case engine::StopReason::none:
             return "not stopped";
     }
@@ -52,6 +54,18 @@ void print_summary(std::ostream& out, const SessionReport& r) {
             << s.max_ns << std::setw(12) << s.events_in << std::setw(10) << s.ring_high_water
             << std::setw(17) << s.ring_full_waits << "\n";
     }
+    if (!r.journal_dir.empty()) {
+        out << "  journal     " << r.journal_dir << " (durability " << r.journal_durability << "):";
+        for (const StreamReport& st : r.streams) {
+            out << " " << st.name << " " << st.records << " records";
+            if (st.durable_records != st.records)
+                out << " (" << st.durable_records << " durable)";
+            out << ";";
+        }
+        out << "\n";
+    }
+    if (!r.journal_error.empty())
+        out << "  JOURNAL FAILED: " << r.journal_error << "\n";
     if (r.reply_ring_full_waits > 0) {
         out << "  reply ring full waits " << r.reply_ring_full_waits << "\n";
     }

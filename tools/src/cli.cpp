@@ -1,6 +1,8 @@
 #include "keel/tools/cli.hpp"
 
 #include <csignal>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -57,7 +59,22 @@ void announce_running(void* ctx) {
               << std::endl;
 }
 
-int run(const std::string& file) {
+// var/journal/<session>-<UTC start time>, with -2, -3... if that exists already.
+std::filesystem::path default_journal_dir(const std::string& session) {
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    const std::filesystem::path base = std::filesystem::path("var") / "journal";
+    std::filesystem::path dir = base / (session + "-" + stamp);
+    for (int n = 2; std::filesystem::exists(dir); ++n) {
+        dir = base / (session + "-" + stamp + "-" + std::to_string(n));
+    }
+    return dir;
+}
+
+int run(const std::string& file, const std::string& journal_dir) {
     const engine::ConfigResult result = engine::load_config(file, engine::process_environment());
     if (!result.ok()) {
         print_errors(file, result.errors);
@@ -66,6 +83,8 @@ int run(const std::string& file) {
     install_stop_handlers();
     replay::SessionOptions options;
     std::string name = result.config.session_name;
+    options.journal_dir = journal_dir.empty() ? default_journal_dir(result.config.session_name)
+                                              : std::filesystem::path(journal_dir);
     options.on_running = announce_running;
     options.on_running_ctx = &name;
     std::string error;
@@ -75,6 +94,8 @@ int run(const std::string& file) {
         return kExitUsage;
     }
     replay::print_summary(std::cout, *report);
+    if (!report->journal_error.empty())
+        return kExitJournal;
     return report->inputs_seen_by_last_stage == report->events_sequenced ? kExitOk : kExitFailed;
 }
 
@@ -86,6 +107,7 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
 
     std::string run_config;
+    std::string run_journal;
     CLI::App* run_cmd = app.add_subcommand(
         "run",
         "Run a session from a config: load the data, run the pipeline on the configured "
@@ -93,6 +115,9 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json")
         ->required()
         ->check(CLI::ExistingFile);
+    run_cmd->add_option("--journal", run_journal,
+                        "Journal directory to create (default var/journal/<session>-<UTC time>); "
+                        "it must not exist or be empty");
 
     CLI::App* config_cmd = app.add_subcommand("config", "Work with configuration files");
     config_cmd->require_subcommand(1);
@@ -106,7 +131,8 @@ int run_cli(int argc, char** argv) {
     app.footer(
         "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
         "nesting, array elements by index, e.g. KEEL__THREADS__0__CPU=1).\n"
-        "Exit codes: 0 ok, 1 run failed, 2 bad usage, invalid config or could not start.");
+        "Exit codes: 0 ok, 1 run failed, 2 bad usage, invalid config or could not start, 3 the "
+        "journal failed.");
 
     try {
         app.parse(argc, argv);
@@ -115,7 +141,7 @@ int run_cli(int argc, char** argv) {
         return rc == 0 ? kExitOk : kExitUsage;
     }
     if (*run_cmd)
-        return run(run_config);
+        return run(run_config, run_journal);
     if (*check_cmd)
         return config_check(check_file);
     return kExitUsage;

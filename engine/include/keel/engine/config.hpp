@@ -14,6 +14,7 @@
 
 #include "keel/engine/fixed_point.hpp"
 #include "keel/engine/thread_plan.hpp"
+#include "keel/journal/writer.hpp"
 
 namespace keel::engine {
 
@@ -49,6 +50,7 @@ struct Config {
     std::string venue_type;
     std::uint32_t symbol_capacity = 0;
     ThreadPlan plan;
+    journal::WriterOptions journal;               // durability and segment size of every stream
     std::vector<std::string> thread_stage_names;  // per thread, "ingest,strategy" etc.
     Json effective;  // after environment overrides and defaults; secrets still present
 };

@@ -79,7 +79,8 @@ enum class OrderStatus : std::uint8_t {
     filled = 3,
     rejected = 4,
     cancelled = 5,
-    denied = 6
+    denied = 6,
+    approved = 7
 };
 enum class RiskReason : std::uint16_t { none = 0, max_order_qty = 1, non_positive_qty = 2 };
 

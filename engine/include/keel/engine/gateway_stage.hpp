@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "keel/engine/event_log.hpp"
 #include "keel/engine/portfolio.hpp"
 #include "keel/engine/stage.hpp"
 
@@ -18,6 +19,9 @@ class GatewayStage final : public Stage {
 
     [[nodiscard]] std::string_view name() const noexcept override { return "gateway"; }
     void on_event(const Event& event, Emit& out) noexcept override;
+    // Journal order_sent (before the venue sees the order) and order state changes here
+    // (optional).
+    void set_log(EventLog* log) noexcept { log_ = log; }
 
     [[nodiscard]] const Portfolio& portfolio() const noexcept { return portfolio_; }
     [[nodiscard]] std::uint64_t orders_sent() const noexcept { return orders_sent_; }
@@ -27,6 +31,7 @@ class GatewayStage final : public Stage {
 
   private:
     void emit_state(const Event& cause, OrderStatus status, Emit& out) noexcept;
+    bool journaled_emit(const Event& e, Emit& out) noexcept;
 
     Venue& venue_;
     ReplySink& replies_;
@@ -35,6 +40,7 @@ class GatewayStage final : public Stage {
     std::uint64_t fills_ = 0;
     std::uint64_t risk_rejects_ = 0;
     std::uint64_t venue_rejects_ = 0;
+    EventLog* log_ = nullptr;
 };
 
 }  // namespace keel::engine

@@ -10,13 +10,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
+#include "keel/engine/event_log.hpp"
 #include "keel/engine/spsc_ring.hpp"
 #include "keel/engine/stage.hpp"
 
 namespace keel::engine {
 
-enum class StopReason : std::uint8_t { none, end_of_data, stop_requested };
+enum class StopReason : std::uint8_t { none, end_of_data, stop_requested, journal_failed };
 
 class Ingest {
   public:
@@ -24,6 +26,12 @@ class Ingest {
         std::uint64_t config_hash = 0;
         std::uint64_t seed = 0;
         std::uint32_t symbol_capacity = 0;
+        // When set, every input is appended here before it is passed on; an input that cannot
+        // be journaled is dropped, never forwarded, and the session stops.
+        EventLog* log = nullptr;
+        // Journaled with session_start (the effective config, secrets masked). Must outlive
+        // the Ingest.
+        std::string_view config_text;
     };
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
@@ -43,7 +51,7 @@ class Ingest {
   private:
     enum class State : std::uint8_t { starting, running, flushing, done };
 
-    void sequence(Event& event, Emit& out) noexcept;
+    bool sequence(Event& event, Emit& out) noexcept;
     void send_control(EventType type, Emit& out) noexcept;
 
     InputSource& source_;
@@ -57,6 +65,7 @@ class Ingest {
     std::uint64_t flush_token_ = 0;
     bool flush_acked_ = false;
     std::uint64_t replies_since_flush_ = 0;
+    bool journal_failed_ = false;
 };
 
 }  // namespace keel::engine

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "keel/engine/event_log.hpp"
 #include "keel/engine/stage.hpp"
 
 namespace keel::engine {
@@ -18,6 +19,8 @@ class RiskStage final : public Stage {
 
     [[nodiscard]] std::string_view name() const noexcept override { return "risk"; }
     void on_event(const Event& event, Emit& out) noexcept override;
+    // Journal each decision (approval or reject) here before emitting it (optional).
+    void set_log(EventLog* log) noexcept { log_ = log; }
 
     [[nodiscard]] std::uint64_t rejects() const noexcept { return rejects_; }
     [[nodiscard]] std::uint64_t approvals() const noexcept { return approvals_; }
@@ -28,6 +31,7 @@ class RiskStage final : public Stage {
     RiskLimits limits_;
     std::uint64_t rejects_ = 0;
     std::uint64_t approvals_ = 0;
+    EventLog* log_ = nullptr;
 };
 
 }  // namespace keel::engine

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "keel/engine/event_log.hpp"
 #include "keel/engine/sma_cross.hpp"
 #include "keel/engine/stage.hpp"
 
@@ -16,6 +17,8 @@ class StrategyStage final : public Stage {
 
     [[nodiscard]] std::string_view name() const noexcept override { return "strategy"; }
     void on_event(const Event& event, Emit& out) noexcept override;
+    // Journal each order request here before emitting it (optional).
+    void set_log(EventLog* log) noexcept { log_ = log; }
 
     [[nodiscard]] const std::vector<SmaCross>& strategies() const noexcept { return strategies_; }
     [[nodiscard]] std::uint64_t orders_requested() const noexcept { return next_order_id_ - 1; }
@@ -28,6 +31,7 @@ class StrategyStage final : public Stage {
     std::vector<SmaCross> strategies_;
     std::vector<std::int32_t> by_symbol_;  // symbol id -> index into strategies_, -1 if none
     std::uint64_t next_order_id_ = 1;
+    EventLog* log_ = nullptr;
 };
 
 }  // namespace keel::engine

@@ -56,7 +56,14 @@ class StreamWriter {
     // is never written) and, for no_space, the writer stays usable for a retry after space is
     // freed; for io_error and read_only it has failed and refuses all further calls.
     [[nodiscard]] Status append(std::uint16_t type, std::uint64_t seq, std::int64_t ts_ns,
-                                const void* payload, std::uint32_t length) noexcept;
+                                const void* payload, std::uint32_t length) noexcept {
+        return append_parts(type, seq, ts_ns, payload, length, nullptr, 0);
+    }
+    // The same, with a payload made of two parts written back to back (e.g. an event and
+    // the text it carries).
+    [[nodiscard]] Status append_parts(std::uint16_t type, std::uint64_t seq, std::int64_t ts_ns,
+                                      const void* first, std::uint32_t first_length,
+                                      const void* second, std::uint32_t second_length) noexcept;
     // fdatasync now and advance the durable watermark to everything appended.
     [[nodiscard]] Status sync() noexcept;
     // Seals the current segment (truncated to its data, synced) and releases it.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ struct SymbolReport {
     std::uint64_t fills = 0;
 };
 
+struct StreamReport {
+    std::string name;
+    std::uint64_t records = 0;
+    std::uint64_t durable_records = 0;
+    std::uint64_t segments = 0;
+};
+
 struct SessionReport {
     std::string session_name;
     engine::StopReason stop_reason = engine::StopReason::none;
@@ -52,6 +60,10 @@ struct SessionReport {
     std::vector<SymbolReport> symbols;
     std::vector<StageReport> stages;
     std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"
+    std::string journal_dir;           // empty when the session wrote no journal
+    std::string journal_durability;
+    std::vector<StreamReport> streams;
+    std::string journal_error;  // first journal failure; the session stopped on it
     double elapsed_s = 0;
 };
 
@@ -60,14 +72,19 @@ struct SessionOptions {
     std::optional<engine::ThreadPlan> plan;
     // Receives the last stage's output on the last stage's thread; must not allocate.
     engine::Emit* tap = nullptr;
+    // Where to write the journal (a new directory, created here; it must not exist or be
+    // empty). Empty: no journal.
+    std::filesystem::path journal_dir;
     // Called once the data is loaded and the pipeline is about to start (cold thread).
     void (*on_running)(void* ctx) = nullptr;
     void* on_running_ctx = nullptr;
 };
 
 // Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
+// stop: set by a signal handler to end the session; the session also sets it itself when the
+// journal fails.
 [[nodiscard]] std::optional<SessionReport> run_session(const engine::Config& config,
-                                                       const std::atomic<bool>& stop,
+                                                       std::atomic<bool>& stop,
                                                        const SessionOptions& options,
                                                        std::string& error);
 
