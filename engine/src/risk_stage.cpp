@@ -20,6 +20,7 @@ void RiskStage::on_event(const Event& event, Emit& out) noexcept {
     if (reason == RiskReason::none) {
         // The approved order goes on, marked approved by risk: that is its decision record.
         decision.payload.order.status = OrderStatus::approved;
+        decision.header.source = Source::risk;
     } else {
         decision.header.type = EventType::risk_reject;
         decision.header.source = Source::risk;

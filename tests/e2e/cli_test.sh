@@ -40,7 +40,8 @@ expect_contains "$T/err" "3 problems" "three mistakes"
 expect_contains "$T/err" "session.colour: unknown key" "unknown key"
 expect_contains "$T/err" "strategies[0].fast: expected an integer, got string" "wrong type"
 expect_contains "$T/err" "threads[1].cpu: CPU 999 does not exist" "cpu 999"
-"$KEEL" run --config "$T/three.json" >"$T/out" 2>"$T/err"; expect_rc 2 $? "run with a bad config"
+"$KEEL" run --config "$T/three.json" --journal "$T/j3" >"$T/out" 2>"$T/err"
+expect_rc 2 $? "run with a bad config"
 expect_contains "$T/err" "3 problems" "run refuses a bad config"
 
 # Malformed JSON names the position.
@@ -49,7 +50,8 @@ printf '{"session": {"name": "x",}}' >"$T/broken.json"
 expect_contains "$T/err" "invalid JSON at byte" "malformed JSON"
 
 # The demo: the full threaded pipeline over the bundled data, summary, exit 0.
-"$KEEL" run --config "$SRC/config/demo.json" >"$T/out" 2>"$T/err"; expect_rc 0 $? "demo run"
+"$KEEL" run --config "$SRC/config/demo.json" --journal "$T/demo-journal" >"$T/out" 2>"$T/err"
+expect_rc 0 $? "demo run"
 for want in "end of data" "(none lost)" "orders" "fills" "P&L" "p99.9" "feed[ingest] cpu0" \
             "core[strategy,risk,gateway] cpu1" "USDCHF" "MSFT"; do
     expect_contains "$T/out" "$want" "demo summary"
@@ -61,7 +63,8 @@ head -5 "$SRC/data/usdchf_30m.csv" >"$T/bad.csv"
 echo "1996-04-01T02:30:00Z,1.19.4" >>"$T/bad.csv"
 sed -e "s#\.\./data/usdchf_30m.csv#$T/bad.csv#" -e "s#\.\./data/#$SRC/data/#g" \
     "$SRC/config/demo.json" >"$T/baddata.json"
-"$KEEL" run --config "$T/baddata.json" >"$T/out" 2>"$T/err"; expect_rc 2 $? "malformed data row"
+"$KEEL" run --config "$T/baddata.json" --journal "$T/jbad" >"$T/out" 2>"$T/err"
+expect_rc 2 $? "malformed data row"
 expect_contains "$T/err" "bad.csv:6:2: '1.19.4': invalid character in number" "bad row location"
 
 echo "cli e2e: all checks passed"

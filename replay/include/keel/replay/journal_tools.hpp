@@ -1,0 +1,32 @@
+// The `keel journal` commands: verify, inspect and dump a journal directory. They read only;
+// they never modify a journal (recovery is keel run's job).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+namespace keel::replay {
+
+// Checks every stream: segment headers, every record's length and CRC, sequence order.
+// Returns 0 clean, 1 torn tail only (what recovery would cut), 2 corruption or unreadable.
+int verify_journal(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
+
+// Streams, segments, record counts by type, first/last sequence and time, durability, torn
+// tails. Returns 0, or 2 when the journal cannot be read.
+int inspect_journal(const std::filesystem::path& dir, bool json, std::ostream& out,
+                    std::ostream& err);
+
+struct DumpOptions {
+    std::string stream = "all";  // one stream, or all merged by sequence
+    std::uint64_t from_seq = 0;
+    std::uint64_t to_seq = UINT64_MAX;
+};
+// One JSON object per line, fields named, prices and quantities as decimal strings. Returns 0,
+// 1 when it stopped at a torn tail or corruption (after printing everything before it), 2 when
+// it cannot read the journal.
+int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace keel::replay

@@ -1,0 +1,393 @@
+#include "keel/replay/journal_tools.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keel/engine/event.hpp"
+#include "keel/journal/reader.hpp"
+
+namespace keel::replay {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+using engine::Event;
+using engine::EventType;
+
+// Stream order among records with the same sequence: an input, then what each stage derived
+// from it, in pipeline order.
+int stream_rank(const std::string& s) {
+    if (s == "input")
+        return 0;
+    if (s == "strategy")
+        return 1;
+    if (s == "risk")
+        return 2;
+    if (s == "gateway")
+        return 3;
+    return 4;
+}
+
+std::string iso_time(std::int64_t ns) {
+    const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns % 1'000'000'000));
+    return buf;
+}
+
+std::string dec(std::int64_t raw) {
+    return engine::decimal_string(raw);
+}
+
+Json order_fields(const engine::OrderPayload& o) {
+    Json j;
+    j["order_id"] = o.order_id;
+    j["side"] = std::string(engine::to_string(o.side));
+    if (o.order_type != engine::OrderType{})
+        j["order_type"] = std::string(engine::to_string(o.order_type));
+    j["price"] = dec(o.price.raw);
+    j["quantity"] = dec(o.quantity.raw);
+    if (o.status != engine::OrderStatus{})
+        j["status"] = std::string(engine::to_string(o.status));
+    if (o.reason != engine::RiskReason::none) {
+        const auto code = static_cast<std::uint16_t>(o.reason);
+        const std::string_view name = engine::to_string(o.reason);
+        j["reason"] = name == "unknown" ? Json(code) : Json(std::string(name));
+    }
+    j["strategy"] = o.strategy;
+    return j;
+}
+
+// The JSON line for one record; symbols are named once a symbol_def has been seen.
+Json record_json(const journal::RecordView& r, const std::string& stream,
+                 std::map<engine::SymbolId, std::string>& symbols) {
+    Json j;
+    j["seq"] = r.header->seq;
+    j["ts_ns"] = r.header->ts_ns;
+    j["time"] = iso_time(r.header->ts_ns);
+    j["stream"] = stream;
+    if (r.header->length < sizeof(Event)) {
+        j["type"] = r.header->type;
+        j["bytes"] = r.header->length;
+        return j;
+    }
+    Event e;
+    std::memcpy(&e, r.payload, sizeof e);
+    j["type"] = std::string(engine::to_string(e.header.type));
+    j["source"] = std::string(engine::to_string(e.header.source));
+    if (e.header.symbol != engine::kNoSymbol) {
+        const auto it = symbols.find(e.header.symbol);
+        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
+    }
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
+        case EventType::session_start: {
+            char hash[20];
+            std::snprintf(hash, sizeof hash, "%016llx",
+                          static_cast<unsigned long long>(p.session.config_hash));
+            j["config_hash"] = hash;
+            j["seed"] = p.session.seed;
+            j["symbol_capacity"] = p.session.symbol_capacity;
+            const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                   r.header->length - sizeof e);
+            Json config = Json::parse(text, nullptr, false);
+            j["config"] = config.is_discarded() ? Json(text) : config;
+            break;
+        }
+        case EventType::symbol_def: {
+            const std::string name(p.symbol_def.name,
+                                   strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
+            symbols[e.header.symbol] = name;
+            j["symbol"] = name;
+            j["id"] = e.header.symbol;
+            break;
+        }
+        case EventType::trade:
+            j["price"] = dec(p.trade.price.raw);
+            j["size"] = dec(p.trade.size.raw);
+            break;
+        case EventType::quote:
+            j["bid"] = dec(p.quote.bid.raw);
+            j["bid_size"] = dec(p.quote.bid_size.raw);
+            j["ask"] = dec(p.quote.ask.raw);
+            j["ask_size"] = dec(p.quote.ask_size.raw);
+            break;
+        case EventType::bar:
+            j["open"] = dec(p.bar.open.raw);
+            j["high"] = dec(p.bar.high.raw);
+            j["low"] = dec(p.bar.low.raw);
+            j["close"] = dec(p.bar.close.raw);
+            j["volume"] = dec(p.bar.volume.raw);
+            j["interval_min"] = e.header.aux;
+            break;
+        case EventType::venue_fill:
+            j["order_id"] = p.fill.order_id;
+            j["side"] = std::string(engine::to_string(p.fill.side));
+            j["price"] = dec(p.fill.price.raw);
+            j["quantity"] = dec(p.fill.quantity.raw);
+            j["fee"] = dec(p.fill.fee.raw);
+            break;
+        case EventType::venue_ack:
+        case EventType::venue_reject:
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+        case EventType::order_request:
+        case EventType::risk_reject:
+        case EventType::order_sent:
+        case EventType::order_state:
+            j.update(order_fields(p.order));
+            break;
+        case EventType::signal:
+            j["value"] = p.signal.value;
+            j["strategy"] = p.signal.strategy;
+            j["direction"] = p.signal.direction;
+            break;
+        case EventType::alert:
+            j["alert_key"] = p.alert.alert_key;
+            j["quantity"] = dec(p.alert.quantity.raw);
+            j["price"] = dec(p.alert.price.raw);
+            j["action"] = p.alert.action;
+            break;
+        case EventType::command:
+            j["code"] = p.command.code;
+            j["arg"] = p.command.arg;
+            break;
+        case EventType::timer:
+            j["timer_id"] = p.timer.timer_id;
+            break;
+        default:
+            break;
+    }
+    return j;
+}
+
+std::string type_name(std::uint16_t t) {
+    const std::string_view n = engine::to_string(static_cast<EventType>(t));
+    return n == "unknown" ? "type_" + std::to_string(t) : std::string(n);
+}
+
+bool open_streams(const fs::path& dir, std::vector<std::string>& streams, std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return false;
+    }
+    streams = journal::list_streams(dir);
+    if (streams.empty()) {
+        err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
+        return false;
+    }
+    return true;
+}
+
+// The effective config from the input stream's session_start record, if there is one.
+Json session_config(const fs::path& dir) {
+    Json config;
+    journal::StreamScan scan;
+    bool done = false;
+    (void)journal::scan_stream(dir, "input", scan, [&](const journal::RecordView& r) {
+        if (done)
+            return;
+        done = true;
+        if (r.header->type == static_cast<std::uint16_t>(EventType::session_start) &&
+            r.header->length > sizeof(Event)) {
+            config =
+                Json::parse(std::string(reinterpret_cast<const char*>(r.payload) + sizeof(Event),
+                                        r.header->length - sizeof(Event)),
+                            nullptr, false);
+        }
+    });
+    return config.is_discarded() ? Json() : config;
+}
+
+}  // namespace
+
+int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    int rc = 0;
+    for (const std::string& s : streams) {
+        journal::StreamScan scan;
+        const journal::Status st = journal::scan_stream(dir, s, scan, {});
+        if (!st.ok()) {
+            out << s << ": unreadable: " << st.what() << "\n";
+            rc = 2;
+            continue;
+        }
+        out << s << ": " << scan.records << " records in " << scan.segments.size() << " segment"
+            << (scan.segments.size() == 1 ? "" : "s");
+        if (!scan.issue) {
+            out << ", ok\n";
+        } else if (scan.issue->torn) {
+            out << ", torn tail at " << scan.issue->file << " offset " << scan.issue->offset << " ("
+                << scan.issue->what << "; recovery would cut " << scan.issue->bytes << " bytes)\n";
+            rc = std::max(rc, 1);
+        } else {
+            out << ", CORRUPT at " << scan.issue->file << " offset " << scan.issue->offset << ": "
+                << scan.issue->what << "\n";
+            rc = 2;
+        }
+    }
+    return rc;
+}
+
+int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    Json j;
+    j["journal"] = dir.string();
+    const Json config = session_config(dir);
+    j["durability"] =
+        config.is_object() && config.contains("journal") && config["journal"].contains("durability")
+            ? config["journal"]["durability"]
+            : Json("os");
+    if (config.is_object() && config.contains("session"))
+        j["session"] = config["session"]["name"];
+    Json list = Json::array();
+    int rc = 0;
+    for (const std::string& s : streams) {
+        journal::StreamScan scan;
+        const journal::Status st = journal::scan_stream(dir, s, scan, {});
+        Json sj;
+        sj["stream"] = s;
+        if (!st.ok()) {
+            sj["error"] = std::string(st.what());
+            rc = 2;
+            list.push_back(sj);
+            continue;
+        }
+        sj["records"] = scan.records;
+        Json segs = Json::array();
+        for (const auto& seg : scan.segments) {
+            segs.push_back({{"file", seg.path.filename().string()},
+                            {"first_seq", seg.first_seq},
+                            {"records", seg.records},
+                            {"bytes", seg.file_bytes}});
+        }
+        sj["segments"] = segs;
+        Json by_type = Json::object();
+        for (const auto& [t, n] : scan.records_by_type)
+            by_type[type_name(t)] = n;
+        sj["by_type"] = by_type;
+        if (scan.records > 0) {
+            sj["first_seq"] = scan.first_seq;
+            sj["last_seq"] = scan.last_seq;
+            sj["first_time"] = iso_time(scan.first_ts_ns);
+            sj["last_time"] = iso_time(scan.last_ts_ns);
+        }
+        if (scan.issue) {
+            sj[scan.issue->torn ? "torn_tail" : "corruption"] = {{"file", scan.issue->file},
+                                                                 {"offset", scan.issue->offset},
+                                                                 {"what", scan.issue->what}};
+        } else {
+            sj["torn_tail"] = nullptr;
+        }
+        list.push_back(sj);
+    }
+    j["streams"] = list;
+    if (json) {
+        out << j.dump(2) << "\n";
+        return rc;
+    }
+    out << "journal " << dir.string() << "  session "
+        << (j.contains("session") ? j["session"].dump() : "?") << "  durability "
+        << j["durability"].get<std::string>() << "\n";
+    for (const Json& sj : list) {
+        out << "  " << sj["stream"].get<std::string>() << ": ";
+        if (sj.contains("error")) {
+            out << "unreadable: " << sj["error"].get<std::string>() << "\n";
+            continue;
+        }
+        out << sj["records"] << " records in " << sj["segments"].size() << " segment(s)";
+        if (sj.contains("first_seq")) {
+            out << ", seq " << sj["first_seq"] << ".." << sj["last_seq"] << ", "
+                << sj["first_time"].get<std::string>() << " .. "
+                << sj["last_time"].get<std::string>();
+        }
+        out << "\n    by type:";
+        for (const auto& [t, n] : sj["by_type"].items())
+            out << " " << t << "=" << n;
+        out << "\n";
+        if (sj.contains("corruption")) {
+            out << "    CORRUPT: " << sj["corruption"]["file"].get<std::string>() << " offset "
+                << sj["corruption"]["offset"] << ": " << sj["corruption"]["what"].get<std::string>()
+                << "\n";
+        } else if (!sj["torn_tail"].is_null()) {
+            out << "    torn tail: " << sj["torn_tail"]["file"].get<std::string>() << " offset "
+                << sj["torn_tail"]["offset"] << "\n";
+        } else {
+            out << "    no torn tail\n";
+        }
+    }
+    return rc;
+}
+
+int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& out,
+                 std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    if (options.stream != "all") {
+        if (std::find(streams.begin(), streams.end(), options.stream) == streams.end()) {
+            err << "keel: " << dir.string() << ": no stream '" << options.stream << "'\n";
+            return 2;
+        }
+        streams = {options.stream};
+    }
+    // Input first so symbol names are known; streams merged by (seq, pipeline order, position).
+    std::sort(streams.begin(), streams.end(), [](const std::string& a, const std::string& b) {
+        return stream_rank(a) < stream_rank(b);
+    });
+    struct Line {
+        std::uint64_t seq;
+        int rank;
+        std::uint64_t order;
+        std::string text;
+    };
+    std::vector<Line> lines;
+    std::map<engine::SymbolId, std::string> symbols;
+    int rc = 0;
+    std::uint64_t order = 0;
+    for (const std::string& s : streams) {
+        journal::StreamScan scan;
+        const journal::Status st =
+            journal::scan_stream(dir, s, scan, [&](const journal::RecordView& r) {
+                const std::uint64_t seq = r.header->seq;
+                // Symbol definitions are read whatever the range, so names resolve.
+                Json j = record_json(r, s, symbols);
+                if (seq < options.from_seq || seq > options.to_seq)
+                    return;
+                lines.push_back({seq, stream_rank(s), order++, j.dump()});
+            });
+        if (!st.ok()) {
+            err << "keel: " << s << ": " << st.what() << "\n";
+            return 2;
+        }
+        if (scan.issue) {
+            err << "keel: " << s << ": stopped at "
+                << (scan.issue->torn ? "torn tail" : "corruption") << " in " << scan.issue->file
+                << " offset " << scan.issue->offset << ": " << scan.issue->what << "\n";
+            rc = 1;
+        }
+    }
+    std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+        if (a.seq != b.seq)
+            return a.seq < b.seq;
+        return a.rank < b.rank;
+    });
+    for (const Line& l : lines)
+        out << l.text << "\n";
+    return rc;
+}
+
+}  // namespace keel::replay
