@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <fstream>
@@ -351,4 +355,124 @@ TEST_F(JournalTest, ABadLastRecordOfASealedSegmentIsCorruptionNotATornTail) {
     EXPECT_EQ(scan.issue->offset, last_offset);
     EXPECT_NE(scan.issue->what.find("sealed segment"), std::string::npos) << scan.issue->what;
     EXPECT_EQ(recover_stream(dir_, "input", scan).code, Errc::corrupt);
+}
+
+namespace {
+
+// A small tmpfs mounted for one test (needs root, as CI has; skipped otherwise).
+class SmallTmpfs {
+  public:
+    SmallTmpfs(const fs::path& at, const char* size) : path_(at) {
+        fs::create_directories(at);
+        const std::string cmd = "mount -t tmpfs -o size=" + std::string(size) + " tmpfs '" +
+                                at.string() + "' 2>/dev/null";
+        mounted_ = std::system(cmd.c_str()) == 0;
+    }
+    ~SmallTmpfs() {
+        if (mounted_) [[maybe_unused]]
+            int rc = std::system(("umount '" + path_.string() + "'").c_str());
+    }
+    [[nodiscard]] bool mounted() const { return mounted_; }
+
+  private:
+    fs::path path_;
+    bool mounted_ = false;
+};
+
+}  // namespace
+
+TEST_F(JournalTest, OnAFullDiskNothingUnjournaledIsAcknowledgedAndAppendsResumeWhenSpaceReturns) {
+    SmallTmpfs tmpfs(dir_ / "tmpfs", "256k");
+    if (!tmpfs.mounted())
+        GTEST_SKIP() << "cannot mount a tmpfs (needs root)";
+    const fs::path jdir = dir_ / "tmpfs" / "j";
+    fs::create_directories(jdir);
+    // Something else on the same disk that can be deleted later to free space.
+    const fs::path filler = dir_ / "tmpfs" / "filler";
+    { std::ofstream(filler) << std::string(96 * 1024, 'x'); }
+    WriterOptions o;
+    o.segment_bytes = 64 * 1024;
+    std::unique_ptr<StreamWriter> w;
+    ASSERT_TRUE(StreamWriter::open(jdir, "input", o, w).ok());
+    Status s;
+    std::uint64_t i = 0;
+    while (s.ok() && i < 100'000)
+        s = append_event(*w, ++i);
+    ASSERT_EQ(s.code, Errc::no_space) << s.what();
+    EXPECT_NE(s.what().find("No space left"), std::string_view::npos) << s.what();
+    const std::uint64_t acked = w->durable_records();
+    EXPECT_EQ(acked, i - 1);  // the failed append was not acknowledged
+    EXPECT_EQ(w->appended_records(), i - 1);
+    // Everything acknowledged is in the journal, and nothing else, cleanly.
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(jdir, "input", scan, {}).ok());
+    EXPECT_FALSE(scan.issue);
+    EXPECT_EQ(scan.records, acked);
+    // A no_space failure is not fail-stop: once space is freed the same record goes in.
+    fs::remove(filler);
+    ASSERT_TRUE(append_event(*w, i).ok());
+    ASSERT_TRUE(w->close().ok());
+    ASSERT_TRUE(scan_stream(jdir, "input", scan, {}).ok());
+    EXPECT_FALSE(scan.issue);
+    EXPECT_EQ(scan.records, acked + 1);
+}
+
+TEST_F(JournalTest, AcknowledgedRecordsSurviveSigkillAtRandomMoments) {
+    std::mt19937 rng(20261121);
+    for (int iter = 0; iter < 60; ++iter) {
+        const fs::path d = dir_ / ("crash" + std::to_string(iter));
+        fs::create_directories(d);
+        int fds[2];
+        ASSERT_EQ(::pipe(fds), 0);
+        const bool sync_mode = iter % 2 == 0;
+        const pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            // Child: append through the real writer and report each new durable sequence.
+            ::close(fds[0]);
+            WriterOptions o;
+            o.segment_bytes = 16 * 1024;  // rolls every ~170 records
+            o.durability = sync_mode ? Durability::sync : Durability::group;
+            o.group_records = 8;
+            std::unique_ptr<StreamWriter> w;
+            if (!StreamWriter::open(d, "input", o, w).ok())
+                ::_exit(3);
+            std::uint64_t reported = 0;
+            for (std::uint64_t i = 1;; ++i) {
+                if (!append_event(*w, i).ok())
+                    ::_exit(4);
+                const std::uint64_t durable = w->durable_seq();
+                if (durable > reported) {
+                    reported = durable;
+                    if (::write(fds[1], &reported, sizeof reported) != sizeof reported)
+                        ::_exit(5);
+                }
+            }
+        }
+        ::close(fds[1]);
+        // Kill after a random number of acknowledgements: a random moment of the child's work.
+        const int kill_after = static_cast<int>(rng() % 400) + 1;
+        std::uint64_t acked = 0, v = 0;
+        int got = 0;
+        while (got < kill_after && ::read(fds[0], &v, sizeof v) == sizeof v) {
+            acked = v;
+            ++got;
+        }
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        while (::read(fds[0], &v, sizeof v) == sizeof v)
+            acked = v;  // acks already in flight
+        ::close(fds[0]);
+        ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+        ASSERT_EQ(got, kill_after) << "child stopped acknowledging early";
+
+        StreamScan scan;
+        ASSERT_TRUE(scan_stream(d, "input", scan, {}).ok());
+        ASSERT_TRUE(!scan.issue || scan.issue->torn)
+            << "iteration " << iter << ": " << scan.issue->what << " at " << scan.issue->offset;
+        ASSERT_TRUE(recover_stream(d, "input", scan).ok());
+        EXPECT_GE(scan.last_seq, acked) << "iteration " << iter << " lost acknowledged records";
+        EXPECT_EQ(scan.records, scan.last_seq);  // 1..last, consecutive (checked by the scan)
+    }
 }

@@ -173,8 +173,13 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
                                   std::uint32_t second_length) noexcept {
     if (failed_)
         return failure_;
-    if (base_ == nullptr)
+    if (closed_)
         return Status::error(Errc::invalid_argument, "stream %s is closed", stream_);
+    if (base_ == nullptr) {
+        // A roll that could not create the next segment (no space): try again now.
+        if (Status s = open_segment(index_ + 1, false); !s.ok())
+            return fail(s);
+    }
     const std::uint64_t total = std::uint64_t{first_length} + second_length;
     if (total > kMaxRecordPayload) {
         return Status::error(Errc::invalid_argument,
@@ -190,7 +195,7 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
     if (used_ + size > capacity_) {
         if (Status s = seal_segment(); !s.ok())
             return fail(s);
-        used_ = 0;
+        // If this fails the writer has no segment; the next append tries to create it again.
         if (Status s = open_segment(index_ + 1, false); !s.ok())
             return fail(s);
     }
@@ -252,6 +257,7 @@ Status StreamWriter::sync() noexcept {
 }
 
 Status StreamWriter::close() noexcept {
+    closed_ = true;
     if (base_ == nullptr)
         return failed_ ? failure_ : Status{};
     Status s = seal_segment();

@@ -101,6 +101,7 @@ class StreamWriter {
     std::uint64_t synced_records_ = 0;
     std::chrono::steady_clock::time_point last_sync_{};
     bool failed_ = false;
+    bool closed_ = false;
     Status failure_;
     std::atomic<std::uint64_t> durable_records_{0};
     std::atomic<std::uint64_t> durable_seq_{0};
