@@ -1,14 +1,18 @@
 #include "keel/replay/journal_tools.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/event.hpp"
+#include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -18,20 +22,6 @@ using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 using engine::Event;
 using engine::EventType;
-
-// Stream order among records with the same sequence: an input, then what each stage derived
-// from it, in pipeline order.
-int stream_rank(const std::string& s) {
-    if (s == "input")
-        return 0;
-    if (s == "strategy")
-        return 1;
-    if (s == "risk")
-        return 2;
-    if (s == "gateway")
-        return 3;
-    return 4;
-}
 
 std::string iso_time(std::int64_t ns) {
     const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
@@ -332,6 +322,29 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
     return rc;
 }
 
+namespace {
+
+// Symbol names from the definitions at the start of the input stream, so that a dump that
+// starts later (--from) still names its symbols.
+std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
+    std::map<engine::SymbolId, std::string> names;
+    journal::StreamCursor cursor(dir, "input");
+    if (!cursor.seek(0).ok())
+        return names;
+    journal::RecordView r{};
+    while (cursor.next(r) == journal::StreamCursor::Next::record) {
+        const auto type = static_cast<EventType>(r.header->type);
+        if (type == EventType::session_start)
+            continue;
+        if (type != EventType::symbol_def)
+            break;
+        (void)record_json(r, "input", names);
+    }
+    return names;
+}
+
+}  // namespace
+
 int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& out,
                  std::ostream& err) {
     std::vector<std::string> streams;
@@ -344,50 +357,90 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
         }
         streams = {options.stream};
     }
-    // Input first so symbol names are known; streams merged by (seq, pipeline order, position).
-    std::sort(streams.begin(), streams.end(), [](const std::string& a, const std::string& b) {
-        return stream_rank(a) < stream_rank(b);
-    });
-    struct Line {
-        std::uint64_t seq;
-        int rank;
-        std::uint64_t order;
-        std::string text;
-    };
-    std::vector<Line> lines;
-    std::map<engine::SymbolId, std::string> symbols;
-    int rc = 0;
-    std::uint64_t order = 0;
+    journal::JournalReader reader;
+    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    if (journal::Status s = reader.seek(options.from_seq); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
+    journal::RecordView r{};
+    std::string stream;
+    for (;;) {
+        const auto n = reader.next(r, stream);
+        if (n == journal::StreamCursor::Next::end)
+            break;
+        if (n == journal::StreamCursor::Next::bad) {
+            const auto issue = reader.issue();
+            err << "keel: stopped at a bad record in " << issue->file << " offset " << issue->offset
+                << ": " << issue->what << "\n";
+            return 1;
+        }
+        if (r.header->seq > options.to_seq)
+            break;
+        out << record_json(r, stream, symbols).dump() << "\n";
+    }
+    // A torn tail ends a stream quietly for the cursor; say so, as verify would.
     for (const std::string& s : streams) {
         journal::StreamScan scan;
-        const journal::Status st =
-            journal::scan_stream(dir, s, scan, [&](const journal::RecordView& r) {
-                const std::uint64_t seq = r.header->seq;
-                // Symbol definitions are read whatever the range, so names resolve.
-                Json j = record_json(r, s, symbols);
-                if (seq < options.from_seq || seq > options.to_seq)
-                    return;
-                lines.push_back({seq, stream_rank(s), order++, j.dump()});
-            });
-        if (!st.ok()) {
-            err << "keel: " << s << ": " << st.what() << "\n";
-            return 2;
-        }
-        if (scan.issue) {
-            err << "keel: " << s << ": stopped at "
-                << (scan.issue->torn ? "torn tail" : "corruption") << " in " << scan.issue->file
-                << " offset " << scan.issue->offset << ": " << scan.issue->what << "\n";
-            rc = 1;
+        if (journal::scan_stream(dir, s, scan, {}).ok() && scan.issue) {
+            err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
+                << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
+                << scan.issue->what << "\n";
+            return 1;
         }
     }
-    std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-        if (a.seq != b.seq)
-            return a.seq < b.seq;
-        return a.rank < b.rank;
-    });
-    for (const Line& l : lines)
-        out << l.text << "\n";
-    return rc;
+    return 0;
+}
+
+int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<bool>& stop,
+                 std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return 2;
+    }
+    journal::JournalReader reader;
+    // Streams may not exist yet when following a session that is starting.
+    while (!stop.load() && journal::list_streams(dir).size() < 4) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (stop.load())
+        return 0;
+    if (journal::Status s = reader.open(dir, {}); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    if (journal::Status s = reader.seek(from_seq); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    std::map<engine::SymbolId, std::string> symbols;
+    journal::RecordView r{};
+    std::string stream;
+    while (!stop.load()) {
+        const auto n = reader.next(r, stream);
+        if (n == journal::StreamCursor::Next::record) {
+            if (symbols.empty())
+                symbols = symbol_names(dir);
+            out << record_json(r, stream, symbols).dump() << "\n";
+            continue;
+        }
+        if (n == journal::StreamCursor::Next::bad) {
+            const auto issue = reader.issue();
+            err << "keel: corruption in " << issue->file << " offset " << issue->offset << ": "
+                << issue->what << "\n";
+            return 2;
+        }
+        out.flush();
+        // Nothing new yet: poll. (A follower is a cold tool; 20 ms keeps it responsive.)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    out.flush();
+    return 0;
 }
 
 }  // namespace keel::replay

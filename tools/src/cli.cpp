@@ -156,6 +156,14 @@ int run_cli(int argc, char** argv) {
     dump_cmd->add_option("--from", dump_options.from_seq, "First sequence to print");
     dump_cmd->add_option("--to", dump_options.to_seq, "Last sequence to print");
 
+    std::uint64_t tail_from = 0;
+    CLI::App* tail_cmd = journal_cmd->add_subcommand(
+        "tail",
+        "Follow a journal being written, printing records like dump as they arrive; "
+        "SIGINT or SIGTERM ends it");
+    tail_cmd->add_option("dir", journal_dir, "Journal directory")->required();
+    tail_cmd->add_option("--from", tail_from, "First sequence to print");
+
     app.footer(
         "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
         "nesting, array elements by index, e.g. KEEL__THREADS__0__CPU=1).\n"
@@ -176,6 +184,10 @@ int run_cli(int argc, char** argv) {
         return replay::verify_journal(journal_dir, std::cout, std::cerr);
     if (*inspect_cmd)
         return replay::inspect_journal(journal_dir, inspect_json, std::cout, std::cerr);
+    if (*tail_cmd) {
+        install_stop_handlers();
+        return replay::tail_journal(journal_dir, tail_from, g_stop, std::cout, std::cerr);
+    }
     if (*dump_cmd)
         return replay::dump_journal(journal_dir, dump_options, std::cout, std::cerr);
     return kExitUsage;

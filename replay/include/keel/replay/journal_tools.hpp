@@ -2,6 +2,7 @@
 // they never modify a journal (recovery is keel run's job).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
@@ -28,5 +29,10 @@ struct DumpOptions {
 // it cannot read the journal.
 int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, std::ostream& out,
                  std::ostream& err);
+
+// Follows a journal that is being written, printing like dump as records arrive, until stop
+// is set (SIGINT/SIGTERM). Returns 0, or 2 on corruption or an unreadable journal.
+int tail_journal(const std::filesystem::path& dir, std::uint64_t from_seq,
+                 const std::atomic<bool>& stop, std::ostream& out, std::ostream& err);
 
 }  // namespace keel::replay
