@@ -10,6 +10,7 @@ SmaCross::SmaCross(const SmaCrossParams& params) : params_(params), window_(para
 }
 
 OrderIntent SmaCross::on_price(Price price) noexcept {
+    last_cross_ = 0;
     const std::uint64_t slow = params_.slow;
     const std::uint64_t fast = params_.fast;
     const std::size_t slot = count_ % slow;
@@ -36,14 +37,19 @@ OrderIntent SmaCross::on_price(Price price) noexcept {
     if (!was_defined)
         return {};
 
+    if (prev <= 0 && cmp > 0)
+        last_cross_ = 1;
+    else if (prev >= 0 && cmp < 0)
+        last_cross_ = -1;
+
     const std::int64_t expected = position_ + in_flight_;
     const std::int64_t q = params_.quantity.raw;
-    if (prev <= 0 && cmp > 0) {  // cross up
+    if (last_cross_ > 0) {  // cross up
         if (expected == 0)
             return {Side::buy, Quantity::from_raw(q)};
         if (expected < 0)
             return {Side::buy, Quantity::from_raw(-expected + q)};
-    } else if (prev >= 0 && cmp < 0) {  // cross down
+    } else if (last_cross_ < 0) {  // cross down
         if (expected > 0) {
             return {Side::sell, Quantity::from_raw(expected + (params_.allow_short ? q : 0))};
         }

@@ -42,6 +42,19 @@ void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause, 
     out.emit(e);
 }
 
+bool StrategyStage::signal(std::uint16_t index, const Event& cause, int direction,
+                           Emit& out) noexcept {
+    Event e = make_event(EventType::signal, Source::strategy, cause.header.seq, cause.header.ts_ns,
+                         cause.header.symbol);
+    e.payload.signal.strategy = index;
+    e.payload.signal.direction = static_cast<std::int8_t>(direction);
+    e.payload.signal.value = direction;
+    if (log_ != nullptr && !log_->append(e))
+        return false;
+    out.emit(e);
+    return true;
+}
+
 void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
     out.emit(event);
     SmaCross* s = strategy_for(event.header.symbol);
@@ -56,6 +69,8 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
             // One SmaCross per symbol, at most one intent per price: within kMaxOrdersPerEvent.
             static_assert(kMaxOrdersPerEvent >= 1);
             const OrderIntent intent = s->on_price(close);
+            if (s->last_cross() != 0 && !signal(index, event, s->last_cross(), out))
+                return;  // not journaled: the strategy does not act on it
             if (intent.side != Side::none)
                 place(*s, index, event, intent, out);
             break;

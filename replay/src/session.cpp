@@ -10,6 +10,7 @@
 #include "keel/engine/runner.hpp"
 #include "keel/engine/strategy_stage.hpp"
 #include "keel/engine/symbol_table.hpp"
+#include "keel/journal/reader.hpp"
 
 namespace keel::replay {
 namespace {
@@ -84,8 +85,24 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         std::error_code ec;
         if (std::filesystem::exists(options.journal_dir, ec) &&
             !std::filesystem::is_empty(options.journal_dir, ec)) {
+            // Check what is there first, so that a damaged journal is reported as such.
+            for (const std::string& stream : journal::list_streams(options.journal_dir)) {
+                journal::StreamScan scan;
+                const journal::Status st =
+                    journal::scan_stream(options.journal_dir, stream, scan, {});
+                if (!st.ok()) {
+                    error = "refusing to start: journal stream " + stream + ": " +
+                            std::string(st.what());
+                    return std::nullopt;
+                }
+                if (scan.issue && !scan.issue->torn) {
+                    error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
+                            std::to_string(scan.issue->offset) + ": " + scan.issue->what;
+                    return std::nullopt;
+                }
+            }
             error = "journal directory " + options.journal_dir.string() +
-                    " is not empty (restarting from an existing journal is not supported yet)";
+                    " is not empty (continuing a session from its journal is not supported yet)";
             return std::nullopt;
         }
         std::filesystem::create_directories(options.journal_dir, ec);

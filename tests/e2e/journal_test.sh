@@ -24,6 +24,7 @@ python3 -c "import json,sys; d=json.load(open('$T/ij')); assert d['durability']=
 "$KEEL" journal dump "$T/j" >"$T/d" 2>&1; expect_rc 0 $? "dump"
 head -1 "$T/d" | grep -q '"type":"session_start".*"config":{"session":{"name":"demo"}' || fail "dump starts with session_start and its config"
 expect_contains "$T/d" '"type":"symbol_def","source":"feed","symbol":"USDCHF"' "symbol definitions"
+expect_contains "$T/d" '"stream":"strategy","type":"signal"' "signals"
 expect_contains "$T/d" '"stream":"risk","type":"order_request","source":"risk"' "risk decisions"
 expect_contains "$T/d" '"type":"order_sent"' "orders"
 expect_contains "$T/d" '"type":"venue_fill"' "fills"
@@ -57,6 +58,22 @@ printf '\xff' | dd of="$seg" bs=1 seek=100000 conv=notrunc status=none
 "$KEEL" journal verify "$T/bad" >"$T/v" 2>&1; expect_rc 2 $? "verify corruption"
 expect_contains "$T/v" "CORRUPT at $seg offset" "verify names file and offset"
 "$KEEL" journal verify "$T/nothing" >"$T/v" 2>&1; expect_rc 2 $? "verify a missing directory"
+
+# A bit flip in a sealed segment (1 MB segments, so the input stream has several): verify exits
+# 2 naming the file and offset, and keel run refuses to start on that journal.
+KEEL__JOURNAL__SEGMENT_MB=1 "$KEEL" run --config "$SRC/config/demo.json" --journal "$T/multi" >/dev/null 2>&1 \
+    || fail "run with 1 MB segments"
+[ -f "$T/multi/input.000001.seg" ] || fail "expected several input segments"
+seg="$T/multi/input.000000.seg"
+printf '\x01' | dd of="$seg" bs=1 seek=5000 conv=notrunc status=none
+"$KEEL" journal verify "$T/multi" >"$T/v" 2>&1; expect_rc 2 $? "verify a flipped sealed segment"
+expect_contains "$T/v" "CORRUPT at $seg offset" "verify names the sealed segment"
+off=$(sed -n "s|.*CORRUPT at $seg offset \([0-9]*\):.*|\1|p" "$T/v")
+# The flipped byte (5000) lies in the record verify names: records are at most 4 KiB here.
+[ -n "$off" ] && [ "$off" -le 5000 ] && [ $((5000 - off)) -lt 4096 ] || fail "verify offset '$off' does not hold byte 5000"
+"$KEEL" run --config "$SRC/config/demo.json" --journal "$T/multi" >"$T/out" 2>"$T/err"
+expect_rc 2 $? "run on a corrupt journal"
+expect_contains "$T/err" "refusing to start: corrupt journal: $seg offset $off" "run refuses a corrupt journal"
 
 # tail follows a live journal: a paced session (~6 s) is followed from its start; once the
 # session has ended, tail has printed every record dump prints (while live, a stage's record may

@@ -45,6 +45,8 @@ class SmaCross {
     }
 
     [[nodiscard]] const SmaCrossParams& params() const noexcept { return params_; }
+    // +1 if the last price crossed up, -1 down, 0 neither (whether or not it ordered).
+    [[nodiscard]] int last_cross() const noexcept { return last_cross_; }
     [[nodiscard]] std::int64_t position_raw() const noexcept { return position_; }
     [[nodiscard]] std::int64_t in_flight_raw() const noexcept { return in_flight_; }
 
@@ -56,6 +58,7 @@ class SmaCross {
     i128 slow_sum_ = 0;
     int prev_cmp_ = 0;
     bool prev_defined_ = false;
+    int last_cross_ = 0;
     std::int64_t position_ = 0;
     std::int64_t in_flight_ = 0;
 };

@@ -25,6 +25,8 @@ class StrategyStage final : public Stage {
 
   private:
     SmaCross* strategy_for(SymbolId symbol) noexcept;
+    // Emits (and journals) a crossover signal; false if it could not be journaled.
+    bool signal(std::uint16_t index, const Event& cause, int direction, Emit& out) noexcept;
     void place(SmaCross& s, std::uint16_t index, const Event& cause, OrderIntent intent,
                Emit& out) noexcept;
 
