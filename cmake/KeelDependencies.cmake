@@ -13,4 +13,5 @@ if(KEEL_BUILD_TESTS)
 endif()
 if(KEEL_BUILD_BENCH)
   find_package(benchmark REQUIRED)
+  find_package(SQLite3 REQUIRED)  # journal_bench's peer
 endif()

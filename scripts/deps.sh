@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev           # config parsing and printing (cold path)
   libgtest-dev libgmock-dev    # tests
   libbenchmark-dev             # bench/
+  libsqlite3-dev               # bench/journal_bench compares against SQLite
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
