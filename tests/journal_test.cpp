@@ -572,3 +572,33 @@ TEST_F(JournalTest, ACursorFollowsAStreamWhileItIsWrittenAcrossRolls) {
     ASSERT_TRUE(w->close().ok());
     EXPECT_EQ(cursor.next(r), StreamCursor::Next::end);
 }
+
+namespace {
+int failing_datasync_eio(int) {
+    errno = EIO;
+    return -1;
+}
+int failing_datasync_erofs(int) {
+    errno = EROFS;
+    return -1;
+}
+}  // namespace
+
+TEST_F(JournalTest, AFailedSyncIsFailStopAndNeverRetried) {
+    for (auto [fn, code] : {std::pair{&failing_datasync_eio, Errc::io_error},
+                            std::pair{&failing_datasync_erofs, Errc::read_only}}) {
+        const std::string stream = code == Errc::io_error ? "eio" : "erofs";
+        WriterOptions o;
+        o.durability = Durability::sync;
+        o.datasync = fn;
+        auto w = open_writer(o, stream);
+        const Status first = append_event(*w, 1);
+        EXPECT_EQ(first.code, code) << first.what();
+        EXPECT_EQ(w->durable_records(), 0u);  // never acknowledged
+        // Every later call refuses with the same error; nothing is retried.
+        EXPECT_EQ(append_event(*w, 2).code, code);
+        EXPECT_EQ(w->sync().code, code);
+        EXPECT_EQ(w->close().code, code);
+        EXPECT_EQ(w->appended_records(), 1u);  // the second append never reached the file
+    }
+}

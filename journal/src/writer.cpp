@@ -145,7 +145,7 @@ Status StreamWriter::open_segment(std::uint64_t index, bool existing) noexcept {
 
 Status StreamWriter::seal_segment() noexcept {
     Status result;
-    if (options_.durability != Durability::os && ::fdatasync(fd_) != 0) {
+    if (options_.durability != Durability::os && options_.datasync(fd_) != 0) {
         result = Status::from_errno(errno, "fdatasync segment of", stream_);
     }
     ::munmap(base_, capacity_);
@@ -249,7 +249,7 @@ Status StreamWriter::sync() noexcept {
         return failure_;
     if (fd_ < 0)
         return {};
-    if (::fdatasync(fd_) != 0)
+    if (options_.datasync(fd_) != 0)
         return fail(Status::from_errno(errno, "fdatasync segment of", stream_));
     last_sync_ = std::chrono::steady_clock::now();
     publish_durable();

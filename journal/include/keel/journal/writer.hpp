@@ -16,7 +16,9 @@
 // Linux may already have dropped the dirty pages it could not write).
 #pragma once
 
+#include <unistd.h>
 #include <atomic>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -38,6 +40,9 @@ struct WriterOptions {
     Durability durability = Durability::os;
     std::uint64_t group_interval_us = 1000;
     std::uint64_t group_records = 256;
+    // The call that makes data durable: ::fdatasync. A seam for tests to inject EIO or EROFS,
+    // the failures the writer must treat as fail-stop.
+    int (*datasync)(int fd) = ::fdatasync;
 };
 
 class StreamWriter {
