@@ -161,7 +161,9 @@ TEST_F(JournalTest, VariableLengthPayloadsRoundTrip) {
 }
 
 TEST_F(JournalTest, TruncationAtEveryByteOfTheLastRecordsLeavesTheLongestValidPrefix) {
-    auto w = open_writer({});
+    WriterOptions small;
+    small.segment_bytes = 64 * 1024;
+    auto w = open_writer(small);
     for (std::uint64_t i = 1; i <= 20; ++i)
         ASSERT_TRUE(append_event(*w, i).ok());
     ASSERT_TRUE(w->close().ok());
@@ -185,7 +187,7 @@ TEST_F(JournalTest, TruncationAtEveryByteOfTheLastRecordsLeavesTheLongestValidPr
         ASSERT_TRUE(scan_stream(copy, "input", again, {}).ok());
         EXPECT_FALSE(again.issue);
         std::unique_ptr<StreamWriter> w2;
-        ASSERT_TRUE(StreamWriter::open(copy, "input", {}, w2).ok());
+        ASSERT_TRUE(StreamWriter::open(copy, "input", small, w2).ok());
         ASSERT_TRUE(append_event(*w2, whole + 1).ok());
         ASSERT_TRUE(w2->close().ok());
     }

@@ -377,7 +377,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
             r.error("durability", "'" + mode + "' is not one of os, group, sync");
         }
         c.journal.segment_bytes =
-            static_cast<std::uint64_t>(r.integer("segment_mb", false, 1, 4096, 64).value_or(64))
+            static_cast<std::uint64_t>(r.integer("segment_mb", false, 1, 4096, 16).value_or(16))
             << 20;
         c.journal.group_interval_us = static_cast<std::uint64_t>(
             r.integer("group_interval_us", false, 1, 10'000'000, 1000).value_or(1000));

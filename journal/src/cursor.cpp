@@ -44,6 +44,20 @@ bool StreamCursor::segment_exists(std::uint64_t index) const {
     return ::stat((dir_ / segment_file_name(stream_, index)).c_str(), &st) == 0;
 }
 
+// A writer prepares its next segment ahead (all zeros) and writes its header only when it
+// moves into it: only then is the current segment finished.
+bool StreamCursor::segment_started(std::uint64_t index) const {
+    const int fd = ::open((dir_ / segment_file_name(stream_, index)).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char magic[sizeof kMagic] = {};
+    const bool started =
+        ::pread(fd, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) &&
+        std::memcmp(magic, kMagic, sizeof kMagic) == 0;
+    ::close(fd);
+    return started;
+}
+
 bool StreamCursor::open_segment(std::uint64_t index) {
     if (fd_ >= 0)
         ::close(fd_);
@@ -130,7 +144,7 @@ StreamCursor::Next StreamCursor::advance(RecordView& out) {
         if (pos_ == sizeof(SegmentHeader)) {
             SegmentHeader h{};
             if (!fill(0, sizeof h) || all_zero(buf_.data(), sizeof h)) {
-                if (segment_exists(index_ + 1))
+                if (segment_started(index_ + 1))
                     return fail(0, "segment header missing");
                 ::close(fd_);  // header not written yet: a segment being created
                 fd_ = -1;
@@ -150,7 +164,7 @@ StreamCursor::Next StreamCursor::advance(RecordView& out) {
             std::memcpy(&r, buf_.data() + (pos_ - buf_start_), sizeof r);
         if (!have_header || (r.length == 0 && r.crc == 0)) {
             // End of this segment's data. It is finished only if the next segment exists.
-            if (!segment_exists(index_ + 1))
+            if (!segment_started(index_ + 1))
                 return Next::end;
             ::close(fd_);
             fd_ = -1;
@@ -163,13 +177,13 @@ StreamCursor::Next StreamCursor::advance(RecordView& out) {
         const std::size_t size = record_size(r.length);
         if (!fill(pos_, size)) {
             // Not all there: being written now, or torn. Only a later segment settles it.
-            if (segment_exists(index_ + 1))
+            if (segment_started(index_ + 1))
                 return fail(pos_, "record runs past the end of the file");
             return Next::end;
         }
         const unsigned char* at = buf_.data() + (pos_ - buf_start_);
         if (record_crc(r, at + sizeof r) != r.crc) {
-            if (segment_exists(index_ + 1))
+            if (segment_started(index_ + 1))
                 return fail(pos_, "record CRC mismatch");
             return Next::end;  // a record mid-write in a live segment looks like this too
         }

@@ -49,6 +49,19 @@ class MappedFile {
     std::uint64_t size_ = 0;
 };
 
+bool all_zero(const unsigned char* p, std::uint64_t n);
+
+// True when the file's segment header area is all zeros (or the file is shorter and zero).
+bool never_started(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    unsigned char head[sizeof(SegmentHeader)] = {};
+    const ssize_t n = ::pread(fd, head, sizeof head, 0);
+    ::close(fd);
+    return n >= 0 && all_zero(head, static_cast<std::uint64_t>(n));
+}
+
 bool all_zero(const unsigned char* p, std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) {
         if (p[i] != 0)
@@ -123,6 +136,13 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
     std::vector<SegmentFile> files;
     if (Status s = list_segments(dir, stream, files); !s.ok())
         return s;
+    // Trailing segments whose header was never written hold no data: prepared ahead by a
+    // writer and never used, or cut short by a crash while being created. They are not part
+    // of the stream (recovery removes them).
+    while (!files.empty() && never_started(files.back().path)) {
+        out.unused_segments.push_back(files.back().path);
+        files.pop_back();
+    }
     const bool strict = stream == "input";
 
     for (std::size_t si = 0; si < files.size() && !out.issue; ++si) {
@@ -141,15 +161,9 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
             out.issue = ScanIssue{torn, file, offset, bytes, std::move(what)};
         };
 
-        // Segment header. A last segment whose header was never written (a crash while it was
-        // being created) is a torn tail of its whole length.
+        // Segment header. (Trailing segments without one were set aside above; one here is
+        // followed by segments with data.)
         if (size < sizeof(SegmentHeader) || all_zero(data, sizeof(SegmentHeader))) {
-            if (last && all_zero(data, std::min<std::uint64_t>(size, sizeof(SegmentHeader)))) {
-                info.data_end = 0;
-                out.segments.push_back(info);
-                problem(0, true, 0, "segment header was never written");
-                break;
-            }
             problem(0, false, 0, "segment header missing or short");
             break;
         }
@@ -254,6 +268,10 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
 Status recover_stream(const fs::path& dir, std::string_view stream, StreamScan& out) {
     if (Status s = scan_stream(dir, stream, out, {}); !s.ok())
         return s;
+    for (const fs::path& unused : out.unused_segments) {
+        if (::unlink(unused.c_str()) != 0)
+            return Status::from_errno(errno, "remove", unused.c_str());
+    }
     if (!out.issue)
         return {};
     const ScanIssue& issue = *out.issue;
@@ -296,21 +314,14 @@ Status recover_stream(const fs::path& dir, std::string_view stream, StreamScan& 
     const int fd = ::open(issue.file.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return Status::from_errno(errno, "open", issue.file.c_str());
-    const std::uint64_t keep = issue.offset;  // header never written: cut the whole file
+    const std::uint64_t keep = issue.offset;
     if (::ftruncate(fd, static_cast<off_t>(keep)) != 0 || ::fsync(fd) != 0) {
         const int err = errno;
         ::close(fd);
         return Status::from_errno(err, "truncate", issue.file.c_str());
     }
     ::close(fd);
-    if (keep == 0) {
-        // An empty last segment is removed; the writer creates it again.
-        if (::unlink(issue.file.c_str()) != 0)
-            return Status::from_errno(errno, "remove", issue.file.c_str());
-        out.segments.pop_back();
-    } else {
-        out.segments.back().file_bytes = keep;
-    }
+    out.segments.back().file_bytes = keep;
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         ::fsync(dfd);

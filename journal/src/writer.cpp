@@ -65,17 +65,39 @@ Status StreamWriter::open(const std::filesystem::path& dir, std::string_view str
                              scan.issue->what.c_str(), scan.issue->file.c_str(),
                              static_cast<unsigned long long>(scan.issue->offset));
     }
+    // Segments after the last one with data were prepared and never used (the writer before
+    // us stopped or crashed): remove them, so this writer can prepare them afresh.
+    const std::uint64_t next_index = scan.segments.empty() ? 0 : scan.segments.back().index + 1;
+    for (std::uint64_t i = next_index;; ++i) {
+        const std::string name = segment_file_name(stream, i);
+        if (::unlinkat(w->dir_fd_, name.c_str(), 0) != 0)
+            break;
+    }
+    Mapping m;
     if (scan.segments.empty()) {
-        s = w->open_segment(0, false);
+        // Start-up is cold: touch the first segment's pages here too.
+        s = w->map_segment(0, false, true, m);
+        if (s.ok())
+            w->start_segment(m);
     } else {
         const SegmentInfo& last = scan.segments.back();
         w->records_ = scan.records;
         w->last_seq_ = scan.last_seq;
-        w->used_ = last.data_end;
-        s = w->open_segment(last.index, true);
+        s = w->map_segment(last.index, true, false, m);
+        if (s.ok()) {
+            w->fd_ = m.fd;
+            w->base_ = m.base;
+            w->capacity_ = m.capacity;
+            w->index_ = m.index;
+            w->used_ = last.data_end;
+        }
     }
     if (!s.ok())
         return s;
+    if (options.prepare_ahead) {
+        w->helper_ = std::thread([raw = w.get()] { raw->helper_loop(); });
+        w->queue_job(w->index_ + 1, Mapping{}, 0);
+    }
     w->synced_records_ = w->records_;
     w->durable_records_.store(w->records_);
     w->durable_seq_.store(w->last_seq_);
@@ -85,7 +107,7 @@ Status StreamWriter::open(const std::filesystem::path& dir, std::string_view str
 }
 
 StreamWriter::~StreamWriter() {
-    if (base_ != nullptr)
+    if (base_ != nullptr || helper_.joinable())
         (void)close();
     if (dir_fd_ >= 0)
         ::close(dir_fd_);
@@ -99,7 +121,8 @@ Status StreamWriter::fail(Status s) noexcept {
     return s;
 }
 
-Status StreamWriter::open_segment(std::uint64_t index, bool existing) noexcept {
+Status StreamWriter::map_segment(std::uint64_t index, bool existing, bool touch,
+                                 Mapping& out) noexcept {
     char name[64];
     std::snprintf(name, sizeof name, "%s.%06llu.seg", stream_,
                   static_cast<unsigned long long>(index));
@@ -115,6 +138,13 @@ Status StreamWriter::open_segment(std::uint64_t index, bool existing) noexcept {
             ::unlinkat(dir_fd_, name, 0);
         return Status::from_errno(rc, "preallocate segment", name);
     }
+    // The new file's name must survive a crash too.
+    if (!existing && ::fsync(dir_fd_) != 0) {
+        const int err = errno;
+        ::close(fd);
+        ::unlinkat(dir_fd_, name, 0);
+        return Status::from_errno(err, "fsync journal directory", dir_.c_str());
+    }
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
         const int err = errno;
@@ -128,38 +158,140 @@ Status StreamWriter::open_segment(std::uint64_t index, bool existing) noexcept {
         ::close(fd);
         return Status::from_errno(err, "map segment", name);
     }
-    fd_ = fd;
-    base_ = static_cast<unsigned char*>(p);
-    capacity_ = size;
-    index_ = index;
-    if (!existing) {
-        const SegmentHeader h = make_segment_header(stream_, 0, index);
-        std::memcpy(base_, &h, sizeof h);
-        used_ = sizeof h;
-        // The new file's name must survive a crash too.
-        if (::fsync(dir_fd_) != 0)
-            return Status::from_errno(errno, "fsync journal directory", dir_.c_str());
+    out = Mapping{fd, static_cast<unsigned char*>(p), size, index};
+    if (touch) {
+        // Take every page's first-write fault here, off the writing thread: a zero written to
+        // a zero page changes nothing but leaves the page mapped writable.
+        const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+        volatile unsigned char* v = out.base;
+        for (std::uint64_t off = 0; off < size; off += page)
+            v[off] = 0;
     }
     return {};
 }
 
+Status StreamWriter::take_or_map(std::uint64_t index, Mapping& out) noexcept {
+    if (helper_.joinable()) {
+        // Normally long finished: the helper started on this segment when the last one began.
+        wait_helper();
+        if (job_.load(std::memory_order_acquire) == kDone) {
+            Mapping m = prepared_;
+            prepared_ = Mapping{};
+            job_.store(kIdle, std::memory_order_relaxed);
+            if (m.base != nullptr && m.index == index) {
+                out = m;
+                return {};
+            }
+            discard(m);  // a failed or stale preparation: make it here instead
+        }
+    }
+    return map_segment(index, false, false, out);
+}
+
+void StreamWriter::start_segment(const Mapping& m) noexcept {
+    fd_ = m.fd;
+    base_ = m.base;
+    capacity_ = m.capacity;
+    index_ = m.index;
+    const SegmentHeader h = make_segment_header(stream_, 0, m.index);
+    std::memcpy(base_, &h, sizeof h);
+    used_ = sizeof h;
+}
+
+void StreamWriter::queue_job(std::uint64_t prepare_index, const Mapping& retire,
+                             std::uint64_t retire_used) noexcept {
+    if (!helper_.joinable()) {
+        if (retire.base != nullptr) {
+            Mapping m = retire;
+            unmap_truncate_close(m, retire_used);
+        }
+        return;
+    }
+    wait_helper();
+    if (job_.load(std::memory_order_acquire) == kDone) {
+        discard(prepared_);  // never taken (cannot happen after take_or_map; kept for safety)
+        job_.store(kIdle, std::memory_order_relaxed);
+    }
+    job_index_ = prepare_index;
+    job_retire_ = retire;
+    job_retire_used_ = retire_used;
+    job_.store(kWork, std::memory_order_release);
+    job_.notify_one();
+}
+
+void StreamWriter::unmap_truncate_close(Mapping& m, std::uint64_t used) noexcept {
+    ::munmap(m.base, m.capacity);
+    // Sealed segments end at their last record. (A crash before this leaves zeros after it,
+    // which readers accept in a sealed segment.)
+    [[maybe_unused]] const int rc = ::ftruncate(m.fd, static_cast<off_t>(used));
+    ::close(m.fd);
+    m = Mapping{};
+}
+
+void StreamWriter::discard(Mapping& m) noexcept {
+    if (m.base == nullptr)
+        return;
+    char name[64];
+    std::snprintf(name, sizeof name, "%s.%06llu.seg", stream_,
+                  static_cast<unsigned long long>(m.index));
+    ::munmap(m.base, m.capacity);
+    ::close(m.fd);
+    ::unlinkat(dir_fd_, name, 0);
+    ::fsync(dir_fd_);
+    m = Mapping{};
+}
+
+void StreamWriter::wait_helper() noexcept {
+    int j;
+    while ((j = job_.load(std::memory_order_acquire)) == kWork)
+        job_.wait(kWork, std::memory_order_acquire);
+}
+
+void StreamWriter::helper_loop() noexcept {
+    for (;;) {
+        int j;
+        while ((j = job_.load(std::memory_order_acquire)) != kWork && j != kStop)
+            job_.wait(j, std::memory_order_acquire);
+        if (j == kStop)
+            return;
+        if (job_retire_.base != nullptr)
+            unmap_truncate_close(job_retire_, job_retire_used_);
+        prepared_status_ = map_segment(job_index_, false, true, prepared_);
+        job_.store(kDone, std::memory_order_release);
+        job_.notify_one();
+    }
+}
+
 Status StreamWriter::seal_segment() noexcept {
     Status result;
-    if (options_.durability != Durability::os && options_.datasync(fd_) != 0) {
+    if (options_.durability != Durability::os && options_.datasync(fd_) != 0)
         result = Status::from_errno(errno, "fdatasync segment of", stream_);
-    }
-    ::munmap(base_, capacity_);
+    Mapping m{fd_, base_, capacity_, index_};
+    unmap_truncate_close(m, used_);
     base_ = nullptr;
-    // Sealed segments end exactly at their last record; readers rely on it.
-    if (result.ok() && ::ftruncate(fd_, static_cast<off_t>(used_)) != 0) {
-        result = Status::from_errno(errno, "truncate sealed segment of", stream_);
-    }
-    if (result.ok() && options_.durability != Durability::os && ::fsync(fd_) != 0) {
-        result = Status::from_errno(errno, "fsync sealed segment of", stream_);
-    }
-    ::close(fd_);
     fd_ = -1;
     return result;
+}
+
+// The current segment is full: make its records durable if the mode asks, continue in the
+// next one (prepared by the helper, normally), and hand the full one to the helper to seal
+// together with the request to prepare the one after.
+Status StreamWriter::roll() noexcept {
+    if (options_.durability != Durability::os && options_.datasync(fd_) != 0)
+        return Status::from_errno(errno, "fdatasync segment of", stream_);
+    Mapping old{fd_, base_, capacity_, index_};
+    const std::uint64_t old_used = used_;
+    Mapping next;
+    if (Status s = take_or_map(index_ + 1, next); !s.ok()) {
+        // No next segment (a full disk): seal this one now; the next append tries again.
+        unmap_truncate_close(old, old_used);
+        base_ = nullptr;
+        fd_ = -1;
+        return s;
+    }
+    start_segment(next);
+    queue_job(next.index + 1, old, old_used);
+    return {};
 }
 
 void StreamWriter::publish_durable() noexcept {
@@ -177,8 +309,11 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
         return Status::error(Errc::invalid_argument, "stream %s is closed", stream_);
     if (base_ == nullptr) {
         // A roll that could not create the next segment (no space): try again now.
-        if (Status s = open_segment(index_ + 1, false); !s.ok())
+        Mapping m;
+        if (Status s = take_or_map(index_ + 1, m); !s.ok())
             return fail(s);
+        start_segment(m);
+        queue_job(m.index + 1, Mapping{}, 0);
     }
     const std::uint64_t total = std::uint64_t{first_length} + second_length;
     if (total > kMaxRecordPayload) {
@@ -193,10 +328,8 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
                              length);
     }
     if (used_ + size > capacity_) {
-        if (Status s = seal_segment(); !s.ok())
-            return fail(s);
         // If this fails the writer has no segment; the next append tries to create it again.
-        if (Status s = open_segment(index_ + 1, false); !s.ok())
+        if (Status s = roll(); !s.ok())
             return fail(s);
     }
     RecordHeader h{};
@@ -258,6 +391,14 @@ Status StreamWriter::sync() noexcept {
 
 Status StreamWriter::close() noexcept {
     closed_ = true;
+    if (helper_.joinable()) {
+        wait_helper();
+        if (job_.load(std::memory_order_acquire) == kDone)
+            discard(prepared_);  // prepared, never used
+        job_.store(kStop, std::memory_order_release);
+        job_.notify_one();
+        helper_.join();
+    }
     if (base_ == nullptr)
         return failed_ ? failure_ : Status{};
     Status s = seal_segment();

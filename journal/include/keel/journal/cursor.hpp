@@ -39,6 +39,7 @@ class StreamCursor {
     Next advance(RecordView& out);
     bool open_segment(std::uint64_t index);
     bool segment_exists(std::uint64_t index) const;
+    bool segment_started(std::uint64_t index) const;
     // Makes [offset, offset + n) of the current segment available in buf_; false if the
     // file is shorter.
     bool fill(std::uint64_t offset, std::size_t n);

@@ -55,6 +55,9 @@ struct StreamScan {
     std::int64_t first_ts_ns = 0, last_ts_ns = 0;
     std::map<std::uint16_t, std::uint64_t> records_by_type;
     std::optional<ScanIssue> issue;
+    // Trailing segment files with no header yet (prepared ahead, or cut short while being
+    // created): not part of the stream; recovery removes them.
+    std::vector<std::filesystem::path> unused_segments;
 };
 
 using RecordFn = std::function<void(const RecordView&)>;

@@ -3,8 +3,12 @@
 // Segments are preallocated with posix_fallocate and written through a shared mmap, so an
 // append in `os` mode is a memcpy into the page cache with no system call, and a full disk is
 // reported when a segment is created (as Errc::no_space), never as a SIGBUS on a write into a
-// hole. When a record does not fit, the segment is sealed (truncated to its data, synced
-// unless in `os` mode), the next one is created and the directory is fsynced.
+// hole. A helper thread prepares the next segment ahead of need (creates it, preallocates it,
+// fsyncs the directory, maps it and touches every page, so the first write to a page does not
+// fault) and seals the finished one (unmap, truncate to its data, close): a roll on the
+// writing thread is a swap. In `group` and `sync` modes the finished segment is fdatasynced by
+// the writer before the swap. A prepared segment that was never used is all zeros; readers
+// ignore it and recovery removes it.
 //
 // Durability (stated honestly):
 //   os     the record is in the page cache when append returns: it survives a crash of this
@@ -25,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "keel/journal/format.hpp"
 #include "keel/journal/status.hpp"
@@ -36,13 +41,18 @@ enum class Durability : std::uint8_t { os, group, sync };
 [[nodiscard]] bool parse_durability(std::string_view s, Durability& out) noexcept;
 
 struct WriterOptions {
-    std::uint64_t segment_bytes = 64ull << 20;
+    // Every page of a segment is touched before use (above), so bigger is not free: 16 MiB
+    // keeps preparing one to a few milliseconds of the helper's time.
+    std::uint64_t segment_bytes = 16ull << 20;
     Durability durability = Durability::os;
     std::uint64_t group_interval_us = 1000;
     std::uint64_t group_records = 256;
     // The call that makes data durable: ::fdatasync. A seam for tests to inject EIO or EROFS,
     // the failures the writer must treat as fail-stop.
     int (*datasync)(int fd) = ::fdatasync;
+    // Prepare segments on a helper thread (above). Off: the writing thread creates each one
+    // when it needs it, and pays its page faults as it fills it.
+    bool prepare_ahead = true;
 };
 
 class StreamWriter {
@@ -86,9 +96,27 @@ class StreamWriter {
     [[nodiscard]] std::uint64_t segment_index() const noexcept { return index_; }
 
   private:
+    struct Mapping {
+        int fd = -1;
+        unsigned char* base = nullptr;
+        std::uint64_t capacity = 0;
+        std::uint64_t index = 0;
+    };
+    enum : int { kIdle = 0, kWork = 1, kDone = 2, kStop = 3 };
+
     StreamWriter() = default;
-    Status open_segment(std::uint64_t index, bool existing) noexcept;
+    // Creates (or opens) segment `index`, preallocates and maps it; touches every page if asked.
+    Status map_segment(std::uint64_t index, bool existing, bool touch, Mapping& out) noexcept;
+    Status take_or_map(std::uint64_t index, Mapping& out) noexcept;
+    void start_segment(const Mapping& m) noexcept;
+    void queue_job(std::uint64_t prepare_index, const Mapping& retire,
+                   std::uint64_t retire_used) noexcept;
     Status seal_segment() noexcept;
+    Status roll() noexcept;
+    void helper_loop() noexcept;
+    void wait_helper() noexcept;  // until the helper has finished its current job
+    void discard(Mapping& m) noexcept;
+    static void unmap_truncate_close(Mapping& m, std::uint64_t used) noexcept;
     Status fail(Status s) noexcept;
     void publish_durable() noexcept;
 
@@ -110,6 +138,16 @@ class StreamWriter {
     Status failure_;
     std::atomic<std::uint64_t> durable_records_{0};
     std::atomic<std::uint64_t> durable_seq_{0};
+
+    // The helper's one job at a time: the writer fills job_* and sets kWork; the helper fills
+    // prepared_ and sets kDone. Each side touches these only while the state says it owns them.
+    std::atomic<int> job_{kIdle};
+    std::uint64_t job_index_ = 0;
+    Mapping job_retire_;
+    std::uint64_t job_retire_used_ = 0;
+    Mapping prepared_;
+    Status prepared_status_;
+    std::thread helper_;
 };
 
 }  // namespace keel::journal
