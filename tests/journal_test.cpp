@@ -262,7 +262,8 @@ TEST_F(JournalTest, AnAbsurdLengthPrefixIsRejectedBeforeAnyAllocation) {
     ASSERT_TRUE(w->close().ok());
     const fs::path seg = dir_ / segment_file_name("input", 0);
     std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(sizeof(SegmentHeader) + 2 * kRecord));
+    // The length field follows the 4-byte CRC.
+    f.seekp(static_cast<std::streamoff>(sizeof(SegmentHeader) + 2 * kRecord + 4));
     const std::uint32_t absurd = 0xFFFFFFF0u;
     f.write(reinterpret_cast<const char*>(&absurd), 4);
     f.close();

@@ -182,7 +182,7 @@ StreamCursor::Next StreamCursor::advance(RecordView& out) {
             return Next::end;
         }
         const unsigned char* at = buf_.data() + (pos_ - buf_start_);
-        if (record_crc(r, at + sizeof r) != r.crc) {
+        if (record_crc(at, r.length) != r.crc) {
             if (segment_started(index_ + 1))
                 return fail(pos_, "record CRC mismatch");
             return Next::end;  // a record mid-write in a live segment looks like this too

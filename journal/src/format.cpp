@@ -8,11 +8,9 @@
 
 namespace keel::journal {
 
-std::uint32_t record_crc(const RecordHeader& header, const void* payload) noexcept {
-    std::uint32_t crc = crc32c(&header.length, sizeof header.length);
-    crc =
-        crc32c(reinterpret_cast<const unsigned char*>(&header) + 8, sizeof(RecordHeader) - 8, crc);
-    return crc32c(payload, header.length, crc);
+std::uint32_t record_crc(const unsigned char* record, std::uint32_t length) noexcept {
+    return crc32c(record + sizeof(std::uint32_t),
+                  sizeof(RecordHeader) - sizeof(std::uint32_t) + length);
 }
 
 std::uint32_t segment_header_crc(const SegmentHeader& header) noexcept {

@@ -80,7 +80,7 @@ bool valid_record_at(const unsigned char* data, std::uint64_t size, std::uint64_
         return false;
     if (h.length > kMaxRecordPayload || pos + record_size(h.length) > size)
         return false;
-    return record_crc(h, data + pos + sizeof h) == h.crc;
+    return record_crc(data + pos, h.length) == h.crc;
 }
 
 struct SegmentFile {
@@ -205,7 +205,7 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
                     bad = "record length is absurd";
                 } else if (pos + record_size(r.length) > size) {
                     bad = "record runs past the end of the file";
-                } else if (record_crc(r, data + pos + sizeof r) != r.crc) {
+                } else if (record_crc(data + pos, r.length) != r.crc) {
                     bad = "record CRC mismatch";
                 } else if (!all_zero(data + pos + sizeof r + r.length,
                                      record_size(r.length) - sizeof r - r.length)) {

@@ -338,15 +338,17 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
     h.seq = seq;
     h.ts_ns = ts_ns;
     unsigned char* at = base_ + used_;
-    // Payload first, header last: a reader of the page cache (tail-follow) never sees a header
-    // whose payload is not there yet. The padding is already zero (fresh, preallocated space).
+    // Payload and header first, the CRC last: a reader of the page cache (tail-follow) that
+    // sees a record before it is complete finds its CRC wrong and waits. The padding is
+    // already zero (fresh, preallocated space).
     if (first_length > 0)
         std::memcpy(at + sizeof h, first, first_length);
     if (second_length > 0)
         std::memcpy(at + sizeof h + first_length, second, second_length);
-    h.crc = record_crc(h, at + sizeof h);
-    std::atomic_thread_fence(std::memory_order_release);
     std::memcpy(at, &h, sizeof h);
+    const std::uint32_t crc = record_crc(at, length);
+    std::atomic_thread_fence(std::memory_order_release);
+    std::memcpy(at, &crc, sizeof crc);
     if (used_ == sizeof(SegmentHeader)) {
         // First record of this segment: record its sequence in the header (sparse index).
         SegmentHeader sh;

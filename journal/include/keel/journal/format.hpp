@@ -1,7 +1,8 @@
 // The journal's on-disk format (version 1). A journal is a directory per session with one
 // stream per writer; a stream is a run of segment files "<stream>.<index:06>.seg", each a
 // 64-byte SegmentHeader followed by records. A record is a 32-byte RecordHeader and a payload,
-// padded to 8 bytes; its CRC32C covers the length, the rest of the header and the payload.
+// padded to 8 bytes; its CRC32C (the first field) covers every byte after it, the rest of the
+// header and the payload, as one contiguous run.
 // A record header of all zeros marks the end of written data in a preallocated segment.
 // Everything is little-endian (static_assert below): the files are read where they are written.
 #pragma once
@@ -37,8 +38,8 @@ struct SegmentHeader {
 static_assert(sizeof(SegmentHeader) == 64);
 
 struct RecordHeader {
+    std::uint32_t crc;     // CRC32C of the 28 header bytes after it and the payload
     std::uint32_t length;  // payload bytes, not counting padding
-    std::uint32_t crc;
     std::uint16_t type;
     std::uint16_t flags;
     std::uint32_t reserved;
@@ -52,8 +53,9 @@ static_assert(sizeof(RecordHeader) % kRecordAlign == 0);
     return (sizeof(RecordHeader) + payload_length + kRecordAlign - 1) / kRecordAlign * kRecordAlign;
 }
 
-// The CRC a record must carry: over `length`, header bytes [8, 32) and the payload.
-[[nodiscard]] std::uint32_t record_crc(const RecordHeader& header, const void* payload) noexcept;
+// The CRC a record must carry, for a record laid out contiguously at `record` (header, then
+// payload, as in a segment): over bytes [4, 32 + length).
+[[nodiscard]] std::uint32_t record_crc(const unsigned char* record, std::uint32_t length) noexcept;
 [[nodiscard]] std::uint32_t segment_header_crc(const SegmentHeader& header) noexcept;
 [[nodiscard]] SegmentHeader make_segment_header(std::string_view stream, std::uint64_t first_seq,
                                                 std::uint64_t segment_index) noexcept;
