@@ -346,9 +346,10 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
     if (second_length > 0)
         std::memcpy(at + sizeof h + first_length, second, second_length);
     std::memcpy(at, &h, sizeof h);
-    const std::uint32_t crc = record_crc(at, length);
-    std::atomic_thread_fence(std::memory_order_release);
-    std::memcpy(at, &crc, sizeof crc);
+    // Records are 8-byte aligned, so the CRC field can be stored as one atomic word, released
+    // after everything it covers.
+    std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(at))
+        .store(record_crc(at, length), std::memory_order_release);
     if (used_ == sizeof(SegmentHeader)) {
         // First record of this segment: record its sequence in the header (sparse index).
         SegmentHeader sh;
