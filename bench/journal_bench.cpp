@@ -52,10 +52,10 @@ Event bench_event() {
 
 constexpr std::uint64_t kSegmentBytes = 64ull << 20;
 
-void bm_append_keel_os(benchmark::State& state) {
-    ScratchDir dir("append_os");
-    keel::journal::WriterOptions o;
-    o.segment_bytes = kSegmentBytes;
+// Appends one 64-byte event per iteration through a StreamWriter with these options.
+void run_keel_appends(benchmark::State& state, const char* dir_name,
+                      const keel::journal::WriterOptions& o) {
+    ScratchDir dir(dir_name);
     std::unique_ptr<keel::journal::StreamWriter> w;
     if (!keel::journal::StreamWriter::open(dir.path(), "input", o, w).ok()) {
         state.SkipWithError("cannot open the journal");
@@ -72,6 +72,12 @@ void bm_append_keel_os(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(seq));
     (void)w->close();
+}
+
+void bm_append_keel_os(benchmark::State& state) {
+    keel::journal::WriterOptions o;
+    o.segment_bytes = kSegmentBytes;
+    run_keel_appends(state, "append_os", o);
 }
 
 // The floor: a 64-byte memcpy into a file mapping whose pages are all already faulted in.
@@ -166,28 +172,12 @@ void bm_append_sqlite_wal(benchmark::State& state) {
 constexpr std::uint64_t kGroup = 64;
 
 void bm_durable_keel_group(benchmark::State& state) {
-    ScratchDir dir("group");
     keel::journal::WriterOptions o;
     o.segment_bytes = kSegmentBytes;
     o.durability = keel::journal::Durability::group;
     o.group_records = kGroup;
     o.group_interval_us = 10'000'000;  // only the record count triggers a sync here
-    std::unique_ptr<keel::journal::StreamWriter> w;
-    if (!keel::journal::StreamWriter::open(dir.path(), "input", o, w).ok()) {
-        state.SkipWithError("cannot open the journal");
-        return;
-    }
-    Event e = bench_event();
-    std::uint64_t seq = 0;
-    for (auto _ : state) {
-        e.header.seq = ++seq;
-        if (!w->append(3, seq, e.header.ts_ns, &e, sizeof e).ok()) {
-            state.SkipWithError("append failed");
-            break;
-        }
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(seq));
-    (void)w->close();
+    run_keel_appends(state, "group", o);
 }
 
 // The peer for group commit: write() each record (the journal's 96-byte record size) and

@@ -1,9 +1,4 @@
 #!/usr/bin/env bash
 # Build with ThreadSanitizer and run the concurrency-labelled tests (ring stress, runner plans,
-# shutdown drain, allocation guard, SIGTERM end-to-end) under it.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/deps.sh
-cmake --preset tsan >/dev/null
-cmake --build --preset tsan
-ctest --preset tsan
+# shutdown drain, allocation guard, journal writer threads, SIGTERM end-to-end) under it.
+exec bash "$(dirname "$0")/build-and-test.sh" tsan

@@ -2,11 +2,7 @@
 # Drives the real keel binary as a user would: help texts, config check on good and bad
 # configs, the demo run, and a malformed data file.
 set -u
-KEEL=$1
-SRC=$2
-. "$(dirname "$0")/lib.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh" "$@"
 
 # --help / --version describe the real subcommands and options.
 "$KEEL" --help >"$T/help" 2>&1; expect_rc 0 $? "keel --help"

@@ -3,11 +3,7 @@
 # read it; a torn tail makes verify exit 1 and corruption exit 2 naming file and offset; run
 # refuses a journal directory that is not empty.
 set -u
-KEEL=$1
-SRC=$2
-. "$(dirname "$0")/lib.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh" "$@"
 
 "$KEEL" run --config "$SRC/config/demo.json" --journal "$T/j" >"$T/out" 2>"$T/err"
 expect_rc 0 $? "demo run with --journal"

@@ -2,10 +2,7 @@
 # Sends SIGTERM to a real keel run mid-session (paced so it cannot finish first) and checks
 # it stops cleanly: exit 0, stop reason reported, every sequenced event reached the last stage.
 set -u
-KEEL=$1
-SRC=$2
-. "$(dirname "$0")/lib.sh"
-T=$(mktemp -d)
+. "$(dirname "$0")/lib.sh" "$@"
 trap 'rm -rf "$T"; [ -n "${PID:-}" ] && kill -9 "$PID" 2>/dev/null' EXIT
 
 # 63k events at 10k/s takes ~6 s; the signal goes as soon as the session says it is running.
