@@ -25,10 +25,6 @@ int stream_rank(const std::string& s) {
     return 4;
 }
 
-bool all_zero(const unsigned char* p, std::size_t n) {
-    return std::all_of(p, p + n, [](unsigned char c) { return c == 0; });
-}
-
 }  // namespace
 
 StreamCursor::StreamCursor(std::filesystem::path dir, std::string stream)
@@ -44,18 +40,8 @@ bool StreamCursor::segment_exists(std::uint64_t index) const {
     return ::stat((dir_ / segment_file_name(stream_, index)).c_str(), &st) == 0;
 }
 
-// A writer prepares its next segment ahead (all zeros) and writes its header only when it
-// moves into it: only then is the current segment finished.
 bool StreamCursor::segment_started(std::uint64_t index) const {
-    const int fd = ::open((dir_ / segment_file_name(stream_, index)).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char magic[sizeof kMagic] = {};
-    const bool started =
-        ::pread(fd, magic, sizeof magic, 0) == static_cast<ssize_t>(sizeof magic) &&
-        std::memcmp(magic, kMagic, sizeof kMagic) == 0;
-    ::close(fd);
-    return started;
+    return journal::segment_started(dir_ / segment_file_name(stream_, index));
 }
 
 bool StreamCursor::open_segment(std::uint64_t index) {
@@ -125,6 +111,7 @@ Status StreamCursor::seek(std::uint64_t from) {
 }
 
 StreamCursor::Next StreamCursor::next(RecordView& out) {
+    stopped_short_ = false;
     const Next n = advance(out);
     // At the end of what is written, forget the buffered bytes: they may be preallocated
     // zeros that the writer is about to fill.
@@ -179,12 +166,14 @@ StreamCursor::Next StreamCursor::advance(RecordView& out) {
             // Not all there: being written now, or torn. Only a later segment settles it.
             if (segment_started(index_ + 1))
                 return fail(pos_, "record runs past the end of the file");
+            stopped_short_ = true;
             return Next::end;
         }
         const unsigned char* at = buf_.data() + (pos_ - buf_start_);
         if (record_crc(at, r.length) != r.crc) {
             if (segment_started(index_ + 1))
                 return fail(pos_, "record CRC mismatch");
+            stopped_short_ = true;
             return Next::end;  // a record mid-write in a live segment looks like this too
         }
         if (records_ > 0 && (strict_ ? r.seq != last_seq_ + 1 : r.seq < last_seq_)) {
@@ -271,6 +260,15 @@ StreamCursor::Next JournalReader::next(RecordView& out, std::string& stream) {
     out = RecordView{&out_header_, out_payload_.data(), best->segment_index, best->offset};
     stream = best->cursor->stream();
     return StreamCursor::Next::record;
+}
+
+std::vector<std::string> JournalReader::stopped_short() const {
+    std::vector<std::string> out;
+    for (const Head& h : heads_) {
+        if (h.cursor->stopped_short())
+            out.push_back(h.cursor->stream());
+    }
+    return out;
 }
 
 std::optional<ScanIssue> JournalReader::issue() const {

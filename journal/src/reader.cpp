@@ -49,27 +49,6 @@ class MappedFile {
     std::uint64_t size_ = 0;
 };
 
-bool all_zero(const unsigned char* p, std::uint64_t n);
-
-// True when the file's segment header area is all zeros (or the file is shorter and zero).
-bool never_started(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    unsigned char head[sizeof(SegmentHeader)] = {};
-    const ssize_t n = ::pread(fd, head, sizeof head, 0);
-    ::close(fd);
-    return n >= 0 && all_zero(head, static_cast<std::uint64_t>(n));
-}
-
-bool all_zero(const unsigned char* p, std::uint64_t n) {
-    for (std::uint64_t i = 0; i < n; ++i) {
-        if (p[i] != 0)
-            return false;
-    }
-    return true;
-}
-
 // Whether a valid record starts at `pos`.
 bool valid_record_at(const unsigned char* data, std::uint64_t size, std::uint64_t pos) {
     if (pos + sizeof(RecordHeader) > size)
@@ -139,7 +118,7 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
     // Trailing segments whose header was never written hold no data: prepared ahead by a
     // writer and never used, or cut short by a crash while being created. They are not part
     // of the stream (recovery removes them).
-    while (!files.empty() && never_started(files.back().path)) {
+    while (!files.empty() && !segment_started(files.back().path)) {
         out.unused_segments.push_back(files.back().path);
         files.pop_back();
     }
@@ -328,6 +307,16 @@ Status recover_stream(const fs::path& dir, std::string_view stream, StreamScan& 
         ::close(dfd);
     }
     return {};
+}
+
+bool segment_started(const fs::path& segment) {
+    const int fd = ::open(segment.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    unsigned char head[sizeof(SegmentHeader)] = {};
+    const ssize_t n = ::pread(fd, head, sizeof head, 0);
+    ::close(fd);
+    return n > 0 && !all_zero(head, static_cast<std::size_t>(n));
 }
 
 std::vector<std::string> list_streams(const fs::path& dir) {

@@ -383,8 +383,9 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
             break;
         out << record_json(r, stream, symbols).dump() << "\n";
     }
-    // A torn tail ends a stream quietly for the cursor; say so, as verify would.
-    for (const std::string& s : streams) {
+    // A cursor ends quietly at an incomplete record; scan those streams to say what it is
+    // (a torn tail or corruption), as verify would.
+    for (const std::string& s : reader.stopped_short()) {
         journal::StreamScan scan;
         if (journal::scan_stream(dir, s, scan, {}).ok() && scan.issue) {
             err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")

@@ -15,6 +15,10 @@
 namespace keel::replay {
 namespace {
 
+// The journal's streams: the input, then one per stage that derives events, in pipeline order
+// (the order logs are opened, attached and reported in).
+constexpr const char* kStreams[] = {"input", "strategy", "risk", "gateway"};
+
 // Counts what reaches the end of the pipeline and passes it on to the optional tap.
 class CountingSink final : public engine::Emit {
   public:
@@ -111,7 +115,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
                     ec.message();
             return std::nullopt;
         }
-        for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
+        for (const char* stream : kStreams) {
             std::unique_ptr<journal::StreamWriter> writer;
             const journal::Status st =
                 journal::StreamWriter::open(options.journal_dir, stream, config.journal, writer);
@@ -178,15 +182,14 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     if (!logs.empty()) {
         r.journal_dir = options.journal_dir.string();
         r.journal_durability = std::string(journal::to_string(config.journal.durability));
-        const char* names[] = {"input", "strategy", "risk", "gateway"};
         for (std::size_t i = 0; i < logs.size(); ++i) {
             const journal::Status st = logs[i]->close();
             if (!st.ok() && r.journal_error.empty()) {
-                r.journal_error = std::string(names[i]) + ": " + std::string(st.what());
+                r.journal_error = std::string(kStreams[i]) + ": " + std::string(st.what());
             }
             const journal::StreamWriter& w = logs[i]->writer();
             r.streams.push_back(
-                {names[i], w.appended_records(), w.durable_records(), w.segment_index() + 1});
+                {kStreams[i], w.appended_records(), w.durable_records(), w.segment_index() + 1});
         }
     }
     r.elapsed_s = std::chrono::duration<double>(t1 - t0).count();

@@ -46,6 +46,8 @@ seg="$T/torn/input.000000.seg"
 truncate -s $(( $(stat -c %s "$seg") - 40 )) "$seg"
 "$KEEL" journal verify "$T/torn" >"$T/v" 2>&1; expect_rc 1 $? "verify a torn tail"
 expect_contains "$T/v" "torn tail at $seg offset" "verify names the torn tail"
+"$KEEL" journal dump "$T/torn" >/dev/null 2>"$T/de"; expect_rc 1 $? "dump a torn journal"
+expect_contains "$T/de" "input: torn tail at $seg offset" "dump names the torn tail"
 
 # Corruption: flip a byte in a record in the middle of the input stream.
 cp -r "$T/j" "$T/bad"

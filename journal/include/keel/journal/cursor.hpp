@@ -34,6 +34,9 @@ class StreamCursor {
     [[nodiscard]] Next next(RecordView& out);
     [[nodiscard]] const std::optional<ScanIssue>& issue() const noexcept { return issue_; }
     [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
+    // After `end`: true when the data stopped at an incomplete record (one being written, or a
+    // torn tail) rather than at the end of what was written.
+    [[nodiscard]] bool stopped_short() const noexcept { return stopped_short_; }
 
   private:
     Next advance(RecordView& out);
@@ -58,6 +61,7 @@ class StreamCursor {
     std::uint64_t buf_start_ = 0;
     std::size_t buf_len_ = 0;
     std::optional<ScanIssue> issue_;
+    bool stopped_short_ = false;
 };
 
 class JournalReader {
@@ -69,6 +73,8 @@ class JournalReader {
     // stopped at a bad record (issue() says which); the others can still be read.
     [[nodiscard]] StreamCursor::Next next(RecordView& out, std::string& stream);
     [[nodiscard]] std::optional<ScanIssue> issue() const;
+    // After `end`: the streams whose cursor stopped at an incomplete record.
+    [[nodiscard]] std::vector<std::string> stopped_short() const;
 
   private:
     struct Head {

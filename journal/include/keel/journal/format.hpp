@@ -60,6 +60,14 @@ static_assert(sizeof(RecordHeader) % kRecordAlign == 0);
 [[nodiscard]] SegmentHeader make_segment_header(std::string_view stream, std::uint64_t first_seq,
                                                 std::uint64_t segment_index) noexcept;
 
+[[nodiscard]] inline bool all_zero(const unsigned char* p, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (p[i] != 0)
+            return false;
+    }
+    return true;
+}
+
 // "<stream>.<index:06>.seg"
 [[nodiscard]] std::string segment_file_name(std::string_view stream, std::uint64_t index);
 // True for names a stream may have: 1..23 of [a-z0-9_].

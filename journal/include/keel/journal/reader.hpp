@@ -69,6 +69,11 @@ using RecordFn = std::function<void(const RecordView&)>;
 // Scans and cuts a torn tail; corruption is returned as Errc::corrupt naming file and offset.
 [[nodiscard]] Status recover_stream(const std::filesystem::path& dir, std::string_view stream,
                                     StreamScan& out);
+// Whether a segment file's header has been written. A writer prepares its next segment ahead
+// (all zeros) and writes the header only when it moves into it; until then the segment holds
+// no data and the one before it is still the stream's last.
+[[nodiscard]] bool segment_started(const std::filesystem::path& segment);
+
 // The streams present in a journal directory, sorted.
 [[nodiscard]] std::vector<std::string> list_streams(const std::filesystem::path& dir);
 
