@@ -28,7 +28,7 @@ void SimVenue::submit(const Event& order) noexcept {
     ack.header.type = EventType::venue_ack;
     ack.header.source = engine::Source::venue;
     ack.header.seq = 0;
-    ack.payload.order.status = engine::OrderStatus::acked;
+    ack.payload.order.status = engine::OrderStatus::accepted;
     replies_.post(ack);
     pending_.push_back(order);
 }

@@ -62,7 +62,7 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
         }
         case EventType::venue_ack:
             out.emit(event);
-            emit_state(event, OrderStatus::acked, out);
+            emit_state(event, OrderStatus::accepted, out);
             return;
         case EventType::venue_reject:
             out.emit(event);

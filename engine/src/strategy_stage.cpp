@@ -28,7 +28,7 @@ void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause, 
     OrderPayload& o = e.payload.order;
     o.order_id = next_order_id_++;
     o.quantity = intent.quantity;
-    o.strategy = index;
+    e.header.aux = index;
     o.side = intent.side;
     o.order_type = OrderType::market;
     o.tif = TimeInForce::day;

@@ -37,22 +37,34 @@ std::string dec(std::int64_t raw) {
     return engine::decimal_string(raw);
 }
 
-Json order_fields(const engine::OrderPayload& o) {
+// An enum by name, or by number when this binary does not know the value.
+template <class E>
+Json enum_json(E v) {
+    const std::string_view name = engine::to_string(v);
+    return name == "unknown" ? Json(static_cast<unsigned>(v)) : Json(std::string(name));
+}
+
+Json order_fields(const engine::OrderPayload& o, std::uint16_t strategy) {
     Json j;
     j["order_id"] = o.order_id;
+    if (o.action != engine::OrderAction{})
+        j["action"] = enum_json(o.action);
     j["side"] = std::string(engine::to_string(o.side));
     if (o.order_type != engine::OrderType{})
-        j["order_type"] = std::string(engine::to_string(o.order_type));
+        j["order_type"] = enum_json(o.order_type);
+    if (o.tif != engine::TimeInForce{})
+        j["tif"] = enum_json(o.tif);
     j["price"] = dec(o.price.raw);
+    if (o.stop_price.raw != 0)
+        j["stop_price"] = dec(o.stop_price.raw);
     j["quantity"] = dec(o.quantity.raw);
     if (o.status != engine::OrderStatus{})
-        j["status"] = std::string(engine::to_string(o.status));
-    if (o.reason != engine::RiskReason::none) {
-        const auto code = static_cast<std::uint16_t>(o.reason);
-        const std::string_view name = engine::to_string(o.reason);
-        j["reason"] = name == "unknown" ? Json(code) : Json(std::string(name));
-    }
-    j["strategy"] = o.strategy;
+        j["status"] = enum_json(o.status);
+    if (o.role != engine::OrderRole::none)
+        j["role"] = enum_json(o.role);
+    if (o.reason != engine::Reason::none)
+        j["reason"] = enum_json(o.reason);
+    j["strategy"] = strategy;
     return j;
 }
 
@@ -124,6 +136,8 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["price"] = dec(p.fill.price.raw);
             j["quantity"] = dec(p.fill.quantity.raw);
             j["fee"] = dec(p.fill.fee.raw);
+            j["final"] = (p.fill.flags & engine::kFillFinal) != 0;
+            j["strategy"] = e.header.aux;
             break;
         case EventType::venue_ack:
         case EventType::venue_reject:
@@ -133,25 +147,53 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
         case EventType::risk_reject:
         case EventType::order_sent:
         case EventType::order_state:
-            j.update(order_fields(p.order));
+            j.update(order_fields(p.order, e.header.aux));
             break;
         case EventType::signal:
             j["value"] = p.signal.value;
             j["strategy"] = p.signal.strategy;
             j["direction"] = p.signal.direction;
+            if (p.signal.action != engine::AlertAction::none)
+                j["action"] = enum_json(p.signal.action);
+            if (p.signal.reason != engine::Reason::none)
+                j["reason"] = enum_json(p.signal.reason);
             break;
         case EventType::alert:
             j["alert_key"] = p.alert.alert_key;
+            j["action"] = enum_json(p.alert.action);
             j["quantity"] = dec(p.alert.quantity.raw);
+            j["notional"] = dec(p.alert.notional.raw);
             j["price"] = dec(p.alert.price.raw);
-            j["action"] = p.alert.action;
+            j["timeframe_min"] = p.alert.timeframe_minutes;
+            j["flags"] = p.alert.flags;
             break;
         case EventType::command:
-            j["code"] = p.command.code;
+            j["code"] = enum_json(p.command.code);
+            j["param"] = p.command.param;
             j["arg"] = p.command.arg;
             break;
         case EventType::timer:
             j["timer_id"] = p.timer.timer_id;
+            j["kind"] = enum_json(p.timer.kind);
+            j["interval_min"] = e.header.aux;
+            j["period_start_ns"] = p.timer.period_start_ns;
+            break;
+        case EventType::risk_state:
+            j["flags"] = p.risk_state.flags;
+            j["killed"] = (p.risk_state.flags & engine::kRiskKilled) != 0;
+            j["paused"] = (p.risk_state.flags & engine::kRiskPaused) != 0;
+            j["halted"] = (p.risk_state.flags & engine::kRiskHalted) != 0;
+            j["reason"] = enum_json(p.risk_state.reason);
+            j["command"] = enum_json(static_cast<engine::CommandCode>(p.risk_state.command));
+            j["value"] = p.risk_state.value;
+            break;
+        case EventType::engine_alert:
+            j["order_id"] = p.engine_alert.order_id;
+            j["cause_seq"] = p.engine_alert.cause_seq;
+            j["cause_type"] = std::string(engine::to_string(p.engine_alert.cause_type));
+            j["from"] = enum_json(p.engine_alert.from);
+            j["to"] = enum_json(p.engine_alert.to);
+            j["reason"] = enum_json(p.engine_alert.reason);
             break;
         default:
             break;

@@ -22,22 +22,24 @@ enum class EventType : std::uint8_t {
     session_start = 1,  // effective config hash and seed
     symbol_def = 2,     // symbol id -> name, journaled before first use
     trade = 3,
-    quote = 4,    // best bid and offer
-    bar = 5,      // OHLCV; header.aux = bar interval in minutes
-    alert = 6,    // external signal (e.g. a TradingView alert)
-    command = 7,  // operator command
-    timer = 8,
-    venue_ack = 9,
-    venue_fill = 10,
-    venue_reject = 11,
-    venue_cancel = 12,
+    quote = 4,          // best bid and offer
+    bar = 5,            // OHLCV; header.aux = bar interval in minutes
+    alert = 6,          // external signal (e.g. a TradingView alert)
+    command = 7,        // operator command (kill switch, limit changes, pause)
+    timer = 8,          // made by ingest from event time: bar closes, session open and close
+    venue_ack = 9,      // new order accepted, or replace accepted (payload.order.action)
+    venue_fill = 10,    // a partial or complete fill
+    venue_reject = 11,  // new order, cancel or replace refused (payload.order.reason)
+    venue_cancel = 12,  // order gone: canceled on request, expired, or IOC/FOK remainder
     order_denied = 13,  // a risk reject echoed back to ingest so strategies learn of it in order
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
     risk_reject = 34,
     order_sent = 35,
-    order_state = 36,
+    order_state = 36,   // an order's state changed (payload.order.status = the new state)
+    engine_alert = 37,  // something an operator must look at (e.g. an illegal order transition)
+    risk_state = 38,    // risk's mode or limits changed (kill switch, halt, limits committed)
     // --- runner control: travel the rings, never journaled, never seen by trading logic ---
     flush = 64,
     shutdown = 65,
@@ -70,24 +72,107 @@ enum class Source : std::uint8_t {
 [[nodiscard]] std::string_view to_string(Source s) noexcept;
 
 enum class Side : std::uint8_t { none = 0, buy = 1, sell = 2 };
-enum class OrderType : std::uint8_t { market = 1, limit = 2 };
-enum class TimeInForce : std::uint8_t { day = 1, gtc = 2, ioc = 3 };
+// price is the limit price (limit, stop_limit); stop_price the trigger (stop, stop_limit) or,
+// for trailing_stop, the trail distance.
+enum class OrderType : std::uint8_t {
+    market = 1,
+    limit = 2,
+    stop = 3,
+    stop_limit = 4,
+    trailing_stop = 5
+};
+enum class TimeInForce : std::uint8_t { day = 1, gtc = 2, ioc = 3, fok = 4 };
 enum class OrderAction : std::uint8_t { new_order = 1, cancel = 2, replace = 3 };
+// An order's life (engine/order_state.hpp has the transition table). sent, denied and approved
+// mark the request's path through the pipeline; the rest are the order's states.
 enum class OrderStatus : std::uint8_t {
     sent = 1,
-    acked = 2,
+    accepted = 2,
     filled = 3,
     rejected = 4,
-    cancelled = 5,
+    canceled = 5,
     denied = 6,
-    approved = 7
+    approved = 7,
+    pending_new = 8,
+    partially_filled = 9,
+    pending_cancel = 10,
+    expired = 11,
+    replaced = 12,
+    pending_replace = 13,
 };
-enum class RiskReason : std::uint16_t { none = 0, max_order_qty = 1, non_positive_qty = 2 };
+// Where an order sits in an engine-side bracket or OCO group. Links are implied by the client
+// order id (see order_id.hpp): a bracket's entry is k=0 of its sequence, its stop_loss k=1 and
+// take_profit k=2; OCO pairs are (k, k^1).
+enum class OrderRole : std::uint8_t {
+    none = 0,
+    entry = 1,
+    stop_loss = 2,
+    take_profit = 3,
+    oco = 4,
+};
+
+// Why something was refused, skipped, canceled or flagged. One code space for every stage so a
+// journal reader decodes any reason the same way. Values are part of the journal format.
+enum class Reason : std::uint16_t {
+    none = 0,
+    // risk (1-99)
+    max_order_qty = 1,
+    non_positive_qty = 2,
+    max_order_notional = 3,
+    price_collar = 4,
+    no_reference_price = 5,
+    stale_reference_price = 6,
+    max_position = 7,
+    max_gross_exposure = 8,
+    max_open_orders = 9,
+    throttled = 10,
+    duplicate_order = 11,
+    daily_loss_halt = 12,
+    drawdown_halt = 13,
+    repeated_execution = 14,
+    outside_trading_hours = 15,
+    restricted_symbol = 16,
+    market_data_stale = 17,
+    off_tick_price = 18,
+    unknown_symbol = 19,
+    day_trade_limit = 20,
+    kill_switch = 21,
+    paused = 22,
+    invalid_order = 23,
+    unknown_order = 24,
+    // venue (100-149)
+    unsupported_order_type = 100,
+    venue_full = 101,
+    insufficient_buying_power = 102,
+    venue_closed = 103,
+    venue_unknown_order = 104,
+    fok_unfillable = 105,
+    // cancels and expiries (150-199)
+    canceled_on_request = 150,
+    expired_day = 151,
+    ioc_remainder = 152,
+    oco_sibling_filled = 153,
+    kill_switch_cancel = 154,
+    parent_not_filled = 155,
+    flatten_before_close = 156,
+    // strategy decisions (200-249)
+    already_long = 200,
+    already_short = 201,
+    already_flat = 202,
+    no_size = 203,
+    // engine (250-)
+    illegal_transition = 250,
+};
+// Kept so older call sites read naturally: risk reasons are Reasons.
+using RiskReason = Reason;
 
 [[nodiscard]] std::string_view to_string(Side s) noexcept;
 [[nodiscard]] std::string_view to_string(OrderType t) noexcept;
+[[nodiscard]] std::string_view to_string(TimeInForce t) noexcept;
+[[nodiscard]] std::string_view to_string(OrderAction a) noexcept;
 [[nodiscard]] std::string_view to_string(OrderStatus s) noexcept;
-[[nodiscard]] std::string_view to_string(RiskReason r) noexcept;
+[[nodiscard]] std::string_view to_string(OrderRole r) noexcept;
+[[nodiscard]] std::string_view to_string(Reason r) noexcept;
 
 struct EventHeader {
     std::uint64_t seq;   // assigned by ingest; derived events carry their cause's seq
@@ -95,7 +180,9 @@ struct EventHeader {
     SymbolId symbol;     // kNoSymbol when not about one instrument
     EventType type;
     Source source;
-    std::uint16_t aux;  // per-type small field (bar: interval in minutes)
+    // Per-type small field: bar and timer: interval in minutes; order events, signals and
+    // venue replies: the strategy index that owns the order.
+    std::uint16_t aux;
 };
 static_assert(sizeof(EventHeader) == 24);
 
@@ -126,43 +213,106 @@ struct SymbolDefPayload {
     char name[kSymbolNameMax + 1];  // NUL-terminated
     Price tick_size;
 };
-struct AlertPayload {
-    std::uint64_t alert_key;
-    Quantity quantity;
-    Price price;
-    std::uint8_t action;
+enum class AlertAction : std::uint8_t {
+    none = 0,
+    buy = 1,
+    sell = 2,
+    close = 3,
+    close_long = 4,
+    close_short = 5
 };
+[[nodiscard]] std::string_view to_string(AlertAction a) noexcept;
+struct AlertPayload {
+    std::uint64_t alert_key;  // the alert's id, or a hash of its body: the idempotency key
+    Quantity quantity;        // 0 = not given
+    Money notional;           // 0 = not given
+    Price price;              // 0 = not given
+    AlertAction action;
+    std::uint8_t flags;               // verdict bits (issue 6: authenticated, duplicate, ...)
+    std::uint16_t timeframe_minutes;  // 0 = not given
+};
+// Operator commands. Limit changes are staged one value at a time (limit_stage, param = the
+// RiskLimit id, arg = the raw value) and applied together by limit_commit, so no order is
+// checked against half of a change.
+enum class CommandCode : std::uint16_t {
+    none = 0,
+    kill = 1,    // block new orders, cancel every open order; arg 1 = also flatten
+    unkill = 2,  // lift the kill switch
+    pause = 3,   // block new orders (open orders stay)
+    resume = 4,  // lift pause and any circuit-breaker halt
+    limit_stage = 5,
+    limit_commit = 6,
+    limit_discard = 7,
+};
+[[nodiscard]] std::string_view to_string(CommandCode c) noexcept;
 struct CommandPayload {
     std::int64_t arg;
-    std::uint16_t code;
+    CommandCode code;
+    std::uint16_t param;
 };
+enum class TimerKind : std::uint8_t {
+    none = 0,
+    bar_close = 1,  // header.aux = interval in minutes; ts = the bar's close time
+    session_open = 2,
+    session_close = 3,
+    before_close = 4,  // the configured lead time before session_close (flatten point)
+};
+[[nodiscard]] std::string_view to_string(TimerKind k) noexcept;
 struct TimerPayload {
+    std::int64_t period_start_ns;  // bar_close: the bar's open time; session events: the day
     std::uint32_t timer_id;
+    TimerKind kind;
 };
-// Venue replies and order events all start with the client order id.
+// Venue replies and order events all start with the client order id. The owning strategy's
+// index is header.aux. For cancel and replace requests order_id names the order acted on.
 struct OrderPayload {
     std::uint64_t order_id;
-    Price price;
+    Price price;       // limit price (limit, stop_limit); 0 otherwise
+    Price stop_price;  // trigger (stop, stop_limit) or trail distance (trailing_stop)
     Quantity quantity;
-    std::uint16_t strategy;
     Side side;
     OrderType order_type;
     TimeInForce tif;
     OrderAction action;
     OrderStatus status;
-    RiskReason reason;  // risk_reject / order_denied / venue_reject
+    OrderRole role;
+    Reason reason;  // risk_reject, order_denied, venue_reject, venue_cancel, order_state
 };
+inline constexpr std::uint8_t kFillFinal = 1;  // FillPayload.flags: the order is now complete
 struct FillPayload {
     std::uint64_t order_id;
     Price price;
     Quantity quantity;
     Money fee;
     Side side;
+    std::uint8_t flags;
 };
 struct SignalPayload {
     std::int64_t value;  // strategy-defined, fixed-point
     std::uint16_t strategy;
-    std::int8_t direction;
+    std::int8_t direction;  // +1 long, -1 short, 0 flat / none
+    AlertAction action;     // for signals about alerts: what the alert asked
+    Reason reason;          // why nothing was ordered (already_long, ...), none if ordered
+};
+// risk_state: what changed in risk's mode. flags: kRiskKilled | kRiskPaused | kRiskHalted.
+inline constexpr std::uint8_t kRiskKilled = 1;
+inline constexpr std::uint8_t kRiskPaused = 2;
+inline constexpr std::uint8_t kRiskHalted = 4;
+struct RiskStatePayload {
+    std::int64_t value;     // limit committed: how many limits changed; halt: the measured value
+    std::uint8_t flags;     // the mode after the change
+    Reason reason;          // kill_switch, daily_loss_halt, drawdown_halt, paused, none
+    std::uint16_t command;  // CommandCode that caused it, 0 for a circuit breaker
+};
+// engine_alert: an order event that broke the rules (an illegal transition): the order, the
+// state it was in, and the status the event asked for.
+struct EngineAlertPayload {
+    std::uint64_t order_id;
+    std::uint64_t cause_seq;
+    EventType cause_type;
+    OrderStatus from;
+    OrderStatus to;
+    Reason reason;
 };
 
 // bytes comes first so that value-initialising an Event ("Event e{}") zeroes all 40 payload
@@ -180,6 +330,8 @@ union EventPayload {
     OrderPayload order;
     FillPayload fill;
     SignalPayload signal;
+    RiskStatePayload risk_state;
+    EngineAlertPayload engine_alert;
     std::uint64_t control_token;  // flush marker number
 };
 static_assert(sizeof(EventPayload) == 40);

@@ -1,0 +1,119 @@
+// Account: cash, positions with average cost, realized and unrealized P&L, fees, the equity
+// curve and round-trip trades, from fills and marks. Fixed-point throughout; every product
+// through 128 bits, so results are exact to the last decimal (9 places).
+//
+// All storage is reserved at construction; the equity curve and the round-trip list have a
+// fixed capacity and, when full, keep counting (totals stay exact) and report how many records
+// they could not keep (the journal still has everything).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "keel/engine/event.hpp"
+
+namespace keel::engine {
+
+struct PositionState {
+    std::int64_t quantity_raw = 0;  // signed, 9 decimals
+    Price average_price{};          // of the open quantity
+    Money realized{};               // after fees
+    Money fees{};
+    Price last_price{};
+    std::int64_t last_ts_ns = 0;
+    std::int64_t opened_ns = 0;  // when the current position opened (0 when flat)
+    std::uint64_t fills = 0;
+
+    [[nodiscard]] Money unrealized() const noexcept;
+    [[nodiscard]] Money market_value() const noexcept;  // signed quantity * last price
+};
+
+// One round trip: from flat to flat (or to a reversal) in one symbol.
+struct RoundTrip {
+    SymbolId symbol = kNoSymbol;
+    Side side = Side::none;  // buy = a long trade, sell = a short trade
+    std::int64_t entry_ns = 0;
+    std::int64_t exit_ns = 0;
+    Price entry_price{};  // volume-weighted over the opening fills
+    Price exit_price{};   // volume-weighted over the closing fills
+    Quantity quantity{};  // the largest size held
+    Money pnl{};          // realized, after the fees of its fills
+    Money fees{};
+    [[nodiscard]] std::int64_t holding_ns() const noexcept { return exit_ns - entry_ns; }
+};
+
+struct EquityPoint {
+    std::int64_t ts_ns = 0;
+    Money equity{};
+};
+
+class Account {
+  public:
+    Account(Money starting_cash, std::size_t symbol_capacity,
+            std::size_t round_trip_capacity = 1u << 14, std::size_t equity_capacity = 1u << 16);
+
+    void apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
+                    std::int64_t ts_ns) noexcept;
+    void mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept;
+    // Appends (ts, equity()) to the curve and updates the peak and drawdown.
+    void sample_equity(std::int64_t ts_ns) noexcept;
+    // Starts a trading day: day_pnl() counts from here.
+    void start_day(std::int64_t ts_ns) noexcept;
+
+    [[nodiscard]] Money starting_cash() const noexcept { return starting_cash_; }
+    [[nodiscard]] Money cash() const noexcept { return cash_; }
+    [[nodiscard]] Money equity() const noexcept;  // cash + market value of every position
+    [[nodiscard]] Money realized() const noexcept { return realized_; }
+    [[nodiscard]] Money unrealized() const noexcept;
+    [[nodiscard]] Money fees() const noexcept { return fees_; }
+    [[nodiscard]] Money gross_exposure() const noexcept;  // sum of |market value|
+    [[nodiscard]] Money day_pnl() const noexcept { return equity() - day_start_equity_; }
+    [[nodiscard]] Money peak_equity() const noexcept { return peak_equity_; }
+    // The largest peak-to-trough fall of sampled equity, and the current one.
+    [[nodiscard]] Money max_drawdown() const noexcept { return max_drawdown_; }
+    [[nodiscard]] Money drawdown() const noexcept;
+
+    [[nodiscard]] const PositionState& position(SymbolId symbol) const noexcept {
+        return positions_[symbol];
+    }
+    [[nodiscard]] std::size_t symbol_capacity() const noexcept { return positions_.size(); }
+    [[nodiscard]] const std::vector<RoundTrip>& round_trips() const noexcept { return trips_; }
+    [[nodiscard]] std::uint64_t round_trip_count() const noexcept { return trip_count_; }
+    [[nodiscard]] std::uint64_t winning_round_trips() const noexcept { return wins_; }
+    [[nodiscard]] std::uint64_t round_trips_dropped() const noexcept {
+        return trip_count_ - trips_.size();
+    }
+    [[nodiscard]] const std::vector<EquityPoint>& equity_curve() const noexcept { return curve_; }
+    [[nodiscard]] std::uint64_t equity_points_dropped() const noexcept { return curve_dropped_; }
+
+  private:
+    struct OpenTrip {  // the round trip in progress per symbol
+        Side side = Side::none;
+        std::int64_t entry_ns = 0;
+        i128 entry_cost = 0;  // sum price * qty of opening fills (raw * raw)
+        std::int64_t entry_qty = 0;
+        i128 exit_cost = 0;
+        std::int64_t exit_qty = 0;
+        std::int64_t max_qty = 0;
+        Money pnl{};
+        Money fees{};
+    };
+
+    Money starting_cash_;
+    Money cash_;
+    Money realized_{};
+    Money fees_{};
+    Money day_start_equity_;
+    Money peak_equity_;
+    Money max_drawdown_{};
+    std::vector<PositionState> positions_;
+    std::vector<OpenTrip> open_trips_;
+    std::vector<RoundTrip> trips_;  // capacity reserved; never grows past it
+    std::uint64_t trip_count_ = 0;
+    std::uint64_t wins_ = 0;
+    std::vector<EquityPoint> curve_;
+    std::uint64_t curve_dropped_ = 0;
+};
+
+}  // namespace keel::engine
