@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "keel/adapters/timestamp.hpp"
+#include "keel/engine/config.hpp"
 
 namespace keel::adapters {
 namespace {
@@ -45,13 +46,14 @@ void split(std::string_view line, std::vector<std::string_view>& out) {
     }
 }
 
-enum class Kind { bars, trades, quotes };
+enum class Kind { bars, trades, quotes, alerts };
 
 struct Columns {
     int time = -1, symbol = -1;
     int open = -1, high = -1, low = -1, close = -1, volume = -1;
     int price = -1, size = -1;
     int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
+    int action = -1, notional = -1, timeframe = -1, id = -1;
     Kind kind = Kind::trades;
 };
 
@@ -62,6 +64,51 @@ struct Row {
 };
 
 }  // namespace
+
+std::optional<engine::AlertAction> parse_alert_action(std::string_view text) {
+    const std::string a = lower(text);
+    if (a == "buy")
+        return engine::AlertAction::buy;
+    if (a == "sell")
+        return engine::AlertAction::sell;
+    if (a == "close")
+        return engine::AlertAction::close;
+    if (a == "close_long")
+        return engine::AlertAction::close_long;
+    if (a == "close_short")
+        return engine::AlertAction::close_short;
+    return std::nullopt;
+}
+
+std::optional<std::uint16_t> parse_timeframe_minutes(std::string_view text) {
+    if (text.empty())
+        return std::nullopt;
+    std::int64_t unit = 1;
+    const char last = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+    if (last == 'm' || last == 'h' || last == 'd') {
+        unit = last == 'm' ? 1 : (last == 'h' ? 60 : 1440);
+        text.remove_suffix(1);
+    }
+    if (text.empty() || text.size() > 5)
+        return std::nullopt;
+    std::int64_t n = 0;
+    for (const char ch : text) {
+        if (ch < '0' || ch > '9')
+            return std::nullopt;
+        n = n * 10 + (ch - '0');
+    }
+    const std::int64_t minutes = n * unit;
+    if (minutes <= 0 || minutes > 0xFFFF)
+        return std::nullopt;
+    return static_cast<std::uint16_t>(minutes);
+}
+
+void CsvSource::set_tick_size(engine::SymbolId symbol, engine::Price tick) noexcept {
+    for (Event& e : events_) {
+        if (e.header.type == EventType::symbol_def && e.header.symbol == symbol)
+            e.payload.symbol_def.tick_size = tick;
+    }
+}
 
 std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                                          engine::SymbolTable& symbols,
@@ -127,6 +174,14 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                 slot = &c.bid_size;
             else if (h == "ask_size")
                 slot = &c.ask_size;
+            else if (h == "action")
+                slot = &c.action;
+            else if (h == "notional")
+                slot = &c.notional;
+            else if (h == "timeframe" || h == "interval")
+                slot = &c.timeframe;
+            else if (h == "id" || h == "alert_id")
+                slot = &c.id;
             if (slot == nullptr)
                 continue;  // extra columns are allowed and ignored
             if (*slot != -1) {
@@ -139,7 +194,9 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
             fail(1, "no time column (expected one of timestamp, date, time, datetime)");
             return std::nullopt;
         }
-        if (c.open != -1 && c.high != -1 && c.low != -1 && c.close != -1) {
+        if (c.action != -1) {
+            c.kind = Kind::alerts;  // external alerts replayed from a file (backtests)
+        } else if (c.open != -1 && c.high != -1 && c.low != -1 && c.close != -1) {
             c.kind = Kind::bars;
             if (!spec.bar_interval_s) {
                 error = name +
@@ -154,7 +211,9 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         } else if (c.bid != -1 && c.ask != -1) {
             c.kind = Kind::quotes;
         } else {
-            fail(1, "cannot tell the row type: expected open,high,low,close or price or bid,ask");
+            fail(1,
+                 "cannot tell the row type: expected open,high,low,close or price or bid,ask "
+                 "or action");
             return std::nullopt;
         }
         std::optional<engine::SymbolId> file_symbol;
@@ -261,6 +320,43 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                     if (c.ask_size != -1 && !decimal(c.ask_size, q.ask_size.raw, false))
                         return std::nullopt;
                     ++src.stats_.quotes;
+                    break;
+                }
+                case Kind::alerts: {
+                    engine::AlertPayload& a = e.payload.alert;
+                    e.header.type = EventType::alert;
+                    const auto action = parse_alert_action(fields[c.action]);
+                    if (!action) {
+                        fail(c.action + 1, "'" + std::string(fields[c.action]) +
+                                               "' is not an alert action (buy, sell, close, "
+                                               "close_long, close_short)");
+                        return std::nullopt;
+                    }
+                    a.action = *action;
+                    const bool has_qty = c.size != -1 && !fields[c.size].empty();
+                    const bool has_notional = c.notional != -1 && !fields[c.notional].empty();
+                    if (has_qty && !decimal(c.size, a.quantity.raw, true))
+                        return std::nullopt;
+                    if (has_notional && !decimal(c.notional, a.notional.raw, true))
+                        return std::nullopt;
+                    if (c.price != -1 && !fields[c.price].empty() &&
+                        !decimal(c.price, a.price.raw, true))
+                        return std::nullopt;
+                    if (c.timeframe != -1 && !fields[c.timeframe].empty()) {
+                        const auto minutes = parse_timeframe_minutes(fields[c.timeframe]);
+                        if (!minutes) {
+                            fail(c.timeframe + 1, "'" + std::string(fields[c.timeframe]) +
+                                                      "' is not a timeframe (e.g. 30, 5m, 1h, "
+                                                      "1d)");
+                            return std::nullopt;
+                        }
+                        a.timeframe_minutes = *minutes;
+                    }
+                    // The idempotency key: the alert's id, else a hash of its row.
+                    a.alert_key = engine::fnv1a64(c.id != -1 && !fields[c.id].empty()
+                                                      ? fields[c.id]
+                                                      : std::string_view(line));
+                    ++src.stats_.alerts;
                     break;
                 }
             }

@@ -62,16 +62,31 @@ int Ingest::step(Emit& out) noexcept {
         } else if (stop_.load(std::memory_order_relaxed)) {
             stop_reason_ = StopReason::stop_requested;
         } else {
-            Event e{};
-            switch (source_.poll(e)) {
-                case InputSource::Poll::event:
-                    sequence(e, out);
-                    return 1;
-                case InputSource::Poll::idle:
-                    return 0;
-                case InputSource::Poll::exhausted:
-                    stop_reason_ = StopReason::end_of_data;
-                    break;
+            if (!has_pending_) {
+                switch (source_.poll(pending_)) {
+                    case InputSource::Poll::event:
+                        has_pending_ = true;
+                        break;
+                    case InputSource::Poll::idle:
+                        return 0;
+                    case InputSource::Poll::exhausted:
+                        stop_reason_ = StopReason::end_of_data;
+                        break;
+                }
+            }
+            if (has_pending_) {
+                // Timers due at or before this input go first, one per step (replies keep
+                // their priority). Symbol definitions carry no time of their own.
+                if (options_.timers != nullptr &&
+                    pending_.header.type != EventType::symbol_def) {
+                    if (std::optional<Event> t = options_.timers->next_due(pending_.header.ts_ns)) {
+                        sequence(*t, out);
+                        return 1;
+                    }
+                }
+                has_pending_ = false;
+                sequence(pending_, out);
+                return 1;
             }
         }
         state_ = State::flushing;

@@ -1,90 +1,221 @@
 #include "keel/engine/strategy_stage.hpp"
 
 #include "keel/engine/assert.hpp"
+#include "keel/engine/order_id.hpp"
 
 namespace keel::engine {
 
-StrategyStage::StrategyStage(std::vector<SmaCrossParams> strategies, std::size_t symbol_capacity)
-    : by_symbol_(symbol_capacity, -1) {
-    strategies_.reserve(strategies.size());
-    for (const SmaCrossParams& p : strategies) {
-        KEEL_ASSERT(p.symbol < symbol_capacity, "strategy symbol outside the symbol table");
-        KEEL_ASSERT(by_symbol_[p.symbol] == -1, "two strategies on one symbol");
-        by_symbol_[p.symbol] = static_cast<std::int32_t>(strategies_.size());
-        strategies_.emplace_back(p);
+StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
+                             const StrategyStageOptions& options)
+    : strategies_(std::move(strategies)),
+      by_symbol_(options.symbol_capacity, -1),
+      bars_index_(options.symbol_capacity, -1),
+      book_(options.order_capacity),
+      account_(options.starting_cash, options.symbol_capacity),
+      view_(book_, account_),
+      intents_(view_) {
+    KEEL_ASSERT(strategies_.size() < 65536, "strategy index must fit header.aux");
+    for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        for (const SymbolId symbol : strategies_[i]->symbols()) {
+            KEEL_ASSERT(symbol < options.symbol_capacity, "strategy symbol outside the table");
+            KEEL_ASSERT(by_symbol_[symbol] == -1, "two strategies on one symbol");
+            by_symbol_[symbol] = static_cast<std::int32_t>(i);
+        }
+    }
+    bars_.reserve(options.symbol_capacity);
+    for (std::size_t i = 0; i < strategies_.size(); ++i) {
+        const std::vector<std::uint32_t> intervals = strategies_[i]->bar_intervals();
+        if (intervals.empty())
+            continue;
+        for (const SymbolId symbol : strategies_[i]->symbols()) {
+            bars_index_[symbol] = static_cast<std::int32_t>(bars_.size());
+            bars_.emplace_back(strategies_[i]->session(), intervals);
+        }
     }
 }
 
-SmaCross* StrategyStage::strategy_for(SymbolId symbol) noexcept {
+Strategy* StrategyStage::owner(SymbolId symbol) noexcept {
     if (symbol >= by_symbol_.size() || by_symbol_[symbol] < 0)
         return nullptr;
-    return &strategies_[static_cast<std::size_t>(by_symbol_[symbol])];
+    return strategies_[static_cast<std::size_t>(by_symbol_[symbol])].get();
 }
 
-void StrategyStage::place(SmaCross& s, std::uint16_t index, const Event& cause, OrderIntent intent,
-                          Emit& out) noexcept {
-    Event e = make_event(EventType::order_request, Source::strategy, cause.header.seq,
-                         cause.header.ts_ns, cause.header.symbol);
-    OrderPayload& o = e.payload.order;
-    o.order_id = next_order_id_++;
-    o.quantity = intent.quantity;
-    e.header.aux = index;
-    o.side = intent.side;
-    o.order_type = OrderType::market;
-    o.tif = TimeInForce::day;
-    o.action = OrderAction::new_order;
-    // Journal first: an order that is not journaled is not placed (the session then stops).
-    if (log_ != nullptr && !log_->append(e)) {
-        --next_order_id_;
-        return;
-    }
-    s.on_order_placed(intent.side, intent.quantity);
-    out.emit(e);
-}
-
-bool StrategyStage::signal(std::uint16_t index, const Event& cause, int direction,
-                           Emit& out) noexcept {
-    Event e = make_event(EventType::signal, Source::strategy, cause.header.seq, cause.header.ts_ns,
-                         cause.header.symbol);
-    e.payload.signal.strategy = index;
-    e.payload.signal.direction = static_cast<std::int8_t>(direction);
-    e.payload.signal.value = direction;
+bool StrategyStage::journaled_emit(const Event& e, Emit& out) noexcept {
+    // Journal first: what is not journaled is not acted on (the session then stops).
     if (log_ != nullptr && !log_->append(e))
         return false;
     out.emit(e);
     return true;
 }
 
-void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
-    out.emit(event);
-    SmaCross* s = strategy_for(event.header.symbol);
-    if (s == nullptr)
+void StrategyStage::request(const Event& cause, std::uint16_t index, std::uint32_t k,
+                            SymbolId symbol, Side side, Quantity quantity, OrderType type,
+                            TimeInForce tif, Price price, Price stop_price, OrderRole role,
+                            Emit& out) noexcept {
+    Event e = make_event(EventType::order_request, Source::strategy, cause.header.seq,
+                         cause.header.ts_ns, symbol);
+    e.header.aux = index;
+    OrderPayload& o = e.payload.order;
+    o.order_id = make_order_id(cause.header.seq, k);
+    o.side = side;
+    o.quantity = quantity;
+    o.order_type = type;
+    o.tif = tif;
+    o.price = price;
+    o.stop_price = stop_price;
+    o.action = OrderAction::new_order;
+    o.role = role;
+    if (!journaled_emit(e, out))
         return;
-    const auto index = static_cast<std::uint16_t>(s - strategies_.data());
+    const Transition t = book_.apply(e);
+    KEEL_ASSERT(t.result == ApplyResult::applied, "strategy order book refused its own order");
+    ++orders_requested_;
+}
+
+void StrategyStage::flush(const Intents& intents, std::uint16_t index, const Event& cause,
+                          Emit& out) noexcept {
+    for (std::size_t i = 0; i < intents.note_count(); ++i) {
+        const Intents::Note& n = intents.note_at(i);
+        Event e = make_event(EventType::signal, Source::strategy, cause.header.seq,
+                             cause.header.ts_ns, cause.header.symbol);
+        e.header.aux = index;
+        e.payload.signal.strategy = index;
+        e.payload.signal.direction = n.direction;
+        e.payload.signal.value = n.value;
+        e.payload.signal.action = n.action;
+        e.payload.signal.reason = n.reason;
+        if (!journaled_emit(e, out))
+            return;  // not journaled: the strategy does not act on it
+        ++signals_;
+    }
+    for (std::size_t i = 0; i < intents.cancel_count(); ++i) {
+        const OrderRecord* target = book_.find(intents.cancel_at(i));
+        if (target == nullptr)
+            continue;
+        Event e = make_event(EventType::order_request, Source::strategy, cause.header.seq,
+                             cause.header.ts_ns, target->symbol);
+        e.header.aux = index;
+        OrderPayload& o = e.payload.order;
+        o.order_id = target->order_id;
+        o.side = target->side;
+        o.quantity = target->leaves();
+        o.order_type = target->type;
+        o.tif = target->tif;
+        o.price = target->price;
+        o.stop_price = target->stop_price;
+        o.role = target->role;
+        o.action = OrderAction::cancel;
+        o.reason = Reason::canceled_on_request;
+        if (!journaled_emit(e, out))
+            return;
+        (void)book_.apply(e);
+    }
+    // A bracket takes ids k = 0, 1, 2 (its links follow from them), so it goes first.
+    std::uint32_t k = 0;
+    for (std::size_t i = 0; i < intents.order_count(); ++i) {
+        const OrderIntent& o = intents.order_at(i);
+        if (o.stop_loss.raw == 0)
+            continue;
+        const SymbolId symbol = o.symbol == kNoSymbol ? cause.header.symbol : o.symbol;
+        const Side exit = o.side == Side::buy ? Side::sell : Side::buy;
+        request(cause, index, 0, symbol, o.side, o.quantity, o.type, o.tif, o.price, o.stop_price,
+                OrderRole::entry, out);
+        request(cause, index, 1, symbol, exit, o.quantity, OrderType::stop, TimeInForce::gtc,
+                Price{}, o.stop_loss, OrderRole::stop_loss, out);
+        request(cause, index, 2, symbol, exit, o.quantity, OrderType::limit, TimeInForce::gtc,
+                o.take_profit, Price{}, OrderRole::take_profit, out);
+        k = 3;
+    }
+    for (std::size_t i = 0; i < intents.order_count(); ++i) {
+        const OrderIntent& o = intents.order_at(i);
+        if (o.stop_loss.raw != 0)
+            continue;
+        const SymbolId symbol = o.symbol == kNoSymbol ? cause.header.symbol : o.symbol;
+        request(cause, index, k++, symbol, o.side, o.quantity, o.type, o.tif, o.price,
+                o.stop_price, OrderRole::none, out);
+    }
+}
+
+void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcept {
+    const SymbolId symbol = event.header.symbol;
+    const auto index = static_cast<std::uint16_t>(by_symbol_[symbol]);
+    MultiTimeframeBars* bars =
+        bars_index_[symbol] < 0 ? nullptr : &bars_[static_cast<std::size_t>(bars_index_[symbol])];
+    intents_.clear();
     switch (event.header.type) {
-        case EventType::bar:
-        case EventType::trade: {
-            const Price close = event.header.type == EventType::bar ? event.payload.bar.close
-                                                                    : event.payload.trade.price;
-            // One SmaCross per symbol, at most one intent per price: within kMaxOrdersPerEvent.
-            static_assert(kMaxOrdersPerEvent >= 1);
-            const OrderIntent intent = s->on_price(close);
-            if (s->last_cross() != 0 && !signal(index, event, s->last_cross(), out))
-                return;  // not journaled: the strategy does not act on it
-            if (intent.side != Side::none)
-                place(*s, index, event, intent, out);
+        case EventType::bar: {
+            const BarView bar{symbol, event.header.aux, event.header.ts_ns, event.payload.bar};
+            s.on_bar(bar, intents_);
             break;
         }
-        case EventType::venue_fill:
-            s->on_fill(event.payload.fill.side, event.payload.fill.quantity);
+        case EventType::trade:
+            if (bars != nullptr)
+                bars->on_trade(event.header.ts_ns, event.payload.trade.price,
+                               event.payload.trade.size);
+            s.on_trade(event, intents_);
             break;
-        case EventType::order_denied:
+        case EventType::quote:
+            if (bars != nullptr)
+                bars->on_quote(event.header.ts_ns, event.payload.quote.bid,
+                               event.payload.quote.ask);
+            s.on_quote(event, intents_);
+            break;
+        case EventType::timer: {
+            if (event.payload.timer.kind == TimerKind::bar_close && bars != nullptr) {
+                // Normally one bar; two only after a missed timer (BarAggregator::on_timer).
+                // They share this event's order budget.
+                while (const std::optional<Bar> b = bars->on_timer(event.header.aux,
+                                                                   event.header.ts_ns)) {
+                    const BarView bar{symbol, static_cast<std::uint16_t>(b->interval_minutes),
+                                      b->close_ns, b->ohlcv};
+                    s.on_bar(bar, intents_);
+                }
+                break;
+            }
+            s.on_timer(event, intents_);
+            break;
+        }
+        case EventType::alert:
+            s.on_signal(event, intents_);
+            break;
+        case EventType::venue_fill:
+            s.on_fill(event, intents_);
+            break;
+        default:
+            return;
+    }
+    flush(intents_, index, event, out);
+}
+
+void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
+    out.emit(event);
+    const SymbolId symbol = event.header.symbol;
+    // The stage's own view first, so the strategy decides on the state after this event.
+    switch (event.header.type) {
+        case EventType::trade:
+            account_.mark(symbol, event.payload.trade.price, event.header.ts_ns);
+            break;
+        case EventType::bar:
+            account_.mark(symbol, event.payload.bar.close, event.header.ts_ns);
+            break;
+        case EventType::venue_fill: {
+            const FillPayload& f = event.payload.fill;
+            account_.apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
+            (void)book_.apply(event);
+            break;
+        }
+        case EventType::venue_ack:
         case EventType::venue_reject:
-            s->on_order_dead(event.payload.order.side, event.payload.order.quantity);
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+            (void)book_.apply(event);
             break;
         default:
             break;
     }
+    Strategy* s = owner(symbol);
+    if (s != nullptr)
+        dispatch(event, *s, out);
 }
 
 }  // namespace keel::engine

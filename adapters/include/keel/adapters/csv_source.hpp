@@ -4,7 +4,8 @@
 // load with the file, line and column named. Columns are recognised by name, case-insensitive:
 // a time column (timestamp, date, time or datetime), an optional symbol/ticker column, then
 // open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
-// bid,ask[,bid_size,ask_size] (quotes). Several files merge by time, ties broken by file
+// bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id]
+// (external alerts, for backtests of alert-driven strategies). Several files merge by time, ties broken by file
 // order, then line. A bar row's time is the bar's open; its event is stamped at the bar's
 // close (open + interval), because that is when the bar is known.
 //
@@ -35,7 +36,13 @@ struct CsvLoadStats {
     std::uint64_t trades = 0;
     std::uint64_t quotes = 0;
     std::uint64_t bars = 0;
+    std::uint64_t alerts = 0;
 };
+
+// "buy", "sell", "close", "close_long", "close_short" (any case).
+[[nodiscard]] std::optional<engine::AlertAction> parse_alert_action(std::string_view text);
+// "30", "5m", "1h", "1d" -> minutes.
+[[nodiscard]] std::optional<std::uint16_t> parse_timeframe_minutes(std::string_view text);
 
 class CsvSource final : public engine::InputSource {
   public:
@@ -46,6 +53,8 @@ class CsvSource final : public engine::InputSource {
                                                        std::string& error);
 
     Poll poll(engine::Event& out) noexcept override;
+    // Sets the tick size journaled in a symbol's definition (cold: before the session runs).
+    void set_tick_size(engine::SymbolId symbol, engine::Price tick) noexcept;
 
     [[nodiscard]] const CsvLoadStats& stats() const noexcept { return stats_; }
     [[nodiscard]] std::size_t event_count() const noexcept { return events_.size(); }

@@ -15,6 +15,7 @@
 #include "keel/engine/event_log.hpp"
 #include "keel/engine/spsc_ring.hpp"
 #include "keel/engine/stage.hpp"
+#include "keel/engine/timer_schedule.hpp"
 
 namespace keel::engine {
 
@@ -32,6 +33,9 @@ class Ingest {
         // Journaled with session_start (the effective config, secrets masked). Must outlive
         // the Ingest.
         std::string_view config_text;
+        // Timers made from event time (bar closes, session open and close), sequenced before
+        // the first input at or after their time. Optional; must outlive the Ingest.
+        TimerSchedule* timers = nullptr;
     };
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
@@ -66,6 +70,9 @@ class Ingest {
     bool flush_acked_ = false;
     std::uint64_t replies_since_flush_ = 0;
     bool journal_failed_ = false;
+    // An input taken from the source but held back while timers due before it go out.
+    Event pending_{};
+    bool has_pending_ = false;
 };
 
 }  // namespace keel::engine
