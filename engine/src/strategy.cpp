@@ -2,15 +2,7 @@
 
 #include "keel/engine/assert.hpp"
 
-#include <cmath>
-
 namespace keel::engine {
-
-Price price_from_units(double units) noexcept {
-    if (!std::isfinite(units) || units <= 0 || units > 9.0e9)
-        return Price{};
-    return Price::from_raw(std::llround(units * 1e9));
-}
 
 std::int64_t StrategyView::pending_raw(SymbolId symbol) const noexcept {
     std::int64_t sum = 0;

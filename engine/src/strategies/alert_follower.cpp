@@ -10,7 +10,7 @@ Quantity AlertFollower::size_for(const Event& alert, Price price, Money equity) 
     if (a.quantity.raw > 0)
         return a.quantity;
     if (a.notional.raw > 0)
-        return quantity_for_notional(a.notional, price, params_.lot);
+        return size_fixed_notional(a.notional, price, params_.lot);
     const AlertSizeRule* any = nullptr;
     for (const AlertSizeRule& r : params_.sizes) {
         if (r.symbol != alert.header.symbol)
@@ -24,7 +24,7 @@ Quantity AlertFollower::size_for(const Event& alert, Price price, Money equity) 
     }
     if (any != nullptr) {
         return any->quantity.raw > 0 ? any->quantity
-                                     : quantity_for_notional(any->notional, price, params_.lot);
+                                     : size_fixed_notional(any->notional, price, params_.lot);
     }
     return params_.sizing.quantity_for(price, equity, Price{});
 }

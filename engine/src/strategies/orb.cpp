@@ -80,7 +80,7 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
         volume_sma_.ready() &&
         static_cast<double>(b.volume.raw) >=
             static_cast<double>(params_.volume_factor_raw) / 1e9 * volume_sma_.value() * 1e9;
-    const Price atr = price_from_units(atr_.value());
+    const Price atr = indicator_price(atr_.value());
     if (!trend_ok || !volume_ok || atr.raw <= 0) {
         out.note(static_cast<std::int8_t>(direction), b.close.raw, AlertAction::none,
                  Reason::none);
@@ -94,8 +94,7 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
     OrderIntent entry;
     entry.symbol = params_.symbol;
     entry.side = direction > 0 ? Side::buy : Side::sell;
-    entry.quantity = params_.sizing.quantity_for(b.close, view.account().equity(),
-                                                 Price::from_raw(stop_distance));
+    entry.quantity = params_.sizing.quantity_for(b.close, view.account().equity(), atr);
     entry.stop_loss = Price::from_raw(direction > 0 ? b.close.raw - stop_distance
                                                     : b.close.raw + stop_distance);
     entry.take_profit = Price::from_raw(direction > 0 ? b.close.raw + target_distance

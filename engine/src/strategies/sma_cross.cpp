@@ -45,7 +45,7 @@ SmaCrossStrategy::SmaCrossStrategy(const SmaCrossParams& params)
     : Strategy({params.symbol}),
       params_(params),
       signal_(params.fast, params.slow),
-      atr_(params.sizing.atr_period()) {}
+      atr_(params.atr_period) {}
 
 std::vector<std::uint32_t> SmaCrossStrategy::bar_intervals() const {
     if (params_.interval_minutes == 0)
@@ -63,7 +63,7 @@ void SmaCrossStrategy::on_bar(const BarView& bar, Intents& out) noexcept {
         return;
     const std::int64_t expected = out.view().expected_raw(params_.symbol);
     const Quantity size =
-        params_.sizing.quantity_for(bar.bar.close, out.view().account().equity(), price_from_units(atr_.value()));
+        params_.sizing.quantity_for(bar.bar.close, out.view().account().equity(), indicator_price(atr_.value()));
     Reason skipped = Reason::none;
     std::int64_t target = expected;
     if (cross > 0) {

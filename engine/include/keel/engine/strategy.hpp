@@ -149,8 +149,5 @@ class Strategy {
     TradingSession session_ = TradingSession::all_day(0, kEveryDay);
 };
 
-// An indicator's value (units, double) as a Price, rounded to the nearest 1e-9; 0 when the
-// value is not a finite positive number.
-[[nodiscard]] Price price_from_units(double units) noexcept;
 
 }  // namespace keel::engine

@@ -46,6 +46,7 @@ struct SmaCrossParams {
     SizingPolicy sizing{};
     bool allow_short = false;
     std::uint16_t interval_minutes = 0;  // 0: every bar of the symbol
+    std::uint32_t atr_period = 14;       // the ATR that percent-of-equity sizing reads
 };
 
 class SmaCrossStrategy final : public Strategy {
