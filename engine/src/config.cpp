@@ -187,6 +187,51 @@ std::optional<std::int64_t> parse_interval(const std::string& s) {
     }
 }
 
+// "09:30" -> 570; "24:00" only when allow_24.
+std::optional<std::int32_t> parse_clock_minutes(const std::string& s, bool allow_24) {
+    if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
+        !std::isdigit(static_cast<unsigned char>(s[1])) ||
+        !std::isdigit(static_cast<unsigned char>(s[3])) ||
+        !std::isdigit(static_cast<unsigned char>(s[4])))
+        return std::nullopt;
+    const int h = (s[0] - '0') * 10 + (s[1] - '0');
+    const int m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_24)))
+        return std::nullopt;
+    return h * 60 + m;
+}
+
+// "-05:00" / "+01:00" -> minutes.
+std::optional<std::int32_t> parse_utc_offset(const std::string& s) {
+    if (s.size() != 6 || (s[0] != '+' && s[0] != '-'))
+        return std::nullopt;
+    const auto m = parse_clock_minutes(s.substr(1), false);
+    if (!m)
+        return std::nullopt;
+    return s[0] == '-' ? -*m : *m;
+}
+
+int weekday_bit(std::string d) {
+    d = lower(d);
+    static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (int i = 0; i < 7; ++i) {
+        if (d == kDays[i])
+            return i;
+    }
+    return -1;
+}
+
+// "5m", "1h", "1d" -> minutes (whole minutes only).
+std::optional<std::uint32_t> parse_timeframe(const std::string& s) {
+    const auto secs = parse_interval(s);
+    if (!secs || *secs % 60 != 0 || *secs / 60 > 0xFFFF)
+        return std::nullopt;
+    return static_cast<std::uint32_t>(*secs / 60);
+}
+
+SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
+                         const std::string& path);
+
 void apply_env(Json& root, const std::vector<std::string>& env, std::vector<ConfigError>& errors) {
     // Sorted, so that overrides apply in a deterministic order whatever the environment's.
     std::vector<std::string> sorted;
@@ -246,6 +291,36 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
     }
 }
 
+SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
+                         const std::string& path) {
+    Reader r(errors, obj, path);
+    SizingPolicy p;
+    const std::string type = r.string("type", true).value_or("");
+    std::optional<std::int64_t> lot = r.decimal("lot", false);
+    const Quantity lot_q = Quantity::from_raw(lot.value_or(kScale));
+    if (type == "fixed_quantity") {
+        p = SizingPolicy::fixed(Quantity::from_raw(r.decimal("quantity", true).value_or(0)),
+                                lot_q);
+    } else if (type == "fixed_notional") {
+        p = SizingPolicy::fixed_value(Money::from_raw(r.decimal("notional", true).value_or(0)),
+                                      lot_q);
+    } else if (type == "percent_risk") {
+        p = SizingPolicy::percent_risk(Ratio::from_raw(r.decimal("risk", true).value_or(0)),
+                                       Ratio::from_raw(r.decimal("atr_multiple", true).value_or(0)),
+                                       lot_q);
+    } else if (!type.empty()) {
+        r.error("type", "unknown sizing '" + type +
+                            "' (available: fixed_quantity, fixed_notional, percent_risk)");
+    }
+    if (!type.empty()) {
+        const std::string_view problem = p.problem();
+        if (!problem.empty())
+            errors.push_back({path, std::string(problem)});
+    }
+    r.finish();
+    return p;
+}
+
 void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
               std::vector<ConfigError>& errors) {
     if (!root.is_object()) {
@@ -259,6 +334,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         c.session_name = r.string("name", true).value_or("");
         c.symbol_capacity = static_cast<std::uint32_t>(
             r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
+        c.seed = static_cast<std::uint64_t>(
+            r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
         r.finish();
     }
 
@@ -306,6 +383,89 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         r.finish();
     }
 
+    c.starting_cash = Money::from_units(1'000'000);  // the default paper account
+    if (const Json* a = top.object("account", false)) {
+        Reader r(errors, *a, "account");
+        if (auto cash = r.decimal("starting_cash", false)) {
+            if (*cash < 0)
+                r.error("starting_cash", "must not be negative");
+            c.starting_cash = Money::from_raw(*cash);
+        }
+        r.finish();
+    }
+
+    if (const Json* sessions = top.object("sessions", false)) {
+        for (const auto& [name, body] : sessions->items()) {
+            const std::string path = "sessions." + name;
+            if (!body.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(body)});
+                continue;
+            }
+            Reader r(errors, body, path);
+            TradingSession ts;
+            if (auto open = r.string("open", true)) {
+                if (auto m = parse_clock_minutes(*open, false))
+                    ts.open_minute = *m;
+                else
+                    r.error("open", "'" + *open + "' is not a time of day like 09:30");
+            }
+            if (auto close = r.string("close", true)) {
+                if (auto m = parse_clock_minutes(*close, true))
+                    ts.close_minute = *m;
+                else
+                    r.error("close", "'" + *close + "' is not a time of day like 16:00 (or 24:00)");
+            }
+            if (auto off = r.string("utc_offset", false, "+00:00")) {
+                if (auto m = parse_utc_offset(*off))
+                    ts.utc_offset_minutes = *m;
+                else
+                    r.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
+            }
+            if (const Json* days = r.array("days", false)) {
+                ts.weekdays = 0;
+                for (std::size_t k = 0; k < days->size(); ++k) {
+                    const Json& d = (*days)[k];
+                    const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
+                    if (bit < 0) {
+                        r.error("days[" + std::to_string(k) + "]",
+                                "expected a weekday such as \"mon\"");
+                    } else {
+                        ts.weekdays = static_cast<std::uint8_t>(ts.weekdays | (1u << bit));
+                    }
+                }
+            }
+            const SessionError se = validate(ts);
+            if (se != SessionError::ok)
+                r.error("open", std::string(to_string(se)));
+            r.finish();
+            c.sessions[name] = ts;
+        }
+    }
+
+    if (const Json* symbols = top.object("symbols", false)) {
+        for (const auto& [name, body] : symbols->items()) {
+            const std::string path = "symbols." + name;
+            if (!body.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(body)});
+                continue;
+            }
+            Reader r(errors, body, path);
+            SymbolConfig sym;
+            sym.name = name;
+            if (auto tick = r.decimal("tick_size", false)) {
+                if (*tick <= 0)
+                    r.error("tick_size", "must be positive");
+                sym.tick_size = Price::from_raw(*tick);
+            }
+            sym.session = r.string("session", false).value_or("");
+            if (!sym.session.empty() && !c.sessions.contains(sym.session)) {
+                r.error("session", "no session named '" + sym.session + "' under sessions");
+            }
+            r.finish();
+            c.symbols.push_back(std::move(sym));
+        }
+    }
+
     std::set<std::string> strategy_symbols;
     if (const Json* list = top.array("strategies", true)) {
         for (std::size_t i = 0; i < list->size(); ++i) {
@@ -318,25 +478,145 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
             Reader r(errors, s, path);
             StrategyConfig sc;
             sc.type = r.string("type", true).value_or("");
-            if (!sc.type.empty() && sc.type != "sma_cross") {
-                r.error("type", "unknown strategy '" + sc.type + "' (available: sma_cross)");
+            const bool sma = sc.type == "sma_cross";
+            const bool orb = sc.type == "orb";
+            const bool alerts = sc.type == "alert_follower";
+            if (!sc.type.empty() && !sma && !orb && !alerts) {
+                r.error("type", "unknown strategy '" + sc.type +
+                                    "' (available: sma_cross, orb, alert_follower)");
             }
-            sc.symbol = r.string("symbol", true).value_or("");
-            if (!sc.symbol.empty() && !strategy_symbols.insert(sc.symbol).second) {
-                r.error("symbol", "'" + sc.symbol + "' already has a strategy");
+            // One symbol ("symbol") or several ("symbols", alert_follower).
+            if (alerts && r.get("symbols", false) != nullptr) {
+                if (const Json* names = r.array("symbols", true)) {
+                    for (std::size_t k = 0; k < names->size(); ++k) {
+                        if (!(*names)[k].is_string()) {
+                            r.error("symbols[" + std::to_string(k) + "]", "expected a string");
+                            continue;
+                        }
+                        sc.symbols.push_back((*names)[k].get<std::string>());
+                    }
+                    if (sc.symbols.empty())
+                        r.error("symbols", "needs at least one symbol");
+                }
+            } else if (auto sym = r.string("symbol", true)) {
+                sc.symbols.push_back(*sym);
             }
-            const auto fast = r.integer("fast", true, 1, 1'000'000);
-            const auto slow = r.integer("slow", true, 2, 1'000'000);
-            if (fast && slow && *fast >= *slow)
-                r.error("fast", "must be less than slow");
-            sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
-            sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
-            if (auto q = r.decimal("quantity", true)) {
-                if (*q <= 0)
-                    r.error("quantity", "must be positive");
-                sc.quantity = Quantity::from_raw(*q);
+            for (std::size_t k = 0; k < sc.symbols.size(); ++k) {
+                if (!sc.symbols[k].empty() && !strategy_symbols.insert(sc.symbols[k]).second) {
+                    r.error(sc.symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]"
+                                                  : std::string("symbol"),
+                            "'" + sc.symbols[k] + "' already has a strategy");
+                }
             }
-            sc.allow_short = r.boolean("allow_short", false).value_or(false);
+            // Sizing: "sizing": {...}, or the shorthand "quantity" for a fixed size.
+            const bool has_quantity = r.get("quantity", false) != nullptr;
+            const Json* sizing = r.object("sizing", false);
+            if (has_quantity && sizing != nullptr) {
+                r.error("quantity", "give either quantity or sizing, not both");
+            } else if (has_quantity) {
+                if (auto q = r.decimal("quantity", true)) {
+                    if (*q <= 0)
+                        r.error("quantity", "must be positive");
+                    sc.sizing = SizingPolicy::fixed(Quantity::from_raw(*q));
+                }
+            } else if (sizing != nullptr) {
+                sc.sizing = read_sizing(errors, *sizing, path + ".sizing");
+            } else if (!alerts) {
+                r.error("sizing", "is required (or the shorthand quantity)");
+            } else {
+                sc.sizing = SizingPolicy{};  // alerts may size themselves; zero = no_size
+                sc.sizing.quantity = Quantity{};
+            }
+            sc.allow_short = r.boolean("allow_short", alerts).value_or(false);
+            if (sma) {
+                const auto fast = r.integer("fast", true, 1, 1'000'000);
+                const auto slow = r.integer("slow", true, 2, 1'000'000);
+                if (fast && slow && *fast >= *slow)
+                    r.error("fast", "must be less than slow");
+                sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
+                sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
+                if (auto tf = r.string("timeframe", false)) {
+                    if (auto m = parse_timeframe(*tf))
+                        sc.timeframe_minutes = *m;
+                    else
+                        r.error("timeframe", "'" + *tf + "' is not a timeframe like 5m, 1h, 1d");
+                }
+            }
+            if (orb) {
+                OrbParams& o = sc.orb;
+                auto minutes = [&](const char* key, std::uint32_t fallback) {
+                    const std::string v = r.string(key, false, "").value_or("");
+                    if (v.empty())
+                        return fallback;
+                    if (auto m = parse_timeframe(v))
+                        return *m;
+                    r.error(key, "'" + v + "' is not a duration like 5m, 30m, 1h");
+                    return fallback;
+                };
+                o.interval_minutes = minutes("timeframe", 5);
+                o.range_minutes = minutes("range", 30);
+                o.trend_interval_minutes = minutes("trend_timeframe", 60);
+                o.flat_before_close_minutes = minutes("flat_before_close", 5);
+                o.trend_ema = static_cast<std::uint32_t>(
+                    r.integer("trend_ema", false, 1, 100'000, 20).value_or(20));
+                o.volume_sma = static_cast<std::uint32_t>(
+                    r.integer("volume_sma", false, 1, 100'000, 20).value_or(20));
+                o.atr_period = static_cast<std::uint32_t>(
+                    r.integer("atr_period", false, 1, 100'000, 14).value_or(14));
+                auto ratio = [&](const char* key, std::int64_t& out) {
+                    if (auto v = r.decimal(key, false)) {
+                        if (*v <= 0)
+                            r.error(key, "must be positive");
+                        out = *v;
+                    }
+                };
+                ratio("volume_factor", o.volume_factor_raw);
+                ratio("stop_atr", o.stop_atr_raw);
+                ratio("target_atr", o.target_atr_raw);
+                if (o.range_minutes < o.interval_minutes)
+                    r.error("range", "must span at least one bar of the timeframe");
+                if (o.trend_interval_minutes == o.interval_minutes)
+                    r.error("trend_timeframe", "must differ from timeframe");
+                o.allow_short = sc.allow_short;
+                o.sizing = sc.sizing;
+            }
+            if (alerts) {
+                if (const Json* sizes = r.array("sizes", false)) {
+                    for (std::size_t k = 0; k < sizes->size(); ++k) {
+                        const std::string sp = path + ".sizes[" + std::to_string(k) + "]";
+                        const Json& e = (*sizes)[k];
+                        if (!e.is_object()) {
+                            errors.push_back({sp, "expected an object"});
+                            continue;
+                        }
+                        Reader er(errors, e, sp);
+                        AlertSizeConfig a;
+                        a.symbol = er.string("symbol", true).value_or("");
+                        if (!a.symbol.empty() && std::find(sc.symbols.begin(), sc.symbols.end(),
+                                                           a.symbol) == sc.symbols.end()) {
+                            er.error("symbol", "'" + a.symbol + "' is not one of this strategy's symbols");
+                        }
+                        if (auto tf = er.string("timeframe", false)) {
+                            if (auto m = parse_timeframe(*tf))
+                                a.timeframe_minutes = *m;
+                            else
+                                er.error("timeframe", "'" + *tf + "' is not a timeframe like 30m");
+                        }
+                        const auto q = er.decimal("quantity", false);
+                        const auto n = er.decimal("notional", false);
+                        if (q.has_value() == n.has_value())
+                            er.error("quantity", "give exactly one of quantity or notional");
+                        if (q && *q <= 0)
+                            er.error("quantity", "must be positive");
+                        if (n && *n <= 0)
+                            er.error("notional", "must be positive");
+                        a.quantity = Quantity::from_raw(q.value_or(0));
+                        a.notional = Money::from_raw(n.value_or(0));
+                        er.finish();
+                        sc.alert_sizes.push_back(std::move(a));
+                    }
+                }
+            }
             r.finish();
             c.strategies.push_back(std::move(sc));
         }
@@ -352,13 +632,18 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         r.finish();
     }
 
+    // The venue's own settings belong to the venue adapter, which validates them (the engine
+    // does not know adapters); here only its type is read.
     if (const Json* venue = top.object("venue", true)) {
-        Reader r(errors, *venue, "venue");
-        c.venue_type = r.string("type", true).value_or("");
-        if (!c.venue_type.empty() && c.venue_type != "sim") {
-            r.error("type", "unknown venue '" + c.venue_type + "' (available: sim)");
+        c.venue_json = *venue;
+        const auto it = venue->find("type");
+        if (it == venue->end() || !it->is_string()) {
+            errors.push_back({"venue.type", "is required (a string)"});
+        } else {
+            c.venue_type = it->get<std::string>();
+            if (c.venue_type != "sim")
+                errors.push_back({"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
         }
-        r.finish();
     }
 
     if (const Json* rings = top.object("rings", false)) {
@@ -494,6 +779,24 @@ ConfigResult load_config(const std::filesystem::path& file, const std::vector<st
     std::stringstream ss;
     ss << in.rdbuf();
     return parse_config(ss.str(), file.string(), file.parent_path(), env);
+}
+
+const SymbolConfig* find_symbol(const Config& config, std::string_view name) {
+    for (const SymbolConfig& s : config.symbols) {
+        if (s.name == name)
+            return &s;
+    }
+    return nullptr;
+}
+
+TradingSession session_for(const Config& config, std::string_view symbol) {
+    const SymbolConfig* s = find_symbol(config, symbol);
+    if (s != nullptr && !s->session.empty()) {
+        const auto it = config.sessions.find(s->session);
+        if (it != config.sessions.end())
+            return it->second;
+    }
+    return TradingSession::all_day(0, kEveryDay);
 }
 
 Json mask_secrets(const Json& config) {

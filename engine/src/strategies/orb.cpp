@@ -76,10 +76,11 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
                                                trend_ema_.value()
                                          : static_cast<double>(trend_close_.raw) / 1e9 <
                                                trend_ema_.value());
+    // volume >= factor * sum / n, exactly: volume * n * scale >= factor * sum.
     const bool volume_ok =
         volume_sma_.ready() &&
-        static_cast<double>(b.volume.raw) >=
-            static_cast<double>(params_.volume_factor_raw) / 1e9 * volume_sma_.value() * 1e9;
+        static_cast<i128>(b.volume.raw) * volume_sma_.period() * kScale >=
+            static_cast<i128>(params_.volume_factor_raw) * volume_sma_.sum_raw();
     const Price atr = indicator_price(atr_.value());
     if (!trend_ok || !volume_ok || atr.raw <= 0) {
         out.note(static_cast<std::int8_t>(direction), b.close.raw, AlertAction::none,

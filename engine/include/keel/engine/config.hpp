@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/fixed_point.hpp"
+#include "keel/engine/sizing.hpp"
+#include "keel/engine/strategies/orb.hpp"
+#include "keel/engine/trading_session.hpp"
 #include "keel/engine/thread_plan.hpp"
 #include "keel/journal/writer.hpp"
 
@@ -32,13 +36,34 @@ struct DataFileConfig {
     std::optional<std::int64_t> bar_interval_s;  // required for bar files
 };
 
-struct StrategyConfig {
-    std::string type;  // "sma_cross"
+struct AlertSizeConfig {
     std::string symbol;
+    std::uint32_t timeframe_minutes = 0;  // 0: any
+    Quantity quantity{};
+    Money notional{};
+};
+
+// One configured strategy. Symbols are names here; the session resolves them to ids once the
+// data has defined them.
+struct StrategyConfig {
+    std::string type;  // sma_cross, orb, alert_follower
+    std::vector<std::string> symbols;
+    SizingPolicy sizing{};
+    bool allow_short = false;
+    // sma_cross
     std::uint32_t fast = 0;
     std::uint32_t slow = 0;
-    Quantity quantity{};
-    bool allow_short = false;
+    std::uint32_t timeframe_minutes = 0;  // sma_cross: 0 = the bars as they come
+    // orb (symbol left unset)
+    OrbParams orb{};
+    // alert_follower
+    std::vector<AlertSizeConfig> alert_sizes;
+};
+
+struct SymbolConfig {
+    std::string name;
+    Price tick_size{};     // 0: not checked
+    std::string session;   // a key of Config::sessions; empty: trades all day, every day
 };
 
 struct Config {
@@ -46,6 +71,11 @@ struct Config {
     std::vector<DataFileConfig> data_files;
     std::uint64_t pace_events_per_s = 0;  // 0 = as fast as possible
     std::vector<StrategyConfig> strategies;
+    Money starting_cash{};
+    std::map<std::string, TradingSession> sessions;
+    std::vector<SymbolConfig> symbols;
+    std::uint64_t seed = 0;  // journaled in session_start; the simulated venue draws from it
+    Json venue_json;         // the venue section, validated by the venue adapter (adapters/)
     Quantity max_order_qty{};
     std::string venue_type;
     std::uint32_t symbol_capacity = 0;
@@ -60,6 +90,11 @@ struct ConfigResult {
     std::vector<ConfigError> errors;
     [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
+
+// Finds a symbol's configuration (nullptr when the symbol has none).
+[[nodiscard]] const SymbolConfig* find_symbol(const Config& config, std::string_view name);
+// The trading session a symbol follows (all day, every day, when it names none).
+[[nodiscard]] TradingSession session_for(const Config& config, std::string_view symbol);
 
 // The pipeline's stage names in order; a thread's "stages" list names a contiguous run.
 inline constexpr const char* kStageNames[] = {"ingest", "strategy", "risk", "gateway"};
