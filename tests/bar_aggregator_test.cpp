@@ -277,6 +277,18 @@ TEST(BarAggregator, TicksBeforeAFiredTimerAreLate) {
     EXPECT_FALSE(agg.has_open_bar());
 }
 
+TEST(BarAggregator, TicksBeforeTheOpenBarAreLate) {
+    BarAggregator agg(kUs, 5);
+    agg.on_trade(at(kUs, kMon, 9, 36), px(5), qty(1));
+    agg.on_trade(at(kUs, kMon, 9, 34), px(6), qty(1));  // out of order, the bar before
+    EXPECT_EQ(agg.late_ticks(), 1u);
+    EXPECT_EQ(agg.missed_timers(), 0u);
+    const std::optional<Bar> bar = agg.on_timer(at(kUs, kMon, 9, 40));
+    ASSERT_TRUE(bar);
+    EXPECT_EQ(bar->ohlcv.close, px(5));
+    EXPECT_EQ(bar->ticks, 1u);
+}
+
 TEST(BarAggregator, QuotesAddTheMidPriceAndNoVolume) {
     BarAggregator agg(kUs, 1);
     agg.on_quote(at(kUs, kMon, 10, 0, 1), px(10), px(11));

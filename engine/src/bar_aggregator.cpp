@@ -33,8 +33,15 @@ void BarAggregator::on_quote(std::int64_t ts_ns, Price bid, Price ask) noexcept 
 }
 
 void BarAggregator::on_price(std::int64_t ts_ns, Price price, Quantity size) noexcept {
-    if (ts_ns < watermark_ns_) {
+    // Event time only moves forward, so a tick older than a closed bar or than the open bar's
+    // start is out of order; it cannot be placed without rewriting a bar, so it is counted.
+    if (ts_ns < watermark_ns_ || (open_ && ts_ns < open_->start_ns)) {
         ++late_ticks_;
+        return;
+    }
+    // Most ticks fall in the open bar, which lies inside a session: skip the calendar arithmetic.
+    if (open_ && ts_ns < open_->close_ns) {
+        extend(*open_, price, size);
         return;
     }
     const std::optional<BarWindow> w = bar_window(session_, interval_minutes_, ts_ns);
@@ -42,34 +49,33 @@ void BarAggregator::on_price(std::int64_t ts_ns, Price price, Quantity size) noe
         ++outside_session_;
         return;
     }
-    if (open_ && ts_ns >= open_->close_ns) {
+    if (open_) {
         // The open bar's timer should have come before this tick; keep the bar for the next
         // timer rather than lose it or stretch it.
         ++missed_timers_;
         if (finished_)
             ++dropped_bars_;
         finished_ = open_;
-        open_.reset();
     }
-    if (!open_) {
-        Bar b{};
-        b.ohlcv.open = b.ohlcv.high = b.ohlcv.low = b.ohlcv.close = price;
-        b.ohlcv.volume = size;
-        b.start_ns = w->start_ns;
-        b.close_ns = w->close_ns;
-        b.interval_minutes = interval_minutes_;
-        b.ticks = 1;
-        open_ = b;
-        return;
-    }
-    BarPayload& p = open_->ohlcv;
+    Bar b{};
+    b.ohlcv.open = b.ohlcv.high = b.ohlcv.low = b.ohlcv.close = price;
+    b.ohlcv.volume = size;
+    b.start_ns = w->start_ns;
+    b.close_ns = w->close_ns;
+    b.interval_minutes = interval_minutes_;
+    b.ticks = 1;
+    open_ = b;
+}
+
+void BarAggregator::extend(Bar& bar, Price price, Quantity size) noexcept {
+    BarPayload& p = bar.ohlcv;
     if (price > p.high)
         p.high = price;
     if (price < p.low)
         p.low = price;
     p.close = price;
     p.volume += size;
-    ++open_->ticks;
+    ++bar.ticks;
 }
 
 std::optional<Bar> BarAggregator::on_timer(std::int64_t close_ts_ns) noexcept {

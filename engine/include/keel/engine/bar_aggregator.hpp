@@ -58,7 +58,7 @@ class BarAggregator {
 
     // Ticks outside every session, ignored.
     [[nodiscard]] std::uint64_t outside_session() const noexcept { return outside_session_; }
-    // Ticks older than a bar already closed by a timer, ignored.
+    // Ticks older than a bar already closed by a timer or than the open bar's start, ignored.
     [[nodiscard]] std::uint64_t late_ticks() const noexcept { return late_ticks_; }
     [[nodiscard]] std::uint64_t bad_quotes() const noexcept { return bad_quotes_; }
     // Ticks that arrived at or after the open bar's close before its timer: the bar was put
@@ -69,6 +69,7 @@ class BarAggregator {
 
   private:
     void on_price(std::int64_t ts_ns, Price price, Quantity size) noexcept;
+    static void extend(Bar& bar, Price price, Quantity size) noexcept;
 
     TradingSession session_;
     std::uint32_t interval_minutes_;
