@@ -8,6 +8,7 @@
 
 #include "keel/adapters/sim_costs.hpp"
 #include "keel/adapters/sim_venue.hpp"
+#include "keel/engine/alloc_guard.hpp"
 #include "test_support.hpp"
 
 namespace keel {
@@ -1026,6 +1027,63 @@ TEST(SimVenueDeterminism, TwoRunsOfTheSameSessionPostByteIdenticalReplies) {
     const auto other = scripted_session(100);
     EXPECT_TRUE(other.size() != a.size() ||
                 std::memcmp(a.data(), other.data(), a.size() * sizeof(Event)) != 0);
+}
+
+// --- configuration ---
+
+TEST(SimVenueConfig, ValidateListsEveryProblemAtOnce) {
+    EXPECT_TRUE(adapters::validate(SimVenueConfig{}).empty());
+    SimVenueConfig c;
+    c.resting_capacity = 0;
+    c.max_fills_per_event = 0;
+    c.participation = R("1.5");
+    c.latency_jitter_ns = -1;
+    const auto problems = adapters::validate(c);
+    ASSERT_EQ(problems.size(), 4u);
+    EXPECT_EQ(problems[0].rfind("resting_capacity:", 0), 0u);
+    EXPECT_EQ(problems[1].rfind("max_fills_per_event:", 0), 0u);
+    EXPECT_EQ(problems[2].rfind("participation:", 0), 0u);
+    EXPECT_EQ(problems[3].rfind("latency_jitter_ns:", 0), 0u);
+}
+
+// --- hot path ---
+
+class CountingReplies final : public engine::ReplySink {
+  public:
+    void post(const Event&) noexcept override { ++posted; }
+    std::size_t posted = 0;
+};
+
+TEST(SimVenueHotPath, SubmitAndMarketDataAllocateNothingAfterConstruction) {
+    if (!engine::alloc_guard_linked())
+        GTEST_SKIP() << "this build does not link the allocation guard";
+    SimVenueConfig c;
+    c.mode = MatchMode::per_event;
+    c.resting_capacity = 64;
+    c.participation = R("0.1");
+    CountingReplies replies;
+    SimVenue venue(replies, c, 5);
+    engine::HotScope hot;  // any allocation from here on aborts the test binary
+    std::uint64_t id = 4;
+    for (int round = 0; round < 4; ++round) {
+        for (int i = 0; i < 70; ++i, id += 4) {  // beyond capacity: venue_full rejects too
+            venue.submit(order({.id = id,
+                                .side = i % 2 ? Side::sell : Side::buy,
+                                .type = static_cast<OrderType>(1 + i % 5),
+                                .qty = 5,
+                                .price = P(1000),
+                                .stop = P(100),
+                                .ts = 100 * round}));
+        }
+        venue.submit(replace_of(id - 8, 100 * round, P(1001), 6));
+        venue.submit(cancel_of(id - 12, 100 * round));
+        venue.on_market_data(trade(100 * round + 10, P(990), 500));
+        venue.on_market_data(bar(100 * round + 20, P(1000), P(1200), P(800), P(1000), 500));
+        venue.on_market_data(timer(100 * round + 30, TimerKind::session_close));
+        venue.on_market_data(timer(100 * round + 40, TimerKind::session_open));
+        venue.submit(cancel_of(0, 100 * round + 50, engine::kNoSymbol));
+    }
+    EXPECT_GT(replies.posted, 280u);
 }
 
 }  // namespace

@@ -161,6 +161,7 @@ class SimVenue final : public engine::Venue {
         engine::Price price{};     // before slippage
         bool limit_bound = false;  // clamp slipped prices to the order's limit
     };
+
     void new_order(const engine::Event& order, std::int64_t latency_ns) noexcept;
     void cancel(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void replace(const engine::Event& request, std::int64_t latency_ns) noexcept;
