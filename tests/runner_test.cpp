@@ -198,7 +198,10 @@ TEST(Runner, StopMidRunDrainsEverySequencedEventAndClosesEveryStage) {
         std::atomic<bool> stop{false};
         EndlessSource source;
         ReplyRing replies(Runner::reply_capacity_for(plan, kStageCount, 1024));
-        adapters::SimVenue venue(replies, 1024);
+        adapters::SimVenueConfig venue_config;
+        venue_config.mode = adapters::MatchMode::ticks;
+        venue_config.resting_capacity = 1024;
+        adapters::SimVenue venue(replies, venue_config);
         // Symbol 0 is long-only (every order passes risk); symbol 1 may reverse, and its
         // reversals (qty 2) exceed the limit, so risk denials flow back through ingest too.
         StrategyStage strategy({SmaCrossParams{0, 2, 5, Quantity::from_units(1), false},
@@ -234,7 +237,7 @@ TEST(Runner, StopMidRunDrainsEverySequencedEventAndClosesEveryStage) {
         // Orders are only ever filled by their symbol's next trade: at most one per symbol is
         // still resting at the venue.
         EXPECT_GE(gateway.fills() + 2, gateway.orders_sent());
-        EXPECT_EQ(venue.pending(), gateway.orders_sent() - gateway.fills());
+        EXPECT_EQ(venue.resting(), gateway.orders_sent() - gateway.fills());
         max_flush_rounds = std::max(max_flush_rounds, ingest.flush_rounds());
     }
     EXPECT_GE(max_flush_rounds, 1u);

@@ -4,7 +4,6 @@
 // and the simulated venue fills market orders at the next price of their symbol.
 #include <gtest/gtest.h>
 
-#include "keel/adapters/sim_venue.hpp"
 #include "keel/engine/gateway_stage.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/strategy_stage.hpp"
@@ -64,31 +63,6 @@ TEST(GatewayStage, JournalsOrderSentBeforeTheVenueAndEchoesRiskRejects) {
     EXPECT_EQ(replies.posted[0].header.type, EventType::order_denied);
     EXPECT_EQ(replies.posted[0].payload.order.order_id, 8u);
     EXPECT_EQ(venue.submitted.size(), 1u);  // never sent
-}
-
-TEST(SimVenue, AcksAtOnceAndFillsMarketOrdersAtTheNextPriceOfTheSymbol) {
-    test::RecordingReplies replies;
-    adapters::SimVenue venue(replies);
-    Event o = order(1, 10);
-    o.header.type = EventType::order_sent;
-    venue.submit(o);
-    ASSERT_EQ(replies.posted.size(), 1u);
-    EXPECT_EQ(replies.posted[0].header.type, EventType::venue_ack);
-    venue.on_market_data(test::trade(1, 200, 99));  // other symbol: no fill
-    EXPECT_EQ(replies.posted.size(), 1u);
-    venue.on_market_data(test::trade(0, 300, 42));
-    ASSERT_EQ(replies.posted.size(), 2u);
-    const Event& fill = replies.posted[1];
-    EXPECT_EQ(fill.header.type, EventType::venue_fill);
-    EXPECT_EQ(fill.header.ts_ns, 300);
-    EXPECT_EQ(fill.payload.fill.price, Price::from_units(42));
-    EXPECT_EQ(fill.payload.fill.quantity, Quantity::from_units(10));
-    EXPECT_EQ(venue.pending(), 0u);
-
-    Event limit = order(2, 10);
-    limit.payload.order.order_type = OrderType::limit;
-    venue.submit(limit);
-    EXPECT_EQ(replies.posted.back().header.type, EventType::venue_reject);
 }
 
 TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersSequentially) {

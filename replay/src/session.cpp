@@ -1,5 +1,6 @@
 #include "keel/replay/session.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "keel/adapters/csv_source.hpp"
@@ -76,9 +77,15 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     }
 
     const engine::ThreadPlan plan = options.plan ? *options.plan : config.plan;
-    engine::ReplyRing replies(engine::Runner::reply_capacity_for(
-        plan, engine::kStageCount, adapters::SimVenue::kDefaultCapacity));
-    adapters::SimVenue venue(replies, adapters::SimVenue::kDefaultCapacity);
+    // Until the "venue" config section is mapped here, the demo's mixed data (one symbol's
+    // trades, another's bars) is matched per event, without frictions.
+    adapters::SimVenueConfig venue_config;
+    venue_config.mode = adapters::MatchMode::per_event;
+    venue_config.symbol_capacity = std::max<std::size_t>(1, config.symbol_capacity);
+    const std::size_t venue_replies = adapters::SimVenue::max_replies_per_event(venue_config);
+    engine::ReplyRing replies(
+        engine::Runner::reply_capacity_for(plan, engine::kStageCount, venue_replies));
+    adapters::SimVenue venue(replies, venue_config);
     engine::StrategyStage strategy(std::move(strategies), config.symbol_capacity);
     engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
     engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
@@ -138,8 +145,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     ingest_options.config_text = config_text;
     engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
     CountingSink sink(options.tap);
-    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan,
-                          adapters::SimVenue::kDefaultCapacity);
+    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, venue_replies);
 
     if (options.on_running != nullptr)
         options.on_running(options.on_running_ctx);
