@@ -135,8 +135,9 @@ class EndlessSource final : public InputSource {
   public:
     Poll poll(Event& out) noexcept override {
         ++n_;
-        out = test::trade(static_cast<SymbolId>(n_ % 2), static_cast<std::int64_t>(n_) * 1000,
-                          100 + static_cast<std::int64_t>((n_ / 14) % 2) * 10);
+        // Bars (sma_cross acts on bar closes) whose closes alternate every 14 events.
+        out = test::bar(static_cast<SymbolId>(n_ % 2), static_cast<std::int64_t>(n_) * 1000,
+                        100 + static_cast<std::int64_t>((n_ / 14) % 2) * 10);
         return Poll::event;
     }
 
@@ -204,9 +205,7 @@ TEST(Runner, StopMidRunDrainsEverySequencedEventAndClosesEveryStage) {
         adapters::SimVenue venue(replies, venue_config);
         // Symbol 0 is long-only (every order passes risk); symbol 1 may reverse, and its
         // reversals (qty 2) exceed the limit, so risk denials flow back through ingest too.
-        StrategyStage strategy({SmaCrossParams{0, 2, 5, Quantity::from_units(1), false},
-                                SmaCrossParams{1, 2, 5, Quantity::from_units(1), true}},
-                               4);
+        StrategyStage strategy = test::sma_stage({{0, false}, {1, true}}, 2, 5, 1);
         RiskStage risk(RiskLimits{Quantity::from_units(1)});
         GatewayStage gateway(venue, replies, 4);
         Probe ps(strategy), pr(risk), pg(gateway);
@@ -250,7 +249,7 @@ TEST(Runner, APinToAMissingCpuFailsBeforeAnyEventFlows) {
     plan.threads[1].cpu = CPU_SETSIZE - 1;  // exists in no test machine's affinity mask
     ReplyRing replies(Runner::reply_capacity_for(plan, kStageCount, 0));
     test::RecordingVenue venue;
-    StrategyStage strategy({}, 4);
+    StrategyStage strategy({}, {4, Money::from_units(1), 16});
     RiskStage risk(RiskLimits{Quantity::from_units(1)});
     GatewayStage gateway(venue, replies, 4);
     Ingest ingest(source, replies.ring(), stop, {});

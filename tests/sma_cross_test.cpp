@@ -1,18 +1,19 @@
 // Proves the SMA crossover fires exactly on crosses as defined (both averages defined at t-1
-// and t), buys when flat, sells to flat when long, and reverses only with allow_short.
+// and t), and that the strategy buys when flat, sells to flat when long, reverses only with
+// allow_short, and decides on the expected position (fills plus orders in flight).
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
-#include "keel/engine/sma_cross.hpp"
+#include "keel/engine/strategies/sma_cross.hpp"
+#include "keel/engine/strategy_stage.hpp"
+#include "test_support.hpp"
 
+using namespace keel;
 using namespace keel::engine;
 
 namespace {
-
-SmaCrossParams params(bool allow_short) {
-    return {0, 2, 3, Quantity::from_units(10), allow_short};
-}
 
 // Reference: the definition computed naively with doubles on small integers (exact here).
 std::vector<int> reference_crosses(const std::vector<int>& prices, std::size_t f, std::size_t s) {
@@ -33,46 +34,79 @@ std::vector<int> reference_crosses(const std::vector<int>& prices, std::size_t f
     return out;
 }
 
+StrategyStage stage(bool allow_short) {
+    SmaCrossParams p;
+    p.symbol = 0;
+    p.fast = 2;
+    p.slow = 3;
+    p.sizing = SizingPolicy::fixed(Quantity::from_units(10));
+    p.allow_short = allow_short;
+    std::vector<std::unique_ptr<Strategy>> v;
+    v.push_back(std::make_unique<SmaCrossStrategy>(p));
+    return StrategyStage(std::move(v), {4, Money::from_units(100'000), 64});
+}
+
+std::vector<Event> orders_of(const test::Recorder& rec) {
+    return rec.of_type(EventType::order_request);
+}
+
 }  // namespace
 
-TEST(SmaCross, SignalsMatchTheDefinitionOnASeries) {
+TEST(SmaCrossSignal, FiresExactlyOnTheDefinedCrosses) {
     const std::vector<int> prices = {10, 11, 12, 11, 9, 8, 9, 12, 13, 13, 13, 10, 9, 12, 15, 11};
     const auto expected = reference_crosses(prices, 2, 3);
-    SmaCross s(params(true));
-    for (std::size_t t = 0; t < prices.size(); ++t) {
-        const OrderIntent i = s.on_price(Price::from_units(prices[t]));
-        const int got = i.side == Side::buy ? 1 : (i.side == Side::sell ? -1 : 0);
-        ASSERT_EQ(got, expected[t]) << "t=" << t;
-        if (i.side != Side::none)
-            s.on_order_placed(i.side, i.quantity);
-    }
+    SmaCrossSignal s(2, 3);
+    for (std::size_t t = 0; t < prices.size(); ++t)
+        ASSERT_EQ(s.update(Price::from_units(prices[t])), expected[t]) << "t=" << t;
 }
 
-TEST(SmaCross, LongOnlySellsToFlatAndIgnoresCrossDownWhenFlat) {
-    SmaCross s(params(false));
-    for (int p : {10, 10, 10})
-        EXPECT_EQ(s.on_price(Price::from_units(p)).side, Side::none);
-    EXPECT_EQ(s.on_price(Price::from_units(7)).side, Side::none);  // cross down while flat
-    const OrderIntent buy = s.on_price(Price::from_units(20));     // cross up
-    ASSERT_EQ(buy.side, Side::buy);
-    EXPECT_EQ(buy.quantity, Quantity::from_units(10));
-    s.on_order_placed(buy.side, buy.quantity);
-    s.on_fill(Side::buy, buy.quantity);
-    EXPECT_EQ(s.on_price(Price::from_units(20)).side, Side::none);
-    const OrderIntent sell = s.on_price(Price::from_units(1));  // cross down while long
-    ASSERT_EQ(sell.side, Side::sell);
-    EXPECT_EQ(sell.quantity, Quantity::from_units(10));  // to flat, not short
+TEST(SmaCrossStrategy, LongOnlyBuysOnCrossUpSellsToFlatAndIgnoresCrossDownWhenFlat) {
+    StrategyStage st = stage(false);
+    test::Recorder out;
+    std::int64_t ts = 0;
+    for (int p : {10, 10, 10, 7})  // cross down while flat: a signal, no order
+        st.on_event(test::bar(0, ++ts, p), out);
+    EXPECT_TRUE(orders_of(out).empty());
+    ASSERT_EQ(out.of_type(EventType::signal).size(), 1u);
+    EXPECT_EQ(out.of_type(EventType::signal)[0].payload.signal.reason, Reason::already_flat);
+    st.on_event(test::bar(0, ++ts, 20), out);  // cross up
+    ASSERT_EQ(orders_of(out).size(), 1u);
+    const Event buy = orders_of(out)[0];
+    EXPECT_EQ(buy.payload.order.side, Side::buy);
+    EXPECT_EQ(buy.payload.order.quantity, Quantity::from_units(10));
+    EXPECT_EQ(buy.payload.order.order_id, make_order_id(buy.header.seq, 0));
+    st.on_event(test::fill_of(buy, 20), out);
+    st.on_event(test::bar(0, ++ts, 20), out);
+    st.on_event(test::bar(0, ++ts, 1), out);  // cross down while long
+    ASSERT_EQ(orders_of(out).size(), 2u);
+    EXPECT_EQ(orders_of(out)[1].payload.order.side, Side::sell);
+    EXPECT_EQ(orders_of(out)[1].payload.order.quantity, Quantity::from_units(10));  // to flat
 }
 
-TEST(SmaCross, DecisionsCountOrdersInFlightNotJustFills) {
-    SmaCross s(params(true));
-    for (int p : {10, 10, 10, 7})
-        (void)s.on_price(Price::from_units(p));
-    // cross up from the short the allow_short cross-down opened
-    s.on_order_placed(Side::sell, Quantity::from_units(10));  // pretend it was placed
-    const OrderIntent up = s.on_price(Price::from_units(30));
-    ASSERT_EQ(up.side, Side::buy);
-    EXPECT_EQ(up.quantity, Quantity::from_units(20));  // cover 10 in flight + open 10
-    s.on_order_dead(Side::sell, Quantity::from_units(10));
-    EXPECT_EQ(s.in_flight_raw(), 0);
+TEST(SmaCrossStrategy, ReversesWithAllowShortCountingOrdersInFlight) {
+    StrategyStage st = stage(true);
+    test::Recorder out;
+    std::int64_t ts = 0;
+    for (int p : {10, 10, 10, 7})  // cross down while flat: opens a short
+        st.on_event(test::bar(0, ++ts, p), out);
+    ASSERT_EQ(orders_of(out).size(), 1u);
+    EXPECT_EQ(orders_of(out)[0].payload.order.side, Side::sell);
+    // Not filled yet: the cross up covers the 10 in flight and opens 10 long.
+    st.on_event(test::bar(0, ++ts, 30), out);
+    ASSERT_EQ(orders_of(out).size(), 2u);
+    EXPECT_EQ(orders_of(out)[1].payload.order.side, Side::buy);
+    EXPECT_EQ(orders_of(out)[1].payload.order.quantity, Quantity::from_units(20));
+}
+
+TEST(SmaCrossStrategy, EveryCrossIsJournaledAsASignalBeforeItsOrder) {
+    StrategyStage st = stage(false);
+    test::Recorder out;
+    std::int64_t ts = 0;
+    for (int p : {10, 10, 10, 20})
+        st.on_event(test::bar(0, ++ts, p), out);
+    const auto& ev = out.events();
+    ASSERT_GE(ev.size(), 2u);
+    EXPECT_EQ(ev[ev.size() - 2].header.type, EventType::signal);
+    EXPECT_EQ(ev[ev.size() - 2].payload.signal.direction, 1);
+    EXPECT_EQ(ev.back().header.type, EventType::order_request);
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "keel/engine/gateway_stage.hpp"
+#include "keel/engine/order_id.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/strategy_stage.hpp"
 #include "test_support.hpp"
@@ -65,23 +66,24 @@ TEST(GatewayStage, JournalsOrderSentBeforeTheVenueAndEchoesRiskRejects) {
     EXPECT_EQ(venue.submitted.size(), 1u);  // never sent
 }
 
-TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersSequentially) {
-    StrategyStage st({SmaCrossParams{0, 1, 2, Quantity::from_units(5), true}}, 4);
+TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersByTheirCausesSequence) {
+    StrategyStage st = test::sma_stage({{0, true}}, 1, 2, 5);
     Recorder out;
     std::int64_t ts = 0;
-    // Prices that cross up then down: 10,10 (defined), 12 (up), 8 (down).
+    // Closes that cross up then down: 10,10 (defined), 12 (up), 8 (down).
     for (int p : {10, 10, 12, 8})
-        st.on_event(test::trade(0, ++ts, p), out);
+        st.on_event(test::bar(0, ++ts, p), out);
     const auto orders = out.of_type(EventType::order_request);
     ASSERT_EQ(orders.size(), 2u);
-    EXPECT_EQ(orders[0].payload.order.order_id, 1u);
+    EXPECT_EQ(orders[0].payload.order.order_id, make_order_id(3, 0));
     EXPECT_EQ(orders[0].payload.order.side, Side::buy);
-    EXPECT_EQ(orders[1].payload.order.order_id, 2u);
+    EXPECT_EQ(orders[1].payload.order.order_id, make_order_id(4, 0));
     EXPECT_EQ(orders[1].payload.order.side, Side::sell);
     EXPECT_EQ(orders[1].payload.order.quantity, Quantity::from_units(10));  // reverse 5 -> -5
-    EXPECT_EQ(out.of_type(EventType::trade).size(), 4u);
+    EXPECT_EQ(out.of_type(EventType::bar).size(), 4u);
     // An order's event carries its cause's sequence and time.
     EXPECT_EQ(orders[0].header.ts_ns, 3);
+    EXPECT_EQ(orders[0].header.seq, 3u);
 }
 
 namespace {
@@ -100,15 +102,17 @@ class RefusingLog final : public EventLog {
 
 TEST(Stages, NothingIsActedOnThatCouldNotBeJournaled) {
     RefusingLog log;
-    StrategyStage st({SmaCrossParams{0, 1, 2, Quantity::from_units(5), true}}, 4);
+    StrategyStage st = test::sma_stage({{0, true}}, 1, 2, 5);
     st.set_log(&log);
     Recorder out;
+    std::int64_t ts = 0;
     for (int p : {10, 10, 12})
-        st.on_event(test::trade(0, p, p), out);
-    EXPECT_EQ(log.attempts, 1);
+        st.on_event(test::bar(0, ++ts, p), out);
+    EXPECT_EQ(log.attempts, 1);  // the crossover signal; refused, so no order follows
     EXPECT_TRUE(out.of_type(EventType::order_request).empty());
+    EXPECT_TRUE(out.of_type(EventType::signal).empty());
     EXPECT_EQ(st.orders_requested(), 0u);
-    EXPECT_EQ(st.strategies()[0].in_flight_raw(), 0);  // the strategy does not count it placed
+    EXPECT_EQ(st.orders().open_count(), 0u);  // the stage does not count it placed
 
     RiskStage risk(RiskLimits{Quantity::from_units(100)});
     risk.set_log(&log);

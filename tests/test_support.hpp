@@ -7,6 +7,8 @@
 
 #include "keel/engine/assert.hpp"
 #include "keel/engine/stage.hpp"
+#include "keel/engine/strategies/sma_cross.hpp"
+#include "keel/engine/strategy_stage.hpp"
 
 namespace keel::test {
 
@@ -63,10 +65,61 @@ class RecordingReplies final : public engine::ReplySink {
 
 inline engine::Event trade(engine::SymbolId sym, std::int64_t ts_ns, std::int64_t price_units) {
     engine::Event e =
-        engine::make_event(engine::EventType::trade, engine::Source::feed, 0, ts_ns, sym);
+        engine::make_event(engine::EventType::trade, engine::Source::feed,
+                           static_cast<std::uint64_t>(ts_ns), ts_ns, sym);
     e.payload.trade.price = engine::Price::from_units(price_units);
     e.payload.trade.size = engine::Quantity::from_units(1);
     return e;
+}
+
+// sma_cross strategies, one per (symbol, allow_short) pair, with a fixed size.
+inline std::vector<std::unique_ptr<engine::Strategy>> sma_strategies(
+    std::initializer_list<std::pair<engine::SymbolId, bool>> symbols, std::uint32_t fast,
+    std::uint32_t slow, std::int64_t quantity_units) {
+    std::vector<std::unique_ptr<engine::Strategy>> v;
+    for (auto [symbol, allow_short] : symbols) {
+        engine::SmaCrossParams p;
+        p.symbol = symbol;
+        p.fast = fast;
+        p.slow = slow;
+        p.sizing = engine::SizingPolicy::fixed(engine::Quantity::from_units(quantity_units));
+        p.allow_short = allow_short;
+        v.push_back(std::make_unique<engine::SmaCrossStrategy>(p));
+    }
+    return v;
+}
+
+inline engine::StrategyStage sma_stage(std::initializer_list<std::pair<engine::SymbolId, bool>> s,
+                                       std::uint32_t fast, std::uint32_t slow,
+                                       std::int64_t quantity_units,
+                                       std::size_t symbol_capacity = 4) {
+    return engine::StrategyStage(sma_strategies(s, fast, slow, quantity_units),
+                                 {symbol_capacity, engine::Money::from_units(1'000'000), 4096});
+}
+
+// A bar of one interval (aux = 1 minute) whose open, high, low and close are all price_units.
+inline engine::Event bar(engine::SymbolId sym, std::int64_t ts_ns, std::int64_t price_units,
+                         std::int64_t volume_units = 1000) {
+    engine::Event e = engine::make_event(engine::EventType::bar, engine::Source::feed,
+                                         static_cast<std::uint64_t>(ts_ns), ts_ns, sym);
+    e.header.aux = 1;
+    const engine::Price p = engine::Price::from_units(price_units);
+    e.payload.bar = {p, p, p, p, engine::Quantity::from_units(volume_units)};
+    return e;
+}
+
+// The complete fill of an order request (or order_sent) at price_units.
+inline engine::Event fill_of(const engine::Event& order, std::int64_t price_units) {
+    engine::Event f = engine::make_event(engine::EventType::venue_fill, engine::Source::venue,
+                                         order.header.seq + 1, order.header.ts_ns + 1,
+                                         order.header.symbol);
+    f.header.aux = order.header.aux;
+    f.payload.fill.order_id = order.payload.order.order_id;
+    f.payload.fill.side = order.payload.order.side;
+    f.payload.fill.quantity = order.payload.order.quantity;
+    f.payload.fill.price = engine::Price::from_units(price_units);
+    f.payload.fill.flags = engine::kFillFinal;
+    return f;
 }
 
 }  // namespace keel::test

@@ -179,12 +179,12 @@ class Runner::Agent {
 };
 
 Runner::Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplyRing& replies, Emit& sink,
-               ThreadPlan plan, std::size_t venue_capacity)
+               ThreadPlan plan, std::size_t venue_capacity, std::size_t fills_per_event)
     : ingest_(ingest), replies_(replies), sink_(sink), plan_(std::move(plan)) {
     KEEL_ASSERT(&ingest.replies() == &replies.ring(), "ingest must read the runner's reply ring");
     KEEL_ASSERT(
         replies.ring().capacity() >=
-            reply_capacity_for(plan_, downstream.size() + 1, venue_capacity),
+            reply_capacity_for(plan_, downstream.size() + 1, venue_capacity, fills_per_event),
         "reply ring smaller than Runner::reply_capacity_for: the reply path could deadlock");
     stages_.push_back(nullptr);
     for (Stage* s : downstream)
@@ -246,11 +246,13 @@ std::string Runner::run() {
 }
 
 std::size_t Runner::reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
-                                       std::size_t venue_capacity) noexcept {
+                                       std::size_t venue_capacity,
+                                       std::size_t fills_per_event) noexcept {
     const std::size_t rings = plan.threads.empty() ? 0 : plan.threads.size() - 1;
     const std::size_t in_flight = rings * plan.ring_capacity + plan.threads.size() * kBatch +
                                   stage_count * EmitBuffer::kCapacity;
-    const std::size_t needed = 2 * kMaxOrdersPerEvent * in_flight + venue_capacity + 1;
+    const std::size_t needed =
+        (2 * kMaxOrdersPerEvent + fills_per_event) * in_flight + venue_capacity + 1;
     return std::bit_ceil(needed);
 }
 

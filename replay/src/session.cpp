@@ -9,7 +9,12 @@
 #include "keel/engine/gateway_stage.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/runner.hpp"
+#include "keel/adapters/venue_config.hpp"
+#include "keel/engine/strategies/alert_follower.hpp"
+#include "keel/engine/strategies/orb.hpp"
+#include "keel/engine/strategies/sma_cross.hpp"
 #include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/timer_schedule.hpp"
 #include "keel/engine/symbol_table.hpp"
 #include "keel/journal/reader.hpp"
 
@@ -51,6 +56,77 @@ std::string describe_thread(const engine::ThreadSpec& t) {
     return s;
 }
 
+// Builds the configured strategies on their symbols' ids, and the timers they need: bar
+// closes for the intervals they aggregate, and the session events of symbols with a session.
+bool build_strategies(const engine::Config& config, const engine::SymbolTable& symbols,
+                      std::vector<std::unique_ptr<engine::Strategy>>& out,
+                      std::vector<engine::TimerSpec>& timers, std::string& error) {
+    std::vector<bool> session_timers(config.symbol_capacity, false);
+    for (std::size_t i = 0; i < config.strategies.size(); ++i) {
+        const engine::StrategyConfig& s = config.strategies[i];
+        std::vector<engine::SymbolId> ids;
+        for (const std::string& name : s.symbols) {
+            const auto id = symbols.find(name);
+            if (!id) {
+                error = "strategies[" + std::to_string(i) + "]: symbol '" + name +
+                        "' does not appear in any data file";
+                return false;
+            }
+            ids.push_back(*id);
+        }
+        std::unique_ptr<engine::Strategy> strategy;
+        std::uint32_t before_close = 0;
+        if (s.type == "sma_cross") {
+            engine::SmaCrossParams p;
+            p.symbol = ids.front();
+            p.fast = s.fast;
+            p.slow = s.slow;
+            p.sizing = s.sizing;
+            p.allow_short = s.allow_short;
+            p.interval_minutes = static_cast<std::uint16_t>(s.timeframe_minutes);
+            strategy = std::make_unique<engine::SmaCrossStrategy>(p);
+        } else if (s.type == "orb") {
+            engine::OrbParams p = s.orb;
+            p.symbol = ids.front();
+            before_close = p.flat_before_close_minutes;
+            strategy = std::make_unique<engine::OrbStrategy>(p);
+        } else {
+            engine::AlertFollowerParams p;
+            p.symbols = ids;
+            p.sizing = s.sizing;
+            p.lot = s.sizing.lot;
+            p.allow_short = s.allow_short;
+            for (const engine::AlertSizeConfig& a : s.alert_sizes) {
+                p.sizes.push_back({*symbols.find(a.symbol),
+                                   static_cast<std::uint16_t>(a.timeframe_minutes), a.quantity,
+                                   a.notional});
+            }
+            strategy = std::make_unique<engine::AlertFollower>(std::move(p));
+        }
+        const engine::TradingSession session = engine::session_for(config, s.symbols.front());
+        strategy->set_session(session);
+        for (const engine::SymbolId id : ids) {
+            for (const std::uint32_t interval : strategy->bar_intervals())
+                timers.push_back({id, session, engine::TimerKind::bar_close, interval, 0});
+            if (before_close > 0) {
+                timers.push_back({id, session, engine::TimerKind::session_open, 0, before_close});
+                session_timers[id] = true;
+            }
+        }
+        out.push_back(std::move(strategy));
+    }
+    // Every symbol with a configured session gets its open and close (risk resets the day's
+    // P&L at the open; the venue expires DAY orders at the close).
+    for (const engine::SymbolConfig& s : config.symbols) {
+        const auto id = symbols.find(s.name);
+        if (!id || s.session.empty() || session_timers[*id])
+            continue;
+        timers.push_back({*id, engine::session_for(config, s.name), engine::TimerKind::session_open,
+                          0, 0});
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<SessionReport> run_session(const engine::Config& config, std::atomic<bool>& stop,
@@ -64,29 +140,35 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     if (!source)
         return std::nullopt;
 
-    std::vector<engine::SmaCrossParams> strategies;
-    for (std::size_t i = 0; i < config.strategies.size(); ++i) {
-        const engine::StrategyConfig& s = config.strategies[i];
-        const auto id = symbols.find(s.symbol);
-        if (!id) {
-            error = "strategies[" + std::to_string(i) + "].symbol: '" + s.symbol +
-                    "' does not appear in any data file";
-            return std::nullopt;
-        }
-        strategies.push_back({*id, s.fast, s.slow, s.quantity, s.allow_short});
+    for (const engine::SymbolConfig& s : config.symbols) {
+        if (const auto id = symbols.find(s.name); id && s.tick_size.raw > 0)
+            source->set_tick_size(*id, s.tick_size);
     }
+    std::vector<std::unique_ptr<engine::Strategy>> strategies;
+    std::vector<engine::TimerSpec> timers;
+    if (!build_strategies(config, symbols, strategies, timers, error))
+        return std::nullopt;
+    engine::TimerSchedule timer_schedule(timers);
 
     const engine::ThreadPlan plan = options.plan ? *options.plan : config.plan;
-    // Until the "venue" config section is mapped here, the demo's mixed data (one symbol's
-    // trades, another's bars) is matched per event, without frictions.
-    adapters::SimVenueConfig venue_config;
-    venue_config.mode = adapters::MatchMode::per_event;
-    venue_config.symbol_capacity = std::max<std::size_t>(1, config.symbol_capacity);
-    const std::size_t venue_replies = adapters::SimVenue::max_replies_per_event(venue_config);
-    engine::ReplyRing replies(
-        engine::Runner::reply_capacity_for(plan, engine::kStageCount, venue_replies));
-    adapters::SimVenue venue(replies, venue_config);
-    engine::StrategyStage strategy(std::move(strategies), config.symbol_capacity);
+    std::vector<engine::ConfigError> venue_errors;
+    const adapters::SimVenueConfig venue_config =
+        adapters::sim_venue_config_from_json(config.venue_json, config.symbol_capacity,
+                                             venue_errors);
+    if (!venue_errors.empty()) {
+        error = venue_errors.front().path + ": " + venue_errors.front().message;
+        return std::nullopt;
+    }
+    // Replies the venue sends at most once per resting order, and fills per market event.
+    const std::size_t venue_once = adapters::SimVenue::max_replies_per_event(venue_config);
+    const std::size_t venue_fills = venue_config.max_fills_per_event;
+    engine::ReplyRing replies(engine::Runner::reply_capacity_for(plan, engine::kStageCount,
+                                                                 venue_once, venue_fills));
+    adapters::SimVenue venue(replies, venue_config, config.seed);
+    engine::StrategyStageOptions strategy_options;
+    strategy_options.symbol_capacity = config.symbol_capacity;
+    strategy_options.starting_cash = config.starting_cash;
+    engine::StrategyStage strategy(std::move(strategies), strategy_options);
     engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
     engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
     // The journal: one stream per writer, opened before anything runs.
@@ -139,13 +221,15 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     }
     engine::Ingest::Options ingest_options;
     ingest_options.config_hash = engine::fnv1a64(config_text);
-    ingest_options.seed = 0;  // no stage draws random numbers yet
+    ingest_options.seed = config.seed;  // the simulated venue's latency jitter draws from it
+    ingest_options.timers = timer_schedule.empty() ? nullptr : &timer_schedule;
     ingest_options.symbol_capacity = config.symbol_capacity;
     ingest_options.log = logs.empty() ? nullptr : logs[0].get();
     ingest_options.config_text = config_text;
     engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
     CountingSink sink(options.tap);
-    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, venue_replies);
+    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, venue_once,
+                          venue_fills);
 
     if (options.on_running != nullptr)
         options.on_running(options.on_running_ctx);
@@ -168,14 +252,23 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.fills = gateway.fills();
     r.reply_ring_full_waits = replies.full_waits();
     r.inputs_seen_by_last_stage = sink.inputs();
+    const engine::Account& account = strategy.account();
     for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
-        const engine::Position& p = gateway.portfolio().position(id);
+        const engine::PositionState& p = account.position(id);
         SymbolReport s{std::string(symbols.name(id)), p.quantity_raw, p.realized, p.unrealized(),
-                       p.fills};
-        r.realized += s.realized;
-        r.unrealized += s.unrealized;
+                       p.fills, p.fees};
         r.symbols.push_back(std::move(s));
     }
+    r.realized = account.realized();
+    r.unrealized = account.unrealized();
+    r.fees = account.fees();
+    r.cash = account.cash();
+    r.equity = account.equity();
+    r.starting_cash = account.starting_cash();
+    r.max_drawdown = account.max_drawdown();
+    r.round_trip_count = account.round_trip_count();
+    r.winning_round_trips = account.winning_round_trips();
+    r.round_trips = account.round_trips();
     for (std::size_t i = 0; i < runner.stage_count(); ++i) {
         const engine::StageMetrics& m = runner.metrics(i);
         r.stages.push_back({std::string(runner.stage_name(i)), m.events_in.get(),

@@ -11,10 +11,8 @@
 
 namespace keel::adapters {
 
-// A dimensionless fixed-point number (9 decimals), for rates such as basis points and
-// fractions, so that no double reaches a price or a fee. Parse with Ratio::parse("0.1", r).
-struct RatioTag {};
-using Ratio = engine::Fixed<RatioTag>;
+// Rates (basis points, fractions) are fixed-point Ratios, so no double reaches a price or a fee.
+using engine::Ratio;
 
 // What drives matching. Market data of the other kind is still used as the reference price
 // for buying power, but never fills an order.

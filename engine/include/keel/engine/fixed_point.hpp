@@ -74,6 +74,9 @@ struct MoneyTag {};
 using Price = Fixed<PriceTag>;
 using Quantity = Fixed<QuantityTag>;
 using Money = Fixed<MoneyTag>;
+// A dimensionless factor (rates, fractions, basis points, multipliers): 0.01 is one percent.
+struct RatioTag {};
+using Ratio = Fixed<RatioTag>;
 
 // price * quantity, exact through a 128-bit intermediate; truncates toward zero below 1e-9.
 // Returns false (out untouched) when the result does not fit in Money.

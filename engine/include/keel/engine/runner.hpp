@@ -45,7 +45,7 @@ class Runner {
     // replies must be the ring ingest reads (checked), with at least reply_capacity_for()
     // slots, so that the reply path can never fill while ingest waits on a full ring.
     Runner(Ingest& ingest, std::vector<Stage*> downstream, ReplyRing& replies, Emit& sink,
-           ThreadPlan plan, std::size_t venue_capacity);
+           ThreadPlan plan, std::size_t venue_capacity, std::size_t fills_per_event = 0);
     ~Runner();
     Runner(const Runner&) = delete;
     Runner& operator=(const Runner&) = delete;
@@ -58,11 +58,14 @@ class Runner {
     // A bound on the replies that can be waiting for ingest. Ingest reads its source only when
     // the reply ring looked empty, so what can follow is the replies caused by events already
     // in the pipeline (in rings, unreleased batches and emit buffers): at most two per order
-    // (ack then fill, or one reject/denial), kMaxOrdersPerEvent orders per event, plus fills of
-    // orders resting at the venue, plus the flush acknowledgement. Rounded up to a power of two.
+    // (ack then fill, or one reject/denial), kMaxOrdersPerEvent orders per event, plus
+    // fills_per_event fills per in-flight event (partial fills of resting orders), plus
+    // venue_capacity replies the venue can send once per resting order (cancels, expiries,
+    // final fills), plus the flush acknowledgement. Rounded up to a power of two.
     [[nodiscard]] static std::size_t reply_capacity_for(const ThreadPlan& plan,
                                                         std::size_t stage_count,
-                                                        std::size_t venue_capacity) noexcept;
+                                                        std::size_t venue_capacity,
+                                                        std::size_t fills_per_event = 0) noexcept;
     static constexpr std::size_t kBatch = 64;  // events an agent takes from its ring per cycle
 
     [[nodiscard]] std::size_t stage_count() const noexcept { return metrics_.size(); }

@@ -15,9 +15,6 @@
 
 namespace keel::engine {
 
-// A dimensionless fixed-point factor (9 decimals): 0.01 is one percent, 2 is twice.
-struct RatioTag {};
-using Ratio = Fixed<RatioTag>;
 
 // The largest multiple of lot not above quantity_raw (clamped to Quantity's range); zero for
 // zero or negative quantities. lot must be positive.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/engine/account.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/engine/ingest.hpp"
 #include "keel/engine/stage.hpp"
@@ -33,6 +34,7 @@ struct SymbolReport {
     engine::Money realized{};
     engine::Money unrealized{};
     std::uint64_t fills = 0;
+    engine::Money fees{};
 };
 
 struct StreamReport {
@@ -55,8 +57,16 @@ struct SessionReport {
     std::uint64_t fills = 0;
     std::uint64_t reply_ring_full_waits = 0;
     std::uint64_t inputs_seen_by_last_stage = 0;
-    engine::Money realized{};
+    engine::Money realized{};  // after fees
     engine::Money unrealized{};
+    engine::Money fees{};
+    engine::Money starting_cash{};
+    engine::Money cash{};
+    engine::Money equity{};
+    engine::Money max_drawdown{};
+    std::uint64_t round_trip_count = 0;
+    std::uint64_t winning_round_trips = 0;
+    std::vector<engine::RoundTrip> round_trips;  // as many as the account kept
     std::vector<SymbolReport> symbols;
     std::vector<StageReport> stages;
     std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"

@@ -58,10 +58,10 @@ class OrbStrategy final : public Strategy {
     void on_base_bar(const BarView& bar, Intents& out) noexcept;
 
     OrbParams params_;
-    Ema trend_ema_;
+    indicators::Ema trend_ema_;
     Price trend_close_{};
-    Sma volume_sma_;
-    Atr atr_;
+    indicators::Sma volume_sma_;
+    indicators::Atr atr_;
     std::int64_t day_ = INT64_MIN;
     Price range_high_{};
     Price range_low_{};

@@ -62,7 +62,7 @@ class SmaCrossStrategy final : public Strategy {
   private:
     SmaCrossParams params_;
     SmaCrossSignal signal_;
-    Atr atr_;  // for percent-of-equity sizing with an ATR stop
+    indicators::Atr atr_;  // for percent-of-equity sizing with an ATR stop
 };
 
 }  // namespace keel::engine
