@@ -1,10 +1,8 @@
-// Proves the minimal stages do their real work single-threaded: strategy emits order requests
-// with sequential ids, risk passes or rejects on max order quantity with a reason code, the
-// gateway writes order_sent before the venue sees the order and echoes risk rejects to ingest,
-// and the simulated venue fills market orders at the next price of their symbol.
+// Proves the strategy stage numbers orders by their cause's sequence and forwards everything,
+// risk passes or rejects on max order quantity with a reason code, and nothing is acted on that
+// could not be journaled (the gateway's and the venue's tests are in their own files).
 #include <gtest/gtest.h>
 
-#include "keel/engine/gateway_stage.hpp"
 #include "keel/engine/order_id.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/strategy_stage.hpp"
@@ -43,27 +41,6 @@ TEST(RiskStage, ForwardsOrdersWithinLimitAndRejectsAboveWithReason) {
     EXPECT_EQ(out.events()[2].payload.order.reason, RiskReason::non_positive_qty);
     EXPECT_EQ(out.events()[3].header.type, EventType::trade);  // inputs are forwarded
     EXPECT_EQ(risk.rejects(), 2u);
-}
-
-TEST(GatewayStage, JournalsOrderSentBeforeTheVenueAndEchoesRiskRejects) {
-    test::RecordingVenue venue;
-    test::RecordingReplies replies;
-    GatewayStage gw(venue, replies, 4);
-    Recorder out;
-    gw.on_event(order(7, 10), out);
-    ASSERT_EQ(out.events().size(), 1u);
-    EXPECT_EQ(out.events()[0].header.type, EventType::order_sent);
-    ASSERT_EQ(venue.submitted.size(), 1u);
-    EXPECT_EQ(venue.submitted[0].payload.order.order_id, 7u);
-
-    Event reject = order(8, 1000);
-    reject.header.type = EventType::risk_reject;
-    reject.payload.order.reason = RiskReason::max_order_qty;
-    gw.on_event(reject, out);
-    ASSERT_EQ(replies.posted.size(), 1u);
-    EXPECT_EQ(replies.posted[0].header.type, EventType::order_denied);
-    EXPECT_EQ(replies.posted[0].payload.order.order_id, 8u);
-    EXPECT_EQ(venue.submitted.size(), 1u);  // never sent
 }
 
 TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersByTheirCausesSequence) {
@@ -119,12 +96,5 @@ TEST(Stages, NothingIsActedOnThatCouldNotBeJournaled) {
     out.clear();
     risk.on_event(order(1, 10), out);
     EXPECT_TRUE(out.events().empty());  // fail closed: no decision, no order
-
-    test::RecordingVenue venue;
-    test::RecordingReplies replies;
-    GatewayStage gw(venue, replies, 4);
-    gw.set_log(&log);
-    gw.on_event(order(2, 10), out);
-    EXPECT_TRUE(venue.submitted.empty());  // write-ahead: never sent
-    EXPECT_TRUE(out.events().empty());
+    // The gateway's half (never sent unless journaled) is in gateway_test.cpp.
 }

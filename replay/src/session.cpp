@@ -170,7 +170,9 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     strategy_options.starting_cash = config.starting_cash;
     engine::StrategyStage strategy(std::move(strategies), strategy_options);
     engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
-    engine::GatewayStage gateway(venue, replies, config.symbol_capacity);
+    engine::GatewayStage gateway(venue, replies, config.symbol_capacity,
+                                 engine::GatewayStage::kDefaultOrderCapacity,
+                                 engine::GatewayStage::kMaxHeldChildren, config.starting_cash);
     // The journal: one stream per writer, opened before anything runs.
     const std::string config_text = engine::mask_secrets(config.effective).dump();
     std::vector<std::unique_ptr<engine::JournalLog>> logs;  // input, strategy, risk, gateway
@@ -252,7 +254,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.fills = gateway.fills();
     r.reply_ring_full_waits = replies.full_waits();
     r.inputs_seen_by_last_stage = sink.inputs();
-    const engine::Account& account = strategy.account();
+    const engine::Account& account = gateway.account();
     for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
         const engine::PositionState& p = account.position(id);
         SymbolReport s{std::string(symbols.name(id)), p.quantity_raw, p.realized, p.unrealized(),

@@ -34,7 +34,9 @@ for line in open(sys.argv[1]):
     last = s
 PY
 "$KEEL" journal dump "$T/j" --stream gateway --from 315 --to 315 >"$T/d1" 2>&1; expect_rc 0 $? "dump a range"
-[ "$(wc -l <"$T/d1")" = 1 ] || fail "dump --stream gateway --from 315 --to 315 printed $(wc -l <"$T/d1") lines"
+# The order sent at 315 and its order_state (pending_new).
+[ "$(wc -l <"$T/d1")" = 2 ] || fail "dump --stream gateway --from 315 --to 315 printed $(wc -l <"$T/d1") lines"
+expect_contains "$T/d1" '"type":"order_state"' "the gateway's order state"
 
 "$KEEL" run --config "$SRC/config/demo.json" --journal "$T/j" >"$T/out" 2>"$T/err"
 expect_rc 2 $? "run into a non-empty journal directory"
