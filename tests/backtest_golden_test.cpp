@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "keel/engine/config.hpp"
+#include "keel/engine/fixed_point.hpp"
 #include "keel/replay/session.hpp"
 
 using namespace keel;
@@ -63,15 +64,15 @@ TEST(BacktestGolden, SmaCrossOnMsftDailyMatchesAnIndependentComputation) {
     // --- independent: crosses by the definition, in exact integers ---
     const std::size_t fast = 10, slow = 30;
     auto sum = [&](std::size_t t, std::size_t n) {
-        __int128 s = 0;
+        engine::i128 s = 0;
         for (std::size_t i = t + 1 - n; i <= t; ++i)
             s += rows[i].close;
         return s;
     };
     // sign(fast_avg - slow_avg) = sign(fast_sum * slow - slow_sum * fast)
     auto cmp = [&](std::size_t t) {
-        const __int128 l = sum(t, fast) * static_cast<__int128>(slow);
-        const __int128 r = sum(t, slow) * static_cast<__int128>(fast);
+        const engine::i128 l = sum(t, fast) * static_cast<engine::i128>(slow);
+        const engine::i128 r = sum(t, slow) * static_cast<engine::i128>(fast);
         return l > r ? 1 : (l < r ? -1 : 0);
     };
     std::vector<Trip> trips;

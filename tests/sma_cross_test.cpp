@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "keel/engine/order_id.hpp"
 #include "keel/engine/strategies/sma_cross.hpp"
 #include "keel/engine/strategy_stage.hpp"
 #include "test_support.hpp"

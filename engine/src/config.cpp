@@ -535,7 +535,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                     r.error("fast", "must be less than slow");
                 sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
                 sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
-                if (auto tf = r.string("timeframe", false)) {
+                if (auto tf = r.string("timeframe", false); tf && !tf->empty()) {
                     if (auto m = parse_timeframe(*tf))
                         sc.timeframe_minutes = *m;
                     else
@@ -596,7 +596,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                                                            a.symbol) == sc.symbols.end()) {
                             er.error("symbol", "'" + a.symbol + "' is not one of this strategy's symbols");
                         }
-                        if (auto tf = er.string("timeframe", false)) {
+                        if (auto tf = er.string("timeframe", false); tf && !tf->empty()) {
                             if (auto m = parse_timeframe(*tf))
                                 a.timeframe_minutes = *m;
                             else
