@@ -64,9 +64,8 @@ class RecordingReplies final : public engine::ReplySink {
 };
 
 inline engine::Event trade(engine::SymbolId sym, std::int64_t ts_ns, std::int64_t price_units) {
-    engine::Event e =
-        engine::make_event(engine::EventType::trade, engine::Source::feed,
-                           static_cast<std::uint64_t>(ts_ns), ts_ns, sym);
+    engine::Event e = engine::make_event(engine::EventType::trade, engine::Source::feed,
+                                         static_cast<std::uint64_t>(ts_ns), ts_ns, sym);
     e.payload.trade.price = engine::Price::from_units(price_units);
     e.payload.trade.size = engine::Quantity::from_units(1);
     return e;
@@ -110,9 +109,9 @@ inline engine::Event bar(engine::SymbolId sym, std::int64_t ts_ns, std::int64_t 
 
 // The complete fill of an order request (or order_sent) at price_units.
 inline engine::Event fill_of(const engine::Event& order, std::int64_t price_units) {
-    engine::Event f = engine::make_event(engine::EventType::venue_fill, engine::Source::venue,
-                                         order.header.seq + 1, order.header.ts_ns + 1,
-                                         order.header.symbol);
+    engine::Event f =
+        engine::make_event(engine::EventType::venue_fill, engine::Source::venue,
+                           order.header.seq + 1, order.header.ts_ns + 1, order.header.symbol);
     f.header.aux = order.header.aux;
     f.payload.fill.order_id = order.payload.order.order_id;
     f.payload.fill.side = order.payload.order.side;

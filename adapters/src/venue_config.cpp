@@ -51,8 +51,7 @@ class Fields {
         const Json* v = get(key);
         if (v == nullptr)
             return;
-        if (!v->is_number_integer() || v->get<std::int64_t>() < lo ||
-            v->get<std::int64_t>() > hi) {
+        if (!v->is_number_integer() || v->get<std::int64_t>() < lo || v->get<std::int64_t>() > hi) {
             error(key, "expected an integer between " + std::to_string(lo) + " and " +
                            std::to_string(hi));
             return;
@@ -130,8 +129,8 @@ SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_
         else if (model == "volatility")
             c.slippage = SlippageModel::volatility;
         else
-            sf.error("model", "'" + model +
-                                  "' is not one of none, fixed_bps, size_based, volatility");
+            sf.error("model",
+                     "'" + model + "' is not one of none, fixed_bps, size_based, volatility");
         sf.decimal("bps", c.slippage_bps);
         sf.decimal("bps_per_pct", c.slippage_bps_per_pct);
         sf.decimal("volatility_k", c.volatility_k);

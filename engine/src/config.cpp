@@ -299,8 +299,7 @@ SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
     std::optional<std::int64_t> lot = r.decimal("lot", false);
     const Quantity lot_q = Quantity::from_raw(lot.value_or(kScale));
     if (type == "fixed_quantity") {
-        p = SizingPolicy::fixed(Quantity::from_raw(r.decimal("quantity", true).value_or(0)),
-                                lot_q);
+        p = SizingPolicy::fixed(Quantity::from_raw(r.decimal("quantity", true).value_or(0)), lot_q);
     } else if (type == "fixed_notional") {
         p = SizingPolicy::fixed_value(Money::from_raw(r.decimal("notional", true).value_or(0)),
                                       lot_q);
@@ -334,8 +333,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         c.session_name = r.string("name", true).value_or("");
         c.symbol_capacity = static_cast<std::uint32_t>(
             r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
-        c.seed = static_cast<std::uint64_t>(
-            r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
+        c.seed = static_cast<std::uint64_t>(r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
         r.finish();
     }
 
@@ -594,7 +592,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                         a.symbol = er.string("symbol", true).value_or("");
                         if (!a.symbol.empty() && std::find(sc.symbols.begin(), sc.symbols.end(),
                                                            a.symbol) == sc.symbols.end()) {
-                            er.error("symbol", "'" + a.symbol + "' is not one of this strategy's symbols");
+                            er.error("symbol",
+                                     "'" + a.symbol + "' is not one of this strategy's symbols");
                         }
                         if (auto tf = er.string("timeframe", false); tf && !tf->empty()) {
                             if (auto m = parse_timeframe(*tf))
@@ -642,7 +641,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         } else {
             c.venue_type = it->get<std::string>();
             if (c.venue_type != "sim")
-                errors.push_back({"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
+                errors.push_back(
+                    {"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
         }
     }
 

@@ -77,8 +77,7 @@ int Ingest::step(Emit& out) noexcept {
             if (has_pending_) {
                 // Timers due at or before this input go first, one per step (replies keep
                 // their priority). Symbol definitions carry no time of their own.
-                if (options_.timers != nullptr &&
-                    pending_.header.type != EventType::symbol_def) {
+                if (options_.timers != nullptr && pending_.header.type != EventType::symbol_def) {
                     if (std::optional<Event> t = options_.timers->next_due(pending_.header.ts_ns)) {
                         sequence(*t, out);
                         return 1;

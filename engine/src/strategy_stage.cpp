@@ -131,8 +131,8 @@ void StrategyStage::flush(const Intents& intents, std::uint16_t index, const Eve
         if (o.stop_loss.raw != 0)
             continue;
         const SymbolId symbol = o.symbol == kNoSymbol ? cause.header.symbol : o.symbol;
-        request(cause, index, k++, symbol, o.side, o.quantity, o.type, o.tif, o.price,
-                o.stop_price, OrderRole::none, out);
+        request(cause, index, k++, symbol, o.side, o.quantity, o.type, o.tif, o.price, o.stop_price,
+                OrderRole::none, out);
     }
 }
 
@@ -164,8 +164,8 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
             if (event.payload.timer.kind == TimerKind::bar_close && bars != nullptr) {
                 // Normally one bar; two only after a missed timer (BarAggregator::on_timer).
                 // They share this event's order budget.
-                while (const std::optional<Bar> b = bars->on_timer(event.header.aux,
-                                                                   event.header.ts_ns)) {
+                while (const std::optional<Bar> b =
+                           bars->on_timer(event.header.aux, event.header.ts_ns)) {
                     const BarView bar{symbol, static_cast<std::uint16_t>(b->interval_minutes),
                                       b->close_ns, b->ohlcv};
                     s.on_bar(bar, intents_);

@@ -58,8 +58,8 @@ void TimerSchedule::schedule(Entry& e, std::int64_t after_ns, TimerKind after_ki
             return;
         }
         case TimerKind::before_close: {
-            const std::int64_t lead = static_cast<std::int64_t>(e.spec.before_close_minutes) *
-                                      kNsPerMinute;
+            const std::int64_t lead =
+                static_cast<std::int64_t>(e.spec.before_close_minutes) * kNsPerMinute;
             // The next close whose lead point is still ahead.
             std::int64_t t = after_ns;
             TimerKind k = after_kind;

@@ -5,17 +5,17 @@
 
 #include "keel/adapters/csv_source.hpp"
 #include "keel/adapters/sim_venue.hpp"
+#include "keel/adapters/venue_config.hpp"
 #include "keel/engine/event_log.hpp"
 #include "keel/engine/gateway_stage.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/runner.hpp"
-#include "keel/adapters/venue_config.hpp"
 #include "keel/engine/strategies/alert_follower.hpp"
 #include "keel/engine/strategies/orb.hpp"
 #include "keel/engine/strategies/sma_cross.hpp"
 #include "keel/engine/strategy_stage.hpp"
-#include "keel/engine/timer_schedule.hpp"
 #include "keel/engine/symbol_table.hpp"
+#include "keel/engine/timer_schedule.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -121,8 +121,8 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
         const auto id = symbols.find(s.name);
         if (!id || s.session.empty() || session_timers[*id])
             continue;
-        timers.push_back({*id, engine::session_for(config, s.name), engine::TimerKind::session_open,
-                          0, 0});
+        timers.push_back(
+            {*id, engine::session_for(config, s.name), engine::TimerKind::session_open, 0, 0});
     }
     return true;
 }
@@ -152,9 +152,8 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
 
     const engine::ThreadPlan plan = options.plan ? *options.plan : config.plan;
     std::vector<engine::ConfigError> venue_errors;
-    const adapters::SimVenueConfig venue_config =
-        adapters::sim_venue_config_from_json(config.venue_json, config.symbol_capacity,
-                                             venue_errors);
+    const adapters::SimVenueConfig venue_config = adapters::sim_venue_config_from_json(
+        config.venue_json, config.symbol_capacity, venue_errors);
     if (!venue_errors.empty()) {
         error = venue_errors.front().path + ": " + venue_errors.front().message;
         return std::nullopt;
@@ -162,8 +161,8 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     // Replies the venue sends at most once per resting order, and fills per market event.
     const std::size_t venue_once = adapters::SimVenue::max_replies_per_event(venue_config);
     const std::size_t venue_fills = venue_config.max_fills_per_event;
-    engine::ReplyRing replies(engine::Runner::reply_capacity_for(plan, engine::kStageCount,
-                                                                 venue_once, venue_fills));
+    engine::ReplyRing replies(
+        engine::Runner::reply_capacity_for(plan, engine::kStageCount, venue_once, venue_fills));
     adapters::SimVenue venue(replies, venue_config, config.seed);
     engine::StrategyStageOptions strategy_options;
     strategy_options.symbol_capacity = config.symbol_capacity;
@@ -257,8 +256,12 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     const engine::Account& account = gateway.account();
     for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
         const engine::PositionState& p = account.position(id);
-        SymbolReport s{std::string(symbols.name(id)), p.quantity_raw, p.realized, p.unrealized(),
-                       p.fills, p.fees};
+        SymbolReport s{std::string(symbols.name(id)),
+                       p.quantity_raw,
+                       p.realized,
+                       p.unrealized(),
+                       p.fills,
+                       p.fees};
         r.symbols.push_back(std::move(s));
     }
     r.realized = account.realized();

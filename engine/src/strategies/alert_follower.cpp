@@ -34,8 +34,7 @@ void AlertFollower::on_signal(const Event& alert, Intents& out) noexcept {
     const AlertPayload& a = alert.payload.alert;
     const StrategyView& view = out.view();
     const std::int64_t expected = view.expected_raw(symbol);
-    const Price price =
-        a.price.raw > 0 ? a.price : view.account().position(symbol).last_price;
+    const Price price = a.price.raw > 0 ? a.price : view.account().position(symbol).last_price;
     const auto value = static_cast<std::int64_t>(a.alert_key);
 
     Reason skipped = Reason::none;

@@ -45,9 +45,8 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
         range_done_ = false;
         entered_today_ = false;
     }
-    const std::int64_t range_end =
-        session_open_ns(session(), *day) +
-        static_cast<std::int64_t>(params_.range_minutes) * kNsPerMinute;
+    const std::int64_t range_end = session_open_ns(session(), *day) +
+                                   static_cast<std::int64_t>(params_.range_minutes) * kNsPerMinute;
     if (bar.close_ns <= range_end) {
         if (!range_seen_ || b.high > range_high_)
             range_high_ = b.high;
@@ -71,20 +70,17 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
     if (direction == 0)
         return;
     // Filters: each must be defined to agree (fail closed).
-    const bool trend_ok = trend_ema_.ready() && trend_close_.raw > 0 &&
-                          (direction > 0 ? static_cast<double>(trend_close_.raw) / 1e9 >
-                                               trend_ema_.value()
-                                         : static_cast<double>(trend_close_.raw) / 1e9 <
-                                               trend_ema_.value());
+    const bool trend_ok =
+        trend_ema_.ready() && trend_close_.raw > 0 &&
+        (direction > 0 ? static_cast<double>(trend_close_.raw) / 1e9 > trend_ema_.value()
+                       : static_cast<double>(trend_close_.raw) / 1e9 < trend_ema_.value());
     // volume >= factor * sum / n, exactly: volume * n * scale >= factor * sum.
-    const bool volume_ok =
-        volume_sma_.ready() &&
-        static_cast<i128>(b.volume.raw) * volume_sma_.period() * kScale >=
-            static_cast<i128>(params_.volume_factor_raw) * volume_sma_.sum_raw();
+    const bool volume_ok = volume_sma_.ready() &&
+                           static_cast<i128>(b.volume.raw) * volume_sma_.period() * kScale >=
+                               static_cast<i128>(params_.volume_factor_raw) * volume_sma_.sum_raw();
     const Price atr = indicator_price(atr_.value());
     if (!trend_ok || !volume_ok || atr.raw <= 0) {
-        out.note(static_cast<std::int8_t>(direction), b.close.raw, AlertAction::none,
-                 Reason::none);
+        out.note(static_cast<std::int8_t>(direction), b.close.raw, AlertAction::none, Reason::none);
         return;
     }
     const auto scaled = [&](std::int64_t multiple_raw) {
@@ -96,8 +92,8 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
     entry.symbol = params_.symbol;
     entry.side = direction > 0 ? Side::buy : Side::sell;
     entry.quantity = params_.sizing.quantity_for(b.close, view.account().equity(), atr);
-    entry.stop_loss = Price::from_raw(direction > 0 ? b.close.raw - stop_distance
-                                                    : b.close.raw + stop_distance);
+    entry.stop_loss =
+        Price::from_raw(direction > 0 ? b.close.raw - stop_distance : b.close.raw + stop_distance);
     entry.take_profit = Price::from_raw(direction > 0 ? b.close.raw + target_distance
                                                       : b.close.raw - target_distance);
     if (entry.quantity.raw <= 0 || entry.stop_loss.raw <= 0 || entry.take_profit.raw <= 0) {

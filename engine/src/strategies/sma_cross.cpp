@@ -62,8 +62,8 @@ void SmaCrossStrategy::on_bar(const BarView& bar, Intents& out) noexcept {
     if (cross == 0)
         return;
     const std::int64_t expected = out.view().expected_raw(params_.symbol);
-    const Quantity size =
-        params_.sizing.quantity_for(bar.bar.close, out.view().account().equity(), indicator_price(atr_.value()));
+    const Quantity size = params_.sizing.quantity_for(bar.bar.close, out.view().account().equity(),
+                                                      indicator_price(atr_.value()));
     Reason skipped = Reason::none;
     std::int64_t target = expected;
     if (cross > 0) {

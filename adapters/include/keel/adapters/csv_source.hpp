@@ -5,9 +5,9 @@
 // a time column (timestamp, date, time or datetime), an optional symbol/ticker column, then
 // open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
 // bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id]
-// (external alerts, for backtests of alert-driven strategies). Several files merge by time, ties broken by file
-// order, then line. A bar row's time is the bar's open; its event is stamped at the bar's
-// close (open + interval), because that is when the bar is known.
+// (external alerts, for backtests of alert-driven strategies). Several files merge by time, ties
+// broken by file order, then line. A bar row's time is the bar's open; its event is stamped at the
+// bar's close (open + interval), because that is when the bar is known.
 //
 // Optionally paced: with pace_events_per_s > 0 events are released at that rate against the
 // monotonic clock, so a paper session over recorded data runs in real time.

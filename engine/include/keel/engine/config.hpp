@@ -16,8 +16,8 @@
 #include "keel/engine/fixed_point.hpp"
 #include "keel/engine/sizing.hpp"
 #include "keel/engine/strategies/orb.hpp"
-#include "keel/engine/trading_session.hpp"
 #include "keel/engine/thread_plan.hpp"
+#include "keel/engine/trading_session.hpp"
 #include "keel/journal/writer.hpp"
 
 namespace keel::engine {
@@ -62,8 +62,8 @@ struct StrategyConfig {
 
 struct SymbolConfig {
     std::string name;
-    Price tick_size{};     // 0: not checked
-    std::string session;   // a key of Config::sessions; empty: trades all day, every day
+    Price tick_size{};    // 0: not checked
+    std::string session;  // a key of Config::sessions; empty: trades all day, every day
 };
 
 struct Config {

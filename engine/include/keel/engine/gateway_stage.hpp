@@ -20,10 +20,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "keel/engine/account.hpp"
 #include "keel/engine/emit_buffer.hpp"
 #include "keel/engine/event_log.hpp"
 #include "keel/engine/order_book.hpp"
-#include "keel/engine/account.hpp"
 #include "keel/engine/stage.hpp"
 
 namespace keel::engine {

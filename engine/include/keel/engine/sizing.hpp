@@ -15,7 +15,6 @@
 
 namespace keel::engine {
 
-
 // The largest multiple of lot not above quantity_raw (clamped to Quantity's range); zero for
 // zero or negative quantities. lot must be positive.
 [[nodiscard]] Quantity floor_to_lot(i128 quantity_raw, Quantity lot) noexcept;

@@ -34,8 +34,8 @@ struct OrderIntent {
     Quantity quantity{};
     OrderType type = OrderType::market;
     TimeInForce tif = TimeInForce::day;
-    Price price{};        // limit price (limit, stop_limit)
-    Price stop_price{};   // stop trigger, or the trail distance of a trailing stop
+    Price price{};       // limit price (limit, stop_limit)
+    Price stop_price{};  // stop trigger, or the trail distance of a trailing stop
     // A bracket when both are set: the entry, then (engine-side, after the entry fills) a
     // stop-loss stop order and a take-profit limit order on the other side, one canceling the
     // other. Takes three of the event's kMaxOrdersPerEvent order slots.
@@ -148,6 +148,5 @@ class Strategy {
     std::vector<SymbolId> symbols_;
     TradingSession session_ = TradingSession::all_day(0, kEveryDay);
 };
-
 
 }  // namespace keel::engine

@@ -50,15 +50,14 @@ class StrategyStage final : public Stage {
     Strategy* owner(SymbolId symbol) noexcept;
     void dispatch(const Event& event, Strategy& s, Emit& out) noexcept;
     // Journals and emits what one strategy decided while handling `cause`.
-    void flush(const Intents& intents, std::uint16_t index, const Event& cause,
-               Emit& out) noexcept;
+    void flush(const Intents& intents, std::uint16_t index, const Event& cause, Emit& out) noexcept;
     bool journaled_emit(const Event& e, Emit& out) noexcept;
     void request(const Event& cause, std::uint16_t index, std::uint32_t k, SymbolId symbol,
                  Side side, Quantity quantity, OrderType type, TimeInForce tif, Price price,
                  Price stop_price, OrderRole role, Emit& out) noexcept;
 
     std::vector<std::unique_ptr<Strategy>> strategies_;
-    std::vector<std::int32_t> by_symbol_;  // symbol id -> index into strategies_, -1 if none
+    std::vector<std::int32_t> by_symbol_;   // symbol id -> index into strategies_, -1 if none
     std::vector<MultiTimeframeBars> bars_;  // per symbol (empty when nothing to aggregate)
     std::vector<std::int32_t> bars_index_;  // symbol id -> index into bars_, -1 if none
     OrderBook book_;

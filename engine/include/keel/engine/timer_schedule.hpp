@@ -24,8 +24,8 @@ namespace keel::engine {
 struct TimerSpec {
     SymbolId symbol = kNoSymbol;
     TradingSession session{};
-    TimerKind kind = TimerKind::bar_close;  // bar_close, or session_open for session events
-    std::uint32_t interval_minutes = 0;     // bar_close only
+    TimerKind kind = TimerKind::bar_close;   // bar_close, or session_open for session events
+    std::uint32_t interval_minutes = 0;      // bar_close only
     std::uint32_t before_close_minutes = 0;  // session events: 0 = no before_close timer
 };
 
