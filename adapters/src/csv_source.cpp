@@ -8,6 +8,7 @@
 
 #include "keel/adapters/timestamp.hpp"
 #include "keel/engine/config.hpp"
+#include "keel/engine/risk_limits.hpp"
 
 namespace keel::adapters {
 namespace {
@@ -46,7 +47,7 @@ void split(std::string_view line, std::vector<std::string_view>& out) {
     }
 }
 
-enum class Kind { bars, trades, quotes, alerts };
+enum class Kind { bars, trades, quotes, alerts, commands };
 
 struct Columns {
     int time = -1, symbol = -1;
@@ -54,6 +55,7 @@ struct Columns {
     int price = -1, size = -1;
     int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
     int action = -1, notional = -1, timeframe = -1, id = -1;
+    int command = -1, arg = -1, limit = -1, value = -1;
     Kind kind = Kind::trades;
 };
 
@@ -77,6 +79,18 @@ std::optional<engine::AlertAction> parse_alert_action(std::string_view text) {
         return engine::AlertAction::close_long;
     if (a == "close_short")
         return engine::AlertAction::close_short;
+    return std::nullopt;
+}
+
+std::optional<engine::CommandCode> parse_command_code(std::string_view text) {
+    const std::string a = lower(text);
+    for (const auto code :
+         {engine::CommandCode::kill, engine::CommandCode::unkill, engine::CommandCode::pause,
+          engine::CommandCode::resume, engine::CommandCode::limit_stage,
+          engine::CommandCode::limit_commit, engine::CommandCode::limit_discard}) {
+        if (a == engine::to_string(code))
+            return code;
+    }
     return std::nullopt;
 }
 
@@ -182,6 +196,14 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                 slot = &c.timeframe;
             else if (h == "id" || h == "alert_id")
                 slot = &c.id;
+            else if (h == "command")
+                slot = &c.command;
+            else if (h == "arg")
+                slot = &c.arg;
+            else if (h == "limit")
+                slot = &c.limit;
+            else if (h == "value")
+                slot = &c.value;
             if (slot == nullptr)
                 continue;  // extra columns are allowed and ignored
             if (*slot != -1) {
@@ -194,7 +216,9 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
             fail(1, "no time column (expected one of timestamp, date, time, datetime)");
             return std::nullopt;
         }
-        if (c.action != -1) {
+        if (c.command != -1) {
+            c.kind = Kind::commands;  // operator commands replayed from a file (backtests, drills)
+        } else if (c.action != -1) {
             c.kind = Kind::alerts;  // external alerts replayed from a file (backtests)
         } else if (c.open != -1 && c.high != -1 && c.low != -1 && c.close != -1) {
             c.kind = Kind::bars;
@@ -213,11 +237,13 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         } else {
             fail(1,
                  "cannot tell the row type: expected open,high,low,close or price or bid,ask "
-                 "or action");
+                 "or action or command");
             return std::nullopt;
         }
         std::optional<engine::SymbolId> file_symbol;
-        if (c.symbol == -1) {
+        if (c.symbol == -1 && c.kind == Kind::commands) {
+            // Commands are about the whole engine unless a row names a symbol.
+        } else if (c.symbol == -1) {
             if (spec.symbol.empty()) {
                 error = name + ": no symbol column and no 'symbol' in its data.files entry";
                 return std::nullopt;
@@ -262,9 +288,11 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                                      "or epoch s/ms/us/ns)");
                 return std::nullopt;
             }
-            engine::SymbolId sym;
+            engine::SymbolId sym = engine::kNoSymbol;
             if (file_symbol) {
                 sym = *file_symbol;
+            } else if (c.symbol == -1 || fields[c.symbol].empty()) {
+                // A command row without a symbol (checked for other kinds above).
             } else {
                 const auto id = symbols.intern(fields[c.symbol]);
                 if (!id) {
@@ -273,7 +301,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                 }
                 sym = *id;
             }
-            if (std::find(first_seen.begin(), first_seen.end(), sym) == first_seen.end()) {
+            if (sym != engine::kNoSymbol &&
+                std::find(first_seen.begin(), first_seen.end(), sym) == first_seen.end()) {
                 first_seen.push_back(sym);
             }
             Row row{engine::make_event(EventType::trade, engine::Source::feed, 0, *ts, sym), fi,
@@ -357,6 +386,63 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                                                       ? fields[c.id]
                                                       : std::string_view(line));
                     ++src.stats_.alerts;
+                    break;
+                }
+                case Kind::commands: {
+                    engine::CommandPayload& cmd = e.payload.command;
+                    e.header.type = EventType::command;
+                    e.header.source = engine::Source::control;
+                    const auto code = parse_command_code(fields[c.command]);
+                    if (!code) {
+                        fail(c.command + 1, "'" + std::string(fields[c.command]) +
+                                                "' is not a command (kill, unkill, pause, "
+                                                "resume, limit_stage, limit_commit, "
+                                                "limit_discard)");
+                        return std::nullopt;
+                    }
+                    cmd.code = *code;
+                    if (c.arg != -1 && !fields[c.arg].empty()) {
+                        std::int64_t raw = 0;
+                        if (engine::parse_decimal(fields[c.arg], raw) !=
+                                engine::DecimalError::ok ||
+                            raw % engine::kScale != 0) {
+                            fail(c.arg + 1, "'" + std::string(fields[c.arg]) +
+                                                "' is not an integer argument");
+                            return std::nullopt;
+                        }
+                        cmd.arg = raw / engine::kScale;
+                    }
+                    if (*code == engine::CommandCode::limit_stage) {
+                        const auto limit = c.limit == -1
+                                               ? std::nullopt
+                                               : engine::parse_risk_limit(fields[c.limit]);
+                        if (!limit) {
+                            fail(c.limit == -1 ? 1 : c.limit + 1,
+                                 "limit_stage needs a 'limit' column naming a risk limit "
+                                 "(e.g. max_order_qty)");
+                            return std::nullopt;
+                        }
+                        cmd.param = static_cast<std::uint16_t>(*limit);
+                        std::int64_t raw = 0;
+                        if (c.value == -1 || engine::parse_decimal(fields[c.value], raw) !=
+                                                 engine::DecimalError::ok) {
+                            fail(c.value == -1 ? 1 : c.value + 1,
+                                 "limit_stage needs a decimal 'value'");
+                            return std::nullopt;
+                        }
+                        // Quantities, money and percentages are fixed-point; counts, times and
+                        // minutes are plain integers.
+                        if (!engine::risk_limit_is_fixed_point(*limit)) {
+                            if (raw % engine::kScale != 0) {
+                                fail(c.value + 1, "'" + std::string(fields[c.value]) +
+                                                      "' must be a whole number for this limit");
+                                return std::nullopt;
+                            }
+                            raw /= engine::kScale;
+                        }
+                        cmd.arg = raw;
+                    }
+                    ++src.stats_.commands;
                     break;
                 }
             }

@@ -245,7 +245,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.stop_reason = ingest.stop_reason();
     r.last_seq = ingest.last_seq();
     r.events_sequenced = runner.metrics(0).events_in.get();
-    r.market_events = source->stats().rows;
+    r.market_events = source->stats().trades + source->stats().quotes + source->stats().bars;
     r.orders_requested = strategy.orders_requested();
     r.orders_sent = gateway.orders_sent();
     r.risk_rejects = risk.rejects();

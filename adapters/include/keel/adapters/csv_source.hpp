@@ -5,7 +5,9 @@
 // a time column (timestamp, date, time or datetime), an optional symbol/ticker column, then
 // open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
 // bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id]
-// (external alerts, for backtests of alert-driven strategies). Several files merge by time, ties
+// (external alerts, for backtests of alert-driven strategies), or command[,arg,limit,value]
+// (operator commands: kill with arg 1 also flattens; limit_stage names a risk limit and its
+// value, applied by a later limit_commit). Several files merge by time, ties
 // broken by file order, then line. A bar row's time is the bar's open; its event is stamped at the
 // bar's close (open + interval), because that is when the bar is known.
 //
@@ -37,7 +39,11 @@ struct CsvLoadStats {
     std::uint64_t quotes = 0;
     std::uint64_t bars = 0;
     std::uint64_t alerts = 0;
+    std::uint64_t commands = 0;
 };
+
+// "kill", "unkill", "pause", "resume", "limit_stage", "limit_commit", "limit_discard".
+[[nodiscard]] std::optional<engine::CommandCode> parse_command_code(std::string_view text);
 
 // "buy", "sell", "close", "close_long", "close_short" (any case).
 [[nodiscard]] std::optional<engine::AlertAction> parse_alert_action(std::string_view text);
