@@ -121,4 +121,49 @@ inline engine::Event fill_of(const engine::Event& order, std::int64_t price_unit
     return f;
 }
 
+// An external alert about sym asking for action, at seq (ts = seq); quantity, notional, price
+// and timeframe are zero (not given) for the test to set.
+inline engine::Event alert(engine::SymbolId sym, std::uint64_t seq, engine::AlertAction action,
+                           std::uint64_t key = 0) {
+    engine::Event e = engine::make_event(engine::EventType::alert, engine::Source::webhook, seq,
+                                         static_cast<std::int64_t>(seq), sym);
+    e.payload.alert.action = action;
+    e.payload.alert.alert_key = key == 0 ? seq : key;
+    return e;
+}
+
+// A timer of kind for sym at ts_ns; a bar_close timer carries its interval in aux and the
+// bar's open time in period_start_ns.
+inline engine::Event timer(engine::SymbolId sym, std::uint64_t seq, std::int64_t ts_ns,
+                           engine::TimerKind kind, std::uint16_t interval_minutes = 0) {
+    engine::Event e =
+        engine::make_event(engine::EventType::timer, engine::Source::engine, seq, ts_ns, sym);
+    e.header.aux = interval_minutes;
+    e.payload.timer.kind = kind;
+    e.payload.timer.period_start_ns =
+        ts_ns - static_cast<std::int64_t>(interval_minutes) * engine::kNsPerMinute;
+    return e;
+}
+
+// A trade with its own sequence number and size (test::trade uses ts as seq and size 1).
+inline engine::Event sized_trade(engine::SymbolId sym, std::uint64_t seq, std::int64_t ts_ns,
+                                 engine::Price price, engine::Quantity size) {
+    engine::Event e =
+        engine::make_event(engine::EventType::trade, engine::Source::feed, seq, ts_ns, sym);
+    e.payload.trade.price = price;
+    e.payload.trade.size = size;
+    return e;
+}
+
+// A venue reply (venue_ack, venue_cancel, order_denied, ...) about an order request.
+inline engine::Event reply_to(const engine::Event& order, engine::EventType type, std::uint64_t seq,
+                              engine::Reason reason = engine::Reason::none) {
+    engine::Event r = engine::make_event(type, engine::Source::venue, seq,
+                                         static_cast<std::int64_t>(seq), order.header.symbol);
+    r.header.aux = order.header.aux;
+    r.payload.order = order.payload.order;
+    r.payload.order.reason = reason;
+    return r;
+}
+
 }  // namespace keel::test

@@ -48,7 +48,7 @@ bool StrategyStage::journaled_emit(const Event& e, Emit& out) noexcept {
     return true;
 }
 
-void StrategyStage::request(const Event& cause, std::uint16_t index, std::uint32_t k,
+bool StrategyStage::request(const Event& cause, std::uint16_t index, std::uint32_t k,
                             SymbolId symbol, Side side, Quantity quantity, OrderType type,
                             TimeInForce tif, Price price, Price stop_price, OrderRole role,
                             Emit& out) noexcept {
@@ -66,10 +66,11 @@ void StrategyStage::request(const Event& cause, std::uint16_t index, std::uint32
     o.action = OrderAction::new_order;
     o.role = role;
     if (!journaled_emit(e, out))
-        return;
+        return false;
     const Transition t = book_.apply(e);
     KEEL_ASSERT(t.result == ApplyResult::applied, "strategy order book refused its own order");
     ++orders_requested_;
+    return true;
 }
 
 void StrategyStage::flush(const Intents& intents, std::uint16_t index, const Event& cause,
@@ -118,12 +119,15 @@ void StrategyStage::flush(const Intents& intents, std::uint16_t index, const Eve
             continue;
         const SymbolId symbol = o.symbol == kNoSymbol ? cause.header.symbol : o.symbol;
         const Side exit = o.side == Side::buy ? Side::sell : Side::buy;
-        request(cause, index, 0, symbol, o.side, o.quantity, o.type, o.tif, o.price, o.stop_price,
-                OrderRole::entry, out);
-        request(cause, index, 1, symbol, exit, o.quantity, OrderType::stop, TimeInForce::gtc,
-                Price{}, o.stop_loss, OrderRole::stop_loss, out);
-        request(cause, index, 2, symbol, exit, o.quantity, OrderType::limit, TimeInForce::gtc,
-                o.take_profit, Price{}, OrderRole::take_profit, out);
+        // An order that could not be journaled ends the event: no exits without their entry,
+        // and nothing after it (the log refuses everything from its first failure anyway).
+        if (!request(cause, index, 0, symbol, o.side, o.quantity, o.type, o.tif, o.price,
+                     o.stop_price, OrderRole::entry, out) ||
+            !request(cause, index, 1, symbol, exit, o.quantity, OrderType::stop, TimeInForce::gtc,
+                     Price{}, o.stop_loss, OrderRole::stop_loss, out) ||
+            !request(cause, index, 2, symbol, exit, o.quantity, OrderType::limit, TimeInForce::gtc,
+                     o.take_profit, Price{}, OrderRole::take_profit, out))
+            return;
         k = 3;
     }
     for (std::size_t i = 0; i < intents.order_count(); ++i) {
@@ -131,8 +135,9 @@ void StrategyStage::flush(const Intents& intents, std::uint16_t index, const Eve
         if (o.stop_loss.raw != 0)
             continue;
         const SymbolId symbol = o.symbol == kNoSymbol ? cause.header.symbol : o.symbol;
-        request(cause, index, k++, symbol, o.side, o.quantity, o.type, o.tif, o.price, o.stop_price,
-                OrderRole::none, out);
+        if (!request(cause, index, k++, symbol, o.side, o.quantity, o.type, o.tif, o.price,
+                     o.stop_price, OrderRole::none, out))
+            return;
     }
 }
 

@@ -52,7 +52,8 @@ class StrategyStage final : public Stage {
     // Journals and emits what one strategy decided while handling `cause`.
     void flush(const Intents& intents, std::uint16_t index, const Event& cause, Emit& out) noexcept;
     bool journaled_emit(const Event& e, Emit& out) noexcept;
-    void request(const Event& cause, std::uint16_t index, std::uint32_t k, SymbolId symbol,
+    // False when the order could not be journaled (then it is neither emitted nor booked).
+    bool request(const Event& cause, std::uint16_t index, std::uint32_t k, SymbolId symbol,
                  Side side, Quantity quantity, OrderType type, TimeInForce tif, Price price,
                  Price stop_price, OrderRole role, Emit& out) noexcept;
 

@@ -1,0 +1,357 @@
+// Proves alert_follower acts on each alert action as specified (opens, reverses, closes, or
+// skips with a journaled reason), sizes from the alert, then the (symbol, timeframe) rules, then
+// the default policy, and decides on the expected position (fills plus orders in flight).
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "keel/engine/order_id.hpp"
+#include "keel/engine/strategies/alert_follower.hpp"
+#include "keel/engine/strategy_stage.hpp"
+#include "test_support.hpp"
+
+using namespace keel;
+using namespace keel::engine;
+
+namespace {
+
+constexpr SymbolId kSym = 0;
+
+AlertFollowerParams params(bool allow_short = true) {
+    AlertFollowerParams p;
+    p.symbols = {kSym};
+    p.sizing = SizingPolicy::fixed(Quantity::from_units(5));
+    p.allow_short = allow_short;
+    return p;
+}
+
+// One alert_follower in a StrategyStage, fed alerts, trades and fills with rising sequences.
+class Rig {
+  public:
+    explicit Rig(AlertFollowerParams p) : stage_(make(std::move(p))) {}
+
+    // Sends an alert and returns what the stage derived from it (signals and order requests).
+    std::vector<Event> send(Event alert) {
+        alert.header.seq = ++seq_;
+        alert.header.ts_ns = static_cast<std::int64_t>(seq_);
+        if (alert.payload.alert.alert_key == 0)
+            alert.payload.alert.alert_key = 1000 + seq_;
+        return feed(alert);
+    }
+    std::vector<Event> send(AlertAction action) { return send(test::alert(kSym, 0, action)); }
+    // Fills every order request in `derived` completely at price_units.
+    void fill_all(const std::vector<Event>& derived, std::int64_t price_units = 10) {
+        for (const Event& e : derived) {
+            if (e.header.type != EventType::order_request)
+                continue;
+            Event f = test::fill_of(e, price_units);
+            f.header.seq = ++seq_;
+            (void)feed(f);
+        }
+    }
+    void reply(const Event& order, EventType type, Reason reason) {
+        (void)feed(test::reply_to(order, type, ++seq_, reason));
+    }
+    void trade(std::int64_t price_units) {
+        ++seq_;
+        (void)feed(test::sized_trade(kSym, seq_, static_cast<std::int64_t>(seq_),
+                                     Price::from_units(price_units), Quantity::from_units(1)));
+    }
+    [[nodiscard]] std::uint64_t last_seq() const { return seq_; }
+    [[nodiscard]] const StrategyStage& stage() const { return stage_; }
+
+  private:
+    static StrategyStage make(AlertFollowerParams p) {
+        std::vector<std::unique_ptr<Strategy>> v;
+        v.push_back(std::make_unique<AlertFollower>(std::move(p)));
+        return StrategyStage(std::move(v), {4, Money::from_units(1'000'000), 64});
+    }
+    // Returns the derived events (the stage forwards the input first; it is dropped here).
+    std::vector<Event> feed(const Event& e) {
+        out_.clear();
+        stage_.on_event(e, out_);
+        EXPECT_FALSE(out_.events().empty());
+        EXPECT_EQ(out_.events().front().header.seq, e.header.seq);
+        return {out_.events().begin() + 1, out_.events().end()};
+    }
+
+    StrategyStage stage_;
+    test::Recorder out_{256};
+    std::uint64_t seq_ = 0;
+};
+
+std::vector<Event> of_type(const std::vector<Event>& v, EventType t) {
+    std::vector<Event> r;
+    for (const Event& e : v) {
+        if (e.header.type == t)
+            r.push_back(e);
+    }
+    return r;
+}
+std::vector<Event> orders(const std::vector<Event>& v) {
+    return of_type(v, EventType::order_request);
+}
+
+// The one signal an alert leaves, checked to record the alert's action; returns its reason.
+Reason decision(const std::vector<Event>& derived, AlertAction action) {
+    const std::vector<Event> s = of_type(derived, EventType::signal);
+    EXPECT_EQ(s.size(), 1u);
+    if (s.size() != 1)
+        return Reason::invalid_order;
+    EXPECT_EQ(s[0].payload.signal.action, action);
+    return s[0].payload.signal.reason;
+}
+
+void expect_order(const Event& o, Side side, std::int64_t units, std::uint32_t k) {
+    EXPECT_EQ(o.payload.order.action, OrderAction::new_order);
+    EXPECT_EQ(o.payload.order.side, side);
+    EXPECT_EQ(o.payload.order.quantity, Quantity::from_units(units));
+    EXPECT_EQ(o.payload.order.order_type, OrderType::market);
+    EXPECT_EQ(o.payload.order.order_id, make_order_id(o.header.seq, k));
+}
+
+}  // namespace
+
+TEST(AlertFollower, BuyWhenFlatOpensLongWithTheDefaultSizeAfterItsSignal) {
+    Rig rig(params());
+    const std::vector<Event> d = rig.send(test::alert(kSym, 0, AlertAction::buy, 77));
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0].header.type, EventType::signal);
+    EXPECT_EQ(d[0].payload.signal.direction, 1);
+    EXPECT_EQ(d[0].payload.signal.value, 77);  // the alert's key, to find it in the journal
+    EXPECT_EQ(d[0].payload.signal.reason, Reason::none);
+    EXPECT_EQ(d[0].payload.signal.action, AlertAction::buy);
+    ASSERT_EQ(d[1].header.type, EventType::order_request);
+    EXPECT_EQ(d[1].header.seq, rig.last_seq());
+    expect_order(d[1], Side::buy, 5, 0);
+}
+
+TEST(AlertFollower, BuyWhenShortClosesTheShortThenOpensLong) {
+    Rig rig(params());
+    rig.fill_all(rig.send(AlertAction::sell));
+    ASSERT_EQ(rig.stage().account().position(kSym).quantity_raw, -Quantity::from_units(5).raw);
+    const std::vector<Event> d = rig.send(AlertAction::buy);
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::none);
+    const std::vector<Event> o = orders(d);
+    ASSERT_EQ(o.size(), 2u);
+    expect_order(o[0], Side::buy, 5, 0);  // the close, its own round trip
+    expect_order(o[1], Side::buy, 5, 1);  // the new long
+}
+
+TEST(AlertFollower, BuyWhenAlreadyLongIsSkippedWithReasonAlreadyLong) {
+    Rig rig(params());
+    rig.fill_all(rig.send(AlertAction::buy));
+    const std::vector<Event> d = rig.send(AlertAction::buy);
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::already_long);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+TEST(AlertFollower, SecondBuyBeforeAnyFillIsAlreadyLong) {
+    Rig rig(params());
+    EXPECT_EQ(orders(rig.send(AlertAction::buy)).size(), 1u);
+    const std::vector<Event> d = rig.send(AlertAction::buy);  // the first is still in flight
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::already_long);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+TEST(AlertFollower, SellWhenLongClosesThenOpensShortAndWhenShortIsAlreadyShort) {
+    Rig rig(params());
+    rig.fill_all(rig.send(AlertAction::buy));
+    std::vector<Event> d = rig.send(AlertAction::sell);
+    EXPECT_EQ(decision(d, AlertAction::sell), Reason::none);
+    EXPECT_EQ(of_type(d, EventType::signal)[0].payload.signal.direction, -1);
+    const std::vector<Event> o = orders(d);
+    ASSERT_EQ(o.size(), 2u);
+    expect_order(o[0], Side::sell, 5, 0);
+    expect_order(o[1], Side::sell, 5, 1);
+    // Decided on the expected position: the reversal is still in flight.
+    d = rig.send(AlertAction::sell);
+    EXPECT_EQ(decision(d, AlertAction::sell), Reason::already_short);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+TEST(AlertFollower, CloseFlattensEitherSideAndIsSkippedWhenFlat) {
+    Rig rig(params());
+    std::vector<Event> d = rig.send(AlertAction::close);
+    EXPECT_EQ(decision(d, AlertAction::close), Reason::already_flat);
+    EXPECT_TRUE(orders(d).empty());
+
+    rig.fill_all(rig.send(AlertAction::buy));
+    d = rig.send(AlertAction::close);
+    EXPECT_EQ(decision(d, AlertAction::close), Reason::none);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::sell, 5, 0);
+    rig.fill_all(d);
+    EXPECT_EQ(rig.stage().account().position(kSym).quantity_raw, 0);
+
+    rig.fill_all(rig.send(AlertAction::sell));
+    d = rig.send(AlertAction::close);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::buy, 5, 0);
+}
+
+TEST(AlertFollower, CloseLongAndCloseShortCloseOnlyTheirOwnSide) {
+    Rig rig(params());
+    EXPECT_EQ(decision(rig.send(AlertAction::close_long), AlertAction::close_long),
+              Reason::already_flat);
+    EXPECT_EQ(decision(rig.send(AlertAction::close_short), AlertAction::close_short),
+              Reason::already_flat);
+
+    rig.fill_all(rig.send(AlertAction::buy));
+    std::vector<Event> d = rig.send(AlertAction::close_short);
+    EXPECT_EQ(decision(d, AlertAction::close_short), Reason::already_long);
+    EXPECT_TRUE(orders(d).empty());
+    d = rig.send(AlertAction::close_long);
+    EXPECT_EQ(decision(d, AlertAction::close_long), Reason::none);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::sell, 5, 0);
+    rig.fill_all(d);
+
+    rig.fill_all(rig.send(AlertAction::sell));
+    d = rig.send(AlertAction::close_long);
+    EXPECT_EQ(decision(d, AlertAction::close_long), Reason::already_short);
+    EXPECT_TRUE(orders(d).empty());
+    d = rig.send(AlertAction::close_short);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::buy, 5, 0);
+}
+
+TEST(AlertFollower, WithoutAllowShortASellOnlyClosesALong) {
+    Rig rig(params(/*allow_short=*/false));
+    std::vector<Event> d = rig.send(AlertAction::sell);
+    EXPECT_EQ(decision(d, AlertAction::sell), Reason::already_flat);
+    EXPECT_TRUE(orders(d).empty());
+
+    rig.fill_all(rig.send(AlertAction::buy));
+    d = rig.send(AlertAction::sell);
+    EXPECT_EQ(decision(d, AlertAction::sell), Reason::none);
+    ASSERT_EQ(orders(d).size(), 1u);  // to flat, no short opened
+    expect_order(orders(d)[0], Side::sell, 5, 0);
+    rig.fill_all(d);
+    EXPECT_EQ(rig.stage().account().position(kSym).quantity_raw, 0);
+}
+
+TEST(AlertFollower, TheAlertsQuantityBeatsRulesAndTheDefault) {
+    AlertFollowerParams p = params();
+    p.sizes = {AlertSizeRule{kSym, 0, Quantity::from_units(2), Money{}}};
+    Rig rig(std::move(p));
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.quantity = Quantity::from_units(7);
+    a.payload.alert.notional = Money::from_units(1'000'000);  // quantity wins over notional
+    const std::vector<Event> o = orders(rig.send(a));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 7, 0);
+}
+
+TEST(AlertFollower, TheAlertsNotionalIsSizedAtItsPriceFlooredToTheLot) {
+    AlertFollowerParams p = params();
+    p.lot = Quantity::from_units(2);
+    Rig rig(std::move(p));
+    rig.trade(1);  // a last price that must not be used: the alert names its own
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.notional = Money::from_units(1000);
+    a.payload.alert.price = Price::from_units(30);  // 33.3 units -> 32 in lots of 2
+    const std::vector<Event> o = orders(rig.send(a));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 32, 0);
+}
+
+TEST(AlertFollower, TheAlertsNotionalWithoutAPriceUsesTheLastPrice) {
+    Rig rig(params());
+    rig.trade(40);
+    Event a = test::alert(kSym, 0, AlertAction::sell);
+    a.payload.alert.notional = Money::from_units(1000);
+    const std::vector<Event> o = orders(rig.send(a));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::sell, 25, 0);
+}
+
+TEST(AlertFollower, AnExactTimeframeRuleBeatsAnAnyRuleListedBeforeIt) {
+    AlertFollowerParams p = params();
+    p.sizes = {
+        AlertSizeRule{1, 60, Quantity::from_units(9), Money{}},     // another symbol
+        AlertSizeRule{kSym, 0, Quantity::from_units(2), Money{}},   // any timeframe
+        AlertSizeRule{kSym, 60, Quantity::from_units(3), Money{}},  // exact
+    };
+    Rig rig(std::move(p));
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.timeframe_minutes = 60;
+    std::vector<Event> o = orders(rig.send(a));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 3, 0);
+    rig.fill_all(o);
+    rig.fill_all(rig.send(AlertAction::close));
+    Event b = test::alert(kSym, 0, AlertAction::sell);
+    b.payload.alert.timeframe_minutes = 15;  // no exact rule: the any rule
+    o = orders(rig.send(b));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::sell, 2, 0);
+}
+
+TEST(AlertFollower, ANotionalRuleIsSizedAtTheLastPrice) {
+    AlertFollowerParams p = params();
+    p.sizes = {AlertSizeRule{kSym, 15, Quantity{}, Money::from_units(1000)}};
+    Rig rig(std::move(p));
+    rig.trade(300);
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.timeframe_minutes = 15;
+    const std::vector<Event> o = orders(rig.send(a));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 3, 0);  // 3.33 floored to whole units
+}
+
+TEST(AlertFollower, WithNoRuleForTheTimeframeTheDefaultSizingApplies) {
+    AlertFollowerParams p = params();
+    p.sizes = {AlertSizeRule{kSym, 15, Quantity::from_units(3), Money{}}};
+    Rig rig(std::move(p));
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.timeframe_minutes = 60;
+    const std::vector<Event> o = orders(rig.send(a));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 5, 0);
+}
+
+TEST(AlertFollower, AnOpeningAlertWithNoSizeIsSkippedWithReasonNoSize) {
+    AlertFollowerParams p = params();
+    p.sizing = SizingPolicy::fixed(Quantity{});  // the default sizes nothing
+    Rig rig(std::move(p));
+    std::vector<Event> d = rig.send(AlertAction::buy);
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::no_size);
+    EXPECT_TRUE(orders(d).empty());
+    // A notional with no price to size it at (no alert price, no trade yet) sizes nothing too.
+    Event a = test::alert(kSym, 0, AlertAction::sell);
+    a.payload.alert.notional = Money::from_units(1000);
+    d = rig.send(a);
+    EXPECT_EQ(decision(d, AlertAction::sell), Reason::no_size);
+    EXPECT_TRUE(orders(d).empty());
+    // Below one lot at the price: nothing.
+    a.payload.alert.price = Price::from_units(2000);
+    d = rig.send(a);
+    EXPECT_EQ(decision(d, AlertAction::sell), Reason::no_size);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+TEST(AlertFollower, ClosingNeedsNoSize) {
+    AlertFollowerParams p = params();
+    p.sizing = SizingPolicy::fixed(Quantity{});
+    Rig rig(std::move(p));
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.quantity = Quantity::from_units(4);
+    rig.fill_all(rig.send(a));
+    const std::vector<Event> d = rig.send(AlertAction::close);
+    EXPECT_EQ(decision(d, AlertAction::close), Reason::none);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::sell, 4, 0);
+}
+
+TEST(AlertFollower, AnOrderDeniedByRiskNoLongerCountsAsExpected) {
+    Rig rig(params());
+    const std::vector<Event> first = orders(rig.send(AlertAction::buy));
+    ASSERT_EQ(first.size(), 1u);
+    rig.reply(first[0], EventType::order_denied, Reason::max_position);
+    const std::vector<Event> d = rig.send(AlertAction::buy);
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::none);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::buy, 5, 0);
+}
