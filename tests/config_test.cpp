@@ -435,3 +435,21 @@ TEST(ConfigSections, AlertSizeMistakesAreNamed) {
     EXPECT_TRUE(has_error(r, "strategies[0].sizes[6]", "expected an object")) << dump(r);
     EXPECT_EQ(r.errors.size(), 7u) << dump(r);
 }
+
+TEST(ConfigSections, EnvironmentOverridesReachTheNewSectionsWhateverTheKeysCase) {
+    // Variable names are lower-cased, but symbol names are usually upper case: an override
+    // must reach symbols.MSFT rather than create a symbol "msft".
+    const ConfigResult r =
+        parse_config(config_with(R"("sessions": {"us": {"open": "09:30", "close": "16:00"}},
+                       "symbols": {"MSFT": {"tick_size": "0.01", "session": "us"}})",
+                                 kSma),
+                     "t.json", kDir,
+                     {"KEEL__SYMBOLS__MSFT__TICK_SIZE=0.05", "KEEL__SESSIONS__US__OPEN=10:00",
+                      "KEEL__ACCOUNT__STARTING_CASH=5000", "KEEL__SESSION__SEED=99"});
+    ASSERT_TRUE(r.ok()) << dump(r);
+    ASSERT_EQ(r.config.symbols.size(), 1u);
+    EXPECT_EQ(r.config.symbols[0].tick_size.to_string(), "0.05");
+    EXPECT_EQ(r.config.sessions.at("us").open_minute, 600);
+    EXPECT_EQ(r.config.starting_cash.to_string(), "5000");
+    EXPECT_EQ(r.config.seed, 99u);
+}

@@ -274,9 +274,20 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
                 }
                 node = &(*node)[idx];
             } else if (node->is_object() || node->is_null()) {
-                if (!last && !node->contains(key))
-                    (*node)[key] = Json::object();
-                node = &(*node)[key];
+                // Names are lower-cased, so an existing key matches whatever its case (symbol
+                // names such as MSFT are upper case); only a new key is created lower-case.
+                std::string k = key;
+                if (node->is_object() && !node->contains(k)) {
+                    for (const auto& [existing, unused] : node->items()) {
+                        if (lower(existing) == key) {
+                            k = existing;
+                            break;
+                        }
+                    }
+                }
+                if (!last && !node->contains(k))
+                    (*node)[k] = Json::object();
+                node = &(*node)[k];
             } else {
                 errors.push_back({where, "'" + key + "' is inside a value that is not an object"});
                 ok = false;
