@@ -1,14 +1,25 @@
 // Proves the timer schedule: bar closes aligned to the session open (1m, 5m, 1h, 1d, a short
 // last bar, none outside sessions or on weekends), session open/close/before-close in time
 // order (a 24h session closes then reopens at midnight), ties in the documented order, the
-// first call fixing the start, and the timer event's header and payload.
+// first call fixing the start, and the timer event's header and payload; and that a session
+// schedules bar closes for the intervals its strategies use and session events for the symbols
+// with a session (a flatten point for orb), none for the rest.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "keel/engine/timer_schedule.hpp"
+#include "keel/replay/session.hpp"
+#include "test_support.hpp"
 
 using namespace keel::engine;
 
@@ -262,4 +273,83 @@ TEST(TimerSchedule, AnEmptyScheduleNeverFires) {
     EXPECT_TRUE(t.empty());
     EXPECT_FALSE(t.next_due(at(kUs, kMon, 12, 0)));
     EXPECT_FALSE(t.next_due(at(kUs, kMon + 30, 12, 0)));
+}
+
+TEST(SessionTimers, StrategiesGetTheirBarClosesAndSessionSymbolsTheirOpenAndClose) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("keel_session_timers_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    // Monday 2024-01-08: SPY trades every 5 minutes from 09:30 to 16:05 New York (14:30 to 21:05
+    // UTC); QQQ trades at 09:31 and 16:01; EURUSD, which has no session, at noon.
+    const std::int64_t open_s = 1'704'724'200;
+    {
+        std::ofstream f(dir / "trades.csv");
+        f << "timestamp,symbol,price,size\n";
+        for (int m = 0; m <= 395; m += 5) {
+            f << open_s + m * 60 << ",SPY,100,1\n";
+            if (m == 0 || m == 390)
+                f << open_s + (m + 1) * 60 << ",QQQ,50,1\n";
+            if (m == 150)
+                f << open_s + m * 60 << ",EURUSD,1.1,1\n";
+        }
+    }
+    const std::string config = R"({
+      "session": {"name": "timers"},
+      "data": {"files": [{"path": "trades.csv"}]},
+      "sessions": {"us": {"open": "09:30", "close": "16:00", "utc_offset": "-05:00"}},
+      "symbols": {"SPY": {"session": "us"}, "QQQ": {"session": "us"}},
+      "strategies": [
+        {"type": "orb", "symbol": "SPY", "timeframe": "5m", "range": "15m",
+         "trend_timeframe": "1h", "flat_before_close": "5m", "quantity": "1"},
+        {"type": "sma_cross", "symbol": "EURUSD", "timeframe": "30m", "fast": 2, "slow": 3,
+         "quantity": "1"}],
+      "risk": {"max_order_qty": "10"},
+      "venue": {"type": "sim", "mode": "ticks"},
+      "threads": [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"]}]
+    })";
+    const ConfigResult cr = parse_config(config, "timers.json", dir, {});
+    ASSERT_TRUE(cr.ok()) << cr.errors.front().path << ": " << cr.errors.front().message;
+    keel::test::Recorder tap(1 << 16);
+    keel::replay::SessionOptions options;
+    options.tap = &tap;
+    std::atomic<bool> stop{false};
+    std::string error;
+    const auto report = keel::replay::run_session(cr.config, stop, options, error);
+    std::filesystem::remove_all(dir);
+    ASSERT_TRUE(report) << error;
+
+    std::map<SymbolId, std::string> names;
+    for (const Event& e : tap.of_type(EventType::symbol_def))
+        names[e.header.symbol] = e.payload.symbol_def.name;
+    // (symbol, kind, interval) -> how many fired, and the first and last time.
+    using Key = std::tuple<std::string, TimerKind, std::uint16_t>;
+    std::map<Key, std::vector<std::int64_t>> fired;
+    for (const Event& e : tap.of_type(EventType::timer)) {
+        fired[{names[e.header.symbol], e.payload.timer.kind, e.header.aux}].push_back(
+            e.header.ts_ns);
+    }
+    const std::int64_t open_ns = open_s * 1'000'000'000;
+    auto after = [&](int minutes) { return open_ns + minutes * kNsPerMinute; };
+    auto expect = [&](const Key& k, std::size_t count, std::int64_t first, std::int64_t last) {
+        SCOPED_TRACE(std::get<0>(k) + " " + std::string(to_string(std::get<1>(k))) + " " +
+                     std::to_string(std::get<2>(k)));
+        const auto it = fired.find(k);
+        ASSERT_NE(it, fired.end());
+        EXPECT_EQ(it->second.size(), count);
+        EXPECT_EQ(it->second.front(), first);
+        EXPECT_EQ(it->second.back(), last);
+    };
+    // orb on SPY: 5m and 1h bars (the last one short), the open, the flatten point, the close.
+    expect({"SPY", TimerKind::bar_close, 5}, 78, after(5), after(390));
+    expect({"SPY", TimerKind::bar_close, 60}, 7, after(60), after(390));
+    expect({"SPY", TimerKind::session_open, 0}, 1, after(0), after(0));
+    expect({"SPY", TimerKind::before_close, 0}, 1, after(385), after(385));
+    expect({"SPY", TimerKind::session_close, 0}, 1, after(390), after(390));
+    // QQQ has a session but no strategy: its open and close only.
+    expect({"QQQ", TimerKind::session_open, 0}, 1, after(0), after(0));
+    expect({"QQQ", TimerKind::session_close, 0}, 1, after(390), after(390));
+    // sma_cross on EURUSD (no session: all day, UTC): 30m bars from the first input's time
+    // (14:30 UTC, itself a close, so it fires) to the last's (21:00 UTC).
+    expect({"EURUSD", TimerKind::bar_close, 30}, 14, after(0), after(390));
+    EXPECT_EQ(fired.size(), 8u);  // nothing else: no session events for EURUSD
 }
