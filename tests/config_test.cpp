@@ -130,3 +130,326 @@ TEST(Config, MasksSecretsAtAnyDepth) {
     EXPECT_NE(out.find("8080"), std::string::npos);
     EXPECT_NE(out.find(R"("name":"x")"), std::string::npos);
 }
+
+namespace {
+
+// The valid base config with extra top-level sections and the given strategies list.
+std::string config_with(const std::string& sections, const std::string& strategies) {
+    return R"({
+      "session": {"name": "t", "symbol_capacity": 8},
+      "data": {"files": [{"path": "../data/msft_daily.csv", "symbol": "MSFT", "bar_interval": "1d"}]},
+      )" + (sections.empty() ? std::string() : sections + ",") +
+           R"(
+      "strategies": [)" +
+           strategies + R"(],
+      "risk": {"max_order_qty": "100"},
+      "venue": {"type": "sim"},
+      "threads": [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"]}]
+    })";
+}
+
+const std::string kSma =
+    R"({"type": "sma_cross", "symbol": "MSFT", "fast": 2, "slow": 5, "quantity": "1"})";
+
+ConfigResult parse_text(const std::string& text) {
+    return parse_config(text, "t.json", kDir, {});
+}
+
+}  // namespace
+
+TEST(ConfigSections, AccountSessionsSymbolsAndStrategiesParseIntoTypedValues) {
+    const ConfigResult r = parse_text(config_with(
+        R"("account": {"starting_cash": "250000.50"},
+           "sessions": {
+             "us": {"open": "09:30", "close": "16:00", "utc_offset": "-05:00",
+                    "days": ["mon", "Tue", "wed", "thu", "fri"]},
+             "fx": {"open": "00:00", "close": "24:00", "utc_offset": "+02:00",
+                    "days": ["sun", "sat"]},
+             "plain": {"open": "08:00", "close": "12:00"}},
+           "symbols": {"MSFT": {"tick_size": "0.01", "session": "us"},
+                       "EURUSD": {"session": "fx"}, "SPY": {}})",
+        R"({"type": "sma_cross", "symbol": "MSFT", "fast": 2, "slow": 5, "timeframe": "1h",
+            "sizing": {"type": "fixed_notional", "notional": "10000", "lot": "5"}},
+           {"type": "orb", "symbol": "SPY", "timeframe": "5m", "range": "15m",
+            "trend_timeframe": "1h", "flat_before_close": "10m", "trend_ema": 10, "volume_sma": 5,
+            "atr_period": 7, "volume_factor": "1.5", "stop_atr": "0.5", "target_atr": "3",
+            "allow_short": true,
+            "sizing": {"type": "percent_risk", "risk": "0.01", "atr_multiple": "2"}},
+           {"type": "alert_follower", "symbols": ["EURUSD", "GBPUSD"],
+            "sizes": [{"symbol": "EURUSD", "timeframe": "30m", "quantity": "1000"},
+                      {"symbol": "GBPUSD", "notional": "5000"}]})"));
+    ASSERT_TRUE(r.ok()) << dump(r);
+    const Config& c = r.config;
+    EXPECT_EQ(c.starting_cash.to_string(), "250000.5");
+    ASSERT_EQ(c.sessions.size(), 3u);
+    const TradingSession us = c.sessions.at("us");
+    EXPECT_EQ(us.open_minute, 9 * 60 + 30);
+    EXPECT_EQ(us.close_minute, 16 * 60);
+    EXPECT_EQ(us.utc_offset_minutes, -300);
+    EXPECT_EQ(us.weekdays, kMondayToFriday);
+    const TradingSession fx = c.sessions.at("fx");
+    EXPECT_EQ(fx.open_minute, 0);
+    EXPECT_EQ(fx.close_minute, 1440);
+    EXPECT_EQ(fx.utc_offset_minutes, 120);
+    EXPECT_EQ(fx.weekdays, kSaturday | kSunday);
+    const TradingSession plain = c.sessions.at("plain");
+    EXPECT_EQ(plain.utc_offset_minutes, 0);
+    EXPECT_EQ(plain.weekdays, kMondayToFriday);  // days default to Monday to Friday
+
+    ASSERT_EQ(c.symbols.size(), 3u);
+    EXPECT_EQ(c.symbols[0].name, "MSFT");
+    EXPECT_EQ(c.symbols[0].tick_size.to_string(), "0.01");
+    EXPECT_EQ(c.symbols[0].session, "us");
+    EXPECT_EQ(c.symbols[2].tick_size.raw, 0);
+    EXPECT_EQ(find_symbol(c, "EURUSD")->session, "fx");
+    EXPECT_EQ(find_symbol(c, "GBPUSD"), nullptr);
+    EXPECT_EQ(session_for(c, "MSFT").open_minute, us.open_minute);
+    EXPECT_EQ(session_for(c, "EURUSD").utc_offset_minutes, 120);
+    const TradingSession any = session_for(c, "SPY");  // no session named: all day, every day
+    EXPECT_EQ(any.open_minute, 0);
+    EXPECT_EQ(any.close_minute, 1440);
+    EXPECT_EQ(any.weekdays, kEveryDay);
+
+    ASSERT_EQ(c.strategies.size(), 3u);
+    const StrategyConfig& sma = c.strategies[0];
+    EXPECT_EQ(sma.type, "sma_cross");
+    EXPECT_EQ(sma.symbols, std::vector<std::string>{"MSFT"});
+    EXPECT_EQ(sma.timeframe_minutes, 60u);
+    EXPECT_EQ(sma.sizing.kind, SizingKind::fixed_notional);
+    EXPECT_EQ(sma.sizing.notional.to_string(), "10000");
+    EXPECT_EQ(sma.sizing.lot.to_string(), "5");
+    EXPECT_FALSE(sma.allow_short);
+
+    const StrategyConfig& orb = c.strategies[1];
+    EXPECT_EQ(orb.sizing.kind, SizingKind::percent_risk_atr);
+    EXPECT_EQ(orb.sizing.risk_fraction.to_string(), "0.01");
+    EXPECT_EQ(orb.sizing.atr_multiple.to_string(), "2");
+    EXPECT_EQ(orb.orb.interval_minutes, 5u);
+    EXPECT_EQ(orb.orb.range_minutes, 15u);
+    EXPECT_EQ(orb.orb.trend_interval_minutes, 60u);
+    EXPECT_EQ(orb.orb.flat_before_close_minutes, 10u);
+    EXPECT_EQ(orb.orb.trend_ema, 10u);
+    EXPECT_EQ(orb.orb.volume_sma, 5u);
+    EXPECT_EQ(orb.orb.atr_period, 7u);
+    EXPECT_EQ(orb.orb.volume_factor_raw, 1'500'000'000);
+    EXPECT_EQ(orb.orb.stop_atr_raw, 500'000'000);
+    EXPECT_EQ(orb.orb.target_atr_raw, 3'000'000'000);
+    EXPECT_TRUE(orb.orb.allow_short);
+    EXPECT_EQ(orb.orb.sizing.kind, SizingKind::percent_risk_atr);
+
+    const StrategyConfig& alerts = c.strategies[2];
+    EXPECT_EQ(alerts.symbols, (std::vector<std::string>{"EURUSD", "GBPUSD"}));
+    EXPECT_TRUE(alerts.allow_short);           // followers take both sides unless told
+    EXPECT_EQ(alerts.sizing.quantity.raw, 0);  // no default size: alerts size themselves
+    ASSERT_EQ(alerts.alert_sizes.size(), 2u);
+    EXPECT_EQ(alerts.alert_sizes[0].symbol, "EURUSD");
+    EXPECT_EQ(alerts.alert_sizes[0].timeframe_minutes, 30u);
+    EXPECT_EQ(alerts.alert_sizes[0].quantity.to_string(), "1000");
+    EXPECT_EQ(alerts.alert_sizes[0].notional.raw, 0);
+    EXPECT_EQ(alerts.alert_sizes[1].timeframe_minutes, 0u);
+    EXPECT_EQ(alerts.alert_sizes[1].notional.to_string(), "5000");
+}
+
+TEST(ConfigSections, DefaultsWithoutTheNewSections) {
+    const ConfigResult r = parse_text(config_with("", kSma));
+    ASSERT_TRUE(r.ok()) << dump(r);
+    EXPECT_EQ(r.config.starting_cash, Money::from_units(1'000'000));
+    EXPECT_EQ(r.config.seed, 0u);
+    EXPECT_TRUE(r.config.sessions.empty());
+    EXPECT_TRUE(r.config.symbols.empty());
+    EXPECT_EQ(r.config.strategies[0].sizing.kind, SizingKind::fixed_quantity);
+    EXPECT_EQ(r.config.strategies[0].sizing.quantity, Quantity::from_units(1));
+    EXPECT_EQ(r.config.strategies[0].orb.range_minutes, 30u);  // untouched default
+}
+
+TEST(ConfigSections, SeedAndStartingCashAreChecked) {
+    std::string text = config_with(R"("account": {"starting_cash": "-1", "overdraft": "5"})", kSma);
+    text.replace(text.find(R"("symbol_capacity": 8)"), 20, R"("symbol_capacity": 8, "seed": -3)");
+    ConfigResult r = parse_text(text);
+    EXPECT_TRUE(has_error(r, "account.starting_cash", "must not be negative")) << dump(r);
+    EXPECT_TRUE(has_error(r, "account.overdraft", "unknown key")) << dump(r);
+    EXPECT_TRUE(has_error(r, "session.seed", "must be between 0 and")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 3u) << dump(r);
+
+    text = config_with("", kSma);
+    text.replace(text.find(R"("symbol_capacity": 8)"), 20, R"("symbol_capacity": 8, "seed": 7)");
+    r = parse_text(text);
+    ASSERT_TRUE(r.ok()) << dump(r);
+    EXPECT_EQ(r.config.seed, 7u);
+}
+
+TEST(ConfigSections, SessionMistakesAreNamedByTheirKey) {
+    const ConfigResult r = parse_text(config_with(
+        R"("sessions": {
+             "hours": {"open": "25:00", "close": "16:00"},
+             "midnight": {"open": "24:00", "close": "24:00"},
+             "offset": {"open": "09:30", "close": "16:00", "utc_offset": "-5"},
+             "far": {"open": "09:30", "close": "16:00", "utc_offset": "+19:00"},
+             "days": {"open": "09:30", "close": "16:00", "days": ["mon", "funday", 3]},
+             "none": {"open": "09:30", "close": "16:00", "days": []},
+             "backwards": {"open": "17:00", "close": "09:00"},
+             "half": {"open": "09:30"},
+             "extra": {"open": "09:30", "close": "16:00", "lunch": "12:00"},
+             "flat": "09:30-16:00"})",
+        kSma));
+    EXPECT_TRUE(has_error(r, "sessions.hours.open", "'25:00' is not a time of day")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.midnight.open", "'24:00' is not a time of day")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.offset.utc_offset", "'-5' is not an offset")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.far.utc_offset", "within +-18 hours")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.days.days[1]", "expected a weekday")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.days.days[2]", "expected a weekday")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.none.days", "no trading weekday")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.backwards.close", "after the open")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.half.close", "is required")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.extra.lunch", "unknown key")) << dump(r);
+    EXPECT_TRUE(has_error(r, "sessions.flat", "expected an object")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 11u) << dump(r);
+}
+
+TEST(ConfigSections, SymbolMistakesAreNamedByTheirKey) {
+    const ConfigResult r = parse_text(config_with(
+        R"("sessions": {"us": {"open": "09:30", "close": "16:00"}},
+           "symbols": {"MSFT": {"session": "london"}, "X": {"tick_size": "0"},
+                       "Y": {"tick_size": 0.01, "session": "us"}, "Z": {"lot": "1"}, "W": 5})",
+        kSma));
+    EXPECT_TRUE(has_error(r, "symbols.MSFT.session", "no session named 'london'")) << dump(r);
+    EXPECT_TRUE(has_error(r, "symbols.X.tick_size", "must be positive")) << dump(r);
+    EXPECT_TRUE(has_error(r, "symbols.Y.tick_size", "decimal string")) << dump(r);
+    EXPECT_TRUE(has_error(r, "symbols.Z.lot", "unknown key")) << dump(r);
+    EXPECT_TRUE(has_error(r, "symbols.W", "expected an object")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 5u) << dump(r);
+}
+
+TEST(ConfigSections, SizingMistakesAreNamedByTheirKey) {
+    auto sma = [](const char* symbol, const std::string& sizing) {
+        return std::string(R"({"type": "sma_cross", "symbol": ")") + symbol +
+               R"(", "fast": 2, "slow": 5, )" + sizing + "}";
+    };
+    const ConfigResult r = parse_text(config_with(
+        "",
+        sma("A", R"("quantity": "1", "sizing": {"type": "fixed_quantity", "quantity": "1"})") +
+            "," + sma("B", R"("allow_short": false)") + "," +
+            sma("C", R"("sizing": {"type": "kelly"})") + "," +
+            sma("D", R"("sizing": {"type": "percent_risk", "risk": "1.5", "atr_multiple": "2"})") +
+            "," + sma("E", R"("sizing": {"type": "fixed_notional"})") + "," +
+            sma("F", R"("sizing": {"type": "fixed_quantity", "quantity": "0.5", "lot": "1"})") +
+            "," + sma("G", R"("quantity": "0")") + "," +
+            sma("H", R"("sizing": {"type": "fixed_quantity", "quantity": "1", "max": "9"})") + "," +
+            sma("I", R"("sizing": {"quantity": "1"})") + "," +
+            sma("J", R"("sizing": {"type": "fixed_quantity", "quantity": "10", "lot": "0"})")));
+    EXPECT_TRUE(has_error(r, "strategies[0].quantity", "either quantity or sizing")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[1].sizing", "is required (or the shorthand quantity)"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].sizing.type",
+                          "unknown sizing 'kelly' (available: fixed_quantity, fixed_notional, "
+                          "percent_risk)"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[3].sizing", "risk fraction must be in (0, 1]")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[4].sizing.notional", "is required")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[5].sizing", "at least one lot")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[6].quantity", "must be positive")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[7].sizing.max", "unknown key")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[8].sizing.type", "is required")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[9].sizing", "lot size must be positive")) << dump(r);
+    // One message per mistake.
+    EXPECT_EQ(r.errors.size(), 10u) << dump(r);
+}
+
+TEST(ConfigSections, UnknownStrategyTypeListsTheAvailableOnes) {
+    const ConfigResult r =
+        parse_text(config_with("", R"({"type": "grid", "symbol": "MSFT", "quantity": "1"})"));
+    EXPECT_TRUE(has_error(r, "strategies[0].type",
+                          "unknown strategy 'grid' (available: sma_cross, orb, alert_follower)"))
+        << dump(r);
+}
+
+TEST(ConfigSections, TwoStrategiesOnOneSymbolAreRefused) {
+    const ConfigResult r = parse_text(
+        config_with("", kSma + "," + kSma +
+                            R"(, {"type": "alert_follower", "symbols": ["EURUSD", "MSFT"]},
+                   {"type": "alert_follower", "symbols": ["GBPUSD", "GBPUSD"]})"));
+    EXPECT_TRUE(has_error(r, "strategies[1].symbol", "'MSFT' already has a strategy")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].symbols[1]", "'MSFT' already has a strategy"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[3].symbols[1]", "'GBPUSD' already has a strategy"))
+        << dump(r);
+    EXPECT_EQ(r.errors.size(), 3u) << dump(r);
+}
+
+TEST(ConfigSections, StrategySymbolListsAreChecked) {
+    const ConfigResult r = parse_text(config_with("", R"({"type": "alert_follower", "symbols": []},
+               {"type": "alert_follower", "symbols": ["A", 7]},
+               {"type": "sma_cross", "symbols": ["MSFT"], "fast": 2, "slow": 5, "quantity": "1"},
+               {"type": "orb", "quantity": "1"})"));
+    EXPECT_TRUE(has_error(r, "strategies[0].symbols", "needs at least one symbol")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[1].symbols[1]", "expected a string")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].symbol", "is required")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].symbols", "unknown key")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[3].symbol", "is required")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 5u) << dump(r);
+}
+
+TEST(ConfigSections, OrbParameterMistakesAreNamed) {
+    const ConfigResult r = parse_text(config_with(
+        "", R"({"type": "orb", "symbol": "A", "quantity": "1", "timeframe": "15m", "range": "5m"},
+               {"type": "orb", "symbol": "B", "quantity": "1", "timeframe": "1h"},
+               {"type": "orb", "symbol": "C", "quantity": "1", "timeframe": "5x",
+                "flat_before_close": "90s", "stop_atr": "0", "trend_ema": 0, "fast": 3})"));
+    EXPECT_TRUE(has_error(r, "strategies[0].range", "at least one bar of the timeframe"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[1].trend_timeframe", "must differ from timeframe"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[1].range", "at least one bar")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].timeframe", "'5x' is not a duration")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].flat_before_close", "'90s' is not a duration"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].stop_atr", "must be positive")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].trend_ema", "must be between 1 and")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[2].fast", "unknown key")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 8u) << dump(r);
+}
+
+TEST(ConfigSections, AlertSizeMistakesAreNamed) {
+    const ConfigResult r = parse_text(
+        config_with("", R"({"type": "alert_follower", "symbols": ["EURUSD", "GBPUSD"], "sizes": [
+                  {"symbol": "EURUSD", "quantity": "1", "notional": "100"},
+                  {"symbol": "GBPUSD"},
+                  {"symbol": "USDJPY", "quantity": "1"},
+                  {"symbol": "EURUSD", "timeframe": "soon", "quantity": "1"},
+                  {"symbol": "EURUSD", "notional": "-5"},
+                  {"symbol": "EURUSD", "quantity": "1", "side": "buy"},
+                  "EURUSD=1"]})"));
+    EXPECT_TRUE(
+        has_error(r, "strategies[0].sizes[0].quantity", "exactly one of quantity or notional"))
+        << dump(r);
+    EXPECT_TRUE(
+        has_error(r, "strategies[0].sizes[1].quantity", "exactly one of quantity or notional"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].sizes[2].symbol",
+                          "'USDJPY' is not one of this strategy's symbols"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].sizes[3].timeframe", "'soon' is not a timeframe"))
+        << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].sizes[4].notional", "must be positive")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].sizes[5].side", "unknown key")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].sizes[6]", "expected an object")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 7u) << dump(r);
+}
+
+TEST(ConfigSections, EnvironmentOverridesReachTheNewSectionsWhateverTheKeysCase) {
+    // Variable names are lower-cased, but symbol names are usually upper case: an override
+    // must reach symbols.MSFT rather than create a symbol "msft".
+    const ConfigResult r =
+        parse_config(config_with(R"("sessions": {"us": {"open": "09:30", "close": "16:00"}},
+                       "symbols": {"MSFT": {"tick_size": "0.01", "session": "us"}})",
+                                 kSma),
+                     "t.json", kDir,
+                     {"KEEL__SYMBOLS__MSFT__TICK_SIZE=0.05", "KEEL__SESSIONS__US__OPEN=10:00",
+                      "KEEL__ACCOUNT__STARTING_CASH=5000", "KEEL__SESSION__SEED=99"});
+    ASSERT_TRUE(r.ok()) << dump(r);
+    ASSERT_EQ(r.config.symbols.size(), 1u);
+    EXPECT_EQ(r.config.symbols[0].tick_size.to_string(), "0.05");
+    EXPECT_EQ(r.config.sessions.at("us").open_minute, 600);
+    EXPECT_EQ(r.config.starting_cash.to_string(), "5000");
+    EXPECT_EQ(r.config.seed, 99u);
+}

@@ -1,11 +1,13 @@
 // Proves the CSV source recognises columns by name, merges files by time with ties in file
-// order, stamps bars at their close, and names file, line and column for a bad row.
+// order, stamps bars at their close, names file, line and column for a bad row, and reads alert
+// rows (action, size, notional, price, timeframe, id) with their idempotency key.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "keel/adapters/csv_source.hpp"
+#include "keel/engine/config.hpp"
 
 using namespace keel;
 using adapters::CsvFileSpec;
@@ -116,4 +118,163 @@ TEST_F(CsvSourceTest, LoadsTheBundledRealData) {
     ASSERT_TRUE(src) << error;
     EXPECT_EQ(src->stats().trades, 62'496u);
     EXPECT_EQ(src->stats().bars, 249u);
+}
+
+TEST(CsvAlertParsing, ActionsAreRecognisedInAnyCase) {
+    EXPECT_EQ(adapters::parse_alert_action("buy"), engine::AlertAction::buy);
+    EXPECT_EQ(adapters::parse_alert_action("SELL"), engine::AlertAction::sell);
+    EXPECT_EQ(adapters::parse_alert_action("Close"), engine::AlertAction::close);
+    EXPECT_EQ(adapters::parse_alert_action("close_long"), engine::AlertAction::close_long);
+    EXPECT_EQ(adapters::parse_alert_action("CLOSE_SHORT"), engine::AlertAction::close_short);
+    EXPECT_FALSE(adapters::parse_alert_action("hold"));
+    EXPECT_FALSE(adapters::parse_alert_action(""));
+    EXPECT_FALSE(adapters::parse_alert_action("buy "));
+}
+
+TEST(CsvAlertParsing, TimeframesAreMinutesHoursOrDays) {
+    EXPECT_EQ(adapters::parse_timeframe_minutes("30"), 30);
+    EXPECT_EQ(adapters::parse_timeframe_minutes("5m"), 5);
+    EXPECT_EQ(adapters::parse_timeframe_minutes("1h"), 60);
+    EXPECT_EQ(adapters::parse_timeframe_minutes("4H"), 240);
+    EXPECT_EQ(adapters::parse_timeframe_minutes("1d"), 1440);
+    EXPECT_EQ(adapters::parse_timeframe_minutes("45d"), 45 * 1440);
+    for (const char* bad :
+         {"", "0", "0m", "m", "1w", "5mm", "-5", "1.5h", "99999h", "100000", "46d"})
+        EXPECT_FALSE(adapters::parse_timeframe_minutes(bad)) << bad;
+}
+
+TEST_F(CsvSourceTest, AlertRowsCarryActionSizeNotionalPriceTimeframeAndKey) {
+    const std::string unkeyed = "1700000060,AAPL,close_long,,5000,,1h,";
+    const auto f = write("alerts.csv",
+                         "time,symbol,action,quantity,notional,price,timeframe,id\n"
+                         "1700000000,AAPL,BUY,10,,187.25,5m,tv-42\n" +
+                             unkeyed + "\n1700000120,MSFT,sell,,,,,\n");
+    engine::SymbolTable symbols(8);
+    std::string error;
+    auto src = CsvSource::open({{f, "alerts.csv", "", {}}}, symbols, 0, error);
+    ASSERT_TRUE(src) << error;
+    EXPECT_EQ(src->stats().alerts, 3u);
+    EXPECT_EQ(src->stats().rows, 3u);
+    const auto events = drain(*src);
+    ASSERT_EQ(events.size(), 5u);  // AAPL and MSFT definitions, then the alerts
+    const engine::Event& buy = events[2];
+    EXPECT_EQ(buy.header.type, engine::EventType::alert);
+    EXPECT_EQ(buy.header.ts_ns, 1'700'000'000LL * 1'000'000'000);
+    EXPECT_EQ(buy.header.symbol, *symbols.find("AAPL"));
+    EXPECT_EQ(buy.payload.alert.action, engine::AlertAction::buy);
+    EXPECT_EQ(buy.payload.alert.quantity.to_string(), "10");
+    EXPECT_EQ(buy.payload.alert.notional.raw, 0);
+    EXPECT_EQ(buy.payload.alert.price.to_string(), "187.25");
+    EXPECT_EQ(buy.payload.alert.timeframe_minutes, 5);
+    EXPECT_EQ(buy.payload.alert.alert_key, engine::fnv1a64("tv-42"));
+
+    const engine::Event& close = events[3];
+    EXPECT_EQ(close.payload.alert.action, engine::AlertAction::close_long);
+    EXPECT_EQ(close.payload.alert.quantity.raw, 0);
+    EXPECT_EQ(close.payload.alert.notional.to_string(), "5000");
+    EXPECT_EQ(close.payload.alert.price.raw, 0);
+    EXPECT_EQ(close.payload.alert.timeframe_minutes, 60);
+    EXPECT_EQ(close.payload.alert.alert_key, engine::fnv1a64(unkeyed));  // no id: the row
+
+    const engine::Event& sell = events[4];
+    EXPECT_EQ(sell.header.symbol, *symbols.find("MSFT"));
+    EXPECT_EQ(sell.payload.alert.action, engine::AlertAction::sell);
+    EXPECT_EQ(sell.payload.alert.timeframe_minutes, 0);
+    EXPECT_NE(sell.payload.alert.alert_key, close.payload.alert.alert_key);
+}
+
+TEST_F(CsvSourceTest, AnAlertFileMayNameItsSizeColumnSizeAndOmitTheRest) {
+    const auto f = write("a.csv", "timestamp,action,size\n1700000000,buy,2.5\n");
+    engine::SymbolTable symbols(4);
+    std::string error;
+    auto src = CsvSource::open({{f, "a.csv", "EURUSD", {}}}, symbols, 0, error);
+    ASSERT_TRUE(src) << error;
+    const auto events = drain(*src);
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[1].payload.alert.quantity.to_string(), "2.5");
+    EXPECT_EQ(events[1].payload.alert.alert_key, engine::fnv1a64("1700000000,buy,2.5"));
+}
+
+TEST_F(CsvSourceTest, TheSameAlertRowTwiceHasTheSameKey) {
+    // A replayed duplicate must look like one to the idempotency check.
+    const auto f = write("dup.csv",
+                         "time,action,id\n1700000000,buy,\n1700000000,buy,\n"
+                         "1700000000,buy,x\n1700000005,sell,x\n");
+    engine::SymbolTable symbols(4);
+    std::string error;
+    auto src = CsvSource::open({{f, "dup.csv", "X", {}}}, symbols, 0, error);
+    ASSERT_TRUE(src) << error;
+    const auto e = drain(*src);
+    ASSERT_EQ(e.size(), 5u);
+    EXPECT_EQ(e[1].payload.alert.alert_key, e[2].payload.alert.alert_key);
+    EXPECT_NE(e[1].payload.alert.alert_key, e[3].payload.alert.alert_key);
+    EXPECT_EQ(e[3].payload.alert.alert_key, e[4].payload.alert.alert_key);  // same id
+}
+
+TEST_F(CsvSourceTest, BadAlertRowsNameFileLineAndColumn) {
+    engine::SymbolTable symbols(4);
+    std::string error;
+    const std::string header = "time,action,quantity,notional,price,timeframe,id\n";
+    const std::string good = "1700000000,buy,1,,,,\n";
+    const auto action = write("action.csv", header + good + "1700000001,hold,1,,,,\n");
+    EXPECT_FALSE(CsvSource::open({{action, "action.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error,
+              "action.csv:3:2: 'hold' is not an alert action (buy, sell, close, close_long, "
+              "close_short)");
+    const auto tf = write("tf.csv", header + good + good + "1700000002,sell,1,,,5x,\n");
+    EXPECT_FALSE(CsvSource::open({{tf, "tf.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "tf.csv:4:6: '5x' is not a timeframe (e.g. 30, 5m, 1h, 1d)");
+    const auto neg = write("neg.csv", header + "1700000000,buy,-3,,,,\n");
+    EXPECT_FALSE(CsvSource::open({{neg, "neg.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "neg.csv:2:3: '-3' must be positive");
+    const auto junk = write("junk.csv", header + "1700000000,buy,ten,,,,\n");
+    EXPECT_FALSE(CsvSource::open({{junk, "junk.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error.rfind("junk.csv:2:3: 'ten': ", 0), 0u) << error;
+    const auto notional = write("n.csv", header + "1700000000,buy,,0,,,\n");
+    EXPECT_FALSE(CsvSource::open({{notional, "n.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "n.csv:2:4: '0' must be positive");
+    const auto price = write("p.csv", header + "1700000000,buy,,,1.2.3,,\n");
+    EXPECT_FALSE(CsvSource::open({{price, "p.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error.rfind("p.csv:2:5: '1.2.3': ", 0), 0u) << error;
+}
+
+TEST_F(CsvSourceTest, AlertsMergeByTimeWithMarketData) {
+    const auto trades = write("t.csv",
+                              "timestamp,price,size\n1700000000,10,1\n1700000010,11,1\n"
+                              "1700000020,12,1\n");
+    const auto alerts = write("a.csv",
+                              "timestamp,action,id\n1700000005,buy,a\n1700000010,sell,b\n"
+                              "1700000030,close,c\n");
+    engine::SymbolTable symbols(4);
+    std::string error;
+    auto src = CsvSource::open({{trades, "t.csv", "X", {}}, {alerts, "a.csv", "X", {}}}, symbols, 0,
+                               error);
+    ASSERT_TRUE(src) << error;
+    EXPECT_EQ(src->stats().trades, 3u);
+    EXPECT_EQ(src->stats().alerts, 3u);
+    const auto e = drain(*src);
+    ASSERT_EQ(e.size(), 7u);  // one definition (one symbol), six rows
+    using engine::EventType;
+    const std::vector<EventType> want = {
+        EventType::symbol_def, EventType::trade, EventType::alert,
+        EventType::trade,      EventType::alert,  // tie: file order
+        EventType::trade,      EventType::alert};
+    for (std::size_t i = 0; i < e.size(); ++i)
+        EXPECT_EQ(e[i].header.type, want[i]) << i;
+    EXPECT_EQ(e[4].payload.alert.action, engine::AlertAction::sell);
+    EXPECT_EQ(e[6].payload.alert.alert_key, engine::fnv1a64("c"));
+}
+
+TEST_F(CsvSourceTest, TickSizesGoIntoTheSymbolDefinitionOnly) {
+    const auto f = write("t.csv", "timestamp,symbol,price\n1700000000,A,1\n1700000001,B,2\n");
+    engine::SymbolTable symbols(4);
+    std::string error;
+    auto src = CsvSource::open({{f, "t.csv", "", {}}}, symbols, 0, error);
+    ASSERT_TRUE(src) << error;
+    src->set_tick_size(*symbols.find("B"), engine::Price::from_raw(5'000'000));
+    const auto e = drain(*src);
+    ASSERT_EQ(e.size(), 4u);
+    EXPECT_EQ(e[0].payload.symbol_def.tick_size.raw, 0);  // A
+    EXPECT_EQ(e[1].payload.symbol_def.tick_size.to_string(), "0.005");
+    EXPECT_EQ(e[3].payload.trade.price.to_string(), "2");  // data rows untouched
 }

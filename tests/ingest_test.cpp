@@ -1,7 +1,12 @@
 // Proves the sequencer: inputs get consecutive sequence numbers and non-decreasing engine time,
-// replies are sequenced before the next source event, and the stop drain repeats its flush
-// until a flush comes back with no reply ahead of it, and only then sends shutdown.
+// replies are sequenced before the next source event, the stop drain repeats its flush until a
+// flush comes back with no reply ahead of it, and only then sends shutdown; and due timers are
+// journaled and sequenced before the input that passes their time (never for symbol
+// definitions, never past the last input), behind any waiting reply.
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
 
 #include "keel/engine/ingest.hpp"
 #include "test_support.hpp"
@@ -18,6 +23,49 @@ Event flush_ack(std::uint64_t token) {
     Event e = make_event(EventType::flush, Source::engine, 0, 0, kNoSymbol);
     e.payload.control_token = token;
     return e;
+}
+
+// Monday 2024-01-08 09:30 New York (14:30 UTC), the US equity open, plus an offset.
+constexpr std::int64_t kMonday = 19730;  // days since 1970-01-01
+constexpr std::int64_t kOpen = kMonday * kNsPerDay + (14 * 60 + 30) * kNsPerMinute;
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+std::int64_t open_plus(int minutes, int seconds = 0) {
+    return kOpen + minutes * kNsPerMinute + seconds * kNsPerSecond;
+}
+
+Event symbol_def(SymbolId id, std::int64_t ts_ns) {
+    return make_event(EventType::symbol_def, Source::feed, 0, ts_ns, id);
+}
+
+// 1-minute bar closes of symbol 0 in the US equity session.
+TimerSchedule minute_bars() {
+    return TimerSchedule({{0, TradingSession::us_equities(), TimerKind::bar_close, 1, 0}});
+}
+
+// Journals into a vector; refuses every append after `accept` of them (a disk filling up).
+class VectorLog final : public EventLog {
+  public:
+    explicit VectorLog(std::size_t accept = SIZE_MAX) : accept_(accept) { events.reserve(256); }
+    bool append(const Event& e, const void*, std::uint32_t) noexcept override {
+        if (events.size() >= accept_)
+            return false;
+        events.push_back(e);
+        return true;
+    }
+    std::vector<Event> events;
+
+  private:
+    std::size_t accept_;
+};
+
+// Steps until ingest has sent its first flush (end of data), with no replies.
+void run_to_flush(Ingest& ingest, test::Recorder& out) {
+    for (int i = 0; i < 10'000; ++i) {
+        ingest.step(out);
+        if (!out.events().empty() && out.events().back().header.type == EventType::flush)
+            return;
+    }
+    FAIL() << "no flush";
 }
 
 }  // namespace
@@ -94,4 +142,167 @@ TEST(Ingest, StopRequestEndsReadingTheSourceAndStartsTheDrain) {
     EXPECT_EQ(out.events().back().header.type, EventType::flush);
     EXPECT_EQ(ingest.stop_reason(), StopReason::stop_requested);
     EXPECT_EQ(ingest.last_seq(), 2u);  // session_start and one trade; the rest never read
+}
+
+TEST(IngestTimers, DueTimersAreJournaledAndSequencedBeforeTheInputThatPassesTheirTime) {
+    test::VectorSource source({symbol_def(0, open_plus(0, 30)), test::trade(0, open_plus(0, 30), 1),
+                               test::trade(0, open_plus(2, 10), 2),
+                               test::trade(0, open_plus(2, 20), 3),
+                               test::trade(0, open_plus(3), 4)});
+    SpscRing<Event> replies(8);
+    std::atomic<bool> stop{false};
+    TimerSchedule timers = minute_bars();
+    VectorLog log;
+    Ingest::Options options;
+    options.timers = &timers;
+    options.log = &log;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    run_to_flush(ingest, out);
+
+    const auto& ev = out.events();
+    const std::vector<EventType> want_types = {
+        EventType::session_start, EventType::symbol_def, EventType::trade,
+        EventType::timer,  // 9:31
+        EventType::timer,  // 9:32
+        EventType::trade,  // 9:32:10
+        EventType::trade,  // 9:32:20
+        EventType::timer,  // 9:33, at the input's own time: the timer first
+        EventType::trade,  // 9:33:00
+        EventType::flush};
+    ASSERT_EQ(ev.size(), want_types.size());
+    for (std::size_t i = 0; i < ev.size(); ++i)
+        EXPECT_EQ(ev[i].header.type, want_types[i]) << "event " << i;
+    EXPECT_EQ(ev[3].header.ts_ns, open_plus(1));
+    EXPECT_EQ(ev[4].header.ts_ns, open_plus(2));
+    EXPECT_EQ(ev[7].header.ts_ns, open_plus(3));
+    EXPECT_EQ(ev[8].header.ts_ns, open_plus(3));
+    // Inputs keep their order and price; timers keep their payload.
+    EXPECT_EQ(ev[5].payload.trade.price, Price::from_units(2));
+    EXPECT_EQ(ev[6].payload.trade.price, Price::from_units(3));
+    EXPECT_EQ(ev[4].payload.timer.kind, TimerKind::bar_close);
+    EXPECT_EQ(ev[4].payload.timer.period_start_ns, open_plus(1));
+    EXPECT_EQ(ev[4].header.aux, 1);
+    // Consecutive sequence numbers, non-decreasing time, and the journal holds exactly what
+    // went downstream, in the same order.
+    ASSERT_EQ(log.events.size(), ev.size() - 1);  // all but the flush marker
+    for (std::size_t i = 0; i + 1 < ev.size(); ++i) {
+        EXPECT_EQ(ev[i].header.seq, i + 1);
+        EXPECT_EQ(log.events[i].header.seq, ev[i].header.seq);
+        EXPECT_EQ(log.events[i].header.type, ev[i].header.type);
+        EXPECT_EQ(log.events[i].header.ts_ns, ev[i].header.ts_ns);
+        if (i > 0) {
+            EXPECT_LE(ev[i - 1].header.ts_ns, ev[i].header.ts_ns);
+        }
+    }
+    EXPECT_EQ(ingest.last_seq(), 9u);
+    EXPECT_EQ(timers.fired(), 3u);
+}
+
+TEST(IngestTimers, SymbolDefinitionsNeitherStartNorAdvanceTheSchedule) {
+    // A definition stamped at the epoch would start the schedule decades early (thousands of
+    // closes before the first trade), and one stamped at 9:31 would take the 9:31 close ahead
+    // of itself, if definitions counted as time.
+    test::VectorSource source({symbol_def(0, 0), test::trade(0, open_plus(0, 30), 1),
+                               symbol_def(1, open_plus(1)), test::trade(0, open_plus(1, 5), 2)});
+    SpscRing<Event> replies(8);
+    std::atomic<bool> stop{false};
+    TimerSchedule timers = minute_bars();
+    Ingest::Options options;
+    options.timers = &timers;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    run_to_flush(ingest, out);
+    const std::vector<EventType> want = {EventType::session_start, EventType::symbol_def,
+                                         EventType::trade,         EventType::symbol_def,
+                                         EventType::timer,  // only before the 9:31:05 trade
+                                         EventType::trade,         EventType::flush};
+    const auto& ev = out.events();
+    ASSERT_EQ(ev.size(), want.size());
+    for (std::size_t i = 0; i < ev.size(); ++i)
+        EXPECT_EQ(ev[i].header.type, want[i]) << "event " << i;
+    EXPECT_EQ(ev[4].header.ts_ns, open_plus(1));
+    EXPECT_EQ(ev[5].payload.trade.price, Price::from_units(2));
+    EXPECT_EQ(timers.fired(), 1u);
+}
+
+TEST(IngestTimers, AtTheEndOfDataNoTimerFiresPastTheLastInput) {
+    test::VectorSource source(
+        {test::trade(0, open_plus(0, 30), 1), test::trade(0, open_plus(4), 2)});
+    SpscRing<Event> replies(8);
+    std::atomic<bool> stop{false};
+    TimerSchedule timers = minute_bars();
+    Ingest::Options options;
+    options.timers = &timers;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    run_to_flush(ingest, out);
+    // 9:31 .. 9:34 closed; the bar 9:34-9:35 holding the last trade never closes.
+    const std::vector<Event> fired = out.of_type(EventType::timer);
+    ASSERT_EQ(fired.size(), 4u);
+    EXPECT_EQ(fired.back().header.ts_ns, open_plus(4));
+    EXPECT_EQ(out.events()[out.events().size() - 2].header.type, EventType::trade);
+    // The drain sequences nothing more from the schedule.
+    ASSERT_TRUE(replies.try_push(flush_ack(1)));
+    ingest.step(out);
+    ingest.step(out);
+    EXPECT_TRUE(ingest.done());
+    EXPECT_EQ(out.of_type(EventType::timer).size(), 4u);
+    EXPECT_EQ(timers.fired(), 4u);
+}
+
+TEST(IngestTimers, RepliesKeepPriorityOverDueTimers) {
+    test::VectorSource source(
+        {test::trade(0, open_plus(0, 30), 1), test::trade(0, open_plus(3), 2)});
+    SpscRing<Event> replies(8);
+    std::atomic<bool> stop{false};
+    TimerSchedule timers = minute_bars();
+    Ingest::Options options;
+    options.timers = &timers;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    ingest.step(out);  // session_start
+    ingest.step(out);  // trade 9:30:30
+    ASSERT_TRUE(replies.try_push(reply(EventType::venue_ack, open_plus(0, 31))));
+    ingest.step(out);  // the ack, though the source's next input holds three due timers
+    EXPECT_EQ(out.events().back().header.type, EventType::venue_ack);
+    ingest.step(out);  // timer 9:31
+    EXPECT_EQ(out.events().back().header.type, EventType::timer);
+    ASSERT_TRUE(replies.try_push(reply(EventType::venue_fill, open_plus(1, 30))));
+    ingest.step(out);  // the fill, ahead of the 9:32 timer
+    EXPECT_EQ(out.events().back().header.type, EventType::venue_fill);
+    EXPECT_EQ(out.events().back().header.ts_ns, open_plus(1, 30));
+    ingest.step(out);  // timer 9:32
+    ingest.step(out);  // timer 9:33
+    ingest.step(out);  // trade 9:33
+    const auto& ev = out.events();
+    ASSERT_EQ(ev.size(), 8u);
+    EXPECT_EQ(ev[5].header.type, EventType::timer);
+    EXPECT_EQ(ev[5].header.ts_ns, open_plus(2));
+    EXPECT_EQ(ev[6].header.type, EventType::timer);
+    EXPECT_EQ(ev[6].header.ts_ns, open_plus(3));
+    EXPECT_EQ(ev[7].header.type, EventType::trade);
+    for (std::size_t i = 0; i < ev.size(); ++i)
+        EXPECT_EQ(ev[i].header.seq, i + 1);
+}
+
+TEST(IngestTimers, ATimerThatCannotBeJournaledIsNotPassedOnAndStopsTheSession) {
+    test::VectorSource source(
+        {test::trade(0, open_plus(0, 30), 1), test::trade(0, open_plus(3), 2)});
+    SpscRing<Event> replies(8);
+    std::atomic<bool> stop{false};
+    TimerSchedule timers = minute_bars();
+    VectorLog log(3);  // session_start, the first trade, the 9:31 timer; then the disk is full
+    Ingest::Options options;
+    options.timers = &timers;
+    options.log = &log;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    run_to_flush(ingest, out);
+    EXPECT_EQ(ingest.stop_reason(), StopReason::journal_failed);
+    EXPECT_EQ(ingest.last_seq(), 3u);
+    const auto& ev = out.events();
+    ASSERT_EQ(ev.size(), 4u);  // the three journaled inputs and the flush
+    EXPECT_EQ(ev[2].header.type, EventType::timer);
+    EXPECT_EQ(ev[3].header.type, EventType::flush);
 }

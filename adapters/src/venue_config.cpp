@@ -154,8 +154,12 @@ SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_
     }
     f.finish();
     for (const std::string& problem : validate(c)) {
-        // validate() says "field: what"; keep it under the venue key.
-        errors.push_back({"venue", problem});
+        // validate() says "field: what"; name it by its key path like every other error.
+        const auto colon = problem.find(": ");
+        if (colon == std::string::npos)
+            errors.push_back({"venue", problem});
+        else
+            errors.push_back({"venue." + problem.substr(0, colon), problem.substr(colon + 2)});
     }
     return c;
 }

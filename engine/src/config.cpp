@@ -274,9 +274,20 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
                 }
                 node = &(*node)[idx];
             } else if (node->is_object() || node->is_null()) {
-                if (!last && !node->contains(key))
-                    (*node)[key] = Json::object();
-                node = &(*node)[key];
+                // Names are lower-cased, so an existing key matches whatever its case (symbol
+                // names such as MSFT are upper case); only a new key is created lower-case.
+                std::string k = key;
+                if (node->is_object() && !node->contains(k)) {
+                    for (const auto& [existing, unused] : node->items()) {
+                        if (lower(existing) == key) {
+                            k = existing;
+                            break;
+                        }
+                    }
+                }
+                if (!last && !node->contains(k))
+                    (*node)[k] = Json::object();
+                node = &(*node)[k];
             } else {
                 errors.push_back({where, "'" + key + "' is inside a value that is not an object"});
                 ok = false;
@@ -298,20 +309,32 @@ SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
     const std::string type = r.string("type", true).value_or("");
     std::optional<std::int64_t> lot = r.decimal("lot", false);
     const Quantity lot_q = Quantity::from_raw(lot.value_or(kScale));
+    // A parameter that is missing or malformed is reported once, where it is; the policy's
+    // own check runs only on a complete policy, so one mistake gives one message.
+    bool complete = true;
+    auto need = [&](const char* key) {
+        const std::optional<std::int64_t> v = r.decimal(key, true);
+        complete = complete && v.has_value();
+        return v.value_or(0);
+    };
     if (type == "fixed_quantity") {
-        p = SizingPolicy::fixed(Quantity::from_raw(r.decimal("quantity", true).value_or(0)), lot_q);
+        p = SizingPolicy::fixed(Quantity::from_raw(need("quantity")), lot_q);
     } else if (type == "fixed_notional") {
-        p = SizingPolicy::fixed_value(Money::from_raw(r.decimal("notional", true).value_or(0)),
-                                      lot_q);
+        p = SizingPolicy::fixed_value(Money::from_raw(need("notional")), lot_q);
     } else if (type == "percent_risk") {
-        p = SizingPolicy::percent_risk(Ratio::from_raw(r.decimal("risk", true).value_or(0)),
-                                       Ratio::from_raw(r.decimal("atr_multiple", true).value_or(0)),
-                                       lot_q);
-    } else if (!type.empty()) {
-        r.error("type", "unknown sizing '" + type +
-                            "' (available: fixed_quantity, fixed_notional, percent_risk)");
+        const Ratio risk = Ratio::from_raw(need("risk"));
+        p = SizingPolicy::percent_risk(risk, Ratio::from_raw(need("atr_multiple")), lot_q);
+    } else {
+        if (!type.empty()) {
+            r.error("type", "unknown sizing '" + type +
+                                "' (available: fixed_quantity, fixed_notional, percent_risk)");
+        }
+        // Without a known type its parameters cannot be told apart from unknown keys.
+        for (const char* key : {"quantity", "notional", "risk", "atr_multiple"})
+            (void)r.get(key, false);
+        complete = false;
     }
-    if (!type.empty()) {
+    if (complete) {
         const std::string_view problem = p.problem();
         if (!problem.empty())
             errors.push_back({path, std::string(problem)});
@@ -432,9 +455,15 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                     }
                 }
             }
+            // Name the key the problem is in (the open always parses into range).
             const SessionError se = validate(ts);
-            if (se != SessionError::ok)
-                r.error("open", std::string(to_string(se)));
+            if (se != SessionError::ok) {
+                const char* key = se == SessionError::close_out_of_range    ? "close"
+                                  : se == SessionError::offset_out_of_range ? "utc_offset"
+                                  : se == SessionError::no_trading_days     ? "days"
+                                                                            : "open";
+                r.error(key, std::string(to_string(se)));
+            }
             r.finish();
             c.sessions[name] = ts;
         }

@@ -40,6 +40,38 @@ expect_contains "$T/err" "threads[1].cpu: CPU 999 does not exist" "cpu 999"
 expect_rc 2 $? "run with a bad config"
 expect_contains "$T/err" "3 problems" "run refuses a bad config"
 
+# Mistakes in the sessions, symbols, strategies and venue sections: all listed with key paths.
+cat >"$T/sections.json" <<EOF
+{"session": {"name": "s", "seed": 1},
+ "data": {"files": [{"path": "$SRC/data/msft_daily.csv", "symbol": "MSFT", "bar_interval": "1d"}]},
+ "account": {"starting_cash": "-5"},
+ "sessions": {"us": {"open": "09:30", "close": "25:00", "utc_offset": "-05:00", "days": ["mon", "someday"]}},
+ "symbols": {"MSFT": {"tick_size": "0.01", "session": "london"}},
+ "strategies": [
+   {"type": "orb", "symbol": "MSFT", "timeframe": "15m", "range": "5m", "sizing": {"type": "kelly"}},
+   {"type": "grid", "symbol": "MSFT", "quantity": "1"}],
+ "risk": {"max_order_qty": "100"},
+ "venue": {"type": "sim", "mode": "candles", "slippage": {"model": "random"}, "participation": "2"},
+ "threads": [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"]}]}
+EOF
+"$KEEL" config check "$T/sections.json" >"$T/out" 2>"$T/err"; expect_rc 2 $? "config with section mistakes"
+for want in "11 problems" "account.starting_cash: must not be negative" \
+            "sessions.us.close: '25:00' is not a time of day" \
+            "sessions.us.days[1]: expected a weekday" \
+            "symbols.MSFT.session: no session named 'london' under sessions" \
+            "strategies[0].sizing.type: unknown sizing 'kelly'" \
+            "strategies[0].range: must span at least one bar of the timeframe" \
+            "strategies[1].type: unknown strategy 'grid' (available: sma_cross, orb, alert_follower)" \
+            "strategies[1].symbol: 'MSFT' already has a strategy" \
+            "venue.mode: 'candles' is not one of bars, ticks, per_event" \
+            "venue.slippage.model: 'random' is not one of none" \
+            "venue.participation: must be between 0 (no cap) and 1"; do
+    expect_contains "$T/err" "$want" "section mistakes"
+done
+"$KEEL" run --config "$T/sections.json" --journal "$T/js" >"$T/out" 2>"$T/err"
+expect_rc 2 $? "run with section mistakes"
+expect_contains "$T/err" "venue.mode: 'candles'" "run lists the venue's mistakes too"
+
 # Malformed JSON names the position.
 printf '{"session": {"name": "x",}}' >"$T/broken.json"
 "$KEEL" config check "$T/broken.json" >"$T/out" 2>"$T/err"; expect_rc 2 $? "malformed JSON"

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "keel/adapters/venue_config.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/replay/journal_tools.hpp"
 #include "keel/replay/session.hpp"
@@ -43,8 +44,15 @@ void print_errors(const std::string& file, const std::vector<engine::ConfigError
         std::cerr << "  " << e.path << ": " << e.message << "\n";
 }
 
+// The engine's checks, then the adapters' (the venue section), so every problem is listed.
+engine::ConfigResult load_and_check(const std::string& file) {
+    engine::ConfigResult result = engine::load_config(file, engine::process_environment());
+    adapters::validate_adapter_config(result.config, result.errors);
+    return result;
+}
+
 int config_check(const std::string& file) {
-    const engine::ConfigResult result = engine::load_config(file, engine::process_environment());
+    const engine::ConfigResult result = load_and_check(file);
     if (!result.ok()) {
         print_errors(file, result.errors);
         return kExitUsage;
@@ -76,7 +84,7 @@ std::filesystem::path default_journal_dir(const std::string& session) {
 }
 
 int run(const std::string& file, const std::string& journal_dir) {
-    const engine::ConfigResult result = engine::load_config(file, engine::process_environment());
+    const engine::ConfigResult result = load_and_check(file);
     if (!result.ok()) {
         print_errors(file, result.errors);
         return kExitUsage;

@@ -1,7 +1,8 @@
 // Config: the engine's JSON configuration, validated at start-up. Every problem is collected
 // (key path + what is wrong) so a user sees them all at once. Environment variables
 // KEEL__SECTION__KEY=value override values before validation (double underscore = nesting,
-// names lower-cased, array elements by index).
+// names match existing keys whatever their case and new keys are lower-cased, array elements
+// by index).
 #pragma once
 
 #include <cstdint>

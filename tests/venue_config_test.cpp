@@ -1,0 +1,179 @@
+// Proves the venue section maps key by key onto SimVenueConfig, and that unknown keys, bad
+// modes and models, wrong types, negative and out-of-range numbers are errors with key paths.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "keel/adapters/venue_config.hpp"
+
+using namespace keel;
+using adapters::CommissionModel;
+using adapters::MatchMode;
+using adapters::SimVenueConfig;
+using adapters::SlippageModel;
+using engine::ConfigError;
+using engine::Json;
+
+namespace {
+
+struct Parsed {
+    SimVenueConfig config;
+    std::vector<ConfigError> errors;
+};
+
+Parsed parse(const std::string& text, std::size_t symbol_capacity = 16) {
+    Parsed p;
+    p.config = adapters::sim_venue_config_from_json(Json::parse(text), symbol_capacity, p.errors);
+    return p;
+}
+
+bool has_error(const std::vector<ConfigError>& errors, const std::string& path,
+               const std::string& fragment) {
+    return std::any_of(errors.begin(), errors.end(), [&](const ConfigError& e) {
+        return e.path == path && e.message.find(fragment) != std::string::npos;
+    });
+}
+
+std::string dump(const std::vector<ConfigError>& errors) {
+    std::string s;
+    for (const auto& e : errors)
+        s += e.path + ": " + e.message + "\n";
+    return s;
+}
+
+}  // namespace
+
+TEST(VenueConfig, EveryKeyMapsOntoTheSimVenueConfig) {
+    const Parsed p = parse(R"({
+      "type": "sim", "mode": "bars", "resting_capacity": 64, "max_fills_per_event": 3,
+      "participation": "0.25", "buying_power": "50000.5", "latency_ns": 1500,
+      "latency_jitter_ns": 200,
+      "slippage": {"model": "volatility", "bps": "2", "bps_per_pct": "1.5", "volatility_k": "0.1"},
+      "commission": {"model": "per_share", "per_share": "0.005", "bps": 3, "min": "1"}
+    })",
+                           32);
+    ASSERT_TRUE(p.errors.empty()) << dump(p.errors);
+    const SimVenueConfig& c = p.config;
+    EXPECT_EQ(c.mode, MatchMode::bars);
+    EXPECT_EQ(c.resting_capacity, 64u);
+    EXPECT_EQ(c.max_fills_per_event, 3u);
+    EXPECT_EQ(c.symbol_capacity, 32u);
+    EXPECT_EQ(c.participation.to_string(), "0.25");
+    EXPECT_EQ(c.buying_power.to_string(), "50000.5");
+    EXPECT_EQ(c.latency_ns, 1500);
+    EXPECT_EQ(c.latency_jitter_ns, 200);
+    EXPECT_EQ(c.slippage, SlippageModel::volatility);
+    EXPECT_EQ(c.slippage_bps.to_string(), "2");
+    EXPECT_EQ(c.slippage_bps_per_pct.to_string(), "1.5");
+    EXPECT_EQ(c.volatility_k.to_string(), "0.1");
+    EXPECT_EQ(c.commission, CommissionModel::per_share);
+    EXPECT_EQ(c.commission_per_share.to_string(), "0.005");
+    EXPECT_EQ(c.commission_bps.to_string(), "3");
+    EXPECT_EQ(c.commission_min.to_string(), "1");
+}
+
+TEST(VenueConfig, OnlyTheTypeGivesPerEventMatchingAndTheDefaults) {
+    const Parsed p = parse(R"({"type": "sim"})", 0);
+    ASSERT_TRUE(p.errors.empty()) << dump(p.errors);
+    const SimVenueConfig defaults;
+    EXPECT_EQ(p.config.mode, MatchMode::per_event);
+    EXPECT_EQ(p.config.symbol_capacity, 1u);  // never zero, so the venue can be built
+    EXPECT_EQ(p.config.resting_capacity, defaults.resting_capacity);
+    EXPECT_EQ(p.config.max_fills_per_event, defaults.max_fills_per_event);
+    EXPECT_EQ(p.config.buying_power, defaults.buying_power);
+    EXPECT_EQ(p.config.slippage, SlippageModel::none);
+    EXPECT_EQ(p.config.commission, CommissionModel::none);
+    EXPECT_TRUE(adapters::validate(p.config).empty());
+}
+
+TEST(VenueConfig, EachModeAndModelIsRecognised) {
+    EXPECT_EQ(parse(R"({"mode": "ticks"})").config.mode, MatchMode::ticks);
+    EXPECT_EQ(parse(R"({"mode": "per_event"})").config.mode, MatchMode::per_event);
+    EXPECT_EQ(parse(R"({"slippage": {"model": "fixed_bps"}})").config.slippage,
+              SlippageModel::fixed_bps);
+    EXPECT_EQ(parse(R"({"slippage": {"model": "size_based"}})").config.slippage,
+              SlippageModel::size_based);
+    EXPECT_EQ(parse(R"({"slippage": {"model": "none"}})").config.slippage, SlippageModel::none);
+    EXPECT_EQ(parse(R"({"commission": {"model": "bps"}})").config.commission, CommissionModel::bps);
+    EXPECT_EQ(parse(R"({"commission": {"model": "none"}})").config.commission,
+              CommissionModel::none);
+}
+
+TEST(VenueConfig, BadModesAndModelsNameTheirKey) {
+    const Parsed p = parse(R"({"type": "sim", "mode": "candles",
+        "slippage": {"model": "random"}, "commission": {"model": "flat"}})");
+    EXPECT_EQ(p.errors.size(), 3u) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.mode", "'candles' is not one of bars, ticks"))
+        << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.slippage.model", "'random' is not one of none"))
+        << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.commission.model", "'flat' is not one of none"))
+        << dump(p.errors);
+}
+
+TEST(VenueConfig, UnknownKeysAtEveryLevelAreErrors) {
+    const Parsed p = parse(R"({"type": "sim", "colour": "red",
+        "slippage": {"model": "fixed_bps", "bsp": "2"}, "commission": {"minimum": "1"}})");
+    EXPECT_EQ(p.errors.size(), 3u) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.colour", "unknown key")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.slippage.bsp", "unknown key")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.commission.minimum", "unknown key")) << dump(p.errors);
+}
+
+TEST(VenueConfig, NegativeNumbersAreRefusedUnderTheirKey) {
+    const Parsed p = parse(R"({"participation": "-0.1", "buying_power": "-5",
+        "latency_ns": -1, "latency_jitter_ns": -2,
+        "slippage": {"bps": "-2", "bps_per_pct": -1, "volatility_k": "-0.5"},
+        "commission": {"per_share": "-0.01", "bps": "-1", "min": "-1"}})");
+    for (const char* path :
+         {"venue.participation", "venue.buying_power", "venue.slippage.bps",
+          "venue.slippage.bps_per_pct", "venue.slippage.volatility_k", "venue.commission.per_share",
+          "venue.commission.bps", "venue.commission.min"}) {
+        EXPECT_TRUE(has_error(p.errors, path, "must not be negative")) << path << "\n"
+                                                                       << dump(p.errors);
+    }
+    EXPECT_TRUE(has_error(p.errors, "venue.latency_ns", "expected an integer between 0"))
+        << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.latency_jitter_ns", "expected an integer between 0"))
+        << dump(p.errors);
+    EXPECT_EQ(p.errors.size(), 10u) << dump(p.errors);
+}
+
+TEST(VenueConfig, WrongTypesAndOutOfRangeIntegersAreNamed) {
+    const Parsed p = parse(R"({"mode": 3, "resting_capacity": 0, "max_fills_per_event": 1.5,
+        "participation": 0.5, "buying_power": "1e6", "slippage": "fixed", "commission": []})");
+    EXPECT_TRUE(has_error(p.errors, "venue.mode", "expected a string")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.resting_capacity", "between 1 and")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.max_fills_per_event", "between 1 and 4096"))
+        << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.participation", "decimal string")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.buying_power", "'1e6'")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.slippage", "expected an object")) << dump(p.errors);
+    EXPECT_TRUE(has_error(p.errors, "venue.commission", "expected an object")) << dump(p.errors);
+    EXPECT_EQ(p.errors.size(), 7u) << dump(p.errors);
+}
+
+TEST(VenueConfig, ParticipationAboveOneIsNamedUnderItsKey) {
+    const Parsed p = parse(R"({"participation": "1.5"})");
+    ASSERT_EQ(p.errors.size(), 1u) << dump(p.errors);
+    EXPECT_EQ(p.errors[0].path, "venue.participation");
+    EXPECT_NE(p.errors[0].message.find("between 0 (no cap) and 1"), std::string::npos)
+        << p.errors[0].message;
+}
+
+TEST(VenueConfig, AdapterValidationChecksOnlyTheSimVenue) {
+    engine::Config config;
+    config.symbol_capacity = 8;
+    config.venue_type = "sim";
+    config.venue_json = Json::parse(R"({"type": "sim", "mode": "candles"})");
+    std::vector<ConfigError> errors;
+    adapters::validate_adapter_config(config, errors);
+    EXPECT_TRUE(has_error(errors, "venue.mode", "'candles'")) << dump(errors);
+
+    config.venue_type = "ib";  // the engine's loader already reported it as unknown
+    errors.clear();
+    adapters::validate_adapter_config(config, errors);
+    EXPECT_TRUE(errors.empty()) << dump(errors);
+}
