@@ -4,6 +4,14 @@
 // threads. Transitions follow the table in order_state.hpp; an event that would make an illegal
 // transition is not applied and is reported to the caller, who journals an engine_alert.
 //
+// Which events a book is fed: order_request and order_sent mean the same to it (a book is fed one
+// of them for a given order, never both: strategy and risk feed order_request, the gateway feeds
+// the order_sent it made, so its book holds exactly what went to the venue). An order_request or
+// order_sent with action cancel and order_id 0 is a mass cancel: every open order that may be
+// canceled goes pending_cancel (the kill switch). A venue_fill completes the order when its
+// flags carry kFillFinal or its quantity reaches the order's leaves; a fill of zero or of more
+// than the leaves is illegal. A reply about an unknown order id is illegal.
+//
 // Capacity is fixed at construction (all memory up front); live orders are kept sorted by id
 // (ids grow with the sequence), so iteration order is deterministic. Terminal orders (filled,
 // canceled, rejected, expired) leave the book.
@@ -14,6 +22,7 @@
 #include <vector>
 
 #include "keel/engine/event.hpp"
+#include "keel/engine/order_state.hpp"
 
 namespace keel::engine {
 
@@ -49,10 +58,19 @@ enum class ApplyResult : std::uint8_t {
 
 struct Transition {
     ApplyResult result = ApplyResult::ignored;
+    // For an unknown order (illegal) `from` is OrderStatus{} (0, not a state); for an illegal
+    // event `to` is the status the event asked for (requested_status of its kind).
     OrderStatus from{};
     OrderStatus to{};
-    // The order after the change (a copy: terminal orders leave the book).
+    OrderEventKind kind = OrderEventKind::request_new;  // meaningful unless ignored
+    // A mass cancel (order_id 0) moves every open order at once: how many went pending_cancel.
+    std::uint32_t affected = 0;
+    // The order after the change (a copy: terminal orders leave the book). For an illegal event
+    // on a known order: the order as it is, unchanged. For a mass cancel: order_id 0.
     OrderRecord order{};
+
+    // The status an order_state event reports: `to`, or `replaced` for an accepted replace.
+    [[nodiscard]] OrderStatus reported() const noexcept { return reported_status(kind, to); }
 };
 
 class OrderBook {
@@ -64,6 +82,8 @@ class OrderBook {
     // venue_cancel, order_denied and risk_reject move the order per the table. Everything else
     // is ignored.
     Transition apply(const Event& event) noexcept;
+    // What apply(event) would do, without changing the book (so a caller can journal first).
+    [[nodiscard]] Transition peek(const Event& event) const noexcept;
 
     [[nodiscard]] const OrderRecord* find(std::uint64_t order_id) const noexcept;
     [[nodiscard]] std::size_t open_count() const noexcept { return orders_.size(); }
@@ -75,6 +95,14 @@ class OrderBook {
     [[nodiscard]] std::size_t capacity() const noexcept { return orders_.capacity(); }
 
   private:
+    struct Plan {
+        Transition t;
+        std::size_t index = 0;  // where the order is (or is inserted)
+        bool mass_cancel = false;
+    };
+    [[nodiscard]] Plan plan(const Event& event) const noexcept;
+    [[nodiscard]] std::size_t lower_bound(std::uint64_t order_id) const noexcept;
+
     std::vector<OrderRecord> orders_;  // sorted by order_id; capacity reserved up front
 };
 
