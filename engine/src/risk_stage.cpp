@@ -129,6 +129,14 @@ void RiskStage::decide(const Event& event, Emit& out) noexcept {
 
     Event decision = event;
     decision.header.source = Source::risk;
+    if (reason == Reason::none && existing != nullptr) {
+        // A cancel or replace the order's state does not allow (a replace before the ack, a
+        // second cancel) would be refused by the venue or confuse the books: refuse it here.
+        Event approved = event;
+        approved.payload.order.status = OrderStatus::approved;
+        if (book_.peek(approved).result != ApplyResult::applied)
+            reason = Reason::invalid_order;
+    }
     if (reason == Reason::none) {
         // The approved order goes on, marked approved by risk: that is its decision record.
         decision.payload.order.status = OrderStatus::approved;
@@ -229,7 +237,8 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
     const std::int64_t already_filled = replaced != nullptr ? replaced->filled.raw : 0;
     const std::int64_t leaves_raw =
         o.quantity.raw > already_filled ? o.quantity.raw - already_filled : 0;
-    const i128 order_notional = notional_raw(order_price_raw, leaves_raw);
+    // Exact (price raw * quantity raw, scale 1e18): the exposure sum divides once, at the end.
+    const i128 order_product = static_cast<i128>(order_price_raw) * leaves_raw;
     if (limits_.max_order_notional.raw > 0 &&
         notional_raw(order_price_raw, o.quantity.raw) > limits_.max_order_notional.raw)
         return Reason::max_order_notional;
@@ -254,7 +263,7 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
             return Reason::max_open_orders;
     }
     if (limits_.max_gross_exposure.raw > 0) {
-        if (const Reason r = check_gross(o, replaced, order_notional); r != Reason::none)
+        if (const Reason r = check_gross(o, replaced, order_product); r != Reason::none)
             return r;
     }
     if (day_trade_blocked(o))
@@ -272,8 +281,10 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
 }
 
 Reason RiskStage::check_gross(const OrderView& o, const OrderRecord* replaced,
-                              i128 order_notional) const noexcept {
-    i128 total = order_notional;
+                              i128 order_product) const noexcept {
+    // Sums exact products (scale 1e18) and compares once with the limit scaled alike: no
+    // per-term truncation, and one 128-bit multiply instead of a division per term.
+    i128 total = order_product;
     std::int64_t ref_raw = 0;
     for (const SymbolId s : traded_) {
         const std::int64_t q = account_.position(s).quantity_raw;
@@ -281,7 +292,7 @@ Reason RiskStage::check_gross(const OrderView& o, const OrderRecord* replaced,
             continue;
         if (const Reason r = check_reference(s, o.ts_ns, ref_raw); r != Reason::none)
             return r;
-        total += notional_raw(ref_raw, abs_raw(q));
+        total += static_cast<i128>(ref_raw) * abs_raw(q);
     }
     for (const OrderRecord& r : book_.open_orders()) {
         if (replaced != nullptr && r.order_id == replaced->order_id)
@@ -294,9 +305,11 @@ Reason RiskStage::check_gross(const OrderView& o, const OrderRecord* replaced,
                 why != Reason::none)
                 return why;
         }
-        total += notional_raw(price_raw, r.leaves().raw);
+        total += static_cast<i128>(price_raw) * r.leaves().raw;
     }
-    return total > limits_.max_gross_exposure.raw ? Reason::max_gross_exposure : Reason::none;
+    return total > static_cast<i128>(limits_.max_gross_exposure.raw) * kScale
+               ? Reason::max_gross_exposure
+               : Reason::none;
 }
 
 bool RiskStage::day_trade_blocked(const OrderView& o) const noexcept {

@@ -122,7 +122,7 @@ class RiskStage final : public Stage {
     [[nodiscard]] Reason check_reference(SymbolId symbol, std::int64_t now_ns,
                                          std::int64_t& ref_raw) const noexcept;
     [[nodiscard]] Reason check_gross(const OrderView& o, const OrderRecord* replaced,
-                                     i128 order_notional) const noexcept;
+                                     i128 order_product) const noexcept;
     [[nodiscard]] bool day_trade_blocked(const OrderView& o) const noexcept;
 
     void on_market_data(const Event& event, Emit& out) noexcept;
