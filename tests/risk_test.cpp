@@ -65,6 +65,7 @@ class Harness {
         return make_event(type, source, ++seq, now, symbol);
     }
     const std::vector<Event>& feed(const Event& e) {
+        inputs.push_back(e);
         out.clear();
         risk.on_event(e, out);
         last = out.events();
@@ -167,6 +168,7 @@ class Harness {
     RiskStage risk;
     Recorder out;
     std::vector<Event> last;
+    std::vector<Event> inputs;  // everything fed, in order: what a restart replays
     std::uint64_t seq = 0;
     std::uint64_t last_id = 0;
     std::int64_t now = kMonday1430;
@@ -383,6 +385,23 @@ TEST(RiskStage, ReplaceOverTheLimitIsRefused) {
                        .action = OrderAction::replace,
                        .target = id}),
               Reason::max_position);
+}
+
+TEST(RiskStage, CancelsAndReplacesTheOrderStateForbidsAreRefused) {
+    Harness h;
+    ASSERT_EQ(h.place({.type = OrderType::limit, .price = px(100)}), Reason::none);
+    const std::uint64_t id = h.last_id;
+    // A replace before the venue's ack: most venues refuse it, so risk does.
+    EXPECT_EQ(h.place({.type = OrderType::limit,
+                       .price = px(101),
+                       .action = OrderAction::replace,
+                       .target = id}),
+              Reason::invalid_order);
+    EXPECT_EQ(h.place({.action = OrderAction::cancel, .target = id}), Reason::none);
+    // A second cancel while the first is pending.
+    EXPECT_EQ(h.place({.action = OrderAction::cancel, .target = id}), Reason::invalid_order);
+    // A mass cancel (order id 0) is the gateway's, never a strategy's.
+    EXPECT_EQ(h.place({.action = OrderAction::cancel, .target = 0}), Reason::unknown_order);
 }
 
 // --- size and price ---
@@ -825,6 +844,35 @@ TEST(RiskStage, KillWithFlattenClosesEveryPositionFourOrdersPerEvent) {
     h.reply(EventType::venue_reject, retry[0].payload.order.order_id, 1);
     h.command(CommandCode::resume);
     EXPECT_TRUE(of_type(h.last, EventType::order_request).empty());
+}
+
+TEST(RiskStage, ModesAreRebuiltByReplayingTheInputStream) {
+    Harness live;
+    live.open(0, Side::buy, qty(3), px(10));
+    live.open(1, Side::sell, qty(2), px(10));
+    live.command(CommandCode::kill, 1);
+    live.command(CommandCode::pause);
+    // A restart: a new stage replays everything the first one was fed (the input journal plus
+    // the strategy's requests) and ends in the same mode with the same orders in flight.
+    RiskStage replayed(RiskLimits{}, RiskStageOptions{16, 64, Money::from_units(1'000'000)});
+    Recorder out(1024);
+    for (const Event& e : live.inputs)
+        replayed.on_event(e, out);
+    EXPECT_EQ(replayed.flags(), kRiskKilled | kRiskPaused);
+    EXPECT_EQ(replayed.flags(), live.risk.flags());
+    ASSERT_EQ(replayed.book().open_count(), 2u);  // the two flatten orders
+    EXPECT_EQ(replayed.book().open_count(), live.risk.book().open_count());
+    EXPECT_EQ(replayed.account().position(1).quantity_raw, -qty(2).raw);
+    Event o = live.make(EventType::order_request, 0, Source::strategy);
+    o.payload.order.order_id = make_order_id(o.header.seq, 0);
+    o.payload.order.side = Side::buy;
+    o.payload.order.quantity = qty(1);
+    o.payload.order.order_type = OrderType::market;
+    o.payload.order.action = OrderAction::new_order;
+    out.clear();
+    replayed.on_event(o, out);
+    ASSERT_EQ(out.events().size(), 1u);
+    EXPECT_EQ(out.events()[0].payload.order.reason, Reason::kill_switch);
 }
 
 TEST(RiskStage, PauseBlocksNewOrdersUntilResume) {
