@@ -6,6 +6,11 @@
 // - Limits are inclusive maxima: a value equal to the limit passes, one unit more is refused.
 // - Ages and windows are inclusive too: something exactly max_age old is still fresh, and an
 //   event exactly window ns ago is still inside the window.
+// - The two circuit breakers are the exception, by design: they trip when the loss or the
+//   drawdown reaches the limit (day P&L <= -max_daily_loss, drawdown >= max_drawdown_pct), since
+//   a loss limit is the amount one accepts to lose, not one unit more.
+// - The day-trade rule allows pdt_max_day_trades day trades; the order that would make one
+//   more is refused.
 #pragma once
 
 #include <array>

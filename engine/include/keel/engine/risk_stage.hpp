@@ -18,9 +18,10 @@
 // The throttle runs last so that only requests that go on to the venue take a token.
 //
 // Cancels of an order risk approved pass (they are throttled, nothing else); unknown ids are
-// refused with unknown_order. Replaces are checked like new orders at the new price and
-// quantity, with the replaced order's own open quantity left out of the position, open-order
-// and exposure sums.
+// refused with unknown_order, and a cancel or replace the order's state does not allow (a
+// replace before the venue's ack, a second cancel) with invalid_order. Replaces are checked like
+// new orders at the new price and quantity, with the replaced order's own open quantity left out of
+// the position, open-order and exposure sums.
 //
 // Modes, each announced by a journaled risk_state event:
 // - kill (CommandCode::kill): new orders and replaces refused with kill_switch, cancels pass.
@@ -30,13 +31,15 @@
 //   command events and on the venue replies to its own flatten orders, the events from which
 //   no strategy derives orders, so the per-event order budget of a cause sequence is never
 //   shared. A flatten order the venue refuses or cancels is retried on the next command only
-//   (an operator re-sends kill 1), never in a loop. unkill lifts the switch and stops
-//   flattening.
+//   (an operator re-sends kill 1), never in a loop. A later kill 0 does not stop a flatten in
+//   progress; unkill lifts the switch and stops flattening. Mass cancels (order id 0) are the
+//   gateway's: from a strategy they are refused with unknown_order.
 // - pause / resume: pause refuses new orders and replaces with `paused`; resume lifts the
 //   pause and a drawdown halt (re-basing the peak at the current equity, so the halt does not
 //   trip again at once).
 // - daily-loss halt: when the day's P&L reaches -max_daily_loss (checked after each fill and
-//   each mark of a symbol with a position); lifted only by the next session_open timer.
+//   each mark of a symbol with a position); lifted only by the next session_open timer, which
+//   announces the lift (risk_state daily_loss_halt with the halted flag cleared).
 // - drawdown halt: when equity falls max_drawdown_pct below its peak; lifted by resume.
 //   With the control on and no positive peak equity (no starting cash) every new order is
 //   refused with drawdown_halt: the drawdown is not defined, so risk fails closed.
