@@ -135,6 +135,11 @@ namespace {
 class EndlessSource final : public InputSource {
   public:
     Poll poll(Event& out) noexcept override {
+        // Risk refuses orders on a symbol it has seen no symbol_def for: define both first.
+        if (defined_ < 2) {
+            out = make_event(EventType::symbol_def, Source::feed, 0, 0, defined_++);
+            return Poll::event;
+        }
         ++n_;
         // Bars (sma_cross acts on bar closes) whose closes alternate every 14 events.
         out = test::bar(static_cast<SymbolId>(n_ % 2), static_cast<std::int64_t>(n_) * 1000,
@@ -144,6 +149,7 @@ class EndlessSource final : public InputSource {
 
   private:
     std::uint64_t n_ = 0;
+    SymbolId defined_ = 0;
 };
 
 // Wraps a stage to record what it saw last and whether on_close ran.

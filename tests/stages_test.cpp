@@ -1,6 +1,6 @@
 // Proves the strategy stage numbers orders by their cause's sequence and forwards everything,
-// risk passes or rejects on max order quantity with a reason code, and nothing is acted on that
-// could not be journaled (the gateway's and the venue's tests are in their own files).
+// and that nothing is acted on that could not be journaled (risk's, the gateway's and the
+// venue's own tests are in their files).
 #include <gtest/gtest.h>
 
 #include "keel/engine/order_id.hpp"
@@ -24,24 +24,6 @@ Event order(std::uint64_t id, std::int64_t qty_units, Side side = Side::buy) {
 }
 
 }  // namespace
-
-TEST(RiskStage, ForwardsOrdersWithinLimitAndRejectsAboveWithReason) {
-    RiskStage risk(RiskLimits{Quantity::from_units(100)});
-    Recorder out;
-    risk.on_event(order(1, 100), out);
-    risk.on_event(order(2, 101), out);
-    risk.on_event(order(3, 0), out);
-    const Event md = test::trade(0, 1, 5);
-    risk.on_event(md, out);
-    ASSERT_EQ(out.events().size(), 4u);
-    EXPECT_EQ(out.events()[0].header.type, EventType::order_request);
-    EXPECT_EQ(out.events()[1].header.type, EventType::risk_reject);
-    EXPECT_EQ(out.events()[1].payload.order.reason, RiskReason::max_order_qty);
-    EXPECT_EQ(out.events()[1].payload.order.order_id, 2u);
-    EXPECT_EQ(out.events()[2].payload.order.reason, RiskReason::non_positive_qty);
-    EXPECT_EQ(out.events()[3].header.type, EventType::trade);  // inputs are forwarded
-    EXPECT_EQ(risk.rejects(), 2u);
-}
 
 TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersByTheirCausesSequence) {
     StrategyStage st = test::sma_stage({{0, true}}, 1, 2, 5);
