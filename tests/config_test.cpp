@@ -51,7 +51,7 @@ TEST(Config, ValidTextParsesIntoTypedValues) {
     const ConfigResult r = parse_config(valid_text(), "t.json", kDir, {});
     ASSERT_TRUE(r.ok()) << dump(r);
     EXPECT_EQ(r.config.symbol_capacity, 8u);
-    EXPECT_EQ(r.config.max_order_qty, Quantity::from_units(100));
+    EXPECT_EQ(r.config.risk.max_order_qty, Quantity::from_units(100));
     EXPECT_EQ(r.config.data_files[0].bar_interval_s, 86400);
     EXPECT_EQ(r.config.plan.threads[0].idle, IdleKind::yield);
     EXPECT_FALSE(r.config.plan.threads[0].cpu.has_value());
@@ -106,7 +106,7 @@ TEST(Config, EnvironmentOverridesNestedValuesBeforeValidation) {
         {"KEEL__RISK__MAX_ORDER_QTY=2.5", "KEEL__SESSION__NAME=override",
          "KEEL__STRATEGIES__0__SLOW=9", "PATH=/usr/bin", "KEEL__THREADS__0__IDLE=park"});
     ASSERT_TRUE(r.ok()) << dump(r);
-    EXPECT_EQ(r.config.max_order_qty.to_string(), "2.5");
+    EXPECT_EQ(r.config.risk.max_order_qty.to_string(), "2.5");
     EXPECT_EQ(r.config.session_name, "override");
     EXPECT_EQ(r.config.strategies[0].slow, 9u);
     EXPECT_EQ(r.config.plan.threads[0].idle, IdleKind::park);

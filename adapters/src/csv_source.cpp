@@ -403,11 +403,10 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                     cmd.code = *code;
                     if (c.arg != -1 && !fields[c.arg].empty()) {
                         std::int64_t raw = 0;
-                        if (engine::parse_decimal(fields[c.arg], raw) !=
-                                engine::DecimalError::ok ||
+                        if (engine::parse_decimal(fields[c.arg], raw) != engine::DecimalError::ok ||
                             raw % engine::kScale != 0) {
-                            fail(c.arg + 1, "'" + std::string(fields[c.arg]) +
-                                                "' is not an integer argument");
+                            fail(c.arg + 1,
+                                 "'" + std::string(fields[c.arg]) + "' is not an integer argument");
                             return std::nullopt;
                         }
                         cmd.arg = raw / engine::kScale;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -219,6 +220,23 @@ int weekday_bit(std::string d) {
             return i;
     }
     return -1;
+}
+
+// "2024-05-28" -> that day's 00:00 UTC in ns.
+std::optional<std::int64_t> parse_date_ns(const std::string& s) {
+    int y = 0, m = 0, d = 0;
+    char tail = 0;
+    if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        m < 1 || m > 12 || d < 1 || d > 31)
+        return std::nullopt;
+    // Days from civil (Howard Hinnant's algorithm).
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+    return days * 86'400'000'000'000;
 }
 
 // "5m", "1h", "1d" -> minutes (whole minutes only).
@@ -650,12 +668,84 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         }
     }
 
+    // Risk: every limit by its RiskLimit name (0 or absent = off); quantities, money and
+    // percentages as decimals, the rest as integers. Trading hours and the day-trade rule's
+    // dates have readable forms; restricted symbols are names.
     if (const Json* risk = top.object("risk", true)) {
         Reader r(errors, *risk, "risk");
-        if (auto q = r.decimal("max_order_qty", true)) {
-            if (*q <= 0)
-                r.error("max_order_qty", "must be positive");
-            c.max_order_qty = Quantity::from_raw(*q);
+        for (std::uint16_t v = 1; v < static_cast<std::uint16_t>(RiskLimit::restricted_symbol);
+             ++v) {
+            const auto id = static_cast<RiskLimit>(v);
+            const std::string key(to_string(id));
+            if (id == RiskLimit::trading_open_minute || id == RiskLimit::trading_close_minute ||
+                id == RiskLimit::utc_offset_minutes || id == RiskLimit::trading_days_mask ||
+                id == RiskLimit::pdt_effective_from_ns || id == RiskLimit::pdt_effective_to_ns)
+                continue;  // read below in their readable forms
+            std::optional<std::int64_t> raw = risk_limit_is_fixed_point(id)
+                                                  ? r.decimal(key, false)
+                                                  : r.integer(key, false, 0, INT64_MAX, 0);
+            if (raw && r.get(key, false) != nullptr && !c.risk.set(id, *raw))
+                r.error(key, "out of range");
+        }
+        if (const Json* hours = r.object("trading_hours", false)) {
+            Reader hr(errors, *hours, "risk.trading_hours");
+            const auto open = hr.string("open", true);
+            const auto close = hr.string("close", true);
+            const std::int32_t o = open ? parse_clock_minutes(*open, false).value_or(-1) : -1;
+            const std::int32_t cl = close ? parse_clock_minutes(*close, true).value_or(-1) : -1;
+            if (open && o < 0)
+                hr.error("open", "'" + *open + "' is not a time of day like 09:30");
+            if (close && cl < 0)
+                hr.error("close", "'" + *close + "' is not a time of day like 16:00");
+            if (o >= 0 && cl >= 0 && cl <= o)
+                hr.error("close", "must be after open");
+            if (o >= 0 && cl > o) {
+                (void)c.risk.set(RiskLimit::trading_open_minute, o);
+                (void)c.risk.set(RiskLimit::trading_close_minute, cl);
+            }
+            if (auto off = hr.string("utc_offset", false, "+00:00")) {
+                if (auto m = parse_utc_offset(*off))
+                    (void)c.risk.set(RiskLimit::utc_offset_minutes, *m);
+                else
+                    hr.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
+            }
+            if (const Json* days = hr.array("days", false)) {
+                std::int64_t mask = 0;
+                for (std::size_t k = 0; k < days->size(); ++k) {
+                    const Json& d = (*days)[k];
+                    const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
+                    if (bit < 0)
+                        hr.error("days[" + std::to_string(k) + "]",
+                                 "expected a weekday such as \"mon\"");
+                    else
+                        mask |= std::int64_t{1} << bit;
+                }
+                if (mask == 0)
+                    hr.error("days", "needs at least one weekday");
+                else
+                    (void)c.risk.set(RiskLimit::trading_days_mask, mask);
+            }
+            hr.finish();
+        }
+        for (const char* key : {"pdt_effective_from", "pdt_effective_to"}) {
+            if (auto d = r.string(key, false, ""); d && !d->empty()) {
+                const auto ns = parse_date_ns(*d);
+                if (!ns)
+                    r.error(key, "'" + *d + "' is not a date like 2024-05-28");
+                else
+                    (void)c.risk.set(std::string_view(key) == "pdt_effective_from"
+                                         ? RiskLimit::pdt_effective_from_ns
+                                         : RiskLimit::pdt_effective_to_ns,
+                                     *ns);
+            }
+        }
+        if (const Json* list = r.array("restricted_symbols", false)) {
+            for (std::size_t k = 0; k < list->size(); ++k) {
+                if (!(*list)[k].is_string())
+                    r.error("restricted_symbols[" + std::to_string(k) + "]", "expected a name");
+                else
+                    c.restricted_symbols.push_back((*list)[k].get<std::string>());
+            }
         }
         r.finish();
     }

@@ -204,4 +204,29 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
     return false;
 }
 
+std::optional<RiskLimit> parse_risk_limit(std::string_view text) noexcept {
+    for (std::uint16_t v = 1; v <= static_cast<std::uint16_t>(RiskLimit::tick_size); ++v) {
+        const auto id = static_cast<RiskLimit>(v);
+        if (to_string(id) == text)
+            return id;
+    }
+    return std::nullopt;
+}
+
+bool risk_limit_is_fixed_point(RiskLimit id) noexcept {
+    switch (id) {
+        case RiskLimit::max_order_qty:
+        case RiskLimit::max_order_notional:
+        case RiskLimit::max_position:
+        case RiskLimit::max_gross_exposure:
+        case RiskLimit::max_daily_loss:
+        case RiskLimit::max_drawdown_pct:
+        case RiskLimit::pdt_equity_threshold:
+        case RiskLimit::tick_size:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace keel::engine

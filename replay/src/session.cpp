@@ -168,7 +168,16 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     strategy_options.symbol_capacity = config.symbol_capacity;
     strategy_options.starting_cash = config.starting_cash;
     engine::StrategyStage strategy(std::move(strategies), strategy_options);
-    engine::RiskStage risk(engine::RiskLimits{config.max_order_qty});
+    engine::RiskLimits limits = config.risk;
+    for (const std::string& name : config.restricted_symbols) {
+        // A restricted symbol that is not in the data has nothing to restrict.
+        if (const auto id = symbols.find(name))
+            (void)limits.set(engine::RiskLimit::restricted_symbol, 1, *id);
+    }
+    engine::RiskStageOptions risk_options;
+    risk_options.symbol_capacity = config.symbol_capacity;
+    risk_options.starting_cash = config.starting_cash;
+    engine::RiskStage risk(limits, risk_options);
     engine::GatewayStage gateway(venue, replies, config.symbol_capacity,
                                  engine::GatewayStage::kDefaultOrderCapacity,
                                  engine::GatewayStage::kMaxHeldChildren, config.starting_cash);

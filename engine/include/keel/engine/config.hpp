@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/fixed_point.hpp"
+#include "keel/engine/risk_limits.hpp"
 #include "keel/engine/sizing.hpp"
 #include "keel/engine/strategies/orb.hpp"
 #include "keel/engine/thread_plan.hpp"
@@ -77,7 +78,8 @@ struct Config {
     std::vector<SymbolConfig> symbols;
     std::uint64_t seed = 0;  // journaled in session_start; the simulated venue draws from it
     Json venue_json;         // the venue section, validated by the venue adapter (adapters/)
-    Quantity max_order_qty{};
+    RiskLimits risk{};       // every limit but the per-symbol ones (0 = off)
+    std::vector<std::string> restricted_symbols;
     std::string venue_type;
     std::uint32_t symbol_capacity = 0;
     ThreadPlan plan;

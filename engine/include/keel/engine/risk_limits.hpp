@@ -17,6 +17,7 @@
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "keel/engine/fixed_point.hpp"
@@ -62,6 +63,11 @@ enum class RiskLimit : std::uint16_t {
     tick_size = 25,               // per symbol: raw Price, 0 = use the symbol_def's tick size
 };
 [[nodiscard]] std::string_view to_string(RiskLimit id) noexcept;
+// The id named by text (its to_string name), or nullopt.
+[[nodiscard]] std::optional<RiskLimit> parse_risk_limit(std::string_view text) noexcept;
+// Whether the limit's raw value is fixed-point (quantities, money, prices, percentages: 9
+// decimals) rather than a plain integer (counts, nanoseconds, minutes, basis points, masks).
+[[nodiscard]] bool risk_limit_is_fixed_point(RiskLimit id) noexcept;
 
 struct RiskLimits {
     // Largest quantity of one order. Kept first so that RiskLimits{qty} still reads as before.
