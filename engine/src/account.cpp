@@ -97,8 +97,13 @@ void Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quant
     add_to(realized_, -fee.raw);
     add_to(p.realized, -fee.raw);
     ++p.fills;
-    p.last_price = price;
-    p.last_ts_ns = ts_ns;
+    // Positions are marked by market data; a fill's price marks only a symbol never marked.
+    // (A fill can be sequenced after later market data — a threaded plan sequences replies
+    // later — so taking its price would mark the position at a stale price.)
+    if (p.last_price.raw == 0)
+        p.last_price = price;
+    if (ts_ns > p.last_ts_ns)
+        p.last_ts_ns = ts_ns;
 
     if (closed > 0) {
         const std::int64_t closed_cost =

@@ -533,7 +533,11 @@ void RiskStage::flatten(const Event& cause, bool retry_failed, Emit& out) noexce
                              cause.header.ts_ns, sym);
         e.header.aux = kRiskOwner;
         OrderPayload& o = e.payload.order;
-        o.order_id = make_order_id(cause.header.seq, k);
+        // From the top of the id space of the cause (k = 3, 2, ...): a strategy numbers its
+        // orders from k = 0, so the two cannot collide unless one event asks for more than
+        // kMaxOrdersPerEvent orders in all.
+        o.order_id =
+            make_order_id(cause.header.seq, static_cast<std::uint32_t>(kMaxOrdersPerEvent - 1 - k));
         o.quantity = Quantity::from_raw(abs_raw(q));
         o.side = q > 0 ? Side::sell : Side::buy;
         o.order_type = OrderType::market;

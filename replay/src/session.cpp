@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "keel/adapters/csv_source.hpp"
 #include "keel/adapters/sim_venue.hpp"
@@ -16,6 +17,7 @@
 #include "keel/engine/strategy_stage.hpp"
 #include "keel/engine/symbol_table.hpp"
 #include "keel/engine/timer_schedule.hpp"
+#include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -55,6 +57,35 @@ std::string describe_thread(const engine::ThreadSpec& t) {
     s += engine::to_string(t.idle);
     return s;
 }
+
+// Journaled inputs (session_start excluded: ingest makes its own) as an input source.
+class ReplaySource final : public engine::InputSource {
+  public:
+    explicit ReplaySource(const std::vector<engine::Event>& events) : events_(events) {}
+    Poll poll(engine::Event& out) noexcept override {
+        while (next_ < events_.size() &&
+               events_[next_].header.type == engine::EventType::session_start)
+            ++next_;
+        if (next_ == events_.size())
+            return Poll::exhausted;
+        out = events_[next_++];
+        return Poll::event;
+    }
+
+  private:
+    const std::vector<engine::Event>& events_;
+    std::size_t next_ = 0;
+};
+
+class DisconnectedVenue final : public engine::Venue {
+  public:
+    void submit(const engine::Event&) noexcept override {}
+};
+
+class NullReplies final : public engine::ReplySink {
+  public:
+    void post(const engine::Event&) noexcept override {}
+};
 
 // Builds the configured strategies on their symbols' ids, and the timers they need: bar
 // closes for the intervals they aggregate, and the session events of symbols with a session.
@@ -136,13 +167,37 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     for (const engine::DataFileConfig& f : config.data_files) {
         files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s});
     }
-    auto source = adapters::CsvSource::open(files, symbols, config.pace_events_per_s, error);
-    if (!source)
-        return std::nullopt;
-
-    for (const engine::SymbolConfig& s : config.symbols) {
-        if (const auto id = symbols.find(s.name); id && s.tick_size.raw > 0)
-            source->set_tick_size(*id, s.tick_size);
+    std::optional<adapters::CsvSource> csv;
+    std::optional<ReplaySource> replayed;
+    engine::InputSource* source = nullptr;
+    std::uint64_t market_events = 0;
+    if (options.replay_inputs != nullptr) {
+        // Re-running journaled inputs: their symbol definitions name the symbols.
+        for (const engine::Event& e : *options.replay_inputs) {
+            if (e.header.type != engine::EventType::symbol_def)
+                continue;
+            const auto& d = e.payload.symbol_def;
+            const auto id =
+                symbols.intern(std::string_view(d.name, strnlen(d.name, sizeof d.name)));
+            if (!id || *id != e.header.symbol) {
+                error = "journaled symbol definitions do not match a fresh symbol table";
+                return std::nullopt;
+            }
+        }
+        replayed.emplace(*options.replay_inputs);
+        source = &*replayed;
+        for (const engine::Event& e : *options.replay_inputs)
+            market_events += engine::is_market_data(e.header.type) ? 1 : 0;
+    } else {
+        csv = adapters::CsvSource::open(files, symbols, config.pace_events_per_s, error);
+        if (!csv)
+            return std::nullopt;
+        for (const engine::SymbolConfig& s : config.symbols) {
+            if (const auto id = symbols.find(s.name); id && s.tick_size.raw > 0)
+                csv->set_tick_size(*id, s.tick_size);
+        }
+        source = &*csv;
+        market_events = csv->stats().trades + csv->stats().quotes + csv->stats().bars;
     }
     std::vector<std::unique_ptr<engine::Strategy>> strategies;
     std::vector<engine::TimerSpec> timers;
@@ -163,7 +218,17 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     const std::size_t venue_fills = venue_config.max_fills_per_event;
     engine::ReplyRing replies(
         engine::Runner::reply_capacity_for(plan, engine::kStageCount, venue_once, venue_fills));
-    adapters::SimVenue venue(replies, venue_config, config.seed);
+    adapters::SimVenue sim_venue(replies, venue_config, config.seed);
+    // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
+    // the gateway's own replies (risk denials, dropped bracket children) are already in them.
+    DisconnectedVenue disconnected;
+    NullReplies no_replies;
+    engine::Venue& venue = options.replay_inputs != nullptr
+                               ? static_cast<engine::Venue&>(disconnected)
+                               : static_cast<engine::Venue&>(sim_venue);
+    engine::ReplySink& gateway_replies = options.replay_inputs != nullptr
+                                             ? static_cast<engine::ReplySink&>(no_replies)
+                                             : static_cast<engine::ReplySink&>(replies);
     engine::StrategyStageOptions strategy_options;
     strategy_options.symbol_capacity = config.symbol_capacity;
     strategy_options.starting_cash = config.starting_cash;
@@ -178,7 +243,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     risk_options.symbol_capacity = config.symbol_capacity;
     risk_options.starting_cash = config.starting_cash;
     engine::RiskStage risk(limits, risk_options);
-    engine::GatewayStage gateway(venue, replies, config.symbol_capacity,
+    engine::GatewayStage gateway(venue, gateway_replies, config.symbol_capacity,
                                  engine::GatewayStage::kDefaultOrderCapacity,
                                  engine::GatewayStage::kMaxHeldChildren, config.starting_cash);
     // The journal: one stream per writer, opened before anything runs.
@@ -232,7 +297,9 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     engine::Ingest::Options ingest_options;
     ingest_options.config_hash = engine::fnv1a64(config_text);
     ingest_options.seed = config.seed;  // the simulated venue's latency jitter draws from it
-    ingest_options.timers = timer_schedule.empty() ? nullptr : &timer_schedule;
+    // A replay's journaled inputs hold the timers already.
+    ingest_options.timers =
+        timer_schedule.empty() || options.replay_inputs != nullptr ? nullptr : &timer_schedule;
     ingest_options.symbol_capacity = config.symbol_capacity;
     ingest_options.log = logs.empty() ? nullptr : logs[0].get();
     ingest_options.config_text = config_text;
@@ -254,7 +321,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.stop_reason = ingest.stop_reason();
     r.last_seq = ingest.last_seq();
     r.events_sequenced = runner.metrics(0).events_in.get();
-    r.market_events = source->stats().trades + source->stats().quotes + source->stats().bars;
+    r.market_events = market_events;
     r.orders_requested = strategy.orders_requested();
     r.orders_sent = gateway.orders_sent();
     r.risk_rejects = risk.rejects();
@@ -307,6 +374,36 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     }
     r.elapsed_s = std::chrono::duration<double>(t1 - t0).count();
     return r;
+}
+
+bool read_inputs(const std::filesystem::path& journal_dir, std::vector<engine::Event>& out,
+                 std::string& error) {
+    journal::StreamCursor cursor(journal_dir, "input");
+    journal::RecordView r;
+    for (;;) {
+        switch (cursor.next(r)) {
+            case journal::StreamCursor::Next::record: {
+                if (r.header->length < sizeof(engine::Event)) {
+                    error = "input record seq " + std::to_string(r.header->seq) +
+                            " is shorter than an event";
+                    return false;
+                }
+                engine::Event e;
+                std::memcpy(&e, r.payload, sizeof e);
+                out.push_back(e);
+                break;
+            }
+            case journal::StreamCursor::Next::end:
+                return true;
+            case journal::StreamCursor::Next::bad:
+                error = "journal input stream: " +
+                        (cursor.issue() ? cursor.issue()->file + " offset " +
+                                              std::to_string(cursor.issue()->offset) + ": " +
+                                              cursor.issue()->what
+                                        : std::string("unreadable"));
+                return false;
+        }
+    }
 }
 
 }  // namespace keel::replay

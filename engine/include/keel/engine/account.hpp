@@ -38,7 +38,7 @@ struct PositionState {
     Money cost_basis{};             // signed notional paid for the open quantity (short < 0)
     Money realized{};               // after fees
     Money fees{};
-    Price last_price{};
+    Price last_price{};  // the last market-data mark (a fill price until the first mark)
     std::int64_t last_ts_ns = 0;
     std::int64_t opened_ns = 0;  // when the current position opened (0 when flat)
     std::uint64_t fills = 0;

@@ -26,7 +26,7 @@
 // Modes, each announced by a journaled risk_state event:
 // - kill (CommandCode::kill): new orders and replaces refused with kill_switch, cancels pass.
 //   arg 1 also flattens: risk emits approved market orders (source risk, header.aux
-//   kRiskOwner, ids make_order_id(seq, k)) closing every symbol with a position, at most
+//   kRiskOwner, ids make_order_id(seq, 3 - k)) closing every symbol with a position, at most
 //   kMaxOrdersPerEvent per event. It emits them on the kill command and continues on later
 //   command events and on the venue replies to its own flatten orders, the events from which
 //   no strategy derives orders, so the per-event order budget of a cause sequence is never

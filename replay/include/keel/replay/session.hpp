@@ -87,8 +87,17 @@ struct SessionOptions {
     std::filesystem::path journal_dir;
     // Called once the data is loaded and the pipeline is about to start (cold thread).
     void (*on_running)(void* ctx) = nullptr;
+    // Re-run these journaled input events (in journal order) instead of the config's data
+    // files, with the venue disconnected (their venue replies are among them). Must outlive the
+    // call. See read_inputs.
+    const std::vector<engine::Event>* replay_inputs = nullptr;
     void* on_running_ctx = nullptr;
 };
+
+// The input stream of a journal, in sequence order, as events. False with error set when the
+// journal cannot be read or a record is not an event.
+[[nodiscard]] bool read_inputs(const std::filesystem::path& journal_dir,
+                               std::vector<engine::Event>& out, std::string& error);
 
 // Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
 // stop: set by a signal handler to end the session; the session also sets it itself when the
