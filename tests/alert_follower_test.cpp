@@ -332,6 +332,20 @@ TEST(AlertFollower, AnOpeningAlertWithNoSizeIsSkippedWithReasonNoSize) {
     EXPECT_TRUE(orders(d).empty());
 }
 
+TEST(AlertFollower, ABuyWithNoSizeStillClosesAShort) {
+    Rig rig(params());
+    rig.fill_all(rig.send(AlertAction::sell));  // short 5
+    // The next buy comes with a notional too small for one lot: nothing opens, the short closes.
+    Event a = test::alert(kSym, 0, AlertAction::buy);
+    a.payload.alert.notional = Money::from_units(1);
+    a.payload.alert.price = Price::from_units(2000);
+    const std::vector<Event> d = rig.send(a);
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::no_size);
+    const std::vector<Event> o = orders(d);
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 5, 0);
+}
+
 TEST(AlertFollower, ClosingNeedsNoSize) {
     AlertFollowerParams p = params();
     p.sizing = SizingPolicy::fixed(Quantity{});

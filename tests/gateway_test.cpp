@@ -356,6 +356,21 @@ TEST(GatewayStage, HoldsBracketChildrenUntilTheEntryIsCompletelyFilled) {
               std::vector<OrderStatus>{OrderStatus::pending_new});
 }
 
+TEST(GatewayStage, AnEntryCanceledPartFilledReleasesItsExitsForTheFilledQuantity) {
+    Rig rig;
+    const std::uint64_t entry = make_order_id(7, 0);
+    rig.feed(bracket(7));
+    rig.feed({reply(EventType::venue_ack, entry), fill(entry, 4),
+              reply(EventType::venue_cancel, entry, OrderAction::new_order,
+                    Reason::canceled_on_request)});
+    ASSERT_EQ(rig.sent().size(), 3u);  // the entry, then both exits
+    for (std::size_t i : {1u, 2u}) {
+        EXPECT_EQ(rig.sent()[i].payload.order.action, OrderAction::new_order);
+        EXPECT_EQ(rig.sent()[i].payload.order.quantity, Quantity::from_units(4));  // protected
+    }
+    EXPECT_TRUE(rig.gw.held_children().empty());
+}
+
 TEST(GatewayStage, DropsBracketChildrenWhenTheEntryIsRejected) {
     Rig rig;
     rig.feed(bracket(7));

@@ -87,11 +87,11 @@ class Rig {
                              std::int64_t day = kMondayIndex) {
         return feed(test::timer(kSym, ++seq_, minute_ns(minute, day), kind, interval));
     }
-    void fill(const Event& order, double price) {
+    std::vector<Event> fill(const Event& order, double price) {
         Event f = test::fill_of(order, 0);
         f.header.seq = ++seq_;
         f.payload.fill.price = px(price);
-        (void)feed(f);
+        return feed(f);
     }
     static std::vector<Event> orders(const std::vector<Event>& v) {
         std::vector<Event> r;
@@ -318,6 +318,22 @@ TEST(Orb, BeforeCloseCancelsTheExitsAndFlattensAFilledEntry) {
     EXPECT_EQ(d[2].payload.order.order_type, OrderType::market);
     EXPECT_EQ(d[2].payload.order.quantity, Quantity::from_units(10));
     EXPECT_EQ(d[2].payload.order.order_id, make_order_id(rig.last_seq(), 0));
+}
+
+TEST(Orb, AnEntryThatFillsAfterTheFlattenPointIsFlattenedAtOnce) {
+    Rig rig(params());
+    rising_range(rig);
+    const std::vector<Event> o = Rig::orders(rig.bar(15, kBreakout));
+    ASSERT_EQ(o.size(), 3u);
+    ASSERT_EQ(Rig::orders(rig.timer(385, TimerKind::before_close)).size(), 3u);  // cancels
+    // The venue filled the entry before the cancel reached it.
+    const std::vector<Event> d = Rig::orders(rig.fill(o[0], 103));
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].payload.order.action, OrderAction::new_order);
+    EXPECT_EQ(d[0].payload.order.side, Side::sell);
+    EXPECT_EQ(d[0].payload.order.quantity, Quantity::from_units(10));
+    // And no new entry for the rest of the session.
+    EXPECT_TRUE(Rig::orders(rig.bar(386, kBreakout)).empty());
 }
 
 TEST(Orb, BeforeCloseWithNothingOpenOrHeldDoesNothing) {

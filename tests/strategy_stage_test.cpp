@@ -213,6 +213,21 @@ TEST(StrategyStage, MalformedIntentsAreRefused) {
     EXPECT_TRUE(rig.orders().empty());
 }
 
+TEST(StrategyStage, ACancelAlreadyOnItsWayIsNotAskedForTwice) {
+    Rig rig(Symbols{{0}});
+    std::vector<bool> results;
+    rig.strategies[0]->script = [&](const Event& e, Intents& out) {
+        if (e.header.seq == 10)
+            results.push_back(out.order(plain(Side::buy, 1)));
+        else
+            results.push_back(out.cancel(make_order_id(10, 0)));
+    };
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    (void)rig.feed(test::alert(0, 11, AlertAction::buy));  // cancel: pending_cancel now
+    (void)rig.feed(test::alert(0, 12, AlertAction::buy));  // a second cancel is refused
+    EXPECT_EQ(results, (std::vector<bool>{true, true, false}));
+}
+
 TEST(StrategyStage, EventsOfASymbolReachOnlyItsStrategy) {
     Rig rig(Symbols{{0}, {1, 2}});
     for (Scripted* s : rig.strategies)

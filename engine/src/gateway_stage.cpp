@@ -239,10 +239,18 @@ void GatewayStage::release_children(const OrderRecord& parent, const Event& caus
             held_[keep++] = child;
             continue;
         }
-        if (filled)
+        if (filled) {
             (void)send(child, cause, out);
-        else
+        } else if (parent.filled.raw > 0) {
+            // The entry ended part filled (canceled or expired): protect what was filled. The
+            // exits go out for that quantity (strategy and risk still book the requested
+            // quantity until the exit's final fill or cancel closes it).
+            Event sized = child;
+            sized.payload.order.quantity = parent.filled;
+            (void)send(sized, cause, out);
+        } else {
             emit_dropped(child, cause, Reason::parent_not_filled, out);
+        }
     }
     held_.resize(keep);  // shrinking: no allocation
 }

@@ -42,7 +42,11 @@ bool Intents::order(const OrderIntent& intent) noexcept {
 }
 
 bool Intents::cancel(std::uint64_t order_id) noexcept {
-    if (order_slots_used() + 1 > kMaxOrdersPerEvent || view_.orders().find(order_id) == nullptr)
+    const OrderRecord* o = view_.orders().find(order_id);
+    // A cancel already on its way needs no second request.
+    if (o == nullptr || o->status == OrderStatus::pending_cancel)
+        return false;
+    if (order_slots_used() + 1 > kMaxOrdersPerEvent)
         return false;
     cancels_[cancels_used_++] = order_id;
     return true;

@@ -91,6 +91,11 @@ void AlertFollower::on_signal(const Event& alert, Intents& out) noexcept {
     const std::int8_t direction =
         a.action == AlertAction::buy ? 1 : (a.action == AlertAction::sell ? -1 : 0);
     out.note(direction, value, a.action, skipped);
+    if (skipped == Reason::no_size && expected != 0) {
+        // Nothing to open, but the alert still says the other side is over: close it.
+        out.target(symbol, 0);
+        return;
+    }
     if (skipped != Reason::none)
         return;
     if (!opens) {

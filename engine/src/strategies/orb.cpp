@@ -44,6 +44,7 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
         range_seen_ = false;
         range_done_ = false;
         entered_today_ = false;
+        closing_ = false;
     }
     const std::int64_t range_end = session_open_ns(session(), *day) +
                                    static_cast<std::int64_t>(params_.range_minutes) * kNsPerMinute;
@@ -57,7 +58,7 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
         return;
     }
     range_done_ = range_seen_;
-    if (!range_done_ || entered_today_)
+    if (!range_done_ || entered_today_ || closing_)
         return;
     const StrategyView& view = out.view();
     if (view.expected_raw(params_.symbol) != 0)
@@ -110,6 +111,7 @@ void OrbStrategy::on_timer(const Event& timer, Intents& out) noexcept {
     if (timer.payload.timer.kind != TimerKind::before_close ||
         timer.header.symbol != params_.symbol)
         return;
+    closing_ = true;
     // Cancel what is still working (bracket exits included), then flatten.
     for (const OrderRecord& o : out.view().orders().open_orders()) {
         if (o.symbol == params_.symbol && !out.cancel(o.order_id))
@@ -124,6 +126,14 @@ void OrbStrategy::on_timer(const Event& timer, Intents& out) noexcept {
         flat.quantity = Quantity::from_raw(position > 0 ? position : -position);
         out.order(flat);
     }
+}
+
+void OrbStrategy::on_fill(const Event& fill, Intents& out) noexcept {
+    if (!closing_ || fill.header.symbol != params_.symbol)
+        return;
+    // A fill after the flatten point: whatever it left open goes flat now.
+    if (out.view().expected_raw(params_.symbol) != 0)
+        out.target(params_.symbol, 0);
 }
 
 }  // namespace keel::engine

@@ -10,7 +10,9 @@
 //
 // Size: the alert's quantity, else its notional at the alert's price (or the last price),
 // else the per-(symbol, timeframe) configuration (quantity or notional), else the default
-// sizing policy. No size -> skipped, reason no_size. Every alert leaves a journaled signal
+// sizing policy (which gets no ATR: percent-of-equity risk sizing needs a strategy with bars).
+// No size -> the opening part is skipped, reason no_size (a short is still closed by a buy).
+// Every alert leaves a journaled signal
 // recording what it asked and, when nothing was ordered, why.
 #pragma once
 

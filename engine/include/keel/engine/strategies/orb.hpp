@@ -8,7 +8,8 @@
 // The entry is a market order with an engine-side bracket: stop-loss stop_atr * ATR away and
 // take-profit target_atr * ATR away (ATR Wilder over base bars). At most one entry per
 // session. At the before_close timer (flat_before_close_minutes ahead of the session close)
-// it cancels its open orders and flattens.
+// it cancels its open orders and flattens; a fill that arrives after that point (an entry
+// filled before its cancel reached the venue) is flattened at once.
 //
 // Bars are aggregated from the symbol's trades or quotes at both intervals (base and trend),
 // closed by ingest's timers.
@@ -48,6 +49,7 @@ class OrbStrategy final : public Strategy {
     [[nodiscard]] std::vector<std::uint32_t> bar_intervals() const override;
     void on_bar(const BarView& bar, Intents& out) noexcept override;
     void on_timer(const Event& timer, Intents& out) noexcept override;
+    void on_fill(const Event& fill, Intents& out) noexcept override;
 
     [[nodiscard]] const OrbParams& params() const noexcept { return params_; }
     [[nodiscard]] bool range_complete() const noexcept { return range_done_; }
@@ -68,6 +70,7 @@ class OrbStrategy final : public Strategy {
     bool range_seen_ = false;
     bool range_done_ = false;
     bool entered_today_ = false;
+    bool closing_ = false;  // past today's before_close: stay flat
 };
 
 }  // namespace keel::engine
