@@ -34,13 +34,18 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << " rejected by risk, " << r.orders_sent << " sent, " << r.venue_rejects
         << " rejected by venue\n";
     out << "  fills       " << r.fills << "\n";
-    out << "  P&L         realized " << decimal_string(r.realized.raw) << ", unrealized "
-        << decimal_string(r.unrealized.raw) << ", total "
-        << decimal_string((r.realized + r.unrealized).raw) << "\n";
+    out << "  P&L         realized " << decimal_string(r.realized.raw) << " (after fees "
+        << decimal_string(r.fees.raw) << "), unrealized " << decimal_string(r.unrealized.raw)
+        << ", total " << decimal_string((r.realized + r.unrealized).raw) << "\n";
+    out << "  account     equity " << decimal_string(r.equity.raw) << " (started "
+        << decimal_string(r.starting_cash.raw) << "), cash " << decimal_string(r.cash.raw)
+        << ", max drawdown " << decimal_string(r.max_drawdown.raw) << "; round trips "
+        << r.round_trip_count << " (" << r.winning_round_trips << " won)\n";
     for (const SymbolReport& s : r.symbols) {
         out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "
             << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
-            << ", unrealized " << decimal_string(s.unrealized.raw) << ", fills " << s.fills << "\n";
+            << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
+            << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
     }
     out << "  threads    ";
     for (const std::string& t : r.threads)
