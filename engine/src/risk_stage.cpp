@@ -8,11 +8,6 @@ namespace keel::engine {
 
 namespace {
 
-// Risk keeps only what its checks need of the Account: no round-trip list, a short equity
-// curve (it never samples), so the Account stays small.
-constexpr std::size_t kAccountRoundTrips = 16;
-constexpr std::size_t kAccountEquityPoints = 16;
-
 std::int64_t abs_raw(std::int64_t v) noexcept {
     return v < 0 ? -v : v;
 }
@@ -23,8 +18,7 @@ RiskStage::RiskStage(const RiskLimits& limits, const RiskStageOptions& options)
     : limits_(limits),
       staged_(limits),
       book_(options.order_capacity),
-      account_(options.starting_cash, options.symbol_capacity, kAccountRoundTrips,
-               kAccountEquityPoints),
+      account_(options.starting_cash, options.symbol_capacity),
       symbols_(options.symbol_capacity),
       peak_equity_(options.starting_cash) {
     KEEL_ASSERT(options.symbol_capacity > 0, "risk needs room for at least one symbol");
