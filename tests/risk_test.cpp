@@ -13,7 +13,6 @@
 #include "keel/engine/fill_window.hpp"
 #include "keel/engine/order_id.hpp"
 #include "keel/engine/risk_checks.hpp"
-#include "keel/engine/risk_positions.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/engine/token_bucket.hpp"
 #include "test_support.hpp"
@@ -303,22 +302,6 @@ TEST(RiskParts, DayTradeCounterKeepsFiveTradingDays) {
     EXPECT_EQ(c.count(), 2);
     c.start_day();  // the first day leaves the window
     EXPECT_EQ(c.count(), 1);
-}
-
-TEST(RiskParts, RiskPositionsKeepCashPositionsAndEquityExactly) {
-    RiskPositions a(usd(1000), 4);
-    a.apply_fill(1, Side::buy, Price::from_raw(100'000'000'001), qty(3), Money::from_raw(7), 0);
-    EXPECT_EQ(a.position(1).quantity_raw, qty(3).raw);
-    EXPECT_EQ(a.equity().raw, usd(1000).raw - 7);  // marked at the fill: only the fee is lost
-    a.mark(1, px(90), 0);
-    EXPECT_EQ(a.equity().raw, usd(1000).raw - 7 - 30'000'000'003);
-    a.start_day(0);
-    EXPECT_EQ(a.day_pnl().raw, 0);
-    a.apply_fill(1, Side::sell, px(95), qty(5), Money{}, 0);  // through flat to short 2
-    EXPECT_EQ(a.position(1).quantity_raw, -qty(2).raw);
-    EXPECT_EQ(a.day_pnl(), usd(15));  // 3 * (95 - 90)
-    a.mark(1, px(100), 0);
-    EXPECT_EQ(a.day_pnl(), usd(5));  // the short 2 lost 10
 }
 
 // --- the stage: sanity and forwarding ---

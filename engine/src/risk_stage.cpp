@@ -18,7 +18,7 @@ RiskStage::RiskStage(const RiskLimits& limits, const RiskStageOptions& options)
     : limits_(limits),
       staged_(limits),
       book_(options.order_capacity),
-      account_(options.starting_cash, options.symbol_capacity),
+      account_(options.starting_cash, options.symbol_capacity, 0, 0),
       symbols_(options.symbol_capacity),
       peak_equity_(options.starting_cash) {
     KEEL_ASSERT(options.symbol_capacity > 0, "risk needs room for at least one symbol");

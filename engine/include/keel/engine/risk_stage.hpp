@@ -5,7 +5,7 @@
 // missing or stale refuses the order.
 //
 // Its views are its own, built from the stream: an OrderBook of what it approved (moved by
-// venue replies, denials and fills), RiskPositions (positions from fills, marks from market
+// venue replies, denials and fills), an Account (positions from fills, marks from market
 // data, the trading day from session_open timers; Account's interface, kept small) and per
 // symbol the last market-data price.
 // So its state, the kill switch included, is rebuilt by replaying the input journal.
@@ -58,13 +58,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "keel/engine/account.hpp"
 #include "keel/engine/day_trade_counter.hpp"
 #include "keel/engine/duplicate_filter.hpp"
 #include "keel/engine/event_log.hpp"
 #include "keel/engine/fill_window.hpp"
 #include "keel/engine/order_book.hpp"
 #include "keel/engine/risk_limits.hpp"
-#include "keel/engine/risk_positions.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/token_bucket.hpp"
 
@@ -94,7 +94,7 @@ class RiskStage final : public Stage {
     // kRiskKilled | kRiskPaused | kRiskHalted.
     [[nodiscard]] std::uint8_t flags() const noexcept;
     [[nodiscard]] const OrderBook& book() const noexcept { return book_; }
-    [[nodiscard]] const RiskPositions& account() const noexcept { return account_; }
+    [[nodiscard]] const Account& account() const noexcept { return account_; }
     [[nodiscard]] std::int64_t day_trades() const noexcept { return day_trades_.count(); }
 
   private:
@@ -150,7 +150,7 @@ class RiskStage final : public Stage {
     bool staged_invalid_ = false;
 
     OrderBook book_;
-    RiskPositions account_;
+    Account account_;  // positions, cash, equity, the day's P&L (no curve, no round trips)
     std::vector<SymbolState> symbols_;
     std::vector<SymbolId> traded_;  // symbols with at least one fill, in order of first fill
     TokenBucket throttle_;
