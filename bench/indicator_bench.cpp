@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "keel/engine/bar_aggregator.hpp"
 #include "keel/engine/indicators/atr.hpp"
 #include "keel/engine/indicators/ema.hpp"
@@ -170,19 +171,5 @@ BENCHMARK(bm_multi_timeframe_on_trade)->Name("bars/multi_timeframe_5_intervals_o
 
 // Exit status: 0 ran, 1 a benchmark reported an error, 2 bad command line.
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 2;
-    class ErrorCounter final : public benchmark::ConsoleReporter {
-      public:
-        void ReportRuns(const std::vector<Run>& runs) override {
-            for (const Run& r : runs)
-                errors += r.error_occurred ? 1 : 0;
-            ConsoleReporter::ReportRuns(runs);
-        }
-        int errors = 0;
-    } reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    benchmark::Shutdown();
-    return reporter.errors > 0 ? 1 : 0;
+    return keel::bench::run_counting_errors(argc, argv);
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "keel/engine/order_id.hpp"
 #include "keel/engine/strategies/alert_follower.hpp"
 #include "keel/engine/strategies/orb.hpp"
@@ -285,19 +286,5 @@ BENCHMARK(bm_alert_follower)->Name("strategy/alert_follower_per_alert");
 
 // Exit status: 0 ran, 1 a benchmark reported an error, 2 bad command line.
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 2;
-    class ErrorCounter final : public benchmark::ConsoleReporter {
-      public:
-        void ReportRuns(const std::vector<Run>& runs) override {
-            for (const Run& r : runs)
-                errors += r.error_occurred ? 1 : 0;
-            ConsoleReporter::ReportRuns(runs);
-        }
-        int errors = 0;
-    } reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    benchmark::Shutdown();
-    return reporter.errors > 0 ? 1 : 0;
+    return keel::bench::run_counting_errors(argc, argv);
 }

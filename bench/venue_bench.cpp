@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "keel/adapters/sim_venue.hpp"
 #include "keel/engine/event.hpp"
 
@@ -115,9 +116,6 @@ void bm_event_no_fill(benchmark::State& state, MatchMode mode) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 2;
     for (const auto& [name, mode] :
          {std::pair{"bars", MatchMode::bars}, std::pair{"ticks", MatchMode::ticks}}) {
         benchmark::RegisterBenchmark((std::string("order_matched/") + name).c_str(),
@@ -128,17 +126,5 @@ int main(int argc, char** argv) {
             ->Arg(16)
             ->Arg(256);
     }
-    // Count failed benchmarks through a reporter that sees every run.
-    class Reporter final : public benchmark::ConsoleReporter {
-      public:
-        void ReportRuns(const std::vector<Run>& runs) override {
-            for (const Run& r : runs)
-                errors += r.error_occurred ? 1 : 0;
-            ConsoleReporter::ReportRuns(runs);
-        }
-        int errors = 0;
-    } reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    benchmark::Shutdown();
-    return reporter.errors > 0 ? 1 : 0;
+    return keel::bench::run_counting_errors(argc, argv);
 }

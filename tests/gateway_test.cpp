@@ -189,22 +189,10 @@ TEST(GatewayStage, JournalsOrderSentBeforeTheVenueSeesIt) {
     EXPECT_EQ(rig.gw.orders_sent(), 1u);
 }
 
-namespace {
-
-// An EventLog that refuses every append, as a full disk would.
-class RefusingLog final : public EventLog {
-  public:
-    bool append(const Event&, const void*, std::uint32_t) noexcept override {
-        ++attempts;
-        return false;
-    }
-    int attempts = 0;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(GatewayStage, SendsNothingThatCouldNotBeJournaled) {
-    RefusingLog log;
+    test::RefusingLog log;
     test::RecordingVenue venue;
     test::RecordingReplies replies;
     GatewayStage gw(venue, replies, 4);

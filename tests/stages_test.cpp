@@ -45,22 +45,10 @@ TEST(StrategyStage, ForwardsEverythingAndNumbersOrdersByTheirCausesSequence) {
     EXPECT_EQ(orders[0].header.seq, 3u);
 }
 
-namespace {
-
-// An EventLog that refuses every append, as a full disk would.
-class RefusingLog final : public EventLog {
-  public:
-    bool append(const Event&, const void*, std::uint32_t) noexcept override {
-        ++attempts;
-        return false;
-    }
-    int attempts = 0;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(Stages, NothingIsActedOnThatCouldNotBeJournaled) {
-    RefusingLog log;
+    test::RefusingLog log;
     StrategyStage st = test::sma_stage({{0, true}}, 1, 2, 5);
     st.set_log(&log);
     Recorder out;

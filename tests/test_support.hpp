@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "keel/engine/assert.hpp"
+#include "keel/engine/event_log.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/strategies/sma_cross.hpp"
 #include "keel/engine/strategy_stage.hpp"
@@ -32,6 +33,16 @@ class Recorder final : public engine::Emit {
 
   private:
     std::vector<engine::Event> events_;
+};
+
+// An EventLog that refuses every append, as a full disk would.
+class RefusingLog final : public engine::EventLog {
+  public:
+    bool append(const engine::Event&, const void*, std::uint32_t) noexcept override {
+        ++attempts;
+        return false;
+    }
+    int attempts = 0;
 };
 
 class VectorSource final : public engine::InputSource {

@@ -263,20 +263,8 @@ void GatewayStage::cancel_sibling(const OrderRecord& filled, const Event& cause,
     const OrderRecord* sibling = book_.find(sibling_id);
     if (sibling == nullptr)
         return;  // already gone (filled or canceled): nothing to cancel
-    Event cancel = make_event(EventType::order_request, Source::gateway, cause.header.seq,
-                              cause.header.ts_ns, sibling->symbol);
-    cancel.header.aux = sibling->strategy;
-    OrderPayload& o = cancel.payload.order;
-    o.order_id = sibling_id;
-    o.price = sibling->price;
-    o.stop_price = sibling->stop_price;
-    o.quantity = sibling->quantity;
-    o.side = sibling->side;
-    o.order_type = sibling->type;
-    o.tif = sibling->tif;
-    o.action = OrderAction::cancel;
-    o.role = sibling->role;
-    o.reason = Reason::oco_sibling_filled;
+    const Event cancel =
+        cancel_request(*sibling, cause, Source::gateway, Reason::oco_sibling_filled);
     // A sibling already pending cancel needs no second cancel.
     if (book_.peek(cancel).result != ApplyResult::applied)
         return;

@@ -255,4 +255,23 @@ Quantity OrderBook::open_quantity(SymbolId symbol, Side side) const noexcept {
     return q;
 }
 
+Event cancel_request(const OrderRecord& order, const Event& cause, Source source,
+                     Reason reason) noexcept {
+    Event e = make_event(EventType::order_request, source, cause.header.seq, cause.header.ts_ns,
+                         order.symbol);
+    e.header.aux = order.strategy;
+    OrderPayload& o = e.payload.order;
+    o.order_id = order.order_id;
+    o.price = order.price;
+    o.stop_price = order.stop_price;
+    o.quantity = order.quantity;
+    o.side = order.side;
+    o.order_type = order.type;
+    o.tif = order.tif;
+    o.action = OrderAction::cancel;
+    o.role = order.role;
+    o.reason = reason;
+    return e;
+}
+
 }  // namespace keel::engine

@@ -93,20 +93,8 @@ void StrategyStage::flush(const Intents& intents, std::uint16_t index, const Eve
         const OrderRecord* target = book_.find(intents.cancel_at(i));
         if (target == nullptr)
             continue;
-        Event e = make_event(EventType::order_request, Source::strategy, cause.header.seq,
-                             cause.header.ts_ns, target->symbol);
+        Event e = cancel_request(*target, cause, Source::strategy, Reason::canceled_on_request);
         e.header.aux = index;
-        OrderPayload& o = e.payload.order;
-        o.order_id = target->order_id;
-        o.side = target->side;
-        o.quantity = target->leaves();
-        o.order_type = target->type;
-        o.tif = target->tif;
-        o.price = target->price;
-        o.stop_price = target->stop_price;
-        o.role = target->role;
-        o.action = OrderAction::cancel;
-        o.reason = Reason::canceled_on_request;
         if (!journaled_emit(e, out))
             return;
         (void)book_.apply(e);

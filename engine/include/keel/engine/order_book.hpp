@@ -73,6 +73,11 @@ struct Transition {
     [[nodiscard]] OrderStatus reported() const noexcept { return reported_status(kind, to); }
 };
 
+// An order_request that cancels `order` (its id, symbol, owner, side, type, prices and the
+// quantity it was placed for), derived by `source` from `cause`.
+[[nodiscard]] Event cancel_request(const OrderRecord& order, const Event& cause, Source source,
+                                   Reason reason) noexcept;
+
 class OrderBook {
   public:
     explicit OrderBook(std::size_t capacity);
