@@ -3,6 +3,28 @@
 #include "keel/engine/assert.hpp"
 
 namespace keel::engine {
+namespace {
+
+// The first session event of `kind` whose time less `lead` is after after_ns, walking the
+// session's opens and closes from (after_ns, after_kind); kNeverNs when there is none.
+SessionEvent next_of_kind(const TradingSession& s, TimerKind kind, std::int64_t after_ns,
+                          TimerKind after_kind, std::int64_t lead) noexcept {
+    std::int64_t t = after_ns;
+    TimerKind k = after_kind;
+    // Opens and closes alternate, and a lead is shorter than a session: a few steps suffice.
+    for (int i = 0; i < 8; ++i) {
+        const SessionEvent ev = next_session_event(s, t, k);
+        if (ev.ts_ns == kNeverNs)
+            break;
+        if (ev.kind == kind && ev.ts_ns - lead > after_ns)
+            return ev;
+        t = ev.ts_ns;
+        k = ev.kind;
+    }
+    return SessionEvent{kNeverNs, kind, 0};
+}
+
+}  // namespace
 
 TimerSchedule::TimerSchedule(const std::vector<TimerSpec>& specs) {
     // Bar closes first, then the session's events: at one instant a bar ends before its
@@ -37,45 +59,19 @@ void TimerSchedule::schedule(Entry& e, std::int64_t after_ns, TimerKind after_ki
         }
         case TimerKind::session_open:
         case TimerKind::session_close: {
-            // Walk session events until one of this entry's kind.
-            std::int64_t t = after_ns;
-            TimerKind k = after_kind;
-            for (int i = 0; i < 4; ++i) {
-                const SessionEvent ev = next_session_event(s, t, k);
-                if (ev.ts_ns == kNeverNs) {
-                    e.due_ns = kNeverNs;
-                    return;
-                }
-                if (ev.kind == e.kind) {
-                    e.due_ns = ev.ts_ns;
-                    e.period_start_ns = ev.day;
-                    return;
-                }
-                t = ev.ts_ns;
-                k = ev.kind;
-            }
-            e.due_ns = kNeverNs;
+            const SessionEvent ev = next_of_kind(s, e.kind, after_ns, after_kind, 0);
+            e.due_ns = ev.ts_ns;
+            e.period_start_ns = ev.day;
             return;
         }
         case TimerKind::before_close: {
+            // The next close whose lead point is still ahead.
             const std::int64_t lead =
                 static_cast<std::int64_t>(e.spec.before_close_minutes) * kNsPerMinute;
-            // The next close whose lead point is still ahead.
-            std::int64_t t = after_ns;
-            TimerKind k = after_kind;
-            for (int i = 0; i < 8; ++i) {
-                const SessionEvent ev = next_session_event(s, t, k);
-                if (ev.ts_ns == kNeverNs)
-                    break;
-                if (ev.kind == TimerKind::session_close && ev.ts_ns - lead > after_ns) {
-                    e.due_ns = ev.ts_ns - lead;
-                    e.period_start_ns = ev.day;
-                    return;
-                }
-                t = ev.ts_ns;
-                k = ev.kind;
-            }
-            e.due_ns = kNeverNs;
+            const SessionEvent ev =
+                next_of_kind(s, TimerKind::session_close, after_ns, after_kind, lead);
+            e.due_ns = ev.ts_ns == kNeverNs ? kNeverNs : ev.ts_ns - lead;
+            e.period_start_ns = ev.day;
             return;
         }
         default:
