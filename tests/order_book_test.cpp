@@ -215,6 +215,20 @@ TEST(OrderBook, AFillRacingACancelIsLegalAndARejectedCancelRestoresTheState) {
     EXPECT_EQ(book.find(4)->filled, Quantity::from_units(2));
 }
 
+TEST(OrderBook, ACancelRefusedByRiskLeavesTheOrderWorking) {
+    OrderBook book(4);
+    (void)book.apply(request(4, 10));
+    (void)book.apply(reply(EventType::venue_ack, 4));
+    (void)book.apply(request(4, 0, Side::buy, 0, OrderAction::cancel));
+    // Risk throttled the cancel: the denial echoed to ingest names the cancel, not the order.
+    const Transition t = book.apply(reply(EventType::order_denied, 4, OrderAction::cancel));
+    EXPECT_EQ(t.kind, OrderEventKind::reject_cancel);
+    EXPECT_EQ(t.to, OrderStatus::accepted);
+    ASSERT_NE(book.find(4), nullptr);  // still live: it is still working at the venue
+    EXPECT_EQ(book.apply(reply(EventType::risk_reject, 4, OrderAction::new_order)).to,
+              OrderStatus::rejected);  // a refused new order does end it
+}
+
 TEST(OrderBook, CancelBeforeTheAckThenTheAckKeepsItPendingCancel) {
     OrderBook book(4);
     (void)book.apply(request(4, 10));

@@ -812,7 +812,7 @@ TEST(RiskStage, KillWithFlattenClosesEveryPositionFourOrdersPerEvent) {
         EXPECT_EQ(o.header.aux, kRiskOwner);
         EXPECT_EQ(o.header.seq, kill_seq);
         EXPECT_EQ(o.header.symbol, k);
-        EXPECT_EQ(o.payload.order.order_id, make_order_id(kill_seq, 3 - k));  // from the top
+        EXPECT_EQ(o.payload.order.order_id, make_order_id(kill_seq, k) | kRiskOrderIdBit);
         EXPECT_EQ(o.payload.order.status, OrderStatus::approved);
         EXPECT_EQ(o.payload.order.order_type, OrderType::market);
         EXPECT_EQ(o.payload.order.side, k % 2 == 0 ? Side::sell : Side::buy);
@@ -826,7 +826,7 @@ TEST(RiskStage, KillWithFlattenClosesEveryPositionFourOrdersPerEvent) {
     ASSERT_EQ(second.size(), 2u);
     EXPECT_EQ(second[0].header.symbol, 4u);
     EXPECT_EQ(second[1].header.symbol, 5u);
-    EXPECT_EQ(second[1].payload.order.order_id, make_order_id(h.seq, 2));
+    EXPECT_EQ(second[1].payload.order.order_id, make_order_id(h.seq, 1) | kRiskOrderIdBit);
     // Everything is flat or has its flatten order in flight: nothing more.
     h.fill(first[0].payload.order.order_id, 0, Side::sell, qty(1), px(10));
     EXPECT_TRUE(of_type(h.last, EventType::order_request).empty());

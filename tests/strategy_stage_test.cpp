@@ -387,6 +387,35 @@ TEST(StrategyStage, VenueRepliesAndDenialsMoveTheStagesOwnBook) {
     EXPECT_EQ(view.expected_raw(0), two);
 }
 
+TEST(StrategyStage, OnlyFillsTheBookTakesOrRisksOwnFlattenFillsMoveThePosition) {
+    Rig rig(Symbols{{0}});
+    rig.strategies[0]->script = [](const Event& e, Intents& out) {
+        if (e.header.type == EventType::alert)
+            (void)out.order(plain(Side::buy, 5));
+    };
+    const StrategyView view(rig.stage.orders(), rig.stage.account());
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    Event f = test::fill_of(rig.orders().at(0), 10);
+    f.header.seq = 11;
+    (void)rig.feed(f);
+    EXPECT_EQ(view.position_raw(0), Quantity::from_units(5).raw);
+    f.header.seq = 12;  // the same fill again: the book refuses it, the position does not move
+    (void)rig.feed(f);
+    EXPECT_EQ(view.position_raw(0), Quantity::from_units(5).raw);
+    Event stranger = f;  // an order nobody here placed
+    stranger.header.seq = 13;
+    stranger.payload.fill.order_id = make_order_id(999, 0);
+    (void)rig.feed(stranger);
+    EXPECT_EQ(view.position_raw(0), Quantity::from_units(5).raw);
+    Event flatten = stranger;  // the risk stage's flatten order does move it
+    flatten.header.seq = 14;
+    flatten.header.aux = kRiskOwner;
+    flatten.payload.fill.order_id = make_order_id(14, 0) | kRiskOrderIdBit;
+    flatten.payload.fill.side = Side::sell;
+    (void)rig.feed(flatten);
+    EXPECT_EQ(view.position_raw(0), 0);
+}
+
 TEST(StrategyStage, InputBarsReachOnBarWithTheirInterval) {
     Rig rig(Symbols{{0}});
     Event b = test::bar(0, 1234, 50);

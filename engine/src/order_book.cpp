@@ -35,7 +35,10 @@ Classified classify(const Event& e) noexcept {
                     o.order_id};
         case EventType::venue_fill:
             return {true, OrderEventKind::fill_partial, e.payload.fill.order_id};
+        // A refused cancel or replace leaves the order working: back to where it was.
         case EventType::venue_reject:
+        case EventType::order_denied:
+        case EventType::risk_reject:
             switch (o.action) {
                 case OrderAction::cancel:
                     return {true, OrderEventKind::reject_cancel, o.order_id};
@@ -47,9 +50,6 @@ Classified classify(const Event& e) noexcept {
         case EventType::venue_cancel:
             return {true, is_expiry(o.reason) ? OrderEventKind::expire : OrderEventKind::cancel,
                     o.order_id};
-        case EventType::order_denied:
-        case EventType::risk_reject:
-            return {true, OrderEventKind::reject, o.order_id};
         default:
             return {};
     }

@@ -360,8 +360,9 @@ void RiskStage::on_fill(const Event& event, Emit& out) noexcept {
     const FillPayload& f = event.payload.fill;
     const bool is_flatten = sym < symbols_.size() && symbols_[sym].flatten_order != 0 &&
                             symbols_[sym].flatten_order == f.order_id;
-    (void)book_.apply(event);
-    if (sym >= symbols_.size())
+    // Every order that reaches the venue passed risk, so a fill this book refuses (unknown,
+    // duplicate, over-filled) moves nothing here either; the gateway alerts on it.
+    if (book_.apply(event).result != ApplyResult::applied || sym >= symbols_.size())
         return;
     SymbolState& s = symbols_[sym];
     const std::int64_t before = account_.position(sym).quantity_raw;
@@ -527,11 +528,8 @@ void RiskStage::flatten(const Event& cause, bool retry_failed, Emit& out) noexce
                              cause.header.ts_ns, sym);
         e.header.aux = kRiskOwner;
         OrderPayload& o = e.payload.order;
-        // From the top of the id space of the cause (k = 3, 2, ...): a strategy numbers its
-        // orders from k = 0, so the two cannot collide unless one event asks for more than
-        // kMaxOrdersPerEvent orders in all.
-        o.order_id =
-            make_order_id(cause.header.seq, static_cast<std::uint32_t>(kMaxOrdersPerEvent - 1 - k));
+        // Risk's own id space: a strategy may order on the same cause (a fill).
+        o.order_id = make_order_id(cause.header.seq, k) | kRiskOrderIdBit;
         o.quantity = Quantity::from_raw(abs_raw(q));
         o.side = q > 0 ? Side::sell : Side::buy;
         o.order_type = OrderType::market;

@@ -192,9 +192,15 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
             account_.mark(symbol, event.payload.bar.close, event.header.ts_ns);
             break;
         case EventType::venue_fill: {
+            // A fill moves the position when the book takes it; risk's own flatten orders are
+            // not in this book, and their fills move the position too. Anything else (a
+            // duplicate, an over-fill) the gateway alerts on and nobody applies.
             const FillPayload& f = event.payload.fill;
-            account_.apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
-            (void)book_.apply(event);
+            const Transition t = book_.apply(event);
+            if (t.result == ApplyResult::applied ||
+                (event.header.aux == kRiskOwner && book_.find(f.order_id) == nullptr &&
+                 f.quantity.raw > 0 && f.side != Side::none))
+                account_.apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
             break;
         }
         case EventType::venue_ack:

@@ -24,6 +24,11 @@ static_assert(kMaxOrdersPerEvent == 4, "order ids keep k in two bits");
     return static_cast<std::uint32_t>(id & 3u);
 }
 
+// The owner (header.aux) of orders the risk stage places itself (the kill switch's flatten
+// orders), and the id bit that keeps them apart from strategies' ids for the same cause.
+inline constexpr std::uint16_t kRiskOwner = 0xFFFF;
+inline constexpr std::uint64_t kRiskOrderIdBit = std::uint64_t{1} << 63;
+
 // Bracket: the entry is k=0, its stop-loss k=1, its take-profit k=2.
 [[nodiscard]] constexpr std::uint64_t bracket_entry_of(std::uint64_t id) noexcept {
     return id & ~std::uint64_t{3};

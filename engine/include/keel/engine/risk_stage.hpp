@@ -27,8 +27,8 @@
 // Modes, each announced by a journaled risk_state event:
 // - kill (CommandCode::kill): new orders and replaces refused with kill_switch, cancels pass.
 //   arg 1 also flattens: risk emits approved market orders (source risk, header.aux
-//   kRiskOwner, ids make_order_id(seq, 3 - k)) closing every symbol with a position, at most
-//   kMaxOrdersPerEvent per event. It emits them on the kill command and continues on later
+//   kRiskOwner, ids make_order_id(seq, k) | kRiskOrderIdBit) closing every symbol with a position,
+//   at most kMaxOrdersPerEvent per event. It emits them on the kill command and continues on later
 //   command events and on the venue replies to its own flatten orders, the events from which
 //   no strategy derives orders, so the per-event order budget of a cause sequence is never
 //   shared. A flatten order the venue refuses or cancels is retried on the next command only
@@ -64,14 +64,12 @@
 #include "keel/engine/event_log.hpp"
 #include "keel/engine/fill_window.hpp"
 #include "keel/engine/order_book.hpp"
+#include "keel/engine/order_id.hpp"
 #include "keel/engine/risk_limits.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/token_bucket.hpp"
 
 namespace keel::engine {
-
-// header.aux of the flatten orders risk places itself: no strategy owns them.
-inline constexpr std::uint16_t kRiskOwner = 0xFFFF;
 
 struct RiskStageOptions {
     std::size_t symbol_capacity = 1024;  // symbol ids at or above are unknown_symbol
