@@ -471,14 +471,38 @@ TEST(GatewayStage, KillWithEveryHeldSlotInUseFitsOneInputsEmitBudget) {
     for (std::uint64_t seq = 10; seq < 10 + GatewayStage::kMaxHeldChildren / 2; ++seq)
         rig.feed(bracket(seq));
     ASSERT_EQ(rig.gw.held_children().size(), GatewayStage::kMaxHeldChildren);
-    // One more bracket: its entry goes out, its children are refused and echoed upstream.
+    // One more bracket: its exits could not be held, so its entry is refused (it would go out
+    // unprotected) and the exits are dropped; all three are echoed upstream.
     rig.feed(bracket(50));
-    EXPECT_EQ(rig.replies.posted.size(), 2u);
+    EXPECT_EQ(count_sent(rig.sent(), make_order_id(50, 0), OrderAction::new_order), 0u);
+    ASSERT_EQ(rig.replies.posted.size(), 3u);
     EXPECT_EQ(rig.replies.posted[0].header.type, EventType::order_denied);
+    EXPECT_EQ(rig.replies.posted[0].payload.order.order_id, make_order_id(50, 0));
     EXPECT_EQ(rig.replies.posted[0].payload.order.reason, Reason::max_open_orders);
+    for (std::size_t i : {1u, 2u}) {
+        EXPECT_EQ(rig.replies.posted[i].header.type, EventType::venue_cancel);
+        EXPECT_EQ(rig.replies.posted[i].payload.order.reason, Reason::parent_not_filled);
+    }
     EmitBuffer buffer;  // aborts if the stage emits more than kCapacity for one input
     rig.gw.on_event(kill(), buffer);
     EXPECT_EQ(buffer.size(), 3u + GatewayStage::kMaxHeldChildren);
+}
+
+TEST(GatewayStage, AnExitRefusedByRiskCancelsItsUnfilledEntry) {
+    Rig rig;
+    auto b = bracket(7);
+    b[2].header.type = EventType::risk_reject;  // risk refused the take-profit
+    b[2].payload.order.reason = Reason::off_tick_price;
+    rig.feed(b);
+    EXPECT_EQ(count_sent(rig.sent(), make_order_id(7, 0), OrderAction::cancel), 1u);
+    const Event& cancel = rig.sent().back();
+    EXPECT_EQ(cancel.payload.order.reason, Reason::bracket_exit_refused);
+    // The entry's cancel lands: the held stop-loss goes with it.
+    rig.gw.on_event(reply(EventType::venue_cancel, make_order_id(7, 0), OrderAction::new_order,
+                          Reason::canceled_on_request),
+                    rig.out);
+    EXPECT_TRUE(rig.gw.held_children().empty());
+    EXPECT_EQ(count_sent(rig.sent(), make_order_id(7, 1), OrderAction::new_order), 0u);
 }
 
 TEST(GatewayStage, ReplayFromTheStartAfterACrashCancelsTheSiblingOnce) {

@@ -48,6 +48,7 @@ struct OrderSpec {
     Price stop_price{};
     OrderAction action = OrderAction::new_order;
     std::uint64_t target = 0;  // cancel / replace: the order acted on
+    OrderRole role = OrderRole::none;
 };
 
 // Drives one RiskStage with a scripted stream: every event gets the next sequence number and
@@ -95,6 +96,7 @@ class Harness {
         e.payload.order.stop_price = o.stop_price;
         e.payload.order.tif = TimeInForce::day;
         e.payload.order.action = o.action;
+        e.payload.order.role = o.role;
         feed(e);
         EXPECT_EQ(last.size(), 1u);
         if (last.size() != 1)
@@ -162,8 +164,10 @@ class Harness {
     void session_open() {
         Event e = make(EventType::timer, kNoSymbol, Source::engine);
         e.payload.timer.kind = TimerKind::session_open;
+        e.payload.timer.period_start_ns = ++day;  // each call opens a new trading day
         feed(e);
     }
+    std::int64_t day = 0;
 
     RiskStage risk;
     Recorder out;
@@ -370,6 +374,30 @@ TEST(RiskStage, ReplacesAreCheckedAtTheNewQuantityWithoutCountingTheOldOrderTwic
                        .action = OrderAction::replace,
                        .target = 999}),
               Reason::unknown_order);
+}
+
+TEST(RiskStage, BracketExitsAreNotCountedAsNewPositionOrOpenOrders) {
+    Harness h;
+    h.set(RiskLimit::max_position, qty(10).raw);
+    h.set(RiskLimit::max_open_orders, 1);
+    h.trade(0, px(100));
+    // The entry takes the whole position limit and the only open-order slot ...
+    ASSERT_EQ(h.place({.quantity = qty(10), .role = OrderRole::entry}), Reason::none);
+    // ... and its exits, which can only close what it opens, still pass.
+    EXPECT_EQ(h.place({.side = Side::sell,
+                       .quantity = qty(10),
+                       .type = OrderType::stop,
+                       .stop_price = px(95),
+                       .role = OrderRole::stop_loss}),
+              Reason::none);
+    EXPECT_EQ(h.place({.side = Side::sell,
+                       .quantity = qty(10),
+                       .type = OrderType::limit,
+                       .price = px(110),
+                       .role = OrderRole::take_profit}),
+              Reason::none);
+    // A plain order is still held to both limits.
+    EXPECT_EQ(h.place({.quantity = qty(1)}), Reason::max_position);
 }
 
 TEST(RiskStage, ReplaceOverTheLimitIsRefused) {
@@ -652,6 +680,21 @@ TEST(RiskStage, StaleOrMissingMarketDataRefusesEveryNewOrder) {
 }
 
 // --- circuit breakers ---
+
+TEST(RiskStage, TheDayStartsAtTheFirstSessionOpenOfADayNotAtEachSymbolsOpen) {
+    Harness h(RiskLimits{}, usd(10'000));
+    h.session_open();
+    h.open(0, Side::buy, qty(10), px(100));
+    h.set(RiskLimit::max_daily_loss, usd(100).raw);
+    h.trade(0, px(95));  // -50 today
+    // A second symbol's session opens the same day: the day's P&L keeps counting.
+    Event again = h.make(EventType::timer, 1, Source::engine);
+    again.payload.timer.kind = TimerKind::session_open;
+    again.payload.timer.period_start_ns = h.day;
+    h.feed(again);
+    h.trade(0, px(90));  // -100 today: halts
+    EXPECT_EQ(h.risk.flags(), kRiskHalted);
+}
 
 TEST(RiskStage, DailyLossHaltsAtTheLimitUntilTheNextSessionOpen) {
     Harness h(RiskLimits{}, usd(10'000));

@@ -453,6 +453,30 @@ TEST(SimVenueTicks, PerEventModeMatchesEachEventByItsOwnKind) {
 
 // --- time in force ---
 
+TEST(SimVenueTif, ASymbolsSessionCloseExpiresAndClosesThatSymbolOnly) {
+    Harness h(bars_config());
+    h.submit({.id = 4, .type = OrderType::limit, .price = P(500), .tif = TimeInForce::day});
+    h.submit(
+        {.id = 8, .type = OrderType::limit, .price = P(500), .tif = TimeInForce::day, .symbol = 1});
+    Event close = timer(1000, TimerKind::session_close);
+    close.header.symbol = 1;  // symbol 1's session ends; symbol 0 trades on
+    h.feed(close);
+    const auto cancels = h.of(EventType::venue_cancel);
+    ASSERT_EQ(cancels.size(), 1u);
+    EXPECT_EQ(cancels[0].payload.order.order_id, 8u);
+    EXPECT_FALSE(h.venue.is_open(1));
+    EXPECT_TRUE(h.venue.is_open(0));
+    h.submit({.id = 12, .ts = 1100});  // symbol 0: accepted
+    EXPECT_EQ(h.last().header.type, EventType::venue_ack);
+    h.submit({.id = 16, .ts = 1100, .symbol = 1});  // symbol 1: closed
+    EXPECT_EQ(h.last().payload.order.reason, Reason::venue_closed);
+    Event open = timer(2000, TimerKind::session_open);
+    open.header.symbol = 1;
+    h.feed(open);
+    h.submit({.id = 20, .ts = 2000, .symbol = 1});
+    EXPECT_EQ(h.last().header.type, EventType::venue_ack);
+}
+
 TEST(SimVenueTif, DayOrdersExpireAtSessionCloseAndGtcOrdersRest) {
     Harness h(bars_config());
     h.submit({.id = 4, .type = OrderType::limit, .price = P(500), .tif = TimeInForce::day});

@@ -126,7 +126,7 @@ void SimVenue::submit(const Event& request) noexcept {
 void SimVenue::new_order(const Event& request, std::int64_t latency_ns) noexcept {
     const engine::OrderPayload& p = request.payload.order;
     const std::int64_t reply_ns = request.header.ts_ns + latency_ns;
-    if (!open_) {
+    if (!is_open(request.header.symbol)) {
         reject(request, reply_ns, Reason::venue_closed);
         return;
     }
@@ -209,11 +209,11 @@ void SimVenue::mass_cancel(const Event& request, std::int64_t latency_ns) noexce
 void SimVenue::replace(const Event& request, std::int64_t latency_ns) noexcept {
     const engine::OrderPayload& p = request.payload.order;
     const std::int64_t reply_ns = request.header.ts_ns + latency_ns;
-    if (!open_) {
+    SimOrder* o = find(p.order_id);
+    if (o != nullptr && !is_open(o->symbol)) {
         reject(request, reply_ns, Reason::venue_closed);
         return;
     }
-    SimOrder* o = find(p.order_id);
     if (o == nullptr) {
         reject(request, reply_ns, Reason::venue_unknown_order);
         return;
@@ -245,11 +245,22 @@ void SimVenue::replace(const Event& request, std::int64_t latency_ns) noexcept {
 void SimVenue::on_market_data(const Event& md) noexcept {
     switch (md.header.type) {
         case EventType::timer:
+            // A timer about one symbol opens or closes that symbol (each may follow its own
+            // session); one without a symbol, the whole venue.
             if (md.payload.timer.kind == engine::TimerKind::session_open) {
-                open_ = true;
+                if (md.header.symbol == engine::kNoSymbol) {
+                    open_ = true;
+                    for (SymbolState& s : symbols_)
+                        s.closed = false;
+                } else if (md.header.symbol < symbols_.size()) {
+                    symbols_[md.header.symbol].closed = false;
+                }
             } else if (md.payload.timer.kind == engine::TimerKind::session_close) {
-                expire_day(md.header.ts_ns);
-                open_ = false;
+                expire_day(md.header.ts_ns, md.header.symbol);
+                if (md.header.symbol == engine::kNoSymbol)
+                    open_ = false;
+                else if (md.header.symbol < symbols_.size())
+                    symbols_[md.header.symbol].closed = true;
             }
             return;
         case EventType::trade:
@@ -258,7 +269,7 @@ void SimVenue::on_market_data(const Event& md) noexcept {
             if (md.header.symbol >= symbols_.size())
                 return;
             update_last(md);
-            if (open_ && drives_matching(md.header.type) && !orders_.empty())
+            if (is_open(md.header.symbol) && drives_matching(md.header.type) && !orders_.empty())
                 match(md);
             return;
         default:
@@ -266,11 +277,11 @@ void SimVenue::on_market_data(const Event& md) noexcept {
     }
 }
 
-void SimVenue::expire_day(std::int64_t ts_ns) noexcept {
+void SimVenue::expire_day(std::int64_t ts_ns, engine::SymbolId symbol) noexcept {
     std::size_t keep = 0;
     for (std::size_t i = 0; i < orders_.size(); ++i) {
         SimOrder& o = orders_[i];
-        if (o.tif == TimeInForce::day) {
+        if (o.tif == TimeInForce::day && (symbol == engine::kNoSymbol || o.symbol == symbol)) {
             release(o);
             reply(EventType::venue_cancel, o, ts_ns, OrderStatus::expired, Reason::expired_day,
                   OrderAction::new_order);

@@ -256,6 +256,8 @@ std::string_view to_string(Reason v) noexcept {
             return "parent_not_filled";
         case Reason::flatten_before_close:
             return "flatten_before_close";
+        case Reason::bracket_exit_refused:
+            return "bracket_exit_refused";
         case Reason::already_long:
             return "already_long";
         case Reason::already_short:

@@ -199,6 +199,12 @@ void GatewayStage::on_request(const Event& request, Emit& out) noexcept {
         held_.insert(held_.begin() + static_cast<std::ptrdiff_t>(pos), request);
         return;
     }
+    // An entry whose two exits could not be held is not sent: it would go out unprotected.
+    if (o.action == OrderAction::new_order && o.role == OrderRole::entry &&
+        held_.size() + 2 > held_.capacity()) {
+        refuse(request, Reason::max_open_orders, out);
+        return;
+    }
     if (o.action != OrderAction::new_order) {
         // A cancel or replace of a child that is still held never reaches the venue.
         for (std::size_t i = 0; i < held_.size(); ++i) {
@@ -330,6 +336,17 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
             denied.header.source = Source::risk;
             denied.header.seq = 0;  // ingest assigns it
             replies_.post(denied);
+            // A bracket exit refused while its entry is still unfilled: the entry would fill
+            // without its protection, so it is canceled (its other exit then goes with it).
+            const OrderPayload& o = event.payload.order;
+            if (o.action == OrderAction::new_order && is_bracket_child(o.role)) {
+                const OrderRecord* entry = book_.find(bracket_entry_of(o.order_id));
+                if (entry != nullptr && entry->filled.raw == 0 &&
+                    entry->status != OrderStatus::pending_cancel)
+                    (void)send(cancel_request(*entry, event, Source::gateway,
+                                              Reason::bracket_exit_refused),
+                               event, out);
+            }
             return;
         }
         case EventType::venue_cancel:

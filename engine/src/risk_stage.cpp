@@ -94,9 +94,11 @@ void RiskStage::decide(const Event& event, Emit& out) noexcept {
     const OrderRecord* existing = nullptr;
     switch (o.action) {
         case OrderAction::new_order:
-            reason = check_order(OrderView{event.header.symbol, o.side, o.order_type, o.price,
-                                           o.stop_price, o.quantity, event.header.ts_ns},
-                                 nullptr);
+            reason = check_order(
+                OrderView{event.header.symbol, o.side, o.order_type, o.price, o.stop_price,
+                          o.quantity, event.header.ts_ns,
+                          o.role == OrderRole::stop_loss || o.role == OrderRole::take_profit},
+                nullptr);
             break;
         case OrderAction::cancel:
             existing = book_.find(o.order_id);
@@ -241,7 +243,7 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
         return Reason::price_collar;
 
     // 5. Exposure.
-    if (limits_.max_position.raw > 0) {
+    if (limits_.max_position.raw > 0 && !o.bracket_exit) {
         std::int64_t open_same = book_.open_quantity(o.symbol, o.side).raw;
         if (replaced != nullptr)
             open_same -= replaced->leaves().raw;
@@ -252,11 +254,11 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
     if (replaced == nullptr) {
         const std::size_t open_after = book_.open_count() + 1;
         if (open_after > book_.capacity() ||
-            (limits_.max_open_orders > 0 &&
+            (!o.bracket_exit && limits_.max_open_orders > 0 &&
              open_after > static_cast<std::size_t>(limits_.max_open_orders)))
             return Reason::max_open_orders;
     }
-    if (limits_.max_gross_exposure.raw > 0) {
+    if (limits_.max_gross_exposure.raw > 0 && !o.bracket_exit) {
         if (const Reason r = check_gross(o, replaced, order_product); r != Reason::none)
             return r;
     }
@@ -411,6 +413,13 @@ void RiskStage::on_order_reply(const Event& event, Emit& out) noexcept {
 void RiskStage::on_timer(const Event& event, Emit& out) noexcept {
     if (event.payload.timer.kind != TimerKind::session_open)
         return;
+    // Every symbol with a session has its own open timer; the trading day starts at the first
+    // open of a new day (period_start_ns holds the session's day index), not at each of them.
+    const std::int64_t day = event.payload.timer.period_start_ns;
+    if (day_index_known_ && day <= day_index_)
+        return;
+    day_index_known_ = true;
+    day_index_ = day;
     account_.start_day(event.header.ts_ns);
     day_start_ns_ = event.header.ts_ns;
     day_trades_.start_day();

@@ -4,6 +4,15 @@
 
 namespace keel::engine {
 
+Price round_to_tick(Price price, Price tick, bool up) noexcept {
+    if (tick.raw <= 0)
+        return price;
+    std::int64_t q = price.raw / tick.raw;
+    if (q * tick.raw != price.raw && up == (price.raw > 0))
+        q += up ? 1 : -1;
+    return Price::from_raw(q * tick.raw);
+}
+
 std::int64_t StrategyView::pending_raw(SymbolId symbol) const noexcept {
     std::int64_t sum = 0;
     for (const OrderRecord& o : orders_.open_orders()) {

@@ -12,7 +12,8 @@ StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
       bars_index_(options.symbol_capacity, -1),
       book_(options.order_capacity),
       account_(options.starting_cash, options.symbol_capacity),
-      view_(book_, account_),
+      tick_sizes_(options.symbol_capacity),
+      view_(book_, account_, &tick_sizes_),
       intents_(view_) {
     KEEL_ASSERT(strategies_.size() < 65536, "strategy index must fit header.aux");
     for (std::size_t i = 0; i < strategies_.size(); ++i) {
@@ -185,8 +186,21 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
     const SymbolId symbol = event.header.symbol;
     // The stage's own view first, so the strategy decides on the state after this event.
     switch (event.header.type) {
+        case EventType::symbol_def:
+            if (symbol < tick_sizes_.size())
+                tick_sizes_[symbol] = event.payload.symbol_def.tick_size;
+            break;
         case EventType::trade:
             account_.mark(symbol, event.payload.trade.price, event.header.ts_ns);
+            break;
+        case EventType::quote:
+            // The mid marks the position (a one-sided quote does not).
+            if (event.payload.quote.bid.raw > 0 && event.payload.quote.ask.raw > 0) {
+                account_.mark(symbol,
+                              Price::from_raw(event.payload.quote.bid.raw / 2 +
+                                              event.payload.quote.ask.raw / 2),
+                              event.header.ts_ns);
+            }
             break;
         case EventType::bar:
             account_.mark(symbol, event.payload.bar.close, event.header.ts_ns);

@@ -84,8 +84,10 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
         out.note(static_cast<std::int8_t>(direction), b.close.raw, AlertAction::none, Reason::none);
         return;
     }
+    // ATR * multiple, saturated: a distance past any price only makes the leg invalid below.
     const auto scaled = [&](std::int64_t multiple_raw) {
-        return static_cast<std::int64_t>(static_cast<i128>(atr.raw) * multiple_raw / kScale);
+        const i128 d = static_cast<i128>(atr.raw) * multiple_raw / kScale;
+        return d > INT64_MAX / 2 ? INT64_MAX / 2 : static_cast<std::int64_t>(d);
     };
     const std::int64_t stop_distance = scaled(params_.stop_atr_raw);
     const std::int64_t target_distance = scaled(params_.target_atr_raw);
@@ -93,10 +95,15 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
     entry.symbol = params_.symbol;
     entry.side = direction > 0 ? Side::buy : Side::sell;
     entry.quantity = params_.sizing.quantity_for(b.close, view.account().equity(), atr);
-    entry.stop_loss =
-        Price::from_raw(direction > 0 ? b.close.raw - stop_distance : b.close.raw + stop_distance);
-    entry.take_profit = Price::from_raw(direction > 0 ? b.close.raw + target_distance
-                                                      : b.close.raw - target_distance);
+    // On the tick grid, each rounded toward the entry: a tighter stop, a nearer target.
+    const Price tick = view.tick_size(params_.symbol);
+    entry.stop_loss = round_to_tick(
+        Price::from_raw(direction > 0 ? b.close.raw - stop_distance : b.close.raw + stop_distance),
+        tick, direction > 0);
+    entry.take_profit =
+        round_to_tick(Price::from_raw(direction > 0 ? b.close.raw + target_distance
+                                                    : b.close.raw - target_distance),
+                      tick, direction < 0);
     if (entry.quantity.raw <= 0 || entry.stop_loss.raw <= 0 || entry.take_profit.raw <= 0) {
         out.note(static_cast<std::int8_t>(direction), b.close.raw, AlertAction::none,
                  Reason::no_size);
@@ -112,19 +119,20 @@ void OrbStrategy::on_timer(const Event& timer, Intents& out) noexcept {
         timer.header.symbol != params_.symbol)
         return;
     closing_ = true;
-    // Cancel what is still working (bracket exits included), then flatten.
-    for (const OrderRecord& o : out.view().orders().open_orders()) {
-        if (o.symbol == params_.symbol && !out.cancel(o.order_id))
-            break;
-    }
-    // Flatten what is filled; the entries being canceled above do not count.
+    // Flatten what is filled first (the entries canceled below do not count), so the budget
+    // of one event always has room for it; then cancel what is still working, bracket exits
+    // included (the stage emits the cancels ahead of the order).
     const std::int64_t position = out.view().position_raw(params_.symbol);
     if (position != 0) {
         OrderIntent flat;
         flat.symbol = params_.symbol;
         flat.side = position > 0 ? Side::sell : Side::buy;
         flat.quantity = Quantity::from_raw(position > 0 ? position : -position);
-        out.order(flat);
+        (void)out.order(flat);
+    }
+    for (const OrderRecord& o : out.view().orders().open_orders()) {
+        if (o.symbol == params_.symbol)
+            (void)out.cancel(o.order_id);  // false for one already being canceled: go on
     }
 }
 

@@ -146,7 +146,12 @@ class SimVenue final : public engine::Venue {
     [[nodiscard]] std::int64_t position_raw(engine::SymbolId symbol) const noexcept {
         return symbols_[symbol].position_raw;
     }
+    // Open venue-wide (session timers without a symbol), and open for one symbol (its own
+    // session timers: each symbol may follow its own session).
     [[nodiscard]] bool is_open() const noexcept { return open_; }
+    [[nodiscard]] bool is_open(engine::SymbolId symbol) const noexcept {
+        return open_ && (symbol >= symbols_.size() || !symbols_[symbol].closed);
+    }
     [[nodiscard]] const SimVenueConfig& config() const noexcept { return config_; }
 
   private:
@@ -154,6 +159,7 @@ class SimVenue final : public engine::Venue {
         engine::Price last{};
         std::int64_t position_raw = 0;   // signed
         engine::Money short_proceeds{};  // what opening the open short brought in
+        bool closed = false;             // between this symbol's session close and open
     };
     // What one market event offers one order.
     struct Offer {
@@ -166,7 +172,7 @@ class SimVenue final : public engine::Venue {
     void cancel(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void replace(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void mass_cancel(const engine::Event& request, std::int64_t latency_ns) noexcept;
-    void expire_day(std::int64_t ts_ns) noexcept;
+    void expire_day(std::int64_t ts_ns, engine::SymbolId symbol) noexcept;
     void match(const engine::Event& md) noexcept;
     void update_last(const engine::Event& md) noexcept;
 

@@ -155,6 +155,7 @@ enum class Reason : std::uint16_t {
     kill_switch_cancel = 154,
     parent_not_filled = 155,
     flatten_before_close = 156,
+    bracket_exit_refused = 157,  // an entry canceled because risk refused one of its exits
     // strategy decisions (200-249)
     already_long = 200,
     already_short = 201,

@@ -117,6 +117,9 @@ class RiskStage final : public Stage {
         Price stop_price;
         Quantity quantity;
         std::int64_t ts_ns;
+        // A bracket's stop-loss or take-profit: it can only reduce what its entry opened, so
+        // the position, exposure and open-order limits (already applied to the entry) pass it.
+        bool bracket_exit = false;
     };
 
     void decide(const Event& event, Emit& out) noexcept;
@@ -148,7 +151,10 @@ class RiskStage final : public Stage {
     bool staged_invalid_ = false;
 
     OrderBook book_;
-    Account account_;  // positions, cash, equity, the day's P&L (no curve, no round trips)
+    Account account_;
+    std::int64_t day_index_ = 0;  // the session day the trading day started on
+    bool day_index_known_ =
+        false;  // positions, cash, equity, the day's P&L (no curve, no round trips)
     std::vector<SymbolState> symbols_;
     std::vector<SymbolId> traded_;  // symbols with at least one fill, in order of first fill
     TokenBucket throttle_;

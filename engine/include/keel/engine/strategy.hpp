@@ -47,10 +47,15 @@ struct OrderIntent {
 // marks), and the orders the strategy stage has requested that are still live.
 class StrategyView {
   public:
-    StrategyView(const OrderBook& orders, const Account& account) noexcept
-        : orders_(orders), account_(account) {}
+    StrategyView(const OrderBook& orders, const Account& account,
+                 const std::vector<Price>* tick_sizes = nullptr) noexcept
+        : orders_(orders), account_(account), ticks_(tick_sizes) {}
     [[nodiscard]] const OrderBook& orders() const noexcept { return orders_; }
     [[nodiscard]] const Account& account() const noexcept { return account_; }
+    // The symbol's tick size from its journaled definition; 0 when it has none.
+    [[nodiscard]] Price tick_size(SymbolId symbol) const noexcept {
+        return ticks_ != nullptr && symbol < ticks_->size() ? (*ticks_)[symbol] : Price{};
+    }
     // Filled position (signed raw quantity).
     [[nodiscard]] std::int64_t position_raw(SymbolId symbol) const noexcept {
         return symbol < account_.symbol_capacity() ? account_.position(symbol).quantity_raw : 0;
@@ -67,7 +72,11 @@ class StrategyView {
   private:
     const OrderBook& orders_;
     const Account& account_;
+    const std::vector<Price>* ticks_;
 };
+
+// price on the tick grid: rounded up (toward +inf) or down; unchanged when tick is 0.
+[[nodiscard]] Price round_to_tick(Price price, Price tick, bool up) noexcept;
 
 // What a strategy emits while handling one event. Bounded: at most kMaxOrdersPerEvent order
 // requests (the reply ring is sized from it) and a few decision records.

@@ -63,6 +63,7 @@ class StrategyStage final : public Stage {
     std::vector<std::int32_t> bars_index_;  // symbol id -> index into bars_, -1 if none
     OrderBook book_;
     Account account_;
+    std::vector<Price> tick_sizes_;  // per symbol, from the journaled symbol definitions
     StrategyView view_;
     Intents intents_;
     std::uint64_t orders_requested_ = 0;
