@@ -429,3 +429,15 @@ TEST(Account, RandomFillsAndMarksReconcileExactly) {
     EXPECT_EQ(a.cash() - start, a.realized());
     EXPECT_EQ(static_cast<i128>(a.realized().raw), flows);
 }
+
+TEST(Account, AMarkThatWouldLeaveMoneysRangeIsRefusedAndCounted) {
+    Account a(Money::from_units(1'000'000), 4);
+    a.apply_fill(0, Side::buy, Price::from_units(1), Quantity::from_units(100'000), Money{}, 1);
+    a.mark(0, Price::from_units(2), 2);
+    EXPECT_EQ(a.position(0).last_price, Price::from_units(2));
+    // A bad tick: 100000 units at 1e6 is 1e11, beyond what the account can hold.
+    a.mark(0, Price::from_units(1'000'000), 3);
+    EXPECT_EQ(a.marks_refused(), 1u);
+    EXPECT_EQ(a.position(0).last_price, Price::from_units(2));  // the last good mark stays
+    EXPECT_EQ(a.equity(), Money::from_units(1'100'000));
+}

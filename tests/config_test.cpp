@@ -134,7 +134,8 @@ TEST(Config, MasksSecretsAtAnyDepth) {
 namespace {
 
 // The valid base config with extra top-level sections and the given strategies list.
-std::string config_with(const std::string& sections, const std::string& strategies) {
+std::string config_with(const std::string& sections, const std::string& strategies,
+                        const std::string& risk = R"({"max_order_qty": "100"})") {
     return R"({
       "session": {"name": "t", "symbol_capacity": 8},
       "data": {"files": [{"path": "../data/msft_daily.csv", "symbol": "MSFT", "bar_interval": "1d"}]},
@@ -142,7 +143,8 @@ std::string config_with(const std::string& sections, const std::string& strategi
            R"(
       "strategies": [)" +
            strategies + R"(],
-      "risk": {"max_order_qty": "100"},
+      "risk": )" +
+           risk + R"(,
       "venue": {"type": "sim"},
       "threads": [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"]}]
     })";
@@ -336,7 +338,8 @@ TEST(ConfigSections, SizingMistakesAreNamedByTheirKey) {
             "," + sma("G", R"("quantity": "0")") + "," +
             sma("H", R"("sizing": {"type": "fixed_quantity", "quantity": "1", "max": "9"})") + "," +
             sma("I", R"("sizing": {"quantity": "1"})") + "," +
-            sma("J", R"("sizing": {"type": "fixed_quantity", "quantity": "10", "lot": "0"})")));
+            sma("J", R"("sizing": {"type": "fixed_quantity", "quantity": "10", "lot": "0"})") +
+            "," + sma("K", R"("quantity": "0.5")")));
     EXPECT_TRUE(has_error(r, "strategies[0].quantity", "either quantity or sizing")) << dump(r);
     EXPECT_TRUE(has_error(r, "strategies[1].sizing", "is required (or the shorthand quantity)"))
         << dump(r);
@@ -351,8 +354,41 @@ TEST(ConfigSections, SizingMistakesAreNamedByTheirKey) {
     EXPECT_TRUE(has_error(r, "strategies[7].sizing.max", "unknown key")) << dump(r);
     EXPECT_TRUE(has_error(r, "strategies[8].sizing.type", "is required")) << dump(r);
     EXPECT_TRUE(has_error(r, "strategies[9].sizing", "lot size must be positive")) << dump(r);
+    // The shorthand is checked like the full form: half a share never trades with lot 1.
+    EXPECT_TRUE(has_error(r, "strategies[10].quantity", "at least one lot")) << dump(r);
     // One message per mistake.
-    EXPECT_EQ(r.errors.size(), 10u) << dump(r);
+    EXPECT_EQ(r.errors.size(), 11u) << dump(r);
+}
+
+TEST(ConfigSections, RiskLimitsParseByNameWithReadableHoursAndDates) {
+    const ConfigResult r =
+        parse_text(config_with("", kSma,
+                               R"({"max_order_qty": "100", "max_open_orders": 5, "collar_bps": 50,
+            "trading_hours": {"open": "09:30", "close": "16:00", "utc_offset": "-05:00",
+                              "days": ["mon", "tue"]},
+            "pdt_effective_from": "2024-02-29", "restricted_symbols": ["GME"]})"));
+    ASSERT_TRUE(r.ok()) << dump(r);
+    EXPECT_EQ(r.config.risk.max_order_qty, Quantity::from_units(100));
+    EXPECT_EQ(r.config.risk.max_open_orders, 5);
+    EXPECT_EQ(r.config.risk.collar_bps, 50);
+    EXPECT_EQ(r.config.risk.trading_open_minute, 570);
+    EXPECT_EQ(r.config.risk.trading_close_minute, 960);
+    EXPECT_EQ(r.config.risk.utc_offset_minutes, -300);
+    EXPECT_EQ(r.config.risk.trading_days_mask, 3);
+    EXPECT_EQ(r.config.risk.pdt_effective_from_ns, 1'709'164'800'000'000'000);
+    EXPECT_EQ(r.config.restricted_symbols, std::vector<std::string>{"GME"});
+}
+
+TEST(ConfigSections, RiskMistakesAreNamedByTheirKey) {
+    const ConfigResult r = parse_text(config_with(
+        "", kSma,
+        R"({"max_open_orders": "five", "trading_hours": {"open": "16:00", "close": "09:30"},
+            "pdt_effective_to": "2023-02-29", "max_orders": 3})"));
+    EXPECT_TRUE(has_error(r, "risk.max_open_orders", "expected an integer")) << dump(r);
+    EXPECT_TRUE(has_error(r, "risk.trading_hours.close", "must be after open")) << dump(r);
+    EXPECT_TRUE(has_error(r, "risk.pdt_effective_to", "is not a date")) << dump(r);
+    EXPECT_TRUE(has_error(r, "risk.max_orders", "unknown key")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 4u) << dump(r);
 }
 
 TEST(ConfigSections, UnknownStrategyTypeListsTheAvailableOnes) {

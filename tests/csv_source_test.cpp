@@ -1,6 +1,7 @@
 // Proves the CSV source recognises columns by name, merges files by time with ties in file
 // order, stamps bars at their close, names file, line and column for a bad row, and reads alert
-// rows (action, size, notional, price, timeframe, id) with their idempotency key.
+// rows (action, size, notional, price, timeframe, id) with their idempotency key, and command
+// rows (kill, pause, staged limits).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "keel/adapters/csv_source.hpp"
 #include "keel/engine/config.hpp"
+#include "keel/engine/risk_limits.hpp"
 
 using namespace keel;
 using adapters::CsvFileSpec;
@@ -277,4 +279,50 @@ TEST_F(CsvSourceTest, TickSizesGoIntoTheSymbolDefinitionOnly) {
     EXPECT_EQ(e[0].payload.symbol_def.tick_size.raw, 0);  // A
     EXPECT_EQ(e[1].payload.symbol_def.tick_size.to_string(), "0.005");
     EXPECT_EQ(e[3].payload.trade.price.to_string(), "2");  // data rows untouched
+}
+
+TEST_F(CsvSourceTest, CommandRowsCarryTheirCodeArgumentAndStagedLimit) {
+    const auto f = write("cmd.csv",
+                         "time,command,arg,limit,value\n"
+                         "2024-01-02T10:00:00Z,kill,1,,\n"
+                         "2024-01-02T10:01:00Z,limit_stage,,max_order_qty,2.5\n"
+                         "2024-01-02T10:01:00Z,limit_stage,,max_open_orders,7\n"
+                         "2024-01-02T10:01:00Z,limit_commit,,,\n");
+    engine::SymbolTable symbols(4);
+    std::string error;
+    auto src = CsvSource::open({{f, "cmd.csv", "", {}}}, symbols, 0, error);
+    ASSERT_TRUE(src) << error;
+    const auto events = drain(*src);
+    ASSERT_EQ(events.size(), 4u);  // no symbol definitions: commands are about no symbol
+    EXPECT_EQ(events[0].header.type, engine::EventType::command);
+    EXPECT_EQ(events[0].header.symbol, engine::kNoSymbol);
+    EXPECT_EQ(events[0].payload.command.code, engine::CommandCode::kill);
+    EXPECT_EQ(events[0].payload.command.arg, 1);
+    EXPECT_EQ(events[1].payload.command.param,
+              static_cast<std::uint16_t>(engine::RiskLimit::max_order_qty));
+    EXPECT_EQ(events[1].payload.command.arg, 2'500'000'000);  // a quantity: fixed-point
+    EXPECT_EQ(events[2].payload.command.arg, 7);              // a count: a plain integer
+    EXPECT_EQ(events[3].payload.command.code, engine::CommandCode::limit_commit);
+    EXPECT_EQ(src->stats().commands, 4u);
+}
+
+TEST_F(CsvSourceTest, BadCommandRowsAndEmptySymbolsNameFileLineAndColumn) {
+    engine::SymbolTable symbols(4);
+    std::string error;
+    const auto a = write("a.csv", "time,command\n2024-01-02T10:00:00Z,explode\n");
+    EXPECT_FALSE(CsvSource::open({{a, "a.csv", "", {}}}, symbols, 0, error));
+    EXPECT_EQ(error.rfind("a.csv:2:2: 'explode' is not a command", 0), 0u) << error;
+    const auto b = write("b.csv",
+                         "time,command,limit,value\n2024-01-02T10:00:00Z,limit_stage,"
+                         "max_bananas,3\n");
+    EXPECT_FALSE(CsvSource::open({{b, "b.csv", "", {}}}, symbols, 0, error));
+    EXPECT_EQ(error.rfind("b.csv:2:3: limit_stage needs a 'limit' column naming", 0), 0u) << error;
+    const auto c = write("c.csv",
+                         "time,command,limit,value\n2024-01-02T10:00:00Z,limit_stage,"
+                         "max_open_orders,2.5\n");
+    EXPECT_FALSE(CsvSource::open({{c, "c.csv", "", {}}}, symbols, 0, error));
+    EXPECT_EQ(error.rfind("c.csv:2:4: '2.5' must be a whole number", 0), 0u) << error;
+    const auto d = write("d.csv", "time,symbol,price\n2024-01-02T10:00:00Z,,1.5\n");
+    EXPECT_FALSE(CsvSource::open({{d, "d.csv", "", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "d.csv:2:2: empty symbol");
 }

@@ -93,6 +93,15 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
     ASSERT_TRUE(b) << error;
     ASSERT_EQ(b->journal_error, "");
 
+    // Under another configuration it refuses to re-run at all.
+    engine::Config other = cr.config;
+    other.effective["risk"]["max_order_qty"] = "1";
+    replay::SessionOptions wrong = again;
+    wrong.journal_dir = base / "wrong";
+    std::string wrong_error;
+    EXPECT_FALSE(replay::run_session(other, stop, wrong, wrong_error));
+    EXPECT_NE(wrong_error.find("another configuration"), std::string::npos) << wrong_error;
+
     for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
         const auto x = read_stream(base / "live", stream);
         const auto y = read_stream(base / "replay", stream);

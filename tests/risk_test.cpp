@@ -376,6 +376,16 @@ TEST(RiskStage, ReplacesAreCheckedAtTheNewQuantityWithoutCountingTheOldOrderTwic
               Reason::unknown_order);
 }
 
+TEST(RiskStage, AnOrderWhoseNotionalTheAccountsCouldNotHoldIsRefused) {
+    Harness h;  // no notional limit configured: the always-on bound still holds
+    EXPECT_EQ(h.place({.quantity = qty(1'000'000),
+                       .type = OrderType::limit,
+                       .price = px(1'000'000)}),  // 1e12
+              Reason::invalid_order);
+    EXPECT_EQ(h.place({.quantity = qty(1'000), .type = OrderType::limit, .price = px(1'000)}),
+              Reason::none);
+}
+
 TEST(RiskStage, BracketExitsAreNotCountedAsNewPositionOrOpenOrders) {
     Harness h;
     h.set(RiskLimit::max_position, qty(10).raw);

@@ -416,6 +416,24 @@ TEST(StrategyStage, OnlyFillsTheBookTakesOrRisksOwnFlattenFillsMoveThePosition) 
     EXPECT_EQ(view.position_raw(0), 0);
 }
 
+TEST(StrategyStage, AFullBookRefusesAnOrderWithAJournaledReasonInsteadOfAborting) {
+    Rig rig(Symbols{{0}});
+    rig.strategies[0]->script = [](const Event& e, Intents& out) {
+        if (e.header.type == EventType::alert)
+            (void)out.order(plain(Side::buy, 1));
+    };
+    // The rig's book holds 64 live orders; nothing fills them.
+    for (std::uint64_t seq = 1; seq <= 64; ++seq)
+        (void)rig.feed(test::alert(0, seq, AlertAction::buy));
+    ASSERT_EQ(rig.stage.orders().open_count(), 64u);
+    const std::vector<Event> d = rig.feed(test::alert(0, 65, AlertAction::buy));
+    EXPECT_TRUE(rig.orders().empty());
+    const std::vector<Event> signals = rig.out.of_type(EventType::signal);
+    ASSERT_EQ(signals.size(), 1u);
+    EXPECT_EQ(signals[0].payload.signal.reason, Reason::max_open_orders);
+    EXPECT_EQ(rig.stage.orders().open_count(), 64u);
+}
+
 TEST(StrategyStage, InputBarsReachOnBarWithTheirInterval) {
     Rig rig(Symbols{{0}});
     Event b = test::bar(0, 1234, 50);

@@ -292,7 +292,11 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
             if (file_symbol) {
                 sym = *file_symbol;
             } else if (c.symbol == -1 || fields[c.symbol].empty()) {
-                // A command row without a symbol (checked for other kinds above).
+                // Only a command may be about no symbol in particular.
+                if (c.kind != Kind::commands) {
+                    fail(c.symbol == -1 ? 1 : c.symbol + 1, "empty symbol");
+                    return std::nullopt;
+                }
             } else {
                 const auto id = symbols.intern(fields[c.symbol]);
                 if (!id) {

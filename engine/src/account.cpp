@@ -195,6 +195,17 @@ void Account::mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
         return;
     PositionState& p = positions_[symbol];
     const Money value_before = p.market_value();
+    // A mark that would take a value or a total out of Money's range (a bad tick against a
+    // large position) is refused and counted, not applied: the account stays exact.
+    const i128 after = static_cast<i128>(price.raw) * p.quantity_raw / kScale;
+    const i128 total = static_cast<i128>(value_total_.raw) + after - value_before.raw;
+    const i128 gross = static_cast<i128>(gross_total_.raw) + (after < 0 ? -after : after) -
+                       abs64(value_before.raw);
+    if (after > kMaxMarkValue || after < -kMaxMarkValue || total > kMaxMarkValue ||
+        total < -kMaxMarkValue || gross > kMaxMarkValue) {
+        ++marks_refused_;
+        return;
+    }
     p.last_price = price;
     p.last_ts_ns = ts_ns;
     const Money value_after = p.market_value();

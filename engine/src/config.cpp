@@ -227,7 +227,11 @@ std::optional<std::int64_t> parse_date_ns(const std::string& s) {
     int y = 0, m = 0, d = 0;
     char tail = 0;
     if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
-        m < 1 || m > 12 || d < 1 || d > 31)
+        m < 1 || m > 12 || d < 1)
+        return std::nullopt;
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0))
         return std::nullopt;
     // Days from civil (Howard Hinnant's algorithm).
     y -= m <= 2;
@@ -560,9 +564,11 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
                 r.error("quantity", "give either quantity or sizing, not both");
             } else if (has_quantity) {
                 if (auto q = r.decimal("quantity", true)) {
+                    sc.sizing = SizingPolicy::fixed(Quantity::from_raw(*q));
                     if (*q <= 0)
                         r.error("quantity", "must be positive");
-                    sc.sizing = SizingPolicy::fixed(Quantity::from_raw(*q));
+                    else if (const std::string_view p = sc.sizing.problem(); !p.empty())
+                        r.error("quantity", std::string(p));
                 }
             } else if (sizing != nullptr) {
                 sc.sizing = read_sizing(errors, *sizing, path + ".sizing");

@@ -63,6 +63,8 @@ int Ingest::step(Emit& out) noexcept {
             stop_reason_ = StopReason::stop_requested;
         } else {
             if (!has_pending_) {
+                // Zeroed first, so a source that fills only some fields journals no stale bytes.
+                pending_ = make_event(EventType::none, Source::engine, 0, 0, kNoSymbol);
                 switch (source_.poll(pending_)) {
                     case InputSource::Poll::event:
                         has_pending_ = true;

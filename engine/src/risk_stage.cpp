@@ -235,6 +235,10 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
         o.quantity.raw > already_filled ? o.quantity.raw - already_filled : 0;
     // Exact (price raw * quantity raw, scale 1e18): the exposure sum divides once, at the end.
     const i128 order_product = static_cast<i128>(order_price_raw) * leaves_raw;
+    // Always on: an order whose notional the accounts could not hold (a quarter of Money's
+    // range) is refused before it can reach a fill.
+    if (notional_raw(order_price_raw, o.quantity.raw) > Account::kMaxMarkValue)
+        return Reason::invalid_order;
     if (limits_.max_order_notional.raw > 0 &&
         notional_raw(order_price_raw, o.quantity.raw) > limits_.max_order_notional.raw)
         return Reason::max_order_notional;

@@ -66,6 +66,18 @@ bool StrategyStage::request(const Event& cause, std::uint16_t index, std::uint32
     o.stop_price = stop_price;
     o.action = OrderAction::new_order;
     o.role = role;
+    // A full book (or an id already live) refuses the order before it exists: journaled as a
+    // signal saying why, and the rest of the event's orders are not placed either.
+    if (book_.peek(e).result != ApplyResult::applied) {
+        Event why = make_event(EventType::signal, Source::strategy, cause.header.seq,
+                               cause.header.ts_ns, symbol);
+        why.header.aux = index;
+        why.payload.signal.strategy = index;
+        why.payload.signal.direction = side == Side::buy ? 1 : -1;
+        why.payload.signal.reason = Reason::max_open_orders;
+        (void)journaled_emit(why, out);
+        return false;
+    }
     if (!journaled_emit(e, out))
         return false;
     const Transition t = book_.apply(e);

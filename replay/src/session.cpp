@@ -135,6 +135,13 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
             strategy = std::make_unique<engine::AlertFollower>(std::move(p));
         }
         const engine::TradingSession session = engine::session_for(config, s.symbols.front());
+        if (before_close > 0 &&
+            static_cast<std::int32_t>(before_close) >= session.close_minute - session.open_minute) {
+            error = "strategies[" + std::to_string(i) +
+                    "].flat_before_close: " + std::to_string(before_close) +
+                    " minutes is not shorter than the session of " + s.symbols.front();
+            return false;
+        }
         strategy->set_session(session);
         for (const engine::SymbolId id : ids) {
             for (const std::uint32_t interval : strategy->bar_intervals())
@@ -172,6 +179,21 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     engine::InputSource* source = nullptr;
     std::uint64_t market_events = 0;
     if (options.replay_inputs != nullptr) {
+        // The journal records the configuration and seed it ran with (session start): a
+        // re-run under anything else would not be the same session.
+        const std::string text = engine::mask_secrets(config.effective).dump();
+        const auto& in = *options.replay_inputs;
+        if (in.empty() || in.front().header.type != engine::EventType::session_start) {
+            error = "journaled inputs do not begin with a session start";
+            return std::nullopt;
+        }
+        if (in.front().payload.session.config_hash != engine::fnv1a64(text) ||
+            in.front().payload.session.seed != config.seed) {
+            error =
+                "the journal was written with another configuration or seed than the one "
+                "given (compare its session_start record)";
+            return std::nullopt;
+        }
         // Re-running journaled inputs: their symbol definitions name the symbols.
         for (const engine::Event& e : *options.replay_inputs) {
             if (e.header.type != engine::EventType::symbol_def)

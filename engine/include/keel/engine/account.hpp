@@ -124,6 +124,11 @@ class Account {
     [[nodiscard]] const std::vector<EquityPoint>& equity_curve() const noexcept { return curve_; }
     [[nodiscard]] std::size_t equity_capacity() const noexcept { return curve_capacity_; }
     [[nodiscard]] std::uint64_t equity_points_dropped() const noexcept { return curve_dropped_; }
+    // Marks refused because the position's value would leave Money's range (see mark()).
+    [[nodiscard]] std::uint64_t marks_refused() const noexcept { return marks_refused_; }
+    // The largest market value (and total) a mark may produce: a quarter of Money's range,
+    // leaving room for cash and P&L sums.
+    static constexpr std::int64_t kMaxMarkValue = INT64_MAX / 4;
 
   private:
     void finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept;
@@ -160,6 +165,7 @@ class Account {
     std::uint64_t wins_ = 0;
     std::vector<EquityPoint> curve_;
     std::uint64_t curve_dropped_ = 0;
+    std::uint64_t marks_refused_ = 0;
 };
 
 }  // namespace keel::engine
