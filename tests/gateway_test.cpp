@@ -271,7 +271,7 @@ TEST(GatewayStage, AlertsOnAFillAfterTheOrderWasCanceled) {
     rig.gw.on_event(fill(id, 10), rig.out);
     ASSERT_EQ(rig.journaled(EventType::engine_alert).size(), 1u);
     // The canceled order left the book, so the alert names no state it was in.
-    const EngineAlertPayload& a = rig.journaled(EventType::engine_alert)[0].payload.engine_alert;
+    const EngineAlertPayload a = rig.journaled(EventType::engine_alert)[0].payload.engine_alert;
     EXPECT_EQ(a.order_id, id);
     EXPECT_EQ(a.from, OrderStatus{});
     EXPECT_EQ(a.cause_type, EventType::venue_fill);
@@ -495,7 +495,7 @@ TEST(GatewayStage, AnExitRefusedByRiskCancelsItsUnfilledEntry) {
     b[2].payload.order.reason = Reason::off_tick_price;
     rig.feed(b);
     EXPECT_EQ(count_sent(rig.sent(), make_order_id(7, 0), OrderAction::cancel), 1u);
-    const Event& cancel = rig.sent().back();
+    const Event cancel = rig.sent().back();
     EXPECT_EQ(cancel.payload.order.reason, Reason::bracket_exit_refused);
     // The entry's cancel lands: the held stop-loss goes with it.
     rig.gw.on_event(reply(EventType::venue_cancel, make_order_id(7, 0), OrderAction::new_order,

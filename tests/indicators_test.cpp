@@ -172,10 +172,10 @@ TEST(Sma, StaysExactOverAMillionUpdates) {
     // A floating running sum would drift here; the integer sum returns exactly to the window.
     Sma sma(7);
     for (int i = 0; i < 1'000'000; ++i)
-        sma.update(Price::from_raw(123'456'789'123 + (i % 13) * 1'000'000'007));
+        sma.update(Price::from_raw(123'456'789'123 + std::int64_t{i % 13} * 1'000'000'007));
     Sma fresh(7);
     for (int i = 1'000'000 - 7; i < 1'000'000; ++i)
-        fresh.update(Price::from_raw(123'456'789'123 + (i % 13) * 1'000'000'007));
+        fresh.update(Price::from_raw(123'456'789'123 + std::int64_t{i % 13} * 1'000'000'007));
     EXPECT_EQ(sma.sum_raw(), fresh.sum_raw());
 }
 
