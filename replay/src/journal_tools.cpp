@@ -486,4 +486,9 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
     return 0;
 }
 
+std::string describe_record(const journal::RecordView& record, const std::string& stream,
+                            std::map<engine::SymbolId, std::string>& symbols) {
+    return record_json(record, stream, symbols).dump();
+}
+
 }  // namespace keel::replay

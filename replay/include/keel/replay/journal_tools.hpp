@@ -5,8 +5,12 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <ostream>
 #include <string>
+
+#include "keel/engine/symbol_id.hpp"
+#include "keel/journal/reader.hpp"
 
 namespace keel::replay {
 
@@ -29,6 +33,12 @@ struct DumpOptions {
 // it cannot read the journal.
 int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, std::ostream& out,
                  std::ostream& err);
+
+// One record as dump prints it (a JSON object on one line). symbols maps ids to names; a
+// symbol_def record adds to it.
+[[nodiscard]] std::string describe_record(const journal::RecordView& record,
+                                          const std::string& stream,
+                                          std::map<engine::SymbolId, std::string>& symbols);
 
 // Follows a journal that is being written, printing like dump as records arrive, until stop
 // is set (SIGINT/SIGTERM). Returns 0, or 2 on corruption or an unreadable journal.

@@ -1,0 +1,45 @@
+// keel replay: re-runs a journal's inputs through the stages, fused, with the journaled
+// configuration and seed and the venue disconnected (its replies are among the inputs), and
+// optionally checks that every derived record comes out the same.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "keel/engine/config.hpp"
+#include "keel/engine/event.hpp"
+
+namespace keel::replay {
+
+// The journaled session: its configuration text (secrets masked, as recorded in session
+// start) and its input events in sequence order.
+struct JournaledSession {
+    std::string config_text;
+    std::vector<engine::Event> inputs;
+};
+// False with error set when the journal cannot be read (file and offset named) or does not
+// begin with a session start.
+[[nodiscard]] bool read_session(const std::filesystem::path& dir, JournaledSession& out,
+                                std::string& error);
+
+// The configuration a journal was written with, as a Config. Its data files need not exist any
+// more (a replay reads the journal, not the files); every other problem is an error.
+[[nodiscard]] engine::ConfigResult journaled_config(const std::string& config_text);
+
+struct ReplayOptions {
+    bool verify = false;
+    std::optional<std::uint64_t> until;  // replay inputs with seq <= until only
+    bool json = false;
+};
+
+// Returns 0 when the replay ran (and, with verify, every derived record matched), 1 when
+// verify found a divergence (the first one is printed: sequence, stage, expected and actual),
+// 2 when the journal cannot be read or replayed.
+int replay_journal(const std::filesystem::path& dir, const ReplayOptions& options,
+                   std::ostream& out, std::ostream& err);
+
+}  // namespace keel::replay

@@ -1,0 +1,261 @@
+#include "keel/replay/replay.hpp"
+
+#include <unistd.h>
+#include <atomic>
+#include <cstring>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "keel/adapters/venue_config.hpp"
+#include "keel/journal/cursor.hpp"
+#include "keel/replay/journal_tools.hpp"
+#include "keel/replay/session.hpp"
+#include "keel/replay/summary.hpp"
+
+namespace keel::replay {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch directory for the re-derived journal, removed when the replay ends.
+class ScratchDir {
+  public:
+    explicit ScratchDir(std::string& error) {
+        std::string pattern = (fs::temp_directory_path() / "keel-replay-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            error = "cannot create a scratch directory under " +
+                    fs::temp_directory_path().string() + ": " + std::strerror(errno);
+            return;
+        }
+        path_ = pattern;
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        if (!path_.empty())
+            fs::remove_all(path_, ec);
+    }
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+struct Record {
+    std::uint16_t type = 0;
+    std::uint64_t seq = 0;
+    std::int64_t ts_ns = 0;
+    std::vector<unsigned char> bytes;
+    bool operator==(const Record&) const = default;
+};
+
+// Records of a stream with seq <= until; false with error set if it cannot be read.
+bool read_stream(const fs::path& dir, const std::string& stream, std::uint64_t until,
+                 std::vector<Record>& out, std::string& error) {
+    journal::StreamCursor c(dir, stream);
+    journal::RecordView r;
+    for (;;) {
+        switch (c.next(r)) {
+            case journal::StreamCursor::Next::record:
+                if (r.header->seq <= until) {
+                    out.push_back(
+                        {r.header->type, r.header->seq, r.header->ts_ns,
+                         std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
+                }
+                break;
+            case journal::StreamCursor::Next::end:
+                return true;
+            case journal::StreamCursor::Next::bad:
+                error = stream + ": " +
+                        (c.issue() ? c.issue()->file + " offset " +
+                                         std::to_string(c.issue()->offset) + ": " + c.issue()->what
+                                   : std::string("unreadable"));
+                return false;
+        }
+    }
+}
+
+std::string describe(const Record& rec, const std::string& stream,
+                     std::map<engine::SymbolId, std::string>& symbols) {
+    journal::RecordHeader h{};
+    h.type = rec.type;
+    h.seq = rec.seq;
+    h.ts_ns = rec.ts_ns;
+    h.length = static_cast<std::uint32_t>(rec.bytes.size());
+    journal::RecordView v;
+    v.header = &h;
+    v.payload = rec.bytes.data();
+    return describe_record(v, stream, symbols);
+}
+
+}  // namespace
+
+bool read_session(const fs::path& dir, JournaledSession& out, std::string& error) {
+    journal::StreamCursor cursor(dir, "input");
+    journal::RecordView r;
+    for (;;) {
+        switch (cursor.next(r)) {
+            case journal::StreamCursor::Next::record: {
+                if (r.header->length < sizeof(engine::Event)) {
+                    error = "input record seq " + std::to_string(r.header->seq) +
+                            " is shorter than an event";
+                    return false;
+                }
+                engine::Event e;
+                std::memcpy(&e, r.payload, sizeof e);
+                if (out.inputs.empty()) {
+                    if (e.header.type != engine::EventType::session_start) {
+                        error = "the input stream does not begin with a session start";
+                        return false;
+                    }
+                    out.config_text.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                           r.header->length - sizeof e);
+                }
+                out.inputs.push_back(e);
+                break;
+            }
+            case journal::StreamCursor::Next::end:
+                if (out.inputs.empty()) {
+                    error = "no input records in " + dir.string();
+                    return false;
+                }
+                return true;
+            case journal::StreamCursor::Next::bad:
+                error = "input: " + (cursor.issue() ? cursor.issue()->file + " offset " +
+                                                          std::to_string(cursor.issue()->offset) +
+                                                          ": " + cursor.issue()->what
+                                                    : std::string("unreadable"));
+                return false;
+        }
+    }
+}
+
+engine::ConfigResult journaled_config(const std::string& config_text) {
+    engine::ConfigResult r =
+        engine::parse_config(config_text, "the journal's session start", fs::current_path(), {});
+    // A replay reads the journal, not the data files: their being gone is no problem.
+    std::erase_if(r.errors, [](const engine::ConfigError& e) {
+        return e.path.rfind("data.files[", 0) == 0 && e.message.rfind("file not found", 0) == 0;
+    });
+    adapters::validate_adapter_config(r.config, r.errors);
+    return r;
+}
+
+int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostream& out,
+                   std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return 2;
+    }
+    JournaledSession session;
+    std::string error;
+    if (!read_session(dir, session, error)) {
+        err << "keel: " << dir.string() << ": " << error << "\n";
+        return 2;
+    }
+    const engine::ConfigResult cr = journaled_config(session.config_text);
+    if (!cr.ok()) {
+        err << "keel: " << dir.string() << ": the journaled configuration is not usable:\n";
+        for (const engine::ConfigError& e : cr.errors)
+            err << "  " << e.path << ": " << e.message << "\n";
+        return 2;
+    }
+    const std::uint64_t until = options.until.value_or(UINT64_MAX);
+    std::vector<engine::Event> inputs;
+    for (const engine::Event& e : session.inputs) {
+        if (e.header.seq <= until)
+            inputs.push_back(e);
+    }
+
+    ScratchDir scratch(error);
+    if (scratch.path().empty()) {
+        err << "keel: " << error << "\n";
+        return 2;
+    }
+    std::atomic<bool> stop{false};
+    SessionOptions so;
+    so.plan = engine::ThreadPlan::fused(engine::kStageCount);
+    so.journal_dir = scratch.path() / "j";
+    so.replay_inputs = &inputs;
+    const std::optional<SessionReport> report = run_session(cr.config, stop, so, error);
+    if (!report) {
+        err << "keel: replay of " << dir.string() << " failed: " << error << "\n";
+        return 2;
+    }
+    if (!report->journal_error.empty()) {
+        err << "keel: replay of " << dir.string()
+            << ": its scratch journal failed: " << report->journal_error << "\n";
+        return 2;
+    }
+
+    int rc = 0;
+    std::string divergence;
+    if (options.verify) {
+        std::map<engine::SymbolId, std::string> symbols;
+        for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
+            std::vector<Record> expected, actual;
+            if (!read_stream(dir, stream, until, expected, error)) {
+                err << "keel: " << dir.string() << ": " << error << "\n";
+                return 2;
+            }
+            if (!read_stream(so.journal_dir, stream, until, actual, error)) {
+                err << "keel: replay: " << error << "\n";
+                return 2;
+            }
+            const std::size_t n = std::min(expected.size(), actual.size());
+            std::size_t i = 0;
+            while (i < n && expected[i] == actual[i]) {
+                if (std::strcmp(stream, "input") == 0)
+                    (void)describe(expected[i], stream, symbols);  // learns the symbol names
+                ++i;
+            }
+            if (i == n && expected.size() == actual.size())
+                continue;
+            const std::uint64_t seq = i < expected.size() ? expected[i].seq : actual[i].seq;
+            std::string where = std::string(stream) + " stream, sequence " + std::to_string(seq);
+            out << "DIVERGED at " << where << "\n";
+            out << "  expected: "
+                << (i < expected.size() ? describe(expected[i], stream, symbols)
+                                        : std::string("(nothing: the journal ends here)"))
+                << "\n";
+            out << "  actual:   "
+                << (i < actual.size() ? describe(actual[i], stream, symbols)
+                                      : std::string("(nothing: the replay derived no more)"))
+                << "\n";
+            divergence = where;
+            rc = 1;
+            break;
+        }
+    }
+    if (options.json) {
+        nlohmann::ordered_json j;
+        j["journal"] = dir.string();
+        j["session"] = report->session_name;
+        j["events"] = report->events_sequenced;
+        j["last_seq"] = report->last_seq;
+        j["orders_sent"] = report->orders_sent;
+        j["fills"] = report->fills;
+        j["realized"] = engine::decimal_string(report->realized.raw);
+        j["unrealized"] = engine::decimal_string(report->unrealized.raw);
+        if (options.verify) {
+            j["verified"] = rc == 0;
+            if (rc != 0)
+                j["first_divergence"] = divergence;
+        }
+        out << j.dump(2) << "\n";
+    } else {
+        SessionReport shown = *report;
+        shown.journal_dir.clear();  // the scratch journal is gone when this returns
+        shown.streams.clear();
+        print_summary(out, shown);
+        if (options.verify && rc == 0) {
+            out << "verified: every input and derived record of " << dir.string()
+                << (options.until ? " up to sequence " + std::to_string(until) : std::string())
+                << " re-derived byte for byte\n";
+        }
+    }
+    return rc;
+}
+
+}  // namespace keel::replay
