@@ -88,6 +88,53 @@ std::string describe(const Record& rec, const std::string& stream,
     return describe_record(v, stream, symbols);
 }
 
+const char* order_status_name(engine::OrderStatus s) {
+    return std::string_view(engine::to_string(s)).data();
+}
+
+nlohmann::ordered_json state_json(const SessionReport& r) {
+    using engine::decimal_string;
+    nlohmann::ordered_json j;
+    j["seq"] = r.last_seq;
+    j["cash"] = decimal_string(r.cash.raw);
+    j["equity"] = decimal_string(r.equity.raw);
+    j["realized"] = decimal_string(r.realized.raw);
+    j["unrealized"] = decimal_string(r.unrealized.raw);
+    auto& positions = j["positions"] = nlohmann::ordered_json::array();
+    for (const SymbolReport& s : r.symbols) {
+        if (s.position_raw == 0 && s.fills == 0)
+            continue;
+        positions.push_back({{"symbol", s.symbol},
+                             {"quantity", decimal_string(s.position_raw)},
+                             {"realized", decimal_string(s.realized.raw)},
+                             {"unrealized", decimal_string(s.unrealized.raw)},
+                             {"fills", s.fills}});
+    }
+    auto& orders = j["open_orders"] = nlohmann::ordered_json::array();
+    for (const engine::OrderRecord& o : r.open_orders) {
+        orders.push_back(
+            {{"order_id", o.order_id},
+             {"symbol", o.symbol < r.symbols.size() ? r.symbols[o.symbol].symbol : "?"},
+             {"side", std::string(engine::to_string(o.side))},
+             {"type", std::string(engine::to_string(o.type))},
+             {"tif", std::string(engine::to_string(o.tif))},
+             {"role", std::string(engine::to_string(o.role))},
+             {"price", decimal_string(o.price.raw)},
+             {"stop_price", decimal_string(o.stop_price.raw)},
+             {"quantity", decimal_string(o.quantity.raw)},
+             {"filled", decimal_string(o.filled.raw)},
+             {"status", order_status_name(o.status)}});
+    }
+    j["risk"] = {{"killed", (r.risk_flags & engine::kRiskKilled) != 0},
+                 {"paused", (r.risk_flags & engine::kRiskPaused) != 0},
+                 {"halted", (r.risk_flags & engine::kRiskHalted) != 0},
+                 {"max_order_qty", decimal_string(r.risk_limits.max_order_qty.raw)},
+                 {"max_order_notional", decimal_string(r.risk_limits.max_order_notional.raw)},
+                 {"max_position", decimal_string(r.risk_limits.max_position.raw)},
+                 {"max_open_orders", r.risk_limits.max_open_orders}};
+    return j;
+}
+
 }  // namespace
 
 bool read_session(const fs::path& dir, JournaledSession& out, std::string& error) {
@@ -161,7 +208,7 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
             err << "  " << e.path << ": " << e.message << "\n";
         return 2;
     }
-    const std::uint64_t until = options.until.value_or(UINT64_MAX);
+    const std::uint64_t until = options.at ? *options.at : options.until.value_or(UINT64_MAX);
     std::vector<engine::Event> inputs;
     for (const engine::Event& e : session.inputs) {
         if (e.header.seq <= until)
@@ -227,6 +274,40 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
             rc = 1;
             break;
         }
+    }
+    if (options.at) {
+        const nlohmann::ordered_json state = state_json(*report);
+        if (options.json) {
+            out << state.dump(2) << "\n";
+        } else {
+            out << "state of " << report->session_name << " at sequence " << report->last_seq
+                << "\n";
+            out << "  account     cash " << state["cash"].get<std::string>() << ", equity "
+                << state["equity"].get<std::string>() << ", realized "
+                << state["realized"].get<std::string>() << ", unrealized "
+                << state["unrealized"].get<std::string>() << "\n";
+            for (const auto& p : state["positions"]) {
+                out << "  position    " << p["symbol"].get<std::string>() << " "
+                    << p["quantity"].get<std::string>() << " (realized "
+                    << p["realized"].get<std::string>() << ", unrealized "
+                    << p["unrealized"].get<std::string>() << ")\n";
+            }
+            for (const auto& o : state["open_orders"]) {
+                out << "  open order  " << o["order_id"].get<std::uint64_t>() << " "
+                    << o["symbol"].get<std::string>() << " " << o["side"].get<std::string>() << " "
+                    << o["quantity"].get<std::string>() << " " << o["type"].get<std::string>()
+                    << " " << o["status"].get<std::string>() << " (filled "
+                    << o["filled"].get<std::string>() << ")\n";
+            }
+            const auto& risk = state["risk"];
+            out << "  risk        " << (risk["killed"].get<bool>() ? "KILLED " : "")
+                << (risk["paused"].get<bool>() ? "PAUSED " : "")
+                << (risk["halted"].get<bool>() ? "HALTED " : "") << "max_order_qty "
+                << risk["max_order_qty"].get<std::string>() << ", max_position "
+                << risk["max_position"].get<std::string>() << ", max_open_orders "
+                << risk["max_open_orders"].get<std::int64_t>() << "\n";
+        }
+        return rc;
     }
     if (options.json) {
         nlohmann::ordered_json j;

@@ -372,6 +372,9 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.round_trip_count = account.round_trip_count();
     r.winning_round_trips = account.winning_round_trips();
     r.round_trips = account.round_trips();
+    r.open_orders = gateway.orders().open_orders();
+    r.risk_flags = risk.flags();
+    r.risk_limits = risk.limits();
     for (std::size_t i = 0; i < runner.stage_count(); ++i) {
         const engine::StageMetrics& m = runner.metrics(i);
         r.stages.push_back({std::string(runner.stage_name(i)), m.events_in.get(),

@@ -2,7 +2,8 @@
 # Drives keel replay as a user checking a journal would: the demo's journal (threaded) and a
 # backtest-style fused journal replay and verify byte for byte; a derived record changed with a
 # valid CRC (journal verify cannot see it) makes replay --verify exit 1 naming its sequence and
-# stage; --until stops early; an unreadable directory exits 2.
+# stage; --until stops early; --at prints the state at a sequence; an unreadable directory
+# exits 2.
 set -u
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -15,6 +16,14 @@ expect_contains "$T/r" "359 sent" "the replay's summary"
 "$KEEL" replay "$T/j" --verify --until 5000 --json >"$T/rj" 2>&1; expect_rc 0 $? "--until --json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is True and d["last_seq"] == 5000, d' "$T/rj" \
     || fail "replay --json: $(cat "$T/rj")"
+
+# The state at a sequence: the demo's first order (seq 724, id 724 << 2) is live there.
+"$KEEL" replay "$T/j" --at 724 >"$T/at" 2>&1; expect_rc 0 $? "replay --at"
+expect_contains "$T/at" "state of demo at sequence 724" "--at names the sequence"
+expect_contains "$T/at" "open order  2896 USDCHF buy 100000 market pending_new" "--at lists the open order"
+"$KEEL" replay "$T/j" --at 724 --json >"$T/atj" 2>&1; expect_rc 0 $? "replay --at --json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["open_orders"][0]["order_id"] == 2896, d' "$T/atj" \
+    || fail "replay --at --json: $(cat "$T/atj")"
 
 # One changed byte in the quantity of the first risk decision (order_request = 33; the
 # quantity is at payload offset 48), with its CRC re-computed.

@@ -188,6 +188,11 @@ int run_cli(int argc, char** argv) {
                          "Compare every re-derived record with the journal");
     CLI::Option* until_opt =
         replay_cmd->add_option("--until", replay_until, "Replay inputs up to this sequence");
+    std::uint64_t replay_at = 0;
+    CLI::Option* at_opt = replay_cmd->add_option(
+        "--at", replay_at,
+        "Replay up to this sequence and print the state there: account, positions, open "
+        "orders, risk's mode and main limits");
     replay_cmd->add_flag("--json", replay_options.json, "Print the result as JSON");
 
     app.footer(
@@ -207,6 +212,8 @@ int run_cli(int argc, char** argv) {
     if (*replay_cmd) {
         if (until_opt->count() > 0)
             replay_options.until = replay_until;
+        if (at_opt->count() > 0)
+            replay_options.at = replay_at;
         return replay::replay_journal(replay_dir, replay_options, std::cout, std::cerr);
     }
     if (*check_cmd)

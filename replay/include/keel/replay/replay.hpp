@@ -33,6 +33,9 @@ struct JournaledSession {
 struct ReplayOptions {
     bool verify = false;
     std::optional<std::uint64_t> until;  // replay inputs with seq <= until only
+    // Replay up to this sequence and print the state there: positions, the account, open
+    // orders, risk's mode and limits.
+    std::optional<std::uint64_t> at;
     bool json = false;
 };
 

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "keel/engine/account.hpp"
+#include "keel/engine/order_book.hpp"
+#include "keel/engine/risk_limits.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/engine/ingest.hpp"
 #include "keel/engine/stage.hpp"
@@ -67,6 +69,9 @@ struct SessionReport {
     std::uint64_t round_trip_count = 0;
     std::uint64_t winning_round_trips = 0;
     std::vector<engine::RoundTrip> round_trips;  // as many as the account kept
+    std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
+    std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
+    engine::RiskLimits risk_limits{};              // in force at the end
     std::vector<SymbolReport> symbols;
     std::vector<StageReport> stages;
     std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"
