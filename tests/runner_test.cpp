@@ -303,7 +303,9 @@ TEST(Runner, AFusedSessionWritesByteIdenticalJournalsTwice) {
     };
     EXPECT_EQ(count(EventType::order_request), reports[0].orders_requested);
     EXPECT_GE(count(EventType::signal), reports[0].orders_requested);  // every order had a cross
-    EXPECT_EQ(strategy.records, count(EventType::order_request) + count(EventType::signal));
+    EXPECT_EQ(strategy.records, count(EventType::order_request) + count(EventType::signal) +
+                                    count(EventType::state_hash));
+    EXPECT_EQ(count(EventType::state_hash), reports[0].events_sequenced / kStateHashEvery);
     for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
         const std::string name = std::string(stream) + ".000000.seg";
         const std::string a = read_file(base / "a" / name);

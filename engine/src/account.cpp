@@ -249,4 +249,15 @@ void Account::start_day(std::int64_t ts_ns) noexcept {
     day_start_ns_ = ts_ns;
 }
 
+std::uint64_t Account::state_hash(std::uint64_t h) const noexcept {
+    for (const std::int64_t v : {cash_.raw, realized_.raw, fees_.raw})
+        h = fnv1a_mix(h, static_cast<std::uint64_t>(v));
+    for (const PositionState& p : positions_) {
+        for (const std::int64_t v :
+             {p.quantity_raw, p.cost_basis.raw, p.realized.raw, p.fees.raw, p.last_price.raw})
+            h = fnv1a_mix(h, static_cast<std::uint64_t>(v));
+    }
+    return h;
+}
+
 }  // namespace keel::engine

@@ -46,6 +46,8 @@ std::string_view to_string(EventType t) noexcept {
             return "engine_alert";
         case EventType::risk_state:
             return "risk_state";
+        case EventType::state_hash:
+            return "state_hash";
         case EventType::flush:
             return "flush";
         case EventType::shutdown:

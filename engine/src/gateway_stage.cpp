@@ -323,6 +323,15 @@ void GatewayStage::on_kill(const Event& command, Emit& out) noexcept {
 }
 
 void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
+    handle(event, out);
+    if (state_hash_due(event, inputs_seen_)) {
+        const Event h = make_state_hash(event, Source::gateway, state_hash(), inputs_seen_);
+        if (log_ == nullptr || log_->append(h))
+            out.emit(h);
+    }
+}
+
+void GatewayStage::handle(const Event& event, Emit& out) noexcept {
     switch (event.header.type) {
         case EventType::order_request:
             // Replaced by what it becomes (order_sent, or a held / dropped child's state).
@@ -386,6 +395,13 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
             out.emit(event);
             return;
     }
+}
+
+std::uint64_t GatewayStage::state_hash() const noexcept {
+    std::uint64_t h = book_.state_hash(account_.state_hash(kFnvOffset));
+    for (const Event& child : held_)
+        h = fnv1a_mix(h, child.payload.order.order_id);
+    return h;
 }
 
 }  // namespace keel::engine

@@ -274,4 +274,16 @@ Event cancel_request(const OrderRecord& order, const Event& cause, Source source
     return e;
 }
 
+std::uint64_t OrderBook::state_hash(std::uint64_t h) const noexcept {
+    for (const OrderRecord& o : orders_) {
+        for (const std::uint64_t v :
+             {o.order_id, static_cast<std::uint64_t>(o.status),
+              static_cast<std::uint64_t>(o.quantity.raw), static_cast<std::uint64_t>(o.filled.raw),
+              static_cast<std::uint64_t>(o.price.raw),
+              static_cast<std::uint64_t>(o.stop_price.raw)})
+            h = fnv1a_mix(h, v);
+    }
+    return h;
+}
+
 }  // namespace keel::engine

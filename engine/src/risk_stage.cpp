@@ -48,6 +48,15 @@ void RiskStage::apply_limits(const RiskLimits& limits) noexcept {
 }
 
 void RiskStage::on_event(const Event& event, Emit& out) noexcept {
+    handle(event, out);
+    if (state_hash_due(event, inputs_seen_)) {
+        const Event h = make_state_hash(event, Source::risk, state_hash(), inputs_seen_);
+        if (log_ == nullptr || log_->append(h))
+            out.emit(h);
+    }
+}
+
+void RiskStage::handle(const Event& event, Emit& out) noexcept {
     if (event.header.type == EventType::order_request) {
         decide(event, out);  // the decision replaces the request
         return;
@@ -573,6 +582,16 @@ void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value
     if (!journal(e))
         return;
     out.emit(e);
+}
+
+std::uint64_t RiskStage::state_hash() const noexcept {
+    std::uint64_t h = book_.state_hash(account_.state_hash(kFnvOffset));
+    h = fnv1a_mix(h, flags());
+    for (const std::int64_t v :
+         {limits_.max_order_qty.raw, limits_.max_order_notional.raw, limits_.max_position.raw,
+          limits_.max_gross_exposure.raw, limits_.max_open_orders, limits_.max_daily_loss.raw})
+        h = fnv1a_mix(h, static_cast<std::uint64_t>(v));
+    return h;
 }
 
 }  // namespace keel::engine

@@ -194,6 +194,15 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
 }
 
 void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
+    handle(event, out);
+    if (state_hash_due(event, inputs_seen_)) {
+        const Event h = make_state_hash(event, Source::strategy, state_hash(), inputs_seen_);
+        if (log_ == nullptr || log_->append(h))
+            out.emit(h);
+    }
+}
+
+void StrategyStage::handle(const Event& event, Emit& out) noexcept {
     out.emit(event);
     const SymbolId symbol = event.header.symbol;
     // The stage's own view first, so the strategy decides on the state after this event.
@@ -241,6 +250,10 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
     Strategy* s = owner(symbol);
     if (s != nullptr)
         dispatch(event, *s, out);
+}
+
+std::uint64_t StrategyStage::state_hash() const noexcept {
+    return book_.state_hash(account_.state_hash(kFnvOffset));
 }
 
 }  // namespace keel::engine

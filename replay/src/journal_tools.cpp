@@ -187,6 +187,14 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["command"] = enum_json(static_cast<engine::CommandCode>(p.risk_state.command));
             j["value"] = p.risk_state.value;
             break;
+        case EventType::state_hash: {
+            char hash[20];
+            std::snprintf(hash, sizeof hash, "%016llx",
+                          static_cast<unsigned long long>(p.state_hash.hash));
+            j["hash"] = hash;
+            j["inputs"] = p.state_hash.inputs;
+            break;
+        }
         case EventType::engine_alert:
             j["order_id"] = p.engine_alert.order_id;
             j["cause_seq"] = p.engine_alert.cause_seq;

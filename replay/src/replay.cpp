@@ -272,6 +272,23 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
                 << "\n";
             divergence = where;
             rc = 1;
+            // Where each stage's state last hashed the same (state_hash records before it).
+            for (const char* s : {"strategy", "risk", "gateway"}) {
+                std::vector<Record> e2, a2;
+                if (!read_stream(dir, s, seq - 1, e2, error) ||
+                    !read_stream(so.journal_dir, s, seq - 1, a2, error))
+                    break;
+                std::uint64_t last = 0;
+                for (std::size_t k = 0; k < std::min(e2.size(), a2.size()); ++k) {
+                    if (e2[k].type == static_cast<std::uint16_t>(engine::EventType::state_hash) &&
+                        e2[k] == a2[k])
+                        last = e2[k].seq;
+                    if (!(e2[k] == a2[k]))
+                        break;
+                }
+                out << "  " << s << " state last matched at sequence " << last
+                    << (last == 0 ? " (no state hash before the divergence)" : "") << "\n";
+            }
             break;
         }
     }

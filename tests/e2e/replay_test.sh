@@ -34,6 +34,7 @@ seq=$(python3 "$SRC/tests/e2e/tamper_record.py" "$seg" 33 48) || fail "tamper"
 expect_contains "$T/r" "DIVERGED at risk stream, sequence $seq" "names the stage and sequence"
 expect_contains "$T/r" "expected: " "prints what the journal holds"
 expect_contains "$T/r" "actual:   " "prints what the replay derived"
+expect_contains "$T/r" "risk state last matched at sequence" "names where state last matched"
 
 "$KEEL" replay "$T/nope" >"$T/r" 2>&1; expect_rc 2 $? "a missing journal"
 expect_contains "$T/r" "not a directory" "says why"

@@ -40,6 +40,7 @@ enum class EventType : std::uint8_t {
     order_state = 36,   // an order's state changed (payload.order.status = the new state)
     engine_alert = 37,  // something an operator must look at (e.g. an illegal order transition)
     risk_state = 38,    // risk's mode or limits changed (kill switch, halt, limits committed)
+    state_hash = 39,    // a hash of the stage's state, every kStateHashEvery inputs (replay)
     // --- runner control: travel the rings, never journaled, never seen by trading logic ---
     flush = 64,
     shutdown = 65,
@@ -305,6 +306,15 @@ struct RiskStatePayload {
     Reason reason;          // kill_switch, daily_loss_halt, drawdown_halt, paused, none
     std::uint16_t command;  // CommandCode that caused it, 0 for a circuit breaker
 };
+// state_hash: a stage's state (account and order book; risk adds its mode) hashed after its
+// inputs-th input event, so a replay that diverges names the last point where state matched.
+struct StateHashPayload {
+    std::uint64_t hash;
+    std::uint64_t inputs;
+};
+// How often each stage journals its state hash (in input events it has seen).
+inline constexpr std::uint64_t kStateHashEvery = 4096;
+
 // engine_alert: an order event that broke the rules (an illegal transition): the order, the
 // state it was in, and the status the event asked for.
 struct EngineAlertPayload {
@@ -333,6 +343,7 @@ union EventPayload {
     SignalPayload signal;
     RiskStatePayload risk_state;
     EngineAlertPayload engine_alert;
+    StateHashPayload state_hash;
     std::uint64_t control_token;  // flush marker number
 };
 static_assert(sizeof(EventPayload) == 40);

@@ -74,6 +74,16 @@ struct MoneyTag {};
 using Price = Fixed<PriceTag>;
 using Quantity = Fixed<QuantityTag>;
 using Money = Fixed<MoneyTag>;
+// FNV-1a 64, one 64-bit value at a time (the state hashes a replay compares).
+[[nodiscard]] constexpr std::uint64_t fnv1a_mix(std::uint64_t h, std::uint64_t v) noexcept {
+    for (int i = 0; i < 8; ++i) {
+        h ^= (v >> (8 * i)) & 0xFF;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+
 // A dimensionless factor (rates, fractions, basis points, multipliers): 0.01 is one percent.
 struct RatioTag {};
 using Ratio = Fixed<RatioTag>;

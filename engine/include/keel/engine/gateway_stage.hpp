@@ -41,6 +41,7 @@ class GatewayStage final : public Stage {
                  std::size_t held_capacity = kMaxHeldChildren, Money starting_cash = Money{});
 
     [[nodiscard]] std::string_view name() const noexcept override { return "gateway"; }
+    // Handles the event, then every kStateHashEvery inputs journals a hash of its state.
     void on_event(const Event& event, Emit& out) noexcept override;
     // Journal order_sent (before the venue sees the order), order_state and engine_alert here
     // (optional).
@@ -58,6 +59,9 @@ class GatewayStage final : public Stage {
     [[nodiscard]] std::uint64_t alerts() const noexcept { return alerts_; }
 
   private:
+    void handle(const Event& event, Emit& out) noexcept;
+    [[nodiscard]] std::uint64_t state_hash() const noexcept;
+    std::uint64_t inputs_seen_ = 0;
     void on_request(const Event& request, Emit& out) noexcept;
     void on_reply(const Event& reply, Emit& out) noexcept;
     void on_kill(const Event& command, Emit& out) noexcept;

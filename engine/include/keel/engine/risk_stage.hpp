@@ -82,6 +82,7 @@ class RiskStage final : public Stage {
     explicit RiskStage(const RiskLimits& limits, const RiskStageOptions& options = {});
 
     [[nodiscard]] std::string_view name() const noexcept override { return "risk"; }
+    // Handles the event, then every kStateHashEvery inputs journals a hash of its state.
     void on_event(const Event& event, Emit& out) noexcept override;
     // Journal each decision (approval or reject) and risk_state here before emitting it.
     void set_log(EventLog* log) noexcept { log_ = log; }
@@ -96,6 +97,9 @@ class RiskStage final : public Stage {
     [[nodiscard]] std::int64_t day_trades() const noexcept { return day_trades_.count(); }
 
   private:
+    void handle(const Event& event, Emit& out) noexcept;
+    [[nodiscard]] std::uint64_t state_hash() const noexcept;
+    std::uint64_t inputs_seen_ = 0;
     struct SymbolState {
         bool defined = false;
         bool traded = false;             // listed in traded_

@@ -29,6 +29,19 @@ class Stage {
     virtual void on_close() noexcept {}
 };
 
+// The state_hash event a stage emits after its inputs-th input event (every kStateHashEvery).
+[[nodiscard]] inline Event make_state_hash(const Event& cause, Source stage, std::uint64_t hash,
+                                           std::uint64_t inputs) noexcept {
+    Event e =
+        make_event(EventType::state_hash, stage, cause.header.seq, cause.header.ts_ns, kNoSymbol);
+    e.payload.state_hash.hash = hash;
+    e.payload.state_hash.inputs = inputs;
+    return e;
+}
+[[nodiscard]] inline bool state_hash_due(const Event& event, std::uint64_t& inputs) noexcept {
+    return is_input(event.header.type) && ++inputs % kStateHashEvery == 0;
+}
+
 // The most order requests a strategy stage may derive from one input event. The reply ring
 // back to ingest is sized from it (Runner::reply_capacity_for), so it is a hard contract.
 inline constexpr std::size_t kMaxOrdersPerEvent = 4;

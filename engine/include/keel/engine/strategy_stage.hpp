@@ -34,6 +34,7 @@ class StrategyStage final : public Stage {
                   const StrategyStageOptions& options);
 
     [[nodiscard]] std::string_view name() const noexcept override { return "strategy"; }
+    // Handles the event, then every kStateHashEvery inputs journals a hash of its state.
     void on_event(const Event& event, Emit& out) noexcept override;
     // Journal each signal and order request here before emitting it (optional).
     void set_log(EventLog* log) noexcept { log_ = log; }
@@ -47,6 +48,9 @@ class StrategyStage final : public Stage {
     [[nodiscard]] const Account& account() const noexcept { return account_; }
 
   private:
+    void handle(const Event& event, Emit& out) noexcept;
+    [[nodiscard]] std::uint64_t state_hash() const noexcept;
+    std::uint64_t inputs_seen_ = 0;
     Strategy* owner(SymbolId symbol) noexcept;
     void dispatch(const Event& event, Strategy& s, Emit& out) noexcept;
     // Journals and emits what one strategy decided while handling `cause`.
