@@ -9,6 +9,7 @@
 
 #include "keel/adapters/venue_config.hpp"
 #include "keel/engine/config.hpp"
+#include "keel/replay/export.hpp"
 #include "keel/replay/journal_tools.hpp"
 #include "keel/replay/session.hpp"
 #include "keel/replay/summary.hpp"
@@ -172,6 +173,18 @@ int run_cli(int argc, char** argv) {
     tail_cmd->add_option("dir", journal_dir, "Journal directory")->required();
     tail_cmd->add_option("--from", tail_from, "First sequence to print");
 
+    // --- keel journal export: a SQLite read model (replay/export.hpp) ---
+    std::string export_sqlite_file;
+    CLI::App* export_cmd = journal_cmd->add_subcommand(
+        "export",
+        "Write a SQLite read model of a journal (orders, fills, round trips, positions, equity, "
+        "risk rejects, signals, alerts, the session; schema in replay/README.md), rebuilt from "
+        "scratch and renamed over FILE when complete; exit 0 ok, 1 torn tail (the records "
+        "before it are exported), 2 corrupt or unreadable journal, or FILE not writable");
+    export_cmd->add_option("dir", journal_dir, "Journal directory")->required();
+    export_cmd->add_option("--sqlite", export_sqlite_file, "Database file to write")->required();
+    // --- end keel journal export ---
+
     app.footer(
         "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
         "nesting, array elements by index, e.g. KEEL__THREADS__0__CPU=1).\n"
@@ -198,6 +211,8 @@ int run_cli(int argc, char** argv) {
     }
     if (*dump_cmd)
         return replay::dump_journal(journal_dir, dump_options, std::cout, std::cerr);
+    if (*export_cmd)  // keel journal export
+        return replay::export_sqlite(journal_dir, export_sqlite_file, std::cout, std::cerr);
     return kExitUsage;
 }
 
