@@ -4,6 +4,7 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
+find_package(SQLite3 REQUIRED)  # keel journal export (replay/); journal_bench's peer
 
 find_path(KEEL_CONCURRENTQUEUE_INCLUDE concurrentqueue/concurrentqueue.h REQUIRED)
 find_path(KEEL_READERWRITERQUEUE_INCLUDE readerwriterqueue/readerwriterqueue.h REQUIRED)
@@ -13,5 +14,4 @@ if(KEEL_BUILD_TESTS)
 endif()
 if(KEEL_BUILD_BENCH)
   find_package(benchmark REQUIRED)
-  find_package(SQLite3 REQUIRED)  # journal_bench's peer
 endif()

@@ -11,7 +11,8 @@ PACKAGES=(
   nlohmann-json3-dev           # config parsing and printing (cold path)
   libgtest-dev libgmock-dev    # tests
   libbenchmark-dev             # bench/
-  libsqlite3-dev               # bench/journal_bench compares against SQLite
+  libsqlite3-dev               # keel journal export (SQLite C API); bench/journal_bench's peer
+  sqlite3                      # the sqlite3 shell: tests/e2e/export_test.sh runs the README's queries
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -9,6 +9,7 @@
 
 #include "keel/adapters/venue_config.hpp"
 #include "keel/engine/config.hpp"
+#include "keel/replay/export.hpp"
 #include "keel/replay/journal_tools.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
@@ -194,6 +195,17 @@ int run_cli(int argc, char** argv) {
         "Replay up to this sequence and print the state there: account, positions, open "
         "orders, risk's mode and main limits");
     replay_cmd->add_flag("--json", replay_options.json, "Print the result as JSON");
+    // --- keel journal export: a SQLite read model (replay/export.hpp) ---
+    std::string export_sqlite_file;
+    CLI::App* export_cmd = journal_cmd->add_subcommand(
+        "export",
+        "Write a SQLite read model of a journal (orders, fills, round trips, positions, equity, "
+        "risk rejects, signals, alerts, the session; schema in replay/README.md), rebuilt from "
+        "scratch and renamed over FILE when complete; exit 0 ok, 1 torn tail (the records "
+        "before it are exported), 2 corrupt or unreadable journal, or FILE not writable");
+    export_cmd->add_option("dir", journal_dir, "Journal directory")->required();
+    export_cmd->add_option("--sqlite", export_sqlite_file, "Database file to write")->required();
+    // --- end keel journal export ---
 
     app.footer(
         "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
@@ -228,6 +240,8 @@ int run_cli(int argc, char** argv) {
     }
     if (*dump_cmd)
         return replay::dump_journal(journal_dir, dump_options, std::cout, std::cerr);
+    if (*export_cmd)  // keel journal export
+        return replay::export_sqlite(journal_dir, export_sqlite_file, std::cout, std::cerr);
     return kExitUsage;
 }
 
