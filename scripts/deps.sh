@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev    # tests
   libbenchmark-dev             # bench/
   libsqlite3-dev               # bench/journal_bench compares against SQLite
+  chromium                     # only tests/e2e/report_test.sh: renders keel report's HTML headless
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
