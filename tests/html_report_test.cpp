@@ -1,19 +1,24 @@
 // Proves the HTML report re-derives a session's numbers from its journal alone, equal to the
 // session's own report to the last decimal, in a page that fetches nothing, escapes what the
 // journal holds, is the same bytes every time, says what its trades table leaves out, and
-// tells a torn tail (reported up to) from corruption (refused).
+// tells a torn tail (reported up to) from corruption (refused), and applies only the fills the
+// gateway accepted.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 
 #include "keel/engine/config.hpp"
+#include "keel/engine/event.hpp"
 #include "keel/engine/fixed_point.hpp"
+#include "keel/journal/writer.hpp"
 #include "keel/replay/html_report.hpp"
 #include "keel/replay/session.hpp"
 
@@ -246,4 +251,71 @@ TEST_F(HtmlReportTest, TornTailIsReportedUpToAndCorruptionIsRefused) {
     EXPECT_EQ(replay::write_html_report(dir_ / "missing", dir_ / "m.html", {}, out, err), 2);
     EXPECT_EQ(replay::write_html_report(dir_ / "j", dir_ / "no-such-dir" / "r.html", {}, out, err),
               2);
+}
+
+TEST_F(HtmlReportTest, AppliesOnlyTheFillsTheGatewayAccepted) {
+    // A hand-written journal: a fill the gateway accepted (its order_state follows at the same
+    // sequence) and a duplicate it refused (an engine_alert instead), then a trade that marks.
+    using engine::EventType;
+    using engine::Source;
+    std::unique_ptr<journal::StreamWriter> input, strategy, risk, gateway;
+    const fs::path j = dir_ / "dup";
+    fs::create_directories(j);
+    journal::WriterOptions small;
+    small.segment_bytes = 1u << 20;
+    ASSERT_TRUE(journal::StreamWriter::open(j, "input", small, input).ok());
+    ASSERT_TRUE(journal::StreamWriter::open(j, "strategy", small, strategy).ok());
+    ASSERT_TRUE(journal::StreamWriter::open(j, "risk", small, risk).ok());
+    ASSERT_TRUE(journal::StreamWriter::open(j, "gateway", small, gateway).ok());
+    auto put = [](journal::StreamWriter& w, const engine::Event& e, const std::string& text = {}) {
+        ASSERT_TRUE(w.append_parts(static_cast<std::uint16_t>(e.header.type), e.header.seq,
+                                   e.header.ts_ns, &e, sizeof e, text.data(),
+                                   static_cast<std::uint32_t>(text.size()))
+                        .ok());
+    };
+    engine::Event start =
+        engine::make_event(EventType::session_start, Source::engine, 1, 1000, engine::kNoSymbol);
+    start.payload.session.symbol_capacity = 4;
+    put(*input, start, R"({"session":{"name":"dup"},"account":{"starting_cash":"1000"}})");
+    engine::Event def = engine::make_event(EventType::symbol_def, Source::feed, 2, 1000, 0);
+    std::strcpy(def.payload.symbol_def.name, "ABC");
+    put(*input, def);
+    for (std::uint64_t seq : {3u, 4u}) {
+        engine::Event fill = engine::make_event(EventType::venue_fill, Source::venue, seq,
+                                                static_cast<std::int64_t>(seq) * 1000, 0);
+        fill.payload.fill.order_id = 7;
+        fill.payload.fill.side = engine::Side::buy;
+        fill.payload.fill.price = engine::Price::from_units(2);
+        fill.payload.fill.quantity = engine::Quantity::from_units(10);
+        fill.payload.fill.fee = engine::Money::from_raw(10'000'000);  // 0.01
+        put(*input, fill);
+    }
+    engine::Event state = engine::make_event(EventType::order_state, Source::gateway, 3, 3000, 0);
+    state.payload.order.order_id = 7;
+    state.payload.order.status = engine::OrderStatus::filled;
+    put(*gateway, state);
+    engine::Event alert = engine::make_event(EventType::engine_alert, Source::gateway, 4, 4000, 0);
+    alert.payload.engine_alert.order_id = 7;
+    alert.payload.engine_alert.cause_seq = 4;
+    put(*gateway, alert);
+    engine::Event trade = engine::make_event(EventType::trade, Source::feed, 5, 5000, 0);
+    trade.payload.trade.price = engine::Price::from_units(3);
+    trade.payload.trade.size = engine::Quantity::from_units(1);
+    put(*input, trade);
+    for (auto* w : {&input, &strategy, &risk, &gateway})
+        ASSERT_TRUE((*w)->close().ok());
+
+    replay::JournalReport r;
+    std::ostringstream err;
+    ASSERT_EQ(replay::read_journal_report(j, {}, r, err), 0) << err.str();
+    EXPECT_EQ(r.session_name, "dup");
+    EXPECT_EQ(r.fills, 1u);
+    EXPECT_EQ(r.fills_not_applied, 1u);
+    ASSERT_EQ(r.symbols.size(), 1u);
+    EXPECT_EQ(r.symbols[0].name, "ABC");
+    EXPECT_EQ(dec(r.cash), "979.99");  // 1000 - 10 * 2 - 0.01
+    EXPECT_EQ(r.symbols[0].position.quantity_raw, engine::Quantity::from_units(10).raw);
+    EXPECT_EQ(dec(r.unrealized), "10");   // marked at 3 by the trade
+    EXPECT_EQ(dec(r.equity), "1009.99");  // 979.99 + 10 * 3
+    EXPECT_EQ(summary_cell(replay::render_html_report(r, {}), "fills-not-applied"), "1");
 }
