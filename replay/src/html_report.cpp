@@ -265,7 +265,7 @@ class ReportBuilder {
         report_.equity_curve.push_back({ts_ns, e});
         peak_ = std::max(peak_, e.raw);
         if (peak_ > 0) {
-            const auto dd = static_cast<std::int64_t>(static_cast<i128>(peak_ - e.raw) *
+            const auto dd = static_cast<std::int64_t>((static_cast<i128>(peak_) - e.raw) *
                                                       engine::kScale / peak_);
             report_.max_drawdown_ppb = std::max(report_.max_drawdown_ppb, dd);
         }
