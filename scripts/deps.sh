@@ -13,6 +13,7 @@ PACKAGES=(
   libbenchmark-dev             # bench/
   libsqlite3-dev               # keel journal export (SQLite C API); bench/journal_bench's peer
   sqlite3                      # the sqlite3 shell: tests/e2e/export_test.sh runs the README's queries
+  chromium                     # only tests/e2e/report_test.sh: renders keel report's HTML headless
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

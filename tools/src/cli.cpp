@@ -10,6 +10,7 @@
 #include "keel/adapters/venue_config.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/replay/export.hpp"
+#include "keel/replay/html_report.hpp"
 #include "keel/replay/journal_tools.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
@@ -206,6 +207,17 @@ int run_cli(int argc, char** argv) {
     export_cmd->add_option("dir", journal_dir, "Journal directory")->required();
     export_cmd->add_option("--sqlite", export_sqlite_file, "Database file to write")->required();
     // --- end keel journal export ---
+    // --- keel report: an HTML report of a journal (replay/html_report.hpp) ---
+    std::string report_dir;
+    std::string report_html;
+    CLI::App* report_cmd = app.add_subcommand(
+        "report",
+        "Write one self-contained HTML report of a journal (summary, equity and drawdown "
+        "charts, per-symbol results, trades), derived from the journal alone; exit 0 ok, 1 torn "
+        "tail (reported up to it), 2 unreadable or corrupt journal or unwritable FILE");
+    report_cmd->add_option("dir", report_dir, "Journal directory")->required();
+    report_cmd->add_option("--html", report_html, "The HTML file to write")->required();
+    // --- end keel report ---
 
     app.footer(
         "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
@@ -242,6 +254,8 @@ int run_cli(int argc, char** argv) {
         return replay::dump_journal(journal_dir, dump_options, std::cout, std::cerr);
     if (*export_cmd)  // keel journal export
         return replay::export_sqlite(journal_dir, export_sqlite_file, std::cout, std::cerr);
+    if (*report_cmd)  // keel report
+        return replay::write_html_report(report_dir, report_html, {}, std::cout, std::cerr);
     return kExitUsage;
 }
 
