@@ -350,7 +350,7 @@ std::vector<std::pair<std::string, std::string>> apply_overrides(
         }
         const std::string where = o.origin.empty() ? "--set " + o.key : o.origin;
         if (auto path = apply_override(root, parts, o.value, where, errors))
-            applied.emplace_back(*path, where + "=" + o.value);
+            applied.emplace_back(*path, o.origin.empty() ? where + "=" + o.value : o.origin);
     }
     return applied;
 }
@@ -829,7 +829,12 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     }
 
     const std::vector<int> cpus = available_cpus();
-    if (const Json* threads = top.array("threads", true)) {
+    // Absent: one thread runs every stage (what a backtest runs anyway, whatever it says).
+    if (!root.contains("threads")) {
+        c.plan.threads.push_back({"main", 0, kStageCount - 1, std::nullopt, IdleKind::backoff});
+        c.thread_stage_names.push_back("ingest,strategy,risk,gateway");
+    }
+    if (const Json* threads = top.array("threads", false)) {
         std::size_t next_stage = 0;
         if (threads->empty())
             top.error("threads", "needs at least one thread");

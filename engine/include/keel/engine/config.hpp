@@ -111,7 +111,8 @@ inline constexpr std::size_t kStageCount = 4;
 // environment's, in the order given (a later one wins), by the same rules: an existing key
 // matches whatever its case, a missing one is created (validation then names an unknown key),
 // and the value is JSON when it parses as JSON (integers, true, arrays) but not a number with a
-// fraction, else a string. Errors name the override by origin (default "--set KEY").
+// fraction, else a string. Errors name the override by origin (default "--set KEY", and
+// "--set KEY=VALUE" on a validation problem with the value it set).
 struct ConfigOverride {
     std::string key;
     std::string value;
