@@ -125,6 +125,15 @@ TEST(Backtest, BacktestRunsFusedWhateverTheConfigsThreadsSay) {
         << r.threads.front();
 }
 
+TEST(Backtest, AConfigWithoutThreadsRunsEveryStageOnOneThread) {
+    const engine::ConfigResult cr = load(kBacktestConfig, {});
+    ASSERT_TRUE(cr.ok()) << first_error(cr);
+    ASSERT_FALSE(cr.config.effective.contains("threads"));
+    ASSERT_EQ(cr.config.plan.threads.size(), 1u);
+    EXPECT_EQ(cr.config.plan.threads[0].first_stage, 0u);
+    EXPECT_EQ(cr.config.plan.threads[0].last_stage, engine::kStageCount - 1);
+}
+
 TEST(Backtest, SetChangesAParameterAndTheOrdersFollow) {
     const engine::ConfigResult base = load(kBacktestConfig, {});
     const engine::ConfigResult fast5 =

@@ -279,9 +279,10 @@ void print_backtest_summary(std::ostream& out, const BacktestReport& r) {
         << "; max drawdown " << money(r.max_drawdown) << " (" << r.max_drawdown_pct << "%)\n";
     out << "  trading   " << r.orders << " orders sent (" << r.orders_requested << " requested, "
         << r.risk_rejects << " refused by risk, " << r.venue_rejects << " by the venue), "
-        << r.fills << " fills, " << r.round_trips << " round trips, win rate " << r.win_rate * 100.0
-        << "%, exposure " << r.exposure_pct << "%, sharpe " << r.sharpe << " (" << r.sharpe_days
-        << " days)\n";
+        << r.fills << " fills\n";
+    out << "  trips     " << r.round_trips << " round trips (" << r.winning_round_trips
+        << " won, win rate " << r.win_rate * 100.0 << "%); exposure " << r.exposure_pct
+        << "%; sharpe " << r.sharpe << " over " << r.sharpe_days << " days\n";
     for (const BacktestSymbolReport& s : r.symbols) {
         out << "    " << std::left << std::setw(10) << s.symbol << std::right << " total "
             << money(s.total_pnl) << ", position " << engine::decimal_string(s.position_raw)
