@@ -263,7 +263,7 @@ std::optional<std::string> apply_override(Json& root, const std::vector<std::str
                                           std::vector<ConfigError>& errors) {
     if (parts.empty() ||
         std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
-        errors.push_back({where, "malformed key (expected SECTION.KEY, array elements by index)"});
+        errors.push_back({where, "malformed key: a part of its path is empty"});
         return std::nullopt;
     }
     Json* node = &root;
