@@ -126,7 +126,8 @@ void CsvSource::set_tick_size(engine::SymbolId symbol, engine::Price tick) noexc
 
 std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                                          engine::SymbolTable& symbols,
-                                         std::uint64_t pace_events_per_s, std::string& error) {
+                                         std::uint64_t pace_events_per_s, std::string& error,
+                                         const CsvReadOptions& options) {
     CsvSource src;
     src.pace_events_per_s_ = pace_events_per_s;
     std::vector<Row> rows;
@@ -240,32 +241,31 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                  "or action or command");
             return std::nullopt;
         }
-        std::optional<engine::SymbolId> file_symbol;
-        if (c.symbol == -1 && c.kind == Kind::commands) {
-            // Commands are about the whole engine unless a row names a symbol.
-        } else if (c.symbol == -1) {
-            if (spec.symbol.empty()) {
-                error = name + ": no symbol column and no 'symbol' in its data.files entry";
-                return std::nullopt;
-            }
-            file_symbol = symbols.intern(spec.symbol);
-            if (!file_symbol) {
-                error = name + ": cannot intern symbol '" + spec.symbol + "' (empty, longer than " +
-                        std::to_string(engine::kSymbolNameMax) + " bytes, or table full)";
-                return std::nullopt;
-            }
+        // The file's symbol when it has no symbol column. Symbols are interned only for rows
+        // that load, so a skipped row leaves no symbol without a definition in the table.
+        const bool file_symbol = c.symbol == -1 && c.kind != Kind::commands;
+        if (file_symbol && spec.symbol.empty()) {
+            error = name +
+                    ": no symbol column and no symbol given for the file (data.files[].symbol, "
+                    "or SYMBOL=FILE with keel backtest --data)";
+            return std::nullopt;
+        }
+        if (file_symbol && spec.symbol.size() > engine::kSymbolNameMax) {
+            error = name + ": symbol '" + spec.symbol + "' is longer than " +
+                    std::to_string(engine::kSymbolNameMax) + " bytes";
+            return std::nullopt;
         }
         const std::size_t width = fields.size();
+        CsvFileStats file_stats;
+        file_stats.name = name;
 
-        while (std::getline(in, line)) {
-            ++line_no;
-            if (trim(line).empty())
-                continue;
+        // Parses the current line into row; false with error set ("file:line:col: why").
+        auto parse_row = [&](Row& row) -> bool {
             split(line, fields);
             if (fields.size() != width) {
                 fail(1, "expected " + std::to_string(width) + " fields, found " +
                             std::to_string(fields.size()));
-                return std::nullopt;
+                return false;
             }
             auto decimal = [&](int col, std::int64_t& raw, bool positive) -> bool {
                 const engine::DecimalError e = engine::parse_decimal(fields[col], raw);
@@ -286,31 +286,24 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                 fail(c.time + 1, "'" + std::string(fields[c.time]) +
                                      "' is not a timestamp (ISO-8601 date or date-time in UTC, "
                                      "or epoch s/ms/us/ns)");
-                return std::nullopt;
+                return false;
             }
-            engine::SymbolId sym = engine::kNoSymbol;
+            // The row's symbol: named here, interned once the rest of the row has parsed.
+            std::string_view sym_name;
             if (file_symbol) {
-                sym = *file_symbol;
+                sym_name = spec.symbol;
             } else if (c.symbol == -1 || fields[c.symbol].empty()) {
                 // Only a command may be about no symbol in particular.
                 if (c.kind != Kind::commands) {
                     fail(c.symbol == -1 ? 1 : c.symbol + 1, "empty symbol");
-                    return std::nullopt;
+                    return false;
                 }
             } else {
-                const auto id = symbols.intern(fields[c.symbol]);
-                if (!id) {
-                    fail(c.symbol + 1, "bad symbol '" + std::string(fields[c.symbol]) + "'");
-                    return std::nullopt;
-                }
-                sym = *id;
+                sym_name = fields[c.symbol];
             }
-            if (sym != engine::kNoSymbol &&
-                std::find(first_seen.begin(), first_seen.end(), sym) == first_seen.end()) {
-                first_seen.push_back(sym);
-            }
-            Row row{engine::make_event(EventType::trade, engine::Source::feed, 0, *ts, sym), fi,
-                    line_no};
+            row = Row{engine::make_event(EventType::trade, engine::Source::feed, 0, *ts,
+                                         engine::kNoSymbol),
+                      fi, line_no};
             Event& e = row.event;
             switch (c.kind) {
                 case Kind::bars: {
@@ -321,38 +314,35 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                         std::min<std::int64_t>(*spec.bar_interval_s / 60, 0xFFFF));
                     if (!decimal(c.open, b.open.raw, true) || !decimal(c.high, b.high.raw, true) ||
                         !decimal(c.low, b.low.raw, true) || !decimal(c.close, b.close.raw, true)) {
-                        return std::nullopt;
+                        return false;
                     }
                     if (c.volume != -1 && !decimal(c.volume, b.volume.raw, false))
-                        return std::nullopt;
+                        return false;
                     if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||
                         b.close < b.low) {
                         fail(c.high + 1, "inconsistent bar: high/low do not bound open and close");
-                        return std::nullopt;
+                        return false;
                     }
-                    ++src.stats_.bars;
                     break;
                 }
                 case Kind::trades:
                     e.header.type = EventType::trade;
                     if (!decimal(c.price, e.payload.trade.price.raw, true))
-                        return std::nullopt;
+                        return false;
                     if (c.size != -1 && !decimal(c.size, e.payload.trade.size.raw, false)) {
-                        return std::nullopt;
+                        return false;
                     }
-                    ++src.stats_.trades;
                     break;
                 case Kind::quotes: {
                     engine::QuotePayload& q = e.payload.quote;
                     e.header.type = EventType::quote;
                     if (!decimal(c.bid, q.bid.raw, true) || !decimal(c.ask, q.ask.raw, true)) {
-                        return std::nullopt;
+                        return false;
                     }
                     if (c.bid_size != -1 && !decimal(c.bid_size, q.bid_size.raw, false))
-                        return std::nullopt;
+                        return false;
                     if (c.ask_size != -1 && !decimal(c.ask_size, q.ask_size.raw, false))
-                        return std::nullopt;
-                    ++src.stats_.quotes;
+                        return false;
                     break;
                 }
                 case Kind::alerts: {
@@ -363,25 +353,25 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                         fail(c.action + 1, "'" + std::string(fields[c.action]) +
                                                "' is not an alert action (buy, sell, close, "
                                                "close_long, close_short)");
-                        return std::nullopt;
+                        return false;
                     }
                     a.action = *action;
                     const bool has_qty = c.size != -1 && !fields[c.size].empty();
                     const bool has_notional = c.notional != -1 && !fields[c.notional].empty();
                     if (has_qty && !decimal(c.size, a.quantity.raw, true))
-                        return std::nullopt;
+                        return false;
                     if (has_notional && !decimal(c.notional, a.notional.raw, true))
-                        return std::nullopt;
+                        return false;
                     if (c.price != -1 && !fields[c.price].empty() &&
                         !decimal(c.price, a.price.raw, true))
-                        return std::nullopt;
+                        return false;
                     if (c.timeframe != -1 && !fields[c.timeframe].empty()) {
                         const auto minutes = parse_timeframe_minutes(fields[c.timeframe]);
                         if (!minutes) {
                             fail(c.timeframe + 1, "'" + std::string(fields[c.timeframe]) +
                                                       "' is not a timeframe (e.g. 30, 5m, 1h, "
                                                       "1d)");
-                            return std::nullopt;
+                            return false;
                         }
                         a.timeframe_minutes = *minutes;
                     }
@@ -389,7 +379,6 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                     a.alert_key = engine::fnv1a64(c.id != -1 && !fields[c.id].empty()
                                                       ? fields[c.id]
                                                       : std::string_view(line));
-                    ++src.stats_.alerts;
                     break;
                 }
                 case Kind::commands: {
@@ -402,7 +391,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                                                 "' is not a command (kill, unkill, pause, "
                                                 "resume, limit_stage, limit_commit, "
                                                 "limit_discard)");
-                        return std::nullopt;
+                        return false;
                     }
                     cmd.code = *code;
                     if (c.arg != -1 && !fields[c.arg].empty()) {
@@ -411,7 +400,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                             raw % engine::kScale != 0) {
                             fail(c.arg + 1,
                                  "'" + std::string(fields[c.arg]) + "' is not an integer argument");
-                            return std::nullopt;
+                            return false;
                         }
                         cmd.arg = raw / engine::kScale;
                     }
@@ -423,7 +412,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                             fail(c.limit == -1 ? 1 : c.limit + 1,
                                  "limit_stage needs a 'limit' column naming a risk limit "
                                  "(e.g. max_order_qty)");
-                            return std::nullopt;
+                            return false;
                         }
                         cmd.param = static_cast<std::uint16_t>(*limit);
                         std::int64_t raw = 0;
@@ -431,7 +420,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                                                  engine::DecimalError::ok) {
                             fail(c.value == -1 ? 1 : c.value + 1,
                                  "limit_stage needs a decimal 'value'");
-                            return std::nullopt;
+                            return false;
                         }
                         // Quantities, money and percentages are fixed-point; counts, times and
                         // minutes are plain integers.
@@ -439,23 +428,71 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
                             if (raw % engine::kScale != 0) {
                                 fail(c.value + 1, "'" + std::string(fields[c.value]) +
                                                       "' must be a whole number for this limit");
-                                return std::nullopt;
+                                return false;
                             }
                             raw /= engine::kScale;
                         }
                         cmd.arg = raw;
                     }
-                    ++src.stats_.commands;
                     break;
                 }
             }
+            if (!sym_name.empty()) {
+                const auto id = symbols.intern(sym_name);
+                if (!id) {
+                    fail(file_symbol ? 1 : c.symbol + 1,
+                         "cannot intern symbol '" + std::string(sym_name) + "' (longer than " +
+                             std::to_string(engine::kSymbolNameMax) + " bytes, or table full)");
+                    return false;
+                }
+                e.header.symbol = *id;
+                if (std::find(first_seen.begin(), first_seen.end(), *id) == first_seen.end())
+                    first_seen.push_back(*id);
+            }
+            return true;
+        };
+
+        while (std::getline(in, line)) {
+            ++line_no;
+            if (trim(line).empty())
+                continue;
+            Row row{};
+            if (!parse_row(row)) {
+                // Skipped rows are counted per file and the first is named: never silent.
+                if (!options.skip_bad_rows)
+                    return std::nullopt;
+                if (file_stats.skipped_rows++ == 0)
+                    file_stats.first_skipped = error;
+                ++src.stats_.skipped_rows;
+                error.clear();
+                continue;
+            }
+            switch (c.kind) {
+                case Kind::bars:
+                    ++src.stats_.bars;
+                    break;
+                case Kind::trades:
+                    ++src.stats_.trades;
+                    break;
+                case Kind::quotes:
+                    ++src.stats_.quotes;
+                    break;
+                case Kind::alerts:
+                    ++src.stats_.alerts;
+                    break;
+                case Kind::commands:
+                    ++src.stats_.commands;
+                    break;
+            }
             ++src.stats_.rows;
+            ++file_stats.rows;
             rows.push_back(row);
         }
         if (in.bad()) {
             error = name + ": read error after line " + std::to_string(line_no);
             return std::nullopt;
         }
+        src.stats_.files.push_back(std::move(file_stats));
     }
 
     // Merge by time; stable, and rows were appended in (file, line) order, so ties keep it.

@@ -254,6 +254,62 @@ std::optional<std::uint32_t> parse_timeframe(const std::string& s) {
 SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
                          const std::string& path);
 
+// Sets the value at parts (object keys, array indices) in root, creating missing object keys.
+// An existing key matches whatever its case (environment names are upper case, symbol names
+// such as MSFT are too); a new key is created as given. Returns the value's key path as errors
+// name it ("strategies[0].fast"), or nullopt after adding an error at `where`.
+std::optional<std::string> apply_override(Json& root, const std::vector<std::string>& parts,
+                                          const std::string& value, const std::string& where,
+                                          std::vector<ConfigError>& errors) {
+    if (parts.empty() ||
+        std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
+        errors.push_back({where, "malformed key: a part of its path is empty"});
+        return std::nullopt;
+    }
+    Json* node = &root;
+    std::string path;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const bool last = i + 1 == parts.size();
+        const std::string& key = parts[i];
+        if (node->is_array()) {
+            const bool numeric = std::all_of(key.begin(), key.end(),
+                                             [](unsigned char c) { return std::isdigit(c) != 0; });
+            const std::size_t idx = numeric && key.size() < 9 ? std::stoul(key) : SIZE_MAX;
+            if (idx >= node->size()) {
+                errors.push_back({where, "no array element '" + key + "' to override in " +
+                                             (path.empty() ? "(root)" : path) + " (it has " +
+                                             std::to_string(node->size()) + ")"});
+                return std::nullopt;
+            }
+            node = &(*node)[idx];
+            path += "[" + key + "]";
+        } else if (node->is_object() || node->is_null()) {
+            std::string k = key;
+            if (node->is_object() && !node->contains(k)) {
+                for (const auto& [existing, unused] : node->items()) {
+                    if (lower(existing) == lower(key)) {
+                        k = existing;
+                        break;
+                    }
+                }
+            }
+            if (!last && !node->contains(k))
+                (*node)[k] = Json::object();
+            node = &(*node)[k];
+            path += (path.empty() ? "" : ".") + k;
+        } else {
+            errors.push_back({where, "'" + key + "' is inside " + path +
+                                         ", a value that is not an object or array"});
+            return std::nullopt;
+        }
+    }
+    // The value is JSON when it parses as JSON (integers, true, arrays, "quoted"), else a
+    // string. Numbers with a fraction stay strings: "2.5" is an exact decimal to keel.
+    Json parsed = Json::parse(value, nullptr, false);
+    *node = parsed.is_discarded() || parsed.is_number_float() ? Json(value) : parsed;
+    return path;
+}
+
 void apply_env(Json& root, const std::vector<std::string>& env, std::vector<ConfigError>& errors) {
     // Sorted, so that overrides apply in a deterministic order whatever the environment's.
     std::vector<std::string> sorted;
@@ -267,7 +323,6 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
         if (eq == std::string::npos)
             continue;
         const std::string name = entry.substr(0, eq);
-        const std::string value = entry.substr(eq + 1);
         std::vector<std::string> parts;
         for (std::size_t pos = 6; pos <= name.size();) {
             const auto next = name.find("__", pos);
@@ -275,53 +330,29 @@ void apply_env(Json& root, const std::vector<std::string>& env, std::vector<Conf
             parts.push_back(lower(name.substr(pos, end - pos)));
             pos = end + 2;
         }
-        const std::string where = "env " + name;
-        if (std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
-            errors.push_back({where, "malformed name (expected KEEL__SECTION__KEY)"});
-            continue;
-        }
-        Json* node = &root;
-        bool ok = true;
-        for (std::size_t i = 0; i < parts.size() && ok; ++i) {
-            const bool last = i + 1 == parts.size();
-            const std::string& key = parts[i];
-            if (node->is_array()) {
-                const bool numeric = std::all_of(
-                    key.begin(), key.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-                const std::size_t idx = numeric && key.size() < 9 ? std::stoul(key) : SIZE_MAX;
-                if (idx >= node->size()) {
-                    errors.push_back({where, "no array element '" + key + "' to override"});
-                    ok = false;
-                    break;
-                }
-                node = &(*node)[idx];
-            } else if (node->is_object() || node->is_null()) {
-                // Names are lower-cased, so an existing key matches whatever its case (symbol
-                // names such as MSFT are upper case); only a new key is created lower-case.
-                std::string k = key;
-                if (node->is_object() && !node->contains(k)) {
-                    for (const auto& [existing, unused] : node->items()) {
-                        if (lower(existing) == key) {
-                            k = existing;
-                            break;
-                        }
-                    }
-                }
-                if (!last && !node->contains(k))
-                    (*node)[k] = Json::object();
-                node = &(*node)[k];
-            } else {
-                errors.push_back({where, "'" + key + "' is inside a value that is not an object"});
-                ok = false;
-            }
-        }
-        if (!ok)
-            continue;
-        // The value is JSON when it parses as JSON (integers, true, arrays, "quoted"), else a
-        // string. Numbers with a fraction stay strings: "2.5" is an exact decimal to keel.
-        Json parsed = Json::parse(value, nullptr, false);
-        *node = parsed.is_discarded() || parsed.is_number_float() ? Json(value) : parsed;
+        (void)apply_override(root, parts, entry.substr(eq + 1), "env " + name, errors);
     }
+}
+
+// Command-line overrides, in the order given (a later one wins). Returns, per override that
+// applied, its key path and a note naming it, so validation errors about it say where the
+// value came from.
+std::vector<std::pair<std::string, std::string>> apply_overrides(
+    Json& root, const std::vector<ConfigOverride>& overrides, std::vector<ConfigError>& errors) {
+    std::vector<std::pair<std::string, std::string>> applied;
+    for (const ConfigOverride& o : overrides) {
+        std::vector<std::string> parts;
+        for (std::size_t pos = 0; pos <= o.key.size();) {
+            const auto next = o.key.find('.', pos);
+            const auto end = next == std::string::npos ? o.key.size() : next;
+            parts.push_back(o.key.substr(pos, end - pos));
+            pos = end + 1;
+        }
+        const std::string where = o.origin.empty() ? "--set " + o.key : o.origin;
+        if (auto path = apply_override(root, parts, o.value, where, errors))
+            applied.emplace_back(*path, o.origin.empty() ? where + "=" + o.value : o.origin);
+    }
+    return applied;
 }
 
 SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
@@ -423,6 +454,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         }
         c.pace_events_per_s = static_cast<std::uint64_t>(
             r.integer("pace_events_per_s", false, 0, 100'000'000, 0).value_or(0));
+        c.skip_bad_rows = r.boolean("skip_bad_rows", false).value_or(false);
         r.finish();
     }
 
@@ -797,7 +829,12 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     }
 
     const std::vector<int> cpus = available_cpus();
-    if (const Json* threads = top.array("threads", true)) {
+    // Absent: one thread runs every stage (what a backtest runs anyway, whatever it says).
+    if (!root.contains("threads")) {
+        c.plan.threads.push_back({"main", 0, kStageCount - 1, std::nullopt, IdleKind::backoff});
+        c.thread_stage_names.push_back("ingest,strategy,risk,gateway");
+    }
+    if (const Json* threads = top.array("threads", false)) {
         std::size_t next_stage = 0;
         if (threads->empty())
             top.error("threads", "needs at least one thread");
@@ -875,7 +912,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
 
 ConfigResult parse_config(std::string_view text, const std::string& origin,
                           const std::filesystem::path& base_dir,
-                          const std::vector<std::string>& env) {
+                          const std::vector<std::string>& env,
+                          const std::vector<ConfigOverride>& overrides) {
     ConfigResult result;
     Json root;
     try {
@@ -889,12 +927,44 @@ ConfigResult parse_config(std::string_view text, const std::string& origin,
         return result;
     }
     apply_env(root, env, result.errors);
+    const auto applied = apply_overrides(root, overrides, result.errors);
+    const std::size_t before = result.errors.size();
     validate(root, base_dir, result.config, result.errors);
+    // A problem with a value set on the command line names the option that set it.
+    for (std::size_t i = before; i < result.errors.size(); ++i) {
+        ConfigError& e = result.errors[i];
+        for (const auto& [path, note] : applied) {
+            const bool inside = e.path.size() > path.size() && e.path.rfind(path, 0) == 0 &&
+                                (e.path[path.size()] == '.' || e.path[path.size()] == '[');
+            if (e.path == path || inside) {
+                e.message += " (set by " + note + ")";
+                break;
+            }
+        }
+    }
     result.config.effective = root;
     return result;
 }
 
+ConfigResult parse_config(std::string_view text, const std::string& origin,
+                          const std::filesystem::path& base_dir,
+                          const std::vector<std::string>& env) {
+    return parse_config(text, origin, base_dir, env, {});
+}
+
+std::optional<ConfigOverride> parse_override(std::string_view text) {
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+        return std::nullopt;
+    return ConfigOverride{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)), {}};
+}
+
 ConfigResult load_config(const std::filesystem::path& file, const std::vector<std::string>& env) {
+    return load_config(file, env, {});
+}
+
+ConfigResult load_config(const std::filesystem::path& file, const std::vector<std::string>& env,
+                         const std::vector<ConfigOverride>& overrides) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         ConfigResult result;
@@ -903,7 +973,7 @@ ConfigResult load_config(const std::filesystem::path& file, const std::vector<st
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_config(ss.str(), file.string(), file.parent_path(), env);
+    return parse_config(ss.str(), file.string(), file.parent_path(), env, overrides);
 }
 
 const SymbolConfig* find_symbol(const Config& config, std::string_view name) {

@@ -34,14 +34,25 @@ class CountingSink final : public engine::Emit {
     void emit(const engine::Event& e) noexcept override {
         if (engine::is_input(e.header.type))
             ++inputs_;
+        if (engine::is_market_data(e.header.type)) {
+            if (market_ == 0)
+                first_market_ts_ns_ = e.header.ts_ns;
+            last_market_ts_ns_ = e.header.ts_ns;
+            ++market_;
+        }
         if (tap_ != nullptr)
             tap_->emit(e);
     }
     [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
+    [[nodiscard]] std::int64_t first_market_ts_ns() const noexcept { return first_market_ts_ns_; }
+    [[nodiscard]] std::int64_t last_market_ts_ns() const noexcept { return last_market_ts_ns_; }
 
   private:
     engine::Emit* tap_;
     std::uint64_t inputs_ = 0;
+    std::uint64_t market_ = 0;
+    std::int64_t first_market_ts_ns_ = 0;
+    std::int64_t last_market_ts_ns_ = 0;
 };
 
 std::string describe_thread(const engine::ThreadSpec& t) {
@@ -211,7 +222,10 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         for (const engine::Event& e : *options.replay_inputs)
             market_events += engine::is_market_data(e.header.type) ? 1 : 0;
     } else {
-        csv = adapters::CsvSource::open(files, symbols, config.pace_events_per_s, error);
+        adapters::CsvReadOptions csv_options;
+        csv_options.skip_bad_rows = config.skip_bad_rows;
+        csv =
+            adapters::CsvSource::open(files, symbols, config.pace_events_per_s, error, csv_options);
         if (!csv)
             return std::nullopt;
         for (const engine::SymbolConfig& s : config.symbols) {
@@ -375,6 +389,18 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.open_orders = gateway.orders().open_orders();
     r.risk_flags = risk.flags();
     r.risk_limits = risk.limits();
+    r.round_trips_dropped = account.round_trips_dropped();
+    for (engine::SymbolId id = 0; id < symbols.size(); ++id)
+        r.open_round_trips.push_back(account.open_round_trip(id));
+    r.equity_curve = account.equity_curve();
+    r.equity_points_dropped = account.equity_points_dropped();
+    r.first_market_ts_ns = sink.first_market_ts_ns();
+    r.last_market_ts_ns = sink.last_market_ts_ns();
+    if (csv) {
+        for (const adapters::CsvFileStats& f : csv->stats().files)
+            r.data_files.push_back({f.name, f.rows, f.skipped_rows, f.first_skipped});
+        r.skipped_rows = csv->stats().skipped_rows;
+    }
     for (std::size_t i = 0; i < runner.stage_count(); ++i) {
         const engine::StageMetrics& m = runner.metrics(i);
         r.stages.push_back({std::string(runner.stage_name(i)), m.events_in.get(),

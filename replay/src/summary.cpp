@@ -47,6 +47,13 @@ void print_summary(std::ostream& out, const SessionReport& r) {
             << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
             << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
     }
+    for (const DataFileReport& f : r.data_files) {
+        if (f.skipped_rows > 0) {
+            out << "  SKIPPED     " << f.skipped_rows << " malformed row"
+                << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
+                << " (data.skip_bad_rows); first: " << f.first_skipped << "\n";
+        }
+    }
     out << "  threads    ";
     for (const std::string& t : r.threads)
         out << " " << t << ";";

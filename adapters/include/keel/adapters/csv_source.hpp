@@ -1,9 +1,10 @@
 // CsvSource: recorded market data from CSV files, as an ingest InputSource.
 //
 // Files are read and validated when opened (start-up, cold path); a malformed row stops the
-// load with the file, line and column named. Columns are recognised by name, case-insensitive:
-// a time column (timestamp, date, time or datetime), an optional symbol/ticker column, then
-// open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
+// load with the file, line and column named, or, with CsvReadOptions::skip_bad_rows, is
+// skipped and counted per file (the first skipped row named in the stats). Columns are recognised
+// by name, case-insensitive: a time column (timestamp, date, time or datetime), an optional
+// symbol/ticker column, then open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
 // bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id]
 // (external alerts, for backtests of alert-driven strategies), or command[,arg,limit,value]
 // (operator commands: kill with arg 1 also flattens; limit_stage names a risk limit and its
@@ -33,8 +34,19 @@ struct CsvFileSpec {
     std::optional<std::int64_t> bar_interval_s;
 };
 
-struct CsvLoadStats {
+// One file's rows: loaded, and skipped as malformed (with data.skip_bad_rows), the first skipped
+// one named "file:line:col: why".
+struct CsvFileStats {
+    std::string name;
     std::uint64_t rows = 0;
+    std::uint64_t skipped_rows = 0;
+    std::string first_skipped;
+};
+
+struct CsvLoadStats {
+    std::uint64_t rows = 0;  // loaded
+    std::uint64_t skipped_rows = 0;
+    std::vector<CsvFileStats> files;  // in the order given
     std::uint64_t trades = 0;
     std::uint64_t quotes = 0;
     std::uint64_t bars = 0;
@@ -50,13 +62,20 @@ struct CsvLoadStats {
 // "30", "5m", "1h", "1d" -> minutes.
 [[nodiscard]] std::optional<std::uint16_t> parse_timeframe_minutes(std::string_view text);
 
+struct CsvReadOptions {
+    // A malformed row is skipped and counted instead of stopping the load. A problem with a
+    // file as a whole (cannot open, no header, unknown row type, no symbol) still stops it.
+    bool skip_bad_rows = false;
+};
+
 class CsvSource final : public engine::InputSource {
   public:
     // Loads every file; on a problem returns nullopt and sets error ("file:line:col: why").
     [[nodiscard]] static std::optional<CsvSource> open(const std::vector<CsvFileSpec>& files,
                                                        engine::SymbolTable& symbols,
                                                        std::uint64_t pace_events_per_s,
-                                                       std::string& error);
+                                                       std::string& error,
+                                                       const CsvReadOptions& options = {});
 
     Poll poll(engine::Event& out) noexcept override;
     // Sets the tick size journaled in a symbol's definition (cold: before the session runs).

@@ -72,6 +72,9 @@ struct Config {
     std::string session_name;
     std::vector<DataFileConfig> data_files;
     std::uint64_t pace_events_per_s = 0;  // 0 = as fast as possible
+    // A malformed data row is skipped and counted (per file, the first one named) instead of
+    // stopping the load.
+    bool skip_bad_rows = false;
     std::vector<StrategyConfig> strategies;
     Money starting_cash{};
     std::map<std::string, TradingSession> sessions;
@@ -103,6 +106,22 @@ struct ConfigResult {
 inline constexpr const char* kStageNames[] = {"ingest", "strategy", "risk", "gateway"};
 inline constexpr std::size_t kStageCount = 4;
 
+// A value set on the command line (`keel backtest --set KEY=VALUE`): key is a dotted path with
+// array elements by index ("strategies.0.fast", "risk.max_order_qty"). Overrides apply after the
+// environment's, in the order given (a later one wins), by the same rules: an existing key
+// matches whatever its case, a missing one is created (validation then names an unknown key),
+// and the value is JSON when it parses as JSON (integers, true, arrays) but not a number with a
+// fraction, else a string. Errors name the override by origin (default "--set KEY", and
+// "--set KEY=VALUE" on a validation problem with the value it set).
+struct ConfigOverride {
+    std::string key;
+    std::string value;
+    std::string origin;
+};
+
+// "KEY=VALUE" -> an override; nullopt when there is no '=' or nothing before it.
+[[nodiscard]] std::optional<ConfigOverride> parse_override(std::string_view text);
+
 // Loads, overrides from env (entries "NAME=value"; pass environ's contents), fills defaults
 // and validates. Never throws for bad input: problems are returned in errors.
 [[nodiscard]] ConfigResult load_config(const std::filesystem::path& file,
@@ -111,6 +130,14 @@ inline constexpr std::size_t kStageCount = 4;
 [[nodiscard]] ConfigResult parse_config(std::string_view text, const std::string& origin,
                                         const std::filesystem::path& base_dir,
                                         const std::vector<std::string>& env);
+// Both, with command-line overrides applied after the environment's and before validation.
+[[nodiscard]] ConfigResult load_config(const std::filesystem::path& file,
+                                       const std::vector<std::string>& env,
+                                       const std::vector<ConfigOverride>& overrides);
+[[nodiscard]] ConfigResult parse_config(std::string_view text, const std::string& origin,
+                                        const std::filesystem::path& base_dir,
+                                        const std::vector<std::string>& env,
+                                        const std::vector<ConfigOverride>& overrides);
 
 // A copy with every secret-looking value (keys containing secret, token, password, api_key,
 // passphrase or private_key) replaced by "***".

@@ -39,6 +39,15 @@ struct SymbolReport {
     engine::Money fees{};
 };
 
+// One data file: rows loaded and skipped as malformed (data.skip_bad_rows), the first skipped
+// one named "file:line:col: why".
+struct DataFileReport {
+    std::string name;
+    std::uint64_t rows = 0;
+    std::uint64_t skipped_rows = 0;
+    std::string first_skipped;
+};
+
 struct StreamReport {
     std::string name;
     std::uint64_t records = 0;
@@ -72,6 +81,17 @@ struct SessionReport {
     std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
     std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
     engine::RiskLimits risk_limits{};              // in force at the end
+    std::uint64_t round_trips_dropped = 0;       // closed but beyond the account's capacity
+    // Per symbol (by id), the round trip still open at the end (side none when flat).
+    std::vector<engine::RoundTrip> open_round_trips;
+    // The gateway account's equity samples (at every fill and bar), as many as it kept.
+    std::vector<engine::EquityPoint> equity_curve;
+    std::uint64_t equity_points_dropped = 0;
+    // Event time of the first and last market data event the last stage saw (0 when none).
+    std::int64_t first_market_ts_ns = 0;
+    std::int64_t last_market_ts_ns = 0;
+    std::vector<DataFileReport> data_files;  // empty when re-running journaled inputs
+    std::uint64_t skipped_rows = 0;
     std::vector<SymbolReport> symbols;
     std::vector<StageReport> stages;
     std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"
