@@ -13,6 +13,12 @@ expect_rc 0 $? "demo run"
 expect_contains "$T/r" "re-derived byte for byte" "verify says so"
 expect_contains "$T/r" "359 sent" "the replay's summary"
 
+# A backtest's journal (fused) verifies too.
+"$KEEL" backtest --config "$SRC/config/backtest.json" --journal "$T/bt" >"$T/bo" 2>&1
+expect_rc 0 $? "backtest"
+"$KEEL" replay "$T/bt" --verify >"$T/r" 2>&1; expect_rc 0 $? "replay --verify of a backtest"
+expect_contains "$T/r" "re-derived byte for byte" "backtest verified"
+
 "$KEEL" replay "$T/j" --verify --until 5000 --json >"$T/rj" 2>&1; expect_rc 0 $? "--until --json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is True and d["last_seq"] == 5000, d' "$T/rj" \
     || fail "replay --json: $(cat "$T/rj")"
