@@ -14,6 +14,7 @@
 #include "keel/engine/event.hpp"
 #include "keel/engine/risk_stage.hpp"
 #include "keel/journal/cursor.hpp"
+#include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
 
 using namespace keel;
@@ -82,8 +83,9 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
     ASSERT_EQ(a->journal_error, "");
 
     // Its journaled inputs, re-run fused with the venue disconnected.
-    std::vector<Event> inputs;
-    ASSERT_TRUE(replay::read_inputs(base / "live", inputs, error)) << error;
+    replay::JournaledSession journaled;
+    ASSERT_TRUE(replay::read_session(base / "live", journaled, error)) << error;
+    const std::vector<Event>& inputs = journaled.inputs;
     ASSERT_EQ(inputs.size(), a->events_sequenced);
     replay::SessionOptions again;
     again.plan = engine::ThreadPlan::fused(engine::kStageCount);

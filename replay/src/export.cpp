@@ -1,4 +1,5 @@
 #include "keel/replay/export.hpp"
+#include "keel/replay/journal_tools.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -612,39 +613,18 @@ class TempDatabase {
 
 int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, std::ostream& err) {
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-        err << "keel: " << dir.string() << ": not a directory\n";
-        return 2;
-    }
-    const std::vector<std::string> streams = journal::list_streams(dir);
-    if (streams.empty()) {
-        err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
-        return 2;
-    }
-    // Check every stream first, as verify does: corruption anywhere means no database (a read
-    // model with a hole in the middle would mislead), a torn tail means the records before it.
-    // The scan also counts the fills, which sizes the round-trip table.
+    // Corruption anywhere means no database; a torn tail, the records before it.
+    ReadableJournal journal_scan;
+    if (const int rc = scan_before_reading(dir, journal_scan, err); rc != 0)
+        return rc;
+    const std::vector<std::string>& streams = journal_scan.streams;
+    const auto& torn = journal_scan.torn;
+    // The fill count sizes the round-trip table.
     std::uint64_t fill_records = 0;
-    std::vector<std::pair<std::string, journal::ScanIssue>> torn;
-    for (const std::string& s : streams) {
-        journal::StreamScan scan;
-        const journal::Status st = journal::scan_stream(dir, s, scan, {});
-        if (!st.ok()) {
-            err << "keel: " << s << ": unreadable: " << st.what() << "\n";
-            return 2;
-        }
-        if (scan.issue && !scan.issue->torn) {
-            err << "keel: " << s << ": corruption at " << scan.issue->file << " offset "
-                << scan.issue->offset << ": " << scan.issue->what << "\n";
-            return 2;
-        }
-        if (scan.issue)
-            torn.emplace_back(s, *scan.issue);
-        if (s == "input") {
-            const auto it =
-                scan.records_by_type.find(static_cast<std::uint16_t>(EventType::venue_fill));
-            fill_records = it != scan.records_by_type.end() ? it->second : 0;
-        }
+    if (const auto in = journal_scan.scans.find("input"); in != journal_scan.scans.end()) {
+        const auto it =
+            in->second.records_by_type.find(static_cast<std::uint16_t>(EventType::venue_fill));
+        fill_records = it != in->second.records_by_type.end() ? it->second : 0;
     }
     journal::JournalReader reader;
     if (journal::Status s = reader.open(dir, streams); !s.ok()) {

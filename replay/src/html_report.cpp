@@ -1,4 +1,5 @@
 #include "keel/replay/html_report.hpp"
+#include "keel/replay/journal_tools.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -612,16 +613,12 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
                         JournalReport& report, std::ostream& err) {
     report = JournalReport{};
     report.journal_dir = dir.string();
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-        err << "keel: " << dir.string() << ": not a directory\n";
-        return 2;
-    }
-    const std::vector<std::string> streams = journal::list_streams(dir);
-    if (streams.empty()) {
-        err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
-        return 2;
-    }
+    // A torn tail is reported and read up to; corruption refused (a report over a damaged
+    // journal would present wrong numbers as a session's).
+    ReadableJournal journal_scan;
+    if (const int scan_rc = scan_before_reading(dir, journal_scan, err); scan_rc != 0)
+        return scan_rc;
+    const std::vector<std::string>& streams = journal_scan.streams;
     for (const char* needed : {"input", "gateway"}) {
         if (std::find(streams.begin(), streams.end(), needed) == streams.end()) {
             err << "keel: " << dir.string() << ": no '" << needed
@@ -629,25 +626,10 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
             return 2;
         }
     }
-    // Scan first, as verify does: a torn tail is reported and read up to, corruption refused
-    // (a report over a damaged journal would present wrong numbers as a session's).
     int rc = 0;
-    for (const std::string& s : streams) {
-        journal::StreamScan scan;
-        const journal::Status st = journal::scan_stream(dir, s, scan, {});
-        if (!st.ok()) {
-            err << "keel: " << s << ": unreadable: " << st.what() << "\n";
-            return 2;
-        }
-        if (!scan.issue)
-            continue;
-        if (!scan.issue->torn) {
-            err << "keel: " << s << ": corruption at " << scan.issue->file << " offset "
-                << scan.issue->offset << ": " << scan.issue->what << "\n";
-            return 2;
-        }
-        const std::string where = s + ": torn tail at " + scan.issue->file + " offset " +
-                                  std::to_string(scan.issue->offset) + ": " + scan.issue->what;
+    for (const auto& [s, issue] : journal_scan.torn) {
+        const std::string where = s + ": torn tail at " + issue.file + " offset " +
+                                  std::to_string(issue.offset) + ": " + issue.what;
         err << "keel: " << where << " (the report covers what comes before it)\n";
         if (!report.torn_tail.empty())
             report.torn_tail += "; ";

@@ -499,4 +499,33 @@ std::string describe_record(const journal::RecordView& record, const std::string
     return record_json(record, stream, symbols).dump();
 }
 
+int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return 2;
+    }
+    out.streams = journal::list_streams(dir);
+    if (out.streams.empty()) {
+        err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
+        return 2;
+    }
+    for (const std::string& s : out.streams) {
+        journal::StreamScan& scan = out.scans[s];
+        const journal::Status st = journal::scan_stream(dir, s, scan, {});
+        if (!st.ok()) {
+            err << "keel: " << s << ": unreadable: " << st.what() << "\n";
+            return 2;
+        }
+        if (scan.issue && !scan.issue->torn) {
+            err << "keel: " << s << ": corruption at " << scan.issue->file << " offset "
+                << scan.issue->offset << ": " << scan.issue->what << "\n";
+            return 2;
+        }
+        if (scan.issue)
+            out.torn.emplace_back(s, *scan.issue);
+    }
+    return 0;
+}
+
 }  // namespace keel::replay

@@ -427,34 +427,4 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     return r;
 }
 
-bool read_inputs(const std::filesystem::path& journal_dir, std::vector<engine::Event>& out,
-                 std::string& error) {
-    journal::StreamCursor cursor(journal_dir, "input");
-    journal::RecordView r;
-    for (;;) {
-        switch (cursor.next(r)) {
-            case journal::StreamCursor::Next::record: {
-                if (r.header->length < sizeof(engine::Event)) {
-                    error = "input record seq " + std::to_string(r.header->seq) +
-                            " is shorter than an event";
-                    return false;
-                }
-                engine::Event e;
-                std::memcpy(&e, r.payload, sizeof e);
-                out.push_back(e);
-                break;
-            }
-            case journal::StreamCursor::Next::end:
-                return true;
-            case journal::StreamCursor::Next::bad:
-                error = "journal input stream: " +
-                        (cursor.issue() ? cursor.issue()->file + " offset " +
-                                              std::to_string(cursor.issue()->offset) + ": " +
-                                              cursor.issue()->what
-                                        : std::string("unreadable"));
-                return false;
-        }
-    }
-}
-
 }  // namespace keel::replay

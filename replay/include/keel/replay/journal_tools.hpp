@@ -8,6 +8,8 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "keel/engine/symbol_id.hpp"
 #include "keel/journal/reader.hpp"
@@ -33,6 +35,18 @@ struct DumpOptions {
 // it cannot read the journal.
 int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, std::ostream& out,
                  std::ostream& err);
+
+// Before deriving something from a journal (export, report): is it a journal, and is every
+// stream whole? Every stream is scanned as verify does. Returns 2 with the reason on err when
+// the directory holds no journal or a stream is unreadable or corrupt (a read model or report
+// over a journal with a hole in the middle would mislead); otherwise 0, with the streams, each
+// one's scan, and the streams that end in a torn tail (to be read up to it).
+struct ReadableJournal {
+    std::vector<std::string> streams;
+    std::map<std::string, journal::StreamScan> scans;
+    std::vector<std::pair<std::string, journal::ScanIssue>> torn;
+};
+int scan_before_reading(const std::filesystem::path& dir, ReadableJournal& out, std::ostream& err);
 
 // One record as dump prints it (a JSON object on one line). symbols maps ids to names; a
 // symbol_def record adds to it.

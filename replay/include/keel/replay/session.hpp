@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "keel/engine/account.hpp"
-#include "keel/engine/order_book.hpp"
-#include "keel/engine/risk_limits.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/engine/ingest.hpp"
+#include "keel/engine/order_book.hpp"
+#include "keel/engine/risk_limits.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/stage_metrics.hpp"
 #include "keel/engine/thread_plan.hpp"
@@ -77,11 +77,11 @@ struct SessionReport {
     engine::Money max_drawdown{};
     std::uint64_t round_trip_count = 0;
     std::uint64_t winning_round_trips = 0;
-    std::vector<engine::RoundTrip> round_trips;  // as many as the account kept
+    std::vector<engine::RoundTrip> round_trips;    // as many as the account kept
     std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
     std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
     engine::RiskLimits risk_limits{};              // in force at the end
-    std::uint64_t round_trips_dropped = 0;       // closed but beyond the account's capacity
+    std::uint64_t round_trips_dropped = 0;         // closed but beyond the account's capacity
     // Per symbol (by id), the round trip still open at the end (side none when flat).
     std::vector<engine::RoundTrip> open_round_trips;
     // The gateway account's equity samples (at every fill and bar), as many as it kept.
@@ -114,15 +114,10 @@ struct SessionOptions {
     void (*on_running)(void* ctx) = nullptr;
     // Re-run these journaled input events (in journal order) instead of the config's data
     // files, with the venue disconnected (their venue replies are among them). Must outlive the
-    // call. See read_inputs.
+    // call. See read_session (replay.hpp).
     const std::vector<engine::Event>* replay_inputs = nullptr;
     void* on_running_ctx = nullptr;
 };
-
-// The input stream of a journal, in sequence order, as events. False with error set when the
-// journal cannot be read or a record is not an event.
-[[nodiscard]] bool read_inputs(const std::filesystem::path& journal_dir,
-                               std::vector<engine::Event>& out, std::string& error);
 
 // Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
 // stop: set by a signal handler to end the session; the session also sets it itself when the
