@@ -72,10 +72,12 @@ std::string describe_thread(const engine::ThreadSpec& t) {
 // Journaled inputs (session_start excluded: ingest makes its own) as an input source.
 class ReplaySource final : public engine::InputSource {
   public:
-    explicit ReplaySource(const std::vector<engine::Event>& events) : events_(events) {}
+    // without_replies: leave out what the venue and the gateway answered (a what-if's venue
+    // answers its own orders).
+    ReplaySource(const std::vector<engine::Event>& events, bool without_replies)
+        : events_(events), without_replies_(without_replies) {}
     Poll poll(engine::Event& out) noexcept override {
-        while (next_ < events_.size() &&
-               events_[next_].header.type == engine::EventType::session_start)
+        while (next_ < events_.size() && skipped(events_[next_]))
             ++next_;
         if (next_ == events_.size())
             return Poll::exhausted;
@@ -84,7 +86,25 @@ class ReplaySource final : public engine::InputSource {
     }
 
   private:
+    [[nodiscard]] bool skipped(const engine::Event& e) const noexcept {
+        if (e.header.type == engine::EventType::session_start)
+            return true;
+        if (!without_replies_)
+            return false;
+        switch (e.header.type) {
+            case engine::EventType::venue_ack:
+            case engine::EventType::venue_fill:
+            case engine::EventType::venue_reject:
+            case engine::EventType::venue_cancel:
+            case engine::EventType::order_denied:
+                return true;
+            default:
+                return false;
+        }
+    }
+
     const std::vector<engine::Event>& events_;
+    bool without_replies_;
     std::size_t next_ = 0;
 };
 
@@ -198,8 +218,8 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
             error = "journaled inputs do not begin with a session start";
             return std::nullopt;
         }
-        if (in.front().payload.session.config_hash != engine::fnv1a64(text) ||
-            in.front().payload.session.seed != config.seed) {
+        if (!options.what_if && (in.front().payload.session.config_hash != engine::fnv1a64(text) ||
+                                 in.front().payload.session.seed != config.seed)) {
             error =
                 "the journal was written with another configuration or seed than the one "
                 "given (compare its session_start record)";
@@ -217,7 +237,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
                 return std::nullopt;
             }
         }
-        replayed.emplace(*options.replay_inputs);
+        replayed.emplace(*options.replay_inputs, options.what_if);
         source = &*replayed;
         for (const engine::Event& e : *options.replay_inputs)
             market_events += engine::is_market_data(e.header.type) ? 1 : 0;
@@ -259,10 +279,10 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     // the gateway's own replies (risk denials, dropped bracket children) are already in them.
     DisconnectedVenue disconnected;
     NullReplies no_replies;
-    engine::Venue& venue = options.replay_inputs != nullptr
-                               ? static_cast<engine::Venue&>(disconnected)
-                               : static_cast<engine::Venue&>(sim_venue);
-    engine::ReplySink& gateway_replies = options.replay_inputs != nullptr
+    const bool disconnected_venue = options.replay_inputs != nullptr && !options.what_if;
+    engine::Venue& venue = disconnected_venue ? static_cast<engine::Venue&>(disconnected)
+                                              : static_cast<engine::Venue&>(sim_venue);
+    engine::ReplySink& gateway_replies = disconnected_venue
                                              ? static_cast<engine::ReplySink&>(no_replies)
                                              : static_cast<engine::ReplySink&>(replies);
     engine::StrategyStageOptions strategy_options;

@@ -19,6 +19,22 @@ expect_rc 0 $? "backtest"
 "$KEEL" replay "$T/bt" --verify >"$T/r" 2>&1; expect_rc 0 $? "replay --verify of a backtest"
 expect_contains "$T/r" "re-derived byte for byte" "backtest verified"
 
+# What-if: the same value changes nothing; another parameter gives exactly what a backtest run
+# with that parameter gives.
+"$KEEL" replay "$T/bt" --set risk.max_order_qty=1000 --json >"$T/w0" 2>&1; expect_rc 0 $? "what-if, same value"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["journaled"] == d["what_if"] and d["pnl_difference"] == "0", d' "$T/w0" \
+    || fail "a what-if that changes nothing differs: $(cat "$T/w0")"
+"$KEEL" replay "$T/bt" --set strategies.0.fast=5 --json >"$T/w1" 2>&1; expect_rc 0 $? "what-if"
+"$KEEL" backtest --config "$SRC/config/backtest.json" --set strategies.0.fast=5 --json \
+    --journal "$T/bt5" >"$T/b5" 2>/dev/null; expect_rc 0 $? "backtest fast=5"
+python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))["what_if"]; b = json.load(open(sys.argv[2]))
+assert (w["orders_sent"], w["fills"], w["realized"], w["round_trips"]) == (b["orders"], b["fills"], b["realized_pnl"], b["round_trips"]), (w, b)
+' "$T/w1" "$T/b5" || fail "what-if differs from the backtest with the same change"
+"$KEEL" replay "$T/bt" --set strategies.0.fastt=5 >"$T/w2" 2>&1; expect_rc 2 $? "what-if with a bad key"
+expect_contains "$T/w2" "strategies[0].fastt" "names the key"
+
 "$KEEL" replay "$T/j" --verify --until 5000 --json >"$T/rj" 2>&1; expect_rc 0 $? "--until --json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is True and d["last_seq"] == 5000, d' "$T/rj" \
     || fail "replay --json: $(cat "$T/rj")"

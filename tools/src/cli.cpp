@@ -10,10 +10,10 @@
 
 #include "keel/adapters/venue_config.hpp"
 #include "keel/engine/config.hpp"
-#include "keel/replay/export.hpp"
-#include "keel/replay/html_report.hpp"
 #include "keel/replay/backtest.hpp"
 #include "keel/replay/backtest_report.hpp"
+#include "keel/replay/export.hpp"
+#include "keel/replay/html_report.hpp"
 #include "keel/replay/journal_tools.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
@@ -313,6 +313,12 @@ int run_cli(int argc, char** argv) {
         "--at", replay_at,
         "Replay up to this sequence and print the state there: account, positions, open "
         "orders, risk's mode and main limits");
+    std::vector<std::string> replay_sets;
+    replay_cmd->add_option(
+        "--set", replay_sets,
+        "KEY=VALUE (repeatable): a what-if. Re-runs the journal's market data, alerts, "
+        "commands and timers with this change to its config against the simulated venue, and "
+        "compares orders, risk refusals, fills and P&L with the journaled session");
     replay_cmd->add_flag("--json", replay_options.json, "Print the result as JSON");
     // --- keel journal export: a SQLite read model (replay/export.hpp) ---
     std::string export_sqlite_file;
@@ -356,6 +362,14 @@ int run_cli(int argc, char** argv) {
             replay_options.until = replay_until;
         if (at_opt->count() > 0)
             replay_options.at = replay_at;
+        for (const std::string& s : replay_sets) {
+            auto o = engine::parse_override(s);
+            if (!o) {
+                std::cerr << "keel: --set '" << s << "': expected KEY=VALUE\n";
+                return kExitUsage;
+            }
+            replay_options.sets.push_back(std::move(*o));
+        }
         return replay::replay_journal(replay_dir, replay_options, std::cout, std::cerr);
     }
     if (*backtest_cmd)

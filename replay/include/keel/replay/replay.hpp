@@ -28,7 +28,8 @@ struct JournaledSession {
 
 // The configuration a journal was written with, as a Config. Its data files need not exist any
 // more (a replay reads the journal, not the files); every other problem is an error.
-[[nodiscard]] engine::ConfigResult journaled_config(const std::string& config_text);
+[[nodiscard]] engine::ConfigResult journaled_config(
+    const std::string& config_text, const std::vector<engine::ConfigOverride>& overrides = {});
 
 struct ReplayOptions {
     bool verify = false;
@@ -36,6 +37,10 @@ struct ReplayOptions {
     // Replay up to this sequence and print the state there: positions, the account, open
     // orders, risk's mode and limits.
     std::optional<std::uint64_t> at;
+    // What-if: re-run the journal's inputs (its market data, alerts, commands and timers, not
+    // the venue's answers) with these changes to its configuration against the simulated venue,
+    // and compare the outcome with the journaled session.
+    std::vector<engine::ConfigOverride> sets;
     bool json = false;
 };
 

@@ -116,6 +116,10 @@ struct SessionOptions {
     // files, with the venue disconnected (their venue replies are among them). Must outlive the
     // call. See read_session (replay.hpp).
     const std::vector<engine::Event>* replay_inputs = nullptr;
+    // With replay_inputs: a what-if. The configuration may differ from the journal's, the
+    // venue is connected (the simulated one, seeded as configured), and the journal's venue
+    // replies and echoes are left out of the inputs: the changed session makes its own.
+    bool what_if = false;
     void* on_running_ctx = nullptr;
 };
 
