@@ -143,8 +143,6 @@ inline int print_ratio_table(const CollectingReporter& r, const std::vector<Rati
     return missed;
 }
 
-// The display format, read before benchmark::Initialize consumes the flag: when stdout carries
-// JSON or CSV the ratio table goes to stderr so that stdout stays parseable.
 // Runs the benchmarks selected on the command line; the exit status is 1 when a benchmark
 // reported an error (its own checks failed), 2 for a bad command line, 0 otherwise. For the
 // smoke ctests, which run every benchmark binary briefly.
@@ -166,6 +164,8 @@ inline int run_counting_errors(int argc, char** argv) {
     return reporter.errors > 0 ? 1 : 0;
 }
 
+// The display format, read before benchmark::Initialize consumes the flag: when stdout carries
+// JSON or CSV the ratio table goes to stderr so that stdout stays parseable.
 inline bool stdout_is_console(int argc, char** argv) {
     constexpr std::string_view kFlag = "--benchmark_format=";
     // Google Benchmark also reads its flags from BENCHMARK_* variables; the command line wins.

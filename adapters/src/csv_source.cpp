@@ -495,12 +495,16 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         src.stats_.files.push_back(std::move(file_stats));
     }
 
-    // Merge by time; stable, and rows were appended in (file, line) order, so ties keep it.
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-        return a.event.header.ts_ns < b.event.header.ts_ns;
-    });
+    // Merge by time; rows were appended in (file, line) order, so ties keep it (the index breaks
+    // them). The keys are sorted, not the rows: std::stable_sort's scratch buffer ignores the
+    // 64-byte alignment of Event, and vector code then faults on it (seen with -march=native).
+    std::vector<std::pair<std::int64_t, std::size_t>> order;
+    order.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        order.emplace_back(rows[i].event.header.ts_ns, i);
+    std::sort(order.begin(), order.end());
     src.events_.reserve(first_seen.size() + rows.size());
-    const std::int64_t first_ts = rows.empty() ? 0 : rows.front().event.header.ts_ns;
+    const std::int64_t first_ts = order.empty() ? 0 : order.front().first;
     std::sort(first_seen.begin(), first_seen.end());
     for (engine::SymbolId id : first_seen) {
         Event def =
@@ -509,8 +513,8 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         std::memcpy(def.payload.symbol_def.name, n.data(), n.size());
         src.events_.push_back(def);
     }
-    for (const Row& r : rows)
-        src.events_.push_back(r.event);
+    for (const auto& [ts, i] : order)
+        src.events_.push_back(rows[i].event);
     return src;
 }
 

@@ -251,11 +251,15 @@ void Account::start_day(std::int64_t ts_ns) noexcept {
 
 std::uint64_t Account::state_hash(std::uint64_t h) const noexcept {
     for (const std::int64_t v : {cash_.raw, realized_.raw, fees_.raw})
-        h = fnv1a_mix(h, static_cast<std::uint64_t>(v));
-    for (const PositionState& p : positions_) {
+        h = hash_mix(h, static_cast<std::uint64_t>(v));
+    for (std::size_t i = 0; i < positions_.size(); ++i) {
+        const PositionState& p = positions_[i];
+        if (p.fills == 0 && p.last_price.raw == 0)
+            continue;  // never touched: nothing to tell apart
+        h = hash_mix(h, i);
         for (const std::int64_t v :
              {p.quantity_raw, p.cost_basis.raw, p.realized.raw, p.fees.raw, p.last_price.raw})
-            h = fnv1a_mix(h, static_cast<std::uint64_t>(v));
+            h = hash_mix(h, static_cast<std::uint64_t>(v));
     }
     return h;
 }

@@ -398,9 +398,9 @@ void GatewayStage::handle(const Event& event, Emit& out) noexcept {
 }
 
 std::uint64_t GatewayStage::state_hash() const noexcept {
-    std::uint64_t h = book_.state_hash(account_.state_hash(kFnvOffset));
+    std::uint64_t h = book_.state_hash(account_.state_hash(kHashSeed));
     for (const Event& child : held_)
-        h = fnv1a_mix(h, child.payload.order.order_id);
+        h = hash_mix(h, child.payload.order.order_id);
     return h;
 }
 

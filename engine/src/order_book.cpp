@@ -281,7 +281,7 @@ std::uint64_t OrderBook::state_hash(std::uint64_t h) const noexcept {
               static_cast<std::uint64_t>(o.quantity.raw), static_cast<std::uint64_t>(o.filled.raw),
               static_cast<std::uint64_t>(o.price.raw),
               static_cast<std::uint64_t>(o.stop_price.raw)})
-            h = fnv1a_mix(h, v);
+            h = hash_mix(h, v);
     }
     return h;
 }

@@ -585,12 +585,12 @@ void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value
 }
 
 std::uint64_t RiskStage::state_hash() const noexcept {
-    std::uint64_t h = book_.state_hash(account_.state_hash(kFnvOffset));
-    h = fnv1a_mix(h, flags());
+    std::uint64_t h = book_.state_hash(account_.state_hash(kHashSeed));
+    h = hash_mix(h, flags());
     for (const std::int64_t v :
          {limits_.max_order_qty.raw, limits_.max_order_notional.raw, limits_.max_position.raw,
           limits_.max_gross_exposure.raw, limits_.max_open_orders, limits_.max_daily_loss.raw})
-        h = fnv1a_mix(h, static_cast<std::uint64_t>(v));
+        h = hash_mix(h, static_cast<std::uint64_t>(v));
     return h;
 }
 

@@ -253,7 +253,7 @@ void StrategyStage::handle(const Event& event, Emit& out) noexcept {
 }
 
 std::uint64_t StrategyStage::state_hash() const noexcept {
-    return book_.state_hash(account_.state_hash(kFnvOffset));
+    return book_.state_hash(account_.state_hash(kHashSeed));
 }
 
 }  // namespace keel::engine

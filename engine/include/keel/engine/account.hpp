@@ -126,8 +126,8 @@ class Account {
     [[nodiscard]] std::uint64_t equity_points_dropped() const noexcept { return curve_dropped_; }
     // Marks refused because the position's value would leave Money's range (see mark()).
     [[nodiscard]] std::uint64_t marks_refused() const noexcept { return marks_refused_; }
-    // FNV-1a over cash, totals and every position (quantity, cost basis, realized, fees, last
-    // price): equal for equal account states, whatever the order they were reached in.
+    // A hash (hash_mix) of cash, totals and every touched position (quantity, cost basis, realized,
+    // fees, last price): equal for equal account states, whatever the order they were reached in.
     [[nodiscard]] std::uint64_t state_hash(std::uint64_t seed) const noexcept;
     // The largest market value (and total) a mark may produce: a quarter of Money's range,
     // leaving room for cash and P&L sums.

@@ -74,15 +74,13 @@ struct MoneyTag {};
 using Price = Fixed<PriceTag>;
 using Quantity = Fixed<QuantityTag>;
 using Money = Fixed<MoneyTag>;
-// FNV-1a 64, one 64-bit value at a time (the state hashes a replay compares).
-[[nodiscard]] constexpr std::uint64_t fnv1a_mix(std::uint64_t h, std::uint64_t v) noexcept {
-    for (int i = 0; i < 8; ++i) {
-        h ^= (v >> (8 * i)) & 0xFF;
-        h *= 1099511628211ull;
-    }
-    return h;
+// Folds one 64-bit value into a running hash (multiply-xorshift; the state hashes a replay
+// compares): order-sensitive, cheap, and the same on every machine.
+[[nodiscard]] constexpr std::uint64_t hash_mix(std::uint64_t h, std::uint64_t v) noexcept {
+    h = (h ^ v) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
 }
-inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+inline constexpr std::uint64_t kHashSeed = 14695981039346656037ull;
 
 // A dimensionless factor (rates, fractions, basis points, multipliers): 0.01 is one percent.
 struct RatioTag {};

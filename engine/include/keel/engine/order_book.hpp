@@ -98,7 +98,7 @@ class OrderBook {
     // Live orders, ascending by id.
     [[nodiscard]] const std::vector<OrderRecord>& open_orders() const noexcept { return orders_; }
     [[nodiscard]] std::size_t capacity() const noexcept { return orders_.capacity(); }
-    // FNV-1a over every live order (id, status, quantity, filled, prices), in id order.
+    // A hash (hash_mix) of every live order (id, status, quantity, filled, prices), in id order.
     [[nodiscard]] std::uint64_t state_hash(std::uint64_t seed) const noexcept;
 
   private:
