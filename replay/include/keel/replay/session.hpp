@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "keel/engine/account.hpp"
-#include "keel/engine/order_book.hpp"
-#include "keel/engine/risk_limits.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/engine/ingest.hpp"
+#include "keel/engine/order_book.hpp"
+#include "keel/engine/risk_limits.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/stage_metrics.hpp"
 #include "keel/engine/thread_plan.hpp"
@@ -68,6 +68,16 @@ struct SessionReport {
     std::uint64_t fills = 0;
     std::uint64_t reply_ring_full_waits = 0;
     std::uint64_t inputs_seen_by_last_stage = 0;
+    // New-order ids the simulated venue was sent more than once (a restart must keep it 0).
+    std::uint64_t venue_duplicate_order_ids = 0;
+    // Restart recovery (recovery.hpp): the session continued a journal. Journaled inputs
+    // re-run, replies posted for in-doubt orders, derived records journaled for inputs the
+    // crash kept from being fully processed, torn bytes cut.
+    bool restarted = false;
+    std::uint64_t restart_inputs = 0;
+    std::uint64_t restart_in_doubt_replies = 0;
+    std::uint64_t restart_rederived_records = 0;
+    std::uint64_t restart_torn_bytes = 0;
     engine::Money realized{};  // after fees
     engine::Money unrealized{};
     engine::Money fees{};
@@ -77,11 +87,11 @@ struct SessionReport {
     engine::Money max_drawdown{};
     std::uint64_t round_trip_count = 0;
     std::uint64_t winning_round_trips = 0;
-    std::vector<engine::RoundTrip> round_trips;  // as many as the account kept
+    std::vector<engine::RoundTrip> round_trips;    // as many as the account kept
     std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
     std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
     engine::RiskLimits risk_limits{};              // in force at the end
-    std::uint64_t round_trips_dropped = 0;       // closed but beyond the account's capacity
+    std::uint64_t round_trips_dropped = 0;         // closed but beyond the account's capacity
     // Per symbol (by id), the round trip still open at the end (side none when flat).
     std::vector<engine::RoundTrip> open_round_trips;
     // The gateway account's equity samples (at every fill and bar), as many as it kept.
@@ -107,8 +117,8 @@ struct SessionOptions {
     std::optional<engine::ThreadPlan> plan;
     // Receives the last stage's output on the last stage's thread; must not allocate.
     engine::Emit* tap = nullptr;
-    // Where to write the journal (a new directory, created here; it must not exist or be
-    // empty). Empty: no journal.
+    // Where to write the journal. A new or empty directory starts a session; one that holds
+    // a journal continues its session (restart recovery, recovery.hpp). Empty: no journal.
     std::filesystem::path journal_dir;
     // Called once the data is loaded and the pipeline is about to start (cold thread).
     void (*on_running)(void* ctx) = nullptr;
