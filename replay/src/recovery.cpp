@@ -113,7 +113,16 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
     Restart r;
     for (const std::string& stream : journal::list_streams(dir)) {
         journal::StreamScan scan;
-        const journal::Status st = journal::recover_stream(dir, stream, scan);
+        // Check first, so that corruption is reported as such and nothing is cut.
+        journal::Status st = journal::scan_stream(dir, stream, scan, {});
+        if (st.ok() && scan.issue && !scan.issue->torn) {
+            error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
+                    std::to_string(scan.issue->offset) + ": " + scan.issue->what;
+            return std::nullopt;
+        }
+        scan = {};
+        if (st.ok())
+            st = journal::recover_stream(dir, stream, scan);
         if (!st.ok()) {
             error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
                     ": " + std::string(st.what());
