@@ -495,6 +495,54 @@ TEST_F(JournalTest, AcknowledgedRecordsSurviveSigkillAtRandomMoments) {
     }
 }
 
+// Restart recovery appends to the streams a killed session left: the last segment still
+// preallocated (zeros after its data) and the next one prepared ahead, never used.
+TEST_F(JournalTest, AWriterContinuesAStreamLeftByAKilledWriter) {
+    WriterOptions o;
+    o.segment_bytes = 4096;
+    const fs::path killed = dir_ / "killed";
+    {
+        auto w = open_writer(o);
+        for (std::uint64_t i = 1; i <= 100; ++i)
+            ASSERT_TRUE(append_event(*w, i).ok());
+        // What a SIGKILL leaves is what is in the page cache now: copy it while still open.
+        fs::create_directories(killed);
+        for (const auto& f : fs::directory_iterator(dir_)) {
+            if (f.is_regular_file())
+                fs::copy_file(f.path(), killed / f.path().filename());
+        }
+        ASSERT_TRUE(w->close().ok());
+    }
+    StreamScan before;
+    ASSERT_TRUE(recover_stream(killed, "input", before).ok());
+    ASSERT_FALSE(before.issue);
+    ASSERT_EQ(before.records, 100u);
+    {
+        std::unique_ptr<StreamWriter> w;
+        ASSERT_TRUE(StreamWriter::open(killed, "input", o, w).ok());
+        EXPECT_EQ(w->appended_records(), 100u);
+        for (std::uint64_t i = 101; i <= 250; ++i)
+            ASSERT_TRUE(append_event(*w, i).ok());
+        ASSERT_TRUE(w->close().ok());
+    }
+    StreamScan scan;
+    const auto events = read_events(killed, scan);
+    ASSERT_FALSE(scan.issue) << scan.issue->what;
+    ASSERT_EQ(events.size(), 250u);
+    for (std::uint64_t i = 1; i <= 250; ++i) {
+        const engine::Event want = event(i);
+        ASSERT_EQ(std::memcmp(&events[i - 1], &want, sizeof want), 0) << i;
+    }
+    // The cursor (what replay and restart read with) sees the same 250, in order.
+    StreamCursor c(killed, "input");
+    RecordView r;
+    std::uint64_t n = 0;
+    while (c.next(r) == StreamCursor::Next::record)
+        ASSERT_EQ(r.header->seq, ++n);
+    EXPECT_EQ(n, 250u);
+    EXPECT_FALSE(c.issue());
+}
+
 TEST_F(JournalTest, ACursorSeeksBySequenceThroughTheSparseIndex) {
     WriterOptions o;
     o.segment_bytes = 4096;

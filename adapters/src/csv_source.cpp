@@ -525,14 +525,20 @@ engine::InputSource::Poll CsvSource::poll(Event& out) noexcept {
         const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
         if (pace_start_ns_ < 0)
             pace_start_ns_ = now;
-        const auto due =
-            pace_start_ns_ + static_cast<std::int64_t>(static_cast<engine::i128>(next_) *
-                                                       1'000'000'000 / pace_events_per_s_);
+        const auto due = pace_start_ns_ +
+                         static_cast<std::int64_t>(static_cast<engine::i128>(next_ - pace_from_) *
+                                                   1'000'000'000 / pace_events_per_s_);
         if (now < due)
             return Poll::idle;
     }
     out = events_[next_++];
     return Poll::event;
+}
+
+void CsvSource::skip(std::size_t n) noexcept {
+    next_ = std::min(events_.size(), next_ + n);
+    pace_from_ = next_;
+    pace_start_ns_ = -1;
 }
 
 }  // namespace keel::adapters

@@ -90,6 +90,26 @@ SimVenue::SimVenue(engine::ReplySink& replies, const SimVenueConfig& config, std
     KEEL_ASSERT(validate(config).empty(), "SimVenueConfig is invalid: validate() it at start-up");
     orders_.reserve(config.resting_capacity);
     symbols_.resize(config.symbol_capacity);
+    seen_ids_.assign(kSeenIdSlots, 0);
+}
+
+void SimVenue::note_order_id(std::uint64_t order_id) noexcept {
+    // Linear probing with a multiplicative hash; stops inserting at 3/4 load so a probe always
+    // ends at an empty slot.
+    const std::size_t mask = kSeenIdSlots - 1;
+    std::size_t i = static_cast<std::size_t>((order_id * 0x9E3779B97F4A7C15ull) >> 48) & mask;
+    for (; seen_ids_[i] != 0; i = (i + 1) & mask) {
+        if (seen_ids_[i] == order_id) {
+            ++duplicate_ids_;
+            return;
+        }
+    }
+    if (seen_count_ >= kSeenIdSlots / 4 * 3) {
+        ++unchecked_ids_;
+        return;
+    }
+    seen_ids_[i] = order_id;
+    ++seen_count_;
 }
 
 Money SimVenue::buying_power() const noexcept {
@@ -108,6 +128,8 @@ void SimVenue::submit(const Event& request) noexcept {
     }
     switch (request.payload.order.action) {
         case OrderAction::new_order:
+            if (request.payload.order.order_id != 0)
+                note_order_id(request.payload.order.order_id);
             new_order(request, latency_ns);
             return;
         case OrderAction::cancel:

@@ -19,6 +19,7 @@
 #include "keel/engine/timer_schedule.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
+#include "keel/replay/recovery.hpp"
 
 namespace keel::replay {
 namespace {
@@ -274,7 +275,16 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     const std::size_t venue_fills = venue_config.max_fills_per_event;
     engine::ReplyRing replies(
         engine::Runner::reply_capacity_for(plan, engine::kStageCount, venue_once, venue_fills));
-    adapters::SimVenue sim_venue(replies, venue_config, config.seed);
+    // A restart captures the venue's and gateway's replies while it re-runs the journal, and
+    // passes them to the ring afterwards (recovery.hpp).
+    RecoveryReplies recovery_replies(replies);
+    const bool journal_exists = options.replay_inputs == nullptr && !options.journal_dir.empty() &&
+                                std::filesystem::exists(options.journal_dir) &&
+                                !std::filesystem::is_empty(options.journal_dir);
+    engine::ReplySink& live_replies = journal_exists
+                                          ? static_cast<engine::ReplySink&>(recovery_replies)
+                                          : static_cast<engine::ReplySink&>(replies);
+    adapters::SimVenue sim_venue(live_replies, venue_config, config.seed);
     // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
     // the gateway's own replies (risk denials, dropped bracket children) are already in them.
     DisconnectedVenue disconnected;
@@ -284,7 +294,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
                                               : static_cast<engine::Venue&>(sim_venue);
     engine::ReplySink& gateway_replies = disconnected_venue
                                              ? static_cast<engine::ReplySink&>(no_replies)
-                                             : static_cast<engine::ReplySink&>(replies);
+                                             : live_replies;
     engine::StrategyStageOptions strategy_options;
     strategy_options.symbol_capacity = config.symbol_capacity;
     strategy_options.starting_cash = config.starting_cash;
@@ -305,29 +315,21 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     // The journal: one stream per writer, opened before anything runs.
     const std::string config_text = engine::mask_secrets(config.effective).dump();
     std::vector<std::unique_ptr<engine::JournalLog>> logs;  // input, strategy, risk, gateway
+    std::optional<Restart> restart;
+    std::vector<std::unique_ptr<RecoveryLog>> recovery_logs;  // strategy, risk, gateway
     if (!options.journal_dir.empty()) {
         std::error_code ec;
-        if (std::filesystem::exists(options.journal_dir, ec) &&
-            !std::filesystem::is_empty(options.journal_dir, ec)) {
-            // Check what is there first, so that a damaged journal is reported as such.
-            for (const std::string& stream : journal::list_streams(options.journal_dir)) {
-                journal::StreamScan scan;
-                const journal::Status st =
-                    journal::scan_stream(options.journal_dir, stream, scan, {});
-                if (!st.ok()) {
-                    error = "refusing to start: journal stream " + stream + ": " +
-                            std::string(st.what());
+        if (journal_exists) {
+            // Continue the session this journal holds (recovery.hpp). Recovery cuts torn
+            // tails and refuses corruption before anything is opened for writing.
+            restart = Restart::open(options.journal_dir, error);
+            if (!restart)
+                return std::nullopt;
+            if (!restart->empty()) {
+                if (!restart->check_session(engine::fnv1a64(config_text), config.seed, error) ||
+                    !restart->check_symbols(symbols, error))
                     return std::nullopt;
-                }
-                if (scan.issue && !scan.issue->torn) {
-                    error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
-                            std::to_string(scan.issue->offset) + ": " + scan.issue->what;
-                    return std::nullopt;
-                }
             }
-            error = "journal directory " + options.journal_dir.string() +
-                    " is not empty (continuing a session from its journal is not supported yet)";
-            return std::nullopt;
         }
         std::filesystem::create_directories(options.journal_dir, ec);
         if (ec) {
@@ -346,9 +348,33 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
             }
             logs.push_back(std::make_unique<engine::JournalLog>(std::move(writer), stop));
         }
-        strategy.set_log(logs[1].get());
-        risk.set_log(logs[2].get());
-        gateway.set_log(logs[3].get());
+        if (restart && !restart->empty()) {
+            for (std::size_t i = 1; i < logs.size(); ++i) {
+                recovery_logs.push_back(std::make_unique<RecoveryLog>(
+                    kStreams[i], restart->take_derived(kStreams[i]), *logs[i]));
+            }
+            strategy.set_log(recovery_logs[0].get());
+            risk.set_log(recovery_logs[1].get());
+            gateway.set_log(recovery_logs[2].get());
+        } else {
+            strategy.set_log(logs[1].get());
+            risk.set_log(logs[2].get());
+            gateway.set_log(logs[3].get());
+        }
+    }
+    bool resumed = false;
+    if (restart && !restart->empty()) {
+        std::vector<RecoveryLog*> checked;
+        for (const auto& l : recovery_logs)
+            checked.push_back(l.get());
+        if (!restart->rebuild(strategy, risk, gateway, checked, recovery_replies, replies.ring(),
+                              error) ||
+            !restart->skip_journaled(*csv, timer_schedule.empty() ? nullptr : &timer_schedule,
+                                     error))
+            return std::nullopt;
+        resumed = true;
+    } else {
+        recovery_replies.go_live();
     }
     engine::Ingest::Options ingest_options;
     ingest_options.config_hash = engine::fnv1a64(config_text);
@@ -359,6 +385,10 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     ingest_options.symbol_capacity = config.symbol_capacity;
     ingest_options.log = logs.empty() ? nullptr : logs[0].get();
     ingest_options.config_text = config_text;
+    if (resumed) {
+        ingest_options.resume_seq = restart->last_seq();
+        ingest_options.resume_ts_ns = restart->last_ts_ns();
+    }
     engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
     CountingSink sink(options.tap);
     engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, venue_once,
@@ -385,6 +415,14 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     r.fills = gateway.fills();
     r.reply_ring_full_waits = replies.full_waits();
     r.inputs_seen_by_last_stage = sink.inputs();
+    r.venue_duplicate_order_ids = sim_venue.duplicate_order_ids();
+    if (resumed) {
+        r.restarted = true;
+        r.restart_inputs = restart->inputs();
+        r.restart_in_doubt_replies = restart->in_doubt_replies();
+        r.restart_torn_bytes = restart->torn_bytes_cut();
+        r.restart_rederived_records = restart->rederived_records();
+    }
     const engine::Account& account = gateway.account();
     for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
         const engine::PositionState& p = account.position(id);

@@ -34,6 +34,13 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << " rejected by risk, " << r.orders_sent << " sent, " << r.venue_rejects
         << " rejected by venue\n";
     out << "  fills       " << r.fills << "\n";
+    out << "  venue       duplicate order ids " << r.venue_duplicate_order_ids << "\n";
+    if (r.restarted) {
+        out << "  restart     continued the journal: " << r.restart_inputs
+            << " journaled inputs re-run and verified, " << r.restart_in_doubt_replies
+            << " in-doubt replies sequenced, " << r.restart_rederived_records
+            << " derived records journaled late, " << r.restart_torn_bytes << " torn bytes cut\n";
+    }
     out << "  P&L         realized " << decimal_string(r.realized.raw) << " (after fees "
         << decimal_string(r.fees.raw) << "), unrealized " << decimal_string(r.unrealized.raw)
         << ", total " << decimal_string((r.realized + r.unrealized).raw) << "\n";

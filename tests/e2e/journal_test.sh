@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drives the real keel binary: keel run writes a journal; keel journal verify, inspect and dump
 # read it; a torn tail makes verify exit 1 and corruption exit 2 naming file and offset; run
-# refuses a journal directory that is not empty.
+# continues a complete journal (nothing left to do) and refuses one of another configuration.
 set -u
 . "$(dirname "$0")/lib.sh" "$@"
 
@@ -38,9 +38,15 @@ PY
 [ "$(wc -l <"$T/d1")" = 2 ] || fail "dump --stream gateway --from 724 --to 724 printed $(wc -l <"$T/d1") lines"
 expect_contains "$T/d1" '"type":"order_state"' "the gateway's order state"
 
+# Run into a complete journal: the session is continued (restart recovery), and has nothing
+# left to do; under another configuration it is refused.
 "$KEEL" run --config "$SRC/config/demo.json" --journal "$T/j" >"$T/out" 2>"$T/err"
-expect_rc 2 $? "run into a non-empty journal directory"
-expect_contains "$T/err" "is not empty" "run refuses an existing journal"
+expect_rc 0 $? "run into an existing journal directory"
+expect_contains "$T/out" "restart     continued the journal: 159755 journaled inputs" "run continues an existing journal"
+sed 's/"fast": 48/"fast": 47/; s#\.\./data/#'"$SRC"'/data/#g' "$SRC/config/demo.json" >"$T/other.json"
+"$KEEL" run --config "$T/other.json" --journal "$T/j" >"$T/out" 2>"$T/err"
+expect_rc 2 $? "run into a journal of another configuration"
+expect_contains "$T/err" "another configuration" "run refuses a journal of another configuration"
 
 # A torn tail: cut the last record of the input stream in half.
 cp -r "$T/j" "$T/torn"

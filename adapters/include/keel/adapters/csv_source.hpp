@@ -83,6 +83,14 @@ class CsvSource final : public engine::InputSource {
 
     [[nodiscard]] const CsvLoadStats& stats() const noexcept { return stats_; }
     [[nodiscard]] std::size_t event_count() const noexcept { return events_.size(); }
+    // The next event poll would return, or nullptr at the end (cold: restart recovery checks
+    // the events it skips against the journal).
+    [[nodiscard]] const engine::Event* peek() const noexcept {
+        return next_ < events_.size() ? &events_[next_] : nullptr;
+    }
+    // Skips the next n events without pacing (restart recovery: they are in the journal
+    // already); pacing then continues from the first event not skipped, not from the start.
+    void skip(std::size_t n) noexcept;
 
   private:
     CsvSource() = default;
@@ -92,6 +100,7 @@ class CsvSource final : public engine::InputSource {
     CsvLoadStats stats_;
     std::uint64_t pace_events_per_s_ = 0;
     std::int64_t pace_start_ns_ = -1;
+    std::size_t pace_from_ = 0;  // the first event the pacing clock counts from
 };
 
 }  // namespace keel::adapters

@@ -154,6 +154,14 @@ class SimVenue final : public engine::Venue {
     }
     [[nodiscard]] const SimVenueConfig& config() const noexcept { return config_; }
 
+    // New-order client ids submitted more than once: always a bug (a restart must never send
+    // an order twice), so the venue counts them instead of trusting the engine. The ids seen
+    // are kept in a fixed open-addressing table (kSeenIdSlots); ids beyond its load limit are
+    // not checked and counted in unchecked_order_ids.
+    [[nodiscard]] std::uint64_t duplicate_order_ids() const noexcept { return duplicate_ids_; }
+    [[nodiscard]] std::uint64_t unchecked_order_ids() const noexcept { return unchecked_ids_; }
+    static constexpr std::size_t kSeenIdSlots = std::size_t{1} << 16;
+
   private:
     struct SymbolState {
         engine::Price last{};
@@ -169,6 +177,7 @@ class SimVenue final : public engine::Venue {
     };
 
     void new_order(const engine::Event& order, std::int64_t latency_ns) noexcept;
+    void note_order_id(std::uint64_t order_id) noexcept;
     void cancel(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void replace(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void mass_cancel(const engine::Event& request, std::int64_t latency_ns) noexcept;
@@ -207,6 +216,10 @@ class SimVenue final : public engine::Venue {
     engine::Money short_proceeds_{};  // sum over symbols
     engine::Money committed_{};       // sum of resting orders' commitments
     bool open_ = true;
+    std::vector<std::uint64_t> seen_ids_;  // kSeenIdSlots, 0 = empty (no order id is 0)
+    std::size_t seen_count_ = 0;
+    std::uint64_t duplicate_ids_ = 0;
+    std::uint64_t unchecked_ids_ = 0;
 };
 
 }  // namespace keel::adapters

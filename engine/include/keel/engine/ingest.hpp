@@ -36,11 +36,21 @@ class Ingest {
         // Timers made from event time (bar closes, session open and close), sequenced before
         // the first input at or after their time. Optional; must outlive the Ingest.
         TimerSchedule* timers = nullptr;
+        // Restart recovery: continue a journaled session after its last input (sequence
+        // resume_seq, engine time resume_ts_ns) instead of starting one; no session_start.
+        std::uint64_t resume_seq = 0;
+        std::int64_t resume_ts_ns = 0;
     };
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
            const Options& options) noexcept
-        : source_(source), replies_(replies), stop_(stop), options_(options) {}
+        : source_(source), replies_(replies), stop_(stop), options_(options) {
+        if (options.resume_seq > 0) {
+            state_ = State::running;
+            seq_ = options.resume_seq;
+            ts_ns_ = options.resume_ts_ns;
+        }
+    }
 
     // Sequences at most one input event (or sends one control event) into out.
     // Returns 1 when it did something, 0 when idle.

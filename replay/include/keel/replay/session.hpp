@@ -68,6 +68,16 @@ struct SessionReport {
     std::uint64_t fills = 0;
     std::uint64_t reply_ring_full_waits = 0;
     std::uint64_t inputs_seen_by_last_stage = 0;
+    // New-order ids the simulated venue was sent more than once (a restart must keep it 0).
+    std::uint64_t venue_duplicate_order_ids = 0;
+    // Restart recovery (recovery.hpp): the session continued a journal. Journaled inputs
+    // re-run, replies posted for in-doubt orders, derived records journaled for inputs the
+    // crash kept from being fully processed, torn bytes cut.
+    bool restarted = false;
+    std::uint64_t restart_inputs = 0;
+    std::uint64_t restart_in_doubt_replies = 0;
+    std::uint64_t restart_rederived_records = 0;
+    std::uint64_t restart_torn_bytes = 0;
     engine::Money realized{};  // after fees
     engine::Money unrealized{};
     engine::Money fees{};
@@ -107,8 +117,8 @@ struct SessionOptions {
     std::optional<engine::ThreadPlan> plan;
     // Receives the last stage's output on the last stage's thread; must not allocate.
     engine::Emit* tap = nullptr;
-    // Where to write the journal (a new directory, created here; it must not exist or be
-    // empty). Empty: no journal.
+    // Where to write the journal. A new or empty directory starts a session; one that holds
+    // a journal continues its session (restart recovery, recovery.hpp). Empty: no journal.
     std::filesystem::path journal_dir;
     // Called once the data is loaded and the pipeline is about to start (cold thread).
     void (*on_running)(void* ctx) = nullptr;

@@ -1,0 +1,151 @@
+// Restart recovery: what `keel run` does with a journal directory that already holds a
+// session. Every piece of the restart logic lives here; run_session (session.cpp) wires it to
+// the ordinary assembly, and the stages know nothing about it.
+//
+// The sequence (README.md, "Restart"):
+//  1. Recover: torn tails are cut (kept in .torn), corruption refuses; the configuration given
+//     must hash to the journal's session_start config hash, with the same seed.
+//  2. Rebuild: the journaled inputs (session_start included) run fused through fresh strategy,
+//     risk and gateway stages, with the simulated venue connected. Each stage journals through
+//     a RecoveryLog: while the journal has its records, the re-derived ones must equal them
+//     byte for byte (else refuse, naming stream and sequence) and nothing is written; past the
+//     end of that stream's journal (the crash came first) they are appended, as a live stage
+//     would have. The venue sees the same submits and market data as before, so its resting
+//     orders, books and PRNG come back as they were; its replies (and the gateway's own) are
+//     captured, in FIFO order like the reply ring, and the first N, N = the replies already
+//     journaled as inputs, must equal those. The rest are the in-doubt answers: replies to
+//     orders that were sent but whose answer never got sequenced. They go to the reply ring
+//     before any new input, so ingest sequences (journals) them first.
+//  3. Continue: the CSV source skips the events already journaled (checked against them), the
+//     timer schedule is advanced past the timers already journaled, and ingest continues at
+//     the last sequence + 1 without a new session_start.
+// The result is a journal that `keel replay --verify` re-derives byte for byte, and, because
+// the venue is deterministic, the same fills, positions and cash as an uninterrupted session.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/engine/event.hpp"
+#include "keel/engine/event_log.hpp"
+#include "keel/engine/spsc_ring.hpp"
+#include "keel/engine/stage.hpp"
+#include "keel/engine/symbol_table.hpp"
+#include "keel/engine/timer_schedule.hpp"
+
+namespace keel::adapters {
+class CsvSource;
+}
+
+namespace keel::replay {
+
+// One journaled record of a derived stream.
+struct JournaledRecord {
+    std::uint16_t type = 0;
+    std::uint64_t seq = 0;
+    std::int64_t ts_ns = 0;
+    std::vector<unsigned char> bytes;
+};
+
+// A derived stream's EventLog during and after recovery (see step 2 above).
+class RecoveryLog final : public engine::EventLog {
+  public:
+    RecoveryLog(std::string stream, std::vector<JournaledRecord> journaled, engine::EventLog& live)
+        : stream_(std::move(stream)), journaled_(std::move(journaled)), live_(live) {}
+
+    bool append(const engine::Event& event, const void* extra,
+                std::uint32_t extra_length) noexcept override;
+
+    // Every journaled record was re-derived, and each one equal.
+    [[nodiscard]] bool matched() const noexcept { return !diverged_ && next_ == journaled_.size(); }
+    // Empty when matched(); else where and how the re-derivation left the journal.
+    [[nodiscard]] std::string mismatch() const;
+    [[nodiscard]] std::uint64_t appended() const noexcept { return appended_; }
+
+  private:
+    std::string stream_;
+    std::vector<JournaledRecord> journaled_;
+    engine::EventLog& live_;
+    std::size_t next_ = 0;
+    bool diverged_ = false;
+    std::uint64_t diverged_seq_ = 0;
+    std::uint64_t appended_ = 0;
+};
+
+// The reply path of the venue and the gateway: captured while the journal is re-run (cold,
+// allocates), forwarded to the live sink after go_live().
+class RecoveryReplies final : public engine::ReplySink {
+  public:
+    explicit RecoveryReplies(engine::ReplySink& live) : live_(live) {}
+    void post(const engine::Event& event) noexcept override;
+    void go_live() noexcept { live_mode_ = true; }
+    [[nodiscard]] const std::vector<engine::Event>& captured() const noexcept { return captured_; }
+
+  private:
+    engine::ReplySink& live_;
+    bool live_mode_ = false;
+    std::vector<engine::Event> captured_;
+};
+
+// A journal that a restart continues: recovered, read, and checked against the session about
+// to continue it.
+class Restart {
+  public:
+    // Recovers every stream of dir (cuts torn tails; corruption is an error) and reads it.
+    // nullopt with error set when it cannot; an empty input stream (a crash before the session
+    // start was journaled) gives a Restart with no inputs, which continues nothing.
+    [[nodiscard]] static std::optional<Restart> open(const std::filesystem::path& dir,
+                                                     std::string& error);
+
+    [[nodiscard]] bool empty() const noexcept { return inputs_.empty(); }
+    // The config hash and seed given must be the journal's; the message names what differs.
+    [[nodiscard]] bool check_session(std::uint64_t config_hash, std::uint64_t seed,
+                                     std::string& error) const;
+    // The journaled symbol definitions must name the same ids as the table the data made.
+    [[nodiscard]] bool check_symbols(const engine::SymbolTable& symbols, std::string& error) const;
+    // The journaled records of a derived stream ("strategy", "risk", "gateway"), moved out.
+    [[nodiscard]] std::vector<JournaledRecord> take_derived(const std::string& stream);
+
+    // Step 2: runs the journaled inputs through the stages (fused, in order). Each stage's log
+    // must be a RecoveryLog and the venue's and gateway's reply sink `replies` (capturing).
+    // Then checks the logs (false with error naming stream and sequence on a divergence) and
+    // the captured replies against the journaled ones, and pushes the in-doubt rest onto ring.
+    [[nodiscard]] bool rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stage& gateway,
+                               const std::vector<RecoveryLog*>& logs, RecoveryReplies& replies,
+                               engine::SpscRing<engine::Event>& ring, std::string& error);
+
+    // Step 3: skips the data events already journaled (checking each against its journaled
+    // input) and advances timers past the ones journaled. timers may be null.
+    [[nodiscard]] bool skip_journaled(adapters::CsvSource& source, engine::TimerSchedule* timers,
+                                      std::string& error) const;
+
+    [[nodiscard]] std::uint64_t last_seq() const noexcept { return inputs_.back().header.seq; }
+    [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return inputs_.back().header.ts_ns; }
+    [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_.size(); }
+    [[nodiscard]] std::uint64_t in_doubt_replies() const noexcept { return in_doubt_; }
+    [[nodiscard]] std::uint64_t torn_bytes_cut() const noexcept { return torn_bytes_; }
+    // Derived records the rebuild journaled: those of inputs the crash kept from being fully
+    // processed (after the rebuild, the logs append everything, as live stages).
+    [[nodiscard]] std::uint64_t rederived_records() const noexcept { return rederived_; }
+
+  private:
+    Restart() = default;
+
+    std::vector<engine::Event> inputs_;
+    std::vector<std::pair<std::string, std::vector<JournaledRecord>>> derived_;
+    std::uint64_t in_doubt_ = 0;
+    std::uint64_t torn_bytes_ = 0;
+    std::uint64_t rederived_ = 0;
+};
+
+// True for inputs that came back through the reply ring (venue replies, the denials and
+// cancels the gateway posts for itself and for risk) rather than from the data source or
+// ingest (session start, timers).
+[[nodiscard]] bool is_reply_input(const engine::Event& e) noexcept;
+// True for inputs the data source made (symbol definitions, market data, alerts, commands).
+[[nodiscard]] bool is_source_input(const engine::Event& e) noexcept;
+
+}  // namespace keel::replay

@@ -1,0 +1,291 @@
+#include "keel/replay/recovery.hpp"
+
+#include <cstring>
+
+#include "keel/adapters/csv_source.hpp"
+#include "keel/engine/runner.hpp"
+#include "keel/journal/cursor.hpp"
+#include "keel/journal/reader.hpp"
+#include "keel/replay/replay.hpp"
+
+namespace keel::replay {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Records of one stream; false with error set when it cannot be read.
+bool read_records(const fs::path& dir, const std::string& stream, std::vector<JournaledRecord>& out,
+                  std::string& error) {
+    journal::StreamCursor c(dir, stream);
+    journal::RecordView r;
+    for (;;) {
+        switch (c.next(r)) {
+            case journal::StreamCursor::Next::record:
+                out.push_back(
+                    {r.header->type, r.header->seq, r.header->ts_ns,
+                     std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
+                break;
+            case journal::StreamCursor::Next::end:
+                return true;
+            case journal::StreamCursor::Next::bad:
+                error = "journal stream " + stream + ": " +
+                        (c.issue() ? c.issue()->file + " offset " +
+                                         std::to_string(c.issue()->offset) + ": " + c.issue()->what
+                                   : std::string("unreadable"));
+                return false;
+        }
+    }
+}
+
+// Passes an event on to a stage (the fused chain of the rebuild).
+class ToStage final : public engine::Emit {
+  public:
+    ToStage(engine::Stage& stage, engine::Emit& out) : stage_(stage), out_(out) {}
+    void emit(const engine::Event& e) noexcept override { stage_.on_event(e, out_); }
+
+  private:
+    engine::Stage& stage_;
+    engine::Emit& out_;
+};
+
+// Two replies are the same when everything but what ingest assigns (sequence, and a time
+// raised to keep engine time monotonic) is equal.
+bool same_reply(const engine::Event& a, const engine::Event& b) noexcept {
+    return a.header.type == b.header.type && a.header.source == b.header.source &&
+           a.header.symbol == b.header.symbol && a.header.aux == b.header.aux &&
+           std::memcmp(&a.payload, &b.payload, sizeof a.payload) == 0;
+}
+
+}  // namespace
+
+bool is_source_input(const engine::Event& e) noexcept {
+    return e.header.source == engine::Source::feed || e.header.source == engine::Source::webhook ||
+           e.header.source == engine::Source::control;
+}
+
+bool is_reply_input(const engine::Event& e) noexcept {
+    // Venue replies, and the denials and cancels the gateway posts (its own and risk's).
+    return !is_source_input(e) && e.header.source != engine::Source::engine;
+}
+
+bool RecoveryLog::append(const engine::Event& event, const void* extra,
+                         std::uint32_t extra_length) noexcept {
+    if (next_ >= journaled_.size()) {
+        // Derived now, never journaled before the crash: journal it as a live stage would.
+        ++appended_;
+        return live_.append(event, extra, extra_length);
+    }
+    // Cold path (restart): allocation and a full comparison are fine here.
+    const JournaledRecord& j = journaled_[next_++];
+    const bool same =
+        j.type == static_cast<std::uint16_t>(event.header.type) && j.seq == event.header.seq &&
+        j.ts_ns == event.header.ts_ns && j.bytes.size() == sizeof event + extra_length &&
+        std::memcmp(j.bytes.data(), &event, sizeof event) == 0 &&
+        (extra_length == 0 || std::memcmp(j.bytes.data() + sizeof event, extra, extra_length) == 0);
+    if (!same && !diverged_) {
+        diverged_ = true;
+        diverged_seq_ = j.seq;
+    }
+    return true;
+}
+
+std::string RecoveryLog::mismatch() const {
+    if (diverged_) {
+        return stream_ + " stream, sequence " + std::to_string(diverged_seq_) +
+               ": the re-derived record differs from the journaled one";
+    }
+    if (next_ < journaled_.size()) {
+        return stream_ + " stream, sequence " + std::to_string(journaled_[next_].seq) +
+               ": journaled, but the re-derivation produced no such record";
+    }
+    return {};
+}
+
+void RecoveryReplies::post(const engine::Event& event) noexcept {
+    if (live_mode_) {
+        live_.post(event);
+        return;
+    }
+    captured_.push_back(event);
+}
+
+std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
+    Restart r;
+    for (const std::string& stream : journal::list_streams(dir)) {
+        journal::StreamScan scan;
+        // Check first, so that corruption is reported as such and nothing is cut.
+        journal::Status st = journal::scan_stream(dir, stream, scan, {});
+        if (st.ok() && scan.issue && !scan.issue->torn) {
+            error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
+                    std::to_string(scan.issue->offset) + ": " + scan.issue->what;
+            return std::nullopt;
+        }
+        scan = {};
+        if (st.ok())
+            st = journal::recover_stream(dir, stream, scan);
+        if (!st.ok()) {
+            error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
+                    ": " + std::string(st.what());
+            return std::nullopt;
+        }
+        if (scan.issue)
+            r.torn_bytes_ += scan.issue->bytes;
+    }
+    JournaledSession session;
+    std::string read_error;
+    if (!read_session(dir, session, read_error)) {
+        // A crash before the session start was journaled leaves nothing to continue.
+        journal::StreamScan scan;
+        if (journal::scan_stream(dir, "input", scan, {}).ok() && scan.records == 0)
+            return r;
+        error = "cannot read the journal in " + dir.string() + ": " + read_error;
+        return std::nullopt;
+    }
+    r.inputs_ = std::move(session.inputs);
+    for (const char* stream : {"strategy", "risk", "gateway"}) {
+        std::vector<JournaledRecord> records;
+        if (!read_records(dir, stream, records, error))
+            return std::nullopt;
+        r.derived_.emplace_back(stream, std::move(records));
+    }
+    return r;
+}
+
+bool Restart::check_session(std::uint64_t config_hash, std::uint64_t seed,
+                            std::string& error) const {
+    const engine::SessionStartPayload& s = inputs_.front().payload.session;
+    if (s.config_hash != config_hash) {
+        error = "the journal was written with another configuration (config hash " +
+                std::to_string(s.config_hash) + " in its session_start, " +
+                std::to_string(config_hash) +
+                " given): restart with the same configuration, or use a new journal directory";
+        return false;
+    }
+    if (s.seed != seed) {
+        error = "the journal was written with seed " + std::to_string(s.seed) + ", not " +
+                std::to_string(seed) + ": restart with the same seed";
+        return false;
+    }
+    return true;
+}
+
+bool Restart::check_symbols(const engine::SymbolTable& symbols, std::string& error) const {
+    for (const engine::Event& e : inputs_) {
+        if (e.header.type != engine::EventType::symbol_def)
+            continue;
+        const auto& d = e.payload.symbol_def;
+        const std::string_view name(d.name, strnlen(d.name, sizeof d.name));
+        const auto id = symbols.find(name);
+        if (!id || *id != e.header.symbol) {
+            error = "the journal defines symbol " + std::string(name) + " as id " +
+                    std::to_string(e.header.symbol) + ", the data files do not";
+            return false;
+        }
+    }
+    return true;
+}
+
+std::vector<JournaledRecord> Restart::take_derived(const std::string& stream) {
+    for (auto& [name, records] : derived_) {
+        if (name == stream)
+            return std::move(records);
+    }
+    return {};
+}
+
+bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stage& gateway,
+                      const std::vector<RecoveryLog*>& logs, RecoveryReplies& replies,
+                      engine::SpscRing<engine::Event>& ring, std::string& error) {
+    engine::NullEmit end;
+    ToStage to_gateway(gateway, end);
+    ToStage to_risk(risk, to_gateway);
+    for (const engine::Event& e : inputs_)
+        strategy.on_event(e, to_risk);
+    for (const RecoveryLog* log : logs) {
+        rederived_ += log->appended();
+        if (!log->matched()) {
+            error = "refusing to continue: the journal diverges from its re-derivation at " +
+                    log->mismatch();
+            return false;
+        }
+    }
+    // The journaled replies are a prefix of what the venue and gateway posted (one FIFO).
+    const std::vector<engine::Event>& posted = replies.captured();
+    std::size_t k = 0;
+    for (const engine::Event& e : inputs_) {
+        if (!is_reply_input(e))
+            continue;
+        if (k >= posted.size() || !same_reply(e, posted[k])) {
+            error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
+                    " (a " + std::string(engine::to_string(e.header.type)) +
+                    " reply) is not what the rebuilt venue and gateway answered" +
+                    (k < posted.size()
+                         ? std::string(" (they answered a ") +
+                               std::string(engine::to_string(posted[k].header.type)) + " from " +
+                               std::string(engine::to_string(posted[k].header.source)) +
+                               " for order " + std::to_string(posted[k].payload.order.order_id) +
+                               ", the journal has order " +
+                               std::to_string(e.payload.order.order_id) + ")"
+                         : std::string(" (they answered nothing more)"));
+            return false;
+        }
+        ++k;
+    }
+    // The rest were answered but never sequenced: the in-doubt orders' outcomes. They go to
+    // ingest ahead of any new input, as they would have had the session not stopped.
+    for (; k < posted.size(); ++k) {
+        if (!ring.try_push(posted[k])) {
+            error = "too many in-doubt replies for the reply ring (" +
+                    std::to_string(posted.size() - k) + " left)";
+            return false;
+        }
+        ++in_doubt_;
+    }
+    replies.go_live();
+    return true;
+}
+
+bool Restart::skip_journaled(adapters::CsvSource& source, engine::TimerSchedule* timers,
+                             std::string& error) const {
+    // Ingest asks the schedule for due timers with each data event (symbol definitions
+    // excepted) before sequencing it: asking again with the same events, in the same order,
+    // fires the same timers, which are journaled already and are dropped here.
+    std::uint64_t timers_journaled = 0;
+    std::uint64_t timers_fired = 0;
+    for (const engine::Event& e : inputs_) {
+        if (e.header.type == engine::EventType::timer) {
+            ++timers_journaled;
+            continue;
+        }
+        if (!is_source_input(e))
+            continue;
+        const engine::Event* next = source.peek();
+        if (next == nullptr || next->header.type != e.header.type ||
+            next->header.symbol != e.header.symbol) {
+            error = "the data files do not give the journaled input sequence " +
+                    std::to_string(e.header.seq) + " (" +
+                    std::string(engine::to_string(e.header.type)) + ") at this point";
+            return false;
+        }
+        if (timers != nullptr && next->header.type != engine::EventType::symbol_def) {
+            while (timers->next_due(next->header.ts_ns))
+                ++timers_fired;
+        }
+        source.skip(1);
+    }
+    // Timers journaled after the last data event were fired for the next one, which the crash
+    // kept from being journaled: fire them again (dropped) for that same event.
+    const engine::Event* next = source.peek();
+    while (timers != nullptr && next != nullptr && timers_fired < timers_journaled &&
+           timers->next_due(next->header.ts_ns))
+        ++timers_fired;
+    if (timers_fired != timers_journaled) {
+        error = "the journal holds " + std::to_string(timers_journaled) +
+                " timer events, the schedule gives " + std::to_string(timers_fired) +
+                " for the same data";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace keel::replay
