@@ -142,9 +142,13 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 2;
-    benchmark::RegisterBenchmark(kBacktest, bm_backtest)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(kBacktest, bm_backtest)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(kReplay, bm_replay)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(kScan, bm_scan_floor)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(kScan, bm_scan_floor)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     CollectingReporter reporter(benchmark::CreateDefaultDisplayReporter());
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
@@ -164,7 +168,6 @@ int main(int argc, char** argv) {
         };
         keel::bench::print_ratio_table(reporter, rows, console ? stdout : stderr, {});
     }
-    fs::remove_all(fs::temp_directory_path() /
-                   ("keel_replay_bench_" + std::to_string(::getpid())));
+    fs::remove_all(fs::temp_directory_path() / ("keel_replay_bench_" + std::to_string(::getpid())));
     return reporter.errors() > 0 ? 1 : 0;
 }

@@ -12,11 +12,30 @@ std::int64_t narrow(i128 v, const char* what) noexcept {
     return static_cast<std::int64_t>(v);
 }
 
+// a * b / kScale, truncated toward zero: in 64 bits when the product fits (the common case,
+// and a 128-bit division is a library call), else in 128 bits. Both give the same result.
+i128 mul_div_scale(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t p = 0;
+    if (!__builtin_mul_overflow(a, b, &p))
+        return p / kScale;
+    // Split b = q * kScale + r (q and r share b's sign, so both terms share the product's sign
+    // and truncating the second truncates the sum): a * q + a * r / kScale, exact, in 64 bits
+    // when the parts fit (a price times a large whole quantity does).
+    const std::int64_t q = b / kScale;
+    const std::int64_t r = b % kScale;
+    std::int64_t aq = 0;
+    std::int64_t ar = 0;
+    std::int64_t sum = 0;
+    if (!__builtin_mul_overflow(a, q, &aq) && !__builtin_mul_overflow(a, r, &ar) &&
+        !__builtin_add_overflow(aq, ar / kScale, &sum))
+        return sum;
+    return static_cast<i128>(a) * b / kScale;
+}
+
 // price * quantity_raw / kScale in 128 bits, truncated toward zero (so a negative quantity
 // gives exactly the negation of the positive one).
 std::int64_t notional_raw(Price price, std::int64_t quantity_raw) noexcept {
-    return narrow(static_cast<i128>(price.raw) * quantity_raw / kScale,
-                  "notional outside Money's range");
+    return narrow(mul_div_scale(price.raw, quantity_raw), "notional outside Money's range");
 }
 
 std::int64_t add_checked(std::int64_t a, std::int64_t b) noexcept {
@@ -197,7 +216,7 @@ void Account::mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
     const Money value_before = p.market_value();
     // A mark that would take a value or a total out of Money's range (a bad tick against a
     // large position) is refused and counted, not applied: the account stays exact.
-    const i128 after = static_cast<i128>(price.raw) * p.quantity_raw / kScale;
+    const i128 after = mul_div_scale(price.raw, p.quantity_raw);
     const i128 total = static_cast<i128>(value_total_.raw) + after - value_before.raw;
     const i128 gross = static_cast<i128>(gross_total_.raw) + (after < 0 ? -after : after) -
                        abs64(value_before.raw);

@@ -11,7 +11,7 @@ StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
       by_symbol_(options.symbol_capacity, -1),
       bars_index_(options.symbol_capacity, -1),
       book_(options.order_capacity),
-      account_(options.starting_cash, options.symbol_capacity),
+      account_(options.starting_cash, options.symbol_capacity, 0, 0),  // no curve, no trips
       tick_sizes_(options.symbol_capacity),
       view_(book_, account_, &tick_sizes_),
       intents_(view_) {
