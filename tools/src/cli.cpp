@@ -243,8 +243,9 @@ int run_cli(int argc, char** argv) {
         ->required()
         ->check(CLI::ExistingFile);
     run_cmd->add_option("--journal", run_journal,
-                        "Journal directory to create (default var/journal/<session>-<UTC time>); "
-                        "it must not exist or be empty");
+                        "Journal directory (default var/journal/<session>-<UTC time>): a new or "
+                        "empty one starts a session; one holding a journal of the same config "
+                        "continues it (restart recovery)");
 
     BacktestCommand backtest;
     CLI::App* backtest_cmd = backtest.add(app);
