@@ -112,6 +112,7 @@ void bm_replay(benchmark::State& state) {
             return;
         }
         events += r->events_sequenced;
+        g_events = r->events_sequenced;
     }
     report(state, events);
 }
@@ -126,6 +127,7 @@ void bm_scan_floor(benchmark::State& state) {
             return;
         }
         events += scan.records;
+        g_events = scan.records;
     }
     report(state, events);
 }

@@ -213,6 +213,12 @@ void Account::mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
     if (symbol >= positions_.size())
         return;
     PositionState& p = positions_[symbol];
+    if (p.quantity_raw == 0) {
+        // Flat: the price is remembered, no value or total moves.
+        p.last_price = price;
+        p.last_ts_ns = ts_ns;
+        return;
+    }
     const Money value_before = p.market_value();
     // A mark that would take a value or a total out of Money's range (a bad tick against a
     // large position) is refused and counted, not applied: the account stays exact.
