@@ -115,12 +115,14 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
         }
     }
 
-    // The run exercised what this test is about: limit commits, the kill switch (with its
-    // flatten and the gateway's mass cancel), rejects for the kill and for the limit the
-    // commit lowered (max_open_orders 2 while an order's fill is still on its way back).
+    // The run exercised what this test is about: limit commits, the kill switch and the
+    // gateway's mass cancel, rejects for the kill and for the limit the commit lowered
+    // (max_order_qty 50000 for 1997, below the USD/CHF size). What depends on where a threaded
+    // plan lands the fills is not counted on: how many orders max_open_orders 2 refuses, and
+    // whether the kill found a position to flatten (the flatten's own tests are fused).
     const auto risk = read_stream(base / "live", "risk");
-    bool killed = false, committed = false, flatten = false;
-    std::size_t kill_rejects = 0, open_orders_rejects = 0;
+    bool killed = false, committed = false;
+    std::size_t kill_rejects = 0, qty_rejects = 0;
     for (const Record& r : risk) {
         const Event e = event_of(r);
         if (e.header.type == EventType::risk_state) {
@@ -128,20 +130,15 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
             committed |= e.payload.risk_state.command ==
                          static_cast<std::uint16_t>(engine::CommandCode::limit_commit);
         }
-        if (e.header.type == EventType::order_request && e.header.source == engine::Source::risk &&
-            e.payload.order.status == engine::OrderStatus::approved &&
-            e.header.aux == engine::kRiskOwner)
-            flatten = true;
         if (e.header.type == EventType::risk_reject) {
             kill_rejects += e.payload.order.reason == engine::Reason::kill_switch;
-            open_orders_rejects += e.payload.order.reason == engine::Reason::max_open_orders;
+            qty_rejects += e.payload.order.reason == engine::Reason::max_order_qty;
         }
     }
     EXPECT_TRUE(killed);
     EXPECT_TRUE(committed);
     EXPECT_GT(kill_rejects, 0u);
-    EXPECT_TRUE(flatten);
-    EXPECT_GT(open_orders_rejects, 0u);
+    EXPECT_GT(qty_rejects, 0u);
     bool mass_cancel = false;
     for (const Record& r : read_stream(base / "live", "gateway")) {
         const Event e = event_of(r);
