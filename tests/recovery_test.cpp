@@ -18,6 +18,7 @@
 #include "keel/engine/event.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/writer.hpp"
+#include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
 
 using namespace keel;
@@ -44,22 +45,12 @@ const char* kConfig = R"({
 
 const char* kStreams[] = {"input", "strategy", "risk", "gateway"};
 
-struct Record {
-    std::uint16_t type;
-    std::uint64_t seq;
-    std::int64_t ts_ns;
-    std::vector<unsigned char> bytes;
-    bool operator==(const Record&) const = default;
-};
+using Record = replay::JournaledRecord;
 
 std::vector<Record> read_stream(const fs::path& dir, const std::string& stream) {
     std::vector<Record> out;
-    journal::StreamCursor c(dir, stream);
-    journal::RecordView r;
-    while (c.next(r) == journal::StreamCursor::Next::record) {
-        out.push_back({r.header->type, r.header->seq, r.header->ts_ns,
-                       std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
-    }
+    std::string error;
+    EXPECT_TRUE(replay::read_records(dir, stream, out, error)) << error;
     return out;
 }
 

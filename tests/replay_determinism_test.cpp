@@ -40,21 +40,12 @@ const char* kConfig = R"({
               {"name": "core", "stages": ["strategy", "risk", "gateway"], "idle": "yield"}]
 })";
 
-struct Record {
-    std::uint16_t type;
-    std::uint64_t seq;
-    std::int64_t ts_ns;
-    std::vector<unsigned char> bytes;
-};
+using Record = replay::JournaledRecord;
 
 std::vector<Record> read_stream(const std::filesystem::path& dir, const std::string& stream) {
     std::vector<Record> out;
-    journal::StreamCursor c(dir, stream);
-    journal::RecordView r;
-    while (c.next(r) == journal::StreamCursor::Next::record) {
-        out.push_back({r.header->type, r.header->seq, r.header->ts_ns,
-                       std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
-    }
+    std::string error;
+    EXPECT_TRUE(replay::read_records(dir, stream, out, error)) << error;
     return out;
 }
 

@@ -13,30 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Records of one stream; false with error set when it cannot be read.
-bool read_records(const fs::path& dir, const std::string& stream, std::vector<JournaledRecord>& out,
-                  std::string& error) {
-    journal::StreamCursor c(dir, stream);
-    journal::RecordView r;
-    for (;;) {
-        switch (c.next(r)) {
-            case journal::StreamCursor::Next::record:
-                out.push_back(
-                    {r.header->type, r.header->seq, r.header->ts_ns,
-                     std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
-                break;
-            case journal::StreamCursor::Next::end:
-                return true;
-            case journal::StreamCursor::Next::bad:
-                error = "journal stream " + stream + ": " +
-                        (c.issue() ? c.issue()->file + " offset " +
-                                         std::to_string(c.issue()->offset) + ": " + c.issue()->what
-                                   : std::string("unreadable"));
-                return false;
-        }
-    }
-}
-
 // Passes an event on to a stage (the fused chain of the rebuild).
 class ToStage final : public engine::Emit {
   public:

@@ -42,41 +42,7 @@ class ScratchDir {
     fs::path path_;
 };
 
-struct Record {
-    std::uint16_t type = 0;
-    std::uint64_t seq = 0;
-    std::int64_t ts_ns = 0;
-    std::vector<unsigned char> bytes;
-    bool operator==(const Record&) const = default;
-};
-
-// Records of a stream with seq <= until; false with error set if it cannot be read.
-bool read_stream(const fs::path& dir, const std::string& stream, std::uint64_t until,
-                 std::vector<Record>& out, std::string& error) {
-    journal::StreamCursor c(dir, stream);
-    journal::RecordView r;
-    for (;;) {
-        switch (c.next(r)) {
-            case journal::StreamCursor::Next::record:
-                if (r.header->seq <= until) {
-                    out.push_back(
-                        {r.header->type, r.header->seq, r.header->ts_ns,
-                         std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
-                }
-                break;
-            case journal::StreamCursor::Next::end:
-                return true;
-            case journal::StreamCursor::Next::bad:
-                error = stream + ": " +
-                        (c.issue() ? c.issue()->file + " offset " +
-                                         std::to_string(c.issue()->offset) + ": " + c.issue()->what
-                                   : std::string("unreadable"));
-                return false;
-        }
-    }
-}
-
-std::string describe(const Record& rec, const std::string& stream,
+std::string describe(const JournaledRecord& rec, const std::string& stream,
                      std::map<engine::SymbolId, std::string>& symbols) {
     journal::RecordHeader h{};
     h.type = rec.type;
@@ -226,6 +192,31 @@ int what_if(const SessionReport& base, const JournaledSession& session,
 
 }  // namespace
 
+bool read_records(const fs::path& dir, const std::string& stream, std::vector<JournaledRecord>& out,
+                  std::string& error, std::uint64_t until) {
+    journal::StreamCursor c(dir, stream);
+    journal::RecordView r;
+    for (;;) {
+        switch (c.next(r)) {
+            case journal::StreamCursor::Next::record:
+                if (r.header->seq <= until) {
+                    out.push_back(
+                        {r.header->type, r.header->seq, r.header->ts_ns,
+                         std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
+                }
+                break;
+            case journal::StreamCursor::Next::end:
+                return true;
+            case journal::StreamCursor::Next::bad:
+                error = stream + ": " +
+                        (c.issue() ? c.issue()->file + " offset " +
+                                         std::to_string(c.issue()->offset) + ": " + c.issue()->what
+                                   : std::string("unreadable"));
+                return false;
+        }
+    }
+}
+
 bool read_session(const fs::path& dir, JournaledSession& out, std::string& error) {
     journal::StreamCursor cursor(dir, "input");
     journal::RecordView r;
@@ -334,12 +325,12 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
     if (options.verify) {
         std::map<engine::SymbolId, std::string> symbols;
         for (const char* stream : {"input", "strategy", "risk", "gateway"}) {
-            std::vector<Record> expected, actual;
-            if (!read_stream(dir, stream, until, expected, error)) {
+            std::vector<JournaledRecord> expected, actual;
+            if (!read_records(dir, stream, expected, error, until)) {
                 err << "keel: " << dir.string() << ": " << error << "\n";
                 return 2;
             }
-            if (!read_stream(so.journal_dir, stream, until, actual, error)) {
+            if (!read_records(so.journal_dir, stream, actual, error, until)) {
                 err << "keel: replay: " << error << "\n";
                 return 2;
             }
@@ -367,9 +358,9 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
             rc = 1;
             // Where each stage's state last hashed the same (state_hash records before it).
             for (const char* s : {"strategy", "risk", "gateway"}) {
-                std::vector<Record> e2, a2;
-                if (!read_stream(dir, s, seq - 1, e2, error) ||
-                    !read_stream(so.journal_dir, s, seq - 1, a2, error))
+                std::vector<JournaledRecord> e2, a2;
+                if (!read_records(dir, s, e2, error, seq - 1) ||
+                    !read_records(so.journal_dir, s, a2, error, seq - 1))
                     break;
                 std::uint64_t last = 0;
                 for (std::size_t k = 0; k < std::min(e2.size(), a2.size()); ++k) {

@@ -292,9 +292,8 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     const bool disconnected_venue = options.replay_inputs != nullptr && !options.what_if;
     engine::Venue& venue = disconnected_venue ? static_cast<engine::Venue&>(disconnected)
                                               : static_cast<engine::Venue&>(sim_venue);
-    engine::ReplySink& gateway_replies = disconnected_venue
-                                             ? static_cast<engine::ReplySink&>(no_replies)
-                                             : live_replies;
+    engine::ReplySink& gateway_replies =
+        disconnected_venue ? static_cast<engine::ReplySink&>(no_replies) : live_replies;
     engine::StrategyStageOptions strategy_options;
     strategy_options.symbol_capacity = config.symbol_capacity;
     strategy_options.starting_cash = config.starting_cash;

@@ -35,20 +35,13 @@
 #include "keel/engine/stage.hpp"
 #include "keel/engine/symbol_table.hpp"
 #include "keel/engine/timer_schedule.hpp"
+#include "keel/replay/replay.hpp"
 
 namespace keel::adapters {
 class CsvSource;
 }
 
 namespace keel::replay {
-
-// One journaled record of a derived stream.
-struct JournaledRecord {
-    std::uint16_t type = 0;
-    std::uint64_t seq = 0;
-    std::int64_t ts_ns = 0;
-    std::vector<unsigned char> bytes;
-};
 
 // A derived stream's EventLog during and after recovery (see step 2 above).
 class RecoveryLog final : public engine::EventLog {

@@ -26,6 +26,20 @@ struct JournaledSession {
 [[nodiscard]] bool read_session(const std::filesystem::path& dir, JournaledSession& out,
                                 std::string& error);
 
+// One journal record as read back: header fields and payload bytes (for byte comparisons).
+struct JournaledRecord {
+    std::uint16_t type = 0;
+    std::uint64_t seq = 0;
+    std::int64_t ts_ns = 0;
+    std::vector<unsigned char> bytes;
+    bool operator==(const JournaledRecord&) const = default;
+};
+// The records of one stream with seq <= until, in order. False with error set ("STREAM: file
+// offset N: why") at a record that fails its checks.
+[[nodiscard]] bool read_records(const std::filesystem::path& dir, const std::string& stream,
+                                std::vector<JournaledRecord>& out, std::string& error,
+                                std::uint64_t until = UINT64_MAX);
+
 // The configuration a journal was written with, as a Config. Its data files need not exist any
 // more (a replay reads the journal, not the files); every other problem is an error.
 [[nodiscard]] engine::ConfigResult journaled_config(
