@@ -458,7 +458,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         r.finish();
     }
 
-    c.starting_cash = Money::from_units(1'000'000);  // the default paper account
+    c.starting_cash = Money::from_units(kDefaultStartingCashUnits);
     if (const Json* a = top.object("account", false)) {
         Reader r(errors, *a, "account");
         if (auto cash = r.decimal("starting_cash", false)) {

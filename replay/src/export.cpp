@@ -1,5 +1,6 @@
 #include "keel/replay/export.hpp"
 #include "keel/replay/journal_tools.hpp"
+#include "keel/replay/replay.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -164,23 +165,6 @@ Value reason_or_null(engine::Reason r) {
 }
 Value role_or_null(engine::OrderRole r) {
     return r == engine::OrderRole::none ? Value{} : Value{name_of(r)};
-}
-
-// The account's starting cash from the journaled config, read as config validation reads it
-// (a decimal string or an integer; the paper default when absent).
-engine::Money starting_cash_of(const nlohmann::json& config) {
-    engine::Money cash = engine::Money::from_units(1'000'000);
-    if (!config.is_object() || !config.contains("account") || !config["account"].is_object())
-        return cash;
-    const nlohmann::json& account = config["account"];
-    if (!account.contains("starting_cash"))
-        return cash;
-    const nlohmann::json& v = account["starting_cash"];
-    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-    std::int64_t raw = 0;
-    if (engine::parse_decimal(text, raw) == engine::DecimalError::ok)
-        cash = engine::Money::from_raw(raw);
-    return cash;
 }
 
 struct OrderRow {
@@ -374,7 +358,8 @@ class Exporter {
         // As the gateway's: the session's symbol capacity and starting cash. A fill closes at
         // most one round trip, so room for one per fill keeps every trip; the equity curve is
         // written row by row here, so the account keeps none of it.
-        account_.emplace(starting_cash_of(config), symbol_capacity_, fill_records_ + 1, 0);
+        account_.emplace(journaled_starting_cash(config_text_), symbol_capacity_, fill_records_ + 1,
+                         0);
     }
 
     void sample(const Event& cause, const char* what) {

@@ -1,5 +1,6 @@
 #include "keel/replay/html_report.hpp"
 #include "keel/replay/journal_tools.hpp"
+#include "keel/replay/replay.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -29,11 +30,6 @@ using engine::Event;
 using engine::EventType;
 using engine::i128;
 using engine::Money;
-
-// engine::Config's default paper account (config.cpp), for a journaled config that sets none.
-// The journaled config is read directly rather than re-validated: validation checks that the
-// data files exist, and a journal is often read away from them.
-constexpr std::int64_t kDefaultStartingCashUnits = 1'000'000;
 
 // A curve with more points than this is drawn from the lowest and highest point of each of
 // kChartBuckets buckets, which keeps every peak and trough visible at a bounded page size.
@@ -180,7 +176,6 @@ class ReportBuilder {
         report_.config_text.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
                                    r.header->length - sizeof e);
         const Json config = Json::parse(report_.config_text, nullptr, false);
-        std::int64_t cash = Money::from_units(kDefaultStartingCashUnits).raw;
         if (config.is_object()) {
             const auto session = config.find("session");
             if (session != config.end() && session->is_object()) {
@@ -188,19 +183,12 @@ class ReportBuilder {
                 if (name != session->end() && name->is_string())
                     report_.session_name = name->get<std::string>();
             }
-            const auto account = config.find("account");
-            if (account != config.end() && account->is_object()) {
-                const auto sc = account->find("starting_cash");
-                if (sc != account->end() && (sc->is_string() || sc->is_number_integer())) {
-                    std::int64_t raw = 0;
-                    const std::string text = sc->is_string() ? sc->get<std::string>() : sc->dump();
-                    if (engine::parse_decimal(text, raw) == engine::DecimalError::ok)
-                        cash = raw;
-                }
-            }
             report_.config_text = config.dump(2, ' ', false, Json::error_handler_t::replace);
         }
-        report_.starting_cash = Money::from_raw(cash);
+        // Read from the journaled config text as validation reads it, without validating it
+        // (validation checks that the data files exist; a journal is often read away from them).
+        report_.starting_cash = journaled_starting_cash(std::string_view(
+            reinterpret_cast<const char*>(r.payload) + sizeof e, r.header->length - sizeof e));
         // The gateway's account: the journaled symbol capacity and the default curve limits,
         // except that the round trips kept are the ones the page shows. (The curve is kept
         // here, uncapped; the account's own capacity only bounds what it stores.)

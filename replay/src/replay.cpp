@@ -217,6 +217,24 @@ bool read_records(const fs::path& dir, const std::string& stream, std::vector<Jo
     }
 }
 
+engine::Money journaled_starting_cash(std::string_view config_text) {
+    engine::Money cash = engine::Money::from_units(engine::kDefaultStartingCashUnits);
+    const engine::Json config = engine::Json::parse(config_text, nullptr, false);
+    if (!config.is_object() || !config.contains("account") || !config["account"].is_object())
+        return cash;
+    const engine::Json& account = config["account"];
+    if (!account.contains("starting_cash"))
+        return cash;
+    const engine::Json& v = account["starting_cash"];
+    if (!v.is_string() && !v.is_number_integer())
+        return cash;
+    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    std::int64_t raw = 0;
+    if (engine::parse_decimal(text, raw) == engine::DecimalError::ok)
+        cash = engine::Money::from_raw(raw);
+    return cash;
+}
+
 bool read_session(const fs::path& dir, JournaledSession& out, std::string& error) {
     journal::StreamCursor cursor(dir, "input");
     journal::RecordView r;

@@ -68,6 +68,9 @@ struct SymbolConfig {
     std::string session;  // a key of Config::sessions; empty: trades all day, every day
 };
 
+// The paper account's cash when the config's account section does not say.
+inline constexpr std::int64_t kDefaultStartingCashUnits = 1'000'000;
+
 struct Config {
     std::string session_name;
     std::vector<DataFileConfig> data_files;

@@ -40,6 +40,11 @@ struct JournaledRecord {
                                 std::vector<JournaledRecord>& out, std::string& error,
                                 std::uint64_t until = UINT64_MAX);
 
+// The starting cash in a journaled config text, read as config validation reads it (a decimal
+// string or an integer; the default paper account when absent). For readers of a journal that
+// do not validate its config (export, report).
+[[nodiscard]] engine::Money journaled_starting_cash(std::string_view config_text);
+
 // The configuration a journal was written with, as a Config. Its data files need not exist any
 // more (a replay reads the journal, not the files); every other problem is an error.
 [[nodiscard]] engine::ConfigResult journaled_config(
