@@ -4,13 +4,17 @@
 set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libboost-dev                 # Boost 1.74: Lockfree (benchmark peer); Asio/Beast later
+  libboost-dev                 # Boost 1.74: Asio/Beast (webhook, control API, feeds), Lockfree (bench peer)
   libconcurrentqueue-dev       # moodycamel ConcurrentQueue
   libreaderwriterqueue-dev     # moodycamel ReaderWriterQueue (benchmark peer)
   libcli11-dev                 # the keel command line
   nlohmann-json3-dev           # config parsing and printing (cold path)
   libgtest-dev libgmock-dev    # tests
   libbenchmark-dev             # bench/
+  libsimdjson-dev              # webhook bodies and market-data messages (simdjson On-Demand)
+  libssl-dev                   # HMAC-SHA256 webhook signatures (OpenSSL)
+  wrk                          # bench: webhook throughput at 64 connections
+  prometheus                   # promtool: tests/e2e check /metrics with `promtool check metrics`
   libsqlite3-dev               # keel journal export (SQLite C API); bench/journal_bench's peer
   sqlite3                      # the sqlite3 shell: tests/e2e/export_test.sh runs the README's queries
   chromium                     # only tests/e2e/report_test.sh: renders keel report's HTML headless

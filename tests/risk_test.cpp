@@ -689,6 +689,28 @@ TEST(RiskStage, StaleOrMissingMarketDataRefusesEveryNewOrder) {
     EXPECT_EQ(h.place({.type = OrderType::limit, .price = px(100)}), Reason::market_data_stale);
 }
 
+TEST(RiskStage, AFeedStatusOfStaleOrDisconnectedRefusesNewOrdersUntilFreshOrConnected) {
+    Harness h;
+    h.trade(0, px(100));
+    h.trade(1, px(100));
+    auto status = [&](SymbolId s, FeedState state) {
+        Event e = h.make(EventType::feed_status, s);
+        e.payload.feed_status.state = state;
+        h.feed(e);
+    };
+    const OrderSpec on0{.type = OrderType::limit, .price = px(100)};
+    const OrderSpec on1{.symbol = 1, .type = OrderType::limit, .price = px(100)};
+    status(0, FeedState::stale);
+    EXPECT_EQ(h.place(on0), Reason::market_data_stale);
+    EXPECT_EQ(h.place(on1), Reason::none);  // only the stale symbol
+    status(0, FeedState::fresh);
+    EXPECT_EQ(h.place(on0), Reason::none);
+    status(kNoSymbol, FeedState::disconnected);
+    EXPECT_EQ(h.place(on1), Reason::market_data_stale);
+    status(kNoSymbol, FeedState::connected);
+    EXPECT_EQ(h.place(on1), Reason::none);
+}
+
 // --- circuit breakers ---
 
 TEST(RiskStage, TheDayStartsAtTheFirstSessionOpenOfADayNotAtEachSymbolsOpen) {

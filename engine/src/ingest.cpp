@@ -70,6 +70,8 @@ int Ingest::step(Emit& out) noexcept {
                         has_pending_ = true;
                         break;
                     case InputSource::Poll::idle:
+                        if (options_.log != nullptr)
+                            options_.log->idle();
                         return 0;
                     case InputSource::Poll::exhausted:
                         stop_reason_ = StopReason::end_of_data;
@@ -86,7 +88,10 @@ int Ingest::step(Emit& out) noexcept {
                     }
                 }
                 has_pending_ = false;
-                sequence(pending_, out);
+                if (sequence(pending_, out))
+                    source_.sequenced(pending_);
+                else
+                    source_.refused(pending_);
                 return 1;
             }
         }

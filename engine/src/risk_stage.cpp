@@ -90,6 +90,9 @@ void RiskStage::handle(const Event& event, Emit& out) noexcept {
         case EventType::command:
             on_command(event, out);
             break;
+        case EventType::feed_status:
+            on_feed_status(event);
+            break;
         default:
             break;
     }
@@ -217,6 +220,9 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
         return Reason::restricted_symbol;
     if (limits_.trading_hours_enabled() && !within_trading_hours(o.ts_ns, limits_))
         return Reason::outside_trading_hours;
+    // A live feed says the data is stale (or gone): no new order may rest on it.
+    if (feed_down_ || sym.feed_stale)
+        return Reason::market_data_stale;
     if (limits_.max_market_data_age_ns > 0 &&
         (sym.ref_raw <= 0 || o.ts_ns - sym.ref_ts_ns > limits_.max_market_data_age_ns))
         return Reason::market_data_stale;
@@ -584,9 +590,24 @@ void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value
     out.emit(e);
 }
 
+void RiskStage::on_feed_status(const Event& event) noexcept {
+    const FeedState state = event.payload.feed_status.state;
+    if (event.header.symbol == kNoSymbol) {
+        if (state == FeedState::disconnected || state == FeedState::connected)
+            feed_down_ = state == FeedState::disconnected;
+        return;
+    }
+    if (event.header.symbol < symbols_.size() &&
+        (state == FeedState::stale || state == FeedState::fresh))
+        symbols_[event.header.symbol].feed_stale = state == FeedState::stale;
+}
+
 std::uint64_t RiskStage::state_hash() const noexcept {
     std::uint64_t h = book_.state_hash(account_.state_hash(kHashSeed));
     h = hash_mix(h, flags());
+    h = hash_mix(h, feed_down_ ? 1 : 0);
+    for (const SymbolState& s : symbols_)
+        h = s.feed_stale ? hash_mix(h, static_cast<std::uint64_t>(&s - symbols_.data())) : h;
     for (const std::int64_t v :
          {limits_.max_order_qty.raw, limits_.max_order_notional.raw, limits_.max_position.raw,
           limits_.max_gross_exposure.raw, limits_.max_open_orders, limits_.max_daily_loss.raw})

@@ -195,6 +195,27 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["inputs"] = p.state_hash.inputs;
             break;
         }
+        case EventType::feed_status:
+            j["state"] = enum_json(p.feed_status.state);
+            j["last_data_ts_ns"] = p.feed_status.last_data_ts_ns;
+            j["stale_after_ms"] = p.feed_status.stale_after_ms;
+            break;
+        case EventType::audit: {
+            j["endpoint"] = enum_json(p.audit.endpoint);
+            j["method"] = static_cast<int>(p.audit.method);
+            j["status"] = p.audit.status;
+            j["code"] = enum_json(p.audit.code);
+            j["flags"] = p.audit.flags;
+            if (p.audit.request_key != 0)
+                j["request_key"] = p.audit.request_key;
+            const std::uint32_t ip = p.audit.remote_ipv4;
+            if (ip != 0) {
+                j["remote"] = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) +
+                              "." + std::to_string((ip >> 8) & 255) + "." +
+                              std::to_string(ip & 255);
+            }
+            break;
+        }
         case EventType::engine_alert:
             j["order_id"] = p.engine_alert.order_id;
             j["cause_seq"] = p.engine_alert.cause_seq;

@@ -32,6 +32,8 @@ enum class EventType : std::uint8_t {
     venue_reject = 11,  // new order, cancel or replace refused (payload.order.reason)
     venue_cancel = 12,  // order gone: canceled on request, expired, or IOC/FOK remainder
     order_denied = 13,  // a risk reject echoed back to ingest so strategies learn of it in order
+    feed_status = 14,   // a symbol's market data went stale or fresh again; a feed (dis)connected
+    audit = 15,         // an API call or a refused webhook alert: what was asked, what was answered
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -233,6 +235,14 @@ struct AlertPayload {
     std::uint8_t flags;               // verdict bits (issue 6: authenticated, duplicate, ...)
     std::uint16_t timeframe_minutes;  // 0 = not given
 };
+// Alert verdict bits (AlertPayload.flags, AuditPayload.flags): what the webhook receiver
+// established about an alert before it was journaled.
+inline constexpr std::uint8_t kAlertAuthenticated = 1;  // the shared secret matched
+inline constexpr std::uint8_t kAlertSigned = 2;         // a valid, fresh HMAC-SHA256 signature
+inline constexpr std::uint8_t kAlertDuplicate = 4;      // its key was seen within the window
+inline constexpr std::uint8_t kAlertRateLimited = 8;    // refused by a rate limit
+inline constexpr std::uint8_t kAlertAllowlisted = 16;   // the sender's address is allowlisted
+
 // Operator commands. Limit changes are staged one value at a time (limit_stage, param = the
 // RiskLimit id, arg = the raw value) and applied together by limit_commit, so no order is
 // checked against half of a change.
@@ -265,6 +275,66 @@ struct TimerPayload {
     std::uint32_t timer_id;
     TimerKind kind;
 };
+// feed_status: header.symbol is the symbol (kNoSymbol: the feed connection as a whole).
+enum class FeedState : std::uint8_t { fresh = 0, stale = 1, disconnected = 2, connected = 3 };
+[[nodiscard]] std::string_view to_string(FeedState s) noexcept;
+struct FeedStatusPayload {
+    std::int64_t last_data_ts_ns;  // event time of the symbol's last message, 0 = none yet
+    std::uint32_t stale_after_ms;  // the threshold that was crossed
+    FeedState state;
+};
+// audit: one per control API call and per webhook request that was refused or was a duplicate
+// (an accepted alert is journaled as the alert itself). No token or secret is ever in it.
+enum class ApiEndpoint : std::uint8_t {
+    unknown = 0,
+    webhook = 1,
+    health_live = 2,
+    health_ready = 3,
+    metrics = 4,
+    status = 5,
+    positions = 6,
+    orders = 7,
+    account = 8,
+    pause = 9,
+    resume = 10,
+    kill = 11,
+    risk = 12,
+    unkill = 13,
+};
+[[nodiscard]] std::string_view to_string(ApiEndpoint e) noexcept;
+// Why a request was refused: the machine-readable code of the JSON error body.
+enum class ApiCode : std::uint16_t {
+    ok = 0,
+    body_too_large = 1,
+    malformed_json = 2,
+    bad_field = 3,
+    bad_secret = 4,
+    bad_signature = 5,
+    stale_signature = 6,
+    rate_limited = 7,
+    ip_not_allowed = 8,
+    unknown_symbol = 9,
+    not_journaled = 10,
+    unauthorized = 11,
+    not_found = 12,
+    method_not_allowed = 13,
+    busy = 14,
+    duplicate = 15,
+    timeout = 16,
+    not_ready = 17,
+};
+[[nodiscard]] std::string_view to_string(ApiCode c) noexcept;
+enum class HttpMethod : std::uint8_t { other = 0, get = 1, post = 2, put = 3, del = 4, head = 5 };
+struct AuditPayload {
+    std::uint64_t request_key;  // the alert's idempotency key; 0 when none
+    std::uint32_t remote_ipv4;  // host byte order; 0 when not IPv4
+    std::uint16_t status;       // HTTP status answered
+    ApiCode code;
+    ApiEndpoint endpoint;
+    HttpMethod method;
+    std::uint8_t flags;  // alert verdict bits
+};
+
 // Venue replies and order events all start with the client order id. The owning strategy's
 // index is header.aux. For cancel and replace requests order_id names the order acted on.
 struct OrderPayload {
@@ -344,6 +414,8 @@ union EventPayload {
     RiskStatePayload risk_state;
     EngineAlertPayload engine_alert;
     StateHashPayload state_hash;
+    FeedStatusPayload feed_status;
+    AuditPayload audit;
     std::uint64_t control_token;  // flush marker number
 };
 static_assert(sizeof(EventPayload) == 40);

@@ -21,6 +21,9 @@ class EventLog {
     // Appends the event, followed by `extra` bytes (e.g. the config text of session_start).
     [[nodiscard]] virtual bool append(const Event& event, const void* extra = nullptr,
                                       std::uint32_t extra_length = 0) noexcept = 0;
+    // Called by ingest when it has nothing to do: a group-commit log makes what it holds
+    // durable now, so acknowledgements never wait for the next append on a quiet session.
+    virtual void idle() noexcept {}
 };
 
 // An EventLog on a journal stream. On the first failure it keeps the error, sets the stop
@@ -43,6 +46,16 @@ class JournalLog final : public EventLog {
         error_ = s;
         stop_.store(true, std::memory_order_relaxed);
         return false;
+    }
+
+    void idle() noexcept override {
+        if (error_.ok() && writer_->durable_records() < writer_->appended_records()) {
+            journal::Status s = writer_->sync();
+            if (!s.ok()) {
+                error_ = s;
+                stop_.store(true, std::memory_order_relaxed);
+            }
+        }
     }
 
     // After the threads have joined: seal the stream. Returns the first error, if any.

@@ -108,6 +108,7 @@ class RiskStage final : public Stage {
         std::int64_t tick_raw = 0;       // from symbol_def
         std::int64_t ref_raw = 0;        // last market-data price, 0 = none yet
         std::int64_t ref_ts_ns = 0;
+        bool feed_stale = false;     // a feed_status said this symbol's data is stale
         std::int64_t opened_ns = 0;  // when the current position opened (from flat or reversal)
         std::uint64_t flatten_order = 0;  // risk's flatten order in flight, 0 = none
         FillWindow fills;
@@ -139,6 +140,7 @@ class RiskStage final : public Stage {
     void on_order_reply(const Event& event, Emit& out) noexcept;
     void on_timer(const Event& event, Emit& out) noexcept;
     void on_command(const Event& event, Emit& out) noexcept;
+    void on_feed_status(const Event& event) noexcept;
     void check_breakers(const Event& cause, Emit& out) noexcept;
     void flatten(const Event& cause, bool retry_failed, Emit& out) noexcept;
     void apply_limits(const RiskLimits& limits) noexcept;
@@ -170,6 +172,7 @@ class RiskStage final : public Stage {
     bool killed_ = false;
     bool flattening_ = false;
     bool paused_ = false;
+    bool feed_down_ = false;  // the market-data feed is disconnected: every symbol is stale
     bool daily_loss_halt_ = false;
     bool drawdown_halt_ = false;
 

@@ -53,6 +53,13 @@ class InputSource {
     enum class Poll { event, idle, exhausted };
     // Fills out (header.seq and header.ts_ns are set by ingest) or says why it could not.
     virtual Poll poll(Event& out) noexcept = 0;
+    // Ingest's verdict on the event the last poll returned: journaled (when the session has a
+    // journal) and passed on under event.header.seq, or refused because it could not be
+    // journaled. A live source answers its producers from these (an HTTP alert is answered
+    // 200 only once it is journaled). Each polled event gets exactly one of the two calls,
+    // unless the session stops first with it still held back (see Ingest).
+    virtual void sequenced(const Event& /*event*/) noexcept {}
+    virtual void refused(const Event& /*event*/) noexcept {}
 };
 
 // Where a venue (or anything else off the pipeline) sends replies back to ingest.

@@ -90,6 +90,10 @@ class StreamWriter {
     [[nodiscard]] std::uint64_t durable_records() const noexcept {
         return durable_records_.load(std::memory_order_acquire);
     }
+    // The watermark itself, for a reader on another thread (an acknowledgement waiting on it).
+    [[nodiscard]] const std::atomic<std::uint64_t>& durable_seq_watermark() const noexcept {
+        return durable_seq_;
+    }
     [[nodiscard]] std::uint64_t durable_seq() const noexcept {
         return durable_seq_.load(std::memory_order_acquire);
     }
