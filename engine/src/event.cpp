@@ -56,6 +56,8 @@ std::string_view to_string(EventType t) noexcept {
             return "flush";
         case EventType::shutdown:
             return "shutdown";
+        case EventType::snapshot:
+            return "snapshot";
     }
     return "unknown";
 }

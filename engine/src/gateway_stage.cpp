@@ -1,5 +1,7 @@
 #include "keel/engine/gateway_stage.hpp"
 
+#include <algorithm>
+
 #include "keel/engine/assert.hpp"
 #include "keel/engine/order_id.hpp"
 
@@ -402,6 +404,34 @@ std::uint64_t GatewayStage::state_hash() const noexcept {
     for (const Event& child : held_)
         h = hash_mix(h, child.payload.order.order_id);
     return h;
+}
+
+void GatewayStage::write_snapshot(StateSnapshot& s) const noexcept {
+    const std::size_t n = std::min(s.positions.size(), account_.symbol_capacity());
+    Money gross{}, net{};
+    for (std::size_t i = 0; i < n; ++i) {
+        const PositionState& p = account_.position(static_cast<SymbolId>(i));
+        s.positions[i] = p;
+        const Money v = p.market_value();
+        net.raw += v.raw;
+        gross.raw += v.raw < 0 ? -v.raw : v.raw;
+    }
+    const std::vector<OrderRecord>& open = book_.open_orders();
+    s.open_order_count = std::min(open.size(), s.open_orders.size());
+    std::copy_n(open.begin(), s.open_order_count, s.open_orders.begin());
+    s.starting_cash = account_.starting_cash();
+    s.cash = account_.cash();
+    s.equity = account_.equity();
+    s.realized = account_.realized();
+    s.unrealized = account_.unrealized();
+    s.fees = account_.fees();
+    s.max_drawdown = account_.max_drawdown();
+    s.gross_exposure = gross;
+    s.net_exposure = net;
+    s.orders_sent = orders_sent_;
+    s.fills = fills_;
+    s.venue_rejects = venue_rejects_;
+    s.round_trips = account_.round_trip_count();
 }
 
 }  // namespace keel::engine

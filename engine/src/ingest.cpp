@@ -56,6 +56,21 @@ int Ingest::step(Emit& out) noexcept {
         return 1;
     }
 
+    if (state_ == State::running && options_.snapshots != nullptr) {
+        const std::uint64_t wanted = options_.snapshots->requested();
+        if (wanted != snapshot_sent_) {
+            snapshot_sent_ = wanted;
+            StateSnapshot& s = options_.snapshots->writable();
+            s.token = wanted;
+            s.last_seq = seq_;
+            s.ts_ns = ts_ns_;
+            Event e = make_event(EventType::snapshot, Source::engine, seq_, ts_ns_, kNoSymbol);
+            e.payload.control_token = wanted;
+            out.emit(e);
+            return 1;
+        }
+    }
+
     if (state_ == State::running) {
         if (journal_failed_) {
             stop_reason_ = StopReason::journal_failed;

@@ -158,6 +158,7 @@ void RiskStage::decide(const Event& event, Emit& out) noexcept {
         return;
     if (reason != Reason::none) {
         ++rejects_;
+        ++rejects_by_reason_[static_cast<std::uint8_t>(reason)];
         out.emit(decision);
         return;
     }
@@ -588,6 +589,13 @@ void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value
     if (!journal(e))
         return;
     out.emit(e);
+}
+
+void RiskStage::write_snapshot(StateSnapshot& s) const noexcept {
+    s.risk_flags = flags();
+    s.limits = limits_;
+    s.risk_rejects = rejects_;
+    s.rejects_by_reason = rejects_by_reason_;
 }
 
 void RiskStage::on_feed_status(const Event& event) noexcept {

@@ -136,6 +136,11 @@ class Runner::Agent {
                             buf[buf.size() - 1].payload.control_token == e.payload.control_token,
                         "a stage must forward a control event, as its last emission");
         }
+        if (e.header.type == EventType::snapshot && runner_.snapshots_ != nullptr) {
+            runner_.stages_[k]->write_snapshot(runner_.snapshots_->writable());
+            if (k + 1 == runner_.stages_.size())
+                runner_.snapshots_->publish(e.payload.control_token);
+        }
         dispatch(k, buf);
         if (e.header.type == EventType::shutdown)
             runner_.stages_[k]->on_close();

@@ -46,6 +46,7 @@ enum class EventType : std::uint8_t {
     // --- runner control: travel the rings, never journaled, never seen by trading logic ---
     flush = 64,
     shutdown = 65,
+    snapshot = 66,  // a state query on its way through the stages (state_snapshot.hpp)
 };
 
 [[nodiscard]] std::string_view to_string(EventType t) noexcept;

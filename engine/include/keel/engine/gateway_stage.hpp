@@ -57,6 +57,7 @@ class GatewayStage final : public Stage {
     [[nodiscard]] std::uint64_t risk_rejects() const noexcept { return risk_rejects_; }
     [[nodiscard]] std::uint64_t venue_rejects() const noexcept { return venue_rejects_; }
     [[nodiscard]] std::uint64_t alerts() const noexcept { return alerts_; }
+    void write_snapshot(StateSnapshot& s) const noexcept override;
 
   private:
     void handle(const Event& event, Emit& out) noexcept;

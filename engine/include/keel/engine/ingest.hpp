@@ -15,6 +15,7 @@
 #include "keel/engine/event_log.hpp"
 #include "keel/engine/spsc_ring.hpp"
 #include "keel/engine/stage.hpp"
+#include "keel/engine/state_snapshot.hpp"
 #include "keel/engine/timer_schedule.hpp"
 
 namespace keel::engine {
@@ -40,6 +41,9 @@ class Ingest {
         // resume_seq, engine time resume_ts_ns) instead of starting one; no session_start.
         std::uint64_t resume_seq = 0;
         std::int64_t resume_ts_ns = 0;
+        // State queries from the control API (state_snapshot.hpp). Optional; must outlive the
+        // Ingest and be the one the Runner publishes to.
+        SnapshotExchange* snapshots = nullptr;
     };
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
@@ -78,6 +82,7 @@ class Ingest {
     std::int64_t ts_ns_ = 0;
     std::uint64_t flush_token_ = 0;
     bool flush_acked_ = false;
+    std::uint64_t snapshot_sent_ = 0;  // the last snapshot token sent down the pipeline
     std::uint64_t replies_since_flush_ = 0;
     bool journal_failed_ = false;
     // An input taken from the source but held back while timers due before it go out.

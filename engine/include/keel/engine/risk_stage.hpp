@@ -54,6 +54,7 @@
 // half-valid change is never applied.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -92,6 +93,7 @@ class RiskStage final : public Stage {
     [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
     // kRiskKilled | kRiskPaused | kRiskHalted.
     [[nodiscard]] std::uint8_t flags() const noexcept;
+    void write_snapshot(StateSnapshot& s) const noexcept override;
     [[nodiscard]] const OrderBook& book() const noexcept { return book_; }
     [[nodiscard]] const Account& account() const noexcept { return account_; }
     [[nodiscard]] std::int64_t day_trades() const noexcept { return day_trades_.count(); }
@@ -172,7 +174,10 @@ class RiskStage final : public Stage {
     bool killed_ = false;
     bool flattening_ = false;
     bool paused_ = false;
-    bool feed_down_ = false;  // the market-data feed is disconnected: every symbol is stale
+    bool feed_down_ = false;
+    std::array<std::uint64_t, 256>
+        rejects_by_reason_{};  // by Reason value, for metrics  // the market-data feed is
+                               // disconnected: every symbol is stale
     bool daily_loss_halt_ = false;
     bool drawdown_halt_ = false;
 

@@ -72,6 +72,8 @@ class Runner {
     [[nodiscard]] std::string_view stage_name(std::size_t i) const noexcept;
     [[nodiscard]] const StageMetrics& metrics(std::size_t i) const noexcept { return *metrics_[i]; }
     [[nodiscard]] const ThreadPlan& plan() const noexcept { return plan_; }
+    // Where stages write state queries (the one ingest was given); optional, before run().
+    void set_snapshots(SnapshotExchange* snapshots) noexcept { snapshots_ = snapshots; }
 
   private:
     class Agent;
@@ -86,6 +88,7 @@ class Runner {
     std::vector<std::unique_ptr<Agent>> agents_;
     // 0 = wait, 1 = go, 2 = abort. A member, so threads never outlive what they spin on.
     std::atomic<int> gate_{0};
+    SnapshotExchange* snapshots_ = nullptr;
 };
 
 }  // namespace keel::engine

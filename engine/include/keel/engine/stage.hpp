@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "keel/engine/event.hpp"
+#include "keel/engine/state_snapshot.hpp"
 
 namespace keel::engine {
 
@@ -27,6 +28,9 @@ class Stage {
     virtual void on_event(const Event& event, Emit& out) noexcept = 0;
     // Called after the shutdown event has passed through on_event.
     virtual void on_close() noexcept {}
+    // Called on the stage's thread when a snapshot event has passed through on_event: write
+    // this stage's part of the state into the preallocated snapshot (no allocation).
+    virtual void write_snapshot(StateSnapshot& /*snapshot*/) const noexcept {}
 };
 
 // The state_hash event a stage emits after its inputs-th input event (every kStateHashEvery).
