@@ -413,7 +413,18 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         r.finish();
     }
 
-    if (const Json* d = top.object("data", true)) {
+    // A live session (a market-data feed or a webhook receiver) needs no data files. The live
+    // sections belong to the adapters, which validate them (the engine does not know adapters).
+    for (const char* live : {"feed", "webhook", "control"}) {
+        if (const Json* section = top.object(live, false)) {
+            Json& slot = std::string_view(live) == "feed"      ? c.feed_json
+                         : std::string_view(live) == "webhook" ? c.webhook_json
+                                                               : c.control_json;
+            slot = *section;
+        }
+    }
+    const bool live = !c.feed_json.is_null() || !c.webhook_json.is_null();
+    if (const Json* d = top.object("data", !live)) {
         Reader r(errors, *d, "data");
         if (const Json* files = r.array("files", true)) {
             if (files->empty())

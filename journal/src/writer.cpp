@@ -82,6 +82,7 @@ Status StreamWriter::open(const std::filesystem::path& dir, std::string_view str
     } else {
         const SegmentInfo& last = scan.segments.back();
         w->records_ = scan.records;
+        w->records_published_.store(scan.records, std::memory_order_relaxed);
         w->last_seq_ = scan.last_seq;
         s = w->map_segment(last.index, true, false, m);
         if (s.ok()) {
@@ -360,6 +361,9 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
     }
     used_ += size;
     ++records_;
+    records_published_.store(records_, std::memory_order_relaxed);
+    bytes_published_.store(bytes_published_.load(std::memory_order_relaxed) + size,
+                           std::memory_order_relaxed);
     last_seq_ = seq;
 
     switch (options_.durability) {

@@ -264,4 +264,33 @@ bool Restart::skip_journaled(adapters::CsvSource& source, engine::TimerSchedule*
     return true;
 }
 
+bool Restart::skip_journaled_timers(engine::TimerSchedule* timers, std::string& error) const {
+    std::uint64_t timers_journaled = 0;
+    std::uint64_t timers_fired = 0;
+    std::int64_t last_timer_ts = 0;
+    for (const engine::Event& e : inputs_) {
+        if (e.header.type == engine::EventType::timer) {
+            ++timers_journaled;
+            last_timer_ts = e.header.ts_ns;
+            continue;
+        }
+        if (timers == nullptr || !is_source_input(e) ||
+            e.header.type == engine::EventType::symbol_def)
+            continue;
+        while (timers->next_due(e.header.ts_ns))
+            ++timers_fired;
+    }
+    // Timers journaled after the last input were fired for an input the crash kept from being
+    // journaled; they are due by their own times.
+    while (timers != nullptr && timers_fired < timers_journaled && timers->next_due(last_timer_ts))
+        ++timers_fired;
+    if (timers_fired != timers_journaled) {
+        error = "the journal holds " + std::to_string(timers_journaled) +
+                " timer events, the schedule gives " + std::to_string(timers_fired) +
+                " for the same inputs";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace keel::replay

@@ -242,6 +242,28 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         source = &*replayed;
         for (const engine::Event& e : *options.replay_inputs)
             market_events += engine::is_market_data(e.header.type) ? 1 : 0;
+    } else if (options.live_source != nullptr) {
+        // Live: the configured symbols, then any a strategy names that the symbols section
+        // does not, get their ids in that order; the live session journals their definitions.
+        auto intern = [&](const std::string& name) {
+            if (!symbols.find(name) && !symbols.intern(name)) {
+                error = "too many symbols for symbol_capacity " +
+                        std::to_string(config.symbol_capacity);
+                return false;
+            }
+            return true;
+        };
+        for (const engine::SymbolConfig& s : config.symbols) {
+            if (!intern(s.name))
+                return std::nullopt;
+        }
+        for (const engine::StrategyConfig& s : config.strategies) {
+            for (const std::string& name : s.symbols) {
+                if (!intern(name))
+                    return std::nullopt;
+            }
+        }
+        source = options.live_source;
     } else {
         adapters::CsvReadOptions csv_options;
         csv_options.skip_bad_rows = config.skip_bad_rows;
@@ -366,10 +388,11 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         std::vector<RecoveryLog*> checked;
         for (const auto& l : recovery_logs)
             checked.push_back(l.get());
+        engine::TimerSchedule* due_timers = timer_schedule.empty() ? nullptr : &timer_schedule;
         if (!restart->rebuild(strategy, risk, gateway, checked, recovery_replies, replies.ring(),
                               error) ||
-            !restart->skip_journaled(*csv, timer_schedule.empty() ? nullptr : &timer_schedule,
-                                     error))
+            !(csv ? restart->skip_journaled(*csv, due_timers, error)
+                  : restart->skip_journaled_timers(due_timers, error)))
             return std::nullopt;
         resumed = true;
     } else {
@@ -388,16 +411,30 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         ingest_options.resume_seq = restart->last_seq();
         ingest_options.resume_ts_ns = restart->last_ts_ns();
     }
+    ingest_options.snapshots = options.snapshots;
     engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
     CountingSink sink(options.tap);
     engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, venue_once,
                           venue_fills);
 
+    runner.set_snapshots(options.snapshots);
+    if (options.on_start) {
+        SessionView view;
+        view.runner = &runner;
+        for (const auto& l : logs)
+            view.writers.push_back(&l->writer());
+        view.symbols = &symbols;
+        view.restart = resumed ? &*restart : nullptr;
+        if (!options.on_start(view, error))
+            return std::nullopt;
+    }
     if (options.on_running != nullptr)
         options.on_running(options.on_running_ctx);
     const auto t0 = std::chrono::steady_clock::now();
     error = runner.run();
     const auto t1 = std::chrono::steady_clock::now();
+    if (options.on_stopped)
+        options.on_stopped();
     if (!error.empty())
         return std::nullopt;
 

@@ -84,7 +84,12 @@ struct Config {
     std::vector<SymbolConfig> symbols;
     std::uint64_t seed = 0;  // journaled in session_start; the simulated venue draws from it
     Json venue_json;         // the venue section, validated by the venue adapter (adapters/)
-    RiskLimits risk{};       // every limit but the per-symbol ones (0 = off)
+    // Live sessions: the market-data feed, the webhook receiver and the control API sections,
+    // each validated by its adapter (adapters/live_config.hpp); null when absent.
+    Json feed_json;
+    Json webhook_json;
+    Json control_json;
+    RiskLimits risk{};  // every limit but the per-symbol ones (0 = off)
     std::vector<std::string> restricted_symbols;
     std::string venue_type;
     std::uint32_t symbol_capacity = 0;

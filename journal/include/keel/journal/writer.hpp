@@ -85,6 +85,13 @@ class StreamWriter {
     [[nodiscard]] Status close() noexcept;
 
     [[nodiscard]] std::uint64_t appended_records() const noexcept { return records_; }
+    // Readable from any thread (metrics): records and bytes appended so far, relaxed.
+    [[nodiscard]] std::uint64_t appended_records_relaxed() const noexcept {
+        return records_published_.load(std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::uint64_t appended_bytes_relaxed() const noexcept {
+        return bytes_published_.load(std::memory_order_relaxed);
+    }
     [[nodiscard]] std::uint64_t last_seq() const noexcept { return last_seq_; }
     // Readable from any thread: everything up to these has reached the stated durability.
     [[nodiscard]] std::uint64_t durable_records() const noexcept {
@@ -142,6 +149,8 @@ class StreamWriter {
     Status failure_;
     std::atomic<std::uint64_t> durable_records_{0};
     std::atomic<std::uint64_t> durable_seq_{0};
+    std::atomic<std::uint64_t> records_published_{0};
+    std::atomic<std::uint64_t> bytes_published_{0};
 
     // The helper's one job at a time: the writer fills job_* and sets kWork; the helper fills
     // prepared_ and sets kDone. Each side touches these only while the state says it owns them.

@@ -112,12 +112,20 @@ class Restart {
 
     // Step 3: skips the data events already journaled (checking each against its journaled
     // input) and advances timers past the ones journaled. timers may be null.
+    // A live source (queue) has nothing to skip; only the timer schedule is advanced past the
+    // timers already journaled, by asking it with the journaled inputs' times in order.
+    [[nodiscard]] bool skip_journaled_timers(engine::TimerSchedule* timers,
+                                             std::string& error) const;
     [[nodiscard]] bool skip_journaled(adapters::CsvSource& source, engine::TimerSchedule* timers,
                                       std::string& error) const;
 
     [[nodiscard]] std::uint64_t last_seq() const noexcept { return inputs_.back().header.seq; }
     [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return inputs_.back().header.ts_ns; }
     [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_.size(); }
+    // The journaled inputs, in order (a live session seeds its alert dedupe window from them).
+    [[nodiscard]] const std::vector<engine::Event>& journaled_inputs() const noexcept {
+        return inputs_;
+    }
     [[nodiscard]] std::uint64_t in_doubt_replies() const noexcept { return in_doubt_; }
     [[nodiscard]] std::uint64_t torn_bytes_cut() const noexcept { return torn_bytes_; }
     // Derived records the rebuild journaled: those of inputs the crash kept from being fully

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,9 +16,13 @@
 #include "keel/engine/ingest.hpp"
 #include "keel/engine/order_book.hpp"
 #include "keel/engine/risk_limits.hpp"
+#include "keel/engine/runner.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/stage_metrics.hpp"
+#include "keel/engine/state_snapshot.hpp"
+#include "keel/engine/symbol_table.hpp"
 #include "keel/engine/thread_plan.hpp"
+#include "keel/journal/writer.hpp"
 
 namespace keel::replay {
 
@@ -112,6 +117,18 @@ struct SessionReport {
     double elapsed_s = 0;
 };
 
+class Restart;
+
+// What a live session's adapters may look at while the pipeline runs (live_session.hpp):
+// read-only views, readable from any thread (the runner's metrics are relaxed atomics, the
+// writers' published counters too). Valid until the session returns.
+struct SessionView {
+    const engine::Runner* runner = nullptr;
+    std::vector<const journal::StreamWriter*> writers;  // input, strategy, risk, gateway; or none
+    const engine::SymbolTable* symbols = nullptr;
+    const Restart* restart = nullptr;  // set when the session continued a journal
+};
+
 struct SessionOptions {
     // Overrides the config's thread plan when set (tests compare fused and threaded plans).
     std::optional<engine::ThreadPlan> plan;
@@ -131,6 +148,16 @@ struct SessionOptions {
     // replies and echoes are left out of the inputs: the changed session makes its own.
     bool what_if = false;
     void* on_running_ctx = nullptr;
+    // A live session: inputs come from this source (a LiveInputQueue the adapters write to)
+    // instead of the data files, and the symbols are the config's (symbols section, then the
+    // strategies'), interned in that order. It ends when stop is set.
+    engine::InputSource* live_source = nullptr;
+    // State queries (control API): ingest sends them down, the runner publishes them.
+    engine::SnapshotExchange* snapshots = nullptr;
+    // Called just before the pipeline starts (after any restart rebuild), on the calling
+    // thread; an error refuses to start (nothing ran). Then on_stopped after it has stopped.
+    std::function<bool(const SessionView&, std::string& error)> on_start;
+    std::function<void()> on_stopped;
 };
 
 // Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
