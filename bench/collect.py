@@ -150,7 +150,7 @@ def markdown(res: dict) -> str:
         change = ic.get("change")
         out.append(f"Instructions per event, fused pipeline thread ({ic['input']}; callgrind): "
                    f"**{ic['per_event']:.1f}** ({ic['instructions']:,} / {ic['events']:,} events); "
-                   f"baseline {fmt(ic.get('baseline_per_event'))}"
+                   f"baseline {ic['baseline_per_event'] if ic.get('baseline_per_event') is not None else 'none'}"
                    + (f", change {change:+.2%} (gate: fails above +5%)." if change is not None else "."))
     else:
         out.append("Instructions per event: not measured.")
