@@ -166,6 +166,8 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["price"] = dec(p.alert.price.raw);
             j["timeframe_min"] = p.alert.timeframe_minutes;
             j["flags"] = p.alert.flags;
+            if (p.alert.received_s != 0)
+                j["received_s"] = p.alert.received_s;
             break;
         case EventType::command:
             j["code"] = enum_json(p.command.code);

@@ -235,6 +235,10 @@ struct AlertPayload {
     AlertAction action;
     std::uint8_t flags;               // verdict bits (issue 6: authenticated, duplicate, ...)
     std::uint16_t timeframe_minutes;  // 0 = not given
+    // Wall-clock second the receiver accepted it (Unix time; 0 = not from a receiver). Engine
+    // time follows the data (a paper session over recorded data runs in the data's time), so
+    // the idempotency window, which survives a restart, is kept in receipt time.
+    std::uint32_t received_s;
 };
 // Alert verdict bits (AlertPayload.flags, AuditPayload.flags): what the webhook receiver
 // established about an alert before it was journaled.
