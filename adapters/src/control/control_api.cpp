@@ -493,7 +493,9 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
                 risk_in_flight = true;
         }
         if (!ticket) {
-            fail(call, respond, {503, ApiCode::busy, "the input queue is full; try again"},
+            fail(call, respond,
+                 {503, ApiCode::busy,
+                  "the input queue is full (or closed: the session is stopping); try again"},
                  {{"Retry-After", "1"}});
             return;
         }
