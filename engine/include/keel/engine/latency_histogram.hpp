@@ -59,6 +59,12 @@ class LatencyHistogram {
         return max();
     }
 
+    // How many recorded values landed in bucket i (i < kBuckets): lets a cold reader export the
+    // distribution (e.g. Prometheus buckets) without a copy of the whole array.
+    [[nodiscard]] std::uint64_t bucket_count(std::size_t i) const noexcept {
+        return counts_[i].load(std::memory_order_relaxed);
+    }
+
     [[nodiscard]] static constexpr std::size_t index_of(std::uint64_t v) noexcept {
         if (v < kSubCount)
             return static_cast<std::size_t>(v);
