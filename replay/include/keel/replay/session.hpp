@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "keel/engine/risk_limits.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/stage_metrics.hpp"
+#include "keel/engine/symbol_table.hpp"
 #include "keel/engine/thread_plan.hpp"
 
 namespace keel::replay {
@@ -131,6 +133,20 @@ struct SessionOptions {
     // replies and echoes are left out of the inputs: the changed session makes its own.
     bool what_if = false;
     void* on_running_ctx = nullptr;
+
+    // Hooks for the latency harness (latency_harness.hpp); all cold, called once before the
+    // pipeline starts.
+    //
+    // Replaces the config's data files with another input source. Called with the empty symbol
+    // table: it interns the symbols its events define (a symbol_def each, first) and returns
+    // the source, which must outlive the call; nullptr with error set to refuse. Not with
+    // replay_inputs, nor with a journal to continue (recovery re-reads the data files).
+    std::function<engine::InputSource*(engine::SymbolTable& symbols, std::string& error)> input;
+    // Wraps each downstream stage before the runner gets it (index 1 strategy, 2 risk,
+    // 3 gateway). The returned stage must forward every call to the one given.
+    std::function<engine::Stage&(std::size_t index, engine::Stage& stage)> wrap_stage;
+    // Wraps the venue the gateway hands orders to; the returned venue must forward every call.
+    std::function<engine::Venue&(engine::Venue& venue)> wrap_venue;
 };
 
 // Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
