@@ -380,12 +380,12 @@ void print_e2e(std::ostream& out, const E2eResult& r) {
         << "\n";
     out << "    " << std::left << std::setw(22) << "" << std::right;
     for (const char* h : {"p50", "p90", "p99", "p99.9", "p99.99", "max"})
-        out << std::setw(10) << h;
+        out << std::setw(12) << h;
     out << "\n";
     const auto row = [&out](const std::string& name, const Percentiles& p) {
         out << "    " << std::left << std::setw(22) << name << std::right;
         for (const std::uint64_t v : {p.p50, p.p90, p.p99, p.p999, p.p9999, p.max})
-            out << std::setw(10) << v;
+            out << std::setw(12) << v;
         out << "\n";
     };
     row("end to end", l.end_to_end);
