@@ -201,6 +201,8 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
 
 std::optional<SessionReport> run_session(const engine::Config& config, std::atomic<bool>& stop,
                                          const SessionOptions& options, std::string& error) {
+    KEEL_ASSERT(!(options.input && options.replay_inputs != nullptr),
+                "an input source override and journaled inputs exclude each other");
     engine::SymbolTable symbols(config.symbol_capacity);
     std::vector<adapters::CsvFileSpec> files;
     for (const engine::DataFileConfig& f : config.data_files) {
