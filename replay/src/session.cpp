@@ -201,6 +201,8 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
 
 std::optional<SessionReport> run_session(const engine::Config& config, std::atomic<bool>& stop,
                                          const SessionOptions& options, std::string& error) {
+    KEEL_ASSERT(!(options.input && options.replay_inputs != nullptr),
+                "an input source override and journaled inputs exclude each other");
     engine::SymbolTable symbols(config.symbol_capacity);
     std::vector<adapters::CsvFileSpec> files;
     for (const engine::DataFileConfig& f : config.data_files) {
@@ -242,28 +244,10 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         source = &*replayed;
         for (const engine::Event& e : *options.replay_inputs)
             market_events += engine::is_market_data(e.header.type) ? 1 : 0;
-    } else if (options.live_source != nullptr) {
-        // Live: the configured symbols, then any a strategy names that the symbols section
-        // does not, get their ids in that order; the live session journals their definitions.
-        auto intern = [&](const std::string& name) {
-            if (!symbols.find(name) && !symbols.intern(name)) {
-                error = "too many symbols for symbol_capacity " +
-                        std::to_string(config.symbol_capacity);
-                return false;
-            }
-            return true;
-        };
-        for (const engine::SymbolConfig& s : config.symbols) {
-            if (!intern(s.name))
-                return std::nullopt;
-        }
-        for (const engine::StrategyConfig& s : config.strategies) {
-            for (const std::string& name : s.symbols) {
-                if (!intern(name))
-                    return std::nullopt;
-            }
-        }
-        source = options.live_source;
+    } else if (options.input) {
+        source = options.input(symbols, error);
+        if (source == nullptr)
+            return std::nullopt;
     } else {
         adapters::CsvReadOptions csv_options;
         csv_options.skip_bad_rows = config.skip_bad_rows;
@@ -312,8 +296,9 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     DisconnectedVenue disconnected;
     NullReplies no_replies;
     const bool disconnected_venue = options.replay_inputs != nullptr && !options.what_if;
-    engine::Venue& venue = disconnected_venue ? static_cast<engine::Venue&>(disconnected)
-                                              : static_cast<engine::Venue&>(sim_venue);
+    engine::Venue& plain_venue = disconnected_venue ? static_cast<engine::Venue&>(disconnected)
+                                                    : static_cast<engine::Venue&>(sim_venue);
+    engine::Venue& venue = options.wrap_venue ? options.wrap_venue(plain_venue) : plain_venue;
     engine::ReplySink& gateway_replies =
         disconnected_venue ? static_cast<engine::ReplySink&>(no_replies) : live_replies;
     engine::StrategyStageOptions strategy_options;
@@ -337,6 +322,12 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     const std::string config_text = engine::mask_secrets(config.effective).dump();
     std::vector<std::unique_ptr<engine::JournalLog>> logs;  // input, strategy, risk, gateway
     std::optional<Restart> restart;
+    if (journal_exists && !csv && !options.live) {
+        error = "journal directory " + options.journal_dir.string() +
+                " holds a journal: continuing one needs the config's data files; give a new or "
+                "empty directory";
+        return std::nullopt;
+    }
     std::vector<std::unique_ptr<RecoveryLog>> recovery_logs;  // strategy, risk, gateway
     if (!options.journal_dir.empty()) {
         std::error_code ec;
@@ -414,8 +405,12 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     ingest_options.snapshots = options.snapshots;
     engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
     CountingSink sink(options.tap);
-    engine::Runner runner(ingest, {&strategy, &risk, &gateway}, replies, sink, plan, venue_once,
-                          venue_fills);
+    std::vector<engine::Stage*> downstream{&strategy, &risk, &gateway};
+    if (options.wrap_stage) {
+        for (std::size_t i = 0; i < downstream.size(); ++i)
+            downstream[i] = &options.wrap_stage(i + 1, *downstream[i]);
+    }
+    engine::Runner runner(ingest, downstream, replies, sink, plan, venue_once, venue_fills);
 
     runner.set_snapshots(options.snapshots);
     if (options.on_start) {

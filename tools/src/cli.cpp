@@ -13,8 +13,10 @@
 #include "keel/replay/backtest.hpp"
 #include "keel/replay/backtest_report.hpp"
 #include "keel/replay/export.hpp"
+#include "keel/replay/host_probe.hpp"
 #include "keel/replay/html_report.hpp"
 #include "keel/replay/journal_tools.hpp"
+#include "keel/replay/latency_harness.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
 #include "keel/replay/summary.hpp"
@@ -113,6 +115,157 @@ int run(const std::string& file, const std::string& journal_dir) {
         return kExitJournal;
     return report->inputs_seen_by_last_stage == report->events_sequenced ? kExitOk : kExitFailed;
 }
+
+// ---- keel run --check-host ----------------------------------------------------------------
+// Reports what is not tuned for low latency, one line per setting, and exits 0: it informs,
+// it does not fail. With a config, its thread plan's CPUs are checked too; the config's own
+// problems (a CPU that does not exist here, say) are listed as lines of the report.
+int check_host(const std::string& file) {
+    std::optional<engine::ConfigResult> result;
+    std::optional<engine::ThreadPlan> plan;
+    if (!file.empty()) {
+        result = load_and_check(file);
+        plan = result->config.plan;
+        // A CPU this host lacks fails validation and is left unpinned in the plan; the
+        // request is what to report, so take it from the config text.
+        const engine::Json& root = result->config.effective;
+        const engine::Json threads =
+            root.is_object() && root.contains("threads") ? root.at("threads") : engine::Json();
+        for (std::size_t i = 0;
+             threads.is_array() && i < plan->threads.size() && i < threads.size(); ++i) {
+            const engine::Json& t = threads.at(i);
+            if (!plan->threads[i].cpu && t.is_object() && t.contains("cpu") &&
+                t.at("cpu").is_number_integer())
+                plan->threads[i].cpu = t.at("cpu").get<int>();
+        }
+    }
+    const replay::HostFacts facts = replay::probe_host();
+    std::cout << "keel: host check (what a tuned low-latency box would have differently; "
+                 "informational, exit 0)\n";
+    std::size_t untuned = 0;
+    for (const replay::HostCheck& c : replay::check_host(facts, plan ? &*plan : nullptr)) {
+        untuned += c.tuned ? 0 : 1;
+        std::cout << (c.tuned ? "  [ok]   " : "  [tune] ") << c.name << ": " << c.found;
+        if (!c.tuned)
+            std::cout << "; tuned: " << c.tuned_value;
+        std::cout << "\n";
+    }
+    if (result) {
+        for (const engine::ConfigError& e : result->errors) {
+            // Missing CPUs are on the cpus line already.
+            if (e.path.size() > 4 && e.path.compare(e.path.size() - 4, 4, ".cpu") == 0)
+                continue;
+            ++untuned;
+            std::cout << "  [tune] config " << file << ": " << e.path << ": " << e.message << "\n";
+        }
+    }
+    std::cout << "  " << untuned << " setting" << (untuned == 1 ? "" : "s") << " not tuned; cpu "
+              << facts.cpu_model << ", kernel " << facts.kernel << "\n";
+    return kExitOk;
+}
+// ---- end keel run --check-host ------------------------------------------------------------
+
+// ---- keel bench e2e ---------------------------------------------------------------------
+// The end-to-end latency harness (replay/latency_harness.hpp): its options, and running it.
+class BenchCommand {
+  public:
+    CLI::App* add(CLI::App& app) {
+        bench_ = app.add_subcommand("bench", "Benchmarks that run the real pipeline");
+        bench_->require_subcommand(1);
+        e2e_ = bench_->add_subcommand(
+            "e2e",
+            "End-to-end latency: an open-loop generator sends alerts at a fixed rate through the "
+            "real stages, journal and simulated venue on the config's thread plan; prints "
+            "p50..p99.99 and max from each event's intended send time to its order leaving the "
+            "gateway, per stage hop, throughput, ring-full waits and a host manifest");
+        e2e_->add_option("-c,--config", config_,
+                         "Config file (JSON) with an alert_follower strategy; its thread plan, "
+                         "journal durability, risk limits and venue are used, its data files are "
+                         "not read (default config/bench.json)")
+            ->check(CLI::ExistingFile);
+        e2e_->add_option("--events", events_, "Events (alerts, one order each) to send")
+            ->check(CLI::Range(std::uint64_t{1}, replay::kMaxBenchEvents));
+        CLI::Option* rate =
+            e2e_->add_option("--rate", rate_, "Intended events per second (open loop)")
+                ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+        e2e_->add_flag("--saturate", saturate_,
+                       "No pacing: report the most events/s the pipeline sustains with the "
+                       "journal on; latencies are then closed-loop")
+            ->excludes(rate);
+        e2e_->add_option("--journal", journal_,
+                         "Journal directory to write and keep (new or empty; default: a fresh "
+                         "temp directory, removed afterwards)");
+        e2e_->add_option("--json", json_, "Also write the numbers as JSON to this file");
+        return bench_;
+    }
+    [[nodiscard]] bool selected() const { return e2e_->parsed(); }
+
+    int run() {
+        const std::string file = config_.empty() ? std::string("config/bench.json") : config_;
+        if (config_.empty() && !std::filesystem::exists(file)) {
+            std::cerr << "keel: no --config given and " << file
+                      << " not found (run from the repository root or give --config)\n";
+            return kExitUsage;
+        }
+        const engine::ConfigResult result = load_and_check(file);
+        if (!result.ok()) {
+            print_errors(file, result.errors);
+            return kExitUsage;
+        }
+        // Opened before the run, so that an unwritable path costs no benchmark.
+        std::ofstream json_file;
+        if (!json_.empty()) {
+            json_file.open(json_, std::ios::binary | std::ios::trunc);
+            if (!json_file) {
+                std::cerr << "keel: cannot write the JSON to " << json_ << "\n";
+                return kExitUsage;
+            }
+        }
+        install_stop_handlers();
+        replay::E2eOptions options;
+        options.events = events_;
+        options.rate_eps = rate_;
+        options.saturate = saturate_;
+        options.journal_dir = journal_;
+        std::string error;
+        const auto r = replay::run_e2e_bench(result.config, options, g_stop, error);
+        if (!r) {
+            std::cerr << "keel: cannot run the benchmark: " << error << "\n";
+            return kExitUsage;
+        }
+        replay::print_e2e(std::cout, *r);
+        if (json_file.is_open()) {
+            json_file << replay::e2e_json(*r);
+            json_file.close();
+            if (!json_file) {
+                std::cerr << "keel: cannot write the JSON to " << json_ << "\n";
+                return kExitFailed;
+            }
+        }
+        if (!r->journal_error.empty()) {
+            std::cerr << "keel: the journal failed: " << r->journal_error << "\n";
+            return kExitJournal;
+        }
+        if (r->latency.complete != r->events) {
+            std::cerr << "keel: only " << r->latency.complete << " of " << r->events
+                      << " events' orders reached the venue (risk limits, the venue, or a "
+                         "stop request): the figures cover those only\n";
+            return kExitFailed;
+        }
+        return kExitOk;
+    }
+
+  private:
+    CLI::App* bench_ = nullptr;
+    CLI::App* e2e_ = nullptr;
+    std::string config_;
+    std::uint64_t events_ = 1'000'000;
+    std::uint64_t rate_ = 100'000;
+    bool saturate_ = false;
+    std::string journal_;
+    std::string json_;
+};
+// ---- end keel bench e2e -----------------------------------------------------------------
 
 // ---- keel backtest ----------------------------------------------------------------------
 // The backtest subcommand: its options, and running it. Kept in one block (registered and
@@ -240,8 +393,12 @@ int run_cli(int argc, char** argv) {
         "Run a session from a config: load the data, run the pipeline on the configured "
         "thread plan, print a summary");
     run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json")
-        ->required()
         ->check(CLI::ExistingFile);
+    bool run_check_host = false;
+    run_cmd->add_flag("--check-host", run_check_host,
+                      "Do not run: report what on this host is not tuned for low latency "
+                      "(governor, isolcpus, nohz_full, THP, swap, memlock, the config's thread "
+                      "plan CPUs vs available and isolated ones), one line each; exit 0");
     run_cmd->add_option("--journal", run_journal,
                         "Journal directory (default var/journal/<session>-<UTC time>): a new or "
                         "empty one starts a session; one holding a journal of the same config "
@@ -249,6 +406,8 @@ int run_cli(int argc, char** argv) {
 
     BacktestCommand backtest;
     CLI::App* backtest_cmd = backtest.add(app);
+    BenchCommand bench;
+    bench.add(app);
 
     CLI::App* config_cmd = app.add_subcommand("config", "Work with configuration files");
     config_cmd->require_subcommand(1);
@@ -356,8 +515,17 @@ int run_cli(int argc, char** argv) {
         const int rc = app.exit(e);
         return rc == 0 ? kExitOk : kExitUsage;
     }
-    if (*run_cmd)
+    if (*run_cmd) {
+        if (run_check_host)
+            return check_host(run_config);
+        if (run_config.empty()) {
+            std::cerr << "keel run: --config is required\nRun with --help for more information.\n";
+            return kExitUsage;
+        }
         return run(run_config, run_journal);
+    }
+    if (bench.selected())
+        return bench.run();
     if (*replay_cmd) {
         if (until_opt->count() > 0)
             replay_options.until = replay_until;

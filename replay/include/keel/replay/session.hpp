@@ -148,10 +148,24 @@ struct SessionOptions {
     // replies and echoes are left out of the inputs: the changed session makes its own.
     bool what_if = false;
     void* on_running_ctx = nullptr;
-    // A live session: inputs come from this source (a LiveInputQueue the adapters write to)
-    // instead of the data files, and the symbols are the config's (symbols section, then the
-    // strategies'), interned in that order. It ends when stop is set.
-    engine::InputSource* live_source = nullptr;
+
+    // Hooks for the latency harness (latency_harness.hpp); all cold, called once before the
+    // pipeline starts.
+    //
+    // Replaces the config's data files with another input source (the latency harness's
+    // generator, a live session's queue). Called with the empty symbol table: it interns the
+    // symbols its events define (a symbol_def each, first) and returns the source, which must
+    // outlive the call; nullptr with error set to refuse. Not with replay_inputs. With a
+    // journal to continue, the source gives only what comes after it (a live queue).
+    std::function<engine::InputSource*(engine::SymbolTable& symbols, std::string& error)> input;
+    // Wraps each downstream stage before the runner gets it (index 1 strategy, 2 risk,
+    // 3 gateway). The returned stage must forward every call to the one given.
+    std::function<engine::Stage&(std::size_t index, engine::Stage& stage)> wrap_stage;
+    // Wraps the venue the gateway hands orders to; the returned venue must forward every call.
+    std::function<engine::Venue&(engine::Venue& venue)> wrap_venue;
+    // The input is live (a queue the adapters write to): a journal to continue is continued,
+    // and the input has nothing in it to skip.
+    bool live = false;
     // State queries (control API): ingest sends them down, the runner publishes them.
     engine::SnapshotExchange* snapshots = nullptr;
     // Called just before the pipeline starts (after any restart rebuild), on the calling
