@@ -235,6 +235,14 @@ Runner::~Runner() {
         a->join();
 }
 
+std::size_t Runner::ring_depth(std::size_t stage) const noexcept {
+    for (std::size_t t = 1; t < plan_.threads.size(); ++t) {
+        if (plan_.threads[t].first_stage == stage && rings_[t])
+            return rings_[t]->depth();
+    }
+    return 0;
+}
+
 std::string_view Runner::stage_name(std::size_t i) const noexcept {
     return i == 0 ? std::string_view("ingest") : stages_[i]->name();
 }

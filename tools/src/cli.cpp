@@ -17,6 +17,8 @@
 #include "keel/replay/html_report.hpp"
 #include "keel/replay/journal_tools.hpp"
 #include "keel/replay/latency_harness.hpp"
+#include "keel/replay/live_config.hpp"
+#include "keel/replay/live_session.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
 #include "keel/replay/summary.hpp"
@@ -52,10 +54,14 @@ void print_errors(const std::string& file, const std::vector<engine::ConfigError
         std::cerr << "  " << e.path << ": " << e.message << "\n";
 }
 
-// The engine's checks, then the adapters' (the venue section), so every problem is listed.
-engine::ConfigResult load_and_check(const std::string& file) {
+// The engine's checks, then the adapters' (the venue section and the live sections: feed,
+// webhook, control), so every problem is listed.
+engine::ConfigResult load_and_check(const std::string& file, replay::LiveConfig* live = nullptr) {
     engine::ConfigResult result = engine::load_config(file, engine::process_environment());
     adapters::validate_adapter_config(result.config, result.errors);
+    replay::LiveConfig read = replay::read_live_config(result.config, result.errors);
+    if (live != nullptr)
+        *live = std::move(read);
     return result;
 }
 
@@ -92,7 +98,8 @@ std::filesystem::path default_journal_dir(const std::string& session) {
 }
 
 int run(const std::string& file, const std::string& journal_dir) {
-    const engine::ConfigResult result = load_and_check(file);
+    replay::LiveConfig live;
+    const engine::ConfigResult result = load_and_check(file, &live);
     if (!result.ok()) {
         print_errors(file, result.errors);
         return kExitUsage;
@@ -105,7 +112,10 @@ int run(const std::string& file, const std::string& journal_dir) {
     options.on_running = announce_running;
     options.on_running_ctx = &name;
     std::string error;
-    const auto report = replay::run_session(result.config, g_stop, options, error);
+    // A feed or webhook section makes it a live paper session (live_session.hpp).
+    const auto report = live.live()
+                            ? replay::run_live_session(result.config, live, g_stop, options, error)
+                            : replay::run_session(result.config, g_stop, options, error);
     if (!report) {
         std::cerr << "keel: cannot run session: " << error << "\n";
         return kExitUsage;

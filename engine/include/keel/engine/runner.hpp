@@ -72,6 +72,9 @@ class Runner {
     [[nodiscard]] std::string_view stage_name(std::size_t i) const noexcept;
     [[nodiscard]] const StageMetrics& metrics(std::size_t i) const noexcept { return *metrics_[i]; }
     [[nodiscard]] const ThreadPlan& plan() const noexcept { return plan_; }
+    // Events waiting on stage i's input ring now (0 for a stage that shares its caller's
+    // thread: it has no ring). Any thread.
+    [[nodiscard]] std::size_t ring_depth(std::size_t stage) const noexcept;
     // Where stages write state queries (the one ingest was given); optional, before run().
     void set_snapshots(SnapshotExchange* snapshots) noexcept { snapshots_ = snapshots; }
 

@@ -36,6 +36,12 @@ class SpscRing {
     SpscRing& operator=(const SpscRing&) = delete;
 
     [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
+    // Events waiting now, read from any thread (metrics): approximate while both sides move.
+    [[nodiscard]] std::size_t depth() const noexcept {
+        const std::uint64_t tail = consumer_.tail.load(std::memory_order_relaxed);
+        const std::uint64_t head = producer_.head.load(std::memory_order_relaxed);
+        return head > tail ? static_cast<std::size_t>(head - tail) : 0;
+    }
 
     // --- producer side ---
 
