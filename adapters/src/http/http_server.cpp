@@ -143,12 +143,31 @@ class Session : public std::enable_shared_from_this<Session> {
     // Past max_connections: one 503, then close.
     void reject_busy() {
         net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            self->report(503, ApiCode::busy);
             self->write(
                 error_response(503, ApiCode::busy,
                                "too many connections (max_connections " +
                                    std::to_string(self->server_.options.max_connections) + ")"),
                 Close::drain);
         });
+    }
+
+    // Tells on_refused (if set) about an error answered by the server itself.
+    void report(unsigned status, ApiCode code) {
+        if (!server_.options.on_refused)
+            return;
+        Refusal r;
+        r.status = status;
+        r.code = code;
+        beast::error_code ec;
+        const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+        if (!ec && peer.address().is_v4())
+            r.remote_ipv4 = peer.address().to_v4().to_uint();
+        if (parser_ && parser_->is_header_done()) {
+            r.method = method_of(parser_->get().method());
+            r.target = sv(parser_->get().target());
+        }
+        server_.options.on_refused(r);
     }
 
     // The server is stopping: an idle connection closes now, a busy one after its answer.
@@ -214,6 +233,7 @@ class Session : public std::enable_shared_from_this<Session> {
         const ServerOptions& o = server_.options;
         if (ec == bhttp::error::body_limit) {
             server_.counters.body_too_large.fetch_add(1, std::memory_order_relaxed);
+            report(413, ApiCode::body_too_large);
             return write(error_response(413, ApiCode::body_too_large,
                                         "request body is larger than max_body_bytes (" +
                                             std::to_string(o.max_body_bytes) + " bytes)"),
@@ -221,6 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         if (ec == bhttp::error::header_limit) {
             server_.counters.header_too_large.fetch_add(1, std::memory_order_relaxed);
+            report(431, ApiCode::bad_field);
             return write(error_response(431, ApiCode::bad_field,
                                         "request headers are larger than max_header_bytes (" +
                                             std::to_string(o.max_header_bytes) + " bytes)"),
@@ -241,6 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
             return close();
         }
         server_.counters.bad_requests.fetch_add(1, std::memory_order_relaxed);
+        report(400, ApiCode::bad_field);
         write(error_response(400, ApiCode::bad_field, "malformed HTTP request: " + ec.message()),
               Close::drain);
     }
@@ -275,8 +297,10 @@ class Session : public std::enable_shared_from_this<Session> {
         deadline_.async_wait([self = shared_from_this(), gen](beast::error_code tec) {
             if (tec)
                 return;
-            if (self->awaiting_ && self->generation_ == gen)
+            if (self->awaiting_ && self->generation_ == gen) {
                 self->server_.counters.handler_timeouts.fetch_add(1, std::memory_order_relaxed);
+                self->report(503, ApiCode::timeout);
+            }
             self->on_response(gen, error_response(503, ApiCode::timeout,
                                                   "the request was not answered within "
                                                   "handler_deadline"));

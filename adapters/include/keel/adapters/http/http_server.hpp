@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,8 +19,18 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "keel/adapters/http/http_message.hpp"
+#include "keel/engine/event.hpp"
 
 namespace keel::adapters::http {
+
+// An error the server answered itself, before or instead of the handler.
+struct Refusal {
+    unsigned status = 0;
+    engine::ApiCode code = engine::ApiCode::ok;
+    engine::HttpMethod method = engine::HttpMethod::other;
+    std::uint32_t remote_ipv4 = 0;  // host byte order; 0 when not IPv4
+    std::string_view target;        // empty when the request line was not read
+};
 
 struct ServerOptions {
     std::string host = "127.0.0.1";  // loopback unless configured otherwise
@@ -42,6 +53,9 @@ struct ServerOptions {
     std::chrono::milliseconds handler_deadline{3'000};
     // stop(): how long in-flight requests get to be answered before connections are cut.
     std::chrono::milliseconds stop_grace{3'500};
+    // Told of every error the server answers itself (413, 431, 400, 503 busy, 503 timeout), on
+    // an io thread, e.g. to journal an audit event. Optional.
+    std::function<void(const Refusal&)> on_refused;
 };
 
 enum class ServerError : std::uint8_t {
