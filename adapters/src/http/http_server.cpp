@@ -163,7 +163,9 @@ class Session : public std::enable_shared_from_this<Session> {
         const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
         if (!ec && peer.address().is_v4())
             r.remote_ipv4 = peer.address().to_v4().to_uint();
-        if (parser_ && parser_->is_header_done()) {
+        // The request line is parsed before any header field, so the target is known even
+        // when a field (e.g. a Content-Length past the limit) stopped the parse.
+        if (parser_) {
             r.method = method_of(parser_->get().method());
             r.target = sv(parser_->get().target());
         }
@@ -173,14 +175,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // The server is stopping: an idle connection closes now, a busy one after its answer.
     void begin_stop() {
         stopping_ = true;
-        if (state_ == State::reading)
+        if (state_ == State::reading || state_ == State::draining)
             close();
     }
 
     net::any_io_executor executor() { return stream_.get_executor(); }
 
   private:
-    enum class State { reading, handling, writing, closed };
+    enum class State { reading, handling, writing, draining, closed };
     enum class Close { no, now, drain };
 
     void do_read() {
@@ -362,7 +364,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // the client reads it; so stop sending, read and discard (into a small buffer, never the
     // whole body) until the client closes or the header timeout passes.
     void drain() {
-        state_ = State::closed;
+        if (stopping_ || server_.stopping.load(std::memory_order_acquire))
+            return close();
+        state_ = State::draining;
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
         stream_.expires_after(server_.options.header_timeout);
