@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -95,11 +96,18 @@ struct HttpServer::Impl {
     Impl(ServerOptions o, Handler h, Counters& c)
         : options(std::move(o)), handler(std::move(h)), counters(c), ioc(std::in_place) {
         acceptor.emplace(net::make_strand(*ioc));
+        sweeper.emplace(acceptor->get_executor());
+        // Fine enough that the shortest timeout fires within an eighth of itself late.
+        const auto shortest =
+            std::min({options.header_timeout, options.request_timeout, options.handler_deadline});
+        sweep_every = std::clamp(shortest / 8, std::chrono::milliseconds(1),
+                                 std::chrono::milliseconds(100));
     }
 
     void do_accept();
     void on_accept(beast::error_code ec, tcp::socket socket);
     void begin_stop();
+    void sweep();
     void add(Session* s, const std::shared_ptr<Session>& p);
     void remove(Session* s);
     std::size_t live() {
@@ -113,6 +121,10 @@ struct HttpServer::Impl {
     std::shared_ptr<Gate> gate = std::make_shared<Gate>();
     std::optional<net::io_context> ioc;
     std::optional<tcp::acceptor> acceptor;  // reset before ioc, which it uses
+    // Deadlines are checked by one periodic sweep rather than a timer per operation: re-arming
+    // a timer on every read and write cost three timerfd syscalls per request.
+    std::optional<net::steady_timer> sweeper;
+    std::chrono::milliseconds sweep_every{100};
     std::atomic<bool> stopping{false};
 
     std::mutex sessions_mu;
@@ -127,28 +139,36 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(HttpServer::Impl& server, tcp::socket&& socket, bool registered)
-        : server_(server),
-          stream_(std::move(socket)),
-          deadline_(stream_.get_executor()),
-          registered_(registered) {}
+        : server_(server), socket_(std::move(socket)), registered_(registered) {
+        beast::error_code ec;
+        const tcp::endpoint peer = socket_.remote_endpoint(ec);
+        if (!ec) {
+            net::ip::address a = peer.address();
+            if (a.is_v6() && a.to_v6().is_v4_mapped())
+                a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
+            if (a.is_v4())
+                remote_ipv4_ = a.to_v4().to_uint();
+            remote_ = a.to_string();
+        }
+    }
     ~Session() {
         if (registered_)
             server_.remove(this);
     }
 
     void start() {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+        net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
     }
 
     // Past max_connections: one 503, then close.
     void reject_busy() {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
             self->report(503, ApiCode::busy);
             self->write(
                 error_response(503, ApiCode::busy,
                                "too many connections (max_connections " +
                                    std::to_string(self->server_.options.max_connections) + ")"),
-                Close::drain);
+                Close::now);
         });
     }
 
@@ -159,10 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
         Refusal r;
         r.status = status;
         r.code = code;
-        beast::error_code ec;
-        const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
-        if (!ec && peer.address().is_v4())
-            r.remote_ipv4 = peer.address().to_v4().to_uint();
+        r.remote_ipv4 = remote_ipv4_;
         // The request line is parsed before any header field, so the target is known even
         // when a field (e.g. a Content-Length past the limit) stopped the parse.
         if (parser_) {
@@ -179,7 +196,41 @@ class Session : public std::enable_shared_from_this<Session> {
             close();
     }
 
-    net::any_io_executor executor() { return stream_.get_executor(); }
+    net::any_io_executor executor() { return socket_.get_executor(); }
+
+    // Any thread (the sweep): whether the current deadline has passed.
+    [[nodiscard]] bool overdue(std::int64_t now) const noexcept {
+        return now >= deadline_ns_.load(std::memory_order_relaxed);
+    }
+
+    // On the strand, told by the sweep: act on the deadline of whatever the session is doing.
+    void on_deadline() {
+        if (!overdue(now_ns()))
+            return;  // moved on since the sweep looked
+        switch (state_) {
+            case State::reading: {
+                // A client too slow to send its request (slowloris) is cut off without an
+                // answer: writing to it could block as long as its reads do. A kept-alive
+                // connection that sent nothing at all is merely idle.
+                const bool idle = buffer_.size() == 0 && !(parser_ && parser_->got_some());
+                (idle ? server_.counters.idle_closed : server_.counters.timed_out)
+                    .fetch_add(1, std::memory_order_relaxed);
+                return close();
+            }
+            case State::handling:
+                server_.counters.handler_timeouts.fetch_add(1, std::memory_order_relaxed);
+                report(503, ApiCode::timeout);
+                return on_response(generation_,
+                                   error_response(503, ApiCode::timeout,
+                                                  "the request was not answered within "
+                                                  "handler_deadline"));
+            case State::writing:
+            case State::draining:
+                return close();
+            case State::closed:
+                return;
+        }
+    }
 
   private:
     enum class State { reading, handling, writing, draining, closed };
@@ -192,10 +243,11 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
         parser_->body_limit(server_.options.max_body_bytes);
-        request_deadline_ = std::chrono::steady_clock::now() + server_.options.request_timeout;
-        stream_.expires_after(
-            std::min(server_.options.header_timeout, server_.options.request_timeout));
-        bhttp::async_read_header(stream_, buffer_, *parser_,
+        const std::int64_t now = now_ns();
+        request_deadline_ns_ = now + ns(server_.options.request_timeout);
+        set_deadline(now +
+                     ns(std::min(server_.options.header_timeout, server_.options.request_timeout)));
+        bhttp::async_read_header(socket_, buffer_, *parser_,
                                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                      self->on_header(ec);
                                  });
@@ -204,14 +256,14 @@ class Session : public std::enable_shared_from_this<Session> {
     void on_header(beast::error_code ec) {
         if (ec)
             return on_read_error(ec);
-        stream_.expires_at(request_deadline_);
+        set_deadline(request_deadline_ns_);
         if (parser_->is_done())
             return on_request();
         const auto& req = parser_->get();
         if (iequals(sv(req[bhttp::field::expect]), "100-continue")) {
             // curl and others wait for this before sending a larger body.
             static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+            net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
                              [self = shared_from_this()](beast::error_code wec, std::size_t) {
                                  if (wec)
                                      return self->close();
@@ -223,7 +275,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void read_body() {
-        bhttp::async_read(stream_, buffer_, *parser_,
+        bhttp::async_read(socket_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec)
                                   return self->on_read_error(ec);
@@ -249,15 +301,6 @@ class Session : public std::enable_shared_from_this<Session> {
                                             std::to_string(o.max_header_bytes) + " bytes)"),
                          Close::drain);
         }
-        if (ec == beast::error::timeout) {
-            // A client too slow to send its request (slowloris) is cut off without an answer:
-            // writing to it could block as long as its reads do. A kept-alive connection that
-            // sent nothing at all is merely idle.
-            const bool idle = buffer_.size() == 0 && !parser_->got_some();
-            (idle ? server_.counters.idle_closed : server_.counters.timed_out)
-                .fetch_add(1, std::memory_order_relaxed);
-            return close();
-        }
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
             ec == net::error::operation_aborted || ec == net::error::connection_reset ||
             ec == bhttp::error::partial_message || state_ == State::closed) {
@@ -281,41 +324,25 @@ class Session : public std::enable_shared_from_this<Session> {
         for (const auto& f : req)
             r.headers.emplace_back(lower(sv(f.name_string())), std::string(f.value()));
         r.body = std::move(req.body());
-        beast::error_code ec;
-        const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
-        if (!ec) {
-            net::ip::address a = peer.address();
-            if (a.is_v6() && a.to_v6().is_v4_mapped())
-                a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
-            if (a.is_v4())
-                r.remote_ipv4 = a.to_v4().to_uint();
-            r.remote = a.to_string();
-        }
+        r.remote_ipv4 = remote_ipv4_;
+        r.remote = remote_;
 
         state_ = State::handling;
         const std::uint64_t gen = ++generation_;
         awaiting_ = true;
-        deadline_.expires_after(server_.options.handler_deadline);
-        deadline_.async_wait([self = shared_from_this(), gen](beast::error_code tec) {
-            if (tec)
-                return;
-            if (self->awaiting_ && self->generation_ == gen) {
-                self->server_.counters.handler_timeouts.fetch_add(1, std::memory_order_relaxed);
-                self->report(503, ApiCode::timeout);
-            }
-            self->on_response(gen, error_response(503, ApiCode::timeout,
-                                                  "the request was not answered within "
-                                                  "handler_deadline"));
-        });
+        set_deadline(now_ns() + ns(server_.options.handler_deadline));
 
         std::shared_ptr<Gate> gate = server_.gate;
         Respond respond = [gate, self = shared_from_this(), gen](HttpResponse res) {
             std::lock_guard lk(gate->mu);
             if (!gate->open)
                 return;
-            net::post(self->stream_.get_executor(), [self, gen, res = std::move(res)]() mutable {
-                self->on_response(gen, std::move(res));
-            });
+            // dispatch: a handler that answers on the session's own strand (the webhook's
+            // durability poll usually does) writes at once instead of queueing a hop.
+            net::dispatch(self->socket_.get_executor(),
+                          [self, gen, res = std::move(res)]() mutable {
+                              self->on_response(gen, std::move(res));
+                          });
         };
         try {
             server_.handler(std::move(r), std::move(respond));
@@ -329,7 +356,6 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!awaiting_ || gen != generation_ || state_ != State::handling)
             return;  // answered already (the deadline beat a late handler, or vice versa)
         awaiting_ = false;
-        deadline_.cancel();
         const bool close_after =
             !keep_alive_ || stopping_ || server_.stopping.load(std::memory_order_acquire);
         write(std::move(res), close_after ? Close::now : Close::no);
@@ -347,9 +373,9 @@ class Session : public std::enable_shared_from_this<Session> {
         msg->keep_alive(how == Close::no);
         msg->prepare_payload();
         state_ = State::writing;
-        stream_.expires_after(server_.options.request_timeout);
+        set_deadline(now_ns() + ns(server_.options.request_timeout));
         bhttp::async_write(
-            stream_, *msg,
+            socket_, *msg,
             [self = shared_from_this(), msg, how](beast::error_code ec, std::size_t) {
                 if (ec || how == Close::now)
                     return self->close();
@@ -368,12 +394,12 @@ class Session : public std::enable_shared_from_this<Session> {
             return close();
         state_ = State::draining;
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream_.expires_after(server_.options.header_timeout);
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        set_deadline(now_ns() + ns(server_.options.header_timeout));
         drain_more();
     }
     void drain_more() {
-        stream_.async_read_some(net::buffer(discard_),
+        socket_.async_read_some(net::buffer(discard_),
                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                     if (ec)
                                         return self->close();
@@ -390,18 +416,33 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         state_ = State::closed;
         awaiting_ = false;
-        deadline_.cancel();
+        set_deadline(kNever);
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.close();
+        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.close(ec);
+    }
+
+    static constexpr std::int64_t kNever = INT64_MAX;
+    static std::int64_t now_ns() noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+    static std::int64_t ns(std::chrono::milliseconds d) noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    }
+    void set_deadline(std::int64_t at_ns) noexcept {
+        deadline_ns_.store(at_ns, std::memory_order_relaxed);
     }
 
     HttpServer::Impl& server_;
-    beast::tcp_stream stream_;
-    net::steady_timer deadline_;
+    tcp::socket socket_;
+    std::atomic<std::int64_t> deadline_ns_{kNever};  // steady ns; read by the sweep
+    std::uint32_t remote_ipv4_ = 0;
+    std::string remote_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    std::chrono::steady_clock::time_point request_deadline_;
+    std::int64_t request_deadline_ns_ = kNever;
     std::uint64_t generation_ = 0;
     State state_ = State::reading;
     bool awaiting_ = false;
@@ -440,6 +481,9 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
             counters.busy.fetch_add(1, std::memory_order_relaxed);
             std::make_shared<Session>(*this, std::move(socket), false)->reject_busy();
         } else {
+            // Answers are single writes; Nagle would only hold back the 100 Continue case.
+            beast::error_code nd;
+            socket.set_option(tcp::no_delay(true), nd);
             auto s = std::make_shared<Session>(*this, std::move(socket), true);
             add(s.get(), s);
             s->start();
@@ -449,11 +493,36 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     do_accept();
 }
 
+void HttpServer::Impl::sweep() {
+    sweeper->expires_after(sweep_every);
+    sweeper->async_wait([this](beast::error_code ec) {
+        if (ec)
+            return;
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count();
+        std::vector<std::shared_ptr<Session>> overdue;
+        {
+            std::lock_guard lk(sessions_mu);
+            for (auto& [p, w] : sessions) {
+                if (p->overdue(now)) {
+                    if (auto s = w.lock())
+                        overdue.push_back(std::move(s));
+                }
+            }
+        }
+        for (auto& s : overdue)
+            net::post(s->executor(), [s] { s->on_deadline(); });
+        sweep();
+    });
+}
+
 void HttpServer::Impl::begin_stop() {
     stopping.store(true, std::memory_order_release);
     net::post(acceptor->get_executor(), [this] {
         beast::error_code ec;
         acceptor->close(ec);
+        sweeper->cancel();
     });
     std::vector<std::shared_ptr<Session>> live_sessions;
     {
@@ -515,6 +584,7 @@ StartResult HttpServer::start() {
         return fail("listen");
     bound_port_ = acc.local_endpoint(ec).port();
     impl_->do_accept();
+    net::post(impl_->acceptor->get_executor(), [this] { impl_->sweep(); });
     threads_.reserve(o.threads);
     for (unsigned i = 0; i < o.threads; ++i)
         threads_.emplace_back([this] { impl_->ioc->run(); });
@@ -543,6 +613,7 @@ void HttpServer::stop() {
     }
     // Destroying the io_context destroys every handler still queued on it (sessions cut at
     // the grace limit, timers of handlers that had not answered), releasing what they hold.
+    impl_->sweeper.reset();
     impl_->acceptor.reset();
     impl_->ioc.reset();
 }
