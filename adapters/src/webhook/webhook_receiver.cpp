@@ -1,0 +1,651 @@
+#include "keel/adapters/webhook/webhook_receiver.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "keel/adapters/http/http_error.hpp"
+#include "keel/adapters/webhook/alert_json.hpp"
+#include "keel/engine/assert.hpp"
+
+namespace keel::adapters::webhook {
+
+namespace net = boost::asio;
+using engine::AlertAction;
+using engine::ApiCode;
+using engine::Event;
+using engine::EventType;
+using engine::Source;
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Respond;
+
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+std::uint64_t fnv1a(std::uint64_t h, std::string_view s) noexcept {
+    for (const char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= kFnvPrime;
+    }
+    return h;
+}
+
+using Digest = std::array<unsigned char, 32>;
+
+Digest sha256(std::string_view s) {
+    Digest d{};
+    unsigned len = 0;
+    EVP_Digest(s.data(), s.size(), d.data(), &len, EVP_sha256(), nullptr);
+    return d;
+}
+
+bool parse_hex_digest(std::string_view hex, Digest& out) noexcept {
+    if (hex.size() != 64)
+        return false;
+    for (std::size_t i = 0; i < 32; ++i) {
+        unsigned v = 0;
+        const auto [p, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, v, 16);
+        if (ec != std::errc() || p != hex.data() + 2 * i + 2)
+            return false;
+        out[i] = static_cast<unsigned char>(v);
+    }
+    return true;
+}
+
+struct Cidr {
+    std::uint32_t base;
+    std::uint32_t mask;
+};
+
+Cidr parse_cidr(const std::string& text) {
+    const std::size_t slash = text.find('/');
+    const std::string addr = text.substr(0, slash);
+    in_addr a{};
+    if (inet_pton(AF_INET, addr.c_str(), &a) != 1)
+        throw std::invalid_argument("webhook allowlist entry '" + text +
+                                    "': not an IPv4 address or CIDR");
+    unsigned bits = 32;
+    if (slash != std::string::npos) {
+        const std::string_view b = std::string_view(text).substr(slash + 1);
+        const auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
+        if (ec != std::errc() || p != b.data() + b.size() || bits > 32)
+            throw std::invalid_argument("webhook allowlist entry '" + text +
+                                        "': prefix length must be 0-32");
+    }
+    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+    return {ntohl(a.s_addr) & mask, mask};
+}
+
+std::string ipv4_text(std::uint32_t ip) {
+    return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+           std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+}
+
+// A token bucket: `burst` requests at once, refilled at `per_second`.
+struct Bucket {
+    double tokens;
+    std::int64_t last_ns;
+
+    // Takes a token, or says how many seconds until one is there.
+    bool take(const RateLimit& limit, std::int64_t now_ns, double& wait_s) noexcept {
+        refill(limit, now_ns);
+        if (tokens >= 1.0) {
+            tokens -= 1.0;
+            return true;
+        }
+        wait_s = (1.0 - tokens) / limit.per_second;
+        return false;
+    }
+    void refill(const RateLimit& limit, std::int64_t now_ns) noexcept {
+        if (now_ns > last_ns) {
+            tokens = std::min(limit.burst, tokens + static_cast<double>(now_ns - last_ns) * 1e-9 *
+                                                        limit.per_second);
+            last_ns = now_ns;
+        }
+    }
+};
+
+std::string hex_key(std::uint64_t key) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(key));
+    return buf;
+}
+
+}  // namespace
+
+struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
+    Core(WebhookOptions o, InputPort& p, net::any_io_executor ex, WebhookClock c)
+        : options(std::move(o)), port(p), executor(std::move(ex)), clock(std::move(c)) {
+        if (!clock.wall_ns) {
+            clock.wall_ns = [] {
+                return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+            };
+        }
+        if (!clock.steady_ns) {
+            clock.steady_ns = [] {
+                return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+            };
+        }
+        for (const std::string& entry : options.allowlist)
+            allow.push_back(parse_cidr(entry));
+        for (const auto& [name, id] : options.symbols)
+            symbols.emplace(name, id);
+        if (!options.secret.empty())
+            secret_digest = sha256(options.secret);
+        global_bucket = {options.global.burst, clock.steady_ns()};
+        KEEL_ASSERT(options.per_source.per_second >= 0 && options.global.per_second >= 0,
+                    "rate limits must not be negative");
+    }
+
+    // --- answering ---
+
+    void answer(const Respond& respond, std::int64_t start_ns, HttpResponse res) {
+        const std::int64_t elapsed = clock.steady_ns() - start_ns;
+        {
+            std::lock_guard lk(histogram_mu);
+            counters.latency_ns.record(elapsed > 0 ? static_cast<std::uint64_t>(elapsed) : 0);
+        }
+        respond(std::move(res));
+    }
+
+    void count_refusal(ApiCode code) {
+        counters.refused[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed);
+    }
+
+    void audit(unsigned status, ApiCode code, std::uint32_t remote_ipv4, std::uint64_t key,
+               std::uint8_t flags, engine::SymbolId symbol, engine::HttpMethod method) {
+        Event e = engine::make_event(EventType::audit, Source::webhook, 0, 0, symbol);
+        e.payload.audit.request_key = key;
+        e.payload.audit.remote_ipv4 = remote_ipv4;
+        e.payload.audit.status = static_cast<std::uint16_t>(status);
+        e.payload.audit.code = code;
+        e.payload.audit.endpoint = engine::ApiEndpoint::webhook;
+        e.payload.audit.method = method;
+        e.payload.audit.flags = flags;
+        if (!port.submit(e))
+            counters.audit_dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+
+    struct Ctx {
+        const HttpRequest& req;
+        const Respond& respond;
+        std::int64_t start_ns;
+        std::uint8_t flags = 0;
+        std::uint64_t key = 0;
+        engine::SymbolId symbol = engine::kNoSymbol;
+    };
+
+    // A refused request: counted, journaled as an audit event, answered with the JSON error.
+    void refuse(Ctx& c, unsigned status, ApiCode code, std::string_view message,
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+        count_refusal(code);
+        audit(status, code, c.req.remote_ipv4, c.key, c.flags, c.symbol, c.req.method);
+        // Messages echo (a prefix of) offending values; a sender that put the secret in the
+        // wrong field must not see it echoed.
+        std::string text(message);
+        if (!options.secret.empty()) {
+            for (std::size_t at; (at = text.find(options.secret)) != std::string::npos;)
+                text.replace(at, options.secret.size(), "<redacted>");
+        }
+        HttpResponse res = http::error_response(status, code, text);
+        res.headers = std::move(headers);
+        answer(c.respond, c.start_ns, std::move(res));
+    }
+
+    // --- checks ---
+
+    bool allowed(std::uint32_t ip) const noexcept {
+        return std::any_of(allow.begin(), allow.end(),
+                           [ip](const Cidr& c) { return (ip & c.mask) == c.base; });
+    }
+
+    // Returns false with wait_s set when a limit refuses the request.
+    bool take_rate(const HttpRequest& req, double& wait_s) {
+        const std::int64_t now = clock.steady_ns();
+        std::lock_guard lk(mu);
+        if (options.per_source.per_second > 0) {
+            const std::uint64_t source =
+                req.remote_ipv4 != 0 ? req.remote_ipv4 : fnv1a(kFnvOffset, req.remote);
+            auto it = sources.find(source);
+            if (it == sources.end()) {
+                if (sources.size() >= options.max_sources) {
+                    // Forget sources whose buckets are full again: they have been quiet.
+                    for (auto s = sources.begin(); s != sources.end();) {
+                        s->second.refill(options.per_source, now);
+                        s = s->second.tokens >= options.per_source.burst ? sources.erase(s)
+                                                                         : std::next(s);
+                    }
+                }
+                it = sources.emplace(source, Bucket{options.per_source.burst, now}).first;
+            }
+            Bucket probe = it->second;
+            if (!probe.take(options.per_source, now, wait_s))
+                return false;
+            // The global bucket must also have room before the source's token is spent.
+            if (options.global.per_second > 0 && !global_bucket.take(options.global, now, wait_s))
+                return false;
+            it->second = probe;
+            return true;
+        }
+        return options.global.per_second <= 0 || global_bucket.take(options.global, now, wait_s);
+    }
+
+    enum class Sig { absent, ok, bad, stale };
+    Sig check_signature(const HttpRequest& req, std::string& why) const {
+        const std::string_view sig = req.header("x-keel-signature");
+        const std::string_view ts = req.header("x-keel-timestamp");
+        if (sig.empty() && ts.empty())
+            return Sig::absent;
+        if (sig.empty() || ts.empty()) {
+            why = "X-Keel-Signature and X-Keel-Timestamp must be sent together";
+            return Sig::bad;
+        }
+        std::int64_t ts_s = 0;
+        const auto [p, ec] = std::from_chars(ts.data(), ts.data() + ts.size(), ts_s);
+        if (ec != std::errc() || p != ts.data() + ts.size()) {
+            why = "X-Keel-Timestamp must be Unix seconds";
+            return Sig::bad;
+        }
+        constexpr std::string_view kPrefix = "sha256=";
+        Digest given{};
+        if (sig.substr(0, kPrefix.size()) != kPrefix ||
+            !parse_hex_digest(sig.substr(kPrefix.size()), given)) {
+            why = "X-Keel-Signature must be sha256=<64 hex digits>";
+            return Sig::bad;
+        }
+        std::string message;
+        message.reserve(ts.size() + 1 + req.body.size());
+        message.append(ts).append(1, '.').append(req.body);
+        Digest mac{};
+        unsigned len = 0;
+        HMAC(EVP_sha256(), options.signature_key.data(),
+             static_cast<int>(options.signature_key.size()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+             &len);
+        if (CRYPTO_memcmp(mac.data(), given.data(), mac.size()) != 0) {
+            why = "the signature does not match the body";
+            return Sig::bad;
+        }
+        const std::int64_t now_s = clock.wall_ns() / 1'000'000'000;
+        const std::int64_t skew = now_s > ts_s ? now_s - ts_s : ts_s - now_s;
+        if (skew > options.signature_window_s) {
+            why = "X-Keel-Timestamp is " + std::to_string(skew) + " s from now (window " +
+                  std::to_string(options.signature_window_s) + " s)";
+            return Sig::stale;
+        }
+        return Sig::ok;
+    }
+
+    // Equal-length digests compared in constant time: neither the secret's content nor its
+    // length leaks through timing.
+    bool secret_matches(std::string_view given) const {
+        const Digest d = sha256(given);
+        return CRYPTO_memcmp(d.data(), secret_digest.data(), d.size()) == 0;
+    }
+
+    // --- idempotency ---
+
+    struct Seen {
+        std::int64_t ts_ns;
+        bool committed;  // journaled; otherwise in flight (being journaled, or in doubt)
+    };
+    enum class KeyState { fresh, committed, in_flight };
+
+    // Under mu.
+    void expire(std::int64_t now_ns) {
+        const std::int64_t horizon = now_ns - options.dedupe_window_s * 1'000'000'000;
+        while (!order.empty() && order.front().first <= horizon)
+            pop_oldest();
+    }
+    void pop_oldest() {
+        const auto [ts, key] = order.front();
+        order.pop_front();
+        const auto it = seen.find(key);
+        if (it != seen.end() && it->second.committed && it->second.ts_ns == ts)
+            seen.erase(it);
+    }
+    void commit_locked(std::uint64_t key, std::int64_t ts_ns) {
+        seen[key] = Seen{ts_ns, true};
+        order.emplace_back(ts_ns, key);
+        while (seen.size() > options.dedupe_capacity && !order.empty())
+            pop_oldest();
+    }
+
+    KeyState claim(std::uint64_t key) {
+        const std::int64_t now = clock.wall_ns();
+        std::lock_guard lk(mu);
+        expire(now);
+        const auto it = seen.find(key);
+        if (it != seen.end())
+            return it->second.committed ? KeyState::committed : KeyState::in_flight;
+        seen.emplace(key, Seen{now, false});
+        return KeyState::fresh;
+    }
+    void commit(std::uint64_t key) {
+        const std::int64_t now = clock.wall_ns();
+        std::lock_guard lk(mu);
+        commit_locked(key, now);
+    }
+    void forget(std::uint64_t key) {
+        std::lock_guard lk(mu);
+        const auto it = seen.find(key);
+        if (it != seen.end() && !it->second.committed)
+            seen.erase(it);
+    }
+
+    void handle(HttpRequest&& req, Respond respond);
+
+    WebhookOptions options;
+    InputPort& port;
+    net::any_io_executor executor;
+    WebhookClock clock;
+    std::vector<Cidr> allow;
+    std::unordered_map<std::string, engine::SymbolId> symbols;
+    Digest secret_digest{};
+    WebhookCounters counters;
+    std::mutex histogram_mu;
+
+    std::mutex mu;  // guards what follows
+    Bucket global_bucket{};
+    std::unordered_map<std::uint64_t, Bucket> sources;
+    std::unordered_map<std::uint64_t, Seen> seen;
+    std::deque<std::pair<std::int64_t, std::uint64_t>> order;  // committed keys, oldest first
+};
+
+namespace {
+
+// One accepted alert waiting to be durable. Polls its ticket on the server's executor; answers
+// once, and keeps following an alert it answered 503 timeout until ingest's verdict is known, so
+// the dedupe set learns whether a retry is a duplicate. Releases the ticket in every case,
+// including when the server's io_context is destroyed with the poll still queued.
+class Pending : public std::enable_shared_from_this<Pending> {
+  public:
+    Pending(std::shared_ptr<WebhookReceiver::Core> core, InputPort::Ticket ticket, Respond respond,
+            std::uint64_t key, std::int64_t start_ns)
+        : core_(std::move(core)),
+          ticket_(ticket),
+          respond_(std::move(respond)),
+          key_(key),
+          start_ns_(start_ns),
+          deadline_(std::chrono::steady_clock::now() + core_->options.ack_deadline),
+          timer_(core_->executor) {}
+    ~Pending() {
+        if (!released_)
+            core_->port.release(ticket_);
+    }
+
+    void poll() {
+        switch (core_->port.fate(ticket_)) {
+            case InputPort::Fate::durable: {
+                const std::uint64_t seq = core_->port.seq(ticket_);
+                finish();
+                core_->commit(key_);
+                if (respond_) {
+                    core_->counters.accepted.fetch_add(1, std::memory_order_relaxed);
+                    HttpResponse res;
+                    res.body =
+                        "{\"accepted\":true,\"duplicate\":false,\"seq\":" + std::to_string(seq) +
+                        "}";
+                    answer(std::move(res));
+                } else {
+                    core_->counters.durable_after_timeout.fetch_add(1, std::memory_order_relaxed);
+                }
+                return;
+            }
+            case InputPort::Fate::refused:
+                finish();
+                core_->forget(key_);
+                if (respond_) {
+                    core_->count_refusal(ApiCode::not_journaled);
+                    answer(http::error_response(503, ApiCode::not_journaled,
+                                                "the alert could not be journaled; nothing was "
+                                                "traded"));
+                }
+                return;
+            case InputPort::Fate::pending:
+                break;
+        }
+        if (respond_ && std::chrono::steady_clock::now() >= deadline_) {
+            core_->count_refusal(ApiCode::timeout);
+            answer(http::error_response(
+                503, ApiCode::timeout,
+                "the alert was not journaled within ack_deadline (" +
+                    std::to_string(core_->options.ack_deadline.count()) +
+                    " ms); a retry with the same id is answered once its fate is known"));
+        }
+        // Once answered, only the dedupe bookkeeping waits: poll gently.
+        timer_.expires_after(respond_ ? std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            core_->options.poll_interval)
+                                      : std::chrono::milliseconds(5));
+        timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec)
+                self->poll();
+        });
+    }
+
+  private:
+    void finish() {
+        core_->port.release(ticket_);
+        released_ = true;
+    }
+    void answer(HttpResponse res) {
+        Respond respond = std::move(respond_);
+        respond_ = nullptr;
+        core_->answer(respond, start_ns_, std::move(res));
+    }
+
+    std::shared_ptr<WebhookReceiver::Core> core_;
+    InputPort::Ticket ticket_;
+    Respond respond_;  // empty once answered
+    std::uint64_t key_;
+    std::int64_t start_ns_;
+    std::chrono::steady_clock::time_point deadline_;
+    net::steady_timer timer_;
+    bool released_ = false;
+};
+
+}  // namespace
+
+void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
+    Ctx c{req, respond, clock.steady_ns()};
+    if (req.path() != options.path) {
+        count_refusal(ApiCode::not_found);
+        return answer(respond, c.start_ns,
+                      http::error_response(404, ApiCode::not_found,
+                                           "no such endpoint; alerts go to POST " + options.path));
+    }
+    if (req.method != engine::HttpMethod::post) {
+        count_refusal(ApiCode::method_not_allowed);
+        HttpResponse res = http::error_response(405, ApiCode::method_not_allowed,
+                                                options.path + " accepts POST only");
+        res.headers.emplace_back("Allow", "POST");
+        return answer(respond, c.start_ns, std::move(res));
+    }
+    if (!allow.empty()) {
+        if (req.remote_ipv4 == 0 || !allowed(req.remote_ipv4)) {
+            return refuse(c, 403, ApiCode::ip_not_allowed,
+                          "address " +
+                              (req.remote_ipv4 != 0 ? ipv4_text(req.remote_ipv4) : req.remote) +
+                              " is not in the webhook allowlist");
+        }
+        c.flags |= engine::kAlertAllowlisted;
+    }
+    double wait_s = 0;
+    if (!take_rate(req, wait_s)) {
+        c.flags |= engine::kAlertRateLimited;
+        const auto retry = static_cast<long>(std::max(1.0, std::ceil(wait_s)));
+        return refuse(c, 429, ApiCode::rate_limited,
+                      "too many alerts; retry after " + std::to_string(retry) + " s",
+                      {{"Retry-After", std::to_string(retry)}});
+    }
+    if (!options.signature_key.empty()) {
+        std::string why;
+        switch (check_signature(req, why)) {
+            case Sig::absent:
+                if (options.require_signature)
+                    return refuse(c, 401, ApiCode::bad_signature,
+                                  "X-Keel-Signature and X-Keel-Timestamp are required");
+                break;
+            case Sig::ok:
+                c.flags |= engine::kAlertSigned;
+                break;
+            case Sig::bad:
+                return refuse(c, 401, ApiCode::bad_signature, why);
+            case Sig::stale:
+                return refuse(c, 401, ApiCode::stale_signature, why);
+        }
+    }
+
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end; the body is ours to pad.
+    std::string& body = req.body;
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    thread_local simdjson::ondemand::parser parser;
+    AlertFields fields;
+    const AlertParseResult parsed = parse_alert_json(parser, body, fields);
+    if (parsed.code == ApiCode::malformed_json)
+        return refuse(c, 400, ApiCode::malformed_json, parsed.message);
+    // The key: the alert's id, or the body without its secret (so the journaled key carries
+    // nothing derived from the secret).
+    if (!fields.id.empty()) {
+        c.key = id_key(fields.id);
+    } else {
+        const std::string_view b = body;
+        std::uint64_t h = fnv1a(kFnvOffset, "body:");
+        h = fnv1a(h, b.substr(0, fields.secret_offset));
+        h = fnv1a(h, b.substr(std::min(b.size(), fields.secret_offset + fields.secret_length)));
+        c.key = h;
+    }
+    if (!options.secret.empty()) {
+        if (!fields.has_secret)
+            return refuse(c, 401, ApiCode::bad_secret, "field 'secret' is required");
+        if (!secret_matches(fields.secret))
+            return refuse(c, 401, ApiCode::bad_secret, "field 'secret' is wrong");
+        c.flags |= engine::kAlertAuthenticated;
+    }
+    if (parsed.code != ApiCode::ok)
+        return refuse(c, 400, parsed.code, parsed.message);
+
+    std::string_view ticker = fields.ticker;
+    auto sym = symbols.find(fields.ticker);
+    // TradingView's {{exchange}}:{{ticker}} form ("NASDAQ:AAPL") names the same symbol.
+    if (sym == symbols.end() && ticker.find(':') != std::string_view::npos)
+        sym = symbols.find(std::string(ticker.substr(ticker.rfind(':') + 1)));
+    if (sym == symbols.end()) {
+        return refuse(c, 422, ApiCode::unknown_symbol,
+                      fields.ticker.size() <= 32
+                          ? "field 'ticker': unknown symbol '" + fields.ticker + "'"
+                          : "field 'ticker': unknown symbol (" +
+                                std::to_string(fields.ticker.size()) + " characters)");
+    }
+    c.symbol = sym->second;
+
+    switch (claim(c.key)) {
+        case KeyState::committed: {
+            counters.duplicate.fetch_add(1, std::memory_order_relaxed);
+            audit(200, ApiCode::duplicate, req.remote_ipv4, c.key,
+                  c.flags | engine::kAlertDuplicate, c.symbol, req.method);
+            HttpResponse res;
+            res.body = "{\"accepted\":true,\"duplicate\":true,\"key\":\"" + hex_key(c.key) +
+                       "\",\"message\":\"an alert with this key was journaled within the dedupe "
+                       "window; nothing new was traded\"}";
+            return answer(respond, c.start_ns, std::move(res));
+        }
+        case KeyState::in_flight:
+            count_refusal(ApiCode::busy);
+            return answer(respond, c.start_ns,
+                          http::error_response(503, ApiCode::busy,
+                                               "an alert with the same key is being journaled; "
+                                               "retry to learn its outcome"));
+        case KeyState::fresh:
+            break;
+    }
+
+    Event e = engine::make_event(EventType::alert, Source::webhook, 0, 0, c.symbol);
+    e.payload.alert.alert_key = c.key;
+    e.payload.alert.quantity = fields.quantity;
+    e.payload.alert.notional = fields.notional;
+    e.payload.alert.price = fields.price;
+    e.payload.alert.action = fields.action;
+    e.payload.alert.flags = c.flags;
+    e.payload.alert.timeframe_minutes = fields.timeframe_minutes;
+    const std::optional<InputPort::Ticket> ticket = port.submit_tracked(e);
+    if (!ticket) {
+        forget(c.key);
+        count_refusal(ApiCode::busy);
+        return answer(respond, c.start_ns,
+                      http::error_response(503, ApiCode::busy,
+                                           "the input queue is full; nothing was traded"));
+    }
+    std::make_shared<Pending>(shared_from_this(), *ticket, std::move(respond), c.key, c.start_ns)
+        ->poll();
+}
+
+WebhookReceiver::WebhookReceiver(WebhookOptions options, InputPort& port,
+                                 boost::asio::any_io_executor executor, WebhookClock clock)
+    : core_(std::make_shared<Core>(std::move(options), port, std::move(executor),
+                                   std::move(clock))) {}
+
+WebhookReceiver::~WebhookReceiver() = default;
+
+void WebhookReceiver::handle(HttpRequest&& request, Respond respond) {
+    core_->handle(std::move(request), std::move(respond));
+}
+
+http::Handler WebhookReceiver::handler() {
+    return [core = core_](HttpRequest&& req, Respond respond) {
+        core->handle(std::move(req), std::move(respond));
+    };
+}
+
+void WebhookReceiver::audit_server_refusal(const http::Refusal& refusal) {
+    const std::string_view target = refusal.target;
+    if (target.substr(0, target.find('?')) != core_->options.path)
+        return;
+    core_->count_refusal(refusal.code);
+    core_->audit(refusal.status, refusal.code, refusal.remote_ipv4, 0, 0, engine::kNoSymbol,
+                 refusal.method);
+}
+
+void WebhookReceiver::seed_keys(std::span<const std::pair<std::uint64_t, std::int64_t>> keys) {
+    std::vector<std::pair<std::uint64_t, std::int64_t>> sorted(keys.begin(), keys.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
+    const std::int64_t now = core_->clock.wall_ns();
+    std::lock_guard lk(core_->mu);
+    for (const auto& [key, ts] : sorted)
+        core_->commit_locked(key, ts);
+    core_->expire(now);
+}
+
+const WebhookCounters& WebhookReceiver::counters() const noexcept {
+    return core_->counters;
+}
+
+const std::string& WebhookReceiver::path() const noexcept {
+    return core_->options.path;
+}
+
+std::uint64_t WebhookReceiver::id_key(std::string_view id) noexcept {
+    return fnv1a(fnv1a(kFnvOffset, "id:"), id);
+}
+
+}  // namespace keel::adapters::webhook

@@ -1,0 +1,240 @@
+// HttpServer over real loopback sockets: requests reach the handler and answers reach the
+// client, keep-alive, the size, time and connection limits with their JSON errors, the
+// handler deadline, bind failures, and a stop that neither hangs nor drops an in-flight answer.
+#include "keel/adapters/http/http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "http_test_client.hpp"
+
+namespace keel::adapters::http {
+namespace {
+
+using test::TestClient;
+
+Handler echo_handler(std::atomic<int>* calls = nullptr) {
+    return [calls](HttpRequest&& req, Respond respond) {
+        if (calls != nullptr)
+            calls->fetch_add(1);
+        HttpResponse res;
+        res.content_type = "text/plain";
+        res.body = std::string(req.path()) + "|" + req.body + "|" +
+                   std::string(req.header("x-test")) + "|" + std::to_string(req.remote_ipv4) + "|" +
+                   std::to_string(static_cast<int>(req.method));
+        respond(std::move(res));
+    };
+}
+
+ServerOptions small_options() {
+    ServerOptions o;
+    o.max_body_bytes = 1024;
+    o.max_header_bytes = 1024;
+    return o;
+}
+
+TEST(HttpServer, HandsTheRequestToTheHandlerAndWritesItsAnswer) {
+    HttpServer server(small_options(), echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    ASSERT_NE(server.bound_port(), 0);
+    TestClient c(server.bound_port());
+    const auto r = c.request("POST", "/a/b?x=1", "hello", "X-Test: yes\r\n");
+    EXPECT_EQ(r.status, 200u);
+    // 2130706433 = 127.0.0.1 in host byte order; 2 = HttpMethod::post.
+    EXPECT_EQ(r.body, "/a/b|hello|yes|2130706433|2");
+}
+
+TEST(HttpServer, KeepsTheConnectionAliveAcrossRequests) {
+    std::atomic<int> calls{0};
+    HttpServer server(small_options(), echo_handler(&calls));
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    for (int i = 0; i < 3; ++i) {
+        const auto r = c.request("POST", "/k", std::to_string(i));
+        ASSERT_EQ(r.status, 200u) << r.error;
+        EXPECT_EQ(r.body.substr(0, 5), "/k|" + std::to_string(i) + "|");
+        EXPECT_NE(r.connection, "close");
+    }
+    EXPECT_EQ(calls.load(), 3);
+    EXPECT_EQ(server.counters().requests.load(), 3u);
+}
+
+TEST(HttpServer, AnswersA2MegabyteContentLengthWith413BeforeReadingTheBody) {
+    std::atomic<int> calls{0};
+    HttpServer server(small_options(), echo_handler(&calls));
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    // Only the headers are sent: the answer must come without the server waiting for 2 MB.
+    ASSERT_TRUE(c.send("POST /w HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n"));
+    const auto r = c.read_response();
+    EXPECT_EQ(r.status, 413u) << r.error;
+    EXPECT_NE(r.body.find("\"error\":\"body_too_large\""), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("1024 bytes"), std::string::npos) << r.body;
+    EXPECT_EQ(calls.load(), 0);
+    EXPECT_EQ(server.counters().body_too_large.load(), 1u);
+}
+
+TEST(HttpServer, AnswersAStreamedChunkedBodyPastTheLimitWith413) {
+    std::atomic<int> calls{0};
+    HttpServer server(small_options(), echo_handler(&calls));
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    ASSERT_TRUE(c.send("POST /w HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    const std::string chunk = "400\r\n" + std::string(1024, 'a') + "\r\n";
+    // 2 MB in 1 KB chunks; the server may close before all of it is sent.
+    for (int i = 0; i < 2048 && c.send(chunk); ++i) {
+    }
+    const auto r = c.read_response();
+    EXPECT_EQ(r.status, 413u) << r.error;
+    EXPECT_NE(r.body.find("body_too_large"), std::string::npos);
+    EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServer, AnswersOversizedHeadersWith431) {
+    HttpServer server(small_options(), echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    const auto r = c.request("GET", "/", "", "X-Big: " + std::string(4096, 'b') + "\r\n");
+    EXPECT_EQ(r.status, 431u) << r.error;
+    EXPECT_NE(r.body.find("max_header_bytes"), std::string::npos);
+}
+
+TEST(HttpServer, MalformedRequestLineGets400JsonError) {
+    HttpServer server(small_options(), echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    ASSERT_TRUE(c.send("NOT A REQUEST\x01\r\n\r\n"));
+    const auto r = c.read_response();
+    EXPECT_EQ(r.status, 400u) << r.error;
+    EXPECT_NE(r.body.find("malformed HTTP request"), std::string::npos) << r.body;
+}
+
+TEST(HttpServer, SlowlorisClientIsCutOffWhileAnotherConnectionIsServed) {
+    ServerOptions o = small_options();
+    o.header_timeout = std::chrono::milliseconds(300);
+    HttpServer server(o, echo_handler());
+    ASSERT_TRUE(server.start().ok());
+
+    TestClient slow(server.bound_port());
+    std::atomic<bool> stop_trickle{false};
+    // One header byte at a time: a client that keeps sending must still be cut off, because
+    // the header timeout runs from the start of the request, not from the last byte.
+    std::thread trickler([&] {
+        const std::string header = "POST /w HTTP/1.1\r\nX-Slow: " + std::string(900, 's');
+        for (const char ch : header) {
+            if (stop_trickle.load() || !slow.send(std::string_view(&ch, 1)))
+                return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // pacing, not sync
+        }
+    });
+
+    TestClient normal(server.bound_port());
+    const auto r = normal.request("POST", "/ok", "fine");
+    EXPECT_EQ(r.status, 200u) << r.error;
+
+    // Blocks until the server closes the slow connection; it never answers it.
+    const std::string got = slow.read_until_closed();
+    stop_trickle.store(true);
+    trickler.join();
+    EXPECT_TRUE(slow.closed_by_peer());
+    EXPECT_EQ(got, "");
+    EXPECT_EQ(server.counters().timed_out.load(), 1u);
+
+    // And the server still serves new connections afterwards.
+    TestClient after(server.bound_port());
+    EXPECT_EQ(after.request("GET", "/again", "").status, 200u);
+}
+
+TEST(HttpServer, HandlerThatNeverAnswersGetsTheServers503TimeoutAndALateAnswerIsDropped) {
+    ServerOptions o = small_options();
+    o.handler_deadline = std::chrono::milliseconds(50);
+    std::mutex mu;
+    std::vector<Respond> held;
+    HttpServer server(o, [&](HttpRequest&&, Respond respond) {
+        std::lock_guard lk(mu);
+        held.push_back(std::move(respond));
+    });
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    auto r = c.request("POST", "/slow", "x");
+    EXPECT_EQ(r.status, 503u) << r.error;
+    EXPECT_NE(r.body.find("\"error\":\"timeout\""), std::string::npos) << r.body;
+    {
+        std::lock_guard lk(mu);
+        ASSERT_EQ(held.size(), 1u);
+        HttpResponse late;
+        late.body = "late";
+        held[0](late);  // must not reach the client or disturb the next request
+    }
+    r = c.request("POST", "/slow", "y");
+    EXPECT_EQ(r.status, 503u);
+    EXPECT_EQ(server.counters().handler_timeouts.load(), 2u);
+}
+
+TEST(HttpServer, ConnectionsPastTheLimitGet503Busy) {
+    ServerOptions o = small_options();
+    o.max_connections = 1;
+    HttpServer server(o, echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    TestClient first(server.bound_port());
+    ASSERT_EQ(first.request("GET", "/", "").status, 200u);  // first is now a live connection
+    TestClient second(server.bound_port());
+    const auto r = second.read_response();
+    EXPECT_EQ(r.status, 503u) << r.error;
+    EXPECT_NE(r.body.find("\"error\":\"busy\""), std::string::npos);
+    EXPECT_EQ(first.request("GET", "/", "").status, 200u);
+}
+
+TEST(HttpServer, StopClosesAnIdleKeptAliveConnectionWithoutHanging) {
+    HttpServer server(small_options(), echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    ASSERT_EQ(c.request("GET", "/", "").status, 200u);
+    server.stop();
+    c.read_until_closed();
+    EXPECT_TRUE(c.closed_by_peer());
+    server.stop();  // idempotent
+}
+
+TEST(HttpServer, StopLetsAnInFlightHandlerAnswer) {
+    std::promise<Respond> got;
+    HttpServer server(small_options(),
+                      [&](HttpRequest&&, Respond respond) { got.set_value(std::move(respond)); });
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz"));
+    Respond respond = got.get_future().get();  // the handler holds the request now
+    std::thread stopper([&] { server.stop(); });
+    HttpResponse res;
+    res.body = "answered";
+    respond(res);
+    const auto r = c.read_response();
+    stopper.join();
+    EXPECT_EQ(r.status, 200u) << r.error;
+    EXPECT_EQ(r.body, "answered");
+}
+
+TEST(HttpServer, BindFailuresComeBackAsValues) {
+    HttpServer first(small_options(), echo_handler());
+    ASSERT_TRUE(first.start().ok());
+    ServerOptions o = small_options();
+    o.port = first.bound_port();
+    HttpServer second(o, echo_handler());
+    const StartResult in_use = second.start();
+    EXPECT_EQ(in_use.error, ServerError::address_in_use);
+    EXPECT_NE(in_use.message.find(std::to_string(o.port)), std::string::npos) << in_use.message;
+
+    ServerOptions bad = small_options();
+    bad.host = "not-an-address";
+    HttpServer third(bad, echo_handler());
+    const StartResult r = third.start();
+    EXPECT_EQ(r.error, ServerError::bad_address);
+    EXPECT_NE(r.message.find("not-an-address"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keel::adapters::http
