@@ -618,6 +618,59 @@ TEST(FeedServerSocketLoop, LoopingMovesTimestampsOnSoTimeKeepsGoingForward) {
     }
 }
 
+// Events an hour apart at speed 1: after the first, the replay waits an hour for the next.
+std::vector<Event> hourly(std::size_t n) {
+    std::vector<Event> v = recorded(n);
+    for (std::size_t i = 0; i < n; ++i)
+        v[i].header.ts_ns =
+            1'700'000'000'000'000'000 + static_cast<std::int64_t>(i) * 3'600'000'000'000;
+    return v;
+}
+
+TEST(FeedServerSocketPaced, ClientLeavingMidReplayEndsTheServerWithoutWaitingForTheNextMessage) {
+    FeedServerOptions so;
+    so.speed = 1;
+    FeedServer server(hourly(3), {"AAPL", "MSFT"}, so);
+    std::string error;
+    ASSERT_TRUE(server.listen(error)) << error;
+    std::atomic<bool> stop{false};
+    auto served = std::async(std::launch::async, [&] { server.run(stop); });
+    RecordingPort port;
+    FeedClient client(options_for(server.port()), table(), port, Logs().sink());
+    client.start();
+    const bool got = port.wait_data(1);
+    client.stop();
+    const bool ended = served.wait_for(kTimeout) == std::future_status::ready;
+    stop.store(true);  // only matters when the server failed to end by itself
+    served.wait();
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(ended);
+    EXPECT_EQ(server.messages_sent(), 1u);
+}
+
+TEST(FeedServerSocketPaced, StopEndsAPacedReplayAtOnce) {
+    FeedServerOptions so;
+    so.speed = 1;
+    FeedServer server(hourly(3), {"AAPL", "MSFT"}, so);
+    std::string error;
+    ASSERT_TRUE(server.listen(error)) << error;
+    std::atomic<bool> stop{false};
+    std::thread serving([&] { server.run(stop); });
+    RecordingPort port;
+    FeedClient client(options_for(server.port()), table(), port, Logs().sink());
+    client.start();
+    const bool got = port.wait_data(1);
+    stop.store(true);
+    serving.join();  // without the stop it would wait an hour for the second message
+    const bool disconnected = port.wait([](const std::vector<Event>& v) {
+        return !v.empty() && v.back().header.type == EventType::feed_status &&
+               v.back().payload.feed_status.state == FeedState::disconnected;
+    });
+    client.stop();
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(disconnected);
+}
+
 TEST(FeedServerSocketListen, BadAddressAndBusyPortAreNamed) {
     FeedServerOptions so;
     so.host = "not-an-address";

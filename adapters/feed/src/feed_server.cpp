@@ -56,9 +56,10 @@ struct FeedServer::Impl {
     }
 
     struct Session {
-        explicit Session(asio::io_context& io) : socket(io), drained(io) {}
+        explicit Session(asio::io_context& io) : socket(io), pace(io), drained(io) {}
         tcp::socket socket;
         std::optional<beast::websocket::stream<tcp::socket>> ws;
+        asio::steady_timer pace;     // the writer waits on it for the next message's time
         asio::steady_timer drained;  // cancelled when the client's side is closed
         bool client_gone = false;
         int coroutines = 2;  // writer and reader: the session ends when both have
@@ -125,6 +126,8 @@ struct FeedServer::Impl {
         acceptor.close(ignored);
         stop_timer.cancel();
         for (const auto& s : sessions) {
+            s->pace.cancel();
+            s->drained.cancel();
             s->socket.close(ignored);
             if (s->ws)
                 beast::get_lowest_layer(*s->ws).close(ignored);
@@ -141,7 +144,6 @@ struct FeedServer::Impl {
     }
 
     awaitable<void> writer(std::shared_ptr<Session> s) {
-        asio::steady_timer timer(io);
         const Clock::time_point start = Clock::now();
         std::string batch;
         std::uint64_t n_sent = 0, cycle = 0;
@@ -156,9 +158,10 @@ struct FeedServer::Impl {
             }
             const Clock::time_point when = due(start, n_sent, i, cycle);
             if (when > Clock::now()) {
-                timer.expires_at(when);
-                co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                continue;  // re-checks the client and the stop flag first
+                s->pace.expires_at(when);
+                co_await s->pace.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                ec.clear();  // cancelled: the client left or the server stops (checked next)
+                continue;
             }
             // Everything already due goes in one write (lines), or one message each (ws).
             batch.clear();
@@ -231,6 +234,7 @@ struct FeedServer::Impl {
             }
         }
         s->client_gone = true;
+        s->pace.cancel();
         s->drained.cancel();
         end_session(s);
     }
