@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "feed_command.hpp"
 #include "keel/adapters/venue_config.hpp"
 #include "keel/engine/config.hpp"
 #include "keel/replay/backtest.hpp"
@@ -418,6 +419,8 @@ int run_cli(int argc, char** argv) {
     CLI::App* backtest_cmd = backtest.add(app);
     BenchCommand bench;
     bench.add(app);
+    FeedCommand feed;  // keel feed (feed_command.cpp)
+    CLI::App* feed_cmd = feed.add(app);
 
     CLI::App* config_cmd = app.add_subcommand("config", "Work with configuration files");
     config_cmd->require_subcommand(1);
@@ -553,6 +556,10 @@ int run_cli(int argc, char** argv) {
     }
     if (*backtest_cmd)
         return backtest.run();
+    if (*feed_cmd) {  // keel feed
+        install_stop_handlers();
+        return feed.run(g_stop);
+    }
     if (*check_cmd)
         return config_check(check_file);
     if (*verify_cmd)

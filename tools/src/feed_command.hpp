@@ -1,0 +1,34 @@
+// `keel feed`: the feed simulator's command line (adapters/feed/feed_server.hpp serves).
+// Registered and dispatched by two lines in cli.cpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace keel::tools {
+
+class FeedCommand {
+  public:
+    CLI::App* add(CLI::App& app);
+    // Loads the files, listens, serves until the data ends (or stop); the exit code.
+    int run(const std::atomic<bool>& stop);
+
+  private:
+    CLI::App* cmd_ = nullptr;
+    std::vector<std::string> csv_;
+    std::string listen_;
+    bool ws_ = false;
+    double speed_ = 0;
+    std::uint64_t rate_ = 0;
+    std::string symbol_;
+    std::string bar_interval_;
+    bool loop_ = false;
+};
+
+}  // namespace keel::tools
