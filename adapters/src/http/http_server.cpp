@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -124,6 +125,9 @@ struct HttpServer::Impl {
     // Deadlines are checked by one periodic sweep rather than a timer per operation: re-arming
     // a timer on every read and write cost three timerfd syscalls per request.
     std::optional<net::steady_timer> sweeper;
+    // A session waiting for its handler has no operation pending on the io_context; without
+    // this guard the io threads could run out of work and return before the answer is posted.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::chrono::milliseconds sweep_every{100};
     std::atomic<bool> stopping{false};
 
@@ -584,6 +588,7 @@ StartResult HttpServer::start() {
     if (acc.listen(net::socket_base::max_listen_connections, ec); ec)
         return fail("listen");
     bound_port_ = acc.local_endpoint(ec).port();
+    impl_->work.emplace(impl_->ioc->get_executor());
     impl_->do_accept();
     net::post(impl_->acceptor->get_executor(), [this] { impl_->sweep(); });
     threads_.reserve(o.threads);
@@ -603,6 +608,7 @@ void HttpServer::stop() {
             impl_->sessions_cv.wait_for(lk, impl_->options.stop_grace,
                                         [&] { return impl_->sessions.empty(); });
         }
+        impl_->work.reset();
         impl_->ioc->stop();
         for (std::thread& t : threads_)
             t.join();
