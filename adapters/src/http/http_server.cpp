@@ -7,9 +7,10 @@
 #include <optional>
 #include <unordered_map>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -100,8 +101,8 @@ struct HttpServer::Impl {
         // Fine enough that the shortest timeout fires within an eighth of itself late.
         const auto shortest =
             std::min({options.header_timeout, options.request_timeout, options.handler_deadline});
-        sweep_every = std::clamp(shortest / 8, std::chrono::milliseconds(1),
-                                 std::chrono::milliseconds(100));
+        sweep_every =
+            std::clamp(shortest / 8, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     }
 
     void do_accept();
@@ -124,12 +125,17 @@ struct HttpServer::Impl {
     // Deadlines are checked by one periodic sweep rather than a timer per operation: re-arming
     // a timer on every read and write cost three timerfd syscalls per request.
     std::optional<net::steady_timer> sweeper;
+    // A session waiting for its handler has no operation pending on the io_context; without
+    // this guard the io threads could run out of work and return before the answer is posted.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::chrono::milliseconds sweep_every{100};
     std::atomic<bool> stopping{false};
 
     std::mutex sessions_mu;
     std::condition_variable sessions_cv;
-    std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+    // Open sessions, owned here until they close: a Respond holds only a weak reference, so a
+    // handler that keeps one past stop() cannot keep a socket of a destroyed io_context alive.
+    std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
 };
 
 namespace {
@@ -333,10 +339,13 @@ class Session : public std::enable_shared_from_this<Session> {
         set_deadline(now_ns() + ns(server_.options.handler_deadline));
 
         std::shared_ptr<Gate> gate = server_.gate;
-        Respond respond = [gate, self = shared_from_this(), gen](HttpResponse res) {
+        Respond respond = [gate, weak = weak_from_this(), gen](HttpResponse res) {
             std::lock_guard lk(gate->mu);
             if (!gate->open)
                 return;
+            std::shared_ptr<Session> self = weak.lock();
+            if (!self)
+                return;  // the connection is gone
             // dispatch: a handler that answers on the session's own strand (the webhook's
             // durability poll usually does) writes at once instead of queueing a hop.
             net::dispatch(self->socket_.get_executor(),
@@ -408,8 +417,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void close() {
-        // A closed session no longer counts as a connection, even while a Respond the handler
-        // still holds keeps the object alive.
+        // Leaving the registry may drop the last owner; stay alive until this call returns.
+        const std::shared_ptr<Session> keep = shared_from_this();
         if (registered_) {
             registered_ = false;
             server_.remove(this);
@@ -504,11 +513,9 @@ void HttpServer::Impl::sweep() {
         std::vector<std::shared_ptr<Session>> overdue;
         {
             std::lock_guard lk(sessions_mu);
-            for (auto& [p, w] : sessions) {
-                if (p->overdue(now)) {
-                    if (auto s = w.lock())
-                        overdue.push_back(std::move(s));
-                }
+            for (auto& [p, owner] : sessions) {
+                if (p->overdue(now))
+                    overdue.push_back(owner);
             }
         }
         for (auto& s : overdue)
@@ -527,10 +534,8 @@ void HttpServer::Impl::begin_stop() {
     std::vector<std::shared_ptr<Session>> live_sessions;
     {
         std::lock_guard lk(sessions_mu);
-        for (auto& [p, w] : sessions) {
-            if (auto s = w.lock())
-                live_sessions.push_back(std::move(s));
-        }
+        for (auto& [p, owner] : sessions)
+            live_sessions.push_back(owner);
     }
     for (auto& s : live_sessions)
         net::post(s->executor(), [s] { s->begin_stop(); });
@@ -583,6 +588,7 @@ StartResult HttpServer::start() {
     if (acc.listen(net::socket_base::max_listen_connections, ec); ec)
         return fail("listen");
     bound_port_ = acc.local_endpoint(ec).port();
+    impl_->work.emplace(impl_->ioc->get_executor());
     impl_->do_accept();
     net::post(impl_->acceptor->get_executor(), [this] { impl_->sweep(); });
     threads_.reserve(o.threads);
@@ -602,6 +608,7 @@ void HttpServer::stop() {
             impl_->sessions_cv.wait_for(lk, impl_->options.stop_grace,
                                         [&] { return impl_->sessions.empty(); });
         }
+        impl_->work.reset();
         impl_->ioc->stop();
         for (std::thread& t : threads_)
             t.join();
@@ -611,8 +618,15 @@ void HttpServer::stop() {
         std::lock_guard lk(impl_->gate->mu);
         impl_->gate->open = false;
     }
-    // Destroying the io_context destroys every handler still queued on it (sessions cut at
-    // the grace limit, timers of handlers that had not answered), releasing what they hold.
+    // Sessions still open at the grace limit are destroyed here, then the io_context destroys
+    // every handler still queued on it (timers of handlers that had not answered), releasing
+    // what they hold.
+    std::unordered_map<Session*, std::shared_ptr<Session>> cut;
+    {
+        std::lock_guard lk(impl_->sessions_mu);
+        cut.swap(impl_->sessions);
+    }
+    cut.clear();
     impl_->sweeper.reset();
     impl_->acceptor.reset();
     impl_->ioc.reset();
