@@ -111,8 +111,8 @@ TEST_F(FeedParser, KeelBarCarriesItsIntervalInMinutes) {
 }
 
 TEST_F(FeedParser, EscapedStringValuesAreUnescapedAndEscapedKeysAreNotFields) {
-    ASSERT_TRUE(parse(R"({"type":"tr\u0061de","symbol":"AA\u0050L","ts":1,"price":"\u0031.5"})")
-                    .ok());
+    ASSERT_TRUE(
+        parse(R"({"type":"tr\u0061de","symbol":"AA\u0050L","ts":1,"price":"\u0031.5"})").ok());
     ASSERT_EQ(out_.size(), 1u);
     EXPECT_EQ(out_[0].header.symbol, *symbols_.find("AAPL"));
     EXPECT_EQ(out_[0].payload.trade.price.raw, raw("1.5"));
