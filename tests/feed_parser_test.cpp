@@ -110,6 +110,18 @@ TEST_F(FeedParser, KeelBarCarriesItsIntervalInMinutes) {
     EXPECT_EQ(out_[0].header.aux, 30);
 }
 
+TEST_F(FeedParser, EscapedStringValuesAreUnescapedAndEscapedKeysAreNotFields) {
+    ASSERT_TRUE(
+        parse(R"({"type":"tr\u0061de","symbol":"AA\u0050L","ts":1,"price":"\u0031.5"})").ok());
+    ASSERT_EQ(out_.size(), 1u);
+    EXPECT_EQ(out_[0].header.symbol, *symbols_.find("AAPL"));
+    EXPECT_EQ(out_[0].payload.trade.price.raw, raw("1.5"));
+    // Keys are matched as written: an escaped key is some other field, ignored.
+    const ParseError e = parse(R"({"type":"trade","symbol":"AAPL","ts":1,"pr\u0069ce":1})");
+    EXPECT_EQ(e.kind, ParseErrorKind::missing_field);
+    EXPECT_EQ(e.field, "price");
+}
+
 TEST_F(FeedParser, IsoTimestampStringIsAccepted) {
     ASSERT_TRUE(
         parse(R"({"type":"trade","symbol":"AAPL","ts":"2023-11-14T22:13:20Z","price":1})").ok());

@@ -248,8 +248,11 @@ struct FeedServer::Impl {
             error_code ec;
             co_await s->ws->async_accept(asio::redirect_error(asio::use_awaitable, ec));
             if (ec) {
-                // Not a WebSocket client: it got no data, so it does not end the server.
+                // Not a WebSocket client: it got no data, so it does not end the server (but
+                // it may have been the last one the server was waiting for).
                 sessions.remove(s);
+                if (done && sessions.empty())
+                    finish();
                 co_return;
             }
         }

@@ -41,20 +41,107 @@ bool all_digits(std::string_view s) noexcept {
     return true;
 }
 
-// A positive integer that fits in an int64.
+// A positive integer that fits in an int64. Nineteen digits fit in a uint64 without overflow,
+// so the range is checked once at the end rather than per digit.
 bool parse_positive_int(std::string_view s, std::int64_t& out) noexcept {
     if (!all_digits(s) || s.size() > 19)
         return false;
-    std::int64_t n = 0;
-    for (const char c : s) {
-        if (n > (INT64_MAX - (c - '0')) / 10)
-            return false;
-        n = n * 10 + (c - '0');
-    }
-    if (n <= 0)
+    std::uint64_t n = 0;
+    for (const char c : s)
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    if (n == 0 || n > static_cast<std::uint64_t>(INT64_MAX))
         return false;
-    out = n;
+    out = static_cast<std::int64_t>(n);
     return true;
+}
+
+// The fields of keel's line format. A key is matched on its raw text (no unescaping: none of
+// these names has an escape, so a key that has one is simply not among them).
+enum Field : std::uint8_t {
+    kType,
+    kSymbol,
+    kTs,
+    kPrice,
+    kSize,
+    kSide,
+    kBid,
+    kAsk,
+    kBidSize,
+    kAskSize,
+    kOpen,
+    kHigh,
+    kLow,
+    kClose,
+    kVolume,
+    kInterval,
+    kData,
+    kFieldCount,
+    kOther = kFieldCount,
+};
+constexpr std::string_view kFieldNames[kFieldCount] = {
+    "type",     "symbol", "ts",   "price", "size",  "side",   "bid",      "ask", "bid_size",
+    "ask_size", "open",   "high", "low",   "close", "volume", "interval", "data"};
+
+Field field_of(std::string_view key) noexcept {
+    // Candidates by length first; each comparison has a size known at compile time, so it is
+    // a load and a compare, not a memcmp call.
+    auto is = [&](Field f) {
+        switch (key.size()) {
+            case 2:
+                return std::memcmp(key.data(), kFieldNames[f].data(), 2) == 0;
+            case 3:
+                return std::memcmp(key.data(), kFieldNames[f].data(), 3) == 0;
+            case 4:
+                return std::memcmp(key.data(), kFieldNames[f].data(), 4) == 0;
+            case 5:
+                return std::memcmp(key.data(), kFieldNames[f].data(), 5) == 0;
+            case 6:
+                return std::memcmp(key.data(), kFieldNames[f].data(), 6) == 0;
+            default:
+                return std::memcmp(key.data(), kFieldNames[f].data(), 8) == 0;
+        }
+    };
+    switch (key.size()) {
+        case 2:
+            return is(kTs) ? kTs : kOther;
+        case 3:
+            return is(kBid) ? kBid : is(kAsk) ? kAsk : is(kLow) ? kLow : kOther;
+        case 4:
+            switch (key[0]) {
+                case 't':
+                    return is(kType) ? kType : kOther;
+                case 's':
+                    return is(kSize) ? kSize : is(kSide) ? kSide : kOther;
+                case 'o':
+                    return is(kOpen) ? kOpen : kOther;
+                case 'h':
+                    return is(kHigh) ? kHigh : kOther;
+                case 'd':
+                    return is(kData) ? kData : kOther;
+                default:
+                    return kOther;
+            }
+        case 5:
+            return is(kPrice) ? kPrice : is(kClose) ? kClose : kOther;
+        case 6:
+            return is(kSymbol) ? kSymbol : is(kVolume) ? kVolume : kOther;
+        case 8:
+            return is(kBidSize)    ? kBidSize
+                   : is(kAskSize)  ? kAskSize
+                   : is(kInterval) ? kInterval
+                                   : kOther;
+        default:
+            return kOther;
+    }
+}
+
+// A key's raw text: from after its opening quote to the next quote.
+std::string_view raw_key(od::field& field) noexcept {
+    const char* start = field.key().raw();
+    const char* end = start;
+    while (*end != '"')
+        ++end;
+    return {start, static_cast<std::size_t>(end - start)};
 }
 
 ParseError error_at(ParseErrorKind kind, std::uint32_t offset, std::string_view field = {},
@@ -67,6 +154,67 @@ ParseError error_at(ParseErrorKind kind, std::uint32_t offset, std::string_view 
     e.detail = detail;
     return e;
 }
+
+// The configured symbols by name: open addressing over a power-of-two table, built once. The
+// parser looks up one or more names per message, so this replaces the SymbolTable's ordered map
+// (a string comparison per tree level) with a hash and usually one comparison.
+class SymbolIndex {
+  public:
+    explicit SymbolIndex(const engine::SymbolTable& table) {
+        std::size_t capacity = 16;
+        while (capacity < 2 * table.size())
+            capacity *= 2;
+        slots_.resize(capacity);
+        mask_ = capacity - 1;
+        for (std::size_t id = 0; id < table.size(); ++id) {
+            const std::string_view name = table.name(static_cast<engine::SymbolId>(id));
+            const std::uint64_t h = hash(name);
+            std::size_t i = h & mask_;
+            while (slots_[i].id != engine::kNoSymbol)
+                i = (i + 1) & mask_;
+            Slot& slot = slots_[i];
+            slot.hash = h;
+            slot.id = static_cast<engine::SymbolId>(id);
+            slot.size = static_cast<std::uint8_t>(name.size());
+            std::memcpy(slot.name, name.data(), name.size());
+        }
+    }
+
+    [[nodiscard]] bool find(std::string_view name, engine::SymbolId& id) const noexcept {
+        if (name.size() > engine::kSymbolNameMax)
+            return false;
+        const std::uint64_t h = hash(name);
+        // At most every slot once; the table is never more than half full, so this ends at an
+        // empty slot long before.
+        for (std::size_t n = 0, i = h & mask_; n <= mask_; ++n, i = (i + 1) & mask_) {
+            const Slot& slot = slots_[i];
+            if (slot.id == engine::kNoSymbol)
+                return false;
+            if (slot.hash == h && slot.size == name.size() &&
+                std::memcmp(slot.name, name.data(), name.size()) == 0) {
+                id = slot.id;
+                return true;
+            }
+        }
+        return false;
+    }
+
+  private:
+    struct Slot {
+        std::uint64_t hash = 0;
+        engine::SymbolId id = engine::kNoSymbol;
+        std::uint8_t size = 0;
+        char name[engine::kSymbolNameMax + 1] = {};
+    };
+    static std::uint64_t hash(std::string_view s) noexcept {
+        std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+        for (const char c : s)
+            h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        return h;
+    }
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+};
 
 }  // namespace
 
@@ -125,8 +273,11 @@ std::string describe(const ParseError& e) {
 }
 
 engine::DecimalError parse_json_decimal(std::string_view text, std::int64_t& raw) noexcept {
-    const std::size_t e_pos = text.find_first_of("eE");
-    if (e_pos == std::string_view::npos)
+    // A plain loop: find_first_of calls memchr once per character of text.
+    std::size_t e_pos = 0;
+    while (e_pos < text.size() && text[e_pos] != 'e' && text[e_pos] != 'E')
+        ++e_pos;
+    if (e_pos == text.size())
         return engine::parse_decimal(text, raw);
     // Rewrite mantissa x 10^exponent as a plain decimal, then parse that exactly.
     std::string_view mantissa = text.substr(0, e_pos);
@@ -211,7 +362,7 @@ struct MessageParser::Impl {
         KEEL_ASSERT(err == simdjson::SUCCESS, "simdjson could not allocate its buffers");
     }
 
-    engine::SymbolTable symbols;
+    SymbolIndex symbols;
     std::size_t max_bytes;
     std::vector<char> buffer;  // the message copied in, followed by simdjson's padding
     od::parser parser;
@@ -238,28 +389,37 @@ struct MessageParser::Impl {
     }
 
     // Reads a scalar field's value (a number's text or a string's unescaped text).
-    ParseError read_token(od::value& v, std::string_view name, std::int32_t index, Token& t,
-                          od::document& doc) noexcept {
+    ParseError read_token(od::value& v, std::string_view name, std::int32_t index,
+                          Token& t) noexcept {
         const std::string_view raw = v.raw_json_token();
         t.offset = offset_of(raw.data());
-        od::json_type type{};
-        if (const auto err = v.type().get(type))
-            return json_error(err, location(doc));
-        if (type == od::json_type::string) {
-            std::string_view s;
-            if (const auto err = v.get_string().get(s))
-                return json_error(err, t.offset);
-            t.text = s;
+        // The type from the token's first byte, as simdjson's type() would tell it.
+        const char first = raw.empty() ? '\0' : raw.front();
+        if (first == '"') {
+            // Without a backslash the text between the quotes is the string: no unescaping.
+            const std::string_view quoted = trim_right(raw);
+            const std::string_view inner = quoted.size() >= 2 && quoted.back() == '"'
+                                               ? quoted.substr(1, quoted.size() - 2)
+                                               : std::string_view{};
+            bool escaped = false;
+            for (const char c : inner)  // a short loop beats a memchr call on a few bytes
+                escaped |= c == '\\';
+            if (quoted.size() >= 2 && quoted.back() == '"' && !escaped) {
+                t.text = inner;
+            } else {
+                std::string_view s;
+                if (const auto err = v.get_string().get(s))
+                    return json_error(err, t.offset);
+                t.text = s;
+            }
             t.is_string = true;
-        } else if (type == od::json_type::number) {
+        } else if (first == '-' || (first >= '0' && first <= '9')) {
             t.text = trim_right(raw);
             t.is_string = false;
         } else {
-            // type() looks at the first byte only: "tru" must be named invalid JSON, not a
-            // boolean of the wrong type.
+            // "tru" must be named invalid JSON, not a boolean of the wrong type.
             const std::string_view atom = trim_right(raw);
-            if ((type == od::json_type::boolean && atom != "true" && atom != "false") ||
-                (type == od::json_type::null && atom != "null"))
+            if (atom != "true" && atom != "false" && atom != "null" && first != '{' && first != '[')
                 return error_at(ParseErrorKind::invalid_json, t.offset, name, index,
                                 "not a JSON value (true, false or null misspelt)");
             return error_at(ParseErrorKind::wrong_type, t.offset, name, index,
@@ -283,10 +443,8 @@ struct MessageParser::Impl {
 
     // Looks the symbol up; false (and noted as unknown) when the table does not have it.
     bool symbol(std::string_view name, engine::SymbolId& id) {
-        if (const auto found = symbols.find(name)) {
-            id = *found;
+        if (symbols.find(name, id))
             return true;
-        }
         unknown->push_back(name);
         return false;
     }
@@ -326,23 +484,18 @@ ParseError MessageParser::Impl::finnhub_trades(od::value& v, std::vector<Event>&
             od::field field;
             if (const auto err = std::move(field_result).get(field))
                 return json_error(err, location(doc));
-            std::string_view key;
-            if (const auto err = field.unescaped_key().get(key))
-                return json_error(err, location(doc));
-            Token* slot = key == "s"   ? &s
-                          : key == "p" ? &p
-                          : key == "t" ? &t
-                          : key == "v" ? &vol
-                                       : nullptr;
-            if (slot == nullptr)
-                continue;  // "c" (trade conditions) and any future field
-            od::value value = field.value();
+            const std::string_view key = raw_key(field);
             static constexpr std::string_view kNames[] = {"s", "p", "t", "v"};
-            const std::string_view name = kNames[slot == &s   ? 0
-                                                 : slot == &p ? 1
-                                                 : slot == &t ? 2
-                                                              : 3];
-            if (auto e = read_token(value, name, index, *slot, doc); !e.ok())
+            Token* const slots[] = {&s, &p, &t, &vol};
+            std::size_t k = 0;
+            while (k < 4 && key != kNames[k])
+                ++k;
+            if (k == 4)
+                continue;  // "c" (trade conditions) and any future field
+            Token* slot = slots[k];
+            const std::string_view name = kNames[k];
+            od::value value = field.value();
+            if (auto e = read_token(value, name, index, *slot); !e.ok())
                 return e;
         }
         if (!s.present)
@@ -377,7 +530,8 @@ ParseError MessageParser::Impl::parse(std::string_view message, std::vector<Even
         return error_at(ParseErrorKind::too_large, static_cast<std::uint32_t>(max_bytes), {}, -1,
                         "longer than the message size limit");
     std::memcpy(buffer.data(), message.data(), message.size());
-    std::memset(buffer.data() + message.size(), 0, simdjson::SIMDJSON_PADDING);
+    // The padding after the message is read but its content does not affect parsing
+    // (simdjson/simdjson#1965), so it is zeroed once, at construction, not per message.
     base = buffer.data();
     size = message.size();
 
@@ -397,52 +551,31 @@ ParseError MessageParser::Impl::parse(std::string_view message, std::vector<Even
     }
 
     // One pass over the fields in whatever order they come; interpreted once "type" is known.
-    Token type, symbol_name, ts, price, trade_size, side, bid, ask, bid_size, ask_size, open, high,
-        low, close, volume, interval;
-    struct Slot {
-        std::string_view name;
-        Token* token;
-    };
-    const Slot slots[] = {{"symbol", &symbol_name},
-                          {"ts", &ts},
-                          {"price", &price},
-                          {"size", &trade_size},
-                          {"side", &side},
-                          {"bid", &bid},
-                          {"ask", &ask},
-                          {"bid_size", &bid_size},
-                          {"ask_size", &ask_size},
-                          {"open", &open},
-                          {"high", &high},
-                          {"low", &low},
-                          {"close", &close},
-                          {"volume", &volume},
-                          {"interval", &interval},
-                          {"type", &type}};
+    Token tokens[kFieldCount];
     bool has_data = false;
     for (auto field_result : object) {
         od::field field;
         if (const auto err = std::move(field_result).get(field))
             return json_error(err, location(doc));
-        std::string_view key;
-        if (const auto err = field.unescaped_key().get(key))
-            return json_error(err, location(doc));
+        const Field f = field_of(raw_key(field));
+        if (f == kOther)
+            continue;  // other fields are ignored, so a producer may add its own
         od::value value = field.value();
-        if (key == "data") {
+        if (f == kData) {
             has_data = true;
             if (auto e = finnhub_trades(value, out, doc); !e.ok())
                 return e;
             continue;
         }
-        for (const Slot& slot : slots) {
-            if (slot.name == key) {
-                if (auto e = read_token(value, slot.name, -1, *slot.token, doc); !e.ok())
-                    return e;
-                break;
-            }
-        }
-        // Other fields are ignored, so a producer may add its own.
+        if (auto e = read_token(value, kFieldNames[f], -1, tokens[f]); !e.ok())
+            return e;
     }
+    const Token &type = tokens[kType], &symbol_name = tokens[kSymbol], &ts = tokens[kTs],
+                &price = tokens[kPrice], &trade_size = tokens[kSize], &side = tokens[kSide],
+                &bid = tokens[kBid], &ask = tokens[kAsk], &bid_size = tokens[kBidSize],
+                &ask_size = tokens[kAskSize], &open = tokens[kOpen], &high = tokens[kHigh],
+                &low = tokens[kLow], &close = tokens[kClose], &volume = tokens[kVolume],
+                &interval = tokens[kInterval];
     // Whatever follows the object is an error, not a second message.
     {
         const char* p = nullptr;
