@@ -235,10 +235,10 @@ int main(int argc, char** argv) {
             {"keel line: simdjson / nlohmann msgs/s",
              keel::bench::rate_ratio(reporter, "parse/keel_line/simdjson",
                                      "parse/keel_line/nlohmann"),
-             keel::bench::Goal::at_least, 5.0},
+             keel::bench::Goal::at_least, 5.0, 3.0},
             {"finnhub: simdjson / nlohmann msgs/s",
              keel::bench::rate_ratio(reporter, "parse/finnhub/simdjson", "parse/finnhub/nlohmann"),
-             keel::bench::Goal::at_least, 5.0},
+             keel::bench::Goal::at_least, 5.0, 3.0},
         };
         keel::bench::print_ratio_table(reporter, rows, console ? stdout : stderr, {});
     }

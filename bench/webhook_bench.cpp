@@ -249,10 +249,14 @@ int main(int argc, char** argv) {
             g_webhook_p50 > 0 && g_echo_p50 > 0 ? g_webhook_p50 / g_echo_p50 : -1.0;
         const double bare = g_bare_p50 > 0 && g_echo_p50 > 0 ? g_bare_p50 / g_echo_p50 : -1.0;
         const std::vector<keel::bench::RatioRow> rows = {
-            {"p50: bare HTTP server / TCP echo floor", bare, keel::bench::Goal::none, 0},
-            {"p50: webhook POST / TCP echo floor", ratio, keel::bench::Goal::at_most, 1.3},
+            {"p50: bare HTTP server / TCP echo floor", bare, keel::bench::Goal::none, 0,
+             keel::bench::kNotGated},
+            // Gated at 4x (measured 2.5x): catches a gross regression of the server or the
+            // receiver; the 1.3x target is reported.
+            {"p50: webhook POST / TCP echo floor", ratio, keel::bench::Goal::at_most, 1.3, 4.0},
             {"mean: webhook POST / TCP echo floor",
-             keel::bench::time_ratio(reporter, kWebhook, kEcho), keel::bench::Goal::none, 0},
+             keel::bench::time_ratio(reporter, kWebhook, kEcho), keel::bench::Goal::none, 0,
+             keel::bench::kNotGated},
         };
         // Both block in recv by design: their CPU time is below wall time.
         keel::bench::print_ratio_table(reporter, rows, console ? stdout : stderr,

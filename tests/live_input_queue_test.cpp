@@ -42,6 +42,19 @@ TEST(LiveInputQueue, TicketBecomesDurableOnlyWhenTheWatermarkPassesItsSequence) 
     q.release(*t);
 }
 
+TEST(LiveInputQueue, ThePreludeComesBeforeAnythingQueued) {
+    LiveInputQueue q(16, 4);
+    ASSERT_TRUE(q.submit(alert(9)));
+    q.set_prelude({alert(1), alert(2)});
+    Event e{};
+    for (std::uint64_t want : {1u, 2u, 9u}) {
+        ASSERT_EQ(q.poll(e), InputSource::Poll::event);
+        EXPECT_EQ(e.payload.alert.alert_key, want);
+        q.sequenced(e);
+    }
+    EXPECT_EQ(q.poll(e), InputSource::Poll::idle);
+}
+
 TEST(LiveInputQueue, RefusedByIngestIsRefusedToTheProducer) {
     LiveInputQueue q(16, 4);
     const auto t = q.submit_tracked(alert(1));

@@ -107,6 +107,11 @@ void LiveInputQueue::release(Ticket ticket) noexcept {
 }
 
 engine::InputSource::Poll LiveInputQueue::poll(engine::Event& out) noexcept {
+    if (prelude_next_ < prelude_.size()) {
+        out = prelude_[prelude_next_++];
+        polled_ticket_ = kNoTicket;
+        return Poll::event;
+    }
     Item item;
     if (!queue_->q.try_dequeue(item)) {
         return closed_.load(std::memory_order_acquire) ? Poll::exhausted : Poll::idle;

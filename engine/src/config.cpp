@@ -16,13 +16,11 @@ namespace {
 
 using Reader = ConfigReader;
 
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
-
 
 std::optional<std::int64_t> parse_interval(const std::string& s) {
     if (s.size() < 2)

@@ -22,8 +22,8 @@ void read_server(ConfigReader& r, adapters::http::ServerOptions& s, std::int64_t
     s.threads = static_cast<unsigned>(r.integer("threads", false, 1, 64, 1).value_or(1));
     s.max_body_bytes = static_cast<std::size_t>(
         r.integer("max_body_bytes", false, 256, 64 << 20, default_body).value_or(default_body));
-    s.max_connections =
-        static_cast<std::size_t>(r.integer("max_connections", false, 1, 100'000, 256).value_or(256));
+    s.max_connections = static_cast<std::size_t>(
+        r.integer("max_connections", false, 1, 100'000, 256).value_or(256));
     s.header_timeout = std::chrono::milliseconds(
         r.integer("header_timeout_ms", false, 10, 600'000, 10'000).value_or(10'000));
     s.request_timeout = std::chrono::milliseconds(
@@ -43,8 +43,8 @@ void read_feed(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>&
     f.host = r.string("host", false, "127.0.0.1").value_or("127.0.0.1");
     f.port = static_cast<std::uint16_t>(r.integer("port", true, 1, 65535).value_or(0));
     f.ws_path = r.string("path", false, "/").value_or("/");
-    f.stale_after_ms =
-        static_cast<std::uint32_t>(r.integer("stale_after_ms", false, 0, 86'400'000, 5000).value_or(5000));
+    f.stale_after_ms = static_cast<std::uint32_t>(
+        r.integer("stale_after_ms", false, 0, 86'400'000, 5000).value_or(5000));
     if (const Json* sub = r.array("subscribe", false)) {
         for (std::size_t i = 0; i < sub->size(); ++i) {
             const Json& m = (*sub)[i];
@@ -129,7 +129,8 @@ void read_control(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
 
 }  // namespace
 
-LiveConfig read_live_config(const engine::Config& config, std::vector<engine::ConfigError>& errors) {
+LiveConfig read_live_config(const engine::Config& config,
+                            std::vector<engine::ConfigError>& errors) {
     LiveConfig out;
     if (config.feed_json.is_object())
         read_feed(config.feed_json, out, errors);

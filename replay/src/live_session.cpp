@@ -79,11 +79,10 @@ StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine
     for (const engine::OrderRecord& o : s.open_orders) {
         v.orders.push_back({o.order_id,
                             o.symbol < symbols.size() ? std::string(symbols.name(o.symbol)) : "",
-                            o.side, o.type, o.price, o.stop_price, o.quantity, o.filled,
-                            o.status});
+                            o.side, o.type, o.price, o.stop_price, o.quantity, o.filled, o.status});
     }
-    v.account = {s.starting_cash, s.cash, s.equity, s.realized, s.unrealized, s.fees,
-                 s.max_drawdown};
+    v.account = {s.starting_cash, s.cash, s.equity,      s.realized,
+                 s.unrealized,    s.fees, s.max_drawdown};
     return v;
 }
 
@@ -175,7 +174,9 @@ void monitor_loop(Live& l) {
     }
 }
 
-void log_line(std::string_view line) { std::cerr << "keel: " << line << "\n"; }
+void log_line(std::string_view line) {
+    std::cerr << "keel: " << line << "\n";
+}
 
 bool start(Live& l, const SessionView& view, std::string& error) {
     l.view = view;
@@ -183,12 +184,10 @@ bool start(Live& l, const SessionView& view, std::string& error) {
         l.queue.set_durable_watermark(&view.writers.front()->durable_seq_watermark());
     const engine::SymbolTable& symbols = *view.symbols;
     if (view.restart == nullptr) {
-        for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
-            if (!l.queue.submit(symbol_def(l.config, id, symbols.name(id)))) {
-                error = "the live input queue refused the symbol definitions";
-                return false;
-            }
-        }
+        std::vector<engine::Event> defs;
+        for (engine::SymbolId id = 0; id < symbols.size(); ++id)
+            defs.push_back(symbol_def(l.config, id, symbols.name(id)));
+        l.queue.set_prelude(std::move(defs));
     }
     // The feed's own in-process venue is always connected; a journal was opened (and any
     // restart recovered) before on_start.
@@ -288,9 +287,9 @@ void stop_adapters(Live& l) {
 
 }  // namespace
 
-std::optional<SessionReport> run_live_session(const engine::Config& config,
-                                              const LiveConfig& live, std::atomic<bool>& stop,
-                                              const SessionOptions& base, std::string& error) {
+std::optional<SessionReport> run_live_session(const engine::Config& config, const LiveConfig& live,
+                                              std::atomic<bool>& stop, const SessionOptions& base,
+                                              std::string& error) {
     auto l = std::make_unique<Live>(config, live);
     SessionOptions options = base;
     options.live = true;

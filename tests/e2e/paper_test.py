@@ -30,12 +30,12 @@ import tempfile
 import threading
 import time
 
-KEEL, SRC = sys.argv[1], sys.argv[2]
+KEEL, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 T = tempfile.mkdtemp(prefix="keel_paper_")
 SECRET = "planted-webhook-secret-7f3a9c51"
 TOKEN = "planted-control-token-41d2e8b0"
 BARS = os.path.join(SRC, "data", "msft_daily.csv")
-ROWS = sum(1 for _ in open(BARS)) - 1
+TRADES = os.path.join(SRC, "data", "usdchf_30m.csv")
 responses = []  # every API response body, for the secret check
 procs = []
 
@@ -79,15 +79,17 @@ def write_config(name, feed_port):
 
 
 def start_feed(name, *extra):
-    p = subprocess.Popen([KEEL, "feed", "--csv", BARS, "--symbol", "MSFT", "--bar-interval", "1d",
-                          "--listen", "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
+    """keel feed serving the bundled MSFT daily bars and USD/CHF trades: (process, port, count)."""
+    p = subprocess.Popen([KEEL, "feed", "--csv", "MSFT=" + BARS, "--csv", "USDCHF=" + TRADES,
+                          "--bar-interval", "1d", "--listen", "127.0.0.1:0", *extra],
+                         stdout=subprocess.PIPE,
                          stderr=open(os.path.join(T, name + ".err"), "w"), text=True)
     procs.append(p)
     first = p.stdout.readline()
-    m = re.search(r"on tcp://127\.0\.0\.1:(\d+)", first)
+    m = re.search(r"serving (\d+) messages .* on tcp://127\.0\.0\.1:(\d+)", first)
     if not m:
         fail("keel feed printed: " + first)
-    return p, int(m.group(1))
+    return p, int(m.group(2)), int(m.group(1))
 
 
 class Keel:
@@ -125,7 +127,7 @@ def request(port, method, path, body=None, headers=None):
 
 
 def alert(port, ident, secret=SECRET, action="buy"):
-    body = json.dumps({"ticker": "MSFT", "action": action, "quantity": "1", "id": ident,
+    body = json.dumps({"ticker": "USDCHF", "action": action, "quantity": "1000", "id": ident,
                        "secret": secret, "strategy": "e2e", "timeframe": "1D"})
     return request(port, "POST", "/webhook/tradingview", body, {"Content-Type": "text/plain"})
 
@@ -153,12 +155,13 @@ def orders_by_cause(records):
 
 
 # --- 1. A session with the feed and alerts -------------------------------------------------
-feed, feed_port = start_feed("feed1", "--rate", "4")
+feed, feed_port, _ = start_feed("feed1", "--rate", "500")
 config = write_config("paper", feed_port)
 J1 = os.path.join(T, "j1")
 k = Keel("run1", config, J1)
-wait_for("a first bar", lambda: '"MSFT"' in api(k, "/api/positions")[1] or
-         json.loads(api(k, "/api/status")[1]).get("last_seq", 0) >= 4)
+wait_for("market data through the pipeline",
+         lambda: api(k, "/api/status")[0] == 200 and
+         json.loads(api(k, "/api/status")[1]).get("last_seq", 0) >= 20)
 
 status, body = alert(k.webhook, "a1")
 if status != 200 or '"duplicate":false' not in body:
@@ -170,9 +173,9 @@ if status != 200 or '"duplicate":true' not in body:
 status, body = alert(k.webhook, "a2", secret="wrong")
 if status != 401:
     fail("wrong secret: %d %s" % (status, body))
-status, body = request(k.webhook, "POST", "/webhook/tradingview", '{"ticker": "MSFT", "act',
+status, body = request(k.webhook, "POST", "/webhook/tradingview", '{"ticker": "USDCHF", "act',
                        {"Content-Type": "application/json"})
-if status != 400 or "malformed_json" not in body or "offset" not in body:
+if status != 400 or "malformed_json" not in body or "at byte" not in body:
     fail("malformed JSON: %d %s" % (status, body))
 status, body = request(k.webhook, "POST", "/webhook/tradingview", "x" * (2 << 20),
                        {"Content-Type": "application/json"})
@@ -287,6 +290,9 @@ t.join()
 k = Keel("run3", config, J1)
 for ident in flood_ok:
     status, body = alert(k.webhook, ident)
+    while status == 429:  # the rate limit: do as its Retry-After says
+        time.sleep(1.0)
+        status, body = alert(k.webhook, ident)
     if status != 200 or '"duplicate":true' not in body:
         fail("re-sent %s after the crash: %d %s" % (ident, status, body))
 if k.stop() != 0:
@@ -303,26 +309,40 @@ if verify.returncode != 0:
     fail("replay --verify of the paper journal: " + verify.stdout + verify.stderr)
 
 # --- 4. The feed-driven session trades as the backtest does ---------------------------------
-feed, feed_port = start_feed("feed2")
+feed, feed_port, messages = start_feed("feed2")
 config2 = write_config("paper2", feed_port)
 J2 = os.path.join(T, "j2")
 k = Keel("run4", config2, J2)
-wait_for("every bar", lambda: re.search(r"keel_feed_messages_total (\d+)", api(k, "/metrics")[1])
-         and int(re.search(r"keel_feed_messages_total (\d+)", api(k, "/metrics")[1]).group(1)) >= ROWS)
-wait_for("the bars through the pipeline",
-         lambda: sum(1 for r in dump(J2, "input") if r["type"] == "bar") >= ROWS)
+
+def metric(name):
+    m = re.search(r"^" + name + r" (\d+)", api(k, "/metrics")[1], re.M)
+    return int(m.group(1)) if m else 0
+
+
+wait_for("every feed message", lambda: metric("keel_feed_messages_total") >= messages, 300)
+wait_for("every message through the pipeline",
+         lambda: sum(1 for r in dump(J2, "input") if r["type"] in ("bar", "trade")) >= messages,
+         300)
 if k.stop() != 0:
     fail("keel run (feed) did not exit 0")
 feed.wait(timeout=30)
+# The backtest of the same config and data: the live sections out, the files in.
+cfg = json.load(open(config2))
+for section in ("feed", "webhook", "control"):
+    del cfg[section]
+cfg["data"] = {"files": [{"path": BARS, "symbol": "MSFT", "bar_interval": "1d"},
+                         {"path": TRADES, "symbol": "USDCHF"}]}
+config3 = os.path.join(T, "backtest.json")
+json.dump(cfg, open(config3, "w"))
 J3 = os.path.join(T, "j3")
-bt = subprocess.run([KEEL, "backtest", "--config", config2, "--data", BARS, "--symbol", "MSFT",
-                     "--bar-interval", "1d", "--journal", J3], capture_output=True, text=True)
+bt = subprocess.run([KEEL, "backtest", "--config", config3, "--journal", J3],
+                    capture_output=True, text=True)
 if bt.returncode != 0:
     fail("backtest: " + bt.stdout + bt.stderr)
 
 
 def fills(journal):
-    return [(r["side"], r["price"], r["quantity"]) for r in dump(journal, "input")
+    return [(r["symbol"], r["side"], r["price"], r["quantity"]) for r in dump(journal, "input")
             if r["type"] == "venue_fill"]
 
 

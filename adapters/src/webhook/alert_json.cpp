@@ -36,6 +36,7 @@ std::string_view trim(std::string_view s) noexcept {
 std::string unbalanced_message(std::string_view body) {
     int depth = 0;
     bool in_string = false;
+    std::size_t string_start = 0;
     for (std::size_t i = 0; i < body.size(); ++i) {
         const char c = body[i];
         if (in_string) {
@@ -47,6 +48,7 @@ std::string unbalanced_message(std::string_view body) {
         }
         if (c == '"') {
             in_string = true;
+            string_start = i;
         } else if (c == '{' || c == '[') {
             ++depth;
         } else if (c == '}' || c == ']') {
@@ -55,6 +57,10 @@ std::string unbalanced_message(std::string_view body) {
                        ": content after the JSON object";
             }
         }
+    }
+    if (in_string) {
+        return "malformed JSON at byte " + std::to_string(string_start) +
+               ": a string opened here is never closed";
     }
     return "malformed JSON at byte " + std::to_string(body.size()) +
            ": the body ends inside an object or array";
@@ -319,8 +325,12 @@ AlertParseResult parse_alert_json(od::parser& parser, const std::string& body, A
     AlertParseResult result;
     od::document doc;
     if (const auto e = parser.iterate(body.data(), body.size(), body.capacity()).get(doc); e) {
+        // simdjson's first pass found the problem and says what, not where: find where.
         result.code = ApiCode::malformed_json;
-        result.message = std::string("malformed JSON: ") + simdjson::error_message(e);
+        result.message = e == simdjson::UNCLOSED_STRING
+                             ? unbalanced_message(body)
+                             : "malformed JSON near byte " + std::to_string(trim(body).size()) +
+                                   ": " + simdjson::error_message(e);
         return result;
     }
     Parser p(body, doc, out, result);

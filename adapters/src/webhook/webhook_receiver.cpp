@@ -587,6 +587,8 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     e.payload.alert.action = fields.action;
     e.payload.alert.flags = c.flags;
     e.payload.alert.timeframe_minutes = fields.timeframe_minutes;
+    // The dedupe window is kept in receipt time, which restart seeds read back (seed_keys).
+    e.payload.alert.received_s = static_cast<std::uint32_t>(clock.wall_ns() / 1'000'000'000);
     const std::optional<InputPort::Ticket> ticket = port.submit_tracked(e);
     if (!ticket) {
         forget(c.key);

@@ -30,7 +30,10 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     void set_durable_watermark(const std::atomic<std::uint64_t>* durable_seq) noexcept {
         durable_seq_ = durable_seq;
     }
-    // Events queued before ingest starts polling (symbol definitions) go first.
+    // Events ingest takes before anything queued (the symbol definitions a session journals
+    // before first use): the queue is not FIFO across producers, so these cannot simply be
+    // submitted first. Set before the pipeline starts.
+    void set_prelude(std::vector<engine::Event> events) { prelude_ = std::move(events); }
     // After close(), submit refuses and poll reports exhausted once the queue is drained.
     void close() noexcept { closed_.store(true, std::memory_order_release); }
     // After the pipeline has stopped: every tracked event ingest never sequenced is refused,
@@ -90,6 +93,8 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     std::atomic<std::uint64_t> submitted_{0};
     std::atomic<std::uint64_t> refused_full_{0};
     std::uint32_t polled_ticket_ = kNoTicket;  // ingest thread only
+    std::vector<engine::Event> prelude_;
+    std::size_t prelude_next_ = 0;  // ingest thread only
 };
 
 }  // namespace keel::adapters
