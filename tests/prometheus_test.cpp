@@ -4,6 +4,7 @@
 #include "keel/adapters/control/prometheus.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -25,7 +26,9 @@ bool have_promtool() {
 
 // Feeds text to `promtool check metrics` on stdin; its exit code and everything it printed.
 PromtoolRun promtool_check(const std::string& text) {
-    const std::string path = ::testing::TempDir() + "keel_metrics.txt";
+    // One file per process: ctest runs these tests in parallel processes.
+    const std::string path =
+        ::testing::TempDir() + "keel_metrics_" + std::to_string(::getpid()) + ".txt";
     {
         std::ofstream f(path, std::ios::binary);
         f << text;

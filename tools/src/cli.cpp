@@ -402,8 +402,10 @@ int run_cli(int argc, char** argv) {
     CLI::App* run_cmd = app.add_subcommand(
         "run",
         "Run a session from a config: load the data, run the pipeline on the configured "
-        "thread plan, print a summary");
-    run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json")
+        "thread plan, print a summary. A config with a feed or webhook section runs a live "
+        "paper session instead (market-data client, TradingView webhook, control API; "
+        "config/paper.json) until SIGINT or SIGTERM");
+    run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json or config/paper.json")
         ->check(CLI::ExistingFile);
     bool run_check_host = false;
     run_cmd->add_flag("--check-host", run_check_host,
