@@ -7,42 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "keel/adapters/http/http_error.hpp"
 #include "keel/engine/fixed_point.hpp"
 
 namespace keel::adapters::control::json {
 
+// One JSON string escaper for every body keel writes (http_error.hpp).
 inline void append_string(std::string& out, std::string_view s) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out += kHex[u >> 4];
-                    out += kHex[u & 0xF];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
+    http::append_json_string(out, s);
 }
 
 // "key": (with a leading comma unless first)
