@@ -194,6 +194,10 @@ bool start(Live& l, const SessionView& view, std::string& error) {
     l.readiness.set_journal_recovered(true);
     l.readiness.set_venue_connected(true);
     l.readiness.set_feed_connected(!l.live.feed.has_value());
+    // Every adapter object exists before any of their threads starts: the control API's
+    // metrics read the feed's and the receiver's counters from its own thread.
+    if (l.live.feed)
+        l.feed = std::make_unique<adapters::feed::FeedClient>(*l.live.feed, symbols, l.queue);
     if (l.live.webhook) {
         WebhookConfig w = *l.live.webhook;
         for (engine::SymbolId id = 0; id < symbols.size(); ++id)
@@ -257,7 +261,6 @@ bool start(Live& l, const SessionView& view, std::string& error) {
                  std::to_string(l.control_server->bound_port()));
     }
     if (l.live.feed) {
-        l.feed = std::make_unique<adapters::feed::FeedClient>(*l.live.feed, symbols, l.queue);
         l.feed->start();
         log_line("feed: connecting to " + l.live.feed->host + ":" +
                  std::to_string(l.live.feed->port));

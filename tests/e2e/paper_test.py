@@ -116,20 +116,27 @@ class Keel:
         return self.p.wait(timeout=60)
 
 
-def request(port, method, path, body=None, headers=None):
+def request(port, method, path, body=None, headers=None, may_fail=False):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read().decode(errors="replace")
-    c.close()
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read().decode(errors="replace")
+    except OSError as e:
+        if may_fail:
+            raise
+        fail("%s %s on port %d: %s" % (method, path, port, e))
+    finally:
+        c.close()
     responses.append(data)
     return r.status, data
 
 
-def alert(port, ident, secret=SECRET, action="buy"):
+def alert(port, ident, secret=SECRET, action="buy", may_fail=False):
     body = json.dumps({"ticker": "USDCHF", "action": action, "quantity": "1000", "id": ident,
                        "secret": secret, "strategy": "e2e", "timeframe": "1D"})
-    return request(port, "POST", "/webhook/tradingview", body, {"Content-Type": "text/plain"})
+    return request(port, "POST", "/webhook/tradingview", body, {"Content-Type": "text/plain"},
+                   may_fail)
 
 
 def api(k, path, method="GET", token=TOKEN):
@@ -273,7 +280,7 @@ def flood():
     i = 0
     while not stop_flood.is_set():
         try:
-            status, body = alert(k.webhook, "kill-%d" % i)
+            status, body = alert(k.webhook, "kill-%d" % i, may_fail=True)
         except OSError:
             return
         if status == 200:
