@@ -106,4 +106,5 @@ failed=0
 for f in "$raw"/*.exit; do
   [ "$(cat "$f")" = 0 ] || { echo "bench/run.sh: $(basename "$f" .exit) failed" >&2; failed=1; }
 done
+echo "bench/run.sh: $mode run done in ${SECONDS} s (builds included)"
 exit "$failed"
