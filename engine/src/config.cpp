@@ -275,14 +275,12 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
 
     // A live session (a market-data feed or a webhook receiver) needs no data files. The live
     // sections belong to the adapters, which validate them (the engine does not know adapters).
-    for (const char* live : {"feed", "webhook", "control"}) {
-        if (const Json* section = top.object(live, false)) {
-            Json& slot = std::string_view(live) == "feed"      ? c.feed_json
-                         : std::string_view(live) == "webhook" ? c.webhook_json
-                                                               : c.control_json;
-            slot = *section;
-        }
-    }
+    if (const Json* feed = top.object("feed", false))
+        c.feed_json = *feed;
+    if (const Json* webhook = top.object("webhook", false))
+        c.webhook_json = *webhook;
+    if (const Json* control = top.object("control", false))
+        c.control_json = *control;
     const bool live = !c.feed_json.is_null() || !c.webhook_json.is_null();
     if (const Json* d = top.object("data", !live)) {
         Reader r(errors, *d, "data");

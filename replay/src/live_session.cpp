@@ -130,8 +130,7 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
         m.feed_messages = c.messages.load(std::memory_order_relaxed);
         m.feed_bad_messages = c.malformed.load(std::memory_order_relaxed);
         m.feed_reconnects = c.reconnects.load(std::memory_order_relaxed);
-        for (std::size_t s = 0; s < c.symbol_count(); ++s)
-            m.feed_stale_symbols += c.stale(static_cast<engine::SymbolId>(s)) ? 1 : 0;
+        m.feed_stale_symbols = c.stale_count();
     }
     std::lock_guard<std::mutex> lock(l.latest_mutex);
     if (l.latest) {
@@ -163,10 +162,7 @@ void monitor_loop(Live& l) {
         if (l.feed) {
             const adapters::feed::FeedCounters& c = l.feed->counters();
             l.readiness.set_feed_connected(c.connected.load(std::memory_order_relaxed));
-            std::uint32_t stale = 0;
-            for (std::size_t k = 0; k < c.symbol_count(); ++k)
-                stale += c.stale(static_cast<engine::SymbolId>(k)) ? 1 : 0;
-            l.readiness.set_stale_symbols(stale);
+            l.readiness.set_stale_symbols(c.stale_count());
         }
         std::unique_lock<std::mutex> lock(l.stop_mutex);
         if (l.stop_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return l.stopping; }))

@@ -73,6 +73,13 @@ class FeedCounters {
     // Unix time (ns) the symbol's last message was received; 0 = none yet.
     [[nodiscard]] std::int64_t last_receipt_unix_ns(engine::SymbolId s) const noexcept;
     [[nodiscard]] bool stale(engine::SymbolId s) const noexcept;
+    // Symbols stale right now (readiness and /metrics).
+    [[nodiscard]] std::uint32_t stale_count() const noexcept {
+        std::uint32_t n = 0;
+        for (std::size_t s = 0; s < symbol_count(); ++s)
+            n += stale(static_cast<engine::SymbolId>(s)) ? 1 : 0;
+        return n;
+    }
     // Messages per unknown symbol name, in name order (at most kMaxUnknownNames names; the
     // rest are counted under "(other)").
     [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>> unknown_by_name() const;
