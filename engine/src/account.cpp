@@ -209,16 +209,7 @@ RoundTrip Account::open_round_trip(SymbolId symbol) const noexcept {
     return rt;
 }
 
-void Account::mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
-    if (symbol >= positions_.size())
-        return;
-    PositionState& p = positions_[symbol];
-    if (p.quantity_raw == 0) {
-        // Flat: the price is remembered, no value or total moves.
-        p.last_price = price;
-        p.last_ts_ns = ts_ns;
-        return;
-    }
+void Account::mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept {
     const Money value_before = p.market_value();
     // A mark that would take a value or a total out of Money's range (a bad tick against a
     // large position) is refused and counted, not applied: the account stays exact.
@@ -233,7 +224,7 @@ void Account::mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
     }
     p.last_price = price;
     p.last_ts_ns = ts_ns;
-    const Money value_after = p.market_value();
+    const Money value_after = Money::from_raw(static_cast<std::int64_t>(after));  // in range
     add_to(value_total_, (value_after - value_before).raw);
     add_to(gross_total_, abs64(value_after.raw) - abs64(value_before.raw));
 }

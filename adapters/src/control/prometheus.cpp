@@ -202,7 +202,7 @@ std::string render_prometheus(const MetricsSnapshot& m) {
                 "Deepest a stage's input ring has been, in events.", m.stages,
                 [](const StageSnapshot& s) { return s.ring_high_water; });
     w.family("keel_stage_service_seconds", "histogram",
-             "Time inside a stage's on_event, sampled one call in 32.");
+             "Time inside a stage's on_event, sampled one call in 128.");
     for (const StageSnapshot& s : m.stages)
         w.histogram("keel_stage_service_seconds", s.stage, s.service);
 

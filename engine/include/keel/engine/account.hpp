@@ -82,7 +82,19 @@ class Account {
                     std::int64_t ts_ns) noexcept;
     // Sets the last price; a symbol outside the table (market data for an instrument the
     // account has no slot for) is ignored.
-    void mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept;
+    // Inline for the flat case (the price is only remembered): every stage marks every price.
+    void mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
+        if (symbol >= positions_.size())
+            return;
+        PositionState& p = positions_[symbol];
+        if (p.quantity_raw == 0) {
+            // Flat: the price is remembered, no value or total moves.
+            p.last_price = price;
+            p.last_ts_ns = ts_ns;
+            return;
+        }
+        mark_open(p, price, ts_ns);
+    }
     // Appends (ts, equity()) to the curve and updates the peak and drawdown.
     void sample_equity(std::int64_t ts_ns) noexcept;
     // Starts a trading day: day_pnl() counts from here.
@@ -134,6 +146,8 @@ class Account {
     static constexpr std::int64_t kMaxMarkValue = INT64_MAX / 4;
 
   private:
+    // mark() of an open position: its value and the account's totals move.
+    void mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept;
     void finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept;
 
     struct OpenTrip {  // the round trip in progress per symbol

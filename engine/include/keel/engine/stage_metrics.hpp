@@ -28,7 +28,7 @@ struct StageMetrics {
     Counter events_out;
     Counter ring_full_waits;  // times this stage found its output ring full (back-pressure)
     Counter ring_high_water;  // highest depth seen on this stage's input ring
-    // Time inside on_event, excluding downstream stages: sampled, one call in 32 per thread.
+    // Time inside on_event, excluding downstream stages: sampled, one call in 128 per thread.
     LatencyHistogram service_ns;
 };
 
