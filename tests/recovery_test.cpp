@@ -1,15 +1,18 @@
 // Proves restart recovery: a session whose journal was cut at random points (each stream's
 // last records dropped, a torn record left behind, as a crash leaves them) and then continued
 // ends with the same journal, fills, positions and cash as an uninterrupted run, sends no
-// order twice, and refuses a journal written under another configuration or seed, or one its
-// re-derivation disagrees with.
+// order twice, drops (with a journaled reason, and replayably) an order the crash kept from
+// being sent instead of sending it late, and refuses a journal written under another
+// configuration or seed, or one its re-derivation disagrees with.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,7 @@
 #include "keel/engine/event.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/writer.hpp"
+#include "keel/replay/recovery.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
 
@@ -106,7 +110,9 @@ class Recovery : public ::testing::Test {
     }
 
     // The full journal as a crash after input `last` might have left it: inputs up to it,
-    // and of each derived stream a prefix of the records caused by those inputs.
+    // and of each derived stream a prefix of the records caused by those inputs. The gateway
+    // keeps every order_sent of those inputs: a crash that cuts one off is a different story
+    // (the order was never sent, and is dropped: UnsentOrders... below).
     fs::path crashed(const std::string& name, std::uint64_t last, adapters::SplitMix64& rng,
                      bool torn) {
         const fs::path dir = base_ / name;
@@ -117,9 +123,16 @@ class Recovery : public ::testing::Test {
                 if (r.seq <= last)
                     kept.push_back(r);
             }
-            if (s > 0 && !kept.empty())
-                kept.resize(kept.size() -
-                            rng.uniform_inclusive(std::min<std::uint64_t>(3, kept.size())));
+            std::size_t keep_at_least = 0;
+            for (std::size_t i = 0; s == 3 && i < kept.size(); ++i) {
+                if (kept[i].type == static_cast<std::uint16_t>(engine::EventType::order_sent))
+                    keep_at_least = i + 1;
+            }
+            if (s > 0 && !kept.empty()) {
+                const std::size_t drop =
+                    rng.uniform_inclusive(std::min<std::uint64_t>(3, kept.size()));
+                kept.resize(std::max(kept.size() - drop, keep_at_least));
+            }
             write_stream(dir, kStreams[s], kept);
             if (torn)
                 tear(dir, kStreams[s]);
@@ -180,6 +193,106 @@ TEST_F(Recovery, SessionCutAtRandomPointsAndContinuedEqualsTheUninterruptedRun) 
     EXPECT_GT(in_doubt, 0u);
 }
 
+TEST_F(Recovery, AnOrderDerivedButNeverSentIsDroppedWithAJournaledReasonNotSentLate) {
+    // A crash between risk approving an order and the gateway journaling it as sent: the
+    // inputs, strategy and risk streams hold everything up to its cause; the gateway stream
+    // ends just before its order_sent (write-ahead: so the venue never saw it).
+    const auto sent_type = static_cast<std::uint16_t>(engine::EventType::order_sent);
+    std::size_t cut = 0;
+    int seen = 0;
+    for (std::size_t i = 0; i < streams_[3].size(); ++i) {
+        if (streams_[3][i].type == sent_type && ++seen == 5) {
+            cut = i;
+            break;
+        }
+    }
+    ASSERT_GT(cut, 0u);
+    const Record& unsent = streams_[3][cut];
+    engine::Event unsent_event;
+    std::memcpy(&unsent_event, unsent.bytes.data(), sizeof unsent_event);
+    const std::uint64_t order_id = unsent_event.payload.order.order_id;
+    const std::uint64_t cause = unsent.seq;
+    const fs::path dir = base_ / "unsent";
+    fs::create_directories(dir);
+    for (std::size_t s = 0; s < 3; ++s) {
+        std::vector<Record> kept;
+        for (const Record& r : streams_[s]) {
+            if (r.seq <= cause)
+                kept.push_back(r);
+        }
+        write_stream(dir, kStreams[s], kept);
+    }
+    write_stream(dir, "gateway",
+                 std::vector<Record>(streams_[3].begin(),
+                                     streams_[3].begin() + static_cast<std::ptrdiff_t>(cut)));
+
+    std::string error;
+    const auto r = run(cr_.config, dir, error);
+    ASSERT_TRUE(r) << error;
+    ASSERT_EQ(r->journal_error, "");
+    EXPECT_TRUE(r->restarted);
+    EXPECT_GE(r->restart_unsent_dropped, 1u);
+    EXPECT_EQ(r->venue_duplicate_order_ids, 0u);
+
+    // The first input after the restart says what was dropped; the gateway journals the
+    // refusal with its reason; upstream learns of it as an order_denied input; and the order
+    // is never journaled as sent (so never handed to the venue).
+    const std::vector<Record> inputs = read_stream(dir, "input");
+    const auto resume_at = std::find_if(inputs.begin(), inputs.end(), [&](const Record& x) {
+        return x.seq == cause + 1;
+    });
+    ASSERT_NE(resume_at, inputs.end());
+    ASSERT_EQ(resume_at->type, static_cast<std::uint16_t>(engine::EventType::session_resume));
+    engine::Event resume;
+    std::memcpy(&resume, resume_at->bytes.data(), sizeof resume);
+    EXPECT_EQ(resume.payload.resume.gateway_records, cut);
+    EXPECT_EQ(resume.payload.resume.unsent, r->restart_unsent_dropped);
+    bool denied = false;
+    for (const Record& x : inputs) {
+        engine::Event e;
+        std::memcpy(&e, x.bytes.data(), sizeof e);
+        if (x.type == static_cast<std::uint16_t>(engine::EventType::order_denied) &&
+            e.payload.order.order_id == order_id) {
+            EXPECT_EQ(e.payload.order.reason, engine::Reason::unsent_at_restart);
+            EXPECT_GT(x.seq, cause + 1);
+            denied = true;
+        }
+    }
+    EXPECT_TRUE(denied);
+    bool refused = false;
+    for (const Record& x : read_stream(dir, "gateway")) {
+        engine::Event e;
+        std::memcpy(&e, x.bytes.data(), sizeof e);
+        if (e.payload.order.order_id != order_id)
+            continue;
+        EXPECT_NE(x.type, sent_type) << "sent late, at sequence " << x.seq;
+        if (x.type == static_cast<std::uint16_t>(engine::EventType::order_state) &&
+            e.payload.order.reason == engine::Reason::unsent_at_restart) {
+            EXPECT_EQ(e.payload.order.status, engine::OrderStatus::rejected);
+            refused = true;
+        }
+    }
+    EXPECT_TRUE(refused);
+
+    // A replay re-derives the continued journal byte for byte: it holds and refuses the same
+    // order, from the session_resume input.
+    std::ostringstream out;
+    std::ostringstream err;
+    replay::ReplayOptions verify;
+    verify.verify = true;
+    EXPECT_EQ(replay::replay_journal(dir, verify, out, err), 0) << out.str() << err.str();
+
+    // And the journal, restarts and all, continues again: the earlier hold comes back as it
+    // was, nothing new is dropped.
+    const auto again = run(cr_.config, dir, error);
+    ASSERT_TRUE(again) << error;
+    EXPECT_TRUE(again->restarted);
+    EXPECT_EQ(again->restart_unsent_dropped, 0u);
+    EXPECT_EQ(again->last_seq, r->last_seq);
+    EXPECT_EQ(again->fills, r->fills);
+    EXPECT_EQ(again->cash.raw, r->cash.raw);
+}
+
 TEST_F(Recovery, ContinuingACompleteJournalChangesNothing) {
     std::string error;
     const auto r = run(cr_.config, base_ / "full", error);
@@ -226,6 +339,59 @@ TEST_F(Recovery, RefusesAJournalItsReDerivationDisagreesWith) {
     EXPECT_FALSE(run(cr_.config, dir, error));
     EXPECT_NE(error.find("strategy stream, sequence " + std::to_string(seq)), std::string::npos)
         << error;
+}
+
+}  // namespace
+
+namespace {
+
+engine::OrderRecord open_order(std::uint64_t id, std::int64_t filled_raw) {
+    engine::OrderRecord o;
+    o.order_id = id;
+    o.symbol = 1;
+    o.strategy = 2;
+    o.side = engine::Side::buy;
+    o.status = filled_raw > 0 ? engine::OrderStatus::partially_filled
+                              : engine::OrderStatus::accepted;
+    o.quantity = engine::Quantity::from_raw(10'000'000'000);
+    o.filled = engine::Quantity::from_raw(filled_raw);
+    return o;
+}
+
+TEST(OpenOrderReconciliation, OrdersBothSidesHoldAlikeNeedNothing) {
+    const auto r = replay::reconcile_open_orders(
+        {open_order(3, 0), open_order(7, 5)},
+        {{3, engine::Quantity{}}, {7, engine::Quantity::from_raw(5)}}, 100);
+    EXPECT_EQ(r.error, "");
+    EXPECT_TRUE(r.replies.empty());
+}
+
+TEST(OpenOrderReconciliation, AnOrderTheVenueNeverTookIsClosedByAJournaledCancel) {
+    const auto r =
+        replay::reconcile_open_orders({open_order(3, 0), open_order(7, 0)}, {{7, {}}}, 100);
+    EXPECT_EQ(r.error, "");
+    ASSERT_EQ(r.replies.size(), 1u);
+    const engine::Event& e = r.replies[0];
+    EXPECT_EQ(e.header.type, engine::EventType::venue_cancel);
+    // From the engine, so a later restart does not expect the rebuilt venue to have said it.
+    EXPECT_EQ(e.header.source, engine::Source::engine);
+    EXPECT_EQ(e.header.ts_ns, 100);
+    EXPECT_EQ(e.header.symbol, 1u);
+    EXPECT_EQ(e.header.aux, 2u);
+    EXPECT_EQ(e.payload.order.order_id, 3u);
+    EXPECT_EQ(e.payload.order.reason, engine::Reason::venue_unknown_order);
+    EXPECT_EQ(e.payload.order.status, engine::OrderStatus::canceled);
+}
+
+TEST(OpenOrderReconciliation, DifferencesARestartCannotResolveRefuseNamingTheOrder) {
+    const auto extra = replay::reconcile_open_orders({open_order(7, 0)}, {{5, {}}, {7, {}}}, 0);
+    EXPECT_NE(extra.error.find("working order 5"), std::string::npos) << extra.error;
+    const auto trailing = replay::reconcile_open_orders({open_order(5, 0)}, {{5, {}}, {9, {}}}, 0);
+    EXPECT_NE(trailing.error.find("working order 9"), std::string::npos) << trailing.error;
+    const auto filled = replay::reconcile_open_orders(
+        {open_order(5, 0)}, {{5, engine::Quantity::from_raw(3'000'000'000)}}, 0);
+    EXPECT_NE(filled.error.find("order 5: the venue has filled 3"), std::string::npos)
+        << filled.error;
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
     // Its journaled inputs, re-run fused with the venue disconnected.
     replay::JournaledSession journaled;
     ASSERT_TRUE(replay::read_session(base / "live", journaled, error)) << error;
-    const std::vector<Event>& inputs = journaled.inputs;
+    const replay::JournaledInputs& inputs = journaled.inputs;
     ASSERT_EQ(inputs.size(), a->events_sequenced);
     replay::SessionOptions again;
     again.plan = engine::ThreadPlan::fused(engine::kStageCount);

@@ -36,6 +36,8 @@ std::string_view to_string(EventType t) noexcept {
             return "feed_status";
         case EventType::audit:
             return "audit";
+        case EventType::session_resume:
+            return "session_resume";
         case EventType::signal:
             return "signal";
         case EventType::order_request:
@@ -276,6 +278,8 @@ std::string_view to_string(Reason v) noexcept {
             return "no_size";
         case Reason::illegal_transition:
             return "illegal_transition";
+        case Reason::unsent_at_restart:
+            return "unsent_at_restart";
     }
     return "unknown";
 }

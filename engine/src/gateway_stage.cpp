@@ -46,9 +46,29 @@ GatewayStage::GatewayStage(Venue& venue, ReplySink& replies, std::size_t symbol_
     KEEL_ASSERT(held_capacity <= kMaxHeldChildren,
                 "held bracket children must fit the kill switch's emit budget");
     held_.reserve(held_capacity);
+    unsent_.reserve(kMaxUnsent);
+}
+
+void GatewayStage::hold_sends_from(std::vector<std::uint64_t> thresholds) {
+    hold_from_ = std::move(thresholds);
+    next_hold_ = 0;
+}
+
+void GatewayStage::drop_hold_if_unused() noexcept {
+    if (unsent_.empty() && next_hold_ + 1 == hold_from_.size())
+        hold_from_.pop_back();
+}
+
+void GatewayStage::on_resume(const Event& /*resume*/, Emit& out) noexcept {
+    if (next_hold_ < hold_from_.size())
+        ++next_hold_;
+    for (const Event& order : unsent_)
+        refuse(order, Reason::unsent_at_restart, out);
+    unsent_.clear();
 }
 
 bool GatewayStage::journaled_emit(const Event& e, Emit& out) noexcept {
+    ++records_;
     if (log_ != nullptr && !log_->append(e))
         return false;
     out.emit(e);
@@ -233,6 +253,15 @@ void GatewayStage::on_request(const Event& request, Emit& out) noexcept {
             return;
         }
     }
+    if (holding()) {
+        // Derived before a crash, after the last record it journaled: never sent, and not
+        // sent late (hold_sends_from).
+        if (unsent_.size() < kMaxUnsent)
+            unsent_.push_back(request);
+        else
+            refuse(request, Reason::unsent_at_restart, out);
+        return;
+    }
     (void)send(request, request, out);
 }
 
@@ -328,6 +357,7 @@ void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
     handle(event, out);
     if (state_hash_due(event, inputs_seen_)) {
         const Event h = make_state_hash(event, Source::gateway, state_hash(), inputs_seen_);
+        ++records_;
         if (log_ == nullptr || log_->append(h))
             out.emit(h);
     }
@@ -377,6 +407,10 @@ void GatewayStage::handle(const Event& event, Emit& out) noexcept {
             if (event.payload.command.code == CommandCode::kill)
                 on_kill(event, out);
             return;
+        case EventType::session_resume:
+            out.emit(event);
+            on_resume(event, out);
+            return;
         case EventType::trade:
             out.emit(event);
             account_.mark(event.header.symbol, event.payload.trade.price, event.header.ts_ns);
@@ -403,6 +437,8 @@ std::uint64_t GatewayStage::state_hash() const noexcept {
     std::uint64_t h = book_.state_hash(account_.state_hash(kHashSeed));
     for (const Event& child : held_)
         h = hash_mix(h, child.payload.order.order_id);
+    for (const Event& order : unsent_)
+        h = hash_mix(h, order.payload.order.order_id);
     return h;
 }
 

@@ -42,6 +42,13 @@ int Ingest::step(Emit& out) noexcept {
         state_ = State::running;
         return 1;
     }
+    if (state_ == State::resuming) {
+        Event e = make_event(EventType::session_resume, Source::engine, 0, ts_ns_, kNoSymbol);
+        e.payload.resume = options_.resume;
+        sequence(e, out);
+        state_ = State::running;
+        return 1;
+    }
 
     // Replies first: a fill is sequenced before the next market event that is ready.
     Event reply;
@@ -78,8 +85,13 @@ int Ingest::step(Emit& out) noexcept {
             stop_reason_ = StopReason::stop_requested;
         } else {
             if (!has_pending_) {
-                // Zeroed first, so a source that fills only some fields journals no stale bytes.
-                pending_ = make_event(EventType::none, Source::engine, 0, 0, kNoSymbol);
+                // Zeroed first, so a source that fills only some fields journals no stale bytes;
+                // in place, because copying in a just-built temporary stalled on store
+                // forwarding (half of this function's time in a replay).
+                std::memset(&pending_, 0, sizeof pending_);
+                pending_.header.symbol = kNoSymbol;
+                pending_.header.type = EventType::none;
+                pending_.header.source = Source::engine;
                 switch (source_.poll(pending_)) {
                     case InputSource::Poll::event:
                         has_pending_ = true;

@@ -197,6 +197,10 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["inputs"] = p.state_hash.inputs;
             break;
         }
+        case EventType::session_resume:
+            j["gateway_records"] = p.resume.gateway_records;
+            j["unsent"] = p.resume.unsent;
+            break;
         case EventType::feed_status:
             j["state"] = enum_json(p.feed_status.state);
             j["last_data_ts_ns"] = p.feed_status.last_data_ts_ns;

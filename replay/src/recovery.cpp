@@ -117,11 +117,13 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
         error = "cannot read the journal in " + dir.string() + ": " + read_error;
         return std::nullopt;
     }
-    r.inputs_ = std::move(session.inputs);
+    r.inputs_ = session.inputs.take_events();
     for (const char* stream : {"strategy", "risk", "gateway"}) {
         std::vector<JournaledRecord> records;
         if (!read_records(dir, stream, records, error))
             return std::nullopt;
+        if (std::string_view(stream) == "gateway")
+            r.gateway_records_ = records.size();
         r.derived_.emplace_back(stream, std::move(records));
     }
     return r;
@@ -169,14 +171,28 @@ std::vector<JournaledRecord> Restart::take_derived(const std::string& stream) {
     return {};
 }
 
-bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stage& gateway,
+bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::GatewayStage& gateway,
                       const std::vector<RecoveryLog*>& logs, RecoveryReplies& replies,
                       engine::SpscRing<engine::Event>& ring, std::string& error) {
+    // Orders derived after the last record the gateway journaled were never sent (order_sent
+    // is journaled before the venue sees an order): the gateway holds them, and refuses them
+    // when the session_resume this restart journals reaches it; earlier restarts' holds come
+    // back as they were.
+    std::vector<std::uint64_t> holds;
+    for (const engine::Event& e : inputs_) {
+        if (e.header.type == engine::EventType::session_resume)
+            holds.push_back(e.payload.resume.gateway_records);
+    }
+    holds.push_back(gateway_records_);
+    gateway.hold_sends_from(holds);
     engine::NullEmit end;
     ToStage to_gateway(gateway, end);
     ToStage to_risk(risk, to_gateway);
     for (const engine::Event& e : inputs_)
         strategy.on_event(e, to_risk);
+    resume_.gateway_records = gateway_records_;
+    resume_.unsent = static_cast<std::uint32_t>(gateway.unsent_held());
+    gateway.drop_hold_if_unused();
     for (const RecoveryLog* log : logs) {
         rederived_ += log->appended();
         if (!log->matched()) {
@@ -210,6 +226,7 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stag
     // The rest were answered but never sequenced: the in-doubt orders' outcomes. They go to
     // ingest ahead of any new input, as they would have had the session not stopped.
     for (; k < posted.size(); ++k) {
+        in_doubt_list_.push_back(posted[k]);
         if (!ring.try_push(posted[k])) {
             error = "too many in-doubt replies for the reply ring (" +
                     std::to_string(posted.size() - k) + " left)";
@@ -289,6 +306,78 @@ bool Restart::skip_journaled_timers(engine::TimerSchedule* timers, std::string& 
                 " timer events, the schedule gives " + std::to_string(timers_fired) +
                 " for the same inputs";
         return false;
+    }
+    return true;
+}
+
+Reconciliation reconcile_open_orders(const std::vector<engine::OrderRecord>& engine_open,
+                                     const std::vector<engine::VenueOpenOrder>& venue_open,
+                                     std::int64_t ts_ns) {
+    Reconciliation r;
+    std::size_t v = 0;
+    for (const engine::OrderRecord& o : engine_open) {
+        if (v < venue_open.size() && venue_open[v].order_id < o.order_id) {
+            r.error = "the venue is working order " + std::to_string(venue_open[v].order_id) +
+                      ", which the journal does not hold open";
+            return r;
+        }
+        if (v < venue_open.size() && venue_open[v].order_id == o.order_id) {
+            if (venue_open[v].filled.raw != o.filled.raw) {
+                r.error = "order " + std::to_string(o.order_id) + ": the venue has filled " +
+                          engine::decimal_string(venue_open[v].filled.raw) +
+                          ", the journal " + engine::decimal_string(o.filled.raw);
+                return r;
+            }
+            ++v;
+            continue;
+        }
+        // Journaled as sent, unknown to the venue: it never got there. Closed in sequence.
+        engine::Event e = engine::make_event(engine::EventType::venue_cancel,
+                                             engine::Source::engine, 0, ts_ns, o.symbol);
+        e.header.aux = o.strategy;
+        engine::OrderPayload& p = e.payload.order;
+        p.order_id = o.order_id;
+        p.price = o.price;
+        p.stop_price = o.stop_price;
+        p.quantity = o.quantity;
+        p.side = o.side;
+        p.order_type = o.type;
+        p.tif = o.tif;
+        p.role = o.role;
+        p.action = engine::OrderAction::cancel;
+        p.status = engine::OrderStatus::canceled;
+        p.reason = engine::Reason::venue_unknown_order;
+        r.replies.push_back(e);
+    }
+    if (v < venue_open.size()) {
+        r.error = "the venue is working order " + std::to_string(venue_open[v].order_id) +
+                  ", which the journal does not hold open";
+    }
+    return r;
+}
+
+bool Restart::reconcile(const engine::GatewayStage& gateway, const engine::Venue& venue,
+                        engine::SpscRing<engine::Event>& ring, std::string& error) {
+    const std::optional<std::vector<engine::VenueOpenOrder>> venue_open =
+        venue.query_open_orders();
+    if (!venue_open)
+        return true;
+    engine::OrderBook expected = gateway.orders();
+    for (const engine::Event& e : in_doubt_list_)
+        (void)expected.apply(e);
+    const Reconciliation r = reconcile_open_orders(expected.open_orders(), *venue_open,
+                                                   last_ts_ns());
+    if (!r.error.empty()) {
+        error = "refusing to continue: the venue's open orders differ from the journal's: " +
+                r.error;
+        return false;
+    }
+    for (const engine::Event& e : r.replies) {
+        if (!ring.try_push(e)) {
+            error = "too many reconciliation replies for the reply ring";
+            return false;
+        }
+        ++reconciled_;
     }
     return true;
 }

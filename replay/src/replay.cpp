@@ -308,8 +308,8 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
         return 2;
     }
     const std::uint64_t until = options.at ? *options.at : options.until.value_or(UINT64_MAX);
-    std::vector<engine::Event> inputs;
-    for (const engine::Event& e : session.inputs) {
+    JournaledInputs inputs;
+    for (const engine::Event& e : session.inputs.events()) {
         if (e.header.seq <= until)
             inputs.push_back(e);
     }

@@ -199,6 +199,28 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
 
 }  // namespace
 
+void JournaledInputs::push_back(const engine::Event& e) {
+    events_.push_back(e);
+    if (e.header.type == engine::EventType::symbol_def)
+        symbol_defs_.push_back(e);
+    if (e.header.type == engine::EventType::session_resume)
+        resume_holds_.push_back(e.payload.resume.gateway_records);
+    market_events_ += engine::is_market_data(e.header.type) ? 1 : 0;
+}
+
+void JournaledInputs::clear() noexcept {
+    events_.clear();
+    symbol_defs_.clear();
+    resume_holds_.clear();
+    market_events_ = 0;
+}
+
+std::vector<engine::Event> JournaledInputs::take_events() noexcept {
+    std::vector<engine::Event> out = std::move(events_);
+    clear();
+    return out;
+}
+
 std::optional<SessionReport> run_session(const engine::Config& config, std::atomic<bool>& stop,
                                          const SessionOptions& options, std::string& error) {
     KEEL_ASSERT(!(options.input && options.replay_inputs != nullptr),
@@ -216,7 +238,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         // The journal records the configuration and seed it ran with (session start): a
         // re-run under anything else would not be the same session.
         const std::string text = engine::mask_secrets(config.effective).dump();
-        const auto& in = *options.replay_inputs;
+        const auto& in = options.replay_inputs->events();
         if (in.empty() || in.front().header.type != engine::EventType::session_start) {
             error = "journaled inputs do not begin with a session start";
             return std::nullopt;
@@ -229,9 +251,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
             return std::nullopt;
         }
         // Re-running journaled inputs: their symbol definitions name the symbols.
-        for (const engine::Event& e : *options.replay_inputs) {
-            if (e.header.type != engine::EventType::symbol_def)
-                continue;
+        for (const engine::Event& e : options.replay_inputs->symbol_defs()) {
             const auto& d = e.payload.symbol_def;
             const auto id =
                 symbols.intern(std::string_view(d.name, strnlen(d.name, sizeof d.name)));
@@ -240,10 +260,9 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
                 return std::nullopt;
             }
         }
-        replayed.emplace(*options.replay_inputs, options.what_if);
+        replayed.emplace(in, options.what_if);
         source = &*replayed;
-        for (const engine::Event& e : *options.replay_inputs)
-            market_events += engine::is_market_data(e.header.type) ? 1 : 0;
+        market_events = options.replay_inputs->market_events();
     } else if (options.input) {
         source = options.input(symbols, error);
         if (source == nullptr)
@@ -318,6 +337,11 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     engine::GatewayStage gateway(venue, gateway_replies, config.symbol_capacity,
                                  engine::GatewayStage::kDefaultOrderCapacity,
                                  engine::GatewayStage::kMaxHeldChildren, config.starting_cash);
+    // A journal that went through restarts: the gateway holds and refuses the same unsent
+    // orders again (a what-if's changed session has its own).
+    if (options.replay_inputs != nullptr && !options.what_if &&
+        !options.replay_inputs->resume_holds().empty())
+        gateway.hold_sends_from(options.replay_inputs->resume_holds());
     // The journal: one stream per writer, opened before anything runs.
     const std::string config_text = engine::mask_secrets(config.effective).dump();
     std::vector<std::unique_ptr<engine::JournalLog>> logs;  // input, strategy, risk, gateway
@@ -382,6 +406,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         engine::TimerSchedule* due_timers = timer_schedule.empty() ? nullptr : &timer_schedule;
         if (!restart->rebuild(strategy, risk, gateway, checked, recovery_replies, replies.ring(),
                               error) ||
+            !restart->reconcile(gateway, plain_venue, replies.ring(), error) ||
             !(csv ? restart->skip_journaled(*csv, due_timers, error)
                   : restart->skip_journaled_timers(due_timers, error)))
             return std::nullopt;
@@ -401,6 +426,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     if (resumed) {
         ingest_options.resume_seq = restart->last_seq();
         ingest_options.resume_ts_ns = restart->last_ts_ns();
+        ingest_options.resume = restart->resume();
     }
     ingest_options.snapshots = options.snapshots;
     engine::Ingest ingest(*source, replies.ring(), stop, ingest_options);
@@ -451,6 +477,8 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         r.restarted = true;
         r.restart_inputs = restart->inputs();
         r.restart_in_doubt_replies = restart->in_doubt_replies();
+        r.restart_unsent_dropped = restart->unsent_dropped();
+        r.restart_reconciled = restart->reconciled();
         r.restart_torn_bytes = restart->torn_bytes_cut();
         r.restart_rederived_records = restart->rederived_records();
     }

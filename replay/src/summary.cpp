@@ -38,7 +38,9 @@ void print_summary(std::ostream& out, const SessionReport& r) {
     if (r.restarted) {
         out << "  restart     continued the journal: " << r.restart_inputs
             << " journaled inputs re-run and verified, " << r.restart_in_doubt_replies
-            << " in-doubt replies sequenced, " << r.restart_rederived_records
+            << " in-doubt replies sequenced, " << r.restart_unsent_dropped
+            << " unsent orders dropped, " << r.restart_reconciled
+            << " orders the venue did not hold closed, " << r.restart_rederived_records
             << " derived records journaled late, " << r.restart_torn_bytes << " torn bytes cut\n";
     }
     out << "  P&L         realized " << decimal_string(r.realized.raw) << " (after fees "

@@ -75,6 +75,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <vector>
 
 #include "keel/adapters/sim_venue_config.hpp"
@@ -138,6 +139,15 @@ class SimVenue final : public engine::Venue {
     // Resting orders, ascending by order id: what the venue would answer to an open-order
     // query after a restart. Valid until the next submit or on_market_data.
     [[nodiscard]] std::span<const SimOrder> open_orders() const noexcept { return orders_; }
+    // The same, as the engine's open-order query (Venue::query_open_orders).
+    [[nodiscard]] std::optional<std::vector<engine::VenueOpenOrder>> query_open_orders()
+        const override {
+        std::vector<engine::VenueOpenOrder> out;
+        out.reserve(orders_.size());
+        for (const SimOrder& o : orders_)
+            out.push_back({o.order_id, o.filled});
+        return out;
+    }
     [[nodiscard]] std::size_t resting() const noexcept { return orders_.size(); }
 
     // The venue's own books, for tests and reports.

@@ -34,6 +34,7 @@ enum class EventType : std::uint8_t {
     order_denied = 13,  // a risk reject echoed back to ingest so strategies learn of it in order
     feed_status = 14,   // a symbol's market data went stale or fresh again; a feed (dis)connected
     audit = 15,         // an API call or a refused webhook alert: what was asked, what was answered
+    session_resume = 16,  // a restart dropped orders the crash kept from being sent (recovery)
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -167,6 +168,7 @@ enum class Reason : std::uint16_t {
     no_size = 203,
     // engine (250-)
     illegal_transition = 250,
+    unsent_at_restart = 251,  // derived before a crash, never sent: dropped, never sent late
 };
 // Kept so older call sites read naturally: risk reasons are Reasons.
 using RiskReason = Reason;
@@ -213,6 +215,15 @@ struct SessionStartPayload {
     std::uint64_t config_hash;  // FNV-1a of the effective config text
     std::uint64_t seed;
     std::uint32_t symbol_capacity;
+};
+// session_resume: the session was continued after a crash that came between orders being
+// derived and the gateway journaling them as sent. Those orders are not sent late: the gateway
+// held them from its gateway_records-th journaled record on (counted from the session start),
+// and refuses them (Reason::unsent_at_restart) when it sees this input. A replay holds and
+// refuses the same ones.
+struct SessionResumePayload {
+    std::uint64_t gateway_records;
+    std::uint32_t unsent;  // how many the gateway held
 };
 struct SymbolDefPayload {
     char name[kSymbolNameMax + 1];  // NUL-terminated
@@ -409,6 +420,7 @@ union EventPayload {
     QuotePayload quote;
     BarPayload bar;
     SessionStartPayload session;
+    SessionResumePayload resume;
     SymbolDefPayload symbol_def;
     AlertPayload alert;
     CommandPayload command;

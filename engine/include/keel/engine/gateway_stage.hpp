@@ -35,6 +35,9 @@ class GatewayStage final : public Stage {
     // the forwarded command, the mass cancel and its order_state; the emit budget of one input
     // (EmitBuffer::kCapacity) bounds how many children may be held at once.
     static constexpr std::size_t kMaxHeldChildren = EmitBuffer::kCapacity - 4;
+    // Orders held unsent at a restart (hold_sends_from) that one session_resume refuses, next
+    // to the forwarded input, within the emit budget of one input; more are refused at once.
+    static constexpr std::size_t kMaxUnsent = EmitBuffer::kCapacity - 2;
 
     GatewayStage(Venue& venue, ReplySink& replies, std::size_t symbol_capacity,
                  std::size_t order_capacity = kDefaultOrderCapacity,
@@ -59,7 +62,25 @@ class GatewayStage final : public Stage {
     [[nodiscard]] std::uint64_t alerts() const noexcept { return alerts_; }
     void write_snapshot(StateSnapshot& s) const noexcept override;
 
+    // Restart recovery (replay/recovery.hpp), and replay of a journal that holds restarts:
+    // once this gateway has journaled thresholds[k] records (counted from the session start),
+    // the orders it would send are held (neither sent nor journaled) until the k-th
+    // session_resume input refuses them (Reason::unsent_at_restart): orders a crash kept from
+    // being sent are never sent late. Ascending. Cold: set before the first event.
+    void hold_sends_from(std::vector<std::uint64_t> thresholds);
+    // Orders held now (hold_sends_from).
+    [[nodiscard]] std::size_t unsent_held() const noexcept { return unsent_.size(); }
+    // Records journaled (or, without a log, that would have been), from the session start.
+    [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
+    // After a restart's re-derivation held nothing: the last threshold is dropped, and no
+    // session_resume is needed (a replay, which has none, sends the same orders).
+    void drop_hold_if_unused() noexcept;
+
   private:
+    [[nodiscard]] bool holding() const noexcept {
+        return next_hold_ < hold_from_.size() && records_ >= hold_from_[next_hold_];
+    }
+    void on_resume(const Event& resume, Emit& out) noexcept;
     void handle(const Event& event, Emit& out) noexcept;
     [[nodiscard]] std::uint64_t state_hash() const noexcept;
     std::uint64_t inputs_seen_ = 0;
@@ -83,6 +104,10 @@ class GatewayStage final : public Stage {
     Account account_;
     OrderBook book_;
     std::vector<Event> held_;  // capacity reserved up front; ascending by order id
+    std::vector<std::uint64_t> hold_from_;
+    std::size_t next_hold_ = 0;
+    std::vector<Event> unsent_;  // capacity kMaxUnsent, reserved up front
+    std::uint64_t records_ = 0;
     std::uint64_t orders_sent_ = 0;
     std::uint64_t fills_ = 0;
     std::uint64_t risk_rejects_ = 0;

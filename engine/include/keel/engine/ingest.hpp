@@ -41,6 +41,9 @@ class Ingest {
         // resume_seq, engine time resume_ts_ns) instead of starting one; no session_start.
         std::uint64_t resume_seq = 0;
         std::int64_t resume_ts_ns = 0;
+        // With resume_seq: when `resume.unsent` > 0, the first input sequenced is a
+        // session_resume carrying it, so the gateway refuses the orders it held (event.hpp).
+        SessionResumePayload resume{};
         // State queries from the control API (state_snapshot.hpp). Optional; must outlive the
         // Ingest and be the one the Runner publishes to.
         SnapshotExchange* snapshots = nullptr;
@@ -50,7 +53,7 @@ class Ingest {
            const Options& options) noexcept
         : source_(source), replies_(replies), stop_(stop), options_(options) {
         if (options.resume_seq > 0) {
-            state_ = State::running;
+            state_ = options.resume.unsent > 0 ? State::resuming : State::running;
             seq_ = options.resume_seq;
             ts_ns_ = options.resume_ts_ns;
         }
@@ -67,7 +70,7 @@ class Ingest {
     [[nodiscard]] const SpscRing<Event>& replies() const noexcept { return replies_; }
 
   private:
-    enum class State : std::uint8_t { starting, running, flushing, done };
+    enum class State : std::uint8_t { starting, resuming, running, flushing, done };
 
     bool sequence(Event& event, Emit& out) noexcept;
     void send_control(EventType type, Emit& out) noexcept;

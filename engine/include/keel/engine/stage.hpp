@@ -2,7 +2,9 @@
 // object; it sees events in sequence order and emits what it forwards and derives.
 #pragma once
 
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "keel/engine/event.hpp"
 #include "keel/engine/state_snapshot.hpp"
@@ -76,6 +78,12 @@ class ReplySink {
 };
 
 // The gateway's view of a venue adapter.
+// One order a venue is still working, as its open-order query reports it.
+struct VenueOpenOrder {
+    std::uint64_t order_id = 0;
+    Quantity filled{};
+};
+
 class Venue {
   public:
     virtual ~Venue() = default;
@@ -85,6 +93,12 @@ class Venue {
     // venues that simulate matching and time in force (a simulated venue expires DAY orders at
     // the session_close timer). A venue ignores the types it has no use for.
     virtual void on_market_data(const Event& /*event*/) noexcept {}
+    // The open-order query (FIX OrderMassStatusRequest, a REST open-orders call): every order
+    // the venue is still working, ascending by id. Restart recovery checks the engine's view
+    // against it before any new order (cold; replay/recovery.hpp). nullopt: cannot be asked.
+    [[nodiscard]] virtual std::optional<std::vector<VenueOpenOrder>> query_open_orders() const {
+        return std::nullopt;
+    }
 };
 
 }  // namespace keel::engine

@@ -15,12 +15,19 @@
 //     captured, in FIFO order like the reply ring, and the first N, N = the replies already
 //     journaled as inputs, must equal those. The rest are the in-doubt answers: replies to
 //     orders that were sent but whose answer never got sequenced. They go to the reply ring
-//     before any new input, so ingest sequences (journals) them first.
+//     before any new input, so ingest sequences (journals) them first. Orders derived after
+//     the gateway's last journaled record were never sent (order_sent is write-ahead): the
+//     gateway holds them (GatewayStage::hold_sends_from), and the continued session's first
+//     input, a session_resume, makes it refuse them (unsent_at_restart): never sent late.
+//     Replay holds and refuses the same ones from that input.
+//  2b. Reconcile: the venue's open-order query against the gateway's open orders after the
+//     in-doubt replies (reconcile_open_orders), before any new order.
 //  3. Continue: the CSV source skips the events already journaled (checked against them), the
 //     timer schedule is advanced past the timers already journaled, and ingest continues at
 //     the last sequence + 1 without a new session_start.
 // The result is a journal that `keel replay --verify` re-derives byte for byte, and, because
-// the venue is deterministic, the same fills, positions and cash as an uninterrupted session.
+// the venue is deterministic, the same fills, positions and cash as an uninterrupted session
+// (unless the crash dropped an unsent order).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +38,7 @@
 
 #include "keel/engine/event.hpp"
 #include "keel/engine/event_log.hpp"
+#include "keel/engine/gateway_stage.hpp"
 #include "keel/engine/spsc_ring.hpp"
 #include "keel/engine/stage.hpp"
 #include "keel/engine/symbol_table.hpp"
@@ -83,6 +91,22 @@ class RecoveryReplies final : public engine::ReplySink {
     std::vector<engine::Event> captured_;
 };
 
+// The open-order reconciliation of a restart: the engine's open orders (the gateway's book
+// with the in-doubt replies applied) against the venue's answer to its open-order query.
+struct Reconciliation {
+    // An order the engine holds open that the venue does not know (its order_sent was
+    // journaled, then lost before the venue took it): a venue_cancel input from the engine
+    // (Reason::venue_unknown_order) closes it in every stage, journaled like any reply.
+    std::vector<engine::Event> replies;
+    // A difference a restart cannot resolve by itself (the venue works an order the journal
+    // does not hold open, or has filled another quantity): refuse to continue, naming it.
+    std::string error;
+};
+// Both lists ascending by order id. ts_ns stamps the replies.
+[[nodiscard]] Reconciliation reconcile_open_orders(
+    const std::vector<engine::OrderRecord>& engine_open,
+    const std::vector<engine::VenueOpenOrder>& venue_open, std::int64_t ts_ns);
+
 // A journal that a restart continues: recovered, read, and checked against the session about
 // to continue it.
 class Restart {
@@ -106,9 +130,16 @@ class Restart {
     // must be a RecoveryLog and the venue's and gateway's reply sink `replies` (capturing).
     // Then checks the logs (false with error naming stream and sequence on a divergence) and
     // the captured replies against the journaled ones, and pushes the in-doubt rest onto ring.
-    [[nodiscard]] bool rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stage& gateway,
+    [[nodiscard]] bool rebuild(engine::Stage& strategy, engine::Stage& risk,
+                               engine::GatewayStage& gateway,
                                const std::vector<RecoveryLog*>& logs, RecoveryReplies& replies,
                                engine::SpscRing<engine::Event>& ring, std::string& error);
+    // Step 2b, before any new order: asks the venue for its open orders and reconciles them
+    // with the gateway's book after the in-doubt replies (reconcile_open_orders). Pushes the
+    // closing replies onto ring; false with error on a difference it cannot resolve. A venue
+    // that cannot be asked is not checked.
+    [[nodiscard]] bool reconcile(const engine::GatewayStage& gateway, const engine::Venue& venue,
+                                 engine::SpscRing<engine::Event>& ring, std::string& error);
 
     // Step 3: skips the data events already journaled (checking each against its journaled
     // input) and advances timers past the ones journaled. timers may be null.
@@ -127,6 +158,12 @@ class Restart {
         return inputs_;
     }
     [[nodiscard]] std::uint64_t in_doubt_replies() const noexcept { return in_doubt_; }
+    // Orders the open-order query found the venue does not hold, closed (reconcile).
+    [[nodiscard]] std::uint64_t reconciled() const noexcept { return reconciled_; }
+    // Orders the re-derivation held because the gateway never journaled them as sent, and
+    // the session_resume that makes the gateway refuse them (unsent 0: none to journal).
+    [[nodiscard]] std::uint64_t unsent_dropped() const noexcept { return resume_.unsent; }
+    [[nodiscard]] engine::SessionResumePayload resume() const noexcept { return resume_; }
     [[nodiscard]] std::uint64_t torn_bytes_cut() const noexcept { return torn_bytes_; }
     // Derived records the rebuild journaled: those of inputs the crash kept from being fully
     // processed (after the rebuild, the logs append everything, as live stages).
@@ -137,6 +174,10 @@ class Restart {
 
     std::vector<engine::Event> inputs_;
     std::vector<std::pair<std::string, std::vector<JournaledRecord>>> derived_;
+    engine::SessionResumePayload resume_{};
+    std::uint64_t gateway_records_ = 0;  // in the journal's gateway stream
+    std::vector<engine::Event> in_doubt_list_;  // the in-doubt replies pushed by rebuild
+    std::uint64_t reconciled_ = 0;
     std::uint64_t in_doubt_ = 0;
     std::uint64_t torn_bytes_ = 0;
     std::uint64_t rederived_ = 0;

@@ -12,6 +12,7 @@
 
 #include "keel/engine/config.hpp"
 #include "keel/engine/event.hpp"
+#include "keel/replay/session.hpp"
 
 namespace keel::replay {
 
@@ -19,7 +20,7 @@ namespace keel::replay {
 // start) and its input events in sequence order.
 struct JournaledSession {
     std::string config_text;
-    std::vector<engine::Event> inputs;
+    JournaledInputs inputs;
 };
 // False with error set when the journal cannot be read (file and offset named) or does not
 // begin with a session start.

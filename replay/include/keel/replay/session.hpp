@@ -76,11 +76,14 @@ struct SessionReport {
     // New-order ids the simulated venue was sent more than once (a restart must keep it 0).
     std::uint64_t venue_duplicate_order_ids = 0;
     // Restart recovery (recovery.hpp): the session continued a journal. Journaled inputs
-    // re-run, replies posted for in-doubt orders, derived records journaled for inputs the
-    // crash kept from being fully processed, torn bytes cut.
+    // re-run, replies posted for in-doubt orders, orders dropped because the crash kept them
+    // from being sent, derived records journaled for inputs the crash kept from being fully
+    // processed, torn bytes cut.
     bool restarted = false;
     std::uint64_t restart_inputs = 0;
     std::uint64_t restart_in_doubt_replies = 0;
+    std::uint64_t restart_unsent_dropped = 0;  // derived before the crash, never sent
+    std::uint64_t restart_reconciled = 0;      // open at the engine, unknown to the venue
     std::uint64_t restart_rederived_records = 0;
     std::uint64_t restart_torn_bytes = 0;
     engine::Money realized{};  // after fees
@@ -122,6 +125,36 @@ class Restart;
 // What a live session's adapters may look at while the pipeline runs (live_session.hpp):
 // read-only views, readable from any thread (the runner's metrics are relaxed atomics, the
 // writers' published counters too). Valid until the session returns.
+// Journaled input events to re-run, in journal order, and what a session must know of them
+// before it starts: their symbol definitions (the strategies bind to symbol ids) and how many
+// are market data. Kept as the events are read (read_session, replay.hpp), so a replay does not
+// walk them again before it runs.
+class JournaledInputs {
+  public:
+    void push_back(const engine::Event& e);
+    void clear() noexcept;
+    [[nodiscard]] const std::vector<engine::Event>& events() const noexcept { return events_; }
+    [[nodiscard]] const std::vector<engine::Event>& symbol_defs() const noexcept {
+        return symbol_defs_;
+    }
+    [[nodiscard]] std::uint64_t market_events() const noexcept { return market_events_; }
+    // The gateway_records of each session_resume among them, in order: where the restarts
+    // this session went through held the gateway's sends (GatewayStage::hold_sends_from).
+    [[nodiscard]] const std::vector<std::uint64_t>& resume_holds() const noexcept {
+        return resume_holds_;
+    }
+    [[nodiscard]] bool empty() const noexcept { return events_.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return events_.size(); }
+    // Hands the events over (a restart keeps them; the definitions and count are reset).
+    [[nodiscard]] std::vector<engine::Event> take_events() noexcept;
+
+  private:
+    std::vector<engine::Event> events_;
+    std::vector<engine::Event> symbol_defs_;
+    std::vector<std::uint64_t> resume_holds_;
+    std::uint64_t market_events_ = 0;
+};
+
 struct SessionView {
     const engine::Runner* runner = nullptr;
     std::vector<const journal::StreamWriter*> writers;  // input, strategy, risk, gateway; or none
@@ -142,7 +175,7 @@ struct SessionOptions {
     // Re-run these journaled input events (in journal order) instead of the config's data
     // files, with the venue disconnected (their venue replies are among them). Must outlive the
     // call. See read_session (replay.hpp).
-    const std::vector<engine::Event>* replay_inputs = nullptr;
+    const JournaledInputs* replay_inputs = nullptr;
     // With replay_inputs: a what-if. The configuration may differ from the journal's, the
     // venue is connected (the simulated one, seeded as configured), and the journal's venue
     // replies and echoes are left out of the inputs: the changed session makes its own.
