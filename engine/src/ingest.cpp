@@ -88,10 +88,7 @@ int Ingest::step(Emit& out) noexcept {
                 // Zeroed first, so a source that fills only some fields journals no stale bytes;
                 // in place, because copying in a just-built temporary stalled on store
                 // forwarding (half of this function's time in a replay).
-                std::memset(&pending_, 0, sizeof pending_);
-                pending_.header.symbol = kNoSymbol;
-                pending_.header.type = EventType::none;
-                pending_.header.source = Source::engine;
+                reset_event(pending_, EventType::none, Source::engine, 0, 0, kNoSymbol);
                 switch (source_.poll(pending_)) {
                     case InputSource::Poll::event:
                         has_pending_ = true;

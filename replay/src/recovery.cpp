@@ -117,7 +117,7 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
         error = "cannot read the journal in " + dir.string() + ": " + read_error;
         return std::nullopt;
     }
-    r.inputs_ = session.inputs.take_events();
+    r.inputs_ = std::move(session.inputs);
     for (const char* stream : {"strategy", "risk", "gateway"}) {
         std::vector<JournaledRecord> records;
         if (!read_records(dir, stream, records, error))
@@ -131,7 +131,7 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
 
 bool Restart::check_session(std::uint64_t config_hash, std::uint64_t seed,
                             std::string& error) const {
-    const engine::SessionStartPayload& s = inputs_.front().payload.session;
+    const engine::SessionStartPayload& s = inputs_.events().front().payload.session;
     if (s.config_hash != config_hash) {
         error = "the journal was written with another configuration (config hash " +
                 std::to_string(s.config_hash) + " in its session_start, " +
@@ -148,9 +148,7 @@ bool Restart::check_session(std::uint64_t config_hash, std::uint64_t seed,
 }
 
 bool Restart::check_symbols(const engine::SymbolTable& symbols, std::string& error) const {
-    for (const engine::Event& e : inputs_) {
-        if (e.header.type != engine::EventType::symbol_def)
-            continue;
+    for (const engine::Event& e : inputs_.symbol_defs()) {
         const auto& d = e.payload.symbol_def;
         const std::string_view name(d.name, strnlen(d.name, sizeof d.name));
         const auto id = symbols.find(name);
@@ -178,17 +176,13 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
     // is journaled before the venue sees an order): the gateway holds them, and refuses them
     // when the session_resume this restart journals reaches it; earlier restarts' holds come
     // back as they were.
-    std::vector<std::uint64_t> holds;
-    for (const engine::Event& e : inputs_) {
-        if (e.header.type == engine::EventType::session_resume)
-            holds.push_back(e.payload.resume.gateway_records);
-    }
+    std::vector<std::uint64_t> holds = inputs_.resume_holds();
     holds.push_back(gateway_records_);
     gateway.hold_sends_from(holds);
     engine::NullEmit end;
     ToStage to_gateway(gateway, end);
     ToStage to_risk(risk, to_gateway);
-    for (const engine::Event& e : inputs_)
+    for (const engine::Event& e : inputs_.events())
         strategy.on_event(e, to_risk);
     resume_.gateway_records = gateway_records_;
     resume_.unsent = static_cast<std::uint32_t>(gateway.unsent_held());
@@ -204,7 +198,7 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
     // The journaled replies are a prefix of what the venue and gateway posted (one FIFO).
     const std::vector<engine::Event>& posted = replies.captured();
     std::size_t k = 0;
-    for (const engine::Event& e : inputs_) {
+    for (const engine::Event& e : inputs_.events()) {
         if (!is_reply_input(e))
             continue;
         if (k >= posted.size() || !same_reply(e, posted[k])) {
@@ -245,7 +239,7 @@ bool Restart::skip_journaled(adapters::CsvSource& source, engine::TimerSchedule*
     // fires the same timers, which are journaled already and are dropped here.
     std::uint64_t timers_journaled = 0;
     std::uint64_t timers_fired = 0;
-    for (const engine::Event& e : inputs_) {
+    for (const engine::Event& e : inputs_.events()) {
         if (e.header.type == engine::EventType::timer) {
             ++timers_journaled;
             continue;
@@ -285,7 +279,7 @@ bool Restart::skip_journaled_timers(engine::TimerSchedule* timers, std::string& 
     std::uint64_t timers_journaled = 0;
     std::uint64_t timers_fired = 0;
     std::int64_t last_timer_ts = 0;
-    for (const engine::Event& e : inputs_) {
+    for (const engine::Event& e : inputs_.events()) {
         if (e.header.type == engine::EventType::timer) {
             ++timers_journaled;
             last_timer_ts = e.header.ts_ns;
@@ -314,6 +308,10 @@ Reconciliation reconcile_open_orders(const std::vector<engine::OrderRecord>& eng
                                      const std::vector<engine::VenueOpenOrder>& venue_open,
                                      std::int64_t ts_ns) {
     Reconciliation r;
+    // The replies' cause: unsequenced (ingest numbers them), at ts_ns.
+    const engine::Event now =
+        engine::make_event(engine::EventType::none, engine::Source::engine, 0, ts_ns,
+                           engine::kNoSymbol);
     std::size_t v = 0;
     for (const engine::OrderRecord& o : engine_open) {
         if (v < venue_open.size() && venue_open[v].order_id < o.order_id) {
@@ -331,22 +329,12 @@ Reconciliation reconcile_open_orders(const std::vector<engine::OrderRecord>& eng
             ++v;
             continue;
         }
-        // Journaled as sent, unknown to the venue: it never got there. Closed in sequence.
-        engine::Event e = engine::make_event(engine::EventType::venue_cancel,
-                                             engine::Source::engine, 0, ts_ns, o.symbol);
-        e.header.aux = o.strategy;
-        engine::OrderPayload& p = e.payload.order;
-        p.order_id = o.order_id;
-        p.price = o.price;
-        p.stop_price = o.stop_price;
-        p.quantity = o.quantity;
-        p.side = o.side;
-        p.order_type = o.type;
-        p.tif = o.tif;
-        p.role = o.role;
-        p.action = engine::OrderAction::cancel;
-        p.status = engine::OrderStatus::canceled;
-        p.reason = engine::Reason::venue_unknown_order;
+        // Journaled as sent, unknown to the venue: it never got there. Closed in sequence, by
+        // the cancel of that order (the same fields), answered as done.
+        engine::Event e = engine::cancel_request(o, now, engine::Source::engine,
+                                                 engine::Reason::venue_unknown_order);
+        e.header.type = engine::EventType::venue_cancel;
+        e.payload.order.status = engine::OrderStatus::canceled;
         r.replies.push_back(e);
     }
     if (v < venue_open.size()) {

@@ -208,19 +208,6 @@ void JournaledInputs::push_back(const engine::Event& e) {
     market_events_ += engine::is_market_data(e.header.type) ? 1 : 0;
 }
 
-void JournaledInputs::clear() noexcept {
-    events_.clear();
-    symbol_defs_.clear();
-    resume_holds_.clear();
-    market_events_ = 0;
-}
-
-std::vector<engine::Event> JournaledInputs::take_events() noexcept {
-    std::vector<engine::Event> out = std::move(events_);
-    clear();
-    return out;
-}
-
 std::optional<SessionReport> run_session(const engine::Config& config, std::atomic<bool>& stop,
                                          const SessionOptions& options, std::string& error) {
     KEEL_ASSERT(!(options.input && options.replay_inputs != nullptr),
@@ -339,8 +326,7 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
                                  engine::GatewayStage::kMaxHeldChildren, config.starting_cash);
     // A journal that went through restarts: the gateway holds and refuses the same unsent
     // orders again (a what-if's changed session has its own).
-    if (options.replay_inputs != nullptr && !options.what_if &&
-        !options.replay_inputs->resume_holds().empty())
+    if (options.replay_inputs != nullptr && !options.what_if)
         gateway.hold_sends_from(options.replay_inputs->resume_holds());
     // The journal: one stream per writer, opened before anything runs.
     const std::string config_text = engine::mask_secrets(config.effective).dump();

@@ -70,8 +70,6 @@ class GatewayStage final : public Stage {
     void hold_sends_from(std::vector<std::uint64_t> thresholds);
     // Orders held now (hold_sends_from).
     [[nodiscard]] std::size_t unsent_held() const noexcept { return unsent_.size(); }
-    // Records journaled (or, without a log, that would have been), from the session start.
-    [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
     // After a restart's re-derivation held nothing: the last threshold is dropped, and no
     // session_resume is needed (a replay, which has none, sends the same orders).
     void drop_hold_if_unused() noexcept;
@@ -107,7 +105,7 @@ class GatewayStage final : public Stage {
     std::vector<std::uint64_t> hold_from_;
     std::size_t next_hold_ = 0;
     std::vector<Event> unsent_;  // capacity kMaxUnsent, reserved up front
-    std::uint64_t records_ = 0;
+    std::uint64_t records_ = 0;  // journaled (or, without a log, would have been) since start
     std::uint64_t orders_sent_ = 0;
     std::uint64_t fills_ = 0;
     std::uint64_t risk_rejects_ = 0;

@@ -150,12 +150,12 @@ class Restart {
     [[nodiscard]] bool skip_journaled(adapters::CsvSource& source, engine::TimerSchedule* timers,
                                       std::string& error) const;
 
-    [[nodiscard]] std::uint64_t last_seq() const noexcept { return inputs_.back().header.seq; }
-    [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return inputs_.back().header.ts_ns; }
+    [[nodiscard]] std::uint64_t last_seq() const noexcept { return inputs_.events().back().header.seq; }
+    [[nodiscard]] std::int64_t last_ts_ns() const noexcept { return inputs_.events().back().header.ts_ns; }
     [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_.size(); }
     // The journaled inputs, in order (a live session seeds its alert dedupe window from them).
     [[nodiscard]] const std::vector<engine::Event>& journaled_inputs() const noexcept {
-        return inputs_;
+        return inputs_.events();
     }
     [[nodiscard]] std::uint64_t in_doubt_replies() const noexcept { return in_doubt_; }
     // Orders the open-order query found the venue does not hold, closed (reconcile).
@@ -172,7 +172,7 @@ class Restart {
   private:
     Restart() = default;
 
-    std::vector<engine::Event> inputs_;
+    JournaledInputs inputs_;
     std::vector<std::pair<std::string, std::vector<JournaledRecord>>> derived_;
     engine::SessionResumePayload resume_{};
     std::uint64_t gateway_records_ = 0;  // in the journal's gateway stream

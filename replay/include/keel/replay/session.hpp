@@ -132,7 +132,6 @@ class Restart;
 class JournaledInputs {
   public:
     void push_back(const engine::Event& e);
-    void clear() noexcept;
     [[nodiscard]] const std::vector<engine::Event>& events() const noexcept { return events_; }
     [[nodiscard]] const std::vector<engine::Event>& symbol_defs() const noexcept {
         return symbol_defs_;
@@ -145,8 +144,6 @@ class JournaledInputs {
     }
     [[nodiscard]] bool empty() const noexcept { return events_.empty(); }
     [[nodiscard]] std::size_t size() const noexcept { return events_.size(); }
-    // Hands the events over (a restart keeps them; the definitions and count are reset).
-    [[nodiscard]] std::vector<engine::Event> take_events() noexcept;
 
   private:
     std::vector<engine::Event> events_;
