@@ -1,25 +1,25 @@
 #include "keel/adapters/http/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
+#include <list>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "keel/adapters/http/http_error.hpp"
 #include "keel/engine/assert.hpp"
+#include "wire.hpp"
 
 namespace keel::adapters::http {
 
@@ -47,107 +47,172 @@ std::string_view to_string(ServerError e) noexcept {
 
 namespace {
 
-// A Respond may be called from any thread, possibly after the server has stopped. The gate
-// lets it post to the io_context only while that still exists.
-struct Gate {
+constexpr std::int64_t kNever = INT64_MAX;
+
+std::int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t ns(std::chrono::milliseconds d) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+// One request's answer, handed from whatever thread the handler answers on to the worker that
+// waits for it. A Respond holds the slot, never the worker, so it is safe to call at any time;
+// an answer for an earlier request (a late one, after the deadline) is dropped by generation.
+struct Slot {
     std::mutex mu;
-    bool open = true;
+    std::condition_variable cv;
+    std::uint64_t generation = 0;
+    bool open = false;       // the current request still takes an answer
+    bool cancelled = false;  // stop() cut the connection
+    std::optional<HttpResponse> answer;
 };
 
-engine::HttpMethod method_of(bhttp::verb v) noexcept {
-    switch (v) {
-        case bhttp::verb::get:
-            return engine::HttpMethod::get;
-        case bhttp::verb::post:
-            return engine::HttpMethod::post;
-        case bhttp::verb::put:
-            return engine::HttpMethod::put;
-        case bhttp::verb::delete_:
-            return engine::HttpMethod::del;
-        case bhttp::verb::head:
-            return engine::HttpMethod::head;
-        default:
-            return engine::HttpMethod::other;
-    }
+// Writes an answer as one gather write: the head from append_response_head, then the body.
+void write_answer(tcp::socket& socket, std::string& head, const HttpResponse& res, bool keep_alive,
+                  beast::error_code& ec) {
+    head.clear();
+    append_response_head(head, res, keep_alive);
+    const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(res.body)};
+    net::write(socket, bufs, ec);
 }
-
-std::string_view sv(beast::string_view s) noexcept {
-    return {s.data(), s.size()};
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-class Session;
 
 }  // namespace
 
+// A connection is served by one worker thread with blocking reads and writes: the request is
+// read the moment it arrives, with no readiness wait and no hop between threads when the
+// handler answers at once (the webhook receiver usually does). Workers are kept and reused
+// for later connections, up to max_connections of them. Deadlines are enforced by a sweep
+// thread that shuts a late connection's socket down, which ends the worker's blocked read or
+// write; the handler deadline by the worker's own timed wait for the answer.
 struct HttpServer::Impl {
+    class Worker;
+
     Impl(ServerOptions o, Handler h, Counters& c)
         : options(std::move(o)), handler(std::move(h)), counters(c), ioc(std::in_place) {
-        acceptor.emplace(net::make_strand(*ioc));
-        sweeper.emplace(acceptor->get_executor());
+        acceptor.emplace(socket_ioc);
         // Fine enough that the shortest timeout fires within an eighth of itself late.
-        const auto shortest =
-            std::min({options.header_timeout, options.request_timeout, options.handler_deadline});
+        const auto shortest = std::min(options.header_timeout, options.request_timeout);
         sweep_every =
             std::clamp(shortest / 8, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     }
 
-    void do_accept();
-    void on_accept(beast::error_code ec, tcp::socket socket);
+    void accept_loop();
+    void sweep_loop();
+    void reject_busy(tcp::socket& socket);
     void begin_stop();
-    void sweep();
-    void add(Session* s, const std::shared_ptr<Session>& p);
-    void remove(Session* s);
-    std::size_t live() {
-        std::lock_guard lk(sessions_mu);
-        return sessions.size();
-    }
+    void finish_stop();
+    void worker_done(Worker& w);
 
     ServerOptions options;
     Handler handler;
     Counters& counters;
-    std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+    // Sockets are opened on an io_context nobody runs: every operation on them is blocking, so
+    // no reactor thread is ever woken for their readiness.
+    net::io_context socket_ioc;
+    std::optional<tcp::acceptor> acceptor;
+    // Handler work (timers, durability polls) runs here, on `threads` threads.
     std::optional<net::io_context> ioc;
-    std::optional<tcp::acceptor> acceptor;  // reset before ioc, which it uses
-    // Deadlines are checked by one periodic sweep rather than a timer per operation: re-arming
-    // a timer on every read and write cost three timerfd syscalls per request.
-    std::optional<net::steady_timer> sweeper;
-    // A session waiting for its handler has no operation pending on the io_context; without
-    // this guard the io threads could run out of work and return before the answer is posted.
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::chrono::milliseconds sweep_every{100};
     std::atomic<bool> stopping{false};
+    std::thread accept_thread;
+    std::thread sweep_thread;
 
-    std::mutex sessions_mu;
-    std::condition_variable sessions_cv;
-    // Open sessions, owned here until they close: a Respond holds only a weak reference, so a
-    // handler that keeps one past stop() cannot keep a socket of a destroyed io_context alive.
-    std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+    std::mutex mu;  // guards what follows, and every worker's socket hand-over and cut
+    std::condition_variable stop_cv;  // wakes the sweep, and stop() waiting for the grace
+    bool sweep_quit = false;
+    std::list<Worker> workers;  // every worker ever started, until stop()
+    std::vector<Worker*> idle;  // workers waiting for a connection
+    std::size_t live = 0;       // connections being served
 };
 
-namespace {
-
-// One connection: reads requests one at a time, hands each to the handler, writes its answer.
-// All of a session's work runs on its strand.
-class Session : public std::enable_shared_from_this<Session> {
+class HttpServer::Impl::Worker {
   public:
-    Session(HttpServer::Impl& server, tcp::socket&& socket, bool registered)
-        : server_(server), socket_(std::move(socket)), registered_(registered) {
+    explicit Worker(Impl& server) : server_(server), slot_(std::make_shared<Slot>()) {}
+
+    // Under server_.mu: hand over a connection (the worker is idle).
+    void assign(tcp::socket&& socket) {
+        pending_.emplace(std::move(socket));
+        fd_ = pending_->native_handle();
+        cv_.notify_one();
+    }
+    void start() {
+        thread_ = std::thread([this] { run(); });
+    }
+    // Under server_.mu.
+    void quit() {
+        quit_ = true;
+        cv_.notify_one();
+    }
+    void join() {
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+    // Under server_.mu (the sweep): a read, write or drain past its deadline is cut off.
+    void sweep(std::int64_t now) {
+        const Phase p = phase_.load();
+        if ((p == Phase::reading || p == Phase::writing || p == Phase::draining) &&
+            now >= deadline_ns_.load(std::memory_order_relaxed))
+            cut();
+    }
+    // Under server_.mu (stop): a connection with no request in hand closes now.
+    void cut_if_waiting() {
+        const Phase p = phase_.load();
+        if (p == Phase::reading || p == Phase::draining)
+            cut();
+    }
+    // Under server_.mu (stop, once the grace is over): whatever it was doing.
+    void cut_all() {
+        if (fd_ < 0)
+            return;
+        cut();
+        std::lock_guard lk(slot_->mu);
+        slot_->cancelled = true;
+        slot_->cv.notify_all();
+    }
+
+  private:
+    enum class Phase : std::uint8_t { idle, reading, handling, writing, draining };
+    enum class Close { no, now, drain };
+
+    void run() {
+        for (;;) {
+            {
+                std::unique_lock lk(server_.mu);
+                cv_.wait(lk, [&] { return pending_.has_value() || quit_; });
+                if (!pending_)
+                    return;
+                socket_.emplace(std::move(*pending_));
+                pending_.reset();
+            }
+            serve();
+            {
+                std::lock_guard lk(server_.mu);
+                // Closed under the lock: the sweep shuts sockets down by descriptor, which must
+                // not be reused by another connection while it looks.
+                beast::error_code ec;
+                socket_->close(ec);
+                socket_.reset();
+                fd_ = -1;
+                server_.worker_done(*this);
+            }
+        }
+    }
+
+    void serve() {
+        cut_.store(false);
+        buffer_.clear();
+        remote_ipv4_ = 0;
+        remote_.clear();
         beast::error_code ec;
-        const tcp::endpoint peer = socket_.remote_endpoint(ec);
+        // Answers are single writes; Nagle would only hold back the 100 Continue case.
+        socket_->set_option(tcp::no_delay(true), ec);
+        const tcp::endpoint peer = socket_->remote_endpoint(ec);
         if (!ec) {
             net::ip::address a = peer.address();
             if (a.is_v6() && a.to_v6().is_v4_mapped())
@@ -156,140 +221,45 @@ class Session : public std::enable_shared_from_this<Session> {
                 remote_ipv4_ = a.to_v4().to_uint();
             remote_ = a.to_string();
         }
-    }
-    ~Session() {
-        if (registered_)
-            server_.remove(this);
-    }
-
-    void start() {
-        net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
-    }
-
-    // Past max_connections: one 503, then close.
-    void reject_busy() {
-        net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-            self->report(503, ApiCode::busy);
-            self->write(
-                error_response(503, ApiCode::busy,
-                               "too many connections (max_connections " +
-                                   std::to_string(self->server_.options.max_connections) + ")"),
-                Close::now);
-        });
-    }
-
-    // Tells on_refused (if set) about an error answered by the server itself.
-    void report(unsigned status, ApiCode code) {
-        if (!server_.options.on_refused)
-            return;
-        Refusal r;
-        r.status = status;
-        r.code = code;
-        r.remote_ipv4 = remote_ipv4_;
-        // The request line is parsed before any header field, so the target is known even
-        // when a field (e.g. a Content-Length past the limit) stopped the parse.
-        if (parser_) {
-            r.method = method_of(parser_->get().method());
-            r.target = sv(parser_->get().target());
+        while (serve_one()) {
         }
-        server_.options.on_refused(r);
+        set_phase(Phase::idle, kNever);
+        socket_->shutdown(tcp::socket::shutdown_both, ec);
     }
 
-    // The server is stopping: an idle connection closes now, a busy one after its answer.
-    void begin_stop() {
-        stopping_ = true;
-        if (state_ == State::reading || state_ == State::draining)
-            close();
-    }
-
-    net::any_io_executor executor() { return socket_.get_executor(); }
-
-    // Any thread (the sweep): whether the current deadline has passed.
-    [[nodiscard]] bool overdue(std::int64_t now) const noexcept {
-        return now >= deadline_ns_.load(std::memory_order_relaxed);
-    }
-
-    // On the strand, told by the sweep: act on the deadline of whatever the session is doing.
-    void on_deadline() {
-        if (!overdue(now_ns()))
-            return;  // moved on since the sweep looked
-        switch (state_) {
-            case State::reading: {
-                // A client too slow to send its request (slowloris) is cut off without an
-                // answer: writing to it could block as long as its reads do. A kept-alive
-                // connection that sent nothing at all is merely idle.
-                const bool idle = buffer_.size() == 0 && !(parser_ && parser_->got_some());
-                (idle ? server_.counters.idle_closed : server_.counters.timed_out)
-                    .fetch_add(1, std::memory_order_relaxed);
-                return close();
-            }
-            case State::handling:
-                server_.counters.handler_timeouts.fetch_add(1, std::memory_order_relaxed);
-                report(503, ApiCode::timeout);
-                return on_response(generation_,
-                                   error_response(503, ApiCode::timeout,
-                                                  "the request was not answered within "
-                                                  "handler_deadline"));
-            case State::writing:
-            case State::draining:
-                return close();
-            case State::closed:
-                return;
-        }
-    }
-
-  private:
-    enum class State { reading, handling, writing, draining, closed };
-    enum class Close { no, now, drain };
-
-    void do_read() {
-        if (stopping_ || server_.stopping.load(std::memory_order_acquire))
-            return close();
-        state_ = State::reading;
-        parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
-        parser_->body_limit(server_.options.max_body_bytes);
+    // One request and its answer; false when the connection is done.
+    bool serve_one() {
+        const ServerOptions& o = server_.options;
         const std::int64_t now = now_ns();
-        request_deadline_ns_ = now + ns(server_.options.request_timeout);
-        set_deadline(now +
-                     ns(std::min(server_.options.header_timeout, server_.options.request_timeout)));
-        bhttp::async_read_header(socket_, buffer_, *parser_,
-                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                     self->on_header(ec);
-                                 });
-    }
-
-    void on_header(beast::error_code ec) {
+        const std::int64_t request_deadline = now + ns(o.request_timeout);
+        set_phase(Phase::reading, now + ns(std::min(o.header_timeout, o.request_timeout)));
+        // After publishing the phase, so stop() either sees it or this sees stopping.
+        if (server_.stopping.load())
+            return false;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
+        parser_->body_limit(o.max_body_bytes);
+        beast::error_code ec;
+        bhttp::read_header(*socket_, buffer_, *parser_, ec);
         if (ec)
             return on_read_error(ec);
-        set_deadline(request_deadline_ns_);
-        if (parser_->is_done())
-            return on_request();
-        const auto& req = parser_->get();
-        if (iequals(sv(req[bhttp::field::expect]), "100-continue")) {
-            // curl and others wait for this before sending a larger body.
-            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
-                             [self = shared_from_this()](beast::error_code wec, std::size_t) {
-                                 if (wec)
-                                     return self->close();
-                                 self->read_body();
-                             });
-            return;
+        deadline_ns_.store(request_deadline, std::memory_order_relaxed);
+        if (!parser_->is_done()) {
+            if (parser_->expects_continue()) {
+                // curl and others wait for this before sending a larger body.
+                static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+                net::write(*socket_, net::buffer(kContinue.data(), kContinue.size()), ec);
+                if (ec)
+                    return false;
+            }
+            bhttp::read(*socket_, buffer_, *parser_, ec);
+            if (ec)
+                return on_read_error(ec);
         }
-        read_body();
+        return on_request();
     }
 
-    void read_body() {
-        bhttp::async_read(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (ec)
-                                  return self->on_read_error(ec);
-                              self->on_request();
-                          });
-    }
-
-    void on_read_error(beast::error_code ec) {
+    bool on_read_error(beast::error_code ec) {
         const ServerOptions& o = server_.options;
         if (ec == bhttp::error::body_limit) {
             server_.counters.body_too_large.fetch_add(1, std::memory_order_relaxed);
@@ -307,91 +277,97 @@ class Session : public std::enable_shared_from_this<Session> {
                                             std::to_string(o.max_header_bytes) + " bytes)"),
                          Close::drain);
         }
+        if (cut_.load()) {
+            // A client too slow to send its request (slowloris) is cut off without an answer:
+            // writing to it could block as long as its reads do. A kept-alive connection that
+            // sent nothing at all was merely idle. (Cut by stop(): neither.)
+            if (!server_.stopping.load()) {
+                const bool idle = buffer_.size() == 0 && !(parser_ && parser_->got_some());
+                (idle ? server_.counters.idle_closed : server_.counters.timed_out)
+                    .fetch_add(1, std::memory_order_relaxed);
+            }
+            return false;
+        }
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-            ec == bhttp::error::partial_message || state_ == State::closed) {
-            return close();
+            ec == net::error::connection_reset || ec == bhttp::error::partial_message ||
+            ec == net::error::operation_aborted) {
+            return false;
         }
         server_.counters.bad_requests.fetch_add(1, std::memory_order_relaxed);
         report(400, ApiCode::bad_field);
-        write(error_response(400, ApiCode::bad_field, "malformed HTTP request: " + ec.message()),
-              Close::drain);
+        return write(
+            error_response(400, ApiCode::bad_field, "malformed HTTP request: " + ec.message()),
+            Close::drain);
     }
 
-    void on_request() {
+    bool on_request() {
         server_.counters.requests.fetch_add(1, std::memory_order_relaxed);
-        bhttp::request<bhttp::string_body> req = parser_->release();
-        keep_alive_ = req.keep_alive();
-
-        HttpRequest r;
-        r.method = method_of(req.method());
-        r.target = std::string(req.target());
-        r.headers.reserve(16);
-        for (const auto& f : req)
-            r.headers.emplace_back(lower(sv(f.name_string())), std::string(f.value()));
-        r.body = std::move(req.body());
+        const bool keep_alive = parser_->keep_alive();
+        HttpRequest r = std::move(parser_->request());
         r.remote_ipv4 = remote_ipv4_;
         r.remote = remote_;
 
-        state_ = State::handling;
-        const std::uint64_t gen = ++generation_;
-        awaiting_ = true;
-        set_deadline(now_ns() + ns(server_.options.handler_deadline));
-
-        std::shared_ptr<Gate> gate = server_.gate;
-        Respond respond = [gate, weak = weak_from_this(), gen](HttpResponse res) {
-            std::lock_guard lk(gate->mu);
-            if (!gate->open)
-                return;
-            std::shared_ptr<Session> self = weak.lock();
-            if (!self)
-                return;  // the connection is gone
-            // dispatch: a handler that answers on the session's own strand (the webhook's
-            // durability poll usually does) writes at once instead of queueing a hop.
-            net::dispatch(self->socket_.get_executor(),
-                          [self, gen, res = std::move(res)]() mutable {
-                              self->on_response(gen, std::move(res));
-                          });
+        const std::int64_t deadline = now_ns() + ns(server_.options.handler_deadline);
+        set_phase(Phase::handling, deadline);
+        std::uint64_t gen = 0;
+        {
+            std::lock_guard lk(slot_->mu);
+            gen = ++slot_->generation;
+            slot_->open = true;
+            slot_->answer.reset();
+        }
+        Respond respond = [slot = slot_, gen](HttpResponse res) {
+            std::lock_guard lk(slot->mu);
+            if (slot->generation != gen || !slot->open)
+                return;  // answered already, or the deadline beat this late answer
+            slot->open = false;
+            slot->answer.emplace(std::move(res));
+            slot->cv.notify_all();
         };
         try {
             server_.handler(std::move(r), std::move(respond));
         } catch (const std::exception& e) {
-            on_response(gen, error_response(503, ApiCode::busy,
-                                            std::string("the handler failed: ") + e.what()));
+            std::lock_guard lk(slot_->mu);
+            if (slot_->open) {
+                slot_->open = false;
+                slot_->answer.emplace(error_response(
+                    503, ApiCode::busy, std::string("the handler failed: ") + e.what()));
+            }
         }
+
+        std::optional<HttpResponse> answer;
+        {
+            std::unique_lock lk(slot_->mu);
+            const auto until =
+                std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline));
+            slot_->cv.wait_until(lk, until,
+                                 [&] { return slot_->answer.has_value() || slot_->cancelled; });
+            if (slot_->cancelled)
+                return false;
+            slot_->open = false;  // a late answer is dropped from here on
+            answer.swap(slot_->answer);
+        }
+        if (!answer) {
+            server_.counters.handler_timeouts.fetch_add(1, std::memory_order_relaxed);
+            report(503, ApiCode::timeout);
+            answer.emplace(error_response(503, ApiCode::timeout,
+                                          "the request was not answered within "
+                                          "handler_deadline"));
+        }
+        const bool close_after = !keep_alive || server_.stopping.load();
+        return write(std::move(*answer), close_after ? Close::now : Close::no);
     }
 
-    void on_response(std::uint64_t gen, HttpResponse res) {
-        if (!awaiting_ || gen != generation_ || state_ != State::handling)
-            return;  // answered already (the deadline beat a late handler, or vice versa)
-        awaiting_ = false;
-        const bool close_after =
-            !keep_alive_ || stopping_ || server_.stopping.load(std::memory_order_acquire);
-        write(std::move(res), close_after ? Close::now : Close::no);
-    }
-
-    void write(HttpResponse res, Close how) {
-        auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
-        msg->version(11);
-        msg->result(res.status);
-        msg->set(bhttp::field::server, "keel");
-        msg->set(bhttp::field::content_type, res.content_type);
-        for (auto& [k, v] : res.headers)
-            msg->set(k, v);
-        msg->body() = std::move(res.body);
-        msg->keep_alive(how == Close::no);
-        msg->prepare_payload();
-        state_ = State::writing;
-        set_deadline(now_ns() + ns(server_.options.request_timeout));
-        bhttp::async_write(
-            socket_, *msg,
-            [self = shared_from_this(), msg, how](beast::error_code ec, std::size_t) {
-                if (ec || how == Close::now)
-                    return self->close();
-                if (how == Close::drain)
-                    return self->drain();
-                self->do_read();
-            });
+    // Writes the answer; true when the connection goes on to its next request.
+    bool write(HttpResponse res, Close how) {
+        set_phase(Phase::writing, now_ns() + ns(server_.options.request_timeout));
+        beast::error_code ec;
+        write_answer(*socket_, head_, res, how == Close::no, ec);
+        if (ec || how == Close::now)
+            return false;
+        if (how == Close::drain)
+            drain();
+        return how == Close::no;
     }
 
     // After an error answer the client may still be sending a body we refused. Closing with
@@ -399,146 +375,171 @@ class Session : public std::enable_shared_from_this<Session> {
     // the client reads it; so stop sending, read and discard (into a small buffer, never the
     // whole body) until the client closes or the header timeout passes.
     void drain() {
-        if (stopping_ || server_.stopping.load(std::memory_order_acquire))
-            return close();
-        state_ = State::draining;
+        if (server_.stopping.load())
+            return;
         beast::error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_send, ec);
-        set_deadline(now_ns() + ns(server_.options.header_timeout));
-        drain_more();
-    }
-    void drain_more() {
-        socket_.async_read_some(net::buffer(discard_),
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                    if (ec)
-                                        return self->close();
-                                    self->drain_more();
-                                });
+        socket_->shutdown(tcp::socket::shutdown_send, ec);
+        set_phase(Phase::draining, now_ns() + ns(server_.options.header_timeout));
+        if (server_.stopping.load())
+            return;
+        while (!ec)
+            socket_->read_some(net::buffer(discard_), ec);
     }
 
-    void close() {
-        // Leaving the registry may drop the last owner; stay alive until this call returns.
-        const std::shared_ptr<Session> keep = shared_from_this();
-        if (registered_) {
-            registered_ = false;
-            server_.remove(this);
+    // Tells on_refused (if set) about an error answered by the server itself.
+    void report(unsigned status, ApiCode code) {
+        if (!server_.options.on_refused)
+            return;
+        Refusal r;
+        r.status = status;
+        r.code = code;
+        r.remote_ipv4 = remote_ipv4_;
+        // The request line is parsed before any header field, so the target is known even
+        // when a field (e.g. a Content-Length past the limit) stopped the parse.
+        if (parser_) {
+            r.method = parser_->request().method;
+            r.target = parser_->request().target;
         }
-        state_ = State::closed;
-        awaiting_ = false;
-        set_deadline(kNever);
-        beast::error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_both, ec);
-        socket_.close(ec);
+        server_.options.on_refused(r);
     }
 
-    static constexpr std::int64_t kNever = INT64_MAX;
-    static std::int64_t now_ns() noexcept {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-            .count();
+    void set_phase(Phase p, std::int64_t deadline_ns) noexcept {
+        deadline_ns_.store(deadline_ns, std::memory_order_relaxed);
+        phase_.store(p);
     }
-    static std::int64_t ns(std::chrono::milliseconds d) noexcept {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-    }
-    void set_deadline(std::int64_t at_ns) noexcept {
-        deadline_ns_.store(at_ns, std::memory_order_relaxed);
+    // Under server_.mu, with the socket open.
+    void cut() {
+        if (fd_ < 0)
+            return;
+        cut_.store(true);
+        ::shutdown(fd_, SHUT_RDWR);
     }
 
-    HttpServer::Impl& server_;
-    tcp::socket socket_;
-    std::atomic<std::int64_t> deadline_ns_{kNever};  // steady ns; read by the sweep
+    Impl& server_;
+    std::thread thread_;
+    std::condition_variable cv_;          // with server_.mu: a connection or quit
+    std::optional<tcp::socket> pending_;  // under server_.mu
+    int fd_ = -1;                         // under server_.mu: the socket being served
+    bool quit_ = false;                   // under server_.mu
+    std::optional<tcp::socket> socket_;   // the worker's own
+    std::atomic<Phase> phase_{Phase::idle};
+    std::atomic<std::int64_t> deadline_ns_{kNever};
+    std::atomic<bool> cut_{false};
+    std::shared_ptr<Slot> slot_;
     std::uint32_t remote_ipv4_ = 0;
     std::string remote_;
     beast::flat_buffer buffer_;
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    std::int64_t request_deadline_ns_ = kNever;
-    std::uint64_t generation_ = 0;
-    State state_ = State::reading;
-    bool awaiting_ = false;
-    bool keep_alive_ = true;
-    bool stopping_ = false;
-    bool registered_;
+    std::optional<RequestParser> parser_;
+    std::string head_;  // the answer's status line and headers, reused
     std::array<char, 4096> discard_{};
 };
 
-}  // namespace
-
-void HttpServer::Impl::add(Session* s, const std::shared_ptr<Session>& p) {
-    std::lock_guard lk(sessions_mu);
-    sessions.emplace(s, p);
+void HttpServer::Impl::worker_done(Worker& w) {
+    idle.push_back(&w);
+    if (--live == 0)
+        stop_cv.notify_all();
 }
 
-void HttpServer::Impl::remove(Session* s) {
-    std::lock_guard lk(sessions_mu);
-    sessions.erase(s);
-    if (sessions.empty())
-        sessions_cv.notify_all();
-}
-
-void HttpServer::Impl::do_accept() {
-    acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket s) {
-        on_accept(ec, std::move(s));
-    });
-}
-
-void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor->is_open() ||
-        stopping.load(std::memory_order_acquire))
-        return;
-    if (!ec) {
-        if (live() >= options.max_connections) {
-            counters.busy.fetch_add(1, std::memory_order_relaxed);
-            std::make_shared<Session>(*this, std::move(socket), false)->reject_busy();
+void HttpServer::Impl::accept_loop() {
+    for (;;) {
+        tcp::socket socket(socket_ioc);
+        beast::error_code ec;
+        acceptor->accept(socket, ec);
+        if (stopping.load())
+            return;
+        if (ec) {
+            // Out of descriptors or memory: that connection is lost; pause so a full table
+            // does not turn this loop into a spin, and keep serving.
+            if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+                ec == net::error::no_memory) {
+                std::unique_lock lk(mu);
+                stop_cv.wait_for(lk, std::chrono::milliseconds(10));
+            }
+            continue;
+        }
+        std::unique_lock lk(mu);
+        if (live >= options.max_connections) {
+            lk.unlock();
+            reject_busy(socket);
+            continue;
+        }
+        ++live;
+        Worker* w = nullptr;
+        if (!idle.empty()) {
+            w = idle.back();
+            idle.pop_back();
+            w->assign(std::move(socket));
         } else {
-            // Answers are single writes; Nagle would only hold back the 100 Continue case.
-            beast::error_code nd;
-            socket.set_option(tcp::no_delay(true), nd);
-            auto s = std::make_shared<Session>(*this, std::move(socket), true);
-            add(s.get(), s);
-            s->start();
+            w = &workers.emplace_back(*this);
+            w->assign(std::move(socket));
+            w->start();
         }
     }
-    // An accept error (e.g. out of file descriptors) drops that one connection; keep serving.
-    do_accept();
 }
 
-void HttpServer::Impl::sweep() {
-    sweeper->expires_after(sweep_every);
-    sweeper->async_wait([this](beast::error_code ec) {
-        if (ec)
-            return;
-        const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::steady_clock::now().time_since_epoch())
-                                     .count();
-        std::vector<std::shared_ptr<Session>> overdue;
-        {
-            std::lock_guard lk(sessions_mu);
-            for (auto& [p, owner] : sessions) {
-                if (p->overdue(now))
-                    overdue.push_back(owner);
-            }
-        }
-        for (auto& s : overdue)
-            net::post(s->executor(), [s] { s->on_deadline(); });
-        sweep();
-    });
+// Past max_connections: one 503, then close. The answer is small enough for an empty socket
+// buffer, so the write does not wait for the client.
+void HttpServer::Impl::reject_busy(tcp::socket& socket) {
+    counters.busy.fetch_add(1, std::memory_order_relaxed);
+    if (options.on_refused) {
+        Refusal r;
+        r.status = 503;
+        r.code = ApiCode::busy;
+        beast::error_code ec;
+        const tcp::endpoint peer = socket.remote_endpoint(ec);
+        if (!ec && peer.address().is_v4())
+            r.remote_ipv4 = peer.address().to_v4().to_uint();
+        options.on_refused(r);
+    }
+    const HttpResponse res = error_response(
+        503, ApiCode::busy,
+        "too many connections (max_connections " + std::to_string(options.max_connections) + ")");
+    std::string head;
+    beast::error_code ec;
+    socket.non_blocking(true, ec);
+    write_answer(socket, head, res, false, ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+}
+
+void HttpServer::Impl::sweep_loop() {
+    std::unique_lock lk(mu);
+    while (!sweep_quit) {
+        stop_cv.wait_for(lk, sweep_every);
+        const std::int64_t now = now_ns();
+        for (Worker& w : workers)
+            w.sweep(now);
+    }
 }
 
 void HttpServer::Impl::begin_stop() {
-    stopping.store(true, std::memory_order_release);
-    net::post(acceptor->get_executor(), [this] {
-        beast::error_code ec;
-        acceptor->close(ec);
-        sweeper->cancel();
-    });
-    std::vector<std::shared_ptr<Session>> live_sessions;
+    stopping.store(true);
+    // Ends the blocked accept (Linux answers a shut-down listener's accept with an error).
+    beast::error_code ec;
+    ::shutdown(acceptor->native_handle(), SHUT_RDWR);
+    if (accept_thread.joinable())
+        accept_thread.join();
+    acceptor->close(ec);
+    std::lock_guard lk(mu);
+    for (Worker& w : workers)
+        w.cut_if_waiting();
+}
+
+void HttpServer::Impl::finish_stop() {
     {
-        std::lock_guard lk(sessions_mu);
-        for (auto& [p, owner] : sessions)
-            live_sessions.push_back(owner);
+        std::unique_lock lk(mu);
+        stop_cv.wait_for(lk, options.stop_grace, [&] { return live == 0; });
+        for (Worker& w : workers) {
+            w.cut_all();
+            w.quit();
+        }
+        sweep_quit = true;
+        stop_cv.notify_all();
     }
-    for (auto& s : live_sessions)
-        net::post(s->executor(), [s] { s->begin_stop(); });
+    for (Worker& w : workers)
+        w.join();
+    if (sweep_thread.joinable())
+        sweep_thread.join();
 }
 
 HttpServer::HttpServer(ServerOptions options, Handler handler)
@@ -589,11 +590,11 @@ StartResult HttpServer::start() {
         return fail("listen");
     bound_port_ = acc.local_endpoint(ec).port();
     impl_->work.emplace(impl_->ioc->get_executor());
-    impl_->do_accept();
-    net::post(impl_->acceptor->get_executor(), [this] { impl_->sweep(); });
     threads_.reserve(o.threads);
     for (unsigned i = 0; i < o.threads; ++i)
         threads_.emplace_back([this] { impl_->ioc->run(); });
+    impl_->sweep_thread = std::thread([this] { impl_->sweep_loop(); });
+    impl_->accept_thread = std::thread([this] { impl_->accept_loop(); });
     return {};
 }
 
@@ -603,31 +604,15 @@ void HttpServer::stop() {
     stopped_ = true;
     if (started_ && impl_->ioc) {
         impl_->begin_stop();
-        {
-            std::unique_lock lk(impl_->sessions_mu);
-            impl_->sessions_cv.wait_for(lk, impl_->options.stop_grace,
-                                        [&] { return impl_->sessions.empty(); });
-        }
+        impl_->finish_stop();
         impl_->work.reset();
         impl_->ioc->stop();
         for (std::thread& t : threads_)
             t.join();
         threads_.clear();
     }
-    {
-        std::lock_guard lk(impl_->gate->mu);
-        impl_->gate->open = false;
-    }
-    // Sessions still open at the grace limit are destroyed here, then the io_context destroys
-    // every handler still queued on it (timers of handlers that had not answered), releasing
-    // what they hold.
-    std::unordered_map<Session*, std::shared_ptr<Session>> cut;
-    {
-        std::lock_guard lk(impl_->sessions_mu);
-        cut.swap(impl_->sessions);
-    }
-    cut.clear();
-    impl_->sweeper.reset();
+    // The io_context destroys every handler still queued on it (timers of handlers that had
+    // not answered), releasing what they hold; their Responds find the request gone.
     impl_->acceptor.reset();
     impl_->ioc.reset();
 }
@@ -638,8 +623,8 @@ net::any_io_executor HttpServer::executor() const {
 }
 
 std::size_t HttpServer::connections() const {
-    std::lock_guard lk(impl_->sessions_mu);
-    return impl_->sessions.size();
+    std::lock_guard lk(impl_->mu);
+    return impl_->live;
 }
 
 }  // namespace keel::adapters::http

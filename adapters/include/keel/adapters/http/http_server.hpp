@@ -1,8 +1,12 @@
-// HttpServer: the HTTP/1.1 server the webhook receiver and the control API run on (Boost.Beast
-// over Asio). It owns its io_context and threads, so no HTTP work ever runs on a pipeline core.
-// It reads each request under limits (body size, header size, header and whole-request
-// timeouts, concurrent connections), hands the complete request to the Handler, and writes
-// whatever the handler answers, keeping the connection alive when the client asks to.
+// HttpServer: the HTTP/1.1 server the webhook receiver and the control API run on (Boost.Beast's
+// parser over blocking Asio sockets). It owns its threads, so no HTTP work ever runs on a
+// pipeline core: an accept thread, one worker thread per open connection (kept and reused for
+// later connections, at most max_connections), a sweep thread for deadlines, and `threads`
+// threads for handler work on executor(). A worker reads each request under limits (body size,
+// header size, header and whole-request timeouts), hands the complete request to the Handler,
+// waits for its answer (at once when the handler answers on the worker, as the webhook usually
+// does) and writes it, keeping the connection alive when the client asks to. Blocking reads
+// answer a request the moment it arrives: no readiness wait, no hand-off between threads.
 // Every error it answers itself uses the JSON error body of http_error.hpp.
 #pragma once
 
@@ -35,7 +39,7 @@ struct Refusal {
 struct ServerOptions {
     std::string host = "127.0.0.1";  // loopback unless configured otherwise
     std::uint16_t port = 0;          // 0: any free port (ask bound_port())
-    unsigned threads = 1;            // io threads running the io_context
+    unsigned threads = 1;            // threads running handler work posted on executor()
     // A Content-Length or streamed body past this is answered 413 at once, never buffered.
     std::size_t max_body_bytes = 64 * 1024;
     std::size_t max_header_bytes = 8 * 1024;  // request line plus headers; past it: 431
@@ -45,7 +49,8 @@ struct ServerOptions {
     // From the same moment until the body is complete. A client that trickles bytes is cut
     // off by these two, however slowly it keeps sending.
     std::chrono::milliseconds request_timeout{30'000};
-    // Connections past this get 503 busy and are closed.
+    // Connections past this get 503 busy and are closed. Each open connection has a worker
+    // thread; workers stay for reuse until stop().
     std::size_t max_connections = 256;
     // A handler that has not answered by then gets the server's own 503 timeout answer; its
     // late answer is dropped. Handlers with a deadline of their own (the webhook's 2.5 s) keep
@@ -54,7 +59,7 @@ struct ServerOptions {
     // stop(): how long in-flight requests get to be answered before connections are cut.
     std::chrono::milliseconds stop_grace{3'500};
     // Told of every error the server answers itself (413, 431, 400, 503 busy, 503 timeout), on
-    // an io thread, e.g. to journal an audit event. Optional.
+    // a connection's worker or the accept thread, e.g. to journal an audit event. Optional.
     std::function<void(const Refusal&)> on_refused;
 };
 
@@ -79,7 +84,7 @@ class HttpServer {
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds, listens and starts the io threads. A bind failure comes back as a value; no
+    // Binds, listens and starts its threads. A bind failure comes back as a value; no
     // exception escapes. A server starts once.
     [[nodiscard]] StartResult start();
     // Closes the listener and idle connections, lets in-flight requests be answered (the
@@ -89,9 +94,9 @@ class HttpServer {
 
     // The port actually bound (after a successful start()).
     [[nodiscard]] std::uint16_t bound_port() const noexcept { return bound_port_; }
-    // The io_context's executor, for handlers that need timers on the server's threads (the
-    // webhook receiver polls journal durability with one). Valid from construction until
-    // stop(), which destroys the io_context.
+    // The executor of the server's handler io_context (run by `threads` threads), for handlers
+    // that answer later and need timers (the webhook receiver polls journal durability with
+    // one). Valid from construction until stop(), which destroys the io_context.
     [[nodiscard]] boost::asio::any_io_executor executor() const;
     // Connections open right now.
     [[nodiscard]] std::size_t connections() const;
