@@ -169,6 +169,18 @@ TEST(WebhookReceiver, NumbersAndDecimalStringsParseExactlyIntoFixedPoint) {
     EXPECT_EQ(h.port.tracked[3].payload.alert.notional.raw, 12'345'678'000'000'001);
 }
 
+TEST(WebhookReceiver, KeysWrittenWithJsonEscapesNameTheSameFields) {
+    Harness h;
+    // "tick\u0065r" is "ticker" and "qu\u0061ntity" is "quantity"; keys are compared as written
+    // unless they hold an escape.
+    const HttpResponse r =
+        h.post(R"({"tick\u0065r":"AAPL","action":"buy","qu\u0061ntity":"7","secret":")" +
+               std::string(kSecret) + "\"}");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    ASSERT_EQ(h.port.tracked.size(), 1u);
+    EXPECT_EQ(h.port.tracked[0].payload.alert.quantity.raw, 7 * engine::kScale);
+}
+
 TEST(WebhookReceiver, TextPlainBodyIsAcceptedWhenItIsJson) {
     Harness h;
     const HttpResponse r = h.post(alert(), {{"content-type", "text/plain; charset=utf-8"}});
@@ -256,7 +268,17 @@ TEST(WebhookReceiver, WrongOrMissingSecretIs401EvenWhenFieldsAreAlsoBad) {
     // An unauthenticated sender learns nothing about its fields.
     r = h.post(alert(R"("quantity":"bogus")", "wrong"));
     EXPECT_EQ(r.status, 401u);
+    // A prefix of the secret, the secret with more after it, one byte changed, and nothing.
+    const std::string secret(kSecret);
+    std::string changed = secret;
+    changed.back() = static_cast<char>(changed.back() ^ 1);
+    for (const std::string& near : {secret.substr(0, secret.size() - 1), secret + "x",
+                                    secret + secret, changed, std::string()}) {
+        r = h.post(alert(R"("quantity":1)", near));
+        EXPECT_EQ(r.status, 401u) << "secret '" << near << "'";
+    }
     EXPECT_TRUE(h.port.tracked.empty());
+    EXPECT_EQ(h.post(alert(R"("quantity":1)")).status, 200u);
 }
 
 std::string sign(std::string_view key, std::string_view ts, std::string_view body) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "keel/adapters/csv_source.hpp"
+#include "keel/adapters/json_raw_key.hpp"
 #include "keel/adapters/timestamp.hpp"
 #include "keel/engine/assert.hpp"
 
@@ -133,15 +134,6 @@ Field field_of(std::string_view key) noexcept {
         default:
             return kOther;
     }
-}
-
-// A key's raw text: from after its opening quote to the next quote.
-std::string_view raw_key(od::field& field) noexcept {
-    const char* start = field.key().raw();
-    const char* end = start;
-    while (*end != '"')
-        ++end;
-    return {start, static_cast<std::size_t>(end - start)};
 }
 
 ParseError error_at(ParseErrorKind kind, std::uint32_t offset, std::string_view field = {},

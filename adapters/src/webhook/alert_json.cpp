@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "keel/adapters/json_raw_key.hpp"
 #include "keel/adapters/timestamp.hpp"
 #include "keel/engine/assert.hpp"
 
@@ -351,10 +352,13 @@ AlertParseResult parse_alert_json(od::parser& parser, const std::string& body, A
             p.malformed(e);
             return result;
         }
-        std::string_view key;
-        if (const auto e = f.unescaped_key().get(key); e) {
-            p.malformed(e);
-            return result;
+        // Keys are compared as written; only one that holds an escape is unescaped first.
+        std::string_view key = raw_key(f);
+        if (key.find('\\') != std::string_view::npos) {
+            if (const auto e = f.unescaped_key().get(key); e) {
+                p.malformed(e);
+                return result;
+            }
         }
         od::value v = f.value();
         p.field(key, v);

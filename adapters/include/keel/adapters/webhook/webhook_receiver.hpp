@@ -8,8 +8,9 @@
 // Refusals and duplicates are journaled as `audit` events. The secret and any Authorization
 // header never reach an event, a response or a log.
 //
-// Runs on the HttpServer's io threads (its executor drives the durability polls); any number of
-// them, the shared state is behind one mutex.
+// Runs on the HttpServer's connection workers, any number at once (the shared state is behind
+// one mutex). An alert already durable when submitted is answered on the worker at once;
+// otherwise durability is polled with a timer on the executor given (the server's).
 #pragma once
 
 #include <array>
