@@ -154,6 +154,11 @@ TEST(HttpServer, HandlerThatNeverAnswersGetsTheServers503TimeoutAndALateAnswerIs
     o.handler_deadline = std::chrono::milliseconds(50);
     std::mutex mu;
     std::vector<Respond> held;
+    std::vector<std::string> refused;  // "status target", as on_refused heard them
+    o.on_refused = [&](const Refusal& r) {
+        std::lock_guard lk(mu);
+        refused.push_back(std::to_string(r.status) + " " + std::string(r.target));
+    };
     HttpServer server(o, [&](HttpRequest&&, Respond respond) {
         std::lock_guard lk(mu);
         held.push_back(std::move(respond));
@@ -173,6 +178,9 @@ TEST(HttpServer, HandlerThatNeverAnswersGetsTheServers503TimeoutAndALateAnswerIs
     r = c.request("POST", "/slow", "y");
     EXPECT_EQ(r.status, 503u);
     EXPECT_EQ(server.counters().handler_timeouts.load(), 2u);
+    // Each timeout is reported with the request it answered, for the audit.
+    std::lock_guard lk(mu);
+    EXPECT_EQ(refused, (std::vector<std::string>{"503 /slow", "503 /slow"}));
 }
 
 TEST(HttpServer, ConnectionsPastTheLimitGet503Busy) {

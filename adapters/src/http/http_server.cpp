@@ -306,6 +306,10 @@ class HttpServer::Impl::Worker {
         HttpRequest r = std::move(parser_->request());
         r.remote_ipv4 = remote_ipv4_;
         r.remote = remote_;
+        // Kept for a refusal after the handler has the request (503 timeout names its target).
+        handed_method_ = r.method;
+        handed_target_.assign(r.target);
+        parser_.reset();
 
         const std::int64_t deadline = now_ns() + ns(server_.options.handler_deadline);
         set_phase(Phase::handling, deadline);
@@ -399,6 +403,9 @@ class HttpServer::Impl::Worker {
         if (parser_) {
             r.method = parser_->request().method;
             r.target = parser_->request().target;
+        } else {
+            r.method = handed_method_;
+            r.target = handed_target_;
         }
         server_.options.on_refused(r);
     }
@@ -429,7 +436,9 @@ class HttpServer::Impl::Worker {
     std::uint32_t remote_ipv4_ = 0;
     std::string remote_;
     beast::flat_buffer buffer_;
-    std::optional<RequestParser> parser_;
+    std::optional<RequestParser> parser_;  // the request being read; reset once handed over
+    engine::HttpMethod handed_method_ = engine::HttpMethod::other;
+    std::string handed_target_;
     std::string head_;  // the answer's status line and headers, reused
     std::array<char, 4096> discard_{};
 };
