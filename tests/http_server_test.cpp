@@ -63,6 +63,60 @@ TEST(HttpServer, KeepsTheConnectionAliveAcrossRequests) {
     EXPECT_EQ(server.counters().requests.load(), 3u);
 }
 
+TEST(HttpServer, AnswersHeadWithTheHeadersOfTheBodyButNotTheBody) {
+    HttpServer server(small_options(), [](HttpRequest&&, Respond respond) {
+        HttpResponse res;
+        res.body = "hello";
+        respond(std::move(res));
+    });
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    ASSERT_TRUE(c.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const std::string got = c.read_until_closed();
+    EXPECT_NE(got.find("Content-Length: 5\r\n"), std::string::npos) << got;
+    EXPECT_EQ(got.substr(got.size() - 4), "\r\n\r\n") << got;  // nothing after the head
+}
+
+TEST(HttpServer, KeepsAnHttp10ConnectionAliveOnlyWhenAskedAndSaysSo) {
+    HttpServer server(small_options(), echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(c.send("GET /k HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+        const auto r = c.read_response();
+        ASSERT_EQ(r.status, 200u) << r.error;
+        EXPECT_EQ(r.connection, "keep-alive");
+    }
+    ASSERT_TRUE(c.send("GET /k HTTP/1.0\r\n\r\n"));
+    const auto last = c.read_response();
+    EXPECT_EQ(last.status, 200u) << last.error;
+    EXPECT_EQ(last.connection, "close");
+    c.read_until_closed();
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST(HttpServer, LeavesOutHandlerHeadersThatWouldCorruptTheAnswer) {
+    HttpServer server(small_options(), [](HttpRequest&&, Respond respond) {
+        HttpResponse res;
+        res.body = "ok";
+        res.headers = {{"Content-Length", "999"},
+                       {"Connection", "keep-alive"},
+                       {"X-Fine", "1"},
+                       {"X-Split", "a\r\nInjected: 1"}};
+        respond(std::move(res));
+    });
+    ASSERT_TRUE(server.start().ok());
+    TestClient c(server.bound_port());
+    ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const std::string got = c.read_until_closed();
+    EXPECT_NE(got.find("\r\nX-Fine: 1\r\n"), std::string::npos) << got;
+    EXPECT_NE(got.find("\r\nContent-Length: 2\r\n"), std::string::npos) << got;
+    EXPECT_EQ(got.find("999"), std::string::npos) << got;
+    EXPECT_EQ(got.find("Injected"), std::string::npos) << got;
+    EXPECT_EQ(got.find("keep-alive"), std::string::npos) << got;
+    EXPECT_EQ(got.substr(got.size() - 2), "ok") << got;
+}
+
 TEST(HttpServer, AnswersA2MegabyteContentLengthWith413BeforeReadingTheBody) {
     std::atomic<int> calls{0};
     HttpServer server(small_options(), echo_handler(&calls));

@@ -9,6 +9,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <system_error>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -72,11 +73,13 @@ struct Slot {
 };
 
 // Writes an answer as one gather write: the head from append_response_head, then the body.
+// An answer to HEAD carries the headers of the body it would have, not the body.
 void write_answer(tcp::socket& socket, std::string& head, const HttpResponse& res, bool keep_alive,
-                  beast::error_code& ec) {
+                  bool http10, bool head_only, beast::error_code& ec) {
     head.clear();
-    append_response_head(head, res, keep_alive);
-    const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(res.body)};
+    append_response_head(head, res, keep_alive, http10);
+    const std::array<net::const_buffer, 2> bufs{
+        net::buffer(head), net::buffer(res.body.data(), head_only ? 0 : res.body.size())};
     net::write(socket, bufs, ec);
 }
 
@@ -143,6 +146,13 @@ class HttpServer::Impl::Worker {
     void start() {
         thread_ = std::thread([this] { run(); });
     }
+    // Under server_.mu: the connection assigned to a worker whose thread did not start.
+    tcp::socket take_pending() {
+        tcp::socket s = std::move(*pending_);
+        pending_.reset();
+        fd_ = -1;
+        return s;
+    }
     // Under server_.mu.
     void quit() {
         quit_ = true;
@@ -156,14 +166,19 @@ class HttpServer::Impl::Worker {
     // Under server_.mu (the sweep): a read, write or drain past its deadline is cut off.
     void sweep(std::int64_t now) {
         const Phase p = phase_.load();
-        if ((p == Phase::reading || p == Phase::writing || p == Phase::draining) &&
-            now >= deadline_ns_.load(std::memory_order_relaxed))
+        if (now < deadline_ns_.load(std::memory_order_relaxed))
+            return;
+        if (p == Phase::reading)
+            cut_reading();
+        else if (p == Phase::writing || p == Phase::draining)
             cut();
     }
     // Under server_.mu (stop): a connection with no request in hand closes now.
     void cut_if_waiting() {
         const Phase p = phase_.load();
-        if (p == Phase::reading || p == Phase::draining)
+        if (p == Phase::reading)
+            cut_reading();
+        else if (p == Phase::draining)
             cut();
     }
     // Under server_.mu (stop, once the grace is over): whatever it was doing.
@@ -177,7 +192,10 @@ class HttpServer::Impl::Worker {
     }
 
   private:
-    enum class Phase : std::uint8_t { idle, reading, handling, writing, draining };
+    // reading -> handling and reading -> cut are compare-exchanges: a request read in full
+    // as its deadline passes (or as stop() begins) is either handed to the handler and
+    // answered, or cut off and never handed over, not both.
+    enum class Phase : std::uint8_t { idle, reading, handling, writing, draining, cut };
     enum class Close { no, now, drain };
 
     void run() {
@@ -241,11 +259,15 @@ class HttpServer::Impl::Worker {
         parser_->body_limit(o.max_body_bytes);
         beast::error_code ec;
         bhttp::read_header(*socket_, buffer_, *parser_, ec);
+        // Known once the request line is read (before any error in the fields).
+        head_only_ = parser_->request().method == engine::HttpMethod::head;
+        http10_ = parser_->version() == 10;
         if (ec)
             return on_read_error(ec);
         deadline_ns_.store(request_deadline, std::memory_order_relaxed);
         if (!parser_->is_done()) {
-            if (parser_->expects_continue()) {
+            // (HTTP/1.0 has no 100 Continue: such a client sends its body regardless.)
+            if (parser_->expects_continue() && parser_->version() >= 11) {
                 // curl and others wait for this before sending a larger body.
                 static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
                 net::write(*socket_, net::buffer(kContinue.data(), kContinue.size()), ec);
@@ -301,6 +323,12 @@ class HttpServer::Impl::Worker {
     }
 
     bool on_request() {
+        Phase reading = Phase::reading;
+        if (!phase_.compare_exchange_strong(reading, Phase::handling)) {
+            if (!server_.stopping.load())
+                server_.counters.timed_out.fetch_add(1, std::memory_order_relaxed);
+            return false;  // cut just as it completed
+        }
         server_.counters.requests.fetch_add(1, std::memory_order_relaxed);
         const bool keep_alive = parser_->keep_alive();
         HttpRequest r = std::move(parser_->request());
@@ -312,7 +340,7 @@ class HttpServer::Impl::Worker {
         parser_.reset();
 
         const std::int64_t deadline = now_ns() + ns(server_.options.handler_deadline);
-        set_phase(Phase::handling, deadline);
+        deadline_ns_.store(deadline, std::memory_order_relaxed);
         std::uint64_t gen = 0;
         {
             std::lock_guard lk(slot_->mu);
@@ -366,7 +394,7 @@ class HttpServer::Impl::Worker {
     bool write(HttpResponse res, Close how) {
         set_phase(Phase::writing, now_ns() + ns(server_.options.request_timeout));
         beast::error_code ec;
-        write_answer(*socket_, head_, res, how == Close::no, ec);
+        write_answer(*socket_, head_, res, how == Close::no, http10_, head_only_, ec);
         if (ec || how == Close::now)
             return false;
         if (how == Close::drain)
@@ -410,6 +438,12 @@ class HttpServer::Impl::Worker {
         server_.options.on_refused(r);
     }
 
+    // Under server_.mu: cuts a connection still reading its request.
+    void cut_reading() {
+        Phase reading = Phase::reading;
+        if (phase_.compare_exchange_strong(reading, Phase::cut))
+            cut();
+    }
     void set_phase(Phase p, std::int64_t deadline_ns) noexcept {
         deadline_ns_.store(deadline_ns, std::memory_order_relaxed);
         phase_.store(p);
@@ -439,7 +473,9 @@ class HttpServer::Impl::Worker {
     std::optional<RequestParser> parser_;  // the request being read; reset once handed over
     engine::HttpMethod handed_method_ = engine::HttpMethod::other;
     std::string handed_target_;
-    std::string head_;  // the answer's status line and headers, reused
+    std::string head_;        // the answer's status line and headers, reused
+    bool head_only_ = false;  // a HEAD request: its answer has no body
+    bool http10_ = false;     // an HTTP/1.0 client: keep-alive is said, not assumed
     std::array<char, 4096> discard_{};
 };
 
@@ -481,7 +517,17 @@ void HttpServer::Impl::accept_loop() {
         } else {
             w = &workers.emplace_back(*this);
             w->assign(std::move(socket));
-            w->start();
+            try {
+                w->start();
+            } catch (const std::system_error&) {
+                // No thread to be had (a process or memory limit): this connection gets the
+                // busy answer instead, and the server goes on with the workers it has.
+                tcp::socket back = w->take_pending();
+                workers.pop_back();
+                --live;
+                lk.unlock();
+                reject_busy(back);
+            }
         }
     }
 }
@@ -506,7 +552,7 @@ void HttpServer::Impl::reject_busy(tcp::socket& socket) {
     std::string head;
     beast::error_code ec;
     socket.non_blocking(true, ec);
-    write_answer(socket, head, res, false, ec);
+    write_answer(socket, head, res, false, false, false, ec);
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
 }

@@ -41,8 +41,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 }  // namespace
 
-void RequestParser::on_request_impl(bhttp::verb method, string_view, string_view target, int,
-                                    error_code&) {
+void RequestParser::on_request_impl(bhttp::verb method, string_view, string_view target,
+                                    int version, error_code&) {
+    version_ = version;
     request_.method = method_of(method);
     request_.target.assign(target.data(), target.size());
     request_.headers.reserve(8);
@@ -88,7 +89,7 @@ void RequestParser::on_finish_impl(error_code&) {
         request_.body.reserve(request_.body.size() + kBodySlack);
 }
 
-void append_response_head(std::string& out, const HttpResponse& res, bool keep_alive) {
+void append_response_head(std::string& out, const HttpResponse& res, bool keep_alive, bool http10) {
     const auto reason = bhttp::obsolete_reason(bhttp::int_to_status(res.status));
     out += "HTTP/1.1 ";
     out += std::to_string(res.status);
@@ -97,6 +98,10 @@ void append_response_head(std::string& out, const HttpResponse& res, bool keep_a
     out += "\r\nServer: keel\r\nContent-Type: ";
     out += res.content_type;
     for (const auto& [k, v] : res.headers) {
+        if (iequals(k, "content-length") || iequals(k, "connection") || iequals(k, "server") ||
+            iequals(k, "content-type") || k.find_first_of("\r\n") != std::string::npos ||
+            v.find_first_of("\r\n") != std::string::npos)
+            continue;
         out += "\r\n";
         out += k;
         out += ": ";
@@ -106,6 +111,8 @@ void append_response_head(std::string& out, const HttpResponse& res, bool keep_a
     out += std::to_string(res.body.size());
     if (!keep_alive)
         out += "\r\nConnection: close";
+    else if (http10)
+        out += "\r\nConnection: keep-alive";
     out += "\r\n\r\n";
 }
 

@@ -27,6 +27,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     [[nodiscard]] HttpRequest& request() noexcept { return request_; }
     // Whether the client asked for "100 Continue" before sending its body.
     [[nodiscard]] bool expects_continue() const noexcept { return expect_continue_; }
+    // 10 for HTTP/1.0, 11 for HTTP/1.1 (once the request line is read).
+    [[nodiscard]] int version() const noexcept { return version_; }
 
   private:
     using error_code = boost::beast::error_code;
@@ -47,11 +49,15 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
     HttpRequest request_;
     bool expect_continue_ = false;
+    int version_ = 11;
 };
 
 // Appends the status line and headers of `res` (Server, Content-Type, its own headers,
-// Content-Length, and Connection: close unless kept alive), ending with the blank line; the
-// body goes after it as is.
-void append_response_head(std::string& out, const HttpResponse& res, bool keep_alive);
+// Content-Length, and Connection: close unless kept alive, or keep-alive to an HTTP/1.0 client
+// that is kept), ending with the blank line; the body goes after it as is. A handler's header
+// that the server writes itself (Content-Length, Connection, Server, Content-Type) or whose
+// name or value holds a CR or LF is left out: it could end the head early or split the answer.
+void append_response_head(std::string& out, const HttpResponse& res, bool keep_alive,
+                          bool http10 = false);
 
 }  // namespace keel::adapters::http
