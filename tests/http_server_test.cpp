@@ -30,6 +30,11 @@ Handler echo_handler(std::atomic<int>* calls = nullptr) {
     };
 }
 
+// A handler that answers every request with `res`.
+Handler answer_with(HttpResponse res) {
+    return [res](HttpRequest&&, Respond respond) { respond(res); };
+}
+
 ServerOptions small_options() {
     ServerOptions o;
     o.max_body_bytes = 1024;
@@ -64,11 +69,9 @@ TEST(HttpServer, KeepsTheConnectionAliveAcrossRequests) {
 }
 
 TEST(HttpServer, AnswersHeadWithTheHeadersOfTheBodyButNotTheBody) {
-    HttpServer server(small_options(), [](HttpRequest&&, Respond respond) {
-        HttpResponse res;
-        res.body = "hello";
-        respond(std::move(res));
-    });
+    HttpResponse hello;
+    hello.body = "hello";
+    HttpServer server(small_options(), answer_with(hello));
     ASSERT_TRUE(server.start().ok());
     TestClient c(server.bound_port());
     ASSERT_TRUE(c.send("HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
@@ -96,15 +99,13 @@ TEST(HttpServer, KeepsAnHttp10ConnectionAliveOnlyWhenAskedAndSaysSo) {
 }
 
 TEST(HttpServer, LeavesOutHandlerHeadersThatWouldCorruptTheAnswer) {
-    HttpServer server(small_options(), [](HttpRequest&&, Respond respond) {
-        HttpResponse res;
-        res.body = "ok";
-        res.headers = {{"Content-Length", "999"},
-                       {"Connection", "keep-alive"},
-                       {"X-Fine", "1"},
-                       {"X-Split", "a\r\nInjected: 1"}};
-        respond(std::move(res));
-    });
+    HttpResponse res;
+    res.body = "ok";
+    res.headers = {{"Content-Length", "999"},
+                   {"Connection", "keep-alive"},
+                   {"X-Fine", "1"},
+                   {"X-Split", "a\r\nInjected: 1"}};
+    HttpServer server(small_options(), answer_with(res));
     ASSERT_TRUE(server.start().ok());
     TestClient c(server.bound_port());
     ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));

@@ -73,6 +73,27 @@ struct Slot {
 };
 
 // Writes an answer as one gather write: the head from append_response_head, then the body.
+// The peer of a connection: its IPv4 address in host byte order (0 when not IPv4; an IPv4
+// client of an IPv6 listener counts as IPv4) and its address as text.
+struct Peer {
+    std::uint32_t ipv4 = 0;
+    std::string text;
+};
+Peer peer_of(const tcp::socket& socket) {
+    Peer p;
+    beast::error_code ec;
+    const tcp::endpoint ep = socket.remote_endpoint(ec);
+    if (ec)
+        return p;
+    net::ip::address a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped())
+        a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
+    if (a.is_v4())
+        p.ipv4 = a.to_v4().to_uint();
+    p.text = a.to_string();
+    return p;
+}
+
 // An answer to HEAD carries the headers of the body it would have, not the body.
 void write_answer(tcp::socket& socket, std::string& head, const HttpResponse& res, bool keep_alive,
                   bool http10, bool head_only, beast::error_code& ec) {
@@ -225,20 +246,12 @@ class HttpServer::Impl::Worker {
     void serve() {
         cut_.store(false);
         buffer_.clear();
-        remote_ipv4_ = 0;
-        remote_.clear();
         beast::error_code ec;
         // Answers are single writes; Nagle would only hold back the 100 Continue case.
         socket_->set_option(tcp::no_delay(true), ec);
-        const tcp::endpoint peer = socket_->remote_endpoint(ec);
-        if (!ec) {
-            net::ip::address a = peer.address();
-            if (a.is_v6() && a.to_v6().is_v4_mapped())
-                a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
-            if (a.is_v4())
-                remote_ipv4_ = a.to_v4().to_uint();
-            remote_ = a.to_string();
-        }
+        Peer peer = peer_of(*socket_);
+        remote_ipv4_ = peer.ipv4;
+        remote_ = std::move(peer.text);
         while (serve_one()) {
         }
         set_phase(Phase::idle, kNever);
@@ -407,11 +420,10 @@ class HttpServer::Impl::Worker {
     // the client reads it; so stop sending, read and discard (into a small buffer, never the
     // whole body) until the client closes or the header timeout passes.
     void drain() {
-        if (server_.stopping.load())
-            return;
         beast::error_code ec;
         socket_->shutdown(tcp::socket::shutdown_send, ec);
         set_phase(Phase::draining, now_ns() + ns(server_.options.header_timeout));
+        // After publishing the phase, so stop() either cuts this drain or it sees stopping.
         if (server_.stopping.load())
             return;
         while (!ec)
@@ -540,10 +552,7 @@ void HttpServer::Impl::reject_busy(tcp::socket& socket) {
         Refusal r;
         r.status = 503;
         r.code = ApiCode::busy;
-        beast::error_code ec;
-        const tcp::endpoint peer = socket.remote_endpoint(ec);
-        if (!ec && peer.address().is_v4())
-            r.remote_ipv4 = peer.address().to_v4().to_uint();
+        r.remote_ipv4 = peer_of(socket).ipv4;
         options.on_refused(r);
     }
     const HttpResponse res = error_response(
