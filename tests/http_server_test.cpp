@@ -170,7 +170,9 @@ TEST(HttpServer, MalformedRequestLineGets400JsonError) {
 
 TEST(HttpServer, SlowlorisClientIsCutOffWhileAnotherConnectionIsServed) {
     ServerOptions o = small_options();
-    o.header_timeout = std::chrono::milliseconds(300);
+    // Long enough that the normal clients below are never late themselves on a loaded
+    // machine; the whole trickle takes at least 926 x 20 ms, far longer.
+    o.header_timeout = std::chrono::milliseconds(2000);
     HttpServer server(o, echo_handler());
     ASSERT_TRUE(server.start().ok());
 
@@ -180,6 +182,7 @@ TEST(HttpServer, SlowlorisClientIsCutOffWhileAnotherConnectionIsServed) {
     const std::string header = "POST /w HTTP/1.1\r\nX-Slow: " + std::string(900, 's');
     ASSERT_TRUE(slow.send(std::string_view(header).substr(0, 1)));
     std::atomic<bool> stop_trickle{false};
+    std::atomic<bool> ran_out{false};  // the whole header was sent without a cut
     // One header byte at a time: a client that keeps sending must still be cut off, because
     // the header timeout runs from the start of the request, not from the last byte.
     std::thread trickler([&] {
@@ -188,6 +191,7 @@ TEST(HttpServer, SlowlorisClientIsCutOffWhileAnotherConnectionIsServed) {
                 return;
             std::this_thread::sleep_for(std::chrono::milliseconds(20));  // pacing, not sync
         }
+        ran_out.store(true);
     });
 
     TestClient normal(server.bound_port());
@@ -198,6 +202,7 @@ TEST(HttpServer, SlowlorisClientIsCutOffWhileAnotherConnectionIsServed) {
     const std::string got = slow.read_until_closed();
     stop_trickle.store(true);
     trickler.join();
+    EXPECT_FALSE(ran_out.load()) << "cut only after the client stopped sending";
     EXPECT_TRUE(slow.closed_by_peer());
     EXPECT_EQ(got, "");
 

@@ -448,7 +448,11 @@ TEST(WebhookReceiver, SeededKeysFromTheJournalMakeARepeatADuplicateAfterRestart)
 }
 
 TEST(WebhookReceiver, No200GoesOutBeforeTheAlertIsDurable) {
-    Harness h;
+    // The ack deadline runs on the real clock; far enough that a slow machine never hits it
+    // (its own test below).
+    WebhookOptions o = base_options();
+    o.ack_deadline = std::chrono::hours(1);
+    Harness h(o);
     h.port.mode = FakePort::Mode::pending;
     h.send(alert(R"("quantity":1,"id":"p1")"));
     for (int i = 0; i < 20; ++i) {  // twenty durability polls
