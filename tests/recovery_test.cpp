@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "keel/engine/event.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/writer.hpp"
+#include "keel/journal/writer_lock.hpp"
 #include "keel/replay/recovery.hpp"
 #include "keel/replay/replay.hpp"
 #include "keel/replay/session.hpp"
@@ -238,9 +240,8 @@ TEST_F(Recovery, AnOrderDerivedButNeverSentIsDroppedWithAJournaledReasonNotSentL
     // refusal with its reason; upstream learns of it as an order_denied input; and the order
     // is never journaled as sent (so never handed to the venue).
     const std::vector<Record> inputs = read_stream(dir, "input");
-    const auto resume_at = std::find_if(inputs.begin(), inputs.end(), [&](const Record& x) {
-        return x.seq == cause + 1;
-    });
+    const auto resume_at = std::find_if(inputs.begin(), inputs.end(),
+                                        [&](const Record& x) { return x.seq == cause + 1; });
     ASSERT_NE(resume_at, inputs.end());
     ASSERT_EQ(resume_at->type, static_cast<std::uint16_t>(engine::EventType::session_resume));
     engine::Event resume;
@@ -306,6 +307,37 @@ TEST_F(Recovery, ContinuingACompleteJournalChangesNothing) {
         EXPECT_EQ(read_stream(base_ / "full", kStreams[s]).size(), streams_[s].size());
 }
 
+TEST_F(Recovery, ASecondWriterIsRefusedBeforeItTouchesTheJournal) {
+    adapters::SplitMix64 rng(7);
+    const fs::path dir = crashed("live", full_->last_seq / 2, rng, true);
+    // What a reader sees of a live writer's last record looks just like a torn tail.
+    std::map<std::string, std::uintmax_t> sizes;
+    for (const auto& e : fs::directory_iterator(dir))
+        sizes[e.path().filename().string()] = fs::file_size(e.path());
+    {
+        journal::WriterLock live;  // another writer, between its appends
+        ASSERT_TRUE(journal::WriterLock::acquire(dir, live).ok());
+        std::string error;
+        EXPECT_FALSE(run(cr_.config, dir, error));
+        EXPECT_NE(error.find("is being written by another process (pid " +
+                             std::to_string(::getpid()) + ")"),
+                  std::string::npos)
+            << error;
+        // Nothing cut, nothing added (but the lock file the live writer holds).
+        std::map<std::string, std::uintmax_t> now;
+        for (const auto& e : fs::directory_iterator(dir))
+            now[e.path().filename().string()] = fs::file_size(e.path());
+        now.erase(std::string(journal::kWriterLockFile));
+        EXPECT_EQ(now, sizes);
+    }
+    // Once that writer is gone, the tail is torn, and a restart cuts it and continues.
+    std::string error;
+    const auto r = run(cr_.config, dir, error);
+    ASSERT_TRUE(r) << error;
+    EXPECT_GT(r->restart_torn_bytes, 0u);
+    EXPECT_EQ(r->last_seq, full_->last_seq);
+}
+
 TEST_F(Recovery, RefusesAJournalOfAnotherConfigurationOrSeed) {
     adapters::SplitMix64 rng(1);
     const fs::path dir = crashed("other", full_->last_seq / 2, rng, false);
@@ -351,8 +383,8 @@ engine::OrderRecord open_order(std::uint64_t id, std::int64_t filled_raw) {
     o.symbol = 1;
     o.strategy = 2;
     o.side = engine::Side::buy;
-    o.status = filled_raw > 0 ? engine::OrderStatus::partially_filled
-                              : engine::OrderStatus::accepted;
+    o.status =
+        filled_raw > 0 ? engine::OrderStatus::partially_filled : engine::OrderStatus::accepted;
     o.quantity = engine::Quantity::from_raw(10'000'000'000);
     o.filled = engine::Quantity::from_raw(filled_raw);
     return o;

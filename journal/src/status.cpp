@@ -26,6 +26,8 @@ std::string_view to_string(Errc e) noexcept {
             return "corrupt";
         case Errc::newer_version:
             return "newer format version";
+        case Errc::busy:
+            return "busy";
     }
     return "unknown";
 }

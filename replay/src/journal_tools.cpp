@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "keel/engine/event.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
+#include "keel/journal/writer_lock.hpp"
 
 namespace keel::replay {
 namespace {
@@ -275,6 +277,20 @@ Json session_config(const fs::path& dir) {
     return config.is_discarded() ? Json() : config;
 }
 
+// While a writer holds the journal (writer_lock.hpp), a stream's incomplete last record is
+// being written, not torn: it is reported as such, and reading stops before it. Asked after
+// the scan, so a writer that has exited by then leaves a real torn tail.
+std::optional<long> writing_now(const fs::path& dir, const journal::StreamScan& scan) {
+    if (!scan.issue || !scan.issue->torn)
+        return std::nullopt;
+    return journal::WriterLock::writer_pid(dir);
+}
+
+std::string being_written(const journal::ScanIssue& issue, long pid) {
+    return "a record being written at " + issue.file + " offset " + std::to_string(issue.offset) +
+           " (pid " + std::to_string(pid) + " is writing this journal)";
+}
+
 }  // namespace
 
 int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
@@ -294,6 +310,8 @@ int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
             << (scan.segments.size() == 1 ? "" : "s");
         if (!scan.issue) {
             out << ", ok\n";
+        } else if (const auto pid = writing_now(dir, scan)) {
+            out << ", ok up to " << being_written(*scan.issue, *pid) << "\n";
         } else if (scan.issue->torn) {
             out << ", torn tail at " << scan.issue->file << " offset " << scan.issue->offset << " ("
                 << scan.issue->what << "; recovery would cut " << scan.issue->bytes << " bytes)\n";
@@ -352,7 +370,11 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
             sj["first_time"] = iso_time(scan.first_ts_ns);
             sj["last_time"] = iso_time(scan.last_ts_ns);
         }
-        if (scan.issue) {
+        if (const auto pid = writing_now(dir, scan)) {
+            sj["torn_tail"] = nullptr;
+            sj["being_written"] = {
+                {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"pid", *pid}};
+        } else if (scan.issue) {
             sj[scan.issue->torn ? "torn_tail" : "corruption"] = {{"file", scan.issue->file},
                                                                  {"offset", scan.issue->offset},
                                                                  {"what", scan.issue->what}};
@@ -389,6 +411,10 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
             out << "    CORRUPT: " << sj["corruption"]["file"].get<std::string>() << " offset "
                 << sj["corruption"]["offset"] << ": " << sj["corruption"]["what"].get<std::string>()
                 << "\n";
+        } else if (sj.contains("being_written")) {
+            out << "    record being written: " << sj["being_written"]["file"].get<std::string>()
+                << " offset " << sj["being_written"]["offset"] << " (pid "
+                << sj["being_written"]["pid"] << ")\n";
         } else if (!sj["torn_tail"].is_null()) {
             out << "    torn tail: " << sj["torn_tail"]["file"].get<std::string>() << " offset "
                 << sj["torn_tail"]["offset"] << "\n";
@@ -464,7 +490,11 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
     // (a torn tail or corruption), as verify would.
     for (const std::string& s : reader.stopped_short()) {
         journal::StreamScan scan;
-        if (journal::scan_stream(dir, s, scan, {}).ok() && scan.issue) {
+        if (!journal::scan_stream(dir, s, scan, {}).ok())
+            continue;
+        if (const auto pid = writing_now(dir, scan)) {
+            err << "keel: " << s << ": stopped at " << being_written(*scan.issue, *pid) << "\n";
+        } else if (scan.issue) {
             err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
                 << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
                 << scan.issue->what << "\n";
@@ -549,7 +579,9 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
                 << scan.issue->offset << ": " << scan.issue->what << "\n";
             return 2;
         }
-        if (scan.issue)
+        if (const auto pid = writing_now(dir, scan))
+            err << "keel: " << s << ": reading up to " << being_written(*scan.issue, *pid) << "\n";
+        else if (scan.issue)
             out.torn.emplace_back(s, *scan.issue);
     }
     return 0;

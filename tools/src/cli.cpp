@@ -405,7 +405,9 @@ int run_cli(int argc, char** argv) {
         "thread plan, print a summary. A config with a feed or webhook section runs a live "
         "paper session instead (market-data client, TradingView webhook, control API; "
         "config/paper.json) until SIGINT or SIGTERM");
-    run_cmd->add_option("-c,--config", run_config, "Config file (JSON), e.g. config/demo.json or config/paper.json")
+    run_cmd
+        ->add_option("-c,--config", run_config,
+                     "Config file (JSON), e.g. config/demo.json or config/paper.json")
         ->check(CLI::ExistingFile);
     bool run_check_host = false;
     run_cmd->add_flag("--check-host", run_check_host,
@@ -440,13 +442,15 @@ int run_cli(int argc, char** argv) {
     CLI::App* verify_cmd = journal_cmd->add_subcommand(
         "verify",
         "Check every segment header, record CRC and sequence; exit 0 clean, 1 torn tail "
-        "only (what recovery would cut), 2 corruption (file and offset) or unreadable");
+        "only (what recovery would cut), 2 corruption (file and offset) or unreadable. While "
+        "a keel holds the journal's writer lock, a stream's incomplete last record is being "
+        "written, not torn");
     verify_cmd->add_option("dir", journal_dir, "Journal directory")->required();
     bool inspect_json = false;
     CLI::App* inspect_cmd = journal_cmd->add_subcommand(
         "inspect",
         "Streams, segments, record counts by type, first/last sequence and time, "
-        "durability, torn tails");
+        "durability, torn tails (or a record a live writer is writing)");
     inspect_cmd->add_option("dir", journal_dir, "Journal directory")->required();
     inspect_cmd->add_flag("--json", inspect_json, "Print JSON");
     replay::DumpOptions dump_options;

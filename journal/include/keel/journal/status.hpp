@@ -18,6 +18,7 @@ enum class Errc : std::uint8_t {
     read_only,      // EROFS
     corrupt,        // a bad record where only good ones may be
     newer_version,  // written by a newer keel: refused, never misread
+    busy,           // another process is writing the journal
 };
 
 [[nodiscard]] std::string_view to_string(Errc e) noexcept;
