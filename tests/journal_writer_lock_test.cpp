@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "keel/journal/writer_lock.hpp"
@@ -122,6 +123,19 @@ TEST_F(WriterLockTest, AWriterProcessKilledMidSessionLeavesNoStaleLock) {
     EXPECT_FALSE(journal::WriterLock::writer_pid(dir_));
     EXPECT_TRUE(journal::WriterLock::acquire(dir_, mine).ok());
     EXPECT_EQ(journal::WriterLock::writer_pid(dir_), ::getpid());
+}
+
+TEST_F(WriterLockTest, ADirectoryHoldingOnlyALockFileIsFreshForANewJournal) {
+    EXPECT_TRUE(journal::fresh_journal_dir(dir_ / "missing"));
+    EXPECT_TRUE(journal::fresh_journal_dir(dir_));
+    {
+        journal::WriterLock w;
+        ASSERT_TRUE(journal::WriterLock::acquire(dir_, w).ok());
+        EXPECT_TRUE(journal::fresh_journal_dir(dir_));  // the lock file alone
+        std::ofstream(dir_ / "input.000000.seg") << "x";
+        EXPECT_FALSE(journal::fresh_journal_dir(dir_));
+    }
+    EXPECT_FALSE(journal::fresh_journal_dir(dir_));
 }
 
 TEST_F(WriterLockTest, ADirectoryThatCannotHoldTheLockFileIsAnError) {

@@ -106,6 +106,15 @@ Status WriterLock::acquire(const std::filesystem::path& dir, WriterLock& out) {
     }
 }
 
+bool fresh_journal_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.path().filename() != kWriterLockFile)
+            return false;
+    }
+    return true;
+}
+
 std::optional<long> WriterLock::writer_pid(const std::filesystem::path& dir) {
     const std::filesystem::path path = dir / kWriterLockFile;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

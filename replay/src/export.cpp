@@ -646,6 +646,8 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
                         << ": " << issue->what << "\n";
                     return 2;
                 }
+                if (r.header->seq > journal_scan.read_to_seq)
+                    break;  // appended by a live writer after the scan
                 exporter.on_record(r, stream);
             }
             if (!exporter.has_session()) {
@@ -653,7 +655,7 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
                     << ": no session_start record at the start of the input stream\n";
                 return 2;
             }
-            exporter.finish(journal_path, torn.empty());
+            exporter.finish(journal_path, torn.empty() && !journal_scan.live);
             summary = std::to_string(exporter.orders()) + " orders, " +
                       std::to_string(exporter.fills()) + " fills, " +
                       std::to_string(exporter.trades()) + " round trips, " +

@@ -624,6 +624,10 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
         report.torn_tail += where;
         rc = 1;
     }
+    if (journal_scan.live) {
+        report.torn_tail = "a keel is still writing it; read up to sequence " +
+                           std::to_string(journal_scan.read_to_seq);
+    }
     journal::JournalReader reader;
     if (journal::Status s = reader.open(dir, streams); !s.ok()) {
         err << "keel: " << s.what() << "\n";
@@ -647,6 +651,8 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
             }
             break;
         }
+        if (r.header->seq > journal_scan.read_to_seq)
+            break;  // appended by a live writer after the scan
         if (!builder.on_record(r, stream, error)) {
             err << "keel: " << dir.string() << ": " << error << "\n";
             return 2;

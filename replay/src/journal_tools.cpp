@@ -579,10 +579,16 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
                 << scan.issue->offset << ": " << scan.issue->what << "\n";
             return 2;
         }
-        if (const auto pid = writing_now(dir, scan))
-            err << "keel: " << s << ": reading up to " << being_written(*scan.issue, *pid) << "\n";
-        else if (scan.issue)
+        if (scan.issue && !writing_now(dir, scan))
             out.torn.emplace_back(s, *scan.issue);
+    }
+    if (const auto pid = journal::WriterLock::writer_pid(dir)) {
+        const auto in = out.scans.find("input");
+        out.live = true;
+        out.read_to_seq = in != out.scans.end() ? in->second.last_seq : 0;
+        err << "keel: " << dir.string() << " is being written (pid " << *pid
+            << "): reading it up to sequence " << out.read_to_seq
+            << ", where its input stream ended when scanned\n";
     }
     return 0;
 }

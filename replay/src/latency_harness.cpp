@@ -11,6 +11,7 @@
 #include "keel/engine/assert.hpp"
 #include "keel/engine/latency_histogram.hpp"
 #include "keel/engine/order_id.hpp"
+#include "keel/journal/writer_lock.hpp"
 #include "keel/replay/session.hpp"
 
 namespace keel::replay {
@@ -232,8 +233,7 @@ std::optional<E2eResult> run_e2e_bench(const engine::Config& config, const E2eOp
             return std::nullopt;
         dir = *tmp;
     } else {
-        std::error_code ec;
-        if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+        if (!journal::fresh_journal_dir(dir)) {
             error = "--journal " + dir.string() + " is not empty: give a new or empty directory";
             return std::nullopt;
         }

@@ -57,17 +57,6 @@ class CountingSink final : public engine::Emit {
     std::int64_t last_market_ts_ns_ = 0;
 };
 
-// Whether DIR holds anything but a writer lock left by an earlier session (the lock file
-// alone, from a session that wrote nothing, is no journal).
-bool holds_a_journal(const std::filesystem::path& dir) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        if (entry.path().filename() != journal::kWriterLockFile)
-            return true;
-    }
-    return false;
-}
-
 std::string describe_thread(const engine::ThreadSpec& t) {
     std::string s = t.name + "[";
     for (std::size_t k = t.first_stage; k <= t.last_stage; ++k) {
@@ -302,8 +291,28 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     // A restart captures the venue's and gateway's replies while it re-runs the journal, and
     // passes them to the ring afterwards (recovery.hpp).
     RecoveryReplies recovery_replies(replies);
+    // One writer per journal, held until every stream is closed (declared before them,
+    // destroyed after). Taken before anything looks at what the directory holds: another
+    // writer's record in progress is not a torn tail for recovery to cut, and two writers
+    // would interleave their sequences.
+    journal::WriterLock writer_lock;
+    if (!options.journal_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(options.journal_dir, ec);
+        if (ec) {
+            error = "cannot create journal directory " + options.journal_dir.string() + ": " +
+                    ec.message();
+            return std::nullopt;
+        }
+        if (const journal::Status st =
+                journal::WriterLock::acquire(options.journal_dir, writer_lock);
+            !st.ok()) {
+            error = std::string(st.what());
+            return std::nullopt;
+        }
+    }
     const bool journal_exists = options.replay_inputs == nullptr && !options.journal_dir.empty() &&
-                                holds_a_journal(options.journal_dir);
+                                !journal::fresh_journal_dir(options.journal_dir);
     engine::ReplySink& live_replies = journal_exists
                                           ? static_cast<engine::ReplySink&>(recovery_replies)
                                           : static_cast<engine::ReplySink&>(replies);
@@ -341,8 +350,6 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
         gateway.hold_sends_from(options.replay_inputs->resume_holds());
     // The journal: one stream per writer, opened before anything runs.
     const std::string config_text = engine::mask_secrets(config.effective).dump();
-    // Held until every stream below is closed (declared before them, destroyed after).
-    journal::WriterLock writer_lock;
     std::vector<std::unique_ptr<engine::JournalLog>> logs;  // input, strategy, risk, gateway
     std::optional<Restart> restart;
     if (journal_exists && !csv && !options.live) {
@@ -353,21 +360,6 @@ std::optional<SessionReport> run_session(const engine::Config& config, std::atom
     }
     std::vector<std::unique_ptr<RecoveryLog>> recovery_logs;  // strategy, risk, gateway
     if (!options.journal_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(options.journal_dir, ec);
-        if (ec) {
-            error = "cannot create journal directory " + options.journal_dir.string() + ": " +
-                    ec.message();
-            return std::nullopt;
-        }
-        // Before recovery, which cuts torn tails: another writer's record in progress is not
-        // torn, and two writers would interleave their sequences.
-        if (const journal::Status st =
-                journal::WriterLock::acquire(options.journal_dir, writer_lock);
-            !st.ok()) {
-            error = std::string(st.what());
-            return std::nullopt;
-        }
         if (journal_exists) {
             // Continue the session this journal holds (recovery.hpp). Recovery cuts torn
             // tails and refuses corruption before anything is opened for writing.

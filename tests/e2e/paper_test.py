@@ -345,6 +345,15 @@ verify = subprocess.run([KEEL, "journal", "verify", J2], capture_output=True, te
 if verify.returncode != 0 or "torn" in verify.stdout:
     fail("journal verify of a live journal: exit %d, %s%s" %
          (verify.returncode, verify.stdout, verify.stderr))
+live_db = os.path.join(T, "live.sqlite")
+export = subprocess.run([KEEL, "journal", "export", J2, "--sqlite", live_db],
+                        capture_output=True, text=True)
+if export.returncode != 0 or "is being written (pid %d)" % k.p.pid not in export.stderr:
+    fail("journal export of a live journal: exit %d, %s" % (export.returncode, export.stderr))
+import sqlite3
+complete = sqlite3.connect(live_db).execute("SELECT complete FROM sessions").fetchone()[0]
+if complete != 0:
+    fail("an export of a live journal says complete=%r" % complete)
 if k.stop() != 0:
     fail("keel run (feed) did not exit 0")
 feed.wait(timeout=30)

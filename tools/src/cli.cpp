@@ -92,10 +92,14 @@ std::filesystem::path default_journal_dir(const std::string& session) {
     std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     const std::filesystem::path base = std::filesystem::path("var") / "journal";
     std::filesystem::path dir = base / (session + "-" + stamp);
-    for (int n = 2; std::filesystem::exists(dir); ++n) {
+    // Reserved by creating it (create_directory is false when it exists): two sessions started
+    // in the same second get a directory each, never one journal between them.
+    std::error_code ec;
+    std::filesystem::create_directories(base, ec);
+    for (int n = 2; !ec && !std::filesystem::create_directory(dir, ec) && !ec; ++n) {
         dir = base / (session + "-" + stamp + "-" + std::to_string(n));
     }
-    return dir;
+    return dir;  // (on an error, the session names it when it cannot create the directory)
 }
 
 int run(const std::string& file, const std::string& journal_dir) {
@@ -308,8 +312,9 @@ class BacktestCommand {
             ->allow_extra_args(false);
         cmd_->add_option("--journal", journal_,
                          "Journal directory to create (default "
-                         "var/journal/<session>-backtest-<UTC time>); it must not exist or be "
-                         "empty");
+                         "var/journal/<session>-backtest-<UTC time>); a new or empty one "
+                         "starts the backtest, one holding its journal continues it (README: "
+                         "Restart)");
         cmd_->add_option("--report", report_, "Write the JSON report to this file");
         cmd_->add_flag("--json", json_,
                        "Print the JSON report to stdout instead of the human summary");

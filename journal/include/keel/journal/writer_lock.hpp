@@ -21,6 +21,10 @@ namespace keel::journal {
 
 inline constexpr std::string_view kWriterLockFile = "writer.lock";
 
+// True when DIR does not exist or holds nothing but a writer lock file (a session that
+// wrote nothing, or died before it did): somewhere a new journal may start.
+[[nodiscard]] bool fresh_journal_dir(const std::filesystem::path& dir);
+
 class WriterLock {
   public:
     WriterLock() = default;

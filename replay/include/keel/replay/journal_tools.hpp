@@ -41,10 +41,15 @@ int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, s
 // the directory holds no journal or a stream is unreadable or corrupt (a read model or report
 // over a journal with a hole in the middle would mislead); otherwise 0, with the streams, each
 // one's scan, and the streams that end in a torn tail (to be read up to it).
+// A journal a keel is writing (it holds the writer lock) is read as a snapshot: up to the
+// input stream's last sequence when it was scanned (read_to_seq), and a stream's incomplete
+// last record is being written, not torn.
 struct ReadableJournal {
     std::vector<std::string> streams;
     std::map<std::string, journal::StreamScan> scans;
     std::vector<std::pair<std::string, journal::ScanIssue>> torn;
+    bool live = false;
+    std::uint64_t read_to_seq = UINT64_MAX;
 };
 int scan_before_reading(const std::filesystem::path& dir, ReadableJournal& out, std::ostream& err);
 
