@@ -579,11 +579,14 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
                 << scan.issue->offset << ": " << scan.issue->what << "\n";
             return 2;
         }
-        if (scan.issue && !writing_now(dir, scan))
+        if (scan.issue)
             out.torn.emplace_back(s, *scan.issue);
     }
+    // Asked once, after every scan: while a writer holds the journal, a stream's incomplete
+    // last record is being written, not torn.
     if (const auto pid = journal::WriterLock::writer_pid(dir)) {
         const auto in = out.scans.find("input");
+        out.torn.clear();
         out.live = true;
         out.read_to_seq = in != out.scans.end() ? in->second.last_seq : 0;
         err << "keel: " << dir.string() << " is being written (pid " << *pid
