@@ -4,8 +4,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/engine/account.hpp"
-#include "keel/engine/sizing.hpp"
+#include "keel/engine/orders/account.hpp"
+#include "keel/engine/strategy/sizing.hpp"
 
 namespace {
 

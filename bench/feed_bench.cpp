@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "keel/adapters/csv_source.hpp"
+#include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/feed/line_format.hpp"
 #include "keel/adapters/feed/message_parser.hpp"
 

@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "keel/engine/bar_aggregator.hpp"
-#include "keel/engine/indicators/atr.hpp"
-#include "keel/engine/indicators/ema.hpp"
-#include "keel/engine/indicators/rolling_extreme.hpp"
-#include "keel/engine/indicators/rsi.hpp"
-#include "keel/engine/indicators/sma.hpp"
-#include "keel/engine/indicators/vwap.hpp"
-#include "keel/engine/trading_session.hpp"
+#include "keel/engine/strategy/bar_aggregator.hpp"
+#include "keel/engine/strategy/indicators/atr.hpp"
+#include "keel/engine/strategy/indicators/ema.hpp"
+#include "keel/engine/strategy/indicators/rolling_extreme.hpp"
+#include "keel/engine/strategy/indicators/rsi.hpp"
+#include "keel/engine/strategy/indicators/sma.hpp"
+#include "keel/engine/strategy/indicators/vwap.hpp"
+#include "keel/engine/core/trading_session.hpp"
 
 namespace {
 

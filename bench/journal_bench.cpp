@@ -12,7 +12,7 @@
 #include <string>
 
 #include "bench_support.hpp"
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 #include "keel/journal/crc32c.hpp"
 #include "keel/journal/format.hpp"
 #include "keel/journal/reader.hpp"

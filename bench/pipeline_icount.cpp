@@ -19,10 +19,10 @@
 #include <cstdio>
 #include <string>
 
-#include "keel/engine/config.hpp"
-#include "keel/engine/stage.hpp"
-#include "keel/engine/thread_plan.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/pipeline/stage.hpp"
+#include "keel/engine/pipeline/thread_plan.hpp"
+#include "keel/replay/session/session.hpp"
 
 namespace {
 
@@ -49,7 +49,7 @@ class SlowTap final : public keel::engine::Emit {
 
 // Callgrind counts nothing before the pipeline starts (data loading, set-up): instrumentation
 // is switched on here, once the session is assembled and about to start its thread.
-void start_instrumentation(void*) {
+void start_instrumentation() {
     CALLGRIND_START_INSTRUMENTATION;
 }
 

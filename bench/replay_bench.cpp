@@ -12,10 +12,10 @@
 #include <string>
 
 #include "bench_support.hpp"
-#include "keel/engine/config.hpp"
+#include "keel/engine/config/config.hpp"
 #include "keel/journal/reader.hpp"
-#include "keel/replay/replay.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/replay/replay/replay.hpp"
+#include "keel/replay/session/session.hpp"
 
 namespace {
 
@@ -106,7 +106,7 @@ void bm_replay(benchmark::State& state) {
         std::atomic<bool> stop{false};
         keel::replay::SessionOptions o;
         o.plan = keel::engine::ThreadPlan::fused(keel::engine::kStageCount);
-        o.replay_inputs = &session.inputs;
+        o.input = keel::replay::RerunInput{&session.inputs};
         const auto r = keel::replay::run_session(cr.config, stop, o, error);
         if (!r) {
             state.SkipWithError(error.c_str());

@@ -25,10 +25,10 @@
 #include <boost/lockfree/spsc_queue.hpp>
 #include "bench_support.hpp"
 
-#include "keel/engine/event.hpp"
-#include "keel/engine/idle_strategy.hpp"
-#include "keel/engine/spsc_ring.hpp"
-#include "keel/engine/thread_plan.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/idle_strategy.hpp"
+#include "keel/engine/pipeline/spsc_ring.hpp"
+#include "keel/engine/pipeline/thread_plan.hpp"
 
 namespace {
 

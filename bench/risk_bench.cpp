@@ -6,8 +6,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/risk_stage.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/risk/risk_stage.hpp"
 
 namespace {
 

@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/strategies/alert_follower.hpp"
-#include "keel/engine/strategies/orb.hpp"
-#include "keel/engine/strategies/sma_cross.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/strategy/strategies/alert_follower.hpp"
+#include "keel/engine/strategy/strategies/orb.hpp"
+#include "keel/engine/strategy/strategies/sma_cross.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 
 namespace {
 

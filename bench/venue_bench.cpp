@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "keel/adapters/sim_venue.hpp"
-#include "keel/engine/event.hpp"
+#include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/engine/core/event.hpp"
 
 namespace {
 

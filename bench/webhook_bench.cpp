@@ -29,7 +29,7 @@
 #include "bench_support.hpp"
 #include "keel/adapters/http/http_server.hpp"
 #include "keel/adapters/webhook/webhook_receiver.hpp"
-#include "keel/engine/latency_histogram.hpp"
+#include "keel/engine/pipeline/latency_histogram.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 
 #include <random>
 
-#include "keel/engine/account.hpp"
-#include "keel/engine/alloc_guard.hpp"
+#include "keel/engine/orders/account.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
 
 using namespace keel::engine;
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <thread>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/runner.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/pipeline/runner.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

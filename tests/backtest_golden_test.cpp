@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "keel/engine/config.hpp"
-#include "keel/engine/fixed_point.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/core/fixed_point.hpp"
+#include "keel/replay/session/session.hpp"
 
 using namespace keel;
 

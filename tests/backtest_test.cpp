@@ -14,11 +14,11 @@
 
 #include <unistd.h>
 
-#include "keel/adapters/csv_source.hpp"
-#include "keel/engine/config.hpp"
-#include "keel/engine/symbol_table.hpp"
-#include "keel/replay/backtest.hpp"
-#include "keel/replay/backtest_report.hpp"
+#include "keel/adapters/csv/csv_source.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/core/symbol_table.hpp"
+#include "keel/replay/session/backtest.hpp"
+#include "keel/replay/reports/backtest_report.hpp"
 
 using namespace keel;
 namespace fs = std::filesystem;

@@ -9,9 +9,9 @@
 #include <random>
 #include <vector>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/bar_aggregator.hpp"
-#include "keel/engine/trading_session.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/strategy/bar_aggregator.hpp"
+#include "keel/engine/core/trading_session.hpp"
 
 using namespace keel::engine;
 

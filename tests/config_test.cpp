@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "keel/engine/config.hpp"
+#include "keel/engine/config/config.hpp"
 
 using namespace keel::engine;
 

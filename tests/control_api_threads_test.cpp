@@ -14,7 +14,7 @@
 
 #include "keel/adapters/control/asio_scheduler.hpp"
 #include "keel/adapters/control/control_api.hpp"
-#include "keel/adapters/live_input_queue.hpp"
+#include "keel/adapters/input/live_input_queue.hpp"
 
 namespace keel::adapters::control {
 namespace {

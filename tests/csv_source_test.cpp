@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "keel/adapters/csv_source.hpp"
-#include "keel/engine/config.hpp"
-#include "keel/engine/risk_limits.hpp"
+#include "keel/adapters/csv/csv_source.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
 
 using namespace keel;
 using adapters::CsvFileSpec;

@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 
 using namespace keel::engine;
 

@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "keel/engine/config.hpp"
-#include "keel/engine/fixed_point.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/core/fixed_point.hpp"
 #include "keel/journal/reader.hpp"
-#include "keel/replay/export.hpp"
-#include "keel/replay/journal_tools.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/replay/reports/export.hpp"
+#include "keel/replay/reports/journal_tools.hpp"
+#include "keel/replay/session/session.hpp"
 
 using namespace keel;
 namespace fs = std::filesystem;

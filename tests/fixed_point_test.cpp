@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "keel/engine/fixed_point.hpp"
+#include "keel/engine/core/fixed_point.hpp"
 
 using namespace keel::engine;
 

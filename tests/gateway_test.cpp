@@ -7,10 +7,10 @@
 
 #include <vector>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/emit_buffer.hpp"
-#include "keel/engine/gateway_stage.hpp"
-#include "keel/engine/order_id.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/pipeline/emit_buffer.hpp"
+#include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/engine/orders/order_id.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <limits>
 
-#include "keel/replay/host_probe.hpp"
+#include "keel/replay/ops/host_probe.hpp"
 
 using namespace keel;
 using namespace keel::replay;

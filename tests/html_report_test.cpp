@@ -15,12 +15,12 @@
 #include <sstream>
 #include <string>
 
-#include "keel/engine/config.hpp"
-#include "keel/engine/event.hpp"
-#include "keel/engine/fixed_point.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/core/fixed_point.hpp"
 #include "keel/journal/writer.hpp"
-#include "keel/replay/html_report.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/replay/reports/html_report.hpp"
+#include "keel/replay/session/session.hpp"
 
 using namespace keel;
 namespace fs = std::filesystem;

@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/indicators/atr.hpp"
-#include "keel/engine/indicators/ema.hpp"
-#include "keel/engine/indicators/rolling_extreme.hpp"
-#include "keel/engine/indicators/rsi.hpp"
-#include "keel/engine/indicators/sma.hpp"
-#include "keel/engine/indicators/vwap.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/strategy/indicators/atr.hpp"
+#include "keel/engine/strategy/indicators/ema.hpp"
+#include "keel/engine/strategy/indicators/rolling_extreme.hpp"
+#include "keel/engine/strategy/indicators/rsi.hpp"
+#include "keel/engine/strategy/indicators/sma.hpp"
+#include "keel/engine/strategy/indicators/vwap.hpp"
 
 using namespace keel::engine;
 using namespace keel::engine::indicators;

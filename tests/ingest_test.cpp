@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "keel/engine/ingest.hpp"
+#include "keel/engine/pipeline/ingest.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer.hpp"

@@ -5,8 +5,8 @@
 // per-hop latencies only from events that have both marks.
 #include <gtest/gtest.h>
 
-#include "keel/engine/order_id.hpp"
-#include "keel/replay/latency_harness.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/replay/ops/latency_harness.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

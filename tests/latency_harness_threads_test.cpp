@@ -8,8 +8,8 @@
 
 #include <filesystem>
 
-#include "keel/engine/config.hpp"
-#include "keel/replay/latency_harness.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/replay/ops/latency_harness.hpp"
 
 using namespace keel;
 using namespace keel::replay;

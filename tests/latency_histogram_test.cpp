@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "keel/engine/latency_histogram.hpp"
+#include "keel/engine/pipeline/latency_histogram.hpp"
 
 using keel::engine::LatencyHistogram;
 

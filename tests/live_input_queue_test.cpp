@@ -1,6 +1,6 @@
 // LiveInputQueue: producers on many threads, ingest's verdicts reach each producer's ticket,
 // durability follows the journal's watermark, and nothing queued is lost or left pending.
-#include "keel/adapters/live_input_queue.hpp"
+#include "keel/adapters/input/live_input_queue.hpp"
 
 #include <gtest/gtest.h>
 

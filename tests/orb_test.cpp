@@ -8,9 +8,9 @@
 #include <memory>
 #include <vector>
 
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/strategies/orb.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/strategy/strategies/orb.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

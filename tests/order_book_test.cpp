@@ -4,8 +4,8 @@
 // count per symbol, iterate deterministically and allocate nothing after construction.
 #include <gtest/gtest.h>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/order_book.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/orders/order_book.hpp"
 
 using namespace keel::engine;
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "keel/engine/order_state.hpp"
+#include "keel/engine/orders/order_state.hpp"
 
 using namespace keel::engine;
 

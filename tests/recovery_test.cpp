@@ -17,15 +17,15 @@
 #include <string>
 #include <vector>
 
-#include "keel/adapters/split_mix64.hpp"
-#include "keel/engine/config.hpp"
-#include "keel/engine/event.hpp"
+#include "keel/adapters/sim_venue/split_mix64.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/core/event.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/writer.hpp"
 #include "keel/journal/writer_lock.hpp"
-#include "keel/replay/recovery.hpp"
-#include "keel/replay/replay.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/replay/replay/recovery.hpp"
+#include "keel/replay/reports/replay_report.hpp"
+#include "keel/replay/session/session.hpp"
 
 using namespace keel;
 

@@ -10,12 +10,12 @@
 #include <filesystem>
 #include <string>
 
-#include "keel/engine/config.hpp"
-#include "keel/engine/event.hpp"
-#include "keel/engine/risk_stage.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/risk/risk_stage.hpp"
 #include "keel/journal/cursor.hpp"
-#include "keel/replay/replay.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/replay/reports/replay_report.hpp"
+#include "keel/replay/session/session.hpp"
 
 using namespace keel;
 using engine::Event;
@@ -81,7 +81,7 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
     replay::SessionOptions again;
     again.plan = engine::ThreadPlan::fused(engine::kStageCount);
     again.journal_dir = base / "replay";
-    again.replay_inputs = &inputs;
+    again.input = replay::RerunInput{&inputs};
     const auto b = replay::run_session(cr.config, stop, again, error);
     ASSERT_TRUE(b) << error;
     ASSERT_EQ(b->journal_error, "");

@@ -7,14 +7,14 @@
 #include <cstdlib>
 #include <vector>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/day_trade_counter.hpp"
-#include "keel/engine/duplicate_filter.hpp"
-#include "keel/engine/fill_window.hpp"
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/risk_checks.hpp"
-#include "keel/engine/risk_stage.hpp"
-#include "keel/engine/token_bucket.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/risk/day_trade_counter.hpp"
+#include "keel/engine/risk/duplicate_filter.hpp"
+#include "keel/engine/risk/fill_window.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/risk/risk_checks.hpp"
+#include "keel/engine/risk/risk_stage.hpp"
+#include "keel/engine/risk/token_bucket.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -10,14 +10,14 @@
 #include <fstream>
 #include <thread>
 
-#include "keel/adapters/sim_venue.hpp"
-#include "keel/engine/config.hpp"
-#include "keel/engine/gateway_stage.hpp"
-#include "keel/engine/risk_stage.hpp"
-#include "keel/engine/runner.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/engine/risk/risk_stage.hpp"
+#include "keel/engine/pipeline/runner.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 #include "keel/journal/reader.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/replay/session/session.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
-#include "keel/adapters/sim_costs.hpp"
-#include "keel/adapters/sim_venue.hpp"
-#include "keel/engine/alloc_guard.hpp"
+#include "keel/adapters/sim_venue/sim_costs.hpp"
+#include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
 #include "test_support.hpp"
 
 namespace keel {

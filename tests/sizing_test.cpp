@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "keel/engine/sizing.hpp"
+#include "keel/engine/strategy/sizing.hpp"
 
 using namespace keel::engine;
 

@@ -6,9 +6,9 @@
 #include <memory>
 #include <vector>
 
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/strategies/sma_cross.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/strategy/strategies/sma_cross.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -6,9 +6,9 @@
 
 #include <thread>
 
-#include "keel/engine/event.hpp"
-#include "keel/engine/idle_strategy.hpp"
-#include "keel/engine/spsc_ring.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/idle_strategy.hpp"
+#include "keel/engine/pipeline/spsc_ring.hpp"
 
 using namespace keel::engine;
 

@@ -3,9 +3,9 @@
 // venue's own tests are in their files).
 #include <gtest/gtest.h>
 
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/risk_stage.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/risk/risk_stage.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

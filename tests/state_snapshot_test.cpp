@@ -1,7 +1,7 @@
 // State queries travel the pipeline as a control event: a snapshot taken from another thread
 // while a threaded session runs reports the state the stages had at that point in the stream,
 // and a session that is not running answers nothing rather than hanging.
-#include "keel/engine/state_snapshot.hpp"
+#include "keel/engine/pipeline/state_snapshot.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 #include <cstring>
 #include <thread>
 
-#include "keel/engine/gateway_stage.hpp"
-#include "keel/engine/risk_stage.hpp"
-#include "keel/engine/runner.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/engine/risk/risk_stage.hpp"
+#include "keel/engine/pipeline/runner.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -10,13 +10,13 @@
 #include <memory>
 #include <vector>
 
-#include "keel/engine/alloc_guard.hpp"
-#include "keel/engine/event_log.hpp"
-#include "keel/engine/order_id.hpp"
-#include "keel/engine/strategies/alert_follower.hpp"
-#include "keel/engine/strategies/orb.hpp"
-#include "keel/engine/strategies/sma_cross.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/engine/core/alloc_guard.hpp"
+#include "keel/engine/pipeline/event_log.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/strategy/strategies/alert_follower.hpp"
+#include "keel/engine/strategy/strategies/orb.hpp"
+#include "keel/engine/strategy/strategies/sma_cross.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -5,11 +5,11 @@
 #include <atomic>
 #include <vector>
 
-#include "keel/engine/assert.hpp"
-#include "keel/engine/event_log.hpp"
-#include "keel/engine/stage.hpp"
-#include "keel/engine/strategies/sma_cross.hpp"
-#include "keel/engine/strategy_stage.hpp"
+#include "keel/assert.hpp"
+#include "keel/engine/pipeline/event_log.hpp"
+#include "keel/engine/pipeline/stage.hpp"
+#include "keel/engine/strategy/strategies/sma_cross.hpp"
+#include "keel/engine/strategy/strategy_stage.hpp"
 
 namespace keel::test {
 

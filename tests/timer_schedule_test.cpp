@@ -17,8 +17,8 @@
 #include <tuple>
 #include <vector>
 
-#include "keel/engine/timer_schedule.hpp"
-#include "keel/replay/session.hpp"
+#include "keel/engine/pipeline/timer_schedule.hpp"
+#include "keel/replay/session/session.hpp"
 #include "test_support.hpp"
 
 using namespace keel::engine;

@@ -1,7 +1,7 @@
 // Proves recorded-data timestamps parse to exact UTC nanoseconds and bad ones are refused.
 #include <gtest/gtest.h>
 
-#include "keel/adapters/timestamp.hpp"
+#include "keel/adapters/parse/timestamp.hpp"
 
 using keel::adapters::parse_timestamp_ns;
 

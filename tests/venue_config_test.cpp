@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "keel/adapters/venue_config.hpp"
+#include "keel/adapters/sim_venue/venue_config.hpp"
 
 using namespace keel;
 using adapters::CommissionModel;

@@ -11,7 +11,7 @@
 
 #include "http_test_client.hpp"
 #include "keel/adapters/http/http_server.hpp"
-#include "keel/adapters/live_input_queue.hpp"
+#include "keel/adapters/input/live_input_queue.hpp"
 #include "keel/adapters/webhook/webhook_receiver.hpp"
 
 namespace keel::adapters::webhook {

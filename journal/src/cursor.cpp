@@ -279,4 +279,12 @@ std::optional<ScanIssue> JournalReader::issue() const {
     return std::nullopt;
 }
 
+std::string JournalReader::issue_stream() const {
+    for (const Head& h : heads_) {
+        if (h.cursor->issue())
+            return h.cursor->stream();
+    }
+    return {};
+}
+
 }  // namespace keel::journal

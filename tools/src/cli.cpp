@@ -9,20 +9,20 @@
 #include <CLI/CLI.hpp>
 
 #include "feed_command.hpp"
-#include "keel/adapters/venue_config.hpp"
-#include "keel/engine/config.hpp"
-#include "keel/replay/backtest.hpp"
-#include "keel/replay/backtest_report.hpp"
-#include "keel/replay/export.hpp"
-#include "keel/replay/host_probe.hpp"
-#include "keel/replay/html_report.hpp"
-#include "keel/replay/journal_tools.hpp"
-#include "keel/replay/latency_harness.hpp"
-#include "keel/replay/live_config.hpp"
-#include "keel/replay/live_session.hpp"
-#include "keel/replay/replay.hpp"
-#include "keel/replay/session.hpp"
-#include "keel/replay/summary.hpp"
+#include "keel/adapters/sim_venue/venue_config.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/replay/session/backtest.hpp"
+#include "keel/replay/reports/backtest_report.hpp"
+#include "keel/replay/reports/export.hpp"
+#include "keel/replay/ops/host_probe.hpp"
+#include "keel/replay/reports/html_report.hpp"
+#include "keel/replay/reports/journal_tools.hpp"
+#include "keel/replay/ops/latency_harness.hpp"
+#include "keel/replay/session/live_config.hpp"
+#include "keel/replay/session/live_session.hpp"
+#include "keel/replay/reports/replay_report.hpp"
+#include "keel/replay/session/session.hpp"
+#include "keel/replay/reports/summary.hpp"
 
 #ifndef KEEL_VERSION
 #define KEEL_VERSION "0.0.0"
@@ -77,9 +77,8 @@ int config_check(const std::string& file) {
     return kExitOk;
 }
 
-void announce_running(void* ctx) {
-    const auto* name = static_cast<const std::string*>(ctx);
-    std::cerr << "keel: session " << *name << " running; SIGINT or SIGTERM stops it cleanly"
+void announce_running(const std::string& name) {
+    std::cerr << "keel: session " << name << " running; SIGINT or SIGTERM stops it cleanly"
               << std::endl;
 }
 
@@ -114,8 +113,7 @@ int run(const std::string& file, const std::string& journal_dir) {
     std::string name = result.config.session_name;
     options.journal_dir = journal_dir.empty() ? default_journal_dir(result.config.session_name)
                                               : std::filesystem::path(journal_dir);
-    options.on_running = announce_running;
-    options.on_running_ctx = &name;
+    options.on_running = [&name] { announce_running(name); };
     std::string error;
     // A feed or webhook section makes it a live paper session (live_session.hpp).
     const auto report = live.live()

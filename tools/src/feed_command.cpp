@@ -4,9 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "keel/adapters/csv_source.hpp"
+#include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/feed/feed_server.hpp"
-#include "keel/replay/backtest.hpp"
+#include "keel/replay/session/backtest.hpp"
 #include "keel/tools/cli.hpp"
 
 namespace keel::tools {

@@ -16,8 +16,8 @@
 
 #include "json_out.hpp"
 #include "keel/adapters/control/prometheus.hpp"
-#include "keel/engine/assert.hpp"
-#include "keel/engine/risk_limits.hpp"
+#include "keel/assert.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
 
 namespace keel::adapters::control {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "keel/adapters/http/http_error.hpp"
-#include "keel/engine/fixed_point.hpp"
+#include "keel/engine/core/fixed_point.hpp"
 
 namespace keel::adapters::control::json {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <initializer_list>
 
-#include "keel/engine/assert.hpp"
+#include "keel/assert.hpp"
 
 namespace keel::adapters::control {
 

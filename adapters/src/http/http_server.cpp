@@ -19,7 +19,7 @@
 #include <boost/beast/http.hpp>
 
 #include "keel/adapters/http/http_error.hpp"
-#include "keel/engine/assert.hpp"
+#include "keel/assert.hpp"
 #include "wire.hpp"
 
 namespace keel::adapters::http {

@@ -2,9 +2,9 @@
 
 #include <charconv>
 
-#include "keel/adapters/json_raw_key.hpp"
-#include "keel/adapters/timestamp.hpp"
-#include "keel/engine/assert.hpp"
+#include "keel/adapters/parse/json_raw_key.hpp"
+#include "keel/adapters/parse/timestamp.hpp"
+#include "keel/assert.hpp"
 
 namespace keel::adapters::webhook {
 

@@ -19,7 +19,7 @@
 
 #include "keel/adapters/http/http_error.hpp"
 #include "keel/adapters/webhook/alert_json.hpp"
-#include "keel/engine/assert.hpp"
+#include "keel/assert.hpp"
 
 namespace keel::adapters::webhook {
 

@@ -73,6 +73,8 @@ class JournalReader {
     // stopped at a bad record (issue() says which); the others can still be read.
     [[nodiscard]] StreamCursor::Next next(RecordView& out, std::string& stream);
     [[nodiscard]] std::optional<ScanIssue> issue() const;
+    // The stream issue() is about (empty when none).
+    [[nodiscard]] std::string issue_stream() const;
     // After `end`: the streams whose cursor stopped at an incomplete record.
     [[nodiscard]] std::vector<std::string> stopped_short() const;
 

@@ -28,7 +28,7 @@
 #include "keel/adapters/control/scheduler.hpp"
 #include "keel/adapters/control/state_view.hpp"
 #include "keel/adapters/http/http_message.hpp"
-#include "keel/adapters/input_port.hpp"
+#include "keel/adapters/input/input_port.hpp"
 
 namespace keel::adapters::control {
 

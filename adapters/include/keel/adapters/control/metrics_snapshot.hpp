@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "keel/engine/fixed_point.hpp"
-#include "keel/engine/latency_histogram.hpp"
+#include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/pipeline/latency_histogram.hpp"
 
 namespace keel::adapters::control {
 

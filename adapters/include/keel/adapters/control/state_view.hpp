@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "keel/engine/event.hpp"
-#include "keel/engine/fixed_point.hpp"
-#include "keel/engine/risk_limits.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
 
 namespace keel::adapters::control {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "keel/adapters/http/http_message.hpp"
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 
 namespace keel::adapters::http {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 
 namespace keel::adapters::http {
 

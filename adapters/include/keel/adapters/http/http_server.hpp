@@ -23,7 +23,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "keel/adapters/http/http_message.hpp"
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 
 namespace keel::adapters::http {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "keel/engine/event.hpp"
+#include "keel/engine/core/event.hpp"
 
 namespace keel::adapters::webhook {
 

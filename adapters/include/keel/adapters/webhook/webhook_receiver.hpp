@@ -28,9 +28,9 @@
 
 #include "keel/adapters/http/http_message.hpp"
 #include "keel/adapters/http/http_server.hpp"
-#include "keel/adapters/input_port.hpp"
-#include "keel/engine/event.hpp"
-#include "keel/engine/latency_histogram.hpp"
+#include "keel/adapters/input/input_port.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/latency_histogram.hpp"
 
 namespace keel::adapters::webhook {
 

@@ -1,0 +1,106 @@
+// CsvSource: recorded market data from CSV files, as an ingest InputSource.
+//
+// Files are read and validated when opened (start-up, cold path); a malformed row stops the
+// load with the file, line and column named, or, with CsvReadOptions::skip_bad_rows, is
+// skipped and counted per file (the first skipped row named in the stats). Columns are recognised
+// by name, case-insensitive: a time column (timestamp, date, time or datetime), an optional
+// symbol/ticker column, then open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
+// bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id]
+// (external alerts, for backtests of alert-driven strategies), or command[,arg,limit,value]
+// (operator commands: kill with arg 1 also flattens; limit_stage names a risk limit and its
+// value, applied by a later limit_commit). Several files merge by time, ties
+// broken by file order, then line. A bar row's time is the bar's open; its event is stamped at the
+// bar's close (open + interval), because that is when the bar is known.
+//
+// Optionally paced: with pace_events_per_s > 0 events are released at that rate against the
+// monotonic clock, so a paper session over recorded data runs in real time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keel/engine/pipeline/stage.hpp"
+#include "keel/engine/core/symbol_table.hpp"
+
+namespace keel::adapters {
+
+struct CsvFileSpec {
+    std::filesystem::path path;
+    std::string display_path;  // how to name the file in messages
+    std::string symbol;        // when the file has no symbol column
+    std::optional<std::int64_t> bar_interval_s;
+};
+
+// One file's rows: loaded, and skipped as malformed (with data.skip_bad_rows), the first skipped
+// one named "file:line:col: why".
+struct CsvFileStats {
+    std::string name;
+    std::uint64_t rows = 0;
+    std::uint64_t skipped_rows = 0;
+    std::string first_skipped;
+};
+
+struct CsvLoadStats {
+    std::uint64_t rows = 0;  // loaded
+    std::uint64_t skipped_rows = 0;
+    std::vector<CsvFileStats> files;  // in the order given
+    std::uint64_t trades = 0;
+    std::uint64_t quotes = 0;
+    std::uint64_t bars = 0;
+    std::uint64_t alerts = 0;
+    std::uint64_t commands = 0;
+};
+
+// "kill", "unkill", "pause", "resume", "limit_stage", "limit_commit", "limit_discard".
+[[nodiscard]] std::optional<engine::CommandCode> parse_command_code(std::string_view text);
+
+// "buy", "sell", "close", "close_long", "close_short" (any case).
+[[nodiscard]] std::optional<engine::AlertAction> parse_alert_action(std::string_view text);
+// "30", "5m", "1h", "1d" -> minutes.
+[[nodiscard]] std::optional<std::uint16_t> parse_timeframe_minutes(std::string_view text);
+
+struct CsvReadOptions {
+    // A malformed row is skipped and counted instead of stopping the load. A problem with a
+    // file as a whole (cannot open, no header, unknown row type, no symbol) still stops it.
+    bool skip_bad_rows = false;
+};
+
+class CsvSource final : public engine::InputSource {
+  public:
+    // Loads every file; on a problem returns nullopt and sets error ("file:line:col: why").
+    [[nodiscard]] static std::optional<CsvSource> open(const std::vector<CsvFileSpec>& files,
+                                                       engine::SymbolTable& symbols,
+                                                       std::uint64_t pace_events_per_s,
+                                                       std::string& error,
+                                                       const CsvReadOptions& options = {});
+
+    Poll poll(engine::Event& out) noexcept override;
+    // Sets the tick size journaled in a symbol's definition (cold: before the session runs).
+    void set_tick_size(engine::SymbolId symbol, engine::Price tick) noexcept;
+
+    [[nodiscard]] const CsvLoadStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] std::size_t event_count() const noexcept { return events_.size(); }
+    // The next event poll would return, or nullptr at the end (cold: restart recovery checks
+    // the events it skips against the journal).
+    [[nodiscard]] const engine::Event* peek() const noexcept {
+        return next_ < events_.size() ? &events_[next_] : nullptr;
+    }
+    // Skips the next n events without pacing (restart recovery: they are in the journal
+    // already); pacing then continues from the first event not skipped, not from the start.
+    void skip(std::size_t n) noexcept;
+
+  private:
+    CsvSource() = default;
+
+    std::vector<engine::Event> events_;  // symbol definitions first, then data in time order
+    std::size_t next_ = 0;
+    CsvLoadStats stats_;
+    std::uint64_t pace_events_per_s_ = 0;
+    std::int64_t pace_start_ns_ = -1;
+    std::size_t pace_from_ = 0;  // the first event the pacing clock counts from
+};
+
+}  // namespace keel::adapters

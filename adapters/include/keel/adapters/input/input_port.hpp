@@ -1,0 +1,40 @@
+// InputPort: how an adapter thread (webhook receiver, control API, market-data feed) hands an
+// input event to ingest, and learns whether it was journaled. Many producers, one consumer.
+//
+// A producer that must answer only once its input is durable (an HTTP alert: 200 only after
+// its record is journaled under the configured durability) submits with a ticket and polls
+// fate() from its own thread until the input is durable or refused, then releases the ticket.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "keel/engine/core/event.hpp"
+
+namespace keel::adapters {
+
+class InputPort {
+  public:
+    using Ticket = std::uint32_t;
+    enum class Fate : std::uint8_t {
+        pending,  // queued, or journaled but not yet durable
+        durable,  // journaled and durable; seq() is its sequence number
+        refused,  // never journaled (the journal failed or the session stopped first)
+    };
+
+    virtual ~InputPort() = default;
+    // Queues the event (header.seq is ignored; header.ts_ns 0 means "at the current engine
+    // time"). Returns false when the queue is full or closed: nothing was queued.
+    [[nodiscard]] virtual bool submit(const engine::Event& event) noexcept = 0;
+    // Same, with a ticket to follow it by; nullopt when the queue or the ticket pool is full
+    // or closed (nothing was queued).
+    [[nodiscard]] virtual std::optional<Ticket> submit_tracked(
+        const engine::Event& event) noexcept = 0;
+    [[nodiscard]] virtual Fate fate(Ticket ticket) const noexcept = 0;
+    // The sequence number ingest gave it (0 until journaled).
+    [[nodiscard]] virtual std::uint64_t seq(Ticket ticket) const noexcept = 0;
+    // The producer is done with the ticket (it may be reused). Always release, whatever fate.
+    virtual void release(Ticket ticket) noexcept = 0;
+};
+
+}  // namespace keel::adapters

@@ -1,0 +1,160 @@
+// Config: the engine's JSON configuration, validated at start-up. Every problem is collected
+// (key path + what is wrong) so a user sees them all at once. Environment variables
+// KEEL__SECTION__KEY=value override values before validation (double underscore = nesting,
+// names match existing keys whatever their case and new keys are lower-cased, array elements
+// by index).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
+#include "keel/engine/strategy/sizing.hpp"
+#include "keel/engine/strategy/strategies/orb.hpp"
+#include "keel/engine/pipeline/thread_plan.hpp"
+#include "keel/engine/core/trading_session.hpp"
+#include "keel/journal/writer.hpp"
+
+namespace keel::engine {
+
+using Json = nlohmann::ordered_json;
+
+struct ConfigError {
+    std::string path;  // key path such as "threads[1].cpu", or "env KEEL__X" / the file
+    std::string message;
+};
+
+struct DataFileConfig {
+    std::string path;                // as written in the config
+    std::filesystem::path resolved;  // relative paths resolve against the config's folder
+    std::string symbol;              // used when the file has no symbol column
+    std::optional<std::int64_t> bar_interval_s;  // required for bar files
+};
+
+struct AlertSizeConfig {
+    std::string symbol;
+    std::uint32_t timeframe_minutes = 0;  // 0: any
+    Quantity quantity{};
+    Money notional{};
+};
+
+// One configured strategy. Symbols are names here; the session resolves them to ids once the
+// data has defined them.
+struct StrategyConfig {
+    std::string type;  // sma_cross, orb, alert_follower
+    std::vector<std::string> symbols;
+    SizingPolicy sizing{};
+    bool allow_short = false;
+    // sma_cross
+    std::uint32_t fast = 0;
+    std::uint32_t slow = 0;
+    std::uint32_t timeframe_minutes = 0;  // sma_cross: 0 = the bars as they come
+    // orb (symbol left unset)
+    OrbParams orb{};
+    // alert_follower
+    std::vector<AlertSizeConfig> alert_sizes;
+};
+
+struct SymbolConfig {
+    std::string name;
+    Price tick_size{};    // 0: not checked
+    std::string session;  // a key of Config::sessions; empty: trades all day, every day
+};
+
+// The paper account's cash when the config's account section does not say.
+inline constexpr std::int64_t kDefaultStartingCashUnits = 1'000'000;
+
+struct Config {
+    std::string session_name;
+    std::vector<DataFileConfig> data_files;
+    std::uint64_t pace_events_per_s = 0;  // 0 = as fast as possible
+    // A malformed data row is skipped and counted (per file, the first one named) instead of
+    // stopping the load.
+    bool skip_bad_rows = false;
+    std::vector<StrategyConfig> strategies;
+    Money starting_cash{};
+    std::map<std::string, TradingSession> sessions;
+    std::vector<SymbolConfig> symbols;
+    std::uint64_t seed = 0;  // journaled in session_start; the simulated venue draws from it
+    Json venue_json;         // the venue section, validated by the venue adapter (adapters/)
+    // Live sessions: the market-data feed, the webhook receiver and the control API sections,
+    // each validated by its adapter (adapters/live_config.hpp); null when absent.
+    Json feed_json;
+    Json webhook_json;
+    Json control_json;
+    RiskLimits risk{};  // every limit but the per-symbol ones (0 = off)
+    std::vector<std::string> restricted_symbols;
+    std::string venue_type;
+    std::uint32_t symbol_capacity = 0;
+    ThreadPlan plan;
+    journal::WriterOptions journal;               // durability and segment size of every stream
+    std::vector<std::string> thread_stage_names;  // per thread, "ingest,strategy" etc.
+    Json effective;  // after environment overrides and defaults; secrets still present
+};
+
+struct ConfigResult {
+    Config config;
+    std::vector<ConfigError> errors;
+    [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
+};
+
+// Finds a symbol's configuration (nullptr when the symbol has none).
+[[nodiscard]] const SymbolConfig* find_symbol(const Config& config, std::string_view name);
+// The trading session a symbol follows (all day, every day, when it names none).
+[[nodiscard]] TradingSession session_for(const Config& config, std::string_view symbol);
+
+// The pipeline's stage names in order; a thread's "stages" list names a contiguous run.
+inline constexpr const char* kStageNames[] = {"ingest", "strategy", "risk", "gateway"};
+inline constexpr std::size_t kStageCount = 4;
+
+// A value set on the command line (`keel backtest --set KEY=VALUE`): key is a dotted path with
+// array elements by index ("strategies.0.fast", "risk.max_order_qty"). Overrides apply after the
+// environment's, in the order given (a later one wins), by the same rules: an existing key
+// matches whatever its case, a missing one is created (validation then names an unknown key),
+// and the value is JSON when it parses as JSON (integers, true, arrays) but not a number with a
+// fraction, else a string. Errors name the override by origin (default "--set KEY", and
+// "--set KEY=VALUE" on a validation problem with the value it set).
+struct ConfigOverride {
+    std::string key;
+    std::string value;
+    std::string origin;
+};
+
+// "KEY=VALUE" -> an override; nullopt when there is no '=' or nothing before it.
+[[nodiscard]] std::optional<ConfigOverride> parse_override(std::string_view text);
+
+// Loads, overrides from env (entries "NAME=value"; pass environ's contents), fills defaults
+// and validates. Never throws for bad input: problems are returned in errors.
+[[nodiscard]] ConfigResult load_config(const std::filesystem::path& file,
+                                       const std::vector<std::string>& env);
+// Same, from JSON text already in memory (base_dir resolves relative data paths).
+[[nodiscard]] ConfigResult parse_config(std::string_view text, const std::string& origin,
+                                        const std::filesystem::path& base_dir,
+                                        const std::vector<std::string>& env);
+// Both, with command-line overrides applied after the environment's and before validation.
+[[nodiscard]] ConfigResult load_config(const std::filesystem::path& file,
+                                       const std::vector<std::string>& env,
+                                       const std::vector<ConfigOverride>& overrides);
+[[nodiscard]] ConfigResult parse_config(std::string_view text, const std::string& origin,
+                                        const std::filesystem::path& base_dir,
+                                        const std::vector<std::string>& env,
+                                        const std::vector<ConfigOverride>& overrides);
+
+// A copy with every secret-looking value (keys containing secret, token, password, api_key,
+// passphrase or private_key) replaced by "***".
+[[nodiscard]] Json mask_secrets(const Json& config);
+
+// FNV-1a 64 of text: the config hash journaled in session_start.
+[[nodiscard]] std::uint64_t fnv1a64(std::string_view text) noexcept;
+
+// The process environment as "NAME=value" strings.
+[[nodiscard]] std::vector<std::string> process_environment();
+
+}  // namespace keel::engine

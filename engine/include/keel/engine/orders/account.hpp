@@ -1,0 +1,188 @@
+// Account: cash, positions with average cost, realized and unrealized P&L, fees, the equity
+// curve and round-trip trades, from fills and marks. Fixed-point throughout; every product
+// through 128 bits, so results are exact to the last decimal (9 places).
+//
+// All storage is reserved at construction; the equity curve and the round-trip list have a
+// fixed capacity and, when full, keep counting (totals stay exact) and report how many records
+// they could not keep (the journal still has everything).
+//
+// Rounding. Every notional (price * quantity) is computed in 128 bits and truncated toward
+// zero to Money's 9 decimals, once per fill. A position carries its cost basis as Money (the
+// signed notional paid to open it: positive for a long, negative for a short) rather than only
+// an average price, and a reduction takes the closed share of that basis, cost * closed / held,
+// truncated toward zero. So the residue of every division stays in the basis, a position closed
+// to flat realizes exactly its proceeds minus its cost, and these hold exactly, to the last
+// decimal, after every fill and mark:
+//
+//   cash + cost_basis_total == starting_cash + realized          (fees are inside realized)
+//   equity - starting_cash  == realized + unrealized             (unrealized = value - basis)
+//
+// average_price (basis / quantity, truncated) is derived for display. Realized P&L on a
+// reduction equals (exit - average) * quantity exactly whenever the average is exact; when it
+// is not, the basis keeps the remainder the truncated average drops, and the remainder is
+// realized with the last closing fill instead of being lost.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "keel/assert.hpp"
+#include "keel/engine/core/event.hpp"
+
+namespace keel::engine {
+
+struct PositionState {
+    std::int64_t quantity_raw = 0;  // signed, 9 decimals
+    Price average_price{};          // of the open quantity: cost_basis / quantity, truncated
+    Money cost_basis{};             // signed notional paid for the open quantity (short < 0)
+    Money realized{};               // after fees
+    Money fees{};
+    Price last_price{};  // the last market-data mark (a fill price until the first mark)
+    std::int64_t last_ts_ns = 0;
+    std::int64_t opened_ns = 0;  // when the current position opened (0 when flat)
+    std::uint64_t fills = 0;
+
+    // market_value() - cost_basis: what closing at the last price would realize before fees.
+    [[nodiscard]] Money unrealized() const noexcept;
+    [[nodiscard]] Money market_value() const noexcept;  // signed quantity * last price
+};
+
+// One round trip: from flat to flat (or to a reversal) in one symbol. A fill that reverses a
+// position splits its fee between the trip it closes and the one it opens in proportion to
+// quantity (the closing share truncated toward zero, the opening share the rest), so the trips'
+// P&L always sums to the account's realized P&L.
+struct RoundTrip {
+    SymbolId symbol = kNoSymbol;
+    Side side = Side::none;  // buy = a long trade, sell = a short trade
+    std::int64_t entry_ns = 0;
+    std::int64_t exit_ns = 0;
+    Price entry_price{};  // volume-weighted over the opening fills
+    Price exit_price{};   // volume-weighted over the closing fills
+    Quantity quantity{};  // the largest size held
+    Money pnl{};          // realized, after the fees of its fills; a win when > 0
+    Money fees{};
+    [[nodiscard]] std::int64_t holding_ns() const noexcept { return exit_ns - entry_ns; }
+};
+
+struct EquityPoint {
+    std::int64_t ts_ns = 0;
+    Money equity{};
+};
+
+class Account {
+  public:
+    Account(Money starting_cash, std::size_t symbol_capacity,
+            std::size_t round_trip_capacity = 1u << 14, std::size_t equity_capacity = 1u << 16);
+
+    // A fill from the order book: symbol inside the table, side buy or sell, quantity > 0 (the
+    // order book has validated it, so anything else is a programmer error and asserts). A fee
+    // may be negative (a rebate). A notional or balance outside Money's range asserts.
+    void apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
+                    std::int64_t ts_ns) noexcept;
+    // Sets the last price; a symbol outside the table (market data for an instrument the
+    // account has no slot for) is ignored.
+    // Inline for the flat case (the price is only remembered): every stage marks every price.
+    void mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
+        if (symbol >= positions_.size())
+            return;
+        PositionState& p = positions_[symbol];
+        if (p.quantity_raw == 0) {
+            // Flat: the price is remembered, no value or total moves.
+            p.last_price = price;
+            p.last_ts_ns = ts_ns;
+            return;
+        }
+        mark_open(p, price, ts_ns);
+    }
+    // Appends (ts, equity()) to the curve and updates the peak and drawdown.
+    void sample_equity(std::int64_t ts_ns) noexcept;
+    // Starts a trading day: day_pnl() counts from here.
+    void start_day(std::int64_t ts_ns) noexcept;
+
+    [[nodiscard]] Money starting_cash() const noexcept { return starting_cash_; }
+    [[nodiscard]] Money cash() const noexcept { return cash_; }
+    [[nodiscard]] Money equity() const noexcept;  // cash + market value of every position
+    [[nodiscard]] Money realized() const noexcept { return realized_; }
+    [[nodiscard]] Money unrealized() const noexcept;
+    [[nodiscard]] Money fees() const noexcept { return fees_; }
+    [[nodiscard]] Money gross_exposure() const noexcept;  // sum of |market value|
+    [[nodiscard]] Money day_pnl() const noexcept { return equity() - day_start_equity_; }
+    [[nodiscard]] Money peak_equity() const noexcept { return peak_equity_; }
+    // The largest peak-to-trough fall of sampled equity, and the current one.
+    [[nodiscard]] Money max_drawdown() const noexcept { return max_drawdown_; }
+    [[nodiscard]] Money drawdown() const noexcept;
+    [[nodiscard]] Money day_start_equity() const noexcept { return day_start_equity_; }
+    [[nodiscard]] std::int64_t day_start_ns() const noexcept { return day_start_ns_; }
+    // Sum of every position's signed cost basis and market value (kept incrementally, O(1)).
+    [[nodiscard]] Money cost_basis() const noexcept { return cost_total_; }
+    [[nodiscard]] Money market_value() const noexcept { return value_total_; }
+
+    [[nodiscard]] const PositionState& position(SymbolId symbol) const noexcept {
+        KEEL_ASSERT(symbol < positions_.size(), "position of a symbol outside the table");
+        return positions_[symbol];
+    }
+    // The round trip in progress in symbol (side none when flat): exit fields cover the
+    // closing fills so far, pnl the realized P&L so far after fees.
+    [[nodiscard]] RoundTrip open_round_trip(SymbolId symbol) const noexcept;
+    [[nodiscard]] std::size_t symbol_capacity() const noexcept { return positions_.size(); }
+    [[nodiscard]] const std::vector<RoundTrip>& round_trips() const noexcept { return trips_; }
+    [[nodiscard]] std::uint64_t round_trip_count() const noexcept { return trip_count_; }
+    [[nodiscard]] std::uint64_t winning_round_trips() const noexcept { return wins_; }
+    [[nodiscard]] std::uint64_t round_trips_dropped() const noexcept {
+        return trip_count_ - trips_.size();
+    }
+    [[nodiscard]] std::size_t round_trip_capacity() const noexcept { return trip_capacity_; }
+    [[nodiscard]] const std::vector<EquityPoint>& equity_curve() const noexcept { return curve_; }
+    [[nodiscard]] std::size_t equity_capacity() const noexcept { return curve_capacity_; }
+    [[nodiscard]] std::uint64_t equity_points_dropped() const noexcept { return curve_dropped_; }
+    // Marks refused because the position's value would leave Money's range (see mark()).
+    [[nodiscard]] std::uint64_t marks_refused() const noexcept { return marks_refused_; }
+    // A hash (hash_mix) of cash, totals and every touched position (quantity, cost basis, realized,
+    // fees, last price): equal for equal account states, whatever the order they were reached in.
+    [[nodiscard]] std::uint64_t state_hash(std::uint64_t seed) const noexcept;
+    // The largest market value (and total) a mark may produce: a quarter of Money's range,
+    // leaving room for cash and P&L sums.
+    static constexpr std::int64_t kMaxMarkValue = INT64_MAX / 4;
+
+  private:
+    // mark() of an open position: its value and the account's totals move.
+    void mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept;
+    void finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept;
+
+    struct OpenTrip {  // the round trip in progress per symbol
+        Side side = Side::none;
+        std::int64_t entry_ns = 0;
+        i128 entry_cost = 0;  // sum price * qty of opening fills (raw * raw)
+        std::int64_t entry_qty = 0;
+        i128 exit_cost = 0;
+        std::int64_t exit_qty = 0;
+        std::int64_t max_qty = 0;
+        Money pnl{};
+        Money fees{};
+    };
+
+    Money starting_cash_;
+    Money cash_;
+    Money realized_{};
+    Money fees_{};
+    Money cost_total_{};
+    Money value_total_{};
+    Money gross_total_{};
+    Money day_start_equity_;
+    std::int64_t day_start_ns_ = 0;
+    Money peak_equity_;
+    Money max_drawdown_{};
+    std::size_t trip_capacity_;
+    std::size_t curve_capacity_;
+    std::vector<PositionState> positions_;
+    std::vector<OpenTrip> open_trips_;
+    std::vector<RoundTrip> trips_;  // capacity reserved; never grows past it
+    std::uint64_t trip_count_ = 0;
+    std::uint64_t wins_ = 0;
+    std::vector<EquityPoint> curve_;
+    std::uint64_t curve_dropped_ = 0;
+    std::uint64_t marks_refused_ = 0;
+};
+
+}  // namespace keel::engine

@@ -1,0 +1,50 @@
+// Client order ids: a pure function of the journal sequence of the event that caused the
+// order and the order's index k among the orders derived from it (k < kMaxOrdersPerEvent).
+// So re-deriving a session yields the same ids (idempotent on resend), and the links inside a
+// bracket or OCO group follow from the id alone.
+#pragma once
+
+#include <cstdint>
+
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/stage.hpp"
+
+namespace keel::engine {
+
+static_assert(kMaxOrdersPerEvent == 4, "order ids keep k in two bits");
+
+[[nodiscard]] constexpr std::uint64_t make_order_id(std::uint64_t cause_seq,
+                                                    std::uint32_t k) noexcept {
+    return (cause_seq << 2) | (k & 3u);
+}
+[[nodiscard]] constexpr std::uint64_t order_id_seq(std::uint64_t id) noexcept {
+    return id >> 2;
+}
+[[nodiscard]] constexpr std::uint32_t order_id_index(std::uint64_t id) noexcept {
+    return static_cast<std::uint32_t>(id & 3u);
+}
+
+// The owner (header.aux) of orders the risk stage places itself (the kill switch's flatten
+// orders), and the id bit that keeps them apart from strategies' ids for the same cause.
+inline constexpr std::uint16_t kRiskOwner = 0xFFFF;
+inline constexpr std::uint64_t kRiskOrderIdBit = std::uint64_t{1} << 63;
+
+// Bracket: the entry is k=0, its stop-loss k=1, its take-profit k=2.
+[[nodiscard]] constexpr std::uint64_t bracket_entry_of(std::uint64_t id) noexcept {
+    return id & ~std::uint64_t{3};
+}
+// The other order of a bracket's exit pair, or of an OCO pair (k, k^1).
+[[nodiscard]] constexpr std::uint64_t sibling_of(std::uint64_t id, OrderRole role) noexcept {
+    switch (role) {
+        case OrderRole::stop_loss:
+            return bracket_entry_of(id) | 2u;
+        case OrderRole::take_profit:
+            return bracket_entry_of(id) | 1u;
+        case OrderRole::oco:
+            return id ^ 1u;
+        default:
+            return 0;
+    }
+}
+
+}  // namespace keel::engine

@@ -1,0 +1,30 @@
+// EmitBuffer: the bounded Emit a runner hands each stage. A stage emits at most kCapacity
+// events per input; exceeding it is a programmer error (every queue has a bound).
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "keel/assert.hpp"
+#include "keel/engine/pipeline/stage.hpp"
+
+namespace keel::engine {
+
+class EmitBuffer final : public Emit {
+  public:
+    static constexpr std::size_t kCapacity = 16;
+
+    void emit(const Event& event) noexcept override {
+        KEEL_ASSERT(size_ < kCapacity, "a stage emitted more than EmitBuffer::kCapacity events");
+        events_[size_++] = event;
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] const Event& operator[](std::size_t i) const noexcept { return events_[i]; }
+    void clear() noexcept { size_ = 0; }
+
+  private:
+    std::array<Event, kCapacity> events_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace keel::engine

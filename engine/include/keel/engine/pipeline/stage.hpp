@@ -1,0 +1,104 @@
+// Stage and Emit: the shape of every pipeline stage. A stage is a plain single-threaded
+// object; it sees events in sequence order and emits what it forwards and derives.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/state_snapshot.hpp"
+
+namespace keel::engine {
+
+class Emit {
+  public:
+    virtual void emit(const Event& event) noexcept = 0;
+
+  protected:
+    ~Emit() = default;
+};
+
+class Stage {
+  public:
+    virtual ~Stage() = default;
+    [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+    // Runs on the stage's own thread before the first event; the last place it may allocate.
+    virtual void on_start() {}
+    // Must forward every event it does not consume (control events included), then emit what
+    // it derives. No clock, no I/O, no locks, no allocation.
+    virtual void on_event(const Event& event, Emit& out) noexcept = 0;
+    // Called after the shutdown event has passed through on_event.
+    virtual void on_close() noexcept {}
+    // Called on the stage's thread when a snapshot event has passed through on_event: write
+    // this stage's part of the state into the preallocated snapshot (no allocation).
+    virtual void write_snapshot(StateSnapshot& /*snapshot*/) const noexcept {}
+};
+
+// The state_hash event a stage emits after its inputs-th input event (every kStateHashEvery).
+[[nodiscard]] inline Event make_state_hash(const Event& cause, Source stage, std::uint64_t hash,
+                                           std::uint64_t inputs) noexcept {
+    Event e =
+        make_event(EventType::state_hash, stage, cause.header.seq, cause.header.ts_ns, kNoSymbol);
+    e.payload.state_hash.hash = hash;
+    e.payload.state_hash.inputs = inputs;
+    return e;
+}
+[[nodiscard]] inline bool state_hash_due(const Event& event, std::uint64_t& inputs) noexcept {
+    return is_input(event.header.type) && ++inputs % kStateHashEvery == 0;
+}
+
+// The most order requests a strategy stage may derive from one input event. The reply ring
+// back to ingest is sized from it (Runner::reply_capacity_for), so it is a hard contract.
+inline constexpr std::size_t kMaxOrdersPerEvent = 4;
+
+// Where ingest gets input events from: a file, a feed adapter, a queue of venue replies.
+class InputSource {
+  public:
+    virtual ~InputSource() = default;
+    enum class Poll { event, idle, exhausted };
+    // Fills out (header.seq and header.ts_ns are set by ingest) or says why it could not.
+    virtual Poll poll(Event& out) noexcept = 0;
+    // Ingest's verdict on the event the last poll returned: journaled (when the session has a
+    // journal) and passed on under event.header.seq, or refused because it could not be
+    // journaled. A live source answers its producers from these (an HTTP alert is answered
+    // 200 only once it is journaled). Each polled event gets exactly one of the two calls,
+    // unless the session stops first with it still held back (see Ingest).
+    virtual void sequenced(const Event& /*event*/) noexcept {}
+    virtual void refused(const Event& /*event*/) noexcept {}
+};
+
+// Where a venue (or anything else off the pipeline) sends replies back to ingest.
+class ReplySink {
+  public:
+    virtual void post(const Event& event) noexcept = 0;
+
+  protected:
+    ~ReplySink() = default;
+};
+
+// The gateway's view of a venue adapter.
+// One order a venue is still working, as its open-order query reports it.
+struct VenueOpenOrder {
+    std::uint64_t order_id = 0;
+    Quantity filled{};
+};
+
+class Venue {
+  public:
+    virtual ~Venue() = default;
+    // Hands one order (an order_sent event, already journaled) to the venue.
+    virtual void submit(const Event& order_sent) noexcept = 0;
+    // Every market-data event (trade, quote, bar) and every timer event the gateway sees, for
+    // venues that simulate matching and time in force (a simulated venue expires DAY orders at
+    // the session_close timer). A venue ignores the types it has no use for.
+    virtual void on_market_data(const Event& /*event*/) noexcept {}
+    // The open-order query (FIX OrderMassStatusRequest, a REST open-orders call): every order
+    // the venue is still working, ascending by id. Restart recovery checks the engine's view
+    // against it before any new order (cold; replay/recovery.hpp). nullopt: cannot be asked.
+    [[nodiscard]] virtual std::optional<std::vector<VenueOpenOrder>> query_open_orders() const {
+        return std::nullopt;
+    }
+};
+
+}  // namespace keel::engine

@@ -1,0 +1,189 @@
+// RiskStage: pre-trade checks on every order request. It sees every event in sequence order,
+// forwards every event that is not an order request, and replaces each order request by
+// exactly one decision: the request marked approved (source risk) or a risk_reject with the
+// reason of the first check that failed. It fails closed: an input a check needs that is
+// missing or stale refuses the order.
+//
+// Its views are its own, built from the stream: an OrderBook of what it approved (moved by
+// venue replies, denials and fills), an Account (positions from fills, marks from market
+// data, the trading day from session_open timers; Account's interface, kept small) and per
+// symbol the last market-data price.
+// So its state, the kill switch included, is rebuilt by replaying the input journal.
+//
+// Checks, in the order they run (the first failure is the reason):
+//   shape (side, type, prices) -> invalid_order; quantity -> non_positive_qty; symbol never
+//   defined -> unknown_symbol; off tick -> off_tick_price; kill switch, pause, daily-loss and
+//   drawdown halts; restricted symbol; trading hours; market-data age; repeated execution;
+//   max_order_qty; reference price (missing / stale); max_order_notional; price collar;
+//   max_position; max_open_orders; max_gross_exposure; day-trade limit; duplicate; throttle.
+// The throttle runs last so that only requests that go on to the venue take a token.
+//
+// Cancels of an order risk approved pass (they are throttled, nothing else); unknown ids are
+// refused with unknown_order, and a cancel or replace the order's state does not allow (a
+// replace before the venue's ack, a second cancel) with invalid_order. Replaces are checked like
+// new orders at the new price and quantity, with the replaced order's own open quantity left out of
+// the position, open-order and exposure sums.
+//
+// Modes, each announced by a journaled risk_state event:
+// - kill (CommandCode::kill): new orders and replaces refused with kill_switch, cancels pass.
+//   arg 1 also flattens: risk emits approved market orders (source risk, header.aux
+//   kRiskOwner, ids make_order_id(seq, k) | kRiskOrderIdBit) closing every symbol with a position,
+//   at most kMaxOrdersPerEvent per event. It emits them on the kill command and continues on later
+//   command events and on the venue replies to its own flatten orders, the events from which
+//   no strategy derives orders, so the per-event order budget of a cause sequence is never
+//   shared. A flatten order the venue refuses or cancels is retried on the next command only
+//   (an operator re-sends kill 1), never in a loop. A later kill 0 does not stop a flatten in
+//   progress; unkill lifts the switch and stops flattening. Mass cancels (order id 0) are the
+//   gateway's: from a strategy they are refused with unknown_order.
+// - pause / resume: pause refuses new orders and replaces with `paused`; resume lifts the
+//   pause and a drawdown halt (re-basing the peak at the current equity, so the halt does not
+//   trip again at once).
+// - daily-loss halt: when the day's P&L reaches -max_daily_loss (checked after each fill and
+//   each mark of a symbol with a position); lifted only by the next session_open timer, which
+//   announces the lift (risk_state daily_loss_halt with the halted flag cleared).
+// - drawdown halt: when equity falls max_drawdown_pct below its peak; lifted by resume.
+//   With the control on and no positive peak equity (no starting cash) every new order is
+//   refused with drawdown_halt: the drawdown is not defined, so risk fails closed.
+//
+// Limit changes: limit_stage (param = RiskLimit id, arg = raw value, header.symbol for
+// per-symbol limits) changes a staged copy; limit_commit applies the staged copy at once and
+// emits risk_state (reason none, value = number of values staged); limit_discard drops it. An
+// invalid limit_stage (unknown id or value out of range) emits risk_state with reason
+// invalid_order and value = the id, stages nothing, and poisons the batch: the next
+// limit_commit applies nothing (risk_state invalid_order, value 0) and drops the batch, so a
+// half-valid change is never applied.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "keel/engine/orders/account.hpp"
+#include "keel/engine/risk/day_trade_counter.hpp"
+#include "keel/engine/risk/duplicate_filter.hpp"
+#include "keel/engine/pipeline/event_log.hpp"
+#include "keel/engine/risk/fill_window.hpp"
+#include "keel/engine/orders/order_book.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
+#include "keel/engine/pipeline/stage.hpp"
+#include "keel/engine/risk/token_bucket.hpp"
+
+namespace keel::engine {
+
+struct RiskStageOptions {
+    std::size_t symbol_capacity = 1024;  // symbol ids at or above are unknown_symbol
+    std::size_t order_capacity = 4096;   // live orders risk tracks; beyond: max_open_orders
+    Money starting_cash{};               // cash at start (equity, drawdown, PDT)
+};
+
+class RiskStage final : public Stage {
+  public:
+    explicit RiskStage(const RiskLimits& limits, const RiskStageOptions& options = {});
+
+    [[nodiscard]] std::string_view name() const noexcept override { return "risk"; }
+    // Handles the event, then every kStateHashEvery inputs journals a hash of its state.
+    void on_event(const Event& event, Emit& out) noexcept override;
+    // Journal each decision (approval or reject) and risk_state here before emitting it.
+    void set_log(EventLog* log) noexcept { log_ = log; }
+
+    [[nodiscard]] std::uint64_t rejects() const noexcept { return rejects_; }
+    [[nodiscard]] std::uint64_t approvals() const noexcept { return approvals_; }
+    [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
+    // kRiskKilled | kRiskPaused | kRiskHalted.
+    [[nodiscard]] std::uint8_t flags() const noexcept;
+    void write_snapshot(StateSnapshot& s) const noexcept override;
+    [[nodiscard]] const OrderBook& book() const noexcept { return book_; }
+    [[nodiscard]] const Account& account() const noexcept { return account_; }
+    [[nodiscard]] std::int64_t day_trades() const noexcept { return day_trades_.count(); }
+
+  private:
+    void handle(const Event& event, Emit& out) noexcept;
+    [[nodiscard]] std::uint64_t state_hash() const noexcept;
+    std::uint64_t inputs_seen_ = 0;
+    struct SymbolState {
+        bool defined = false;
+        bool traded = false;             // listed in traded_
+        bool flatten_failed = false;     // the venue refused or canceled its flatten order
+        bool day_trade_counted = false;  // the position opened at opened_ns made a day trade
+        std::int64_t tick_raw = 0;       // from symbol_def
+        std::int64_t ref_raw = 0;        // last market-data price, 0 = none yet
+        std::int64_t ref_ts_ns = 0;
+        bool feed_stale = false;     // a feed_status said this symbol's data is stale
+        std::int64_t opened_ns = 0;  // when the current position opened (from flat or reversal)
+        std::uint64_t flatten_order = 0;  // risk's flatten order in flight, 0 = none
+        FillWindow fills;
+    };
+    // What a new order or a replace asks for.
+    struct OrderView {
+        SymbolId symbol;
+        Side side;
+        OrderType type;
+        Price price;
+        Price stop_price;
+        Quantity quantity;
+        std::int64_t ts_ns;
+        // A bracket's stop-loss or take-profit: it can only reduce what its entry opened, so
+        // the position, exposure and open-order limits (already applied to the entry) pass it.
+        bool bracket_exit = false;
+    };
+
+    void decide(const Event& event, Emit& out) noexcept;
+    [[nodiscard]] Reason check_order(const OrderView& o, const OrderRecord* replaced) noexcept;
+    [[nodiscard]] Reason check_reference(SymbolId symbol, std::int64_t now_ns,
+                                         std::int64_t& ref_raw) const noexcept;
+    [[nodiscard]] Reason check_gross(const OrderView& o, const OrderRecord* replaced,
+                                     i128 order_product) const noexcept;
+    [[nodiscard]] bool day_trade_blocked(const OrderView& o) const noexcept;
+
+    void on_market_data(const Event& event, Emit& out) noexcept;
+    void on_fill(const Event& event, Emit& out) noexcept;
+    void on_order_reply(const Event& event, Emit& out) noexcept;
+    void on_timer(const Event& event, Emit& out) noexcept;
+    void on_command(const Event& event, Emit& out) noexcept;
+    void on_feed_status(const Event& event) noexcept;
+    void check_breakers(const Event& cause, Emit& out) noexcept;
+    void flatten(const Event& cause, bool retry_failed, Emit& out) noexcept;
+    void apply_limits(const RiskLimits& limits) noexcept;
+    void emit_state(const Event& cause, Reason reason, std::int64_t value, CommandCode command,
+                    Emit& out) noexcept;
+    [[nodiscard]] bool journal(const Event& event) noexcept {
+        return log_ == nullptr || log_->append(event);
+    }
+
+    RiskLimits limits_;
+    RiskLimits staged_;
+    std::int64_t staged_count_ = 0;
+    bool staging_ = false;
+    bool staged_invalid_ = false;
+
+    OrderBook book_;
+    Account account_;
+    std::int64_t day_index_ = 0;  // the session day the trading day started on
+    bool day_index_known_ =
+        false;  // positions, cash, equity, the day's P&L (no curve, no round trips)
+    std::vector<SymbolState> symbols_;
+    std::vector<SymbolId> traded_;  // symbols with at least one fill, in order of first fill
+    TokenBucket throttle_;
+    DuplicateFilter duplicates_;
+    DayTradeCounter day_trades_;
+    std::int64_t day_start_ns_ = INT64_MIN;  // the last session_open; before it all is "today"
+    Money peak_equity_{};
+
+    bool killed_ = false;
+    bool flattening_ = false;
+    bool paused_ = false;
+    bool feed_down_ = false;
+    std::array<std::uint64_t, 256>
+        rejects_by_reason_{};  // by Reason value, for metrics  // the market-data feed is
+                               // disconnected: every symbol is stale
+    bool daily_loss_halt_ = false;
+    bool drawdown_halt_ = false;
+
+    std::uint64_t rejects_ = 0;
+    std::uint64_t approvals_ = 0;
+    EventLog* log_ = nullptr;
+};
+
+}  // namespace keel::engine

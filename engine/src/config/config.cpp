@@ -1,0 +1,905 @@
+#include "keel/engine/config/config.hpp"
+
+#include "keel/engine/config/config_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace keel::engine {
+namespace {
+
+using Reader = ConfigReader;
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::optional<std::int64_t> parse_interval(const std::string& s) {
+    if (s.size() < 2)
+        return std::nullopt;
+    const char unit = s.back();
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(s[i])) || n > 1'000'000)
+            return std::nullopt;
+        n = n * 10 + (s[i] - '0');
+    }
+    if (n <= 0)
+        return std::nullopt;
+    switch (unit) {
+        case 's':
+            return n;
+        case 'm':
+            return n * 60;
+        case 'h':
+            return n * 3600;
+        case 'd':
+            return n * 86400;
+        default:
+            return std::nullopt;
+    }
+}
+
+// "09:30" -> 570; "24:00" only when allow_24.
+std::optional<std::int32_t> parse_clock_minutes(const std::string& s, bool allow_24) {
+    if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
+        !std::isdigit(static_cast<unsigned char>(s[1])) ||
+        !std::isdigit(static_cast<unsigned char>(s[3])) ||
+        !std::isdigit(static_cast<unsigned char>(s[4])))
+        return std::nullopt;
+    const int h = (s[0] - '0') * 10 + (s[1] - '0');
+    const int m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_24)))
+        return std::nullopt;
+    return h * 60 + m;
+}
+
+// "-05:00" / "+01:00" -> minutes.
+std::optional<std::int32_t> parse_utc_offset(const std::string& s) {
+    if (s.size() != 6 || (s[0] != '+' && s[0] != '-'))
+        return std::nullopt;
+    const auto m = parse_clock_minutes(s.substr(1), false);
+    if (!m)
+        return std::nullopt;
+    return s[0] == '-' ? -*m : *m;
+}
+
+int weekday_bit(std::string d) {
+    d = lower(d);
+    static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (int i = 0; i < 7; ++i) {
+        if (d == kDays[i])
+            return i;
+    }
+    return -1;
+}
+
+// "2024-05-28" -> that day's 00:00 UTC in ns.
+std::optional<std::int64_t> parse_date_ns(const std::string& s) {
+    int y = 0, m = 0, d = 0;
+    char tail = 0;
+    if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        m < 1 || m > 12 || d < 1)
+        return std::nullopt;
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0))
+        return std::nullopt;
+    // Days from civil (Howard Hinnant's algorithm).
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+    return days * 86'400'000'000'000;
+}
+
+// "5m", "1h", "1d" -> minutes (whole minutes only).
+std::optional<std::uint32_t> parse_timeframe(const std::string& s) {
+    const auto secs = parse_interval(s);
+    if (!secs || *secs % 60 != 0 || *secs / 60 > 0xFFFF)
+        return std::nullopt;
+    return static_cast<std::uint32_t>(*secs / 60);
+}
+
+SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
+                         const std::string& path);
+
+// Sets the value at parts (object keys, array indices) in root, creating missing object keys.
+// An existing key matches whatever its case (environment names are upper case, symbol names
+// such as MSFT are too); a new key is created as given. Returns the value's key path as errors
+// name it ("strategies[0].fast"), or nullopt after adding an error at `where`.
+std::optional<std::string> apply_override(Json& root, const std::vector<std::string>& parts,
+                                          const std::string& value, const std::string& where,
+                                          std::vector<ConfigError>& errors) {
+    if (parts.empty() ||
+        std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); })) {
+        errors.push_back({where, "malformed key: a part of its path is empty"});
+        return std::nullopt;
+    }
+    Json* node = &root;
+    std::string path;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const bool last = i + 1 == parts.size();
+        const std::string& key = parts[i];
+        if (node->is_array()) {
+            const bool numeric = std::all_of(key.begin(), key.end(),
+                                             [](unsigned char c) { return std::isdigit(c) != 0; });
+            const std::size_t idx = numeric && key.size() < 9 ? std::stoul(key) : SIZE_MAX;
+            if (idx >= node->size()) {
+                errors.push_back({where, "no array element '" + key + "' to override in " +
+                                             (path.empty() ? "(root)" : path) + " (it has " +
+                                             std::to_string(node->size()) + ")"});
+                return std::nullopt;
+            }
+            node = &(*node)[idx];
+            path += "[" + key + "]";
+        } else if (node->is_object() || node->is_null()) {
+            std::string k = key;
+            if (node->is_object() && !node->contains(k)) {
+                for (const auto& [existing, unused] : node->items()) {
+                    if (lower(existing) == lower(key)) {
+                        k = existing;
+                        break;
+                    }
+                }
+            }
+            if (!last && !node->contains(k))
+                (*node)[k] = Json::object();
+            node = &(*node)[k];
+            path += (path.empty() ? "" : ".") + k;
+        } else {
+            errors.push_back({where, "'" + key + "' is inside " + path +
+                                         ", a value that is not an object or array"});
+            return std::nullopt;
+        }
+    }
+    // The value is JSON when it parses as JSON (integers, true, arrays, "quoted"), else a
+    // string. Numbers with a fraction stay strings: "2.5" is an exact decimal to keel.
+    Json parsed = Json::parse(value, nullptr, false);
+    *node = parsed.is_discarded() || parsed.is_number_float() ? Json(value) : parsed;
+    return path;
+}
+
+void apply_env(Json& root, const std::vector<std::string>& env, std::vector<ConfigError>& errors) {
+    // Sorted, so that overrides apply in a deterministic order whatever the environment's.
+    std::vector<std::string> sorted;
+    for (const std::string& entry : env) {
+        if (entry.rfind("KEEL__", 0) == 0)
+            sorted.push_back(entry);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    for (const std::string& entry : sorted) {
+        const auto eq = entry.find('=');
+        if (eq == std::string::npos)
+            continue;
+        const std::string name = entry.substr(0, eq);
+        std::vector<std::string> parts;
+        for (std::size_t pos = 6; pos <= name.size();) {
+            const auto next = name.find("__", pos);
+            const auto end = next == std::string::npos ? name.size() : next;
+            parts.push_back(lower(name.substr(pos, end - pos)));
+            pos = end + 2;
+        }
+        (void)apply_override(root, parts, entry.substr(eq + 1), "env " + name, errors);
+    }
+}
+
+// Command-line overrides, in the order given (a later one wins). Returns, per override that
+// applied, its key path and a note naming it, so validation errors about it say where the
+// value came from.
+std::vector<std::pair<std::string, std::string>> apply_overrides(
+    Json& root, const std::vector<ConfigOverride>& overrides, std::vector<ConfigError>& errors) {
+    std::vector<std::pair<std::string, std::string>> applied;
+    for (const ConfigOverride& o : overrides) {
+        std::vector<std::string> parts;
+        for (std::size_t pos = 0; pos <= o.key.size();) {
+            const auto next = o.key.find('.', pos);
+            const auto end = next == std::string::npos ? o.key.size() : next;
+            parts.push_back(o.key.substr(pos, end - pos));
+            pos = end + 1;
+        }
+        const std::string where = o.origin.empty() ? "--set " + o.key : o.origin;
+        if (auto path = apply_override(root, parts, o.value, where, errors))
+            applied.emplace_back(*path, o.origin.empty() ? where + "=" + o.value : o.origin);
+    }
+    return applied;
+}
+
+SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
+                         const std::string& path) {
+    Reader r(errors, obj, path);
+    SizingPolicy p;
+    const std::string type = r.string("type", true).value_or("");
+    std::optional<std::int64_t> lot = r.decimal("lot", false);
+    const Quantity lot_q = Quantity::from_raw(lot.value_or(kScale));
+    // A parameter that is missing or malformed is reported once, where it is; the policy's
+    // own check runs only on a complete policy, so one mistake gives one message.
+    bool complete = true;
+    auto need = [&](const char* key) {
+        const std::optional<std::int64_t> v = r.decimal(key, true);
+        complete = complete && v.has_value();
+        return v.value_or(0);
+    };
+    if (type == "fixed_quantity") {
+        p = SizingPolicy::fixed(Quantity::from_raw(need("quantity")), lot_q);
+    } else if (type == "fixed_notional") {
+        p = SizingPolicy::fixed_value(Money::from_raw(need("notional")), lot_q);
+    } else if (type == "percent_risk") {
+        const Ratio risk = Ratio::from_raw(need("risk"));
+        p = SizingPolicy::percent_risk(risk, Ratio::from_raw(need("atr_multiple")), lot_q);
+    } else {
+        if (!type.empty()) {
+            r.error("type", "unknown sizing '" + type +
+                                "' (available: fixed_quantity, fixed_notional, percent_risk)");
+        }
+        // Without a known type its parameters cannot be told apart from unknown keys.
+        for (const char* key : {"quantity", "notional", "risk", "atr_multiple"})
+            (void)r.get(key, false);
+        complete = false;
+    }
+    if (complete) {
+        const std::string_view problem = p.problem();
+        if (!problem.empty())
+            errors.push_back({path, std::string(problem)});
+    }
+    r.finish();
+    return p;
+}
+
+void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
+              std::vector<ConfigError>& errors) {
+    if (!root.is_object()) {
+        errors.push_back({"(root)", std::string("expected an object, got ") + type_name(root)});
+        return;
+    }
+    Reader top(errors, root, "");
+
+    if (const Json* s = top.object("session", true)) {
+        Reader r(errors, *s, "session");
+        c.session_name = r.string("name", true).value_or("");
+        c.symbol_capacity = static_cast<std::uint32_t>(
+            r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
+        c.seed = static_cast<std::uint64_t>(r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
+        r.finish();
+    }
+
+    // A live session (a market-data feed or a webhook receiver) needs no data files. The live
+    // sections belong to the adapters, which validate them (the engine does not know adapters).
+    if (const Json* feed = top.object("feed", false))
+        c.feed_json = *feed;
+    if (const Json* webhook = top.object("webhook", false))
+        c.webhook_json = *webhook;
+    if (const Json* control = top.object("control", false))
+        c.control_json = *control;
+    const bool live = !c.feed_json.is_null() || !c.webhook_json.is_null();
+    if (const Json* d = top.object("data", !live)) {
+        Reader r(errors, *d, "data");
+        if (const Json* files = r.array("files", true)) {
+            if (files->empty())
+                r.error("files", "needs at least one file");
+            for (std::size_t i = 0; i < files->size(); ++i) {
+                const std::string path = "data.files[" + std::to_string(i) + "]";
+                const Json& f = (*files)[i];
+                if (!f.is_object()) {
+                    errors.push_back(
+                        {path, std::string("expected an object, got ") + type_name(f)});
+                    continue;
+                }
+                Reader fr(errors, f, path);
+                DataFileConfig dfc;
+                dfc.path = fr.string("path", true).value_or("");
+                dfc.symbol = fr.string("symbol", false).value_or("");
+                if (auto iv = fr.string("bar_interval", false)) {
+                    if (!iv->empty()) {
+                        dfc.bar_interval_s = parse_interval(*iv);
+                        if (!dfc.bar_interval_s) {
+                            fr.error("bar_interval",
+                                     "'" + *iv + "' is not an interval like 30m, 1h, 1d");
+                        }
+                    }
+                }
+                if (!dfc.path.empty()) {
+                    dfc.resolved = std::filesystem::path(dfc.path).is_absolute()
+                                       ? std::filesystem::path(dfc.path)
+                                       : base_dir / dfc.path;
+                    std::error_code ec;
+                    if (!std::filesystem::is_regular_file(dfc.resolved, ec)) {
+                        fr.error("path", "file not found: " + dfc.resolved.string());
+                    }
+                }
+                fr.finish();
+                c.data_files.push_back(std::move(dfc));
+            }
+        }
+        c.pace_events_per_s = static_cast<std::uint64_t>(
+            r.integer("pace_events_per_s", false, 0, 100'000'000, 0).value_or(0));
+        c.skip_bad_rows = r.boolean("skip_bad_rows", false).value_or(false);
+        r.finish();
+    }
+
+    c.starting_cash = Money::from_units(kDefaultStartingCashUnits);
+    if (const Json* a = top.object("account", false)) {
+        Reader r(errors, *a, "account");
+        if (auto cash = r.decimal("starting_cash", false)) {
+            if (*cash < 0)
+                r.error("starting_cash", "must not be negative");
+            c.starting_cash = Money::from_raw(*cash);
+        }
+        r.finish();
+    }
+
+    if (const Json* sessions = top.object("sessions", false)) {
+        for (const auto& [name, body] : sessions->items()) {
+            const std::string path = "sessions." + name;
+            if (!body.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(body)});
+                continue;
+            }
+            Reader r(errors, body, path);
+            TradingSession ts;
+            if (auto open = r.string("open", true)) {
+                if (auto m = parse_clock_minutes(*open, false))
+                    ts.open_minute = *m;
+                else
+                    r.error("open", "'" + *open + "' is not a time of day like 09:30");
+            }
+            if (auto close = r.string("close", true)) {
+                if (auto m = parse_clock_minutes(*close, true))
+                    ts.close_minute = *m;
+                else
+                    r.error("close", "'" + *close + "' is not a time of day like 16:00 (or 24:00)");
+            }
+            if (auto off = r.string("utc_offset", false, "+00:00")) {
+                if (auto m = parse_utc_offset(*off))
+                    ts.utc_offset_minutes = *m;
+                else
+                    r.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
+            }
+            if (const Json* days = r.array("days", false)) {
+                ts.weekdays = 0;
+                for (std::size_t k = 0; k < days->size(); ++k) {
+                    const Json& d = (*days)[k];
+                    const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
+                    if (bit < 0) {
+                        r.error("days[" + std::to_string(k) + "]",
+                                "expected a weekday such as \"mon\"");
+                    } else {
+                        ts.weekdays = static_cast<std::uint8_t>(ts.weekdays | (1u << bit));
+                    }
+                }
+            }
+            // Name the key the problem is in (the open always parses into range).
+            const SessionError se = validate(ts);
+            if (se != SessionError::ok) {
+                const char* key = se == SessionError::close_out_of_range    ? "close"
+                                  : se == SessionError::offset_out_of_range ? "utc_offset"
+                                  : se == SessionError::no_trading_days     ? "days"
+                                                                            : "open";
+                r.error(key, std::string(to_string(se)));
+            }
+            r.finish();
+            c.sessions[name] = ts;
+        }
+    }
+
+    if (const Json* symbols = top.object("symbols", false)) {
+        for (const auto& [name, body] : symbols->items()) {
+            const std::string path = "symbols." + name;
+            if (!body.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(body)});
+                continue;
+            }
+            Reader r(errors, body, path);
+            SymbolConfig sym;
+            sym.name = name;
+            if (auto tick = r.decimal("tick_size", false)) {
+                if (*tick <= 0)
+                    r.error("tick_size", "must be positive");
+                sym.tick_size = Price::from_raw(*tick);
+            }
+            sym.session = r.string("session", false).value_or("");
+            if (!sym.session.empty() && !c.sessions.contains(sym.session)) {
+                r.error("session", "no session named '" + sym.session + "' under sessions");
+            }
+            r.finish();
+            c.symbols.push_back(std::move(sym));
+        }
+    }
+
+    std::set<std::string> strategy_symbols;
+    if (const Json* list = top.array("strategies", true)) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const std::string path = "strategies[" + std::to_string(i) + "]";
+            const Json& s = (*list)[i];
+            if (!s.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(s)});
+                continue;
+            }
+            Reader r(errors, s, path);
+            StrategyConfig sc;
+            sc.type = r.string("type", true).value_or("");
+            const bool sma = sc.type == "sma_cross";
+            const bool orb = sc.type == "orb";
+            const bool alerts = sc.type == "alert_follower";
+            if (!sc.type.empty() && !sma && !orb && !alerts) {
+                r.error("type", "unknown strategy '" + sc.type +
+                                    "' (available: sma_cross, orb, alert_follower)");
+            }
+            // One symbol ("symbol") or several ("symbols", alert_follower).
+            if (alerts && r.get("symbols", false) != nullptr) {
+                if (const Json* names = r.array("symbols", true)) {
+                    for (std::size_t k = 0; k < names->size(); ++k) {
+                        if (!(*names)[k].is_string()) {
+                            r.error("symbols[" + std::to_string(k) + "]", "expected a string");
+                            continue;
+                        }
+                        sc.symbols.push_back((*names)[k].get<std::string>());
+                    }
+                    if (sc.symbols.empty())
+                        r.error("symbols", "needs at least one symbol");
+                }
+            } else if (auto sym = r.string("symbol", true)) {
+                sc.symbols.push_back(*sym);
+            }
+            for (std::size_t k = 0; k < sc.symbols.size(); ++k) {
+                if (!sc.symbols[k].empty() && !strategy_symbols.insert(sc.symbols[k]).second) {
+                    r.error(sc.symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]"
+                                                  : std::string("symbol"),
+                            "'" + sc.symbols[k] + "' already has a strategy");
+                }
+            }
+            // Sizing: "sizing": {...}, or the shorthand "quantity" for a fixed size.
+            const bool has_quantity = r.get("quantity", false) != nullptr;
+            const Json* sizing = r.object("sizing", false);
+            if (has_quantity && sizing != nullptr) {
+                r.error("quantity", "give either quantity or sizing, not both");
+            } else if (has_quantity) {
+                if (auto q = r.decimal("quantity", true)) {
+                    sc.sizing = SizingPolicy::fixed(Quantity::from_raw(*q));
+                    if (*q <= 0)
+                        r.error("quantity", "must be positive");
+                    else if (const std::string_view p = sc.sizing.problem(); !p.empty())
+                        r.error("quantity", std::string(p));
+                }
+            } else if (sizing != nullptr) {
+                sc.sizing = read_sizing(errors, *sizing, path + ".sizing");
+            } else if (!alerts) {
+                r.error("sizing", "is required (or the shorthand quantity)");
+            } else {
+                sc.sizing = SizingPolicy{};  // alerts may size themselves; zero = no_size
+                sc.sizing.quantity = Quantity{};
+            }
+            sc.allow_short = r.boolean("allow_short", alerts).value_or(false);
+            if (sma) {
+                const auto fast = r.integer("fast", true, 1, 1'000'000);
+                const auto slow = r.integer("slow", true, 2, 1'000'000);
+                if (fast && slow && *fast >= *slow)
+                    r.error("fast", "must be less than slow");
+                sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
+                sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
+                if (auto tf = r.string("timeframe", false); tf && !tf->empty()) {
+                    if (auto m = parse_timeframe(*tf))
+                        sc.timeframe_minutes = *m;
+                    else
+                        r.error("timeframe", "'" + *tf + "' is not a timeframe like 5m, 1h, 1d");
+                }
+            }
+            if (orb) {
+                OrbParams& o = sc.orb;
+                auto minutes = [&](const char* key, std::uint32_t fallback) {
+                    const std::string v = r.string(key, false, "").value_or("");
+                    if (v.empty())
+                        return fallback;
+                    if (auto m = parse_timeframe(v))
+                        return *m;
+                    r.error(key, "'" + v + "' is not a duration like 5m, 30m, 1h");
+                    return fallback;
+                };
+                o.interval_minutes = minutes("timeframe", 5);
+                o.range_minutes = minutes("range", 30);
+                o.trend_interval_minutes = minutes("trend_timeframe", 60);
+                o.flat_before_close_minutes = minutes("flat_before_close", 5);
+                o.trend_ema = static_cast<std::uint32_t>(
+                    r.integer("trend_ema", false, 1, 100'000, 20).value_or(20));
+                o.volume_sma = static_cast<std::uint32_t>(
+                    r.integer("volume_sma", false, 1, 100'000, 20).value_or(20));
+                o.atr_period = static_cast<std::uint32_t>(
+                    r.integer("atr_period", false, 1, 100'000, 14).value_or(14));
+                auto ratio = [&](const char* key, std::int64_t& out) {
+                    if (auto v = r.decimal(key, false)) {
+                        if (*v <= 0)
+                            r.error(key, "must be positive");
+                        out = *v;
+                    }
+                };
+                ratio("volume_factor", o.volume_factor_raw);
+                ratio("stop_atr", o.stop_atr_raw);
+                ratio("target_atr", o.target_atr_raw);
+                if (o.range_minutes < o.interval_minutes)
+                    r.error("range", "must span at least one bar of the timeframe");
+                if (o.trend_interval_minutes == o.interval_minutes)
+                    r.error("trend_timeframe", "must differ from timeframe");
+                o.allow_short = sc.allow_short;
+                o.sizing = sc.sizing;
+            }
+            if (alerts) {
+                if (const Json* sizes = r.array("sizes", false)) {
+                    for (std::size_t k = 0; k < sizes->size(); ++k) {
+                        const std::string sp = path + ".sizes[" + std::to_string(k) + "]";
+                        const Json& e = (*sizes)[k];
+                        if (!e.is_object()) {
+                            errors.push_back({sp, "expected an object"});
+                            continue;
+                        }
+                        Reader er(errors, e, sp);
+                        AlertSizeConfig a;
+                        a.symbol = er.string("symbol", true).value_or("");
+                        if (!a.symbol.empty() && std::find(sc.symbols.begin(), sc.symbols.end(),
+                                                           a.symbol) == sc.symbols.end()) {
+                            er.error("symbol",
+                                     "'" + a.symbol + "' is not one of this strategy's symbols");
+                        }
+                        if (auto tf = er.string("timeframe", false); tf && !tf->empty()) {
+                            if (auto m = parse_timeframe(*tf))
+                                a.timeframe_minutes = *m;
+                            else
+                                er.error("timeframe", "'" + *tf + "' is not a timeframe like 30m");
+                        }
+                        const auto q = er.decimal("quantity", false);
+                        const auto n = er.decimal("notional", false);
+                        if (q.has_value() == n.has_value())
+                            er.error("quantity", "give exactly one of quantity or notional");
+                        if (q && *q <= 0)
+                            er.error("quantity", "must be positive");
+                        if (n && *n <= 0)
+                            er.error("notional", "must be positive");
+                        a.quantity = Quantity::from_raw(q.value_or(0));
+                        a.notional = Money::from_raw(n.value_or(0));
+                        er.finish();
+                        sc.alert_sizes.push_back(std::move(a));
+                    }
+                }
+            }
+            r.finish();
+            c.strategies.push_back(std::move(sc));
+        }
+    }
+
+    // Risk: every limit by its RiskLimit name (0 or absent = off); quantities, money and
+    // percentages as decimals, the rest as integers. Trading hours and the day-trade rule's
+    // dates have readable forms; restricted symbols are names.
+    if (const Json* risk = top.object("risk", true)) {
+        Reader r(errors, *risk, "risk");
+        for (std::uint16_t v = 1; v < static_cast<std::uint16_t>(RiskLimit::restricted_symbol);
+             ++v) {
+            const auto id = static_cast<RiskLimit>(v);
+            const std::string key(to_string(id));
+            if (id == RiskLimit::trading_open_minute || id == RiskLimit::trading_close_minute ||
+                id == RiskLimit::utc_offset_minutes || id == RiskLimit::trading_days_mask ||
+                id == RiskLimit::pdt_effective_from_ns || id == RiskLimit::pdt_effective_to_ns)
+                continue;  // read below in their readable forms
+            std::optional<std::int64_t> raw = risk_limit_is_fixed_point(id)
+                                                  ? r.decimal(key, false)
+                                                  : r.integer(key, false, 0, INT64_MAX, 0);
+            if (raw && r.get(key, false) != nullptr && !c.risk.set(id, *raw))
+                r.error(key, "out of range");
+        }
+        if (const Json* hours = r.object("trading_hours", false)) {
+            Reader hr(errors, *hours, "risk.trading_hours");
+            const auto open = hr.string("open", true);
+            const auto close = hr.string("close", true);
+            const std::int32_t o = open ? parse_clock_minutes(*open, false).value_or(-1) : -1;
+            const std::int32_t cl = close ? parse_clock_minutes(*close, true).value_or(-1) : -1;
+            if (open && o < 0)
+                hr.error("open", "'" + *open + "' is not a time of day like 09:30");
+            if (close && cl < 0)
+                hr.error("close", "'" + *close + "' is not a time of day like 16:00");
+            if (o >= 0 && cl >= 0 && cl <= o)
+                hr.error("close", "must be after open");
+            if (o >= 0 && cl > o) {
+                (void)c.risk.set(RiskLimit::trading_open_minute, o);
+                (void)c.risk.set(RiskLimit::trading_close_minute, cl);
+            }
+            if (auto off = hr.string("utc_offset", false, "+00:00")) {
+                if (auto m = parse_utc_offset(*off))
+                    (void)c.risk.set(RiskLimit::utc_offset_minutes, *m);
+                else
+                    hr.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
+            }
+            if (const Json* days = hr.array("days", false)) {
+                std::int64_t mask = 0;
+                for (std::size_t k = 0; k < days->size(); ++k) {
+                    const Json& d = (*days)[k];
+                    const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
+                    if (bit < 0)
+                        hr.error("days[" + std::to_string(k) + "]",
+                                 "expected a weekday such as \"mon\"");
+                    else
+                        mask |= std::int64_t{1} << bit;
+                }
+                if (mask == 0)
+                    hr.error("days", "needs at least one weekday");
+                else
+                    (void)c.risk.set(RiskLimit::trading_days_mask, mask);
+            }
+            hr.finish();
+        }
+        for (const char* key : {"pdt_effective_from", "pdt_effective_to"}) {
+            if (auto d = r.string(key, false, ""); d && !d->empty()) {
+                const auto ns = parse_date_ns(*d);
+                if (!ns)
+                    r.error(key, "'" + *d + "' is not a date like 2024-05-28");
+                else
+                    (void)c.risk.set(std::string_view(key) == "pdt_effective_from"
+                                         ? RiskLimit::pdt_effective_from_ns
+                                         : RiskLimit::pdt_effective_to_ns,
+                                     *ns);
+            }
+        }
+        if (const Json* list = r.array("restricted_symbols", false)) {
+            for (std::size_t k = 0; k < list->size(); ++k) {
+                if (!(*list)[k].is_string())
+                    r.error("restricted_symbols[" + std::to_string(k) + "]", "expected a name");
+                else
+                    c.restricted_symbols.push_back((*list)[k].get<std::string>());
+            }
+        }
+        r.finish();
+    }
+
+    // The venue's own settings belong to the venue adapter, which validates them (the engine
+    // does not know adapters); here only its type is read.
+    if (const Json* venue = top.object("venue", true)) {
+        c.venue_json = *venue;
+        const auto it = venue->find("type");
+        if (it == venue->end() || !it->is_string()) {
+            errors.push_back({"venue.type", "is required (a string)"});
+        } else {
+            c.venue_type = it->get<std::string>();
+            if (c.venue_type != "sim")
+                errors.push_back(
+                    {"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
+        }
+    }
+
+    if (const Json* rings = top.object("rings", false)) {
+        Reader r(errors, *rings, "rings");
+        const auto cap = r.integer("capacity", false, 2, 1 << 20, 4096);
+        if (cap && (*cap & (*cap - 1)) != 0)
+            r.error("capacity", "must be a power of two");
+        c.plan.ring_capacity = static_cast<std::size_t>(cap.value_or(4096));
+        r.finish();
+    }
+
+    if (const Json* j = top.object("journal", false)) {
+        Reader r(errors, *j, "journal");
+        const std::string mode = r.string("durability", false, "os").value_or("os");
+        if (!journal::parse_durability(mode, c.journal.durability)) {
+            r.error("durability", "'" + mode + "' is not one of os, group, sync");
+        }
+        c.journal.segment_bytes =
+            static_cast<std::uint64_t>(r.integer("segment_mb", false, 1, 4096, 16).value_or(16))
+            << 20;
+        c.journal.group_interval_us = static_cast<std::uint64_t>(
+            r.integer("group_interval_us", false, 1, 10'000'000, 1000).value_or(1000));
+        c.journal.group_records = static_cast<std::uint64_t>(
+            r.integer("group_records", false, 1, 1'000'000, 256).value_or(256));
+        r.finish();
+    }
+
+    const std::vector<int> cpus = available_cpus();
+    // Absent: one thread runs every stage (what a backtest runs anyway, whatever it says).
+    if (!root.contains("threads")) {
+        c.plan.threads.push_back({"main", 0, kStageCount - 1, std::nullopt, IdleKind::backoff});
+        c.thread_stage_names.push_back("ingest,strategy,risk,gateway");
+    }
+    if (const Json* threads = top.array("threads", false)) {
+        std::size_t next_stage = 0;
+        if (threads->empty())
+            top.error("threads", "needs at least one thread");
+        for (std::size_t i = 0; i < threads->size(); ++i) {
+            const std::string path = "threads[" + std::to_string(i) + "]";
+            const Json& t = (*threads)[i];
+            if (!t.is_object()) {
+                errors.push_back({path, std::string("expected an object, got ") + type_name(t)});
+                continue;
+            }
+            Reader r(errors, t, path);
+            ThreadSpec spec;
+            spec.name = r.string("name", true).value_or("");
+            std::string stage_list;
+            if (const Json* stages = r.array("stages", true)) {
+                if (stages->empty())
+                    r.error("stages", "needs at least one stage");
+                spec.first_stage = next_stage;
+                for (std::size_t k = 0; k < stages->size(); ++k) {
+                    const Json& st = (*stages)[k];
+                    const std::string sp = "stages[" + std::to_string(k) + "]";
+                    const std::string name = st.is_string() ? st.get<std::string>() : "";
+                    if (next_stage >= kStageCount || name != kStageNames[next_stage]) {
+                        r.error(sp,
+                                "expected '" +
+                                    std::string(next_stage < kStageCount ? kStageNames[next_stage]
+                                                                         : "(no more stages)") +
+                                    "', got " +
+                                    (st.is_string() ? "'" + name + "'" : type_name(st)) +
+                                    " (threads list the stages ingest, strategy, risk, gateway "
+                                    "in order, each once)");
+                    } else {
+                        if (!stage_list.empty())
+                            stage_list += ',';
+                        stage_list += name;
+                    }
+                    ++next_stage;
+                }
+                spec.last_stage = next_stage == 0 ? 0 : next_stage - 1;
+            }
+            if (const Json* cpu = r.get("cpu", false)) {
+                if (!cpu->is_number_integer()) {
+                    r.wrong_type("cpu", "an integer CPU index", *cpu);
+                } else {
+                    const auto n = cpu->get<std::int64_t>();
+                    if (std::find(cpus.begin(), cpus.end(), n) == cpus.end()) {
+                        r.error("cpu", "CPU " + std::to_string(n) +
+                                           " does not exist or is not available to this process "
+                                           "(available: " +
+                                           describe_cpus(cpus) + ")");
+                    } else {
+                        spec.cpu = static_cast<int>(n);
+                    }
+                }
+            }
+            const std::string idle = r.string("idle", false, "backoff").value_or("backoff");
+            if (auto kind = parse_idle_kind(idle)) {
+                spec.idle = *kind;
+            } else {
+                r.error("idle", "'" + idle + "' is not one of busy_spin, yield, backoff, park");
+            }
+            r.finish();
+            c.plan.threads.push_back(std::move(spec));
+            c.thread_stage_names.push_back(stage_list);
+        }
+        if (!threads->empty() && next_stage < kStageCount) {
+            top.error("threads", "stage '" + std::string(kStageNames[next_stage]) +
+                                     "' is not assigned to any thread");
+        }
+    }
+    top.finish();
+}
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view text, const std::string& origin,
+                          const std::filesystem::path& base_dir,
+                          const std::vector<std::string>& env,
+                          const std::vector<ConfigOverride>& overrides) {
+    ConfigResult result;
+    Json root;
+    try {
+        root = Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        // nlohmann's message names the line and column; keep the byte offset too.
+        // e.byte counts characters read, so the offending byte's 0-based offset is one less.
+        result.errors.push_back({origin, "invalid JSON at byte offset " +
+                                             std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " +
+                                             e.what()});
+        return result;
+    }
+    apply_env(root, env, result.errors);
+    const auto applied = apply_overrides(root, overrides, result.errors);
+    const std::size_t before = result.errors.size();
+    validate(root, base_dir, result.config, result.errors);
+    // A problem with a value set on the command line names the option that set it.
+    for (std::size_t i = before; i < result.errors.size(); ++i) {
+        ConfigError& e = result.errors[i];
+        for (const auto& [path, note] : applied) {
+            const bool inside = e.path.size() > path.size() && e.path.rfind(path, 0) == 0 &&
+                                (e.path[path.size()] == '.' || e.path[path.size()] == '[');
+            if (e.path == path || inside) {
+                e.message += " (set by " + note + ")";
+                break;
+            }
+        }
+    }
+    result.config.effective = root;
+    return result;
+}
+
+ConfigResult parse_config(std::string_view text, const std::string& origin,
+                          const std::filesystem::path& base_dir,
+                          const std::vector<std::string>& env) {
+    return parse_config(text, origin, base_dir, env, {});
+}
+
+std::optional<ConfigOverride> parse_override(std::string_view text) {
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+        return std::nullopt;
+    return ConfigOverride{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)), {}};
+}
+
+ConfigResult load_config(const std::filesystem::path& file, const std::vector<std::string>& env) {
+    return load_config(file, env, {});
+}
+
+ConfigResult load_config(const std::filesystem::path& file, const std::vector<std::string>& env,
+                         const std::vector<ConfigOverride>& overrides) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        ConfigResult result;
+        result.errors.push_back({file.string(), "cannot open config file"});
+        return result;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), file.string(), file.parent_path(), env, overrides);
+}
+
+const SymbolConfig* find_symbol(const Config& config, std::string_view name) {
+    for (const SymbolConfig& s : config.symbols) {
+        if (s.name == name)
+            return &s;
+    }
+    return nullptr;
+}
+
+TradingSession session_for(const Config& config, std::string_view symbol) {
+    const SymbolConfig* s = find_symbol(config, symbol);
+    if (s != nullptr && !s->session.empty()) {
+        const auto it = config.sessions.find(s->session);
+        if (it != config.sessions.end())
+            return it->second;
+    }
+    return TradingSession::all_day(0, kEveryDay);
+}
+
+Json mask_secrets(const Json& config) {
+    static constexpr const char* kSecretWords[] = {"secret", "token",      "password",   "api_key",
+                                                   "apikey", "passphrase", "private_key"};
+    Json out = config;
+    if (out.is_object()) {
+        for (auto& [key, value] : out.items()) {
+            const std::string k = lower(key);
+            const bool secret =
+                std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
+                            [&](const char* w) { return k.find(w) != std::string::npos; });
+            if (secret && !value.is_null()) {
+                value = "***";
+            } else {
+                value = mask_secrets(value);
+            }
+        }
+    } else if (out.is_array()) {
+        for (auto& v : out)
+            v = mask_secrets(v);
+    }
+    return out;
+}
+
+std::uint64_t fnv1a64(std::string_view text) noexcept {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::vector<std::string> process_environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+        env.emplace_back(*e);
+    return env;
+}
+
+}  // namespace keel::engine

@@ -1,0 +1,283 @@
+#include "keel/engine/orders/account.hpp"
+
+namespace keel::engine {
+namespace {
+
+std::int64_t abs64(std::int64_t v) noexcept {
+    return v < 0 ? -v : v;
+}
+
+std::int64_t narrow(i128 v, const char* what) noexcept {
+    KEEL_ASSERT(v <= INT64_MAX && v >= INT64_MIN, what);
+    return static_cast<std::int64_t>(v);
+}
+
+// a * b / kScale, truncated toward zero: in 64 bits when the product fits (the common case,
+// and a 128-bit division is a library call), else in 128 bits. Both give the same result.
+i128 mul_div_scale(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t p = 0;
+    if (!__builtin_mul_overflow(a, b, &p))
+        return p / kScale;
+    // Split b = q * kScale + r (q and r share b's sign, so both terms share the product's sign
+    // and truncating the second truncates the sum): a * q + a * r / kScale, exact, in 64 bits
+    // when the parts fit (a price times a large whole quantity does).
+    const std::int64_t q = b / kScale;
+    const std::int64_t r = b % kScale;
+    std::int64_t aq = 0;
+    std::int64_t ar = 0;
+    std::int64_t sum = 0;
+    if (!__builtin_mul_overflow(a, q, &aq) && !__builtin_mul_overflow(a, r, &ar) &&
+        !__builtin_add_overflow(aq, ar / kScale, &sum))
+        return sum;
+    return static_cast<i128>(a) * b / kScale;
+}
+
+// price * quantity_raw / kScale in 128 bits, truncated toward zero (so a negative quantity
+// gives exactly the negation of the positive one).
+std::int64_t notional_raw(Price price, std::int64_t quantity_raw) noexcept {
+    return narrow(mul_div_scale(price.raw, quantity_raw), "notional outside Money's range");
+}
+
+std::int64_t add_checked(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t r = 0;
+    KEEL_ASSERT(!__builtin_add_overflow(a, b, &r), "account balance outside Money's range");
+    return r;
+}
+
+void add_to(Money& m, std::int64_t delta_raw) noexcept {
+    m.raw = add_checked(m.raw, delta_raw);
+}
+
+Price vwap(i128 cost, std::int64_t quantity_raw) noexcept {
+    if (quantity_raw == 0)
+        return Price{};
+    return Price::from_raw(narrow(cost / quantity_raw, "average price outside Price's range"));
+}
+
+}  // namespace
+
+Money PositionState::market_value() const noexcept {
+    return Money::from_raw(notional_raw(last_price, quantity_raw));
+}
+
+Money PositionState::unrealized() const noexcept {
+    return market_value() - cost_basis;
+}
+
+Account::Account(Money starting_cash, std::size_t symbol_capacity, std::size_t round_trip_capacity,
+                 std::size_t equity_capacity)
+    : starting_cash_(starting_cash),
+      cash_(starting_cash),
+      day_start_equity_(starting_cash),
+      peak_equity_(starting_cash),
+      trip_capacity_(round_trip_capacity),
+      curve_capacity_(equity_capacity),
+      positions_(symbol_capacity),
+      open_trips_(symbol_capacity) {
+    trips_.reserve(round_trip_capacity);
+    curve_.reserve(equity_capacity);
+}
+
+void Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
+                         std::int64_t ts_ns) noexcept {
+    KEEL_ASSERT(symbol < positions_.size(), "fill for a symbol outside the account");
+    KEEL_ASSERT(side == Side::buy || side == Side::sell, "fill without a side");
+    KEEL_ASSERT(quantity.raw > 0, "fill quantity must be positive");
+    PositionState& p = positions_[symbol];
+    OpenTrip& trip = open_trips_[symbol];
+
+    const Money value_before = p.market_value();
+    const Money basis_before = p.cost_basis;
+    const std::int64_t held = p.quantity_raw;
+    const std::int64_t delta = signed_qty(side, quantity);
+    // Cash moves against the quantity: a buy pays, a sell receives.
+    const std::int64_t cash_sign = side == Side::buy ? -1 : 1;
+    const std::int64_t total = quantity.raw;
+    const bool reduces = held != 0 && (held > 0) != (delta > 0);
+    const std::int64_t closed = reduces ? (total < abs64(held) ? total : abs64(held)) : 0;
+    const std::int64_t opened = total - closed;
+
+    // The notional is truncated once for the whole fill, so cash moves by exactly price * qty;
+    // on a reversal the closing part is what remains after the opening part's own notional.
+    const std::int64_t notional_total = notional_raw(price, total);
+    const std::int64_t notional_open =
+        opened == total ? notional_total : notional_raw(price, opened);
+    const std::int64_t notional_closed = notional_total - notional_open;
+    // The closing share of the fee is truncated; the opening share takes the remainder.
+    const std::int64_t fee_closed =
+        closed == 0
+            ? 0
+            : (opened == 0 ? fee.raw : narrow(static_cast<i128>(fee.raw) * closed / total, "fee"));
+    const std::int64_t fee_opened = fee.raw - fee_closed;
+
+    add_to(cash_, add_checked(cash_sign * notional_total, -fee.raw));
+    add_to(fees_, fee.raw);
+    add_to(p.fees, fee.raw);
+    add_to(realized_, -fee.raw);
+    add_to(p.realized, -fee.raw);
+    ++p.fills;
+    // Positions are marked by market data; a fill's price marks only a symbol never marked.
+    // (A fill can be sequenced after later market data — a threaded plan sequences replies
+    // later — so taking its price would mark the position at a stale price.)
+    if (p.last_price.raw == 0)
+        p.last_price = price;
+    if (ts_ns > p.last_ts_ns)
+        p.last_ts_ns = ts_ns;
+
+    if (closed > 0) {
+        const std::int64_t closed_cost =
+            narrow(static_cast<i128>(p.cost_basis.raw) * closed / abs64(held), "closed cost basis");
+        const std::int64_t pnl = add_checked(cash_sign * notional_closed, -closed_cost);
+        add_to(p.cost_basis, -closed_cost);
+        add_to(realized_, pnl);
+        add_to(p.realized, pnl);
+        p.quantity_raw = held > 0 ? held - closed : held + closed;
+        trip.exit_cost += static_cast<i128>(price.raw) * closed;
+        trip.exit_qty = add_checked(trip.exit_qty, closed);
+        add_to(trip.pnl, add_checked(pnl, -fee_closed));
+        add_to(trip.fees, fee_closed);
+        if (p.quantity_raw == 0) {
+            KEEL_ASSERT(p.cost_basis.raw == 0, "a flat position keeps no cost basis");
+            finish_trip(symbol, ts_ns);
+            p.opened_ns = 0;
+        }
+    }
+    if (opened > 0) {
+        if (p.quantity_raw == 0) {
+            trip = OpenTrip{};
+            trip.side = side;
+            trip.entry_ns = ts_ns;
+            p.opened_ns = ts_ns;
+        }
+        add_to(p.cost_basis, -cash_sign * notional_open);
+        p.quantity_raw = add_checked(p.quantity_raw, side == Side::buy ? opened : -opened);
+        trip.entry_cost += static_cast<i128>(price.raw) * opened;
+        trip.entry_qty = add_checked(trip.entry_qty, opened);
+        add_to(trip.pnl, -fee_opened);
+        add_to(trip.fees, fee_opened);
+        const std::int64_t size = abs64(p.quantity_raw);
+        if (size > trip.max_qty)
+            trip.max_qty = size;
+    }
+    KEEL_ASSERT(p.quantity_raw == held + delta, "fill moved the position by its quantity");
+
+    p.average_price = p.quantity_raw == 0
+                          ? Price{}
+                          : vwap(static_cast<i128>(p.cost_basis.raw) * kScale, p.quantity_raw);
+    const Money value_after = p.market_value();
+    add_to(value_total_, (value_after - value_before).raw);
+    add_to(gross_total_, abs64(value_after.raw) - abs64(value_before.raw));
+    add_to(cost_total_, (p.cost_basis - basis_before).raw);
+}
+
+void Account::finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept {
+    OpenTrip& t = open_trips_[symbol];
+    RoundTrip rt;
+    rt.symbol = symbol;
+    rt.side = t.side;
+    rt.entry_ns = t.entry_ns;
+    rt.exit_ns = ts_ns;
+    rt.entry_price = vwap(t.entry_cost, t.entry_qty);
+    rt.exit_price = vwap(t.exit_cost, t.exit_qty);
+    rt.quantity = Quantity::from_raw(t.max_qty);
+    rt.pnl = t.pnl;
+    rt.fees = t.fees;
+    ++trip_count_;
+    if (rt.pnl.raw > 0)
+        ++wins_;
+    // Full: the trip is counted (and journaled upstream) but not kept, so nothing allocates.
+    if (trips_.size() < trip_capacity_)
+        trips_.push_back(rt);
+    t = OpenTrip{};
+}
+
+RoundTrip Account::open_round_trip(SymbolId symbol) const noexcept {
+    KEEL_ASSERT(symbol < open_trips_.size(), "round trip of a symbol outside the table");
+    const OpenTrip& t = open_trips_[symbol];
+    RoundTrip rt;
+    if (t.side == Side::none)
+        return rt;
+    rt.symbol = symbol;
+    rt.side = t.side;
+    rt.entry_ns = t.entry_ns;
+    rt.exit_ns = positions_[symbol].last_ts_ns;
+    rt.entry_price = vwap(t.entry_cost, t.entry_qty);
+    rt.exit_price = vwap(t.exit_cost, t.exit_qty);
+    rt.quantity = Quantity::from_raw(t.max_qty);
+    rt.pnl = t.pnl;
+    rt.fees = t.fees;
+    return rt;
+}
+
+void Account::mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept {
+    const Money value_before = p.market_value();
+    // A mark that would take a value or a total out of Money's range (a bad tick against a
+    // large position) is refused and counted, not applied: the account stays exact.
+    const i128 after = mul_div_scale(price.raw, p.quantity_raw);
+    const i128 total = static_cast<i128>(value_total_.raw) + after - value_before.raw;
+    const i128 gross = static_cast<i128>(gross_total_.raw) + (after < 0 ? -after : after) -
+                       abs64(value_before.raw);
+    if (after > kMaxMarkValue || after < -kMaxMarkValue || total > kMaxMarkValue ||
+        total < -kMaxMarkValue || gross > kMaxMarkValue) {
+        ++marks_refused_;
+        return;
+    }
+    p.last_price = price;
+    p.last_ts_ns = ts_ns;
+    const Money value_after = Money::from_raw(static_cast<std::int64_t>(after));  // in range
+    add_to(value_total_, (value_after - value_before).raw);
+    add_to(gross_total_, abs64(value_after.raw) - abs64(value_before.raw));
+}
+
+Money Account::equity() const noexcept {
+    return Money::from_raw(add_checked(cash_.raw, value_total_.raw));
+}
+
+Money Account::unrealized() const noexcept {
+    return value_total_ - cost_total_;
+}
+
+Money Account::gross_exposure() const noexcept {
+    return gross_total_;
+}
+
+Money Account::drawdown() const noexcept {
+    const Money e = equity();
+    return e < peak_equity_ ? peak_equity_ - e : Money{};
+}
+
+void Account::sample_equity(std::int64_t ts_ns) noexcept {
+    const Money e = equity();
+    if (curve_.size() < curve_capacity_) {
+        curve_.push_back(EquityPoint{ts_ns, e});
+    } else {
+        ++curve_dropped_;
+    }
+    if (e > peak_equity_)
+        peak_equity_ = e;
+    const Money fall = peak_equity_ - e;
+    if (fall > max_drawdown_)
+        max_drawdown_ = fall;
+}
+
+void Account::start_day(std::int64_t ts_ns) noexcept {
+    day_start_equity_ = equity();
+    day_start_ns_ = ts_ns;
+}
+
+std::uint64_t Account::state_hash(std::uint64_t h) const noexcept {
+    for (const std::int64_t v : {cash_.raw, realized_.raw, fees_.raw})
+        h = hash_mix(h, static_cast<std::uint64_t>(v));
+    for (std::size_t i = 0; i < positions_.size(); ++i) {
+        const PositionState& p = positions_[i];
+        if (p.fills == 0 && p.last_price.raw == 0)
+            continue;  // never touched: nothing to tell apart
+        h = hash_mix(h, i);
+        for (const std::int64_t v :
+             {p.quantity_raw, p.cost_basis.raw, p.realized.raw, p.fees.raw, p.last_price.raw})
+            h = hash_mix(h, static_cast<std::uint64_t>(v));
+    }
+    return h;
+}
+
+}  // namespace keel::engine

@@ -1,0 +1,145 @@
+#include "keel/engine/pipeline/ingest.hpp"
+
+namespace keel::engine {
+
+bool Ingest::sequence(Event& event, Emit& out) noexcept {
+    KEEL_ASSERT(is_input(event.header.type), "ingest sequences input events only");
+    event.header.seq = seq_ + 1;
+    // Engine time never goes backwards: an input stamped earlier than the last one (a late
+    // venue reply, an out-of-order feed) takes the current engine time.
+    const std::int64_t ts = event.header.ts_ns > ts_ns_ ? event.header.ts_ns : ts_ns_;
+    event.header.ts_ns = ts;
+    if (options_.log != nullptr) {
+        const bool start = event.header.type == EventType::session_start;
+        const std::string_view extra = start ? options_.config_text : std::string_view{};
+        if (!options_.log->append(event, extra.data(), static_cast<std::uint32_t>(extra.size()))) {
+            // Not journaled, so it does not exist: no sequence number, not passed on.
+            journal_failed_ = true;
+            return false;
+        }
+    }
+    seq_ = event.header.seq;
+    ts_ns_ = ts;
+    out.emit(event);
+    return true;
+}
+
+void Ingest::send_control(EventType type, Emit& out) noexcept {
+    Event e = make_event(type, Source::engine, seq_, ts_ns_, kNoSymbol);
+    e.payload.control_token = flush_token_;
+    out.emit(e);
+}
+
+int Ingest::step(Emit& out) noexcept {
+    if (state_ == State::done)
+        return 0;
+    if (state_ == State::starting) {
+        Event e = make_event(EventType::session_start, Source::engine, 0, 0, kNoSymbol);
+        e.payload.session.config_hash = options_.config_hash;
+        e.payload.session.seed = options_.seed;
+        e.payload.session.symbol_capacity = options_.symbol_capacity;
+        sequence(e, out);
+        state_ = State::running;
+        return 1;
+    }
+    if (state_ == State::resuming) {
+        Event e = make_event(EventType::session_resume, Source::engine, 0, ts_ns_, kNoSymbol);
+        e.payload.resume = options_.resume;
+        sequence(e, out);
+        state_ = State::running;
+        return 1;
+    }
+
+    // Replies first: a fill is sequenced before the next market event that is ready.
+    Event reply;
+    if (replies_.try_pop(reply)) {
+        if (reply.header.type == EventType::flush) {
+            KEEL_ASSERT(state_ == State::flushing && reply.payload.control_token == flush_token_,
+                        "unexpected flush acknowledgement");
+            flush_acked_ = true;
+        } else if (sequence(reply, out)) {
+            ++replies_since_flush_;
+        }
+        return 1;
+    }
+
+    if (state_ == State::running && options_.snapshots != nullptr) {
+        const std::uint64_t wanted = options_.snapshots->requested();
+        if (wanted != snapshot_sent_) {
+            snapshot_sent_ = wanted;
+            StateSnapshot& s = options_.snapshots->writable();
+            s.token = wanted;
+            s.last_seq = seq_;
+            s.ts_ns = ts_ns_;
+            Event e = make_event(EventType::snapshot, Source::engine, seq_, ts_ns_, kNoSymbol);
+            e.payload.control_token = wanted;
+            out.emit(e);
+            return 1;
+        }
+    }
+
+    if (state_ == State::running) {
+        if (journal_failed_) {
+            stop_reason_ = StopReason::journal_failed;
+        } else if (stop_.load(std::memory_order_relaxed)) {
+            stop_reason_ = StopReason::stop_requested;
+        } else {
+            if (!has_pending_) {
+                // Zeroed first, so a source that fills only some fields journals no stale bytes;
+                // in place, because copying in a just-built temporary stalled on store
+                // forwarding (half of this function's time in a replay).
+                reset_event(pending_, EventType::none, Source::engine, 0, 0, kNoSymbol);
+                switch (source_.poll(pending_)) {
+                    case InputSource::Poll::event:
+                        has_pending_ = true;
+                        break;
+                    case InputSource::Poll::idle:
+                        if (options_.log != nullptr)
+                            options_.log->idle();
+                        return 0;
+                    case InputSource::Poll::exhausted:
+                        stop_reason_ = StopReason::end_of_data;
+                        break;
+                }
+            }
+            if (has_pending_) {
+                // Timers due at or before this input go first, one per step (replies keep
+                // their priority). Symbol definitions carry no time of their own.
+                if (options_.timers != nullptr && pending_.header.type != EventType::symbol_def) {
+                    if (std::optional<Event> t = options_.timers->next_due(pending_.header.ts_ns)) {
+                        sequence(*t, out);
+                        return 1;
+                    }
+                }
+                has_pending_ = false;
+                if (sequence(pending_, out))
+                    source_.sequenced(pending_);
+                else
+                    source_.refused(pending_);
+                return 1;
+            }
+        }
+        state_ = State::flushing;
+        ++flush_token_;
+        flush_acked_ = false;
+        replies_since_flush_ = 0;
+        send_control(EventType::flush, out);
+        return 1;
+    }
+
+    // Flushing: wait for the marker to come back; go round again if replies came ahead of it.
+    if (!flush_acked_)
+        return 0;
+    if (replies_since_flush_ > 0) {
+        ++flush_token_;
+        flush_acked_ = false;
+        replies_since_flush_ = 0;
+        send_control(EventType::flush, out);
+        return 1;
+    }
+    send_control(EventType::shutdown, out);
+    state_ = State::done;
+    return 1;
+}
+
+}  // namespace keel::engine

@@ -1,0 +1,112 @@
+// What a session reports when it ends: counts, the account, stages, threads, the journal.
+// Filled by SessionAssembly::report (assembly.hpp) and, for a restart, by the session that
+// continued a journal (session/session.hpp); printed by reports/summary.hpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/orders/account.hpp"
+#include "keel/engine/orders/order_book.hpp"
+#include "keel/engine/pipeline/ingest.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
+
+namespace keel::replay {
+
+struct StageReport {
+    std::string name;
+    std::uint64_t events_in = 0;
+    std::uint64_t events_out = 0;
+    std::uint64_t ring_full_waits = 0;
+    std::uint64_t ring_high_water = 0;
+    std::uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+};
+
+struct SymbolReport {
+    std::string symbol;
+    std::int64_t position_raw = 0;
+    engine::Money realized{};
+    engine::Money unrealized{};
+    std::uint64_t fills = 0;
+    engine::Money fees{};
+};
+
+// One data file: rows loaded and skipped as malformed (data.skip_bad_rows), the first skipped
+// one named "file:line:col: why".
+struct DataFileReport {
+    std::string name;
+    std::uint64_t rows = 0;
+    std::uint64_t skipped_rows = 0;
+    std::string first_skipped;
+};
+
+struct StreamReport {
+    std::string name;
+    std::uint64_t records = 0;
+    std::uint64_t durable_records = 0;
+    std::uint64_t segments = 0;
+};
+
+struct SessionReport {
+    std::string session_name;
+    engine::StopReason stop_reason = engine::StopReason::none;
+    std::uint64_t events_sequenced = 0;  // input events given a sequence number
+    std::uint64_t last_seq = 0;
+    std::uint64_t market_events = 0;
+    std::uint64_t orders_requested = 0;
+    std::uint64_t orders_sent = 0;
+    std::uint64_t risk_rejects = 0;
+    std::uint64_t venue_rejects = 0;
+    std::uint64_t fills = 0;
+    std::uint64_t reply_ring_full_waits = 0;
+    std::uint64_t inputs_seen_by_last_stage = 0;
+    // New-order ids the simulated venue was sent more than once (a restart must keep it 0).
+    std::uint64_t venue_duplicate_order_ids = 0;
+    // Restart recovery (recovery.hpp): the session continued a journal. Journaled inputs
+    // re-run, replies posted for in-doubt orders, orders dropped because the crash kept them
+    // from being sent, derived records journaled for inputs the crash kept from being fully
+    // processed, torn bytes cut.
+    bool restarted = false;
+    std::uint64_t restart_inputs = 0;
+    std::uint64_t restart_in_doubt_replies = 0;
+    std::uint64_t restart_unsent_dropped = 0;  // derived before the crash, never sent
+    std::uint64_t restart_reconciled = 0;      // open at the engine, unknown to the venue
+    std::uint64_t restart_rederived_records = 0;
+    std::uint64_t restart_torn_bytes = 0;
+    engine::Money realized{};  // after fees
+    engine::Money unrealized{};
+    engine::Money fees{};
+    engine::Money starting_cash{};
+    engine::Money cash{};
+    engine::Money equity{};
+    engine::Money max_drawdown{};
+    std::uint64_t round_trip_count = 0;
+    std::uint64_t winning_round_trips = 0;
+    std::vector<engine::RoundTrip> round_trips;    // as many as the account kept
+    std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
+    std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
+    engine::RiskLimits risk_limits{};              // in force at the end
+    std::uint64_t round_trips_dropped = 0;         // closed but beyond the account's capacity
+    // Per symbol (by id), the round trip still open at the end (side none when flat).
+    std::vector<engine::RoundTrip> open_round_trips;
+    // The gateway account's equity samples (at every fill and bar), as many as it kept.
+    std::vector<engine::EquityPoint> equity_curve;
+    std::uint64_t equity_points_dropped = 0;
+    // Event time of the first and last market data event the last stage saw (0 when none).
+    std::int64_t first_market_ts_ns = 0;
+    std::int64_t last_market_ts_ns = 0;
+    std::vector<DataFileReport> data_files;  // empty when re-running journaled inputs
+    std::uint64_t skipped_rows = 0;
+    std::vector<SymbolReport> symbols;
+    std::vector<StageReport> stages;
+    std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"
+    std::string journal_dir;           // empty when the session wrote no journal
+    std::string journal_durability;
+    std::vector<StreamReport> streams;
+    std::string journal_error;  // first journal failure; the session stopped on it
+    double elapsed_s = 0;
+};
+
+}  // namespace keel::replay

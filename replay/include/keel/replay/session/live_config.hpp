@@ -1,0 +1,42 @@
+// LiveConfig: a config's live sections (feed, webhook, control) read into the adapters'
+// options, every problem reported with its key path. `keel config check` and `keel run` both
+// read them here, so a check that passes is a run that starts.
+//
+// Secrets (webhook.secret, webhook.signature_secret, control.token) come from the config file
+// or, better, from the environment (KEEL__WEBHOOK__SECRET=..., KEEL__CONTROL__TOKEN=...; the
+// usual environment overrides); the journaled copy of the config has them masked.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "keel/adapters/control/control_api.hpp"
+#include "keel/adapters/feed/feed_client.hpp"
+#include "keel/adapters/http/http_server.hpp"
+#include "keel/adapters/webhook/webhook_receiver.hpp"
+#include "keel/engine/config/config.hpp"
+
+namespace keel::replay {
+
+struct WebhookConfig {
+    adapters::http::ServerOptions server;
+    adapters::webhook::WebhookOptions receiver;  // symbols are filled in at start
+};
+
+struct ControlConfig {
+    adapters::http::ServerOptions server;
+    adapters::control::ControlApiOptions api;
+};
+
+struct LiveConfig {
+    std::optional<adapters::feed::FeedClientOptions> feed;
+    std::optional<WebhookConfig> webhook;
+    std::optional<ControlConfig> control;
+    [[nodiscard]] bool live() const noexcept { return feed.has_value() || webhook.has_value(); }
+};
+
+// Reads the sections present; problems go to errors (nothing thrown).
+[[nodiscard]] LiveConfig read_live_config(const engine::Config& config,
+                                          std::vector<engine::ConfigError>& errors);
+
+}  // namespace keel::replay

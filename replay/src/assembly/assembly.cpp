@@ -1,0 +1,540 @@
+#include "keel/replay/assembly/assembly.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include "keel/adapters/csv/csv_source.hpp"
+#include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/adapters/sim_venue/venue_config.hpp"
+#include "keel/engine/strategy/strategies/alert_follower.hpp"
+#include "keel/engine/strategy/strategies/orb.hpp"
+#include "keel/engine/strategy/strategies/sma_cross.hpp"
+
+namespace keel::replay {
+
+// Counts what reaches the end of the pipeline and passes it on to the optional tap.
+class SessionAssembly::CountingSink final : public engine::Emit {
+  public:
+    explicit CountingSink(engine::Emit* tap) : tap_(tap) {}
+    void emit(const engine::Event& e) noexcept override {
+        if (engine::is_input(e.header.type))
+            ++inputs_;
+        if (engine::is_market_data(e.header.type)) {
+            if (market_ == 0)
+                first_market_ts_ns_ = e.header.ts_ns;
+            last_market_ts_ns_ = e.header.ts_ns;
+            ++market_;
+        }
+        if (tap_ != nullptr)
+            tap_->emit(e);
+    }
+    [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
+    [[nodiscard]] std::int64_t first_market_ts_ns() const noexcept { return first_market_ts_ns_; }
+    [[nodiscard]] std::int64_t last_market_ts_ns() const noexcept { return last_market_ts_ns_; }
+
+  private:
+    engine::Emit* tap_;
+    std::uint64_t inputs_ = 0;
+    std::uint64_t market_ = 0;
+    std::int64_t first_market_ts_ns_ = 0;
+    std::int64_t last_market_ts_ns_ = 0;
+};
+
+// Journaled inputs (session_start excluded: ingest makes its own) as an input source.
+class SessionAssembly::ReplaySource final : public engine::InputSource {
+  public:
+    // without_replies: leave out what the venue and the gateway answered (a what-if's venue
+    // answers its own orders).
+    ReplaySource(const std::vector<engine::Event>& events, bool without_replies)
+        : events_(events), without_replies_(without_replies) {}
+    Poll poll(engine::Event& out) noexcept override {
+        while (next_ < events_.size() && skipped(events_[next_]))
+            ++next_;
+        if (next_ == events_.size())
+            return Poll::exhausted;
+        out = events_[next_++];
+        return Poll::event;
+    }
+
+  private:
+    [[nodiscard]] bool skipped(const engine::Event& e) const noexcept {
+        if (e.header.type == engine::EventType::session_start)
+            return true;
+        if (!without_replies_)
+            return false;
+        switch (e.header.type) {
+            case engine::EventType::venue_ack:
+            case engine::EventType::venue_fill:
+            case engine::EventType::venue_reject:
+            case engine::EventType::venue_cancel:
+            case engine::EventType::order_denied:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    const std::vector<engine::Event>& events_;
+    bool without_replies_;
+    std::size_t next_ = 0;
+};
+
+class SessionAssembly::DisconnectedVenue final : public engine::Venue {
+  public:
+    void submit(const engine::Event&) noexcept override {}
+};
+
+class SessionAssembly::NullReplies final : public engine::ReplySink {
+  public:
+    void post(const engine::Event&) noexcept override {}
+};
+
+namespace {
+
+std::string describe_thread(const engine::ThreadSpec& t) {
+    std::string s = t.name + "[";
+    for (std::size_t k = t.first_stage; k <= t.last_stage; ++k) {
+        if (k > t.first_stage)
+            s += ",";
+        s += engine::kStageNames[k];
+    }
+    s += "] ";
+    s += t.cpu ? "cpu" + std::to_string(*t.cpu) : std::string("unpinned");
+    s += " ";
+    s += engine::to_string(t.idle);
+    return s;
+}
+
+// One configured strategy on its symbols' ids; before_close: its flat-before-close minutes
+// (0: none).
+std::unique_ptr<engine::Strategy> make_strategy(const engine::StrategyConfig& s,
+                                                const std::vector<engine::SymbolId>& ids,
+                                                const engine::SymbolTable& symbols,
+                                                std::uint32_t& before_close) {
+    before_close = 0;
+    if (s.type == "sma_cross") {
+        engine::SmaCrossParams p;
+        p.symbol = ids.front();
+        p.fast = s.fast;
+        p.slow = s.slow;
+        p.sizing = s.sizing;
+        p.allow_short = s.allow_short;
+        p.interval_minutes = static_cast<std::uint16_t>(s.timeframe_minutes);
+        return std::make_unique<engine::SmaCrossStrategy>(p);
+    }
+    if (s.type == "orb") {
+        engine::OrbParams p = s.orb;
+        p.symbol = ids.front();
+        before_close = p.flat_before_close_minutes;
+        return std::make_unique<engine::OrbStrategy>(p);
+    }
+    engine::AlertFollowerParams p;
+    p.symbols = ids;
+    p.sizing = s.sizing;
+    p.lot = s.sizing.lot;
+    p.allow_short = s.allow_short;
+    for (const engine::AlertSizeConfig& a : s.alert_sizes) {
+        p.sizes.push_back({*symbols.find(a.symbol), static_cast<std::uint16_t>(a.timeframe_minutes),
+                           a.quantity, a.notional});
+    }
+    return std::make_unique<engine::AlertFollower>(std::move(p));
+}
+
+// Builds the configured strategies on their symbols' ids, and the timers they need: bar
+// closes for the intervals they aggregate, and the session events of symbols with a session.
+bool build_strategies(const engine::Config& config, const engine::SymbolTable& symbols,
+                      std::vector<std::unique_ptr<engine::Strategy>>& out,
+                      std::vector<engine::TimerSpec>& timers, std::string& error) {
+    std::vector<bool> session_timers(config.symbol_capacity, false);
+    for (std::size_t i = 0; i < config.strategies.size(); ++i) {
+        const engine::StrategyConfig& s = config.strategies[i];
+        std::vector<engine::SymbolId> ids;
+        for (const std::string& name : s.symbols) {
+            const auto id = symbols.find(name);
+            if (!id) {
+                error = "strategies[" + std::to_string(i) + "]: symbol '" + name +
+                        "' does not appear in any data file";
+                return false;
+            }
+            ids.push_back(*id);
+        }
+        std::uint32_t before_close = 0;
+        std::unique_ptr<engine::Strategy> strategy = make_strategy(s, ids, symbols, before_close);
+        const engine::TradingSession session = engine::session_for(config, s.symbols.front());
+        if (before_close > 0 &&
+            static_cast<std::int32_t>(before_close) >= session.close_minute - session.open_minute) {
+            error = "strategies[" + std::to_string(i) +
+                    "].flat_before_close: " + std::to_string(before_close) +
+                    " minutes is not shorter than the session of " + s.symbols.front();
+            return false;
+        }
+        strategy->set_session(session);
+        for (const engine::SymbolId id : ids) {
+            for (const std::uint32_t interval : strategy->bar_intervals())
+                timers.push_back({id, session, engine::TimerKind::bar_close, interval, 0});
+            if (before_close > 0) {
+                timers.push_back({id, session, engine::TimerKind::session_open, 0, before_close});
+                session_timers[id] = true;
+            }
+        }
+        out.push_back(std::move(strategy));
+    }
+    // Every symbol with a configured session gets its open and close (risk resets the day's
+    // P&L at the open; the venue expires DAY orders at the close).
+    for (const engine::SymbolConfig& s : config.symbols) {
+        const auto id = symbols.find(s.name);
+        if (!id || s.session.empty() || session_timers[*id])
+            continue;
+        timers.push_back(
+            {*id, engine::session_for(config, s.name), engine::TimerKind::session_open, 0, 0});
+    }
+    return true;
+}
+
+}  // namespace
+
+void ReplyCapture::post(const engine::Event& event) noexcept {
+    if (live_mode_) {
+        live_.post(event);
+        return;
+    }
+    captured_.push_back(event);
+}
+
+SessionAssembly::SessionAssembly(const engine::Config& config, std::atomic<bool>& stop,
+                                 const SessionOptions& options)
+    : config_(config),
+      stop_(stop),
+      options_(options),
+      config_text_(engine::mask_secrets(config.effective).dump()),
+      symbols_(config.symbol_capacity) {}
+
+SessionAssembly::~SessionAssembly() = default;
+
+adapters::CsvSource* SessionAssembly::csv() noexcept {
+    return csv_.get();
+}
+
+engine::TimerSchedule* SessionAssembly::timers() noexcept {
+    return timer_schedule_ && !timer_schedule_->empty() ? timer_schedule_.get() : nullptr;
+}
+
+bool SessionAssembly::open_inputs(std::string& error) {
+    const auto* rerun = std::get_if<RerunInput>(&options_.input);
+    const auto* what_if = std::get_if<WhatIfInput>(&options_.input);
+    if (rerun != nullptr || what_if != nullptr)
+        return open_rerun(rerun, what_if, error);
+    const MakeSource* make = nullptr;
+    if (const auto* g = std::get_if<GeneratedInput>(&options_.input))
+        make = &g->make;
+    if (const auto* l = std::get_if<LiveInput>(&options_.input))
+        make = &l->make;
+    if (make != nullptr) {
+        source_ = (*make)(symbols_, error);
+        return source_ != nullptr;
+    }
+    return open_data_files(error);
+}
+
+bool SessionAssembly::open_rerun(const RerunInput* rerun, const WhatIfInput* what_if,
+                                 std::string& error) {
+    rerun_inputs_ = rerun != nullptr ? rerun->inputs : what_if->inputs;
+    KEEL_ASSERT(rerun_inputs_ != nullptr, "journaled inputs to re-run");
+    venue_disconnected_ = rerun != nullptr;
+    // The journal records the configuration and seed it ran with (session start): a re-run
+    // under anything else would not be the same session.
+    const auto& in = rerun_inputs_->events();
+    if (in.empty() || in.front().header.type != engine::EventType::session_start) {
+        error = "journaled inputs do not begin with a session start";
+        return false;
+    }
+    if (rerun != nullptr && (in.front().payload.session.config_hash != engine::fnv1a64(config_text_) ||
+                             in.front().payload.session.seed != config_.seed)) {
+        error =
+            "the journal was written with another configuration or seed than the one "
+            "given (compare its session_start record)";
+        return false;
+    }
+    // Re-running journaled inputs: their symbol definitions name the symbols.
+    for (const engine::Event& e : rerun_inputs_->symbol_defs()) {
+        const auto& d = e.payload.symbol_def;
+        const auto id = symbols_.intern(std::string_view(d.name, strnlen(d.name, sizeof d.name)));
+        if (!id || *id != e.header.symbol) {
+            error = "journaled symbol definitions do not match a fresh symbol table";
+            return false;
+        }
+    }
+    rerun_source_ = std::make_unique<ReplaySource>(in, what_if != nullptr);
+    source_ = rerun_source_.get();
+    market_events_ = rerun_inputs_->market_events();
+    return true;
+}
+
+bool SessionAssembly::open_data_files(std::string& error) {
+    std::vector<adapters::CsvFileSpec> files;
+    for (const engine::DataFileConfig& f : config_.data_files)
+        files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s});
+    adapters::CsvReadOptions csv_options;
+    csv_options.skip_bad_rows = config_.skip_bad_rows;
+    std::optional<adapters::CsvSource> csv =
+        adapters::CsvSource::open(files, symbols_, config_.pace_events_per_s, error, csv_options);
+    if (!csv)
+        return false;
+    csv_ = std::make_unique<adapters::CsvSource>(std::move(*csv));
+    for (const engine::SymbolConfig& s : config_.symbols) {
+        if (const auto id = symbols_.find(s.name); id && s.tick_size.raw > 0)
+            csv_->set_tick_size(*id, s.tick_size);
+    }
+    source_ = csv_.get();
+    market_events_ = csv_->stats().trades + csv_->stats().quotes + csv_->stats().bars;
+    return true;
+}
+
+bool SessionAssembly::lock_journal(std::string& error) {
+    if (options_.journal_dir.empty())
+        return true;
+    std::error_code ec;
+    std::filesystem::create_directories(options_.journal_dir, ec);
+    if (ec) {
+        error = "cannot create journal directory " + options_.journal_dir.string() + ": " +
+                ec.message();
+        return false;
+    }
+    // Taken before anything looks at what the directory holds: another writer's record in
+    // progress is not a torn tail for recovery to cut, and two writers would interleave their
+    // sequences.
+    if (const journal::Status st = journal::WriterLock::acquire(options_.journal_dir, writer_lock_);
+        !st.ok()) {
+        error = std::string(st.what());
+        return false;
+    }
+    continues_journal_ =
+        rerun_inputs_ == nullptr && !journal::fresh_journal_dir(options_.journal_dir);
+    if (continues_journal_ && csv_ == nullptr && !std::holds_alternative<LiveInput>(options_.input)) {
+        error = "journal directory " + options_.journal_dir.string() +
+                " holds a journal: continuing one needs the config's data files; give a new or "
+                "empty directory";
+        return false;
+    }
+    return true;
+}
+
+bool SessionAssembly::build_stages(std::string& error) {
+    std::vector<engine::TimerSpec> timers;
+    if (!build_strategies(config_, symbols_, strategies_, timers, error))
+        return false;
+    timer_schedule_ = std::make_unique<engine::TimerSchedule>(timers);
+    plan_ = options_.plan ? *options_.plan : config_.plan;
+    if (!build_venue(error))
+        return false;
+    build_pipeline_stages();
+    return true;
+}
+
+bool SessionAssembly::build_venue(std::string& error) {
+    std::vector<engine::ConfigError> venue_errors;
+    const adapters::SimVenueConfig venue_config = adapters::sim_venue_config_from_json(
+        config_.venue_json, config_.symbol_capacity, venue_errors);
+    if (!venue_errors.empty()) {
+        error = venue_errors.front().path + ": " + venue_errors.front().message;
+        return false;
+    }
+    // Replies the venue sends at most once per resting order, and fills per market event.
+    venue_once_ = adapters::SimVenue::max_replies_per_event(venue_config);
+    venue_fills_ = venue_config.max_fills_per_event;
+    replies_ = std::make_unique<engine::ReplyRing>(
+        engine::Runner::reply_capacity_for(plan_, engine::kStageCount, venue_once_, venue_fills_));
+    // A restart captures the venue's and gateway's replies while it re-runs the journal, and
+    // passes them to the ring afterwards (replay/recovery.hpp).
+    capture_ = std::make_unique<ReplyCapture>(*replies_);
+    if (!continues_journal_)
+        capture_->go_live();
+    engine::ReplySink& live_replies = continues_journal_
+                                          ? static_cast<engine::ReplySink&>(*capture_)
+                                          : static_cast<engine::ReplySink&>(*replies_);
+    sim_venue_ = std::make_unique<adapters::SimVenue>(live_replies, venue_config, config_.seed);
+    // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
+    // the gateway's own replies (risk denials, dropped bracket children) are already in them.
+    if (venue_disconnected_) {
+        disconnected_ = std::make_unique<DisconnectedVenue>();
+        no_replies_ = std::make_unique<NullReplies>();
+        plain_venue_ = disconnected_.get();
+    } else {
+        plain_venue_ = sim_venue_.get();
+    }
+    venue_ = options_.wrap_venue ? &options_.wrap_venue(*plain_venue_) : plain_venue_;
+    return true;
+}
+
+void SessionAssembly::build_pipeline_stages() {
+    engine::ReplySink& gateway_replies =
+        venue_disconnected_ ? *no_replies_
+                            : (continues_journal_ ? static_cast<engine::ReplySink&>(*capture_)
+                                                  : static_cast<engine::ReplySink&>(*replies_));
+    engine::StrategyStageOptions strategy_options;
+    strategy_options.symbol_capacity = config_.symbol_capacity;
+    strategy_options.starting_cash = config_.starting_cash;
+    strategy_ = std::make_unique<engine::StrategyStage>(std::move(strategies_), strategy_options);
+    engine::RiskLimits limits = config_.risk;
+    for (const std::string& name : config_.restricted_symbols) {
+        // A restricted symbol that is not in the data has nothing to restrict.
+        if (const auto id = symbols_.find(name))
+            (void)limits.set(engine::RiskLimit::restricted_symbol, 1, *id);
+    }
+    engine::RiskStageOptions risk_options;
+    risk_options.symbol_capacity = config_.symbol_capacity;
+    risk_options.starting_cash = config_.starting_cash;
+    risk_ = std::make_unique<engine::RiskStage>(limits, risk_options);
+    gateway_ = std::make_unique<engine::GatewayStage>(
+        *venue_, gateway_replies, config_.symbol_capacity,
+        engine::GatewayStage::kDefaultOrderCapacity, engine::GatewayStage::kMaxHeldChildren,
+        config_.starting_cash);
+    // A journal that went through restarts: the gateway holds and refuses the same unsent
+    // orders again (a what-if's changed session has its own).
+    if (venue_disconnected_)
+        gateway_->hold_sends_from(rerun_inputs_->resume_holds());
+}
+
+bool SessionAssembly::open_streams(std::string& error) {
+    if (options_.journal_dir.empty())
+        return true;
+    for (const char* stream : kStreams) {
+        std::unique_ptr<journal::StreamWriter> writer;
+        const journal::Status st =
+            journal::StreamWriter::open(options_.journal_dir, stream, config_.journal, writer);
+        if (!st.ok()) {
+            error = "cannot open journal stream " + std::string(stream) + ": " +
+                    std::string(st.what());
+            return false;
+        }
+        logs_.push_back(std::make_unique<engine::JournalLog>(std::move(writer), stop_));
+    }
+    set_stage_logs(logs_[1].get(), logs_[2].get(), logs_[3].get());
+    return true;
+}
+
+void SessionAssembly::set_stage_logs(engine::EventLog* strategy, engine::EventLog* risk,
+                                     engine::EventLog* gateway) noexcept {
+    strategy_->set_log(strategy);
+    risk_->set_log(risk);
+    gateway_->set_log(gateway);
+}
+
+bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
+    engine::Ingest::Options ingest_options;
+    ingest_options.config_hash = engine::fnv1a64(config_text_);
+    ingest_options.seed = config_.seed;  // the simulated venue's latency jitter draws from it
+    // A replay's journaled inputs hold the timers already.
+    ingest_options.timers = rerun_inputs_ != nullptr ? nullptr : timers();
+    ingest_options.symbol_capacity = config_.symbol_capacity;
+    ingest_options.log = logs_.empty() ? nullptr : logs_[0].get();
+    ingest_options.config_text = config_text_;
+    if (resume != nullptr) {
+        ingest_options.resume_seq = resume->last_seq;
+        ingest_options.resume_ts_ns = resume->last_ts_ns;
+        ingest_options.resume = resume->payload;
+    }
+    ingest_options.snapshots = options_.snapshots;
+    ingest_ = std::make_unique<engine::Ingest>(*source_, replies_->ring(), stop_, ingest_options);
+    sink_ = std::make_unique<CountingSink>(options_.tap);
+    std::vector<engine::Stage*> downstream{strategy_.get(), risk_.get(), gateway_.get()};
+    if (options_.wrap_stage) {
+        for (std::size_t i = 0; i < downstream.size(); ++i)
+            downstream[i] = &options_.wrap_stage(i + 1, *downstream[i]);
+    }
+    runner_ = std::make_unique<engine::Runner>(*ingest_, downstream, *replies_, *sink_, plan_,
+                                               venue_once_, venue_fills_);
+    runner_->set_snapshots(options_.snapshots);
+    if (options_.on_start) {
+        SessionView view;
+        view.runner = runner_.get();
+        for (const auto& l : logs_)
+            view.writers.push_back(&l->writer());
+        view.symbols = &symbols_;
+        view.continued = resume != nullptr ? resume->inputs : nullptr;
+        if (!options_.on_start(view, error))
+            return false;
+    }
+    if (options_.on_running)
+        options_.on_running();
+    const auto t0 = std::chrono::steady_clock::now();
+    error = runner_->run();
+    const auto t1 = std::chrono::steady_clock::now();
+    elapsed_s_ = std::chrono::duration<double>(t1 - t0).count();
+    if (options_.on_stopped)
+        options_.on_stopped();
+    return error.empty();
+}
+
+SessionReport SessionAssembly::report() {
+    SessionReport r;
+    r.session_name = config_.session_name;
+    r.stop_reason = ingest_->stop_reason();
+    r.last_seq = ingest_->last_seq();
+    r.events_sequenced = runner_->metrics(0).events_in.get();
+    r.market_events = market_events_;
+    r.orders_requested = strategy_->orders_requested();
+    r.orders_sent = gateway_->orders_sent();
+    r.risk_rejects = risk_->rejects();
+    r.venue_rejects = gateway_->venue_rejects();
+    r.fills = gateway_->fills();
+    r.reply_ring_full_waits = replies_->full_waits();
+    r.inputs_seen_by_last_stage = sink_->inputs();
+    r.venue_duplicate_order_ids = sim_venue_->duplicate_order_ids();
+    const engine::Account& account = gateway_->account();
+    for (engine::SymbolId id = 0; id < symbols_.size(); ++id) {
+        const engine::PositionState& p = account.position(id);
+        r.symbols.push_back({std::string(symbols_.name(id)), p.quantity_raw, p.realized,
+                             p.unrealized(), p.fills, p.fees});
+    }
+    r.realized = account.realized();
+    r.unrealized = account.unrealized();
+    r.fees = account.fees();
+    r.cash = account.cash();
+    r.equity = account.equity();
+    r.starting_cash = account.starting_cash();
+    r.max_drawdown = account.max_drawdown();
+    r.round_trip_count = account.round_trip_count();
+    r.winning_round_trips = account.winning_round_trips();
+    r.round_trips = account.round_trips();
+    r.open_orders = gateway_->orders().open_orders();
+    r.risk_flags = risk_->flags();
+    r.risk_limits = risk_->limits();
+    r.round_trips_dropped = account.round_trips_dropped();
+    for (engine::SymbolId id = 0; id < symbols_.size(); ++id)
+        r.open_round_trips.push_back(account.open_round_trip(id));
+    r.equity_curve = account.equity_curve();
+    r.equity_points_dropped = account.equity_points_dropped();
+    r.first_market_ts_ns = sink_->first_market_ts_ns();
+    r.last_market_ts_ns = sink_->last_market_ts_ns();
+    if (csv_) {
+        for (const adapters::CsvFileStats& f : csv_->stats().files)
+            r.data_files.push_back({f.name, f.rows, f.skipped_rows, f.first_skipped});
+        r.skipped_rows = csv_->stats().skipped_rows;
+    }
+    for (std::size_t i = 0; i < runner_->stage_count(); ++i) {
+        const engine::StageMetrics& m = runner_->metrics(i);
+        r.stages.push_back({std::string(runner_->stage_name(i)), m.events_in.get(),
+                            m.events_out.get(), m.ring_full_waits.get(), m.ring_high_water.get(),
+                            m.service_ns.value_at(0.50), m.service_ns.value_at(0.99),
+                            m.service_ns.value_at(0.999), m.service_ns.max()});
+    }
+    for (const engine::ThreadSpec& t : plan_.threads)
+        r.threads.push_back(describe_thread(t));
+    if (!logs_.empty()) {
+        r.journal_dir = options_.journal_dir.string();
+        r.journal_durability = std::string(journal::to_string(config_.journal.durability));
+        for (std::size_t i = 0; i < logs_.size(); ++i) {
+            const journal::Status st = logs_[i]->close();
+            if (!st.ok() && r.journal_error.empty())
+                r.journal_error = std::string(kStreams[i]) + ": " + std::string(st.what());
+            const journal::StreamWriter& w = logs_[i]->writer();
+            r.streams.push_back(
+                {kStreams[i], w.appended_records(), w.durable_records(), w.segment_index() + 1});
+        }
+    }
+    r.elapsed_s = elapsed_s_;
+    return r;
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,146 @@
+#include "keel/replay/assembly/journal_read.hpp"
+
+#include <cstring>
+
+#include "keel/engine/config/config.hpp"
+
+namespace keel::replay {
+
+namespace fs = std::filesystem;
+
+journal::Status JournalRecords::open(const fs::path& dir, Range range) {
+    to_seq_ = range.to_seq;
+    past_end_ = false;
+    if (journal::Status s = reader_.open(dir, std::move(range.streams)); !s.ok())
+        return s;
+    return reader_.seek(range.from_seq);
+}
+
+JournalRecords::End JournalRecords::read(const OnRecord& on_record, const OnBad& on_bad) {
+    if (past_end_)
+        return End::end;
+    journal::RecordView r{};
+    std::string stream;
+    for (;;) {
+        switch (reader_.next(r, stream)) {
+            case journal::StreamCursor::Next::end:
+                return End::end;
+            case journal::StreamCursor::Next::bad: {
+                const std::optional<journal::ScanIssue> issue = reader_.issue();
+                KEEL_ASSERT(issue.has_value(), "a bad record comes with its issue");
+                on_bad(reader_.issue_stream(), *issue);
+                return End::bad;
+            }
+            case journal::StreamCursor::Next::record:
+                // Merged in sequence order: nothing after this one is within the range.
+                if (r.header->seq > to_seq_) {
+                    past_end_ = true;
+                    return End::end;
+                }
+                if (!on_record(r, stream))
+                    return End::stopped;
+                break;
+        }
+    }
+}
+
+std::string describe_issue(const journal::ScanIssue& issue) {
+    return issue.file + " offset " + std::to_string(issue.offset) + ": " + issue.what;
+}
+
+namespace {
+
+// Reads one stream through JournalRecords; error names the stream and the bad record.
+bool read_stream(const fs::path& dir, const std::string& stream, std::uint64_t until,
+                 const JournalRecords::OnRecord& on_record, std::string& error) {
+    JournalRecords records;
+    if (const journal::Status s = records.open(dir, {{stream}, 0, until}); !s.ok()) {
+        error = stream + ": " + std::string(s.what());
+        return false;
+    }
+    const JournalRecords::End end =
+        records.read(on_record, [&](const std::string& s, const journal::ScanIssue& issue) {
+            error = s + ": " + describe_issue(issue);
+        });
+    return end != JournalRecords::End::bad;
+}
+
+}  // namespace
+
+bool read_records(const fs::path& dir, const std::string& stream, std::vector<JournaledRecord>& out,
+                  std::string& error, std::uint64_t until) {
+    return read_stream(
+        dir, stream, until,
+        [&](const journal::RecordView& r, const std::string&) {
+            out.push_back({r.header->type, r.header->seq, r.header->ts_ns,
+                           std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
+            return true;
+        },
+        error);
+}
+
+void JournaledInputs::push_back(const engine::Event& e) {
+    events_.push_back(e);
+    if (e.header.type == engine::EventType::symbol_def)
+        symbol_defs_.push_back(e);
+    if (e.header.type == engine::EventType::session_resume)
+        resume_holds_.push_back(e.payload.resume.gateway_records);
+    market_events_ += engine::is_market_data(e.header.type) ? 1 : 0;
+}
+
+bool read_session(const fs::path& dir, JournaledSession& out, std::string& error) {
+    std::string why;
+    const bool read = read_stream(
+        dir, "input", UINT64_MAX,
+        [&](const journal::RecordView& r, const std::string&) {
+            if (r.header->length < sizeof(engine::Event)) {
+                why = "input record seq " + std::to_string(r.header->seq) +
+                      " is shorter than an event";
+                return false;
+            }
+            engine::Event e;
+            std::memcpy(&e, r.payload, sizeof e);
+            if (out.inputs.empty()) {
+                if (e.header.type != engine::EventType::session_start) {
+                    why = "the input stream does not begin with a session start";
+                    return false;
+                }
+                out.config_text.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                       r.header->length - sizeof e);
+            }
+            out.inputs.push_back(e);
+            return true;
+        },
+        error);
+    if (!read)
+        return false;
+    if (!why.empty()) {
+        error = why;
+        return false;
+    }
+    if (out.inputs.empty()) {
+        error = "no input records in " + dir.string();
+        return false;
+    }
+    return true;
+}
+
+engine::Money journaled_starting_cash(std::string_view config_text) {
+    engine::Money cash = engine::Money::from_units(engine::kDefaultStartingCashUnits);
+    const engine::Json config = engine::Json::parse(config_text, nullptr, false);
+    if (!config.is_object() || !config.contains("account") || !config["account"].is_object())
+        return cash;
+    const engine::Json& account = config["account"];
+    if (!account.contains("starting_cash"))
+        return cash;
+    const engine::Json& v = account["starting_cash"];
+    if (!v.is_string() && !v.is_number_integer())
+        return cash;
+    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    std::int64_t raw = 0;
+    if (engine::parse_decimal(text, raw) == engine::DecimalError::ok)
+        cash = engine::Money::from_raw(raw);
+    return cash;
+}
+
+}  // namespace keel::replay

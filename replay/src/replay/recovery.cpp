@@ -1,0 +1,399 @@
+#include "keel/replay/replay/recovery.hpp"
+
+#include <cstring>
+
+#include "keel/adapters/csv/csv_source.hpp"
+#include "keel/engine/pipeline/runner.hpp"
+#include "keel/journal/reader.hpp"
+
+namespace keel::replay {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Passes an event on to a stage (the fused chain of the rebuild).
+class ToStage final : public engine::Emit {
+  public:
+    ToStage(engine::Stage& stage, engine::Emit& out) : stage_(stage), out_(out) {}
+    void emit(const engine::Event& e) noexcept override { stage_.on_event(e, out_); }
+
+  private:
+    engine::Stage& stage_;
+    engine::Emit& out_;
+};
+
+// Two replies are the same when everything but what ingest assigns (sequence, and a time
+// raised to keep engine time monotonic) is equal.
+bool same_reply(const engine::Event& a, const engine::Event& b) noexcept {
+    return a.header.type == b.header.type && a.header.source == b.header.source &&
+           a.header.symbol == b.header.symbol && a.header.aux == b.header.aux &&
+           std::memcmp(&a.payload, &b.payload, sizeof a.payload) == 0;
+}
+
+}  // namespace
+
+bool is_source_input(const engine::Event& e) noexcept {
+    return e.header.source == engine::Source::feed || e.header.source == engine::Source::webhook ||
+           e.header.source == engine::Source::control;
+}
+
+bool is_reply_input(const engine::Event& e) noexcept {
+    // Venue replies, and the denials and cancels the gateway posts (its own and risk's).
+    return !is_source_input(e) && e.header.source != engine::Source::engine;
+}
+
+bool RecoveryLog::append(const engine::Event& event, const void* extra,
+                         std::uint32_t extra_length) noexcept {
+    if (next_ >= journaled_.size()) {
+        // Derived now, never journaled before the crash: journal it as a live stage would.
+        ++appended_;
+        return live_.append(event, extra, extra_length);
+    }
+    // Cold path (restart): allocation and a full comparison are fine here.
+    const JournaledRecord& j = journaled_[next_++];
+    const bool same =
+        j.type == static_cast<std::uint16_t>(event.header.type) && j.seq == event.header.seq &&
+        j.ts_ns == event.header.ts_ns && j.bytes.size() == sizeof event + extra_length &&
+        std::memcmp(j.bytes.data(), &event, sizeof event) == 0 &&
+        (extra_length == 0 || std::memcmp(j.bytes.data() + sizeof event, extra, extra_length) == 0);
+    if (!same && !diverged_) {
+        diverged_ = true;
+        diverged_seq_ = j.seq;
+    }
+    return true;
+}
+
+std::string RecoveryLog::mismatch() const {
+    if (diverged_) {
+        return stream_ + " stream, sequence " + std::to_string(diverged_seq_) +
+               ": the re-derived record differs from the journaled one";
+    }
+    if (next_ < journaled_.size()) {
+        return stream_ + " stream, sequence " + std::to_string(journaled_[next_].seq) +
+               ": journaled, but the re-derivation produced no such record";
+    }
+    return {};
+}
+
+std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
+    Restart r;
+    for (const std::string& stream : journal::list_streams(dir)) {
+        journal::StreamScan scan;
+        // Check first, so that corruption is reported as such and nothing is cut.
+        journal::Status st = journal::scan_stream(dir, stream, scan, {});
+        if (st.ok() && scan.issue && !scan.issue->torn) {
+            error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
+                    std::to_string(scan.issue->offset) + ": " + scan.issue->what;
+            return std::nullopt;
+        }
+        scan = {};
+        if (st.ok())
+            st = journal::recover_stream(dir, stream, scan);
+        if (!st.ok()) {
+            error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
+                    ": " + std::string(st.what());
+            return std::nullopt;
+        }
+        if (scan.issue)
+            r.torn_bytes_ += scan.issue->bytes;
+    }
+    JournaledSession session;
+    std::string read_error;
+    if (!read_session(dir, session, read_error)) {
+        // A crash before the session start was journaled leaves nothing to continue.
+        journal::StreamScan scan;
+        if (journal::scan_stream(dir, "input", scan, {}).ok() && scan.records == 0)
+            return r;
+        error = "cannot read the journal in " + dir.string() + ": " + read_error;
+        return std::nullopt;
+    }
+    r.inputs_ = std::move(session.inputs);
+    for (const char* stream : {"strategy", "risk", "gateway"}) {
+        std::vector<JournaledRecord> records;
+        if (!read_records(dir, stream, records, error))
+            return std::nullopt;
+        if (std::string_view(stream) == "gateway")
+            r.gateway_records_ = records.size();
+        r.derived_.emplace_back(stream, std::move(records));
+    }
+    return r;
+}
+
+bool Restart::check_session(std::uint64_t config_hash, std::uint64_t seed,
+                            std::string& error) const {
+    const engine::SessionStartPayload& s = inputs_.events().front().payload.session;
+    if (s.config_hash != config_hash) {
+        error = "the journal was written with another configuration (config hash " +
+                std::to_string(s.config_hash) + " in its session_start, " +
+                std::to_string(config_hash) +
+                " given): restart with the same configuration, or use a new journal directory";
+        return false;
+    }
+    if (s.seed != seed) {
+        error = "the journal was written with seed " + std::to_string(s.seed) + ", not " +
+                std::to_string(seed) + ": restart with the same seed";
+        return false;
+    }
+    return true;
+}
+
+bool Restart::check_symbols(const engine::SymbolTable& symbols, std::string& error) const {
+    for (const engine::Event& e : inputs_.symbol_defs()) {
+        const auto& d = e.payload.symbol_def;
+        const std::string_view name(d.name, strnlen(d.name, sizeof d.name));
+        const auto id = symbols.find(name);
+        if (!id || *id != e.header.symbol) {
+            error = "the journal defines symbol " + std::string(name) + " as id " +
+                    std::to_string(e.header.symbol) + ", the data files do not";
+            return false;
+        }
+    }
+    return true;
+}
+
+std::vector<JournaledRecord> Restart::take_derived(const std::string& stream) {
+    for (auto& [name, records] : derived_) {
+        if (name == stream)
+            return std::move(records);
+    }
+    return {};
+}
+
+bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::GatewayStage& gateway,
+                      const std::vector<RecoveryLog*>& logs, ReplyCapture& replies,
+                      engine::SpscRing<engine::Event>& ring, std::string& error) {
+    // Orders derived after the last record the gateway journaled were never sent (order_sent
+    // is journaled before the venue sees an order): the gateway holds them, and refuses them
+    // when the session_resume this restart journals reaches it; earlier restarts' holds come
+    // back as they were.
+    std::vector<std::uint64_t> holds = inputs_.resume_holds();
+    holds.push_back(gateway_records_);
+    gateway.hold_sends_from(holds);
+    engine::NullEmit end;
+    ToStage to_gateway(gateway, end);
+    ToStage to_risk(risk, to_gateway);
+    for (const engine::Event& e : inputs_.events())
+        strategy.on_event(e, to_risk);
+    resume_.gateway_records = gateway_records_;
+    resume_.unsent = static_cast<std::uint32_t>(gateway.unsent_held());
+    gateway.drop_hold_if_unused();
+    for (const RecoveryLog* log : logs) {
+        rederived_ += log->appended();
+        if (!log->matched()) {
+            error = "refusing to continue: the journal diverges from its re-derivation at " +
+                    log->mismatch();
+            return false;
+        }
+    }
+    // The journaled replies are a prefix of what the venue and gateway posted (one FIFO).
+    const std::vector<engine::Event>& posted = replies.captured();
+    std::size_t k = 0;
+    for (const engine::Event& e : inputs_.events()) {
+        if (!is_reply_input(e))
+            continue;
+        if (k >= posted.size() || !same_reply(e, posted[k])) {
+            error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
+                    " (a " + std::string(engine::to_string(e.header.type)) +
+                    " reply) is not what the rebuilt venue and gateway answered" +
+                    (k < posted.size()
+                         ? std::string(" (they answered a ") +
+                               std::string(engine::to_string(posted[k].header.type)) + " from " +
+                               std::string(engine::to_string(posted[k].header.source)) +
+                               " for order " + std::to_string(posted[k].payload.order.order_id) +
+                               ", the journal has order " +
+                               std::to_string(e.payload.order.order_id) + ")"
+                         : std::string(" (they answered nothing more)"));
+            return false;
+        }
+        ++k;
+    }
+    // The rest were answered but never sequenced: the in-doubt orders' outcomes. They go to
+    // ingest ahead of any new input, as they would have had the session not stopped.
+    for (; k < posted.size(); ++k) {
+        in_doubt_list_.push_back(posted[k]);
+        if (!ring.try_push(posted[k])) {
+            error = "too many in-doubt replies for the reply ring (" +
+                    std::to_string(posted.size() - k) + " left)";
+            return false;
+        }
+        ++in_doubt_;
+    }
+    replies.go_live();
+    return true;
+}
+
+bool Restart::skip_journaled(adapters::CsvSource& source, engine::TimerSchedule* timers,
+                             std::string& error) const {
+    // Ingest asks the schedule for due timers with each data event (symbol definitions
+    // excepted) before sequencing it: asking again with the same events, in the same order,
+    // fires the same timers, which are journaled already and are dropped here.
+    std::uint64_t timers_journaled = 0;
+    std::uint64_t timers_fired = 0;
+    for (const engine::Event& e : inputs_.events()) {
+        if (e.header.type == engine::EventType::timer) {
+            ++timers_journaled;
+            continue;
+        }
+        if (!is_source_input(e))
+            continue;
+        const engine::Event* next = source.peek();
+        if (next == nullptr || next->header.type != e.header.type ||
+            next->header.symbol != e.header.symbol) {
+            error = "the data files do not give the journaled input sequence " +
+                    std::to_string(e.header.seq) + " (" +
+                    std::string(engine::to_string(e.header.type)) + ") at this point";
+            return false;
+        }
+        if (timers != nullptr && next->header.type != engine::EventType::symbol_def) {
+            while (timers->next_due(next->header.ts_ns))
+                ++timers_fired;
+        }
+        source.skip(1);
+    }
+    // Timers journaled after the last data event were fired for the next one, which the crash
+    // kept from being journaled: fire them again (dropped) for that same event.
+    const engine::Event* next = source.peek();
+    while (timers != nullptr && next != nullptr && timers_fired < timers_journaled &&
+           timers->next_due(next->header.ts_ns))
+        ++timers_fired;
+    if (timers_fired != timers_journaled) {
+        error = "the journal holds " + std::to_string(timers_journaled) +
+                " timer events, the schedule gives " + std::to_string(timers_fired) +
+                " for the same data";
+        return false;
+    }
+    return true;
+}
+
+bool Restart::skip_journaled_timers(engine::TimerSchedule* timers, std::string& error) const {
+    std::uint64_t timers_journaled = 0;
+    std::uint64_t timers_fired = 0;
+    std::int64_t last_timer_ts = 0;
+    for (const engine::Event& e : inputs_.events()) {
+        if (e.header.type == engine::EventType::timer) {
+            ++timers_journaled;
+            last_timer_ts = e.header.ts_ns;
+            continue;
+        }
+        if (timers == nullptr || !is_source_input(e) ||
+            e.header.type == engine::EventType::symbol_def)
+            continue;
+        while (timers->next_due(e.header.ts_ns))
+            ++timers_fired;
+    }
+    // Timers journaled after the last input were fired for an input the crash kept from being
+    // journaled; they are due by their own times.
+    while (timers != nullptr && timers_fired < timers_journaled && timers->next_due(last_timer_ts))
+        ++timers_fired;
+    if (timers_fired != timers_journaled) {
+        error = "the journal holds " + std::to_string(timers_journaled) +
+                " timer events, the schedule gives " + std::to_string(timers_fired) +
+                " for the same inputs";
+        return false;
+    }
+    return true;
+}
+
+Reconciliation reconcile_open_orders(const std::vector<engine::OrderRecord>& engine_open,
+                                     const std::vector<engine::VenueOpenOrder>& venue_open,
+                                     std::int64_t ts_ns) {
+    Reconciliation r;
+    // The replies' cause: unsequenced (ingest numbers them), at ts_ns.
+    const engine::Event now =
+        engine::make_event(engine::EventType::none, engine::Source::engine, 0, ts_ns,
+                           engine::kNoSymbol);
+    std::size_t v = 0;
+    for (const engine::OrderRecord& o : engine_open) {
+        if (v < venue_open.size() && venue_open[v].order_id < o.order_id) {
+            r.error = "the venue is working order " + std::to_string(venue_open[v].order_id) +
+                      ", which the journal does not hold open";
+            return r;
+        }
+        if (v < venue_open.size() && venue_open[v].order_id == o.order_id) {
+            if (venue_open[v].filled.raw != o.filled.raw) {
+                r.error = "order " + std::to_string(o.order_id) + ": the venue has filled " +
+                          engine::decimal_string(venue_open[v].filled.raw) +
+                          ", the journal " + engine::decimal_string(o.filled.raw);
+                return r;
+            }
+            ++v;
+            continue;
+        }
+        // Journaled as sent, unknown to the venue: it never got there. Closed in sequence, by
+        // the cancel of that order (the same fields), answered as done.
+        engine::Event e = engine::cancel_request(o, now, engine::Source::engine,
+                                                 engine::Reason::venue_unknown_order);
+        e.header.type = engine::EventType::venue_cancel;
+        e.payload.order.status = engine::OrderStatus::canceled;
+        r.replies.push_back(e);
+    }
+    if (v < venue_open.size()) {
+        r.error = "the venue is working order " + std::to_string(venue_open[v].order_id) +
+                  ", which the journal does not hold open";
+    }
+    return r;
+}
+
+bool Restart::reconcile(const engine::GatewayStage& gateway, const engine::Venue& venue,
+                        engine::SpscRing<engine::Event>& ring, std::string& error) {
+    const std::optional<std::vector<engine::VenueOpenOrder>> venue_open =
+        venue.query_open_orders();
+    if (!venue_open)
+        return true;
+    engine::OrderBook expected = gateway.orders();
+    for (const engine::Event& e : in_doubt_list_)
+        (void)expected.apply(e);
+    const Reconciliation r = reconcile_open_orders(expected.open_orders(), *venue_open,
+                                                   last_ts_ns());
+    if (!r.error.empty()) {
+        error = "refusing to continue: the venue's open orders differ from the journal's: " +
+                r.error;
+        return false;
+    }
+    for (const engine::Event& e : r.replies) {
+        if (!ring.try_push(e)) {
+            error = "too many reconciliation replies for the reply ring";
+            return false;
+        }
+        ++reconciled_;
+    }
+    return true;
+}
+
+bool Restart::resume(SessionAssembly& a, std::string& error) {
+    for (std::size_t i = 1; i < kStreamCount; ++i)
+        logs_.push_back(
+            std::make_unique<RecoveryLog>(kStreams[i], take_derived(kStreams[i]), a.stream_log(i)));
+    a.set_stage_logs(logs_[0].get(), logs_[1].get(), logs_[2].get());
+    std::vector<RecoveryLog*> checked;
+    for (const auto& l : logs_)
+        checked.push_back(l.get());
+    return rebuild(a.strategy(), a.risk(), a.gateway(), checked, a.reply_capture(),
+                   a.reply_ring(), error) &&
+           reconcile(a.gateway(), a.plain_venue(), a.reply_ring(), error) &&
+           (a.csv() != nullptr ? skip_journaled(*a.csv(), a.timers(), error)
+                               : skip_journaled_timers(a.timers(), error));
+}
+
+std::optional<Restart> continue_journal(SessionAssembly& a, std::string& error) {
+    // Recovery cuts torn tails and refuses corruption before anything is opened for writing.
+    std::optional<Restart> restart = Restart::open(a.journal_dir(), error);
+    if (!restart)
+        return std::nullopt;
+    if (!restart->empty() &&
+        (!restart->check_session(engine::fnv1a64(a.config_text()), a.config().seed, error) ||
+         !restart->check_symbols(a.symbols(), error)))
+        return std::nullopt;
+    if (!a.open_streams(error))
+        return std::nullopt;
+    if (restart->empty()) {
+        // Nothing to continue: the session starts anew in this directory.
+        a.reply_capture().go_live();
+        return restart;
+    }
+    if (!restart->resume(a, error))
+        return std::nullopt;
+    return restart;
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,693 @@
+#include "keel/replay/reports/export.hpp"
+#include "keel/replay/reports/journal_tools.hpp"
+#include "keel/replay/assembly/journal_read.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <sqlite3.h>
+#include <nlohmann/json.hpp>
+
+#include "keel/engine/orders/account.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/journal/cursor.hpp"
+#include "keel/journal/reader.hpp"
+
+namespace keel::replay {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::Event;
+using engine::EventType;
+
+// The schema replay/README.md documents. Money, prices and quantities are exact decimal TEXT
+// (the journal's fixed point printed in full); times are integer nanoseconds since the Unix
+// epoch, UTC. Indexes are created after the rows are in, which is faster than keeping them
+// up to date row by row and gives the same file every time.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE sessions (
+  session TEXT, journal TEXT, config_hash TEXT, seed INTEGER, symbol_capacity INTEGER,
+  config TEXT, first_seq INTEGER, last_seq INTEGER, first_ts_ns INTEGER, last_ts_ns INTEGER,
+  complete INTEGER, starting_cash TEXT, cash TEXT, equity TEXT, realized TEXT, unrealized TEXT,
+  fees TEXT, max_drawdown TEXT, orders_sent INTEGER, fills INTEGER, round_trips INTEGER,
+  winning_round_trips INTEGER, risk_rejects INTEGER, venue_rejects INTEGER);
+CREATE TABLE orders (
+  order_id INTEGER PRIMARY KEY, symbol TEXT, strategy INTEGER, role TEXT, parent_id INTEGER,
+  side TEXT, order_type TEXT, tif TEXT, price TEXT, stop_price TEXT, quantity TEXT,
+  status TEXT, reason TEXT, filled_quantity TEXT, average_fill_price TEXT, fees TEXT,
+  fills INTEGER, sent_seq INTEGER, created_ts_ns INTEGER, updated_seq INTEGER,
+  updated_ts_ns INTEGER);
+CREATE TABLE fills (
+  seq INTEGER PRIMARY KEY, ts_ns INTEGER, order_id INTEGER, symbol TEXT, strategy INTEGER,
+  side TEXT, price TEXT, quantity TEXT, fee TEXT, final INTEGER, applied INTEGER);
+CREATE TABLE trades (
+  trade_id INTEGER PRIMARY KEY, symbol TEXT, side TEXT, entry_ts_ns INTEGER,
+  exit_ts_ns INTEGER, holding_ns INTEGER, entry_price TEXT, exit_price TEXT, quantity TEXT,
+  pnl TEXT, fees TEXT, won INTEGER, close_seq INTEGER);
+CREATE TABLE positions (
+  symbol_id INTEGER PRIMARY KEY, symbol TEXT, quantity TEXT, average_price TEXT,
+  cost_basis TEXT, last_price TEXT, market_value TEXT, realized TEXT, unrealized TEXT,
+  fees TEXT, fills INTEGER, opened_ts_ns INTEGER);
+CREATE TABLE equity (
+  seq INTEGER PRIMARY KEY, ts_ns INTEGER, cause TEXT, symbol TEXT, equity TEXT, cash TEXT,
+  realized TEXT, unrealized TEXT, drawdown TEXT);
+CREATE TABLE risk_rejects (
+  id INTEGER PRIMARY KEY, seq INTEGER, ts_ns INTEGER, order_id INTEGER, symbol TEXT,
+  strategy INTEGER, reason TEXT, action TEXT, side TEXT, order_type TEXT, tif TEXT,
+  price TEXT, stop_price TEXT, quantity TEXT, role TEXT);
+CREATE TABLE signals (
+  id INTEGER PRIMARY KEY, seq INTEGER, ts_ns INTEGER, symbol TEXT, strategy INTEGER,
+  direction INTEGER, value INTEGER, action TEXT, reason TEXT);
+CREATE TABLE alerts (
+  seq INTEGER PRIMARY KEY, ts_ns INTEGER, symbol TEXT, alert_key TEXT, action TEXT,
+  quantity TEXT, notional TEXT, price TEXT, timeframe_min INTEGER, flags INTEGER);
+)sql";
+
+constexpr const char* kIndexes = R"sql(
+CREATE INDEX orders_symbol ON orders(symbol, sent_seq);
+CREATE INDEX orders_status ON orders(status);
+CREATE INDEX fills_order ON fills(order_id);
+CREATE INDEX fills_symbol ON fills(symbol, seq);
+CREATE INDEX trades_symbol ON trades(symbol, exit_ts_ns);
+CREATE INDEX equity_ts ON equity(ts_ns);
+CREATE INDEX risk_rejects_reason ON risk_rejects(reason);
+CREATE INDEX risk_rejects_symbol ON risk_rejects(symbol, seq);
+CREATE INDEX signals_symbol ON signals(symbol, seq);
+CREATE INDEX alerts_symbol ON alerts(symbol, seq);
+)sql";
+
+// A SQLite failure while writing; caught at the top, where it becomes exit 2 naming the file.
+struct DbError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+using Value = std::variant<std::monostate, std::int64_t, std::string>;
+
+class Statement {
+  public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            throw DbError(sqlite3_errmsg(db));
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    void run(std::initializer_list<Value> values) {
+        int i = 1;
+        for (const Value& v : values) {
+            int rc = SQLITE_OK;
+            if (const auto* n = std::get_if<std::int64_t>(&v)) {
+                rc = sqlite3_bind_int64(stmt_, i, *n);
+            } else if (const auto* s = std::get_if<std::string>(&v)) {
+                rc = sqlite3_bind_text(stmt_, i, s->data(), static_cast<int>(s->size()),
+                                       SQLITE_TRANSIENT);
+            } else {
+                rc = sqlite3_bind_null(stmt_, i);
+            }
+            if (rc != SQLITE_OK)
+                throw DbError(sqlite3_errmsg(db_));
+            ++i;
+        }
+        if (sqlite3_step(stmt_) != SQLITE_DONE)
+            throw DbError(sqlite3_errmsg(db_));
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+  private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        const std::string what = message != nullptr ? message : sqlite3_errmsg(db);
+        sqlite3_free(message);
+        throw DbError(what);
+    }
+}
+
+std::string dec(std::int64_t raw) {
+    return engine::decimal_string(raw);
+}
+// Zero means "not given" for optional prices and sizes: NULL in the database.
+Value dec_or_null(std::int64_t raw) {
+    return raw == 0 ? Value{} : Value{dec(raw)};
+}
+Value integer(std::uint64_t v) {
+    // Order ids of risk's own orders have bit 63 set (kRiskOrderIdBit): they read negative,
+    // the id's two's-complement bits unchanged.
+    return static_cast<std::int64_t>(v);
+}
+
+// An enum by name; a value this binary does not know reads "unknown(N)" rather than vanishing.
+template <class E>
+std::string name_of(E v) {
+    const std::string_view n = engine::to_string(v);
+    return n == "unknown" ? "unknown(" + std::to_string(static_cast<unsigned>(v)) + ")"
+                          : std::string(n);
+}
+Value reason_or_null(engine::Reason r) {
+    return r == engine::Reason::none ? Value{} : Value{name_of(r)};
+}
+Value role_or_null(engine::OrderRole r) {
+    return r == engine::OrderRole::none ? Value{} : Value{name_of(r)};
+}
+
+struct OrderRow {
+    std::uint64_t order_id = 0;
+    engine::SymbolId symbol = engine::kNoSymbol;
+    std::uint16_t strategy = 0;
+    engine::OrderPayload sent{};   // as sent; price, stop and quantity follow replaces
+    engine::OrderStatus status{};  // the order's state after its last order_state
+    engine::Reason reason = engine::Reason::none;  // the last reason an order_state gave
+    std::int64_t filled_raw = 0;
+    engine::i128 fill_notional = 0;  // sum of price * quantity, raw * raw
+    std::int64_t fees_raw = 0;
+    std::uint64_t fills = 0;
+    std::uint64_t sent_seq = 0, updated_seq = 0;
+    std::int64_t created_ts_ns = 0, updated_ts_ns = 0;
+};
+
+// Turns the merged record stream into rows. One instance per export.
+class Exporter {
+  public:
+    Exporter(sqlite3* db, std::uint64_t fill_records)
+        : fill_records_(fill_records),
+          insert_fill_(db, "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_trade_(db, "INSERT INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_equity_(db, "INSERT INTO equity VALUES (?,?,?,?,?,?,?,?,?)"),
+          insert_reject_(db, "INSERT INTO risk_rejects VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_signal_(db, "INSERT INTO signals VALUES (NULL,?,?,?,?,?,?,?,?)"),
+          insert_alert_(db, "INSERT INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?)"),
+          insert_order_(db,
+                        "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_position_(db, "INSERT INTO positions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_session_(db,
+                          "INSERT INTO sessions VALUES "
+                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") {}
+
+    void on_record(const journal::RecordView& r, const std::string& stream) {
+        // A fill is booked once the gateway's answer to it (at the same sequence) is known.
+        if (pending_fill_ && r.header->seq != pending_fill_->header.seq)
+            resolve_fill();
+        if (r.header->length < sizeof(Event))
+            return;  // not an engine event: nothing here models it
+        Event e;
+        std::memcpy(&e, r.payload, sizeof e);
+        const bool input = stream == "input";
+        if (input) {
+            if (inputs_ == 0) {
+                first_seq_ = e.header.seq;
+                first_ts_ns_ = e.header.ts_ns;
+            }
+            ++inputs_;
+            last_seq_ = e.header.seq;
+            last_ts_ns_ = e.header.ts_ns;
+        }
+        switch (e.header.type) {
+            case EventType::session_start:
+                if (input && !account_)
+                    on_session_start(e, r);
+                break;
+            case EventType::symbol_def:
+                if (input)
+                    symbols_[e.header.symbol] = std::string(
+                        e.payload.symbol_def.name,
+                        strnlen(e.payload.symbol_def.name, sizeof e.payload.symbol_def.name));
+                break;
+            // The gateway's marks: trades and bar closes (quotes mark only the strategy's
+            // account), and an equity sample at every bar.
+            case EventType::trade:
+                if (input && account_)
+                    account_->mark(e.header.symbol, e.payload.trade.price, e.header.ts_ns);
+                break;
+            case EventType::bar:
+                if (input && account_) {
+                    account_->mark(e.header.symbol, e.payload.bar.close, e.header.ts_ns);
+                    sample(e, "bar");
+                }
+                break;
+            case EventType::venue_fill:
+                if (input) {
+                    pending_fill_ = e;
+                    pending_applied_ = false;
+                }
+                break;
+            case EventType::venue_reject:
+                if (input)
+                    ++venue_rejects_;
+                break;
+            case EventType::alert:
+                if (input)
+                    on_alert(e);
+                break;
+            case EventType::signal:
+                if (stream == "strategy")
+                    on_signal(e);
+                break;
+            case EventType::risk_reject:
+                if (stream == "risk")
+                    on_risk_reject(e);
+                break;
+            case EventType::order_sent:
+                if (stream == "gateway")
+                    on_order_sent(e);
+                break;
+            case EventType::order_state:
+                if (stream == "gateway")
+                    on_order_state(e);
+                break;
+            default:
+                break;
+        }
+    }
+
+    // After the last record: the last fill, then the rows kept until the end.
+    void finish(const std::string& journal, bool complete) {
+        if (pending_fill_)
+            resolve_fill();
+        for (const OrderRow& o : orders_)
+            write_order(o);
+        for (engine::SymbolId id = 0; account_ && id < account_->symbol_capacity(); ++id) {
+            if (!symbols_.count(id))
+                continue;
+            const engine::PositionState& p = account_->position(id);
+            insert_position_.run(
+                {static_cast<std::int64_t>(id), symbol_name(id), dec(p.quantity_raw),
+                 dec(p.average_price.raw), dec(p.cost_basis.raw), dec(p.last_price.raw),
+                 dec(p.market_value().raw), dec(p.realized.raw), dec(p.unrealized().raw),
+                 dec(p.fees.raw), static_cast<std::int64_t>(p.fills),
+                 p.opened_ns == 0 ? Value{} : Value{p.opened_ns}});
+        }
+        if (!account_)
+            return;
+        const engine::Account& a = *account_;
+        insert_session_.run({session_name_,
+                             journal,
+                             config_hash_,
+                             integer(seed_),
+                             static_cast<std::int64_t>(symbol_capacity_),
+                             config_text_,
+                             integer(first_seq_),
+                             integer(last_seq_),
+                             first_ts_ns_,
+                             last_ts_ns_,
+                             std::int64_t{complete ? 1 : 0},
+                             dec(a.starting_cash().raw),
+                             dec(a.cash().raw),
+                             dec(a.equity().raw),
+                             dec(a.realized().raw),
+                             dec(a.unrealized().raw),
+                             dec(a.fees().raw),
+                             dec(a.max_drawdown().raw),
+                             integer(orders_sent_),
+                             integer(fills_applied_),
+                             integer(a.round_trip_count()),
+                             integer(a.winning_round_trips()),
+                             integer(risk_rejects_),
+                             integer(venue_rejects_)});
+    }
+
+    [[nodiscard]] bool has_session() const noexcept { return account_.has_value(); }
+    [[nodiscard]] std::uint64_t orders() const noexcept { return orders_.size(); }
+    [[nodiscard]] std::uint64_t fills() const noexcept { return fills_; }
+    [[nodiscard]] std::uint64_t trades() const noexcept { return trades_written_; }
+    [[nodiscard]] std::uint64_t rejects() const noexcept { return risk_rejects_; }
+    [[nodiscard]] std::uint64_t signals() const noexcept { return signals_; }
+    [[nodiscard]] std::uint64_t alerts() const noexcept { return alerts_; }
+    [[nodiscard]] std::uint64_t equity_points() const noexcept { return equity_points_; }
+
+  private:
+    std::string symbol_name(engine::SymbolId id) const {
+        if (id == engine::kNoSymbol)
+            return {};
+        const auto it = symbols_.find(id);
+        return it != symbols_.end() ? it->second : "#" + std::to_string(id);
+    }
+    Value symbol_or_null(engine::SymbolId id) const {
+        return id == engine::kNoSymbol ? Value{} : Value{symbol_name(id)};
+    }
+
+    void on_session_start(const Event& e, const journal::RecordView& r) {
+        const engine::SessionStartPayload& s = e.payload.session;
+        char hash[20];
+        std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(s.config_hash));
+        config_hash_ = hash;
+        seed_ = s.seed;
+        symbol_capacity_ = s.symbol_capacity;
+        config_text_.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                            r.header->length - sizeof e);
+        const nlohmann::json config = nlohmann::json::parse(config_text_, nullptr, false);
+        if (config.is_object() && config.contains("session") && config["session"].is_object() &&
+            config["session"].contains("name") && config["session"]["name"].is_string())
+            session_name_ = config["session"]["name"].get<std::string>();
+        // As the gateway's: the session's symbol capacity and starting cash. A fill closes at
+        // most one round trip, so room for one per fill keeps every trip; the equity curve is
+        // written row by row here, so the account keeps none of it.
+        account_.emplace(journaled_starting_cash(config_text_), symbol_capacity_, fill_records_ + 1,
+                         0);
+    }
+
+    void sample(const Event& cause, const char* what) {
+        account_->sample_equity(cause.header.ts_ns);
+        const engine::Account& a = *account_;
+        insert_equity_.run({integer(cause.header.seq), cause.header.ts_ns, std::string(what),
+                            symbol_or_null(cause.header.symbol), dec(a.equity().raw),
+                            dec(a.cash().raw), dec(a.realized().raw), dec(a.unrealized().raw),
+                            dec(a.drawdown().raw)});
+        ++equity_points_;
+    }
+
+    // The gateway books a fill only when its order book accepts it (a duplicate or a fill for
+    // an unknown order is refused, with an engine_alert or silently); it answers an accepted
+    // fill with an order_state for that order, partially_filled or filled, at the fill's
+    // sequence. That answer is what decides here, so the account sees exactly the gateway's
+    // fills.
+    void resolve_fill() {
+        const Event e = *pending_fill_;
+        pending_fill_.reset();
+        const engine::FillPayload& f = e.payload.fill;
+        const bool valid = account_ && e.header.symbol < account_->symbol_capacity() &&
+                           (f.side == engine::Side::buy || f.side == engine::Side::sell) &&
+                           f.quantity.raw > 0;
+        const bool applied = pending_applied_ && valid;
+        insert_fill_.run({integer(e.header.seq), e.header.ts_ns, integer(f.order_id),
+                          symbol_or_null(e.header.symbol), std::int64_t{e.header.aux},
+                          name_of(f.side), dec(f.price.raw), dec(f.quantity.raw), dec(f.fee.raw),
+                          std::int64_t{(f.flags & engine::kFillFinal) != 0 ? 1 : 0},
+                          std::int64_t{applied ? 1 : 0}});
+        ++fills_;
+        if (!applied)
+            return;
+        ++fills_applied_;
+        account_->apply_fill(e.header.symbol, f.side, f.price, f.quantity, f.fee, e.header.ts_ns);
+        sample(e, "fill");
+        if (const auto it = order_index_.find(f.order_id); it != order_index_.end()) {
+            OrderRow& o = orders_[it->second];
+            o.filled_raw += f.quantity.raw;
+            o.fill_notional += static_cast<engine::i128>(f.price.raw) * f.quantity.raw;
+            o.fees_raw += f.fee.raw;
+            ++o.fills;
+        }
+        const std::vector<engine::RoundTrip>& trips = account_->round_trips();
+        while (trades_written_ < trips.size()) {
+            const engine::RoundTrip& t = trips[trades_written_];
+            ++trades_written_;
+            insert_trade_.run({static_cast<std::int64_t>(trades_written_), symbol_name(t.symbol),
+                               std::string(t.side == engine::Side::buy ? "long" : "short"),
+                               t.entry_ns, t.exit_ns, t.holding_ns(), dec(t.entry_price.raw),
+                               dec(t.exit_price.raw), dec(t.quantity.raw), dec(t.pnl.raw),
+                               dec(t.fees.raw), std::int64_t{t.pnl.raw > 0 ? 1 : 0},
+                               integer(e.header.seq)});
+        }
+    }
+
+    void on_alert(const Event& e) {
+        const engine::AlertPayload& a = e.payload.alert;
+        char key[20];
+        std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(a.alert_key));
+        insert_alert_.run(
+            {integer(e.header.seq), e.header.ts_ns, symbol_or_null(e.header.symbol),
+             std::string(key), name_of(a.action), dec_or_null(a.quantity.raw),
+             dec_or_null(a.notional.raw), dec_or_null(a.price.raw),
+             a.timeframe_minutes == 0 ? Value{} : Value{std::int64_t{a.timeframe_minutes}},
+             std::int64_t{a.flags}});
+        ++alerts_;
+    }
+
+    void on_signal(const Event& e) {
+        const engine::SignalPayload& s = e.payload.signal;
+        insert_signal_.run(
+            {integer(e.header.seq), e.header.ts_ns, symbol_or_null(e.header.symbol),
+             std::int64_t{s.strategy}, std::int64_t{s.direction}, s.value,
+             s.action == engine::AlertAction::none ? Value{} : Value{name_of(s.action)},
+             reason_or_null(s.reason)});
+        ++signals_;
+    }
+
+    void on_risk_reject(const Event& e) {
+        const engine::OrderPayload& o = e.payload.order;
+        insert_reject_.run({integer(e.header.seq), e.header.ts_ns, integer(o.order_id),
+                            symbol_or_null(e.header.symbol), std::int64_t{e.header.aux},
+                            name_of(o.reason), name_of(o.action), name_of(o.side),
+                            name_of(o.order_type), name_of(o.tif), dec_or_null(o.price.raw),
+                            dec_or_null(o.stop_price.raw), dec(o.quantity.raw),
+                            role_or_null(o.role)});
+        ++risk_rejects_;
+    }
+
+    void on_order_sent(const Event& e) {
+        ++orders_sent_;
+        const engine::OrderPayload& o = e.payload.order;
+        // Cancels and replaces are requests about an order already here, not orders.
+        if (o.action != engine::OrderAction::new_order || order_index_.count(o.order_id))
+            return;
+        OrderRow row;
+        row.order_id = o.order_id;
+        row.symbol = e.header.symbol;
+        row.strategy = e.header.aux;
+        row.sent = o;
+        row.status = engine::OrderStatus::sent;
+        row.sent_seq = row.updated_seq = e.header.seq;
+        row.created_ts_ns = row.updated_ts_ns = e.header.ts_ns;
+        order_index_.emplace(o.order_id, orders_.size());
+        orders_.push_back(row);
+    }
+
+    void on_order_state(const Event& e) {
+        const engine::OrderPayload& o = e.payload.order;
+        if (pending_fill_ && e.header.seq == pending_fill_->header.seq &&
+            o.order_id == pending_fill_->payload.fill.order_id &&
+            (o.status == engine::OrderStatus::filled ||
+             o.status == engine::OrderStatus::partially_filled))
+            pending_applied_ = true;
+        const auto it = order_index_.find(o.order_id);
+        if (it == order_index_.end())
+            return;  // a bracket child held or dropped before it was ever sent
+        OrderRow& row = orders_[it->second];
+        if (o.status == engine::OrderStatus::replaced) {
+            // `replaced` reports the event; the order rests again, with its new terms.
+            row.sent.price = o.price;
+            row.sent.stop_price = o.stop_price;
+            row.sent.quantity = o.quantity;
+        } else {
+            row.status = o.status;
+        }
+        if (o.reason != engine::Reason::none)
+            row.reason = o.reason;
+        row.updated_seq = e.header.seq;
+        row.updated_ts_ns = e.header.ts_ns;
+    }
+
+    void write_order(const OrderRow& o) {
+        const engine::OrderPayload& s = o.sent;
+        const bool child =
+            s.role == engine::OrderRole::stop_loss || s.role == engine::OrderRole::take_profit;
+        Value average{};
+        if (o.filled_raw > 0)
+            average = dec(static_cast<std::int64_t>(o.fill_notional / o.filled_raw));
+        insert_order_.run({integer(o.order_id),
+                           symbol_or_null(o.symbol),
+                           std::int64_t{o.strategy},
+                           role_or_null(s.role),
+                           child ? integer(engine::bracket_entry_of(o.order_id)) : Value{},
+                           name_of(s.side),
+                           name_of(s.order_type),
+                           name_of(s.tif),
+                           dec_or_null(s.price.raw),
+                           dec_or_null(s.stop_price.raw),
+                           dec(s.quantity.raw),
+                           name_of(o.status),
+                           reason_or_null(o.reason),
+                           dec(o.filled_raw),
+                           average,
+                           dec(o.fees_raw),
+                           integer(o.fills),
+                           integer(o.sent_seq),
+                           o.created_ts_ns,
+                           integer(o.updated_seq),
+                           o.updated_ts_ns});
+    }
+
+    std::uint64_t fill_records_;
+    Statement insert_fill_, insert_trade_, insert_equity_, insert_reject_, insert_signal_,
+        insert_alert_, insert_order_, insert_position_, insert_session_;
+    std::optional<engine::Account> account_;
+    std::map<engine::SymbolId, std::string> symbols_;
+    std::optional<Event> pending_fill_;
+    bool pending_applied_ = false;
+    std::vector<OrderRow> orders_;  // in the order they were sent
+    std::map<std::uint64_t, std::size_t> order_index_;
+    std::string session_name_, config_hash_, config_text_;
+    std::uint64_t seed_ = 0;
+    std::uint32_t symbol_capacity_ = 0;
+    std::uint64_t inputs_ = 0, first_seq_ = 0, last_seq_ = 0;
+    std::int64_t first_ts_ns_ = 0, last_ts_ns_ = 0;
+    std::uint64_t orders_sent_ = 0, fills_ = 0, fills_applied_ = 0, risk_rejects_ = 0,
+                  venue_rejects_ = 0, signals_ = 0, alerts_ = 0, equity_points_ = 0;
+    std::size_t trades_written_ = 0;
+};
+
+// fsync of a file or directory by path; false with errno set on failure.
+bool sync_path(const fs::path& path, bool directory) {
+    const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::fsync(fd) == 0;
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return ok;
+}
+
+// Closes the database on every path out, and removes the temporary file unless it was kept.
+class TempDatabase {
+  public:
+    explicit TempDatabase(fs::path path) : path_(std::move(path)) {}
+    ~TempDatabase() {
+        if (db_ != nullptr)
+            sqlite3_close_v2(db_);  // an error path: the file is removed anyway
+        if (!kept_) {
+            std::error_code ec;
+            fs::remove(path_, ec);
+        }
+    }
+    TempDatabase(const TempDatabase&) = delete;
+    TempDatabase& operator=(const TempDatabase&) = delete;
+
+    void open() {
+        std::error_code ec;
+        fs::remove(path_, ec);  // a leftover of an export that was killed
+        if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr) != SQLITE_OK)
+            throw DbError(db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");
+        // A new file written in one go and renamed into place when complete needs no rollback
+        // journal and no syncs of its own: it is synced once, before the rename.
+        exec(db_, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
+    }
+    void close() {
+        if (db_ != nullptr && sqlite3_close(db_) != SQLITE_OK)
+            throw DbError(sqlite3_errmsg(db_));
+        db_ = nullptr;
+    }
+    void keep() noexcept { kept_ = true; }
+    [[nodiscard]] sqlite3* db() const noexcept { return db_; }
+    [[nodiscard]] const fs::path& path() const noexcept { return path_; }
+
+  private:
+    fs::path path_;
+    sqlite3* db_ = nullptr;
+    bool kept_ = false;
+};
+
+}  // namespace
+
+int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    // Corruption anywhere means no database; a torn tail, the records before it.
+    ReadableJournal journal_scan;
+    if (const int rc = scan_before_reading(dir, journal_scan, err); rc != 0)
+        return rc;
+    const std::vector<std::string>& streams = journal_scan.streams;
+    const auto& torn = journal_scan.torn;
+    // The fill count sizes the round-trip table.
+    std::uint64_t fill_records = 0;
+    if (const auto in = journal_scan.scans.find("input"); in != journal_scan.scans.end()) {
+        const auto it =
+            in->second.records_by_type.find(static_cast<std::uint16_t>(EventType::venue_fill));
+        fill_records = it != in->second.records_by_type.end() ? it->second : 0;
+    }
+    journal::JournalReader reader;
+    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    if (journal::Status s = reader.seek(0); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+
+    // Beside the target, so the rename is atomic on one file system.
+    TempDatabase temp(file.parent_path() /
+                      (file.filename().string() + ".tmp-" + std::to_string(::getpid())));
+    const std::string journal_path = fs::absolute(dir, ec).lexically_normal().string();
+    try {
+        temp.open();
+        exec(temp.db(), "BEGIN;");
+        exec(temp.db(), kSchema);
+        std::string summary;
+        {
+            // The exporter's statements are finalized when it goes, before the database closes.
+            Exporter exporter(temp.db(), fill_records);
+            journal::RecordView r{};
+            std::string stream;
+            for (;;) {
+                const auto n = reader.next(r, stream);
+                if (n == journal::StreamCursor::Next::end)
+                    break;
+                if (n == journal::StreamCursor::Next::bad) {
+                    // Changed since the scan (a journal being written, or damaged meanwhile).
+                    const auto issue = reader.issue();
+                    err << "keel: corruption at " << issue->file << " offset " << issue->offset
+                        << ": " << issue->what << "\n";
+                    return 2;
+                }
+                if (r.header->seq > journal_scan.read_to_seq)
+                    break;  // appended by a live writer after the scan
+                exporter.on_record(r, stream);
+            }
+            if (!exporter.has_session()) {
+                err << "keel: " << dir.string()
+                    << ": no session_start record at the start of the input stream\n";
+                return 2;
+            }
+            exporter.finish(journal_path, torn.empty() && !journal_scan.live);
+            summary = std::to_string(exporter.orders()) + " orders, " +
+                      std::to_string(exporter.fills()) + " fills, " +
+                      std::to_string(exporter.trades()) + " round trips, " +
+                      std::to_string(exporter.equity_points()) + " equity points, " +
+                      std::to_string(exporter.rejects()) + " risk rejects, " +
+                      std::to_string(exporter.signals()) + " signals, " +
+                      std::to_string(exporter.alerts()) + " alerts";
+        }
+        exec(temp.db(), kIndexes);
+        exec(temp.db(), ("PRAGMA user_version=" + std::to_string(kExportSchemaVersion)).c_str());
+        exec(temp.db(), "COMMIT;");
+        temp.close();
+        if (!sync_path(temp.path(), false))
+            throw DbError(std::strerror(errno));
+        fs::rename(temp.path(), file);  // throws filesystem_error naming why
+        temp.keep();
+        const fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+        (void)sync_path(parent, true);  // the rename's durability; the file is complete either way
+        out << "exported " << dir.string() << " to " << file.string() << ": " << summary << "\n";
+    } catch (const fs::filesystem_error& e) {
+        err << "keel: cannot write " << file.string() << ": " << e.code().message() << "\n";
+        return 2;
+    } catch (const DbError& e) {
+        err << "keel: cannot write " << file.string() << ": " << e.what() << "\n";
+        return 2;
+    }
+    // Worded as `keel journal dump` words it.
+    for (const auto& [s, issue] : torn) {
+        err << "keel: " << s << ": torn tail at " << issue.file << " offset " << issue.offset
+            << ": " << issue.what << "; exported the records before it\n";
+    }
+    return torn.empty() ? 0 : 1;
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,599 @@
+#include "keel/replay/reports/journal_tools.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "keel/engine/core/event.hpp"
+#include "keel/journal/cursor.hpp"
+#include "keel/journal/reader.hpp"
+#include "keel/journal/writer_lock.hpp"
+
+namespace keel::replay {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+using engine::Event;
+using engine::EventType;
+
+std::string iso_time(std::int64_t ns) {
+    const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns % 1'000'000'000));
+    return buf;
+}
+
+std::string dec(std::int64_t raw) {
+    return engine::decimal_string(raw);
+}
+
+// An enum by name, or by number when this binary does not know the value.
+template <class E>
+Json enum_json(E v) {
+    const std::string_view name = engine::to_string(v);
+    return name == "unknown" ? Json(static_cast<unsigned>(v)) : Json(std::string(name));
+}
+
+Json order_fields(const engine::OrderPayload& o, std::uint16_t strategy) {
+    Json j;
+    j["order_id"] = o.order_id;
+    if (o.action != engine::OrderAction{})
+        j["action"] = enum_json(o.action);
+    j["side"] = std::string(engine::to_string(o.side));
+    if (o.order_type != engine::OrderType{})
+        j["order_type"] = enum_json(o.order_type);
+    if (o.tif != engine::TimeInForce{})
+        j["tif"] = enum_json(o.tif);
+    j["price"] = dec(o.price.raw);
+    if (o.stop_price.raw != 0)
+        j["stop_price"] = dec(o.stop_price.raw);
+    j["quantity"] = dec(o.quantity.raw);
+    if (o.status != engine::OrderStatus{})
+        j["status"] = enum_json(o.status);
+    if (o.role != engine::OrderRole::none)
+        j["role"] = enum_json(o.role);
+    if (o.reason != engine::Reason::none)
+        j["reason"] = enum_json(o.reason);
+    j["strategy"] = strategy;
+    return j;
+}
+
+// The JSON line for one record; symbols are named once a symbol_def has been seen.
+Json record_json(const journal::RecordView& r, const std::string& stream,
+                 std::map<engine::SymbolId, std::string>& symbols) {
+    Json j;
+    j["seq"] = r.header->seq;
+    j["ts_ns"] = r.header->ts_ns;
+    j["time"] = iso_time(r.header->ts_ns);
+    j["stream"] = stream;
+    if (r.header->length < sizeof(Event)) {
+        j["type"] = r.header->type;
+        j["bytes"] = r.header->length;
+        return j;
+    }
+    Event e;
+    std::memcpy(&e, r.payload, sizeof e);
+    j["type"] = std::string(engine::to_string(e.header.type));
+    j["source"] = std::string(engine::to_string(e.header.source));
+    if (e.header.symbol != engine::kNoSymbol) {
+        const auto it = symbols.find(e.header.symbol);
+        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
+    }
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
+        case EventType::session_start: {
+            char hash[20];
+            std::snprintf(hash, sizeof hash, "%016llx",
+                          static_cast<unsigned long long>(p.session.config_hash));
+            j["config_hash"] = hash;
+            j["seed"] = p.session.seed;
+            j["symbol_capacity"] = p.session.symbol_capacity;
+            const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                   r.header->length - sizeof e);
+            Json config = Json::parse(text, nullptr, false);
+            j["config"] = config.is_discarded() ? Json(text) : config;
+            break;
+        }
+        case EventType::symbol_def: {
+            const std::string name(p.symbol_def.name,
+                                   strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
+            symbols[e.header.symbol] = name;
+            j["symbol"] = name;
+            j["id"] = e.header.symbol;
+            break;
+        }
+        case EventType::trade:
+            j["price"] = dec(p.trade.price.raw);
+            j["size"] = dec(p.trade.size.raw);
+            break;
+        case EventType::quote:
+            j["bid"] = dec(p.quote.bid.raw);
+            j["bid_size"] = dec(p.quote.bid_size.raw);
+            j["ask"] = dec(p.quote.ask.raw);
+            j["ask_size"] = dec(p.quote.ask_size.raw);
+            break;
+        case EventType::bar:
+            j["open"] = dec(p.bar.open.raw);
+            j["high"] = dec(p.bar.high.raw);
+            j["low"] = dec(p.bar.low.raw);
+            j["close"] = dec(p.bar.close.raw);
+            j["volume"] = dec(p.bar.volume.raw);
+            j["interval_min"] = e.header.aux;
+            break;
+        case EventType::venue_fill:
+            j["order_id"] = p.fill.order_id;
+            j["side"] = std::string(engine::to_string(p.fill.side));
+            j["price"] = dec(p.fill.price.raw);
+            j["quantity"] = dec(p.fill.quantity.raw);
+            j["fee"] = dec(p.fill.fee.raw);
+            j["final"] = (p.fill.flags & engine::kFillFinal) != 0;
+            j["strategy"] = e.header.aux;
+            break;
+        case EventType::venue_ack:
+        case EventType::venue_reject:
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+        case EventType::order_request:
+        case EventType::risk_reject:
+        case EventType::order_sent:
+        case EventType::order_state:
+            j.update(order_fields(p.order, e.header.aux));
+            break;
+        case EventType::signal:
+            j["value"] = p.signal.value;
+            j["strategy"] = p.signal.strategy;
+            j["direction"] = p.signal.direction;
+            if (p.signal.action != engine::AlertAction::none)
+                j["action"] = enum_json(p.signal.action);
+            if (p.signal.reason != engine::Reason::none)
+                j["reason"] = enum_json(p.signal.reason);
+            break;
+        case EventType::alert:
+            j["alert_key"] = p.alert.alert_key;
+            j["action"] = enum_json(p.alert.action);
+            j["quantity"] = dec(p.alert.quantity.raw);
+            j["notional"] = dec(p.alert.notional.raw);
+            j["price"] = dec(p.alert.price.raw);
+            j["timeframe_min"] = p.alert.timeframe_minutes;
+            j["flags"] = p.alert.flags;
+            if (p.alert.received_s != 0)
+                j["received_s"] = p.alert.received_s;
+            break;
+        case EventType::command:
+            j["code"] = enum_json(p.command.code);
+            j["param"] = p.command.param;
+            j["arg"] = p.command.arg;
+            break;
+        case EventType::timer:
+            j["timer_id"] = p.timer.timer_id;
+            j["kind"] = enum_json(p.timer.kind);
+            j["interval_min"] = e.header.aux;
+            j["period_start_ns"] = p.timer.period_start_ns;
+            break;
+        case EventType::risk_state:
+            j["flags"] = p.risk_state.flags;
+            j["killed"] = (p.risk_state.flags & engine::kRiskKilled) != 0;
+            j["paused"] = (p.risk_state.flags & engine::kRiskPaused) != 0;
+            j["halted"] = (p.risk_state.flags & engine::kRiskHalted) != 0;
+            j["reason"] = enum_json(p.risk_state.reason);
+            j["command"] = enum_json(static_cast<engine::CommandCode>(p.risk_state.command));
+            j["value"] = p.risk_state.value;
+            break;
+        case EventType::state_hash: {
+            char hash[20];
+            std::snprintf(hash, sizeof hash, "%016llx",
+                          static_cast<unsigned long long>(p.state_hash.hash));
+            j["hash"] = hash;
+            j["inputs"] = p.state_hash.inputs;
+            break;
+        }
+        case EventType::session_resume:
+            j["gateway_records"] = p.resume.gateway_records;
+            j["unsent"] = p.resume.unsent;
+            break;
+        case EventType::feed_status:
+            j["state"] = enum_json(p.feed_status.state);
+            j["last_data_ts_ns"] = p.feed_status.last_data_ts_ns;
+            j["stale_after_ms"] = p.feed_status.stale_after_ms;
+            break;
+        case EventType::audit: {
+            j["endpoint"] = enum_json(p.audit.endpoint);
+            j["method"] = static_cast<int>(p.audit.method);
+            j["status"] = p.audit.status;
+            j["code"] = enum_json(p.audit.code);
+            j["flags"] = p.audit.flags;
+            if (p.audit.request_key != 0)
+                j["request_key"] = p.audit.request_key;
+            const std::uint32_t ip = p.audit.remote_ipv4;
+            if (ip != 0) {
+                j["remote"] = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) +
+                              "." + std::to_string((ip >> 8) & 255) + "." +
+                              std::to_string(ip & 255);
+            }
+            break;
+        }
+        case EventType::engine_alert:
+            j["order_id"] = p.engine_alert.order_id;
+            j["cause_seq"] = p.engine_alert.cause_seq;
+            j["cause_type"] = std::string(engine::to_string(p.engine_alert.cause_type));
+            j["from"] = enum_json(p.engine_alert.from);
+            j["to"] = enum_json(p.engine_alert.to);
+            j["reason"] = enum_json(p.engine_alert.reason);
+            break;
+        default:
+            break;
+    }
+    return j;
+}
+
+std::string type_name(std::uint16_t t) {
+    const std::string_view n = engine::to_string(static_cast<EventType>(t));
+    return n == "unknown" ? "type_" + std::to_string(t) : std::string(n);
+}
+
+bool open_streams(const fs::path& dir, std::vector<std::string>& streams, std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return false;
+    }
+    streams = journal::list_streams(dir);
+    if (streams.empty()) {
+        err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
+        return false;
+    }
+    return true;
+}
+
+// The effective config from the input stream's session_start record, if there is one.
+Json session_config(const fs::path& dir) {
+    Json config;
+    journal::StreamScan scan;
+    bool done = false;
+    (void)journal::scan_stream(dir, "input", scan, [&](const journal::RecordView& r) {
+        if (done)
+            return;
+        done = true;
+        if (r.header->type == static_cast<std::uint16_t>(EventType::session_start) &&
+            r.header->length > sizeof(Event)) {
+            config =
+                Json::parse(std::string(reinterpret_cast<const char*>(r.payload) + sizeof(Event),
+                                        r.header->length - sizeof(Event)),
+                            nullptr, false);
+        }
+    });
+    return config.is_discarded() ? Json() : config;
+}
+
+// While a writer holds the journal (writer_lock.hpp), a stream's incomplete last record is
+// being written, not torn: it is reported as such, and reading stops before it. Asked after
+// the scan, so a writer that has exited by then leaves a real torn tail.
+std::optional<long> writing_now(const fs::path& dir, const journal::StreamScan& scan) {
+    if (!scan.issue || !scan.issue->torn)
+        return std::nullopt;
+    return journal::WriterLock::writer_pid(dir);
+}
+
+std::string being_written(const journal::ScanIssue& issue, long pid) {
+    return "a record being written at " + issue.file + " offset " + std::to_string(issue.offset) +
+           " (pid " + std::to_string(pid) + " is writing this journal)";
+}
+
+}  // namespace
+
+int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    int rc = 0;
+    for (const std::string& s : streams) {
+        journal::StreamScan scan;
+        const journal::Status st = journal::scan_stream(dir, s, scan, {});
+        if (!st.ok()) {
+            out << s << ": unreadable: " << st.what() << "\n";
+            rc = 2;
+            continue;
+        }
+        out << s << ": " << scan.records << " records in " << scan.segments.size() << " segment"
+            << (scan.segments.size() == 1 ? "" : "s");
+        if (!scan.issue) {
+            out << ", ok\n";
+        } else if (const auto pid = writing_now(dir, scan)) {
+            out << ", ok up to " << being_written(*scan.issue, *pid) << "\n";
+        } else if (scan.issue->torn) {
+            out << ", torn tail at " << scan.issue->file << " offset " << scan.issue->offset << " ("
+                << scan.issue->what << "; recovery would cut " << scan.issue->bytes << " bytes)\n";
+            rc = std::max(rc, 1);
+        } else {
+            out << ", CORRUPT at " << scan.issue->file << " offset " << scan.issue->offset << ": "
+                << scan.issue->what << "\n";
+            rc = 2;
+        }
+    }
+    return rc;
+}
+
+int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    Json j;
+    j["journal"] = dir.string();
+    const Json config = session_config(dir);
+    j["durability"] =
+        config.is_object() && config.contains("journal") && config["journal"].contains("durability")
+            ? config["journal"]["durability"]
+            : Json("os");
+    if (config.is_object() && config.contains("session"))
+        j["session"] = config["session"]["name"];
+    Json list = Json::array();
+    int rc = 0;
+    for (const std::string& s : streams) {
+        journal::StreamScan scan;
+        const journal::Status st = journal::scan_stream(dir, s, scan, {});
+        Json sj;
+        sj["stream"] = s;
+        if (!st.ok()) {
+            sj["error"] = std::string(st.what());
+            rc = 2;
+            list.push_back(sj);
+            continue;
+        }
+        sj["records"] = scan.records;
+        Json segs = Json::array();
+        for (const auto& seg : scan.segments) {
+            segs.push_back({{"file", seg.path.filename().string()},
+                            {"first_seq", seg.first_seq},
+                            {"records", seg.records},
+                            {"bytes", seg.file_bytes}});
+        }
+        sj["segments"] = segs;
+        Json by_type = Json::object();
+        for (const auto& [t, n] : scan.records_by_type)
+            by_type[type_name(t)] = n;
+        sj["by_type"] = by_type;
+        if (scan.records > 0) {
+            sj["first_seq"] = scan.first_seq;
+            sj["last_seq"] = scan.last_seq;
+            sj["first_time"] = iso_time(scan.first_ts_ns);
+            sj["last_time"] = iso_time(scan.last_ts_ns);
+        }
+        if (const auto pid = writing_now(dir, scan)) {
+            sj["torn_tail"] = nullptr;
+            sj["being_written"] = {
+                {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"pid", *pid}};
+        } else if (scan.issue) {
+            sj[scan.issue->torn ? "torn_tail" : "corruption"] = {{"file", scan.issue->file},
+                                                                 {"offset", scan.issue->offset},
+                                                                 {"what", scan.issue->what}};
+        } else {
+            sj["torn_tail"] = nullptr;
+        }
+        list.push_back(sj);
+    }
+    j["streams"] = list;
+    if (json) {
+        out << j.dump(2) << "\n";
+        return rc;
+    }
+    out << "journal " << dir.string() << "  session "
+        << (j.contains("session") ? j["session"].dump() : "?") << "  durability "
+        << j["durability"].get<std::string>() << "\n";
+    for (const Json& sj : list) {
+        out << "  " << sj["stream"].get<std::string>() << ": ";
+        if (sj.contains("error")) {
+            out << "unreadable: " << sj["error"].get<std::string>() << "\n";
+            continue;
+        }
+        out << sj["records"] << " records in " << sj["segments"].size() << " segment(s)";
+        if (sj.contains("first_seq")) {
+            out << ", seq " << sj["first_seq"] << ".." << sj["last_seq"] << ", "
+                << sj["first_time"].get<std::string>() << " .. "
+                << sj["last_time"].get<std::string>();
+        }
+        out << "\n    by type:";
+        for (const auto& [t, n] : sj["by_type"].items())
+            out << " " << t << "=" << n;
+        out << "\n";
+        if (sj.contains("corruption")) {
+            out << "    CORRUPT: " << sj["corruption"]["file"].get<std::string>() << " offset "
+                << sj["corruption"]["offset"] << ": " << sj["corruption"]["what"].get<std::string>()
+                << "\n";
+        } else if (sj.contains("being_written")) {
+            out << "    record being written: " << sj["being_written"]["file"].get<std::string>()
+                << " offset " << sj["being_written"]["offset"] << " (pid "
+                << sj["being_written"]["pid"] << ")\n";
+        } else if (!sj["torn_tail"].is_null()) {
+            out << "    torn tail: " << sj["torn_tail"]["file"].get<std::string>() << " offset "
+                << sj["torn_tail"]["offset"] << "\n";
+        } else {
+            out << "    no torn tail\n";
+        }
+    }
+    return rc;
+}
+
+namespace {
+
+// Symbol names from the definitions at the start of the input stream, so that a dump that
+// starts later (--from) still names its symbols.
+std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
+    std::map<engine::SymbolId, std::string> names;
+    journal::StreamCursor cursor(dir, "input");
+    if (!cursor.seek(0).ok())
+        return names;
+    journal::RecordView r{};
+    while (cursor.next(r) == journal::StreamCursor::Next::record) {
+        const auto type = static_cast<EventType>(r.header->type);
+        if (type == EventType::session_start)
+            continue;
+        if (type != EventType::symbol_def)
+            break;
+        (void)record_json(r, "input", names);
+    }
+    return names;
+}
+
+}  // namespace
+
+int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& out,
+                 std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    if (options.stream != "all") {
+        if (std::find(streams.begin(), streams.end(), options.stream) == streams.end()) {
+            err << "keel: " << dir.string() << ": no stream '" << options.stream << "'\n";
+            return 2;
+        }
+        streams = {options.stream};
+    }
+    journal::JournalReader reader;
+    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    if (journal::Status s = reader.seek(options.from_seq); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
+    journal::RecordView r{};
+    std::string stream;
+    for (;;) {
+        const auto n = reader.next(r, stream);
+        if (n == journal::StreamCursor::Next::end)
+            break;
+        if (n == journal::StreamCursor::Next::bad) {
+            const auto issue = reader.issue();
+            err << "keel: stopped at a bad record in " << issue->file << " offset " << issue->offset
+                << ": " << issue->what << "\n";
+            return 1;
+        }
+        if (r.header->seq > options.to_seq)
+            break;
+        out << record_json(r, stream, symbols).dump() << "\n";
+    }
+    // A cursor ends quietly at an incomplete record; scan those streams to say what it is
+    // (a torn tail or corruption), as verify would.
+    for (const std::string& s : reader.stopped_short()) {
+        journal::StreamScan scan;
+        if (!journal::scan_stream(dir, s, scan, {}).ok())
+            continue;
+        if (const auto pid = writing_now(dir, scan)) {
+            err << "keel: " << s << ": stopped at " << being_written(*scan.issue, *pid) << "\n";
+        } else if (scan.issue) {
+            err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
+                << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
+                << scan.issue->what << "\n";
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<bool>& stop,
+                 std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return 2;
+    }
+    journal::JournalReader reader;
+    // Streams may not exist yet when following a session that is starting.
+    while (!stop.load() && journal::list_streams(dir).size() < 4) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (stop.load())
+        return 0;
+    if (journal::Status s = reader.open(dir, {}); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    if (journal::Status s = reader.seek(from_seq); !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return 2;
+    }
+    std::map<engine::SymbolId, std::string> symbols;
+    journal::RecordView r{};
+    std::string stream;
+    while (!stop.load()) {
+        const auto n = reader.next(r, stream);
+        if (n == journal::StreamCursor::Next::record) {
+            if (symbols.empty())
+                symbols = symbol_names(dir);
+            out << record_json(r, stream, symbols).dump() << "\n";
+            continue;
+        }
+        if (n == journal::StreamCursor::Next::bad) {
+            const auto issue = reader.issue();
+            err << "keel: corruption in " << issue->file << " offset " << issue->offset << ": "
+                << issue->what << "\n";
+            return 2;
+        }
+        out.flush();
+        // Nothing new yet: poll. (A follower is a cold tool; 20 ms keeps it responsive.)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    out.flush();
+    return 0;
+}
+
+std::string describe_record(const journal::RecordView& record, const std::string& stream,
+                            std::map<engine::SymbolId, std::string>& symbols) {
+    return record_json(record, stream, symbols).dump();
+}
+
+int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream& err) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        err << "keel: " << dir.string() << ": not a directory\n";
+        return 2;
+    }
+    out.streams = journal::list_streams(dir);
+    if (out.streams.empty()) {
+        err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
+        return 2;
+    }
+    for (const std::string& s : out.streams) {
+        journal::StreamScan& scan = out.scans[s];
+        const journal::Status st = journal::scan_stream(dir, s, scan, {});
+        if (!st.ok()) {
+            err << "keel: " << s << ": unreadable: " << st.what() << "\n";
+            return 2;
+        }
+        if (scan.issue && !scan.issue->torn) {
+            err << "keel: " << s << ": corruption at " << scan.issue->file << " offset "
+                << scan.issue->offset << ": " << scan.issue->what << "\n";
+            return 2;
+        }
+        if (scan.issue)
+            out.torn.emplace_back(s, *scan.issue);
+    }
+    // Asked once, after every scan: while a writer holds the journal, a stream's incomplete
+    // last record is being written, not torn.
+    if (const auto pid = journal::WriterLock::writer_pid(dir)) {
+        const auto in = out.scans.find("input");
+        out.torn.clear();
+        out.live = true;
+        out.read_to_seq = in != out.scans.end() ? in->second.last_seq : 0;
+        err << "keel: " << dir.string() << " is being written (pid " << *pid
+            << "): reading it up to sequence " << out.read_to_seq
+            << ", where its input stream ended when scanned\n";
+    }
+    return 0;
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,95 @@
+#include "keel/replay/reports/summary.hpp"
+
+#include <iomanip>
+
+namespace keel::replay {
+namespace {
+
+const char* stop_text(engine::StopReason r) {
+    switch (r) {
+        case engine::StopReason::end_of_data:
+            return "end of data";
+        case engine::StopReason::stop_requested:
+            return "stop requested (signal)";
+        case engine::StopReason::journal_failed:
+            return "stopped: the journal failed";
+        case engine::StopReason::none:
+            return "not stopped";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const SessionReport& r) {
+    using engine::decimal_string;
+    out << "session " << r.session_name << ": " << stop_text(r.stop_reason) << " after "
+        << std::fixed << std::setprecision(3) << r.elapsed_s << " s\n";
+    out << "  events      " << r.events_sequenced << " sequenced (last seq " << r.last_seq << "), "
+        << r.market_events << " market data; last stage saw " << r.inputs_seen_by_last_stage
+        << (r.inputs_seen_by_last_stage == r.events_sequenced ? " (none lost)"
+                                                              : " (MISSING EVENTS)")
+        << "\n";
+    out << "  orders      " << r.orders_requested << " requested, " << r.risk_rejects
+        << " rejected by risk, " << r.orders_sent << " sent, " << r.venue_rejects
+        << " rejected by venue\n";
+    out << "  fills       " << r.fills << "\n";
+    out << "  venue       duplicate order ids " << r.venue_duplicate_order_ids << "\n";
+    if (r.restarted) {
+        out << "  restart     continued the journal: " << r.restart_inputs
+            << " journaled inputs re-run and verified, " << r.restart_in_doubt_replies
+            << " in-doubt replies sequenced, " << r.restart_unsent_dropped
+            << " unsent orders dropped, " << r.restart_reconciled
+            << " orders the venue did not hold closed, " << r.restart_rederived_records
+            << " derived records journaled late, " << r.restart_torn_bytes << " torn bytes cut\n";
+    }
+    out << "  P&L         realized " << decimal_string(r.realized.raw) << " (after fees "
+        << decimal_string(r.fees.raw) << "), unrealized " << decimal_string(r.unrealized.raw)
+        << ", total " << decimal_string((r.realized + r.unrealized).raw) << "\n";
+    out << "  account     equity " << decimal_string(r.equity.raw) << " (started "
+        << decimal_string(r.starting_cash.raw) << "), cash " << decimal_string(r.cash.raw)
+        << ", max drawdown " << decimal_string(r.max_drawdown.raw) << "; round trips "
+        << r.round_trip_count << " (" << r.winning_round_trips << " won)\n";
+    for (const SymbolReport& s : r.symbols) {
+        out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "
+            << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
+            << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
+            << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
+    }
+    for (const DataFileReport& f : r.data_files) {
+        if (f.skipped_rows > 0) {
+            out << "  SKIPPED     " << f.skipped_rows << " malformed row"
+                << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
+                << " (data.skip_bad_rows); first: " << f.first_skipped << "\n";
+        }
+    }
+    out << "  threads    ";
+    for (const std::string& t : r.threads)
+        out << " " << t << ";";
+    out << "\n";
+    out << "  stage latency (ns in on_event per event)   p50      p99    p99.9      max   "
+           "events in  ring hwm  ring-full waits\n";
+    for (const StageReport& s : r.stages) {
+        out << "    " << std::left << std::setw(38) << s.name << std::right << std::setw(9)
+            << s.p50_ns << std::setw(9) << s.p99_ns << std::setw(9) << s.p999_ns << std::setw(9)
+            << s.max_ns << std::setw(12) << s.events_in << std::setw(10) << s.ring_high_water
+            << std::setw(17) << s.ring_full_waits << "\n";
+    }
+    if (!r.journal_dir.empty()) {
+        out << "  journal     " << r.journal_dir << " (durability " << r.journal_durability << "):";
+        for (const StreamReport& st : r.streams) {
+            out << " " << st.name << " " << st.records << " records";
+            if (st.durable_records != st.records)
+                out << " (" << st.durable_records << " durable)";
+            out << ";";
+        }
+        out << "\n";
+    }
+    if (!r.journal_error.empty())
+        out << "  JOURNAL FAILED: " << r.journal_error << "\n";
+    if (r.reply_ring_full_waits > 0) {
+        out << "  reply ring full waits " << r.reply_ring_full_waits << "\n";
+    }
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,148 @@
+#include "keel/replay/session/live_config.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include "keel/engine/config/config_reader.hpp"
+
+namespace keel::replay {
+namespace {
+
+using engine::ConfigReader;
+using engine::Json;
+
+// host (an IP address; loopback unless configured), port, threads and the request limits every
+// HTTP listener shares.
+void read_server(ConfigReader& r, adapters::http::ServerOptions& s, std::int64_t default_body) {
+    s.host = r.string("host", false, "127.0.0.1").value_or("127.0.0.1");
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(s.host, ec);
+    if (ec)
+        r.error("host", "'" + s.host + "' is not an IP address");
+    s.port = static_cast<std::uint16_t>(r.integer("port", true, 0, 65535).value_or(0));
+    s.threads = static_cast<unsigned>(r.integer("threads", false, 1, 64, 1).value_or(1));
+    s.max_body_bytes = static_cast<std::size_t>(
+        r.integer("max_body_bytes", false, 256, 64 << 20, default_body).value_or(default_body));
+    s.max_connections = static_cast<std::size_t>(
+        r.integer("max_connections", false, 1, 100'000, 256).value_or(256));
+    s.header_timeout = std::chrono::milliseconds(
+        r.integer("header_timeout_ms", false, 10, 600'000, 10'000).value_or(10'000));
+    s.request_timeout = std::chrono::milliseconds(
+        r.integer("request_timeout_ms", false, 10, 600'000, 30'000).value_or(30'000));
+}
+
+void read_feed(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
+    ConfigReader r(errors, j, "feed");
+    adapters::feed::FeedClientOptions f;
+    const std::string protocol = r.string("protocol", false, "tcp").value_or("tcp");
+    if (protocol == "tcp")
+        f.protocol = adapters::feed::FeedProtocol::tcp;
+    else if (protocol == "ws")
+        f.protocol = adapters::feed::FeedProtocol::ws;
+    else
+        r.error("protocol", "'" + protocol + "' is not one of tcp, ws");
+    f.host = r.string("host", false, "127.0.0.1").value_or("127.0.0.1");
+    f.port = static_cast<std::uint16_t>(r.integer("port", true, 1, 65535).value_or(0));
+    f.ws_path = r.string("path", false, "/").value_or("/");
+    f.stale_after_ms = static_cast<std::uint32_t>(
+        r.integer("stale_after_ms", false, 0, 86'400'000, 5000).value_or(5000));
+    if (const Json* sub = r.array("subscribe", false)) {
+        for (std::size_t i = 0; i < sub->size(); ++i) {
+            const Json& m = (*sub)[i];
+            if (m.is_string())
+                f.subscribe.push_back(m.get<std::string>());
+            else if (m.is_object())
+                f.subscribe.push_back(m.dump());
+            else
+                r.error("subscribe[" + std::to_string(i) + "]", "expected a string or an object");
+        }
+    }
+    f.backoff.initial_ms = static_cast<std::uint32_t>(
+        r.integer("reconnect_initial_ms", false, 1, 600'000, 100).value_or(100));
+    f.backoff.max_ms = static_cast<std::uint32_t>(
+        r.integer("reconnect_max_ms", false, 1, 3'600'000, 5000).value_or(5000));
+    if (f.backoff.max_ms < f.backoff.initial_ms)
+        r.error("reconnect_max_ms", "must not be below reconnect_initial_ms");
+    r.finish();
+    out.feed = f;
+}
+
+void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
+    ConfigReader r(errors, j, "webhook");
+    WebhookConfig w;
+    read_server(r, w.server, 64 * 1024);
+    auto& o = w.receiver;
+    o.path = r.string("path", false, o.path).value_or(o.path);
+    if (o.path.empty() || o.path.front() != '/')
+        r.error("path", "must start with '/'");
+    o.secret = r.string("secret", false).value_or("");
+    o.signature_key = r.string("signature_secret", false).value_or("");
+    o.require_signature = r.boolean("require_signature", false).value_or(false);
+    if (o.require_signature && o.signature_key.empty())
+        r.error("require_signature", "needs webhook.signature_secret");
+    if (o.secret.empty() && o.signature_key.empty())
+        r.error("secret",
+                "is required (or signature_secret): an unauthenticated webhook would trade for "
+                "anyone who can reach it; set it with KEEL__WEBHOOK__SECRET");
+    o.signature_window_s =
+        r.integer("signature_window_s", false, 1, 86'400, o.signature_window_s).value_or(300);
+    if (const Json* rl = r.object("rate_limit", false)) {
+        ConfigReader q(errors, *rl, "webhook.rate_limit");
+        o.per_source.per_second =
+            static_cast<double>(q.integer("per_source_per_s", false, 0, 1'000'000, 0).value_or(0));
+        o.per_source.burst =
+            static_cast<double>(q.integer("per_source_burst", false, 1, 1'000'000, 1).value_or(1));
+        o.global.per_second =
+            static_cast<double>(q.integer("global_per_s", false, 0, 1'000'000, 0).value_or(0));
+        o.global.burst =
+            static_cast<double>(q.integer("global_burst", false, 1, 1'000'000, 1).value_or(1));
+        q.finish();
+    }
+    if (const Json* list = r.array("allowlist", false)) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            if (!(*list)[i].is_string())
+                r.error("allowlist[" + std::to_string(i) + "]", "expected an address or CIDR");
+            else
+                o.allowlist.push_back((*list)[i].get<std::string>());
+        }
+    }
+    o.dedupe_window_s =
+        r.integer("dedupe_window_s", false, 1, 30 * 86'400, o.dedupe_window_s).value_or(86'400);
+    o.ack_deadline = std::chrono::milliseconds(
+        r.integer("ack_deadline_ms", false, 10, 2'900, 2'500).value_or(2'500));
+    r.finish();
+    out.webhook = w;
+}
+
+void read_control(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
+    ConfigReader r(errors, j, "control");
+    ControlConfig c;
+    read_server(r, c.server, 64 * 1024);
+    c.api.max_body_bytes = c.server.max_body_bytes;
+    c.api.token = r.string("token", false).value_or("");
+    if (c.api.token.empty())
+        r.error("token", "is required (set it with KEEL__CONTROL__TOKEN)");
+    c.api.durable_timeout = std::chrono::milliseconds(
+        r.integer("durable_timeout_ms", false, 10, 60'000, 5'000).value_or(5'000));
+    r.finish();
+    out.control = c;
+}
+
+}  // namespace
+
+LiveConfig read_live_config(const engine::Config& config,
+                            std::vector<engine::ConfigError>& errors) {
+    LiveConfig out;
+    if (config.feed_json.is_object())
+        read_feed(config.feed_json, out, errors);
+    if (config.webhook_json.is_object())
+        read_webhook(config.webhook_json, out, errors);
+    if (config.control_json.is_object())
+        read_control(config.control_json, out, errors);
+    if (out.control && !out.live())
+        errors.push_back({"control", "needs a live session (a feed or webhook section)"});
+    if (out.live() && !config.data_files.empty())
+        errors.push_back({"data", "a live session (feed or webhook) reads no data files"});
+    return out;
+}
+
+}  // namespace keel::replay

@@ -1,0 +1,337 @@
+#include "keel/replay/session/live_session.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "keel/adapters/control/asio_scheduler.hpp"
+#include "keel/adapters/control/prometheus.hpp"
+#include "keel/adapters/input/live_input_queue.hpp"
+#include "keel/engine/orders/gateway_stage.hpp"
+
+namespace keel::replay {
+namespace {
+
+using adapters::control::StateView;
+
+// Everything the live adapters share, alive from on_start to on_stopped.
+struct Live {
+    const engine::Config& config;
+    const LiveConfig& live;
+    adapters::LiveInputQueue queue;
+    engine::SnapshotExchange snapshots;
+    adapters::control::StatePublisher state;
+    adapters::control::ReadinessBoard readiness;
+    SessionView view;
+    std::unique_ptr<adapters::feed::FeedClient> feed;
+    std::unique_ptr<adapters::http::HttpServer> webhook_server;
+    std::unique_ptr<adapters::webhook::WebhookReceiver> receiver;
+    std::unique_ptr<adapters::http::HttpServer> control_server;
+    std::unique_ptr<adapters::control::AsioScheduler> scheduler;
+    std::unique_ptr<adapters::control::ControlApi> api;
+    // The monitor: the last engine snapshot (for /metrics) and its thread.
+    std::mutex latest_mutex;
+    std::optional<engine::StateSnapshot> latest;
+    std::mutex stop_mutex;
+    std::condition_variable stop_cv;
+    bool stopping = false;
+    std::thread monitor;
+
+    Live(const engine::Config& c, const LiveConfig& l)
+        : config(c),
+          live(l),
+          snapshots(c.symbol_capacity, engine::GatewayStage::kDefaultOrderCapacity) {}
+};
+
+engine::Event symbol_def(const engine::Config& config, engine::SymbolId id, std::string_view name) {
+    engine::Event e =
+        engine::make_event(engine::EventType::symbol_def, engine::Source::feed, 0, 0, id);
+    std::memcpy(e.payload.symbol_def.name, name.data(),
+                std::min(name.size(), sizeof e.payload.symbol_def.name - 1));
+    if (const engine::SymbolConfig* s = engine::find_symbol(config, name))
+        e.payload.symbol_def.tick_size = s->tick_size;
+    return e;
+}
+
+StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine::Runner& runner) {
+    StateView v;
+    v.session = l.config.session_name;
+    v.state = adapters::control::RunState::running;
+    v.last_seq = s.last_seq;
+    v.events = runner.metrics(0).events_in.get();
+    v.risk_flags = s.risk_flags;
+    v.limits = s.limits;
+    v.restricted_symbols = l.config.restricted_symbols;
+    const engine::SymbolTable& symbols = *l.view.symbols;
+    for (engine::SymbolId id = 0; id < symbols.size() && id < s.positions.size(); ++id) {
+        const engine::PositionState& p = s.positions[id];
+        if (p.quantity_raw == 0 && p.realized.raw == 0 && p.fills == 0)
+            continue;
+        v.positions.push_back({std::string(symbols.name(id)),
+                               engine::Quantity::from_raw(p.quantity_raw), p.average_price,
+                               p.realized, p.unrealized()});
+    }
+    for (const engine::OrderRecord& o : s.open_orders) {
+        v.orders.push_back({o.order_id,
+                            o.symbol < symbols.size() ? std::string(symbols.name(o.symbol)) : "",
+                            o.side, o.type, o.price, o.stop_price, o.quantity, o.filled, o.status});
+    }
+    v.account = {s.starting_cash, s.cash, s.equity,      s.realized,
+                 s.unrealized,    s.fees, s.max_drawdown};
+    return v;
+}
+
+adapters::control::MetricsSnapshot metrics(Live& l) {
+    adapters::control::MetricsSnapshot m;
+    const engine::Runner& runner = *l.view.runner;
+    for (std::size_t i = 0; i < runner.stage_count(); ++i) {
+        const engine::StageMetrics& sm = runner.metrics(i);
+        adapters::control::StageSnapshot st;
+        st.stage = std::string(runner.stage_name(i));
+        st.events_in = sm.events_in.get();
+        st.events_out = sm.events_out.get();
+        st.ring_full_waits = sm.ring_full_waits.get();
+        st.ring_depth = runner.ring_depth(i);
+        st.ring_high_water = sm.ring_high_water.get();
+        st.service = adapters::control::snapshot_histogram(sm.service_ns);
+        m.stages.push_back(std::move(st));
+    }
+    m.input_queue_depth = l.queue.depth();
+    m.input_queue_refused = l.queue.refused_full();
+    if (!l.view.writers.empty()) {
+        const journal::StreamWriter& w = *l.view.writers.front();
+        m.journal_bytes = w.appended_bytes_relaxed();
+        m.journal_records = w.appended_records_relaxed();
+        m.journal_durable_records = w.durable_records();
+    }
+    if (l.receiver) {
+        const adapters::webhook::WebhookCounters& c = l.receiver->counters();
+        m.alerts.push_back({"accepted", c.accepted.load(std::memory_order_relaxed)});
+        m.alerts.push_back({"duplicate", c.duplicate.load(std::memory_order_relaxed)});
+        std::uint64_t refused = 0;
+        for (std::size_t k = 0; k < adapters::webhook::kApiCodeSlots; ++k) {
+            const std::uint64_t n = c.refused[k].load(std::memory_order_relaxed);
+            refused += n;
+            if (n > 0) {
+                m.webhook_requests.push_back(
+                    {std::string(engine::to_string(static_cast<engine::ApiCode>(k))), n});
+            }
+        }
+        m.alerts.push_back({"refused", refused});
+    }
+    if (l.feed) {
+        const adapters::feed::FeedCounters& c = l.feed->counters();
+        m.feed_connected = c.connected.load(std::memory_order_relaxed);
+        m.feed_messages = c.messages.load(std::memory_order_relaxed);
+        m.feed_bad_messages = c.malformed.load(std::memory_order_relaxed);
+        m.feed_reconnects = c.reconnects.load(std::memory_order_relaxed);
+        m.feed_stale_symbols = c.stale_count();
+    }
+    std::lock_guard<std::mutex> lock(l.latest_mutex);
+    if (l.latest) {
+        const engine::StateSnapshot& s = *l.latest;
+        m.last_seq = s.last_seq;
+        for (std::size_t r = 0; r < s.rejects_by_reason.size(); ++r) {
+            if (s.rejects_by_reason[r] > 0) {
+                m.risk_rejects.push_back(
+                    {std::string(engine::to_string(static_cast<engine::Reason>(r))),
+                     s.rejects_by_reason[r]});
+            }
+        }
+        m.realized = s.realized;
+        m.unrealized = s.unrealized;
+        m.equity = s.equity;
+        m.gross_exposure = s.gross_exposure;
+        m.net_exposure = s.net_exposure;
+    }
+    return m;
+}
+
+void monitor_loop(Live& l) {
+    for (;;) {
+        if (std::optional<engine::StateSnapshot> s = l.snapshots.take(std::chrono::seconds(1))) {
+            l.state.publish(state_view(l, *s, *l.view.runner));
+            std::lock_guard<std::mutex> lock(l.latest_mutex);
+            l.latest = std::move(s);
+        }
+        if (l.feed) {
+            const adapters::feed::FeedCounters& c = l.feed->counters();
+            l.readiness.set_feed_connected(c.connected.load(std::memory_order_relaxed));
+            l.readiness.set_stale_symbols(c.stale_count());
+        }
+        std::unique_lock<std::mutex> lock(l.stop_mutex);
+        if (l.stop_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return l.stopping; }))
+            return;
+    }
+}
+
+void log_line(std::string_view line) {
+    std::cerr << "keel: " << line << "\n";
+}
+
+bool start(Live& l, const SessionView& view, std::string& error) {
+    l.view = view;
+    if (!view.writers.empty())
+        l.queue.set_durable_watermark(&view.writers.front()->durable_seq_watermark());
+    const engine::SymbolTable& symbols = *view.symbols;
+    if (view.continued == nullptr) {
+        std::vector<engine::Event> defs;
+        for (engine::SymbolId id = 0; id < symbols.size(); ++id)
+            defs.push_back(symbol_def(l.config, id, symbols.name(id)));
+        l.queue.set_prelude(std::move(defs));
+    }
+    // The feed's own in-process venue is always connected; a journal was opened (and any
+    // restart recovered) before on_start.
+    l.readiness.set_journal_recovered(true);
+    l.readiness.set_venue_connected(true);
+    l.readiness.set_feed_connected(!l.live.feed.has_value());
+    // Every adapter object exists before any of their threads starts: the control API's
+    // metrics read the feed's and the receiver's counters from its own thread.
+    if (l.live.feed)
+        l.feed = std::make_unique<adapters::feed::FeedClient>(*l.live.feed, symbols, l.queue);
+    if (l.live.webhook) {
+        WebhookConfig w = *l.live.webhook;
+        for (engine::SymbolId id = 0; id < symbols.size(); ++id)
+            w.receiver.symbols.emplace_back(std::string(symbols.name(id)), id);
+        // The server's own refusals (413, 431, ...) are audited by the receiver, which exists
+        // before the server starts its threads.
+        w.server.on_refused = [&l](const adapters::http::Refusal& r) {
+            l.receiver->audit_server_refusal(r);
+        };
+        l.webhook_server = std::make_unique<adapters::http::HttpServer>(
+            w.server, [&l](adapters::http::HttpRequest&& req, adapters::http::Respond respond) {
+                l.receiver->handle(std::move(req), std::move(respond));
+            });
+        try {
+            l.receiver = std::make_unique<adapters::webhook::WebhookReceiver>(
+                w.receiver, l.queue, l.webhook_server->executor());
+        } catch (const std::exception& e) {
+            error = std::string("webhook: ") + e.what();
+            return false;
+        }
+        if (view.continued != nullptr) {
+            std::vector<std::pair<std::uint64_t, std::int64_t>> keys;
+            for (const engine::Event& e : view.continued->events()) {
+                if (e.header.type == engine::EventType::alert && e.payload.alert.alert_key != 0)
+                    keys.emplace_back(e.payload.alert.alert_key,
+                                      std::int64_t{e.payload.alert.received_s} * 1'000'000'000);
+            }
+            l.receiver->seed_keys(keys);
+        }
+        const adapters::http::StartResult r = l.webhook_server->start();
+        if (!r.ok()) {
+            error = "webhook: " + r.message;
+            return false;
+        }
+        log_line("webhook listening on http://" + w.server.host + ":" +
+                 std::to_string(l.webhook_server->bound_port()) + w.receiver.path);
+    }
+    if (l.live.control) {
+        const ControlConfig& c = *l.live.control;
+        l.control_server = std::make_unique<adapters::http::HttpServer>(
+            c.server, [&l](adapters::http::HttpRequest&& req, adapters::http::Respond respond) {
+                l.api->handle(std::move(req), std::move(respond));
+            });
+        l.scheduler =
+            std::make_unique<adapters::control::AsioScheduler>(l.control_server->executor());
+        try {
+            l.api = std::make_unique<adapters::control::ControlApi>(
+                adapters::control::ControlApiDeps{l.queue, *l.scheduler, l.state, l.readiness,
+                                                  [&l] { return metrics(l); }},
+                c.api);
+        } catch (const std::exception& e) {
+            error = std::string("control: ") + e.what();
+            return false;
+        }
+        const adapters::http::StartResult r = l.control_server->start();
+        if (!r.ok()) {
+            error = "control: " + r.message;
+            return false;
+        }
+        log_line("control API listening on http://" + c.server.host + ":" +
+                 std::to_string(l.control_server->bound_port()));
+    }
+    if (l.live.feed) {
+        l.feed->start();
+        log_line("feed: connecting to " + l.live.feed->host + ":" +
+                 std::to_string(l.live.feed->port));
+    }
+    l.monitor = std::thread([&l] { monitor_loop(l); });
+    return true;
+}
+
+void stop_adapters(Live& l) {
+    // The pipeline has stopped: whatever is still queued will never be journaled, so its
+    // senders are told (503) rather than left waiting.
+    l.queue.abandon();
+    {
+        std::lock_guard<std::mutex> lock(l.stop_mutex);
+        l.stopping = true;
+    }
+    l.stop_cv.notify_all();
+    if (l.monitor.joinable())
+        l.monitor.join();
+    if (l.feed)
+        l.feed->stop();
+    if (l.webhook_server)
+        l.webhook_server->stop();
+    if (l.control_server)
+        l.control_server->stop();
+}
+
+}  // namespace
+
+std::optional<SessionReport> run_live_session(const engine::Config& config, const LiveConfig& live,
+                                              std::atomic<bool>& stop, const SessionOptions& base,
+                                              std::string& error) {
+    auto l = std::make_unique<Live>(config, live);
+    SessionOptions options = base;
+    options.snapshots = &l->snapshots;
+    options.input = LiveInput{[&config, &l](engine::SymbolTable& symbols,
+                                            std::string& why) -> engine::InputSource* {
+        // The configured symbols, then any a strategy names that the symbols section does
+        // not, get their ids in that order.
+        auto intern = [&](const std::string& name) {
+            if (symbols.find(name) || symbols.intern(name))
+                return true;
+            why = "too many symbols for session.symbol_capacity " +
+                  std::to_string(config.symbol_capacity);
+            return false;
+        };
+        for (const engine::SymbolConfig& s : config.symbols) {
+            if (!intern(s.name))
+                return nullptr;
+        }
+        for (const engine::StrategyConfig& s : config.strategies) {
+            for (const std::string& name : s.symbols) {
+                if (!intern(name))
+                    return nullptr;
+            }
+        }
+        if (symbols.size() == 0) {
+            why = "a live session needs symbols (the symbols section or a strategy's)";
+            return nullptr;
+        }
+        return &l->queue;
+    }};
+    bool started = false;
+    options.on_start = [&](const SessionView& view, std::string& why) {
+        started = true;
+        if (!start(*l, view, why)) {
+            stop_adapters(*l);
+            return false;
+        }
+        return true;
+    };
+    options.on_stopped = [&] { stop_adapters(*l); };
+    std::optional<SessionReport> report = run_session(config, stop, options, error);
+    if (!started)
+        l->queue.abandon();
+    return report;
+}
+
+}  // namespace keel::replay
