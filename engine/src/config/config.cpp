@@ -256,6 +256,180 @@ SizingPolicy read_sizing(std::vector<ConfigError>& errors, const Json& obj,
     return p;
 }
 
+// Records "expected an object, got ..." at path when j is not an object. Config lists and maps
+// hold objects; the caller skips an entry that is not one, since none of its keys can be read.
+bool expect_object(const Json& j, const std::string& path, std::vector<ConfigError>& errors) {
+    if (j.is_object())
+        return true;
+    errors.push_back({path, std::string("expected an object, got ") + type_name(j)});
+    return false;
+}
+
+// An optional integer setting within [lo, hi]. It is its default when absent and also when
+// wrong: the error is recorded, so a config holding it is refused anyway.
+template <typename T>
+T bounded(Reader& r, const char* key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
+    return static_cast<T>(r.integer(key, false, lo, hi, fallback).value_or(fallback));
+}
+
+// A "days" list of weekday names (any case) -> one bit per day, bit 0 Monday. An entry that is
+// not a weekday is recorded and adds no bit.
+std::int64_t read_weekdays(Reader& r, const Json& days) {
+    std::int64_t mask = 0;
+    for (std::size_t k = 0; k < days.size(); ++k) {
+        const Json& d = days[k];
+        const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
+        if (bit < 0)
+            r.error("days[" + std::to_string(k) + "]", "expected a weekday such as \"mon\"");
+        else
+            mask |= std::int64_t{1} << bit;
+    }
+    return mask;
+}
+
+// The optional "utc_offset" ("-05:00") in minutes, "+00:00" when absent; nullopt after an error.
+std::optional<std::int32_t> read_utc_offset(Reader& r) {
+    const auto off = r.string("utc_offset", false, "+00:00");
+    if (!off)
+        return std::nullopt;
+    const auto minutes = parse_utc_offset(*off);
+    if (!minutes)
+        r.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
+    return minutes;
+}
+
+void read_session(const Json& s, Config& c, std::vector<ConfigError>& errors) {
+    Reader r(errors, s, "session");
+    c.session_name = r.string("name", true).value_or("");
+    c.symbol_capacity = bounded<std::uint32_t>(r, "symbol_capacity", 1, 65536, 1024);
+    c.seed = bounded<std::uint64_t>(r, "seed", 0, INT64_MAX, 0);
+    r.finish();
+}
+
+// One data file. Its path resolves against the config's folder and must name a file now, so
+// that a typo is reported with the other problems instead of when the session starts.
+DataFileConfig read_data_file(const Json& f, const std::string& path,
+                              const std::filesystem::path& base_dir,
+                              std::vector<ConfigError>& errors) {
+    Reader r(errors, f, path);
+    DataFileConfig dfc;
+    dfc.path = r.string("path", true).value_or("");
+    dfc.symbol = r.string("symbol", false).value_or("");
+    if (auto iv = r.string("bar_interval", false)) {
+        if (!iv->empty()) {
+            dfc.bar_interval_s = parse_interval(*iv);
+            if (!dfc.bar_interval_s)
+                r.error("bar_interval", "'" + *iv + "' is not an interval like 30m, 1h, 1d");
+        }
+    }
+    if (!dfc.path.empty()) {
+        dfc.resolved = std::filesystem::path(dfc.path).is_absolute()
+                           ? std::filesystem::path(dfc.path)
+                           : base_dir / dfc.path;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(dfc.resolved, ec))
+            r.error("path", "file not found: " + dfc.resolved.string());
+    }
+    r.finish();
+    return dfc;
+}
+
+void read_data(const Json& d, const std::filesystem::path& base_dir, Config& c,
+               std::vector<ConfigError>& errors) {
+    Reader r(errors, d, "data");
+    if (const Json* files = r.array("files", true)) {
+        if (files->empty())
+            r.error("files", "needs at least one file");
+        for (std::size_t i = 0; i < files->size(); ++i) {
+            const std::string path = "data.files[" + std::to_string(i) + "]";
+            if (expect_object((*files)[i], path, errors))
+                c.data_files.push_back(read_data_file((*files)[i], path, base_dir, errors));
+        }
+    }
+    c.pace_events_per_s = bounded<std::uint64_t>(r, "pace_events_per_s", 0, 100'000'000, 0);
+    c.skip_bad_rows = r.boolean("skip_bad_rows", false).value_or(false);
+    r.finish();
+}
+
+void read_account(const Json& a, Config& c, std::vector<ConfigError>& errors) {
+    Reader r(errors, a, "account");
+    if (auto cash = r.decimal("starting_cash", false)) {
+        if (*cash < 0)
+            r.error("starting_cash", "must not be negative");
+        c.starting_cash = Money::from_raw(*cash);
+    }
+    r.finish();
+}
+
+TradingSession read_trading_session(const Json& body, const std::string& path,
+                                    std::vector<ConfigError>& errors) {
+    Reader r(errors, body, path);
+    TradingSession ts;
+    if (auto open = r.string("open", true)) {
+        if (auto m = parse_clock_minutes(*open, false))
+            ts.open_minute = *m;
+        else
+            r.error("open", "'" + *open + "' is not a time of day like 09:30");
+    }
+    if (auto close = r.string("close", true)) {
+        if (auto m = parse_clock_minutes(*close, true))
+            ts.close_minute = *m;
+        else
+            r.error("close", "'" + *close + "' is not a time of day like 16:00 (or 24:00)");
+    }
+    if (auto offset = read_utc_offset(r))
+        ts.utc_offset_minutes = *offset;
+    if (const Json* days = r.array("days", false))
+        ts.weekdays = static_cast<std::uint8_t>(read_weekdays(r, *days));
+    // Name the key the problem is in (the open always parses into range).
+    const SessionError se = validate(ts);
+    if (se != SessionError::ok) {
+        const char* key = se == SessionError::close_out_of_range    ? "close"
+                          : se == SessionError::offset_out_of_range ? "utc_offset"
+                          : se == SessionError::no_trading_days     ? "days"
+                                                                    : "open";
+        r.error(key, std::string(to_string(se)));
+    }
+    r.finish();
+    return ts;
+}
+
+void read_sessions(const Json& sessions, std::map<std::string, TradingSession>& out,
+                   std::vector<ConfigError>& errors) {
+    for (const auto& [name, body] : sessions.items()) {
+        const std::string path = "sessions." + name;
+        if (expect_object(body, path, errors))
+            out[name] = read_trading_session(body, path, errors);
+    }
+}
+
+// A symbol may name a trading session, so the sessions section is read before this one.
+SymbolConfig read_symbol(const Json& body, const std::string& name, const std::string& path,
+                         const std::map<std::string, TradingSession>& sessions,
+                         std::vector<ConfigError>& errors) {
+    Reader r(errors, body, path);
+    SymbolConfig sym;
+    sym.name = name;
+    if (auto tick = r.decimal("tick_size", false)) {
+        if (*tick <= 0)
+            r.error("tick_size", "must be positive");
+        sym.tick_size = Price::from_raw(*tick);
+    }
+    sym.session = r.string("session", false).value_or("");
+    if (!sym.session.empty() && !sessions.contains(sym.session))
+        r.error("session", "no session named '" + sym.session + "' under sessions");
+    r.finish();
+    return sym;
+}
+
+void read_symbols(const Json& symbols, Config& c, std::vector<ConfigError>& errors) {
+    for (const auto& [name, body] : symbols.items()) {
+        const std::string path = "symbols." + name;
+        if (expect_object(body, path, errors))
+            c.symbols.push_back(read_symbol(body, name, path, c.sessions, errors));
+    }
+}
+
 void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
               std::vector<ConfigError>& errors) {
     if (!root.is_object()) {
@@ -264,14 +438,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     }
     Reader top(errors, root, "");
 
-    if (const Json* s = top.object("session", true)) {
-        Reader r(errors, *s, "session");
-        c.session_name = r.string("name", true).value_or("");
-        c.symbol_capacity = static_cast<std::uint32_t>(
-            r.integer("symbol_capacity", false, 1, 65536, 1024).value_or(1024));
-        c.seed = static_cast<std::uint64_t>(r.integer("seed", false, 0, INT64_MAX, 0).value_or(0));
-        r.finish();
-    }
+    if (const Json* s = top.object("session", true))
+        read_session(*s, c, errors);
 
     // A live session (a market-data feed or a webhook receiver) needs no data files. The live
     // sections belong to the adapters, which validate them (the engine does not know adapters).
@@ -282,139 +450,17 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* control = top.object("control", false))
         c.control_json = *control;
     const bool live = !c.feed_json.is_null() || !c.webhook_json.is_null();
-    if (const Json* d = top.object("data", !live)) {
-        Reader r(errors, *d, "data");
-        if (const Json* files = r.array("files", true)) {
-            if (files->empty())
-                r.error("files", "needs at least one file");
-            for (std::size_t i = 0; i < files->size(); ++i) {
-                const std::string path = "data.files[" + std::to_string(i) + "]";
-                const Json& f = (*files)[i];
-                if (!f.is_object()) {
-                    errors.push_back(
-                        {path, std::string("expected an object, got ") + type_name(f)});
-                    continue;
-                }
-                Reader fr(errors, f, path);
-                DataFileConfig dfc;
-                dfc.path = fr.string("path", true).value_or("");
-                dfc.symbol = fr.string("symbol", false).value_or("");
-                if (auto iv = fr.string("bar_interval", false)) {
-                    if (!iv->empty()) {
-                        dfc.bar_interval_s = parse_interval(*iv);
-                        if (!dfc.bar_interval_s) {
-                            fr.error("bar_interval",
-                                     "'" + *iv + "' is not an interval like 30m, 1h, 1d");
-                        }
-                    }
-                }
-                if (!dfc.path.empty()) {
-                    dfc.resolved = std::filesystem::path(dfc.path).is_absolute()
-                                       ? std::filesystem::path(dfc.path)
-                                       : base_dir / dfc.path;
-                    std::error_code ec;
-                    if (!std::filesystem::is_regular_file(dfc.resolved, ec)) {
-                        fr.error("path", "file not found: " + dfc.resolved.string());
-                    }
-                }
-                fr.finish();
-                c.data_files.push_back(std::move(dfc));
-            }
-        }
-        c.pace_events_per_s = static_cast<std::uint64_t>(
-            r.integer("pace_events_per_s", false, 0, 100'000'000, 0).value_or(0));
-        c.skip_bad_rows = r.boolean("skip_bad_rows", false).value_or(false);
-        r.finish();
-    }
+    if (const Json* d = top.object("data", !live))
+        read_data(*d, base_dir, c, errors);
 
     c.starting_cash = Money::from_units(kDefaultStartingCashUnits);
-    if (const Json* a = top.object("account", false)) {
-        Reader r(errors, *a, "account");
-        if (auto cash = r.decimal("starting_cash", false)) {
-            if (*cash < 0)
-                r.error("starting_cash", "must not be negative");
-            c.starting_cash = Money::from_raw(*cash);
-        }
-        r.finish();
-    }
+    if (const Json* a = top.object("account", false))
+        read_account(*a, c, errors);
 
-    if (const Json* sessions = top.object("sessions", false)) {
-        for (const auto& [name, body] : sessions->items()) {
-            const std::string path = "sessions." + name;
-            if (!body.is_object()) {
-                errors.push_back({path, std::string("expected an object, got ") + type_name(body)});
-                continue;
-            }
-            Reader r(errors, body, path);
-            TradingSession ts;
-            if (auto open = r.string("open", true)) {
-                if (auto m = parse_clock_minutes(*open, false))
-                    ts.open_minute = *m;
-                else
-                    r.error("open", "'" + *open + "' is not a time of day like 09:30");
-            }
-            if (auto close = r.string("close", true)) {
-                if (auto m = parse_clock_minutes(*close, true))
-                    ts.close_minute = *m;
-                else
-                    r.error("close", "'" + *close + "' is not a time of day like 16:00 (or 24:00)");
-            }
-            if (auto off = r.string("utc_offset", false, "+00:00")) {
-                if (auto m = parse_utc_offset(*off))
-                    ts.utc_offset_minutes = *m;
-                else
-                    r.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
-            }
-            if (const Json* days = r.array("days", false)) {
-                ts.weekdays = 0;
-                for (std::size_t k = 0; k < days->size(); ++k) {
-                    const Json& d = (*days)[k];
-                    const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
-                    if (bit < 0) {
-                        r.error("days[" + std::to_string(k) + "]",
-                                "expected a weekday such as \"mon\"");
-                    } else {
-                        ts.weekdays = static_cast<std::uint8_t>(ts.weekdays | (1u << bit));
-                    }
-                }
-            }
-            // Name the key the problem is in (the open always parses into range).
-            const SessionError se = validate(ts);
-            if (se != SessionError::ok) {
-                const char* key = se == SessionError::close_out_of_range    ? "close"
-                                  : se == SessionError::offset_out_of_range ? "utc_offset"
-                                  : se == SessionError::no_trading_days     ? "days"
-                                                                            : "open";
-                r.error(key, std::string(to_string(se)));
-            }
-            r.finish();
-            c.sessions[name] = ts;
-        }
-    }
-
-    if (const Json* symbols = top.object("symbols", false)) {
-        for (const auto& [name, body] : symbols->items()) {
-            const std::string path = "symbols." + name;
-            if (!body.is_object()) {
-                errors.push_back({path, std::string("expected an object, got ") + type_name(body)});
-                continue;
-            }
-            Reader r(errors, body, path);
-            SymbolConfig sym;
-            sym.name = name;
-            if (auto tick = r.decimal("tick_size", false)) {
-                if (*tick <= 0)
-                    r.error("tick_size", "must be positive");
-                sym.tick_size = Price::from_raw(*tick);
-            }
-            sym.session = r.string("session", false).value_or("");
-            if (!sym.session.empty() && !c.sessions.contains(sym.session)) {
-                r.error("session", "no session named '" + sym.session + "' under sessions");
-            }
-            r.finish();
-            c.symbols.push_back(std::move(sym));
-        }
-    }
+    if (const Json* sessions = top.object("sessions", false))
+        read_sessions(*sessions, c.sessions, errors);
+    if (const Json* symbols = top.object("symbols", false))
+        read_symbols(*symbols, c, errors);
 
     std::set<std::string> strategy_symbols;
     if (const Json* list = top.array("strategies", true)) {
