@@ -430,6 +430,204 @@ void read_symbols(const Json& symbols, Config& c, std::vector<ConfigError>& erro
     }
 }
 
+// A list of names, each appended to out; an entry that is not a string is recorded under
+// key[k] with `problem`.
+void read_names(Reader& r, const std::string& key, const Json& list, const std::string& problem,
+                std::vector<std::string>& out) {
+    for (std::size_t k = 0; k < list.size(); ++k) {
+        if (!list[k].is_string())
+            r.error(key + "[" + std::to_string(k) + "]", problem);
+        else
+            out.push_back(list[k].get<std::string>());
+    }
+}
+
+// The optional "timeframe" ("5m", "1h") in minutes; out is left as it is when the key is
+// absent, empty or wrong. `like` gives the examples the error message shows.
+void read_timeframe(Reader& r, const std::string& like, std::uint32_t& out) {
+    if (auto tf = r.string("timeframe", false); tf && !tf->empty()) {
+        if (auto m = parse_timeframe(*tf))
+            out = *m;
+        else
+            r.error("timeframe", "'" + *tf + "' is not a timeframe like " + like);
+    }
+}
+
+// One symbol ("symbol") or, for alert_follower, several ("symbols").
+void read_strategy_symbols(Reader& r, bool alerts, std::vector<std::string>& out) {
+    if (alerts && r.get("symbols", false) != nullptr) {
+        if (const Json* names = r.array("symbols", true)) {
+            read_names(r, "symbols", *names, "expected a string", out);
+            if (out.empty())
+                r.error("symbols", "needs at least one symbol");
+        }
+    } else if (auto sym = r.string("symbol", true)) {
+        out.push_back(*sym);
+    }
+}
+
+// A symbol is traded by one strategy at most: taken holds those an earlier strategy named.
+void claim_symbols(Reader& r, const std::vector<std::string>& symbols,
+                   std::set<std::string>& taken) {
+    for (std::size_t k = 0; k < symbols.size(); ++k) {
+        if (!symbols[k].empty() && !taken.insert(symbols[k]).second) {
+            r.error(symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]"
+                                       : std::string("symbol"),
+                    "'" + symbols[k] + "' already has a strategy");
+        }
+    }
+}
+
+// Sizing: "sizing": {...}, or the shorthand "quantity" for a fixed size.
+SizingPolicy read_strategy_sizing(Reader& r, const std::string& path, bool alerts,
+                                  std::vector<ConfigError>& errors) {
+    const bool has_quantity = r.get("quantity", false) != nullptr;
+    const Json* sizing = r.object("sizing", false);
+    if (has_quantity && sizing != nullptr) {
+        r.error("quantity", "give either quantity or sizing, not both");
+    } else if (has_quantity) {
+        if (auto q = r.decimal("quantity", true)) {
+            const SizingPolicy p = SizingPolicy::fixed(Quantity::from_raw(*q));
+            if (*q <= 0)
+                r.error("quantity", "must be positive");
+            else if (const std::string_view problem = p.problem(); !problem.empty())
+                r.error("quantity", std::string(problem));
+            return p;
+        }
+    } else if (sizing != nullptr) {
+        return read_sizing(errors, *sizing, path + ".sizing");
+    } else if (!alerts) {
+        r.error("sizing", "is required (or the shorthand quantity)");
+    }
+    // The default policy's zero quantity means no_size: an alert_follower's alerts may carry
+    // their own sizes, and any other strategy without a usable size has an error recorded.
+    return SizingPolicy{};
+}
+
+void read_sma_cross(Reader& r, StrategyConfig& sc) {
+    const auto fast = r.integer("fast", true, 1, 1'000'000);
+    const auto slow = r.integer("slow", true, 2, 1'000'000);
+    if (fast && slow && *fast >= *slow)
+        r.error("fast", "must be less than slow");
+    sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
+    sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
+    read_timeframe(r, "5m, 1h, 1d", sc.timeframe_minutes);
+}
+
+// An optional duration ("30m") in whole minutes; its default when absent, empty or wrong.
+std::uint32_t read_minutes(Reader& r, const char* key, std::uint32_t fallback) {
+    const std::string v = r.string(key, false, "").value_or("");
+    if (v.empty())
+        return fallback;
+    if (auto m = parse_timeframe(v))
+        return *m;
+    r.error(key, "'" + v + "' is not a duration like 5m, 30m, 1h");
+    return fallback;
+}
+
+// An optional positive decimal ratio (raw fixed point) into out, which keeps its default when
+// the key is absent or malformed.
+void read_positive_ratio(Reader& r, const char* key, std::int64_t& out) {
+    if (auto v = r.decimal(key, false)) {
+        if (*v <= 0)
+            r.error(key, "must be positive");
+        out = *v;
+    }
+}
+
+void read_orb(Reader& r, StrategyConfig& sc) {
+    OrbParams& o = sc.orb;
+    o.interval_minutes = read_minutes(r, "timeframe", 5);
+    o.range_minutes = read_minutes(r, "range", 30);
+    o.trend_interval_minutes = read_minutes(r, "trend_timeframe", 60);
+    o.flat_before_close_minutes = read_minutes(r, "flat_before_close", 5);
+    o.trend_ema = bounded<std::uint32_t>(r, "trend_ema", 1, 100'000, 20);
+    o.volume_sma = bounded<std::uint32_t>(r, "volume_sma", 1, 100'000, 20);
+    o.atr_period = bounded<std::uint32_t>(r, "atr_period", 1, 100'000, 14);
+    read_positive_ratio(r, "volume_factor", o.volume_factor_raw);
+    read_positive_ratio(r, "stop_atr", o.stop_atr_raw);
+    read_positive_ratio(r, "target_atr", o.target_atr_raw);
+    if (o.range_minutes < o.interval_minutes)
+        r.error("range", "must span at least one bar of the timeframe");
+    if (o.trend_interval_minutes == o.interval_minutes)
+        r.error("trend_timeframe", "must differ from timeframe");
+    o.allow_short = sc.allow_short;
+    o.sizing = sc.sizing;
+}
+
+// One entry of an alert_follower's "sizes": the size for one of its symbols (and timeframe).
+AlertSizeConfig read_alert_size(const Json& e, const std::string& path,
+                                const std::vector<std::string>& symbols,
+                                std::vector<ConfigError>& errors) {
+    Reader r(errors, e, path);
+    AlertSizeConfig a;
+    a.symbol = r.string("symbol", true).value_or("");
+    if (!a.symbol.empty() && std::find(symbols.begin(), symbols.end(), a.symbol) == symbols.end())
+        r.error("symbol", "'" + a.symbol + "' is not one of this strategy's symbols");
+    read_timeframe(r, "30m", a.timeframe_minutes);
+    const auto q = r.decimal("quantity", false);
+    const auto n = r.decimal("notional", false);
+    if (q.has_value() == n.has_value())
+        r.error("quantity", "give exactly one of quantity or notional");
+    if (q && *q <= 0)
+        r.error("quantity", "must be positive");
+    if (n && *n <= 0)
+        r.error("notional", "must be positive");
+    a.quantity = Quantity::from_raw(q.value_or(0));
+    a.notional = Money::from_raw(n.value_or(0));
+    r.finish();
+    return a;
+}
+
+void read_alert_sizes(const Json& sizes, const std::string& path, StrategyConfig& sc,
+                      std::vector<ConfigError>& errors) {
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+        const std::string sp = path + ".sizes[" + std::to_string(k) + "]";
+        if (!sizes[k].is_object()) {
+            errors.push_back({sp, "expected an object"});
+            continue;
+        }
+        sc.alert_sizes.push_back(read_alert_size(sizes[k], sp, sc.symbols, errors));
+    }
+}
+
+StrategyConfig read_strategy(const Json& s, const std::string& path, std::set<std::string>& taken,
+                             std::vector<ConfigError>& errors) {
+    Reader r(errors, s, path);
+    StrategyConfig sc;
+    sc.type = r.string("type", true).value_or("");
+    const bool sma = sc.type == "sma_cross";
+    const bool orb = sc.type == "orb";
+    const bool alerts = sc.type == "alert_follower";
+    if (!sc.type.empty() && !sma && !orb && !alerts) {
+        r.error("type",
+                "unknown strategy '" + sc.type + "' (available: sma_cross, orb, alert_follower)");
+    }
+    read_strategy_symbols(r, alerts, sc.symbols);
+    claim_symbols(r, sc.symbols, taken);
+    sc.sizing = read_strategy_sizing(r, path, alerts, errors);
+    sc.allow_short = r.boolean("allow_short", alerts).value_or(false);
+    if (sma)
+        read_sma_cross(r, sc);
+    if (orb)
+        read_orb(r, sc);
+    if (alerts) {
+        if (const Json* sizes = r.array("sizes", false))
+            read_alert_sizes(*sizes, path, sc, errors);
+    }
+    r.finish();
+    return sc;
+}
+
+void read_strategies(const Json& list, Config& c, std::vector<ConfigError>& errors) {
+    std::set<std::string> taken;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string path = "strategies[" + std::to_string(i) + "]";
+        if (expect_object(list[i], path, errors))
+            c.strategies.push_back(read_strategy(list[i], path, taken, errors));
+    }
+}
+
 void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
               std::vector<ConfigError>& errors) {
     if (!root.is_object()) {
@@ -462,164 +660,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* symbols = top.object("symbols", false))
         read_symbols(*symbols, c, errors);
 
-    std::set<std::string> strategy_symbols;
-    if (const Json* list = top.array("strategies", true)) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            const std::string path = "strategies[" + std::to_string(i) + "]";
-            const Json& s = (*list)[i];
-            if (!s.is_object()) {
-                errors.push_back({path, std::string("expected an object, got ") + type_name(s)});
-                continue;
-            }
-            Reader r(errors, s, path);
-            StrategyConfig sc;
-            sc.type = r.string("type", true).value_or("");
-            const bool sma = sc.type == "sma_cross";
-            const bool orb = sc.type == "orb";
-            const bool alerts = sc.type == "alert_follower";
-            if (!sc.type.empty() && !sma && !orb && !alerts) {
-                r.error("type", "unknown strategy '" + sc.type +
-                                    "' (available: sma_cross, orb, alert_follower)");
-            }
-            // One symbol ("symbol") or several ("symbols", alert_follower).
-            if (alerts && r.get("symbols", false) != nullptr) {
-                if (const Json* names = r.array("symbols", true)) {
-                    for (std::size_t k = 0; k < names->size(); ++k) {
-                        if (!(*names)[k].is_string()) {
-                            r.error("symbols[" + std::to_string(k) + "]", "expected a string");
-                            continue;
-                        }
-                        sc.symbols.push_back((*names)[k].get<std::string>());
-                    }
-                    if (sc.symbols.empty())
-                        r.error("symbols", "needs at least one symbol");
-                }
-            } else if (auto sym = r.string("symbol", true)) {
-                sc.symbols.push_back(*sym);
-            }
-            for (std::size_t k = 0; k < sc.symbols.size(); ++k) {
-                if (!sc.symbols[k].empty() && !strategy_symbols.insert(sc.symbols[k]).second) {
-                    r.error(sc.symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]"
-                                                  : std::string("symbol"),
-                            "'" + sc.symbols[k] + "' already has a strategy");
-                }
-            }
-            // Sizing: "sizing": {...}, or the shorthand "quantity" for a fixed size.
-            const bool has_quantity = r.get("quantity", false) != nullptr;
-            const Json* sizing = r.object("sizing", false);
-            if (has_quantity && sizing != nullptr) {
-                r.error("quantity", "give either quantity or sizing, not both");
-            } else if (has_quantity) {
-                if (auto q = r.decimal("quantity", true)) {
-                    sc.sizing = SizingPolicy::fixed(Quantity::from_raw(*q));
-                    if (*q <= 0)
-                        r.error("quantity", "must be positive");
-                    else if (const std::string_view p = sc.sizing.problem(); !p.empty())
-                        r.error("quantity", std::string(p));
-                }
-            } else if (sizing != nullptr) {
-                sc.sizing = read_sizing(errors, *sizing, path + ".sizing");
-            } else if (!alerts) {
-                r.error("sizing", "is required (or the shorthand quantity)");
-            } else {
-                sc.sizing = SizingPolicy{};  // alerts may size themselves; zero = no_size
-                sc.sizing.quantity = Quantity{};
-            }
-            sc.allow_short = r.boolean("allow_short", alerts).value_or(false);
-            if (sma) {
-                const auto fast = r.integer("fast", true, 1, 1'000'000);
-                const auto slow = r.integer("slow", true, 2, 1'000'000);
-                if (fast && slow && *fast >= *slow)
-                    r.error("fast", "must be less than slow");
-                sc.fast = static_cast<std::uint32_t>(fast.value_or(0));
-                sc.slow = static_cast<std::uint32_t>(slow.value_or(0));
-                if (auto tf = r.string("timeframe", false); tf && !tf->empty()) {
-                    if (auto m = parse_timeframe(*tf))
-                        sc.timeframe_minutes = *m;
-                    else
-                        r.error("timeframe", "'" + *tf + "' is not a timeframe like 5m, 1h, 1d");
-                }
-            }
-            if (orb) {
-                OrbParams& o = sc.orb;
-                auto minutes = [&](const char* key, std::uint32_t fallback) {
-                    const std::string v = r.string(key, false, "").value_or("");
-                    if (v.empty())
-                        return fallback;
-                    if (auto m = parse_timeframe(v))
-                        return *m;
-                    r.error(key, "'" + v + "' is not a duration like 5m, 30m, 1h");
-                    return fallback;
-                };
-                o.interval_minutes = minutes("timeframe", 5);
-                o.range_minutes = minutes("range", 30);
-                o.trend_interval_minutes = minutes("trend_timeframe", 60);
-                o.flat_before_close_minutes = minutes("flat_before_close", 5);
-                o.trend_ema = static_cast<std::uint32_t>(
-                    r.integer("trend_ema", false, 1, 100'000, 20).value_or(20));
-                o.volume_sma = static_cast<std::uint32_t>(
-                    r.integer("volume_sma", false, 1, 100'000, 20).value_or(20));
-                o.atr_period = static_cast<std::uint32_t>(
-                    r.integer("atr_period", false, 1, 100'000, 14).value_or(14));
-                auto ratio = [&](const char* key, std::int64_t& out) {
-                    if (auto v = r.decimal(key, false)) {
-                        if (*v <= 0)
-                            r.error(key, "must be positive");
-                        out = *v;
-                    }
-                };
-                ratio("volume_factor", o.volume_factor_raw);
-                ratio("stop_atr", o.stop_atr_raw);
-                ratio("target_atr", o.target_atr_raw);
-                if (o.range_minutes < o.interval_minutes)
-                    r.error("range", "must span at least one bar of the timeframe");
-                if (o.trend_interval_minutes == o.interval_minutes)
-                    r.error("trend_timeframe", "must differ from timeframe");
-                o.allow_short = sc.allow_short;
-                o.sizing = sc.sizing;
-            }
-            if (alerts) {
-                if (const Json* sizes = r.array("sizes", false)) {
-                    for (std::size_t k = 0; k < sizes->size(); ++k) {
-                        const std::string sp = path + ".sizes[" + std::to_string(k) + "]";
-                        const Json& e = (*sizes)[k];
-                        if (!e.is_object()) {
-                            errors.push_back({sp, "expected an object"});
-                            continue;
-                        }
-                        Reader er(errors, e, sp);
-                        AlertSizeConfig a;
-                        a.symbol = er.string("symbol", true).value_or("");
-                        if (!a.symbol.empty() && std::find(sc.symbols.begin(), sc.symbols.end(),
-                                                           a.symbol) == sc.symbols.end()) {
-                            er.error("symbol",
-                                     "'" + a.symbol + "' is not one of this strategy's symbols");
-                        }
-                        if (auto tf = er.string("timeframe", false); tf && !tf->empty()) {
-                            if (auto m = parse_timeframe(*tf))
-                                a.timeframe_minutes = *m;
-                            else
-                                er.error("timeframe", "'" + *tf + "' is not a timeframe like 30m");
-                        }
-                        const auto q = er.decimal("quantity", false);
-                        const auto n = er.decimal("notional", false);
-                        if (q.has_value() == n.has_value())
-                            er.error("quantity", "give exactly one of quantity or notional");
-                        if (q && *q <= 0)
-                            er.error("quantity", "must be positive");
-                        if (n && *n <= 0)
-                            er.error("notional", "must be positive");
-                        a.quantity = Quantity::from_raw(q.value_or(0));
-                        a.notional = Money::from_raw(n.value_or(0));
-                        er.finish();
-                        sc.alert_sizes.push_back(std::move(a));
-                    }
-                }
-            }
-            r.finish();
-            c.strategies.push_back(std::move(sc));
-        }
-    }
+    if (const Json* list = top.array("strategies", true))
+        read_strategies(*list, c, errors);
 
     // Risk: every limit by its RiskLimit name (0 or absent = off); quantities, money and
     // percentages as decimals, the rest as integers. Trading hours and the day-trade rule's
