@@ -471,9 +471,9 @@ void claim_symbols(Reader& r, const std::vector<std::string>& symbols,
                    std::set<std::string>& taken) {
     for (std::size_t k = 0; k < symbols.size(); ++k) {
         if (!symbols[k].empty() && !taken.insert(symbols[k]).second) {
-            r.error(symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]"
-                                       : std::string("symbol"),
-                    "'" + symbols[k] + "' already has a strategy");
+            r.error(
+                symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]" : std::string("symbol"),
+                "'" + symbols[k] + "' already has a strategy");
         }
     }
 }
@@ -628,12 +628,206 @@ void read_strategies(const Json& list, Config& c, std::vector<ConfigError>& erro
     }
 }
 
-void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
-              std::vector<ConfigError>& errors) {
-    if (!root.is_object()) {
-        errors.push_back({"(root)", std::string("expected an object, got ") + type_name(root)});
+// Every limit by its RiskLimit name (0 or absent = off): quantities, money and percentages as
+// decimals, the rest as integers. The limits that have readable forms are read apart.
+void read_risk_limits(Reader& r, RiskLimits& limits) {
+    for (std::uint16_t v = 1; v < static_cast<std::uint16_t>(RiskLimit::restricted_symbol); ++v) {
+        const auto id = static_cast<RiskLimit>(v);
+        const std::string key(to_string(id));
+        if (id == RiskLimit::trading_open_minute || id == RiskLimit::trading_close_minute ||
+            id == RiskLimit::utc_offset_minutes || id == RiskLimit::trading_days_mask ||
+            id == RiskLimit::pdt_effective_from_ns || id == RiskLimit::pdt_effective_to_ns)
+            continue;  // read in their readable forms
+        std::optional<std::int64_t> raw = risk_limit_is_fixed_point(id)
+                                              ? r.decimal(key, false)
+                                              : r.integer(key, false, 0, INT64_MAX, 0);
+        if (raw && r.get(key, false) != nullptr && !limits.set(id, *raw))
+            r.error(key, "out of range");
+    }
+}
+
+// "trading_hours": open and close as times of day, the UTC offset and the weekdays.
+void read_trading_hours(const Json& hours, RiskLimits& limits, std::vector<ConfigError>& errors) {
+    Reader r(errors, hours, "risk.trading_hours");
+    const auto open = r.string("open", true);
+    const auto close = r.string("close", true);
+    const std::int32_t o = open ? parse_clock_minutes(*open, false).value_or(-1) : -1;
+    const std::int32_t cl = close ? parse_clock_minutes(*close, true).value_or(-1) : -1;
+    if (open && o < 0)
+        r.error("open", "'" + *open + "' is not a time of day like 09:30");
+    if (close && cl < 0)
+        r.error("close", "'" + *close + "' is not a time of day like 16:00");
+    if (o >= 0 && cl >= 0 && cl <= o)
+        r.error("close", "must be after open");
+    if (o >= 0 && cl > o) {
+        (void)limits.set(RiskLimit::trading_open_minute, o);
+        (void)limits.set(RiskLimit::trading_close_minute, cl);
+    }
+    if (auto offset = read_utc_offset(r))
+        (void)limits.set(RiskLimit::utc_offset_minutes, *offset);
+    if (const Json* days = r.array("days", false)) {
+        const std::int64_t mask = read_weekdays(r, *days);
+        if (mask == 0)
+            r.error("days", "needs at least one weekday");
+        else
+            (void)limits.set(RiskLimit::trading_days_mask, mask);
+    }
+    r.finish();
+}
+
+// The day-trade rule's dates, "2024-05-28" each; empty or absent leaves the limit off.
+void read_pdt_dates(Reader& r, RiskLimits& limits) {
+    for (const char* key : {"pdt_effective_from", "pdt_effective_to"}) {
+        if (auto d = r.string(key, false, ""); d && !d->empty()) {
+            const auto ns = parse_date_ns(*d);
+            if (!ns)
+                r.error(key, "'" + *d + "' is not a date like 2024-05-28");
+            else
+                (void)limits.set(std::string_view(key) == "pdt_effective_from"
+                                     ? RiskLimit::pdt_effective_from_ns
+                                     : RiskLimit::pdt_effective_to_ns,
+                                 *ns);
+        }
+    }
+}
+
+// Risk: the limits by name, then the readable forms of trading hours and the day-trade
+// rule's dates, then the restricted symbols (names).
+void read_risk(const Json& risk, Config& c, std::vector<ConfigError>& errors) {
+    Reader r(errors, risk, "risk");
+    read_risk_limits(r, c.risk);
+    if (const Json* hours = r.object("trading_hours", false))
+        read_trading_hours(*hours, c.risk, errors);
+    read_pdt_dates(r, c.risk);
+    if (const Json* list = r.array("restricted_symbols", false))
+        read_names(r, "restricted_symbols", *list, "expected a name", c.restricted_symbols);
+    r.finish();
+}
+
+// The venue's own settings belong to the venue adapter, which validates them (the engine does
+// not know adapters); here only its type is read.
+void read_venue(const Json& venue, Config& c, std::vector<ConfigError>& errors) {
+    c.venue_json = venue;
+    const auto it = venue.find("type");
+    if (it == venue.end() || !it->is_string()) {
+        errors.push_back({"venue.type", "is required (a string)"});
         return;
     }
+    c.venue_type = it->get<std::string>();
+    if (c.venue_type != "sim")
+        errors.push_back({"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
+}
+
+void read_rings(const Json& rings, ThreadPlan& plan, std::vector<ConfigError>& errors) {
+    Reader r(errors, rings, "rings");
+    const auto cap = r.integer("capacity", false, 2, 1 << 20, 4096);
+    if (cap && (*cap & (*cap - 1)) != 0)
+        r.error("capacity", "must be a power of two");
+    plan.ring_capacity = static_cast<std::size_t>(cap.value_or(4096));
+    r.finish();
+}
+
+void read_journal(const Json& j, journal::WriterOptions& out, std::vector<ConfigError>& errors) {
+    Reader r(errors, j, "journal");
+    const std::string mode = r.string("durability", false, "os").value_or("os");
+    if (!journal::parse_durability(mode, out.durability))
+        r.error("durability", "'" + mode + "' is not one of os, group, sync");
+    out.segment_bytes = bounded<std::uint64_t>(r, "segment_mb", 1, 4096, 16) << 20;
+    out.group_interval_us = bounded<std::uint64_t>(r, "group_interval_us", 1, 10'000'000, 1000);
+    out.group_records = bounded<std::uint64_t>(r, "group_records", 1, 1'000'000, 256);
+    r.finish();
+}
+
+// A thread's "stages": the next stages of the pipeline, in order. next_stage counts the stages
+// the threads read so far have taken. Returns the names, comma-separated, of those it got right.
+std::string read_stages(Reader& r, const Json& stages, std::size_t& next_stage) {
+    if (stages.empty())
+        r.error("stages", "needs at least one stage");
+    std::string stage_list;
+    for (std::size_t k = 0; k < stages.size(); ++k) {
+        const Json& st = stages[k];
+        const std::string name = st.is_string() ? st.get<std::string>() : "";
+        if (next_stage >= kStageCount || name != kStageNames[next_stage]) {
+            const std::string expected =
+                next_stage < kStageCount ? kStageNames[next_stage] : "(no more stages)";
+            r.error("stages[" + std::to_string(k) + "]",
+                    "expected '" + expected + "', got " +
+                        (st.is_string() ? "'" + name + "'" : type_name(st)) +
+                        " (threads list the stages ingest, strategy, risk, gateway in order, "
+                        "each once)");
+        } else {
+            if (!stage_list.empty())
+                stage_list += ',';
+            stage_list += name;
+        }
+        ++next_stage;
+    }
+    return stage_list;
+}
+
+// The optional "cpu": an index this process may run on (cpus), checked now so that a plan
+// written for another machine is refused before any thread starts.
+std::optional<int> read_cpu(Reader& r, const std::vector<int>& cpus) {
+    const Json* cpu = r.get("cpu", false);
+    if (cpu == nullptr)
+        return std::nullopt;
+    if (!cpu->is_number_integer()) {
+        r.wrong_type("cpu", "an integer CPU index", *cpu);
+        return std::nullopt;
+    }
+    const auto n = cpu->get<std::int64_t>();
+    if (std::find(cpus.begin(), cpus.end(), n) == cpus.end()) {
+        r.error("cpu", "CPU " + std::to_string(n) +
+                           " does not exist or is not available to this process (available: " +
+                           describe_cpus(cpus) + ")");
+        return std::nullopt;
+    }
+    return static_cast<int>(n);
+}
+
+void read_thread(const Json& t, const std::string& path, const std::vector<int>& cpus,
+                 std::size_t& next_stage, Config& c, std::vector<ConfigError>& errors) {
+    Reader r(errors, t, path);
+    ThreadSpec spec;
+    spec.name = r.string("name", true).value_or("");
+    std::string stage_list;
+    if (const Json* stages = r.array("stages", true)) {
+        spec.first_stage = next_stage;
+        stage_list = read_stages(r, *stages, next_stage);
+        spec.last_stage = next_stage == 0 ? 0 : next_stage - 1;
+    }
+    spec.cpu = read_cpu(r, cpus);
+    const std::string idle = r.string("idle", false, "backoff").value_or("backoff");
+    if (auto kind = parse_idle_kind(idle))
+        spec.idle = *kind;
+    else
+        r.error("idle", "'" + idle + "' is not one of busy_spin, yield, backoff, park");
+    r.finish();
+    c.plan.threads.push_back(std::move(spec));
+    c.thread_stage_names.push_back(stage_list);
+}
+
+// The thread plan: together the threads run every stage, each once and in order.
+void read_threads(const Json& threads, Config& c, std::vector<ConfigError>& errors) {
+    const std::vector<int> cpus = available_cpus();
+    std::size_t next_stage = 0;
+    if (threads.empty())
+        errors.push_back({"threads", "needs at least one thread"});
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        const std::string path = "threads[" + std::to_string(i) + "]";
+        if (expect_object(threads[i], path, errors))
+            read_thread(threads[i], path, cpus, next_stage, c, errors);
+    }
+    if (!threads.empty() && next_stage < kStageCount) {
+        errors.push_back({"threads", "stage '" + std::string(kStageNames[next_stage]) +
+                                         "' is not assigned to any thread"});
+    }
+}
+
+void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
+              std::vector<ConfigError>& errors) {
+    if (!expect_object(root, "(root)", errors))
+        return;
     Reader top(errors, root, "");
 
     if (const Json* s = top.object("session", true))
@@ -663,205 +857,22 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* list = top.array("strategies", true))
         read_strategies(*list, c, errors);
 
-    // Risk: every limit by its RiskLimit name (0 or absent = off); quantities, money and
-    // percentages as decimals, the rest as integers. Trading hours and the day-trade rule's
-    // dates have readable forms; restricted symbols are names.
-    if (const Json* risk = top.object("risk", true)) {
-        Reader r(errors, *risk, "risk");
-        for (std::uint16_t v = 1; v < static_cast<std::uint16_t>(RiskLimit::restricted_symbol);
-             ++v) {
-            const auto id = static_cast<RiskLimit>(v);
-            const std::string key(to_string(id));
-            if (id == RiskLimit::trading_open_minute || id == RiskLimit::trading_close_minute ||
-                id == RiskLimit::utc_offset_minutes || id == RiskLimit::trading_days_mask ||
-                id == RiskLimit::pdt_effective_from_ns || id == RiskLimit::pdt_effective_to_ns)
-                continue;  // read below in their readable forms
-            std::optional<std::int64_t> raw = risk_limit_is_fixed_point(id)
-                                                  ? r.decimal(key, false)
-                                                  : r.integer(key, false, 0, INT64_MAX, 0);
-            if (raw && r.get(key, false) != nullptr && !c.risk.set(id, *raw))
-                r.error(key, "out of range");
-        }
-        if (const Json* hours = r.object("trading_hours", false)) {
-            Reader hr(errors, *hours, "risk.trading_hours");
-            const auto open = hr.string("open", true);
-            const auto close = hr.string("close", true);
-            const std::int32_t o = open ? parse_clock_minutes(*open, false).value_or(-1) : -1;
-            const std::int32_t cl = close ? parse_clock_minutes(*close, true).value_or(-1) : -1;
-            if (open && o < 0)
-                hr.error("open", "'" + *open + "' is not a time of day like 09:30");
-            if (close && cl < 0)
-                hr.error("close", "'" + *close + "' is not a time of day like 16:00");
-            if (o >= 0 && cl >= 0 && cl <= o)
-                hr.error("close", "must be after open");
-            if (o >= 0 && cl > o) {
-                (void)c.risk.set(RiskLimit::trading_open_minute, o);
-                (void)c.risk.set(RiskLimit::trading_close_minute, cl);
-            }
-            if (auto off = hr.string("utc_offset", false, "+00:00")) {
-                if (auto m = parse_utc_offset(*off))
-                    (void)c.risk.set(RiskLimit::utc_offset_minutes, *m);
-                else
-                    hr.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
-            }
-            if (const Json* days = hr.array("days", false)) {
-                std::int64_t mask = 0;
-                for (std::size_t k = 0; k < days->size(); ++k) {
-                    const Json& d = (*days)[k];
-                    const int bit = d.is_string() ? weekday_bit(d.get<std::string>()) : -1;
-                    if (bit < 0)
-                        hr.error("days[" + std::to_string(k) + "]",
-                                 "expected a weekday such as \"mon\"");
-                    else
-                        mask |= std::int64_t{1} << bit;
-                }
-                if (mask == 0)
-                    hr.error("days", "needs at least one weekday");
-                else
-                    (void)c.risk.set(RiskLimit::trading_days_mask, mask);
-            }
-            hr.finish();
-        }
-        for (const char* key : {"pdt_effective_from", "pdt_effective_to"}) {
-            if (auto d = r.string(key, false, ""); d && !d->empty()) {
-                const auto ns = parse_date_ns(*d);
-                if (!ns)
-                    r.error(key, "'" + *d + "' is not a date like 2024-05-28");
-                else
-                    (void)c.risk.set(std::string_view(key) == "pdt_effective_from"
-                                         ? RiskLimit::pdt_effective_from_ns
-                                         : RiskLimit::pdt_effective_to_ns,
-                                     *ns);
-            }
-        }
-        if (const Json* list = r.array("restricted_symbols", false)) {
-            for (std::size_t k = 0; k < list->size(); ++k) {
-                if (!(*list)[k].is_string())
-                    r.error("restricted_symbols[" + std::to_string(k) + "]", "expected a name");
-                else
-                    c.restricted_symbols.push_back((*list)[k].get<std::string>());
-            }
-        }
-        r.finish();
-    }
+    if (const Json* risk = top.object("risk", true))
+        read_risk(*risk, c, errors);
+    if (const Json* venue = top.object("venue", true))
+        read_venue(*venue, c, errors);
+    if (const Json* rings = top.object("rings", false))
+        read_rings(*rings, c.plan, errors);
+    if (const Json* j = top.object("journal", false))
+        read_journal(*j, c.journal, errors);
 
-    // The venue's own settings belong to the venue adapter, which validates them (the engine
-    // does not know adapters); here only its type is read.
-    if (const Json* venue = top.object("venue", true)) {
-        c.venue_json = *venue;
-        const auto it = venue->find("type");
-        if (it == venue->end() || !it->is_string()) {
-            errors.push_back({"venue.type", "is required (a string)"});
-        } else {
-            c.venue_type = it->get<std::string>();
-            if (c.venue_type != "sim")
-                errors.push_back(
-                    {"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
-        }
-    }
-
-    if (const Json* rings = top.object("rings", false)) {
-        Reader r(errors, *rings, "rings");
-        const auto cap = r.integer("capacity", false, 2, 1 << 20, 4096);
-        if (cap && (*cap & (*cap - 1)) != 0)
-            r.error("capacity", "must be a power of two");
-        c.plan.ring_capacity = static_cast<std::size_t>(cap.value_or(4096));
-        r.finish();
-    }
-
-    if (const Json* j = top.object("journal", false)) {
-        Reader r(errors, *j, "journal");
-        const std::string mode = r.string("durability", false, "os").value_or("os");
-        if (!journal::parse_durability(mode, c.journal.durability)) {
-            r.error("durability", "'" + mode + "' is not one of os, group, sync");
-        }
-        c.journal.segment_bytes =
-            static_cast<std::uint64_t>(r.integer("segment_mb", false, 1, 4096, 16).value_or(16))
-            << 20;
-        c.journal.group_interval_us = static_cast<std::uint64_t>(
-            r.integer("group_interval_us", false, 1, 10'000'000, 1000).value_or(1000));
-        c.journal.group_records = static_cast<std::uint64_t>(
-            r.integer("group_records", false, 1, 1'000'000, 256).value_or(256));
-        r.finish();
-    }
-
-    const std::vector<int> cpus = available_cpus();
     // Absent: one thread runs every stage (what a backtest runs anyway, whatever it says).
     if (!root.contains("threads")) {
         c.plan.threads.push_back({"main", 0, kStageCount - 1, std::nullopt, IdleKind::backoff});
         c.thread_stage_names.push_back("ingest,strategy,risk,gateway");
     }
-    if (const Json* threads = top.array("threads", false)) {
-        std::size_t next_stage = 0;
-        if (threads->empty())
-            top.error("threads", "needs at least one thread");
-        for (std::size_t i = 0; i < threads->size(); ++i) {
-            const std::string path = "threads[" + std::to_string(i) + "]";
-            const Json& t = (*threads)[i];
-            if (!t.is_object()) {
-                errors.push_back({path, std::string("expected an object, got ") + type_name(t)});
-                continue;
-            }
-            Reader r(errors, t, path);
-            ThreadSpec spec;
-            spec.name = r.string("name", true).value_or("");
-            std::string stage_list;
-            if (const Json* stages = r.array("stages", true)) {
-                if (stages->empty())
-                    r.error("stages", "needs at least one stage");
-                spec.first_stage = next_stage;
-                for (std::size_t k = 0; k < stages->size(); ++k) {
-                    const Json& st = (*stages)[k];
-                    const std::string sp = "stages[" + std::to_string(k) + "]";
-                    const std::string name = st.is_string() ? st.get<std::string>() : "";
-                    if (next_stage >= kStageCount || name != kStageNames[next_stage]) {
-                        r.error(sp,
-                                "expected '" +
-                                    std::string(next_stage < kStageCount ? kStageNames[next_stage]
-                                                                         : "(no more stages)") +
-                                    "', got " +
-                                    (st.is_string() ? "'" + name + "'" : type_name(st)) +
-                                    " (threads list the stages ingest, strategy, risk, gateway "
-                                    "in order, each once)");
-                    } else {
-                        if (!stage_list.empty())
-                            stage_list += ',';
-                        stage_list += name;
-                    }
-                    ++next_stage;
-                }
-                spec.last_stage = next_stage == 0 ? 0 : next_stage - 1;
-            }
-            if (const Json* cpu = r.get("cpu", false)) {
-                if (!cpu->is_number_integer()) {
-                    r.wrong_type("cpu", "an integer CPU index", *cpu);
-                } else {
-                    const auto n = cpu->get<std::int64_t>();
-                    if (std::find(cpus.begin(), cpus.end(), n) == cpus.end()) {
-                        r.error("cpu", "CPU " + std::to_string(n) +
-                                           " does not exist or is not available to this process "
-                                           "(available: " +
-                                           describe_cpus(cpus) + ")");
-                    } else {
-                        spec.cpu = static_cast<int>(n);
-                    }
-                }
-            }
-            const std::string idle = r.string("idle", false, "backoff").value_or("backoff");
-            if (auto kind = parse_idle_kind(idle)) {
-                spec.idle = *kind;
-            } else {
-                r.error("idle", "'" + idle + "' is not one of busy_spin, yield, backoff, park");
-            }
-            r.finish();
-            c.plan.threads.push_back(std::move(spec));
-            c.thread_stage_names.push_back(stage_list);
-        }
-        if (!threads->empty() && next_stage < kStageCount) {
-            top.error("threads", "stage '" + std::string(kStageNames[next_stage]) +
-                                     "' is not assigned to any thread");
-        }
-    }
+    if (const Json* threads = top.array("threads", false))
+        read_threads(*threads, c, errors);
     top.finish();
 }
 
