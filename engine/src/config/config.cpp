@@ -824,6 +824,9 @@ void read_threads(const Json& threads, Config& c, std::vector<ConfigError>& erro
     }
 }
 
+// The sections in the order their problems are listed. Some depend on earlier ones: data is
+// optional once a live section is present, and a symbol names a session read before it.
+// Unknown top-level keys come last, from top.finish().
 void validate(const Json& root, const std::filesystem::path& base_dir, Config& c,
               std::vector<ConfigError>& errors) {
     if (!expect_object(root, "(root)", errors))
