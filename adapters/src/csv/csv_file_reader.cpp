@@ -46,6 +46,44 @@ void split(std::string_view line, std::vector<std::string_view>& out) {
     }
 }
 
+// The names a header may give each column (compared in lower case). A name stands for one
+// column only; a later column-mapping option would add the user's names to these.
+struct ColumnName {
+    std::string_view name;
+    int CsvColumns::*column;
+};
+constexpr ColumnName kColumnNames[] = {
+    {"timestamp", &CsvColumns::time},
+    {"date", &CsvColumns::time},
+    {"time", &CsvColumns::time},
+    {"datetime", &CsvColumns::time},
+    {"symbol", &CsvColumns::symbol},
+    {"ticker", &CsvColumns::symbol},
+    {"open", &CsvColumns::open},
+    {"high", &CsvColumns::high},
+    {"low", &CsvColumns::low},
+    {"close", &CsvColumns::close},
+    {"volume", &CsvColumns::volume},
+    {"price", &CsvColumns::price},
+    {"size", &CsvColumns::size},
+    {"qty", &CsvColumns::size},
+    {"quantity", &CsvColumns::size},
+    {"bid", &CsvColumns::bid},
+    {"ask", &CsvColumns::ask},
+    {"bid_size", &CsvColumns::bid_size},
+    {"ask_size", &CsvColumns::ask_size},
+    {"action", &CsvColumns::action},
+    {"notional", &CsvColumns::notional},
+    {"timeframe", &CsvColumns::timeframe},
+    {"interval", &CsvColumns::timeframe},
+    {"id", &CsvColumns::id},
+    {"alert_id", &CsvColumns::id},
+    {"command", &CsvColumns::command},
+    {"arg", &CsvColumns::arg},
+    {"limit", &CsvColumns::limit},
+    {"value", &CsvColumns::value},
+};
+
 }  // namespace
 
 // The field parsers csv_source.hpp declares live here, beside the reader that uses them.
@@ -164,50 +202,11 @@ bool CsvFileReader::detect_columns() {
 }
 
 // The column a header name (lower case) stands for, or nullptr for a column we do not read.
-int* CsvFileReader::column_slot(std::string_view h) noexcept {
-    CsvColumns& c = columns_;
-    if (h == "timestamp" || h == "date" || h == "time" || h == "datetime")
-        return &c.time;
-    if (h == "symbol" || h == "ticker")
-        return &c.symbol;
-    if (h == "open")
-        return &c.open;
-    if (h == "high")
-        return &c.high;
-    if (h == "low")
-        return &c.low;
-    if (h == "close")
-        return &c.close;
-    if (h == "volume")
-        return &c.volume;
-    if (h == "price")
-        return &c.price;
-    if (h == "size" || h == "qty" || h == "quantity")
-        return &c.size;
-    if (h == "bid")
-        return &c.bid;
-    if (h == "ask")
-        return &c.ask;
-    if (h == "bid_size")
-        return &c.bid_size;
-    if (h == "ask_size")
-        return &c.ask_size;
-    if (h == "action")
-        return &c.action;
-    if (h == "notional")
-        return &c.notional;
-    if (h == "timeframe" || h == "interval")
-        return &c.timeframe;
-    if (h == "id" || h == "alert_id")
-        return &c.id;
-    if (h == "command")
-        return &c.command;
-    if (h == "arg")
-        return &c.arg;
-    if (h == "limit")
-        return &c.limit;
-    if (h == "value")
-        return &c.value;
+int* CsvFileReader::column_slot(std::string_view lower_name) noexcept {
+    for (const ColumnName& c : kColumnNames) {
+        if (c.name == lower_name)
+            return &(columns_.*c.column);
+    }
     return nullptr;
 }
 

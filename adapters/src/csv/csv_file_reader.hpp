@@ -65,7 +65,7 @@ class CsvFileReader {
     [[nodiscard]] bool open_file();
     [[nodiscard]] bool read_header();
     [[nodiscard]] bool detect_columns();
-    [[nodiscard]] int* column_slot(std::string_view h) noexcept;
+    [[nodiscard]] int* column_slot(std::string_view lower_name) noexcept;
     [[nodiscard]] bool detect_kind();
     [[nodiscard]] bool check_file_symbol();
 
