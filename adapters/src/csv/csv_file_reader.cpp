@@ -1,0 +1,517 @@
+#include "csv_file_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "keel/adapters/parse/timestamp.hpp"
+#include "keel/engine/config/config.hpp"
+#include "keel/engine/risk/risk_limits.hpp"
+
+namespace keel::adapters {
+namespace {
+
+using engine::Event;
+using engine::EventType;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+        s = s.substr(1, s.size() - 2);
+    return s;
+}
+
+// Splits a line on commas (quoted fields may not contain commas in market data files).
+void split(std::string_view line, std::vector<std::string_view>& out) {
+    out.clear();
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = line.find(',', start);
+        out.push_back(
+            trim(line.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+        if (comma == std::string_view::npos)
+            break;
+        start = comma + 1;
+    }
+}
+
+// The names a header may give each column (compared in lower case). A name stands for one
+// column only; a later column-mapping option would add the user's names to these.
+struct ColumnName {
+    std::string_view name;
+    int CsvColumns::*column;
+};
+constexpr ColumnName kColumnNames[] = {
+    {"timestamp", &CsvColumns::time},
+    {"date", &CsvColumns::time},
+    {"time", &CsvColumns::time},
+    {"datetime", &CsvColumns::time},
+    {"symbol", &CsvColumns::symbol},
+    {"ticker", &CsvColumns::symbol},
+    {"open", &CsvColumns::open},
+    {"high", &CsvColumns::high},
+    {"low", &CsvColumns::low},
+    {"close", &CsvColumns::close},
+    {"volume", &CsvColumns::volume},
+    {"price", &CsvColumns::price},
+    {"size", &CsvColumns::size},
+    {"qty", &CsvColumns::size},
+    {"quantity", &CsvColumns::size},
+    {"bid", &CsvColumns::bid},
+    {"ask", &CsvColumns::ask},
+    {"bid_size", &CsvColumns::bid_size},
+    {"ask_size", &CsvColumns::ask_size},
+    {"action", &CsvColumns::action},
+    {"notional", &CsvColumns::notional},
+    {"timeframe", &CsvColumns::timeframe},
+    {"interval", &CsvColumns::timeframe},
+    {"id", &CsvColumns::id},
+    {"alert_id", &CsvColumns::id},
+    {"command", &CsvColumns::command},
+    {"arg", &CsvColumns::arg},
+    {"limit", &CsvColumns::limit},
+    {"value", &CsvColumns::value},
+};
+
+}  // namespace
+
+// The field parsers csv_source.hpp declares live here, beside the reader that uses them.
+
+std::optional<engine::AlertAction> parse_alert_action(std::string_view text) {
+    const std::string a = lower(text);
+    if (a == "buy")
+        return engine::AlertAction::buy;
+    if (a == "sell")
+        return engine::AlertAction::sell;
+    if (a == "close")
+        return engine::AlertAction::close;
+    if (a == "close_long")
+        return engine::AlertAction::close_long;
+    if (a == "close_short")
+        return engine::AlertAction::close_short;
+    return std::nullopt;
+}
+
+std::optional<engine::CommandCode> parse_command_code(std::string_view text) {
+    const std::string a = lower(text);
+    for (const auto code :
+         {engine::CommandCode::kill, engine::CommandCode::unkill, engine::CommandCode::pause,
+          engine::CommandCode::resume, engine::CommandCode::limit_stage,
+          engine::CommandCode::limit_commit, engine::CommandCode::limit_discard}) {
+        if (a == engine::to_string(code))
+            return code;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint16_t> parse_timeframe_minutes(std::string_view text) {
+    if (text.empty())
+        return std::nullopt;
+    std::int64_t unit = 1;
+    const char last = static_cast<char>(std::tolower(static_cast<unsigned char>(text.back())));
+    if (last == 'm' || last == 'h' || last == 'd') {
+        unit = last == 'm' ? 1 : (last == 'h' ? 60 : 1440);
+        text.remove_suffix(1);
+    }
+    if (text.empty() || text.size() > 5)
+        return std::nullopt;
+    std::int64_t n = 0;
+    for (const char ch : text) {
+        if (ch < '0' || ch > '9')
+            return std::nullopt;
+        n = n * 10 + (ch - '0');
+    }
+    const std::int64_t minutes = n * unit;
+    if (minutes <= 0 || minutes > 0xFFFF)
+        return std::nullopt;
+    return static_cast<std::uint16_t>(minutes);
+}
+
+CsvFileReader::CsvFileReader(const CsvFileSpec& spec, std::size_t file_index,
+                             const CsvReadOptions& options, engine::SymbolTable& symbols)
+    : spec_(spec),
+      file_index_(file_index),
+      options_(options),
+      symbols_(symbols),
+      name_(spec.display_path.empty() ? spec.path.string() : spec.display_path) {
+    stats_.name = name_;
+}
+
+bool CsvFileReader::read(std::vector<CsvRow>& rows) {
+    if (!open_file() || !read_header())
+        return false;
+    while (next_line()) {
+        CsvRow row{};
+        if (parse_row(row)) {
+            ++stats_.rows;
+            rows.push_back(row);
+        } else if (!skip_bad_row()) {
+            return false;
+        }
+    }
+    if (in_.bad())
+        return fail_file("read error after line " + std::to_string(line_no_));
+    return true;
+}
+
+// --- the file and its header ---
+
+bool CsvFileReader::open_file() {
+    in_.open(spec_.path, std::ios::binary);
+    if (!in_) {
+        const int err = errno;  // before anything else can overwrite it
+        return fail_file(std::string("cannot open: ") + std::strerror(err));
+    }
+    return true;
+}
+
+// The first line that is not blank names the columns; the file's row type follows from them.
+bool CsvFileReader::read_header() {
+    if (!next_line())
+        return fail_file("empty file (no header row)");
+    split_line();
+    if (!detect_columns() || !detect_kind() || !check_file_symbol())
+        return false;
+    width_ = fields_.size();
+    return true;
+}
+
+bool CsvFileReader::detect_columns() {
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+        int* slot = column_slot(lower(fields_[i]));
+        if (slot == nullptr)
+            continue;  // extra columns are allowed and ignored
+        if (*slot != -1)
+            return fail(i + 1, "duplicate column '" + std::string(fields_[i]) + "'");
+        *slot = static_cast<int>(i);
+    }
+    if (columns_.time == -1)
+        return fail(1, "no time column (expected one of timestamp, date, time, datetime)");
+    return true;
+}
+
+// The column a header name (lower case) stands for, or nullptr for a column we do not read.
+int* CsvFileReader::column_slot(std::string_view lower_name) noexcept {
+    for (const ColumnName& c : kColumnNames) {
+        if (c.name == lower_name)
+            return &(columns_.*c.column);
+    }
+    return nullptr;
+}
+
+bool CsvFileReader::detect_kind() {
+    CsvColumns& c = columns_;
+    if (c.command != -1) {
+        // Operator commands replayed from a file (backtests, drills).
+        c.kind = CsvRowKind::commands;
+    } else if (c.action != -1) {
+        // External alerts replayed from a file (backtests).
+        c.kind = CsvRowKind::alerts;
+    } else if (c.open != -1 && c.high != -1 && c.low != -1 && c.close != -1) {
+        c.kind = CsvRowKind::bars;
+        if (!spec_.bar_interval_s) {
+            return fail_file(
+                "bar file needs 'bar_interval' in its data.files entry "
+                "(e.g. \"1d\"), so each bar is stamped at its close");
+        }
+    } else if (c.price != -1) {
+        c.kind = CsvRowKind::trades;
+        if (c.size == -1)
+            c.size = c.volume;
+    } else if (c.bid != -1 && c.ask != -1) {
+        c.kind = CsvRowKind::quotes;
+    } else {
+        return fail(1,
+                    "cannot tell the row type: expected open,high,low,close or price or bid,ask "
+                    "or action or command");
+    }
+    return true;
+}
+
+// The file's symbol when it has no symbol column. Symbols are interned only for rows that load,
+// so a skipped row leaves no symbol without a definition in the table.
+bool CsvFileReader::check_file_symbol() {
+    file_symbol_ = columns_.symbol == -1 && columns_.kind != CsvRowKind::commands;
+    if (file_symbol_ && spec_.symbol.empty()) {
+        return fail_file(
+            "no symbol column and no symbol given for the file (data.files[].symbol, "
+            "or SYMBOL=FILE with keel backtest --data)");
+    }
+    if (file_symbol_ && spec_.symbol.size() > engine::kSymbolNameMax) {
+        return fail_file("symbol '" + spec_.symbol + "' is longer than " +
+                         std::to_string(engine::kSymbolNameMax) + " bytes");
+    }
+    return true;
+}
+
+// --- lines and rows ---
+
+// The next line that is not blank, counting every line read so messages name the right one.
+bool CsvFileReader::next_line() {
+    do {
+        if (!std::getline(in_, line_))
+            return false;
+        ++line_no_;
+    } while (trim(line_).empty());
+    return true;
+}
+
+void CsvFileReader::split_line() {
+    split(line_, fields_);
+}
+
+// Skipped rows are counted per file and the first is named: never silent. Without
+// skip_bad_rows a bad row stops the load (false, error_ kept).
+bool CsvFileReader::skip_bad_row() {
+    if (!options_.skip_bad_rows)
+        return false;
+    if (stats_.skipped_rows++ == 0)
+        stats_.first_skipped = error_;
+    error_.clear();
+    return true;
+}
+
+// Parses the current line into row. The checks run in a fixed order (field count, time, symbol,
+// the kind's own fields): the first that fails is the one named. The symbol is interned last, so
+// a row that fails takes no symbol id.
+bool CsvFileReader::parse_row(CsvRow& row) {
+    split_line();
+    if (fields_.size() != width_) {
+        return fail(1, "expected " + std::to_string(width_) + " fields, found " +
+                           std::to_string(fields_.size()));
+    }
+    std::int64_t ts_ns = 0;
+    std::string_view sym_name;
+    if (!parse_time(ts_ns) || !row_symbol(sym_name))
+        return false;
+    row = CsvRow{
+        engine::make_event(EventType::trade, engine::Source::feed, 0, ts_ns, engine::kNoSymbol),
+        file_index_, line_no_};
+    if (!parse_payload(row.event))
+        return false;
+    return sym_name.empty() || intern_symbol(sym_name, row.event);
+}
+
+bool CsvFileReader::parse_time(std::int64_t& ts_ns) {
+    const int col = columns_.time;
+    const auto ts = parse_timestamp_ns(fields_[col]);
+    if (!ts) {
+        return fail(col + 1, "'" + std::string(fields_[col]) +
+                                 "' is not a timestamp (ISO-8601 date or date-time in UTC, "
+                                 "or epoch s/ms/us/ns)");
+    }
+    ts_ns = *ts;
+    return true;
+}
+
+// The row's symbol: named here, interned once the rest of the row has parsed (parse_row).
+bool CsvFileReader::row_symbol(std::string_view& name) {
+    const int col = columns_.symbol;
+    if (file_symbol_) {
+        name = spec_.symbol;
+    } else if (col == -1 || fields_[col].empty()) {
+        // Only a command may be about no symbol in particular.
+        if (columns_.kind != CsvRowKind::commands)
+            return fail(col == -1 ? 1 : col + 1, "empty symbol");
+    } else {
+        name = fields_[col];
+    }
+    return true;
+}
+
+bool CsvFileReader::parse_payload(Event& e) {
+    switch (columns_.kind) {
+        case CsvRowKind::bars:
+            return parse_bar(e);
+        case CsvRowKind::trades:
+            return parse_trade(e);
+        case CsvRowKind::quotes:
+            return parse_quote(e);
+        case CsvRowKind::alerts:
+            return parse_alert(e);
+        case CsvRowKind::commands:
+            return parse_command(e);
+    }
+    return true;
+}
+
+// A bar row's time is the bar's open; its event is stamped at the bar's close, when it is known.
+bool CsvFileReader::parse_bar(Event& e) {
+    const CsvColumns& c = columns_;
+    engine::BarPayload& b = e.payload.bar;
+    e.header.type = EventType::bar;
+    e.header.ts_ns += *spec_.bar_interval_s * 1'000'000'000LL;
+    e.header.aux =
+        static_cast<std::uint16_t>(std::min<std::int64_t>(*spec_.bar_interval_s / 60, 0xFFFF));
+    if (!decimal(c.open, b.open.raw, Sign::positive) ||
+        !decimal(c.high, b.high.raw, Sign::positive) ||
+        !decimal(c.low, b.low.raw, Sign::positive) ||
+        !decimal(c.close, b.close.raw, Sign::positive)) {
+        return false;
+    }
+    if (c.volume != -1 && !decimal(c.volume, b.volume.raw, Sign::non_negative))
+        return false;
+    if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||
+        b.close < b.low) {
+        return fail(c.high + 1, "inconsistent bar: high/low do not bound open and close");
+    }
+    return true;
+}
+
+bool CsvFileReader::parse_trade(Event& e) {
+    e.header.type = EventType::trade;
+    if (!decimal(columns_.price, e.payload.trade.price.raw, Sign::positive))
+        return false;
+    return columns_.size == -1 ||
+           decimal(columns_.size, e.payload.trade.size.raw, Sign::non_negative);
+}
+
+bool CsvFileReader::parse_quote(Event& e) {
+    const CsvColumns& c = columns_;
+    engine::QuotePayload& q = e.payload.quote;
+    e.header.type = EventType::quote;
+    if (!decimal(c.bid, q.bid.raw, Sign::positive) || !decimal(c.ask, q.ask.raw, Sign::positive))
+        return false;
+    if (c.bid_size != -1 && !decimal(c.bid_size, q.bid_size.raw, Sign::non_negative))
+        return false;
+    return c.ask_size == -1 || decimal(c.ask_size, q.ask_size.raw, Sign::non_negative);
+}
+
+bool CsvFileReader::parse_alert(Event& e) {
+    const CsvColumns& c = columns_;
+    engine::AlertPayload& a = e.payload.alert;
+    e.header.type = EventType::alert;
+    const auto action = parse_alert_action(fields_[c.action]);
+    if (!action) {
+        return fail(c.action + 1, "'" + std::string(fields_[c.action]) +
+                                      "' is not an alert action (buy, sell, close, "
+                                      "close_long, close_short)");
+    }
+    a.action = *action;
+    if (has_value(c.size) && !decimal(c.size, a.quantity.raw, Sign::positive))
+        return false;
+    if (has_value(c.notional) && !decimal(c.notional, a.notional.raw, Sign::positive))
+        return false;
+    if (has_value(c.price) && !decimal(c.price, a.price.raw, Sign::positive))
+        return false;
+    if (has_value(c.timeframe)) {
+        const auto minutes = parse_timeframe_minutes(fields_[c.timeframe]);
+        if (!minutes) {
+            return fail(c.timeframe + 1, "'" + std::string(fields_[c.timeframe]) +
+                                             "' is not a timeframe (e.g. 30, 5m, 1h, 1d)");
+        }
+        a.timeframe_minutes = *minutes;
+    }
+    // The idempotency key: the alert's id, else a hash of its row.
+    a.alert_key = engine::fnv1a64(has_value(c.id) ? fields_[c.id] : std::string_view(line_));
+    return true;
+}
+
+bool CsvFileReader::parse_command(Event& e) {
+    const CsvColumns& c = columns_;
+    engine::CommandPayload& cmd = e.payload.command;
+    e.header.type = EventType::command;
+    e.header.source = engine::Source::control;
+    const auto code = parse_command_code(fields_[c.command]);
+    if (!code) {
+        return fail(c.command + 1, "'" + std::string(fields_[c.command]) +
+                                       "' is not a command (kill, unkill, pause, "
+                                       "resume, limit_stage, limit_commit, "
+                                       "limit_discard)");
+    }
+    cmd.code = *code;
+    if (has_value(c.arg)) {
+        std::int64_t raw = 0;
+        if (engine::parse_decimal(fields_[c.arg], raw) != engine::DecimalError::ok ||
+            raw % engine::kScale != 0) {
+            return fail(c.arg + 1,
+                        "'" + std::string(fields_[c.arg]) + "' is not an integer argument");
+        }
+        cmd.arg = raw / engine::kScale;
+    }
+    return *code != engine::CommandCode::limit_stage || parse_staged_limit(cmd);
+}
+
+// limit_stage names a risk limit (param) and its new value (arg).
+bool CsvFileReader::parse_staged_limit(engine::CommandPayload& cmd) {
+    const CsvColumns& c = columns_;
+    const auto limit = c.limit == -1 ? std::nullopt : engine::parse_risk_limit(fields_[c.limit]);
+    if (!limit) {
+        return fail(c.limit == -1 ? 1 : c.limit + 1,
+                    "limit_stage needs a 'limit' column naming a risk limit "
+                    "(e.g. max_order_qty)");
+    }
+    cmd.param = static_cast<std::uint16_t>(*limit);
+    std::int64_t raw = 0;
+    if (c.value == -1 || engine::parse_decimal(fields_[c.value], raw) != engine::DecimalError::ok) {
+        return fail(c.value == -1 ? 1 : c.value + 1, "limit_stage needs a decimal 'value'");
+    }
+    // Quantities, money and percentages are fixed-point; counts, times and minutes are plain
+    // integers.
+    if (!engine::risk_limit_is_fixed_point(*limit)) {
+        if (raw % engine::kScale != 0) {
+            return fail(c.value + 1, "'" + std::string(fields_[c.value]) +
+                                         "' must be a whole number for this limit");
+        }
+        raw /= engine::kScale;
+    }
+    cmd.arg = raw;
+    return true;
+}
+
+bool CsvFileReader::intern_symbol(std::string_view name, Event& e) {
+    const auto id = symbols_.intern(name);
+    if (!id) {
+        return fail(file_symbol_ ? 1 : columns_.symbol + 1,
+                    "cannot intern symbol '" + std::string(name) + "' (longer than " +
+                        std::to_string(engine::kSymbolNameMax) + " bytes, or table full)");
+    }
+    e.header.symbol = *id;
+    return true;
+}
+
+// --- fields ---
+
+// Whether the row has the optional column col and something in it.
+bool CsvFileReader::has_value(int col) const noexcept {
+    return col != -1 && !fields_[col].empty();
+}
+
+bool CsvFileReader::decimal(int col, std::int64_t& raw, Sign sign) {
+    const engine::DecimalError e = engine::parse_decimal(fields_[col], raw);
+    if (e != engine::DecimalError::ok) {
+        return fail(col + 1,
+                    "'" + std::string(fields_[col]) + "': " + std::string(engine::to_string(e)));
+    }
+    const bool positive = sign == Sign::positive;
+    if (positive ? raw <= 0 : raw < 0) {
+        return fail(col + 1, "'" + std::string(fields_[col]) + "' must be " +
+                                 (positive ? "positive" : "non-negative"));
+    }
+    return true;
+}
+
+// --- problems ---
+
+bool CsvFileReader::fail(std::size_t col, const std::string& why) {
+    error_ = name_ + ":" + std::to_string(line_no_) + ":" + std::to_string(col) + ": " + why;
+    return false;
+}
+
+bool CsvFileReader::fail_file(const std::string& why) {
+    error_ = name_ + ": " + why;
+    return false;
+}
+
+}  // namespace keel::adapters

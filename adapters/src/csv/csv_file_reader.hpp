@@ -1,0 +1,113 @@
+// CsvFileReader: one CSV file of recorded data read into events, for CsvSource::open (start-up,
+// cold path). Internal to the CSV adapter.
+//
+// The reader finds the columns by the header's names, tells the file's row type from them, then
+// turns each line into one event. Each step is its own member, so that a later reading option
+// (delimiter, time format, time zone, column mapping) or check (rows out of order, duplicates)
+// changes one member: split_line, parse_time, column_slot, and read's loop for the checks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keel/adapters/csv/csv_source.hpp"
+#include "keel/engine/core/event.hpp"
+#include "keel/engine/core/symbol_table.hpp"
+
+namespace keel::adapters {
+
+// What one file's rows are; the header's columns decide it, so every row of a file has one kind.
+enum class CsvRowKind { bars, trades, quotes, alerts, commands };
+
+// The header's columns by role: a 0-based field index, or -1 when the file has no such column.
+struct CsvColumns {
+    int time = -1, symbol = -1;
+    int open = -1, high = -1, low = -1, close = -1, volume = -1;
+    int price = -1, size = -1;
+    int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
+    int action = -1, notional = -1, timeframe = -1, id = -1;
+    int command = -1, arg = -1, limit = -1, value = -1;
+    CsvRowKind kind = CsvRowKind::trades;
+};
+
+// One loaded row, with where it came from: the merge keeps rows of equal time in (file, line)
+// order.
+struct CsvRow {
+    engine::Event event;
+    std::size_t file;
+    std::size_t line;
+};
+
+class CsvFileReader {
+  public:
+    // file_index is the file's place in CsvSource::open's list. Symbols of rows that load are
+    // interned into symbols as they are read.
+    CsvFileReader(const CsvFileSpec& spec, std::size_t file_index, const CsvReadOptions& options,
+                  engine::SymbolTable& symbols);
+
+    // Reads the header and every row, appending the rows that load to rows in line order. False
+    // when the file cannot be loaded; error() then says why ("file:line:col: why" or "file: why").
+    [[nodiscard]] bool read(std::vector<CsvRow>& rows);
+
+    [[nodiscard]] const std::string& error() const noexcept { return error_; }
+    [[nodiscard]] const CsvFileStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] CsvRowKind kind() const noexcept { return columns_.kind; }
+
+  private:
+    // Whether a decimal must be above zero (prices) or may be zero (sizes, volumes).
+    enum class Sign { positive, non_negative };
+
+    // The file and its header.
+    [[nodiscard]] bool open_file();
+    [[nodiscard]] bool read_header();
+    [[nodiscard]] bool detect_columns();
+    [[nodiscard]] int* column_slot(std::string_view lower_name) noexcept;
+    [[nodiscard]] bool detect_kind();
+    [[nodiscard]] bool check_file_symbol();
+
+    // Lines and rows.
+    [[nodiscard]] bool next_line();
+    void split_line();
+    [[nodiscard]] bool skip_bad_row();
+    [[nodiscard]] bool parse_row(CsvRow& row);
+    [[nodiscard]] bool parse_time(std::int64_t& ts_ns);
+    [[nodiscard]] bool row_symbol(std::string_view& name);
+    [[nodiscard]] bool parse_payload(engine::Event& e);
+    [[nodiscard]] bool parse_bar(engine::Event& e);
+    [[nodiscard]] bool parse_trade(engine::Event& e);
+    [[nodiscard]] bool parse_quote(engine::Event& e);
+    [[nodiscard]] bool parse_alert(engine::Event& e);
+    [[nodiscard]] bool parse_command(engine::Event& e);
+    [[nodiscard]] bool parse_staged_limit(engine::CommandPayload& cmd);
+    [[nodiscard]] bool intern_symbol(std::string_view name, engine::Event& e);
+
+    // Fields.
+    [[nodiscard]] bool has_value(int col) const noexcept;
+    [[nodiscard]] bool decimal(int col, std::int64_t& raw, Sign sign);
+
+    // Problems: each sets error_ and returns false, so a check can `return fail(...)`.
+    bool fail(std::size_t col, const std::string& why);
+    bool fail_file(const std::string& why);
+
+    const CsvFileSpec& spec_;
+    const std::size_t file_index_;
+    const CsvReadOptions& options_;
+    engine::SymbolTable& symbols_;
+    const std::string name_;  // how messages name the file
+
+    std::ifstream in_;
+    std::string line_;  // the current line as read (an alert without an id hashes it)
+    std::size_t line_no_ = 0;
+    std::vector<std::string_view> fields_;  // the current line's, trimmed
+    CsvColumns columns_;
+    std::size_t width_ = 0;     // the header's field count, which every row must have
+    bool file_symbol_ = false;  // rows take spec_.symbol (the file has no symbol column)
+    CsvFileStats stats_;
+    std::string error_;
+};
+
+}  // namespace keel::adapters
