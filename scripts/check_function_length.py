@@ -59,7 +59,8 @@ _TOKEN_RE = re.compile(
     # A pp-number: digit separators (1'000'000) and exponents with signs belong to it.
     r"|(?P<num>\.?[0-9](?:[eEpP][+-]|'(?=[0-9A-Za-z_])|[0-9A-Za-z_.])*)"
     r"|(?P<id>[A-Za-z_][A-Za-z_0-9]*)"
-    r"|(?P<punct><=>|->\*|->|::|\.\.\.|<<=|<<|<=|>=|==|!=|&&|\|\||\+\+|--|[-+*/%^&|~!=,;:?.<>(){}\[\]#@$\\])",
+    r"|(?P<punct><=>|->\*|->|::|\.\.\.|<<=|<<|<=|>=|==|!=|&&|\|\||\+\+|--"
+    r"|[-+*/%^&|~!=,;:?.<>(){}\[\]#@$\\])",
     re.DOTALL,
 )
 
@@ -110,7 +111,7 @@ def tokenize(src: str):
             continue
         kind = m.lastgroup
         text = m.group(0)
-        if kind == "raw" or m.group("raw") is not None:
+        if m.group("raw") is not None:
             close = ")" + m.group("delim") + '"'
             end = src.find(close, m.end())
             end = n if end < 0 else end + len(close)
@@ -128,8 +129,6 @@ def tokenize(src: str):
             continue
         if kind in ("linecomment", "blockcomment"):
             line += text.count("\n")
-            continue
-        if kind == "delim":  # cannot happen: the group only matches inside "raw"
             continue
         tokens.append(Token(text, line, kind))
         at_line_start = False

@@ -142,8 +142,9 @@ class FunctionLengthTest(unittest.TestCase):
                                "--max-lines", "1000")
         self.assertEqual(rc, 0, out + err)
         found = {}
-        for m in re.finditer(r"^engine/src/scanner_cases\.cpp:\d+: (\S+) \d+ lines \((\d+)-(\d+)\)$",
-                             out, re.MULTILINE):
+        listed = re.compile(r"^engine/src/scanner_cases\.cpp:\d+: (\S+) \d+ lines \((\d+)-(\d+)\)$",
+                            re.MULTILINE)
+        for m in listed.finditer(out):
             found[m.group(1)] = (int(m.group(2)), int(m.group(3)))
         self.assertEqual(found, expected, out + err)
 
