@@ -16,7 +16,8 @@ trailing '/' whose first part is no folder in any of those places (benchmark nam
 `append/keel_os`). Paths the repository's .gitignore ignores (`build/dev`,
 `compile_commands.json`, bench/results/latest.json) are made by a build or a run and are
 not checked. A trailing `:LINE` or
-`#anchor` is dropped before the look-up. Fenced code blocks are not scanned.
+`#anchor` is dropped before the look-up. A path that leaves the repository from its root
+(`../shared/ARCHITECTURE.md`) is outside what this repository keeps and is not checked. Fenced code blocks are not scanned.
 
 Usage: scripts/check_readme_paths.py [--root DIR]
 Exit 0: every path exists; 1: a missing path (each named README:line); 2: could not run.
@@ -134,6 +135,9 @@ def check_readme(root: Path, readme: Path, cache):
             continue
         lookup = re.sub(r"(:\d+)+$|#[\w-]*$", "", token)
         candidates = bases(root, readme)
+        if not (root / lookup).resolve().is_relative_to(root):
+            # Outside the repository (`../shared/ARCHITECTURE.md`): not the repository's to keep.
+            continue
         if not lookup or any(
                 ignored(root, (b / lookup).relative_to(root).as_posix(), cache)
                 for b in candidates):
