@@ -1,0 +1,2 @@
+// Fixture: a private header of adapters/, included by relative path.
+#pragma once

@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+# Fixture: named by a README's command line.

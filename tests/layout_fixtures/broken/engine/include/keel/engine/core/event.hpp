@@ -1,0 +1,4 @@
+// Fixture: engine includes from journal, below it.
+#pragma once
+#include "keel/journal/format.hpp"
+#include "keel/assert.hpp"

@@ -1,0 +1,2 @@
+// Fixture violation: a keel header that does not exist.
+#include "keel/journal/gone.hpp"

@@ -1,0 +1,2 @@
+// Fixture: ops/ may use session/.
+#include "keel/replay/session/session.hpp"

@@ -1,0 +1,2 @@
+// Fixture: bench may include anything.
+#include "keel/tools/anything.hpp"

@@ -1,0 +1,2 @@
+// Fixture: a header every layer may include.
+#pragma once

@@ -1,0 +1,3 @@
+// Fixture: replay's bottom layer.
+#pragma once
+#include "keel/adapters/csv/csv_source.hpp"

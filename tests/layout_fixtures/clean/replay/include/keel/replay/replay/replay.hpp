@@ -1,0 +1,3 @@
+// Fixture: replay/ sits on assembly/.
+#pragma once
+#include "keel/replay/assembly/assembly.hpp"
