@@ -8,14 +8,15 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/core/event.hpp"
-#include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer_lock.hpp"
+#include "keel/replay/assembly/journal_read.hpp"
 
 namespace keel::replay {
 namespace {
@@ -257,23 +258,17 @@ bool open_streams(const fs::path& dir, std::vector<std::string>& streams, std::o
     return true;
 }
 
-// The effective config from the input stream's session_start record, if there is one.
-Json session_config(const fs::path& dir) {
+// The effective config in the input stream's first record when that is a session_start
+// carrying it; null otherwise.
+Json session_config(const journal::RecordView& first_input) {
     Json config;
-    journal::StreamScan scan;
-    bool done = false;
-    (void)journal::scan_stream(dir, "input", scan, [&](const journal::RecordView& r) {
-        if (done)
-            return;
-        done = true;
-        if (r.header->type == static_cast<std::uint16_t>(EventType::session_start) &&
-            r.header->length > sizeof(Event)) {
-            config =
-                Json::parse(std::string(reinterpret_cast<const char*>(r.payload) + sizeof(Event),
-                                        r.header->length - sizeof(Event)),
-                            nullptr, false);
-        }
-    });
+    if (first_input.header->type == static_cast<std::uint16_t>(EventType::session_start) &&
+        first_input.header->length > sizeof(Event)) {
+        config = Json::parse(
+            std::string(reinterpret_cast<const char*>(first_input.payload) + sizeof(Event),
+                        first_input.header->length - sizeof(Event)),
+            nullptr, false);
+    }
     return config.is_discarded() ? Json() : config;
 }
 
@@ -325,73 +320,73 @@ int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
     return rc;
 }
 
-int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> streams;
-    if (!open_streams(dir, streams, err))
-        return 2;
+namespace {
+
+// One stream's entry in inspect's report, from the scan that checks it; on_record sees the
+// stream's valid records as the scan meets them. rc becomes 2 when the stream cannot be read.
+Json inspect_stream(const fs::path& dir, const std::string& s, const journal::RecordFn& on_record,
+                    int& rc) {
+    journal::StreamScan scan;
+    const journal::Status st = journal::scan_stream(dir, s, scan, on_record);
+    Json sj;
+    sj["stream"] = s;
+    if (!st.ok()) {
+        sj["error"] = std::string(st.what());
+        rc = 2;
+        return sj;
+    }
+    sj["records"] = scan.records;
+    Json segs = Json::array();
+    for (const auto& seg : scan.segments) {
+        segs.push_back({{"file", seg.path.filename().string()},
+                        {"first_seq", seg.first_seq},
+                        {"records", seg.records},
+                        {"bytes", seg.file_bytes}});
+    }
+    sj["segments"] = segs;
+    Json by_type = Json::object();
+    for (const auto& [t, n] : scan.records_by_type)
+        by_type[type_name(t)] = n;
+    sj["by_type"] = by_type;
+    if (scan.records > 0) {
+        sj["first_seq"] = scan.first_seq;
+        sj["last_seq"] = scan.last_seq;
+        sj["first_time"] = iso_time(scan.first_ts_ns);
+        sj["last_time"] = iso_time(scan.last_ts_ns);
+    }
+    if (const auto pid = writing_now(dir, scan)) {
+        sj["torn_tail"] = nullptr;
+        sj["being_written"] = {
+            {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"pid", *pid}};
+    } else if (scan.issue) {
+        sj[scan.issue->torn ? "torn_tail" : "corruption"] = {
+            {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"what", scan.issue->what}};
+    } else {
+        sj["torn_tail"] = nullptr;
+    }
+    return sj;
+}
+
+// The journal-wide fields of inspect's report, from the session's config (null when there is
+// none). Taken as const: operator[] then reads the config and never inserts into it.
+Json inspect_header(const fs::path& dir, const Json& config) {
     Json j;
     j["journal"] = dir.string();
-    const Json config = session_config(dir);
     j["durability"] =
         config.is_object() && config.contains("journal") && config["journal"].contains("durability")
             ? config["journal"]["durability"]
             : Json("os");
     if (config.is_object() && config.contains("session"))
         j["session"] = config["session"]["name"];
-    Json list = Json::array();
-    int rc = 0;
-    for (const std::string& s : streams) {
-        journal::StreamScan scan;
-        const journal::Status st = journal::scan_stream(dir, s, scan, {});
-        Json sj;
-        sj["stream"] = s;
-        if (!st.ok()) {
-            sj["error"] = std::string(st.what());
-            rc = 2;
-            list.push_back(sj);
-            continue;
-        }
-        sj["records"] = scan.records;
-        Json segs = Json::array();
-        for (const auto& seg : scan.segments) {
-            segs.push_back({{"file", seg.path.filename().string()},
-                            {"first_seq", seg.first_seq},
-                            {"records", seg.records},
-                            {"bytes", seg.file_bytes}});
-        }
-        sj["segments"] = segs;
-        Json by_type = Json::object();
-        for (const auto& [t, n] : scan.records_by_type)
-            by_type[type_name(t)] = n;
-        sj["by_type"] = by_type;
-        if (scan.records > 0) {
-            sj["first_seq"] = scan.first_seq;
-            sj["last_seq"] = scan.last_seq;
-            sj["first_time"] = iso_time(scan.first_ts_ns);
-            sj["last_time"] = iso_time(scan.last_ts_ns);
-        }
-        if (const auto pid = writing_now(dir, scan)) {
-            sj["torn_tail"] = nullptr;
-            sj["being_written"] = {
-                {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"pid", *pid}};
-        } else if (scan.issue) {
-            sj[scan.issue->torn ? "torn_tail" : "corruption"] = {{"file", scan.issue->file},
-                                                                 {"offset", scan.issue->offset},
-                                                                 {"what", scan.issue->what}};
-        } else {
-            sj["torn_tail"] = nullptr;
-        }
-        list.push_back(sj);
-    }
-    j["streams"] = list;
-    if (json) {
-        out << j.dump(2) << "\n";
-        return rc;
-    }
-    out << "journal " << dir.string() << "  session "
+    return j;
+}
+
+// inspect's report as text, one block per stream.
+void print_inspect(const Json& j, std::ostream& out) {
+    out << "journal " << j["journal"].get<std::string>() << "  session "
         << (j.contains("session") ? j["session"].dump() : "?") << "  durability "
         << j["durability"].get<std::string>() << "\n";
-    for (const Json& sj : list) {
+    for (const Json& sj : j["streams"]) {
         out << "  " << sj["stream"].get<std::string>() << ": ";
         if (sj.contains("error")) {
             out << "unreadable: " << sj["error"].get<std::string>() << "\n";
@@ -422,6 +417,33 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
             out << "    no torn tail\n";
         }
     }
+}
+
+}  // namespace
+
+int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return 2;
+    // The session's config is the input stream's first record, taken during the scan that
+    // checks the stream rather than by a second pass over it.
+    Json config;
+    bool first = true;
+    const journal::RecordFn first_input = [&](const journal::RecordView& r) {
+        if (std::exchange(first, false))
+            config = session_config(r);
+    };
+    Json list = Json::array();
+    int rc = 0;
+    for (const std::string& s : streams)
+        list.push_back(
+            inspect_stream(dir, s, s == "input" ? first_input : journal::RecordFn{}, rc));
+    Json j = inspect_header(dir, config);
+    j["streams"] = list;
+    if (json)
+        out << j.dump(2) << "\n";
+    else
+        print_inspect(j, out);
     return rc;
 }
 
@@ -431,19 +453,44 @@ namespace {
 // starts later (--from) still names its symbols.
 std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
     std::map<engine::SymbolId, std::string> names;
-    journal::StreamCursor cursor(dir, "input");
-    if (!cursor.seek(0).ok())
+    JournalRecords records;
+    if (!records.open(dir, {{"input"}}).ok())
         return names;
-    journal::RecordView r{};
-    while (cursor.next(r) == journal::StreamCursor::Next::record) {
-        const auto type = static_cast<EventType>(r.header->type);
-        if (type == EventType::session_start)
-            continue;
-        if (type != EventType::symbol_def)
-            break;
-        (void)record_json(r, "input", names);
-    }
+    // The definitions end at the first other record; a bad record ends them quietly (the
+    // reader that meets it says so).
+    (void)records.read(
+        [&](const journal::RecordView& r, const std::string&) {
+            const auto type = static_cast<EventType>(r.header->type);
+            if (type == EventType::session_start)
+                return true;
+            if (type != EventType::symbol_def)
+                return false;
+            (void)record_json(r, "input", names);
+            return true;
+        },
+        [](const std::string&, const journal::ScanIssue&) {});
     return names;
+}
+
+// A read ends quietly at an incomplete record; scan those streams to say what it is (a torn
+// tail or corruption), as verify would. Returns 1 when one is, 0 when each is a record a live
+// writer is writing (or has been completed since).
+int report_stopped_short(const fs::path& dir, const std::vector<std::string>& streams,
+                         std::ostream& err) {
+    for (const std::string& s : streams) {
+        journal::StreamScan scan;
+        if (!journal::scan_stream(dir, s, scan, {}).ok())
+            continue;
+        if (const auto pid = writing_now(dir, scan)) {
+            err << "keel: " << s << ": stopped at " << being_written(*scan.issue, *pid) << "\n";
+        } else if (scan.issue) {
+            err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
+                << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
+                << scan.issue->what << "\n";
+            return 1;
+        }
+    }
+    return 0;
 }
 
 }  // namespace
@@ -460,48 +507,24 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
         }
         streams = {options.stream};
     }
-    journal::JournalReader reader;
-    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
-        err << "keel: " << s.what() << "\n";
-        return 2;
-    }
-    if (journal::Status s = reader.seek(options.from_seq); !s.ok()) {
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {streams, options.from_seq, options.to_seq});
+        !s.ok()) {
         err << "keel: " << s.what() << "\n";
         return 2;
     }
     std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
-    journal::RecordView r{};
-    std::string stream;
-    for (;;) {
-        const auto n = reader.next(r, stream);
-        if (n == journal::StreamCursor::Next::end)
-            break;
-        if (n == journal::StreamCursor::Next::bad) {
-            const auto issue = reader.issue();
-            err << "keel: stopped at a bad record in " << issue->file << " offset " << issue->offset
-                << ": " << issue->what << "\n";
-            return 1;
-        }
-        if (r.header->seq > options.to_seq)
-            break;
-        out << record_json(r, stream, symbols).dump() << "\n";
-    }
-    // A cursor ends quietly at an incomplete record; scan those streams to say what it is
-    // (a torn tail or corruption), as verify would.
-    for (const std::string& s : reader.stopped_short()) {
-        journal::StreamScan scan;
-        if (!journal::scan_stream(dir, s, scan, {}).ok())
-            continue;
-        if (const auto pid = writing_now(dir, scan)) {
-            err << "keel: " << s << ": stopped at " << being_written(*scan.issue, *pid) << "\n";
-        } else if (scan.issue) {
-            err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
-                << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
-                << scan.issue->what << "\n";
-            return 1;
-        }
-    }
-    return 0;
+    const JournalRecords::End end = records.read(
+        [&](const journal::RecordView& r, const std::string& stream) {
+            out << record_json(r, stream, symbols).dump() << "\n";
+            return true;
+        },
+        [&](const std::string&, const journal::ScanIssue& issue) {
+            err << "keel: stopped at a bad record in " << describe_issue(issue) << "\n";
+        });
+    if (end == JournalRecords::End::bad)
+        return 1;
+    return report_stopped_short(dir, records.stopped_short(), err);
 }
 
 int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<bool>& stop,
@@ -511,38 +534,37 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
         err << "keel: " << dir.string() << ": not a directory\n";
         return 2;
     }
-    journal::JournalReader reader;
     // Streams may not exist yet when following a session that is starting.
     while (!stop.load() && journal::list_streams(dir).size() < 4) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (stop.load())
         return 0;
-    if (journal::Status s = reader.open(dir, {}); !s.ok()) {
-        err << "keel: " << s.what() << "\n";
-        return 2;
-    }
-    if (journal::Status s = reader.seek(from_seq); !s.ok()) {
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {{}, from_seq}); !s.ok()) {
         err << "keel: " << s.what() << "\n";
         return 2;
     }
     std::map<engine::SymbolId, std::string> symbols;
-    journal::RecordView r{};
-    std::string stream;
+    // False once stop is set, so that a stop is seen between records while a long backlog
+    // is printed.
+    const JournalRecords::OnRecord print = [&](const journal::RecordView& r,
+                                               const std::string& stream) {
+        if (symbols.empty())
+            symbols = symbol_names(dir);
+        out << record_json(r, stream, symbols).dump() << "\n";
+        return !stop.load();
+    };
+    const JournalRecords::OnBad corruption = [&](const std::string&,
+                                                 const journal::ScanIssue& issue) {
+        err << "keel: corruption in " << describe_issue(issue) << "\n";
+    };
     while (!stop.load()) {
-        const auto n = reader.next(r, stream);
-        if (n == journal::StreamCursor::Next::record) {
-            if (symbols.empty())
-                symbols = symbol_names(dir);
-            out << record_json(r, stream, symbols).dump() << "\n";
-            continue;
-        }
-        if (n == journal::StreamCursor::Next::bad) {
-            const auto issue = reader.issue();
-            err << "keel: corruption in " << issue->file << " offset " << issue->offset << ": "
-                << issue->what << "\n";
+        const JournalRecords::End end = records.read(print, corruption);
+        if (end == JournalRecords::End::bad)
             return 2;
-        }
+        if (end == JournalRecords::End::stopped)
+            break;
         out.flush();
         // Nothing new yet: poll. (A follower is a cold tool; 20 ms keeps it responsive.)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
