@@ -1,6 +1,6 @@
 #include "keel/replay/reports/html_report.hpp"
-#include "keel/replay/reports/journal_tools.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
+#include "keel/replay/reports/journal_tools.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -18,7 +18,6 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/fixed_point.hpp"
-#include "keel/journal/cursor.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -628,35 +627,31 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
         report.torn_tail = "a keel is still writing it; read up to sequence " +
                            std::to_string(journal_scan.read_to_seq);
     }
-    journal::JournalReader reader;
-    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
+    // Up to where a live writer's input stream ended when scanned; what it appends after the
+    // scan is not read.
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {streams, 0, journal_scan.read_to_seq}); !s.ok()) {
         err << "keel: " << s.what() << "\n";
         return 2;
     }
     ReportBuilder builder(report, options);
-    journal::RecordView r{};
-    std::string stream;
     std::string error;
-    for (;;) {
-        const auto n = reader.next(r, stream);
-        if (n == journal::StreamCursor::Next::end)
-            break;
-        if (n == journal::StreamCursor::Next::bad) {
-            // The scan found no corruption, so this is the torn tail it reported.
-            if (rc == 0) {
-                const auto issue = reader.issue();
-                err << "keel: stopped at a bad record in " << issue->file << " offset "
-                    << issue->offset << ": " << issue->what << "\n";
-                return 2;
-            }
-            break;
-        }
-        if (r.header->seq > journal_scan.read_to_seq)
-            break;  // appended by a live writer after the scan
-        if (!builder.on_record(r, stream, error)) {
-            err << "keel: " << dir.string() << ": " << error << "\n";
-            return 2;
-        }
+    const JournalRecords::End end = records.read(
+        [&](const journal::RecordView& r, const std::string& stream) {
+            return builder.on_record(r, stream, error);
+        },
+        // The scan found no corruption: with a torn tail reported, a bad record is that tail
+        // (the report covers what comes before it); without one, the journal changed after
+        // the scan and is refused.
+        [&](const std::string&, const journal::ScanIssue& issue) {
+            if (rc == 0)
+                err << "keel: stopped at a bad record in " << describe_issue(issue) << "\n";
+        });
+    if (end == JournalRecords::End::bad && rc == 0)
+        return 2;
+    if (end == JournalRecords::End::stopped) {
+        err << "keel: " << dir.string() << ": " << error << "\n";
+        return 2;
     }
     if (!builder.started()) {
         err << "keel: " << dir.string() << ": no session_start: not a session journal\n";
