@@ -21,6 +21,7 @@
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/orders/account.hpp"
 #include "keel/engine/orders/order_id.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -86,7 +87,8 @@ CREATE INDEX signals_symbol ON signals(symbol, seq);
 CREATE INDEX alerts_symbol ON alerts(symbol, seq);
 )sql";
 
-// A SQLite failure while writing; caught at the top, where it becomes exit 2 naming the file.
+// A SQLite failure while writing; caught at the top, where it becomes kExitUsage naming the
+// file.
 struct DbError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -657,7 +659,7 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
     std::error_code ec;
     // Corruption anywhere means no database; a torn tail, the records before it.
     ReadableJournal journal_scan;
-    if (const int rc = scan_before_reading(dir, journal_scan, err); rc != 0)
+    if (const int rc = scan_before_reading(dir, journal_scan, err); rc != kExitOk)
         return rc;
     const auto& torn = journal_scan.torn;
     // Up to where a live writer's input stream ended when scanned; what it appends after the
@@ -666,7 +668,7 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
     if (journal::Status s = records.open(dir, {journal_scan.streams, 0, journal_scan.read_to_seq});
         !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
 
     // Beside the target, so the rename is atomic on one file system.
@@ -682,7 +684,7 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
             // The exporter's statements are finalized when it goes, before the database closes.
             Exporter exporter(temp.db(), fill_records(journal_scan));
             if (!read_into(records, exporter, dir, err))
-                return 2;
+                return kExitUsage;
             exporter.finish(journal_path, torn.empty() && !journal_scan.live);
             summary = summary_of(exporter);
         }
@@ -690,17 +692,17 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
         out << "exported " << dir.string() << " to " << file.string() << ": " << summary << "\n";
     } catch (const fs::filesystem_error& e) {
         err << "keel: cannot write " << file.string() << ": " << e.code().message() << "\n";
-        return 2;
+        return kExitUsage;
     } catch (const DbError& e) {
         err << "keel: cannot write " << file.string() << ": " << e.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     // Worded as `keel journal dump` words it.
     for (const auto& [s, issue] : torn) {
         err << "keel: " << s << ": torn tail at " << issue.file << " offset " << issue.offset
             << ": " << issue.what << "; exported the records before it\n";
     }
-    return torn.empty() ? 0 : 1;
+    return torn.empty() ? kExitOk : kExitFailed;
 }
 
 }  // namespace keel::replay

@@ -18,6 +18,7 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/fixed_point.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -603,17 +604,17 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
     // A torn tail is reported and read up to; corruption refused (a report over a damaged
     // journal would present wrong numbers as a session's).
     ReadableJournal journal_scan;
-    if (const int scan_rc = scan_before_reading(dir, journal_scan, err); scan_rc != 0)
+    if (const int scan_rc = scan_before_reading(dir, journal_scan, err); scan_rc != kExitOk)
         return scan_rc;
     const std::vector<std::string>& streams = journal_scan.streams;
     for (const char* needed : {"input", "gateway"}) {
         if (std::find(streams.begin(), streams.end(), needed) == streams.end()) {
             err << "keel: " << dir.string() << ": no '" << needed
                 << "' stream: the report needs the inputs and the gateway's decisions\n";
-            return 2;
+            return kExitUsage;
         }
     }
-    int rc = 0;
+    int rc = kExitOk;
     for (const auto& [s, issue] : journal_scan.torn) {
         const std::string where = s + ": torn tail at " + issue.file + " offset " +
                                   std::to_string(issue.offset) + ": " + issue.what;
@@ -621,7 +622,7 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
         if (!report.torn_tail.empty())
             report.torn_tail += "; ";
         report.torn_tail += where;
-        rc = 1;
+        rc = kExitFailed;
     }
     if (journal_scan.live) {
         report.torn_tail = "a keel is still writing it; read up to sequence " +
@@ -632,7 +633,7 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
     JournalRecords records;
     if (journal::Status s = records.open(dir, {streams, 0, journal_scan.read_to_seq}); !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     ReportBuilder builder(report, options);
     std::string error;
@@ -644,18 +645,18 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
         // (the report covers what comes before it); without one, the journal changed after
         // the scan and is refused.
         [&](const std::string&, const journal::ScanIssue& issue) {
-            if (rc == 0)
+            if (rc == kExitOk)
                 err << "keel: stopped at a bad record in " << describe_issue(issue) << "\n";
         });
-    if (end == JournalRecords::End::bad && rc == 0)
-        return 2;
+    if (end == JournalRecords::End::bad && rc == kExitOk)
+        return kExitUsage;
     if (end == JournalRecords::End::stopped) {
         err << "keel: " << dir.string() << ": " << error << "\n";
-        return 2;
+        return kExitUsage;
     }
     if (!builder.started()) {
         err << "keel: " << dir.string() << ": no session_start: not a session journal\n";
-        return 2;
+        return kExitUsage;
     }
     builder.finish();
     return rc;
@@ -819,19 +820,19 @@ int write_html_report(const fs::path& dir, const fs::path& html_file,
                       const HtmlReportOptions& options, std::ostream& out, std::ostream& err) {
     JournalReport report;
     const int rc = read_journal_report(dir, options, report, err);
-    if (rc == 2)
-        return 2;
+    if (rc == kExitUsage)
+        return kExitUsage;
     const std::string html = render_html_report(report, options);
     std::ofstream f(html_file, std::ios::binary | std::ios::trunc);
     if (!f) {
         err << "keel: " << html_file.string() << ": cannot write: " << std::strerror(errno) << "\n";
-        return 2;
+        return kExitUsage;
     }
     f.write(html.data(), static_cast<std::streamsize>(html.size()));
     f.close();
     if (!f) {
         err << "keel: " << html_file.string() << ": write failed: " << std::strerror(errno) << "\n";
-        return 2;
+        return kExitUsage;
     }
     out << "keel: wrote " << html_file.string() << " (" << html.size()
         << " bytes): " << report.fills << " fills, " << report.round_trip_count

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/core/event.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer_lock.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
@@ -291,14 +292,14 @@ std::string being_written(const journal::ScanIssue& issue, long pid) {
 int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
     std::vector<std::string> streams;
     if (!open_streams(dir, streams, err))
-        return 2;
-    int rc = 0;
+        return kExitUsage;
+    int rc = kExitOk;
     for (const std::string& s : streams) {
         journal::StreamScan scan;
         const journal::Status st = journal::scan_stream(dir, s, scan, {});
         if (!st.ok()) {
             out << s << ": unreadable: " << st.what() << "\n";
-            rc = 2;
+            rc = kExitUsage;
             continue;
         }
         out << s << ": " << scan.records << " records in " << scan.segments.size() << " segment"
@@ -310,11 +311,11 @@ int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
         } else if (scan.issue->torn) {
             out << ", torn tail at " << scan.issue->file << " offset " << scan.issue->offset << " ("
                 << scan.issue->what << "; recovery would cut " << scan.issue->bytes << " bytes)\n";
-            rc = std::max(rc, 1);
+            rc = std::max(rc, kExitFailed);
         } else {
             out << ", CORRUPT at " << scan.issue->file << " offset " << scan.issue->offset << ": "
                 << scan.issue->what << "\n";
-            rc = 2;
+            rc = kExitUsage;
         }
     }
     return rc;
@@ -323,7 +324,8 @@ int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
 namespace {
 
 // One stream's entry in inspect's report, from the scan that checks it; on_record sees the
-// stream's valid records as the scan meets them. rc becomes 2 when the stream cannot be read.
+// stream's valid records as the scan meets them. rc becomes kExitUsage when the stream cannot
+// be read.
 Json inspect_stream(const fs::path& dir, const std::string& s, const journal::RecordFn& on_record,
                     int& rc) {
     journal::StreamScan scan;
@@ -332,7 +334,7 @@ Json inspect_stream(const fs::path& dir, const std::string& s, const journal::Re
     sj["stream"] = s;
     if (!st.ok()) {
         sj["error"] = std::string(st.what());
-        rc = 2;
+        rc = kExitUsage;
         return sj;
     }
     sj["records"] = scan.records;
@@ -424,7 +426,7 @@ void print_inspect(const Json& j, std::ostream& out) {
 int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
     std::vector<std::string> streams;
     if (!open_streams(dir, streams, err))
-        return 2;
+        return kExitUsage;
     // The session's config is the input stream's first record, taken during the scan that
     // checks the stream rather than by a second pass over it.
     Json config;
@@ -434,7 +436,7 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
             config = session_config(r);
     };
     Json list = Json::array();
-    int rc = 0;
+    int rc = kExitOk;
     for (const std::string& s : streams)
         list.push_back(
             inspect_stream(dir, s, s == "input" ? first_input : journal::RecordFn{}, rc));
@@ -473,8 +475,8 @@ std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
 }
 
 // A read ends quietly at an incomplete record; scan those streams to say what it is (a torn
-// tail or corruption), as verify would. Returns 1 when one is, 0 when each is a record a live
-// writer is writing (or has been completed since).
+// tail or corruption), as verify would. kExitFailed at the first that is one; kExitOk when none
+// is (a record a live writer is writing is said and read up to).
 int report_stopped_short(const fs::path& dir, const std::vector<std::string>& streams,
                          std::ostream& err) {
     for (const std::string& s : streams) {
@@ -487,10 +489,10 @@ int report_stopped_short(const fs::path& dir, const std::vector<std::string>& st
             err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
                 << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
                 << scan.issue->what << "\n";
-            return 1;
+            return kExitFailed;
         }
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace
@@ -499,11 +501,11 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
                  std::ostream& err) {
     std::vector<std::string> streams;
     if (!open_streams(dir, streams, err))
-        return 2;
+        return kExitUsage;
     if (options.stream != "all") {
         if (std::find(streams.begin(), streams.end(), options.stream) == streams.end()) {
             err << "keel: " << dir.string() << ": no stream '" << options.stream << "'\n";
-            return 2;
+            return kExitUsage;
         }
         streams = {options.stream};
     }
@@ -511,7 +513,7 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
     if (journal::Status s = records.open(dir, {streams, options.from_seq, options.to_seq});
         !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
     const JournalRecords::End end = records.read(
@@ -523,7 +525,7 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
             err << "keel: stopped at a bad record in " << describe_issue(issue) << "\n";
         });
     if (end == JournalRecords::End::bad)
-        return 1;
+        return kExitFailed;
     return report_stopped_short(dir, records.stopped_short(), err);
 }
 
@@ -532,18 +534,18 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         err << "keel: " << dir.string() << ": not a directory\n";
-        return 2;
+        return kExitUsage;
     }
     // Streams may not exist yet when following a session that is starting.
     while (!stop.load() && journal::list_streams(dir).size() < 4) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (stop.load())
-        return 0;
+        return kExitOk;
     JournalRecords records;
     if (journal::Status s = records.open(dir, {{}, from_seq}); !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     std::map<engine::SymbolId, std::string> symbols;
     // False once stop is set, so that a stop is seen between records while a long backlog
@@ -562,7 +564,7 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
     while (!stop.load()) {
         const JournalRecords::End end = records.read(print, corruption);
         if (end == JournalRecords::End::bad)
-            return 2;
+            return kExitUsage;
         if (end == JournalRecords::End::stopped)
             break;
         out.flush();
@@ -570,7 +572,7 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     out.flush();
-    return 0;
+    return kExitOk;
 }
 
 std::string describe_record(const journal::RecordView& record, const std::string& stream,
@@ -582,24 +584,24 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         err << "keel: " << dir.string() << ": not a directory\n";
-        return 2;
+        return kExitUsage;
     }
     out.streams = journal::list_streams(dir);
     if (out.streams.empty()) {
         err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
-        return 2;
+        return kExitUsage;
     }
     for (const std::string& s : out.streams) {
         journal::StreamScan& scan = out.scans[s];
         const journal::Status st = journal::scan_stream(dir, s, scan, {});
         if (!st.ok()) {
             err << "keel: " << s << ": unreadable: " << st.what() << "\n";
-            return 2;
+            return kExitUsage;
         }
         if (scan.issue && !scan.issue->torn) {
             err << "keel: " << s << ": corruption at " << scan.issue->file << " offset "
                 << scan.issue->offset << ": " << scan.issue->what << "\n";
-            return 2;
+            return kExitUsage;
         }
         if (scan.issue)
             out.torn.emplace_back(s, *scan.issue);
@@ -615,7 +617,7 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
             << "): reading it up to sequence " << out.read_to_seq
             << ", where its input stream ended when scanned\n";
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace keel::replay
