@@ -72,50 +72,34 @@ Json order_fields(const engine::OrderPayload& o, std::uint16_t strategy) {
     return j;
 }
 
-// The JSON line for one record; symbols are named once a symbol_def has been seen.
-Json record_json(const journal::RecordView& r, const std::string& stream,
-                 std::map<engine::SymbolId, std::string>& symbols) {
-    Json j;
-    j["seq"] = r.header->seq;
-    j["ts_ns"] = r.header->ts_ns;
-    j["time"] = iso_time(r.header->ts_ns);
-    j["stream"] = stream;
-    if (r.header->length < sizeof(Event)) {
-        j["type"] = r.header->type;
-        j["bytes"] = r.header->length;
-        return j;
+// The fields of the records that open a session: its start (config hash, seed, the config)
+// and its symbol definitions, which name the symbol from then on.
+void session_fields(Json& j, const Event& e, const journal::RecordView& r,
+                    std::map<engine::SymbolId, std::string>& symbols) {
+    const engine::EventPayload& p = e.payload;
+    if (e.header.type == EventType::session_start) {
+        char hash[20];
+        std::snprintf(hash, sizeof hash, "%016llx",
+                      static_cast<unsigned long long>(p.session.config_hash));
+        j["config_hash"] = hash;
+        j["seed"] = p.session.seed;
+        j["symbol_capacity"] = p.session.symbol_capacity;
+        const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                               r.header->length - sizeof e);
+        Json config = Json::parse(text, nullptr, false);
+        j["config"] = config.is_discarded() ? Json(text) : config;
+        return;
     }
-    Event e;
-    std::memcpy(&e, r.payload, sizeof e);
-    j["type"] = std::string(engine::to_string(e.header.type));
-    j["source"] = std::string(engine::to_string(e.header.source));
-    if (e.header.symbol != engine::kNoSymbol) {
-        const auto it = symbols.find(e.header.symbol);
-        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
-    }
+    const std::string name(p.symbol_def.name, strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
+    symbols[e.header.symbol] = name;
+    j["symbol"] = name;
+    j["id"] = e.header.symbol;
+}
+
+// Market data: trades, quotes and bars.
+void market_fields(Json& j, const Event& e) {
     const engine::EventPayload& p = e.payload;
     switch (e.header.type) {
-        case EventType::session_start: {
-            char hash[20];
-            std::snprintf(hash, sizeof hash, "%016llx",
-                          static_cast<unsigned long long>(p.session.config_hash));
-            j["config_hash"] = hash;
-            j["seed"] = p.session.seed;
-            j["symbol_capacity"] = p.session.symbol_capacity;
-            const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
-                                   r.header->length - sizeof e);
-            Json config = Json::parse(text, nullptr, false);
-            j["config"] = config.is_discarded() ? Json(text) : config;
-            break;
-        }
-        case EventType::symbol_def: {
-            const std::string name(p.symbol_def.name,
-                                   strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
-            symbols[e.header.symbol] = name;
-            j["symbol"] = name;
-            j["id"] = e.header.symbol;
-            break;
-        }
         case EventType::trade:
             j["price"] = dec(p.trade.price.raw);
             j["size"] = dec(p.trade.size.raw);
@@ -134,25 +118,26 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["volume"] = dec(p.bar.volume.raw);
             j["interval_min"] = e.header.aux;
             break;
-        case EventType::venue_fill:
-            j["order_id"] = p.fill.order_id;
-            j["side"] = std::string(engine::to_string(p.fill.side));
-            j["price"] = dec(p.fill.price.raw);
-            j["quantity"] = dec(p.fill.quantity.raw);
-            j["fee"] = dec(p.fill.fee.raw);
-            j["final"] = (p.fill.flags & engine::kFillFinal) != 0;
-            j["strategy"] = e.header.aux;
+        default:
             break;
-        case EventType::venue_ack:
-        case EventType::venue_reject:
-        case EventType::venue_cancel:
-        case EventType::order_denied:
-        case EventType::order_request:
-        case EventType::risk_reject:
-        case EventType::order_sent:
-        case EventType::order_state:
-            j.update(order_fields(p.order, e.header.aux));
-            break;
+    }
+}
+
+void fill_fields(Json& j, const Event& e) {
+    const engine::FillPayload& f = e.payload.fill;
+    j["order_id"] = f.order_id;
+    j["side"] = std::string(engine::to_string(f.side));
+    j["price"] = dec(f.price.raw);
+    j["quantity"] = dec(f.quantity.raw);
+    j["fee"] = dec(f.fee.raw);
+    j["final"] = (f.flags & engine::kFillFinal) != 0;
+    j["strategy"] = e.header.aux;
+}
+
+// What asks the engine to act: signals, alerts, commands and timers.
+void request_fields(Json& j, const Event& e) {
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
         case EventType::signal:
             j["value"] = p.signal.value;
             j["strategy"] = p.signal.strategy;
@@ -184,6 +169,15 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["interval_min"] = e.header.aux;
             j["period_start_ns"] = p.timer.period_start_ns;
             break;
+        default:
+            break;
+    }
+}
+
+// The engine's own state: risk flags, state hashes, restarts and the feed's health.
+void state_fields(Json& j, const Event& e) {
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
         case EventType::risk_state:
             j["flags"] = p.risk_state.flags;
             j["killed"] = (p.risk_state.flags & engine::kRiskKilled) != 0;
@@ -210,29 +204,96 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["last_data_ts_ns"] = p.feed_status.last_data_ts_ns;
             j["stale_after_ms"] = p.feed_status.stale_after_ms;
             break;
-        case EventType::audit: {
-            j["endpoint"] = enum_json(p.audit.endpoint);
-            j["method"] = static_cast<int>(p.audit.method);
-            j["status"] = p.audit.status;
-            j["code"] = enum_json(p.audit.code);
-            j["flags"] = p.audit.flags;
-            if (p.audit.request_key != 0)
-                j["request_key"] = p.audit.request_key;
-            const std::uint32_t ip = p.audit.remote_ipv4;
-            if (ip != 0) {
-                j["remote"] = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) +
-                              "." + std::to_string((ip >> 8) & 255) + "." +
-                              std::to_string(ip & 255);
-            }
+        default:
             break;
-        }
+    }
+}
+
+void audit_fields(Json& j, const engine::AuditPayload& a) {
+    j["endpoint"] = enum_json(a.endpoint);
+    j["method"] = static_cast<int>(a.method);
+    j["status"] = a.status;
+    j["code"] = enum_json(a.code);
+    j["flags"] = a.flags;
+    if (a.request_key != 0)
+        j["request_key"] = a.request_key;
+    const std::uint32_t ip = a.remote_ipv4;
+    if (ip != 0) {
+        j["remote"] = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+                      std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+    }
+}
+
+void engine_alert_fields(Json& j, const engine::EngineAlertPayload& a) {
+    j["order_id"] = a.order_id;
+    j["cause_seq"] = a.cause_seq;
+    j["cause_type"] = std::string(engine::to_string(a.cause_type));
+    j["from"] = enum_json(a.from);
+    j["to"] = enum_json(a.to);
+    j["reason"] = enum_json(a.reason);
+}
+
+// The JSON line for one record; symbols are named once a symbol_def has been seen.
+Json record_json(const journal::RecordView& r, const std::string& stream,
+                 std::map<engine::SymbolId, std::string>& symbols) {
+    Json j;
+    j["seq"] = r.header->seq;
+    j["ts_ns"] = r.header->ts_ns;
+    j["time"] = iso_time(r.header->ts_ns);
+    j["stream"] = stream;
+    if (r.header->length < sizeof(Event)) {
+        j["type"] = r.header->type;
+        j["bytes"] = r.header->length;
+        return j;
+    }
+    Event e;
+    std::memcpy(&e, r.payload, sizeof e);
+    j["type"] = std::string(engine::to_string(e.header.type));
+    j["source"] = std::string(engine::to_string(e.header.source));
+    if (e.header.symbol != engine::kNoSymbol) {
+        const auto it = symbols.find(e.header.symbol);
+        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
+    }
+    switch (e.header.type) {
+        case EventType::session_start:
+        case EventType::symbol_def:
+            session_fields(j, e, r, symbols);
+            break;
+        case EventType::trade:
+        case EventType::quote:
+        case EventType::bar:
+            market_fields(j, e);
+            break;
+        case EventType::venue_fill:
+            fill_fields(j, e);
+            break;
+        case EventType::venue_ack:
+        case EventType::venue_reject:
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+        case EventType::order_request:
+        case EventType::risk_reject:
+        case EventType::order_sent:
+        case EventType::order_state:
+            j.update(order_fields(e.payload.order, e.header.aux));
+            break;
+        case EventType::signal:
+        case EventType::alert:
+        case EventType::command:
+        case EventType::timer:
+            request_fields(j, e);
+            break;
+        case EventType::risk_state:
+        case EventType::state_hash:
+        case EventType::session_resume:
+        case EventType::feed_status:
+            state_fields(j, e);
+            break;
+        case EventType::audit:
+            audit_fields(j, e.payload.audit);
+            break;
         case EventType::engine_alert:
-            j["order_id"] = p.engine_alert.order_id;
-            j["cause_seq"] = p.engine_alert.cause_seq;
-            j["cause_type"] = std::string(engine::to_string(p.engine_alert.cause_type));
-            j["from"] = enum_json(p.engine_alert.from);
-            j["to"] = enum_json(p.engine_alert.to);
-            j["reason"] = enum_json(p.engine_alert.reason);
+            engine_alert_fields(j, e.payload.engine_alert);
             break;
         default:
             break;
