@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "keel/assert.hpp"
-#include "keel/engine/pipeline/latency_histogram.hpp"
 #include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/pipeline/latency_histogram.hpp"
 #include "keel/journal/writer_lock.hpp"
 #include "keel/replay/session/session.hpp"
 
@@ -197,8 +197,12 @@ void TimedVenue::submit(const engine::Event& order_sent) noexcept {
     inner_.submit(order_sent);
 }
 
-std::optional<E2eResult> run_e2e_bench(const engine::Config& config, const E2eOptions& options,
-                                       std::atomic<bool>& stop, std::string& error) {
+namespace {
+
+// The alert_follower strategy the generator's alerts go to, once the options are checked;
+// nullptr with error set when the bench cannot run with this config and these options.
+const engine::StrategyConfig* check_e2e(const engine::Config& config, const E2eOptions& options,
+                                        std::string& error) {
     const engine::StrategyConfig* follower = nullptr;
     for (const engine::StrategyConfig& s : config.strategies) {
         if (s.type == "alert_follower" && !s.symbols.empty()) {
@@ -210,35 +214,71 @@ std::optional<E2eResult> run_e2e_bench(const engine::Config& config, const E2eOp
         error =
             "the config has no alert_follower strategy: the generator sends alerts and needs "
             "one to turn them into orders (config/bench.json has one)";
-        return std::nullopt;
+        return nullptr;
     }
     if (options.events == 0 || options.events > kMaxBenchEvents) {
         error = "--events must be between 1 and " + std::to_string(kMaxBenchEvents);
-        return std::nullopt;
+        return nullptr;
     }
     if (!options.saturate && options.rate_eps == 0) {
         error = "--rate must be at least 1 event/s";
+        return nullptr;
+    }
+    return follower;
+}
+
+// The bench's journal directory: the one given (which must be new or empty, and is kept), or
+// a fresh one under the system's temp directory. nullopt with error set when neither can be.
+std::optional<std::filesystem::path> e2e_journal_dir(const E2eOptions& options, bool& kept,
+                                                     std::string& error) {
+    if (options.journal_dir.empty())
+        return make_temp_dir(error);
+    if (!journal::fresh_journal_dir(options.journal_dir)) {
+        error = "--journal " + options.journal_dir.string() +
+                " is not empty: give a new or empty directory";
         return std::nullopt;
     }
+    kept = true;
+    return options.journal_dir;
+}
+
+// What the session and the book measured, into the result.
+void record_session(E2eResult& r, const SessionReport& report, const engine::Config& config,
+                    const LatencyBook& book) {
+    r.latency = book.summarize();
+    r.inputs_sequenced = report.events_sequenced;
+    r.ring_full_waits = report.reply_ring_full_waits;
+    for (const StageReport& st : report.stages)
+        r.ring_full_waits += st.ring_full_waits;
+    r.thread_plan = report.threads;
+    for (const engine::ThreadSpec& t : config.plan.threads) {
+        if (t.cpu && std::find(r.cpus_used.begin(), r.cpus_used.end(), *t.cpu) == r.cpus_used.end())
+            r.cpus_used.push_back(*t.cpu);
+    }
+    std::sort(r.cpus_used.begin(), r.cpus_used.end());
+    r.durability = report.journal_durability;
+    r.journal_error = report.journal_error;
+    r.elapsed_s = report.elapsed_s;
+}
+
+}  // namespace
+
+std::optional<E2eResult> run_e2e_bench(const engine::Config& config, const E2eOptions& options,
+                                       std::atomic<bool>& stop, std::string& error) {
+    const engine::StrategyConfig* follower = check_e2e(config, options, error);
+    if (follower == nullptr)
+        return std::nullopt;
 
     E2eResult r;
     r.saturate = options.saturate;
     r.events = options.events;
     r.rate_eps = options.saturate ? 0 : options.rate_eps;
     r.symbol = follower->symbols.front();
-    std::filesystem::path dir = options.journal_dir;
-    if (dir.empty()) {
-        auto tmp = make_temp_dir(error);
-        if (!tmp)
-            return std::nullopt;
-        dir = *tmp;
-    } else {
-        if (!journal::fresh_journal_dir(dir)) {
-            error = "--journal " + dir.string() + " is not empty: give a new or empty directory";
-            return std::nullopt;
-        }
-        r.journal_kept = true;
-    }
+    const std::optional<std::filesystem::path> journal_dir =
+        e2e_journal_dir(options, r.journal_kept, error);
+    if (!journal_dir)
+        return std::nullopt;
+    const std::filesystem::path dir = *journal_dir;
     // The temp journal goes whatever happens below.
     struct RemoveDir {
         std::filesystem::path dir;
@@ -261,21 +301,22 @@ std::optional<E2eResult> run_e2e_bench(const engine::Config& config, const E2eOp
 
     SessionOptions so;
     so.journal_dir = dir;
-    so.input = GeneratedInput{[&](engine::SymbolTable& symbols, std::string& err) -> engine::InputSource* {
-        const auto id = symbols.intern(r.symbol);
-        if (!id) {
-            err = "cannot define symbol '" + r.symbol + "'";
-            return nullptr;
-        }
-        GeneratorOptions g;
-        g.events = options.events;
-        g.rate_eps = options.saturate ? 0 : options.rate_eps;
-        g.symbol = *id;
-        g.symbol_name = r.symbol;
-        g.epoch_ns = epoch_ns;
-        source.emplace(book, std::move(g));
-        return &*source;
-    }};
+    so.input =
+        GeneratedInput{[&](engine::SymbolTable& symbols, std::string& err) -> engine::InputSource* {
+            const auto id = symbols.intern(r.symbol);
+            if (!id) {
+                err = "cannot define symbol '" + r.symbol + "'";
+                return nullptr;
+            }
+            GeneratorOptions g;
+            g.events = options.events;
+            g.rate_eps = options.saturate ? 0 : options.rate_eps;
+            g.symbol = *id;
+            g.symbol_name = r.symbol;
+            g.epoch_ns = epoch_ns;
+            source.emplace(book, std::move(g));
+            return &*source;
+        }};
     constexpr Mark kStageMarks[] = {Mark::strategy, Mark::risk, Mark::gateway};
     AlertCursor cursors[3];
     so.wrap_stage = [&](std::size_t index, engine::Stage& stage) -> engine::Stage& {
@@ -289,21 +330,8 @@ std::optional<E2eResult> run_e2e_bench(const engine::Config& config, const E2eOp
     if (!report)
         return std::nullopt;
 
-    r.latency = book.summarize();
-    r.inputs_sequenced = report->events_sequenced;
-    r.ring_full_waits = report->reply_ring_full_waits;
-    for (const StageReport& st : report->stages)
-        r.ring_full_waits += st.ring_full_waits;
-    r.thread_plan = report->threads;
-    for (const engine::ThreadSpec& t : config.plan.threads) {
-        if (t.cpu && std::find(r.cpus_used.begin(), r.cpus_used.end(), *t.cpu) == r.cpus_used.end())
-            r.cpus_used.push_back(*t.cpu);
-    }
-    std::sort(r.cpus_used.begin(), r.cpus_used.end());
-    r.durability = report->journal_durability;
+    record_session(r, *report, config, book);
     r.journal_dir = dir.string();
-    r.journal_error = report->journal_error;
-    r.elapsed_s = report->elapsed_s;
     r.host = probe_host();
     return r;
 }

@@ -1,6 +1,6 @@
 #include "keel/replay/reports/export.hpp"
-#include "keel/replay/reports/journal_tools.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
+#include "keel/replay/reports/journal_tools.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,10 +18,10 @@
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
-#include "keel/engine/orders/account.hpp"
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/orders/account.hpp"
 #include "keel/engine/orders/order_id.hpp"
-#include "keel/journal/cursor.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -87,7 +87,8 @@ CREATE INDEX signals_symbol ON signals(symbol, seq);
 CREATE INDEX alerts_symbol ON alerts(symbol, seq);
 )sql";
 
-// A SQLite failure while writing; caught at the top, where it becomes exit 2 naming the file.
+// A SQLite failure while writing; caught at the top, where it becomes kExitUsage naming the
+// file.
 struct DbError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -594,31 +595,80 @@ class TempDatabase {
     bool kept_ = false;
 };
 
+// How many fills the input stream holds, from the scan: it sizes the round-trip table.
+std::uint64_t fill_records(const ReadableJournal& journal_scan) {
+    const auto in = journal_scan.scans.find("input");
+    if (in == journal_scan.scans.end())
+        return 0;
+    const auto it =
+        in->second.records_by_type.find(static_cast<std::uint16_t>(EventType::venue_fill));
+    return it != in->second.records_by_type.end() ? it->second : 0;
+}
+
+// Reads the journal's records into the exporter. False, with err told why, when they do not
+// make a session's database: a record went bad after the scan, or no session started.
+bool read_into(JournalRecords& records, Exporter& exporter, const fs::path& dir,
+               std::ostream& err) {
+    const JournalRecords::End end = records.read(
+        [&](const journal::RecordView& r, const std::string& stream) {
+            exporter.on_record(r, stream);
+            return true;
+        },
+        // Changed since the scan (a journal being written, or damaged meanwhile).
+        [&](const std::string&, const journal::ScanIssue& issue) {
+            err << "keel: corruption at " << describe_issue(issue) << "\n";
+        });
+    if (end == JournalRecords::End::bad)
+        return false;
+    if (!exporter.has_session()) {
+        err << "keel: " << dir.string()
+            << ": no session_start record at the start of the input stream\n";
+        return false;
+    }
+    return true;
+}
+
+// What went into the tables, as the export's last line says it.
+std::string summary_of(const Exporter& exporter) {
+    return std::to_string(exporter.orders()) + " orders, " + std::to_string(exporter.fills()) +
+           " fills, " + std::to_string(exporter.trades()) + " round trips, " +
+           std::to_string(exporter.equity_points()) + " equity points, " +
+           std::to_string(exporter.rejects()) + " risk rejects, " +
+           std::to_string(exporter.signals()) + " signals, " + std::to_string(exporter.alerts()) +
+           " alerts";
+}
+
+// Indexes the rows, commits, and renames the synced file over `file`. Throws DbError or
+// fs::filesystem_error saying what failed; `file` is untouched unless the rename happened.
+void commit(TempDatabase& temp, const fs::path& file) {
+    exec(temp.db(), kIndexes);
+    exec(temp.db(), ("PRAGMA user_version=" + std::to_string(kExportSchemaVersion)).c_str());
+    exec(temp.db(), "COMMIT;");
+    temp.close();
+    if (!sync_path(temp.path(), false))
+        throw DbError(std::strerror(errno));
+    fs::rename(temp.path(), file);  // throws filesystem_error naming why
+    temp.keep();
+    const fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    (void)sync_path(parent, true);  // the rename's durability; the file is complete either way
+}
+
 }  // namespace
 
 int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     // Corruption anywhere means no database; a torn tail, the records before it.
     ReadableJournal journal_scan;
-    if (const int rc = scan_before_reading(dir, journal_scan, err); rc != 0)
+    if (const int rc = scan_before_reading(dir, journal_scan, err); rc != kExitOk)
         return rc;
-    const std::vector<std::string>& streams = journal_scan.streams;
     const auto& torn = journal_scan.torn;
-    // The fill count sizes the round-trip table.
-    std::uint64_t fill_records = 0;
-    if (const auto in = journal_scan.scans.find("input"); in != journal_scan.scans.end()) {
-        const auto it =
-            in->second.records_by_type.find(static_cast<std::uint16_t>(EventType::venue_fill));
-        fill_records = it != in->second.records_by_type.end() ? it->second : 0;
-    }
-    journal::JournalReader reader;
-    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
+    // Up to where a live writer's input stream ended when scanned; what it appends after the
+    // scan is not read.
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {journal_scan.streams, 0, journal_scan.read_to_seq});
+        !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
-    }
-    if (journal::Status s = reader.seek(0); !s.ok()) {
-        err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
 
     // Beside the target, so the rename is atomic on one file system.
@@ -632,62 +682,27 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
         std::string summary;
         {
             // The exporter's statements are finalized when it goes, before the database closes.
-            Exporter exporter(temp.db(), fill_records);
-            journal::RecordView r{};
-            std::string stream;
-            for (;;) {
-                const auto n = reader.next(r, stream);
-                if (n == journal::StreamCursor::Next::end)
-                    break;
-                if (n == journal::StreamCursor::Next::bad) {
-                    // Changed since the scan (a journal being written, or damaged meanwhile).
-                    const auto issue = reader.issue();
-                    err << "keel: corruption at " << issue->file << " offset " << issue->offset
-                        << ": " << issue->what << "\n";
-                    return 2;
-                }
-                if (r.header->seq > journal_scan.read_to_seq)
-                    break;  // appended by a live writer after the scan
-                exporter.on_record(r, stream);
-            }
-            if (!exporter.has_session()) {
-                err << "keel: " << dir.string()
-                    << ": no session_start record at the start of the input stream\n";
-                return 2;
-            }
+            Exporter exporter(temp.db(), fill_records(journal_scan));
+            if (!read_into(records, exporter, dir, err))
+                return kExitUsage;
             exporter.finish(journal_path, torn.empty() && !journal_scan.live);
-            summary = std::to_string(exporter.orders()) + " orders, " +
-                      std::to_string(exporter.fills()) + " fills, " +
-                      std::to_string(exporter.trades()) + " round trips, " +
-                      std::to_string(exporter.equity_points()) + " equity points, " +
-                      std::to_string(exporter.rejects()) + " risk rejects, " +
-                      std::to_string(exporter.signals()) + " signals, " +
-                      std::to_string(exporter.alerts()) + " alerts";
+            summary = summary_of(exporter);
         }
-        exec(temp.db(), kIndexes);
-        exec(temp.db(), ("PRAGMA user_version=" + std::to_string(kExportSchemaVersion)).c_str());
-        exec(temp.db(), "COMMIT;");
-        temp.close();
-        if (!sync_path(temp.path(), false))
-            throw DbError(std::strerror(errno));
-        fs::rename(temp.path(), file);  // throws filesystem_error naming why
-        temp.keep();
-        const fs::path parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-        (void)sync_path(parent, true);  // the rename's durability; the file is complete either way
+        commit(temp, file);
         out << "exported " << dir.string() << " to " << file.string() << ": " << summary << "\n";
     } catch (const fs::filesystem_error& e) {
         err << "keel: cannot write " << file.string() << ": " << e.code().message() << "\n";
-        return 2;
+        return kExitUsage;
     } catch (const DbError& e) {
         err << "keel: cannot write " << file.string() << ": " << e.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     // Worded as `keel journal dump` words it.
     for (const auto& [s, issue] : torn) {
         err << "keel: " << s << ": torn tail at " << issue.file << " offset " << issue.offset
             << ": " << issue.what << "; exported the records before it\n";
     }
-    return torn.empty() ? 0 : 1;
+    return torn.empty() ? kExitOk : kExitFailed;
 }
 
 }  // namespace keel::replay

@@ -1,6 +1,6 @@
 #include "keel/replay/reports/html_report.hpp"
-#include "keel/replay/reports/journal_tools.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
+#include "keel/replay/reports/journal_tools.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -18,7 +18,7 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/fixed_point.hpp"
-#include "keel/journal/cursor.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::replay {
@@ -604,17 +604,17 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
     // A torn tail is reported and read up to; corruption refused (a report over a damaged
     // journal would present wrong numbers as a session's).
     ReadableJournal journal_scan;
-    if (const int scan_rc = scan_before_reading(dir, journal_scan, err); scan_rc != 0)
+    if (const int scan_rc = scan_before_reading(dir, journal_scan, err); scan_rc != kExitOk)
         return scan_rc;
     const std::vector<std::string>& streams = journal_scan.streams;
     for (const char* needed : {"input", "gateway"}) {
         if (std::find(streams.begin(), streams.end(), needed) == streams.end()) {
             err << "keel: " << dir.string() << ": no '" << needed
                 << "' stream: the report needs the inputs and the gateway's decisions\n";
-            return 2;
+            return kExitUsage;
         }
     }
-    int rc = 0;
+    int rc = kExitOk;
     for (const auto& [s, issue] : journal_scan.torn) {
         const std::string where = s + ": torn tail at " + issue.file + " offset " +
                                   std::to_string(issue.offset) + ": " + issue.what;
@@ -622,53 +622,51 @@ int read_journal_report(const fs::path& dir, const HtmlReportOptions& options,
         if (!report.torn_tail.empty())
             report.torn_tail += "; ";
         report.torn_tail += where;
-        rc = 1;
+        rc = kExitFailed;
     }
     if (journal_scan.live) {
         report.torn_tail = "a keel is still writing it; read up to sequence " +
                            std::to_string(journal_scan.read_to_seq);
     }
-    journal::JournalReader reader;
-    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
+    // Up to where a live writer's input stream ended when scanned; what it appends after the
+    // scan is not read.
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {streams, 0, journal_scan.read_to_seq}); !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     ReportBuilder builder(report, options);
-    journal::RecordView r{};
-    std::string stream;
     std::string error;
-    for (;;) {
-        const auto n = reader.next(r, stream);
-        if (n == journal::StreamCursor::Next::end)
-            break;
-        if (n == journal::StreamCursor::Next::bad) {
-            // The scan found no corruption, so this is the torn tail it reported.
-            if (rc == 0) {
-                const auto issue = reader.issue();
-                err << "keel: stopped at a bad record in " << issue->file << " offset "
-                    << issue->offset << ": " << issue->what << "\n";
-                return 2;
-            }
-            break;
-        }
-        if (r.header->seq > journal_scan.read_to_seq)
-            break;  // appended by a live writer after the scan
-        if (!builder.on_record(r, stream, error)) {
-            err << "keel: " << dir.string() << ": " << error << "\n";
-            return 2;
-        }
+    const JournalRecords::End end = records.read(
+        [&](const journal::RecordView& r, const std::string& stream) {
+            return builder.on_record(r, stream, error);
+        },
+        // The scan found no corruption: with a torn tail reported, a bad record is that tail
+        // (the report covers what comes before it); without one, the journal changed after
+        // the scan and is refused.
+        [&](const std::string&, const journal::ScanIssue& issue) {
+            if (rc == kExitOk)
+                err << "keel: stopped at a bad record in " << describe_issue(issue) << "\n";
+        });
+    if (end == JournalRecords::End::bad && rc == kExitOk)
+        return kExitUsage;
+    if (end == JournalRecords::End::stopped) {
+        err << "keel: " << dir.string() << ": " << error << "\n";
+        return kExitUsage;
     }
     if (!builder.started()) {
         err << "keel: " << dir.string() << ": no session_start: not a session journal\n";
-        return 2;
+        return kExitUsage;
     }
     builder.finish();
     return rc;
 }
 
-std::string render_html_report(const JournalReport& r, const HtmlReportOptions& options) {
-    std::string html;
-    html.reserve(64 * 1024 + r.round_trips.size() * 400);
+namespace {
+
+// The document head and the page title: session, journal, period, seed, config hash,
+// and where the journal ended early if it did.
+void html_head(std::string& html, const JournalReport& r) {
     const std::string name = escape(r.session_name.empty() ? "(unnamed)" : r.session_name);
     html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -686,8 +684,10 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
     if (!r.torn_tail.empty())
         html += "<p class=\"warn\" id=\"torn-tail\">The journal ends early (" +
                 escape(r.torn_tail) + "); this report covers what came before.</p>\n";
+}
 
-    // Summary.
+// The summary table: counts, P&L, cash and equity, drawdown, exposure.
+void html_summary(std::string& html, const JournalReport& r) {
     html += "<h2>Summary</h2>\n<table id=\"summary\">\n";
     row(html, "events", "Events sequenced",
         std::to_string(r.events_sequenced) + " (last seq " + std::to_string(r.last_seq) + ")");
@@ -721,8 +721,10 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
     row(html, "time-in-market", "Time in market",
         percent(r.time_in_market_ns, r.last_ts_ns - r.first_ts_ns));
     html += "</table>\n";
+}
 
-    // Charts.
+// The equity and drawdown charts.
+void html_charts(std::string& html, const JournalReport& r) {
     std::vector<ChartPoint> equity, drawdown;
     equity.reserve(r.equity_curve.size() + 1);
     drawdown.reserve(r.equity_curve.size() + 1);
@@ -750,8 +752,10 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
         html += "<p class=\"meta\">" + std::to_string(r.equity_curve.size()) +
                 " equity samples, drawn from the lowest and highest of each of " +
                 std::to_string(kChartBuckets) + " intervals.</p>\n";
+}
 
-    // Per symbol.
+// The per-symbol table: position, prices and results of every symbol the journal defined.
+void html_symbols(std::string& html, const JournalReport& r) {
     html +=
         "<h2>Per symbol</h2>\n<div class=\"scroll\"><table "
         "id=\"symbols\">\n<thead><tr><th>Symbol</th>"
@@ -773,8 +777,10 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
                 std::to_string(s.winning_round_trips) + "</td></tr>\n";
     }
     html += "</tbody>\n</table></div>\n";
+}
 
-    // Trades.
+// The trades table: the first options.max_trade_rows round trips.
+void html_trades(std::string& html, const JournalReport& r, const HtmlReportOptions& options) {
     html += "<h2>Trades</h2>\n";
     const std::size_t shown = std::min(r.round_trips.size(), options.max_trade_rows);
     if (shown < r.round_trip_count)
@@ -807,8 +813,10 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
                 duration(t.holding_ns()) + "</td></tr>\n";
     }
     html += "</tbody>\n</table></div>\n";
+}
 
-    // Configuration.
+// The journaled configuration and the footer that ends the page.
+void html_config(std::string& html, const JournalReport& r) {
     html +=
         "<h2>Configuration</h2>\n<details><summary>The effective configuration, as "
         "journaled in the session start (secrets masked)</summary>\n<pre id=\"config\">" +
@@ -817,6 +825,19 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
         "<footer>Generated by keel from the journal alone: every accepted fill and every "
         "mark replayed through the engine's account as the gateway applied them. Money, "
         "prices and quantities are exact decimals.</footer>\n</body>\n</html>\n";
+}
+
+}  // namespace
+
+std::string render_html_report(const JournalReport& r, const HtmlReportOptions& options) {
+    std::string html;
+    html.reserve(64 * 1024 + r.round_trips.size() * 400);
+    html_head(html, r);
+    html_summary(html, r);
+    html_charts(html, r);
+    html_symbols(html, r);
+    html_trades(html, r, options);
+    html_config(html, r);
     return html;
 }
 
@@ -824,19 +845,19 @@ int write_html_report(const fs::path& dir, const fs::path& html_file,
                       const HtmlReportOptions& options, std::ostream& out, std::ostream& err) {
     JournalReport report;
     const int rc = read_journal_report(dir, options, report, err);
-    if (rc == 2)
-        return 2;
+    if (rc == kExitUsage)
+        return kExitUsage;
     const std::string html = render_html_report(report, options);
     std::ofstream f(html_file, std::ios::binary | std::ios::trunc);
     if (!f) {
         err << "keel: " << html_file.string() << ": cannot write: " << std::strerror(errno) << "\n";
-        return 2;
+        return kExitUsage;
     }
     f.write(html.data(), static_cast<std::streamsize>(html.size()));
     f.close();
     if (!f) {
         err << "keel: " << html_file.string() << ": write failed: " << std::strerror(errno) << "\n";
-        return 2;
+        return kExitUsage;
     }
     out << "keel: wrote " << html_file.string() << " (" << html.size()
         << " bytes): " << report.fills << " fills, " << report.round_trip_count

@@ -8,14 +8,16 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/core/event.hpp"
-#include "keel/journal/cursor.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer_lock.hpp"
+#include "keel/replay/assembly/journal_read.hpp"
 
 namespace keel::replay {
 namespace {
@@ -70,50 +72,34 @@ Json order_fields(const engine::OrderPayload& o, std::uint16_t strategy) {
     return j;
 }
 
-// The JSON line for one record; symbols are named once a symbol_def has been seen.
-Json record_json(const journal::RecordView& r, const std::string& stream,
-                 std::map<engine::SymbolId, std::string>& symbols) {
-    Json j;
-    j["seq"] = r.header->seq;
-    j["ts_ns"] = r.header->ts_ns;
-    j["time"] = iso_time(r.header->ts_ns);
-    j["stream"] = stream;
-    if (r.header->length < sizeof(Event)) {
-        j["type"] = r.header->type;
-        j["bytes"] = r.header->length;
-        return j;
+// The fields of the records that open a session: its start (config hash, seed, the config)
+// and its symbol definitions, which name the symbol from then on.
+void session_fields(Json& j, const Event& e, const journal::RecordView& r,
+                    std::map<engine::SymbolId, std::string>& symbols) {
+    const engine::EventPayload& p = e.payload;
+    if (e.header.type == EventType::session_start) {
+        char hash[20];
+        std::snprintf(hash, sizeof hash, "%016llx",
+                      static_cast<unsigned long long>(p.session.config_hash));
+        j["config_hash"] = hash;
+        j["seed"] = p.session.seed;
+        j["symbol_capacity"] = p.session.symbol_capacity;
+        const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                               r.header->length - sizeof e);
+        Json config = Json::parse(text, nullptr, false);
+        j["config"] = config.is_discarded() ? Json(text) : config;
+        return;
     }
-    Event e;
-    std::memcpy(&e, r.payload, sizeof e);
-    j["type"] = std::string(engine::to_string(e.header.type));
-    j["source"] = std::string(engine::to_string(e.header.source));
-    if (e.header.symbol != engine::kNoSymbol) {
-        const auto it = symbols.find(e.header.symbol);
-        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
-    }
+    const std::string name(p.symbol_def.name, strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
+    symbols[e.header.symbol] = name;
+    j["symbol"] = name;
+    j["id"] = e.header.symbol;
+}
+
+// Market data: trades, quotes and bars.
+void market_fields(Json& j, const Event& e) {
     const engine::EventPayload& p = e.payload;
     switch (e.header.type) {
-        case EventType::session_start: {
-            char hash[20];
-            std::snprintf(hash, sizeof hash, "%016llx",
-                          static_cast<unsigned long long>(p.session.config_hash));
-            j["config_hash"] = hash;
-            j["seed"] = p.session.seed;
-            j["symbol_capacity"] = p.session.symbol_capacity;
-            const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
-                                   r.header->length - sizeof e);
-            Json config = Json::parse(text, nullptr, false);
-            j["config"] = config.is_discarded() ? Json(text) : config;
-            break;
-        }
-        case EventType::symbol_def: {
-            const std::string name(p.symbol_def.name,
-                                   strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
-            symbols[e.header.symbol] = name;
-            j["symbol"] = name;
-            j["id"] = e.header.symbol;
-            break;
-        }
         case EventType::trade:
             j["price"] = dec(p.trade.price.raw);
             j["size"] = dec(p.trade.size.raw);
@@ -132,25 +118,26 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["volume"] = dec(p.bar.volume.raw);
             j["interval_min"] = e.header.aux;
             break;
-        case EventType::venue_fill:
-            j["order_id"] = p.fill.order_id;
-            j["side"] = std::string(engine::to_string(p.fill.side));
-            j["price"] = dec(p.fill.price.raw);
-            j["quantity"] = dec(p.fill.quantity.raw);
-            j["fee"] = dec(p.fill.fee.raw);
-            j["final"] = (p.fill.flags & engine::kFillFinal) != 0;
-            j["strategy"] = e.header.aux;
+        default:
             break;
-        case EventType::venue_ack:
-        case EventType::venue_reject:
-        case EventType::venue_cancel:
-        case EventType::order_denied:
-        case EventType::order_request:
-        case EventType::risk_reject:
-        case EventType::order_sent:
-        case EventType::order_state:
-            j.update(order_fields(p.order, e.header.aux));
-            break;
+    }
+}
+
+void fill_fields(Json& j, const Event& e) {
+    const engine::FillPayload& f = e.payload.fill;
+    j["order_id"] = f.order_id;
+    j["side"] = std::string(engine::to_string(f.side));
+    j["price"] = dec(f.price.raw);
+    j["quantity"] = dec(f.quantity.raw);
+    j["fee"] = dec(f.fee.raw);
+    j["final"] = (f.flags & engine::kFillFinal) != 0;
+    j["strategy"] = e.header.aux;
+}
+
+// What asks the engine to act: signals, alerts, commands and timers.
+void request_fields(Json& j, const Event& e) {
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
         case EventType::signal:
             j["value"] = p.signal.value;
             j["strategy"] = p.signal.strategy;
@@ -182,6 +169,15 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["interval_min"] = e.header.aux;
             j["period_start_ns"] = p.timer.period_start_ns;
             break;
+        default:
+            break;
+    }
+}
+
+// The engine's own state: risk flags, state hashes, restarts and the feed's health.
+void state_fields(Json& j, const Event& e) {
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
         case EventType::risk_state:
             j["flags"] = p.risk_state.flags;
             j["killed"] = (p.risk_state.flags & engine::kRiskKilled) != 0;
@@ -208,29 +204,96 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             j["last_data_ts_ns"] = p.feed_status.last_data_ts_ns;
             j["stale_after_ms"] = p.feed_status.stale_after_ms;
             break;
-        case EventType::audit: {
-            j["endpoint"] = enum_json(p.audit.endpoint);
-            j["method"] = static_cast<int>(p.audit.method);
-            j["status"] = p.audit.status;
-            j["code"] = enum_json(p.audit.code);
-            j["flags"] = p.audit.flags;
-            if (p.audit.request_key != 0)
-                j["request_key"] = p.audit.request_key;
-            const std::uint32_t ip = p.audit.remote_ipv4;
-            if (ip != 0) {
-                j["remote"] = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) +
-                              "." + std::to_string((ip >> 8) & 255) + "." +
-                              std::to_string(ip & 255);
-            }
+        default:
             break;
-        }
+    }
+}
+
+void audit_fields(Json& j, const engine::AuditPayload& a) {
+    j["endpoint"] = enum_json(a.endpoint);
+    j["method"] = static_cast<int>(a.method);
+    j["status"] = a.status;
+    j["code"] = enum_json(a.code);
+    j["flags"] = a.flags;
+    if (a.request_key != 0)
+        j["request_key"] = a.request_key;
+    const std::uint32_t ip = a.remote_ipv4;
+    if (ip != 0) {
+        j["remote"] = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+                      std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+    }
+}
+
+void engine_alert_fields(Json& j, const engine::EngineAlertPayload& a) {
+    j["order_id"] = a.order_id;
+    j["cause_seq"] = a.cause_seq;
+    j["cause_type"] = std::string(engine::to_string(a.cause_type));
+    j["from"] = enum_json(a.from);
+    j["to"] = enum_json(a.to);
+    j["reason"] = enum_json(a.reason);
+}
+
+// The JSON line for one record; symbols are named once a symbol_def has been seen.
+Json record_json(const journal::RecordView& r, const std::string& stream,
+                 std::map<engine::SymbolId, std::string>& symbols) {
+    Json j;
+    j["seq"] = r.header->seq;
+    j["ts_ns"] = r.header->ts_ns;
+    j["time"] = iso_time(r.header->ts_ns);
+    j["stream"] = stream;
+    if (r.header->length < sizeof(Event)) {
+        j["type"] = r.header->type;
+        j["bytes"] = r.header->length;
+        return j;
+    }
+    Event e;
+    std::memcpy(&e, r.payload, sizeof e);
+    j["type"] = std::string(engine::to_string(e.header.type));
+    j["source"] = std::string(engine::to_string(e.header.source));
+    if (e.header.symbol != engine::kNoSymbol) {
+        const auto it = symbols.find(e.header.symbol);
+        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
+    }
+    switch (e.header.type) {
+        case EventType::session_start:
+        case EventType::symbol_def:
+            session_fields(j, e, r, symbols);
+            break;
+        case EventType::trade:
+        case EventType::quote:
+        case EventType::bar:
+            market_fields(j, e);
+            break;
+        case EventType::venue_fill:
+            fill_fields(j, e);
+            break;
+        case EventType::venue_ack:
+        case EventType::venue_reject:
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+        case EventType::order_request:
+        case EventType::risk_reject:
+        case EventType::order_sent:
+        case EventType::order_state:
+            j.update(order_fields(e.payload.order, e.header.aux));
+            break;
+        case EventType::signal:
+        case EventType::alert:
+        case EventType::command:
+        case EventType::timer:
+            request_fields(j, e);
+            break;
+        case EventType::risk_state:
+        case EventType::state_hash:
+        case EventType::session_resume:
+        case EventType::feed_status:
+            state_fields(j, e);
+            break;
+        case EventType::audit:
+            audit_fields(j, e.payload.audit);
+            break;
         case EventType::engine_alert:
-            j["order_id"] = p.engine_alert.order_id;
-            j["cause_seq"] = p.engine_alert.cause_seq;
-            j["cause_type"] = std::string(engine::to_string(p.engine_alert.cause_type));
-            j["from"] = enum_json(p.engine_alert.from);
-            j["to"] = enum_json(p.engine_alert.to);
-            j["reason"] = enum_json(p.engine_alert.reason);
+            engine_alert_fields(j, e.payload.engine_alert);
             break;
         default:
             break;
@@ -257,23 +320,17 @@ bool open_streams(const fs::path& dir, std::vector<std::string>& streams, std::o
     return true;
 }
 
-// The effective config from the input stream's session_start record, if there is one.
-Json session_config(const fs::path& dir) {
+// The effective config in the input stream's first record when that is a session_start
+// carrying it; null otherwise.
+Json session_config(const journal::RecordView& first_input) {
     Json config;
-    journal::StreamScan scan;
-    bool done = false;
-    (void)journal::scan_stream(dir, "input", scan, [&](const journal::RecordView& r) {
-        if (done)
-            return;
-        done = true;
-        if (r.header->type == static_cast<std::uint16_t>(EventType::session_start) &&
-            r.header->length > sizeof(Event)) {
-            config =
-                Json::parse(std::string(reinterpret_cast<const char*>(r.payload) + sizeof(Event),
-                                        r.header->length - sizeof(Event)),
-                            nullptr, false);
-        }
-    });
+    if (first_input.header->type == static_cast<std::uint16_t>(EventType::session_start) &&
+        first_input.header->length > sizeof(Event)) {
+        config = Json::parse(
+            std::string(reinterpret_cast<const char*>(first_input.payload) + sizeof(Event),
+                        first_input.header->length - sizeof(Event)),
+            nullptr, false);
+    }
     return config.is_discarded() ? Json() : config;
 }
 
@@ -296,14 +353,14 @@ std::string being_written(const journal::ScanIssue& issue, long pid) {
 int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
     std::vector<std::string> streams;
     if (!open_streams(dir, streams, err))
-        return 2;
-    int rc = 0;
+        return kExitUsage;
+    int rc = kExitOk;
     for (const std::string& s : streams) {
         journal::StreamScan scan;
         const journal::Status st = journal::scan_stream(dir, s, scan, {});
         if (!st.ok()) {
             out << s << ": unreadable: " << st.what() << "\n";
-            rc = 2;
+            rc = kExitUsage;
             continue;
         }
         out << s << ": " << scan.records << " records in " << scan.segments.size() << " segment"
@@ -315,83 +372,84 @@ int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
         } else if (scan.issue->torn) {
             out << ", torn tail at " << scan.issue->file << " offset " << scan.issue->offset << " ("
                 << scan.issue->what << "; recovery would cut " << scan.issue->bytes << " bytes)\n";
-            rc = std::max(rc, 1);
+            rc = std::max(rc, kExitFailed);
         } else {
             out << ", CORRUPT at " << scan.issue->file << " offset " << scan.issue->offset << ": "
                 << scan.issue->what << "\n";
-            rc = 2;
+            rc = kExitUsage;
         }
     }
     return rc;
 }
 
-int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> streams;
-    if (!open_streams(dir, streams, err))
-        return 2;
+namespace {
+
+// One stream's entry in inspect's report, from the scan that checks it; on_record sees the
+// stream's valid records as the scan meets them. rc becomes kExitUsage when the stream cannot
+// be read.
+Json inspect_stream(const fs::path& dir, const std::string& s, const journal::RecordFn& on_record,
+                    int& rc) {
+    journal::StreamScan scan;
+    const journal::Status st = journal::scan_stream(dir, s, scan, on_record);
+    Json sj;
+    sj["stream"] = s;
+    if (!st.ok()) {
+        sj["error"] = std::string(st.what());
+        rc = kExitUsage;
+        return sj;
+    }
+    sj["records"] = scan.records;
+    Json segs = Json::array();
+    for (const auto& seg : scan.segments) {
+        segs.push_back({{"file", seg.path.filename().string()},
+                        {"first_seq", seg.first_seq},
+                        {"records", seg.records},
+                        {"bytes", seg.file_bytes}});
+    }
+    sj["segments"] = segs;
+    Json by_type = Json::object();
+    for (const auto& [t, n] : scan.records_by_type)
+        by_type[type_name(t)] = n;
+    sj["by_type"] = by_type;
+    if (scan.records > 0) {
+        sj["first_seq"] = scan.first_seq;
+        sj["last_seq"] = scan.last_seq;
+        sj["first_time"] = iso_time(scan.first_ts_ns);
+        sj["last_time"] = iso_time(scan.last_ts_ns);
+    }
+    if (const auto pid = writing_now(dir, scan)) {
+        sj["torn_tail"] = nullptr;
+        sj["being_written"] = {
+            {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"pid", *pid}};
+    } else if (scan.issue) {
+        sj[scan.issue->torn ? "torn_tail" : "corruption"] = {
+            {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"what", scan.issue->what}};
+    } else {
+        sj["torn_tail"] = nullptr;
+    }
+    return sj;
+}
+
+// The journal-wide fields of inspect's report, from the session's config (null when there is
+// none). Taken as const: operator[] then reads the config and never inserts into it.
+Json inspect_header(const fs::path& dir, const Json& config) {
     Json j;
     j["journal"] = dir.string();
-    const Json config = session_config(dir);
     j["durability"] =
         config.is_object() && config.contains("journal") && config["journal"].contains("durability")
             ? config["journal"]["durability"]
             : Json("os");
     if (config.is_object() && config.contains("session"))
         j["session"] = config["session"]["name"];
-    Json list = Json::array();
-    int rc = 0;
-    for (const std::string& s : streams) {
-        journal::StreamScan scan;
-        const journal::Status st = journal::scan_stream(dir, s, scan, {});
-        Json sj;
-        sj["stream"] = s;
-        if (!st.ok()) {
-            sj["error"] = std::string(st.what());
-            rc = 2;
-            list.push_back(sj);
-            continue;
-        }
-        sj["records"] = scan.records;
-        Json segs = Json::array();
-        for (const auto& seg : scan.segments) {
-            segs.push_back({{"file", seg.path.filename().string()},
-                            {"first_seq", seg.first_seq},
-                            {"records", seg.records},
-                            {"bytes", seg.file_bytes}});
-        }
-        sj["segments"] = segs;
-        Json by_type = Json::object();
-        for (const auto& [t, n] : scan.records_by_type)
-            by_type[type_name(t)] = n;
-        sj["by_type"] = by_type;
-        if (scan.records > 0) {
-            sj["first_seq"] = scan.first_seq;
-            sj["last_seq"] = scan.last_seq;
-            sj["first_time"] = iso_time(scan.first_ts_ns);
-            sj["last_time"] = iso_time(scan.last_ts_ns);
-        }
-        if (const auto pid = writing_now(dir, scan)) {
-            sj["torn_tail"] = nullptr;
-            sj["being_written"] = {
-                {"file", scan.issue->file}, {"offset", scan.issue->offset}, {"pid", *pid}};
-        } else if (scan.issue) {
-            sj[scan.issue->torn ? "torn_tail" : "corruption"] = {{"file", scan.issue->file},
-                                                                 {"offset", scan.issue->offset},
-                                                                 {"what", scan.issue->what}};
-        } else {
-            sj["torn_tail"] = nullptr;
-        }
-        list.push_back(sj);
-    }
-    j["streams"] = list;
-    if (json) {
-        out << j.dump(2) << "\n";
-        return rc;
-    }
-    out << "journal " << dir.string() << "  session "
+    return j;
+}
+
+// inspect's report as text, one block per stream.
+void print_inspect(const Json& j, std::ostream& out) {
+    out << "journal " << j["journal"].get<std::string>() << "  session "
         << (j.contains("session") ? j["session"].dump() : "?") << "  durability "
         << j["durability"].get<std::string>() << "\n";
-    for (const Json& sj : list) {
+    for (const Json& sj : j["streams"]) {
         out << "  " << sj["stream"].get<std::string>() << ": ";
         if (sj.contains("error")) {
             out << "unreadable: " << sj["error"].get<std::string>() << "\n";
@@ -422,6 +480,33 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
             out << "    no torn tail\n";
         }
     }
+}
+
+}  // namespace
+
+int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return kExitUsage;
+    // The session's config is the input stream's first record, taken during the scan that
+    // checks the stream rather than by a second pass over it.
+    Json config;
+    bool first = true;
+    const journal::RecordFn first_input = [&](const journal::RecordView& r) {
+        if (std::exchange(first, false))
+            config = session_config(r);
+    };
+    Json list = Json::array();
+    int rc = kExitOk;
+    for (const std::string& s : streams)
+        list.push_back(
+            inspect_stream(dir, s, s == "input" ? first_input : journal::RecordFn{}, rc));
+    Json j = inspect_header(dir, config);
+    j["streams"] = list;
+    if (json)
+        out << j.dump(2) << "\n";
+    else
+        print_inspect(j, out);
     return rc;
 }
 
@@ -431,64 +516,31 @@ namespace {
 // starts later (--from) still names its symbols.
 std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
     std::map<engine::SymbolId, std::string> names;
-    journal::StreamCursor cursor(dir, "input");
-    if (!cursor.seek(0).ok())
+    JournalRecords records;
+    if (!records.open(dir, {{"input"}}).ok())
         return names;
-    journal::RecordView r{};
-    while (cursor.next(r) == journal::StreamCursor::Next::record) {
-        const auto type = static_cast<EventType>(r.header->type);
-        if (type == EventType::session_start)
-            continue;
-        if (type != EventType::symbol_def)
-            break;
-        (void)record_json(r, "input", names);
-    }
+    // The definitions end at the first other record; a bad record ends them quietly (the
+    // reader that meets it says so).
+    (void)records.read(
+        [&](const journal::RecordView& r, const std::string&) {
+            const auto type = static_cast<EventType>(r.header->type);
+            if (type == EventType::session_start)
+                return true;
+            if (type != EventType::symbol_def)
+                return false;
+            (void)record_json(r, "input", names);
+            return true;
+        },
+        [](const std::string&, const journal::ScanIssue&) {});
     return names;
 }
 
-}  // namespace
-
-int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& out,
-                 std::ostream& err) {
-    std::vector<std::string> streams;
-    if (!open_streams(dir, streams, err))
-        return 2;
-    if (options.stream != "all") {
-        if (std::find(streams.begin(), streams.end(), options.stream) == streams.end()) {
-            err << "keel: " << dir.string() << ": no stream '" << options.stream << "'\n";
-            return 2;
-        }
-        streams = {options.stream};
-    }
-    journal::JournalReader reader;
-    if (journal::Status s = reader.open(dir, streams); !s.ok()) {
-        err << "keel: " << s.what() << "\n";
-        return 2;
-    }
-    if (journal::Status s = reader.seek(options.from_seq); !s.ok()) {
-        err << "keel: " << s.what() << "\n";
-        return 2;
-    }
-    std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
-    journal::RecordView r{};
-    std::string stream;
-    for (;;) {
-        const auto n = reader.next(r, stream);
-        if (n == journal::StreamCursor::Next::end)
-            break;
-        if (n == journal::StreamCursor::Next::bad) {
-            const auto issue = reader.issue();
-            err << "keel: stopped at a bad record in " << issue->file << " offset " << issue->offset
-                << ": " << issue->what << "\n";
-            return 1;
-        }
-        if (r.header->seq > options.to_seq)
-            break;
-        out << record_json(r, stream, symbols).dump() << "\n";
-    }
-    // A cursor ends quietly at an incomplete record; scan those streams to say what it is
-    // (a torn tail or corruption), as verify would.
-    for (const std::string& s : reader.stopped_short()) {
+// A read ends quietly at an incomplete record; scan those streams to say what it is (a torn
+// tail or corruption), as verify would. kExitFailed at the first that is one; kExitOk when none
+// is (a record a live writer is writing is said and read up to).
+int report_stopped_short(const fs::path& dir, const std::vector<std::string>& streams,
+                         std::ostream& err) {
+    for (const std::string& s : streams) {
         journal::StreamScan scan;
         if (!journal::scan_stream(dir, s, scan, {}).ok())
             continue;
@@ -498,10 +550,44 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
             err << "keel: " << s << ": " << (scan.issue->torn ? "torn tail" : "corruption")
                 << " at " << scan.issue->file << " offset " << scan.issue->offset << ": "
                 << scan.issue->what << "\n";
-            return 1;
+            return kExitFailed;
         }
     }
-    return 0;
+    return kExitOk;
+}
+
+}  // namespace
+
+int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& out,
+                 std::ostream& err) {
+    std::vector<std::string> streams;
+    if (!open_streams(dir, streams, err))
+        return kExitUsage;
+    if (options.stream != "all") {
+        if (std::find(streams.begin(), streams.end(), options.stream) == streams.end()) {
+            err << "keel: " << dir.string() << ": no stream '" << options.stream << "'\n";
+            return kExitUsage;
+        }
+        streams = {options.stream};
+    }
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {streams, options.from_seq, options.to_seq});
+        !s.ok()) {
+        err << "keel: " << s.what() << "\n";
+        return kExitUsage;
+    }
+    std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
+    const JournalRecords::End end = records.read(
+        [&](const journal::RecordView& r, const std::string& stream) {
+            out << record_json(r, stream, symbols).dump() << "\n";
+            return true;
+        },
+        [&](const std::string&, const journal::ScanIssue& issue) {
+            err << "keel: stopped at a bad record in " << describe_issue(issue) << "\n";
+        });
+    if (end == JournalRecords::End::bad)
+        return kExitFailed;
+    return report_stopped_short(dir, records.stopped_short(), err);
 }
 
 int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<bool>& stop,
@@ -509,46 +595,45 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         err << "keel: " << dir.string() << ": not a directory\n";
-        return 2;
+        return kExitUsage;
     }
-    journal::JournalReader reader;
     // Streams may not exist yet when following a session that is starting.
     while (!stop.load() && journal::list_streams(dir).size() < 4) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (stop.load())
-        return 0;
-    if (journal::Status s = reader.open(dir, {}); !s.ok()) {
+        return kExitOk;
+    JournalRecords records;
+    if (journal::Status s = records.open(dir, {{}, from_seq}); !s.ok()) {
         err << "keel: " << s.what() << "\n";
-        return 2;
-    }
-    if (journal::Status s = reader.seek(from_seq); !s.ok()) {
-        err << "keel: " << s.what() << "\n";
-        return 2;
+        return kExitUsage;
     }
     std::map<engine::SymbolId, std::string> symbols;
-    journal::RecordView r{};
-    std::string stream;
+    // False once stop is set, so that a stop is seen between records while a long backlog
+    // is printed.
+    const JournalRecords::OnRecord print = [&](const journal::RecordView& r,
+                                               const std::string& stream) {
+        if (symbols.empty())
+            symbols = symbol_names(dir);
+        out << record_json(r, stream, symbols).dump() << "\n";
+        return !stop.load();
+    };
+    const JournalRecords::OnBad corruption = [&](const std::string&,
+                                                 const journal::ScanIssue& issue) {
+        err << "keel: corruption in " << describe_issue(issue) << "\n";
+    };
     while (!stop.load()) {
-        const auto n = reader.next(r, stream);
-        if (n == journal::StreamCursor::Next::record) {
-            if (symbols.empty())
-                symbols = symbol_names(dir);
-            out << record_json(r, stream, symbols).dump() << "\n";
-            continue;
-        }
-        if (n == journal::StreamCursor::Next::bad) {
-            const auto issue = reader.issue();
-            err << "keel: corruption in " << issue->file << " offset " << issue->offset << ": "
-                << issue->what << "\n";
-            return 2;
-        }
+        const JournalRecords::End end = records.read(print, corruption);
+        if (end == JournalRecords::End::bad)
+            return kExitUsage;
+        if (end == JournalRecords::End::stopped)
+            break;
         out.flush();
         // Nothing new yet: poll. (A follower is a cold tool; 20 ms keeps it responsive.)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     out.flush();
-    return 0;
+    return kExitOk;
 }
 
 std::string describe_record(const journal::RecordView& record, const std::string& stream,
@@ -560,24 +645,24 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         err << "keel: " << dir.string() << ": not a directory\n";
-        return 2;
+        return kExitUsage;
     }
     out.streams = journal::list_streams(dir);
     if (out.streams.empty()) {
         err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
-        return 2;
+        return kExitUsage;
     }
     for (const std::string& s : out.streams) {
         journal::StreamScan& scan = out.scans[s];
         const journal::Status st = journal::scan_stream(dir, s, scan, {});
         if (!st.ok()) {
             err << "keel: " << s << ": unreadable: " << st.what() << "\n";
-            return 2;
+            return kExitUsage;
         }
         if (scan.issue && !scan.issue->torn) {
             err << "keel: " << s << ": corruption at " << scan.issue->file << " offset "
                 << scan.issue->offset << ": " << scan.issue->what << "\n";
-            return 2;
+            return kExitUsage;
         }
         if (scan.issue)
             out.torn.emplace_back(s, *scan.issue);
@@ -593,7 +678,7 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
             << "): reading it up to sequence " << out.read_to_seq
             << ", where its input stream ended when scanned\n";
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace keel::replay

@@ -186,8 +186,8 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
     std::string divergence;
     if (outcome.divergence) {
         print_divergence(*outcome.divergence, outcome.session, out);
-        divergence =
-            outcome.divergence->stream + " stream, sequence " + std::to_string(outcome.divergence->seq);
+        divergence = outcome.divergence->stream + " stream, sequence " +
+                     std::to_string(outcome.divergence->seq);
         rc = kExitFailed;
     }
     if (options.at) {
@@ -235,8 +235,8 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
         j["realized"] = engine::decimal_string(report->realized.raw);
         j["unrealized"] = engine::decimal_string(report->unrealized.raw);
         if (options.verify) {
-            j["verified"] = rc == 0;
-            if (rc != 0)
+            j["verified"] = rc == kExitOk;
+            if (rc != kExitOk)
                 j["first_divergence"] = divergence;
         }
         out << j.dump(2) << "\n";
@@ -245,7 +245,7 @@ int replay_journal(const fs::path& dir, const ReplayOptions& options, std::ostre
         shown.journal_dir.clear();  // the scratch journal is gone when this returns
         shown.streams.clear();
         print_summary(out, shown);
-        if (options.verify && rc == 0) {
+        if (options.verify && rc == kExitOk) {
             out << "verified: every input and derived record of " << dir.string()
                 << (options.until ? " up to sequence " + std::to_string(until) : std::string())
                 << " re-derived byte for byte\n";

@@ -158,7 +158,7 @@ class SessionAssembly {
     SessionAssembly& operator=(const SessionAssembly&) = delete;
 
     // The steps, in order (see the top of this file). Each returns false with error set when
-    // the session cannot start (exit code 2 material); nothing has run then.
+    // the session cannot start (kExitUsage material); nothing has run then.
     [[nodiscard]] bool open_inputs(std::string& error);
     [[nodiscard]] bool lock_journal(std::string& error);
     [[nodiscard]] bool build_stages(std::string& error);

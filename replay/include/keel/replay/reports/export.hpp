@@ -21,10 +21,10 @@ inline constexpr int kExportSchemaVersion = 1;
 // marks through an engine::Account, the class the gateway keeps its books with, so they equal
 // `keel run`'s summary to the last decimal.
 //
-// Returns 0 when everything was exported; 1 when a stream ends in a torn tail (the records
-// before it are exported and err says where it is, as `keel journal dump` does); 2 when the
-// journal cannot be read (corruption: its file and byte offset) or `file` cannot be written
-// (named), in which case `file` is left as it was.
+// Returns kExitOk when everything was exported; kExitFailed when a stream ends in a torn tail
+// (the records before it are exported and err says where it is, as `keel journal dump` does);
+// kExitUsage when the journal cannot be read (corruption: its file and byte offset) or `file`
+// cannot be written (named), in which case `file` is left as it was (keel/exit_code.hpp).
 int export_sqlite(const std::filesystem::path& dir, const std::filesystem::path& file,
                   std::ostream& out, std::ostream& err);
 

@@ -71,9 +71,10 @@ struct JournalReport {
     std::string torn_tail;                          // where the journal ended early, if it did
 };
 
-// Reads the journal into `report`. Returns 0 ok, 1 when a stream ends in a torn tail (the report
-// covers what came before it; torn_tail says where), 2 when the journal cannot be read, is
-// corrupt (file and offset go to err) or is not a keel session journal.
+// Reads the journal into `report`. Returns kExitOk, kExitFailed when a stream ends in a torn
+// tail (the report covers what came before it; torn_tail says where), kExitUsage when the
+// journal cannot be read, is corrupt (file and offset go to err) or is not a keel session
+// journal (keel/exit_code.hpp).
 int read_journal_report(const std::filesystem::path& dir, const HtmlReportOptions& options,
                         JournalReport& report, std::ostream& err);
 
@@ -83,8 +84,8 @@ int read_journal_report(const std::filesystem::path& dir, const HtmlReportOption
                                              const HtmlReportOptions& options);
 
 // read_journal_report + render_html_report, written to html_file. Returns what reading
-// returned (0 or 1; the report is written either way), or 2 when the journal cannot be read or
-// html_file cannot be written.
+// returned (kExitOk or kExitFailed; the report is written either way), or kExitUsage when the
+// journal cannot be read or html_file cannot be written.
 int write_html_report(const std::filesystem::path& dir, const std::filesystem::path& html_file,
                       const HtmlReportOptions& options, std::ostream& out, std::ostream& err);
 

@@ -17,11 +17,12 @@
 namespace keel::replay {
 
 // Checks every stream: segment headers, every record's length and CRC, sequence order.
-// Returns 0 clean, 1 torn tail only (what recovery would cut), 2 corruption or unreadable.
+// Returns kExitOk clean, kExitFailed torn tail only (what recovery would cut), kExitUsage
+// corruption or unreadable (keel/exit_code.hpp).
 int verify_journal(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
 
 // Streams, segments, record counts by type, first/last sequence and time, durability, torn
-// tails. Returns 0, or 2 when the journal cannot be read.
+// tails. Returns kExitOk, or kExitUsage when the journal cannot be read.
 int inspect_journal(const std::filesystem::path& dir, bool json, std::ostream& out,
                     std::ostream& err);
 
@@ -30,17 +31,17 @@ struct DumpOptions {
     std::uint64_t from_seq = 0;
     std::uint64_t to_seq = UINT64_MAX;
 };
-// One JSON object per line, fields named, prices and quantities as decimal strings. Returns 0,
-// 1 when it stopped at a torn tail or corruption (after printing everything before it), 2 when
-// it cannot read the journal.
+// One JSON object per line, fields named, prices and quantities as decimal strings. Returns
+// kExitOk, kExitFailed when it stopped at a torn tail or corruption (after printing everything
+// before it), kExitUsage when it cannot read the journal.
 int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, std::ostream& out,
                  std::ostream& err);
 
 // Before deriving something from a journal (export, report): is it a journal, and is every
-// stream whole? Every stream is scanned as verify does. Returns 2 with the reason on err when
-// the directory holds no journal or a stream is unreadable or corrupt (a read model or report
-// over a journal with a hole in the middle would mislead); otherwise 0, with the streams, each
-// one's scan, and the streams that end in a torn tail (to be read up to it).
+// stream whole? Every stream is scanned as verify does. Returns kExitUsage with the reason on
+// err when the directory holds no journal or a stream is unreadable or corrupt (a read model or
+// report over a journal with a hole in the middle would mislead); otherwise kExitOk, with the
+// streams, each one's scan, and the streams that end in a torn tail (to be read up to it).
 // A journal a keel is writing (it holds the writer lock) is read as a snapshot: up to the
 // input stream's last sequence when it was scanned (read_to_seq), and a stream's incomplete
 // last record is being written, not torn.
@@ -60,7 +61,8 @@ int scan_before_reading(const std::filesystem::path& dir, ReadableJournal& out, 
                                           std::map<engine::SymbolId, std::string>& symbols);
 
 // Follows a journal that is being written, printing like dump as records arrive, until stop
-// is set (SIGINT/SIGTERM). Returns 0, or 2 on corruption or an unreadable journal.
+// is set (SIGINT/SIGTERM). Returns kExitOk, or kExitUsage on corruption or an unreadable
+// journal.
 int tail_journal(const std::filesystem::path& dir, std::uint64_t from_seq,
                  const std::atomic<bool>& stop, std::ostream& out, std::ostream& err);
 

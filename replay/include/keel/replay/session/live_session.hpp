@@ -24,7 +24,7 @@
 
 namespace keel::replay {
 
-// Runs the live session; nullopt with error set when it could not start (exit 2 material:
+// Runs the live session; nullopt with error set when it could not start (kExitUsage material:
 // a bad live section, a port in use, a journal of another config).
 [[nodiscard]] std::optional<SessionReport> run_live_session(const engine::Config& config,
                                                             const LiveConfig& live,

@@ -14,7 +14,7 @@
 
 namespace keel::replay {
 
-// Runs the session; on failure to start returns nullopt with error set (exit code 2 material).
+// Runs the session; on failure to start returns nullopt with error set (kExitUsage material).
 // stop: set by a signal handler to end the session; the session also sets it itself when the
 // journal fails. A journal directory that holds a journal is continued (restart recovery,
 // replay/recovery.hpp).
