@@ -11,6 +11,7 @@
 #include "feed_command.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
 #include "keel/engine/config/config.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/replay/session/backtest.hpp"
 #include "keel/replay/reports/backtest_report.hpp"
 #include "keel/replay/reports/export.hpp"
@@ -534,8 +535,10 @@ int run_cli(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // CLI11's exit codes are its own: --help and --version are a success, anything else it
+        // refuses is bad usage.
         const int rc = app.exit(e);
-        return rc == 0 ? kExitOk : kExitUsage;
+        return rc == static_cast<int>(CLI::ExitCodes::Success) ? kExitOk : kExitUsage;
     }
     if (*run_cmd) {
         if (run_check_host)

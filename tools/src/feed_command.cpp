@@ -6,8 +6,8 @@
 
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/feed/feed_server.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/replay/session/backtest.hpp"
-#include "keel/tools/cli.hpp"
 
 namespace keel::tools {
 namespace {
