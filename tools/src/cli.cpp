@@ -1,14 +1,13 @@
 #include "keel/tools/cli.hpp"
 
-#include <csignal>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
-#include "feed_command.hpp"
+#include "commands/command_support.hpp"
+#include "commands/feed_command.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
 #include "keel/engine/config/config.hpp"
 #include "keel/exit_code.hpp"
@@ -32,41 +31,6 @@
 namespace keel::tools {
 namespace {
 
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler stores to it");
-
-extern "C" void on_stop_signal(int) {
-    g_stop.store(true, std::memory_order_relaxed);
-}
-
-void install_stop_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    // The first signal asks for a clean drain; a second one gets the default action (exit).
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
-void print_errors(const std::string& file, const std::vector<engine::ConfigError>& errors) {
-    std::cerr << "keel: " << file << ": " << errors.size() << " problem"
-              << (errors.size() == 1 ? "" : "s") << " in the configuration:\n";
-    for (const engine::ConfigError& e : errors)
-        std::cerr << "  " << e.path << ": " << e.message << "\n";
-}
-
-// The engine's checks, then the adapters' (the venue section and the live sections: feed,
-// webhook, control), so every problem is listed.
-engine::ConfigResult load_and_check(const std::string& file, replay::LiveConfig* live = nullptr) {
-    engine::ConfigResult result = engine::load_config(file, engine::process_environment());
-    adapters::validate_adapter_config(result.config, result.errors);
-    replay::LiveConfig read = replay::read_live_config(result.config, result.errors);
-    if (live != nullptr)
-        *live = std::move(read);
-    return result;
-}
-
 int config_check(const std::string& file) {
     const engine::ConfigResult result = load_and_check(file);
     if (!result.ok()) {
@@ -81,25 +45,6 @@ int config_check(const std::string& file) {
 void announce_running(const std::string& name) {
     std::cerr << "keel: session " << name << " running; SIGINT or SIGTERM stops it cleanly"
               << std::endl;
-}
-
-// var/journal/<session>-<UTC start time>, with -2, -3... if that exists already.
-std::filesystem::path default_journal_dir(const std::string& session) {
-    char stamp[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    const std::filesystem::path base = std::filesystem::path("var") / "journal";
-    std::filesystem::path dir = base / (session + "-" + stamp);
-    // Reserved by creating it (create_directory is false when it exists): two sessions started
-    // in the same second get a directory each, never one journal between them.
-    std::error_code ec;
-    std::filesystem::create_directories(base, ec);
-    for (int n = 2; !ec && !std::filesystem::create_directory(dir, ec) && !ec; ++n) {
-        dir = base / (session + "-" + stamp + "-" + std::to_string(n));
-    }
-    return dir;  // (on an error, the session names it when it cannot create the directory)
 }
 
 int run(const std::string& file, const std::string& journal_dir) {
@@ -323,14 +268,10 @@ class BacktestCommand {
     int run() {
         replay::BacktestConfigOptions options;
         options.env = engine::process_environment();
-        for (const std::string& s : sets_) {
-            auto o = engine::parse_override(s);
-            if (!o) {
-                std::cerr << "keel: --set '" << s << "': expected KEY=VALUE\n";
-                return kExitUsage;
-            }
-            options.overrides.push_back(std::move(*o));
-        }
+        auto overrides = parse_sets(sets_);
+        if (!overrides)
+            return kExitUsage;
+        options.overrides = std::move(*overrides);
         for (const std::string& d : data_)
             options.data.push_back(replay::parse_data_arg(d));
         options.bar_interval = bar_interval_;
@@ -427,8 +368,8 @@ int run_cli(int argc, char** argv) {
     CLI::App* backtest_cmd = backtest.add(app);
     BenchCommand bench;
     bench.add(app);
-    FeedCommand feed;  // keel feed (feed_command.cpp)
-    CLI::App* feed_cmd = feed.add(app);
+    FeedCommand feed;
+    feed.add(app);
 
     CLI::App* config_cmd = app.add_subcommand("config", "Work with configuration files");
     config_cmd->require_subcommand(1);
@@ -556,22 +497,16 @@ int run_cli(int argc, char** argv) {
             replay_options.until = replay_until;
         if (at_opt->count() > 0)
             replay_options.at = replay_at;
-        for (const std::string& s : replay_sets) {
-            auto o = engine::parse_override(s);
-            if (!o) {
-                std::cerr << "keel: --set '" << s << "': expected KEY=VALUE\n";
-                return kExitUsage;
-            }
-            replay_options.sets.push_back(std::move(*o));
-        }
+        auto sets = parse_sets(replay_sets);
+        if (!sets)
+            return kExitUsage;
+        replay_options.sets = std::move(*sets);
         return replay::replay_journal(replay_dir, replay_options, std::cout, std::cerr);
     }
     if (*backtest_cmd)
         return backtest.run();
-    if (*feed_cmd) {  // keel feed
-        install_stop_handlers();
-        return feed.run(g_stop);
-    }
+    if (feed.selected())
+        return feed.run();
     if (*check_cmd)
         return config_check(check_file);
     if (*verify_cmd)

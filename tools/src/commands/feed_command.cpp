@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "command_support.hpp"
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/feed/feed_server.hpp"
 #include "keel/exit_code.hpp"
@@ -33,7 +34,7 @@ bool parse_listen(const std::string& text, std::string& host, std::uint16_t& por
 
 }  // namespace
 
-CLI::App* FeedCommand::add(CLI::App& app) {
+void FeedCommand::add(CLI::App& app) {
     cmd_ = app.add_subcommand(
         "feed",
         "Serve recorded market data (the CSV formats of keel backtest) as a live feed in keel's "
@@ -62,10 +63,14 @@ CLI::App* FeedCommand::add(CLI::App& app) {
     cmd_->add_flag("--loop", loop_,
                    "At the end, start over (timestamps move on by the data's span); runs until "
                    "SIGINT or SIGTERM");
-    return cmd_;
 }
 
-int FeedCommand::run(const std::atomic<bool>& stop) {
+bool FeedCommand::selected() const {
+    return cmd_->parsed();
+}
+
+int FeedCommand::run() {
+    install_stop_handlers();
     adapters::feed::FeedServerOptions options;
     if (!parse_listen(listen_, options.host, options.port)) {
         std::cerr << "keel: --listen '" << listen_
@@ -130,7 +135,7 @@ int FeedCommand::run(const std::atomic<bool>& stop) {
     std::cout << "keel feed: serving " << count << " messages (" << stats.trades << " trades, "
               << stats.quotes << " quotes, " << stats.bars << " bars) on " << (ws_ ? "ws" : "tcp")
               << "://" << options.host << ":" << server.port() << std::endl;
-    server.run(stop);
+    server.run(g_stop);
     std::cout << "keel feed: sent " << server.messages_sent() << " messages to " << server.clients()
               << " client" << (server.clients() == 1 ? "" : "s") << std::endl;
     return kExitOk;
