@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands/backtest_command.hpp"
+#include "commands/bench_command.hpp"
 #include "commands/command_support.hpp"
 #include "commands/feed_command.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
@@ -124,217 +126,6 @@ int check_host(const std::string& file) {
 }
 // ---- end keel run --check-host ------------------------------------------------------------
 
-// ---- keel bench e2e ---------------------------------------------------------------------
-// The end-to-end latency harness (replay/latency_harness.hpp): its options, and running it.
-class BenchCommand {
-  public:
-    CLI::App* add(CLI::App& app) {
-        bench_ = app.add_subcommand("bench", "Benchmarks that run the real pipeline");
-        bench_->require_subcommand(1);
-        e2e_ = bench_->add_subcommand(
-            "e2e",
-            "End-to-end latency: an open-loop generator sends alerts at a fixed rate through the "
-            "real stages, journal and simulated venue on the config's thread plan; prints "
-            "p50..p99.99 and max from each event's intended send time to its order leaving the "
-            "gateway, per stage hop, throughput, ring-full waits and a host manifest");
-        e2e_->add_option("-c,--config", config_,
-                         "Config file (JSON) with an alert_follower strategy; its thread plan, "
-                         "journal durability, risk limits and venue are used, its data files are "
-                         "not read (default config/bench.json)")
-            ->check(CLI::ExistingFile);
-        e2e_->add_option("--events", events_, "Events (alerts, one order each) to send")
-            ->check(CLI::Range(std::uint64_t{1}, replay::kMaxBenchEvents));
-        CLI::Option* rate =
-            e2e_->add_option("--rate", rate_, "Intended events per second (open loop)")
-                ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-        e2e_->add_flag("--saturate", saturate_,
-                       "No pacing: report the most events/s the pipeline sustains with the "
-                       "journal on; latencies are then closed-loop")
-            ->excludes(rate);
-        e2e_->add_option("--journal", journal_,
-                         "Journal directory to write and keep (new or empty; default: a fresh "
-                         "temp directory, removed afterwards)");
-        e2e_->add_option("--json", json_, "Also write the numbers as JSON to this file");
-        return bench_;
-    }
-    [[nodiscard]] bool selected() const { return e2e_->parsed(); }
-
-    int run() {
-        const std::string file = config_.empty() ? std::string("config/bench.json") : config_;
-        if (config_.empty() && !std::filesystem::exists(file)) {
-            std::cerr << "keel: no --config given and " << file
-                      << " not found (run from the repository root or give --config)\n";
-            return kExitUsage;
-        }
-        const engine::ConfigResult result = load_and_check(file);
-        if (!result.ok()) {
-            print_errors(file, result.errors);
-            return kExitUsage;
-        }
-        // Opened before the run, so that an unwritable path costs no benchmark.
-        std::ofstream json_file;
-        if (!json_.empty()) {
-            json_file.open(json_, std::ios::binary | std::ios::trunc);
-            if (!json_file) {
-                std::cerr << "keel: cannot write the JSON to " << json_ << "\n";
-                return kExitUsage;
-            }
-        }
-        install_stop_handlers();
-        replay::E2eOptions options;
-        options.events = events_;
-        options.rate_eps = rate_;
-        options.saturate = saturate_;
-        options.journal_dir = journal_;
-        std::string error;
-        const auto r = replay::run_e2e_bench(result.config, options, g_stop, error);
-        if (!r) {
-            std::cerr << "keel: cannot run the benchmark: " << error << "\n";
-            return kExitUsage;
-        }
-        replay::print_e2e(std::cout, *r);
-        if (json_file.is_open()) {
-            json_file << replay::e2e_json(*r);
-            json_file.close();
-            if (!json_file) {
-                std::cerr << "keel: cannot write the JSON to " << json_ << "\n";
-                return kExitFailed;
-            }
-        }
-        if (!r->journal_error.empty()) {
-            std::cerr << "keel: the journal failed: " << r->journal_error << "\n";
-            return kExitJournal;
-        }
-        if (r->latency.complete != r->events) {
-            std::cerr << "keel: only " << r->latency.complete << " of " << r->events
-                      << " events' orders reached the venue (risk limits, the venue, or a "
-                         "stop request): the figures cover those only\n";
-            return kExitFailed;
-        }
-        return kExitOk;
-    }
-
-  private:
-    CLI::App* bench_ = nullptr;
-    CLI::App* e2e_ = nullptr;
-    std::string config_;
-    std::uint64_t events_ = 1'000'000;
-    std::uint64_t rate_ = 100'000;
-    bool saturate_ = false;
-    std::string journal_;
-    std::string json_;
-};
-// ---- end keel bench e2e -----------------------------------------------------------------
-
-// ---- keel backtest ----------------------------------------------------------------------
-// The backtest subcommand: its options, and running it. Kept in one block (registered and
-// dispatched by two lines in run_cli) because other commands grow in this file too.
-class BacktestCommand {
-  public:
-    CLI::App* add(CLI::App& app) {
-        cmd_ = app.add_subcommand(
-            "backtest",
-            "Backtest a config over historical CSV files against the simulated venue. Every "
-            "stage runs fused on one thread, whatever the config's threads say, so two runs "
-            "write byte-identical journals. Prints a summary (or the JSON report with --json)");
-        cmd_->add_option("-c,--config", config_, "Config file (JSON), e.g. config/backtest.json")
-            ->required()
-            ->check(CLI::ExistingFile);
-        cmd_->add_option("--data", data_,
-                         "[SYMBOL=]FILE: a CSV file to backtest on; repeatable. Given any, they "
-                         "replace the config's data.files. SYMBOL names a file without a symbol "
-                         "column (default: the config's strategy symbol when it trades just one)")
-            ->allow_extra_args(false);
-        cmd_->add_option("--bar-interval", bar_interval_,
-                         "Bar interval of --data bar files (30m, 1h, 1d; default: the config's "
-                         "data files' bar_interval when they name one)");
-        cmd_->add_option("--set", sets_,
-                         "KEY=VALUE: override a config value by its dotted path before "
-                         "validation, e.g. --set strategies.0.fast=12 --set "
-                         "risk.max_order_qty=500; repeatable, applied after KEEL__ environment "
-                         "overrides, by the same rules")
-            ->allow_extra_args(false);
-        cmd_->add_option("--journal", journal_,
-                         "Journal directory to create (default "
-                         "var/journal/<session>-backtest-<UTC time>); a new or empty one "
-                         "starts the backtest, one holding its journal continues it (README: "
-                         "Restart)");
-        cmd_->add_option("--report", report_, "Write the JSON report to this file");
-        cmd_->add_flag("--json", json_,
-                       "Print the JSON report to stdout instead of the human summary");
-        return cmd_;
-    }
-
-    int run() {
-        replay::BacktestConfigOptions options;
-        options.env = engine::process_environment();
-        auto overrides = parse_sets(sets_);
-        if (!overrides)
-            return kExitUsage;
-        options.overrides = std::move(*overrides);
-        for (const std::string& d : data_)
-            options.data.push_back(replay::parse_data_arg(d));
-        options.bar_interval = bar_interval_;
-        const engine::ConfigResult result = replay::load_backtest_config(config_, options);
-        if (!result.ok()) {
-            print_errors(config_, result.errors);
-            return kExitUsage;
-        }
-        // Opened before the run, so that an unwritable report path costs no backtest.
-        std::ofstream report_file;
-        if (!report_.empty()) {
-            report_file.open(report_, std::ios::binary | std::ios::trunc);
-            if (!report_file) {
-                std::cerr << "keel: cannot write the report to " << report_ << "\n";
-                return kExitUsage;
-            }
-        }
-        install_stop_handlers();
-        const std::filesystem::path journal =
-            journal_.empty() ? default_journal_dir(result.config.session_name + "-backtest")
-                             : std::filesystem::path(journal_);
-        std::string error;
-        const auto session = replay::run_backtest(result.config, journal, g_stop, error);
-        if (!session) {
-            std::cerr << "keel: cannot run the backtest: " << error << "\n";
-            return kExitUsage;
-        }
-        const replay::BacktestReport report = replay::make_backtest_report(*session);
-        const std::string json = replay::backtest_report_json(report);
-        if (report_file.is_open()) {
-            report_file << json;
-            report_file.close();
-            if (!report_file) {
-                std::cerr << "keel: cannot write the report to " << report_ << "\n";
-                return kExitFailed;
-            }
-        }
-        if (json_)
-            std::cout << json;
-        else
-            replay::print_backtest_summary(std::cout, report);
-        if (!session->journal_error.empty())
-            return kExitJournal;
-        if (session->inputs_seen_by_last_stage != session->events_sequenced) {
-            std::cerr << "keel: the last stage saw " << session->inputs_seen_by_last_stage << " of "
-                      << session->events_sequenced << " input events\n";
-            return kExitFailed;
-        }
-        return kExitOk;
-    }
-
-  private:
-    CLI::App* cmd_ = nullptr;
-    std::string config_;
-    std::vector<std::string> data_;
-    std::string bar_interval_;
-    std::vector<std::string> sets_;
-    std::string journal_;
-    std::string report_;
-    bool json_ = false;
-};
-// ---- end keel backtest ------------------------------------------------------------------
-
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -365,7 +156,7 @@ int run_cli(int argc, char** argv) {
                         "continues it (restart recovery)");
 
     BacktestCommand backtest;
-    CLI::App* backtest_cmd = backtest.add(app);
+    backtest.add(app);
     BenchCommand bench;
     bench.add(app);
     FeedCommand feed;
@@ -503,7 +294,7 @@ int run_cli(int argc, char** argv) {
         replay_options.sets = std::move(*sets);
         return replay::replay_journal(replay_dir, replay_options, std::cout, std::cerr);
     }
-    if (*backtest_cmd)
+    if (backtest.selected())
         return backtest.run();
     if (feed.selected())
         return feed.run();

@@ -30,8 +30,7 @@ engine::ConfigResult load_and_check(const std::string& file, replay::LiveConfig*
 
 // The KEY=VALUE overrides of repeated --set options, in order; nullopt after saying on stderr
 // which one is not KEY=VALUE.
-std::optional<std::vector<engine::ConfigOverride>> parse_sets(
-    const std::vector<std::string>& sets);
+std::optional<std::vector<engine::ConfigOverride>> parse_sets(const std::vector<std::string>& sets);
 
 // var/journal/<session>-<UTC start time>, with -2, -3... if that exists already; created here.
 std::filesystem::path default_journal_dir(const std::string& session);
