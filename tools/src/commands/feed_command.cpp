@@ -32,6 +32,45 @@ bool parse_listen(const std::string& text, std::string& host, std::uint16_t& por
     return true;
 }
 
+// The market data of the --csv files, in time order, and the symbols' names by id.
+struct FeedData {
+    std::vector<engine::Event> events;
+    std::vector<std::string> names;
+    adapters::CsvLoadStats stats;
+};
+
+// Loads the files; nullopt after saying on stderr what is wrong with them.
+std::optional<FeedData> load_feed_data(const std::vector<adapters::CsvFileSpec>& files) {
+    engine::SymbolTable symbols(4096);
+    std::string error;
+    auto source = adapters::CsvSource::open(files, symbols, 0, error);
+    if (!source) {
+        // The loader's messages name the backtest's config keys; say which flag sets them here.
+        if (error.find("bar_interval") != std::string::npos)
+            error += " (keel feed: --bar-interval)";
+        else if (error.find("no symbol column") != std::string::npos)
+            error += " (keel feed: --symbol SYM or --csv SYM=FILE)";
+        std::cerr << "keel: " << error << "\n";
+        return std::nullopt;
+    }
+    FeedData data;
+    data.stats = source->stats();
+    if (data.stats.alerts + data.stats.commands > 0) {
+        std::cerr << "keel: keel feed serves trades, quotes and bars; alerts reach a session "
+                     "through the webhook and commands through the control API\n";
+        return std::nullopt;
+    }
+    data.events.reserve(source->event_count());
+    engine::Event e{};
+    while (source->poll(e) == engine::InputSource::Poll::event) {
+        if (engine::is_market_data(e.header.type))
+            data.events.push_back(e);
+    }
+    for (std::size_t id = 0; id < symbols.size(); ++id)
+        data.names.emplace_back(symbols.name(static_cast<engine::SymbolId>(id)));
+    return data;
+}
+
 }  // namespace
 
 void FeedCommand::add(CLI::App& app) {
@@ -97,37 +136,13 @@ int FeedCommand::run() {
         const replay::DataArg d = replay::parse_data_arg(arg);
         files.push_back({d.path, d.path, d.symbol.empty() ? symbol_ : d.symbol, interval_s});
     }
-    engine::SymbolTable symbols(4096);
+    std::optional<FeedData> data = load_feed_data(files);
+    if (!data)
+        return kExitUsage;
+    const std::size_t count = data->events.size();
+    const adapters::CsvLoadStats& stats = data->stats;
+    adapters::feed::FeedServer server(std::move(data->events), std::move(data->names), options);
     std::string error;
-    auto source = adapters::CsvSource::open(files, symbols, 0, error);
-    if (!source) {
-        // The loader's messages name the backtest's config keys; say which flag sets them here.
-        if (error.find("bar_interval") != std::string::npos)
-            error += " (keel feed: --bar-interval)";
-        else if (error.find("no symbol column") != std::string::npos)
-            error += " (keel feed: --symbol SYM or --csv SYM=FILE)";
-        std::cerr << "keel: " << error << "\n";
-        return kExitUsage;
-    }
-    const adapters::CsvLoadStats& stats = source->stats();
-    if (stats.alerts + stats.commands > 0) {
-        std::cerr << "keel: keel feed serves trades, quotes and bars; alerts reach a session "
-                     "through the webhook and commands through the control API\n";
-        return kExitUsage;
-    }
-    std::vector<engine::Event> events;
-    events.reserve(source->event_count());
-    engine::Event e{};
-    while (source->poll(e) == engine::InputSource::Poll::event) {
-        if (engine::is_market_data(e.header.type))
-            events.push_back(e);
-    }
-    std::vector<std::string> names;
-    for (std::size_t id = 0; id < symbols.size(); ++id)
-        names.emplace_back(symbols.name(static_cast<engine::SymbolId>(id)));
-
-    const std::size_t count = events.size();
-    adapters::feed::FeedServer server(std::move(events), std::move(names), options);
     if (!server.listen(error)) {
         std::cerr << "keel: " << error << "\n";
         return kExitUsage;
