@@ -25,8 +25,9 @@ namespace keel::tools {
 int run_cli(int argc, char** argv) {
     CLI::App app{"keel: a low-latency, deterministic trading engine"};
     app.set_version_flag("--version", std::string("keel ") + KEEL_VERSION);
-    // Set before the commands are added, as it always was: CLI11 copies some of a parent's
-    // settings (the most subcommands allowed among them) into each subcommand it creates.
+    // Set before the commands are added: CLI11 copies some of a parent's settings (the most
+    // subcommands allowed, for one) into each subcommand it creates, and the commands are to
+    // get the settings they always had.
     app.require_subcommand(1);
 
     // Added in the order `keel --help` lists them.
