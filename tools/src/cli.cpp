@@ -1,530 +1,55 @@
 #include "keel/tools/cli.hpp"
 
-#include <csignal>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "feed_command.hpp"
-#include "keel/adapters/sim_venue/venue_config.hpp"
-#include "keel/engine/config/config.hpp"
-#include "keel/replay/session/backtest.hpp"
-#include "keel/replay/reports/backtest_report.hpp"
-#include "keel/replay/reports/export.hpp"
-#include "keel/replay/ops/host_probe.hpp"
-#include "keel/replay/reports/html_report.hpp"
-#include "keel/replay/reports/journal_tools.hpp"
-#include "keel/replay/ops/latency_harness.hpp"
-#include "keel/replay/session/live_config.hpp"
-#include "keel/replay/session/live_session.hpp"
-#include "keel/replay/reports/replay_report.hpp"
-#include "keel/replay/session/session.hpp"
-#include "keel/replay/reports/summary.hpp"
+#include "commands/backtest_command.hpp"
+#include "commands/bench_command.hpp"
+#include "commands/config_command.hpp"
+#include "commands/feed_command.hpp"
+#include "commands/journal_command.hpp"
+#include "commands/replay_command.hpp"
+#include "commands/report_command.hpp"
+#include "commands/run_command.hpp"
+#include "keel/exit_code.hpp"
 
 #ifndef KEEL_VERSION
 #define KEEL_VERSION "0.0.0"
 #endif
 
 namespace keel::tools {
-namespace {
 
-std::atomic<bool> g_stop{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler stores to it");
-
-extern "C" void on_stop_signal(int) {
-    g_stop.store(true, std::memory_order_relaxed);
-}
-
-void install_stop_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    // The first signal asks for a clean drain; a second one gets the default action (exit).
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
-
-void print_errors(const std::string& file, const std::vector<engine::ConfigError>& errors) {
-    std::cerr << "keel: " << file << ": " << errors.size() << " problem"
-              << (errors.size() == 1 ? "" : "s") << " in the configuration:\n";
-    for (const engine::ConfigError& e : errors)
-        std::cerr << "  " << e.path << ": " << e.message << "\n";
-}
-
-// The engine's checks, then the adapters' (the venue section and the live sections: feed,
-// webhook, control), so every problem is listed.
-engine::ConfigResult load_and_check(const std::string& file, replay::LiveConfig* live = nullptr) {
-    engine::ConfigResult result = engine::load_config(file, engine::process_environment());
-    adapters::validate_adapter_config(result.config, result.errors);
-    replay::LiveConfig read = replay::read_live_config(result.config, result.errors);
-    if (live != nullptr)
-        *live = std::move(read);
-    return result;
-}
-
-int config_check(const std::string& file) {
-    const engine::ConfigResult result = load_and_check(file);
-    if (!result.ok()) {
-        print_errors(file, result.errors);
-        return kExitUsage;
-    }
-    std::cout << engine::mask_secrets(result.config.effective).dump(2) << "\n";
-    std::cerr << "keel: " << file << ": configuration is valid\n";
-    return kExitOk;
-}
-
-void announce_running(const std::string& name) {
-    std::cerr << "keel: session " << name << " running; SIGINT or SIGTERM stops it cleanly"
-              << std::endl;
-}
-
-// var/journal/<session>-<UTC start time>, with -2, -3... if that exists already.
-std::filesystem::path default_journal_dir(const std::string& session) {
-    char stamp[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    const std::filesystem::path base = std::filesystem::path("var") / "journal";
-    std::filesystem::path dir = base / (session + "-" + stamp);
-    // Reserved by creating it (create_directory is false when it exists): two sessions started
-    // in the same second get a directory each, never one journal between them.
-    std::error_code ec;
-    std::filesystem::create_directories(base, ec);
-    for (int n = 2; !ec && !std::filesystem::create_directory(dir, ec) && !ec; ++n) {
-        dir = base / (session + "-" + stamp + "-" + std::to_string(n));
-    }
-    return dir;  // (on an error, the session names it when it cannot create the directory)
-}
-
-int run(const std::string& file, const std::string& journal_dir) {
-    replay::LiveConfig live;
-    const engine::ConfigResult result = load_and_check(file, &live);
-    if (!result.ok()) {
-        print_errors(file, result.errors);
-        return kExitUsage;
-    }
-    install_stop_handlers();
-    replay::SessionOptions options;
-    std::string name = result.config.session_name;
-    options.journal_dir = journal_dir.empty() ? default_journal_dir(result.config.session_name)
-                                              : std::filesystem::path(journal_dir);
-    options.on_running = [&name] { announce_running(name); };
-    std::string error;
-    // A feed or webhook section makes it a live paper session (live_session.hpp).
-    const auto report = live.live()
-                            ? replay::run_live_session(result.config, live, g_stop, options, error)
-                            : replay::run_session(result.config, g_stop, options, error);
-    if (!report) {
-        std::cerr << "keel: cannot run session: " << error << "\n";
-        return kExitUsage;
-    }
-    replay::print_summary(std::cout, *report);
-    if (!report->journal_error.empty())
-        return kExitJournal;
-    return report->inputs_seen_by_last_stage == report->events_sequenced ? kExitOk : kExitFailed;
-}
-
-// ---- keel run --check-host ----------------------------------------------------------------
-// Reports what is not tuned for low latency, one line per setting, and exits 0: it informs,
-// it does not fail. With a config, its thread plan's CPUs are checked too; the config's own
-// problems (a CPU that does not exist here, say) are listed as lines of the report.
-int check_host(const std::string& file) {
-    std::optional<engine::ConfigResult> result;
-    std::optional<engine::ThreadPlan> plan;
-    if (!file.empty()) {
-        result = load_and_check(file);
-        plan = result->config.plan;
-        // A CPU this host lacks fails validation and is left unpinned in the plan; the
-        // request is what to report, so take it from the config text.
-        const engine::Json& root = result->config.effective;
-        const engine::Json threads =
-            root.is_object() && root.contains("threads") ? root.at("threads") : engine::Json();
-        for (std::size_t i = 0;
-             threads.is_array() && i < plan->threads.size() && i < threads.size(); ++i) {
-            const engine::Json& t = threads.at(i);
-            if (!plan->threads[i].cpu && t.is_object() && t.contains("cpu") &&
-                t.at("cpu").is_number_integer())
-                plan->threads[i].cpu = t.at("cpu").get<int>();
-        }
-    }
-    const replay::HostFacts facts = replay::probe_host();
-    std::cout << "keel: host check (what a tuned low-latency box would have differently; "
-                 "informational, exit 0)\n";
-    std::size_t untuned = 0;
-    for (const replay::HostCheck& c : replay::check_host(facts, plan ? &*plan : nullptr)) {
-        untuned += c.tuned ? 0 : 1;
-        std::cout << (c.tuned ? "  [ok]   " : "  [tune] ") << c.name << ": " << c.found;
-        if (!c.tuned)
-            std::cout << "; tuned: " << c.tuned_value;
-        std::cout << "\n";
-    }
-    if (result) {
-        for (const engine::ConfigError& e : result->errors) {
-            // Missing CPUs are on the cpus line already.
-            if (e.path.size() > 4 && e.path.compare(e.path.size() - 4, 4, ".cpu") == 0)
-                continue;
-            ++untuned;
-            std::cout << "  [tune] config " << file << ": " << e.path << ": " << e.message << "\n";
-        }
-    }
-    std::cout << "  " << untuned << " setting" << (untuned == 1 ? "" : "s") << " not tuned; cpu "
-              << facts.cpu_model << ", kernel " << facts.kernel << "\n";
-    return kExitOk;
-}
-// ---- end keel run --check-host ------------------------------------------------------------
-
-// ---- keel bench e2e ---------------------------------------------------------------------
-// The end-to-end latency harness (replay/latency_harness.hpp): its options, and running it.
-class BenchCommand {
-  public:
-    CLI::App* add(CLI::App& app) {
-        bench_ = app.add_subcommand("bench", "Benchmarks that run the real pipeline");
-        bench_->require_subcommand(1);
-        e2e_ = bench_->add_subcommand(
-            "e2e",
-            "End-to-end latency: an open-loop generator sends alerts at a fixed rate through the "
-            "real stages, journal and simulated venue on the config's thread plan; prints "
-            "p50..p99.99 and max from each event's intended send time to its order leaving the "
-            "gateway, per stage hop, throughput, ring-full waits and a host manifest");
-        e2e_->add_option("-c,--config", config_,
-                         "Config file (JSON) with an alert_follower strategy; its thread plan, "
-                         "journal durability, risk limits and venue are used, its data files are "
-                         "not read (default config/bench.json)")
-            ->check(CLI::ExistingFile);
-        e2e_->add_option("--events", events_, "Events (alerts, one order each) to send")
-            ->check(CLI::Range(std::uint64_t{1}, replay::kMaxBenchEvents));
-        CLI::Option* rate =
-            e2e_->add_option("--rate", rate_, "Intended events per second (open loop)")
-                ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-        e2e_->add_flag("--saturate", saturate_,
-                       "No pacing: report the most events/s the pipeline sustains with the "
-                       "journal on; latencies are then closed-loop")
-            ->excludes(rate);
-        e2e_->add_option("--journal", journal_,
-                         "Journal directory to write and keep (new or empty; default: a fresh "
-                         "temp directory, removed afterwards)");
-        e2e_->add_option("--json", json_, "Also write the numbers as JSON to this file");
-        return bench_;
-    }
-    [[nodiscard]] bool selected() const { return e2e_->parsed(); }
-
-    int run() {
-        const std::string file = config_.empty() ? std::string("config/bench.json") : config_;
-        if (config_.empty() && !std::filesystem::exists(file)) {
-            std::cerr << "keel: no --config given and " << file
-                      << " not found (run from the repository root or give --config)\n";
-            return kExitUsage;
-        }
-        const engine::ConfigResult result = load_and_check(file);
-        if (!result.ok()) {
-            print_errors(file, result.errors);
-            return kExitUsage;
-        }
-        // Opened before the run, so that an unwritable path costs no benchmark.
-        std::ofstream json_file;
-        if (!json_.empty()) {
-            json_file.open(json_, std::ios::binary | std::ios::trunc);
-            if (!json_file) {
-                std::cerr << "keel: cannot write the JSON to " << json_ << "\n";
-                return kExitUsage;
-            }
-        }
-        install_stop_handlers();
-        replay::E2eOptions options;
-        options.events = events_;
-        options.rate_eps = rate_;
-        options.saturate = saturate_;
-        options.journal_dir = journal_;
-        std::string error;
-        const auto r = replay::run_e2e_bench(result.config, options, g_stop, error);
-        if (!r) {
-            std::cerr << "keel: cannot run the benchmark: " << error << "\n";
-            return kExitUsage;
-        }
-        replay::print_e2e(std::cout, *r);
-        if (json_file.is_open()) {
-            json_file << replay::e2e_json(*r);
-            json_file.close();
-            if (!json_file) {
-                std::cerr << "keel: cannot write the JSON to " << json_ << "\n";
-                return kExitFailed;
-            }
-        }
-        if (!r->journal_error.empty()) {
-            std::cerr << "keel: the journal failed: " << r->journal_error << "\n";
-            return kExitJournal;
-        }
-        if (r->latency.complete != r->events) {
-            std::cerr << "keel: only " << r->latency.complete << " of " << r->events
-                      << " events' orders reached the venue (risk limits, the venue, or a "
-                         "stop request): the figures cover those only\n";
-            return kExitFailed;
-        }
-        return kExitOk;
-    }
-
-  private:
-    CLI::App* bench_ = nullptr;
-    CLI::App* e2e_ = nullptr;
-    std::string config_;
-    std::uint64_t events_ = 1'000'000;
-    std::uint64_t rate_ = 100'000;
-    bool saturate_ = false;
-    std::string journal_;
-    std::string json_;
-};
-// ---- end keel bench e2e -----------------------------------------------------------------
-
-// ---- keel backtest ----------------------------------------------------------------------
-// The backtest subcommand: its options, and running it. Kept in one block (registered and
-// dispatched by two lines in run_cli) because other commands grow in this file too.
-class BacktestCommand {
-  public:
-    CLI::App* add(CLI::App& app) {
-        cmd_ = app.add_subcommand(
-            "backtest",
-            "Backtest a config over historical CSV files against the simulated venue. Every "
-            "stage runs fused on one thread, whatever the config's threads say, so two runs "
-            "write byte-identical journals. Prints a summary (or the JSON report with --json)");
-        cmd_->add_option("-c,--config", config_, "Config file (JSON), e.g. config/backtest.json")
-            ->required()
-            ->check(CLI::ExistingFile);
-        cmd_->add_option("--data", data_,
-                         "[SYMBOL=]FILE: a CSV file to backtest on; repeatable. Given any, they "
-                         "replace the config's data.files. SYMBOL names a file without a symbol "
-                         "column (default: the config's strategy symbol when it trades just one)")
-            ->allow_extra_args(false);
-        cmd_->add_option("--bar-interval", bar_interval_,
-                         "Bar interval of --data bar files (30m, 1h, 1d; default: the config's "
-                         "data files' bar_interval when they name one)");
-        cmd_->add_option("--set", sets_,
-                         "KEY=VALUE: override a config value by its dotted path before "
-                         "validation, e.g. --set strategies.0.fast=12 --set "
-                         "risk.max_order_qty=500; repeatable, applied after KEEL__ environment "
-                         "overrides, by the same rules")
-            ->allow_extra_args(false);
-        cmd_->add_option("--journal", journal_,
-                         "Journal directory to create (default "
-                         "var/journal/<session>-backtest-<UTC time>); a new or empty one "
-                         "starts the backtest, one holding its journal continues it (README: "
-                         "Restart)");
-        cmd_->add_option("--report", report_, "Write the JSON report to this file");
-        cmd_->add_flag("--json", json_,
-                       "Print the JSON report to stdout instead of the human summary");
-        return cmd_;
-    }
-
-    int run() {
-        replay::BacktestConfigOptions options;
-        options.env = engine::process_environment();
-        for (const std::string& s : sets_) {
-            auto o = engine::parse_override(s);
-            if (!o) {
-                std::cerr << "keel: --set '" << s << "': expected KEY=VALUE\n";
-                return kExitUsage;
-            }
-            options.overrides.push_back(std::move(*o));
-        }
-        for (const std::string& d : data_)
-            options.data.push_back(replay::parse_data_arg(d));
-        options.bar_interval = bar_interval_;
-        const engine::ConfigResult result = replay::load_backtest_config(config_, options);
-        if (!result.ok()) {
-            print_errors(config_, result.errors);
-            return kExitUsage;
-        }
-        // Opened before the run, so that an unwritable report path costs no backtest.
-        std::ofstream report_file;
-        if (!report_.empty()) {
-            report_file.open(report_, std::ios::binary | std::ios::trunc);
-            if (!report_file) {
-                std::cerr << "keel: cannot write the report to " << report_ << "\n";
-                return kExitUsage;
-            }
-        }
-        install_stop_handlers();
-        const std::filesystem::path journal =
-            journal_.empty() ? default_journal_dir(result.config.session_name + "-backtest")
-                             : std::filesystem::path(journal_);
-        std::string error;
-        const auto session = replay::run_backtest(result.config, journal, g_stop, error);
-        if (!session) {
-            std::cerr << "keel: cannot run the backtest: " << error << "\n";
-            return kExitUsage;
-        }
-        const replay::BacktestReport report = replay::make_backtest_report(*session);
-        const std::string json = replay::backtest_report_json(report);
-        if (report_file.is_open()) {
-            report_file << json;
-            report_file.close();
-            if (!report_file) {
-                std::cerr << "keel: cannot write the report to " << report_ << "\n";
-                return kExitFailed;
-            }
-        }
-        if (json_)
-            std::cout << json;
-        else
-            replay::print_backtest_summary(std::cout, report);
-        if (!session->journal_error.empty())
-            return kExitJournal;
-        if (session->inputs_seen_by_last_stage != session->events_sequenced) {
-            std::cerr << "keel: the last stage saw " << session->inputs_seen_by_last_stage << " of "
-                      << session->events_sequenced << " input events\n";
-            return kExitFailed;
-        }
-        return kExitOk;
-    }
-
-  private:
-    CLI::App* cmd_ = nullptr;
-    std::string config_;
-    std::vector<std::string> data_;
-    std::string bar_interval_;
-    std::vector<std::string> sets_;
-    std::string journal_;
-    std::string report_;
-    bool json_ = false;
-};
-// ---- end keel backtest ------------------------------------------------------------------
-
-}  // namespace
-
+// Each command is one class in src/commands/ holding its options: add() registers it, selected()
+// says whether the user chose it, run() runs it and returns the exit code.
 int run_cli(int argc, char** argv) {
     CLI::App app{"keel: a low-latency, deterministic trading engine"};
     app.set_version_flag("--version", std::string("keel ") + KEEL_VERSION);
+    // Set before the commands are added: CLI11 copies some of a parent's settings (the most
+    // subcommands allowed, for one) into each subcommand it creates, and the commands are to
+    // get the settings they always had.
     app.require_subcommand(1);
 
-    std::string run_config;
-    std::string run_journal;
-    CLI::App* run_cmd = app.add_subcommand(
-        "run",
-        "Run a session from a config: load the data, run the pipeline on the configured "
-        "thread plan, print a summary. A config with a feed or webhook section runs a live "
-        "paper session instead (market-data client, TradingView webhook, control API; "
-        "config/paper.json) until SIGINT or SIGTERM");
-    run_cmd
-        ->add_option("-c,--config", run_config,
-                     "Config file (JSON), e.g. config/demo.json or config/paper.json")
-        ->check(CLI::ExistingFile);
-    bool run_check_host = false;
-    run_cmd->add_flag("--check-host", run_check_host,
-                      "Do not run: report what on this host is not tuned for low latency "
-                      "(governor, isolcpus, nohz_full, THP, swap, memlock, the config's thread "
-                      "plan CPUs vs available and isolated ones), one line each; exit 0");
-    run_cmd->add_option("--journal", run_journal,
-                        "Journal directory (default var/journal/<session>-<UTC time>): a new or "
-                        "empty one starts a session; one holding a journal of the same config "
-                        "continues it (restart recovery)");
-
+    // Added in the order `keel --help` lists them.
+    RunCommand run;
+    run.add(app);
     BacktestCommand backtest;
-    CLI::App* backtest_cmd = backtest.add(app);
+    backtest.add(app);
     BenchCommand bench;
     bench.add(app);
-    FeedCommand feed;  // keel feed (feed_command.cpp)
-    CLI::App* feed_cmd = feed.add(app);
+    FeedCommand feed;
+    feed.add(app);
+    ConfigCommand config;
+    config.add(app);
+    JournalCommand journal;
+    journal.add(app);
+    ReplayCommand replay;
+    replay.add(app);
+    ReportCommand report;
+    report.add(app);
 
-    CLI::App* config_cmd = app.add_subcommand("config", "Work with configuration files");
-    config_cmd->require_subcommand(1);
-    std::string check_file;
-    CLI::App* check_cmd = config_cmd->add_subcommand(
-        "check",
-        "Validate a config (after KEEL__SECTION__KEY environment overrides) and print "
-        "the effective config with secrets masked; exit 2 listing every problem");
-    check_cmd->add_option("file", check_file, "Config file (JSON)")->required();
-
-    CLI::App* journal_cmd =
-        app.add_subcommand("journal", "Read a journal directory (never modifies it)");
-    journal_cmd->require_subcommand(1);
-    std::string journal_dir;
-    CLI::App* verify_cmd = journal_cmd->add_subcommand(
-        "verify",
-        "Check every segment header, record CRC and sequence; exit 0 clean, 1 torn tail "
-        "only (what recovery would cut), 2 corruption (file and offset) or unreadable. While "
-        "a keel holds the journal's writer lock, a stream's incomplete last record is being "
-        "written, not torn");
-    verify_cmd->add_option("dir", journal_dir, "Journal directory")->required();
-    bool inspect_json = false;
-    CLI::App* inspect_cmd = journal_cmd->add_subcommand(
-        "inspect",
-        "Streams, segments, record counts by type, first/last sequence and time, "
-        "durability, torn tails (or a record a live writer is writing)");
-    inspect_cmd->add_option("dir", journal_dir, "Journal directory")->required();
-    inspect_cmd->add_flag("--json", inspect_json, "Print JSON");
-    replay::DumpOptions dump_options;
-    CLI::App* dump_cmd = journal_cmd->add_subcommand(
-        "dump",
-        "Print records as JSON, one per line, merged by sequence; prices and quantities "
-        "as decimal strings");
-    dump_cmd->add_option("dir", journal_dir, "Journal directory")->required();
-    dump_cmd->add_option("--stream", dump_options.stream,
-                         "input, strategy, risk, gateway, or all (default: all)");
-    dump_cmd->add_option("--from", dump_options.from_seq, "First sequence to print");
-    dump_cmd->add_option("--to", dump_options.to_seq, "Last sequence to print");
-
-    std::uint64_t tail_from = 0;
-    CLI::App* tail_cmd = journal_cmd->add_subcommand(
-        "tail",
-        "Follow a journal being written, printing records like dump as they arrive; "
-        "SIGINT or SIGTERM ends it");
-    tail_cmd->add_option("dir", journal_dir, "Journal directory")->required();
-    tail_cmd->add_option("--from", tail_from, "First sequence to print");
-
-    // --- keel replay ---
-    std::string replay_dir;
-    replay::ReplayOptions replay_options;
-    std::uint64_t replay_until = 0;
-    CLI::App* replay_cmd = app.add_subcommand(
-        "replay",
-        "Re-run a journal's inputs through the stages (fused, with its journaled config and "
-        "seed, venue disconnected) and print the summary; --verify checks that every input "
-        "and derived record comes out byte for byte the same: exit 0 identical, 1 the first "
-        "divergence (sequence, stage, expected and actual), 2 unreadable");
-    replay_cmd->add_option("dir", replay_dir, "Journal directory")->required();
-    replay_cmd->add_flag("--verify", replay_options.verify,
-                         "Compare every re-derived record with the journal");
-    CLI::Option* until_opt =
-        replay_cmd->add_option("--until", replay_until, "Replay inputs up to this sequence");
-    std::uint64_t replay_at = 0;
-    CLI::Option* at_opt = replay_cmd->add_option(
-        "--at", replay_at,
-        "Replay up to this sequence and print the state there: account, positions, open "
-        "orders, risk's mode and main limits");
-    std::vector<std::string> replay_sets;
-    replay_cmd->add_option(
-        "--set", replay_sets,
-        "KEY=VALUE (repeatable): a what-if. Re-runs the journal's market data, alerts, "
-        "commands and timers with this change to its config against the simulated venue, and "
-        "compares orders, risk refusals, fills and P&L with the journaled session");
-    replay_cmd->add_flag("--json", replay_options.json, "Print the result as JSON");
-    // --- keel journal export: a SQLite read model (replay/export.hpp) ---
-    std::string export_sqlite_file;
-    CLI::App* export_cmd = journal_cmd->add_subcommand(
-        "export",
-        "Write a SQLite read model of a journal (orders, fills, round trips, positions, equity, "
-        "risk rejects, signals, alerts, the session; schema in replay/README.md), rebuilt from "
-        "scratch and renamed over FILE when complete; exit 0 ok, 1 torn tail (the records "
-        "before it are exported), 2 corrupt or unreadable journal, or FILE not writable");
-    export_cmd->add_option("dir", journal_dir, "Journal directory")->required();
-    export_cmd->add_option("--sqlite", export_sqlite_file, "Database file to write")->required();
-    // --- end keel journal export ---
-    // --- keel report: an HTML report of a journal (replay/html_report.hpp) ---
-    std::string report_dir;
-    std::string report_html;
-    CLI::App* report_cmd = app.add_subcommand(
-        "report",
-        "Write one self-contained HTML report of a journal (summary, equity and drawdown "
-        "charts, per-symbol results, trades), derived from the journal alone; exit 0 ok, 1 torn "
-        "tail (reported up to it), 2 unreadable or corrupt journal or unwritable FILE");
-    report_cmd->add_option("dir", report_dir, "Journal directory")->required();
-    report_cmd->add_option("--html", report_html, "The HTML file to write")->required();
-    // --- end keel report ---
-
+    // Set after the commands are added, so that only `keel --help` shows it (a subcommand
+    // would inherit a footer set before it was created).
     app.footer(
         "Environment: KEEL__SECTION__KEY=value overrides a config value (double underscore = "
         "nesting, array elements by index, e.g. KEEL__THREADS__0__CPU=1).\n"
@@ -534,57 +59,28 @@ int run_cli(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+        // CLI11's exit codes are its own: --help and --version are a success, anything else it
+        // refuses is bad usage.
         const int rc = app.exit(e);
-        return rc == 0 ? kExitOk : kExitUsage;
+        return rc == static_cast<int>(CLI::ExitCodes::Success) ? kExitOk : kExitUsage;
     }
-    if (*run_cmd) {
-        if (run_check_host)
-            return check_host(run_config);
-        if (run_config.empty()) {
-            std::cerr << "keel run: --config is required\nRun with --help for more information.\n";
-            return kExitUsage;
-        }
-        return run(run_config, run_journal);
-    }
+    if (run.selected())
+        return run.run();
+    if (backtest.selected())
+        return backtest.run();
     if (bench.selected())
         return bench.run();
-    if (*replay_cmd) {
-        if (until_opt->count() > 0)
-            replay_options.until = replay_until;
-        if (at_opt->count() > 0)
-            replay_options.at = replay_at;
-        for (const std::string& s : replay_sets) {
-            auto o = engine::parse_override(s);
-            if (!o) {
-                std::cerr << "keel: --set '" << s << "': expected KEY=VALUE\n";
-                return kExitUsage;
-            }
-            replay_options.sets.push_back(std::move(*o));
-        }
-        return replay::replay_journal(replay_dir, replay_options, std::cout, std::cerr);
-    }
-    if (*backtest_cmd)
-        return backtest.run();
-    if (*feed_cmd) {  // keel feed
-        install_stop_handlers();
-        return feed.run(g_stop);
-    }
-    if (*check_cmd)
-        return config_check(check_file);
-    if (*verify_cmd)
-        return replay::verify_journal(journal_dir, std::cout, std::cerr);
-    if (*inspect_cmd)
-        return replay::inspect_journal(journal_dir, inspect_json, std::cout, std::cerr);
-    if (*tail_cmd) {
-        install_stop_handlers();
-        return replay::tail_journal(journal_dir, tail_from, g_stop, std::cout, std::cerr);
-    }
-    if (*dump_cmd)
-        return replay::dump_journal(journal_dir, dump_options, std::cout, std::cerr);
-    if (*export_cmd)  // keel journal export
-        return replay::export_sqlite(journal_dir, export_sqlite_file, std::cout, std::cerr);
-    if (*report_cmd)  // keel report
-        return replay::write_html_report(report_dir, report_html, {}, std::cout, std::cerr);
+    if (feed.selected())
+        return feed.run();
+    if (config.selected())
+        return config.run();
+    if (journal.selected())
+        return journal.run();
+    if (replay.selected())
+        return replay.run();
+    if (report.selected())
+        return report.run();
+    // Unreachable: CLI11 refuses a command line without a command (require_subcommand).
     return kExitUsage;
 }
 

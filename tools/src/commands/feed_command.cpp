@@ -4,10 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "command_support.hpp"
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/feed/feed_server.hpp"
+#include "keel/exit_code.hpp"
 #include "keel/replay/session/backtest.hpp"
-#include "keel/tools/cli.hpp"
 
 namespace keel::tools {
 namespace {
@@ -31,9 +32,48 @@ bool parse_listen(const std::string& text, std::string& host, std::uint16_t& por
     return true;
 }
 
+// The market data of the --csv files, in time order, and the symbols' names by id.
+struct FeedData {
+    std::vector<engine::Event> events;
+    std::vector<std::string> names;
+    adapters::CsvLoadStats stats;
+};
+
+// Loads the files; nullopt after saying on stderr what is wrong with them.
+std::optional<FeedData> load_feed_data(const std::vector<adapters::CsvFileSpec>& files) {
+    engine::SymbolTable symbols(4096);
+    std::string error;
+    auto source = adapters::CsvSource::open(files, symbols, 0, error);
+    if (!source) {
+        // The loader's messages name the backtest's config keys; say which flag sets them here.
+        if (error.find("bar_interval") != std::string::npos)
+            error += " (keel feed: --bar-interval)";
+        else if (error.find("no symbol column") != std::string::npos)
+            error += " (keel feed: --symbol SYM or --csv SYM=FILE)";
+        std::cerr << "keel: " << error << "\n";
+        return std::nullopt;
+    }
+    FeedData data;
+    data.stats = source->stats();
+    if (data.stats.alerts + data.stats.commands > 0) {
+        std::cerr << "keel: keel feed serves trades, quotes and bars; alerts reach a session "
+                     "through the webhook and commands through the control API\n";
+        return std::nullopt;
+    }
+    data.events.reserve(source->event_count());
+    engine::Event e{};
+    while (source->poll(e) == engine::InputSource::Poll::event) {
+        if (engine::is_market_data(e.header.type))
+            data.events.push_back(e);
+    }
+    for (std::size_t id = 0; id < symbols.size(); ++id)
+        data.names.emplace_back(symbols.name(static_cast<engine::SymbolId>(id)));
+    return data;
+}
+
 }  // namespace
 
-CLI::App* FeedCommand::add(CLI::App& app) {
+void FeedCommand::add(CLI::App& app) {
     cmd_ = app.add_subcommand(
         "feed",
         "Serve recorded market data (the CSV formats of keel backtest) as a live feed in keel's "
@@ -62,10 +102,14 @@ CLI::App* FeedCommand::add(CLI::App& app) {
     cmd_->add_flag("--loop", loop_,
                    "At the end, start over (timestamps move on by the data's span); runs until "
                    "SIGINT or SIGTERM");
-    return cmd_;
 }
 
-int FeedCommand::run(const std::atomic<bool>& stop) {
+bool FeedCommand::selected() const {
+    return cmd_->parsed();
+}
+
+int FeedCommand::run() {
+    install_stop_handlers();
     adapters::feed::FeedServerOptions options;
     if (!parse_listen(listen_, options.host, options.port)) {
         std::cerr << "keel: --listen '" << listen_
@@ -92,37 +136,13 @@ int FeedCommand::run(const std::atomic<bool>& stop) {
         const replay::DataArg d = replay::parse_data_arg(arg);
         files.push_back({d.path, d.path, d.symbol.empty() ? symbol_ : d.symbol, interval_s});
     }
-    engine::SymbolTable symbols(4096);
+    std::optional<FeedData> data = load_feed_data(files);
+    if (!data)
+        return kExitUsage;
+    const std::size_t count = data->events.size();
+    const adapters::CsvLoadStats& stats = data->stats;
+    adapters::feed::FeedServer server(std::move(data->events), std::move(data->names), options);
     std::string error;
-    auto source = adapters::CsvSource::open(files, symbols, 0, error);
-    if (!source) {
-        // The loader's messages name the backtest's config keys; say which flag sets them here.
-        if (error.find("bar_interval") != std::string::npos)
-            error += " (keel feed: --bar-interval)";
-        else if (error.find("no symbol column") != std::string::npos)
-            error += " (keel feed: --symbol SYM or --csv SYM=FILE)";
-        std::cerr << "keel: " << error << "\n";
-        return kExitUsage;
-    }
-    const adapters::CsvLoadStats& stats = source->stats();
-    if (stats.alerts + stats.commands > 0) {
-        std::cerr << "keel: keel feed serves trades, quotes and bars; alerts reach a session "
-                     "through the webhook and commands through the control API\n";
-        return kExitUsage;
-    }
-    std::vector<engine::Event> events;
-    events.reserve(source->event_count());
-    engine::Event e{};
-    while (source->poll(e) == engine::InputSource::Poll::event) {
-        if (engine::is_market_data(e.header.type))
-            events.push_back(e);
-    }
-    std::vector<std::string> names;
-    for (std::size_t id = 0; id < symbols.size(); ++id)
-        names.emplace_back(symbols.name(static_cast<engine::SymbolId>(id)));
-
-    const std::size_t count = events.size();
-    adapters::feed::FeedServer server(std::move(events), std::move(names), options);
     if (!server.listen(error)) {
         std::cerr << "keel: " << error << "\n";
         return kExitUsage;
@@ -130,7 +150,7 @@ int FeedCommand::run(const std::atomic<bool>& stop) {
     std::cout << "keel feed: serving " << count << " messages (" << stats.trades << " trades, "
               << stats.quotes << " quotes, " << stats.bars << " bars) on " << (ws_ ? "ws" : "tcp")
               << "://" << options.host << ":" << server.port() << std::endl;
-    server.run(stop);
+    server.run(g_stop);
     std::cout << "keel feed: sent " << server.messages_sent() << " messages to " << server.clients()
               << " client" << (server.clients() == 1 ? "" : "s") << std::endl;
     return kExitOk;

@@ -1,8 +1,6 @@
 // `keel feed`: the feed simulator's command line (adapters/feed/feed_server.hpp serves).
-// Registered and dispatched by two lines in cli.cpp.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,9 +13,11 @@ namespace keel::tools {
 
 class FeedCommand {
   public:
-    CLI::App* add(CLI::App& app);
-    // Loads the files, listens, serves until the data ends (or stop); the exit code.
-    int run(const std::atomic<bool>& stop);
+    void add(CLI::App& app);
+    [[nodiscard]] bool selected() const;
+    // Loads the files, listens, serves until the data ends (or SIGINT or SIGTERM); the exit
+    // code.
+    int run();
 
   private:
     CLI::App* cmd_ = nullptr;
