@@ -10,6 +10,8 @@
 #include <cstring>
 #include <set>
 
+#include "keel/assert.hpp"
+
 namespace keel::journal {
 namespace {
 
@@ -212,6 +214,14 @@ void scan_records(const SegmentBytes& seg, bool strict, SegmentInfo& info, Strea
             out.issue = bad_record_issue(seg, pos, bad);
             break;
         }
+        // The checks above, stated again for the record they passed (the writer states its
+        // side when it writes one): its length is within the bound, its sequence keeps the
+        // order its stream requires, and it lies within the file.
+        KEEL_ASSERT(r.length <= kMaxRecordPayload, "a journal record passed over the length bound");
+        KEEL_ASSERT(
+            out.records == 0 || (strict ? r.seq == out.last_seq + 1 : r.seq >= out.last_seq),
+            "a journal record passed out of sequence");
+        KEEL_ASSERT(pos + record_size(r.length) <= size, "a journal record passed past its file");
         if (out.records == 0) {
             out.first_seq = r.seq;
             out.first_ts_ns = r.ts_ns;
