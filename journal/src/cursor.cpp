@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "keel/assert.hpp"
+
 namespace keel::journal {
 namespace {
 
@@ -180,6 +182,15 @@ StreamCursor::Next StreamCursor::advance(RecordView& out) {
             return fail(
                 pos_, "sequence " + std::to_string(r.seq) + " after " + std::to_string(last_seq_));
         }
+        // The checks above, stated again for the record they passed (the writer states its
+        // side when it writes one): its length is within the bound, its sequence keeps the
+        // order its stream requires, and it lies within the bytes read (`at` points into
+        // buf_). The sequence is stated next to its check, where the compiler can fold it.
+        KEEL_ASSERT(r.length <= kMaxRecordPayload, "a journal record passed over the length bound");
+        KEEL_ASSERT(records_ == 0 || (strict_ ? r.seq == last_seq_ + 1 : r.seq >= last_seq_),
+                    "a journal record passed out of sequence");
+        KEEL_ASSERT(pos_ >= buf_start_ && pos_ + size <= buf_start_ + buf_len_,
+                    "a journal record passed outside the bytes read");
         const std::uint64_t offset = pos_;
         pos_ += size;
         if (r.seq < skip_below_)

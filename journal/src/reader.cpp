@@ -10,6 +10,8 @@
 #include <cstring>
 #include <set>
 
+#include "keel/assert.hpp"
+
 namespace keel::journal {
 namespace {
 
@@ -102,6 +104,142 @@ Status list_segments(const fs::path& dir, std::string_view stream, std::vector<S
     return {};
 }
 
+// One segment file as a scan reads it.
+struct SegmentBytes {
+    const unsigned char* data;
+    std::uint64_t size;
+    bool last;  // the stream's last segment, where a bad tail may be a torn write
+    const std::string& file;
+};
+
+// Checks the segment header of `seg` and takes its first sequence into `info`. A header that
+// does not belong in this file becomes out.issue; one written by a newer keel is an error.
+Status check_segment_header(const SegmentBytes& seg, std::string_view stream, SegmentInfo& info,
+                            StreamScan& out) {
+    auto problem = [&](const char* what) { out.issue = ScanIssue{false, seg.file, 0, 0, what}; };
+    // Trailing segments without a header were set aside before the scan; one here is
+    // followed by segments with data.
+    if (seg.size < sizeof(SegmentHeader) || all_zero(seg.data, sizeof(SegmentHeader))) {
+        problem("segment header missing or short");
+        return {};
+    }
+    SegmentHeader h;
+    std::memcpy(&h, seg.data, sizeof h);
+    if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) {
+        problem("not a keel journal segment (bad magic)");
+        return {};
+    }
+    if (h.version > kFormatVersion) {
+        return Status::error(
+            Errc::newer_version,
+            "%s: written by a newer keel (journal format %u; this keel reads up to %u)",
+            seg.file.c_str(), h.version, kFormatVersion);
+    }
+    if (segment_header_crc(h) != h.crc || h.header_size != sizeof(SegmentHeader) ||
+        h.segment_index != info.index ||
+        std::string_view(h.stream, strnlen(h.stream, sizeof h.stream)) != stream) {
+        problem("segment header does not match its file (CRC, index or stream)");
+        return {};
+    }
+    info.first_seq = h.first_seq;
+    return {};
+}
+
+// The issue a record at `pos` that failed the check `bad` makes: a torn tail if this is the
+// last segment and nothing valid follows, corruption otherwise.
+ScanIssue bad_record_issue(const SegmentBytes& seg, std::uint64_t pos, const char* bad) {
+    std::uint64_t next_valid = 0;
+    for (std::uint64_t p = pos + kRecordAlign; p + sizeof(RecordHeader) <= seg.size;
+         p += kRecordAlign) {
+        if (valid_record_at(seg.data, seg.size, p)) {
+            next_valid = p;
+            break;
+        }
+    }
+    if (seg.last && next_valid == 0) {
+        std::uint64_t end = seg.size;
+        while (end > pos && seg.data[end - 1] == 0)
+            --end;
+        return ScanIssue{true, seg.file, pos, end - pos, bad};
+    }
+    if (next_valid != 0) {
+        return ScanIssue{false, seg.file, pos, 0,
+                         std::string(bad) + ", followed by a valid record at offset " +
+                             std::to_string(next_valid)};
+    }
+    return ScanIssue{false, seg.file, pos, 0, std::string(bad) + " in a sealed segment"};
+}
+
+// Reads the records of `seg` after its header, in one pass, counting them into `out` and
+// `info` (data_end: where its data ends), up to the first record that fails a check
+// (out.issue).
+void scan_records(const SegmentBytes& seg, bool strict, SegmentInfo& info, StreamScan& out,
+                  const RecordFn& on_record) {
+    const unsigned char* data = seg.data;
+    const std::uint64_t size = seg.size;
+    std::uint64_t pos = sizeof(SegmentHeader);
+    while (pos < size) {
+        const char* bad = nullptr;
+        RecordHeader r{};
+        if (pos + sizeof(RecordHeader) > size) {
+            if (all_zero(data + pos, size - pos))
+                break;
+            bad = "truncated record header";
+        } else {
+            std::memcpy(&r, data + pos, sizeof r);
+            if (all_zero(data + pos, sizeof r)) {
+                if (all_zero(data + pos, size - pos))
+                    break;  // preallocated, unwritten
+                bad = "empty record header followed by data";
+            } else if (r.length > kMaxRecordPayload) {
+                bad = "record length is absurd";
+            } else if (pos + record_size(r.length) > size) {
+                bad = "record runs past the end of the file";
+            } else if (record_crc(data + pos, r.length) != r.crc) {
+                bad = "record CRC mismatch";
+            } else if (!all_zero(data + pos + sizeof r + r.length,
+                                 record_size(r.length) - sizeof r - r.length)) {
+                bad = "record padding is not zero";  // the CRC does not cover padding
+            } else if (out.records > 0 &&
+                       (strict ? r.seq != out.last_seq + 1 : r.seq < out.last_seq)) {
+                // A valid record out of sequence is corruption wherever it is.
+                out.issue = ScanIssue{false, seg.file, pos, 0,
+                                      "sequence " + std::to_string(r.seq) + " after " +
+                                          std::to_string(out.last_seq) +
+                                          (strict ? " (input sequences must be consecutive)" : "")};
+                break;
+            }
+        }
+        if (bad != nullptr) {
+            out.issue = bad_record_issue(seg, pos, bad);
+            break;
+        }
+        // The checks above, stated again for the record they passed (the writer states its
+        // side when it writes one): its length is within the bound, its sequence keeps the
+        // order its stream requires, and it lies within the file.
+        KEEL_ASSERT(r.length <= kMaxRecordPayload, "a journal record passed over the length bound");
+        KEEL_ASSERT(
+            out.records == 0 || (strict ? r.seq == out.last_seq + 1 : r.seq >= out.last_seq),
+            "a journal record passed out of sequence");
+        KEEL_ASSERT(pos + record_size(r.length) <= size, "a journal record passed past its file");
+        if (out.records == 0) {
+            out.first_seq = r.seq;
+            out.first_ts_ns = r.ts_ns;
+        }
+        ++out.records;
+        ++info.records;
+        out.last_seq = r.seq;
+        out.last_ts_ns = r.ts_ns;
+        ++out.records_by_type[r.type];
+        if (on_record) {
+            on_record(RecordView{reinterpret_cast<const RecordHeader*>(data + pos),
+                                 data + pos + sizeof r, info.index, pos});
+        }
+        pos += record_size(r.length);
+    }
+    info.data_end = pos;
+}
+
 }  // namespace
 
 Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out,
@@ -125,120 +263,20 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
     const bool strict = stream == "input";
 
     for (std::size_t si = 0; si < files.size() && !out.issue; ++si) {
-        const bool last = si + 1 == files.size();
         MappedFile f;
         if (Status s = f.open(files[si].path); !s.ok())
             return s;
-        const unsigned char* data = f.data();
-        const std::uint64_t size = f.size();
+        const std::string file = files[si].path.string();
+        const SegmentBytes seg{f.data(), f.size(), si + 1 == files.size(), file};
         SegmentInfo info;
         info.path = files[si].path;
         info.index = files[si].index;
-        info.file_bytes = size;
-        const std::string file = files[si].path.string();
-        auto problem = [&](std::uint64_t offset, bool torn, std::uint64_t bytes, std::string what) {
-            out.issue = ScanIssue{torn, file, offset, bytes, std::move(what)};
-        };
-
-        // Segment header. (Trailing segments without one were set aside above; one here is
-        // followed by segments with data.)
-        if (size < sizeof(SegmentHeader) || all_zero(data, sizeof(SegmentHeader))) {
-            problem(0, false, 0, "segment header missing or short");
-            break;
-        }
-        SegmentHeader h;
-        std::memcpy(&h, data, sizeof h);
-        if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) {
-            problem(0, false, 0, "not a keel journal segment (bad magic)");
-            break;
-        }
-        if (h.version > kFormatVersion) {
-            return Status::error(
-                Errc::newer_version,
-                "%s: written by a newer keel (journal format %u; this keel reads up to %u)",
-                file.c_str(), h.version, kFormatVersion);
-        }
-        if (segment_header_crc(h) != h.crc || h.header_size != sizeof(SegmentHeader) ||
-            h.segment_index != info.index ||
-            std::string_view(h.stream, strnlen(h.stream, sizeof h.stream)) != stream) {
-            problem(0, false, 0, "segment header does not match its file (CRC, index or stream)");
-            break;
-        }
-        info.first_seq = h.first_seq;
-
-        std::uint64_t pos = sizeof(SegmentHeader);
-        while (pos < size) {
-            const char* bad = nullptr;
-            RecordHeader r{};
-            if (pos + sizeof(RecordHeader) > size) {
-                if (all_zero(data + pos, size - pos))
-                    break;
-                bad = "truncated record header";
-            } else {
-                std::memcpy(&r, data + pos, sizeof r);
-                if (all_zero(data + pos, sizeof r)) {
-                    if (all_zero(data + pos, size - pos))
-                        break;  // preallocated, unwritten
-                    bad = "empty record header followed by data";
-                } else if (r.length > kMaxRecordPayload) {
-                    bad = "record length is absurd";
-                } else if (pos + record_size(r.length) > size) {
-                    bad = "record runs past the end of the file";
-                } else if (record_crc(data + pos, r.length) != r.crc) {
-                    bad = "record CRC mismatch";
-                } else if (!all_zero(data + pos + sizeof r + r.length,
-                                     record_size(r.length) - sizeof r - r.length)) {
-                    bad = "record padding is not zero";  // the CRC does not cover padding
-                } else if (out.records > 0 &&
-                           (strict ? r.seq != out.last_seq + 1 : r.seq < out.last_seq)) {
-                    // A valid record out of sequence is corruption wherever it is.
-                    problem(pos, false, 0,
-                            "sequence " + std::to_string(r.seq) + " after " +
-                                std::to_string(out.last_seq) +
-                                (strict ? " (input sequences must be consecutive)" : ""));
-                    break;
-                }
-            }
-            if (bad != nullptr) {
-                // A torn tail only if this is the last segment and nothing valid follows.
-                std::uint64_t next_valid = 0;
-                for (std::uint64_t p = pos + kRecordAlign; p + sizeof(RecordHeader) <= size;
-                     p += kRecordAlign) {
-                    if (valid_record_at(data, size, p)) {
-                        next_valid = p;
-                        break;
-                    }
-                }
-                if (last && next_valid == 0) {
-                    std::uint64_t end = size;
-                    while (end > pos && data[end - 1] == 0)
-                        --end;
-                    problem(pos, true, end - pos, bad);
-                } else if (next_valid != 0) {
-                    problem(pos, false, 0,
-                            std::string(bad) + ", followed by a valid record at offset " +
-                                std::to_string(next_valid));
-                } else {
-                    problem(pos, false, 0, std::string(bad) + " in a sealed segment");
-                }
-                break;
-            }
-            if (out.records == 0) {
-                out.first_seq = r.seq;
-                out.first_ts_ns = r.ts_ns;
-            }
-            ++out.records;
-            ++info.records;
-            out.last_seq = r.seq;
-            out.last_ts_ns = r.ts_ns;
-            ++out.records_by_type[r.type];
-            if (on_record) {
-                on_record(RecordView{reinterpret_cast<const RecordHeader*>(data + pos),
-                                     data + pos + sizeof r, info.index, pos});
-            }
-            pos += record_size(r.length);
-        }
-        info.data_end = pos;
+        info.file_bytes = seg.size;
+        if (Status s = check_segment_header(seg, stream, info, out); !s.ok())
+            return s;
+        if (out.issue)
+            break;  // a segment whose header is bad is not part of the scan's segments
+        scan_records(seg, strict, info, out, on_record);
         out.segments.push_back(info);
     }
     return {};

@@ -8,9 +8,31 @@
 #include <cerrno>
 #include <cstring>
 
+#include "keel/assert.hpp"
 #include "keel/journal/reader.hpp"
 
 namespace keel::journal {
+
+namespace {
+
+// Lays out one record at `at`, 8-byte aligned in fresh, preallocated space (so its padding is
+// already zero). Payload and header first, the CRC last: a reader of the page cache
+// (tail-follow) that sees a record before it is complete finds its CRC wrong and waits.
+void write_record(unsigned char* at, const RecordHeader& h, const void* first,
+                  std::uint32_t first_length, const void* second,
+                  std::uint32_t second_length) noexcept {
+    if (first_length > 0)
+        std::memcpy(at + sizeof h, first, first_length);
+    if (second_length > 0)
+        std::memcpy(at + sizeof h + first_length, second, second_length);
+    std::memcpy(at, &h, sizeof h);
+    // Records are 8-byte aligned, so the CRC field can be stored as one atomic word, released
+    // after everything it covers.
+    std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(at))
+        .store(record_crc(at, h.length), std::memory_order_release);
+}
+
+}  // namespace
 
 std::string_view to_string(Durability d) noexcept {
     switch (d) {
@@ -338,19 +360,12 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
     h.type = type;
     h.seq = seq;
     h.ts_ns = ts_ns;
-    unsigned char* at = base_ + used_;
-    // Payload and header first, the CRC last: a reader of the page cache (tail-follow) that
-    // sees a record before it is complete finds its CRC wrong and waits. The padding is
-    // already zero (fresh, preallocated space).
-    if (first_length > 0)
-        std::memcpy(at + sizeof h, first, first_length);
-    if (second_length > 0)
-        std::memcpy(at + sizeof h + first_length, second, second_length);
-    std::memcpy(at, &h, sizeof h);
-    // Records are 8-byte aligned, so the CRC field can be stored as one atomic word, released
-    // after everything it covers.
-    std::atomic_ref<std::uint32_t>(*reinterpret_cast<std::uint32_t*>(at))
-        .store(record_crc(at, length), std::memory_order_release);
+    // Readers step from record to record by record_size(h.length) from the segment header,
+    // and the CRC below is stored as one aligned word: every record must start 8-byte aligned
+    // and carry the whole payload's length. The readers state the same after their checks.
+    KEEL_ASSERT(used_ % kRecordAlign == 0, "journal record does not start 8-byte aligned");
+    KEEL_ASSERT(h.length == total, "journal record length differs from its payload's");
+    write_record(base_ + used_, h, first, first_length, second, second_length);
     if (used_ == sizeof(SegmentHeader)) {
         // First record of this segment: record its sequence in the header (sparse index).
         SegmentHeader sh;
@@ -360,6 +375,7 @@ Status StreamWriter::append_parts(std::uint16_t type, std::uint64_t seq, std::in
         std::memcpy(base_, &sh, sizeof sh);
     }
     used_ += size;
+    KEEL_ASSERT(used_ <= capacity_, "journal append ran past its mapped segment");
     ++records_;
     records_published_.store(records_, std::memory_order_relaxed);
     bytes_published_.store(bytes_published_.load(std::memory_order_relaxed) + size,

@@ -34,6 +34,32 @@ namespace {
     }
 }
 
+// What an echo says about the order it repeats; the rest of the order event is repeated as it
+// is. The gateway echoes its own refusals (order_denied) and dropped bracket children
+// (venue_cancel), and risk's rejects (order_denied from Source::risk, risk's verdict kept).
+struct EchoAs {
+    EventType type;
+    Source source;
+    std::int64_t ts_ns;
+    OrderAction action;
+    OrderStatus status;
+    Reason reason;
+};
+
+// The input that tells ingest, and through it strategy and risk, what became of `order`: they
+// booked it when it was requested and learn of its end in sequence, like any venue reply.
+[[nodiscard]] Event make_echo(const Event& order, const EchoAs& as) noexcept {
+    Event e = order;
+    e.header.type = as.type;
+    e.header.source = as.source;
+    e.header.seq = 0;  // ingest assigns it
+    e.header.ts_ns = as.ts_ns;
+    e.payload.order.action = as.action;
+    e.payload.order.status = as.status;
+    e.payload.order.reason = as.reason;
+    return e;
+}
+
 }  // namespace
 
 GatewayStage::GatewayStage(Venue& venue, ReplySink& replies, std::size_t symbol_capacity,
@@ -109,15 +135,12 @@ void GatewayStage::emit_dropped(const Event& child, const Event& cause, Reason r
         return;
     // Strategy and risk booked the child when it was requested; they learn it is gone from
     // an input, in sequence, like any venue cancel (the gateway ignores its own echo).
-    Event gone = child;
-    gone.header.type = EventType::venue_cancel;
-    gone.header.source = Source::gateway;
-    gone.header.seq = 0;  // ingest assigns it
-    gone.header.ts_ns = cause.header.ts_ns;
-    gone.payload.order.action = OrderAction::cancel;
-    gone.payload.order.status = OrderStatus::canceled;
-    gone.payload.order.reason = reason;
-    replies_.post(gone);
+    replies_.post(make_echo(child, {.type = EventType::venue_cancel,
+                                    .source = Source::gateway,
+                                    .ts_ns = cause.header.ts_ns,
+                                    .action = OrderAction::cancel,
+                                    .status = OrderStatus::canceled,
+                                    .reason = reason}));
 }
 
 void GatewayStage::emit_alert(const Event& cause, const Transition& t, Reason reason,
@@ -145,13 +168,12 @@ void GatewayStage::refuse(const Event& order, Reason reason, Emit& out) noexcept
     if (!journaled_emit(state, out))
         return;
     // Upstream books learn of the refusal in sequence, as they learn of a risk reject.
-    Event denied = order;
-    denied.header.type = EventType::order_denied;
-    denied.header.source = Source::gateway;
-    denied.header.seq = 0;  // ingest assigns it
-    denied.payload.order.status = OrderStatus::denied;
-    denied.payload.order.reason = reason;
-    replies_.post(denied);
+    replies_.post(make_echo(order, {.type = EventType::order_denied,
+                                    .source = Source::gateway,
+                                    .ts_ns = order.header.ts_ns,
+                                    .action = order.payload.order.action,
+                                    .status = OrderStatus::denied,
+                                    .reason = reason}));
 }
 
 bool GatewayStage::send(const Event& order, const Event& cause, Emit& out) noexcept {
@@ -339,6 +361,28 @@ void GatewayStage::on_reply(const Event& reply, Emit& out) noexcept {
     }
 }
 
+void GatewayStage::on_risk_reject(const Event& reject, Emit& out) noexcept {
+    ++risk_rejects_;
+    const OrderPayload& o = reject.payload.order;
+    // Risk's verdict (status and reason) goes back as risk gave it.
+    replies_.post(make_echo(reject, {.type = EventType::order_denied,
+                                     .source = Source::risk,
+                                     .ts_ns = reject.header.ts_ns,
+                                     .action = o.action,
+                                     .status = o.status,
+                                     .reason = o.reason}));
+    // A bracket exit refused while its entry is still unfilled: the entry would fill without
+    // its protection, so it is canceled (its other exit then goes with it).
+    if (o.action == OrderAction::new_order && is_bracket_child(o.role)) {
+        const OrderRecord* entry = book_.find(bracket_entry_of(o.order_id));
+        if (entry != nullptr && entry->filled.raw == 0 &&
+            entry->status != OrderStatus::pending_cancel)
+            (void)send(
+                cancel_request(*entry, reject, Source::gateway, Reason::bracket_exit_refused),
+                reject, out);
+    }
+}
+
 void GatewayStage::on_kill(const Event& command, Emit& out) noexcept {
     // One mass cancel (order_id 0), not one per order: a stage may emit at most
     // EmitBuffer::kCapacity events per input, and the venue cancels everything it holds.
@@ -369,27 +413,10 @@ void GatewayStage::handle(const Event& event, Emit& out) noexcept {
             // Replaced by what it becomes (order_sent, or a held / dropped child's state).
             on_request(event, out);
             return;
-        case EventType::risk_reject: {
+        case EventType::risk_reject:
             out.emit(event);
-            ++risk_rejects_;
-            Event denied = event;
-            denied.header.type = EventType::order_denied;
-            denied.header.source = Source::risk;
-            denied.header.seq = 0;  // ingest assigns it
-            replies_.post(denied);
-            // A bracket exit refused while its entry is still unfilled: the entry would fill
-            // without its protection, so it is canceled (its other exit then goes with it).
-            const OrderPayload& o = event.payload.order;
-            if (o.action == OrderAction::new_order && is_bracket_child(o.role)) {
-                const OrderRecord* entry = book_.find(bracket_entry_of(o.order_id));
-                if (entry != nullptr && entry->filled.raw == 0 &&
-                    entry->status != OrderStatus::pending_cancel)
-                    (void)send(cancel_request(*entry, event, Source::gateway,
-                                              Reason::bracket_exit_refused),
-                               event, out);
-            }
+            on_risk_reject(event, out);
             return;
-        }
         case EventType::venue_cancel:
             out.emit(event);
             // Its own echo of a dropped bracket child (emit_dropped): already accounted for.

@@ -84,6 +84,8 @@ class GatewayStage final : public Stage {
     std::uint64_t inputs_seen_ = 0;
     void on_request(const Event& request, Emit& out) noexcept;
     void on_reply(const Event& reply, Emit& out) noexcept;
+    // Echoes risk's reject to ingest and cancels an unfilled entry whose exit risk refused.
+    void on_risk_reject(const Event& reject, Emit& out) noexcept;
     void on_kill(const Event& command, Emit& out) noexcept;
     // Journals `order` as order_sent, applies it to the book, reports the new state and hands
     // it to the venue. `cause` supplies the sequence and time. False if it was not sent.
