@@ -30,7 +30,16 @@ RANDOM=4242
 while [ "$kills" -lt 20 ]; do
     "$KEEL" run --config "$T/paced.json" --journal "$T/j" >"$T/run.out" 2>"$T/run.err" &
     PID=$!
-    # A random point 0.05 to 0.45 s into the run (start-up, rebuild, or live).
+    # The first kill comes once the journal exists (a slow machine, or a sanitizer, can take
+    # longer than the whole window below to load the data), so there is always a journal to
+    # continue; the others at a random point 0.05 to 0.45 s into the run (start-up, rebuild,
+    # or live).
+    if [ "$kills" -eq 0 ]; then
+        for _ in $(seq 1 600); do
+            [ -f "$T/j/input.000000.seg" ] || ! kill -0 "$PID" 2>/dev/null && break
+            sleep 0.05
+        done
+    fi
     sleep "0.$(( RANDOM % 40 + 5 ))"
     if kill -9 "$PID" 2>/dev/null; then
         wait "$PID" 2>/dev/null
