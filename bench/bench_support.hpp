@@ -14,6 +14,10 @@
 
 namespace keel::bench {
 
+// The counter a two-thread benchmark sets to its partner thread's CPU time over its wall time
+// (ring_bench's Partner): CollectingReporter holds it to the same 90% as the timed thread.
+inline constexpr const char* kPartnerBusyShare = "partner_busy_share";
+
 // --- collecting results for the ratio table ---
 
 // Wraps the display reporter that --benchmark_format selects (console, json or csv), passing
@@ -38,9 +42,14 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
             seconds_per_iteration_[name].push_back(run.real_accumulated_time /
                                                    static_cast<double>(run.iterations));
             // A lock-free benchmark's timed thread spins for the whole run, so its CPU time
-            // should equal the wall time; less means something else ran on its CPU.
-            if (run.real_accumulated_time > 0 &&
-                run.cpu_accumulated_time < kMinBusyShare * run.real_accumulated_time) {
+            // should equal the wall time; less means something else ran on its CPU. The same
+            // holds for a spinning partner thread, which reports its own share.
+            const auto partner = run.counters.find(kPartnerBusyShare);
+            const bool partner_lost =
+                partner != run.counters.end() && partner->second.value < kMinBusyShare;
+            if (partner_lost ||
+                (run.real_accumulated_time > 0 &&
+                 run.cpu_accumulated_time < kMinBusyShare * run.real_accumulated_time)) {
                 descheduled_.push_back(name);
                 ++descheduled_repetitions_[name];
             }
@@ -64,8 +73,8 @@ class CollectingReporter final : public benchmark::BenchmarkReporter {
     [[nodiscard]] const std::vector<std::string>& descheduled() const noexcept {
         return descheduled_;
     }
-    // Benchmarks whose timed thread lost CPU time in most of their repetitions, so that even
-    // their median was measured while another process ran on their CPUs.
+    // Benchmarks whose timed thread (or spinning partner thread) lost CPU time in most of their
+    // repetitions, so that even their median was measured while another process ran on their CPUs.
     [[nodiscard]] std::vector<std::string> disturbed() const {
         std::vector<std::string> out;
         for (const auto& [name, lost] : descheduled_repetitions_) {
@@ -259,7 +268,9 @@ inline int print_ratio_table(const CollectingReporter& r, const std::vector<Rati
         const bool expected =
             std::any_of(blocking.begin(), blocking.end(),
                         [&](std::string_view b) { return name.find(b) != std::string::npos; });
-        std::fprintf(out, "warning: %s: timed thread had under 90%% of wall time on its CPU%s\n",
+        std::fprintf(out,
+                     "warning: %s: timed or partner thread had under 90%% of wall time on its "
+                     "CPU%s\n",
                      name.c_str(),
                      expected ? " (expected: it blocks by design)"
                               : "; another process competed for the CPU, rerun on an idle machine");

@@ -2,9 +2,11 @@
 // raw cache-line floor, round trip and throughput, with the target ratios computed in one run.
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -74,35 +76,59 @@ Event make_bench_event(std::uint64_t seq) {
 }
 
 // The other side of a benchmark: a pinned std::thread running body(stop). The constructor
-// returns once the thread runs, so thread start-up is never inside the timed loop; the
-// destructor raises stop and joins. Every wait in a body checks stop, so a benchmark that ends
-// (or fails) at any point cannot leave its partner spinning forever.
+// returns once the thread runs, so thread start-up is never inside the timed loop; finish()
+// (or the destructor) raises stop and joins. Every wait in a body checks stop, so a benchmark
+// that ends (or fails) at any point cannot leave its partner spinning forever.
+//
+// The partner spins too, so another process taking its CPU slows the timed side as surely as
+// taking the timed thread's own CPU, while the timed thread's CPU time stays full. The partner
+// therefore measures its own share of wall time on its CPU; the benchmark reports it as the
+// counter kPartnerBusyShare, which CollectingReporter reads like the timed thread's share.
 class Partner {
   public:
     template <class Body>
     explicit Partner(Body body)
         : thread_([this, body = std::move(body)]() mutable {
               pin_current_thread(g_cpu_plan.partner_cpu);
+              const auto wall_start = std::chrono::steady_clock::now();
+              const double cpu_start = thread_cpu_seconds();
               flags_.ready.store(true, std::memory_order_release);
               body(flags_.stop);
+              const double wall =
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start)
+                      .count();
+              busy_share_ = wall > 0 ? (thread_cpu_seconds() - cpu_start) / wall : 1.0;
           }) {
         while (!flags_.ready.load(std::memory_order_acquire))
             std::this_thread::yield();
     }
-    ~Partner() {
-        flags_.stop.store(true, std::memory_order_release);
-        thread_.join();
-    }
+    ~Partner() { finish(); }
     Partner(const Partner&) = delete;
     Partner& operator=(const Partner&) = delete;
 
+    // Stops and joins the partner; returns its CPU time over its wall time (1: never lost its
+    // CPU). Reading busy_share_ after join() is ordered by the join.
+    double finish() {
+        if (thread_.joinable()) {
+            flags_.stop.store(true, std::memory_order_release);
+            thread_.join();
+        }
+        return busy_share_;
+    }
+
   private:
+    static double thread_cpu_seconds() noexcept {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+    }
     // Own line pair: the partner polls stop while idle, and no benchmark data may share it.
     struct alignas(kFalseSharingRange) Flags {
         std::atomic<bool> ready{false};
         std::atomic<bool> stop{false};
     };
     Flags flags_;
+    double busy_share_ = 1.0;
     std::thread thread_;
 };
 
@@ -189,6 +215,7 @@ void bm_round_trip(benchmark::State& state) {
         round_trip();
     for (auto _ : state)
         round_trip();
+    state.counters[keel::bench::kPartnerBusyShare] = echo.finish();
     if (!in_order)
         state.SkipWithError("round trip returned an event out of order");
 }
@@ -226,6 +253,7 @@ void bm_raw_atomic_floor(benchmark::State& state) {
         round_trip();
     for (auto _ : state)
         round_trip();
+    state.counters[keel::bench::kPartnerBusyShare] = echo.finish();
 }
 
 // --- throughput: the partner produces Events with seq 0, 1, 2...; the timed side consumes ---
@@ -283,6 +311,7 @@ void bm_throughput(benchmark::State& state) {
             break;
         }
     }
+    state.counters[keel::bench::kPartnerBusyShare] = producer.finish();
     const std::int64_t items =
         static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kBlock);
     state.SetItemsProcessed(items);
