@@ -441,3 +441,61 @@ TEST(Account, AMarkThatWouldLeaveMoneysRangeIsRefusedAndCounted) {
     EXPECT_EQ(a.position(0).last_price, Price::from_units(2));  // the last good mark stays
     EXPECT_EQ(a.equity(), Money::from_units(1'100'000));
 }
+
+// A fill whose figures the account cannot hold (a bad price from a venue) is refused whole:
+// apply_fill returns false and not one figure moves, so the account still reconciles and the
+// process goes on (it used to abort on "notional outside Money's range").
+TEST(AccountRange, AFillPastTheRangeIsRefusedWholeAndChangesNothing) {
+    Account a(usd("1000000"), 2);
+    a.apply_fill(0, Side::buy, px("1.2"), qty("100000"), usd("5"), 1);
+    a.mark(0, px("1.21"), 2);
+    const std::uint64_t before = a.state_hash(7);
+    const Money equity = a.equity();
+    for (const char* price : {"10000000", "9200000000", "9223372036.854775807"}) {
+        for (const Side side : {Side::buy, Side::sell}) {
+            EXPECT_FALSE(a.apply_fill(0, side, px(price), qty("100000"), usd("5"), 3)) << price;
+            EXPECT_EQ(a.state_hash(7), before) << price;
+            EXPECT_EQ(a.equity(), equity);
+        }
+    }
+    // A huge quantity at a sane price, and a fee at the ends of Money's range.
+    EXPECT_FALSE(a.apply_fill(0, Side::sell, px("1.2"), Quantity::from_raw(INT64_MAX), usd("0"), 3));
+    EXPECT_FALSE(a.apply_fill(0, Side::sell, px("1.2"), qty("1"), Money::from_raw(INT64_MIN), 3));
+    EXPECT_FALSE(a.apply_fill(0, Side::sell, px("1.2"), qty("1"), Money::from_raw(INT64_MAX), 3));
+    EXPECT_EQ(a.state_hash(7), before);
+    EXPECT_EQ(a.position(0).fills, 1u);
+    expect_reconciles(a);
+    // The account goes on: an ordinary fill closes the position and the trip.
+    EXPECT_TRUE(a.apply_fill(0, Side::sell, px("1.22"), qty("100000"), usd("5"), 4));
+    EXPECT_EQ(a.position(0).quantity_raw, 0);
+    EXPECT_EQ(a.round_trip_count(), 1u);
+    EXPECT_EQ(str(a.realized()), "1990");
+    expect_reconciles(a);
+}
+
+// A mark that would take an open position's value out of range is refused and counted, and
+// says so (the gateway alerts on it); a flat symbol's mark only remembers the price.
+TEST(AccountRange, AMarkPastTheRangeIsRefusedAndReported) {
+    Account a(usd("1000000"), 2);
+    a.apply_fill(0, Side::buy, px("1.2"), qty("100000"), usd("0"), 1);
+    EXPECT_TRUE(a.mark(0, px("1.3"), 2));
+    EXPECT_FALSE(a.mark(0, px("9200000000"), 3));
+    EXPECT_EQ(a.marks_refused(), 1u);
+    EXPECT_EQ(a.position(0).last_price, px("1.3"));
+    EXPECT_TRUE(a.mark(1, px("9200000000"), 3));  // flat: remembered, nothing moves
+    expect_reconciles(a);
+}
+
+// A reversal refused for range leaves the trip it would have closed open, untouched.
+TEST(AccountRange, ARefusedReversalLeavesTheOpenTripAsItWas) {
+    Account a(usd("1000000"), 1);
+    a.apply_fill(0, Side::buy, px("1.2"), qty("1000"), usd("1"), 1);
+    const RoundTrip open = a.open_round_trip(0);
+    EXPECT_FALSE(a.apply_fill(0, Side::sell, px("9200000000"), qty("2000000"), usd("1"), 2));
+    const RoundTrip still = a.open_round_trip(0);
+    EXPECT_EQ(still.side, open.side);
+    EXPECT_EQ(still.entry_price, open.entry_price);
+    EXPECT_EQ(still.pnl, open.pnl);
+    EXPECT_EQ(a.round_trip_count(), 0u);
+    EXPECT_EQ(a.position(0).quantity_raw, qty("1000").raw);
+}

@@ -178,9 +178,13 @@ void wait_for_close(tcp::socket& s) {
         s.read_some(asio::buffer(&c, 1), ec);
 }
 
+// The socket tests' prices climb by whole units per message (1.5, 2.5, ...), so the sanity
+// band's jump check is off here; FeedClientSocket.TicksOutsideTheBandAreSubmittedAsRefusals
+// turns it on.
 FeedClientOptions options_for(std::uint16_t port) {
     FeedClientOptions o;
     o.port = port;
+    o.band_options.default_max_jump_pct = keel::engine::Ratio::from_raw(0);
     o.stale_after_ms = 0;
     o.backoff = {1, 20};
     o.queue_full_retry_us = 50;
@@ -224,6 +228,51 @@ TEST(FeedClientSocket, TcpLinesArriveAsEventsInOrderAfterConnected) {
     EXPECT_GT(client.counters().last_receipt_unix_ns(0), 0);
     // stop() reported the connection's end.
     EXPECT_EQ(all.back().payload.feed_status.state, FeedState::disconnected);
+}
+
+// A tick outside its symbol's band reaches the port as a tick_refused input in its place, with
+// the price, band and reason, and is counted; the ticks around it arrive as data.
+TEST(FeedClientSocket, TicksOutsideTheBandAreSubmittedAsRefusals) {
+    TestListener listener;
+    const auto line = [](std::int64_t ts, const char* price) {
+        return R"({"type":"trade","symbol":"AAPL","ts":)" + std::to_string(ts) +
+               R"(,"price":")" + price + R"(","size":"1"})";
+    };
+    std::thread server([&] {
+        tcp::socket s = listener.accept();
+        write_lines(s, {line(1, "100"), line(2, "10000000"), line(3, "9200000000"),
+                        line(4, "101")});
+        wait_for_close(s);
+    });
+    RecordingPort port;
+    Logs logs;
+    FeedClientOptions options = options_for(listener.port());
+    options.band_options = {};  // the defaults: positive prices, 20% jump
+    FeedClient client(options, table(), port, logs.sink());
+    client.start();
+    const bool got = port.wait([](const std::vector<Event>& v) {
+        return std::count_if(v.begin(), v.end(), [](const Event& e) {
+                   return e.header.type == EventType::tick_refused;
+               }) == 2 && RecordingPort::data(v).size() == 2;
+    });
+    client.stop();
+    server.join();
+    ASSERT_TRUE(got);
+    const std::vector<Event> all = port.events();
+    std::vector<Event> refused;
+    for (const Event& e : all) {
+        if (e.header.type == EventType::tick_refused)
+            refused.push_back(e);
+    }
+    ASSERT_EQ(RecordingPort::data(all).size(), 2u);
+    EXPECT_EQ(refused[0].header.ts_ns, 2);
+    EXPECT_EQ(refused[0].payload.tick_refused.reason, engine::TickRefusal::jump);
+    EXPECT_EQ(refused[0].payload.tick_refused.price.raw, 10'000'000 * engine::kScale);
+    EXPECT_EQ(refused[0].payload.tick_refused.anchor.raw, 100 * engine::kScale);
+    EXPECT_EQ(refused[1].payload.tick_refused.reason, engine::TickRefusal::jump);
+    EXPECT_EQ(refused[1].payload.tick_refused.high.raw, 120 * engine::kScale);
+    EXPECT_EQ(client.counters().ticks_refused.load(), 2u);
+    EXPECT_EQ(logs.containing("refused AAPL trade at 10000000 (jump").size(), 1u);
 }
 
 TEST(FeedClientSocket, ServerClosingIsReportedAndTheClientReconnects) {

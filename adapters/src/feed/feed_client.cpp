@@ -112,6 +112,7 @@ struct FeedClient::Impl {
           counters(table.size()),
           parser(table, options.max_message_bytes),
           tracker(table.size(), options.stale_after_ms),
+          band(band_limits(options.bands, table.size()), options.band_options),
           socket(io),
           resolver(io),
           retry_timer(io),
@@ -131,6 +132,34 @@ struct FeedClient::Impl {
     FeedCounters counters;
     MessageParser parser;
     StalenessTracker tracker;
+    PriceBand band;
+    std::uint64_t refusals_logged = 0;
+
+    static std::vector<BandLimits> band_limits(std::vector<BandLimits> given, std::size_t n) {
+        given.resize(std::max(given.size(), n));  // the rest: positive prices, default jump
+        return given;
+    }
+
+    // The tick_refused input journaled in place of a tick the band refused.
+    void refuse_tick(const Event& tick, const engine::TickRefusedPayload& r) {
+        counters.ticks_refused.fetch_add(1, std::memory_order_relaxed);
+        Event e = engine::make_event(engine::EventType::tick_refused, engine::Source::feed, 0,
+                                     tick.header.ts_ns, tick.header.symbol);
+        e.payload.tick_refused = r;
+        pending.push_back(e);
+        if (refusals_logged < kRefusalsLogged) {
+            ++refusals_logged;
+            log("refused " + std::string(symbols.name(tick.header.symbol)) + " " +
+                std::string(engine::to_string(r.refused_type)) + " at " +
+                engine::decimal_string(r.price.raw) + " (" +
+                std::string(engine::to_string(r.reason)) + "; band " +
+                engine::decimal_string(r.low.raw) + " .. " + engine::decimal_string(r.high.raw) +
+                ", last accepted " + engine::decimal_string(r.anchor.raw) +
+                "): journaled as tick_refused" +
+                (refusals_logged == kRefusalsLogged ? "; later refusals are only counted" : ""));
+        }
+    }
+    static constexpr std::uint64_t kRefusalsLogged = 10;
 
     asio::io_context io{1};
     tcp::socket socket;  // the connection (tcp), or the one under the WebSocket (ws)
@@ -242,6 +271,10 @@ struct FeedClient::Impl {
             counters.set_last_receipt(s, now_unix);
             if (e.header.ts_ns > last_data_ts_ns)
                 last_data_ts_ns = e.header.ts_ns;
+            if (const auto refusal = band.check(e)) {
+                refuse_tick(e, *refusal);
+                continue;
+            }
             pending.push_back(e);
         }
     }
@@ -544,6 +577,11 @@ void FeedClient::stop() {
 
 const FeedCounters& FeedClient::counters() const noexcept {
     return impl_->counters;
+}
+
+void FeedClient::seed_band(engine::SymbolId symbol, engine::Price price,
+                           std::int64_t ts_ns) noexcept {
+    impl_->band.seed(symbol, price, ts_ns);
 }
 
 const FeedClientOptions& FeedClient::options() const noexcept {

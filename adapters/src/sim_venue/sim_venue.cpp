@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "keel/adapters/sim_venue/sim_costs.hpp"
+#include "keel/engine/orders/account.hpp"
 #include "keel/assert.hpp"
 
 namespace keel::adapters {
@@ -428,6 +429,14 @@ void SimVenue::match(const Event& md) noexcept {
                 if (offer.limit_bound)
                     px = o.side == Side::buy ? std::min(px, o.price) : std::max(px, o.price);
                 const Money fee = commission(config_, px, qty);
+                if (!bookable(px, qty, fee)) {
+                    // A price so far out of range that no account could book the fill (a bad
+                    // tick): the order is canceled instead of filled.
+                    release(o);
+                    reply(EventType::venue_cancel, o, ts, OrderStatus::canceled,
+                          Reason::unbookable_fill, OrderAction::new_order);
+                    continue;  // done: not kept
+                }
                 available -= qty;
                 apply_fill(o, px, qty, fee);
                 ++fills;
@@ -612,6 +621,14 @@ void SimVenue::release(SimOrder& o) noexcept {
     committed_ -= o.commitment;
     o.commitment = Money{};
     KEEL_ASSERT(committed_.raw >= 0, "released more commitment than was held");
+}
+
+bool SimVenue::bookable(Price price, Quantity qty, Money fee) const noexcept {
+    constexpr i128 kLimit = engine::Account::kMaxMarkValue;
+    const i128 value = static_cast<i128>(price.raw) * qty.raw / engine::kScale;
+    const auto within = [](i128 v) { return v <= kLimit && v >= -kLimit; };
+    return within(value) && within(fee.raw) && within(cash_.raw - value - fee.raw) &&
+           within(cash_.raw + value - fee.raw) && within(short_proceeds_.raw + value);
 }
 
 void SimVenue::apply_fill(SimOrder& o, Price price, Quantity qty, Money fee) noexcept {

@@ -415,6 +415,23 @@ SymbolConfig read_symbol(const Json& body, const std::string& name, const std::s
             r.error("tick_size", "must be positive");
         sym.tick_size = Price::from_raw(*tick);
     }
+    if (auto v = r.decimal("min_price", false)) {
+        if (*v < 0)
+            r.error("min_price", "must not be negative");
+        sym.min_price = Price::from_raw(*v);
+    }
+    if (auto v = r.decimal("max_price", false)) {
+        if (*v <= 0)
+            r.error("max_price", "must be positive");
+        else if (*v <= sym.min_price.raw)
+            r.error("max_price", "must be above min_price");
+        sym.max_price = Price::from_raw(*v);
+    }
+    if (auto v = r.decimal("max_jump_pct", false)) {
+        if (*v < 0 || *v > 1000 * kScale)
+            r.error("max_jump_pct", "must be between 0 (no jump check) and 1000");
+        sym.max_jump_pct = Ratio::from_raw(*v);
+    }
     sym.session = r.string("session", false).value_or("");
     if (!sym.session.empty() && !sessions.contains(sym.session))
         r.error("session", "no session named '" + sym.session + "' under sessions");

@@ -2,6 +2,18 @@
 
 namespace keel::engine {
 
+std::string_view to_string(TickRefusal r) noexcept {
+    switch (r) {
+        case TickRefusal::below_min:
+            return "below_min";
+        case TickRefusal::above_max:
+            return "above_max";
+        case TickRefusal::jump:
+            return "jump";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(EventType t) noexcept {
     switch (t) {
         case EventType::none:
@@ -38,6 +50,8 @@ std::string_view to_string(EventType t) noexcept {
             return "audit";
         case EventType::session_resume:
             return "session_resume";
+        case EventType::tick_refused:
+            return "tick_refused";
         case EventType::signal:
             return "signal";
         case EventType::order_request:
@@ -188,98 +202,70 @@ std::string_view to_string(OrderRole v) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// Every Reason by name: reports, dumps and the API print these (a journal stores the number).
+struct ReasonName {
+    Reason reason;
+    std::string_view name;
+};
+constexpr ReasonName kReasonNames[] = {
+    {Reason::none, "none"},
+    {Reason::max_order_qty, "max_order_qty"},
+    {Reason::non_positive_qty, "non_positive_qty"},
+    {Reason::max_order_notional, "max_order_notional"},
+    {Reason::price_collar, "price_collar"},
+    {Reason::no_reference_price, "no_reference_price"},
+    {Reason::stale_reference_price, "stale_reference_price"},
+    {Reason::max_position, "max_position"},
+    {Reason::max_gross_exposure, "max_gross_exposure"},
+    {Reason::max_open_orders, "max_open_orders"},
+    {Reason::throttled, "throttled"},
+    {Reason::duplicate_order, "duplicate_order"},
+    {Reason::daily_loss_halt, "daily_loss_halt"},
+    {Reason::drawdown_halt, "drawdown_halt"},
+    {Reason::repeated_execution, "repeated_execution"},
+    {Reason::outside_trading_hours, "outside_trading_hours"},
+    {Reason::restricted_symbol, "restricted_symbol"},
+    {Reason::market_data_stale, "market_data_stale"},
+    {Reason::off_tick_price, "off_tick_price"},
+    {Reason::unknown_symbol, "unknown_symbol"},
+    {Reason::day_trade_limit, "day_trade_limit"},
+    {Reason::kill_switch, "kill_switch"},
+    {Reason::paused, "paused"},
+    {Reason::invalid_order, "invalid_order"},
+    {Reason::unknown_order, "unknown_order"},
+    {Reason::unsupported_order_type, "unsupported_order_type"},
+    {Reason::venue_full, "venue_full"},
+    {Reason::insufficient_buying_power, "insufficient_buying_power"},
+    {Reason::venue_closed, "venue_closed"},
+    {Reason::venue_unknown_order, "venue_unknown_order"},
+    {Reason::fok_unfillable, "fok_unfillable"},
+    {Reason::canceled_on_request, "canceled_on_request"},
+    {Reason::expired_day, "expired_day"},
+    {Reason::ioc_remainder, "ioc_remainder"},
+    {Reason::oco_sibling_filled, "oco_sibling_filled"},
+    {Reason::kill_switch_cancel, "kill_switch_cancel"},
+    {Reason::parent_not_filled, "parent_not_filled"},
+    {Reason::flatten_before_close, "flatten_before_close"},
+    {Reason::bracket_exit_refused, "bracket_exit_refused"},
+    {Reason::already_long, "already_long"},
+    {Reason::already_short, "already_short"},
+    {Reason::already_flat, "already_flat"},
+    {Reason::no_size, "no_size"},
+    {Reason::illegal_transition, "illegal_transition"},
+    {Reason::unsent_at_restart, "unsent_at_restart"},
+    {Reason::unbookable_fill, "unbookable_fill"},
+    {Reason::fill_out_of_range, "fill_out_of_range"},
+    {Reason::mark_out_of_range, "mark_out_of_range"},
+};
+
+}  // namespace
+
 std::string_view to_string(Reason v) noexcept {
-    switch (v) {
-        case Reason::none:
-            return "none";
-        case Reason::max_order_qty:
-            return "max_order_qty";
-        case Reason::non_positive_qty:
-            return "non_positive_qty";
-        case Reason::max_order_notional:
-            return "max_order_notional";
-        case Reason::price_collar:
-            return "price_collar";
-        case Reason::no_reference_price:
-            return "no_reference_price";
-        case Reason::stale_reference_price:
-            return "stale_reference_price";
-        case Reason::max_position:
-            return "max_position";
-        case Reason::max_gross_exposure:
-            return "max_gross_exposure";
-        case Reason::max_open_orders:
-            return "max_open_orders";
-        case Reason::throttled:
-            return "throttled";
-        case Reason::duplicate_order:
-            return "duplicate_order";
-        case Reason::daily_loss_halt:
-            return "daily_loss_halt";
-        case Reason::drawdown_halt:
-            return "drawdown_halt";
-        case Reason::repeated_execution:
-            return "repeated_execution";
-        case Reason::outside_trading_hours:
-            return "outside_trading_hours";
-        case Reason::restricted_symbol:
-            return "restricted_symbol";
-        case Reason::market_data_stale:
-            return "market_data_stale";
-        case Reason::off_tick_price:
-            return "off_tick_price";
-        case Reason::unknown_symbol:
-            return "unknown_symbol";
-        case Reason::day_trade_limit:
-            return "day_trade_limit";
-        case Reason::kill_switch:
-            return "kill_switch";
-        case Reason::paused:
-            return "paused";
-        case Reason::invalid_order:
-            return "invalid_order";
-        case Reason::unknown_order:
-            return "unknown_order";
-        case Reason::unsupported_order_type:
-            return "unsupported_order_type";
-        case Reason::venue_full:
-            return "venue_full";
-        case Reason::insufficient_buying_power:
-            return "insufficient_buying_power";
-        case Reason::venue_closed:
-            return "venue_closed";
-        case Reason::venue_unknown_order:
-            return "venue_unknown_order";
-        case Reason::fok_unfillable:
-            return "fok_unfillable";
-        case Reason::canceled_on_request:
-            return "canceled_on_request";
-        case Reason::expired_day:
-            return "expired_day";
-        case Reason::ioc_remainder:
-            return "ioc_remainder";
-        case Reason::oco_sibling_filled:
-            return "oco_sibling_filled";
-        case Reason::kill_switch_cancel:
-            return "kill_switch_cancel";
-        case Reason::parent_not_filled:
-            return "parent_not_filled";
-        case Reason::flatten_before_close:
-            return "flatten_before_close";
-        case Reason::bracket_exit_refused:
-            return "bracket_exit_refused";
-        case Reason::already_long:
-            return "already_long";
-        case Reason::already_short:
-            return "already_short";
-        case Reason::already_flat:
-            return "already_flat";
-        case Reason::no_size:
-            return "no_size";
-        case Reason::illegal_transition:
-            return "illegal_transition";
-        case Reason::unsent_at_restart:
-            return "unsent_at_restart";
+    for (const ReasonName& n : kReasonNames) {
+        if (n.reason == v)
+            return n.name;
     }
     return "unknown";
 }

@@ -78,15 +78,58 @@ Account::Account(Money starting_cash, std::size_t symbol_capacity, std::size_t r
     curve_.reserve(equity_capacity);
 }
 
-void Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
+// Sums and products of a fill, each checked against the range the account keeps every figure
+// in (Account::kMaxMarkValue, a quarter of Money's range, so that sums of them cannot leave
+// Money's range). The first figure out of range clears ok and the fill is not applied.
+struct Account::Checked {
+    bool ok = true;
+    std::int64_t keep(i128 v) noexcept {
+        if (v > Account::kMaxMarkValue || v < -Account::kMaxMarkValue) {
+            ok = false;
+            return 0;
+        }
+        return static_cast<std::int64_t>(v);
+    }
+    std::int64_t add(std::int64_t a, std::int64_t b) noexcept {
+        return keep(static_cast<i128>(a) + b);
+    }
+    void add_to(Money& m, std::int64_t delta) noexcept { m.raw = add(m.raw, delta); }
+    std::int64_t notional(Price price, std::int64_t quantity_raw) noexcept {
+        return keep(mul_div_scale(price.raw, quantity_raw));
+    }
+};
+
+bool Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
                          std::int64_t ts_ns) noexcept {
     KEEL_ASSERT(symbol < positions_.size(), "fill for a symbol outside the account");
     KEEL_ASSERT(side == Side::buy || side == Side::sell, "fill without a side");
     KEEL_ASSERT(quantity.raw > 0, "fill quantity must be positive");
-    PositionState& p = positions_[symbol];
-    OpenTrip& trip = open_trips_[symbol];
+    // Worked on copies and committed at the end, so a fill whose figures would leave the
+    // account's range changes nothing (whole or nothing).
+    FillState f{positions_[symbol], open_trips_[symbol], cash_,        fees_,
+                realized_,          cost_total_,        value_total_, gross_total_};
+    Checked c;
+    book_fill(f, c, side, price, quantity, fee, ts_ns);
+    if (!c.ok)
+        return false;
+    positions_[symbol] = f.p;
+    open_trips_[symbol] = f.trip;
+    cash_ = f.cash;
+    fees_ = f.fees;
+    realized_ = f.realized;
+    cost_total_ = f.cost_total;
+    value_total_ = f.value_total;
+    gross_total_ = f.gross_total;
+    if (f.trip_closed)
+        finish_trip(symbol, f.closed_trip, ts_ns);
+    return true;
+}
 
-    const Money value_before = p.market_value();
+void Account::book_fill(FillState& f, Checked& c, Side side, Price price, Quantity quantity,
+                        Money fee, std::int64_t ts_ns) noexcept {
+    PositionState& p = f.p;
+    OpenTrip& trip = f.trip;
+    const std::int64_t value_before = c.notional(p.last_price, p.quantity_raw);
     const Money basis_before = p.cost_basis;
     const std::int64_t held = p.quantity_raw;
     const std::int64_t delta = signed_qty(side, quantity);
@@ -96,25 +139,24 @@ void Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quant
     const bool reduces = held != 0 && (held > 0) != (delta > 0);
     const std::int64_t closed = reduces ? (total < abs64(held) ? total : abs64(held)) : 0;
     const std::int64_t opened = total - closed;
+    const std::int64_t fee_raw = c.keep(fee.raw);  // in range, so its negation is too
 
     // The notional is truncated once for the whole fill, so cash moves by exactly price * qty;
     // on a reversal the closing part is what remains after the opening part's own notional.
-    const std::int64_t notional_total = notional_raw(price, total);
-    const std::int64_t notional_open =
-        opened == total ? notional_total : notional_raw(price, opened);
+    const std::int64_t notional_total = c.notional(price, total);
+    const std::int64_t notional_open = opened == total ? notional_total : c.notional(price, opened);
     const std::int64_t notional_closed = notional_total - notional_open;
     // The closing share of the fee is truncated; the opening share takes the remainder.
     const std::int64_t fee_closed =
-        closed == 0
-            ? 0
-            : (opened == 0 ? fee.raw : narrow(static_cast<i128>(fee.raw) * closed / total, "fee"));
-    const std::int64_t fee_opened = fee.raw - fee_closed;
+        closed == 0 ? 0
+                    : (opened == 0 ? fee_raw : c.keep(static_cast<i128>(fee_raw) * closed / total));
+    const std::int64_t fee_opened = fee_raw - fee_closed;
 
-    add_to(cash_, add_checked(cash_sign * notional_total, -fee.raw));
-    add_to(fees_, fee.raw);
-    add_to(p.fees, fee.raw);
-    add_to(realized_, -fee.raw);
-    add_to(p.realized, -fee.raw);
+    c.add_to(f.cash, c.add(cash_sign * notional_total, -fee_raw));
+    c.add_to(f.fees, fee_raw);
+    c.add_to(p.fees, fee_raw);
+    c.add_to(f.realized, -fee_raw);
+    c.add_to(p.realized, -fee_raw);
     ++p.fills;
     // Positions are marked by market data; a fill's price marks only a symbol never marked.
     // (A fill can be sequenced after later market data — a threaded plan sequences replies
@@ -126,19 +168,23 @@ void Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quant
 
     if (closed > 0) {
         const std::int64_t closed_cost =
-            narrow(static_cast<i128>(p.cost_basis.raw) * closed / abs64(held), "closed cost basis");
-        const std::int64_t pnl = add_checked(cash_sign * notional_closed, -closed_cost);
-        add_to(p.cost_basis, -closed_cost);
-        add_to(realized_, pnl);
-        add_to(p.realized, pnl);
+            c.keep(static_cast<i128>(p.cost_basis.raw) * closed / abs64(held));
+        const std::int64_t pnl = c.add(cash_sign * notional_closed, -closed_cost);
+        c.add_to(p.cost_basis, -closed_cost);
+        c.add_to(f.realized, pnl);
+        c.add_to(p.realized, pnl);
         p.quantity_raw = held > 0 ? held - closed : held + closed;
         trip.exit_cost += static_cast<i128>(price.raw) * closed;
-        trip.exit_qty = add_checked(trip.exit_qty, closed);
-        add_to(trip.pnl, add_checked(pnl, -fee_closed));
-        add_to(trip.fees, fee_closed);
+        trip.exit_qty = c.add(trip.exit_qty, closed);
+        c.add_to(trip.pnl, c.add(pnl, -fee_closed));
+        c.add_to(trip.fees, fee_closed);
         if (p.quantity_raw == 0) {
-            KEEL_ASSERT(p.cost_basis.raw == 0, "a flat position keeps no cost basis");
-            finish_trip(symbol, ts_ns);
+            // Exact when every figure was in range; a fill refused for range leaves nothing.
+            KEEL_ASSERT(!c.ok || p.cost_basis.raw == 0, "a flat position keeps no cost basis");
+            // The trip ends here; apply_fill records it once the fill is committed.
+            f.trip_closed = true;
+            f.closed_trip = trip;
+            trip = OpenTrip{};
             p.opened_ns = 0;
         }
     }
@@ -149,29 +195,29 @@ void Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quant
             trip.entry_ns = ts_ns;
             p.opened_ns = ts_ns;
         }
-        add_to(p.cost_basis, -cash_sign * notional_open);
-        p.quantity_raw = add_checked(p.quantity_raw, side == Side::buy ? opened : -opened);
+        c.add_to(p.cost_basis, -cash_sign * notional_open);
+        p.quantity_raw = c.add(p.quantity_raw, side == Side::buy ? opened : -opened);
         trip.entry_cost += static_cast<i128>(price.raw) * opened;
-        trip.entry_qty = add_checked(trip.entry_qty, opened);
-        add_to(trip.pnl, -fee_opened);
-        add_to(trip.fees, fee_opened);
+        trip.entry_qty = c.add(trip.entry_qty, opened);
+        c.add_to(trip.pnl, -fee_opened);
+        c.add_to(trip.fees, fee_opened);
         const std::int64_t size = abs64(p.quantity_raw);
         if (size > trip.max_qty)
             trip.max_qty = size;
     }
-    KEEL_ASSERT(p.quantity_raw == held + delta, "fill moved the position by its quantity");
+    KEEL_ASSERT(!c.ok || p.quantity_raw == held + delta, "fill moved the position by its quantity");
 
-    p.average_price = p.quantity_raw == 0
-                          ? Price{}
-                          : vwap(static_cast<i128>(p.cost_basis.raw) * kScale, p.quantity_raw);
-    const Money value_after = p.market_value();
-    add_to(value_total_, (value_after - value_before).raw);
-    add_to(gross_total_, abs64(value_after.raw) - abs64(value_before.raw));
-    add_to(cost_total_, (p.cost_basis - basis_before).raw);
+    p.average_price =
+        p.quantity_raw == 0
+            ? Price{}
+            : Price::from_raw(c.keep(static_cast<i128>(p.cost_basis.raw) * kScale / p.quantity_raw));
+    const std::int64_t value_after = c.notional(p.last_price, p.quantity_raw);
+    c.add_to(f.value_total, c.add(value_after, -value_before));
+    c.add_to(f.gross_total, c.add(abs64(value_after), -abs64(value_before)));
+    c.add_to(f.cost_total, (p.cost_basis - basis_before).raw);
 }
 
-void Account::finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept {
-    OpenTrip& t = open_trips_[symbol];
+void Account::finish_trip(SymbolId symbol, const OpenTrip& t, std::int64_t ts_ns) noexcept {
     RoundTrip rt;
     rt.symbol = symbol;
     rt.side = t.side;
@@ -188,7 +234,6 @@ void Account::finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept {
     // Full: the trip is counted (and journaled upstream) but not kept, so nothing allocates.
     if (trips_.size() < trip_capacity_)
         trips_.push_back(rt);
-    t = OpenTrip{};
 }
 
 RoundTrip Account::open_round_trip(SymbolId symbol) const noexcept {
@@ -209,7 +254,7 @@ RoundTrip Account::open_round_trip(SymbolId symbol) const noexcept {
     return rt;
 }
 
-void Account::mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept {
+bool Account::mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept {
     const Money value_before = p.market_value();
     // A mark that would take a value or a total out of Money's range (a bad tick against a
     // large position) is refused and counted, not applied: the account stays exact.
@@ -220,13 +265,14 @@ void Account::mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexc
     if (after > kMaxMarkValue || after < -kMaxMarkValue || total > kMaxMarkValue ||
         total < -kMaxMarkValue || gross > kMaxMarkValue) {
         ++marks_refused_;
-        return;
+        return false;
     }
     p.last_price = price;
     p.last_ts_ns = ts_ns;
     const Money value_after = Money::from_raw(static_cast<std::int64_t>(after));  // in range
     add_to(value_total_, (value_after - value_before).raw);
     add_to(gross_total_, abs64(value_after.raw) - abs64(value_before.raw));
+    return true;
 }
 
 Money Account::equity() const noexcept {

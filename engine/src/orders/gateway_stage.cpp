@@ -159,6 +159,31 @@ void GatewayStage::emit_alert(const Event& cause, const Transition& t, Reason re
     (void)journaled_emit(e, out);
 }
 
+void GatewayStage::emit_money_alert(const Event& cause, Reason reason, Price price,
+                                    Quantity quantity, std::uint64_t order_id,
+                                    Emit& out) noexcept {
+    ++alerts_;
+    Event e = make_event(EventType::engine_alert, Source::gateway, cause.header.seq,
+                         cause.header.ts_ns, cause.header.symbol);
+    e.header.aux = cause.header.aux;
+    EngineAlertPayload& a = e.payload.engine_alert;
+    a.order_id = order_id;
+    a.cause_seq = cause.header.seq;
+    a.cause_type = cause.header.type;
+    a.reason = reason;
+    a.price = price;
+    a.quantity = quantity;
+    (void)journaled_emit(e, out);
+}
+
+void GatewayStage::mark(const Event& event, Price price, Emit& out) noexcept {
+    if (!account_.mark(event.header.symbol, price, event.header.ts_ns)) {
+        const Quantity held =
+            Quantity::from_raw(account_.position(event.header.symbol).quantity_raw);
+        emit_money_alert(event, Reason::mark_out_of_range, price, held, 0, out);
+    }
+}
+
 void GatewayStage::refuse(const Event& order, Reason reason, Emit& out) noexcept {
     Event state = order;
     state.header.type = EventType::order_state;
@@ -346,8 +371,12 @@ void GatewayStage::on_reply(const Event& reply, Emit& out) noexcept {
         // duplicate, and the operator is alerted to look.
         ++fills_;
         const FillPayload& f = reply.payload.fill;
-        account_.apply_fill(reply.header.symbol, f.side, f.price, f.quantity, f.fee,
-                            reply.header.ts_ns);
+        // A fill the account cannot hold (a price or size far out of range) stays in the
+        // journal and the book; the position does not move, and the operator is alerted.
+        if (!account_.apply_fill(reply.header.symbol, f.side, f.price, f.quantity, f.fee,
+                                 reply.header.ts_ns))
+            emit_money_alert(reply, Reason::fill_out_of_range, f.price, f.quantity,
+                             t.order.order_id, out);
         account_.sample_equity(reply.header.ts_ns);
     } else if (reply.header.type == EventType::venue_reject ||
                reply.header.type == EventType::venue_cancel) {
@@ -440,12 +469,12 @@ void GatewayStage::handle(const Event& event, Emit& out) noexcept {
             return;
         case EventType::trade:
             out.emit(event);
-            account_.mark(event.header.symbol, event.payload.trade.price, event.header.ts_ns);
+            mark(event, event.payload.trade.price, out);
             venue_.on_market_data(event);
             return;
         case EventType::bar:
             out.emit(event);
-            account_.mark(event.header.symbol, event.payload.bar.close, event.header.ts_ns);
+            mark(event, event.payload.bar.close, out);
             account_.sample_equity(event.header.ts_ns);
             venue_.on_market_data(event);
             return;

@@ -231,6 +231,20 @@ void engine_alert_fields(Json& j, const engine::EngineAlertPayload& a) {
     j["from"] = enum_json(a.from);
     j["to"] = enum_json(a.to);
     j["reason"] = enum_json(a.reason);
+    if (a.reason == engine::Reason::fill_out_of_range ||
+        a.reason == engine::Reason::mark_out_of_range) {
+        j["price"] = dec(a.price.raw);
+        j["quantity"] = dec(a.quantity.raw);
+    }
+}
+
+void tick_refused_fields(Json& j, const engine::TickRefusedPayload& t) {
+    j["refused_type"] = std::string(engine::to_string(t.refused_type));
+    j["reason"] = std::string(engine::to_string(t.reason));
+    j["price"] = dec(t.price.raw);
+    j["low"] = dec(t.low.raw);
+    j["high"] = dec(t.high.raw);
+    j["anchor"] = dec(t.anchor.raw);
 }
 
 // The JSON line for one record; symbols are named once a symbol_def has been seen.
@@ -294,6 +308,9 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
             break;
         case EventType::engine_alert:
             engine_alert_fields(j, e.payload.engine_alert);
+            break;
+        case EventType::tick_refused:
+            tick_refused_fields(j, e.payload.tick_refused);
             break;
         default:
             break;

@@ -30,6 +30,19 @@ void read_server(ConfigReader& r, adapters::http::ServerOptions& s, std::int64_t
         r.integer("request_timeout_ms", false, 10, 600'000, 30'000).value_or(30'000));
 }
 
+// The feed's sanity band defaults (symbols.<name> may override the jump per symbol).
+void read_band_options(ConfigReader& r, adapters::BandOptions& b) {
+    if (auto v = r.decimal("max_jump_pct", false)) {
+        if (*v < 0 || *v > 1000 * engine::kScale)
+            r.error("max_jump_pct", "must be between 0 (no jump check) and 1000");
+        b.default_max_jump_pct = engine::Ratio::from_raw(*v);
+    }
+    b.reanchor_after = static_cast<std::uint32_t>(
+        r.integer("reanchor_after", false, 1, 1000, 3).value_or(3));
+    b.reanchor_gap_ns = r.integer("reanchor_gap_minutes", false, 1, 10'080, 60).value_or(60) *
+                        60'000'000'000LL;
+}
+
 void read_feed(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
     ConfigReader r(errors, j, "feed");
     adapters::feed::FeedClientOptions f;
@@ -62,6 +75,7 @@ void read_feed(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>&
         r.integer("reconnect_max_ms", false, 1, 3'600'000, 5000).value_or(5000));
     if (f.backoff.max_ms < f.backoff.initial_ms)
         r.error("reconnect_max_ms", "must not be below reconnect_initial_ms");
+    read_band_options(r, f.band_options);
     r.finish();
     out.feed = f;
 }

@@ -191,8 +191,15 @@ bool start(Live& l, const SessionView& view, std::string& error) {
     l.readiness.set_feed_connected(!l.live.feed.has_value());
     // Every adapter object exists before any of their threads starts: the control API's
     // metrics read the feed's and the receiver's counters from its own thread.
-    if (l.live.feed)
-        l.feed = std::make_unique<adapters::feed::FeedClient>(*l.live.feed, symbols, l.queue);
+    if (l.live.feed) {
+        adapters::feed::FeedClientOptions f = *l.live.feed;
+        f.bands.assign(symbols.size(), adapters::BandLimits{});
+        for (const engine::SymbolConfig& s : l.config.symbols) {
+            if (const auto id = symbols.find(s.name))
+                f.bands[*id] = adapters::BandLimits{s.min_price, s.max_price, s.max_jump_pct};
+        }
+        l.feed = std::make_unique<adapters::feed::FeedClient>(std::move(f), symbols, l.queue);
+    }
     if (l.live.webhook) {
         WebhookConfig w = *l.live.webhook;
         for (engine::SymbolId id = 0; id < symbols.size(); ++id)

@@ -8,7 +8,9 @@
 // Nothing is dropped silently: a full queue makes the client wait on its own thread (counted in
 // queue_full_waits) and stop reading, so back-pressure reaches the sender; a malformed message
 // is counted by kind and the first of each kind is logged with its byte offset; a message for a
-// symbol outside the table is counted per name and the name logged once.
+// symbol outside the table is counted per name and the name logged once; a tick outside its
+// symbol's sanity band (input/price_band.hpp) is journaled as tick_refused in its place and
+// counted (ticks_refused), the first ten logged.
 #pragma once
 
 #include <array>
@@ -26,6 +28,7 @@
 #include "keel/adapters/feed/backoff.hpp"
 #include "keel/adapters/feed/message_parser.hpp"
 #include "keel/adapters/input/input_port.hpp"
+#include "keel/adapters/input/price_band.hpp"
 #include "keel/engine/core/symbol_table.hpp"
 
 namespace keel::adapters::feed {
@@ -49,6 +52,10 @@ struct FeedClientOptions {
     std::size_t max_message_bytes = kDefaultMaxMessageBytes;
     // How long the client waits before offering an event to a full queue again.
     std::uint32_t queue_full_retry_us = 200;
+    // The sanity band (input/price_band.hpp): per symbol in table order; a symbol past the end
+    // (or all of them, when empty) gets the default limits (positive prices, default jump).
+    std::vector<BandLimits> bands;
+    BandOptions band_options;
 };
 
 // Written by the client's thread only; read by any (relaxed atomics: each is a counter or gauge
@@ -66,6 +73,7 @@ class FeedCounters {
     std::atomic<std::uint64_t> reconnects{0};        // connection attempts after the first
     std::atomic<std::uint64_t> queue_full_waits{0};  // submits that found the queue full
     std::atomic<std::uint64_t> lost_at_stop{0};  // events still waiting for a full queue at stop
+    std::atomic<std::uint64_t> ticks_refused{0};  // refused by the sanity band (journaled)
     std::atomic<bool> connected{false};
     std::array<std::atomic<std::uint64_t>, kParseErrorKinds> malformed_by_kind{};
 
@@ -117,6 +125,8 @@ class FeedClient {
     void stop();
 
     [[nodiscard]] const FeedCounters& counters() const noexcept;
+    // Seeds a symbol's band anchor before start() (a restart: the last accepted price).
+    void seed_band(engine::SymbolId symbol, engine::Price price, std::int64_t ts_ns) noexcept;
     [[nodiscard]] const FeedClientOptions& options() const noexcept;
 
   private:

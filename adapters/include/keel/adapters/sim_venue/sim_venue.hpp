@@ -207,6 +207,10 @@ class SimVenue final : public engine::Venue {
     // does not fit in buying power.
     [[nodiscard]] bool commit(SimOrder& o) noexcept;
     void release(SimOrder& o) noexcept;
+    // Whether the venue's cash and proceeds, and the engine's account, can hold this fill
+    // (every figure within engine::Account::kMaxMarkValue).
+    [[nodiscard]] bool bookable(engine::Price price, engine::Quantity qty,
+                                engine::Money fee) const noexcept;
     void apply_fill(SimOrder& o, engine::Price price, engine::Quantity qty,
                     engine::Money fee) noexcept;
 

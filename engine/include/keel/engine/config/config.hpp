@@ -66,6 +66,13 @@ struct SymbolConfig {
     std::string name;
     Price tick_size{};    // 0: not checked
     std::string session;  // a key of Config::sessions; empty: trades all day, every day
+    // The live feed's sanity band for this symbol (adapters/input/price_band.hpp): prices
+    // outside [min_price, max_price] (max 0: no bound) or further than max_jump_pct from the
+    // last accepted one are refused and journaled as tick_refused. max_jump_pct < 0: the
+    // feed section's max_jump_pct (20 unless it says otherwise); 0: no jump check.
+    Price min_price{};
+    Price max_price{};
+    Ratio max_jump_pct = Ratio::from_raw(-1);
 };
 
 // The paper account's cash when the config's account section does not say.

@@ -36,6 +36,7 @@ enum class EventType : std::uint8_t {
     feed_status = 14,   // a symbol's market data went stale or fresh again; a feed (dis)connected
     audit = 15,         // an API call or a refused webhook alert: what was asked, what was answered
     session_resume = 16,  // a restart dropped orders the crash kept from being sent (recovery)
+    tick_refused = 17,    // market data the feed's sanity band refused: price, band and reason
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -153,6 +154,7 @@ enum class Reason : std::uint16_t {
     venue_closed = 103,
     venue_unknown_order = 104,
     fok_unfillable = 105,
+    unbookable_fill = 106,  // the sim venue cancels an order whose fill the account could not hold
     // cancels and expiries (150-199)
     canceled_on_request = 150,
     expired_day = 151,
@@ -170,6 +172,9 @@ enum class Reason : std::uint16_t {
     // engine (250-)
     illegal_transition = 250,
     unsent_at_restart = 251,  // derived before a crash, never sent: dropped, never sent late
+    // Engine alerts about money: figures the account cannot hold (Account::kMaxMarkValue).
+    fill_out_of_range = 252,  // a fill the account could not book (journaled, not applied)
+    mark_out_of_range = 253,  // a price that would take a position's value out of range
 };
 // Kept so older call sites read naturally: risk reasons are Reasons.
 using RiskReason = Reason;
@@ -312,6 +317,23 @@ struct AuditPayload {
     std::uint8_t flags;  // alert verdict bits
 };
 
+// tick_refused: a market-data message the feed adapter's sanity band refused (price_band.hpp),
+// journaled instead of the tick, which no stage sees. header.symbol is the tick's symbol.
+enum class TickRefusal : std::uint8_t {
+    below_min = 1,  // under the symbol's min_price (or not positive)
+    above_max = 2,  // over the symbol's max_price
+    jump = 3,       // further than max_jump_pct from the last accepted price
+};
+[[nodiscard]] std::string_view to_string(TickRefusal r) noexcept;
+struct TickRefusedPayload {
+    Price price;    // the refused price (a bar's close, a quote's mid)
+    Price low;      // the band at that moment: the lowest and highest price it accepted
+    Price high;
+    Price anchor;   // the last accepted price the jump is measured from (0: none yet)
+    EventType refused_type;  // trade, quote or bar
+    TickRefusal reason;
+};
+
 // Venue replies and order events all start with the client order id. The owning strategy's
 // index is header.aux. For cancel and replace requests order_id names the order acted on.
 struct OrderPayload {
@@ -363,7 +385,9 @@ struct StateHashPayload {
 inline constexpr std::uint64_t kStateHashEvery = 4096;
 
 // engine_alert: an order event that broke the rules (an illegal transition): the order, the
-// state it was in, and the status the event asked for.
+// state it was in, and the status the event asked for; or a fill or price the account could
+// not hold (fill_out_of_range, mark_out_of_range), with its price and quantity (the position's,
+// for a mark). Journals written before price and quantity existed read them as 0.
 struct EngineAlertPayload {
     std::uint64_t order_id;
     std::uint64_t cause_seq;
@@ -371,6 +395,8 @@ struct EngineAlertPayload {
     OrderStatus from;
     OrderStatus to;
     Reason reason;
+    Price price;
+    Quantity quantity;
 };
 
 // bytes comes first so that value-initialising an Event ("Event e{}") zeroes all 40 payload
@@ -394,6 +420,7 @@ union EventPayload {
     StateHashPayload state_hash;
     FeedStatusPayload feed_status;
     AuditPayload audit;
+    TickRefusedPayload tick_refused;
     std::uint64_t control_token;  // flush marker number
 };
 static_assert(sizeof(EventPayload) == 40);

@@ -77,23 +77,27 @@ class Account {
 
     // A fill from the order book: symbol inside the table, side buy or sell, quantity > 0 (the
     // order book has validated it, so anything else is a programmer error and asserts). A fee
-    // may be negative (a rebate). A notional or balance outside Money's range asserts.
-    void apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
+    // may be negative (a rebate). Returns false, and changes nothing, when a figure the fill
+    // moves (a notional, cash, a P&L, a total) would leave kMaxMarkValue: data, not a bug, so
+    // the caller alerts rather than aborts (the fill is in the journal either way).
+    bool apply_fill(SymbolId symbol, Side side, Price price, Quantity quantity, Money fee,
                     std::int64_t ts_ns) noexcept;
     // Sets the last price; a symbol outside the table (market data for an instrument the
-    // account has no slot for) is ignored.
+    // account has no slot for) is ignored. Returns false when the mark is refused: the
+    // position's value at that price, or the account's totals, would leave kMaxMarkValue (a bad
+    // tick against an open position); the mark is counted (marks_refused) and not applied.
     // Inline for the flat case (the price is only remembered): every stage marks every price.
-    void mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
+    bool mark(SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
         if (symbol >= positions_.size())
-            return;
+            return true;
         PositionState& p = positions_[symbol];
         if (p.quantity_raw == 0) {
             // Flat: the price is remembered, no value or total moves.
             p.last_price = price;
             p.last_ts_ns = ts_ns;
-            return;
+            return true;
         }
-        mark_open(p, price, ts_ns);
+        return mark_open(p, price, ts_ns);
     }
     // Appends (ts, equity()) to the curve and updates the peak and drawdown.
     void sample_equity(std::int64_t ts_ns) noexcept;
@@ -147,8 +151,11 @@ class Account {
 
   private:
     // mark() of an open position: its value and the account's totals move.
-    void mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept;
-    void finish_trip(SymbolId symbol, std::int64_t ts_ns) noexcept;
+    bool mark_open(PositionState& p, Price price, std::int64_t ts_ns) noexcept;
+    struct OpenTrip;
+    struct FillState;
+    struct Checked;
+    void finish_trip(SymbolId symbol, const OpenTrip& trip, std::int64_t ts_ns) noexcept;
 
     struct OpenTrip {  // the round trip in progress per symbol
         Side side = Side::none;
@@ -161,6 +168,16 @@ class Account {
         Money pnl{};
         Money fees{};
     };
+    // What a fill moves, copied so that a fill is applied whole or not at all.
+    struct FillState {
+        PositionState p;
+        OpenTrip trip;
+        Money cash, fees, realized, cost_total, value_total, gross_total;
+        bool trip_closed = false;  // the fill closed the trip below (and may open another)
+        OpenTrip closed_trip{};
+    };
+    static void book_fill(FillState& f, Checked& c, Side side, Price price, Quantity quantity,
+                          Money fee, std::int64_t ts_ns) noexcept;
 
     Money starting_cash_;
     Money cash_;

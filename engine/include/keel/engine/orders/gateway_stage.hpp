@@ -97,6 +97,11 @@ class GatewayStage final : public Stage {
     void emit_state(const Event& cause, const Transition& t, Reason reason, Emit& out) noexcept;
     void emit_dropped(const Event& child, const Event& cause, Reason reason, Emit& out) noexcept;
     void emit_alert(const Event& cause, const Transition& t, Reason reason, Emit& out) noexcept;
+    // Marks the account at a market price; a refused mark is alerted (mark_out_of_range).
+    void mark(const Event& event, Price price, Emit& out) noexcept;
+    // A fill or mark the account refused for range: an engine alert with its figures.
+    void emit_money_alert(const Event& cause, Reason reason, Price price, Quantity quantity,
+                          std::uint64_t order_id, Emit& out) noexcept;
     bool journaled_emit(const Event& e, Emit& out) noexcept;
 
     Venue& venue_;
