@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "test_support.hpp"
 #include "keel/engine/config/config.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/fixed_point.hpp"
@@ -228,6 +229,7 @@ TEST_F(HtmlReportTest, TornTailIsReportedUpToAndCorruptionIsRefused) {
     const auto size = fs::file_size(seg);
 
     fs::copy(dir_ / "j", dir_ / "torn", fs::copy_options::recursive);
+    test::mark_crashed(dir_ / "torn");  // a torn tail is what a crash leaves
     fs::resize_file(dir_ / "torn" / "input.000000.seg", size - 40);
     std::ostringstream out, err;
     EXPECT_EQ(replay::write_html_report(dir_ / "torn", dir_ / "torn.html", {}, out, err), 1);

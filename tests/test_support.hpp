@@ -2,6 +2,11 @@
 // safe on a hot thread), a vector-backed input source, and a venue that records submissions.
 #pragma once
 
+#include <filesystem>
+#include <optional>
+
+#include "keel/journal/manifest.hpp"
+
 #include <atomic>
 #include <vector>
 
@@ -12,6 +17,18 @@
 #include "keel/engine/strategy/strategy_stage.hpp"
 
 namespace keel::test {
+
+// Makes a cleanly closed journal look like one a crashed process left (its manifest open, no
+// seals), for tests that then cut a tail as a crash mid-append would: in a closed journal that
+// cut is damage, in a crashed one a torn tail. A journal without a manifest is left alone.
+inline void mark_crashed(const std::filesystem::path& dir) {
+    std::optional<journal::Manifest> m;
+    if (!journal::read_manifest(dir, m).ok() || !m)
+        return;
+    m->closed = false;
+    m->seals.clear();
+    (void)journal::write_manifest(dir, *m);
+}
 
 class Recorder final : public engine::Emit {
   public:

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "keel/assert.hpp"
+#include "keel/journal/crc32c.hpp"
+#include "keel/journal/manifest.hpp"
 
 namespace keel::journal {
 namespace {
@@ -226,6 +228,10 @@ void scan_records(const SegmentBytes& seg, bool strict, SegmentInfo& info, Strea
             out.first_seq = r.seq;
             out.first_ts_ns = r.ts_ns;
         }
+        if (info.records == 0)
+            info.first_record_seq = r.seq;
+        info.last_seq = r.seq;
+        info.check = crc32c(&r.crc, sizeof r.crc, info.check);
         ++out.records;
         ++info.records;
         out.last_seq = r.seq;
@@ -240,6 +246,89 @@ void scan_records(const SegmentBytes& seg, bool strict, SegmentInfo& info, Strea
     info.data_end = pos;
 }
 
+
+// Whether a segment file holds nothing but zeros (prepared, never written).
+bool segment_blank(const fs::path& segment) {
+    MappedFile f;
+    if (!f.open(segment).ok())
+        return false;
+    return all_zero(f.data(), f.size());
+}
+
+// The issue of a stream that must exist and has no segment with data, or that the manifest
+// does not list; true when out.issue was set.
+bool stream_missing_issue(const fs::path& dir, std::string_view stream,
+                          const std::optional<Manifest>& manifest, bool no_files,
+                          StreamScan& out) {
+    const std::string first = (dir / segment_file_name(stream, 0)).string();
+    const std::string name(stream);
+    if (manifest && !manifest->lists(stream) && !no_files) {
+        out.issue = ScanIssue{false, first, 0, 0,
+                              "stream " + name + " is not listed in the journal's manifest"};
+        return true;
+    }
+    if (!no_files)
+        return false;
+    if (manifest && manifest->lists(stream) &&
+        (manifest->closed ? manifest->seals_of(stream) != nullptr : true) &&
+        !fs::exists(first)) {
+        out.issue = ScanIssue{false, first, 0, 0,
+                              "missing: the journal's manifest lists stream " + name};
+        return true;
+    }
+    if (!manifest && stream == "input" && !list_streams(dir).empty()) {
+        out.issue = ScanIssue{false, first, 0, 0,
+                              "missing: the journal holds derived streams but no input stream"};
+        return true;
+    }
+    return false;
+}
+
+// A closed journal's stream against its seals: nothing torn, every segment as sealed.
+void check_seals(const fs::path& dir, std::string_view stream, const Manifest& m,
+                 StreamScan& out) {
+    const std::string note = " (the journal was closed cleanly, so this is damage)";
+    if (out.issue) {
+        if (out.issue->torn) {
+            out.issue->torn = false;
+            out.issue->bytes = 0;
+            out.issue->what += note;
+        }
+        return;
+    }
+    static const std::vector<SegmentSeal> kNone;
+    const std::vector<SegmentSeal>* sealed = m.seals_of(stream);
+    const std::vector<SegmentSeal>& seals = sealed != nullptr ? *sealed : kNone;
+    for (std::size_t i = 0; i < std::max(seals.size(), out.segments.size()); ++i) {
+        const std::string file = (dir / segment_file_name(stream, i)).string();
+        if (i >= out.segments.size()) {
+            out.issue = ScanIssue{false, file, 0, 0, "sealed segment missing or blank" + note};
+            return;
+        }
+        const SegmentInfo& g = out.segments[i];
+        if (i >= seals.size()) {
+            out.issue = ScanIssue{false, file, 0, 0, "segment not in the manifest's seals" + note};
+            return;
+        }
+        const SegmentSeal& s = seals[i];
+        const char* what = nullptr;
+        if (g.data_end != s.data_end)
+            what = "its data ends elsewhere than its seal says";
+        else if (g.records != s.records || g.first_record_seq != s.first_seq ||
+                 g.last_seq != s.last_seq)
+            what = "its records differ from its seal (count or sequences)";
+        else if (g.check != s.check)
+            what = "its records' CRCs differ from its seal";
+        else if (g.file_bytes != s.file_bytes)
+            what = "its length differs from its seal";
+        if (what != nullptr) {
+            out.issue = ScanIssue{false, file, std::min(g.data_end, s.data_end), 0,
+                                  std::string(what) + note};
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out,
@@ -250,16 +339,25 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
         return Status::error(Errc::invalid_argument, "bad stream name '%.*s'",
                              static_cast<int>(stream.size()), stream.data());
     }
+    std::optional<Manifest> manifest;
+    if (Status s = read_manifest(dir, manifest); !s.ok()) {
+        if (s.code != Errc::corrupt)
+            return s;
+        out.issue = ScanIssue{false, (dir / kManifestName).string(), 0, 0, std::string(s.what())};
+        return {};
+    }
     std::vector<SegmentFile> files;
     if (Status s = list_segments(dir, stream, files); !s.ok())
         return s;
-    // Trailing segments whose header was never written hold no data: prepared ahead by a
-    // writer and never used, or cut short by a crash while being created. They are not part
-    // of the stream (recovery removes them).
-    while (!files.empty() && !segment_started(files.back().path)) {
+    // Trailing segment files that hold nothing but zeros were never written: prepared ahead
+    // by a writer and never used, or cut short by a crash while being created. They are not
+    // part of the stream (recovery removes them). A file with a byte of data is never one.
+    while (!files.empty() && segment_blank(files.back().path)) {
         out.unused_segments.push_back(files.back().path);
         files.pop_back();
     }
+    if (stream_missing_issue(dir, stream, manifest, files.empty(), out))
+        return {};
     const bool strict = stream == "input";
 
     for (std::size_t si = 0; si < files.size() && !out.issue; ++si) {
@@ -279,6 +377,8 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
         scan_records(seg, strict, info, out, on_record);
         out.segments.push_back(info);
     }
+    if (manifest && manifest->closed)
+        check_seals(dir, stream, *manifest, out);
     return {};
 }
 
@@ -355,6 +455,32 @@ bool segment_started(const fs::path& segment) {
     const ssize_t n = ::pread(fd, head, sizeof head, 0);
     ::close(fd);
     return n > 0 && !all_zero(head, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> journal_damage(const fs::path& dir) {
+    for (const std::string& stream : journal_streams(dir)) {
+        StreamScan scan;
+        if (const Status s = scan_stream(dir, stream, scan, {}); !s.ok())
+            return "stream " + stream + ": " + std::string(s.what());
+        if (scan.issue && !scan.issue->torn)
+            return scan.issue->file + " offset " + std::to_string(scan.issue->offset) + ": " +
+                   scan.issue->what;
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> journal_streams(const fs::path& dir) {
+    std::vector<std::string> streams = list_streams(dir);
+    std::optional<Manifest> manifest;
+    if (read_manifest(dir, manifest).ok() && manifest) {
+        for (const std::string& s : manifest->streams)
+            streams.push_back(s);
+    }
+    if (!streams.empty())
+        streams.push_back("input");
+    std::sort(streams.begin(), streams.end());
+    streams.erase(std::unique(streams.begin(), streams.end()), streams.end());
+    return streams;
 }
 
 std::vector<std::string> list_streams(const fs::path& dir) {

@@ -70,6 +70,7 @@ cmp "$T/first.db" "$T/demo.db" || fail "a second export differs"
 
 # A torn tail: what is valid is exported, stderr says where, exit 1 (as journal dump).
 cp -r "$T/j" "$T/torn"
+python3 "$SRC/tests/e2e/as_crashed.py" "$T/torn"  # a torn tail is what a crash leaves
 seg=$(ls "$T/torn"/input.*.seg | tail -1)
 truncate -s -5 "$seg"
 "$KEEL" journal export "$T/torn" --sqlite "$T/torn.db" >"$T/out" 2>"$T/err"

@@ -48,8 +48,14 @@ sed 's/"fast": 48/"fast": 47/; s#\.\./data/#'"$SRC"'/data/#g' "$SRC/config/demo.
 expect_rc 2 $? "run into a journal of another configuration"
 expect_contains "$T/err" "another configuration" "run refuses a journal of another configuration"
 
-# A torn tail: cut the last record of the input stream in half.
+# A torn tail: cut the last record of the input stream in half, as a crash mid-append leaves it
+# (in a journal closed cleanly the same cut is damage, exit 2).
+cp -r "$T/j" "$T/closed_cut"
+truncate -s $(( $(stat -c %s "$T/closed_cut/input.000000.seg") - 40 )) "$T/closed_cut/input.000000.seg"
+"$KEEL" journal verify "$T/closed_cut" >"$T/v" 2>&1; expect_rc 2 $? "verify a cut in a closed journal"
+expect_contains "$T/v" "closed cleanly, so this is damage" "verify says a closed journal cannot be torn"
 cp -r "$T/j" "$T/torn"
+python3 "$SRC/tests/e2e/as_crashed.py" "$T/torn"
 seg="$T/torn/input.000000.seg"
 truncate -s $(( $(stat -c %s "$seg") - 40 )) "$seg"
 "$KEEL" journal verify "$T/torn" >"$T/v" 2>&1; expect_rc 1 $? "verify a torn tail"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Drives keel replay as a user checking a journal would: the demo's journal (threaded) and a
 # backtest-style fused journal replay and verify byte for byte; a derived record changed with a
-# valid CRC (journal verify cannot see it) makes replay --verify exit 1 naming its sequence and
-# stage; --until stops early; --at prints the state at a sequence; an unreadable directory
+# valid CRC (the manifest's seals see it in a closed journal; in a crashed one journal verify
+# cannot, the replay can) makes replay --verify exit 1 naming its sequence and stage; --until stops early; --at prints the state at a sequence; an unreadable directory
 # exits 2.
 set -u
 . "$(dirname "$0")/lib.sh" "$@"
@@ -49,8 +49,13 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["open_orde
 
 # One changed byte in the quantity of the first risk decision (order_request = 33; the
 # quantity is at payload offset 48), with its CRC re-computed.
+# In a cleanly closed journal the manifest's seals see it: verify exits 2. In one a crash left
+# (its manifest open, so no seals) only the replay can.
 seg=$(ls "$T/j"/risk.*.seg | head -1)
 seq=$(python3 "$SRC/tests/e2e/tamper_record.py" "$seg" 33 48) || fail "tamper"
+"$KEEL" journal verify "$T/j" >"$T/v" 2>&1; expect_rc 2 $? "the manifest's seals see it"
+expect_contains "$T/v" "its records' CRCs differ from its seal" "verify names the seal"
+python3 "$SRC/tests/e2e/as_crashed.py" "$T/j"
 "$KEEL" journal verify "$T/j" >"$T/v" 2>&1; expect_rc 0 $? "journal verify cannot see it"
 "$KEEL" replay "$T/j" --verify >"$T/r" 2>&1; expect_rc 1 $? "replay --verify finds it"
 expect_contains "$T/r" "DIVERGED at risk stream, sequence $seq" "names the stage and sequence"

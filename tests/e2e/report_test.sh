@@ -83,6 +83,7 @@ rc=$?
 # Exit codes as the journal commands: a torn tail is reported (1) with the report written up to
 # it; corruption and an unwritable FILE are refused (2).
 cp -r "$T/j" "$T/torn"
+python3 "$SRC/tests/e2e/as_crashed.py" "$T/torn"  # a torn tail is what a crash leaves
 seg="$T/torn/input.000000.seg"
 truncate -s $(( $(stat -c %s "$seg") - 40 )) "$seg"
 "$KEEL" report "$T/torn" --html "$T/torn.html" >/dev/null 2>"$T/e"; expect_rc 1 $? "report of a torn journal"

@@ -410,6 +410,36 @@ bool SessionAssembly::open_streams(std::string& error) {
         logs_.push_back(std::make_unique<engine::JournalLog>(std::move(writer), stop_));
     }
     set_stage_logs(logs_[1].get(), logs_[2].get(), logs_[3].get());
+    return open_manifest(error);
+}
+
+bool SessionAssembly::open_manifest(std::string& error) {
+    // Every stream's first segment exists now, so the manifest never lists a stream a crash
+    // kept from being created. Written (open) before the first append: a journal that was
+    // closed cleanly and is continued no longer matches its seals.
+    std::optional<journal::Manifest> existing;
+    if (const journal::Status st = journal::read_manifest(options_.journal_dir, existing);
+        !st.ok()) {
+        error = std::string(st.what());
+        return false;
+    }
+    manifest_ = existing.value_or(journal::Manifest{});
+    if (!existing) {
+        char id[48];
+        std::snprintf(id, sizeof id, "%016llx-%llu",
+                      static_cast<unsigned long long>(engine::fnv1a64(config_text_)),
+                      static_cast<unsigned long long>(config_.seed));
+        manifest_.session = id;
+        for (const char* stream : kStreams)
+            manifest_.streams.emplace_back(stream);
+    }
+    manifest_.closed = false;
+    manifest_.seals.clear();
+    if (const journal::Status st = journal::write_manifest(options_.journal_dir, manifest_);
+        !st.ok()) {
+        error = "cannot write the journal manifest: " + std::string(st.what());
+        return false;
+    }
     return true;
 }
 
@@ -531,6 +561,14 @@ SessionReport SessionAssembly::report() {
             const journal::StreamWriter& w = logs_[i]->writer();
             r.streams.push_back(
                 {kStreams[i], w.appended_records(), w.durable_records(), w.segment_index() + 1});
+        }
+        // Closed cleanly: seal every segment in the manifest, so that from now on damage
+        // anywhere is corruption, never a torn tail.
+        if (r.journal_error.empty()) {
+            if (const journal::Status st =
+                    journal::close_manifest(options_.journal_dir, manifest_);
+                !st.ok())
+                r.journal_error = "manifest: " + std::string(st.what());
         }
     }
     r.elapsed_s = elapsed_s_;

@@ -77,18 +77,26 @@ std::string RecoveryLog::mismatch() const {
 
 std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
     Restart r;
-    for (const std::string& stream : journal::list_streams(dir)) {
+    // Every stream is checked before any is touched: corruption in one stream must leave the
+    // others' torn tails (and everything else) exactly as they were.
+    const std::vector<std::string> streams = journal::journal_streams(dir);
+    for (const std::string& stream : streams) {
         journal::StreamScan scan;
-        // Check first, so that corruption is reported as such and nothing is cut.
-        journal::Status st = journal::scan_stream(dir, stream, scan, {});
-        if (st.ok() && scan.issue && !scan.issue->torn) {
+        const journal::Status st = journal::scan_stream(dir, stream, scan, {});
+        if (!st.ok()) {
+            error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
+                    ": " + std::string(st.what());
+            return std::nullopt;
+        }
+        if (scan.issue && !scan.issue->torn) {
             error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
                     std::to_string(scan.issue->offset) + ": " + scan.issue->what;
             return std::nullopt;
         }
-        scan = {};
-        if (st.ok())
-            st = journal::recover_stream(dir, stream, scan);
+    }
+    for (const std::string& stream : streams) {
+        journal::StreamScan scan;
+        const journal::Status st = journal::recover_stream(dir, stream, scan);
         if (!st.ok()) {
             error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
                     ": " + std::string(st.what());

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "keel/adapters/sim_venue/venue_config.hpp"
+#include "keel/journal/reader.hpp"
 #include "keel/replay/assembly/assembly.hpp"
 
 namespace keel::replay {
@@ -139,6 +140,12 @@ ReplayOutcome rerun_journal(const fs::path& dir, const ReplayOptions& options) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         out.error = dir.string() + ": not a directory";
+        return out;
+    }
+    // A damaged journal is refused whole: derived streams are not re-run, but a replay of
+    // inputs beside damaged records would verify against a journal that is not what was written.
+    if (const auto damage = journal::journal_damage(dir)) {
+        out.error = dir.string() + ": corrupt journal: " + *damage;
         return out;
     }
     std::string error;

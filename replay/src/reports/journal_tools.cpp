@@ -329,7 +329,7 @@ bool open_streams(const fs::path& dir, std::vector<std::string>& streams, std::o
         err << "keel: " << dir.string() << ": not a directory\n";
         return false;
     }
-    streams = journal::list_streams(dir);
+    streams = journal::journal_streams(dir);
     if (streams.empty()) {
         err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
         return false;
@@ -664,7 +664,7 @@ int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream&
         err << "keel: " << dir.string() << ": not a directory\n";
         return kExitUsage;
     }
-    out.streams = journal::list_streams(dir);
+    out.streams = journal::journal_streams(dir);
     if (out.streams.empty()) {
         err << "keel: " << dir.string() << ": no journal streams (no *.seg files)\n";
         return kExitUsage;

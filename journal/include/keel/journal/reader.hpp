@@ -5,7 +5,10 @@
 // `input` stream, non-decreasing for derived streams). The first bad record ends the stream.
 // It is a torn tail when it is in the last segment and nothing valid follows it (what a crash
 // mid-append leaves); anywhere else it is corruption, reported with file and byte offset and
-// never skipped. recover_stream does the same scan, then cuts a torn tail: the cut bytes are
+// never skipped. The journal's manifest (manifest.hpp) adds its checks: a stream it lists must
+// exist, one it does not list must not, and in a cleanly closed journal nothing may be torn
+// and every segment must match its seal. Without a manifest, a missing input stream beside
+// derived ones is corruption. recover_stream does the same scan, then cuts a torn tail: the cut bytes are
 // kept in "<segment>.torn" and the segment is truncated at the end of its valid records.
 #pragma once
 
@@ -37,6 +40,9 @@ struct SegmentInfo {
     std::uint64_t file_bytes = 0;
     std::uint64_t data_end = 0;  // offset just past the last valid record
     std::uint64_t records = 0;
+    std::uint64_t first_record_seq = 0;  // of its first and last valid record (0: none)
+    std::uint64_t last_seq = 0;
+    std::uint32_t check = 0;  // CRC32C over its records' CRCs, in order (manifest seals)
 };
 
 struct ScanIssue {
@@ -74,7 +80,14 @@ using RecordFn = std::function<void(const RecordView&)>;
 // no data and the one before it is still the stream's last.
 [[nodiscard]] bool segment_started(const std::filesystem::path& segment);
 
-// The streams present in a journal directory, sorted.
+// The streams present in a journal directory (with segment files), sorted.
 [[nodiscard]] std::vector<std::string> list_streams(const std::filesystem::path& dir);
+// The streams a journal must hold, sorted: those present, those its manifest lists (a missing
+// one then scans as corrupt), and `input` whenever any other stream is present.
+[[nodiscard]] std::vector<std::string> journal_streams(const std::filesystem::path& dir);
+// The first damage in any of the journal's streams (one that cannot be read, or an issue that
+// is not a torn tail) as "FILE offset N: what"; nothing when every stream is whole up to at
+// most a torn tail. For readers that must refuse a damaged journal before reading any of it.
+[[nodiscard]] std::optional<std::string> journal_damage(const std::filesystem::path& dir);
 
 }  // namespace keel::journal

@@ -38,6 +38,7 @@
 #include "keel/engine/risk/risk_stage.hpp"
 #include "keel/engine/strategy/strategy_stage.hpp"
 #include "keel/engine/core/symbol_table.hpp"
+#include "keel/journal/manifest.hpp"
 #include "keel/journal/writer.hpp"
 #include "keel/journal/writer_lock.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
@@ -163,6 +164,8 @@ class SessionAssembly {
     [[nodiscard]] bool lock_journal(std::string& error);
     [[nodiscard]] bool build_stages(std::string& error);
     [[nodiscard]] bool open_streams(std::string& error);
+    // Writes the journal's manifest as open (open_streams' last step; journal/manifest.hpp).
+    [[nodiscard]] bool open_manifest(std::string& error);
     [[nodiscard]] bool run(const ResumePoint* resume, std::string& error);
     [[nodiscard]] SessionReport report();
 
@@ -205,6 +208,7 @@ class SessionAssembly {
     std::atomic<bool>& stop_;
     const SessionOptions& options_;
     const std::string config_text_;
+    journal::Manifest manifest_;  // as written when the streams opened
     engine::SymbolTable symbols_;
 
     // open_inputs
