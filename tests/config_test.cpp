@@ -489,3 +489,47 @@ TEST(ConfigSections, EnvironmentOverridesReachTheNewSectionsWhateverTheKeysCase)
     EXPECT_EQ(r.config.starting_cash.to_string(), "5000");
     EXPECT_EQ(r.config.seed, 99u);
 }
+
+// A repeated key at any depth is an error naming it, never "the last one wins" (an appended
+// "risk": {} used to switch every risk limit off and pass config check).
+TEST(ConfigStrictJson, ARepeatedKeyAtAnyDepthIsAnErrorNamingIt) {
+    std::string text = valid_text();
+    const std::string top = text.substr(0, text.rfind('}')) + R"(, "risk": {}})";
+    ConfigResult r = parse_config(top, "t.json", kDir, {});
+    EXPECT_TRUE(has_error(r, "risk", "duplicate key 'risk'")) << dump(r);
+    std::string nested = text;
+    nested.replace(nested.find(R"("max_order_qty": "100")"), 22,
+                   R"("max_order_qty": "100", "max_order_qty": "0")");
+    r = parse_config(nested, "t.json", kDir, {});
+    EXPECT_TRUE(has_error(r, "risk.max_order_qty", "duplicate key")) << dump(r);
+    std::string in_array = text;
+    in_array.replace(in_array.find(R"("fast": 2)"), 9, R"("fast": 2, "fast": 3)");
+    r = parse_config(in_array, "t.json", kDir, {});
+    EXPECT_TRUE(has_error(r, "strategies[0].fast", "duplicate key")) << dump(r);
+    // The same key in two different objects is fine.
+    EXPECT_TRUE(parse_config(text, "t.json", kDir, {}).ok());
+}
+
+// Nesting a million deep is refused at 64 levels with an error, not a crash; so is a string
+// past 64 KiB; a long value echoed in an error is cut to a readable length.
+TEST(ConfigStrictJson, DepthAndSizeAreBoundedAndEchoedValuesAreCut) {
+    const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+    ConfigResult r = parse_config(deep, "t.json", kDir, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(dump(r).find("nesting deeper than 64 levels"), std::string::npos) << dump(r).substr(0, 300);
+    const std::string deep_obj = R"({"session": )" + std::string(100'000, '[') + "1" +
+                                 std::string(100'000, ']') + "}";
+    r = parse_config(deep_obj, "t.json", kDir, {});
+    EXPECT_NE(dump(r).find("nesting deeper"), std::string::npos);
+    std::string text = valid_text();
+    const std::string big(100'000, 'x');
+    text.replace(text.find(R"("name": "t")"), 11, R"("name": ")" + big + R"(")");
+    r = parse_config(text, "t.json", kDir, {});
+    EXPECT_TRUE(has_error(r, "session.name", "a string of 100000 bytes")) << dump(r).substr(0, 300);
+    std::string venue = valid_text();
+    venue.replace(venue.find(R"("type": "sim")"), 13, R"("type": ")" + std::string(50'000, 'v') + R"(")");
+    r = parse_config(venue, "t.json", kDir, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_LT(dump(r).size(), 2000u) << "an echoed value is cut";
+    EXPECT_NE(dump(r).find("(50000 bytes)"), std::string::npos) << dump(r);
+}

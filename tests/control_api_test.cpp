@@ -491,6 +491,11 @@ TEST_F(ControlApiTest, KillRefusesBadBodiesWithoutSubmitting) {
     EXPECT_EQ(error_of(r), "malformed_json");
     r = post("/api/kill", R"({"flatten":true} trailing)");
     EXPECT_EQ(error_of(r), "malformed_json");
+    // A repeated key is refused whole, whichever value came last.
+    r = post("/api/kill", R"({"flatten":true,"flatten":false})");
+    EXPECT_EQ(r->status, 400u);
+    EXPECT_EQ(error_of(r), "bad_field");
+    EXPECT_NE(r->body.find("repeated key 'flatten'"), std::string::npos) << r->body;
     EXPECT_TRUE(commands().empty());
 }
 

@@ -154,6 +154,7 @@ std::optional<Failure> parse_object(const std::string& body, OnField on_field) {
     simdjson::ondemand::object object;
     if (doc.get_object().get(object) != simdjson::SUCCESS)
         return malformed("the body must be a JSON object");
+    std::vector<std::string> seen;  // a body has a handful of keys
     for (auto field : object) {
         if (field.error() != simdjson::SUCCESS)
             return malformed(std::string("the body is not valid JSON: ") +
@@ -162,6 +163,11 @@ std::optional<Failure> parse_object(const std::string& body, OnField on_field) {
         if (field.unescaped_key().get(key_view) != simdjson::SUCCESS)
             return malformed("a key of the body is not a valid JSON string");
         const std::string key(key_view);
+        // A repeated key is refused, never "the last one wins": {"flatten":true,"flatten":false}
+        // must not mean whichever the parser happened to keep.
+        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+            return bad_field("repeated key '" + key.substr(0, 80) + "'");
+        seen.push_back(key);
         simdjson::ondemand::value value;
         if (field.value().get(value) != simdjson::SUCCESS)
             return malformed("the value of '" + key + "' is not valid JSON");

@@ -1,5 +1,7 @@
 #include "keel/adapters/sim_venue/venue_config.hpp"
 
+#include "keel/engine/config/config_reader.hpp"
+
 #include <set>
 #include <string>
 
@@ -42,6 +44,11 @@ class Fields {
         }
         if (non_negative && raw < 0) {
             error(key, "must not be negative");
+            return;
+        }
+        if (raw > engine::kMaxConfigDecimalRaw || raw < -engine::kMaxConfigDecimalRaw) {
+            error(key, "'" + text + "' is outside the range of a decimal setting (" +
+                           engine::kConfigDecimalRange + ")");
             return;
         }
         out = F::from_raw(raw);

@@ -1,4 +1,5 @@
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/config/strict_json.hpp"
 
 #include "keel/engine/config/config_reader.hpp"
 
@@ -165,7 +166,15 @@ std::optional<std::string> apply_override(Json& root, const std::vector<std::str
     }
     // The value is JSON when it parses as JSON (integers, true, arrays, "quoted"), else a
     // string. Numbers with a fraction stay strings: "2.5" is an exact decimal to keel.
-    Json parsed = Json::parse(value, nullptr, false);
+    Json parsed;
+    StrictJsonError e;
+    if (!parse_strict_json(value, parsed, e)) {
+        if (!e.path.empty() || e.message.rfind("invalid JSON", 0) != 0) {
+            errors.push_back({where, e.message + (e.path.empty() ? "" : " at " + e.path)});
+            return std::nullopt;
+        }
+        parsed = Json::value_t::discarded;
+    }
     *node = parsed.is_discarded() || parsed.is_number_float() ? Json(value) : parsed;
     return path;
 }
@@ -657,7 +666,7 @@ void read_risk_limits(Reader& r, RiskLimits& limits) {
             continue;  // read in their readable forms
         std::optional<std::int64_t> raw = risk_limit_is_fixed_point(id)
                                               ? r.decimal(key, false)
-                                              : r.integer(key, false, 0, INT64_MAX, 0);
+                                              : r.integer(key, false, 0, kMaxConfigInteger, 0);
         if (raw && r.get(key, false) != nullptr && !limits.set(id, *raw))
             r.error(key, "out of range");
     }
@@ -904,14 +913,11 @@ ConfigResult parse_config(std::string_view text, const std::string& origin,
                           const std::vector<ConfigOverride>& overrides) {
     ConfigResult result;
     Json root;
-    try {
-        root = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-        // nlohmann's message names the line and column; keep the byte offset too.
-        // e.byte counts characters read, so the offending byte's 0-based offset is one less.
-        result.errors.push_back({origin, "invalid JSON at byte offset " +
-                                             std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " +
-                                             e.what()});
+    // Strict: a repeated key, nesting past 64 levels or a string past 64 KiB is an error
+    // naming where (strict_json.hpp), never "the last one wins".
+    if (StrictJsonError e; !parse_strict_json(text, root, e)) {
+        result.errors.push_back(
+            {e.path.empty() ? origin : shown_value(e.path), shorten_quoted(e.message)});
         return result;
     }
     apply_env(root, env, result.errors);
@@ -929,6 +935,11 @@ ConfigResult parse_config(std::string_view text, const std::string& origin,
                 break;
             }
         }
+    }
+    // Values echoed in messages are cut to a readable length (a 100 KB value is not shown).
+    for (ConfigError& e : result.errors) {
+        e.message = shorten_quoted(e.message);
+        e.path = shown_value(e.path);
     }
     result.config.effective = root;
     return result;

@@ -71,15 +71,19 @@ bool in_range(std::int64_t v, std::int64_t lo, std::int64_t hi) noexcept {
 bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
     // Every global limit is a non-negative magnitude except the UTC offset; a negative one
     // would silently mean "refuse everything", which an operator never means.
-    constexpr std::int64_t kMax = INT64_MAX;
+    // Magnitudes are bounded where they enter, so that no check's arithmetic can overflow:
+    // money, quantities and percentages (fixed point) within a billion units, durations and
+    // counts within kMaxIntegerLimit (dates are timestamps, only compared).
+    constexpr std::int64_t kMax = kMaxIntegerLimit;
+    constexpr std::int64_t kMaxFixed = kMaxFixedLimitRaw;
     switch (id) {
         case RiskLimit::max_order_qty:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMaxFixed))
                 return false;
             max_order_qty = Quantity::from_raw(raw);
             return true;
         case RiskLimit::max_order_notional:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMaxFixed))
                 return false;
             max_order_notional = Money::from_raw(raw);
             return true;
@@ -89,17 +93,17 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
             collar_bps = raw;
             return true;
         case RiskLimit::max_reference_age_ns:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMax))
                 return false;
             max_reference_age_ns = raw;
             return true;
         case RiskLimit::max_position:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMaxFixed))
                 return false;
             max_position = Quantity::from_raw(raw);
             return true;
         case RiskLimit::max_gross_exposure:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMaxFixed))
                 return false;
             max_gross_exposure = Money::from_raw(raw);
             return true;
@@ -119,12 +123,12 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
             throttle_burst = raw;
             return true;
         case RiskLimit::duplicate_window_ns:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMax))
                 return false;
             duplicate_window_ns = raw;
             return true;
         case RiskLimit::max_daily_loss:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMaxFixed))
                 return false;
             max_daily_loss = Money::from_raw(raw);
             return true;
@@ -139,7 +143,7 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
             max_fills_in_window = raw;
             return true;
         case RiskLimit::fill_window_ns:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMax))
                 return false;
             fill_window_ns = raw;
             return true;
@@ -164,12 +168,12 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
             trading_days_mask = raw;
             return true;
         case RiskLimit::max_market_data_age_ns:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMax))
                 return false;
             max_market_data_age_ns = raw;
             return true;
         case RiskLimit::pdt_equity_threshold:
-            if (raw < 0)
+            if (!in_range(raw, 0, kMaxFixed))
                 return false;
             pdt_equity_threshold = Money::from_raw(raw);
             return true;
@@ -194,7 +198,7 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
             restricted.set(symbol, raw == 1);
             return true;
         case RiskLimit::tick_size:
-            if (symbol >= kRiskSymbolLimitCapacity || raw < 0)
+            if (symbol >= kRiskSymbolLimitCapacity || !in_range(raw, 0, kMaxFixed))
                 return false;
             tick_size[symbol] = raw;
             return true;

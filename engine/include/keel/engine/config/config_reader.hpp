@@ -14,6 +14,14 @@
 
 namespace keel::engine {
 
+// The range of every decimal setting (prices, quantities, amounts, percentages): a billion
+// units either way, within what the account can hold (Account::kMaxMarkValue is 2.3e9 units).
+inline constexpr std::int64_t kMaxConfigDecimalRaw = 1'000'000'000LL * kScale;
+inline constexpr const char* kConfigDecimalRange = "-1000000000 .. 1000000000";
+// The largest integer risk limit (ns windows, counts): ~3 years in ns, so that adding one to
+// any timestamp cannot overflow.
+inline constexpr std::int64_t kMaxConfigInteger = 100'000'000'000'000'000LL;
+
 // How a JSON value's type is named in an error message.
 inline const char* type_name(const Json& j) {
     switch (j.type()) {
@@ -104,7 +112,9 @@ class ConfigReader {
         return v->get<bool>();
     }
     // Decimal quantities: a string ("0.5") or an integer. Floats are refused because a binary
-    // double cannot say exactly which decimal the user meant.
+    // double cannot say exactly which decimal the user meant. Every decimal setting lies within
+    // +-kMaxConfigDecimalRaw (a billion units): a price, quantity or amount past it could not be
+    // held by the account (Money's range is 9.2e9 units), so it is refused here, not at run time.
     std::optional<std::int64_t> decimal(const std::string& key, bool required) {
         const Json* v = get(key, required);
         if (v == nullptr)
@@ -124,6 +134,11 @@ class ConfigReader {
         const DecimalError e = parse_decimal(text, raw);
         if (e != DecimalError::ok) {
             error(key, "'" + text + "': " + std::string(to_string(e)));
+            return std::nullopt;
+        }
+        if (raw > kMaxConfigDecimalRaw || raw < -kMaxConfigDecimalRaw) {
+            error(key, "'" + text + "' is outside the range of a decimal setting (" +
+                           kConfigDecimalRange + ")");
             return std::nullopt;
         }
         return raw;

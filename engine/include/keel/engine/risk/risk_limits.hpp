@@ -31,6 +31,12 @@ inline constexpr std::size_t kRiskSymbolLimitCapacity = 1024;
 // The repeated-execution control remembers this many fills per symbol, so it can count at
 // most this many minus one within its window.
 inline constexpr std::int64_t kMaxFillsInWindowLimit = 31;
+// The largest fixed-point limit (money, quantity, percent): a billion units, as every decimal
+// setting of a config (engine/config/config_reader.hpp).
+inline constexpr std::int64_t kMaxFixedLimitRaw = 1'000'000'000LL * kScale;
+// The largest duration (ns) or count limit: ~3 years in ns, so adding one to a timestamp
+// cannot overflow.
+inline constexpr std::int64_t kMaxIntegerLimit = 100'000'000'000'000'000LL;
 
 // Ids for limit_stage commands (payload.command.param). Values are part of the journal
 // format: append only. Per-symbol ids take the symbol from the command's header.symbol.
