@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <chrono>
+#include <condition_variable>
+
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -255,18 +259,120 @@ TEST(HttpServer, HandlerThatNeverAnswersGetsTheServers503TimeoutAndALateAnswerIs
     EXPECT_EQ(refused, (std::vector<std::string>{"503 /slow", "503 /slow"}));
 }
 
-TEST(HttpServer, ConnectionsPastTheLimitGet503Busy) {
+// A handler that answers every path at once but /hold, whose answers it keeps until release():
+// a connection held there is in the middle of a request (not idle), observably so once
+// wait_held(n) returns.
+class HoldHandler {
+  public:
+    Handler handler() {
+        return [this](HttpRequest&& req, Respond respond) {
+            if (req.path() != "/hold") {
+                HttpResponse res;
+                res.body = "ok";
+                respond(std::move(res));
+                return;
+            }
+            std::lock_guard lk(mu_);
+            held_.push_back(std::move(respond));
+            cv_.notify_all();
+        };
+    }
+    bool wait_held(std::size_t n) {
+        std::unique_lock lk(mu_);
+        return cv_.wait_for(lk, std::chrono::seconds(20), [&] { return held_.size() >= n; });
+    }
+    void release() {
+        std::lock_guard lk(mu_);
+        for (Respond& r : held_) {
+            HttpResponse res;
+            res.body = "released";
+            r(std::move(res));
+        }
+        held_.clear();
+    }
+
+  private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<Respond> held_;
+};
+
+// At max_connections, a kept-alive connection waiting idle for its next request gives way to a
+// new one; only when every connection is in the middle of a request is the new one refused.
+TEST(HttpServer, AtTheLimitAnIdleConnectionGivesWayAndOnlyBusyOnesGet503) {
     ServerOptions o = small_options();
     o.max_connections = 1;
-    HttpServer server(o, echo_handler());
+    HoldHandler hold;
+    HttpServer server(o, hold.handler());
     ASSERT_TRUE(server.start().ok());
     TestClient first(server.bound_port());
-    ASSERT_EQ(first.request("GET", "/", "").status, 200u);  // first is now a live connection
+    ASSERT_EQ(first.request("GET", "/", "").status, 200u);  // kept alive, now idle
     TestClient second(server.bound_port());
-    const auto r = second.read_response();
+    EXPECT_EQ(second.request("GET", "/", "").status, 200u);  // first was closed for it
+    first.read_until_closed();
+    EXPECT_TRUE(first.closed_by_peer());
+    EXPECT_EQ(server.counters().idle_evicted.load(), 1u);
+    // second is in the middle of a request (its handler holds it): not idle, so a third is
+    // refused.
+    ASSERT_TRUE(second.send("GET /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+    ASSERT_TRUE(hold.wait_held(1));
+    TestClient third(server.bound_port(), "127.0.0.2");  // another address: the server is full
+    const auto r = third.read_response();
     EXPECT_EQ(r.status, 503u) << r.error;
     EXPECT_NE(r.body.find("\"error\":\"busy\""), std::string::npos);
-    EXPECT_EQ(first.request("GET", "/", "").status, 200u);
+    EXPECT_NE(r.body.find("max_connections 1"), std::string::npos) << r.body;
+    hold.release();
+    EXPECT_EQ(second.read_response().status, 200u);
+}
+
+// One address holding 500 idle connections (each opened and never used) cannot starve
+// another: past its cap (32 by default) its idle connections give way to its own new ones,
+// and alerts from another address keep getting 200.
+TEST(HttpServer, FiveHundredIdleConnectionsFromOneAddressLeaveOthersServed) {
+    HttpServer server(small_options(), echo_handler());
+    ASSERT_TRUE(server.start().ok());
+    std::vector<std::unique_ptr<TestClient>> idle;
+    for (int i = 0; i < 500; ++i) {
+        idle.push_back(std::make_unique<TestClient>(server.bound_port(), "127.0.0.2"));
+        if (i % 50 == 49) {
+            TestClient other(server.bound_port(), "127.0.0.1");
+            const auto r = other.request("POST", "/webhook", "alert");
+            EXPECT_EQ(r.status, 200u) << "after " << i + 1 << " idle connections: " << r.error;
+        }
+    }
+    for (int i = 0; i < 10; ++i) {
+        TestClient other(server.bound_port(), "127.0.0.1");
+        EXPECT_EQ(other.request("POST", "/webhook", "alert").status, 200u);
+    }
+    // The one address never held more than its cap: the rest made room by closing its idle.
+    EXPECT_GE(server.counters().idle_evicted.load() + server.counters().address_busy.load(),
+              500u - 32u);
+    EXPECT_EQ(server.counters().busy.load(), server.counters().address_busy.load());
+}
+
+// At its per-address cap with nothing idle, an address is refused with a 503 that says so,
+// while another address is served.
+TEST(HttpServer, AnAddressAtItsCapWithNothingIdleIsRefusedAndOthersAreNot) {
+    ServerOptions o = small_options();
+    o.max_connections_per_address = 2;
+    HoldHandler hold;
+    HttpServer server(o, hold.handler());
+    ASSERT_TRUE(server.start().ok());
+    TestClient a(server.bound_port(), "127.0.0.2");
+    TestClient b(server.bound_port(), "127.0.0.2");
+    const std::string held = "GET /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_TRUE(a.send(held));  // both in the middle of a request: not idle
+    ASSERT_TRUE(b.send(held));
+    ASSERT_TRUE(hold.wait_held(2));
+    TestClient c(server.bound_port(), "127.0.0.2");
+    const auto r = c.read_response();
+    EXPECT_EQ(r.status, 503u) << r.error;
+    EXPECT_NE(r.body.find("too many connections from 127.0.0.2"), std::string::npos) << r.body;
+    EXPECT_EQ(server.counters().address_busy.load(), 1u);
+    TestClient other(server.bound_port(), "127.0.0.1");
+    EXPECT_EQ(other.request("GET", "/", "").status, 200u);
+    hold.release();
+    EXPECT_EQ(a.read_response().status, 200u);
 }
 
 TEST(HttpServer, StopClosesAnIdleKeptAliveConnectionWithoutHanging) {

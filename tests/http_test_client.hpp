@@ -21,7 +21,11 @@ namespace keel::test {
 
 class TestClient {
   public:
-    explicit TestClient(std::uint16_t port) : socket_(ioc_) {
+    // from: the local address to connect from (any 127.x.y.z is this host), so that tests can
+    // be several clients by address.
+    explicit TestClient(std::uint16_t port, const char* from = "127.0.0.1") : socket_(ioc_) {
+        socket_.open(boost::asio::ip::tcp::v4());
+        socket_.bind({boost::asio::ip::make_address(from), 0});
         socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
         // A safety net so a broken server fails the test instead of hanging it; no test
         // relies on it for ordering.

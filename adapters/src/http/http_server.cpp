@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <condition_variable>
 #include <list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -117,6 +119,8 @@ struct HttpServer::Impl {
 
     Impl(ServerOptions o, Handler h, Counters& c)
         : options(std::move(o)), handler(std::move(h)), counters(c), ioc(std::in_place) {
+        if (options.max_connections_per_address == 0)
+            options.max_connections_per_address = std::min<std::size_t>(32, options.max_connections);
         acceptor.emplace(socket_ioc);
         // Fine enough that the shortest timeout fires within an eighth of itself late.
         const auto shortest = std::min(options.header_timeout, options.request_timeout);
@@ -125,8 +129,12 @@ struct HttpServer::Impl {
     }
 
     void accept_loop();
+    // Under mu: makes room for a connection from `address`, closing an idle kept-alive
+    // connection first; false when it must be refused (503 busy), with why.
+    bool make_room(const std::string& address, std::string& why);
+    Worker* idle_connection(const std::string* address);
     void sweep_loop();
-    void reject_busy(tcp::socket& socket);
+    void reject_busy(tcp::socket& socket, const std::string& why);
     void begin_stop();
     void finish_stop();
     void worker_done(Worker& w);
@@ -152,6 +160,8 @@ struct HttpServer::Impl {
     std::list<Worker> workers;  // every worker ever started, until stop()
     std::vector<Worker*> idle;  // workers waiting for a connection
     std::size_t live = 0;       // connections being served
+    std::size_t evicting = 0;   // of those, idle ones cut to make room, not yet closed
+    std::map<std::string, std::size_t, std::less<>> per_address;  // live, by peer address
 };
 
 class HttpServer::Impl::Worker {
@@ -159,11 +169,27 @@ class HttpServer::Impl::Worker {
     explicit Worker(Impl& server) : server_(server), slot_(std::make_shared<Slot>()) {}
 
     // Under server_.mu: hand over a connection (the worker is idle).
-    void assign(tcp::socket&& socket) {
+    void assign(tcp::socket&& socket, std::string address) {
         pending_.emplace(std::move(socket));
         fd_ = pending_->native_handle();
+        address_ = std::move(address);
         cv_.notify_one();
     }
+    // Under server_.mu.
+    [[nodiscard]] const std::string& address() const noexcept { return address_; }
+    [[nodiscard]] bool waiting() const noexcept { return fd_ >= 0 && phase_.load() == Phase::waiting; }
+    // Under server_.mu: closes a kept-alive connection waiting for its next request, to make
+    // room for another; false when it was no longer waiting.
+    bool evict() {
+        Phase waiting = Phase::waiting;
+        if (!phase_.compare_exchange_strong(waiting, Phase::cut))
+            return false;
+        evicted_ = true;
+        cut();
+        return true;
+    }
+    // Under server_.mu (worker_done): whether it was evicted, clearing the mark.
+    bool take_evicted() noexcept { return std::exchange(evicted_, false); }
     void start() {
         thread_ = std::thread([this] { run(); });
     }
@@ -189,7 +215,7 @@ class HttpServer::Impl::Worker {
         const Phase p = phase_.load();
         if (now < deadline_ns_.load(std::memory_order_relaxed))
             return;
-        if (p == Phase::reading)
+        if (p == Phase::reading || p == Phase::waiting)
             cut_reading();
         else if (p == Phase::writing || p == Phase::draining)
             cut();
@@ -197,7 +223,7 @@ class HttpServer::Impl::Worker {
     // Under server_.mu (stop): a connection with no request in hand closes now.
     void cut_if_waiting() {
         const Phase p = phase_.load();
-        if (p == Phase::reading)
+        if (p == Phase::reading || p == Phase::waiting)
             cut_reading();
         else if (p == Phase::draining)
             cut();
@@ -216,7 +242,9 @@ class HttpServer::Impl::Worker {
     // reading -> handling and reading -> cut are compare-exchanges: a request read in full
     // as its deadline passes (or as stop() begins) is either handed to the handler and
     // answered, or cut off and never handed over, not both.
-    enum class Phase : std::uint8_t { idle, reading, handling, writing, draining, cut };
+    // waiting: a connection with no request bytes yet (a new one, or kept alive between
+    // requests), which make_room may close for another; reading: a request has begun.
+    enum class Phase : std::uint8_t { idle, waiting, reading, handling, writing, draining, cut };
     enum class Close { no, now, drain };
 
     void run() {
@@ -263,14 +291,27 @@ class HttpServer::Impl::Worker {
         const ServerOptions& o = server_.options;
         const std::int64_t now = now_ns();
         const std::int64_t request_deadline = now + ns(o.request_timeout);
-        set_phase(Phase::reading, now + ns(std::min(o.header_timeout, o.request_timeout)));
+        const std::int64_t header_deadline = now + ns(std::min(o.header_timeout, o.request_timeout));
+        beast::error_code ec;
+        if (buffer_.size() == 0) {
+            // Nothing of the next request yet: wait for its first byte as `waiting`, so the
+            // server may close this idle connection to make room (make_room).
+            set_phase(Phase::waiting, header_deadline);
+            if (server_.stopping.load())
+                return false;
+            socket_->wait(tcp::socket::wait_read, ec);
+            Phase waiting = Phase::waiting;
+            if (ec || !phase_.compare_exchange_strong(waiting, Phase::reading))
+                return on_idle_end();
+        } else {
+            set_phase(Phase::reading, header_deadline);
+        }
         // After publishing the phase, so stop() either sees it or this sees stopping.
         if (server_.stopping.load())
             return false;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(o.max_header_bytes));
         parser_->body_limit(o.max_body_bytes);
-        beast::error_code ec;
         bhttp::read_header(*socket_, buffer_, *parser_, ec);
         // Known once the request line is read (before any error in the fields).
         head_only_ = parser_->request().method == engine::HttpMethod::head;
@@ -292,6 +333,14 @@ class HttpServer::Impl::Worker {
                 return on_read_error(ec);
         }
         return on_request();
+    }
+
+    // An idle connection ended while waiting for a request: the client left, the sweep closed
+    // it (idle too long), make_room evicted it, or stop() cut it.
+    bool on_idle_end() {
+        if (cut_.load() && !evicted_ && !server_.stopping.load())
+            server_.counters.idle_closed.fetch_add(1, std::memory_order_relaxed);
+        return false;
     }
 
     bool on_read_error(beast::error_code ec) {
@@ -450,11 +499,15 @@ class HttpServer::Impl::Worker {
         server_.options.on_refused(r);
     }
 
-    // Under server_.mu: cuts a connection still reading its request.
+    // Under server_.mu: cuts a connection waiting for a request or still reading one.
     void cut_reading() {
-        Phase reading = Phase::reading;
-        if (phase_.compare_exchange_strong(reading, Phase::cut))
-            cut();
+        for (const Phase from : {Phase::waiting, Phase::reading}) {
+            Phase p = from;
+            if (phase_.compare_exchange_strong(p, Phase::cut)) {
+                cut();
+                return;
+            }
+        }
     }
     void set_phase(Phase p, std::int64_t deadline_ns) noexcept {
         deadline_ns_.store(deadline_ns, std::memory_order_relaxed);
@@ -474,6 +527,8 @@ class HttpServer::Impl::Worker {
     std::optional<tcp::socket> pending_;  // under server_.mu
     int fd_ = -1;                         // under server_.mu: the socket being served
     bool quit_ = false;                   // under server_.mu
+    std::string address_;                 // under server_.mu: the peer's address
+    bool evicted_ = false;                // under server_.mu: closed by make_room
     std::optional<tcp::socket> socket_;   // the worker's own
     std::atomic<Phase> phase_{Phase::idle};
     std::atomic<std::int64_t> deadline_ns_{kNever};
@@ -493,6 +548,10 @@ class HttpServer::Impl::Worker {
 
 void HttpServer::Impl::worker_done(Worker& w) {
     idle.push_back(&w);
+    if (const auto it = per_address.find(w.address()); it != per_address.end() && --it->second == 0)
+        per_address.erase(it);
+    if (w.take_evicted())
+        --evicting;
     if (--live == 0)
         stop_cv.notify_all();
 }
@@ -514,39 +573,90 @@ void HttpServer::Impl::accept_loop() {
             }
             continue;
         }
+        std::string address = peer_of(socket).text;
         std::unique_lock lk(mu);
-        if (live >= options.max_connections) {
+        if (std::string why; !make_room(address, why)) {
             lk.unlock();
-            reject_busy(socket);
+            reject_busy(socket, why);
             continue;
         }
         ++live;
+        ++per_address[address];
         Worker* w = nullptr;
         if (!idle.empty()) {
             w = idle.back();
             idle.pop_back();
-            w->assign(std::move(socket));
+            w->assign(std::move(socket), std::move(address));
         } else {
             w = &workers.emplace_back(*this);
-            w->assign(std::move(socket));
+            w->assign(std::move(socket), std::move(address));
             try {
                 w->start();
             } catch (const std::system_error&) {
                 // No thread to be had (a process or memory limit): this connection gets the
                 // busy answer instead, and the server goes on with the workers it has.
                 tcp::socket back = w->take_pending();
+                if (const auto it = per_address.find(w->address());
+                    it != per_address.end() && --it->second == 0)
+                    per_address.erase(it);
                 workers.pop_back();
                 --live;
                 lk.unlock();
-                reject_busy(back);
+                reject_busy(back, "no thread for another connection");
             }
         }
     }
 }
 
-// Past max_connections: one 503, then close. The answer is small enough for an empty socket
+HttpServer::Impl::Worker* HttpServer::Impl::idle_connection(const std::string* address) {
+    // From the given address; else from the address holding the most connections, so that
+    // the client crowding the server gives way first.
+    Worker* best = nullptr;
+    std::size_t best_count = 0;
+    for (Worker& w : workers) {
+        if (!w.waiting() || (address != nullptr && w.address() != *address))
+            continue;
+        const auto it = per_address.find(w.address());
+        const std::size_t n = it == per_address.end() ? 0 : it->second;
+        if (best == nullptr || n > best_count) {
+            best = &w;
+            best_count = n;
+        }
+    }
+    return best;
+}
+
+bool HttpServer::Impl::make_room(const std::string& address, std::string& why) {
+    const auto it = per_address.find(address);
+    const std::size_t from_address = it == per_address.end() ? 0 : it->second;
+    const bool address_full = from_address >= options.max_connections_per_address;
+    const bool server_full = live - evicting >= options.max_connections;
+    if (!address_full && !server_full)
+        return true;
+    // Idle kept-alive connections give way first: from this address when it is at its cap,
+    // else from whichever address holds the most.
+    for (Worker* w = idle_connection(address_full ? &address : nullptr); w != nullptr;
+         w = idle_connection(address_full ? &address : nullptr)) {
+        if (w->evict()) {
+            ++evicting;
+            counters.idle_evicted.fetch_add(1, std::memory_order_relaxed);
+            return true;
+        }
+    }
+    if (address_full) {
+        counters.address_busy.fetch_add(1, std::memory_order_relaxed);
+        why = "too many connections from " + address + " (max_connections_per_address " +
+              std::to_string(options.max_connections_per_address) + ")";
+    } else {
+        why = "too many connections (max_connections " + std::to_string(options.max_connections) +
+              ")";
+    }
+    return false;
+}
+
+// Past a connection cap: one 503, then close. The answer is small enough for an empty socket
 // buffer, so the write does not wait for the client.
-void HttpServer::Impl::reject_busy(tcp::socket& socket) {
+void HttpServer::Impl::reject_busy(tcp::socket& socket, const std::string& why) {
     counters.busy.fetch_add(1, std::memory_order_relaxed);
     if (options.on_refused) {
         Refusal r;
@@ -555,9 +665,7 @@ void HttpServer::Impl::reject_busy(tcp::socket& socket) {
         r.remote_ipv4 = peer_of(socket).ipv4;
         options.on_refused(r);
     }
-    const HttpResponse res = error_response(
-        503, ApiCode::busy,
-        "too many connections (max_connections " + std::to_string(options.max_connections) + ")");
+    const HttpResponse res = error_response(503, ApiCode::busy, why);
     std::string head;
     beast::error_code ec;
     socket.non_blocking(true, ec);

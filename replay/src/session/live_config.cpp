@@ -24,6 +24,9 @@ void read_server(ConfigReader& r, adapters::http::ServerOptions& s, std::int64_t
         r.integer("max_body_bytes", false, 256, 64 << 20, default_body).value_or(default_body));
     s.max_connections = static_cast<std::size_t>(
         r.integer("max_connections", false, 1, 100'000, 256).value_or(256));
+    // 0: min(32, max_connections) (http_server.hpp).
+    s.max_connections_per_address = static_cast<std::size_t>(
+        r.integer("max_connections_per_address", false, 0, 100'000, 0).value_or(0));
     s.header_timeout = std::chrono::milliseconds(
         r.integer("header_timeout_ms", false, 10, 600'000, 10'000).value_or(10'000));
     s.request_timeout = std::chrono::milliseconds(

@@ -52,6 +52,12 @@ struct ServerOptions {
     // Connections past this get 503 busy and are closed. Each open connection has a worker
     // thread; workers stay for reuse until stop().
     std::size_t max_connections = 256;
+    // At most this many open connections from one peer address (0: min(32, max_connections)).
+    // When an address is at its cap, or the server at max_connections, a connection waiting
+    // idle for its next request (kept alive) is closed to make room before anyone is refused:
+    // from that address first, else from the address holding the most. So one client cannot
+    // starve the others by holding connections open.
+    std::size_t max_connections_per_address = 0;
     // A handler that has not answered by then gets the server's own 503 timeout answer; its
     // late answer is dropped. Handlers with a deadline of their own (the webhook's 2.5 s) keep
     // it below this.
@@ -107,7 +113,9 @@ class HttpServer {
         std::atomic<std::uint64_t> header_too_large{0};
         std::atomic<std::uint64_t> timed_out{0};    // a request not complete in time: cut off
         std::atomic<std::uint64_t> idle_closed{0};  // a kept-alive connection idle too long
-        std::atomic<std::uint64_t> busy{0};         // refused past max_connections
+        std::atomic<std::uint64_t> busy{0};         // refused past a connection cap (503)
+        std::atomic<std::uint64_t> address_busy{0};  // of those, past the per-address cap
+        std::atomic<std::uint64_t> idle_evicted{0};  // idle connections closed to make room
         std::atomic<std::uint64_t> handler_timeouts{0};
         std::atomic<std::uint64_t> bad_requests{0};
     };
