@@ -98,6 +98,10 @@ bool parse_strict_json(std::string_view text, Json& out, StrictJsonError& error)
         error = {"", "invalid JSON at byte offset " +
                          std::to_string(e.byte == 0 ? 0 : e.byte - 1) + ": " + e.what()};
         return false;
+    } catch (const Json::exception& e) {
+        // A number too large for any type ("1e999": out_of_range.406), and the like.
+        error = {child_path(stack), std::string("invalid JSON: ") + e.what()};
+        return false;
     }
     return true;
 }
