@@ -13,7 +13,9 @@ hashes every file of the directory before and after.
 
 A journal written by a crashed process (its manifest still open) keeps today's behaviour: a
 cut in the unsealed tail of a stream's last segment is a torn tail (verify exits 1), and a
-restart continues the journal, keeping the cut bytes in `<segment>.torn`.
+restart continues the journal, keeping the cut bytes in `<segment>.torn`. A restart whose
+rebuild fails (a derived record changed with a valid CRC) refuses naming the stream and
+sequence, and changes no byte: the torn tail is cut only after the rebuild has succeeded.
 Usage: damage_test.py KEEL SRC
 """
 import hashlib
@@ -164,6 +166,30 @@ def check_crash(base, config):
         fail("replay --verify fails on the continued journal")
 
 
+def check_failed_recovery_changes_nothing(base, config):
+    """A restart whose rebuild fails changes nothing on disk, the torn tail included."""
+    d = os.path.join(T, "crashed_diverged")
+    crashed_copy(base, d)
+    seg = os.path.join(d, segments(d, "gateway")[-1])
+    os.truncate(seg, os.path.getsize(seg) - 20)  # a torn tail recovery would cut
+    # A derived record changed with a valid CRC: the rebuild derives something else.
+    risk = os.path.join(d, segments(d, "risk")[0])
+    t = subprocess.run([sys.executable, os.path.join(SRC, "tests", "e2e", "tamper_record.py"),
+                        risk, "33", "48"], capture_output=True, text=True)
+    if t.returncode != 0:
+        fail("tamper_record.py: " + t.stderr)
+    seq = t.stdout.strip()
+    before = digests(d)
+    r = run("run", "--config", config, "--journal", d)
+    if r.returncode == 0:
+        fail("a restart whose rebuild diverges exited 0")
+    if "sequence " + seq not in r.stderr or "risk" not in r.stderr:
+        fail("the refusal does not name the stream and sequence %s:\n%s" % (seq, r.stderr))
+    if digests(d) != before:
+        fail("a restart that failed changed the journal (the torn tail was cut before the "
+             "rebuild succeeded)")
+
+
 def main():
     config = write_config()
     base = os.path.join(T, "base")
@@ -180,6 +206,7 @@ def main():
         check_refused(name, d, config)
         shutil.rmtree(d)
     check_crash(base, config)
+    check_failed_recovery_changes_nothing(base, config)
     if failures:
         fail("%d of %d damage kinds not refused as they must be:\n  %s" %
              (len(failures), len(kinds), "\n  ".join(failures)))

@@ -52,23 +52,29 @@ namespace {
 
 // Reads one stream through JournalRecords; error names the stream and the bad record.
 bool read_stream(const fs::path& dir, const std::string& stream, std::uint64_t until,
-                 const JournalRecords::OnRecord& on_record, std::string& error) {
+                 const JournalRecords::OnRecord& on_record, std::string& error,
+                 TornTail torn = TornTail::refuse) {
     JournalRecords records;
     if (const journal::Status s = records.open(dir, {{stream}, 0, until}); !s.ok()) {
         error = stream + ": " + std::string(s.what());
         return false;
     }
+    bool torn_end = false;
     const JournalRecords::End end =
         records.read(on_record, [&](const std::string& s, const journal::ScanIssue& issue) {
+            if (torn == TornTail::is_end && issue.torn) {
+                torn_end = true;
+                return;
+            }
             error = s + ": " + describe_issue(issue);
         });
-    return end != JournalRecords::End::bad;
+    return end != JournalRecords::End::bad || torn_end;
 }
 
 }  // namespace
 
 bool read_records(const fs::path& dir, const std::string& stream, std::vector<JournaledRecord>& out,
-                  std::string& error, std::uint64_t until) {
+                  std::string& error, std::uint64_t until, TornTail torn) {
     return read_stream(
         dir, stream, until,
         [&](const journal::RecordView& r, const std::string&) {
@@ -76,7 +82,7 @@ bool read_records(const fs::path& dir, const std::string& stream, std::vector<Jo
                            std::vector<unsigned char>(r.payload, r.payload + r.header->length)});
             return true;
         },
-        error);
+        error, torn);
 }
 
 void JournaledInputs::push_back(const engine::Event& e) {
@@ -88,7 +94,8 @@ void JournaledInputs::push_back(const engine::Event& e) {
     market_events_ += engine::is_market_data(e.header.type) ? 1 : 0;
 }
 
-bool read_session(const fs::path& dir, JournaledSession& out, std::string& error) {
+bool read_session(const fs::path& dir, JournaledSession& out, std::string& error,
+                  TornTail torn) {
     std::string why;
     const bool read = read_stream(
         dir, "input", UINT64_MAX,
@@ -111,7 +118,7 @@ bool read_session(const fs::path& dir, JournaledSession& out, std::string& error
             out.inputs.push_back(e);
             return true;
         },
-        error);
+        error, torn);
     if (!read)
         return false;
     if (!why.empty()) {

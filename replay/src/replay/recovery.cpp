@@ -45,9 +45,17 @@ bool is_reply_input(const engine::Event& e) noexcept {
 bool RecoveryLog::append(const engine::Event& event, const void* extra,
                          std::uint32_t extra_length) noexcept {
     if (next_ >= journaled_.size()) {
-        // Derived now, never journaled before the crash: journal it as a live stage would.
+        // Derived now, never journaled before the crash: journal it as a live stage would,
+        // once the rebuild has succeeded (attach); until then it is kept here.
         ++appended_;
-        return live_.append(event, extra, extra_length);
+        if (live_ != nullptr)
+            return live_->append(event, extra, extra_length);
+        std::vector<unsigned char> bytes(sizeof event + extra_length);
+        std::memcpy(bytes.data(), &event, sizeof event);
+        if (extra_length > 0)
+            std::memcpy(bytes.data() + sizeof event, extra, extra_length);
+        pending_.push_back(std::move(bytes));
+        return true;
     }
     // Cold path (restart): allocation and a full comparison are fine here.
     const JournaledRecord& j = journaled_[next_++];
@@ -60,6 +68,19 @@ bool RecoveryLog::append(const engine::Event& event, const void* extra,
         diverged_ = true;
         diverged_seq_ = j.seq;
     }
+    return true;
+}
+
+bool RecoveryLog::attach(engine::EventLog& live) noexcept {
+    live_ = &live;
+    for (const std::vector<unsigned char>& bytes : pending_) {
+        engine::Event e;
+        std::memcpy(&e, bytes.data(), sizeof e);
+        if (!live.append(e, bytes.data() + sizeof e,
+                         static_cast<std::uint32_t>(bytes.size() - sizeof e)))
+            return false;
+    }
+    pending_.clear();
     return true;
 }
 
@@ -77,10 +98,10 @@ std::string RecoveryLog::mismatch() const {
 
 std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
     Restart r;
-    // Every stream is checked before any is touched: corruption in one stream must leave the
-    // others' torn tails (and everything else) exactly as they were.
-    const std::vector<std::string> streams = journal::journal_streams(dir);
-    for (const std::string& stream : streams) {
+    // Every stream is checked before any is touched, and nothing is touched here at all: a
+    // torn tail is read up to and cut only after the rebuild (cut_torn_tails), so a failure
+    // anywhere in recovery leaves the journal exactly as it was.
+    for (const std::string& stream : journal::journal_streams(dir)) {
         journal::StreamScan scan;
         const journal::Status st = journal::scan_stream(dir, stream, scan, {});
         if (!st.ok()) {
@@ -94,20 +115,9 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
             return std::nullopt;
         }
     }
-    for (const std::string& stream : streams) {
-        journal::StreamScan scan;
-        const journal::Status st = journal::recover_stream(dir, stream, scan);
-        if (!st.ok()) {
-            error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
-                    ": " + std::string(st.what());
-            return std::nullopt;
-        }
-        if (scan.issue)
-            r.torn_bytes_ += scan.issue->bytes;
-    }
     JournaledSession session;
     std::string read_error;
-    if (!read_session(dir, session, read_error)) {
+    if (!read_session(dir, session, read_error, TornTail::is_end)) {
         // A crash before the session start was journaled leaves nothing to continue.
         journal::StreamScan scan;
         if (journal::scan_stream(dir, "input", scan, {}).ok() && scan.records == 0)
@@ -118,7 +128,7 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
     r.inputs_ = std::move(session.inputs);
     for (const char* stream : {"strategy", "risk", "gateway"}) {
         std::vector<JournaledRecord> records;
-        if (!read_records(dir, stream, records, error))
+        if (!read_records(dir, stream, records, error, UINT64_MAX, TornTail::is_end))
             return std::nullopt;
         if (std::string_view(stream) == "gateway")
             r.gateway_records_ = records.size();
@@ -368,10 +378,36 @@ bool Restart::reconcile(const engine::GatewayStage& gateway, const engine::Venue
     return true;
 }
 
+bool Restart::cut_torn_tails(const fs::path& dir, std::string& error) {
+    for (const std::string& stream : journal::journal_streams(dir)) {
+        journal::StreamScan scan;
+        const journal::Status st = journal::recover_stream(dir, stream, scan);
+        if (!st.ok()) {
+            error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
+                    ": " + std::string(st.what());
+            return false;
+        }
+        if (scan.issue)
+            torn_bytes_ += scan.issue->bytes;
+    }
+    return true;
+}
+
+bool Restart::attach(SessionAssembly& a, std::string& error) {
+    for (std::size_t i = 1; i < kStreamCount; ++i) {
+        if (!logs_[i - 1]->attach(a.stream_log(i))) {
+            error = std::string("cannot journal the re-derived records of stream ") +
+                    kStreams[i];
+            return false;
+        }
+    }
+    a.set_stage_logs(logs_[0].get(), logs_[1].get(), logs_[2].get());
+    return true;
+}
+
 bool Restart::resume(SessionAssembly& a, std::string& error) {
     for (std::size_t i = 1; i < kStreamCount; ++i)
-        logs_.push_back(
-            std::make_unique<RecoveryLog>(kStreams[i], take_derived(kStreams[i]), a.stream_log(i)));
+        logs_.push_back(std::make_unique<RecoveryLog>(kStreams[i], take_derived(kStreams[i])));
     a.set_stage_logs(logs_[0].get(), logs_[1].get(), logs_[2].get());
     std::vector<RecoveryLog*> checked;
     for (const auto& l : logs_)
@@ -384,7 +420,9 @@ bool Restart::resume(SessionAssembly& a, std::string& error) {
 }
 
 std::optional<Restart> continue_journal(SessionAssembly& a, std::string& error) {
-    // Recovery cuts torn tails and refuses corruption before anything is opened for writing.
+    // Nothing on disk changes until the rebuild has succeeded: corruption is refused and the
+    // journal read (up to any torn tail) first, the stages rebuilt and checked against it, and
+    // only then are torn tails cut (kept in .torn) and the streams opened for writing.
     std::optional<Restart> restart = Restart::open(a.journal_dir(), error);
     if (!restart)
         return std::nullopt;
@@ -392,14 +430,15 @@ std::optional<Restart> continue_journal(SessionAssembly& a, std::string& error) 
         (!restart->check_session(engine::fnv1a64(a.config_text()), a.config().seed, error) ||
          !restart->check_symbols(a.symbols(), error)))
         return std::nullopt;
-    if (!a.open_streams(error))
-        return std::nullopt;
     if (restart->empty()) {
         // Nothing to continue: the session starts anew in this directory.
+        if (!restart->cut_torn_tails(a.journal_dir(), error) || !a.open_streams(error))
+            return std::nullopt;
         a.reply_capture().go_live();
         return restart;
     }
-    if (!restart->resume(a, error))
+    if (!restart->resume(a, error) || !restart->cut_torn_tails(a.journal_dir(), error) ||
+        !a.open_streams(error) || !restart->attach(a, error))
         return std::nullopt;
     return restart;
 }

@@ -63,11 +63,15 @@ struct JournaledRecord {
     std::vector<unsigned char> bytes;
     bool operator==(const JournaledRecord&) const = default;
 };
+// What a reader does at a torn tail: refuse it (an error, as at any bad record), or take it
+// as the stream's end (recovery, which reads a crashed journal before cutting anything).
+enum class TornTail : std::uint8_t { refuse, is_end };
 // The records of one stream with seq <= until, in order. False with error set ("STREAM: file
 // offset N: why") at a record that fails its checks.
 [[nodiscard]] bool read_records(const std::filesystem::path& dir, const std::string& stream,
                                 std::vector<JournaledRecord>& out, std::string& error,
-                                std::uint64_t until = UINT64_MAX);
+                                std::uint64_t until = UINT64_MAX,
+                                TornTail torn = TornTail::refuse);
 
 // Journaled input events to re-run, in journal order, and what a session must know of them
 // before it starts: their symbol definitions (the strategies bind to symbol ids) and how many
@@ -105,7 +109,7 @@ struct JournaledSession {
 // False with error set when the journal cannot be read (file and offset named) or does not
 // begin with a session start.
 [[nodiscard]] bool read_session(const std::filesystem::path& dir, JournaledSession& out,
-                                std::string& error);
+                                std::string& error, TornTail torn = TornTail::refuse);
 
 // The starting cash in a journaled config text, read as config validation reads it (a decimal
 // string or an integer; the default paper account when absent). For readers of a journal that

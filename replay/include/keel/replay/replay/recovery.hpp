@@ -56,11 +56,16 @@ namespace keel::replay {
 // A derived stream's EventLog during and after recovery (see step 2 above).
 class RecoveryLog final : public engine::EventLog {
   public:
-    RecoveryLog(std::string stream, std::vector<JournaledRecord> journaled, engine::EventLog& live)
-        : stream_(std::move(stream)), journaled_(std::move(journaled)), live_(live) {}
+    RecoveryLog(std::string stream, std::vector<JournaledRecord> journaled)
+        : stream_(std::move(stream)), journaled_(std::move(journaled)) {}
 
     bool append(const engine::Event& event, const void* extra,
                 std::uint32_t extra_length) noexcept override;
+    // Once the rebuild has succeeded and the stream is open for writing: appends what was
+    // derived past the journal's end (kept until now, so that a failed rebuild leaves the
+    // journal as it was), and from then on passes every append to live. False when live
+    // refuses one.
+    [[nodiscard]] bool attach(engine::EventLog& live) noexcept;
 
     // Every journaled record was re-derived, and each one equal.
     [[nodiscard]] bool matched() const noexcept { return !diverged_ && next_ == journaled_.size(); }
@@ -71,7 +76,8 @@ class RecoveryLog final : public engine::EventLog {
   private:
     std::string stream_;
     std::vector<JournaledRecord> journaled_;
-    engine::EventLog& live_;
+    engine::EventLog* live_ = nullptr;
+    std::vector<std::vector<unsigned char>> pending_;  // derived past the end, before attach
     std::size_t next_ = 0;
     bool diverged_ = false;
     std::uint64_t diverged_seq_ = 0;
@@ -98,7 +104,8 @@ struct Reconciliation {
 // to continue it.
 class Restart {
   public:
-    // Recovers every stream of dir (cuts torn tails; corruption is an error) and reads it.
+    // Checks every stream of dir (corruption is an error) and reads it up to any torn tail,
+    // changing nothing on disk: the tails are cut only once the rebuild has succeeded.
     // nullopt with error set when it cannot; an empty input stream (a crash before the session
     // start was journaled) gives a Restart with no inputs, which continues nothing.
     [[nodiscard]] static std::optional<Restart> open(const std::filesystem::path& dir,
@@ -162,8 +169,13 @@ class Restart {
   private:
     friend std::optional<Restart> continue_journal(SessionAssembly& assembly, std::string& error);
     Restart() = default;
-    // Steps 2 to 3 on the assembly's stages, with RecoveryLogs in front of its stream logs.
+    // Steps 2 to 3 on the assembly's stages, with RecoveryLogs in front of its stream logs
+    // (which hold what they derive past the journal until attach). Writes nothing.
     [[nodiscard]] bool resume(SessionAssembly& assembly, std::string& error);
+    // Cuts the torn tails (kept in .torn files) and removes never-written segment files.
+    [[nodiscard]] bool cut_torn_tails(const std::filesystem::path& dir, std::string& error);
+    // After open_streams: the RecoveryLogs write through to the assembly's stream logs.
+    [[nodiscard]] bool attach(SessionAssembly& assembly, std::string& error);
 
     JournaledInputs inputs_;
     std::vector<std::pair<std::string, std::vector<JournaledRecord>>> derived_;
