@@ -259,6 +259,18 @@ TEST(HttpServer, HandlerThatNeverAnswersGetsTheServers503TimeoutAndALateAnswerIs
     EXPECT_EQ(refused, (std::vector<std::string>{"503 /slow", "503 /slow"}));
 }
 
+// Polls an observable condition until it holds (a deadline, not a sleep as synchronisation).
+template <class Cond>
+bool eventually(Cond cond) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (cond())
+            return true;
+        std::this_thread::yield();
+    }
+    return cond();
+}
+
 // A handler that answers every path at once but /hold, whose answers it keeps until release():
 // a connection held there is in the middle of a request (not idle), observably so once
 // wait_held(n) returns.
@@ -307,6 +319,8 @@ TEST(HttpServer, AtTheLimitAnIdleConnectionGivesWayAndOnlyBusyOnesGet503) {
     ASSERT_TRUE(server.start().ok());
     TestClient first(server.bound_port());
     ASSERT_EQ(first.request("GET", "/", "").status, 200u);  // kept alive, now idle
+    // Idle once its worker waits for the next request (a moment after writing the answer).
+    ASSERT_TRUE(eventually([&] { return server.waiting_connections() == 1; }));
     TestClient second(server.bound_port());
     EXPECT_EQ(second.request("GET", "/", "").status, 200u);  // first was closed for it
     first.read_until_closed();

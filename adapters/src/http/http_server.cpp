@@ -720,6 +720,14 @@ HttpServer::HttpServer(ServerOptions options, Handler handler)
     KEEL_ASSERT(impl_->options.threads >= 1, "HttpServer needs at least one thread");
 }
 
+std::size_t HttpServer::waiting_connections() const {
+    std::lock_guard lk(impl_->mu);
+    std::size_t n = 0;
+    for (const Impl::Worker& w : impl_->workers)
+        n += w.waiting() ? 1 : 0;
+    return n;
+}
+
 HttpServer::~HttpServer() {
     stop();
 }

@@ -2,6 +2,14 @@
 
 namespace keel::engine {
 
+std::string_view to_string(InputField f) noexcept {
+    constexpr std::string_view kNames[] = {"none", "price", "size", "bid",   "bid_size",
+                                           "ask",  "ask_size", "open", "high", "low",
+                                           "close", "volume", "quantity", "notional"};
+    const auto i = static_cast<std::size_t>(f);
+    return i < std::size(kNames) ? kNames[i] : "unknown";
+}
+
 std::string_view to_string(TickRefusal r) noexcept {
     switch (r) {
         case TickRefusal::below_min:
@@ -52,6 +60,8 @@ std::string_view to_string(EventType t) noexcept {
             return "session_resume";
         case EventType::tick_refused:
             return "tick_refused";
+        case EventType::input_refused:
+            return "input_refused";
         case EventType::signal:
             return "signal";
         case EventType::order_request:

@@ -1,9 +1,15 @@
 #include "keel/engine/pipeline/ingest.hpp"
 
+#include "keel/engine/core/input_check.hpp"
+
 namespace keel::engine {
 
 bool Ingest::sequence(Event& event, Emit& out) noexcept {
     KEEL_ASSERT(is_input(event.header.type), "ingest sequences input events only");
+    // A number outside what keel accepts never enters the pipeline: the input is journaled
+    // as input_refused (which field, which value) instead, and no stage acts on it.
+    if (const InputCheck c = check_input(event); c.field != InputField::none) [[unlikely]]
+        event = refused_input(event, c);
     event.header.seq = seq_ + 1;
     // Engine time never goes backwards: an input stamped earlier than the last one (a late
     // venue reply, an out-of-order feed) takes the current engine time.

@@ -312,6 +312,11 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
         case EventType::tick_refused:
             tick_refused_fields(j, e.payload.tick_refused);
             break;
+        case EventType::input_refused:
+            j["refused_type"] = std::string(engine::to_string(e.payload.input_refused.refused_type));
+            j["field"] = std::string(engine::to_string(e.payload.input_refused.field));
+            j["value"] = dec(e.payload.input_refused.value);
+            break;
         default:
             break;
     }

@@ -120,6 +120,8 @@ class HttpServer {
         std::atomic<std::uint64_t> bad_requests{0};
     };
     [[nodiscard]] const Counters& counters() const noexcept { return counters_; }
+    // Connections waiting for their next request right now (idle, so make way at a cap).
+    [[nodiscard]] std::size_t waiting_connections() const;
 
     struct Impl;
 

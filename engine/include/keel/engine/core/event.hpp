@@ -37,6 +37,7 @@ enum class EventType : std::uint8_t {
     audit = 15,         // an API call or a refused webhook alert: what was asked, what was answered
     session_resume = 16,  // a restart dropped orders the crash kept from being sent (recovery)
     tick_refused = 17,    // market data the feed's sanity band refused: price, band and reason
+    input_refused = 18,   // an input ingest refused: a field out of range (core/input_check.hpp)
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -334,6 +335,31 @@ struct TickRefusedPayload {
     TickRefusal reason;
 };
 
+// input_refused: an external input (market data, an alert) with a field outside the range
+// keel accepts (core/input_check.hpp), journaled by ingest in its place; no stage acts on it.
+enum class InputField : std::uint8_t {
+    none = 0,
+    price = 1,
+    size = 2,
+    bid = 3,
+    bid_size = 4,
+    ask = 5,
+    ask_size = 6,
+    open = 7,
+    high = 8,
+    low = 9,
+    close = 10,
+    volume = 11,
+    quantity = 12,
+    notional = 13,
+};
+[[nodiscard]] std::string_view to_string(InputField f) noexcept;
+struct InputRefusedPayload {
+    std::int64_t value;  // the field's raw value (fixed point, 9 decimals)
+    EventType refused_type;
+    InputField field;
+};
+
 // Venue replies and order events all start with the client order id. The owning strategy's
 // index is header.aux. For cancel and replace requests order_id names the order acted on.
 struct OrderPayload {
@@ -421,6 +447,7 @@ union EventPayload {
     FeedStatusPayload feed_status;
     AuditPayload audit;
     TickRefusedPayload tick_refused;
+    InputRefusedPayload input_refused;
     std::uint64_t control_token;  // flush marker number
 };
 static_assert(sizeof(EventPayload) == 40);
