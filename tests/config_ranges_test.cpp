@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "keel/engine/config/config_reader.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
 #include "keel/replay/session/backtest.hpp"
+#include "keel/replay/session/live_config.hpp"
 
 using namespace keel;
 namespace fs = std::filesystem;
@@ -144,4 +147,82 @@ TEST(ConfigRanges, EveryNumericKeyRunsAtItsEndsAndIsRefusedPastThem) {
         }
     }
     EXPECT_EQ(runs, 2 * static_cast<int>(keys().size()));
+}
+
+namespace {
+
+struct LiveKey {
+    std::string path;
+    std::int64_t lo, hi;
+    std::vector<std::string> with;  // companions the key needs to be valid at its ends
+};
+
+std::vector<LiveKey> live_keys() {
+    std::vector<LiveKey> k;
+    for (const std::string server : {"webhook", "control"}) {
+        k.push_back({server + ".port", 0, 65535, {}});
+        k.push_back({server + ".threads", 1, 64, {}});
+        k.push_back({server + ".max_body_bytes", 256, 64 << 20, {}});
+        k.push_back({server + ".max_connections", 1, 100'000, {}});
+        k.push_back({server + ".max_connections_per_address", 0, 100'000, {}});
+        k.push_back({server + ".header_timeout_ms", 10, 600'000, {}});
+        k.push_back({server + ".request_timeout_ms", 10, 600'000, {}});
+    }
+    k.push_back({"control.durable_timeout_ms", 10, 60'000, {}});
+    k.push_back({"webhook.signature_window_s", 1, 86'400, {}});
+    k.push_back({"webhook.rate_limit.per_source_per_s", 0, 1'000'000, {}});
+    k.push_back({"webhook.rate_limit.per_source_burst", 1, 1'000'000, {}});
+    k.push_back({"webhook.rate_limit.global_per_s", 0, 1'000'000, {}});
+    k.push_back({"webhook.rate_limit.global_burst", 1, 1'000'000, {}});
+    k.push_back({"webhook.dedupe_window_s", 1, 30 * 86'400, {}});
+    k.push_back({"webhook.ack_deadline_ms", 10, 2'900, {}});
+    k.push_back({"feed.port", 1, 65535, {}});
+    k.push_back({"feed.stale_after_ms", 0, 86'400'000, {}});
+    k.push_back({"feed.reconnect_initial_ms", 1, 600'000, {"feed.reconnect_max_ms=3600000"}});
+    k.push_back({"feed.reconnect_max_ms", 1, 3'600'000, {"feed.reconnect_initial_ms=1"}});
+    k.push_back({"feed.max_jump_pct", 0, 1000, {}});
+    k.push_back({"feed.reanchor_after", 1, 1000, {}});
+    k.push_back({"feed.reanchor_gap_minutes", 1, 10'080, {}});
+    return k;
+}
+
+// paper.json with real secrets, the key set to value, read as keel run reads it.
+std::vector<engine::ConfigError> live_errors(const LiveKey& k, std::int64_t value) {
+    std::vector<engine::ConfigOverride> sets;
+    std::vector<std::string> texts = k.with;
+    texts.push_back("webhook.secret=a-long-enough-webhook-secret-0f3c");
+    texts.push_back("control.token=a-long-enough-control-token-9e1d");
+    texts.push_back(k.path + "=" + std::to_string(value));
+    for (const std::string& t : texts)
+        sets.push_back(*engine::parse_override(t));
+    const fs::path file = fs::path(KEEL_SOURCE_DIR) / "config" / "paper.json";
+    std::ifstream in(file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    engine::ConfigResult r = engine::parse_config(text, file.string(), file.parent_path(), {}, sets);
+    if (r.ok())
+        (void)replay::read_live_config(r.config, r.errors);
+    return r.errors;
+}
+
+}  // namespace
+
+// The live sections' numeric keys (servers, rate limits, feed): each end of its range is a
+// valid config, one past it an error naming the key. (They set timers, counts and sizes whose
+// ranges cannot overflow; e2e.paper runs a live session on the defaults.)
+TEST(ConfigRanges, EveryLiveNumericKeyIsValidAtItsEndsAndRefusedPastThem) {
+    for (const LiveKey& k : live_keys()) {
+        SCOPED_TRACE(k.path);
+        for (const std::int64_t end : {k.lo, k.hi}) {
+            const auto errors = live_errors(k, end);
+            EXPECT_TRUE(errors.empty()) << k.path << "=" << end << ": " << errors.front().path
+                                        << ": " << errors.front().message;
+        }
+        for (const std::int64_t past : {k.lo - 1, k.hi + 1}) {
+            const auto errors = live_errors(k, past);
+            bool named = false;
+            for (const engine::ConfigError& e : errors)
+                named = named || e.path == k.path;
+            EXPECT_TRUE(named) << k.path << "=" << past << " was not refused naming the key";
+        }
+    }
 }
