@@ -78,7 +78,53 @@ std::vector<Key> keys() {
          {"venue.commission.model=per_share"}},
         {"venue.commission.min", "0", kBillion, "-0.000000001", kPastBillion,
          {"venue.commission.model=per_share"}},
+        {"venue.commission.bps", "0", kBillion, "-0.000000001", kPastBillion,
+         {"venue.commission.model=bps"}},
+        {"venue.slippage.bps", "0", kBillion, "-0.000000001", kPastBillion,
+         {"venue.slippage.model=fixed_bps"}},
+        {"venue.slippage.bps_per_pct", "0", kBillion, "-0.000000001", kPastBillion,
+         {"venue.slippage.model=size_based"}},
+        {"venue.slippage.volatility_k", "0", kBillion, "-0.000000001", kPastBillion,
+         {"venue.slippage.model=volatility"}},
+        {"venue.resting_capacity", "1", "1048576", "0", "1048577", {}},
+        {"venue.max_fills_per_event", "1", "4096", "0", "4097", {}},
+        {"venue.latency_ns", "0", std::to_string(INT64_MAX / 4), "-1",
+         std::to_string(INT64_MAX / 4 + 1), {}},
+        {"venue.latency_jitter_ns", "0", std::to_string(INT64_MAX / 4), "-1",
+         std::to_string(INT64_MAX / 4 + 1), {}},
+        {"session.symbol_capacity", "1", "65536", "0", "65537", {}},
+        {"session.seed", "0", std::to_string(INT64_MAX), "-1", "9223372036854775808", {}},
+        {"data.pace_events_per_s", "0", "100000000", "-1", "100000001", {}},
+        {"rings.capacity", "2", "1048576", "1", "1048577", {}},
+        {"journal.segment_mb", "1", "4096", "0", "4097", {}},
+        {"journal.group_interval_us", "1", "10000000", "0", "10000001", {}},
+        {"journal.group_records", "1", "1000000", "0", "1000001", {}},
     };
+    // The other strategies and sizing policies: the whole strategy set as a companion.
+    const std::string orb =
+        R"(strategies.0={"type": "orb", "symbol": "MSFT", "quantity": "100"})";
+    for (const char* key : {"trend_ema", "volume_sma", "atr_period"})
+        k.push_back({std::string("strategies.0.") + key, "1", "100000", "0", "100001", {orb}});
+    for (const char* key : {"volume_factor", "stop_atr", "target_atr"})
+        k.push_back({std::string("strategies.0.") + key, "0.000000001", kBillion, "0",
+                     kPastBillion, {orb}});
+    const std::string follower =
+        R"(strategies.0={"type": "alert_follower", "symbols": ["MSFT"], "quantity": "100"})";
+    k.push_back({"strategies.0.quantity", "1", kBillion, "0.999999999", kPastBillion, {follower}});
+    const auto sized = [](const char* sizing) {
+        return std::string(R"(strategies.0={"type": "sma_cross", "symbol": "MSFT", )") +
+               R"("fast": 5, "slow": 20, "sizing": )" + sizing + "}";
+    };
+    k.push_back({"strategies.0.sizing.quantity", "1", kBillion, "0", kPastBillion,
+                 {sized(R"({"type": "fixed_quantity", "quantity": "1"})")}});
+    k.push_back({"strategies.0.sizing.notional", "0.000000001", kBillion, "0", kPastBillion,
+                 {sized(R"({"type": "fixed_notional", "notional": "1"})")}});
+    k.push_back({"strategies.0.sizing.risk", "0.000000001", "1", "0", "1.000000001",
+                 {sized(R"({"type": "percent_risk", "risk": "0.01", "atr_multiple": "2"})")}});
+    k.push_back({"strategies.0.sizing.atr_multiple", "0.000000001", kBillion, "0", kPastBillion,
+                 {sized(R"({"type": "percent_risk", "risk": "0.01", "atr_multiple": "2"})")}});
+    k.push_back({"strategies.0.sizing.lot", "0.000000001", kBillion, "0", kPastBillion,
+                 {sized(R"({"type": "fixed_quantity", "quantity": "1000000000"})")}});
     return k;
 }
 
@@ -129,9 +175,16 @@ TEST(ConfigRanges, EveryNumericKeyRunsAtItsEndsAndIsRefusedPastThem) {
                 continue;
             const engine::ConfigResult r = load(with_value(k, past));
             EXPECT_FALSE(r.ok()) << k.path << "=" << past << " was accepted";
+            // Named: by its path, or by its parent's path with the key in the message
+            // ("strategies[0].sizing: quantity must be at least one lot").
+            const std::string want = error_path(k.path);
+            const std::string leaf = want.substr(want.rfind('.') + 1);
             bool named = false;
-            for (const engine::ConfigError& e : r.errors)
-                named = named || e.path == error_path(k.path);
+            for (const engine::ConfigError& e : r.errors) {
+                named = named || e.path == want ||
+                        (want.rfind(e.path + ".", 0) == 0 &&
+                         e.message.find(leaf) != std::string::npos);
+            }
             EXPECT_TRUE(named) << k.path << "=" << past << ": " << errors_of(r);
         }
         for (const std::string& end : {k.lo, k.hi}) {
