@@ -183,8 +183,9 @@ def check_failed_recovery_changes_nothing(base, config):
     r = run("run", "--config", config, "--journal", d)
     if r.returncode == 0:
         fail("a restart whose rebuild diverges exited 0")
-    if "sequence " + seq not in r.stderr or "risk" not in r.stderr:
-        fail("the refusal does not name the stream and sequence %s:\n%s" % (seq, r.stderr))
+    if "risk stream, sequence %s (a order_request record)" % seq not in r.stderr:
+        fail("the refusal does not name the stream, sequence %s and record type:\n%s" %
+             (seq, r.stderr))
     if digests(d) != before:
         fail("a restart that failed changed the journal (the torn tail was cut before the "
              "rebuild succeeded)")

@@ -67,6 +67,8 @@ bool RecoveryLog::append(const engine::Event& event, const void* extra,
     if (!same && !diverged_) {
         diverged_ = true;
         diverged_seq_ = j.seq;
+        diverged_type_ = j.type;
+        derived_type_ = static_cast<std::uint16_t>(event.header.type);
     }
     return true;
 }
@@ -85,13 +87,18 @@ bool RecoveryLog::attach(engine::EventLog& live) noexcept {
 }
 
 std::string RecoveryLog::mismatch() const {
+    const auto type_name = [](std::uint16_t t) {
+        return std::string(engine::to_string(static_cast<engine::EventType>(t)));
+    };
     if (diverged_) {
-        return stream_ + " stream, sequence " + std::to_string(diverged_seq_) +
-               ": the re-derived record differs from the journaled one";
+        return stream_ + " stream, sequence " + std::to_string(diverged_seq_) + " (a " +
+               type_name(diverged_type_) + " record): the re-derived record (a " +
+               type_name(derived_type_) + ") differs from the journaled one";
     }
     if (next_ < journaled_.size()) {
-        return stream_ + " stream, sequence " + std::to_string(journaled_[next_].seq) +
-               ": journaled, but the re-derivation produced no such record";
+        return stream_ + " stream, sequence " + std::to_string(journaled_[next_].seq) + " (a " +
+               type_name(journaled_[next_].type) +
+               " record): journaled, but the re-derivation produced no such record";
     }
     return {};
 }

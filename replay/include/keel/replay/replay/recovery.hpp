@@ -81,6 +81,8 @@ class RecoveryLog final : public engine::EventLog {
     std::size_t next_ = 0;
     bool diverged_ = false;
     std::uint64_t diverged_seq_ = 0;
+    std::uint16_t diverged_type_ = 0;  // the journaled record's type there, and the derived one's
+    std::uint16_t derived_type_ = 0;
     std::uint64_t appended_ = 0;
 };
 
