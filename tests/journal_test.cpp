@@ -18,9 +18,15 @@
 #include <random>
 #include <string>
 #include <vector>
+#include <chrono>
+#include <cstring>
+#include <iterator>
+#include <optional>
+#include <thread>
 
 #include "keel/engine/core/event.hpp"
 #include "keel/journal/cursor.hpp"
+#include "keel/journal/manifest.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer.hpp"
 
@@ -652,4 +658,68 @@ TEST_F(JournalTest, AFailedSyncIsFailStopAndNeverRetried) {
         EXPECT_EQ(w->close().code, code);
         EXPECT_EQ(w->appended_records(), 1u);  // the second append never reached the file
     }
+}
+
+// A writer with the manifest's keeper seals each segment in the manifest as it rolls past it,
+// so a journal left by a crash (no close) has its rolled segments sealed: a change to one, even
+// with a valid CRC, is corruption, while the last segment stays unsealed (a torn tail there is
+// still a torn tail).
+TEST_F(JournalTest, RolledSegmentsAreSealedInTheManifestBeforeAnyClose) {
+    ManifestKeeper keeper;
+    WriterOptions o;
+    o.segment_bytes = 4096;
+    o.on_sealed = &keeper;
+    auto w = open_writer(o);
+    // Written once the stream's first segment exists, as a session does (open_manifest).
+    Manifest m;
+    m.session = "test";
+    m.streams = {"input"};
+    ASSERT_TRUE(keeper.start(dir_, m).ok());
+    for (std::uint64_t i = 1; i <= 200; ++i)
+        ASSERT_TRUE(append_event(*w, i).ok());
+    const std::uint64_t rolled = w->segment_index();
+    ASSERT_GT(rolled, 2u);
+    // The helper seals asynchronously; wait for the observable manifest (a deadline, not a
+    // sleep as synchronisation).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const Manifest now = keeper.manifest();
+        const auto* seals = now.seals_of("input");
+        if (seals != nullptr && seals->size() + 1 >= rolled)
+            break;
+        std::this_thread::yield();
+    }
+    std::optional<Manifest> read;
+    ASSERT_TRUE(read_manifest(dir_, read).ok());
+    ASSERT_TRUE(read);
+    EXPECT_FALSE(read->closed);
+    ASSERT_NE(read->seals_of("input"), nullptr);
+    EXPECT_GE(read->seals_of("input")->size() + 1, rolled);
+    EXPECT_FALSE(keeper.failure()) << *keeper.failure();
+    StreamScan scan;
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    EXPECT_FALSE(scan.issue) << scan.issue->what;
+    // Change a record of sealed segment 0 and fix its CRC: scans clean, but not its seal.
+    const fs::path seg0 = dir_ / segment_file_name("input", 0);
+    std::string bytes;
+    {
+        std::ifstream in(seg0, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    RecordHeader h;
+    std::memcpy(&h, bytes.data() + sizeof(SegmentHeader), sizeof h);
+    bytes[sizeof(SegmentHeader) + sizeof h + 30] ^= 1;
+    h.crc = record_crc(reinterpret_cast<const unsigned char*>(bytes.data()) + sizeof(SegmentHeader),
+                       h.length);
+    std::memcpy(bytes.data() + sizeof(SegmentHeader), &h, sizeof h);
+    {
+        std::ofstream out(seg0, std::ios::binary | std::ios::trunc);
+        out << bytes;
+    }
+    ASSERT_TRUE(scan_stream(dir_, "input", scan, {}).ok());
+    ASSERT_TRUE(scan.issue);
+    EXPECT_FALSE(scan.issue->torn);
+    EXPECT_NE(scan.issue->what.find("CRCs differ from its seal"), std::string::npos)
+        << scan.issue->what;
+    w.reset();
 }

@@ -204,6 +204,51 @@ Status write_manifest(const fs::path& dir, const Manifest& m) {
     return {};
 }
 
+Status ManifestKeeper::start(const fs::path& dir, Manifest m) {
+    std::lock_guard lk(mu_);
+    dir_ = dir;
+    manifest_ = std::move(m);
+    return write_manifest(dir_, manifest_);
+}
+
+void ManifestKeeper::sealed(std::string_view stream, std::uint64_t index) noexcept {
+    try {
+        SegmentSeal seal;
+        const Status scanned = seal_of_segment(dir_, stream, index, seal);
+        std::lock_guard lk(mu_);
+        if (!scanned.ok()) {
+            if (!failure_)
+                failure_ = std::string(scanned.what());
+            return;
+        }
+        auto it = std::find_if(manifest_.seals.begin(), manifest_.seals.end(),
+                               [&](const auto& e) { return e.first == stream; });
+        if (it == manifest_.seals.end()) {
+            manifest_.seals.emplace_back(std::string(stream), std::vector<SegmentSeal>{});
+            it = std::prev(manifest_.seals.end());
+        }
+        // Seals are kept in index order with none missing; a segment sealed out of turn (a
+        // roll that failed and was retried) is left unsealed rather than misplaced.
+        if (index != it->second.size())
+            return;
+        it->second.push_back(seal);
+        if (const Status w = write_manifest(dir_, manifest_); !w.ok() && !failure_)
+            failure_ = std::string(w.what());
+    } catch (...) {
+        // Out of memory: the manifest lacks this seal; the close seals every segment anyway.
+    }
+}
+
+Manifest ManifestKeeper::manifest() const {
+    std::lock_guard lk(mu_);
+    return manifest_;
+}
+
+std::optional<std::string> ManifestKeeper::failure() const {
+    std::lock_guard lk(mu_);
+    return failure_;
+}
+
 Status close_manifest(const fs::path& dir, const Manifest& open) {
     Manifest m = open;
     m.closed = true;

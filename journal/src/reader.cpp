@@ -246,7 +246,6 @@ void scan_records(const SegmentBytes& seg, bool strict, SegmentInfo& info, Strea
     info.data_end = pos;
 }
 
-
 // Whether a segment file holds nothing but zeros (prepared, never written).
 bool segment_blank(const fs::path& segment) {
     MappedFile f;
@@ -258,8 +257,7 @@ bool segment_blank(const fs::path& segment) {
 // The issue of a stream that must exist and has no segment with data, or that the manifest
 // does not list; true when out.issue was set.
 bool stream_missing_issue(const fs::path& dir, std::string_view stream,
-                          const std::optional<Manifest>& manifest, bool no_files,
-                          StreamScan& out) {
+                          const std::optional<Manifest>& manifest, bool no_files, StreamScan& out) {
     const std::string first = (dir / segment_file_name(stream, 0)).string();
     const std::string name(stream);
     if (manifest && !manifest->lists(stream) && !no_files) {
@@ -270,10 +268,9 @@ bool stream_missing_issue(const fs::path& dir, std::string_view stream,
     if (!no_files)
         return false;
     if (manifest && manifest->lists(stream) &&
-        (manifest->closed ? manifest->seals_of(stream) != nullptr : true) &&
-        !fs::exists(first)) {
-        out.issue = ScanIssue{false, first, 0, 0,
-                              "missing: the journal's manifest lists stream " + name};
+        (manifest->closed ? manifest->seals_of(stream) != nullptr : true) && !fs::exists(first)) {
+        out.issue =
+            ScanIssue{false, first, 0, 0, "missing: the journal's manifest lists stream " + name};
         return true;
     }
     if (!manifest && stream == "input" && !list_streams(dir).empty()) {
@@ -284,22 +281,31 @@ bool stream_missing_issue(const fs::path& dir, std::string_view stream,
     return false;
 }
 
-// A closed journal's stream against its seals: nothing torn, every segment as sealed.
-void check_seals(const fs::path& dir, std::string_view stream, const Manifest& m,
-                 StreamScan& out) {
-    const std::string note = " (the journal was closed cleanly, so this is damage)";
-    if (out.issue) {
-        if (out.issue->torn) {
-            out.issue->torn = false;
-            out.issue->bytes = 0;
-            out.issue->what += note;
-        }
-        return;
-    }
+// A stream against the manifest's seals. Closed: nothing torn, every segment as sealed. Open
+// (a crash, or a writer at work): every segment the writers have sealed (rolled past) as
+// sealed, and nothing torn in one; the last segment, unsealed, may be torn.
+void check_seals(const fs::path& dir, std::string_view stream, const Manifest& m, StreamScan& out) {
     static const std::vector<SegmentSeal> kNone;
     const std::vector<SegmentSeal>* sealed = m.seals_of(stream);
     const std::vector<SegmentSeal>& seals = sealed != nullptr ? *sealed : kNone;
-    for (std::size_t i = 0; i < std::max(seals.size(), out.segments.size()); ++i) {
+    const std::string note = m.closed ? " (the journal was closed cleanly, so this is damage)"
+                                      : " (a sealed segment, so this is damage)";
+    if (out.issue) {
+        if (!out.issue->torn)
+            return;  // corrupt already
+        // A torn tail is in the stream's last segment (the last one scanned): damage when the
+        // journal was closed or that segment was sealed, else the sealed ones before it are
+        // still held to their seals below.
+        const std::size_t at = out.segments.empty() ? 0 : out.segments.size() - 1;
+        if (m.closed || at < seals.size()) {
+            out.issue->torn = false;
+            out.issue->bytes = 0;
+            out.issue->what += note;
+            return;
+        }
+    }
+    const std::size_t n = m.closed ? std::max(seals.size(), out.segments.size()) : seals.size();
+    for (std::size_t i = 0; i < n; ++i) {
         const std::string file = (dir / segment_file_name(stream, i)).string();
         if (i >= out.segments.size()) {
             out.issue = ScanIssue{false, file, 0, 0, "sealed segment missing or blank" + note};
@@ -377,7 +383,7 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
         scan_records(seg, strict, info, out, on_record);
         out.segments.push_back(info);
     }
-    if (manifest && manifest->closed)
+    if (manifest)
         check_seals(dir, stream, *manifest, out);
     return {};
 }
@@ -455,6 +461,32 @@ bool segment_started(const fs::path& segment) {
     const ssize_t n = ::pread(fd, head, sizeof head, 0);
     ::close(fd);
     return n > 0 && !all_zero(head, static_cast<std::size_t>(n));
+}
+
+Status seal_of_segment(const fs::path& dir, std::string_view stream, std::uint64_t index,
+                       SegmentSeal& out) {
+    const fs::path path = dir / segment_file_name(stream, index);
+    MappedFile f;
+    if (Status s = f.open(path); !s.ok())
+        return s;
+    const std::string file = path.string();
+    const SegmentBytes seg{f.data(), f.size(), false, file};
+    StreamScan scan;
+    SegmentInfo info;
+    info.path = path;
+    info.index = index;
+    info.file_bytes = seg.size;
+    if (Status s = check_segment_header(seg, stream, info, scan); !s.ok())
+        return s;
+    if (!scan.issue)
+        scan_records(seg, stream == "input", info, scan, {});
+    if (scan.issue || info.data_end != info.file_bytes) {
+        return Status::error(Errc::corrupt, "cannot seal %s: %s", file.c_str(),
+                             scan.issue ? scan.issue->what.c_str() : "data after its records");
+    }
+    out = {index,         info.file_bytes, info.data_end, info.records, info.first_record_seq,
+           info.last_seq, info.check};
+    return {};
 }
 
 std::optional<std::string> journal_damage(const fs::path& dir) {

@@ -226,7 +226,9 @@ void StreamWriter::queue_job(std::uint64_t prepare_index, const Mapping& retire,
     if (!helper_.joinable()) {
         if (retire.base != nullptr) {
             Mapping m = retire;
+            const std::uint64_t index = m.index;
             unmap_truncate_close(m, retire_used);
+            tell_sealed(index);
         }
         return;
     }
@@ -249,6 +251,11 @@ void StreamWriter::unmap_truncate_close(Mapping& m, std::uint64_t used) noexcept
     [[maybe_unused]] const int rc = ::ftruncate(m.fd, static_cast<off_t>(used));
     ::close(m.fd);
     m = Mapping{};
+}
+
+void StreamWriter::tell_sealed(std::uint64_t index) noexcept {
+    if (options_.on_sealed != nullptr)
+        options_.on_sealed->sealed(stream_, index);
 }
 
 void StreamWriter::discard(Mapping& m) noexcept {
@@ -277,8 +284,11 @@ void StreamWriter::helper_loop() noexcept {
             job_.wait(j, std::memory_order_acquire);
         if (j == kStop)
             return;
-        if (job_retire_.base != nullptr)
+        if (job_retire_.base != nullptr) {
+            const std::uint64_t index = job_retire_.index;
             unmap_truncate_close(job_retire_, job_retire_used_);
+            tell_sealed(index);
+        }
         prepared_status_ = map_segment(job_index_, false, true, prepared_);
         job_.store(kDone, std::memory_order_release);
         job_.notify_one();
@@ -307,6 +317,7 @@ Status StreamWriter::roll() noexcept {
     Mapping next;
     if (Status s = take_or_map(index_ + 1, next); !s.ok()) {
         // No next segment (a full disk): seal this one now; the next append tries again.
+        // (Not told as sealed: the stream has no later segment yet, so it is still the last.)
         unmap_truncate_close(old, old_used);
         base_ = nullptr;
         fd_ = -1;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Makes a cleanly closed journal look like one a crashed process left: its MANIFEST back to
-state open, without seals (journal/README.md, "The manifest"). The e2e tests that cut a tail
+state open, each stream's last segment unsealed (the segments it rolled past keep their
+seals, as the writers left them; journal/README.md, "The manifest"). The e2e tests that cut a tail
 as a crash mid-append would use it first: in a closed journal such a cut is damage (exit 2),
 in a crashed one a torn tail (exit 1). A journal without a manifest is left alone.
 Usage: as_crashed.py DIR"""
@@ -22,9 +23,14 @@ def mark_crashed(journal):
     path = os.path.join(journal, "MANIFEST")
     if not os.path.exists(path):
         return
+    lines = open(path).read().splitlines()
+    last_seal = {}  # stream -> its last seal line's index in lines
+    for i, line in enumerate(lines):
+        if line.startswith("seal "):
+            last_seal[line.split()[1]] = i
     out = []
-    for line in open(path).read().splitlines():
-        if line.startswith(("seal ", "crc ", "state ")):
+    for i, line in enumerate(lines):
+        if line.startswith(("crc ", "state ")) or i in last_seal.values():
             continue
         out.append(line)
         if line.startswith("session "):

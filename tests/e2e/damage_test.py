@@ -166,6 +166,28 @@ def check_crash(base, config):
         fail("replay --verify fails on the continued journal")
 
 
+def check_crashed_sealed_segment(base):
+    """In a crashed journal the segments the writers rolled past are sealed in the manifest as
+    they roll: a change there with a valid CRC (which scans clean) is corruption, while the
+    last, unsealed segment may still be torn."""
+    d = os.path.join(T, "crashed_sealed")
+    crashed_copy(base, d)
+    seg = os.path.join(d, segments(d, "input")[0])
+    # The first trade's price (payload offset 24: after the 24-byte event header).
+    t = subprocess.run([sys.executable, os.path.join(SRC, "tests", "e2e", "tamper_record.py"),
+                        seg, "3", "24"], capture_output=True, text=True)
+    if t.returncode != 0:
+        fail("tamper_record.py: " + t.stderr)
+    before = digests(d)
+    v = run("journal", "verify", d)
+    if v.returncode != 2 or "CRCs differ from its seal" not in v.stdout or \
+            os.path.basename(seg) not in v.stdout:
+        fail("a sealed segment of a crashed journal changed with a valid CRC: verify exited %d, "
+             "expected 2 naming it:\n%s" % (v.returncode, v.stdout))
+    if run("replay", d).returncode == 0 or digests(d) != before:
+        fail("replay did not refuse the changed sealed segment, or changed the journal")
+
+
 def check_failed_recovery_changes_nothing(base, config):
     """A restart whose rebuild fails changes nothing on disk, the torn tail included."""
     d = os.path.join(T, "crashed_diverged")
@@ -207,6 +229,7 @@ def main():
         check_refused(name, d, config)
         shutil.rmtree(d)
     check_crash(base, config)
+    check_crashed_sealed_segment(base)
     check_failed_recovery_changes_nothing(base, config)
     if failures:
         fail("%d of %d damage kinds not refused as they must be:\n  %s" %

@@ -175,6 +175,10 @@ def main():
     feed.accept()
     for price in ("1.2000", "1.2001", "1.2002"):
         feed.trade(price)
+    # The feed and the webhook are separate connections: the alert must come after the trades
+    # (risk prices the market order by the last trade), so wait until they are journaled.
+    wait_for("the first trades in the journal",
+             lambda: sum(1 for r in dump(journal, "input") if r["type"] == "trade") >= 3)
     status, body = request(k.webhook, "POST", "/webhook/tradingview",
                            json.dumps({"ticker": "USDCHF", "action": "buy", "quantity": "1000",
                                        "id": "open-1", "secret": SECRET}),

@@ -398,10 +398,13 @@ void SessionAssembly::build_pipeline_stages() {
 bool SessionAssembly::open_streams(std::string& error) {
     if (options_.journal_dir.empty())
         return true;
+    // Each segment a writer seals by rolling gets its seal in the manifest (manifest_keeper_).
+    journal::WriterOptions writer_options = config_.journal;
+    writer_options.on_sealed = &manifest_keeper_;
     for (const char* stream : kStreams) {
         std::unique_ptr<journal::StreamWriter> writer;
         const journal::Status st =
-            journal::StreamWriter::open(options_.journal_dir, stream, config_.journal, writer);
+            journal::StreamWriter::open(options_.journal_dir, stream, writer_options, writer);
         if (!st.ok()) {
             error = "cannot open journal stream " + std::string(stream) + ": " +
                     std::string(st.what());
@@ -434,8 +437,15 @@ bool SessionAssembly::open_manifest(std::string& error) {
             manifest_.streams.emplace_back(stream);
     }
     manifest_.closed = false;
-    manifest_.seals.clear();
-    if (const journal::Status st = journal::write_manifest(options_.journal_dir, manifest_);
+    // The seals of segments the writers have moved past stay; the segment each writer
+    // continues in is no longer sealed (a journal closed cleanly sealed its last segments).
+    for (auto& [stream, seals] : manifest_.seals) {
+        for (std::size_t i = 0; i < logs_.size(); ++i) {
+            if (stream == kStreams[i] && seals.size() > logs_[i]->writer().segment_index())
+                seals.resize(logs_[i]->writer().segment_index());
+        }
+    }
+    if (const journal::Status st = manifest_keeper_.start(options_.journal_dir, manifest_);
         !st.ok()) {
         error = "cannot write the journal manifest: " + std::string(st.what());
         return false;
@@ -566,7 +576,7 @@ SessionReport SessionAssembly::report() {
         // anywhere is corruption, never a torn tail.
         if (r.journal_error.empty()) {
             if (const journal::Status st =
-                    journal::close_manifest(options_.journal_dir, manifest_);
+                    journal::close_manifest(options_.journal_dir, manifest_keeper_.manifest());
                 !st.ok())
                 r.journal_error = "manifest: " + std::string(st.what());
         }

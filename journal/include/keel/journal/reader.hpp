@@ -12,6 +12,8 @@
 // kept in "<segment>.torn" and the segment is truncated at the end of its valid records.
 #pragma once
 
+#include "keel/journal/manifest.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -79,6 +81,11 @@ using RecordFn = std::function<void(const RecordView&)>;
 // (all zeros) and writes the header only when it moves into it; until then the segment holds
 // no data and the one before it is still the stream's last.
 [[nodiscard]] bool segment_started(const std::filesystem::path& segment);
+
+// The seal of one segment file (manifest.hpp): scanned whole; an error when it does not hold
+// only valid records of `stream` (a sealed segment ends at its last record).
+[[nodiscard]] Status seal_of_segment(const std::filesystem::path& dir, std::string_view stream,
+                                     std::uint64_t index, SegmentSeal& out);
 
 // The streams present in a journal directory (with segment files), sorted.
 [[nodiscard]] std::vector<std::string> list_streams(const std::filesystem::path& dir);

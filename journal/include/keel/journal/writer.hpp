@@ -40,6 +40,15 @@ enum class Durability : std::uint8_t { os, group, sync };
 [[nodiscard]] std::string_view to_string(Durability d) noexcept;
 [[nodiscard]] bool parse_durability(std::string_view s, Durability& out) noexcept;
 
+// Told of each segment a writer seals when it moves on to the next (once the segment is cut
+// to its data): the journal's manifest records the seal (manifest.hpp, ManifestKeeper). Called
+// on the writer's helper thread (or its writing thread without one); must not block long.
+class SealObserver {
+  public:
+    virtual ~SealObserver() = default;
+    virtual void sealed(std::string_view stream, std::uint64_t index) noexcept = 0;
+};
+
 struct WriterOptions {
     // Every page of a segment is touched before use (above), so bigger is not free: 16 MiB
     // keeps preparing one to a few milliseconds of the helper's time.
@@ -53,6 +62,8 @@ struct WriterOptions {
     // Prepare segments on a helper thread (above). Off: the writing thread creates each one
     // when it needs it, and pays its page faults as it fills it.
     bool prepare_ahead = true;
+    // Told of each segment sealed by a roll (not of the last, sealed by close()). Optional.
+    SealObserver* on_sealed = nullptr;
 };
 
 class StreamWriter {
@@ -127,6 +138,7 @@ class StreamWriter {
     void helper_loop() noexcept;
     void wait_helper() noexcept;  // until the helper has finished its current job
     void discard(Mapping& m) noexcept;
+    void tell_sealed(std::uint64_t index) noexcept;
     static void unmap_truncate_close(Mapping& m, std::uint64_t used) noexcept;
     Status fail(Status s) noexcept;
     void publish_durable() noexcept;

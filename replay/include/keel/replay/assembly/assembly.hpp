@@ -209,6 +209,9 @@ class SessionAssembly {
     const SessionOptions& options_;
     const std::string config_text_;
     journal::Manifest manifest_;  // as written when the streams opened
+    // Keeps the manifest's seals current as writers roll; declared before the logs (below),
+    // so it outlives the writers that tell it.
+    journal::ManifestKeeper manifest_keeper_;
     engine::SymbolTable symbols_;
 
     // open_inputs
