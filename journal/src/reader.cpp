@@ -96,14 +96,16 @@ Status list_segments(const fs::path& dir, std::string_view stream, std::vector<S
     }
     std::sort(out.begin(), out.end(),
               [](const SegmentFile& a, const SegmentFile& b) { return a.index < b.index; });
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        if (out[i].index != i) {
-            return Status::error(Errc::corrupt, "stream %.*s: segment %zu is missing (found %s)",
-                                 static_cast<int>(stream.size()), stream.data(), i,
-                                 out[i].path.filename().c_str());
-        }
-    }
     return {};
+}
+
+// The first segment index missing before a later segment (a gap), if any.
+std::optional<std::uint64_t> missing_segment(const std::vector<SegmentFile>& files) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        if (files[i].index != i)
+            return i;
+    }
+    return std::nullopt;
 }
 
 // One segment file as a scan reads it.
@@ -355,6 +357,12 @@ Status scan_stream(const fs::path& dir, std::string_view stream, StreamScan& out
     std::vector<SegmentFile> files;
     if (Status s = list_segments(dir, stream, files); !s.ok())
         return s;
+    if (const auto gap = missing_segment(files)) {
+        // A segment missing before later ones: records are gone from the middle of the stream.
+        out.issue = ScanIssue{false, (dir / segment_file_name(stream, *gap)).string(), 0, 0,
+                              "segment missing (later segments of the stream exist)"};
+        return {};
+    }
     // Trailing segment files that hold nothing but zeros were never written: prepared ahead
     // by a writer and never used, or cut short by a crash while being created. They are not
     // part of the stream (recovery removes them). A file with a byte of data is never one.

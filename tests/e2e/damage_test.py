@@ -110,16 +110,15 @@ def damage_kinds(base):
     return kinds
 
 
-def check_refused(name, d, config):
+def check_refused(name, d, config, base_names):
     before = digests(d)
     v = run("journal", "verify", d)
     if v.returncode != 2:
         failures.append("%s: journal verify exited %d, expected 2:\n%s" % (name, v.returncode,
                                                                           v.stdout + v.stderr))
-    elif "offset" not in v.stdout + v.stderr and "missing" not in v.stdout + v.stderr:
+    elif "offset" not in v.stdout + v.stderr:
         failures.append("%s: journal verify does not name the offset:\n%s" % (name, v.stdout))
-    elif not any(f in v.stdout + v.stderr for f in list(before) + ["MANIFEST"] +
-                 ["%s.000000.seg" % s for s in STREAMS]):
+    elif not any(f in v.stdout + v.stderr for f in base_names):
         failures.append("%s: journal verify does not name the file:\n%s" % (name, v.stdout))
     for what, args in (("keel run", ["run", "--config", config, "--journal", d]),
                        ("journal export", ["journal", "export", d, os.path.join(T, "out.sqlite")]),
@@ -226,7 +225,7 @@ def main():
         d = os.path.join(T, "case%02d" % i)
         shutil.copytree(base, d)
         damage(d)
-        check_refused(name, d, config)
+        check_refused(name, d, config, sorted(os.listdir(base)))
         shutil.rmtree(d)
     check_crash(base, config)
     check_crashed_sealed_segment(base)
