@@ -2,6 +2,10 @@
 
 #include "keel/engine/config/config_reader.hpp"
 
+namespace {
+constexpr std::int64_t kMaxLatencyNs = 3'600'000'000'000;  // an hour
+}  // namespace
+
 #include <set>
 #include <string>
 
@@ -122,8 +126,11 @@ SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_
     f.integer("max_fills_per_event", c.max_fills_per_event, 1, 4096);
     f.decimal("participation", c.participation);
     f.decimal("buying_power", c.buying_power);
-    f.integer("latency_ns", c.latency_ns, 0, INT64_MAX / 4);
-    f.integer("latency_jitter_ns", c.latency_jitter_ns, 0, INT64_MAX / 4);
+    // At most an hour each: a reply is stamped submit + latency, and engine time follows the
+    // replies, so a latency of years would carry the session's clock past int64 in a few
+    // round trips (found by ConfigRanges under UBSan).
+    f.integer("latency_ns", c.latency_ns, 0, kMaxLatencyNs);
+    f.integer("latency_jitter_ns", c.latency_jitter_ns, 0, kMaxLatencyNs);
     if (const Json* s = f.object("slippage")) {
         Fields sf(*s, "venue.slippage", errors);
         const std::string model = sf.string("model");
