@@ -24,8 +24,10 @@ void JournalCommand::add(CLI::App& app) {
 void JournalCommand::add_verify() {
     verify_ = journal_->add_subcommand(
         "verify",
-        "Check every segment header, record CRC and sequence; exit 0 clean, 1 torn tail "
-        "only (what recovery would cut), 2 corruption (file and offset) or unreadable. While "
+        "Check every segment header, record CRC and sequence, and the journal's MANIFEST (every "
+        "listed stream present, every sealed segment as sealed; nothing torn in a journal "
+        "closed cleanly); exit 0 clean, 1 torn tail only (what recovery would cut), 2 "
+        "corruption (file and offset) or unreadable. While "
         "a keel holds the journal's writer lock, a stream's incomplete last record is being "
         "written, not torn");
     verify_->add_option("dir", dir_, "Journal directory")->required();
