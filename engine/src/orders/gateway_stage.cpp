@@ -143,25 +143,9 @@ void GatewayStage::emit_dropped(const Event& child, const Event& cause, Reason r
                                     .reason = reason}));
 }
 
-void GatewayStage::emit_alert(const Event& cause, const Transition& t, Reason reason,
-                              Emit& out) noexcept {
-    ++alerts_;
-    Event e = make_event(EventType::engine_alert, Source::gateway, cause.header.seq,
-                         cause.header.ts_ns, cause.header.symbol);
-    e.header.aux = cause.header.aux;
-    EngineAlertPayload& a = e.payload.engine_alert;
-    a.order_id = t.order.order_id;
-    a.cause_seq = cause.header.seq;
-    a.cause_type = cause.header.type;
-    a.from = t.from;
-    a.to = t.to;
-    a.reason = reason;
-    (void)journaled_emit(e, out);
-}
-
-void GatewayStage::emit_money_alert(const Event& cause, Reason reason, Price price,
-                                    Quantity quantity, std::uint64_t order_id,
-                                    Emit& out) noexcept {
+// The engine_alert every alert starts from: caused by `cause`, for `order_id`, with `reason`.
+Event GatewayStage::alert_event(const Event& cause, std::uint64_t order_id,
+                                Reason reason) noexcept {
     ++alerts_;
     Event e = make_event(EventType::engine_alert, Source::gateway, cause.header.seq,
                          cause.header.ts_ns, cause.header.symbol);
@@ -171,8 +155,23 @@ void GatewayStage::emit_money_alert(const Event& cause, Reason reason, Price pri
     a.cause_seq = cause.header.seq;
     a.cause_type = cause.header.type;
     a.reason = reason;
-    a.price = price;
-    a.quantity = quantity;
+    return e;
+}
+
+void GatewayStage::emit_alert(const Event& cause, const Transition& t, Reason reason,
+                              Emit& out) noexcept {
+    Event e = alert_event(cause, t.order.order_id, reason);
+    e.payload.engine_alert.from = t.from;
+    e.payload.engine_alert.to = t.to;
+    (void)journaled_emit(e, out);
+}
+
+void GatewayStage::emit_money_alert(const Event& cause, Reason reason, Price price,
+                                    Quantity quantity, std::uint64_t order_id,
+                                    Emit& out) noexcept {
+    Event e = alert_event(cause, order_id, reason);
+    e.payload.engine_alert.price = price;
+    e.payload.engine_alert.quantity = quantity;
     (void)journaled_emit(e, out);
 }
 

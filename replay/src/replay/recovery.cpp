@@ -108,19 +108,9 @@ std::optional<Restart> Restart::open(const fs::path& dir, std::string& error) {
     // Every stream is checked before any is touched, and nothing is touched here at all: a
     // torn tail is read up to and cut only after the rebuild (cut_torn_tails), so a failure
     // anywhere in recovery leaves the journal exactly as it was.
-    for (const std::string& stream : journal::journal_streams(dir)) {
-        journal::StreamScan scan;
-        const journal::Status st = journal::scan_stream(dir, stream, scan, {});
-        if (!st.ok()) {
-            error = "refusing to continue the journal in " + dir.string() + ": stream " + stream +
-                    ": " + std::string(st.what());
-            return std::nullopt;
-        }
-        if (scan.issue && !scan.issue->torn) {
-            error = "refusing to start: corrupt journal: " + scan.issue->file + " offset " +
-                    std::to_string(scan.issue->offset) + ": " + scan.issue->what;
-            return std::nullopt;
-        }
+    if (const auto damage = journal::journal_damage(dir)) {
+        error = "refusing to start: corrupt journal: " + *damage;
+        return std::nullopt;
     }
     JournaledSession session;
     std::string read_error;

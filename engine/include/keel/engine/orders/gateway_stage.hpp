@@ -96,6 +96,8 @@ class GatewayStage final : public Stage {
     void refuse(const Event& order, Reason reason, Emit& out) noexcept;
     void emit_state(const Event& cause, const Transition& t, Reason reason, Emit& out) noexcept;
     void emit_dropped(const Event& child, const Event& cause, Reason reason, Emit& out) noexcept;
+    [[nodiscard]] Event alert_event(const Event& cause, std::uint64_t order_id,
+                                    Reason reason) noexcept;
     void emit_alert(const Event& cause, const Transition& t, Reason reason, Emit& out) noexcept;
     // Marks the account at a market price; a refused mark is alerted (mark_out_of_range).
     void mark(const Event& event, Price price, Emit& out) noexcept;
