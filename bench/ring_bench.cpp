@@ -1,5 +1,6 @@
-// ring_bench: keel's SpscRing<Event> against Boost.Lockfree, moodycamel, a mutex queue and the
-// raw cache-line floor, round trip and throughput, with the target ratios computed in one run.
+// ring_bench: keel's SpscRing<Event> (Boost.Lockfree's spsc_queue behind the engine's interface)
+// against Boost's queue used directly, moodycamel, a mutex queue and the raw cache-line floor,
+// round trip and throughput, with the ratios computed in one run.
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -351,13 +352,15 @@ void register_benchmarks() {
 
 void print_ratios(const CollectingReporter& r, std::FILE* out) {
     const RatioRow rows[] = {
-        {"round trip: keel / boost", time_ratio(r, kRtKeel, kRtBoost), Goal::at_most, 0.8, 1.25},
+        // keel's ring is Boost's queue: these two rows show what the engine's interface costs
+        // on top of it (bench/README, "The ring is Boost's").
+        {"round trip: keel / boost", time_ratio(r, kRtKeel, kRtBoost), Goal::none, 0, kNotGated},
         {"round trip: keel / raw floor", time_ratio(r, kRtKeel, kRtFloor), Goal::at_most, 2.5, 3.0},
         {"round trip: keel / moodycamel", time_ratio(r, kRtKeel, kRtMoody), Goal::none, 0,
          kNotGated},
         {"round trip: keel / mutex", time_ratio(r, kRtKeel, kRtMutex), Goal::none, 0, kNotGated},
-        {"throughput: keel batch / boost", rate_ratio(r, kTpKeelBatch, kTpBoost), Goal::at_least,
-         1.5, 1.0},
+        {"throughput: keel batch / boost", rate_ratio(r, kTpKeelBatch, kTpBoost), Goal::none, 0,
+         kNotGated},
         {"throughput: keel single / boost", rate_ratio(r, kTpKeelSingle, kTpBoost), Goal::none, 0,
          kNotGated},
         {"throughput: keel batch / moodycamel", rate_ratio(r, kTpKeelBatch, kTpMoody), Goal::none,
