@@ -30,6 +30,13 @@ using keel::bench::time_ratio;
 using keel::engine::Event;
 
 // A fresh directory per benchmark run under $TMPDIR, removed when the run ends.
+//
+// Each run starts with nothing dirty in the page cache (sync, before the timed loop): pages
+// that other processes, or the previous run, left dirty put the writes of whichever run comes
+// next into the kernel's writeback throttling, which sleeps the writing thread. Measured: 2.4
+// GB left dirty by a dd moved `keel os / record floor` from 0.60-0.65 to 1.35, and a CI run
+// right after the sanitizer suites (GBs of builds and journals) measured 2.14, the appender
+// on its CPU for a quarter of the wall time.
 class ScratchDir {
   public:
     explicit ScratchDir(const char* name) {
@@ -37,6 +44,7 @@ class ScratchDir {
             fs::temp_directory_path() / ("keel_journal_bench_" + std::to_string(::getpid())) / name;
         fs::remove_all(path_);
         fs::create_directories(path_);
+        ::sync();
     }
     ~ScratchDir() { fs::remove_all(path_); }
     [[nodiscard]] const fs::path& path() const { return path_; }
