@@ -11,128 +11,19 @@ client; a TradingView-style alert opens the position):
     (and verifies again).
 Usage: extreme_tick_test.py KEEL SRC
 """
-import http.client
 import json
 import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 
-KEEL, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-T = tempfile.mkdtemp(prefix="keel_extreme_tick_")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from live_support import Feed, Keel, dump, fail, paper_config, request, verify, wait_for  # noqa: E402
+import live_support  # noqa: E402
+
+SRC = os.path.abspath(sys.argv[2])
+T = live_support.init(sys.argv[1], "keel_extreme_tick_")
 SECRET = "planted-webhook-secret-0b7d2e91"
 TOKEN = "planted-control-token-5c8a1f37"
-procs = []
-T0 = 1_700_000_000_000_000_000  # event time of the first tick (ns)
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-    for name in sorted(os.listdir(T)):
-        if name.endswith(".err"):
-            print("--- " + name, file=sys.stderr)
-            print(open(os.path.join(T, name), errors="replace").read()[-3000:], file=sys.stderr)
-    sys.exit(1)
-
-
-def wait_for(what, cond, timeout=60.0):
-    """Polls an observable condition until it holds (a deadline, not a sleep as sync)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    fail("timed out waiting for " + what)
-
-
-class Feed:
-    """The market-data server keel connects to: one JSON trade per line."""
-
-    def __init__(self, port=0):
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", port))
-        self.listener.listen(1)
-        self.port = self.listener.getsockname()[1]
-        self.conn = None
-        self.n = 0
-
-    def accept(self):
-        self.listener.settimeout(60)
-        self.conn, _ = self.listener.accept()
-
-    def trade(self, price):
-        self.n += 1
-        line = {"type": "trade", "symbol": "USDCHF", "ts": T0 + self.n * 1_000_000_000,
-                "price": price, "size": "1000"}
-        self.conn.sendall((json.dumps(line) + "\n").encode())
-
-    def close(self):
-        if self.conn:
-            self.conn.close()
-        self.listener.close()
-
-
-def write_config(feed_port):
-    cfg = json.load(open(os.path.join(SRC, "config", "paper.json")))
-    cfg["feed"]["port"] = feed_port
-    cfg["webhook"]["port"] = 0
-    cfg["webhook"]["secret"] = SECRET
-    cfg["control"]["port"] = 0
-    cfg["control"]["token"] = TOKEN
-    cfg["strategies"] = [{"type": "alert_follower", "symbols": ["USDCHF"], "quantity": "1000"}]
-    path = os.path.join(T, "extreme.json")
-    json.dump(cfg, open(path, "w"))
-    return path
-
-
-class Keel:
-    def __init__(self, name, config, journal):
-        self.err = os.path.join(T, name + ".err")
-        self.p = subprocess.Popen([KEEL, "run", "--config", config, "--journal", journal],
-                                  stdout=open(os.path.join(T, name + ".out"), "w"),
-                                  stderr=open(self.err, "w"))
-        procs.append(self.p)
-        self.webhook = wait_for(name + " webhook port",
-                                lambda: self.port(r"webhook listening on http://127\.0\.0\.1:(\d+)"))
-        self.control = wait_for(name + " control port",
-                                lambda: self.port(r"control API listening on http://127\.0\.0\.1:(\d+)"))
-
-    def port(self, pattern):
-        if self.p.poll() is not None:
-            fail("keel run exited with %d" % self.p.returncode)
-        m = re.search(pattern, open(self.err).read())
-        return int(m.group(1)) if m else None
-
-    def running(self):
-        if self.p.poll() is not None:
-            fail("keel run exited with %d after the extreme ticks" % self.p.returncode)
-        return True
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        return self.p.wait(timeout=60)
-
-
-def request(port, method, path, body=None, headers=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        return r.status, r.read().decode(errors="replace")
-    except OSError as e:
-        fail("%s %s on port %d: %s" % (method, path, port, e))
-    finally:
-        c.close()
 
 
 def position(k):
@@ -148,20 +39,6 @@ def position(k):
     return None
 
 
-def dump(journal, stream):
-    out = subprocess.run([KEEL, "journal", "dump", journal, "--stream", stream],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        fail("journal dump: " + out.stderr)
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-
-
-def verify(journal, when):
-    out = subprocess.run([KEEL, "replay", journal, "--verify"], capture_output=True, text=True)
-    if out.returncode != 0:
-        fail("replay --verify %s exited %d: %s%s" % (when, out.returncode, out.stdout, out.stderr))
-
-
 def long_position(k):
     p = position(k)
     return p if p and float(p.get("quantity", 0)) > 0 else None
@@ -170,7 +47,8 @@ def long_position(k):
 def main():
     journal = os.path.join(T, "journal")
     feed = Feed()
-    config = write_config(feed.port)
+    config = paper_config(SRC, "extreme", feed.port, SECRET, TOKEN,
+                          [{"type": "alert_follower", "symbols": ["USDCHF"], "quantity": "1000"}])
     k = Keel("first", config, journal)
     feed.accept()
     for price in ("1.2000", "1.2001", "1.2002"):
@@ -221,8 +99,6 @@ def main():
     verify(journal, "after the first run")
 
     # A restart continues the session on the same journal (same config, so the same port).
-    feed.close()
-    feed = Feed(feed.port)
     k = Keel("restart", config, journal)
     feed.accept()
     feed.trade("1.2006")

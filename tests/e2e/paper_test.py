@@ -26,41 +26,20 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-KEEL, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-T = tempfile.mkdtemp(prefix="keel_paper_")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import live_support  # noqa: E402
+from live_support import dump, fail, procs, wait_for  # noqa: E402
+
+T = live_support.init(sys.argv[1], "keel_paper_")
+KEEL, SRC = live_support.KEEL, os.path.abspath(sys.argv[2])
 SECRET = "planted-webhook-secret-7f3a9c51"
 TOKEN = "planted-control-token-41d2e8b0"
 BARS = os.path.join(SRC, "data", "msft_daily.csv")
 TRADES = os.path.join(SRC, "data", "usdchf_30m.csv")
 responses = []  # every API response body, for the secret check
-procs = []
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-    for name in sorted(os.listdir(T)):
-        if name.endswith(".err"):
-            print("--- " + name, file=sys.stderr)
-            print(open(os.path.join(T, name), errors="replace").read()[-3000:], file=sys.stderr)
-    sys.exit(1)
-
-
-def wait_for(what, cond, timeout=60.0):
-    """Polls an observable condition until it holds (a deadline, not a sleep as sync)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    fail("timed out waiting for " + what)
 
 
 def write_config(name, feed_port):
@@ -94,28 +73,10 @@ def start_feed(name, *extra):
     return p, int(m.group(2)), int(m.group(1))
 
 
-class Keel:
-    def __init__(self, name, config, journal):
-        self.err = os.path.join(T, name + ".err")
-        env = dict(os.environ, KEEL__WEBHOOK__SECRET=SECRET)
-        self.p = subprocess.Popen([KEEL, "run", "--config", config, "--journal", journal],
-                                  stdout=open(os.path.join(T, name + ".out"), "w"),
-                                  stderr=open(self.err, "w"), env=env)
-        procs.append(self.p)
-        self.webhook = wait_for(name + " webhook port",
-                                lambda: self.port(r"webhook listening on http://127\.0\.0\.1:(\d+)"))
-        self.control = wait_for(name + " control port",
-                                lambda: self.port(r"control API listening on http://127\.0\.0\.1:(\d+)"))
-
-    def port(self, pattern):
-        if self.p.poll() is not None:
-            fail("keel run exited with %d" % self.p.returncode)
-        m = re.search(pattern, open(self.err).read())
-        return int(m.group(1)) if m else None
-
-    def stop(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        return self.p.wait(timeout=60)
+def Keel(name, config, journal):
+    """keel run with the webhook secret from the environment (KEEL__WEBHOOK__SECRET)."""
+    return live_support.Keel(name, config, journal,
+                             env=dict(os.environ, KEEL__WEBHOOK__SECRET=SECRET))
 
 
 def request(port, method, path, body=None, headers=None, may_fail=False):
@@ -144,14 +105,6 @@ def alert(port, ident, secret=SECRET, action="buy", may_fail=False):
 def api(k, path, method="GET", token=TOKEN):
     headers = {"Authorization": "Bearer " + token} if token else {}
     return request(k.control, method, path, None, headers)
-
-
-def dump(journal, stream="all"):
-    out = subprocess.run([KEEL, "journal", "dump", journal, "--stream", stream],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        fail("journal dump: " + out.stderr)
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
 def orders_by_cause(records):

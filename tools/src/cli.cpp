@@ -1,5 +1,6 @@
 #include "keel/tools/cli.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "commands/replay_command.hpp"
 #include "commands/report_command.hpp"
 #include "commands/run_command.hpp"
+#include "keel/engine/core/crash_point.hpp"
 #include "keel/exit_code.hpp"
 
 #ifndef KEEL_VERSION
@@ -56,6 +58,11 @@ int run_cli(int argc, char** argv) {
         "Exit codes: 0 ok, 1 run failed, 2 bad usage, invalid config or could not start, 3 the "
         "journal failed.");
 
+    // Before any command runs (and any thread starts): a set KEEL_CRASH_AT is armed or refused.
+    if (const auto crash_error = engine::arm_crash_point_from_env()) {
+        std::fprintf(stderr, "keel: %s\n", crash_error->c_str());
+        return kExitUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

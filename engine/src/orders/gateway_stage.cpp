@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "keel/assert.hpp"
+#include "keel/engine/core/crash_point.hpp"
 #include "keel/engine/orders/order_id.hpp"
 
 namespace keel::engine {
@@ -228,7 +229,9 @@ bool GatewayStage::send(const Event& order, const Event& cause, Emit& out) noexc
     const Transition t = book_.apply(sent);
     emit_state(sent, t, sent.payload.order.reason, out);
     ++orders_sent_;
+    crash_point(CrashPoint::order_sent);
     venue_.submit(sent);
+    crash_point(CrashPoint::venue_sent);
     return true;
 }
 

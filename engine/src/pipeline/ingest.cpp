@@ -1,5 +1,6 @@
 #include "keel/engine/pipeline/ingest.hpp"
 
+#include "keel/engine/core/crash_point.hpp"
 #include "keel/engine/core/input_check.hpp"
 
 namespace keel::engine {
@@ -23,6 +24,7 @@ bool Ingest::sequence(Event& event, Emit& out) noexcept {
             journal_failed_ = true;
             return false;
         }
+        crash_point(CrashPoint::input_journaled);
     }
     seq_ = event.header.seq;
     ts_ns_ = ts;
@@ -44,6 +46,7 @@ int Ingest::step(Emit& out) noexcept {
         e.payload.session.config_hash = options_.config_hash;
         e.payload.session.seed = options_.seed;
         e.payload.session.symbol_capacity = options_.symbol_capacity;
+        e.payload.session.venue_id_prefix = options_.venue_id_prefix;
         sequence(e, out);
         state_ = State::running;
         return 1;
@@ -59,6 +62,8 @@ int Ingest::step(Emit& out) noexcept {
     // Replies first: a fill is sequenced before the next market event that is ready.
     Event reply;
     if (replies_.try_pop(reply)) {
+        if (reply.header.type != EventType::flush)
+            crash_point(CrashPoint::reply_received);
         if (reply.header.type == EventType::flush) {
             KEEL_ASSERT(state_ == State::flushing && reply.payload.control_token == flush_token_,
                         "unexpected flush acknowledgement");

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstring>
+#include <random>
 
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/sim_venue/sim_venue.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
+#include "keel/engine/orders/venue_id.hpp"
 #include "keel/engine/strategy/strategies/alert_follower.hpp"
 #include "keel/engine/strategy/strategies/orb.hpp"
 #include "keel/engine/strategy/strategies/sma_cross.hpp"
@@ -219,16 +221,34 @@ engine::TimerSchedule* SessionAssembly::timers() noexcept {
     return timer_schedule_ && !timer_schedule_->empty() ? timer_schedule_.get() : nullptr;
 }
 
+namespace {
+
+// A live journal's venue id prefix: the start time and a random value, drawn once (the
+// session_start that journals it is what replays and restarts read). 35 random bits: two
+// journals share a prefix with odds of one in 34 billion.
+std::uint64_t draw_venue_id_prefix() {
+    std::random_device device;
+    const auto now_ns = static_cast<std::uint64_t>(
+        std::chrono::system_clock::now().time_since_epoch() / std::chrono::nanoseconds(1));
+    const std::uint64_t random = (std::uint64_t{device()} << 32) ^ device();
+    return engine::derived_venue_id_prefix(now_ns, random);
+}
+
+}  // namespace
+
 bool SessionAssembly::open_inputs(std::string& error) {
     const auto* rerun = std::get_if<RerunInput>(&options_.input);
     const auto* what_if = std::get_if<WhatIfInput>(&options_.input);
     if (rerun != nullptr || what_if != nullptr)
         return open_rerun(rerun, what_if, error);
+    venue_id_prefix_ = engine::derived_venue_id_prefix(engine::fnv1a64(config_text_), config_.seed);
     const MakeSource* make = nullptr;
     if (const auto* g = std::get_if<GeneratedInput>(&options_.input))
         make = &g->make;
-    if (const auto* l = std::get_if<LiveInput>(&options_.input))
+    if (const auto* l = std::get_if<LiveInput>(&options_.input)) {
         make = &l->make;
+        venue_id_prefix_ = draw_venue_id_prefix();
+    }
     if (make != nullptr) {
         source_ = (*make)(symbols_, error);
         return source_ != nullptr;
@@ -255,6 +275,7 @@ bool SessionAssembly::open_rerun(const RerunInput* rerun, const WhatIfInput* wha
             "given (compare its session_start record)";
         return false;
     }
+    venue_id_prefix_ = in.front().payload.session.venue_id_prefix;
     // Re-running journaled inputs: their symbol definitions name the symbols.
     for (const engine::Event& e : rerun_inputs_->symbol_defs()) {
         const auto& d = e.payload.symbol_def;
@@ -467,6 +488,11 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     // A replay's journaled inputs hold the timers already.
     ingest_options.timers = rerun_inputs_ != nullptr ? nullptr : timers();
     ingest_options.symbol_capacity = config_.symbol_capacity;
+    // A continued journal keeps the prefix its session_start holds.
+    if (resume != nullptr && resume->inputs != nullptr && !resume->inputs->events().empty() &&
+        resume->inputs->events().front().header.type == engine::EventType::session_start)
+        venue_id_prefix_ = resume->inputs->events().front().payload.session.venue_id_prefix;
+    ingest_options.venue_id_prefix = venue_id_prefix_;
     ingest_options.log = logs_.empty() ? nullptr : logs_[0].get();
     ingest_options.config_text = config_text_;
     if (resume != nullptr) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "keel/adapters/csv/csv_source.hpp"
+#include "keel/engine/core/crash_point.hpp"
 #include "keel/engine/pipeline/runner.hpp"
 #include "keel/journal/reader.hpp"
 
@@ -434,8 +435,11 @@ std::optional<Restart> continue_journal(SessionAssembly& a, std::string& error) 
         a.reply_capture().go_live();
         return restart;
     }
-    if (!restart->resume(a, error) || !restart->cut_torn_tails(a.journal_dir(), error) ||
-        !a.open_streams(error) || !restart->attach(a, error))
+    if (!restart->resume(a, error))
+        return std::nullopt;
+    engine::crash_point(engine::CrashPoint::recovery_rederived);
+    if (!restart->cut_torn_tails(a.journal_dir(), error) || !a.open_streams(error) ||
+        !restart->attach(a, error))
         return std::nullopt;
     return restart;
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/orders/venue_id.hpp"
 #include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer_lock.hpp"
@@ -72,10 +73,16 @@ Json order_fields(const engine::OrderPayload& o, std::uint16_t strategy) {
     return j;
 }
 
-// The fields of the records that open a session: its start (config hash, seed, the config)
-// and its symbol definitions, which name the symbol from then on.
-void session_fields(Json& j, const Event& e, const journal::RecordView& r,
-                    std::map<engine::SymbolId, std::string>& symbols) {
+// What the records that open a session name for the ones after them: symbols by id, and the
+// venue id prefix the ids sent to venues start with.
+struct RecordNames {
+    std::map<engine::SymbolId, std::string> symbols;
+    std::optional<std::uint64_t> venue_id_prefix;
+};
+
+// The fields of the records that open a session: its start (config hash, seed, venue id
+// prefix, the config) and its symbol definitions, which name the symbol from then on.
+void session_fields(Json& j, const Event& e, const journal::RecordView& r, RecordNames& names) {
     const engine::EventPayload& p = e.payload;
     if (e.header.type == EventType::session_start) {
         char hash[20];
@@ -84,6 +91,9 @@ void session_fields(Json& j, const Event& e, const journal::RecordView& r,
         j["config_hash"] = hash;
         j["seed"] = p.session.seed;
         j["symbol_capacity"] = p.session.symbol_capacity;
+        const auto prefix = engine::venue_id_prefix_chars(p.session.venue_id_prefix);
+        j["venue_id_prefix"] = std::string(prefix.data(), prefix.size());
+        names.venue_id_prefix = p.session.venue_id_prefix;
         const std::string text(reinterpret_cast<const char*>(r.payload) + sizeof e,
                                r.header->length - sizeof e);
         Json config = Json::parse(text, nullptr, false);
@@ -91,7 +101,7 @@ void session_fields(Json& j, const Event& e, const journal::RecordView& r,
         return;
     }
     const std::string name(p.symbol_def.name, strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
-    symbols[e.header.symbol] = name;
+    names.symbols[e.header.symbol] = name;
     j["symbol"] = name;
     j["id"] = e.header.symbol;
 }
@@ -248,8 +258,7 @@ void tick_refused_fields(Json& j, const engine::TickRefusedPayload& t) {
 }
 
 // The JSON line for one record; symbols are named once a symbol_def has been seen.
-Json record_json(const journal::RecordView& r, const std::string& stream,
-                 std::map<engine::SymbolId, std::string>& symbols) {
+Json record_json(const journal::RecordView& r, const std::string& stream, RecordNames& names) {
     Json j;
     j["seq"] = r.header->seq;
     j["ts_ns"] = r.header->ts_ns;
@@ -265,13 +274,13 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
     j["type"] = std::string(engine::to_string(e.header.type));
     j["source"] = std::string(engine::to_string(e.header.source));
     if (e.header.symbol != engine::kNoSymbol) {
-        const auto it = symbols.find(e.header.symbol);
-        j["symbol"] = it != symbols.end() ? Json(it->second) : Json(e.header.symbol);
+        const auto it = names.symbols.find(e.header.symbol);
+        j["symbol"] = it != names.symbols.end() ? Json(it->second) : Json(e.header.symbol);
     }
     switch (e.header.type) {
         case EventType::session_start:
         case EventType::symbol_def:
-            session_fields(j, e, r, symbols);
+            session_fields(j, e, r, names);
             break;
         case EventType::trade:
         case EventType::quote:
@@ -290,6 +299,10 @@ Json record_json(const journal::RecordView& r, const std::string& stream,
         case EventType::order_sent:
         case EventType::order_state:
             j.update(order_fields(e.payload.order, e.header.aux));
+            // What the venue was sent as the order's id (engine/orders/venue_id.hpp).
+            if (e.header.type == EventType::order_sent && names.venue_id_prefix)
+                j["venue_id"] = std::string(
+                    engine::make_venue_id(*names.venue_id_prefix, e.payload.order.order_id).view());
             break;
         case EventType::signal:
         case EventType::alert:
@@ -536,8 +549,8 @@ namespace {
 
 // Symbol names from the definitions at the start of the input stream, so that a dump that
 // starts later (--from) still names its symbols.
-std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
-    std::map<engine::SymbolId, std::string> names;
+RecordNames symbol_names(const fs::path& dir) {
+    RecordNames names;
     JournalRecords records;
     if (!records.open(dir, {{"input"}}).ok())
         return names;
@@ -546,9 +559,7 @@ std::map<engine::SymbolId, std::string> symbol_names(const fs::path& dir) {
     (void)records.read(
         [&](const journal::RecordView& r, const std::string&) {
             const auto type = static_cast<EventType>(r.header->type);
-            if (type == EventType::session_start)
-                return true;
-            if (type != EventType::symbol_def)
+            if (type != EventType::symbol_def && type != EventType::session_start)
                 return false;
             (void)record_json(r, "input", names);
             return true;
@@ -598,7 +609,7 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
         err << "keel: " << s.what() << "\n";
         return kExitUsage;
     }
-    std::map<engine::SymbolId, std::string> symbols = symbol_names(dir);
+    RecordNames symbols = symbol_names(dir);
     const JournalRecords::End end = records.read(
         [&](const journal::RecordView& r, const std::string& stream) {
             out << record_json(r, stream, symbols).dump() << "\n";
@@ -630,12 +641,12 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
         err << "keel: " << s.what() << "\n";
         return kExitUsage;
     }
-    std::map<engine::SymbolId, std::string> symbols;
+    RecordNames symbols;
     // False once stop is set, so that a stop is seen between records while a long backlog
     // is printed.
     const JournalRecords::OnRecord print = [&](const journal::RecordView& r,
                                                const std::string& stream) {
-        if (symbols.empty())
+        if (symbols.symbols.empty())
             symbols = symbol_names(dir);
         out << record_json(r, stream, symbols).dump() << "\n";
         return !stop.load();
@@ -660,7 +671,10 @@ int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<
 
 std::string describe_record(const journal::RecordView& record, const std::string& stream,
                             std::map<engine::SymbolId, std::string>& symbols) {
-    return record_json(record, stream, symbols).dump();
+    RecordNames names{std::move(symbols), std::nullopt};
+    std::string text = record_json(record, stream, names).dump();
+    symbols = std::move(names.symbols);
+    return text;
 }
 
 int scan_before_reading(const fs::path& dir, ReadableJournal& out, std::ostream& err) {

@@ -222,6 +222,9 @@ struct SessionStartPayload {
     std::uint64_t config_hash;  // FNV-1a of the effective config text
     std::uint64_t seed;
     std::uint32_t symbol_capacity;
+    // The first part of every id a venue is sent in this journal (venue_id.hpp): drawn once
+    // per journal for a live session, derived from the config hash and seed for a backtest.
+    std::uint64_t venue_id_prefix;
 };
 // session_resume: the session was continued after a crash that came between orders being
 // derived and the gateway journaling them as sent. Those orders are not sent late: the gateway

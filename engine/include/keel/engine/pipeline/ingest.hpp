@@ -28,6 +28,7 @@ class Ingest {
         std::uint64_t config_hash = 0;
         std::uint64_t seed = 0;
         std::uint32_t symbol_capacity = 0;
+        std::uint64_t venue_id_prefix = 0;  // journaled in session_start (venue_id.hpp)
         // When set, every input is appended here before it is passed on; an input that cannot
         // be journaled is dropped, never forwarded, and the session stops.
         EventLog* log = nullptr;

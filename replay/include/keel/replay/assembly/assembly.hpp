@@ -169,6 +169,11 @@ class SessionAssembly {
     [[nodiscard]] bool run(const ResumePoint* resume, std::string& error);
     [[nodiscard]] SessionReport report();
 
+    // The session's venue id prefix (engine/orders/venue_id.hpp), set by open_inputs: a
+    // re-run's is its journal's; a live session draws one per journal (a continued journal
+    // keeps its own, set by run); a backtest's is derived from its config hash and seed.
+    [[nodiscard]] std::uint64_t venue_id_prefix() const noexcept { return venue_id_prefix_; }
+
     // After lock_journal: the directory holds a journal this session is to continue.
     [[nodiscard]] bool continues_journal() const noexcept { return continues_journal_; }
 
@@ -224,6 +229,7 @@ class SessionAssembly {
     const JournaledInputs* rerun_inputs_ = nullptr;  // rerun and what-if
     bool venue_disconnected_ = false;                // a rerun: replies are among the inputs
     std::uint64_t market_events_ = 0;
+    std::uint64_t venue_id_prefix_ = 0;
 
     // lock_journal: held until every stream is closed (declared before the logs, destroyed
     // after them).
