@@ -259,15 +259,10 @@ TEST(ExtremeInputs, EveryFieldAtItsExtremesIsRefusedOrAlertedAndTheSessionRunsOn
         std::optional<test::VectorSource> source;
         replay::SessionOptions so;
         so.journal_dir = dir;
-        so.input = replay::GeneratedInput{
-            [&](engine::SymbolTable& symbols, std::string& err) -> engine::InputSource* {
-                if (!symbols.intern("USDCHF")) {
-                    err = "cannot define USDCHF";
-                    return nullptr;
-                }
-                source.emplace(events);
-                return &*source;
-            }};
+        so.input = test::usdchf_input([&]() -> engine::InputSource* {
+            source.emplace(events);
+            return &*source;
+        });
         std::atomic<bool> stop{false};
         std::string error;
         const auto report = replay::run_session(cr.config, stop, so, error);

@@ -8,6 +8,8 @@
 #include "keel/journal/manifest.hpp"
 
 #include <atomic>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "keel/assert.hpp"
@@ -15,6 +17,7 @@
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/strategy/strategies/sma_cross.hpp"
 #include "keel/engine/strategy/strategy_stage.hpp"
+#include "keel/replay/assembly/assembly.hpp"
 
 namespace keel::test {
 
@@ -76,6 +79,20 @@ class VectorSource final : public engine::InputSource {
     std::vector<engine::Event> events_;
     std::size_t next_ = 0;
 };
+
+// A generated session input on one symbol, USDCHF (id 0): make() gives the source once the
+// symbol table has it.
+inline replay::GeneratedInput usdchf_input(std::function<engine::InputSource*()> make) {
+    return replay::GeneratedInput{
+        [make = std::move(make)](engine::SymbolTable& symbols,
+                                 std::string& err) -> engine::InputSource* {
+            if (!symbols.intern("USDCHF")) {
+                err = "cannot define USDCHF";
+                return nullptr;
+            }
+            return make();
+        }};
+}
 
 class RecordingVenue final : public engine::Venue {
   public:

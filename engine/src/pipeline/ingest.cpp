@@ -1,11 +1,12 @@
 #include "keel/engine/pipeline/ingest.hpp"
 
+#include "keel/assert.hpp"
 #include "keel/engine/core/crash_point.hpp"
 #include "keel/engine/core/input_check.hpp"
 
 namespace keel::engine {
 
-bool Ingest::sequence(Event& event, Emit& out) noexcept {
+bool Ingest::sequence(Event& event, Emit& out, std::uint32_t tail_length) noexcept {
     KEEL_ASSERT(is_input(event.header.type), "ingest sequences input events only");
     // A number outside what keel accepts never enters the pipeline: the input is journaled
     // as input_refused (which field, which value) instead, and no stage acts on it.
@@ -18,7 +19,11 @@ bool Ingest::sequence(Event& event, Emit& out) noexcept {
     event.header.ts_ns = ts;
     if (options_.log != nullptr) {
         const bool start = event.header.type == EventType::session_start;
-        const std::string_view extra = start ? options_.config_text : std::string_view{};
+        std::string_view extra = start ? options_.config_text : std::string_view{};
+        if (tail_length > 0) {
+            const TailOut slot = options_.tails->next_slot();
+            extra = {reinterpret_cast<const char*>(slot.data), tail_length};
+        }
         if (!options_.log->append(event, extra.data(), static_cast<std::uint32_t>(extra.size()))) {
             // Not journaled, so it does not exist: no sequence number, not passed on.
             journal_failed_ = true;
@@ -26,6 +31,8 @@ bool Ingest::sequence(Event& event, Emit& out) noexcept {
         }
         crash_point(CrashPoint::input_journaled);
     }
+    if (tail_length > 0)
+        options_.tails->attach(event.header.seq, tail_length);
     seq_ = event.header.seq;
     ts_ns_ = ts;
     out.emit(event);
@@ -100,8 +107,11 @@ int Ingest::step(Emit& out) noexcept {
                 // in place, because copying in a just-built temporary stalled on store
                 // forwarding (half of this function's time in a replay).
                 reset_event(pending_, EventType::none, Source::engine, 0, 0, kNoSymbol);
-                switch (source_.poll(pending_)) {
+                TailOut tail = options_.tails != nullptr ? options_.tails->next_slot() : TailOut{};
+                switch (source_.poll(pending_, tail)) {
                     case InputSource::Poll::event:
+                        KEEL_ASSERT(tail.length <= tail.capacity, "a source overran its tail slot");
+                        pending_tail_ = tail.length;
                         has_pending_ = true;
                         break;
                     case InputSource::Poll::idle:
@@ -123,7 +133,7 @@ int Ingest::step(Emit& out) noexcept {
                     }
                 }
                 has_pending_ = false;
-                if (sequence(pending_, out))
+                if (sequence(pending_, out, pending_tail_))
                     source_.sequenced(pending_);
                 else
                     source_.refused(pending_);

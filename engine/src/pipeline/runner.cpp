@@ -272,12 +272,16 @@ std::string Runner::run() {
     return error;
 }
 
+std::size_t Runner::in_flight_bound(const ThreadPlan& plan, std::size_t stage_count) noexcept {
+    const std::size_t rings = plan.threads.empty() ? 0 : plan.threads.size() - 1;
+    return rings * plan.ring_capacity + plan.threads.size() * kBatch +
+           stage_count * EmitBuffer::kCapacity;
+}
+
 std::size_t Runner::reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
                                        std::size_t venue_capacity,
                                        std::size_t fills_per_event) noexcept {
-    const std::size_t rings = plan.threads.empty() ? 0 : plan.threads.size() - 1;
-    const std::size_t in_flight = rings * plan.ring_capacity + plan.threads.size() * kBatch +
-                                  stage_count * EmitBuffer::kCapacity;
+    const std::size_t in_flight = in_flight_bound(plan, stage_count);
     const std::size_t needed =
         (2 * kMaxOrdersPerEvent + fills_per_event) * in_flight + venue_capacity + 1;
     return std::bit_ceil(needed);

@@ -47,13 +47,27 @@ class SessionAssembly::ReplaySource final : public engine::InputSource {
   public:
     // without_replies: leave out what the venue and the gateway answered (a what-if's venue
     // answers its own orders).
-    ReplaySource(const std::vector<engine::Event>& events, bool without_replies)
-        : events_(events), without_replies_(without_replies) {}
+    ReplaySource(const JournaledInputs& inputs, bool without_replies)
+        : events_(inputs.events()), tails_(inputs.tails()), without_replies_(without_replies) {}
     Poll poll(engine::Event& out) noexcept override {
+        engine::TailOut none;
+        return poll(out, none);
+    }
+    // An input's journaled tail goes back with it, so the re-run journals the same record.
+    Poll poll(engine::Event& out, engine::TailOut& tail) noexcept override {
+        tail.length = 0;
         while (next_ < events_.size() && skipped(events_[next_]))
             ++next_;
         if (next_ == events_.size())
             return Poll::exhausted;
+        while (next_tail_ < tails_.size() && tails_[next_tail_].first < next_)
+            ++next_tail_;
+        if (next_tail_ < tails_.size() && tails_[next_tail_].first == next_) {
+            const std::string& bytes = tails_[next_tail_].second;
+            KEEL_ASSERT(bytes.size() <= tail.capacity, "a journaled tail with no room to re-run");
+            std::memcpy(tail.data, bytes.data(), bytes.size());
+            tail.length = static_cast<std::uint32_t>(bytes.size());
+        }
         out = events_[next_++];
         return Poll::event;
     }
@@ -77,8 +91,10 @@ class SessionAssembly::ReplaySource final : public engine::InputSource {
     }
 
     const std::vector<engine::Event>& events_;
+    const std::vector<std::pair<std::size_t, std::string>>& tails_;
     bool without_replies_;
     std::size_t next_ = 0;
+    std::size_t next_tail_ = 0;
 };
 
 class SessionAssembly::DisconnectedVenue final : public engine::Venue {
@@ -285,7 +301,7 @@ bool SessionAssembly::open_rerun(const RerunInput* rerun, const WhatIfInput* wha
             return false;
         }
     }
-    rerun_source_ = std::make_unique<ReplaySource>(in, what_if != nullptr);
+    rerun_source_ = std::make_unique<ReplaySource>(*rerun_inputs_, what_if != nullptr);
     source_ = rerun_source_.get();
     market_events_ = rerun_inputs_->market_events();
     return true;
@@ -365,6 +381,9 @@ bool SessionAssembly::build_venue(std::string& error) {
     venue_fills_ = venue_config.max_fills_per_event;
     replies_ = std::make_unique<engine::ReplyRing>(
         engine::Runner::reply_capacity_for(plan_, engine::kStageCount, venue_once_, venue_fills_));
+    // Room for every input in flight, and the one ingest holds before sequencing it.
+    tails_ = std::make_unique<engine::TailArena>(
+        engine::Runner::in_flight_bound(plan_, engine::kStageCount) + 2);
     // A restart captures the venue's and gateway's replies while it re-runs the journal, and
     // passes them to the ring afterwards (replay/recovery.hpp).
     capture_ = std::make_unique<ReplyCapture>(*replies_);
@@ -501,6 +520,7 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
         ingest_options.resume = resume->payload;
     }
     ingest_options.snapshots = options_.snapshots;
+    ingest_options.tails = tails_.get();
     ingest_ = std::make_unique<engine::Ingest>(*source_, replies_->ring(), stop_, ingest_options);
     sink_ = std::make_unique<CountingSink>(options_.tap);
     std::vector<engine::Stage*> downstream{strategy_.get(), risk_.get(), gateway_.get()};
@@ -518,6 +538,7 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
             view.writers.push_back(&l->writer());
         view.symbols = &symbols_;
         view.continued = resume != nullptr ? resume->inputs : nullptr;
+        view.tails = tails_.get();
         if (!options_.on_start(view, error))
             return false;
     }

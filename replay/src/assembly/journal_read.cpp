@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::replay {
 
@@ -85,13 +86,27 @@ bool read_records(const fs::path& dir, const std::string& stream, std::vector<Jo
         error, torn);
 }
 
-void JournaledInputs::push_back(const engine::Event& e) {
+void JournaledInputs::push_back(const engine::Event& e, std::string_view tail) {
+    if (!tail.empty())
+        tails_.emplace_back(events_.size(), std::string(tail));
     events_.push_back(e);
     if (e.header.type == engine::EventType::symbol_def)
         symbol_defs_.push_back(e);
     if (e.header.type == engine::EventType::session_resume)
         resume_holds_.push_back(e.payload.resume.gateway_records);
     market_events_ += engine::is_market_data(e.header.type) ? 1 : 0;
+}
+
+JournaledInputs JournaledInputs::up_to(std::uint64_t last) const {
+    JournaledInputs out;
+    std::size_t next_tail = 0;
+    for (std::size_t i = 0; i < events_.size() && events_[i].header.seq <= last; ++i) {
+        std::string_view tail;
+        if (next_tail < tails_.size() && tails_[next_tail].first == i)
+            tail = tails_[next_tail++].second;
+        out.push_back(events_[i], tail);
+    }
+    return out;
 }
 
 bool read_session(const fs::path& dir, JournaledSession& out, std::string& error,
@@ -115,7 +130,19 @@ bool read_session(const fs::path& dir, JournaledSession& out, std::string& error
                 out.config_text.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
                                        r.header->length - sizeof e);
             }
-            out.inputs.push_back(e);
+            // session_start's bytes are the config (above); another input's are its tail.
+            const std::string_view tail =
+                e.header.type == engine::EventType::session_start
+                    ? std::string_view{}
+                    : std::string_view(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                       r.header->length - sizeof e);
+            if (tail.size() > engine::kMaxTailBytes) {
+                why = "input record seq " + std::to_string(r.header->seq) + " carries " +
+                      std::to_string(tail.size()) + " bytes after its event, more than a tail's " +
+                      std::to_string(engine::kMaxTailBytes);
+                return false;
+            }
+            out.inputs.push_back(e, tail);
             return true;
         },
         error, torn);

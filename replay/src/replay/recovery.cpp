@@ -177,7 +177,8 @@ std::vector<JournaledRecord> Restart::take_derived(const std::string& stream) {
 
 bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::GatewayStage& gateway,
                       const std::vector<RecoveryLog*>& logs, ReplyCapture& replies,
-                      engine::SpscRing<engine::Event>& ring, std::string& error) {
+                      engine::SpscRing<engine::Event>& ring, std::string& error,
+                      engine::TailArena* tails) {
     // Orders derived after the last record the gateway journaled were never sent (order_sent
     // is journaled before the venue sees an order): the gateway holds them, and refuses them
     // when the session_resume this restart journals reaches it; earlier restarts' holds come
@@ -188,8 +189,19 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
     engine::NullEmit end;
     ToStage to_gateway(gateway, end);
     ToStage to_risk(risk, to_gateway);
-    for (const engine::Event& e : inputs_.events())
+    const auto& journaled_tails = inputs_.tails();
+    std::size_t next_tail = 0;
+    for (std::size_t i = 0; i < inputs_.events().size(); ++i) {
+        const engine::Event& e = inputs_.events()[i];
+        if (tails != nullptr && next_tail < journaled_tails.size() &&
+            journaled_tails[next_tail].first == i) {
+            const std::string& bytes = journaled_tails[next_tail++].second;
+            const engine::TailOut slot = tails->next_slot();
+            std::memcpy(slot.data, bytes.data(), bytes.size());
+            tails->attach(e.header.seq, static_cast<std::uint32_t>(bytes.size()));
+        }
         strategy.on_event(e, to_risk);
+    }
     resume_.gateway_records = gateway_records_;
     resume_.unsent = static_cast<std::uint32_t>(gateway.unsent_held());
     gateway.drop_hold_if_unused();
@@ -411,7 +423,7 @@ bool Restart::resume(SessionAssembly& a, std::string& error) {
     for (const auto& l : logs_)
         checked.push_back(l.get());
     return rebuild(a.strategy(), a.risk(), a.gateway(), checked, a.reply_capture(),
-                   a.reply_ring(), error) &&
+                   a.reply_ring(), error, &a.tails()) &&
            reconcile(a.gateway(), a.plain_venue(), a.reply_ring(), error) &&
            (a.csv() != nullptr ? skip_journaled(*a.csv(), a.timers(), error)
                                : skip_journaled_timers(a.timers(), error));

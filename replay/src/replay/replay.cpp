@@ -159,11 +159,7 @@ ReplayOutcome rerun_journal(const fs::path& dir, const ReplayOptions& options) {
         return out;
     }
     out.until = options.at ? *options.at : options.until.value_or(UINT64_MAX);
-    JournaledInputs inputs;
-    for (const engine::Event& e : out.session.inputs.events()) {
-        if (e.header.seq <= out.until)
-            inputs.push_back(e);
-    }
+    const JournaledInputs inputs = out.session.inputs.up_to(out.until);
     ScratchDir scratch(error);
     if (scratch.path().empty()) {
         out.error = error;

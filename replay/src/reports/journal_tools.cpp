@@ -257,6 +257,39 @@ void tick_refused_fields(Json& j, const engine::TickRefusedPayload& t) {
     j["anchor"] = dec(t.anchor.raw);
 }
 
+// Text a JSON string can hold as it is: no control characters but tab and newlines, and valid
+// UTF-8 (the JSON writer's own check decides that).
+bool printable_text(std::string_view s) {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+            return false;
+    }
+    try {
+        (void)Json(std::string(s)).dump();
+    } catch (const Json::type_error&) {
+        return false;
+    }
+    return true;
+}
+
+// An input's tail (pipeline/tail_arena.hpp): as text when it is printable text, else as hex.
+void tail_fields(Json& j, std::string_view tail) {
+    if (printable_text(tail)) {
+        j["tail"] = std::string(tail);
+        return;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(tail.size() * 2);
+    for (const char ch : tail) {
+        const auto b = static_cast<unsigned char>(ch);
+        hex += kHex[b >> 4];
+        hex += kHex[b & 15];
+    }
+    j["tail_hex"] = hex;
+}
+
 // The JSON line for one record; symbols are named once a symbol_def has been seen.
 Json record_json(const journal::RecordView& r, const std::string& stream, RecordNames& names) {
     Json j;
@@ -333,6 +366,10 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
         default:
             break;
     }
+    // session_start's bytes after the event are the config, shown above as "config".
+    if (r.header->length > sizeof e && e.header.type != EventType::session_start)
+        tail_fields(j, std::string_view(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                        r.header->length - sizeof e));
     return j;
 }
 

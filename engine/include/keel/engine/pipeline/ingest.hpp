@@ -48,6 +48,9 @@ class Ingest {
         // State queries from the control API (state_snapshot.hpp). Optional; must outlive the
         // Ingest and be the one the Runner publishes to.
         SnapshotExchange* snapshots = nullptr;
+        // Where input events' tails live while in flight (tail_arena.hpp). Optional (without
+        // it sources are offered no room for tails); must outlive the Ingest.
+        TailArena* tails = nullptr;
     };
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
@@ -73,7 +76,8 @@ class Ingest {
   private:
     enum class State : std::uint8_t { starting, resuming, running, flushing, done };
 
-    bool sequence(Event& event, Emit& out) noexcept;
+    // tail_length: the bytes of the arena's next slot the event carries (0: none).
+    bool sequence(Event& event, Emit& out, std::uint32_t tail_length = 0) noexcept;
     void send_control(EventType type, Emit& out) noexcept;
 
     InputSource& source_;
@@ -91,6 +95,7 @@ class Ingest {
     bool journal_failed_ = false;
     // An input taken from the source but held back while timers due before it go out.
     Event pending_{};
+    std::uint32_t pending_tail_ = 0;  // its tail, in the arena's next slot
     bool has_pending_ = false;
 };
 

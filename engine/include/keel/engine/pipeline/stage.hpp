@@ -8,6 +8,7 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/pipeline/state_snapshot.hpp"
+#include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::engine {
 
@@ -59,6 +60,13 @@ class InputSource {
     enum class Poll { event, idle, exhausted };
     // Fills out (header.seq and header.ts_ns are set by ingest) or says why it could not.
     virtual Poll poll(Event& out) noexcept = 0;
+    // The same, for a source whose events may carry a tail (pipeline/tail_arena.hpp): it
+    // writes up to tail.capacity bytes at tail.data and sets tail.length; ingest journals them
+    // with the event. A source whose events have none needs only the one above.
+    virtual Poll poll(Event& out, TailOut& tail) noexcept {
+        tail.length = 0;
+        return poll(out);
+    }
     // Ingest's verdict on the event the last poll returned: journaled (when the session has a
     // journal) and passed on under event.header.seq, or refused because it could not be
     // journaled. A live source answers its producers from these (an HTTP alert is answered

@@ -91,6 +91,8 @@ struct SessionView {
     const engine::SymbolTable* symbols = nullptr;
     // The journaled inputs of the journal this session continues; null for a new session.
     const JournaledInputs* continued = nullptr;
+    // Where the stages read input events' tails (engine/pipeline/tail_arena.hpp).
+    const engine::TailArena* tails = nullptr;
 };
 
 struct SessionOptions {
@@ -192,6 +194,9 @@ class SessionAssembly {
     [[nodiscard]] const engine::Venue& plain_venue() const noexcept { return *plain_venue_; }
     [[nodiscard]] ReplyCapture& reply_capture() noexcept { return *capture_; }
     [[nodiscard]] engine::SpscRing<engine::Event>& reply_ring() noexcept { return replies_->ring(); }
+    // After build_stages: where the stages read input events' tails (pipeline/tail_arena.hpp).
+    [[nodiscard]] const engine::TailArena& tails() const noexcept { return *tails_; }
+    [[nodiscard]] engine::TailArena& tails() noexcept { return *tails_; }
     // The CSV source when the input is the config's data files, else null.
     [[nodiscard]] adapters::CsvSource* csv() noexcept;
     // The timers ingest makes, null when there are none.
@@ -243,6 +248,7 @@ class SessionAssembly {
     std::size_t venue_once_ = 0;
     std::size_t venue_fills_ = 0;
     std::unique_ptr<engine::ReplyRing> replies_;
+    std::unique_ptr<engine::TailArena> tails_;  // input events' tails in flight
     std::unique_ptr<ReplyCapture> capture_;
     std::unique_ptr<adapters::SimVenue> sim_venue_;
     std::unique_ptr<DisconnectedVenue> disconnected_;

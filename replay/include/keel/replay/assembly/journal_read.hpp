@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keel/engine/core/event.hpp"
@@ -79,8 +80,15 @@ enum class TornTail : std::uint8_t { refuse, is_end };
 // again before it runs.
 class JournaledInputs {
   public:
-    void push_back(const engine::Event& e);
+    // tail: the bytes journaled after the event in its record (pipeline/tail_arena.hpp).
+    void push_back(const engine::Event& e, std::string_view tail = {});
+    // The inputs with seq <= last, with their tails.
+    [[nodiscard]] JournaledInputs up_to(std::uint64_t last) const;
     [[nodiscard]] const std::vector<engine::Event>& events() const noexcept { return events_; }
+    // The journaled tails: (index into events(), bytes), ascending by index.
+    [[nodiscard]] const std::vector<std::pair<std::size_t, std::string>>& tails() const noexcept {
+        return tails_;
+    }
     [[nodiscard]] const std::vector<engine::Event>& symbol_defs() const noexcept {
         return symbol_defs_;
     }
@@ -97,6 +105,8 @@ class JournaledInputs {
     std::vector<engine::Event> events_;
     std::vector<engine::Event> symbol_defs_;
     std::vector<std::uint64_t> resume_holds_;
+    // The tails, by the index of their event in events_ (ascending): most inputs have none.
+    std::vector<std::pair<std::size_t, std::string>> tails_;
     std::uint64_t market_events_ = 0;
 };
 

@@ -126,10 +126,13 @@ class Restart {
     // must be a RecoveryLog and the venue's and gateway's reply sink `replies` (capturing).
     // Then checks the logs (false with error naming stream and sequence on a divergence) and
     // the captured replies against the journaled ones, and pushes the in-doubt rest onto ring.
+    // tails: where the stages read input events' tails; each journaled tail is filed there
+    // before its event runs (null: the stages read none).
     [[nodiscard]] bool rebuild(engine::Stage& strategy, engine::Stage& risk,
                                engine::GatewayStage& gateway,
                                const std::vector<RecoveryLog*>& logs, ReplyCapture& replies,
-                               engine::SpscRing<engine::Event>& ring, std::string& error);
+                               engine::SpscRing<engine::Event>& ring, std::string& error,
+                               engine::TailArena* tails = nullptr);
     // Step 2b, before any new order: asks the venue for its open orders and reconciles them
     // with the gateway's book after the in-doubt replies (reconcile_open_orders). Pushes the
     // closing replies onto ring; false with error on a difference it cannot resolve. A venue
