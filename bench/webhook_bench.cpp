@@ -50,7 +50,7 @@ constexpr const char* kReceiver = "webhook_receiver_only";
 class DurablePort final : public InputPort {
   public:
     bool submit(const Event&) noexcept override { return true; }
-    std::optional<Ticket> submit_tracked(const Event&) noexcept override {
+    std::optional<Ticket> submit_tracked(const Event&, std::string_view) noexcept override {
         return static_cast<Ticket>(next_.fetch_add(1, std::memory_order_relaxed) % kTickets);
     }
     Fate fate(Ticket) const noexcept override { return Fate::durable; }

@@ -41,7 +41,7 @@ class FakePort final : public InputPort {
     std::size_t command_attempts = 0;
 
     bool submit(const Event& e) noexcept override { return accept(e, false); }
-    std::optional<Ticket> submit_tracked(const Event& e) noexcept override {
+    std::optional<Ticket> submit_tracked(const Event& e, std::string_view) noexcept override {
         if (!accept(e, true))
             return std::nullopt;
         return static_cast<Ticket>(events.size() - 1);

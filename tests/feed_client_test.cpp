@@ -59,7 +59,9 @@ class RecordingPort final : public InputPort {
         cv_.notify_all();
         return true;
     }
-    std::optional<Ticket> submit_tracked(const Event&) noexcept override { return std::nullopt; }
+    std::optional<Ticket> submit_tracked(const Event&, std::string_view) noexcept override {
+        return std::nullopt;
+    }
     Fate fate(Ticket) const noexcept override { return Fate::refused; }
     std::uint64_t seq(Ticket) const noexcept override { return 0; }
     void release(Ticket) noexcept override {}

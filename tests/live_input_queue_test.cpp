@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -104,7 +105,7 @@ TEST(LiveInputQueue, AbandonRefusesEverythingStillQueuedAndCloses) {
     EXPECT_EQ(q.poll(e), InputSource::Poll::exhausted);
 }
 
-TEST(LiveInputQueue, ManyProducersOneConsumerLoseNothing) {
+TEST(LiveInputQueue, ManyProducersOneConsumerLoseNothingAndEachTailArrivesWithItsEvent) {
     constexpr int kProducers = 4;
     constexpr std::uint64_t kEach = 2000;
     LiveInputQueue q(1 << 14, 64);
@@ -115,7 +116,8 @@ TEST(LiveInputQueue, ManyProducersOneConsumerLoseNothing) {
             for (std::uint64_t i = 0; i < kEach; ++i) {
                 const std::uint64_t key = static_cast<std::uint64_t>(p) * kEach + i + 1;
                 std::optional<InputPort::Ticket> t;
-                while (!(t = q.submit_tracked(alert(key))))
+                const std::string tail = "body of " + std::to_string(key);
+                while (!(t = q.submit_tracked(alert(key), tail)))
                     std::this_thread::yield();
                 InputPort::Fate f;
                 while ((f = q.fate(*t)) == InputPort::Fate::pending)
@@ -128,12 +130,16 @@ TEST(LiveInputQueue, ManyProducersOneConsumerLoseNothing) {
     }
     std::vector<bool> seen(kProducers * kEach + 1, false);
     std::uint64_t seq = 0;
+    std::vector<unsigned char> slot(engine::kMaxTailBytes);
     while (seq < kProducers * kEach) {
         Event e{};
-        if (q.poll(e) != InputSource::Poll::event) {
+        engine::TailOut tail{slot.data(), engine::kMaxTailBytes, 0};
+        if (q.poll(e, tail) != InputSource::Poll::event) {
             std::this_thread::yield();
             continue;
         }
+        ASSERT_EQ(std::string(reinterpret_cast<const char*>(slot.data()), tail.length),
+                  "body of " + std::to_string(e.payload.alert.alert_key));
         ASSERT_FALSE(seen[e.payload.alert.alert_key]);
         seen[e.payload.alert.alert_key] = true;
         e.header.seq = ++seq;

@@ -34,6 +34,7 @@ class FakePort final : public InputPort {
     Mode mode = Mode::durable;
     bool full = false;
     std::vector<Event> tracked;
+    std::vector<std::string> tails;  // what each tracked alert carries to the journal
     std::vector<Event> untracked;
     std::vector<Fate> fates;
     std::vector<bool> released;
@@ -44,10 +45,11 @@ class FakePort final : public InputPort {
         untracked.push_back(e);
         return true;
     }
-    std::optional<Ticket> submit_tracked(const Event& e) noexcept override {
+    std::optional<Ticket> submit_tracked(const Event& e, std::string_view tail) noexcept override {
         if (full)
             return std::nullopt;
         tracked.push_back(e);
+        tails.emplace_back(tail);
         fates.push_back(mode == Mode::durable ? Fate::durable : Fate::pending);
         released.push_back(false);
         return static_cast<Ticket>(tracked.size() - 1);
@@ -153,6 +155,34 @@ TEST(WebhookReceiver, AcceptedAlertIsAnswered200WithItsSequenceAndSubmittedAsAnA
     EXPECT_EQ(h.rx.counters().accepted.load(), 1u);
     EXPECT_EQ(h.rx.counters().latency_ns.count(), 1u);
     EXPECT_TRUE(h.port.audits().empty());
+}
+
+TEST(WebhookReceiver, TheBodyGoesToTheJournalWithTheAlertItsSecretMasked) {
+    Harness h;
+    const std::string note(1800, 'n');
+    const std::string body =
+        alert(R"("quantity":10,"strategy":"s1","message":"also )" + std::string(kSecret) +
+              R"(","note":")" + note + "\"");
+    const HttpResponse r = h.post(body);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    ASSERT_EQ(h.port.tails.size(), 1u);
+    const std::string& tail = h.port.tails[0];
+    EXPECT_EQ(tail, R"({"ticker":"AAPL","action":"buy","quantity":10,"strategy":"s1",)"
+                    R"("message":"also <redacted>","note":")" + note +
+                        R"(","secret":"<redacted>"})");
+    EXPECT_EQ(tail.find(kSecret), std::string::npos);
+}
+
+TEST(WebhookReceiver, ABodyOverATailsBytesIs413AndQueuesNothing) {
+    Harness h;
+    const HttpResponse r =
+        h.post(alert(R"("quantity":10,"note":")" + std::string(engine::kMaxTailBytes, 'n') + "\""));
+    EXPECT_EQ(r.status, 413u) << r.body;
+    EXPECT_TRUE(has(r.body, "body_too_large")) << r.body;
+    EXPECT_TRUE(has(r.body, "at most 4096 bytes")) << r.body;
+    EXPECT_TRUE(h.port.tracked.empty());
+    // The key was not taken: the same alert, shorter, is accepted.
+    EXPECT_EQ(h.post(alert(R"("quantity":10,"note":"short")")).status, 200u);
 }
 
 TEST(WebhookReceiver, NumbersAndDecimalStringsParseExactlyIntoFixedPoint) {
@@ -592,6 +622,8 @@ TEST(WebhookReceiver, PlantedSecretAppearsInNoResponseAndNoSubmittedEvent) {
         for (const Event& e : *v)
             bytes.append(reinterpret_cast<const char*>(&e), sizeof e);
     }
+    for (const std::string& tail : h.port.tails)
+        bytes += tail;  // the bodies journaled with the alerts
     EXPECT_FALSE(bytes.empty());
     EXPECT_EQ(bytes.find(s), std::string::npos);
     // Nor a prefix long enough to matter.

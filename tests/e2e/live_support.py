@@ -128,11 +128,16 @@ def request(port, method, path, body=None, headers=None):
         c.close()
 
 
-def alert(k, secret, ident, action="buy", quantity="1000", symbol="USDCHF"):
-    """A TradingView-style alert to the session's webhook: (status, body)."""
+def alert_body(secret, ident, action="buy", quantity="1000", symbol="USDCHF", **extra):
+    return json.dumps({"ticker": symbol, "action": action, "quantity": quantity, "id": ident,
+                       **extra, "secret": secret})
+
+
+def alert(k, secret, ident, action="buy", quantity="1000", symbol="USDCHF", **extra):
+    """A TradingView-style alert to the session's webhook (extra: more body fields):
+    (status, body)."""
     return request(k.webhook, "POST", "/webhook/tradingview",
-                   json.dumps({"ticker": symbol, "action": action, "quantity": quantity,
-                               "id": ident, "secret": secret}),
+                   alert_body(secret, ident, action, quantity, symbol, **extra),
                    {"Content-Type": "text/plain"})
 
 

@@ -11,16 +11,19 @@ real binary over real sockets:
   - their session_start venue_id_prefix differ, and no venue id (order_sent's venue_id, at most
     20 characters of [0-9a-v], starting with its journal's prefix) is in both;
   - a restart of the first journal keeps its prefix for the orders it sends;
+  - each alert's 2 KiB body is its input record's tail (journal dump), the secret masked;
   - replay --verify passes on both journals.
 Usage: venue_ids_test.py KEEL SRC
 """
+import json
 import os
 import re
 import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from live_support import Feed, Keel, alert, dump, fail, paper_config, verify, wait_for  # noqa: E402
+from live_support import (Feed, Keel, alert, alert_body, dump, fail, paper_config, verify,  # noqa: E402
+                          wait_for)
 import live_support  # noqa: E402
 
 SRC = os.path.abspath(sys.argv[2])
@@ -33,6 +36,9 @@ def count(journal, stream, kind):
     return sum(1 for r in dump(journal, stream) if r["type"] == kind)
 
 
+NOTE = "n" * 1900  # with the rest, a 2 KiB alert body
+
+
 def trade_and_order(k, feed, journal, ident, first_price, action):
     """Trades, then an alert whose market order fills on a following trade."""
     trades = count(journal, "input", "trade")
@@ -42,7 +48,7 @@ def trade_and_order(k, feed, journal, ident, first_price, action):
         feed.trade("%.4f" % (first_price + i / 10000))
     # The alert must reach risk after the trades (it prices the market order by the last one).
     wait_for("the trades in the journal", lambda: count(journal, "input", "trade") >= trades + 3)
-    status, body = alert(k, SECRET, ident, action)
+    status, body = alert(k, SECRET, ident, action, note=NOTE, strategy="venue-ids")
     if status != 200:
         fail("alert %s answered %d: %s" % (ident, status, body))
     wait_for("the order for " + ident, lambda: count(journal, "gateway", "order_sent") > orders)
@@ -97,6 +103,16 @@ prefix1b, sent1b = sent(J1)
 if prefix1b != prefix1 or len(sent1b) <= len(sent1):
     fail("the restart of journal 1: prefix %s (was %s), %d orders sent (were %d)" %
          (prefix1b, prefix1, len(sent1b), len(sent1)))
+# The alert's body is its input record's tail, the secret masked.
+sent_body = json.loads(alert_body("<redacted>", "v1", note=NOTE, strategy="venue-ids"))
+for j in (J1, J2):
+    tails = [r.get("tail") for r in dump(j, "input") if r["type"] == "alert"]
+    if not tails or tails[0] is None or json.loads(tails[0]) != sent_body:
+        fail("%s: the alert record's tail is %s, not the body sent (secret masked)" %
+             (j, (tails[0] or "")[:200] if tails else "missing"))
+    if len(tails[0]) < 2000 or SECRET in tails[0]:
+        fail("%s: the alert tail is %d bytes and %s the secret" %
+             (j, len(tails[0]), "holds" if SECRET in tails[0] else "lacks"))
 verify(J1, "of journal 1")
 verify(J2, "of journal 2")
 feed.close()

@@ -2,6 +2,8 @@
 
 #include <concurrentqueue/concurrentqueue.h>
 
+#include <cstring>
+
 #include "keel/assert.hpp"
 
 namespace keel::adapters {
@@ -12,13 +14,17 @@ struct LiveInputQueue::Queue {
 };
 
 LiveInputQueue::LiveInputQueue(std::size_t capacity, std::size_t tickets)
-    : queue_(std::make_unique<Queue>(capacity)), slots_(tickets), capacity_(capacity) {
+    : queue_(std::make_unique<Queue>(capacity)),
+      slots_(tickets),
+      tails_(new unsigned char[tickets * engine::kMaxTailBytes]),
+      capacity_(capacity) {
     KEEL_ASSERT(tickets > 0 && tickets < kNoTicket, "ticket pool size out of range");
 }
 
 LiveInputQueue::~LiveInputQueue() = default;
 
-bool LiveInputQueue::enqueue(const engine::Event& event, std::uint32_t ticket) noexcept {
+bool LiveInputQueue::enqueue(const engine::Event& event, std::uint32_t ticket,
+                             std::uint32_t tail_length) noexcept {
     if (closed_.load(std::memory_order_acquire))
         return false;
     // enqueue (not try_enqueue): a producer's first use allocates its block on the producer's
@@ -26,7 +32,7 @@ bool LiveInputQueue::enqueue(const engine::Event& event, std::uint32_t ticket) n
     if (depth() >= capacity_)
         return false;
     try {
-        if (!queue_->q.enqueue(Item{event, ticket}))
+        if (!queue_->q.enqueue(Item{event, ticket, tail_length}))
             return false;
     } catch (...) {
         return false;  // out of memory: refused like a full queue
@@ -54,15 +60,18 @@ std::optional<std::uint32_t> LiveInputQueue::acquire() noexcept {
     return std::nullopt;
 }
 
-std::optional<InputPort::Ticket> LiveInputQueue::submit_tracked(
-    const engine::Event& event) noexcept {
+std::optional<InputPort::Ticket> LiveInputQueue::submit_tracked(const engine::Event& event,
+                                                                std::string_view tail) noexcept {
+    KEEL_ASSERT(tail.size() <= engine::kMaxTailBytes, "a tail longer than kMaxTailBytes");
     const std::optional<std::uint32_t> k = acquire();
     if (!k) {
         refused_full_.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
     }
     slots_[*k].seq.store(0, std::memory_order_relaxed);
-    if (!enqueue(event, *k)) {
+    if (!tail.empty())
+        std::memcpy(tails_.get() + std::size_t{*k} * engine::kMaxTailBytes, tail.data(), tail.size());
+    if (!enqueue(event, *k, static_cast<std::uint32_t>(tail.size()))) {
         slots_[*k].state.store(kFree, std::memory_order_release);
         refused_full_.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
@@ -107,6 +116,13 @@ void LiveInputQueue::release(Ticket ticket) noexcept {
 }
 
 engine::InputSource::Poll LiveInputQueue::poll(engine::Event& out) noexcept {
+    engine::TailOut none;
+    return poll(out, none);
+}
+
+engine::InputSource::Poll LiveInputQueue::poll(engine::Event& out,
+                                               engine::TailOut& tail) noexcept {
+    tail.length = 0;
     if (prelude_next_ < prelude_.size()) {
         out = prelude_[prelude_next_++];
         polled_ticket_ = kNoTicket;
@@ -118,6 +134,13 @@ engine::InputSource::Poll LiveInputQueue::poll(engine::Event& out) noexcept {
     }
     out = item.event;
     polled_ticket_ = item.ticket;
+    // A session keeps tails (its ingest offers a slot); without one the bytes stay behind.
+    if (item.tail_length > 0 && item.tail_length <= tail.capacity) {
+        std::memcpy(tail.data,
+                    tails_.get() + std::size_t{item.ticket} * engine::kMaxTailBytes,
+                    item.tail_length);
+        tail.length = item.tail_length;
+    }
     return Poll::event;
 }
 

@@ -20,6 +20,7 @@
 #include "keel/adapters/http/http_error.hpp"
 #include "keel/adapters/webhook/alert_json.hpp"
 #include "keel/assert.hpp"
+#include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::adapters::webhook {
 
@@ -221,6 +222,21 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
         HttpResponse res = http::error_response(status, code, text);
         res.headers = std::move(headers);
         answer(c.respond, c.start_ns, std::move(res));
+    }
+
+    // The alert's body as the journal keeps it: the secret's value (its JSON token) replaced
+    // by "<redacted>", and so is any other copy of the configured secret a sender put in it.
+    std::string journaled_body(std::string_view body, const AlertFields& fields) const {
+        std::string out(body);
+        if (fields.secret_length > 0 && fields.secret_offset + fields.secret_length <= out.size())
+            out.replace(fields.secret_offset, fields.secret_length, "\"<redacted>\"");
+        if (!options.secret.empty()) {
+            constexpr std::string_view kMask = "<redacted>";
+            for (std::size_t at = 0; (at = out.find(options.secret, at)) != std::string::npos;
+                 at += kMask.size())
+                out.replace(at, options.secret.size(), kMask);
+        }
+        return out;
     }
 
     // --- checks ---
@@ -576,6 +592,14 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     }
     c.symbol = sym->second;
 
+    // The body goes into the journal with the alert (its record's tail), its secret masked.
+    const std::string tail = journaled_body(body, fields);
+    if (tail.size() > engine::kMaxTailBytes)
+        return refuse(c, 413, ApiCode::body_too_large,
+                      "the alert body is " + std::to_string(tail.size()) +
+                          " bytes; an alert is journaled whole with its body, which may hold at "
+                          "most " + std::to_string(engine::kMaxTailBytes) + " bytes");
+
     const std::int64_t received_ns = clock.wall_ns();
     switch (claim(c.key, received_ns)) {
         case KeyState::committed: {
@@ -608,7 +632,7 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     e.payload.alert.timeframe_minutes = fields.timeframe_minutes;
     // The dedupe window is kept in receipt time, which restart seeds read back (seed_keys).
     e.payload.alert.received_s = static_cast<std::uint32_t>(received_ns / 1'000'000'000);
-    const std::optional<InputPort::Ticket> ticket = port.submit_tracked(e);
+    const std::optional<InputPort::Ticket> ticket = port.submit_tracked(e, tail);
     if (!ticket) {
         forget(c.key);
         count_refusal(ApiCode::busy);

@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::adapters {
 
@@ -27,9 +29,10 @@ class InputPort {
     // time"). Returns false when the queue is full or closed: nothing was queued.
     [[nodiscard]] virtual bool submit(const engine::Event& event) noexcept = 0;
     // Same, with a ticket to follow it by; nullopt when the queue or the ticket pool is full
-    // or closed (nothing was queued).
+    // or closed (nothing was queued). tail: bytes journaled with the event (at most
+    // engine::kMaxTailBytes, the caller's to check; engine/pipeline/tail_arena.hpp), copied in.
     [[nodiscard]] virtual std::optional<Ticket> submit_tracked(
-        const engine::Event& event) noexcept = 0;
+        const engine::Event& event, std::string_view tail = {}) noexcept = 0;
     [[nodiscard]] virtual Fate fate(Ticket ticket) const noexcept = 0;
     // The sequence number ingest gave it (0 until journaled).
     [[nodiscard]] virtual std::uint64_t seq(Ticket ticket) const noexcept = 0;

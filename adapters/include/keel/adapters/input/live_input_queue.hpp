@@ -42,13 +42,16 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
 
     // InputPort (any thread).
     bool submit(const engine::Event& event) noexcept override;
-    std::optional<Ticket> submit_tracked(const engine::Event& event) noexcept override;
+    std::optional<Ticket> submit_tracked(const engine::Event& event,
+                                         std::string_view tail = {}) noexcept override;
     Fate fate(Ticket ticket) const noexcept override;
     std::uint64_t seq(Ticket ticket) const noexcept override;
     void release(Ticket ticket) noexcept override;
 
     // InputSource (the ingest thread).
     Poll poll(engine::Event& out) noexcept override;
+    // A tracked event's tail goes with it, copied into ingest's slot.
+    Poll poll(engine::Event& out, engine::TailOut& tail) noexcept override;
     void sequenced(const engine::Event& event) noexcept override;
     void refused(const engine::Event& event) noexcept override;
 
@@ -64,7 +67,8 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
   private:
     struct Item {
         engine::Event event;
-        std::uint32_t ticket;  // kNoTicket when untracked
+        std::uint32_t ticket;       // kNoTicket when untracked
+        std::uint32_t tail_length;  // bytes in the ticket's tail buffer (tracked only)
     };
     static constexpr std::uint32_t kNoTicket = ~std::uint32_t{0};
     enum SlotState : std::uint32_t {
@@ -80,12 +84,16 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     };
     struct Queue;
 
-    bool enqueue(const engine::Event& event, std::uint32_t ticket) noexcept;
+    bool enqueue(const engine::Event& event, std::uint32_t ticket,
+                 std::uint32_t tail_length = 0) noexcept;
     std::optional<std::uint32_t> acquire() noexcept;
     void finish(std::uint64_t seq, std::uint32_t state) noexcept;
 
     std::unique_ptr<Queue> queue_;
     std::vector<Slot> slots_;
+    // Each ticket's tail: written by its producer before the event is queued, read by ingest
+    // after taking it off the queue (the queue orders the two). Mapped as tails arrive.
+    std::unique_ptr<unsigned char[]> tails_;
     std::size_t capacity_;
     std::atomic<std::uint32_t> next_slot_{0};
     const std::atomic<std::uint64_t>* durable_seq_ = nullptr;
