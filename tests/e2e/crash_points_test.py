@@ -19,16 +19,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
-KEEL, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-T = tempfile.mkdtemp(prefix="keel_crash_")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import live_support  # noqa: E402
+from live_support import dump, fail  # noqa: E402
+
+T = live_support.init(sys.argv[1], "keel_crash_")
+KEEL, SRC = live_support.KEEL, os.path.abspath(sys.argv[2])
 FINAL = ("venue_fill_final", "venue_cancel", "venue_reject")
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 def run(name, journal, crash_at=None):
@@ -47,13 +45,6 @@ def crashed(p, point, what):
     if p.returncode != -9 or "killed at crash point " + point not in p.stderr:
         fail("%s: expected SIGKILL at crash point %s, got exit %d: %s" %
              (what, point, p.returncode, p.stderr[-2000:]))
-
-
-def dump(journal):
-    p = subprocess.run([KEEL, "journal", "dump", journal], capture_output=True, text=True)
-    if p.returncode != 0:
-        fail("journal dump %s: %s" % (journal, p.stderr))
-    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
 
 
 def summary_lines(text):

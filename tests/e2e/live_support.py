@@ -1,7 +1,7 @@
-"""Shared by the live end-to-end scripts (paper, extreme_tick and venue_ids tests): a scratch
-directory, failing with the processes' stderr, waiting on an observable condition, `keel run`
-as a process with its webhook and control ports, a feed server the script drives tick by tick,
-HTTP requests and journal dumps.
+"""Shared by the end-to-end scripts that run keel sessions (paper, extreme_tick, venue_ids and
+crash_points tests): a scratch directory, failing with the processes' stderr, waiting on an
+observable condition, `keel run` as a process with its webhook and control ports, a feed
+server the script drives tick by tick, HTTP requests and journal dumps.
 
 A script calls init(KEEL, prefix) once, then uses the rest.
 """

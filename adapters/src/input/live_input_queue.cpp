@@ -135,12 +135,10 @@ engine::InputSource::Poll LiveInputQueue::poll(engine::Event& out,
     out = item.event;
     polled_ticket_ = item.ticket;
     // A session keeps tails (its ingest offers a slot); without one the bytes stay behind.
-    if (item.tail_length > 0 && item.tail_length <= tail.capacity) {
-        std::memcpy(tail.data,
-                    tails_.get() + std::size_t{item.ticket} * engine::kMaxTailBytes,
-                    item.tail_length);
-        tail.length = item.tail_length;
-    }
+    if (item.tail_length > 0)
+        (void)tail.put({reinterpret_cast<const char*>(tails_.get()) +
+                            std::size_t{item.ticket} * engine::kMaxTailBytes,
+                        item.tail_length});
     return Poll::event;
 }
 

@@ -215,13 +215,21 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
         // Messages echo (a prefix of) offending values; a sender that put the secret in the
         // wrong field must not see it echoed.
         std::string text(message);
-        if (!options.secret.empty()) {
-            for (std::size_t at; (at = text.find(options.secret)) != std::string::npos;)
-                text.replace(at, options.secret.size(), "<redacted>");
-        }
+        redact_secret(text);
         HttpResponse res = http::error_response(status, code, text);
         res.headers = std::move(headers);
         answer(c.respond, c.start_ns, std::move(res));
+    }
+
+    // Every copy of the configured secret in text replaced by "<redacted>" (the search goes on
+    // after each mask, so a secret that occurs in the mask itself cannot loop).
+    void redact_secret(std::string& text) const {
+        if (options.secret.empty())
+            return;
+        constexpr std::string_view kMask = "<redacted>";
+        for (std::size_t at = 0; (at = text.find(options.secret, at)) != std::string::npos;
+             at += kMask.size())
+            text.replace(at, options.secret.size(), kMask);
     }
 
     // The alert's body as the journal keeps it: the secret's value (its JSON token) replaced
@@ -230,12 +238,7 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
         std::string out(body);
         if (fields.secret_length > 0 && fields.secret_offset + fields.secret_length <= out.size())
             out.replace(fields.secret_offset, fields.secret_length, "\"<redacted>\"");
-        if (!options.secret.empty()) {
-            constexpr std::string_view kMask = "<redacted>";
-            for (std::size_t at = 0; (at = out.find(options.secret, at)) != std::string::npos;
-                 at += kMask.size())
-                out.replace(at, options.secret.size(), kMask);
-        }
+        redact_secret(out);
         return out;
     }
 

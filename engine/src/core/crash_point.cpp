@@ -58,9 +58,6 @@ std::optional<std::string> arm_crash_point_from_env() {
     if (value == nullptr)
         return std::nullopt;
     const std::string_view text(value);
-    std::string names;
-    for (const CrashPoint p : kCrashPoints)
-        names += (names.empty() ? "" : ", ") + std::string(to_string(p));
     if (!KEEL_CRASH_POINTS)
         return "KEEL_CRASH_AT is set ('" + std::string(text.substr(0, 80)) +
                "') but this build has no crash points (they are in test builds: the dev, asan "
@@ -82,6 +79,9 @@ std::optional<std::string> arm_crash_point_from_env() {
             return std::nullopt;
         }
     }
+    std::string names;
+    for (const CrashPoint p : kCrashPoints)
+        names += (names.empty() ? "" : ", ") + std::string(to_string(p));
     return "KEEL_CRASH_AT: no crash point '" + std::string(name.substr(0, 80)) +
            "' (the points: " + names + "; the value is <point>[:N])";
 }

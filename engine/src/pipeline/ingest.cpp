@@ -69,14 +69,14 @@ int Ingest::step(Emit& out) noexcept {
     // Replies first: a fill is sequenced before the next market event that is ready.
     Event reply;
     if (replies_.try_pop(reply)) {
-        if (reply.header.type != EventType::flush)
-            crash_point(CrashPoint::reply_received);
         if (reply.header.type == EventType::flush) {
             KEEL_ASSERT(state_ == State::flushing && reply.payload.control_token == flush_token_,
                         "unexpected flush acknowledgement");
             flush_acked_ = true;
-        } else if (sequence(reply, out)) {
-            ++replies_since_flush_;
+        } else {
+            crash_point(CrashPoint::reply_received);
+            if (sequence(reply, out))
+                ++replies_since_flush_;
         }
         return 1;
     }

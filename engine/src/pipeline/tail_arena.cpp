@@ -21,6 +21,13 @@ void TailArena::attach(std::uint64_t seq, std::uint32_t length) noexcept {
     ++next_;
 }
 
+void TailArena::store(std::uint64_t seq, std::string_view bytes) noexcept {
+    TailOut slot = next_slot();
+    const bool fits = slot.put(bytes);
+    KEEL_ASSERT(fits, "a tail longer than its slot");
+    attach(seq, slot.length);
+}
+
 std::string_view TailArena::tail(const Event& e) const noexcept {
     if (!is_input(e.header.type))
         return {};  // derived events share their cause's seq, not its tail

@@ -48,7 +48,7 @@ class SessionAssembly::ReplaySource final : public engine::InputSource {
     // without_replies: leave out what the venue and the gateway answered (a what-if's venue
     // answers its own orders).
     ReplaySource(const JournaledInputs& inputs, bool without_replies)
-        : events_(inputs.events()), tails_(inputs.tails()), without_replies_(without_replies) {}
+        : inputs_(inputs), events_(inputs.events()), without_replies_(without_replies) {}
     Poll poll(engine::Event& out) noexcept override {
         engine::TailOut none;
         return poll(out, none);
@@ -60,13 +60,9 @@ class SessionAssembly::ReplaySource final : public engine::InputSource {
             ++next_;
         if (next_ == events_.size())
             return Poll::exhausted;
-        while (next_tail_ < tails_.size() && tails_[next_tail_].first < next_)
-            ++next_tail_;
-        if (next_tail_ < tails_.size() && tails_[next_tail_].first == next_) {
-            const std::string& bytes = tails_[next_tail_].second;
-            KEEL_ASSERT(bytes.size() <= tail.capacity, "a journaled tail with no room to re-run");
-            std::memcpy(tail.data, bytes.data(), bytes.size());
-            tail.length = static_cast<std::uint32_t>(bytes.size());
+        if (const std::string_view bytes = inputs_.tail_of(next_); !bytes.empty()) {
+            const bool fits = tail.put(bytes);
+            KEEL_ASSERT(fits, "a journaled tail with no room to re-run");
         }
         out = events_[next_++];
         return Poll::event;
@@ -90,11 +86,10 @@ class SessionAssembly::ReplaySource final : public engine::InputSource {
         }
     }
 
+    const JournaledInputs& inputs_;
     const std::vector<engine::Event>& events_;
-    const std::vector<std::pair<std::size_t, std::string>>& tails_;
     bool without_replies_;
     std::size_t next_ = 0;
-    std::size_t next_tail_ = 0;
 };
 
 class SessionAssembly::DisconnectedVenue final : public engine::Venue {

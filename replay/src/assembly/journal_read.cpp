@@ -1,5 +1,6 @@
 #include "keel/replay/assembly/journal_read.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "keel/engine/config/config.hpp"
@@ -97,15 +98,18 @@ void JournaledInputs::push_back(const engine::Event& e, std::string_view tail) {
     market_events_ += engine::is_market_data(e.header.type) ? 1 : 0;
 }
 
+std::string_view JournaledInputs::tail_of(std::size_t index) const noexcept {
+    const auto it = std::lower_bound(
+        tails_.begin(), tails_.end(), index,
+        [](const std::pair<std::size_t, std::string>& t, std::size_t i) { return t.first < i; });
+    return it != tails_.end() && it->first == index ? std::string_view(it->second)
+                                                    : std::string_view{};
+}
+
 JournaledInputs JournaledInputs::up_to(std::uint64_t last) const {
     JournaledInputs out;
-    std::size_t next_tail = 0;
-    for (std::size_t i = 0; i < events_.size() && events_[i].header.seq <= last; ++i) {
-        std::string_view tail;
-        if (next_tail < tails_.size() && tails_[next_tail].first == i)
-            tail = tails_[next_tail++].second;
-        out.push_back(events_[i], tail);
-    }
+    for (std::size_t i = 0; i < events_.size() && events_[i].header.seq <= last; ++i)
+        out.push_back(events_[i], tail_of(i));
     return out;
 }
 

@@ -189,17 +189,10 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
     engine::NullEmit end;
     ToStage to_gateway(gateway, end);
     ToStage to_risk(risk, to_gateway);
-    const auto& journaled_tails = inputs_.tails();
-    std::size_t next_tail = 0;
     for (std::size_t i = 0; i < inputs_.events().size(); ++i) {
         const engine::Event& e = inputs_.events()[i];
-        if (tails != nullptr && next_tail < journaled_tails.size() &&
-            journaled_tails[next_tail].first == i) {
-            const std::string& bytes = journaled_tails[next_tail++].second;
-            const engine::TailOut slot = tails->next_slot();
-            std::memcpy(slot.data, bytes.data(), bytes.size());
-            tails->attach(e.header.seq, static_cast<std::uint32_t>(bytes.size()));
-        }
+        if (const std::string_view bytes = inputs_.tail_of(i); tails != nullptr && !bytes.empty())
+            tails->store(e.header.seq, bytes);
         strategy.on_event(e, to_risk);
     }
     resume_.gateway_records = gateway_records_;

@@ -55,6 +55,10 @@ class Runner {
     // (for example a CPU that does not exist); in that case no stage saw any event.
     [[nodiscard]] std::string run();
 
+    // The most events the plan's rings, unreleased batches and emit buffers can hold at once:
+    // how far ingest can be ahead of the last stage (the tail arena is sized by it).
+    [[nodiscard]] static std::size_t in_flight_bound(const ThreadPlan& plan,
+                                                     std::size_t stage_count) noexcept;
     // A bound on the replies that can be waiting for ingest. Ingest reads its source only when
     // the reply ring looked empty, so what can follow is the replies caused by events already
     // in the pipeline (in rings, unreleased batches and emit buffers): at most two per order
@@ -62,10 +66,6 @@ class Runner {
     // fills_per_event fills per in-flight event (partial fills of resting orders), plus
     // venue_capacity replies the venue can send once per resting order (cancels, expiries,
     // final fills), plus the flush acknowledgement. Rounded up to a power of two.
-    // The most events the plan's rings, unreleased batches and emit buffers can hold at once:
-    // how far ingest can be ahead of the last stage (the tail arena is sized by it).
-    [[nodiscard]] static std::size_t in_flight_bound(const ThreadPlan& plan,
-                                                     std::size_t stage_count) noexcept;
     [[nodiscard]] static std::size_t reply_capacity_for(const ThreadPlan& plan,
                                                         std::size_t stage_count,
                                                         std::size_t venue_capacity,

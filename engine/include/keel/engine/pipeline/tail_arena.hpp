@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -38,6 +39,16 @@ struct TailOut {
     unsigned char* data = nullptr;
     std::uint32_t capacity = 0;  // 0: this ingest keeps no tails
     std::uint32_t length = 0;    // what the source wrote (0: no tail)
+
+    // Copies bytes in as the tail; false (length 0) when they do not fit.
+    [[nodiscard]] bool put(std::string_view bytes) noexcept {
+        length = 0;
+        if (bytes.size() > capacity)
+            return false;
+        std::memcpy(data, bytes.data(), bytes.size());
+        length = static_cast<std::uint32_t>(bytes.size());
+        return true;
+    }
 };
 
 class TailArena {
@@ -53,6 +64,9 @@ class TailArena {
     }
     // Ingest: the event sequenced as seq owns the next slot's first `length` bytes.
     void attach(std::uint64_t seq, std::uint32_t length) noexcept;
+    // next_slot, a copy of bytes into it, attach: for a tail that is not a source's (restart
+    // recovery files journaled tails as it re-runs their events).
+    void store(std::uint64_t seq, std::string_view bytes) noexcept;
 
     // The tail of input event e, empty when it has none. Valid while e is in flight.
     [[nodiscard]] std::string_view tail(const Event& e) const noexcept;

@@ -194,8 +194,8 @@ class SessionAssembly {
     [[nodiscard]] const engine::Venue& plain_venue() const noexcept { return *plain_venue_; }
     [[nodiscard]] ReplyCapture& reply_capture() noexcept { return *capture_; }
     [[nodiscard]] engine::SpscRing<engine::Event>& reply_ring() noexcept { return replies_->ring(); }
-    // After build_stages: where the stages read input events' tails (pipeline/tail_arena.hpp).
-    [[nodiscard]] const engine::TailArena& tails() const noexcept { return *tails_; }
+    // After build_stages: where the stages read input events' tails (pipeline/tail_arena.hpp);
+    // restart recovery files the journaled ones there.
     [[nodiscard]] engine::TailArena& tails() noexcept { return *tails_; }
     // The CSV source when the input is the config's data files, else null.
     [[nodiscard]] adapters::CsvSource* csv() noexcept;

@@ -85,10 +85,9 @@ class JournaledInputs {
     // The inputs with seq <= last, with their tails.
     [[nodiscard]] JournaledInputs up_to(std::uint64_t last) const;
     [[nodiscard]] const std::vector<engine::Event>& events() const noexcept { return events_; }
-    // The journaled tails: (index into events(), bytes), ascending by index.
-    [[nodiscard]] const std::vector<std::pair<std::size_t, std::string>>& tails() const noexcept {
-        return tails_;
-    }
+    // The tail journaled with events()[index], empty when it has none.
+    [[nodiscard]] std::string_view tail_of(std::size_t index) const noexcept;
+    [[nodiscard]] std::size_t tail_count() const noexcept { return tails_.size(); }
     [[nodiscard]] const std::vector<engine::Event>& symbol_defs() const noexcept {
         return symbol_defs_;
     }
