@@ -306,3 +306,105 @@ TEST(IngestTimers, ATimerThatCannotBeJournaledIsNotPassedOnAndStopsTheSession) {
     EXPECT_EQ(ev[2].header.type, EventType::timer);
     EXPECT_EQ(ev[3].header.type, EventType::flush);
 }
+
+// --- a venue adapter on its own thread (venue_channel.hpp); here the test is the adapter ---
+
+TEST(IngestVenueChannel, SequencesAThreadedVenuesRepliesWithTheirTailsAfterTheReplyRings) {
+    test::VectorSource source({test::trade(0, 100, 1)});
+    SpscRing<Event> replies(8);
+    VenueChannel venue(8, 8);
+    TailArena tails(8);
+    std::atomic<bool> stop{false};
+    Ingest::Options options;
+    options.venues = {&venue};
+    options.tails = &tails;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    ingest.step(out);  // session_start
+    venue.post_reply(reply(EventType::venue_ack, 50), "order 7 is V-123");
+    ASSERT_TRUE(replies.try_push(reply(EventType::order_denied, 60)));
+    ingest.step(out);
+    ingest.step(out);
+    ASSERT_EQ(out.events().size(), 3u);
+    EXPECT_EQ(out.events()[1].header.type, EventType::order_denied);  // the ring goes first
+    EXPECT_EQ(out.events()[2].header.type, EventType::venue_ack);
+    EXPECT_EQ(tails.tail(out.events()[2]), "order 7 is V-123");
+    EXPECT_EQ(venue.front_reply(), nullptr);
+}
+
+TEST(IngestVenueChannel, LockstepReadsNoInputUntilTheVenueHasHandledEveryRequest) {
+    test::VectorSource source({test::trade(0, 100, 1), test::trade(0, 200, 1)});
+    SpscRing<Event> replies(8);
+    VenueChannel venue(8, 8);
+    std::atomic<bool> stop{false};
+    Ingest::Options options;
+    options.venues = {&venue};
+    options.venue_lockstep = true;
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    ingest.step(out);  // session_start
+    ingest.step(out);  // the first trade; the gateway hands the venue an order for it
+    venue.push_request(make_event(EventType::order_sent, Source::gateway, 2, 100, 0));
+    EXPECT_EQ(ingest.step(out), 0);  // the venue has not handled it: no new input
+    EXPECT_EQ(ingest.last_seq(), 2u);
+    // The adapter handles it, posting its ack before counting it handled.
+    (void)venue.take_requests([&](const Event&) { venue.post_reply(reply(EventType::venue_ack, 100)); },
+                              8);
+    ASSERT_EQ(ingest.step(out), 1);
+    EXPECT_EQ(out.events().back().header.type, EventType::venue_ack);  // before the next trade
+    ASSERT_EQ(ingest.step(out), 1);
+    EXPECT_EQ(out.events().back().header.type, EventType::trade);
+    EXPECT_EQ(out.events().back().header.seq, 4u);
+}
+
+TEST(IngestVenueChannel, TheStopDrainWaitsForWhatTheVenueOwesAndCountsTheRestInDoubt) {
+    test::VectorSource source({test::trade(0, 100, 1)});
+    SpscRing<Event> replies(8);
+    VenueChannel venue(8, 8);
+    std::atomic<bool> stop{false};
+    Ingest::Options options;
+    options.venues = {&venue};
+    options.venue_drain_ns = 60'000'000'000;  // a minute: the reply below comes long before
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    ingest.step(out);
+    ingest.step(out);
+    venue.set_awaiting(2);  // two orders sent, unanswered
+    run_to_flush(ingest, out);
+    ASSERT_TRUE(replies.try_push(flush_ack(1)));
+    ingest.step(out);                // takes the flush back
+    EXPECT_EQ(ingest.step(out), 0);  // the venue still owes two answers: waits
+    EXPECT_FALSE(ingest.done());
+    venue.post_reply(reply(EventType::venue_fill, 150));
+    venue.set_awaiting(1);
+    ingest.step(out);  // the fill is sequenced
+    EXPECT_EQ(out.events().back().header.type, EventType::venue_fill);
+    ASSERT_EQ(ingest.step(out), 1);  // a reply came: another flush round
+    EXPECT_EQ(out.events().back().payload.control_token, 2u);
+    ASSERT_TRUE(replies.try_push(flush_ack(2)));
+    ingest.step(out);
+    EXPECT_EQ(ingest.step(out), 0);  // still one owed, still within the drain
+    EXPECT_FALSE(ingest.done());
+}
+
+TEST(IngestVenueChannel, ADrainThatRunsOutCountsWhatIsStillOwedAsInDoubt) {
+    test::VectorSource source({test::trade(0, 100, 1)});
+    SpscRing<Event> replies(8);
+    VenueChannel venue(8, 8);
+    std::atomic<bool> stop{false};
+    Ingest::Options options;
+    options.venues = {&venue};
+    options.venue_drain_ns = 0;  // no wait at all
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    ingest.step(out);
+    ingest.step(out);
+    venue.push_request(make_event(EventType::order_sent, Source::gateway, 2, 100, 0));
+    venue.set_awaiting(1);
+    run_to_flush(ingest, out);
+    ASSERT_TRUE(replies.try_push(flush_ack(1)));
+    ingest.step(out);
+    ASSERT_EQ(ingest.step(out), 1);
+    EXPECT_EQ(out.events().back().header.type, EventType::shutdown);
+    EXPECT_EQ(ingest.in_doubt_at_stop(), 2u);  // one not handed over, one unanswered
+}

@@ -11,8 +11,10 @@ against an uninterrupted run of the same config:
     before the restarted session sends any new order;
   - journal verify and replay --verify pass.
 recovery_rederived is reached by a restart of a journal that crashed first (at input_journaled).
-The counts are printed per point.
-Usage: crash_points_test.py KEEL SRC
+With "threaded" the simulated venue runs on its own thread behind the asynchronous seam
+(venue.threaded): venue_sent then fires on the adapter's thread, after it has answered and
+before ingest has journaled the answer. The counts are printed per point.
+Usage: crash_points_test.py KEEL SRC [threaded]
 """
 import json
 import os
@@ -76,6 +78,9 @@ for f in c["data"]["files"]:
 c["threads"] = [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"],
                  "idle": "backoff"}]
 c["data"]["pace_events_per_s"] = 0
+THREADED = len(sys.argv) > 3 and sys.argv[3] == "threaded"
+if THREADED:
+    c["venue"]["threaded"] = True
 CONFIG = os.path.join(T, "fast.json")
 json.dump(c, open(CONFIG, "w"))
 
@@ -145,5 +150,5 @@ for point, n in POINTS:
                   % (point, n, crash_seq, len(doubt), fills, fills_ref))
 
 for line in report:
-    print("crash point " + line)
+    print("crash point%s %s" % (" (threaded venue)" if THREADED else "", line))
 shutil.rmtree(T)

@@ -3,20 +3,27 @@
 # points (20 times) and restarted each time on its journal until it ends; its fills, positions
 # and cash equal an uninterrupted run's, the venue saw no client order id twice, and the final
 # journal replays and verifies byte for byte.
+# KEEL_KILLS (default 20) and KEEL_PACE (events/s, default 8000) set the length of the loop;
+# KEEL_THREADED_VENUE=1 runs the simulator on its own thread (venue.threaded).
+# scripts/kill-loop.sh runs it at length (300 kills) for each venue.
 set -u
+KILLS="${KEEL_KILLS:-20}"
+PACE="${KEEL_PACE:-8000}"
+THREADED="${KEEL_THREADED_VENUE:-0}"
 . "$(dirname "$0")/lib.sh" "$@"
 trap 'rm -rf "$T"; [ -n "${PID:-}" ] && kill -9 "$PID" 2>/dev/null' EXIT
 
 # The demo data and strategies on one fused thread (so the uninterrupted run is one exact
 # sequence to compare with), paced at 8000 events/s: ~8 s of data across the kills.
-python3 - "$SRC" "$T" <<'PY'
+python3 - "$SRC" "$T" "$PACE" "$THREADED" <<'PY'
 import json, sys
-src, t = sys.argv[1], sys.argv[2]
+src, t, pace, threaded = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 c = json.load(open(src + "/config/demo.json"))
+c["venue"]["threaded"] = threaded
 for f in c["data"]["files"]:
     f["path"] = f["path"].replace("../data/", src + "/data/")
 c["threads"] = [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"], "idle": "backoff"}]
-c["data"]["pace_events_per_s"] = 8000
+c["data"]["pace_events_per_s"] = pace
 json.dump(c, open(t + "/paced.json", "w"))
 c["data"]["pace_events_per_s"] = 0
 json.dump(c, open(t + "/fast.json", "w"))
@@ -27,7 +34,7 @@ expect_rc 0 $? "uninterrupted run"
 
 kills=0
 RANDOM=4242
-while [ "$kills" -lt 20 ]; do
+while [ "$kills" -lt "$KILLS" ]; do
     "$KEEL" run --config "$T/paced.json" --journal "$T/j" >"$T/run.out" 2>"$T/run.err" &
     PID=$!
     # The first kill comes once the journal exists (a slow machine, or a sanitizer, can take
@@ -52,7 +59,7 @@ while [ "$kills" -lt 20 ]; do
     PID=
 done
 PID=
-[ "$kills" -ge 20 ] || fail "only $kills kills before the session ended: slow the pace"
+[ "$kills" -ge "$KILLS" ] || fail "only $kills kills before the session ended: slow the pace"
 # The last restart runs to the end of the data.
 "$KEEL" run --config "$T/paced.json" --journal "$T/j" >"$T/final.out" 2>"$T/final.err"
 expect_rc 0 $? "final restart"
@@ -70,4 +77,5 @@ done
 "$KEEL" journal verify "$T/j" >"$T/v" 2>&1; expect_rc 0 $? "journal verify after the restarts"
 "$KEEL" replay "$T/j" --verify >"$T/r" 2>&1; expect_rc 0 $? "replay --verify after the restarts"
 expect_contains "$T/r" "re-derived byte for byte" "replay verified"
-echo "recovery e2e: $kills kills, all checks passed"
+venue=synchronous; [ "$THREADED" = 1 ] && venue=threaded
+echo "recovery e2e ($venue venue): $kills kills,$(grep -F "  fills  " "$T/final.out" | tr -s ' ') as uninterrupted, 0 duplicate order ids, all checks passed"

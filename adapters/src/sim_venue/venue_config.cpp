@@ -113,6 +113,8 @@ SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_
         return c;
     Fields f(venue, "venue", errors);
     (void)f.get("type");  // read by the engine's loader
+    for (const char* key : {"threaded", "idle", "drain_ms"})
+        (void)f.get(key);  // venue_threading_from_json
     const std::string mode = f.string("mode");
     if (mode == "bars")
         c.mode = MatchMode::bars;
@@ -178,9 +180,34 @@ SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_
     return c;
 }
 
+VenueThreading venue_threading_from_json(const Json& venue, std::vector<ConfigError>& errors) {
+    VenueThreading t;
+    if (!venue.is_object())
+        return t;
+    // No finish(): the venue type's own reader reports unknown keys.
+    Fields f(venue, "venue", errors);
+    if (const Json* v = f.get("threaded")) {
+        if (v->is_boolean())
+            t.threaded = v->get<bool>();
+        else
+            f.error("threaded", "expected true or false");
+    }
+    const std::string idle = f.string("idle");
+    if (!idle.empty()) {
+        const std::optional<engine::IdleKind> kind = engine::parse_idle_kind(idle);
+        if (kind && *kind != engine::IdleKind::backoff)
+            t.idle = *kind;
+        else
+            f.error("idle", "'" + idle + "' is not one of busy_spin, yield, park");
+    }
+    f.integer("drain_ms", t.drain_ms, 0, 600'000);
+    return t;
+}
+
 void validate_adapter_config(const engine::Config& config, std::vector<ConfigError>& errors) {
     if (config.venue_type == "sim")
         (void)sim_venue_config_from_json(config.venue_json, config.symbol_capacity, errors);
+    (void)venue_threading_from_json(config.venue_json, errors);
 }
 
 }  // namespace keel::adapters

@@ -1,5 +1,7 @@
 #include "keel/engine/pipeline/ingest.hpp"
 
+#include <chrono>
+
 #include "keel/assert.hpp"
 #include "keel/engine/core/crash_point.hpp"
 #include "keel/engine/core/input_check.hpp"
@@ -45,6 +47,48 @@ void Ingest::send_control(EventType type, Emit& out) noexcept {
     out.emit(e);
 }
 
+bool Ingest::take_venue_reply(Emit& out) noexcept {
+    for (VenueChannel* venue : options_.venues) {
+        const VenueReply* r = venue->front_reply();
+        if (r == nullptr)
+            continue;
+        const std::string_view tail = venue->tail(*r);
+        // A polled input held back for timers keeps its tail in the arena's next slot: a reply
+        // with a tail waits until that input is sequenced (a few steps; timers go one a step).
+        if (!tail.empty() && has_pending_ && pending_tail_ > 0)
+            continue;
+        crash_point(CrashPoint::reply_received);
+        Event reply = r->event;
+        std::uint32_t tail_length = 0;
+        if (!tail.empty() && options_.tails != nullptr) {
+            TailOut slot = options_.tails->next_slot();
+            (void)slot.put(tail);  // fits: both are bounded by kMaxTailBytes
+            tail_length = slot.length;
+        }
+        venue->pop_reply();
+        if (sequence(reply, out, tail_length))
+            ++replies_since_flush_;
+        return true;
+    }
+    return false;
+}
+
+bool Ingest::venues_settled() const noexcept {
+    for (const VenueChannel* venue : options_.venues) {
+        if (!venue->settled())
+            return false;
+    }
+    return true;
+}
+
+bool Ingest::venues_quiet() const noexcept {
+    for (const VenueChannel* venue : options_.venues) {
+        if (!venue->settled() || venue->awaiting() > 0)
+            return false;
+    }
+    return true;
+}
+
 int Ingest::step(Emit& out) noexcept {
     if (state_ == State::done)
         return 0;
@@ -80,6 +124,8 @@ int Ingest::step(Emit& out) noexcept {
         }
         return 1;
     }
+    if (take_venue_reply(out))
+        return 1;
 
     if (state_ == State::running && options_.snapshots != nullptr) {
         const std::uint64_t wanted = options_.snapshots->requested();
@@ -102,6 +148,15 @@ int Ingest::step(Emit& out) noexcept {
         } else if (stop_.load(std::memory_order_relaxed)) {
             stop_reason_ = StopReason::stop_requested;
         } else {
+            if (options_.venue_lockstep) {
+                // Before any input or timer (a timer sequenced for a held input may have caused
+                // orders too). Settled first, then the replies looked at again: the adapter
+                // posts before it counts a request handled, so none can slip in between.
+                if (!venues_settled())
+                    return 0;
+                if (take_venue_reply(out))
+                    return 1;
+            }
             if (!has_pending_) {
                 // Zeroed first, so a source that fills only some fields journals no stale bytes;
                 // in place, because copying in a just-built temporary stalled on store
@@ -157,6 +212,16 @@ int Ingest::step(Emit& out) noexcept {
         replies_since_flush_ = 0;
         send_control(EventType::flush, out);
         return 1;
+    }
+    if (!venues_quiet()) {
+        // The stop drain (the top of this file): the only clock ingest reads, and only here.
+        const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+        if (drain_deadline_ns_ < 0)
+            drain_deadline_ns_ = now + options_.venue_drain_ns;
+        if (now < drain_deadline_ns_)
+            return 0;
+        for (const VenueChannel* venue : options_.venues)
+            in_doubt_at_stop_ += venue->in_doubt();
     }
     send_control(EventType::shutdown, out);
     state_ = State::done;

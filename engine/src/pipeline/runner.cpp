@@ -44,6 +44,9 @@ class Runner::Agent {
 
     void start(std::atomic<int>& gate) {
         thread_ = std::thread([this, &gate] { body(gate); });
+        // Named for top -H, perf and strace -f (at most 15 characters).
+        const std::string name = ("keel-" + spec_.name).substr(0, 15);
+        (void)pthread_setname_np(thread_.native_handle(), name.c_str());
     }
     std::string pin() {
         if (!spec_.cpu)
@@ -81,10 +84,18 @@ class Runner::Agent {
             if (k > 0)
                 runner_.stages_[k]->on_start();
         }
+        // The gateway's thread ends each batch that did work with the batch-end call (a
+        // parked venue adapter is woken there, once per batch).
+        BatchEnd* batch_end =
+            spec_.last_stage + 1 == runner_.stages_.size() ? runner_.batch_end_ : nullptr;
         {
             HotScope hot;
-            while (!finished_)
-                idle_.idle(do_work());
+            while (!finished_) {
+                const int work = do_work();
+                if (work > 0 && batch_end != nullptr)
+                    batch_end->end_batch();
+                idle_.idle(work);
+            }
         }
     }
 
@@ -285,6 +296,19 @@ std::size_t Runner::reply_capacity_for(const ThreadPlan& plan, std::size_t stage
     const std::size_t needed =
         (2 * kMaxOrdersPerEvent + fills_per_event) * in_flight + venue_capacity + 1;
     return std::bit_ceil(needed);
+}
+
+std::size_t Runner::venue_request_capacity_for(const ThreadPlan& plan,
+                                               std::size_t stage_count) noexcept {
+    return std::bit_ceil(in_flight_bound(plan, stage_count));
+}
+
+std::size_t Runner::venue_reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
+                                             std::size_t venue_capacity,
+                                             std::size_t fills_per_event) noexcept {
+    const std::size_t per_request = fills_per_event > 2 ? fills_per_event : 2;
+    return std::bit_ceil(reply_capacity_for(plan, stage_count, venue_capacity, fills_per_event) +
+                         per_request * venue_request_capacity_for(plan, stage_count));
 }
 
 ThreadPlan ThreadPlan::fused(std::size_t stage_count, IdleKind idle) {

@@ -6,6 +6,7 @@
 
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/adapters/venue/threaded_venue.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
 #include "keel/engine/orders/venue_id.hpp"
 #include "keel/engine/strategy/strategies/alert_follower.hpp"
@@ -367,6 +368,8 @@ bool SessionAssembly::build_venue(std::string& error) {
     std::vector<engine::ConfigError> venue_errors;
     const adapters::SimVenueConfig venue_config = adapters::sim_venue_config_from_json(
         config_.venue_json, config_.symbol_capacity, venue_errors);
+    const adapters::VenueThreading threading =
+        adapters::venue_threading_from_json(config_.venue_json, venue_errors);
     if (!venue_errors.empty()) {
         error = venue_errors.front().path + ": " + venue_errors.front().message;
         return false;
@@ -387,13 +390,32 @@ bool SessionAssembly::build_venue(std::string& error) {
     engine::ReplySink& live_replies = continues_journal_
                                           ? static_cast<engine::ReplySink&>(*capture_)
                                           : static_cast<engine::ReplySink&>(*replies_);
-    sim_venue_ = std::make_unique<adapters::SimVenue>(live_replies, venue_config, config_.seed);
+    venue_drain_ms_ = threading.drain_ms;
+    if (threading.threaded && !venue_disconnected_) {
+        venue_channel_ = std::make_unique<engine::VenueChannel>(
+            engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount),
+            engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
+                                                     venue_fills_));
+        adapters::ThreadedVenue::Options threaded_options;
+        threaded_options.idle = threading.idle;
+        threaded_options.hot = true;  // the simulator allocates nothing once built
+        threaded_venue_ = std::make_unique<adapters::ThreadedVenue>(*venue_channel_, live_replies,
+                                                                    threaded_options);
+        sim_venue_ = std::make_unique<adapters::SimVenue>(threaded_venue_->replies(), venue_config,
+                                                          config_.seed);
+        threaded_venue_->set_inner(*sim_venue_);
+    } else {
+        sim_venue_ =
+            std::make_unique<adapters::SimVenue>(live_replies, venue_config, config_.seed);
+    }
     // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
     // the gateway's own replies (risk denials, dropped bracket children) are already in them.
     if (venue_disconnected_) {
         disconnected_ = std::make_unique<DisconnectedVenue>();
         no_replies_ = std::make_unique<NullReplies>();
         plain_venue_ = disconnected_.get();
+    } else if (threaded_venue_) {
+        plain_venue_ = threaded_venue_.get();
     } else {
         plain_venue_ = sim_venue_.get();
     }
@@ -516,6 +538,12 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     }
     ingest_options.snapshots = options_.snapshots;
     ingest_options.tails = tails_.get();
+    if (venue_channel_) {
+        ingest_options.venues.push_back(venue_channel_.get());
+        // One thread: the stages wait for the venue as they do for the synchronous one.
+        ingest_options.venue_lockstep = plan_.threads.size() == 1;
+        ingest_options.venue_drain_ns = venue_drain_ms_ * 1'000'000;
+    }
     ingest_ = std::make_unique<engine::Ingest>(*source_, replies_->ring(), stop_, ingest_options);
     sink_ = std::make_unique<CountingSink>(options_.tap);
     std::vector<engine::Stage*> downstream{strategy_.get(), risk_.get(), gateway_.get()};
@@ -526,6 +554,7 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     runner_ = std::make_unique<engine::Runner>(*ingest_, downstream, *replies_, *sink_, plan_,
                                                venue_once_, venue_fills_);
     runner_->set_snapshots(options_.snapshots);
+    runner_->set_batch_end(venue_channel_.get());
     if (options_.on_start) {
         SessionView view;
         view.runner = runner_.get();
@@ -540,7 +569,11 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     if (options_.on_running)
         options_.on_running();
     const auto t0 = std::chrono::steady_clock::now();
+    if (threaded_venue_)
+        threaded_venue_->start();
     error = runner_->run();
+    if (threaded_venue_)
+        threaded_venue_->stop();
     const auto t1 = std::chrono::steady_clock::now();
     elapsed_s_ = std::chrono::duration<double>(t1 - t0).count();
     if (options_.on_stopped)
@@ -563,6 +596,14 @@ SessionReport SessionAssembly::report() {
     r.reply_ring_full_waits = replies_->full_waits();
     r.inputs_seen_by_last_stage = sink_->inputs();
     r.venue_duplicate_order_ids = sim_venue_->duplicate_order_ids();
+    if (venue_channel_) {
+        r.venue_threaded = true;
+        r.venue_in_doubt = ingest_->in_doubt_at_stop();
+        r.venue_wakes = venue_channel_->wakes();
+        r.venue_requests = venue_channel_->requests_pushed();
+        r.venue_request_full_waits = venue_channel_->request_full_waits();
+        r.venue_reply_full_waits = venue_channel_->reply_full_waits();
+    }
     const engine::Account& account = gateway_->account();
     for (engine::SymbolId id = 0; id < symbols_.size(); ++id) {
         const engine::PositionState& p = account.position(id);

@@ -206,38 +206,53 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
             return false;
         }
     }
-    // The journaled replies are a prefix of what the venue and gateway posted (one FIFO).
-    const std::vector<engine::Event>& posted = replies.captured();
-    std::size_t k = 0;
+    // The journaled replies are a prefix of what the venue posted, and those the gateway
+    // posted a prefix of its own: each producer's replies reach ingest in the order posted
+    // (one FIFO each), but a venue on its own thread answers through its own queue, so the two
+    // may interleave in the journal otherwise than they were posted here.
+    std::vector<const engine::Event*> journaled[2];  // [0] the venue's, [1] the gateway's
     for (const engine::Event& e : inputs_.events()) {
-        if (!is_reply_input(e))
-            continue;
-        if (k >= posted.size() || !same_reply(e, posted[k])) {
-            error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
-                    " (a " + std::string(engine::to_string(e.header.type)) +
-                    " reply) is not what the rebuilt venue and gateway answered" +
-                    (k < posted.size()
-                         ? std::string(" (they answered a ") +
-                               std::string(engine::to_string(posted[k].header.type)) + " from " +
-                               std::string(engine::to_string(posted[k].header.source)) +
-                               " for order " + std::to_string(posted[k].payload.order.order_id) +
-                               ", the journal has order " +
-                               std::to_string(e.payload.order.order_id) + ")"
-                         : std::string(" (they answered nothing more)"));
-            return false;
-        }
-        ++k;
+        if (is_reply_input(e))
+            journaled[e.header.source == engine::Source::venue ? 0 : 1].push_back(&e);
     }
-    // The rest were answered but never sequenced: the in-doubt orders' outcomes. They go to
-    // ingest ahead of any new input, as they would have had the session not stopped.
-    for (; k < posted.size(); ++k) {
-        in_doubt_list_.push_back(posted[k]);
-        if (!ring.try_push(posted[k])) {
-            error = "too many in-doubt replies for the reply ring (" +
-                    std::to_string(posted.size() - k) + " left)";
+    std::size_t matched[2] = {0, 0};
+    for (const engine::Event& p : replies.captured()) {
+        const int from = p.header.source == engine::Source::venue ? 0 : 1;
+        std::size_t& k = matched[from];
+        if (k < journaled[from].size()) {
+            const engine::Event& e = *journaled[from][k];
+            if (!same_reply(e, p)) {
+                error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
+                        " (a " + std::string(engine::to_string(e.header.type)) +
+                        " reply) is not what the rebuilt venue and gateway answered (they "
+                        "answered a " +
+                        std::string(engine::to_string(p.header.type)) + " from " +
+                        std::string(engine::to_string(p.header.source)) + " for order " +
+                        std::to_string(p.payload.order.order_id) + ", the journal has order " +
+                        std::to_string(e.payload.order.order_id) + ")";
+                return false;
+            }
+            ++k;
+            continue;
+        }
+        // Answered but never sequenced: an in-doubt order's outcome. They go to ingest ahead
+        // of any new input, as they would have had the session not stopped.
+        in_doubt_list_.push_back(p);
+        if (!ring.try_push(p)) {
+            error = "too many in-doubt replies for the reply ring";
             return false;
         }
         ++in_doubt_;
+    }
+    for (int from = 0; from < 2; ++from) {
+        if (matched[from] < journaled[from].size()) {
+            const engine::Event& e = *journaled[from][matched[from]];
+            error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
+                    " (a " + std::string(engine::to_string(e.header.type)) +
+                    " reply) is not what the rebuilt venue and gateway answered (they answered "
+                    "nothing more)";
+            return false;
+        }
     }
     replies.go_live();
     return true;

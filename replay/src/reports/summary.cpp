@@ -35,6 +35,12 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << " rejected by venue\n";
     out << "  fills       " << r.fills << "\n";
     out << "  venue       duplicate order ids " << r.venue_duplicate_order_ids << "\n";
+    if (r.venue_threaded) {
+        out << "  venue thread " << r.venue_requests << " requests handed over, " << r.venue_wakes
+            << " wakes, " << r.venue_request_full_waits << " request-ring full waits, "
+            << r.venue_reply_full_waits << " reply-queue full waits; in doubt at stop "
+            << r.venue_in_doubt << "\n";
+    }
     if (r.restarted) {
         out << "  restart     continued the journal: " << r.restart_inputs
             << " journaled inputs re-run and verified, " << r.restart_in_doubt_replies

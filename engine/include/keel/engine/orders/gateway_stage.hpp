@@ -107,6 +107,7 @@ class GatewayStage final : public Stage {
     bool journaled_emit(const Event& e, Emit& out) noexcept;
 
     Venue& venue_;
+    const bool venue_sends_later_;  // an adapter on its own thread: its own venue_sent point
     ReplySink& replies_;
     Account account_;
     OrderBook book_;

@@ -6,17 +6,23 @@
 // source, then sends flush markers down the pipeline until one comes back (through the reply
 // ring) with no venue reply ahead of it; only then does it send the shutdown event. So every
 // reply caused by a sequenced event is itself sequenced, and every stage sees the last event.
+// Venue adapters on their own threads (venue_channel.hpp) answer later: after the marker has
+// come back with nothing ahead of it, ingest waits up to venue_drain_ns for what they still owe
+// (requests not yet handled, requests sent and unanswered), sequences what comes (each reply
+// starts another flush round), and counts what is still owed as in doubt (in_doubt_at_stop).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "keel/engine/pipeline/event_log.hpp"
 #include "keel/engine/pipeline/spsc_ring.hpp"
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/pipeline/state_snapshot.hpp"
 #include "keel/engine/pipeline/timer_schedule.hpp"
+#include "keel/engine/pipeline/venue_channel.hpp"
 
 namespace keel::engine {
 
@@ -51,6 +57,14 @@ class Ingest {
         // Where input events' tails live while in flight (tail_arena.hpp). Optional (without
         // it sources are offered no room for tails); must outlive the Ingest.
         TailArena* tails = nullptr;
+        // Venue adapters on their own threads: their replies (with tails) are sequenced beside
+        // the reply ring's, which keeps priority. Each must outlive the Ingest.
+        std::vector<VenueChannel*> venues;
+        // Fused plans: no new input is read until every venue is settled, so a threaded
+        // simulator answers at the same points of the input as the synchronous one.
+        bool venue_lockstep = false;
+        // At stop: how long to wait for what the venues still owe (venue.drain_ms).
+        std::int64_t venue_drain_ns = 0;
     };
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
@@ -72,6 +86,9 @@ class Ingest {
     [[nodiscard]] StopReason stop_reason() const noexcept { return stop_reason_; }
     [[nodiscard]] std::uint64_t flush_rounds() const noexcept { return flush_token_; }
     [[nodiscard]] const SpscRing<Event>& replies() const noexcept { return replies_; }
+    // What the venues still owed when the session stopped (after the drain): requests their
+    // adapters had not handled plus requests sent and unanswered.
+    [[nodiscard]] std::uint64_t in_doubt_at_stop() const noexcept { return in_doubt_at_stop_; }
 
   private:
     enum class State : std::uint8_t { starting, resuming, running, flushing, done };
@@ -79,6 +96,11 @@ class Ingest {
     // tail_length: the bytes of the arena's next slot the event carries (0: none).
     bool sequence(Event& event, Emit& out, std::uint32_t tail_length = 0) noexcept;
     void send_control(EventType type, Emit& out) noexcept;
+    // Sequences the oldest waiting reply of a threaded venue, if any.
+    bool take_venue_reply(Emit& out) noexcept;
+    [[nodiscard]] bool venues_settled() const noexcept;
+    // Settled, and nothing sent is unanswered.
+    [[nodiscard]] bool venues_quiet() const noexcept;
 
     InputSource& source_;
     SpscRing<Event>& replies_;
@@ -97,6 +119,8 @@ class Ingest {
     Event pending_{};
     std::uint32_t pending_tail_ = 0;  // its tail, in the arena's next slot
     bool has_pending_ = false;
+    std::int64_t drain_deadline_ns_ = -1;  // steady clock; set when the stop drain begins
+    std::uint64_t in_doubt_at_stop_ = 0;
 };
 
 }  // namespace keel::engine

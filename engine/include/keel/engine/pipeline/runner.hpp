@@ -14,6 +14,7 @@
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/pipeline/stage_metrics.hpp"
 #include "keel/engine/pipeline/thread_plan.hpp"
+#include "keel/engine/pipeline/venue_channel.hpp"
 
 namespace keel::engine {
 
@@ -70,6 +71,19 @@ class Runner {
                                                         std::size_t stage_count,
                                                         std::size_t venue_capacity,
                                                         std::size_t fills_per_event = 0) noexcept;
+    // The request ring of a venue adapter on its own thread (venue_channel.hpp): room for what
+    // the pipeline can hold in flight; a fuller ring makes the gateway wait (counted).
+    [[nodiscard]] static std::size_t venue_request_capacity_for(const ThreadPlan& plan,
+                                                                std::size_t stage_count) noexcept;
+    // Its reply queue: what reply_capacity_for bounds, plus the replies the requests waiting
+    // in its request ring can cause (an ack and a fill for an order, fills_per_event fills for
+    // a market event): every reply that can be outstanding while ingest is blocked on its own
+    // output, so the adapter never waits for room there and the cycle ingest -> gateway ->
+    // adapter -> ingest cannot close.
+    [[nodiscard]] static std::size_t venue_reply_capacity_for(const ThreadPlan& plan,
+                                                              std::size_t stage_count,
+                                                              std::size_t venue_capacity,
+                                                              std::size_t fills_per_event) noexcept;
     static constexpr std::size_t kBatch = 64;  // events an agent takes from its ring per cycle
 
     [[nodiscard]] std::size_t stage_count() const noexcept { return metrics_.size(); }
@@ -81,6 +95,9 @@ class Runner {
     [[nodiscard]] std::size_t ring_depth(std::size_t stage) const noexcept;
     // Where stages write state queries (the one ingest was given); optional, before run().
     void set_snapshots(SnapshotExchange* snapshots) noexcept { snapshots_ = snapshots; }
+    // Called on the last stage's thread after each batch that did work (a threaded venue's
+    // wake-up: venue_channel.hpp); optional, before run().
+    void set_batch_end(BatchEnd* batch_end) noexcept { batch_end_ = batch_end; }
 
   private:
     class Agent;
@@ -96,6 +113,7 @@ class Runner {
     // 0 = wait, 1 = go, 2 = abort. A member, so threads never outlive what they spin on.
     std::atomic<int> gate_{0};
     SnapshotExchange* snapshots_ = nullptr;
+    BatchEnd* batch_end_ = nullptr;
 };
 
 }  // namespace keel::engine

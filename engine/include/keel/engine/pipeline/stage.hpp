@@ -107,6 +107,10 @@ class Venue {
     [[nodiscard]] virtual std::optional<std::vector<VenueOpenOrder>> query_open_orders() const {
         return std::nullopt;
     }
+    // True for an adapter on its own thread (venue_channel.hpp): submit only hands the order
+    // over, so the venue_sent crash point is the adapter's, after it has really sent it. A
+    // venue that wraps another must forward this.
+    [[nodiscard]] virtual bool sends_on_own_thread() const noexcept { return false; }
 };
 
 }  // namespace keel::engine

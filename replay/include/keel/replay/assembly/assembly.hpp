@@ -47,6 +47,7 @@
 namespace keel::adapters {
 class CsvSource;
 class SimVenue;
+class ThreadedVenue;
 }  // namespace keel::adapters
 
 namespace keel::replay {
@@ -193,6 +194,10 @@ class SessionAssembly {
     // The venue before wrap_venue (the open-order query goes to it).
     [[nodiscard]] const engine::Venue& plain_venue() const noexcept { return *plain_venue_; }
     [[nodiscard]] ReplyCapture& reply_capture() noexcept { return *capture_; }
+    // The threaded venue's channel (venue.threaded), else null.
+    [[nodiscard]] const engine::VenueChannel* venue_channel() const noexcept {
+        return venue_channel_.get();
+    }
     [[nodiscard]] engine::SpscRing<engine::Event>& reply_ring() noexcept { return replies_->ring(); }
     // After build_stages: where the stages read input events' tails (pipeline/tail_arena.hpp);
     // restart recovery files the journaled ones there.
@@ -251,6 +256,10 @@ class SessionAssembly {
     std::unique_ptr<engine::TailArena> tails_;  // input events' tails in flight
     std::unique_ptr<ReplyCapture> capture_;
     std::unique_ptr<adapters::SimVenue> sim_venue_;
+    // venue.threaded: the simulator on its own thread behind the asynchronous seam.
+    std::unique_ptr<engine::VenueChannel> venue_channel_;
+    std::unique_ptr<adapters::ThreadedVenue> threaded_venue_;
+    std::int64_t venue_drain_ms_ = 0;
     std::unique_ptr<DisconnectedVenue> disconnected_;
     std::unique_ptr<NullReplies> no_replies_;
     engine::Venue* plain_venue_ = nullptr;

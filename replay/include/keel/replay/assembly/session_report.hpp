@@ -64,6 +64,15 @@ struct SessionReport {
     std::uint64_t inputs_seen_by_last_stage = 0;
     // New-order ids the simulated venue was sent more than once (a restart must keep it 0).
     std::uint64_t venue_duplicate_order_ids = 0;
+    // venue.threaded: the adapter thread's seam (engine/pipeline/venue_channel.hpp). Requests
+    // handed over, wakes of the parked adapter, waits on a full request ring or reply queue,
+    // and what the venue still owed at stop after the drain (in doubt).
+    bool venue_threaded = false;
+    std::uint64_t venue_requests = 0;
+    std::uint64_t venue_wakes = 0;
+    std::uint64_t venue_request_full_waits = 0;
+    std::uint64_t venue_reply_full_waits = 0;
+    std::uint64_t venue_in_doubt = 0;
     // Restart recovery (recovery.hpp): the session continued a journal. Journaled inputs
     // re-run, replies posted for in-doubt orders, orders dropped because the crash kept them
     // from being sent, derived records journaled for inputs the crash kept from being fully

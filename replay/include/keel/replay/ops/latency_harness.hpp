@@ -160,6 +160,13 @@ class TimedVenue final : public engine::Venue {
     void on_market_data(const engine::Event& event) noexcept override {
         inner_.on_market_data(event);
     }
+    [[nodiscard]] std::optional<std::vector<engine::VenueOpenOrder>> query_open_orders()
+        const override {
+        return inner_.query_open_orders();
+    }
+    [[nodiscard]] bool sends_on_own_thread() const noexcept override {
+        return inner_.sends_on_own_thread();
+    }
 
   private:
     engine::Venue& inner_;
