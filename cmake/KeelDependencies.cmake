@@ -5,7 +5,7 @@ find_package(Boost 1.74 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)  # keel journal export (replay/); journal_bench's peer
-find_package(simdjson 3.0 REQUIRED)  # webhook bodies and market-data messages (adapters/)
+find_package(simdjson 3.0 REQUIRED)  # webhook bodies, market-data messages, alert order details
 find_package(OpenSSL REQUIRED)  # HMAC-SHA256 webhook signatures (adapters/)
 
 find_path(KEEL_CONCURRENTQUEUE_INCLUDE concurrentqueue/concurrentqueue.h REQUIRED)

@@ -29,7 +29,7 @@ AlertFollowerParams params(bool allow_short = true) {
 // One alert_follower in a StrategyStage, fed alerts, trades and fills with rising sequences.
 class Rig {
   public:
-    explicit Rig(AlertFollowerParams p) : stage_(make(std::move(p))) {}
+    explicit Rig(AlertFollowerParams p) : stage_(make(std::move(p), tails_)) {}
 
     // Sends an alert and returns what the stage derived from it (signals and order requests).
     std::vector<Event> send(Event alert) {
@@ -40,6 +40,11 @@ class Rig {
         return feed(alert);
     }
     std::vector<Event> send(AlertAction action) { return send(test::alert(kSym, 0, action)); }
+    // An alert whose body (its record's tail, as the webhook journals it) is `body`.
+    std::vector<Event> send(AlertAction action, std::string_view body) {
+        tails_.store(seq_ + 1, body);
+        return send(test::alert(kSym, 0, action));
+    }
     // Fills every order request in `derived` completely at price_units.
     void fill_all(const std::vector<Event>& derived, std::int64_t price_units = 10) {
         for (const Event& e : derived) {
@@ -62,10 +67,10 @@ class Rig {
     [[nodiscard]] const StrategyStage& stage() const { return stage_; }
 
   private:
-    static StrategyStage make(AlertFollowerParams p) {
+    static StrategyStage make(AlertFollowerParams p, const TailArena& tails) {
         std::vector<std::unique_ptr<Strategy>> v;
         v.push_back(std::make_unique<AlertFollower>(std::move(p)));
-        return StrategyStage(std::move(v), {4, Money::from_units(1'000'000), 64});
+        return StrategyStage(std::move(v), {4, Money::from_units(1'000'000), 64, &tails});
     }
     // Returns the derived events (the stage forwards the input first; it is dropped here).
     std::vector<Event> feed(const Event& e) {
@@ -76,6 +81,7 @@ class Rig {
         return {out_.events().begin() + 1, out_.events().end()};
     }
 
+    TailArena tails_{8};
     StrategyStage stage_;
     test::Recorder out_{256};
     std::uint64_t seq_ = 0;
@@ -368,4 +374,100 @@ TEST(AlertFollower, AnOrderDeniedByRiskNoLongerCountsAsExpected) {
     EXPECT_EQ(decision(d, AlertAction::buy), Reason::none);
     ASSERT_EQ(orders(d).size(), 1u);
     expect_order(orders(d)[0], Side::buy, 5, 0);
+}
+
+// --- the order an alert's body asks for (strategy/alert_order.hpp) ---
+
+namespace {
+Price px(const char* text) {
+    Price p;
+    EXPECT_EQ(Price::parse(text, p), DecimalError::ok);
+    return p;
+}
+}  // namespace
+
+TEST(AlertFollower, TheOpeningOrderIsTheOneTheAlertsBodyAsksFor) {
+    Rig rig(params());
+    const std::vector<Event> d = rig.send(
+        AlertAction::buy, R"({"ticker":"X","action":"buy","order_type":"limit",)"
+                          R"("limit_price":"10.25","time_in_force":"gtc","note":"n"})");
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::none);
+    const std::vector<Event> o = orders(d);
+    ASSERT_EQ(o.size(), 1u);
+    EXPECT_EQ(o[0].payload.order.order_type, OrderType::limit);
+    EXPECT_EQ(o[0].payload.order.tif, TimeInForce::gtc);
+    EXPECT_EQ(o[0].payload.order.price, px("10.25"));
+}
+
+TEST(AlertFollower, AReversalClosesAtMarketAndOpensWithTheBodysStopOrder) {
+    Rig rig(params());
+    rig.fill_all(rig.send(AlertAction::buy));
+    const std::vector<Event> o = orders(rig.send(
+        AlertAction::sell, R"({"action":"sell","order_type":"stop","stop_price":9.5})"));
+    ASSERT_EQ(o.size(), 2u);
+    EXPECT_EQ(o[0].payload.order.order_type, OrderType::market);  // closes the long
+    EXPECT_EQ(o[1].payload.order.order_type, OrderType::stop);
+    EXPECT_EQ(o[1].payload.order.stop_price, px("9.5"));
+    EXPECT_EQ(o[1].payload.order.tif, TimeInForce::day);
+}
+
+TEST(AlertFollower, ABodyWithoutOrderFieldsPlacesAMarketDayOrder) {
+    Rig rig(params());
+    const std::vector<Event> o = orders(rig.send(AlertAction::buy, R"({"action":"buy"})"));
+    ASSERT_EQ(o.size(), 1u);
+    expect_order(o[0], Side::buy, 5, 0);
+    EXPECT_EQ(o[0].payload.order.tif, TimeInForce::day);
+}
+
+TEST(AlertFollower, ABodyWithBadOrderFieldsPlacesNothingWithReasonInvalidOrder) {
+    Rig rig(params());
+    const std::vector<Event> d =
+        rig.send(AlertAction::buy, R"({"action":"buy","order_type":"limit"})");
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::invalid_order);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+namespace {
+AlertOrderProblem read_order(std::string body, AlertOrder& out) {
+    AlertOrderParser parser;
+    body.reserve(body.size() + kTailPadding);
+    return parser.read(body, body.capacity(), out);
+}
+}  // namespace
+
+TEST(AlertOrder, ReadsEveryOrderFieldAndDefaultsToMarketDay) {
+    AlertOrder o;
+    ASSERT_TRUE(read_order(R"({"ticker":"MSFT"})", o).ok());
+    EXPECT_EQ(o.type, OrderType::market);
+    EXPECT_EQ(o.tif, TimeInForce::day);
+    ASSERT_TRUE(read_order(R"({"order_type":"stop_limit","limit_price":"101.5",)"
+                           R"("stop_price":100,"time_in_force":"ioc"})",
+                           o)
+                    .ok());
+    EXPECT_EQ(o.type, OrderType::stop_limit);
+    EXPECT_EQ(o.limit, px("101.5"));
+    EXPECT_EQ(o.stop, Price::from_units(100));
+    EXPECT_EQ(o.tif, TimeInForce::ioc);
+    ASSERT_TRUE(read_order(R"({"order_type":"trailing_stop","stop_price":"0.5"})", o).ok());
+    EXPECT_EQ(o.type, OrderType::trailing_stop);
+}
+
+TEST(AlertOrder, NamesTheFieldAndWhyForEachProblem) {
+    const auto field = [](const char* body) {
+        AlertOrder o;
+        return std::string(read_order(body, o).field);
+    };
+    EXPECT_EQ(field(R"({"order_type":"market_on_close"})"), "order_type");
+    EXPECT_EQ(field(R"({"order_type":5})"), "order_type");
+    EXPECT_EQ(field(R"({"order_type":"limit"})"), "limit_price");
+    EXPECT_EQ(field(R"({"order_type":"limit","limit_price":"-1"})"), "limit_price");
+    EXPECT_EQ(field(R"({"order_type":"limit","limit_price":"1e3"})"), "limit_price");
+    EXPECT_EQ(field(R"({"order_type":"limit","limit_price":"1.0000000001"})"), "limit_price");
+    EXPECT_EQ(field(R"({"limit_price":"5"})"), "limit_price");  // no order_type
+    EXPECT_EQ(field(R"({"order_type":"market","stop_price":"5"})"), "stop_price");
+    EXPECT_EQ(field(R"({"order_type":"stop"})"), "stop_price");
+    EXPECT_EQ(field(R"({"time_in_force":"opg"})"), "time_in_force");
+    EXPECT_EQ(field(R"({"time_in_force":"gtc","time_in_force":"day"})"), "time_in_force");
+    EXPECT_EQ(field(R"([1,2])"), "body");
+    EXPECT_EQ(field(R"({"order_type":)"), "body");
 }

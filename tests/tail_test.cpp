@@ -1,9 +1,10 @@
 // Proves input events carry tails through the pipeline (engine/pipeline/tail_arena.hpp): the
 // arena hands a tail to the input that owns it and to no derived event, and reuses slots only a
 // whole arena later; in a real threaded session, alerts with 2 KiB bodies are journaled as one
-// record with their body, a stage reads every body while the alert is in flight (under the
-// allocation guard: no hot-path allocation with tails flowing), and a replay re-runs the
-// journaled tails and verifies byte for byte.
+// record with their body, a stage reads every body while the alert is in flight and
+// alert_follower places the order each body asks for (a GTC limit, parsed from the tail on the
+// strategy's thread), all under the allocation guard (no hot-path allocation with tails
+// flowing), and a replay re-runs the journaled tails and verifies byte for byte.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -102,10 +103,12 @@ class TailReader final : public engine::Stage {
     const engine::TailArena* const& tails_;
 };
 
-// The JSON body of alert `key`, padded to 2048 bytes.
+// The JSON body of alert `key`, padded to 2048 bytes; it asks for a GTC limit order at 1.25,
+// which alert_follower reads from it on the strategy's thread (strategy/alert_order.hpp).
 std::string body(std::uint64_t key) {
     std::string b = "{\"id\":\"alert-" + std::to_string(key) +
-                    "\",\"ticker\":\"USDCHF\",\"action\":\"buy\",\"note\":\"";
+                    "\",\"ticker\":\"USDCHF\",\"action\":\"buy\",\"order_type\":\"limit\","
+                    "\"limit_price\":\"1.25\",\"time_in_force\":\"gtc\",\"note\":\"";
     b.append(2048 - b.size() - 2, 'x');
     b += "\"}";
     return b;
@@ -212,6 +215,30 @@ TEST(Tails, AlertBodiesAreJournaledReadInFlightAndReplayed) {
         else
             EXPECT_TRUE(bytes.empty()) << "only the alerts carry tails";
     }
+
+    // The strategy read each buy's order from its body: every buy went out as a GTC limit at
+    // 1.25 (and filled at the next trade, at 1.2), every close at market.
+    std::vector<replay::JournaledRecord> gateway;
+    ASSERT_TRUE(replay::read_records(dir, "gateway", gateway, error)) << error;
+    int limits = 0;
+    int markets = 0;
+    for (const replay::JournaledRecord& r : gateway) {
+        Event e;
+        std::memcpy(&e, r.bytes.data(), sizeof e);
+        if (e.header.type != EventType::order_sent)
+            continue;
+        const engine::OrderPayload& o = e.payload.order;
+        if (o.side == engine::Side::buy) {
+            limits += o.order_type == engine::OrderType::limit &&
+                      o.tif == engine::TimeInForce::gtc &&
+                      o.price.raw == engine::Price::from_units(1).raw / 4 * 5;
+        } else {
+            markets += o.order_type == engine::OrderType::market;
+        }
+    }
+    EXPECT_EQ(limits, 1000);
+    EXPECT_EQ(markets, 1000);
+    EXPECT_EQ(report->fills, 1999u);  // the last close has no trade after it to fill at
 
     // Replayed: the tails go back in and every record comes out the same.
     replay::ReplayOptions ro;

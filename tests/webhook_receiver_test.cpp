@@ -185,6 +185,25 @@ TEST(WebhookReceiver, ABodyOverATailsBytesIs413AndQueuesNothing) {
     EXPECT_EQ(h.post(alert(R"("quantity":10,"note":"short")")).status, 200u);
 }
 
+TEST(WebhookReceiver, OrderFieldsAreCheckedBeforeTheAnswerAndAProblemIs400NamingTheField) {
+    Harness h;
+    HttpResponse r = h.post(alert(R"("quantity":10,"order_type":"limit")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "bad_field")) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'limit_price': is required by order_type limit")) << r.body;
+    r = h.post(alert(R"("quantity":10,"order_type":"limit","limit_price":"abc")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'limit_price'")) << r.body;
+    r = h.post(alert(R"("quantity":10,"time_in_force":"forever")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'time_in_force'")) << r.body;
+    EXPECT_TRUE(h.port.tracked.empty());
+    r = h.post(alert(R"("quantity":10,"order_type":"limit","limit_price":"187.5",)"
+                     R"("time_in_force":"gtc")"));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(h.port.tracked.size(), 1u);
+}
+
 TEST(WebhookReceiver, NumbersAndDecimalStringsParseExactlyIntoFixedPoint) {
     Harness h;
     h.post(alert(R"("quantity":0.123456789,"id":"n1")"));

@@ -11,7 +11,8 @@ real binary over real sockets:
   - their session_start venue_id_prefix differ, and no venue id (order_sent's venue_id, at most
     20 characters of [0-9a-v], starting with its journal's prefix) is in both;
   - a restart of the first journal keeps its prefix for the orders it sends;
-  - each alert's 2 KiB body is its input record's tail (journal dump), the secret masked;
+  - each alert's 2 KiB body is its input record's tail (journal dump), the secret masked, and
+    the strategy reads the order it asks for from it (the first alert's GTC limit order);
   - replay --verify passes on both journals.
 Usage: venue_ids_test.py KEEL SRC
 """
@@ -39,8 +40,8 @@ def count(journal, stream, kind):
 NOTE = "n" * 1900  # with the rest, a 2 KiB alert body
 
 
-def trade_and_order(k, feed, journal, ident, first_price, action):
-    """Trades, then an alert whose market order fills on a following trade."""
+def trade_and_order(k, feed, journal, ident, first_price, action, **order):
+    """Trades, then an alert (order: its order fields) whose order fills on a following trade."""
     trades = count(journal, "input", "trade")
     orders = count(journal, "gateway", "order_sent")
     fills = count(journal, "input", "venue_fill")
@@ -48,7 +49,7 @@ def trade_and_order(k, feed, journal, ident, first_price, action):
         feed.trade("%.4f" % (first_price + i / 10000))
     # The alert must reach risk after the trades (it prices the market order by the last one).
     wait_for("the trades in the journal", lambda: count(journal, "input", "trade") >= trades + 3)
-    status, body = alert(k, SECRET, ident, action, note=NOTE, strategy="venue-ids")
+    status, body = alert(k, SECRET, ident, action, note=NOTE, strategy="venue-ids", **order)
     if status != 200:
         fail("alert %s answered %d: %s" % (ident, status, body))
     wait_for("the order for " + ident, lambda: count(journal, "gateway", "order_sent") > orders)
@@ -71,10 +72,10 @@ def sent(journal):
     return starts[0], orders
 
 
-def session(name, config, journal, feed, ident, price, action="buy"):
+def session(name, config, journal, feed, ident, price, action="buy", **order):
     k = Keel(name, config, journal)
     feed.accept()
-    trade_and_order(k, feed, journal, ident, price, action)
+    trade_and_order(k, feed, journal, ident, price, action, **order)
     if k.stop() != 0:
         fail("%s: keel run did not exit 0 on SIGTERM" % name)
 
@@ -83,8 +84,10 @@ feed = Feed()
 config = paper_config(SRC, "paper", feed.port, SECRET, TOKEN,
                       [{"type": "alert_follower", "symbols": ["USDCHF"], "quantity": "1000"}])
 J1, J2 = os.path.join(T, "j1"), os.path.join(T, "j2")
-session("first", config, J1, feed, "v1", 1.2000)
-session("second", config, J2, feed, "v1", 1.2000)
+# The buy asks for a GTC limit above the market (it fills on the next trade), in its body only.
+LIMIT = {"order_type": "limit", "limit_price": "1.2010", "time_in_force": "gtc"}
+session("first", config, J1, feed, "v1", 1.2000, **LIMIT)
+session("second", config, J2, feed, "v1", 1.2000, **LIMIT)
 
 prefix1, sent1 = sent(J1)
 prefix2, sent2 = sent(J2)
@@ -104,7 +107,7 @@ if prefix1b != prefix1 or len(sent1b) <= len(sent1):
     fail("the restart of journal 1: prefix %s (was %s), %d orders sent (were %d)" %
          (prefix1b, prefix1, len(sent1b), len(sent1)))
 # The alert's body is its input record's tail, the secret masked.
-sent_body = json.loads(alert_body("<redacted>", "v1", note=NOTE, strategy="venue-ids"))
+sent_body = json.loads(alert_body("<redacted>", "v1", note=NOTE, strategy="venue-ids", **LIMIT))
 for j in (J1, J2):
     tails = [r.get("tail") for r in dump(j, "input") if r["type"] == "alert"]
     if not tails or tails[0] is None or json.loads(tails[0]) != sent_body:
@@ -113,6 +116,10 @@ for j in (J1, J2):
     if len(tails[0]) < 2000 or SECRET in tails[0]:
         fail("%s: the alert tail is %d bytes and %s the secret" %
              (j, len(tails[0]), "holds" if SECRET in tails[0] else "lacks"))
+    first = next(r for r in dump(j, "gateway") if r["type"] == "order_sent")
+    if (first["order_type"], first["tif"], first["price"]) != ("limit", "gtc", "1.201"):
+        fail("%s: the alert's order went out as %s %s at %s, not the GTC limit at 1.2010 its "
+             "body asked for" % (j, first["order_type"], first["tif"], first["price"]))
 verify(J1, "of journal 1")
 verify(J2, "of journal 2")
 feed.close()

@@ -21,6 +21,7 @@
 #include "keel/adapters/webhook/alert_json.hpp"
 #include "keel/assert.hpp"
 #include "keel/engine/pipeline/tail_arena.hpp"
+#include "keel/engine/strategy/alert_order.hpp"
 
 namespace keel::adapters::webhook {
 
@@ -596,12 +597,21 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     c.symbol = sym->second;
 
     // The body goes into the journal with the alert (its record's tail), its secret masked.
-    const std::string tail = journaled_body(body, fields);
+    std::string tail = journaled_body(body, fields);
     if (tail.size() > engine::kMaxTailBytes)
         return refuse(c, 413, ApiCode::body_too_large,
                       "the alert body is " + std::to_string(tail.size()) +
                           " bytes; an alert is journaled whole with its body, which may hold at "
                           "most " + std::to_string(engine::kMaxTailBytes) + " bytes");
+    // The strategy that places the order reads its order fields from this journaled body
+    // (engine/strategy/alert_order.hpp); a problem with them is refused here, before the 200.
+    thread_local engine::AlertOrderParser order_parser;
+    engine::AlertOrder asked;
+    tail.reserve(tail.size() + engine::kTailPadding);
+    if (const engine::AlertOrderProblem p = order_parser.read(tail, tail.capacity(), asked);
+        !p.ok())
+        return refuse(c, 400, ApiCode::bad_field,
+                      "field '" + std::string(p.field) + "': " + std::string(p.why));
 
     const std::int64_t received_ns = clock.wall_ns();
     switch (claim(c.key, received_ns)) {

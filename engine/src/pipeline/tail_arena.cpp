@@ -9,7 +9,7 @@ namespace keel::engine {
 TailArena::TailArena(std::size_t in_flight)
     : mask_(std::bit_ceil(in_flight < 2 ? std::size_t{2} : in_flight) - 1),
       // new[] without () leaves the bytes untouched, so the kernel maps them as tails arrive.
-      bytes_(new unsigned char[(mask_ + 1) * kMaxTailBytes]),
+      bytes_(new unsigned char[(mask_ + 1) * kSlotBytes]),
       index_(new Entry[mask_ + 1]()) {}
 
 void TailArena::attach(std::uint64_t seq, std::uint32_t length) noexcept {
@@ -34,7 +34,7 @@ std::string_view TailArena::tail(const Event& e) const noexcept {
     const Entry& entry = index_[e.header.seq & mask_];
     if (entry.seq != e.header.seq || entry.length == 0)
         return {};
-    return {reinterpret_cast<const char*>(bytes_.get() + entry.slot * kMaxTailBytes),
+    return {reinterpret_cast<const char*>(bytes_.get() + entry.slot * kSlotBytes),
             entry.length};
 }
 

@@ -13,7 +13,7 @@ StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
       book_(options.order_capacity),
       account_(options.starting_cash, options.symbol_capacity, 0, 0),  // no curve, no trips
       tick_sizes_(options.symbol_capacity),
-      view_(book_, account_, &tick_sizes_),
+      view_(book_, account_, &tick_sizes_, options.tails),
       intents_(view_) {
     KEEL_ASSERT(strategies_.size() < 65536, "strategy index must fit header.aux");
     for (std::size_t i = 0; i < strategies_.size(); ++i) {

@@ -431,6 +431,7 @@ void SessionAssembly::build_pipeline_stages() {
     engine::StrategyStageOptions strategy_options;
     strategy_options.symbol_capacity = config_.symbol_capacity;
     strategy_options.starting_cash = config_.starting_cash;
+    strategy_options.tails = tails_.get();
     strategy_ = std::make_unique<engine::StrategyStage>(std::move(strategies_), strategy_options);
     engine::RiskLimits limits = config_.risk;
     for (const std::string& name : config_.restricted_symbols) {

@@ -82,8 +82,13 @@ void AlertFollower::on_signal(const Event& alert, Intents& out) noexcept {
             skipped = Reason::invalid_order;
             break;
     }
+    AlertOrder order;
+    if (const std::string_view body = view.tail(alert); opens && !body.empty()) {
+        if (!parser_.read(body, body.size() + kTailPadding, order).ok())
+            skipped = Reason::invalid_order;
+    }
     Quantity size{};
-    if (opens) {
+    if (opens && skipped == Reason::none) {
         size = size_for(alert, price, view.account().equity());
         if (size.raw <= 0)
             skipped = Reason::no_size;
@@ -111,6 +116,10 @@ void AlertFollower::on_signal(const Event& alert, Intents& out) noexcept {
     open.symbol = symbol;
     open.side = side;
     open.quantity = size;
+    open.type = order.type;
+    open.tif = order.tif;
+    open.price = order.limit;
+    open.stop_price = order.stop;
     out.order(open);
 }
 

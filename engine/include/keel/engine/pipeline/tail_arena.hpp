@@ -33,6 +33,9 @@ namespace keel::engine {
 // The most bytes an input event's tail may hold. An alert's body, a FIX message's text fields
 // and a REST order's ids fit; a source refuses a longer one as bad input.
 inline constexpr std::uint32_t kMaxTailBytes = 4096;
+// Readable bytes after every slot, so a stage can parse a JSON tail in place (simdjson reads
+// up to 64 bytes past the end of its input; strategy/alert_order.hpp).
+inline constexpr std::uint32_t kTailPadding = 64;
 
 // Where a source writes the tail of the event it returns from poll.
 struct TailOut {
@@ -60,7 +63,7 @@ class TailArena {
 
     // Ingest: where the next polled event's tail goes.
     [[nodiscard]] TailOut next_slot() noexcept {
-        return {bytes_.get() + (next_ & mask_) * kMaxTailBytes, kMaxTailBytes, 0};
+        return {bytes_.get() + (next_ & mask_) * kSlotBytes, kMaxTailBytes, 0};
     }
     // Ingest: the event sequenced as seq owns the next slot's first `length` bytes.
     void attach(std::uint64_t seq, std::uint32_t length) noexcept;
@@ -68,10 +71,12 @@ class TailArena {
     // recovery files journaled tails as it re-runs their events).
     void store(std::uint64_t seq, std::string_view bytes) noexcept;
 
-    // The tail of input event e, empty when it has none. Valid while e is in flight.
+    // The tail of input event e, empty when it has none. Valid while e is in flight; the
+    // kTailPadding bytes after it are readable.
     [[nodiscard]] std::string_view tail(const Event& e) const noexcept;
 
   private:
+    static constexpr std::size_t kSlotBytes = kMaxTailBytes + kTailPadding;
     struct Entry {
         std::uint64_t seq = 0;  // the input that owns the slot (0: none yet)
         std::uint64_t slot = 0;

@@ -16,6 +16,7 @@
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/orders/order_book.hpp"
 #include "keel/engine/pipeline/stage.hpp"
+#include "keel/engine/pipeline/tail_arena.hpp"
 #include "keel/engine/core/trading_session.hpp"
 
 namespace keel::engine {
@@ -48,8 +49,9 @@ struct OrderIntent {
 class StrategyView {
   public:
     StrategyView(const OrderBook& orders, const Account& account,
-                 const std::vector<Price>* tick_sizes = nullptr) noexcept
-        : orders_(orders), account_(account), ticks_(tick_sizes) {}
+                 const std::vector<Price>* tick_sizes = nullptr,
+                 const TailArena* tails = nullptr) noexcept
+        : orders_(orders), account_(account), ticks_(tick_sizes), tails_(tails) {}
     [[nodiscard]] const OrderBook& orders() const noexcept { return orders_; }
     [[nodiscard]] const Account& account() const noexcept { return account_; }
     // The symbol's tick size from its journaled definition; 0 when it has none.
@@ -68,11 +70,17 @@ class StrategyView {
     [[nodiscard]] std::int64_t expected_raw(SymbolId symbol) const noexcept {
         return position_raw(symbol) + pending_raw(symbol);
     }
+    // The tail of the input event being handled (an alert's body), empty when it has none or
+    // the session keeps no tails. kTailPadding readable bytes follow it.
+    [[nodiscard]] std::string_view tail(const Event& input) const noexcept {
+        return tails_ != nullptr ? tails_->tail(input) : std::string_view{};
+    }
 
   private:
     const OrderBook& orders_;
     const Account& account_;
     const std::vector<Price>* ticks_;
+    const TailArena* tails_;
 };
 
 // price on the tick grid: rounded up (toward +inf) or down; unchanged when tick is 0.

@@ -26,6 +26,8 @@ struct StrategyStageOptions {
     std::size_t symbol_capacity = 0;
     Money starting_cash{};
     std::size_t order_capacity = 4096;  // live orders the stage's book can hold
+    // Where input events' tails are read (StrategyView::tail); optional, must outlive the stage.
+    const TailArena* tails = nullptr;
 };
 
 class StrategyStage final : public Stage {

@@ -12,6 +12,11 @@
 // else the per-(symbol, timeframe) configuration (quantity or notional), else the default
 // sizing policy (which gets no ATR: percent-of-equity risk sizing needs a strategy with bars).
 // No size -> the opening part is skipped, reason no_size (a short is still closed by a buy).
+// Order: the opening order is the one the alert's body asks for (order_type, limit_price,
+// stop_price, time_in_force: strategy/alert_order.hpp), read from its journaled tail; market
+// DAY when it names none. Closing a position (a reversal's first half, close*) is always a
+// market order. A body whose order fields are wrong (the webhook refuses those; a tampered
+// journal could hold one) places nothing, reason invalid_order.
 // Every alert leaves a journaled signal
 // recording what it asked and, when nothing was ordered, why.
 #pragma once
@@ -19,6 +24,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "keel/engine/strategy/alert_order.hpp"
 #include "keel/engine/strategy/sizing.hpp"
 #include "keel/engine/strategy/strategy.hpp"
 
@@ -50,6 +56,7 @@ class AlertFollower final : public Strategy {
     [[nodiscard]] Quantity size_for(const Event& alert, Price price, Money equity) const noexcept;
 
     AlertFollowerParams params_;
+    AlertOrderParser parser_;  // allocated here: reading a body allocates nothing
 };
 
 }  // namespace keel::engine
