@@ -240,6 +240,51 @@ TEST_F(CsvSourceTest, BadAlertRowsNameFileLineAndColumn) {
     EXPECT_EQ(error.rfind("p.csv:2:5: '1.2.3': ", 0), 0u) << error;
 }
 
+TEST_F(CsvSourceTest, AnAlertRowsOrderColumnsAreItsTailAsTheJsonABodyWouldHold) {
+    const auto f = write("orders.csv",
+                         "time,action,quantity,order_type,limit_price,stop_price,tif\n"
+                         "1700000000,buy,10,LIMIT,187.250,,GTC\n"
+                         "1700000060,sell,10,,,,\n"
+                         "1700000120,sell,10,stop,,186,\n");
+    engine::SymbolTable symbols(4);
+    std::string error;
+    auto src = CsvSource::open({{f, "orders.csv", "AAPL", {}}}, symbols, 0, error);
+    ASSERT_TRUE(src) << error;
+    std::vector<std::string> tails;
+    std::vector<unsigned char> slot(engine::kMaxTailBytes);
+    engine::Event e;
+    for (;;) {
+        engine::TailOut tail{slot.data(), engine::kMaxTailBytes, 0};
+        if (src->poll(e, tail) != engine::InputSource::Poll::event)
+            break;
+        tails.emplace_back(reinterpret_cast<const char*>(slot.data()), tail.length);
+    }
+    ASSERT_EQ(tails.size(), 4u);  // the definition, then three alerts
+    EXPECT_EQ(tails[0], "");
+    EXPECT_EQ(tails[1],
+              R"({"order_type":"limit","limit_price":"187.25","time_in_force":"gtc"})");
+    EXPECT_EQ(tails[2], "");  // no order columns given: a market DAY order, no tail
+    EXPECT_EQ(tails[3], R"({"order_type":"stop","stop_price":"186"})");
+}
+
+TEST_F(CsvSourceTest, AnAlertRowsOrderColumnsAreCheckedAsTheWebhookChecksABody) {
+    engine::SymbolTable symbols(4);
+    std::string error;
+    const std::string header = "time,action,quantity,order_type,limit_price,stop_price,tif\n";
+    const auto missing = write("m.csv", header + "1700000000,buy,1,limit,,,\n");
+    EXPECT_FALSE(CsvSource::open({{missing, "m.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "m.csv:2:5: limit_price is required by order_type limit and stop_limit");
+    const auto type = write("t.csv", header + "1700000000,buy,1,moc,,,\n");
+    EXPECT_FALSE(CsvSource::open({{type, "t.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error.rfind("t.csv:2:4: order_type is not one of", 0), 0u) << error;
+    const auto tif = write("f.csv", header + "1700000000,buy,1,,,,day!\n");
+    EXPECT_FALSE(CsvSource::open({{tif, "f.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "f.csv:2:7: 'day!' is not a time_in_force");
+    const auto neg = write("n.csv", header + "1700000000,buy,1,limit,-5,,\n");
+    EXPECT_FALSE(CsvSource::open({{neg, "n.csv", "X", {}}}, symbols, 0, error));
+    EXPECT_EQ(error, "n.csv:2:5: '-5' must be positive");
+}
+
 TEST_F(CsvSourceTest, AlertsMergeByTimeWithMarketData) {
     const auto trades = write("t.csv",
                               "timestamp,price,size\n1700000000,10,1\n1700000010,11,1\n"

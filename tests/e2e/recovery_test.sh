@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Restart recovery with real processes: a paced paper session is killed with SIGKILL at random
 # points (20 times) and restarted each time on its journal until it ends; its fills, positions
-# and cash equal an uninterrupted run's, the venue saw no client order id twice, and the final
-# journal replays and verifies byte for byte.
+# and cash equal an uninterrupted run's (unless a kill landed between an order being derived and
+# its order_sent being journaled: the restart then drops that order, journals how many in its
+# session_resume, and this says so), no client order id is journaled as sent twice, and the
+# final journal verifies and replays byte for byte.
 # KEEL_KILLS (default 20) and KEEL_PACE (events/s, default 8000) set the length of the loop;
 # KEEL_THREADED_VENUE=1 runs the simulator on its own thread (venue.threaded).
 # scripts/kill-loop.sh runs it at length (300 kills) for each venue.
@@ -67,15 +69,33 @@ expect_contains "$T/final.out" "end of data" "the continued session reached the 
 expect_contains "$T/final.out" "restart     continued the journal" "the final run continued the journal"
 expect_contains "$T/final.out" "venue       duplicate order ids 0" "no order sent twice"
 
-# Same fills, P&L, cash and positions as the uninterrupted run.
-for what in "  orders  " "  fills  " "  P&L  " "  account  " "    USDCHF  " "    MSFT  "; do
-    want=$(grep -F -- "$what" "$T/ref.out" | tr -s ' ')
-    got=$(grep -F -- "$what" "$T/final.out" | tr -s ' ')
-    [ -n "$want" ] && [ "$want" = "$got" ] || fail "'$what' differs: uninterrupted '$want', restarted '$got'"
-done
+# Orders a kill kept from being sent (derived, not yet journaled as sent) are dropped at the
+# restart, never sent late (README, Restart): each restart that dropped some journaled a
+# session_resume saying how many. Only then may the session differ from the uninterrupted one;
+# every other check still holds.
+dropped=$("$KEEL" journal dump "$T/j" --stream input | python3 -c '
+import json, sys
+print(sum(json.loads(l).get("unsent", 0) for l in sys.stdin
+          if l.strip() and json.loads(l)["type"] == "session_resume"))')
+if [ "$dropped" -eq 0 ]; then
+    # Same fills, P&L, cash and positions as the uninterrupted run.
+    for what in "  orders  " "  fills  " "  P&L  " "  account  " "    USDCHF  " "    MSFT  "; do
+        want=$(grep -F -- "$what" "$T/ref.out" | tr -s ' ')
+        got=$(grep -F -- "$what" "$T/final.out" | tr -s ' ')
+        [ -n "$want" ] && [ "$want" = "$got" ] || fail "'$what' differs: uninterrupted '$want', restarted '$got'"
+    done
+    compared="fills, P&L, cash and positions equal to the uninterrupted run's"
+else
+    compared="$dropped unsent orders dropped by restarts (a kill between deriving and journaling an order): not compared with the uninterrupted run"
+fi
+# No order id went to the venue twice: none is journaled as sent twice.
+"$KEEL" journal dump "$T/j" --stream gateway | python3 -c '
+import json, sys
+ids = [json.loads(l)["order_id"] for l in sys.stdin if l.strip() and json.loads(l)["type"] == "order_sent"]
+sys.exit(len(ids) != len(set(ids)))' || fail "an order id is journaled as sent twice"
 
 "$KEEL" journal verify "$T/j" >"$T/v" 2>&1; expect_rc 0 $? "journal verify after the restarts"
 "$KEEL" replay "$T/j" --verify >"$T/r" 2>&1; expect_rc 0 $? "replay --verify after the restarts"
 expect_contains "$T/r" "re-derived byte for byte" "replay verified"
 venue=synchronous; [ "$THREADED" = 1 ] && venue=threaded
-echo "recovery e2e ($venue venue): $kills kills,$(grep -F "  fills  " "$T/final.out" | tr -s ' ') as uninterrupted, 0 duplicate order ids, all checks passed"
+echo "recovery e2e ($venue venue): $kills kills,$(grep -F "  fills  " "$T/final.out" | tr -s ' '); $compared; 0 duplicate order ids; verify and replay --verify ok"

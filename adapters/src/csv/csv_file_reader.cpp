@@ -78,6 +78,11 @@ constexpr ColumnName kColumnNames[] = {
     {"interval", &CsvColumns::timeframe},
     {"id", &CsvColumns::id},
     {"alert_id", &CsvColumns::id},
+    {"order_type", &CsvColumns::order_type},
+    {"limit_price", &CsvColumns::limit_price},
+    {"stop_price", &CsvColumns::stop_price},
+    {"time_in_force", &CsvColumns::time_in_force},
+    {"tif", &CsvColumns::time_in_force},
     {"command", &CsvColumns::command},
     {"arg", &CsvColumns::arg},
     {"limit", &CsvColumns::limit},
@@ -297,9 +302,11 @@ bool CsvFileReader::parse_row(CsvRow& row) {
         return false;
     row = CsvRow{
         engine::make_event(EventType::trade, engine::Source::feed, 0, ts_ns, engine::kNoSymbol),
-        file_index_, line_no_};
+        file_index_, line_no_, {}};
+    alert_tail_.clear();
     if (!parse_payload(row.event))
         return false;
+    row.tail = std::move(alert_tail_);
     return sym_name.empty() || intern_symbol(sym_name, row.event);
 }
 
@@ -415,6 +422,53 @@ bool CsvFileReader::parse_alert(Event& e) {
     }
     // The idempotency key: the alert's id, else a hash of its row.
     a.alert_key = engine::fnv1a64(has_value(c.id) ? fields_[c.id] : std::string_view(line_));
+    return alert_order_tail();
+}
+
+bool CsvFileReader::alert_order_tail() {
+    const CsvColumns& c = columns_;
+    // Written from checked values only (a word of [a-z_], a decimal re-formatted from fixed
+    // point), so the JSON needs no escaping.
+    std::string json;
+    const auto word = [&](int col, const char* key) {
+        if (!has_value(col))
+            return true;
+        const std::string w = lower(fields_[col]);
+        for (const char ch : w) {
+            if ((ch < 'a' || ch > 'z') && ch != '_')
+                return fail(col + 1, "'" + std::string(fields_[col]) + "' is not a " + key);
+        }
+        json += std::string(json.empty() ? "{" : ",") + "\"" + key + "\":\"" + w + "\"";
+        return true;
+    };
+    const auto price = [&](int col, const char* key) {
+        std::int64_t raw = 0;
+        if (!has_value(col))
+            return true;
+        if (!decimal(col, raw, Sign::positive))
+            return false;
+        json += std::string(json.empty() ? "{" : ",") + "\"" + key + "\":\"" +
+                engine::decimal_string(raw) + "\"";
+        return true;
+    };
+    if (!word(c.order_type, "order_type") || !price(c.limit_price, "limit_price") ||
+        !price(c.stop_price, "stop_price") || !word(c.time_in_force, "time_in_force"))
+        return false;
+    if (json.empty())
+        return true;
+    json += "}";
+    json.reserve(json.size() + engine::kTailPadding);
+    engine::AlertOrder order;
+    const engine::AlertOrderProblem p = order_parser_.read(json, json.capacity(), order);
+    if (!p.ok()) {
+        const int col = p.field == "order_type"    ? c.order_type
+                        : p.field == "limit_price" ? c.limit_price
+                        : p.field == "stop_price"  ? c.stop_price
+                                                   : c.time_in_force;
+        return fail((col == -1 ? c.action : col) + 1,
+                    std::string(p.field) + " " + std::string(p.why));
+    }
+    alert_tail_ = std::move(json);
     return true;
 }
 

@@ -17,6 +17,7 @@
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/symbol_table.hpp"
+#include "keel/engine/strategy/alert_order.hpp"
 
 namespace keel::adapters {
 
@@ -30,6 +31,7 @@ struct CsvColumns {
     int price = -1, size = -1;
     int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
     int action = -1, notional = -1, timeframe = -1, id = -1;
+    int order_type = -1, limit_price = -1, stop_price = -1, time_in_force = -1;
     int command = -1, arg = -1, limit = -1, value = -1;
     CsvRowKind kind = CsvRowKind::trades;
 };
@@ -40,6 +42,9 @@ struct CsvRow {
     engine::Event event;
     std::size_t file;
     std::size_t line;
+    // An alert's order fields as the JSON object its record carries as a tail (the webhook's
+    // shape: engine/strategy/alert_order.hpp); empty for every other row.
+    std::string tail;
 };
 
 class CsvFileReader {
@@ -81,6 +86,9 @@ class CsvFileReader {
     [[nodiscard]] bool parse_trade(engine::Event& e);
     [[nodiscard]] bool parse_quote(engine::Event& e);
     [[nodiscard]] bool parse_alert(engine::Event& e);
+    // The alert row's order columns as its tail (alert_tail_), checked as the webhook checks a
+    // body's.
+    [[nodiscard]] bool alert_order_tail();
     [[nodiscard]] bool parse_command(engine::Event& e);
     [[nodiscard]] bool parse_staged_limit(engine::CommandPayload& cmd);
     [[nodiscard]] bool intern_symbol(std::string_view name, engine::Event& e);
@@ -108,6 +116,8 @@ class CsvFileReader {
     bool file_symbol_ = false;  // rows take spec_.symbol (the file has no symbol column)
     CsvFileStats stats_;
     std::string error_;
+    std::string alert_tail_;  // the current alert row's tail (alert_order_tail)
+    engine::AlertOrderParser order_parser_;
 };
 
 }  // namespace keel::adapters

@@ -54,8 +54,9 @@ std::vector<engine::SymbolId> symbols_used(const std::vector<CsvRow>& rows) {
 // then the rows. Rows were appended in (file, line) order, so ties keep it (the index breaks
 // them). The keys are sorted, not the rows: std::stable_sort's scratch buffer ignores the
 // 64-byte alignment of Event, and vector code then faults on it (seen with -march=native).
-std::vector<Event> merge_by_time(const std::vector<CsvRow>& rows,
-                                 const engine::SymbolTable& symbols) {
+// tails: the rows' tails, by their event's index in the result (ascending).
+std::vector<Event> merge_by_time(std::vector<CsvRow>& rows, const engine::SymbolTable& symbols,
+                                 std::vector<std::pair<std::size_t, std::string>>& tails) {
     std::vector<std::pair<std::int64_t, std::size_t>> order;
     order.reserve(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i)
@@ -72,8 +73,11 @@ std::vector<Event> merge_by_time(const std::vector<CsvRow>& rows,
         std::memcpy(def.payload.symbol_def.name, n.data(), n.size());
         events.push_back(def);
     }
-    for (const auto& [ts, i] : order)
+    for (const auto& [ts, i] : order) {
+        if (!rows[i].tail.empty())
+            tails.emplace_back(events.size(), std::move(rows[i].tail));
         events.push_back(rows[i].event);
+    }
     return events;
 }
 
@@ -101,7 +105,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         }
         add_file_stats(src.stats_, reader.stats(), reader.kind());
     }
-    src.events_ = merge_by_time(rows, symbols);
+    src.events_ = merge_by_time(rows, symbols, src.tails_);
     return src;
 }
 
@@ -122,8 +126,18 @@ engine::InputSource::Poll CsvSource::poll(Event& out) noexcept {
     return Poll::event;
 }
 
+engine::InputSource::Poll CsvSource::poll(Event& out, engine::TailOut& tail) noexcept {
+    tail.length = 0;
+    const Poll p = poll(out);
+    if (p == Poll::event && next_tail_ < tails_.size() && tails_[next_tail_].first == next_ - 1)
+        (void)tail.put(tails_[next_tail_++].second);  // fits: an alert's order fields are short
+    return p;
+}
+
 void CsvSource::skip(std::size_t n) noexcept {
     next_ = std::min(events_.size(), next_ + n);
+    while (next_tail_ < tails_.size() && tails_[next_tail_].first < next_)
+        ++next_tail_;
     pace_from_ = next_;
     pace_start_ns_ = -1;
 }

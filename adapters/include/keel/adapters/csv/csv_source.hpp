@@ -5,8 +5,10 @@
 // skipped and counted per file (the first skipped row named in the stats). Columns are recognised
 // by name, case-insensitive: a time column (timestamp, date, time or datetime), an optional
 // symbol/ticker column, then open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
-// bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id]
-// (external alerts, for backtests of alert-driven strategies), or command[,arg,limit,value]
+// bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id,
+// order_type,limit_price,stop_price,time_in_force|tif] (external alerts, for backtests of
+// alert-driven strategies; the order columns travel as the alert's tail, the JSON an alert
+// body would hold, checked as the webhook checks one), or command[,arg,limit,value]
 // (operator commands: kill with arg 1 also flattens; limit_stage names a risk limit and its
 // value, applied by a later limit_commit). Several files merge by time, ties
 // broken by file order, then line. A bar row's time is the bar's open; its event is stamped at the
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keel/engine/pipeline/stage.hpp"
@@ -78,6 +81,9 @@ class CsvSource final : public engine::InputSource {
                                                        const CsvReadOptions& options = {});
 
     Poll poll(engine::Event& out) noexcept override;
+    // The same, with an alert row's order columns (order_type, limit_price, stop_price,
+    // time_in_force) as its tail: the JSON object an alert's body would hold.
+    Poll poll(engine::Event& out, engine::TailOut& tail) noexcept override;
     // Sets the tick size journaled in a symbol's definition (cold: before the session runs).
     void set_tick_size(engine::SymbolId symbol, engine::Price tick) noexcept;
 
@@ -97,6 +103,8 @@ class CsvSource final : public engine::InputSource {
 
     std::vector<engine::Event> events_;  // symbol definitions first, then data in time order
     std::size_t next_ = 0;
+    std::vector<std::pair<std::size_t, std::string>> tails_;  // by event index, ascending
+    std::size_t next_tail_ = 0;
     CsvLoadStats stats_;
     std::uint64_t pace_events_per_s_ = 0;
     std::int64_t pace_start_ns_ = -1;
