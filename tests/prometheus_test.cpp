@@ -83,6 +83,13 @@ MetricsSnapshot populated() {
     m.net_exposure = engine::Money::from_units(-2'000);
     m.api_requests = {{"status", "ok", 3}, {"kill", "unauthorized", 1}};
     m.api_audits_dropped = 0;
+    m.venue_threaded = true;
+    m.venue_requests = 5000;
+    m.venue_unhandled = 2;
+    m.venue_wakes = 17;
+    m.venue_request_full_waits = 1;
+    m.venue_reply_full_waits = 0;
+    m.venue_awaiting = 3;
     return m;
 }
 
@@ -92,6 +99,16 @@ TEST(Prometheus, PopulatedSnapshotPassesPromtoolCheckMetrics) {
     const PromtoolRun run = promtool_check(render_prometheus(populated()));
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(run.output, "") << "promtool reported problems";
+}
+
+TEST(Prometheus, AThreadedVenuesSeamIsCountedAndOnlyWhenThereIsOne) {
+    const std::string text = render_prometheus(populated());
+    for (const char* line :
+         {"keel_venue_requests_total 5000\n", "keel_venue_requests_unhandled 2\n",
+          "keel_venue_wakes_total 17\n", "keel_venue_request_full_waits_total 1\n",
+          "keel_venue_reply_full_waits_total 0\n", "keel_venue_awaiting 3\n"})
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    EXPECT_EQ(render_prometheus(MetricsSnapshot{}).find("keel_venue_"), std::string::npos);
 }
 
 TEST(Prometheus, EmptySnapshotPassesPromtoolCheckMetrics) {

@@ -1,7 +1,8 @@
 // Proves that strategy, risk and gateway decisions, the kill switch and limit changes included,
 // are a pure function of the input stream: a session run on a threaded plan, its journaled
 // inputs re-run fused (venue disconnected), derives byte-identical strategy, risk and gateway
-// streams.
+// streams; the same with the simulated venue on its own thread (venue.threaded), whose replies
+// reach ingest through the asynchronous seam (three threads, under TSan in CI).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -57,11 +58,20 @@ Event event_of(const Record& r) {
 
 }  // namespace
 
-TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
-    const auto base =
-        std::filesystem::temp_directory_path() / ("keel_replay_det_" + std::to_string(::getpid()));
+namespace {
+
+void rederives_byte_for_byte(bool threaded_venue) {
+    const auto base = std::filesystem::temp_directory_path() /
+                      ("keel_replay_det_" + std::to_string(::getpid()) +
+                       (threaded_venue ? "_threaded" : ""));
     std::filesystem::remove_all(base);
-    engine::ConfigResult cr = engine::parse_config(kConfig, "test", KEEL_SOURCE_DIR, {});
+    std::string config = kConfig;
+    if (threaded_venue) {
+        const std::string sim = R"("venue": {"type": "sim"})";
+        config.replace(config.find(sim), sim.size(),
+                       R"("venue": {"type": "sim", "threaded": true, "idle": "yield"})");
+    }
+    engine::ConfigResult cr = engine::parse_config(config, "test", KEEL_SOURCE_DIR, {});
     ASSERT_TRUE(cr.ok()) << cr.errors.front().path << ": " << cr.errors.front().message;
 
     // The live-like run: two threads, so replies are sequenced wherever they happen to land.
@@ -72,6 +82,8 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
     const auto a = replay::run_session(cr.config, stop, live, error);
     ASSERT_TRUE(a) << error;
     ASSERT_EQ(a->journal_error, "");
+    EXPECT_EQ(a->venue_threaded, threaded_venue);
+    EXPECT_EQ(a->venue_in_doubt, 0u);
 
     // Its journaled inputs, re-run fused with the venue disconnected.
     replay::JournaledSession journaled;
@@ -138,4 +150,14 @@ TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
     }
     EXPECT_TRUE(mass_cancel);
     std::filesystem::remove_all(base);
+}
+
+}  // namespace
+
+TEST(ReplayDeterminism, ThreadedSessionRederivesByteForByteFromItsInputs) {
+    rederives_byte_for_byte(false);
+}
+
+TEST(ReplayDeterminism, AThreadedVenuesSessionRederivesByteForByteFromItsInputs) {
+    rederives_byte_for_byte(true);
 }

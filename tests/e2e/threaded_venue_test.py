@@ -9,18 +9,21 @@ trades as the synchronous simulator does, driven as a user drives keel:
     HTTP (buy, sell, buy, sell, each filled by a following trade before the next): the same
     fills (side, price, quantity) and the same positions, cash and P&L in the summaries; the
     threaded summary hands every order and market event to the venue thread and leaves
-    nothing in doubt at stop; replay --verify passes on the live threaded journal.
+    nothing in doubt at stop, and /metrics counts the venue thread's seam (promtool-clean);
+    replay --verify passes on the live threaded journal.
 Usage: threaded_venue_test.py KEEL SRC
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_support  # noqa: E402
-from live_support import Feed, Keel, alert, dump, fail, paper_config, verify, wait_for  # noqa: E402
+from live_support import (Feed, Keel, alert, dump, fail, paper_config, request, verify,  # noqa: E402
+                          wait_for)
 
 T = live_support.init(sys.argv[1], "keel_threaded_venue_")
 KEEL, SRC = live_support.KEEL, os.path.abspath(sys.argv[2])
@@ -102,6 +105,19 @@ def live(name, threaded, feed):
         price += 0.0001
         feed.trade("%.4f" % price)  # fills it
         wait_for("the fill", lambda: count(journal, "input", "venue_fill") > fills)
+    metrics = request(k.control, "GET", "/metrics", None,
+                      {"Authorization": "Bearer " + TOKEN})[1]
+    if threaded:
+        m = re.search(r"^keel_venue_requests_total (\d+)$", metrics, re.M)
+        if not m or int(m.group(1)) == 0 or "keel_venue_wakes_total" not in metrics:
+            fail("%s: /metrics lacks the venue thread's counters" % name)
+        if shutil.which("promtool"):
+            check = subprocess.run(["promtool", "check", "metrics"], input=metrics,
+                                   capture_output=True, text=True)
+            if check.returncode != 0:
+                fail("promtool check metrics: " + check.stdout + check.stderr)
+    elif "keel_venue_" in metrics:
+        fail("%s: /metrics has venue thread counters without a venue thread" % name)
     if k.stop() != 0:
         fail("%s: keel run did not exit 0 on SIGTERM" % name)
     out = open(os.path.join(T, name + ".out")).read()

@@ -239,6 +239,27 @@ std::string render_prometheus(const MetricsSnapshot& m) {
     w.single("keel_feed_stale_symbols", "gauge", "Symbols whose market data is older than allowed.",
              m.feed_stale_symbols);
 
+    if (m.venue_threaded) {
+        w.single("keel_venue_requests_total", "counter",
+                 "Orders and market events the gateway handed to the venue adapter's thread.",
+                 m.venue_requests);
+        w.single("keel_venue_requests_unhandled", "gauge",
+                 "Requests handed to the venue adapter that it has not taken yet.",
+                 m.venue_unhandled);
+        w.single("keel_venue_wakes_total", "counter",
+                 "Times the gateway woke the parked venue adapter (at most one per batch).",
+                 m.venue_wakes);
+        w.single("keel_venue_request_full_waits_total", "counter",
+                 "Times the gateway found the venue adapter's request ring full and waited.",
+                 m.venue_request_full_waits);
+        w.single("keel_venue_reply_full_waits_total", "counter",
+                 "Times the venue adapter found its reply queue full and waited.",
+                 m.venue_reply_full_waits);
+        w.single("keel_venue_awaiting", "gauge",
+                 "Requests the venue adapter sent that the venue has not answered yet.",
+                 m.venue_awaiting);
+    }
+
     w.money("keel_pnl_realized", "Realized P&L after fees, in account currency (display only).",
             m.realized);
     w.money("keel_pnl_unrealized", "Unrealized P&L at the last marks, in account currency.",

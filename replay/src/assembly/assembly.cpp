@@ -564,6 +564,7 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
         view.symbols = &symbols_;
         view.continued = resume != nullptr ? resume->inputs : nullptr;
         view.tails = tails_.get();
+        view.venue = venue_channel_.get();
         if (!options_.on_start(view, error))
             return false;
     }

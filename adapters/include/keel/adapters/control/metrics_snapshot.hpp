@@ -76,6 +76,15 @@ struct MetricsSnapshot {
     std::uint64_t feed_reconnects = 0;
     std::uint64_t feed_stale_symbols = 0;
 
+    // The venue adapter's thread (venue.threaded; all zero otherwise).
+    bool venue_threaded = false;
+    std::uint64_t venue_requests = 0;            // requests handed to the adapter
+    std::uint64_t venue_unhandled = 0;           // of those, not yet taken by it
+    std::uint64_t venue_wakes = 0;               // wakes of the parked adapter
+    std::uint64_t venue_request_full_waits = 0;  // the gateway found the request ring full
+    std::uint64_t venue_reply_full_waits = 0;    // the adapter found the reply queue full
+    std::uint64_t venue_awaiting = 0;            // requests sent, not yet answered
+
     // P&L and exposure of the account, in currency units (display only).
     engine::Money realized{};
     engine::Money unrealized{};

@@ -118,11 +118,14 @@ class VenueChannel final : public BatchEnd {
     [[nodiscard]] std::uint32_t awaiting() const noexcept {
         return awaiting_.load(std::memory_order_acquire);
     }
-    // Requests not yet handled, and requests sent but unanswered: what a stop leaves in doubt.
-    [[nodiscard]] std::uint64_t in_doubt() const noexcept {
-        return pushed_.load(std::memory_order_acquire) -
-               handled_.load(std::memory_order_acquire) + awaiting();
+    // Requests not yet taken by the adapter. Handled is read first: it never passes pushed, so
+    // the difference cannot wrap while both move.
+    [[nodiscard]] std::uint64_t unhandled() const noexcept {
+        const std::uint64_t handled = handled_.load(std::memory_order_acquire);
+        return pushed_.load(std::memory_order_acquire) - handled;
     }
+    // Requests not yet handled, and requests sent but unanswered: what a stop leaves in doubt.
+    [[nodiscard]] std::uint64_t in_doubt() const noexcept { return unhandled() + awaiting(); }
 
     // Counters, any thread.
     [[nodiscard]] std::uint64_t wakes() const noexcept { return wakes_.get(); }

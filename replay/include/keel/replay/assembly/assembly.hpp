@@ -94,6 +94,8 @@ struct SessionView {
     const JournaledInputs* continued = nullptr;
     // Where the stages read input events' tails (engine/pipeline/tail_arena.hpp).
     const engine::TailArena* tails = nullptr;
+    // The threaded venue's seam (venue.threaded), null otherwise: its counters.
+    const engine::VenueChannel* venue = nullptr;
 };
 
 struct SessionOptions {
