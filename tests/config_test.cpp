@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/config/secrets.hpp"
 
 using namespace keel::engine;
 
@@ -120,15 +121,32 @@ TEST(Config, EnvironmentOverrideErrorsNameTheVariable) {
     EXPECT_TRUE(has_error(r, "risk.limit", "unknown key")) << dump(r);
 }
 
-TEST(Config, MasksSecretsAtAnyDepth) {
-    const Json in = Json::parse(R"({"webhook": {"secret": "hunter2", "port": 8080},
-        "brokers": [{"api_key": "abc", "name": "x"}], "auth_token": "t0k"})");
-    const std::string out = mask_secrets(in).dump();
-    EXPECT_EQ(out.find("hunter2"), std::string::npos);
-    EXPECT_EQ(out.find("abc"), std::string::npos);
-    EXPECT_EQ(out.find("t0k"), std::string::npos);
-    EXPECT_NE(out.find("8080"), std::string::npos);
-    EXPECT_NE(out.find(R"("name":"x")"), std::string::npos);
+TEST(Config, MasksExactlyTheDeclaredSecretPaths) {
+    const Json in = Json::parse(R"({"webhook": {"secret": "hunter2", "signature_secret": "k3y",
+        "port": 8080}, "control": {"token": "t0k", "host": "127.0.0.1"},
+        "strategies": [{"type": "alert_follower", "secret": "not-one"}]})");
+    const Json out = mask_secrets(in);
+    EXPECT_EQ(out["webhook"]["secret"], "***");
+    EXPECT_EQ(out["webhook"]["signature_secret"], "***");
+    EXPECT_EQ(out["control"]["token"], "***");
+    EXPECT_EQ(out["webhook"]["port"], 8080);
+    EXPECT_EQ(out["control"]["host"], "127.0.0.1");
+    // By declaration, not by name: a key called "secret" elsewhere is not a declared secret
+    // (and a section reader would refuse it as an unknown key).
+    EXPECT_EQ(out["strategies"][0]["secret"], "not-one");
+    // A null (absent) secret stays null; a config without the sections is unchanged.
+    EXPECT_TRUE(mask_secrets(Json::parse(R"({"control": {"token": null}})"))["control"]["token"]
+                    .is_null());
+    const Json plain = Json::parse(R"({"session": {"name": "x"}})");
+    EXPECT_EQ(mask_secrets(plain), plain);
+}
+
+TEST(Config, SecretPathsAreDeclaredDottedPathsWithArrayWildcards) {
+    EXPECT_TRUE(is_secret_path("webhook.secret"));
+    EXPECT_TRUE(is_secret_path("control.token"));
+    EXPECT_FALSE(is_secret_path("control.host"));
+    EXPECT_FALSE(is_secret_path("token"));
+    EXPECT_FALSE(is_secret_path("webhook.secret.x"));
 }
 
 namespace {

@@ -993,29 +993,6 @@ TradingSession session_for(const Config& config, std::string_view symbol) {
     return TradingSession::all_day(0, kEveryDay);
 }
 
-Json mask_secrets(const Json& config) {
-    static constexpr const char* kSecretWords[] = {"secret", "token",      "password",   "api_key",
-                                                   "apikey", "passphrase", "private_key"};
-    Json out = config;
-    if (out.is_object()) {
-        for (auto& [key, value] : out.items()) {
-            const std::string k = lower(key);
-            const bool secret =
-                std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
-                            [&](const char* w) { return k.find(w) != std::string::npos; });
-            if (secret && !value.is_null()) {
-                value = "***";
-            } else {
-                value = mask_secrets(value);
-            }
-        }
-    } else if (out.is_array()) {
-        for (auto& v : out)
-            v = mask_secrets(v);
-    }
-    return out;
-}
-
 std::uint64_t fnv1a64(std::string_view text) noexcept {
     std::uint64_t h = 14695981039346656037ull;
     for (unsigned char c : text) {

@@ -8,6 +8,7 @@
 #include "keel/adapters/sim_venue/sim_venue.hpp"
 #include "keel/adapters/venue/threaded_venue.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
+#include "keel/engine/config/secrets.hpp"
 #include "keel/engine/orders/venue_id.hpp"
 #include "keel/engine/strategy/strategies/alert_follower.hpp"
 #include "keel/engine/strategy/strategies/orb.hpp"

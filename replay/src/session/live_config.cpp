@@ -91,8 +91,8 @@ void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
     o.path = r.string("path", false, o.path).value_or(o.path);
     if (o.path.empty() || o.path.front() != '/')
         r.error("path", "must start with '/'");
-    o.secret = r.string("secret", false).value_or("");
-    o.signature_key = r.string("signature_secret", false).value_or("");
+    o.secret = r.secret("secret", false).value_or("");
+    o.signature_key = r.secret("signature_secret", false).value_or("");
     o.require_signature = r.boolean("require_signature", false).value_or(false);
     if (o.require_signature && o.signature_key.empty())
         r.error("require_signature", "needs webhook.signature_secret");
@@ -135,7 +135,7 @@ void read_control(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
     ControlConfig c;
     read_server(r, c.server, 64 * 1024);
     c.api.max_body_bytes = c.server.max_body_bytes;
-    c.api.token = r.string("token", false).value_or("");
+    c.api.token = r.secret("token", false).value_or("");
     if (c.api.token.empty())
         r.error("token", "is required (set it with KEEL__CONTROL__TOKEN)");
     c.api.durable_timeout = std::chrono::milliseconds(

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "command_support.hpp"
+#include "keel/engine/config/secrets.hpp"
 #include "keel/exit_code.hpp"
 
 namespace keel::tools {

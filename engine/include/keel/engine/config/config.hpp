@@ -154,9 +154,6 @@ struct ConfigOverride {
                                         const std::vector<std::string>& env,
                                         const std::vector<ConfigOverride>& overrides);
 
-// A copy with every secret-looking value (keys containing secret, token, password, api_key,
-// passphrase or private_key) replaced by "***".
-[[nodiscard]] Json mask_secrets(const Json& config);
 
 // FNV-1a 64 of text: the config hash journaled in session_start.
 [[nodiscard]] std::uint64_t fnv1a64(std::string_view text) noexcept;

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "keel/assert.hpp"
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/config/secrets.hpp"
 #include "keel/engine/core/fixed_point.hpp"
 
 namespace keel::engine {
@@ -79,6 +81,12 @@ class ConfigReader {
             return std::nullopt;
         }
         return v->get<std::string>();
+    }
+    // A secret (a string): its path must be declared in kSecretPaths (secrets.hpp), so that it
+    // is masked wherever the config is shown or journaled.
+    std::optional<std::string> secret(const std::string& key, bool required) {
+        KEEL_ASSERT(is_secret_path(at(key)), "a secret read from an undeclared path (secrets.hpp)");
+        return string(key, required);
     }
     std::optional<std::int64_t> integer(const std::string& key, bool required, std::int64_t lo,
                                         std::int64_t hi, std::int64_t fallback = 0) {

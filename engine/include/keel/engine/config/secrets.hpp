@@ -1,0 +1,30 @@
+// The configuration's secrets, by declaration: every key path that holds one. The journaled
+// copy of a config (session_start) and `keel config show` mask exactly these paths, whatever
+// their keys are called, and nothing is guessed from key names. A reader takes a secret only
+// through ConfigReader::secret, which refuses a path not declared here (a programmer error,
+// caught by the first test that reads it), so a new secret cannot be read without being
+// masked. A venue adapter that needs credentials (key ids, user names, passwords, client
+// secrets) declares their paths here with its venue section.
+#pragma once
+
+#include <string_view>
+
+#include "keel/engine/config/config.hpp"
+
+namespace keel::engine {
+
+// Dotted paths; "*" stands for every element of an array (e.g. "notify.*.url").
+inline constexpr std::string_view kSecretPaths[] = {
+    "webhook.secret",            // the TradingView alerts' shared secret
+    "webhook.signature_secret",  // the HMAC key of signed alerts
+    "control.token",             // the control API's bearer token
+};
+
+// Whether path (dotted, array indices as numbers) is one kSecretPaths declares.
+[[nodiscard]] bool is_secret_path(std::string_view path) noexcept;
+
+// The config with the value at every declared secret path (present and not null) replaced by
+// "***".
+[[nodiscard]] Json mask_secrets(const Json& config);
+
+}  // namespace keel::engine
