@@ -87,11 +87,14 @@ void GatewayStage::drop_hold_if_unused() noexcept {
         hold_from_.pop_back();
 }
 
-void GatewayStage::on_resume(const Event& /*resume*/, Emit& out) noexcept {
+void GatewayStage::on_resume(const Event& resume, Emit& out) noexcept {
     if (next_hold_ < hold_from_.size())
         ++next_hold_;
+    // Refused now, in sequence: stamped with the session_resume, not with the orders' own
+    // (earlier) sequence. On a threaded plan the crash can leave thousands of journaled inputs
+    // the gateway never saw; their records, re-derived at the restart, come before this one.
     for (const Event& order : unsent_)
-        refuse(order, Reason::unsent_at_restart, out);
+        refuse(order, Reason::unsent_at_restart, out, &resume);
     unsent_.clear();
 }
 
@@ -185,10 +188,15 @@ void GatewayStage::mark(const Event& event, Price price, Emit& out) noexcept {
     }
 }
 
-void GatewayStage::refuse(const Event& order, Reason reason, Emit& out) noexcept {
+void GatewayStage::refuse(const Event& order, Reason reason, Emit& out,
+                          const Event* cause) noexcept {
     Event state = order;
     state.header.type = EventType::order_state;
     state.header.source = Source::gateway;
+    if (cause != nullptr) {
+        state.header.seq = cause->header.seq;
+        state.header.ts_ns = cause->header.ts_ns;
+    }
     state.payload.order.status = OrderStatus::rejected;
     state.payload.order.reason = reason;
     if (!journaled_emit(state, out))
@@ -196,7 +204,7 @@ void GatewayStage::refuse(const Event& order, Reason reason, Emit& out) noexcept
     // Upstream books learn of the refusal in sequence, as they learn of a risk reject.
     replies_.post(make_echo(order, {.type = EventType::order_denied,
                                     .source = Source::gateway,
-                                    .ts_ns = order.header.ts_ns,
+                                    .ts_ns = state.header.ts_ns,
                                     .action = order.payload.order.action,
                                     .status = OrderStatus::denied,
                                     .reason = reason}));

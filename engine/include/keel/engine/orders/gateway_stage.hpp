@@ -93,7 +93,10 @@ class GatewayStage final : public Stage {
     void cancel_sibling(const OrderRecord& filled, const Event& cause, Emit& out) noexcept;
     // Sends (parent filled) or drops (parent ended otherwise) the held children of `parent`.
     void release_children(const OrderRecord& parent, const Event& cause, Emit& out) noexcept;
-    void refuse(const Event& order, Reason reason, Emit& out) noexcept;
+    // Journals order_state rejected for `order` (stamped with `cause` when given, else with the
+    // order's own sequence and time) and echoes the denial to ingest.
+    void refuse(const Event& order, Reason reason, Emit& out,
+                const Event* cause = nullptr) noexcept;
     void emit_state(const Event& cause, const Transition& t, Reason reason, Emit& out) noexcept;
     void emit_dropped(const Event& child, const Event& cause, Reason reason, Emit& out) noexcept;
     [[nodiscard]] Event alert_event(const Event& cause, std::uint64_t order_id,
