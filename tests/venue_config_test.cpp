@@ -1,4 +1,5 @@
-// Proves the venue section maps key by key onto SimVenueConfig, and that unknown keys, bad
+// Proves the venue section maps key by key onto SimVenueConfig (and its threading keys onto
+// VenueThreading), and that unknown keys, bad
 // modes and models, wrong types, negative and out-of-range numbers are errors with key paths.
 #include <gtest/gtest.h>
 
@@ -176,4 +177,28 @@ TEST(VenueConfig, AdapterValidationChecksOnlyTheSimVenue) {
     errors.clear();
     adapters::validate_adapter_config(config, errors);
     EXPECT_TRUE(errors.empty()) << dump(errors);
+}
+
+TEST(VenueConfig, ThreadingKeysAreReadAndTheirProblemsNamed) {
+    std::vector<ConfigError> errors;
+    adapters::VenueThreading t = adapters::venue_threading_from_json(
+        Json::parse(R"({"type": "sim", "threaded": true, "idle": "busy_spin", "drain_ms": 50})"),
+        errors);
+    EXPECT_TRUE(errors.empty()) << dump(errors);
+    EXPECT_TRUE(t.threaded);
+    EXPECT_EQ(t.idle, engine::IdleKind::busy_spin);
+    EXPECT_EQ(t.drain_ms, 50);
+    t = adapters::venue_threading_from_json(Json::parse(R"({"type": "sim"})"), errors);
+    EXPECT_FALSE(t.threaded);
+    EXPECT_EQ(t.idle, engine::IdleKind::park);
+    EXPECT_EQ(t.drain_ms, 2000);
+    (void)adapters::venue_threading_from_json(
+        Json::parse(R"({"threaded": "yes", "idle": "backoff", "drain_ms": -1})"), errors);
+    EXPECT_TRUE(has_error(errors, "venue.threaded", "true or false")) << dump(errors);
+    EXPECT_TRUE(has_error(errors, "venue.idle", "not one of busy_spin, yield, park"))
+        << dump(errors);
+    EXPECT_TRUE(has_error(errors, "venue.drain_ms", "between 0 and 600000")) << dump(errors);
+    // The simulator's reader knows the keys are not its own unknowns.
+    const Parsed p = parse(R"({"type": "sim", "threaded": true, "idle": "yield", "drain_ms": 5})");
+    EXPECT_TRUE(p.errors.empty()) << dump(p.errors);
 }
