@@ -1,6 +1,6 @@
 // Proves the venue section maps key by key onto SimVenueConfig (and its threading keys onto
-// VenueThreading), and that unknown keys, bad
-// modes and models, wrong types, negative and out-of-range numbers are errors with key paths.
+// VenueThreading), and that unknown keys, bad modes and models, wrong types, negative and
+// out-of-range numbers are errors with key paths.
 #include <gtest/gtest.h>
 
 #include <algorithm>
