@@ -25,7 +25,9 @@
 // Capacities (sizing, chosen by the assembly): the request ring makes the gateway wait when
 // full (counted); the reply queue must hold every reply that can be outstanding while ingest
 // is blocked on its own output (Runner::venue_reply_capacity_for), so the adapter never waits
-// on it in a well-sized session; a wait is counted all the same.
+// on it in a well-sized session; a wait is counted all the same. The tails' byte ring
+// (kTailRingBytes) is bounded in bytes, not by that argument: 16 MiB of unread tails (65,536
+// replies of 256 bytes, say) make the adapter wait, counted as a reply-queue wait.
 #pragma once
 
 #include <atomic>
