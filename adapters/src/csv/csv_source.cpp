@@ -106,6 +106,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         add_file_stats(src.stats_, reader.stats(), reader.kind());
     }
     src.events_ = merge_by_time(rows, symbols, src.tails_);
+    src.next_tail_at_ = src.tails_.empty() ? kNoTail : src.tails_.front().first;
     return src;
 }
 
@@ -129,8 +130,10 @@ engine::InputSource::Poll CsvSource::poll(Event& out) noexcept {
 engine::InputSource::Poll CsvSource::poll(Event& out, engine::TailOut& tail) noexcept {
     tail.length = 0;
     const Poll p = poll(out);
-    if (p == Poll::event && next_tail_ < tails_.size() && tails_[next_tail_].first == next_ - 1)
+    if (p == Poll::event && next_ - 1 == next_tail_at_) [[unlikely]] {
         (void)tail.put(tails_[next_tail_++].second);  // fits: an alert's order fields are short
+        next_tail_at_ = next_tail_ < tails_.size() ? tails_[next_tail_].first : kNoTail;
+    }
     return p;
 }
 
@@ -138,6 +141,7 @@ void CsvSource::skip(std::size_t n) noexcept {
     next_ = std::min(events_.size(), next_ + n);
     while (next_tail_ < tails_.size() && tails_[next_tail_].first < next_)
         ++next_tail_;
+    next_tail_at_ = next_tail_ < tails_.size() ? tails_[next_tail_].first : kNoTail;
     pace_from_ = next_;
     pace_start_ns_ = -1;
 }

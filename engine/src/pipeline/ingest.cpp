@@ -124,7 +124,8 @@ int Ingest::step(Emit& out) noexcept {
         }
         return 1;
     }
-    if (take_venue_reply(out))
+    // Sessions without a threaded venue (every backtest) skip the call altogether.
+    if (has_venues_ && take_venue_reply(out))
         return 1;
 
     if (state_ == State::running && options_.snapshots != nullptr) {

@@ -105,6 +105,9 @@ class CsvSource final : public engine::InputSource {
     std::size_t next_ = 0;
     std::vector<std::pair<std::size_t, std::string>> tails_;  // by event index, ascending
     std::size_t next_tail_ = 0;
+    // The event index of tails_[next_tail_] (kNoTail: none left): one compare per poll.
+    static constexpr std::size_t kNoTail = ~std::size_t{0};
+    std::size_t next_tail_at_ = kNoTail;
     CsvLoadStats stats_;
     std::uint64_t pace_events_per_s_ = 0;
     std::int64_t pace_start_ns_ = -1;

@@ -69,7 +69,11 @@ class Ingest {
 
     Ingest(InputSource& source, SpscRing<Event>& replies, const std::atomic<bool>& stop,
            const Options& options) noexcept
-        : source_(source), replies_(replies), stop_(stop), options_(options) {
+        : source_(source),
+          replies_(replies),
+          stop_(stop),
+          options_(options),
+          has_venues_(!options.venues.empty()) {
         if (options.resume_seq > 0) {
             state_ = options.resume.unsent > 0 ? State::resuming : State::running;
             seq_ = options.resume_seq;
@@ -106,6 +110,7 @@ class Ingest {
     SpscRing<Event>& replies_;
     const std::atomic<bool>& stop_;
     Options options_;
+    const bool has_venues_;  // a threaded venue's replies to read (checked every step)
     State state_ = State::starting;
     StopReason stop_reason_ = StopReason::none;
     std::uint64_t seq_ = 0;
