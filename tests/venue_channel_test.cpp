@@ -171,6 +171,20 @@ TEST(VenueChannel, SettledAndInDoubtCountWhatTheAdapterHasHandledAndStillOwes) {
     EXPECT_EQ(channel.in_doubt(), 1u);
 }
 
+TEST(VenueChannel, AnAdapterWaitingForRoomGivesUpOnceTheChannelIsClosed) {
+    VenueChannel channel(8, 2);
+    const Event r = make_event(EventType::venue_ack, Source::venue, 0, 0, 0);
+    ASSERT_TRUE(channel.post_reply(r, "a"));
+    ASSERT_TRUE(channel.post_reply(r, "b"));
+    // The queue is full and nobody reads it: a third post waits until the channel closes.
+    std::atomic<bool> posted{true};
+    std::thread adapter([&] { posted = channel.post_reply(r, "c"); });
+    channel.close();
+    adapter.join();
+    EXPECT_FALSE(posted.load());
+    EXPECT_EQ(channel.replies_dropped_at_close(), 1u);
+}
+
 TEST(ThreadedVenue, ABacktestOnTheThreadedSimulatorJournalsWhatTheSynchronousOneDoes) {
     const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                       ("keel_threaded_venue_" + std::to_string(::getpid()));

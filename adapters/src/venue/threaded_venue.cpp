@@ -28,7 +28,7 @@ void ThreadedVenue::stop() noexcept {
     if (!thread_.joinable())
         return;
     stop_.store(true, std::memory_order_release);
-    channel_.wake();
+    channel_.close();  // an adapter waiting for room in the reply queue gives up
     thread_.join();
 }
 

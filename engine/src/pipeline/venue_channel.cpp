@@ -87,7 +87,7 @@ void VenueChannel::wake() noexcept {
     futex_wake(parked_);
 }
 
-void VenueChannel::post_reply(const Event& reply, std::string_view tail) noexcept {
+bool VenueChannel::post_reply(const Event& reply, std::string_view tail) noexcept {
     KEEL_ASSERT(tail.size() <= kMaxTailBytes, "a venue reply's tail exceeds kMaxTailBytes");
     const auto length = static_cast<std::uint32_t>(tail.size());
     std::uint64_t at = tail_written_;
@@ -98,6 +98,10 @@ void VenueChannel::post_reply(const Event& reply, std::string_view tail) noexcep
         if ((at & kTailMask) + length > kTailRingBytes)
             at = (at | kTailMask) + 1;
         while (at + length - tail_freed_.load(std::memory_order_acquire) > kTailRingBytes) {
+            if (closed_.load(std::memory_order_acquire)) {
+                replies_dropped_.add();
+                return false;
+            }
             waited = true;
             idle.idle(0);
         }
@@ -106,11 +110,16 @@ void VenueChannel::post_reply(const Event& reply, std::string_view tail) noexcep
     }
     const VenueReply r{reply, at, length};
     while (!replies_.push(r)) {
+        if (closed_.load(std::memory_order_acquire)) {
+            replies_dropped_.add();
+            return false;
+        }
         waited = true;
         idle.idle(0);
     }
     if (waited)
         reply_full_waits_.add();
+    return true;
 }
 
 void VenueChannel::pop_reply() noexcept {

@@ -74,7 +74,7 @@ class ThreadedVenue final : public engine::Venue {
             : channel_(channel), before_start_(before_start) {}
         void post(const engine::Event& event) noexcept override {
             if (live_)
-                channel_.post_reply(event);
+                (void)channel_.post_reply(event);  // false only once closed, at stop
             else
                 before_start_.post(event);
         }

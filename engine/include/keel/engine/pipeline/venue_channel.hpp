@@ -93,14 +93,22 @@ class VenueChannel final : public BatchEnd {
     // is already waiting. Returns at once when one is.
     void park(std::int64_t timeout_ns) noexcept;
     // Posts one reply with its tail (at most kMaxTailBytes: the adapter keeps within it,
-    // checked). Waits (yielding, counted) when the queue or the tail bytes are full.
-    void post_reply(const Event& reply, std::string_view tail = {}) noexcept;
+    // checked). Waits (yielding, counted) when the queue or the tail bytes are full, unless the
+    // channel is closed: then the reply is dropped (counted; false), since no ingest will read
+    // it. Such a reply was never journaled: its order is in doubt, as at a crash.
+    bool post_reply(const Event& reply, std::string_view tail = {}) noexcept;
     // Requests sent to the venue and not yet answered (the adapter's own count).
     void set_awaiting(std::uint32_t n) noexcept { awaiting_.store(n, std::memory_order_release); }
 
     // --- any thread ---
     // Wakes a parked adapter (to stop it, say).
     void wake() noexcept;
+    // The session has stopped reading replies: an adapter waiting for room gives up (its
+    // thread can be joined). Cold, after the pipeline has stopped.
+    void close() noexcept {
+        closed_.store(true, std::memory_order_release);
+        wake();
+    }
 
     // --- ingest thread ---
     // The oldest unread reply, or null. Its tail stays valid until pop_reply.
@@ -137,6 +145,9 @@ class VenueChannel final : public BatchEnd {
     [[nodiscard]] std::uint64_t reply_full_waits() const noexcept {
         return reply_full_waits_.get();
     }
+    [[nodiscard]] std::uint64_t replies_dropped_at_close() const noexcept {
+        return replies_dropped_.get();
+    }
     [[nodiscard]] std::uint64_t requests_pushed() const noexcept {
         return pushed_.load(std::memory_order_relaxed);
     }
@@ -165,6 +176,8 @@ class VenueChannel final : public BatchEnd {
     Counter wakes_;
     Counter request_full_waits_;
     Counter reply_full_waits_;
+    Counter replies_dropped_;
+    std::atomic<bool> closed_{false};
 };
 
 }  // namespace keel::engine
