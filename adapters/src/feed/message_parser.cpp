@@ -9,6 +9,7 @@
 #include "keel/adapters/parse/json_raw_key.hpp"
 #include "keel/adapters/parse/timestamp.hpp"
 #include "keel/assert.hpp"
+#include "keel/engine/core/json_token.hpp"
 
 namespace keel::adapters::feed {
 namespace {
@@ -24,13 +25,6 @@ struct Token {
     bool present = false;
     bool is_string = false;
 };
-
-std::string_view trim_right(std::string_view s) noexcept {
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
-}
 
 bool all_digits(std::string_view s) noexcept {
     if (s.empty())
@@ -389,7 +383,7 @@ struct MessageParser::Impl {
         const char first = raw.empty() ? '\0' : raw.front();
         if (first == '"') {
             // Without a backslash the text between the quotes is the string: no unescaping.
-            const std::string_view quoted = trim_right(raw);
+            const std::string_view quoted = engine::json_token_text(raw);
             const std::string_view inner = quoted.size() >= 2 && quoted.back() == '"'
                                                ? quoted.substr(1, quoted.size() - 2)
                                                : std::string_view{};
@@ -406,11 +400,11 @@ struct MessageParser::Impl {
             }
             t.is_string = true;
         } else if (first == '-' || (first >= '0' && first <= '9')) {
-            t.text = trim_right(raw);
+            t.text = engine::json_token_text(raw);
             t.is_string = false;
         } else {
             // "tru" must be named invalid JSON, not a boolean of the wrong type.
-            const std::string_view atom = trim_right(raw);
+            const std::string_view atom = engine::json_token_text(raw);
             if (atom != "true" && atom != "false" && atom != "null" && first != '{' && first != '[')
                 return error_at(ParseErrorKind::invalid_json, t.offset, name, index,
                                 "not a JSON value (true, false or null misspelt)");

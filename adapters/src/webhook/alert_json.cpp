@@ -5,6 +5,7 @@
 #include "keel/adapters/parse/json_raw_key.hpp"
 #include "keel/adapters/parse/timestamp.hpp"
 #include "keel/assert.hpp"
+#include "keel/engine/core/json_token.hpp"
 
 namespace keel::adapters::webhook {
 
@@ -23,13 +24,6 @@ std::string echo(std::string_view v) {
     if (v.size() <= kEchoMax)
         return std::string(v);
     return "<a value of " + std::to_string(v.size()) + " characters>";
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-        s.remove_suffix(1);
-    return s;
 }
 
 // Where the top-level value closes (outside strings) decides which of the two problems
@@ -122,7 +116,7 @@ class Parser {
             bad(name, "must be a number or a decimal string");
             return false;
         }
-        text = trim(v.raw_json_token());
+        text = engine::json_token_text(v.raw_json_token());
         return true;
     }
 
@@ -210,7 +204,7 @@ class Parser {
             od::json_type t;
             if (const auto e = v.type().get(t); e)
                 return malformed(e);
-            raw = trim(v.raw_json_token());
+            raw = engine::json_token_text(v.raw_json_token());
             if (raw.data() >= body_.data() &&
                 raw.data() + raw.size() <= body_.data() + body_.size()) {
                 out_.secret_offset = static_cast<std::size_t>(raw.data() - body_.data());
@@ -330,7 +324,7 @@ AlertParseResult parse_alert_json(od::parser& parser, const std::string& body, A
         result.code = ApiCode::malformed_json;
         result.message = e == simdjson::UNCLOSED_STRING
                              ? unbalanced_message(body)
-                             : "malformed JSON near byte " + std::to_string(trim(body).size()) +
+                             : "malformed JSON near byte " + std::to_string(engine::json_token_text(body).size()) +
                                    ": " + simdjson::error_message(e);
         return result;
     }
