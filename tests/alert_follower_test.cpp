@@ -430,8 +430,7 @@ TEST(AlertFollower, ABodyWithBadOrderFieldsPlacesNothingWithReasonInvalidOrder) 
 namespace {
 AlertOrderProblem read_order(std::string body, AlertOrder& out) {
     AlertOrderParser parser;
-    body.reserve(body.size() + kTailPadding);
-    return parser.read(body, body.capacity(), out);
+    return parser.read(body, out);
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 #include "keel/engine/pipeline/ingest.hpp"
@@ -309,17 +310,43 @@ TEST(IngestTimers, ATimerThatCannotBeJournaledIsNotPassedOnAndStopsTheSession) {
 
 // --- a venue adapter on its own thread (venue_channel.hpp); here the test is the adapter ---
 
-TEST(IngestVenueChannel, SequencesAThreadedVenuesRepliesWithTheirTailsAfterTheReplyRings) {
-    test::VectorSource source({test::trade(0, 100, 1)});
-    SpscRing<Event> replies(8);
-    VenueChannel venue(8, 8);
-    TailArena tails(8);
+namespace {
+
+// Ingest over `inputs` with one threaded venue (and a tail arena), `options` otherwise.
+struct VenueRig {
+    VenueRig(std::vector<Event> inputs, Ingest::Options options)
+        : source(std::move(inputs)), ingest(source, replies, stop, with_venue(options)) {}
+    Ingest::Options with_venue(Ingest::Options options) {
+        options.venues = {&venue};
+        options.tails = &tails;
+        return options;
+    }
+    test::VectorSource source;
+    SpscRing<Event> replies{8};
+    VenueChannel venue{8, 8};
+    TailArena tails{8};
     std::atomic<bool> stop{false};
-    Ingest::Options options;
-    options.venues = {&venue};
-    options.tails = &tails;
-    Ingest ingest(source, replies, stop, options);
+    Ingest ingest;
     test::Recorder out;
+};
+
+Ingest::Options lockstep() {
+    Ingest::Options o;
+    o.venue_lockstep = true;
+    return o;
+}
+Ingest::Options drain_ns(std::int64_t ns) {
+    Ingest::Options o;
+    o.venue_drain_ns = ns;
+    return o;
+}
+
+}  // namespace
+
+TEST(IngestVenueChannel, SequencesAThreadedVenuesRepliesWithTheirTailsAfterTheReplyRings) {
+    VenueRig rig({test::trade(0, 100, 1)}, {});
+    auto [ingest, venue, replies, tails, out] =
+        std::tie(rig.ingest, rig.venue, rig.replies, rig.tails, rig.out);
     ingest.step(out);  // session_start
     venue.post_reply(reply(EventType::venue_ack, 50), "order 7 is V-123");
     ASSERT_TRUE(replies.try_push(reply(EventType::order_denied, 60)));
@@ -333,15 +360,8 @@ TEST(IngestVenueChannel, SequencesAThreadedVenuesRepliesWithTheirTailsAfterTheRe
 }
 
 TEST(IngestVenueChannel, LockstepReadsNoInputUntilTheVenueHasHandledEveryRequest) {
-    test::VectorSource source({test::trade(0, 100, 1), test::trade(0, 200, 1)});
-    SpscRing<Event> replies(8);
-    VenueChannel venue(8, 8);
-    std::atomic<bool> stop{false};
-    Ingest::Options options;
-    options.venues = {&venue};
-    options.venue_lockstep = true;
-    Ingest ingest(source, replies, stop, options);
-    test::Recorder out;
+    VenueRig rig({test::trade(0, 100, 1), test::trade(0, 200, 1)}, lockstep());
+    auto [ingest, venue, out] = std::tie(rig.ingest, rig.venue, rig.out);
     ingest.step(out);  // session_start
     ingest.step(out);  // the first trade; the gateway hands the venue an order for it
     venue.push_request(make_event(EventType::order_sent, Source::gateway, 2, 100, 0));
@@ -358,15 +378,9 @@ TEST(IngestVenueChannel, LockstepReadsNoInputUntilTheVenueHasHandledEveryRequest
 }
 
 TEST(IngestVenueChannel, TheStopDrainWaitsForWhatTheVenueOwesAndCountsTheRestInDoubt) {
-    test::VectorSource source({test::trade(0, 100, 1)});
-    SpscRing<Event> replies(8);
-    VenueChannel venue(8, 8);
-    std::atomic<bool> stop{false};
-    Ingest::Options options;
-    options.venues = {&venue};
-    options.venue_drain_ns = 60'000'000'000;  // a minute: the reply below comes long before
-    Ingest ingest(source, replies, stop, options);
-    test::Recorder out;
+    // A minute: the reply below comes long before.
+    VenueRig rig({test::trade(0, 100, 1)}, drain_ns(60'000'000'000));
+    auto [ingest, venue, replies, out] = std::tie(rig.ingest, rig.venue, rig.replies, rig.out);
     ingest.step(out);
     ingest.step(out);
     venue.set_awaiting(2);  // two orders sent, unanswered
@@ -388,15 +402,8 @@ TEST(IngestVenueChannel, TheStopDrainWaitsForWhatTheVenueOwesAndCountsTheRestInD
 }
 
 TEST(IngestVenueChannel, ADrainThatRunsOutCountsWhatIsStillOwedAsInDoubt) {
-    test::VectorSource source({test::trade(0, 100, 1)});
-    SpscRing<Event> replies(8);
-    VenueChannel venue(8, 8);
-    std::atomic<bool> stop{false};
-    Ingest::Options options;
-    options.venues = {&venue};
-    options.venue_drain_ns = 0;  // no wait at all
-    Ingest ingest(source, replies, stop, options);
-    test::Recorder out;
+    VenueRig rig({test::trade(0, 100, 1)}, drain_ns(0));  // no wait at all
+    auto [ingest, venue, replies, out] = std::tie(rig.ingest, rig.venue, rig.replies, rig.out);
     ingest.step(out);
     ingest.step(out);
     venue.push_request(make_event(EventType::order_sent, Source::gateway, 2, 100, 0));

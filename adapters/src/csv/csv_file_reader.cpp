@@ -430,6 +430,9 @@ bool CsvFileReader::alert_order_tail() {
     // Written from checked values only (a word of [a-z_], a decimal re-formatted from fixed
     // point), so the JSON needs no escaping.
     std::string json;
+    const auto add = [&](const char* key, const std::string& value) {
+        json += std::string(json.empty() ? "{" : ",") + "\"" + key + "\":\"" + value + "\"";
+    };
     const auto word = [&](int col, const char* key) {
         if (!has_value(col))
             return true;
@@ -438,7 +441,7 @@ bool CsvFileReader::alert_order_tail() {
             if ((ch < 'a' || ch > 'z') && ch != '_')
                 return fail(col + 1, "'" + std::string(fields_[col]) + "' is not a " + key);
         }
-        json += std::string(json.empty() ? "{" : ",") + "\"" + key + "\":\"" + w + "\"";
+        add(key, w);
         return true;
     };
     const auto price = [&](int col, const char* key) {
@@ -447,8 +450,7 @@ bool CsvFileReader::alert_order_tail() {
             return true;
         if (!decimal(col, raw, Sign::positive))
             return false;
-        json += std::string(json.empty() ? "{" : ",") + "\"" + key + "\":\"" +
-                engine::decimal_string(raw) + "\"";
+        add(key, engine::decimal_string(raw));
         return true;
     };
     if (!word(c.order_type, "order_type") || !price(c.limit_price, "limit_price") ||
@@ -457,9 +459,8 @@ bool CsvFileReader::alert_order_tail() {
     if (json.empty())
         return true;
     json += "}";
-    json.reserve(json.size() + engine::kTailPadding);
     engine::AlertOrder order;
-    const engine::AlertOrderProblem p = order_parser_.read(json, json.capacity(), order);
+    const engine::AlertOrderProblem p = order_parser_.read(json, order);
     if (!p.ok()) {
         const int col = p.field == "order_type"    ? c.order_type
                         : p.field == "limit_price" ? c.limit_price

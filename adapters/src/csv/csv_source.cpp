@@ -106,7 +106,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
         add_file_stats(src.stats_, reader.stats(), reader.kind());
     }
     src.events_ = merge_by_time(rows, symbols, src.tails_);
-    src.next_tail_at_ = src.tails_.empty() ? kNoTail : src.tails_.front().first;
+    src.aim_next_tail();
     return src;
 }
 
@@ -132,7 +132,7 @@ engine::InputSource::Poll CsvSource::poll(Event& out, engine::TailOut& tail) noe
     const Poll p = poll(out);
     if (p == Poll::event && next_ - 1 == next_tail_at_) [[unlikely]] {
         (void)tail.put(tails_[next_tail_++].second);  // fits: an alert's order fields are short
-        next_tail_at_ = next_tail_ < tails_.size() ? tails_[next_tail_].first : kNoTail;
+        aim_next_tail();
     }
     return p;
 }
@@ -141,7 +141,7 @@ void CsvSource::skip(std::size_t n) noexcept {
     next_ = std::min(events_.size(), next_ + n);
     while (next_tail_ < tails_.size() && tails_[next_tail_].first < next_)
         ++next_tail_;
-    next_tail_at_ = next_tail_ < tails_.size() ? tails_[next_tail_].first : kNoTail;
+    aim_next_tail();
     pace_from_ = next_;
     pace_start_ns_ = -1;
 }

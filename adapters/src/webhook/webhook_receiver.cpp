@@ -607,9 +607,7 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     // (engine/strategy/alert_order.hpp); a problem with them is refused here, before the 200.
     thread_local engine::AlertOrderParser order_parser;
     engine::AlertOrder asked;
-    tail.reserve(tail.size() + engine::kTailPadding);
-    if (const engine::AlertOrderProblem p = order_parser.read(tail, tail.capacity(), asked);
-        !p.ok())
+    if (const engine::AlertOrderProblem p = order_parser.read(tail, asked); !p.ok())
         return refuse(c, 400, ApiCode::bad_field,
                       "field '" + std::string(p.field) + "': " + std::string(p.why));
 

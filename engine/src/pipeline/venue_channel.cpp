@@ -93,29 +93,31 @@ bool VenueChannel::post_reply(const Event& reply, std::string_view tail) noexcep
     std::uint64_t at = tail_written_;
     IdleStrategy idle(IdleKind::yield);
     bool waited = false;
-    if (length > 0) {
-        // A tail is contiguous: one that would cross the ring's end starts at the next lap.
-        if ((at & kTailMask) + length > kTailRingBytes)
-            at = (at | kTailMask) + 1;
-        while (at + length - tail_freed_.load(std::memory_order_acquire) > kTailRingBytes) {
-            if (closed_.load(std::memory_order_acquire)) {
-                replies_dropped_.add();
-                return false;
-            }
-            waited = true;
-            idle.idle(0);
-        }
-        std::memcpy(tail_bytes_.get() + (at & kTailMask), tail.data(), length);
-        tail_written_ = at + length;
-    }
-    const VenueReply r{reply, at, length};
-    while (!replies_.push(r)) {
+    // Waits one cycle for room; false (the reply dropped, counted) once the channel is closed.
+    const auto wait_for_room = [&]() noexcept {
         if (closed_.load(std::memory_order_acquire)) {
             replies_dropped_.add();
             return false;
         }
         waited = true;
         idle.idle(0);
+        return true;
+    };
+    if (length > 0) {
+        // A tail is contiguous: one that would cross the ring's end starts at the next lap.
+        if ((at & kTailMask) + length > kTailRingBytes)
+            at = (at | kTailMask) + 1;
+        while (at + length - tail_freed_.load(std::memory_order_acquire) > kTailRingBytes) {
+            if (!wait_for_room())
+                return false;
+        }
+        std::memcpy(tail_bytes_.get() + (at & kTailMask), tail.data(), length);
+        tail_written_ = at + length;
+    }
+    const VenueReply r{reply, at, length};
+    while (!replies_.push(r)) {
+        if (!wait_for_room())
+            return false;
     }
     if (waited)
         reply_full_waits_.add();

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "keel/assert.hpp"
+#include "keel/engine/core/json_token.hpp"
 #include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::engine {
@@ -13,7 +14,6 @@ static_assert(kTailPadding >= simdjson::SIMDJSON_PADDING,
 
 namespace {
 
-// Field names passed here are literals: a problem outlives the parser's buffers.
 // A decimal field, as a number's exact token or a string: positive, fixed point.
 AlertOrderProblem price_field(std::string_view name, od::value& v, Price& out) noexcept {
     od::json_type t;
@@ -24,10 +24,7 @@ AlertOrderProblem price_field(std::string_view name, od::value& v, Price& out) n
         if (v.get_string().get(text))
             return {name, "is not a valid string"};
     } else if (t == od::json_type::number) {
-        text = v.raw_json_token();
-        while (!text.empty() && (text.back() == ' ' || text.back() == '\n' ||
-                                 text.back() == '\t' || text.back() == '\r'))
-            text.remove_suffix(1);
+        text = json_token_text(v.raw_json_token());
     } else {
         return {name, "must be a number or a decimal string"};
     }
@@ -47,35 +44,21 @@ AlertOrderProblem string_field(std::string_view name, od::value& v, std::string_
     return {};
 }
 
-bool parse_type(std::string_view s, OrderType& out) noexcept {
-    if (s == "market")
-        out = OrderType::market;
-    else if (s == "limit")
-        out = OrderType::limit;
-    else if (s == "stop")
-        out = OrderType::stop;
-    else if (s == "stop_limit")
-        out = OrderType::stop_limit;
-    else if (s == "trailing_stop")
-        out = OrderType::trailing_stop;
-    else
-        return false;
-    return true;
+// An order type or time in force by the name to_string gives it (event.hpp keeps the names).
+template <class E, std::size_t N>
+bool parse_name(std::string_view s, const E (&values)[N], E& out) noexcept {
+    for (const E v : values) {
+        if (to_string(v) == s) {
+            out = v;
+            return true;
+        }
+    }
+    return false;
 }
-
-bool parse_tif(std::string_view s, TimeInForce& out) noexcept {
-    if (s == "day")
-        out = TimeInForce::day;
-    else if (s == "gtc")
-        out = TimeInForce::gtc;
-    else if (s == "ioc")
-        out = TimeInForce::ioc;
-    else if (s == "fok")
-        out = TimeInForce::fok;
-    else
-        return false;
-    return true;
-}
+constexpr OrderType kOrderTypes[] = {OrderType::market, OrderType::limit, OrderType::stop,
+                                     OrderType::stop_limit, OrderType::trailing_stop};
+constexpr TimeInForce kTimesInForce[] = {TimeInForce::day, TimeInForce::gtc, TimeInForce::ioc,
+                                         TimeInForce::fok};
 
 // The prices each order type needs, and allows.
 AlertOrderProblem check(const AlertOrder& o, bool has_type) noexcept {
@@ -131,34 +114,42 @@ AlertOrderProblem AlertOrderParser::read(std::string_view body, std::size_t read
         if (member.unescaped_key().get(key) || member.value().get(v))
             return {"body", "is not valid JSON"};
         unsigned bit = 0;
+        std::string_view field;  // the literal name: a problem outlives the parser's buffers
         AlertOrderProblem p;
         std::string_view s;
         if (key == "order_type") {
             bit = 1;
-            if (p = string_field("order_type", v, s); p.ok() && !parse_type(s, out.type))
-                p = {"order_type", "is not one of market, limit, stop, stop_limit, trailing_stop"};
+            field = "order_type";
+            if (p = string_field(field, v, s); p.ok() && !parse_name(s, kOrderTypes, out.type))
+                p = {field, "is not one of market, limit, stop, stop_limit, trailing_stop"};
         } else if (key == "limit_price") {
             bit = 2;
-            p = price_field("limit_price", v, out.limit);
+            field = "limit_price";
+            p = price_field(field, v, out.limit);
         } else if (key == "stop_price") {
             bit = 4;
-            p = price_field("stop_price", v, out.stop);
+            field = "stop_price";
+            p = price_field(field, v, out.stop);
         } else if (key == "time_in_force") {
             bit = 8;
-            if (p = string_field("time_in_force", v, s); p.ok() && !parse_tif(s, out.tif))
-                p = {"time_in_force", "is not one of day, gtc, ioc, fok"};
+            field = "time_in_force";
+            if (p = string_field(field, v, s); p.ok() && !parse_name(s, kTimesInForce, out.tif))
+                p = {field, "is not one of day, gtc, ioc, fok"};
         } else {
             continue;  // the alert's other fields are the webhook's (alert_json.hpp)
         }
         if (seen & bit)
-            return {bit == 1 ? "order_type" : bit == 2 ? "limit_price" : bit == 4 ? "stop_price"
-                                                                                 : "time_in_force",
-                    "is given more than once"};
+            return {field, "is given more than once"};
         seen |= bit;
         if (!p.ok())
             return p;
     }
     return check(out, (seen & 1) != 0);
+}
+
+AlertOrderProblem AlertOrderParser::read(std::string& body, AlertOrder& out) {
+    body.reserve(body.size() + kTailPadding);
+    return read(body, body.capacity(), out);
 }
 
 }  // namespace keel::engine

@@ -402,13 +402,11 @@ bool SessionAssembly::build_venue(std::string& error) {
         threaded_options.hot = true;  // the simulator allocates nothing once built
         threaded_venue_ = std::make_unique<adapters::ThreadedVenue>(*venue_channel_, live_replies,
                                                                     threaded_options);
-        sim_venue_ = std::make_unique<adapters::SimVenue>(threaded_venue_->replies(), venue_config,
-                                                          config_.seed);
-        threaded_venue_->set_inner(*sim_venue_);
-    } else {
-        sim_venue_ =
-            std::make_unique<adapters::SimVenue>(live_replies, venue_config, config_.seed);
     }
+    sim_venue_ = std::make_unique<adapters::SimVenue>(
+        threaded_venue_ ? threaded_venue_->replies() : live_replies, venue_config, config_.seed);
+    if (threaded_venue_)
+        threaded_venue_->set_inner(*sim_venue_);
     // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
     // the gateway's own replies (risk denials, dropped bracket children) are already in them.
     if (venue_disconnected_) {

@@ -215,6 +215,15 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
         if (is_reply_input(e))
             journaled[e.header.source == engine::Source::venue ? 0 : 1].push_back(&e);
     }
+    // Why journaled reply e cannot be continued from: the rebuilt venue and gateway answered
+    // otherwise (what).
+    const auto diverged = [&error](const engine::Event& e, const std::string& what) {
+        error = "refusing to continue: input sequence " + std::to_string(e.header.seq) + " (a " +
+                std::string(engine::to_string(e.header.type)) +
+                " reply) is not what the rebuilt venue and gateway answered (they answered " +
+                what + ")";
+        return false;
+    };
     std::size_t matched[2] = {0, 0};
     for (const engine::Event& p : replies.captured()) {
         const int from = p.header.source == engine::Source::venue ? 0 : 1;
@@ -222,15 +231,11 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
         if (k < journaled[from].size()) {
             const engine::Event& e = *journaled[from][k];
             if (!same_reply(e, p)) {
-                error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
-                        " (a " + std::string(engine::to_string(e.header.type)) +
-                        " reply) is not what the rebuilt venue and gateway answered (they "
-                        "answered a " +
-                        std::string(engine::to_string(p.header.type)) + " from " +
-                        std::string(engine::to_string(p.header.source)) + " for order " +
-                        std::to_string(p.payload.order.order_id) + ", the journal has order " +
-                        std::to_string(e.payload.order.order_id) + ")";
-                return false;
+                return diverged(e, "a " + std::string(engine::to_string(p.header.type)) +
+                                       " from " + std::string(engine::to_string(p.header.source)) +
+                                       " for order " + std::to_string(p.payload.order.order_id) +
+                                       ", the journal has order " +
+                                       std::to_string(e.payload.order.order_id));
             }
             ++k;
             continue;
@@ -245,14 +250,8 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
         ++in_doubt_;
     }
     for (int from = 0; from < 2; ++from) {
-        if (matched[from] < journaled[from].size()) {
-            const engine::Event& e = *journaled[from][matched[from]];
-            error = "refusing to continue: input sequence " + std::to_string(e.header.seq) +
-                    " (a " + std::string(engine::to_string(e.header.type)) +
-                    " reply) is not what the rebuilt venue and gateway answered (they answered "
-                    "nothing more)";
-            return false;
-        }
+        if (matched[from] < journaled[from].size())
+            return diverged(*journaled[from][matched[from]], "nothing more");
     }
     replies.go_live();
     return true;

@@ -108,6 +108,9 @@ class CsvSource final : public engine::InputSource {
     // The event index of tails_[next_tail_] (kNoTail: none left): one compare per poll.
     static constexpr std::size_t kNoTail = ~std::size_t{0};
     std::size_t next_tail_at_ = kNoTail;
+    void aim_next_tail() noexcept {
+        next_tail_at_ = next_tail_ < tails_.size() ? tails_[next_tail_].first : kNoTail;
+    }
     CsvLoadStats stats_;
     std::uint64_t pace_events_per_s_ = 0;
     std::int64_t pace_start_ns_ = -1;

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "keel/engine/core/event.hpp"
@@ -50,6 +51,9 @@ class AlertOrderParser {
     // body.data() may be read (at least body.size() + kTailPadding, checked).
     [[nodiscard]] AlertOrderProblem read(std::string_view body, std::size_t readable,
                                          AlertOrder& out) noexcept;
+    // The same for a body held in a string (the webhook's, the CSV reader's): the padding is
+    // reserved in it first, so this may allocate (cold paths only).
+    [[nodiscard]] AlertOrderProblem read(std::string& body, AlertOrder& out);
 
   private:
     struct Impl;  // simdjson's parser, kept out of this header
