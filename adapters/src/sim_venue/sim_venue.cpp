@@ -4,6 +4,7 @@
 
 #include "keel/adapters/sim_venue/sim_costs.hpp"
 #include "keel/engine/orders/account.hpp"
+#include "keel/engine/orders/order_id.hpp"
 #include "keel/assert.hpp"
 
 namespace keel::adapters {
@@ -129,12 +130,13 @@ void SimVenue::submit(const Event& request) noexcept {
     }
     switch (request.payload.order.action) {
         case OrderAction::new_order:
-            if (request.payload.order.order_id != 0)
+            if (!engine::is_mass_cancel_id(request.payload.order.order_id))
                 note_order_id(request.payload.order.order_id);
             new_order(request, latency_ns);
             return;
         case OrderAction::cancel:
-            if (request.payload.order.order_id == 0 && request.header.symbol == engine::kNoSymbol)
+            if (engine::is_mass_cancel_id(request.payload.order.order_id) &&
+                request.header.symbol == engine::kNoSymbol)
                 mass_cancel(request, latency_ns);
             else
                 cancel(request, latency_ns);
@@ -165,7 +167,7 @@ void SimVenue::new_order(const Event& request, std::int64_t latency_ns) noexcept
         reject(request, reply_ns, Reason::unsupported_order_type);
         return;
     }
-    if (!prices_valid(p.order_type, p.price, p.stop_price) || p.order_id == 0) {
+    if (!prices_valid(p.order_type, p.price, p.stop_price) || engine::is_mass_cancel_id(p.order_id)) {
         reject(request, reply_ns, Reason::invalid_order);
         return;
     }

@@ -2,6 +2,7 @@
 #include "keel/engine/config/strict_json.hpp"
 
 #include "keel/engine/config/config_reader.hpp"
+#include "keel/engine/pipeline/stage.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -633,6 +634,7 @@ StrategyConfig read_strategy(const Json& s, const std::string& path, std::set<st
     claim_symbols(r, sc.symbols, taken);
     sc.sizing = read_strategy_sizing(r, path, alerts, errors);
     sc.allow_short = r.boolean("allow_short", alerts).value_or(false);
+    (void)r.get("account", false);  // an account's name, resolved once the accounts are read
     if (sma)
         read_sma_cross(r, sc);
     if (orb)
@@ -731,17 +733,86 @@ void read_risk(const Json& risk, Config& c, std::vector<ConfigError>& errors) {
 }
 
 // The venue's own settings belong to the venue adapter, which validates them (the engine does
-// not know adapters); here only its type is read.
-void read_venue(const Json& venue, Config& c, std::vector<ConfigError>& errors) {
-    c.venue_json = venue;
+// not know adapters); here only its type is read. `path` names the section ("venue",
+// "accounts[1].venue").
+void read_venue(const Json& venue, const std::string& path, AccountConfig& a,
+                std::vector<ConfigError>& errors) {
+    a.venue_json = venue;
     const auto it = venue.find("type");
     if (it == venue.end() || !it->is_string()) {
-        errors.push_back({"venue.type", "is required (a string)"});
+        errors.push_back({path + ".type", "is required (a string)"});
         return;
     }
-    c.venue_type = it->get<std::string>();
-    if (c.venue_type != "sim")
-        errors.push_back({"venue.type", "unknown venue '" + c.venue_type + "' (available: sim)"});
+    a.venue_type = it->get<std::string>();
+    if (a.venue_type != "sim")
+        errors.push_back({path + ".type", "unknown venue '" + a.venue_type + "' (available: sim)"});
+}
+
+// accounts: [{name, starting_cash, venue}], two to kMaxAccounts of them (one account needs no
+// list: the `account` and `venue` sections are it). starting_cash defaults to the `account`
+// section's.
+void read_accounts(const Json& list, Config& c, std::vector<ConfigError>& errors) {
+    if (list.size() < 2 || list.size() > kMaxAccounts) {
+        errors.push_back({"accounts", "must list 2 to " + std::to_string(kMaxAccounts) +
+                                          " accounts, got " + std::to_string(list.size()) +
+                                          " (one account: use the account and venue sections)"});
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < list.size() && i < kMaxAccounts; ++i) {
+        const std::string path = "accounts[" + std::to_string(i) + "]";
+        if (!expect_object(list[i], path, errors))
+            continue;
+        Reader r(errors, list[i], path);
+        AccountConfig a;
+        a.name = r.string("name", true).value_or("");
+        if (r.get("name", false) != nullptr) {
+            if (a.name.empty() || a.name.size() > 32 ||
+                a.name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_-") != std::string::npos)
+                r.error("name", "'" + shorten_quoted(a.name) +
+                                    "' must be 1 to 32 letters, digits, '_' or '-'");
+            else if (!names.insert(a.name).second)
+                r.error("name", "'" + a.name + "' names two accounts");
+        }
+        a.starting_cash = c.starting_cash;
+        if (auto cash = r.decimal("starting_cash", false)) {
+            if (*cash < 0)
+                r.error("starting_cash", "must not be negative");
+            a.starting_cash = Money::from_raw(*cash);
+        }
+        if (const Json* venue = r.object("venue", true))
+            read_venue(*venue, path + ".venue", a, errors);
+        r.finish();
+        c.accounts.push_back(std::move(a));
+    }
+}
+
+// Each strategy's `account` (a name) as an index into c.accounts.
+void resolve_strategy_accounts(const Json& list, Config& c, std::vector<ConfigError>& errors) {
+    for (std::size_t i = 0; i < list.size() && i < c.strategies.size(); ++i) {
+        const auto it = list[i].is_object() ? list[i].find("account") : list[i].end();
+        if (!list[i].is_object() || it == list[i].end() || it->is_null())
+            continue;
+        const std::string path = "strategies[" + std::to_string(i) + "].account";
+        if (!it->is_string()) {
+            errors.push_back({path, std::string("expected an account's name, got ") +
+                                        type_name(*it)});
+            continue;
+        }
+        const std::string name = it->get<std::string>();
+        std::string known;
+        bool found = false;
+        for (std::size_t k = 0; k < c.accounts.size(); ++k) {
+            known += (k ? ", " : "") + c.accounts[k].name;
+            if (c.accounts[k].name == name) {
+                c.strategies[i].account = static_cast<std::uint8_t>(k);
+                found = true;
+            }
+        }
+        if (!found)
+            errors.push_back({path, "unknown account '" + shorten_quoted(name) + "' (accounts: " +
+                                        known + ")"});
+    }
 }
 
 void read_rings(const Json& rings, ThreadPlan& plan, std::vector<ConfigError>& errors) {
@@ -883,13 +954,34 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* symbols = top.object("symbols", false))
         read_symbols(*symbols, c, errors);
 
-    if (const Json* list = top.array("strategies", true))
+    // With `accounts`, each account names its venue; without, the `venue` section is account 0.
+    const Json* accounts = top.array("accounts", false);
+    if (accounts != nullptr) {
+        read_accounts(*accounts, c, errors);
+        if (root.contains("venue"))
+            errors.push_back({"venue", "a config with accounts gives each account its venue "
+                                       "(accounts[k].venue), not a venue section"});
+        (void)top.get("venue", false);
+    } else {
+        AccountConfig a;
+        a.name = "main";
+        a.starting_cash = c.starting_cash;
+        if (const Json* venue = top.object("venue", true))
+            read_venue(*venue, "venue", a, errors);
+        c.accounts.push_back(std::move(a));
+    }
+    if (!c.accounts.empty()) {
+        c.venue_json = c.accounts.front().venue_json;
+        c.venue_type = c.accounts.front().venue_type;
+    }
+
+    if (const Json* list = top.array("strategies", true)) {
         read_strategies(*list, c, errors);
+        resolve_strategy_accounts(*list, c, errors);
+    }
 
     if (const Json* risk = top.object("risk", true))
         read_risk(*risk, c, errors);
-    if (const Json* venue = top.object("venue", true))
-        read_venue(*venue, c, errors);
     if (const Json* rings = top.object("rings", false))
         read_rings(*rings, c.plan, errors);
     if (const Json* j = top.object("journal", false))

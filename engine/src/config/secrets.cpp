@@ -41,8 +41,16 @@ void mask_at(Json& node, const std::vector<std::string_view>& declared, std::siz
 
 }  // namespace
 
-bool is_secret_path(std::string_view path) noexcept {
-    const std::vector<std::string_view> p = parts(path);
+bool is_secret_path(std::string_view text) noexcept {
+    // "a[1].b" -> "a.1.b"
+    std::string dotted;
+    for (const char ch : text) {
+        if (ch == '[')
+            dotted += '.';
+        else if (ch != ']')
+            dotted += ch;
+    }
+    const std::vector<std::string_view> p = parts(dotted);
     for (const std::string_view declared : kSecretPaths) {
         const std::vector<std::string_view> d = parts(declared);
         if (d.size() != p.size())

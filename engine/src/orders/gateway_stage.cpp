@@ -99,7 +99,7 @@ void GatewayStage::on_resume(const Event& resume, Emit& out) noexcept {
 }
 
 bool GatewayStage::journaled_emit(const Event& e, Emit& out) noexcept {
-    ++records_;
+    ++*records_;
     if (log_ != nullptr && !log_->append(e))
         return false;
     out.emit(e);
@@ -159,6 +159,7 @@ Event GatewayStage::alert_event(const Event& cause, std::uint64_t order_id,
     a.order_id = order_id;
     a.cause_seq = cause.header.seq;
     a.cause_type = cause.header.type;
+    a.account = account_index_;
     a.reason = reason;
     return e;
 }
@@ -426,10 +427,10 @@ void GatewayStage::on_risk_reject(const Event& reject, Emit& out) noexcept {
 
 void GatewayStage::on_kill(const Event& command, Emit& out) noexcept {
     // One mass cancel (order_id 0), not one per order: a stage may emit at most
-    // EmitBuffer::kCapacity events per input, and the venue cancels everything it holds.
+    // kStageEmitBudget events per input, and the venue cancels everything it holds.
     Event mass = make_event(EventType::order_request, Source::gateway, command.header.seq,
                             command.header.ts_ns, kNoSymbol);
-    mass.payload.order.order_id = 0;
+    mass.payload.order.order_id = with_account(0, account_index_);
     mass.payload.order.action = OrderAction::cancel;
     mass.payload.order.reason = Reason::kill_switch_cancel;
     (void)send(mass, command, out);
@@ -441,8 +442,9 @@ void GatewayStage::on_kill(const Event& command, Emit& out) noexcept {
 void GatewayStage::on_event(const Event& event, Emit& out) noexcept {
     handle(event, out);
     if (state_hash_due(event, inputs_seen_)) {
-        const Event h = make_state_hash(event, Source::gateway, state_hash(), inputs_seen_);
-        ++records_;
+        Event h = make_state_hash(event, Source::gateway, state_hash(), inputs_seen_);
+        h.payload.state_hash.account = account_index_;
+        ++*records_;
         if (log_ == nullptr || log_->append(h))
             out.emit(h);
     }

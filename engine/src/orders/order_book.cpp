@@ -1,5 +1,7 @@
 #include "keel/engine/orders/order_book.hpp"
 
+#include "keel/engine/orders/order_id.hpp"
+
 #include "keel/assert.hpp"
 
 namespace keel::engine {
@@ -123,7 +125,7 @@ OrderBook::Plan OrderBook::plan(const Event& e) const noexcept {
     Transition& t = p.t;
     t.kind = c.kind;
 
-    if (c.kind == OrderEventKind::request_cancel && c.order_id == 0) {
+    if (c.kind == OrderEventKind::request_cancel && is_mass_cancel_id(c.order_id)) {
         p.mass_cancel = true;
         t.result = ApplyResult::applied;
         t.from = t.to = OrderStatus::pending_cancel;
@@ -131,7 +133,7 @@ OrderBook::Plan OrderBook::plan(const Event& e) const noexcept {
             if (next_state(r.status, OrderEventKind::request_cancel, r.before_pending))
                 ++t.affected;
         }
-        t.order.order_id = 0;
+        t.order.order_id = c.order_id;
         t.order.status = OrderStatus::pending_cancel;
         t.order.updated_ns = e.header.ts_ns;
         return p;

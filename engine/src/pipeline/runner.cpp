@@ -291,10 +291,11 @@ std::size_t Runner::in_flight_bound(const ThreadPlan& plan, std::size_t stage_co
 
 std::size_t Runner::reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
                                        std::size_t venue_capacity,
-                                       std::size_t fills_per_event) noexcept {
+                                       std::size_t fills_per_event,
+                                       std::size_t accounts) noexcept {
     const std::size_t in_flight = in_flight_bound(plan, stage_count);
     const std::size_t needed =
-        (2 * kMaxOrdersPerEvent + fills_per_event) * in_flight + venue_capacity + 1;
+        (2 * kMaxOrdersPerEvent * accounts + fills_per_event) * in_flight + venue_capacity + 1;
     return std::bit_ceil(needed);
 }
 

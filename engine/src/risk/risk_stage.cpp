@@ -20,7 +20,8 @@ RiskStage::RiskStage(const RiskLimits& limits, const RiskStageOptions& options)
       book_(options.order_capacity),
       account_(options.starting_cash, options.symbol_capacity, 0, 0),
       symbols_(options.symbol_capacity),
-      peak_equity_(options.starting_cash) {
+      peak_equity_(options.starting_cash),
+      account_index_(options.account) {
     KEEL_ASSERT(options.symbol_capacity > 0, "risk needs room for at least one symbol");
     traded_.reserve(options.symbol_capacity);
     apply_limits(limits);
@@ -50,7 +51,8 @@ void RiskStage::apply_limits(const RiskLimits& limits) noexcept {
 void RiskStage::on_event(const Event& event, Emit& out) noexcept {
     handle(event, out);
     if (state_hash_due(event, inputs_seen_)) {
-        const Event h = make_state_hash(event, Source::risk, state_hash(), inputs_seen_);
+        Event h = make_state_hash(event, Source::risk, state_hash(), inputs_seen_);
+        h.payload.state_hash.account = account_index_;
         if (log_ == nullptr || log_->append(h))
             out.emit(h);
     }
@@ -558,7 +560,7 @@ void RiskStage::flatten(const Event& cause, bool retry_failed, Emit& out) noexce
         e.header.aux = kRiskOwner;
         OrderPayload& o = e.payload.order;
         // Risk's own id space: a strategy may order on the same cause (a fill).
-        o.order_id = make_order_id(cause.header.seq, k) | kRiskOrderIdBit;
+        o.order_id = with_account(make_order_id(cause.header.seq, k) | kRiskOrderIdBit, account_index_);
         o.quantity = Quantity::from_raw(abs_raw(q));
         o.side = q > 0 ? Side::sell : Side::buy;
         o.order_type = OrderType::market;
@@ -584,6 +586,7 @@ void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value
     e.payload.risk_state.flags = flags();
     e.payload.risk_state.reason = reason;
     e.payload.risk_state.command = static_cast<std::uint16_t>(command);
+    e.payload.risk_state.account = account_index_;
     // The mode has changed whether or not this record lands: a failed append stops the
     // session, and changes that make risk stricter must hold meanwhile.
     if (!journal(e))

@@ -5,17 +5,34 @@
 
 namespace keel::engine {
 
+namespace {
+
+std::vector<Account> make_accounts(const StrategyStageOptions& options) {
+    std::vector<Account> accounts;
+    const std::vector<Money> cash =
+        options.account_cash.empty() ? std::vector<Money>{options.starting_cash}
+                                     : options.account_cash;
+    accounts.reserve(cash.size());
+    for (const Money c : cash)
+        accounts.emplace_back(c, options.symbol_capacity, 0, 0);  // no curve, no trips
+    return accounts;
+}
+
+}  // namespace
+
 StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
                              const StrategyStageOptions& options)
     : strategies_(std::move(strategies)),
       by_symbol_(options.symbol_capacity, -1),
       bars_index_(options.symbol_capacity, -1),
       book_(options.order_capacity),
-      account_(options.starting_cash, options.symbol_capacity, 0, 0),  // no curve, no trips
+      accounts_(make_accounts(options)),
       tick_sizes_(options.symbol_capacity),
-      view_(book_, account_, &tick_sizes_, options.tails),
+      view_(book_, accounts_.front(), &tick_sizes_, options.tails),
       intents_(view_) {
     KEEL_ASSERT(strategies_.size() < 65536, "strategy index must fit header.aux");
+    for (const auto& s : strategies_)
+        KEEL_ASSERT(s->account() < accounts_.size(), "a strategy on an account that does not exist");
     for (std::size_t i = 0; i < strategies_.size(); ++i) {
         for (const SymbolId symbol : strategies_[i]->symbols()) {
             KEEL_ASSERT(symbol < options.symbol_capacity, "strategy symbol outside the table");
@@ -57,7 +74,8 @@ bool StrategyStage::request(const Event& cause, std::uint16_t index, std::uint32
                          cause.header.ts_ns, symbol);
     e.header.aux = index;
     OrderPayload& o = e.payload.order;
-    o.order_id = make_order_id(cause.header.seq, k);
+    o.order_id = with_account(make_order_id(cause.header.seq, k),
+                              strategies_[index]->account());
     o.side = side;
     o.quantity = quantity;
     o.order_type = type;
@@ -148,6 +166,7 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
     MultiTimeframeBars* bars =
         bars_index_[symbol] < 0 ? nullptr : &bars_[static_cast<std::size_t>(bars_index_[symbol])];
     intents_.clear();
+    view_.set_account(accounts_[s.account()]);
     switch (event.header.type) {
         case EventType::bar: {
             const BarView bar{symbol, event.header.aux, event.header.ts_ns, event.payload.bar};
@@ -212,19 +231,21 @@ void StrategyStage::handle(const Event& event, Emit& out) noexcept {
                 tick_sizes_[symbol] = event.payload.symbol_def.tick_size;
             break;
         case EventType::trade:
-            account_.mark(symbol, event.payload.trade.price, event.header.ts_ns);
+            for (Account& a : accounts_)
+                a.mark(symbol, event.payload.trade.price, event.header.ts_ns);
             break;
         case EventType::quote:
             // The mid marks the position (a one-sided quote does not).
             if (event.payload.quote.bid.raw > 0 && event.payload.quote.ask.raw > 0) {
-                account_.mark(symbol,
-                              Price::from_raw(event.payload.quote.bid.raw / 2 +
-                                              event.payload.quote.ask.raw / 2),
-                              event.header.ts_ns);
+                const Price mid = Price::from_raw(event.payload.quote.bid.raw / 2 +
+                                                  event.payload.quote.ask.raw / 2);
+                for (Account& a : accounts_)
+                    a.mark(symbol, mid, event.header.ts_ns);
             }
             break;
         case EventType::bar:
-            account_.mark(symbol, event.payload.bar.close, event.header.ts_ns);
+            for (Account& a : accounts_)
+                a.mark(symbol, event.payload.bar.close, event.header.ts_ns);
             break;
         case EventType::venue_fill: {
             // A fill moves the position when the book takes it; risk's own flatten orders are
@@ -235,7 +256,8 @@ void StrategyStage::handle(const Event& event, Emit& out) noexcept {
             if (t.result == ApplyResult::applied ||
                 (event.header.aux == kRiskOwner && book_.find(f.order_id) == nullptr &&
                  f.quantity.raw > 0 && f.side != Side::none))
-                account_.apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
+                fill_account(f.order_id)
+                    .apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
             break;
         }
         case EventType::venue_ack:
@@ -253,7 +275,10 @@ void StrategyStage::handle(const Event& event, Emit& out) noexcept {
 }
 
 std::uint64_t StrategyStage::state_hash() const noexcept {
-    return book_.state_hash(account_.state_hash(kHashSeed));
+    std::uint64_t h = kHashSeed;
+    for (const Account& a : accounts_)
+        h = a.state_hash(h);
+    return book_.state_hash(h);
 }
 
 }  // namespace keel::engine

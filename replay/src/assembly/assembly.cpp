@@ -184,6 +184,7 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
             return false;
         }
         strategy->set_session(session);
+        strategy->set_account(s.account);
         for (const engine::SymbolId id : ids) {
             for (const std::uint32_t interval : strategy->bar_intervals())
                 timers.push_back({id, session, engine::TimerKind::bar_close, interval, 0});
@@ -365,21 +366,52 @@ bool SessionAssembly::build_stages(std::string& error) {
     return true;
 }
 
-bool SessionAssembly::build_venue(std::string& error) {
-    std::vector<engine::ConfigError> venue_errors;
-    const adapters::SimVenueConfig venue_config = adapters::sim_venue_config_from_json(
-        config_.venue_json, config_.symbol_capacity, venue_errors);
-    const adapters::VenueThreading threading =
-        adapters::venue_threading_from_json(config_.venue_json, venue_errors);
-    if (!venue_errors.empty()) {
-        error = venue_errors.front().path + ": " + venue_errors.front().message;
-        return false;
+SessionAssembly::AccountParts::AccountParts() = default;
+SessionAssembly::AccountParts::AccountParts(AccountParts&&) noexcept = default;
+SessionAssembly::AccountParts::~AccountParts() = default;
+
+class SessionAssembly::ChannelsBatchEnd final : public engine::BatchEnd {
+  public:
+    void end_batch() noexcept override {
+        for (engine::VenueChannel* c : channels)
+            c->end_batch();
     }
-    // Replies the venue sends at most once per resting order, and fills per market event.
-    venue_once_ = adapters::SimVenue::max_replies_per_event(venue_config);
-    venue_fills_ = venue_config.max_fills_per_event;
-    replies_ = std::make_unique<engine::ReplyRing>(
-        engine::Runner::reply_capacity_for(plan_, engine::kStageCount, venue_once_, venue_fills_));
+    std::vector<engine::VenueChannel*> channels;
+};
+
+engine::Stage& SessionAssembly::risk_stage() noexcept {
+    return risk_stages_ ? static_cast<engine::Stage&>(*risk_stages_) : *accounts_.front().risk;
+}
+
+engine::Stage& SessionAssembly::gateway_stage() noexcept {
+    return gateway_stages_ ? static_cast<engine::Stage&>(*gateway_stages_)
+                           : *accounts_.front().gateway;
+}
+
+bool SessionAssembly::build_venue(std::string& error) {
+    // Each account's venue config first: its replies bound the reply ring.
+    std::vector<adapters::SimVenueConfig> venue_configs;
+    std::vector<adapters::VenueThreading> threadings;
+    for (std::size_t k = 0; k < config_.accounts.size(); ++k) {
+        std::vector<engine::ConfigError> venue_errors;
+        venue_configs.push_back(adapters::sim_venue_config_from_json(
+            config_.accounts[k].venue_json, config_.symbol_capacity, venue_errors));
+        threadings.push_back(
+            adapters::venue_threading_from_json(config_.accounts[k].venue_json, venue_errors));
+        if (!venue_errors.empty()) {
+            const std::string where =
+                config_.accounts.size() > 1 ? "accounts[" + std::to_string(k) + "]." : "";
+            error = where + venue_errors.front().path + ": " + venue_errors.front().message;
+            return false;
+        }
+        // Replies each venue sends at most once per resting order, and fills per market
+        // event: every venue sees every market event, so the bounds add up.
+        venue_once_ += adapters::SimVenue::max_replies_per_event(venue_configs.back());
+        venue_fills_ += venue_configs.back().max_fills_per_event;
+    }
+    const std::size_t n = config_.accounts.size();
+    replies_ = std::make_unique<engine::ReplyRing>(engine::Runner::reply_capacity_for(
+        plan_, engine::kStageCount, venue_once_, venue_fills_, n));
     // Room for every input in flight, and the one ingest holds before sequencing it.
     tails_ = std::make_unique<engine::TailArena>(
         engine::Runner::in_flight_bound(plan_, engine::kStageCount) + 2);
@@ -388,38 +420,49 @@ bool SessionAssembly::build_venue(std::string& error) {
     capture_ = std::make_unique<ReplyCapture>(*replies_);
     if (!continues_journal_)
         capture_->go_live();
+    if (venue_disconnected_)
+        no_replies_ = std::make_unique<NullReplies>();
+    accounts_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        AccountParts& a = accounts_[k];
+        build_account_venue(venue_configs[k], threadings[k], a);
+    }
+    return true;
+}
+
+void SessionAssembly::build_account_venue(const adapters::SimVenueConfig& venue_config,
+                                          const adapters::VenueThreading& threading,
+                                          AccountParts& a) {
     engine::ReplySink& live_replies = continues_journal_
                                           ? static_cast<engine::ReplySink&>(*capture_)
                                           : static_cast<engine::ReplySink&>(*replies_);
-    venue_drain_ms_ = threading.drain_ms;
+    a.drain_ms = threading.drain_ms;
     if (threading.threaded && !venue_disconnected_) {
-        venue_channel_ = std::make_unique<engine::VenueChannel>(
+        a.channel = std::make_unique<engine::VenueChannel>(
             engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount),
             engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
                                                      venue_fills_));
         adapters::ThreadedVenue::Options threaded_options;
         threaded_options.idle = threading.idle;
         threaded_options.hot = true;  // the simulator allocates nothing once built
-        threaded_venue_ = std::make_unique<adapters::ThreadedVenue>(*venue_channel_, live_replies,
-                                                                    threaded_options);
+        a.threaded = std::make_unique<adapters::ThreadedVenue>(*a.channel, live_replies,
+                                                               threaded_options);
     }
-    sim_venue_ = std::make_unique<adapters::SimVenue>(
-        threaded_venue_ ? threaded_venue_->replies() : live_replies, venue_config, config_.seed);
-    if (threaded_venue_)
-        threaded_venue_->set_inner(*sim_venue_);
+    a.sim_venue = std::make_unique<adapters::SimVenue>(
+        a.threaded ? a.threaded->replies() : live_replies, venue_config, config_.seed);
+    if (a.threaded)
+        a.threaded->set_inner(*a.sim_venue);
     // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
     // the gateway's own replies (risk denials, dropped bracket children) are already in them.
     if (venue_disconnected_) {
-        disconnected_ = std::make_unique<DisconnectedVenue>();
-        no_replies_ = std::make_unique<NullReplies>();
-        plain_venue_ = disconnected_.get();
-    } else if (threaded_venue_) {
-        plain_venue_ = threaded_venue_.get();
+        a.disconnected = std::make_unique<DisconnectedVenue>();
+        a.plain_venue = a.disconnected.get();
+    } else if (a.threaded) {
+        a.plain_venue = a.threaded.get();
     } else {
-        plain_venue_ = sim_venue_.get();
+        a.plain_venue = a.sim_venue.get();
     }
-    venue_ = options_.wrap_venue ? &options_.wrap_venue(*plain_venue_) : plain_venue_;
-    return true;
+    a.venue = options_.wrap_venue ? &options_.wrap_venue(*a.plain_venue) : a.plain_venue;
 }
 
 void SessionAssembly::build_pipeline_stages() {
@@ -431,6 +474,8 @@ void SessionAssembly::build_pipeline_stages() {
     strategy_options.symbol_capacity = config_.symbol_capacity;
     strategy_options.starting_cash = config_.starting_cash;
     strategy_options.tails = tails_.get();
+    for (const engine::AccountConfig& a : config_.accounts)
+        strategy_options.account_cash.push_back(a.starting_cash);
     strategy_ = std::make_unique<engine::StrategyStage>(std::move(strategies_), strategy_options);
     engine::RiskLimits limits = config_.risk;
     for (const std::string& name : config_.restricted_symbols) {
@@ -438,18 +483,31 @@ void SessionAssembly::build_pipeline_stages() {
         if (const auto id = symbols_.find(name))
             (void)limits.set(engine::RiskLimit::restricted_symbol, 1, *id);
     }
-    engine::RiskStageOptions risk_options;
-    risk_options.symbol_capacity = config_.symbol_capacity;
-    risk_options.starting_cash = config_.starting_cash;
-    risk_ = std::make_unique<engine::RiskStage>(limits, risk_options);
-    gateway_ = std::make_unique<engine::GatewayStage>(
-        *venue_, gateway_replies, config_.symbol_capacity,
-        engine::GatewayStage::kDefaultOrderCapacity, engine::GatewayStage::kMaxHeldChildren,
-        config_.starting_cash);
-    // A journal that went through restarts: the gateway holds and refuses the same unsent
-    // orders again (a what-if's changed session has its own).
-    if (venue_disconnected_)
-        gateway_->hold_sends_from(rerun_inputs_->resume_holds());
+    std::vector<engine::Stage*> risks, gateways;
+    for (std::size_t k = 0; k < accounts_.size(); ++k) {
+        AccountParts& a = accounts_[k];
+        engine::RiskStageOptions risk_options;
+        risk_options.symbol_capacity = config_.symbol_capacity;
+        risk_options.starting_cash = config_.accounts[k].starting_cash;
+        risk_options.account = static_cast<std::uint8_t>(k);
+        a.risk = std::make_unique<engine::RiskStage>(limits, risk_options);
+        a.gateway = std::make_unique<engine::GatewayStage>(
+            *a.venue, gateway_replies, config_.symbol_capacity,
+            engine::GatewayStage::kDefaultOrderCapacity, engine::GatewayStage::kMaxHeldChildren,
+            config_.accounts[k].starting_cash);
+        a.gateway->set_account(static_cast<std::uint8_t>(k));
+        a.gateway->share_record_count(&gateway_records_);
+        // A journal that went through restarts: the gateway holds and refuses the same unsent
+        // orders again (a what-if's changed session has its own).
+        if (venue_disconnected_)
+            a.gateway->hold_sends_from(rerun_inputs_->resume_holds());
+        risks.push_back(a.risk.get());
+        gateways.push_back(a.gateway.get());
+    }
+    if (accounts_.size() > 1) {
+        risk_stages_ = std::make_unique<engine::AccountStages>(std::move(risks));
+        gateway_stages_ = std::make_unique<engine::AccountStages>(std::move(gateways));
+    }
 }
 
 bool SessionAssembly::open_streams(std::string& error) {
@@ -513,8 +571,10 @@ bool SessionAssembly::open_manifest(std::string& error) {
 void SessionAssembly::set_stage_logs(engine::EventLog* strategy, engine::EventLog* risk,
                                      engine::EventLog* gateway) noexcept {
     strategy_->set_log(strategy);
-    risk_->set_log(risk);
-    gateway_->set_log(gateway);
+    for (AccountParts& a : accounts_) {
+        a.risk->set_log(risk);
+        a.gateway->set_log(gateway);
+    }
 }
 
 bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
@@ -538,15 +598,20 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     }
     ingest_options.snapshots = options_.snapshots;
     ingest_options.tails = tails_.get();
-    if (venue_channel_) {
-        ingest_options.venues.push_back(venue_channel_.get());
+    batch_end_ = std::make_unique<ChannelsBatchEnd>();
+    for (const AccountParts& a : accounts_) {
+        if (!a.channel)
+            continue;
+        ingest_options.venues.push_back(a.channel.get());
+        batch_end_->channels.push_back(a.channel.get());
         // One thread: the stages wait for the venue as they do for the synchronous one.
         ingest_options.venue_lockstep = plan_.threads.size() == 1;
-        ingest_options.venue_drain_ns = venue_drain_ms_ * 1'000'000;
+        ingest_options.venue_drain_ns =
+            std::max(ingest_options.venue_drain_ns, a.drain_ms * 1'000'000);
     }
     ingest_ = std::make_unique<engine::Ingest>(*source_, replies_->ring(), stop_, ingest_options);
     sink_ = std::make_unique<CountingSink>(options_.tap);
-    std::vector<engine::Stage*> downstream{strategy_.get(), risk_.get(), gateway_.get()};
+    std::vector<engine::Stage*> downstream{strategy_.get(), &risk_stage(), &gateway_stage()};
     if (options_.wrap_stage) {
         for (std::size_t i = 0; i < downstream.size(); ++i)
             downstream[i] = &options_.wrap_stage(i + 1, *downstream[i]);
@@ -554,7 +619,8 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     runner_ = std::make_unique<engine::Runner>(*ingest_, downstream, *replies_, *sink_, plan_,
                                                venue_once_, venue_fills_);
     runner_->set_snapshots(options_.snapshots);
-    runner_->set_batch_end(venue_channel_.get());
+    if (!batch_end_->channels.empty())
+        runner_->set_batch_end(batch_end_.get());
     if (options_.on_start) {
         SessionView view;
         view.runner = runner_.get();
@@ -563,18 +629,22 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
         view.symbols = &symbols_;
         view.continued = resume != nullptr ? resume->inputs : nullptr;
         view.tails = tails_.get();
-        view.venue = venue_channel_.get();
+        view.venue = venue_channel();
         if (!options_.on_start(view, error))
             return false;
     }
     if (options_.on_running)
         options_.on_running();
     const auto t0 = std::chrono::steady_clock::now();
-    if (threaded_venue_)
-        threaded_venue_->start();
+    for (AccountParts& a : accounts_) {
+        if (a.threaded)
+            a.threaded->start();
+    }
     error = runner_->run();
-    if (threaded_venue_)
-        threaded_venue_->stop();
+    for (AccountParts& a : accounts_) {
+        if (a.threaded)
+            a.threaded->stop();
+    }
     const auto t1 = std::chrono::steady_clock::now();
     elapsed_s_ = std::chrono::duration<double>(t1 - t0).count();
     if (options_.on_stopped)
@@ -582,34 +652,21 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     return error.empty();
 }
 
-SessionReport SessionAssembly::report() {
-    SessionReport r;
-    r.session_name = config_.session_name;
-    r.stop_reason = ingest_->stop_reason();
-    r.last_seq = ingest_->last_seq();
-    r.events_sequenced = runner_->metrics(0).events_in.get();
-    r.market_events = market_events_;
-    r.orders_requested = strategy_->orders_requested();
-    r.orders_sent = gateway_->orders_sent();
-    r.risk_rejects = risk_->rejects();
-    r.venue_rejects = gateway_->venue_rejects();
-    r.fills = gateway_->fills();
-    r.reply_ring_full_waits = replies_->full_waits();
-    r.inputs_seen_by_last_stage = sink_->inputs();
-    r.venue_duplicate_order_ids = sim_venue_->duplicate_order_ids();
-    if (venue_channel_) {
-        r.venue_threaded = true;
-        r.venue_in_doubt = ingest_->in_doubt_at_stop();
-        r.venue_wakes = venue_channel_->wakes();
-        r.venue_requests = venue_channel_->requests_pushed();
-        r.venue_request_full_waits = venue_channel_->request_full_waits();
-        r.venue_reply_full_waits = venue_channel_->reply_full_waits();
-    }
-    const engine::Account& account = gateway_->account();
-    for (engine::SymbolId id = 0; id < symbols_.size(); ++id) {
+namespace {
+
+// One account's figures into r (a session's report or an account's own).
+void report_account(SessionReport& r, const engine::RiskStage& risk,
+                    const engine::GatewayStage& gateway, const engine::SymbolTable& symbols) {
+    const engine::Account& account = gateway.account();
+    r.orders_sent = gateway.orders_sent();
+    r.risk_rejects = risk.rejects();
+    r.venue_rejects = gateway.venue_rejects();
+    r.fills = gateway.fills();
+    for (engine::SymbolId id = 0; id < symbols.size(); ++id) {
         const engine::PositionState& p = account.position(id);
-        r.symbols.push_back({std::string(symbols_.name(id)), p.quantity_raw, p.realized,
+        r.symbols.push_back({std::string(symbols.name(id)), p.quantity_raw, p.realized,
                              p.unrealized(), p.fills, p.fees});
+        r.open_round_trips.push_back(account.open_round_trip(id));
     }
     r.realized = account.realized();
     r.unrealized = account.unrealized();
@@ -621,14 +678,125 @@ SessionReport SessionAssembly::report() {
     r.round_trip_count = account.round_trip_count();
     r.winning_round_trips = account.winning_round_trips();
     r.round_trips = account.round_trips();
-    r.open_orders = gateway_->orders().open_orders();
-    r.risk_flags = risk_->flags();
-    r.risk_limits = risk_->limits();
     r.round_trips_dropped = account.round_trips_dropped();
-    for (engine::SymbolId id = 0; id < symbols_.size(); ++id)
-        r.open_round_trips.push_back(account.open_round_trip(id));
+    r.open_orders = gateway.orders().open_orders();
+    r.risk_flags = risk.flags();
+    r.risk_limits = risk.limits();
     r.equity_curve = account.equity_curve();
     r.equity_points_dropped = account.equity_points_dropped();
+}
+
+// Several accounts' equity curves as one: at each time any account sampled, the sum of every
+// account's latest equity (its starting cash before its first sample).
+std::vector<engine::EquityPoint> merged_equity(const std::vector<SessionReport>& accounts) {
+    std::vector<engine::EquityPoint> out;
+    std::vector<std::size_t> next(accounts.size(), 0);
+    std::vector<engine::Money> last;
+    for (const SessionReport& a : accounts)
+        last.push_back(a.starting_cash);
+    while (true) {
+        std::int64_t ts = INT64_MAX;
+        for (std::size_t k = 0; k < accounts.size(); ++k) {
+            if (next[k] < accounts[k].equity_curve.size())
+                ts = std::min(ts, accounts[k].equity_curve[next[k]].ts_ns);
+        }
+        if (ts == INT64_MAX)
+            return out;
+        engine::Money sum{};
+        for (std::size_t k = 0; k < accounts.size(); ++k) {
+            const std::vector<engine::EquityPoint>& c = accounts[k].equity_curve;
+            while (next[k] < c.size() && c[next[k]].ts_ns == ts)
+                last[k] = c[next[k]++].equity;
+            sum.raw += last[k].raw;
+        }
+        out.push_back({ts, sum});
+    }
+}
+
+}  // namespace
+
+void SessionAssembly::report_accounts(SessionReport& r) {
+    for (AccountParts& a : accounts_) {
+        r.venue_duplicate_order_ids += a.sim_venue->duplicate_order_ids();
+        if (a.channel) {
+            r.venue_threaded = true;
+            r.venue_wakes += a.channel->wakes();
+            r.venue_requests += a.channel->requests_pushed();
+            r.venue_request_full_waits += a.channel->request_full_waits();
+            r.venue_reply_full_waits += a.channel->reply_full_waits();
+        }
+    }
+    if (r.venue_threaded)
+        r.venue_in_doubt = ingest_->in_doubt_at_stop();
+    if (accounts_.size() == 1) {
+        report_account(r, *accounts_.front().risk, *accounts_.front().gateway, symbols_);
+        return;
+    }
+    for (std::size_t k = 0; k < accounts_.size(); ++k) {
+        SessionReport a;
+        a.session_name = config_.accounts[k].name;
+        a.first_market_ts_ns = sink_->first_market_ts_ns();
+        a.last_market_ts_ns = sink_->last_market_ts_ns();
+        report_account(a, *accounts_[k].risk, *accounts_[k].gateway, symbols_);
+        r.accounts.push_back(std::move(a));
+    }
+    // Together: summed, positions per symbol, round trips by exit time, one equity curve.
+    r.symbols = r.accounts.front().symbols;
+    r.open_round_trips = r.accounts.front().open_round_trips;
+    r.risk_limits = r.accounts.front().risk_limits;
+    for (std::size_t k = 0; k < r.accounts.size(); ++k) {
+        const SessionReport& a = r.accounts[k];
+        r.orders_sent += a.orders_sent;
+        r.risk_rejects += a.risk_rejects;
+        r.venue_rejects += a.venue_rejects;
+        r.fills += a.fills;
+        r.realized.raw += a.realized.raw;
+        r.unrealized.raw += a.unrealized.raw;
+        r.fees.raw += a.fees.raw;
+        r.cash.raw += a.cash.raw;
+        r.equity.raw += a.equity.raw;
+        r.starting_cash.raw += a.starting_cash.raw;
+        r.round_trip_count += a.round_trip_count;
+        r.winning_round_trips += a.winning_round_trips;
+        r.round_trips_dropped += a.round_trips_dropped;
+        r.equity_points_dropped += a.equity_points_dropped;
+        r.round_trips.insert(r.round_trips.end(), a.round_trips.begin(), a.round_trips.end());
+        r.open_orders.insert(r.open_orders.end(), a.open_orders.begin(), a.open_orders.end());
+        r.risk_flags |= a.risk_flags;
+        for (std::size_t id = 0; k > 0 && id < r.symbols.size(); ++id) {
+            SymbolReport& s = r.symbols[id];
+            s.position_raw += a.symbols[id].position_raw;
+            s.realized.raw += a.symbols[id].realized.raw;
+            s.unrealized.raw += a.symbols[id].unrealized.raw;
+            s.fills += a.symbols[id].fills;
+            s.fees.raw += a.symbols[id].fees.raw;
+            if (r.open_round_trips[id].side == engine::Side::none)
+                r.open_round_trips[id] = a.open_round_trips[id];
+        }
+    }
+    std::stable_sort(r.round_trips.begin(), r.round_trips.end(),
+                     [](const engine::RoundTrip& x, const engine::RoundTrip& y) {
+                         return x.exit_ns < y.exit_ns;
+                     });
+    r.equity_curve = merged_equity(r.accounts);
+    engine::Money peak = r.starting_cash;
+    for (const engine::EquityPoint& p : r.equity_curve) {
+        peak = std::max(peak, p.equity);
+        r.max_drawdown = std::max(r.max_drawdown, peak - p.equity);
+    }
+}
+
+SessionReport SessionAssembly::report() {
+    SessionReport r;
+    r.session_name = config_.session_name;
+    r.stop_reason = ingest_->stop_reason();
+    r.last_seq = ingest_->last_seq();
+    r.events_sequenced = runner_->metrics(0).events_in.get();
+    r.market_events = market_events_;
+    r.orders_requested = strategy_->orders_requested();
+    r.reply_ring_full_waits = replies_->full_waits();
+    r.inputs_seen_by_last_stage = sink_->inputs();
+    report_accounts(r);
     r.first_market_ts_ns = sink_->first_market_ts_ns();
     r.last_market_ts_ns = sink_->last_market_ts_ns();
     if (csv_) {

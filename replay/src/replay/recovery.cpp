@@ -1,9 +1,11 @@
 #include "keel/replay/replay/recovery.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/engine/core/crash_point.hpp"
+#include "keel/engine/pipeline/account_stages.hpp"
 #include "keel/engine/pipeline/runner.hpp"
 #include "keel/journal/reader.hpp"
 
@@ -175,7 +177,8 @@ std::vector<JournaledRecord> Restart::take_derived(const std::string& stream) {
     return {};
 }
 
-bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::GatewayStage& gateway,
+bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stage& gateway,
+                      const std::vector<engine::GatewayStage*>& gateways,
                       const std::vector<RecoveryLog*>& logs, ReplyCapture& replies,
                       engine::SpscRing<engine::Event>& ring, std::string& error,
                       engine::TailArena* tails) {
@@ -185,7 +188,8 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
     // back as they were.
     std::vector<std::uint64_t> holds = inputs_.resume_holds();
     holds.push_back(gateway_records_);
-    gateway.hold_sends_from(holds);
+    for (engine::GatewayStage* g : gateways)
+        g->hold_sends_from(holds);
     engine::NullEmit end;
     ToStage to_gateway(gateway, end);
     ToStage to_risk(risk, to_gateway);
@@ -196,8 +200,16 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
         strategy.on_event(e, to_risk);
     }
     resume_.gateway_records = gateway_records_;
-    resume_.unsent = static_cast<std::uint32_t>(gateway.unsent_held());
-    gateway.drop_hold_if_unused();
+    // One session_resume refuses every account's unsent orders; with none anywhere there is
+    // none, and every gateway drops the hold.
+    std::size_t unsent = 0;
+    for (const engine::GatewayStage* g : gateways)
+        unsent += g->unsent_held();
+    resume_.unsent = static_cast<std::uint32_t>(unsent);
+    if (unsent == 0) {
+        for (engine::GatewayStage* g : gateways)
+            g->drop_hold_if_unused();
+    }
     for (const RecoveryLog* log : logs) {
         rederived_ += log->appended();
         if (!log->matched()) {
@@ -209,11 +221,16 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
     // The journaled replies are a prefix of what the venue posted, and those the gateway
     // posted a prefix of its own: each producer's replies reach ingest in the order posted
     // (one FIFO each), but a venue on its own thread answers through its own queue, so the two
-    // may interleave in the journal otherwise than they were posted here.
-    std::vector<const engine::Event*> journaled[2];  // [0] the venue's, [1] the gateway's
+    // may interleave in the journal otherwise than they were posted here. With several
+    // accounts each account's venue and gateway are producers of their own.
+    std::vector<const engine::Event*> journaled[2 * engine::kMaxAccounts];
+    const auto producer = [](const engine::Event& e) {
+        const std::size_t account = std::min(engine::event_account(e), engine::kMaxAccounts - 1);
+        return 2 * account + (e.header.source == engine::Source::venue ? 0 : 1);
+    };
     for (const engine::Event& e : inputs_.events()) {
         if (is_reply_input(e))
-            journaled[e.header.source == engine::Source::venue ? 0 : 1].push_back(&e);
+            journaled[producer(e)].push_back(&e);
     }
     // Why journaled reply e cannot be continued from: the rebuilt venue and gateway answered
     // otherwise (what).
@@ -224,9 +241,9 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
                 what + ")";
         return false;
     };
-    std::size_t matched[2] = {0, 0};
+    std::size_t matched[2 * engine::kMaxAccounts] = {};
     for (const engine::Event& p : replies.captured()) {
-        const int from = p.header.source == engine::Source::venue ? 0 : 1;
+        const std::size_t from = producer(p);
         std::size_t& k = matched[from];
         if (k < journaled[from].size()) {
             const engine::Event& e = *journaled[from][k];
@@ -249,7 +266,7 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Gate
         }
         ++in_doubt_;
     }
-    for (int from = 0; from < 2; ++from) {
+    for (std::size_t from = 0; from < 2 * engine::kMaxAccounts; ++from) {
         if (matched[from] < journaled[from].size())
             return diverged(*journaled[from][matched[from]], "nothing more");
     }
@@ -370,14 +387,17 @@ Reconciliation reconcile_open_orders(const std::vector<engine::OrderRecord>& eng
 }
 
 bool Restart::reconcile(const engine::GatewayStage& gateway, const engine::Venue& venue,
-                        engine::SpscRing<engine::Event>& ring, std::string& error) {
+                        std::size_t account, engine::SpscRing<engine::Event>& ring,
+                        std::string& error) {
     const std::optional<std::vector<engine::VenueOpenOrder>> venue_open =
         venue.query_open_orders();
     if (!venue_open)
         return true;
     engine::OrderBook expected = gateway.orders();
-    for (const engine::Event& e : in_doubt_list_)
-        (void)expected.apply(e);
+    for (const engine::Event& e : in_doubt_list_) {
+        if (engine::event_account(e) == account)
+            (void)expected.apply(e);
+    }
     const Reconciliation r = reconcile_open_orders(expected.open_orders(), *venue_open,
                                                    last_ts_ns());
     if (!r.error.empty()) {
@@ -429,9 +449,17 @@ bool Restart::resume(SessionAssembly& a, std::string& error) {
     std::vector<RecoveryLog*> checked;
     for (const auto& l : logs_)
         checked.push_back(l.get());
-    return rebuild(a.strategy(), a.risk(), a.gateway(), checked, a.reply_capture(),
-                   a.reply_ring(), error, &a.tails()) &&
-           reconcile(a.gateway(), a.plain_venue(), a.reply_ring(), error) &&
+    std::vector<engine::GatewayStage*> gateways;
+    for (std::size_t k = 0; k < a.account_count(); ++k)
+        gateways.push_back(&a.gateway(k));
+    if (!rebuild(a.strategy(), a.risk_stage(), a.gateway_stage(), gateways, checked,
+                 a.reply_capture(), a.reply_ring(), error, &a.tails()))
+        return false;
+    for (std::size_t k = 0; k < a.account_count(); ++k) {
+        if (!reconcile(a.gateway(k), a.plain_venue(k), k, a.reply_ring(), error))
+            return false;
+    }
+    return
            (a.csv() != nullptr ? skip_journaled(*a.csv(), a.timers(), error)
                                : skip_journaled_timers(a.timers(), error));
 }

@@ -198,10 +198,15 @@ BacktestReport make_backtest_report(const SessionReport& s) {
     r.skipped_rows = s.skipped_rows;
     r.round_trips_dropped = s.round_trips_dropped;
     r.equity_points_dropped = s.equity_points_dropped;
+    for (const SessionReport& a : s.accounts)
+        r.accounts.push_back(make_backtest_report(a));
     return r;
 }
 
-std::string backtest_report_json(const BacktestReport& r) {
+namespace {
+
+// One account's figures (the whole session's, or one account's of several).
+engine::Json account_json(const BacktestReport& r) {
     engine::Json j;
     j["report_version"] = 1;
     j["session"] = r.session_name;
@@ -231,6 +236,13 @@ std::string backtest_report_json(const BacktestReport& r) {
     j["exposure_pct"] = round6(r.exposure_pct);
     j["elapsed_s"] = round6(r.elapsed_s);
     j["events_per_s"] = std::round(r.events_per_s);
+    return j;
+}
+
+}  // namespace
+
+std::string backtest_report_json(const BacktestReport& r) {
+    engine::Json j = account_json(r);
     engine::Json symbols = engine::Json::array();
     for (const BacktestSymbolReport& s : r.symbols) {
         engine::Json o;
@@ -262,6 +274,24 @@ std::string backtest_report_json(const BacktestReport& r) {
     j["equity_points_dropped"] = r.equity_points_dropped;
     j["journal"] = r.journal_dir.empty() ? engine::Json() : engine::Json(r.journal_dir);
     j["journal_error"] = r.journal_error.empty() ? engine::Json() : engine::Json(r.journal_error);
+    if (!r.accounts.empty()) {
+        engine::Json accounts = engine::Json::array();
+        for (const BacktestReport& a : r.accounts) {
+            engine::Json o = account_json(a);
+            o.erase("report_version");
+            o.erase("first_ts");
+            o.erase("last_ts");
+            o.erase("events_in");
+            o.erase("market_events");
+            o.erase("orders_requested");
+            o.erase("elapsed_s");
+            o.erase("events_per_s");
+            o.erase("session");
+            o["name"] = a.session_name;
+            accounts.push_back(std::move(o));
+        }
+        j["accounts"] = std::move(accounts);
+    }
     return j.dump(2) + "\n";
 }
 
@@ -300,6 +330,21 @@ void print_backtest_summary(std::ostream& out, const BacktestReport& r) {
         out << "  note      the account kept fewer records than it counted ("
             << r.round_trips_dropped << " round trips, " << r.equity_points_dropped
             << " equity samples not kept): the ratios cover what it kept\n";
+    }
+    for (const BacktestReport& a : r.accounts) {
+        out << "  account   " << a.session_name << ": total " << money(a.total_pnl) << "; equity "
+            << money(a.final_equity) << " from " << money(a.starting_cash) << "; max drawdown "
+            << money(a.max_drawdown) << " (" << a.max_drawdown_pct << "%); " << a.orders
+            << " orders sent (" << a.risk_rejects << " refused by risk, " << a.venue_rejects
+            << " by the venue), " << a.fills << " fills, " << a.round_trips << " round trips ("
+            << a.winning_round_trips << " won)\n";
+        for (const BacktestSymbolReport& s : a.symbols) {
+            if (s.fills == 0 && s.position_raw == 0)
+                continue;
+            out << "      " << std::left << std::setw(10) << s.symbol << std::right << " total "
+                << money(s.total_pnl) << ", position " << engine::decimal_string(s.position_raw)
+                << ", fills " << s.fills << "\n";
+        }
     }
     if (!r.journal_dir.empty())
         out << "  journal   " << r.journal_dir << "\n";

@@ -62,6 +62,26 @@ void print_summary(std::ostream& out, const SessionReport& r) {
             << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
             << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
     }
+    for (const SessionReport& a : r.accounts) {
+        out << "  account     " << a.session_name << ": equity " << decimal_string(a.equity.raw)
+            << " (started " << decimal_string(a.starting_cash.raw) << "), realized "
+            << decimal_string(a.realized.raw) << ", unrealized " << decimal_string(a.unrealized.raw)
+            << ", max drawdown " << decimal_string(a.max_drawdown.raw) << "; " << a.orders_sent
+            << " orders sent, " << a.risk_rejects << " rejected by risk, " << a.venue_rejects
+            << " by venue, " << a.fills << " fills; risk "
+            << ((a.risk_flags & engine::kRiskKilled) != 0   ? "killed"
+                : (a.risk_flags & engine::kRiskPaused) != 0 ? "paused"
+                : (a.risk_flags & engine::kRiskHalted) != 0 ? "halted"
+                                                            : "active")
+            << "\n";
+        for (const SymbolReport& s : a.symbols) {
+            if (s.fills == 0 && s.position_raw == 0)
+                continue;
+            out << "      " << std::left << std::setw(10) << s.symbol << std::right << " position "
+                << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
+                << ", fills " << s.fills << "\n";
+        }
+    }
     for (const DataFileReport& f : r.data_files) {
         if (f.skipped_rows > 0) {
             out << "  SKIPPED     " << f.skipped_rows << " malformed row"

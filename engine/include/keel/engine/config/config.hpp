@@ -60,6 +60,18 @@ struct StrategyConfig {
     OrbParams orb{};
     // alert_follower
     std::vector<AlertSizeConfig> alert_sizes;
+    // The account it trades: an index into Config::accounts, from the `account` key (an
+    // account's name; absent: the first account).
+    std::uint8_t account = 0;
+};
+
+// One account the session trades: config `accounts: [{name, starting_cash, venue}]`, or,
+// without `accounts`, the one account the `account` and `venue` sections describe.
+struct AccountConfig {
+    std::string name;
+    Money starting_cash{};
+    Json venue_json;  // validated by the venue adapter (adapters/)
+    std::string venue_type;
 };
 
 struct SymbolConfig {
@@ -90,7 +102,10 @@ struct Config {
     std::map<std::string, TradingSession> sessions;
     std::vector<SymbolConfig> symbols;
     std::uint64_t seed = 0;  // journaled in session_start; the simulated venue draws from it
-    Json venue_json;         // the venue section, validated by the venue adapter (adapters/)
+    Json venue_json;         // account 0's venue section, validated by the venue adapter
+    // Every account, at least one; accounts[0] is the one `account` and `venue` describe in a
+    // config without `accounts` (named "main").
+    std::vector<AccountConfig> accounts;
     // Live sessions: the market-data feed, the webhook receiver and the control API sections,
     // each validated by its adapter (adapters/live_config.hpp); null when absent.
     Json feed_json;
@@ -98,7 +113,7 @@ struct Config {
     Json control_json;
     RiskLimits risk{};  // every limit but the per-symbol ones (0 = off)
     std::vector<std::string> restricted_symbols;
-    std::string venue_type;
+    std::string venue_type;  // account 0's
     std::uint32_t symbol_capacity = 0;
     ThreadPlan plan;
     journal::WriterOptions journal;               // durability and segment size of every stream

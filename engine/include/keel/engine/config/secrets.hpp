@@ -18,9 +18,22 @@ inline constexpr std::string_view kSecretPaths[] = {
     "webhook.secret",            // the TradingView alerts' shared secret
     "webhook.signature_secret",  // the HMAC key of signed alerts
     "control.token",             // the control API's bearer token
+    // A venue's credentials (broker key ids and secrets, FIX and prop-firm user names and
+    // passwords, OAuth client secrets), in the venue section and in each account's.
+    "venue.key_id",
+    "venue.secret_key",
+    "venue.username",
+    "venue.password",
+    "venue.client_secret",
+    "accounts.*.venue.key_id",
+    "accounts.*.venue.secret_key",
+    "accounts.*.venue.username",
+    "accounts.*.venue.password",
+    "accounts.*.venue.client_secret",
 };
 
-// Whether path (dotted, array indices as numbers) is one kSecretPaths declares.
+// Whether path (dotted, array indices as numbers, "accounts.1.venue.password", or in brackets as
+// config errors name them, "accounts[1].venue.password") is one kSecretPaths declares.
 [[nodiscard]] bool is_secret_path(std::string_view path) noexcept;
 
 // The config with the value at every declared secret path (present and not null) replaced by

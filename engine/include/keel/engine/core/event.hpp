@@ -283,10 +283,13 @@ enum class CommandCode : std::uint16_t {
     limit_discard = 7,
 };
 [[nodiscard]] std::string_view to_string(CommandCode c) noexcept;
+// account: which account the command is for: 0 = every account, k = account k-1 (config
+// `accounts`); a session with one account only ever sees 0.
 struct CommandPayload {
     std::int64_t arg;
     CommandCode code;
     std::uint16_t param;
+    std::uint8_t account;
 };
 enum class TimerKind : std::uint8_t {
     none = 0,
@@ -403,12 +406,14 @@ struct RiskStatePayload {
     std::uint8_t flags;     // the mode after the change
     Reason reason;          // kill_switch, daily_loss_halt, drawdown_halt, paused, none
     std::uint16_t command;  // CommandCode that caused it, 0 for a circuit breaker
+    std::uint8_t account;   // the account whose risk state changed (0 with one account)
 };
 // state_hash: a stage's state (account and order book; risk adds its mode) hashed after its
 // inputs-th input event, so a replay that diverges names the last point where state matched.
 struct StateHashPayload {
     std::uint64_t hash;
     std::uint64_t inputs;
+    std::uint8_t account;  // the account whose stage state it is (0 with one account)
 };
 // How often each stage journals its state hash (in input events it has seen).
 inline constexpr std::uint64_t kStateHashEvery = 4096;
@@ -423,6 +428,7 @@ struct EngineAlertPayload {
     EventType cause_type;
     OrderStatus from;
     OrderStatus to;
+    std::uint8_t account;  // the account the alert is about (0 with one account)
     Reason reason;
     Price price;
     Quantity quantity;
@@ -454,6 +460,14 @@ union EventPayload {
     std::uint64_t control_token;  // flush marker number
 };
 static_assert(sizeof(EventPayload) == 40);
+// The account fields took padding: every field before them keeps its offset, so journals
+// written before them read account 0.
+static_assert(offsetof(EngineAlertPayload, account) == 19 &&
+              offsetof(EngineAlertPayload, reason) == 20 &&
+              offsetof(EngineAlertPayload, price) == 24);
+static_assert(offsetof(CommandPayload, account) == 12);
+static_assert(offsetof(RiskStatePayload, account) == 14);
+static_assert(offsetof(StateHashPayload, account) == 16);
 
 struct alignas(64) Event {
     EventHeader header;

@@ -33,11 +33,11 @@ class GatewayStage final : public Stage {
     static constexpr std::size_t kDefaultOrderCapacity = 4096;
     // The kill switch drops every held child in the same input (one order_state each), next to
     // the forwarded command, the mass cancel and its order_state; the emit budget of one input
-    // (EmitBuffer::kCapacity) bounds how many children may be held at once.
-    static constexpr std::size_t kMaxHeldChildren = EmitBuffer::kCapacity - 4;
+    // (kStageEmitBudget) bounds how many children may be held at once.
+    static constexpr std::size_t kMaxHeldChildren = kStageEmitBudget - 4;
     // Orders held unsent at a restart (hold_sends_from) that one session_resume refuses, next
     // to the forwarded input, within the emit budget of one input; more are refused at once.
-    static constexpr std::size_t kMaxUnsent = EmitBuffer::kCapacity - 2;
+    static constexpr std::size_t kMaxUnsent = kStageEmitBudget - 2;
 
     GatewayStage(Venue& venue, ReplySink& replies, std::size_t symbol_capacity,
                  std::size_t order_capacity = kDefaultOrderCapacity,
@@ -49,6 +49,14 @@ class GatewayStage final : public Stage {
     // Journal order_sent (before the venue sees the order), order_state and engine_alert here
     // (optional).
     void set_log(EventLog* log) noexcept { log_ = log; }
+    // The account this gateway trades (config `accounts`; 0 with one): stamped in its
+    // engine_alert and state_hash records and in its mass cancel's id. Cold.
+    void set_account(std::uint8_t index) noexcept { account_index_ = index; }
+    [[nodiscard]] std::uint8_t account_index() const noexcept { return account_index_; }
+    // Several gateways journaling into one stream (one per account, AccountStages) count
+    // their records together, so hold_sends_from's thresholds count the stream's records.
+    // Cold; `counter` must outlive the stage.
+    void share_record_count(std::uint64_t* counter) noexcept { records_ = counter; }
 
     // Cash, positions, P&L, round trips and the equity curve (sampled at every fill and bar).
     [[nodiscard]] const Account& account() const noexcept { return account_; }
@@ -76,7 +84,7 @@ class GatewayStage final : public Stage {
 
   private:
     [[nodiscard]] bool holding() const noexcept {
-        return next_hold_ < hold_from_.size() && records_ >= hold_from_[next_hold_];
+        return next_hold_ < hold_from_.size() && *records_ >= hold_from_[next_hold_];
     }
     void on_resume(const Event& resume, Emit& out) noexcept;
     void handle(const Event& event, Emit& out) noexcept;
@@ -118,7 +126,11 @@ class GatewayStage final : public Stage {
     std::vector<std::uint64_t> hold_from_;
     std::size_t next_hold_ = 0;
     std::vector<Event> unsent_;  // capacity kMaxUnsent, reserved up front
-    std::uint64_t records_ = 0;  // journaled (or, without a log, would have been) since start
+    // Journaled (or, without a log, would have been) since start: own_records_, or the count
+    // shared by the gateways of one stream (share_record_count).
+    std::uint64_t own_records_ = 0;
+    std::uint64_t* records_ = &own_records_;
+    std::uint8_t account_index_ = 0;
     std::uint64_t orders_sent_ = 0;
     std::uint64_t fills_ = 0;
     std::uint64_t risk_rejects_ = 0;

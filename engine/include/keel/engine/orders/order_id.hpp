@@ -4,6 +4,7 @@
 // bracket or OCO group follow from the id alone.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "keel/engine/core/event.hpp"
@@ -17,8 +18,23 @@ static_assert(kMaxOrdersPerEvent == 4, "order ids keep k in two bits");
                                                     std::uint32_t k) noexcept {
     return (cause_seq << 2) | (k & 3u);
 }
+// Accounts (config `accounts`): the account an order belongs to is in bits 55-62 of its id, so
+// every order event, reply and fill names its account with no extra field; account 0 (the
+// only one of a session without `accounts`) sets none, so its ids are the plain ones.
+inline constexpr unsigned kAccountShift = 55;
+inline constexpr std::uint64_t kAccountIdMask = std::uint64_t{0xFF} << kAccountShift;
+[[nodiscard]] constexpr std::uint64_t with_account(std::uint64_t id, std::size_t account) noexcept {
+    return (id & ~kAccountIdMask) | (static_cast<std::uint64_t>(account) << kAccountShift);
+}
+[[nodiscard]] constexpr std::size_t order_id_account(std::uint64_t id) noexcept {
+    return static_cast<std::size_t>((id & kAccountIdMask) >> kAccountShift);
+}
+// The gateway's mass cancel (the kill switch's) is order id 0 with its account's bits.
+[[nodiscard]] constexpr bool is_mass_cancel_id(std::uint64_t id) noexcept {
+    return (id & ~kAccountIdMask) == 0;
+}
 [[nodiscard]] constexpr std::uint64_t order_id_seq(std::uint64_t id) noexcept {
-    return id >> 2;
+    return (id & ~(kAccountIdMask | (std::uint64_t{1} << 63))) >> 2;
 }
 [[nodiscard]] constexpr std::uint32_t order_id_index(std::uint64_t id) noexcept {
     return static_cast<std::uint32_t>(id & 3u);

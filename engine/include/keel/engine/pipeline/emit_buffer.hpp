@@ -1,5 +1,7 @@
-// EmitBuffer: the bounded Emit a runner hands each stage. A stage emits at most kCapacity
-// events per input; exceeding it is a programmer error (every queue has a bound).
+// EmitBuffer: the bounded Emit a runner hands each stage. A stage emits at most
+// kStageEmitBudget events per input; a stage that runs one inner stage per account
+// (account_stages.hpp) at most that many per account, which kCapacity holds; exceeding it is a
+// programmer error (every queue has a bound).
 #pragma once
 
 #include <array>
@@ -12,7 +14,7 @@ namespace keel::engine {
 
 class EmitBuffer final : public Emit {
   public:
-    static constexpr std::size_t kCapacity = 16;
+    static constexpr std::size_t kCapacity = kStageEmitBudget * kMaxAccounts;
 
     void emit(const Event& event) noexcept override {
         KEEL_ASSERT(size_ < kCapacity, "a stage emitted more than EmitBuffer::kCapacity events");

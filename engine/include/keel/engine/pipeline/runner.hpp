@@ -66,11 +66,15 @@ class Runner {
     // (ack then fill, or one reject/denial), kMaxOrdersPerEvent orders per event, plus
     // fills_per_event fills per in-flight event (partial fills of resting orders), plus
     // venue_capacity replies the venue can send once per resting order (cancels, expiries,
-    // final fills), plus the flush acknowledgement. Rounded up to a power of two.
+    // final fills), plus the flush acknowledgement. Rounded up to a power of two. With several
+    // accounts (pipeline/account_stages.hpp) each account's risk and gateway answer an event
+    // apart, so the per-order term counts once per account (venue_capacity and
+    // fills_per_event are then every venue's summed).
     [[nodiscard]] static std::size_t reply_capacity_for(const ThreadPlan& plan,
                                                         std::size_t stage_count,
                                                         std::size_t venue_capacity,
-                                                        std::size_t fills_per_event = 0) noexcept;
+                                                        std::size_t fills_per_event = 0,
+                                                        std::size_t accounts = 1) noexcept;
     // The request ring of a venue adapter on its own thread (venue_channel.hpp): room for what
     // the pipeline can hold in flight; a fuller ring makes the gateway wait (counted).
     [[nodiscard]] static std::size_t venue_request_capacity_for(const ThreadPlan& plan,

@@ -49,6 +49,14 @@ class Stage {
     return is_input(event.header.type) && ++inputs % kStateHashEvery == 0;
 }
 
+// The most events one stage (one account's, with several accounts) may emit per input event,
+// the forwarded input included.
+inline constexpr std::size_t kStageEmitBudget = 16;
+// The most accounts a session may trade (config `accounts`). Order ids have room for 256
+// (order_id.hpp); the emit budget of a stage running one inner stage per account is
+// kStageEmitBudget per account (emit_buffer.hpp), which bounds this.
+inline constexpr std::size_t kMaxAccounts = 8;
+
 // The most order requests a strategy stage may derive from one input event. The reply ring
 // back to ingest is sized from it (Runner::reply_capacity_for), so it is a hard contract.
 inline constexpr std::size_t kMaxOrdersPerEvent = 4;

@@ -42,13 +42,25 @@ struct StateSnapshot {
     Money starting_cash{}, cash{}, equity{}, realized{}, unrealized{}, fees{}, max_drawdown{};
     Money gross_exposure{}, net_exposure{};
     std::uint64_t orders_sent = 0, fills = 0, venue_rejects = 0, round_trips = 0;
+    // A session with several accounts (config `accounts`): each account's risk and gateway
+    // parts, by account index (pipeline/account_stages.hpp); the fields above are account 0's.
+    // Empty with one account.
+    std::vector<StateSnapshot> accounts;
 };
 
 class SnapshotExchange {
   public:
-    SnapshotExchange(std::size_t symbol_capacity, std::size_t order_capacity) {
+    SnapshotExchange(std::size_t symbol_capacity, std::size_t order_capacity,
+                     std::size_t accounts = 1) {
         buffer_.positions.resize(symbol_capacity);
         buffer_.open_orders.resize(order_capacity);
+        if (accounts > 1) {
+            buffer_.accounts.resize(accounts);
+            for (StateSnapshot& a : buffer_.accounts) {
+                a.positions.resize(symbol_capacity);
+                a.open_orders.resize(order_capacity);
+            }
+        }
     }
 
     // Cold side (any thread, one asker at a time): a copy of the pipeline's state, or nullopt
@@ -66,6 +78,8 @@ class SnapshotExchange {
         }
         StateSnapshot copy = buffer_;
         copy.open_orders.resize(copy.open_order_count);
+        for (StateSnapshot& a : copy.accounts)
+            a.open_orders.resize(a.open_order_count);
         return copy;
     }
 

@@ -76,6 +76,9 @@ struct RiskStageOptions {
     std::size_t symbol_capacity = 1024;  // symbol ids at or above are unknown_symbol
     std::size_t order_capacity = 4096;   // live orders risk tracks; beyond: max_open_orders
     Money starting_cash{};               // cash at start (equity, drawdown, PDT)
+    // The account this stage checks (config `accounts`; 0 with one): stamped in its
+    // risk_state and state_hash records and in its flatten orders' ids (order_id.hpp).
+    std::uint8_t account = 0;
 };
 
 class RiskStage final : public Stage {
@@ -183,6 +186,7 @@ class RiskStage final : public Stage {
 
     std::uint64_t rejects_ = 0;
     std::uint64_t approvals_ = 0;
+    std::uint8_t account_index_ = 0;
     EventLog* log_ = nullptr;
 };
 

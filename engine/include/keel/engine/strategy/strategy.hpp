@@ -51,16 +51,19 @@ class StrategyView {
     StrategyView(const OrderBook& orders, const Account& account,
                  const std::vector<Price>* tick_sizes = nullptr,
                  const TailArena* tails = nullptr) noexcept
-        : orders_(orders), account_(account), ticks_(tick_sizes), tails_(tails) {}
+        : orders_(orders), account_(&account), ticks_(tick_sizes), tails_(tails) {}
     [[nodiscard]] const OrderBook& orders() const noexcept { return orders_; }
-    [[nodiscard]] const Account& account() const noexcept { return account_; }
+    // The account of the strategy being asked (config `accounts`; the strategy stage points
+    // the view at it before each call).
+    [[nodiscard]] const Account& account() const noexcept { return *account_; }
+    void set_account(const Account& account) noexcept { account_ = &account; }
     // The symbol's tick size from its journaled definition; 0 when it has none.
     [[nodiscard]] Price tick_size(SymbolId symbol) const noexcept {
         return ticks_ != nullptr && symbol < ticks_->size() ? (*ticks_)[symbol] : Price{};
     }
     // Filled position (signed raw quantity).
     [[nodiscard]] std::int64_t position_raw(SymbolId symbol) const noexcept {
-        return symbol < account_.symbol_capacity() ? account_.position(symbol).quantity_raw : 0;
+        return symbol < account_->symbol_capacity() ? account_->position(symbol).quantity_raw : 0;
     }
     // Signed leaves of live orders that open or close (bracket exits not counted: they only
     // act after their entry has filled).
@@ -78,7 +81,7 @@ class StrategyView {
 
   private:
     const OrderBook& orders_;
-    const Account& account_;
+    const Account* account_;
     const std::vector<Price>* ticks_;
     const TailArena* tails_;
 };
@@ -152,6 +155,10 @@ class Strategy {
     // The trading session its symbols follow: bars align to it, session timers come from it.
     [[nodiscard]] const TradingSession& session() const noexcept { return session_; }
     void set_session(const TradingSession& session) noexcept { session_ = session; }
+    // The account it trades (config `accounts`: an index; 0 with one account). Its orders'
+    // ids carry it (order_id.hpp) and its view is that account's.
+    [[nodiscard]] std::uint8_t account() const noexcept { return account_; }
+    void set_account(std::uint8_t account) noexcept { account_ = account; }
 
     virtual void on_bar(const BarView& /*bar*/, Intents& /*out*/) noexcept {}
     virtual void on_trade(const Event& /*trade*/, Intents& /*out*/) noexcept {}
@@ -164,6 +171,7 @@ class Strategy {
   private:
     std::vector<SymbolId> symbols_;
     TradingSession session_ = TradingSession::all_day(0, kEveryDay);
+    std::uint8_t account_ = 0;
 };
 
 }  // namespace keel::engine

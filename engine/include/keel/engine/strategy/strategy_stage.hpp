@@ -4,7 +4,8 @@
 // a pure function of the cause's sequence (order_id.hpp).
 //
 // It keeps its own view of the world from the ordered stream: an OrderBook of the orders it
-// requested (moved by venue replies and risk denials), an Account (fills and marks), and time
+// requested (moved by venue replies and risk denials), an Account per account (fills and marks;
+// config `accounts`), and time
 // bars aggregated from ticks for the intervals its strategies ask for, closed by ingest's
 // bar_close timers.
 #pragma once
@@ -17,6 +18,7 @@
 #include "keel/engine/strategy/bar_aggregator.hpp"
 #include "keel/engine/pipeline/event_log.hpp"
 #include "keel/engine/orders/order_book.hpp"
+#include "keel/engine/orders/order_id.hpp"
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/strategy/strategy.hpp"
 
@@ -28,6 +30,9 @@ struct StrategyStageOptions {
     std::size_t order_capacity = 4096;  // live orders the stage's book can hold
     // Where input events' tails are read (StrategyView::tail); optional, must outlive the stage.
     const TailArena* tails = nullptr;
+    // Config `accounts`: each account's starting cash, by index (the strategies' account()
+    // index into it). Empty: one account with starting_cash.
+    std::vector<Money> account_cash{};
 };
 
 class StrategyStage final : public Stage {
@@ -47,7 +52,8 @@ class StrategyStage final : public Stage {
     [[nodiscard]] std::uint64_t orders_requested() const noexcept { return orders_requested_; }
     [[nodiscard]] std::uint64_t signals() const noexcept { return signals_; }
     [[nodiscard]] const OrderBook& orders() const noexcept { return book_; }
-    [[nodiscard]] const Account& account() const noexcept { return account_; }
+    // Account k's view (positions and cash from its fills); account() is account 0's.
+    [[nodiscard]] const Account& account(std::size_t k = 0) const noexcept { return accounts_[k]; }
 
   private:
     void handle(const Event& event, Emit& out) noexcept;
@@ -58,6 +64,11 @@ class StrategyStage final : public Stage {
     // Journals and emits what one strategy decided while handling `cause`.
     void flush(const Intents& intents, std::uint16_t index, const Event& cause, Emit& out) noexcept;
     bool journaled_emit(const Event& e, Emit& out) noexcept;
+    // The account a fill of order `order_id` moves (account 0 for an id naming none kept).
+    [[nodiscard]] Account& fill_account(std::uint64_t order_id) noexcept {
+        const std::size_t k = order_id_account(order_id);
+        return accounts_[k < accounts_.size() ? k : 0];
+    }
     // False when the order could not be journaled (then it is neither emitted nor booked).
     bool request(const Event& cause, std::uint16_t index, std::uint32_t k, SymbolId symbol,
                  Side side, Quantity quantity, OrderType type, TimeInForce tif, Price price,
@@ -68,7 +79,7 @@ class StrategyStage final : public Stage {
     std::vector<MultiTimeframeBars> bars_;  // per symbol (empty when nothing to aggregate)
     std::vector<std::int32_t> bars_index_;  // symbol id -> index into bars_, -1 if none
     OrderBook book_;
-    Account account_;
+    std::vector<Account> accounts_;  // by account index
     std::vector<Price> tick_sizes_;  // per symbol, from the journaled symbol definitions
     StrategyView view_;
     Intents intents_;

@@ -28,6 +28,7 @@
 
 #include "keel/engine/config/config.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/engine/pipeline/account_stages.hpp"
 #include "keel/engine/pipeline/event_log.hpp"
 #include "keel/engine/pipeline/ingest.hpp"
 #include "keel/engine/pipeline/runner.hpp"
@@ -48,6 +49,8 @@ namespace keel::adapters {
 class CsvSource;
 class SimVenue;
 class ThreadedVenue;
+struct SimVenueConfig;
+struct VenueThreading;
 }  // namespace keel::adapters
 
 namespace keel::replay {
@@ -191,14 +194,24 @@ class SessionAssembly {
     [[nodiscard]] const std::string& config_text() const noexcept { return config_text_; }
     [[nodiscard]] const engine::SymbolTable& symbols() const noexcept { return symbols_; }
     [[nodiscard]] engine::StrategyStage& strategy() noexcept { return *strategy_; }
-    [[nodiscard]] engine::RiskStage& risk() noexcept { return *risk_; }
-    [[nodiscard]] engine::GatewayStage& gateway() noexcept { return *gateway_; }
-    // The venue before wrap_venue (the open-order query goes to it).
-    [[nodiscard]] const engine::Venue& plain_venue() const noexcept { return *plain_venue_; }
+    // The accounts (config `accounts`; one without): account k's risk and gateway stage and
+    // its venue before wrap_venue (the open-order query goes to it).
+    [[nodiscard]] std::size_t account_count() const noexcept { return accounts_.size(); }
+    [[nodiscard]] engine::RiskStage& risk(std::size_t k = 0) noexcept { return *accounts_[k].risk; }
+    [[nodiscard]] engine::GatewayStage& gateway(std::size_t k = 0) noexcept {
+        return *accounts_[k].gateway;
+    }
+    [[nodiscard]] const engine::Venue& plain_venue(std::size_t k = 0) const noexcept {
+        return *accounts_[k].plain_venue;
+    }
+    // The risk and gateway stages the pipeline runs: account 0's, or with several accounts
+    // one AccountStages over all of them.
+    [[nodiscard]] engine::Stage& risk_stage() noexcept;
+    [[nodiscard]] engine::Stage& gateway_stage() noexcept;
     [[nodiscard]] ReplyCapture& reply_capture() noexcept { return *capture_; }
-    // The threaded venue's channel (venue.threaded), else null.
+    // Account 0's threaded venue's channel (venue.threaded), else null.
     [[nodiscard]] const engine::VenueChannel* venue_channel() const noexcept {
-        return venue_channel_.get();
+        return accounts_.empty() ? nullptr : accounts_.front().channel.get();
     }
     [[nodiscard]] engine::SpscRing<engine::Event>& reply_ring() noexcept { return replies_->ring(); }
     // After build_stages: where the stages read input events' tails (pipeline/tail_arena.hpp);
@@ -219,7 +232,13 @@ class SessionAssembly {
                                   std::string& error);
     [[nodiscard]] bool open_data_files(std::string& error);
     [[nodiscard]] bool build_venue(std::string& error);
+    struct AccountParts;
+    void build_account_venue(const adapters::SimVenueConfig& venue_config,
+                             const adapters::VenueThreading& threading, AccountParts& a);
     void build_pipeline_stages();
+    // The report's counts, money, positions and orders: one account's, or every account's
+    // summed and each apart.
+    void report_accounts(SessionReport& r);
 
     const engine::Config& config_;
     std::atomic<bool>& stop_;
@@ -257,18 +276,30 @@ class SessionAssembly {
     std::unique_ptr<engine::ReplyRing> replies_;
     std::unique_ptr<engine::TailArena> tails_;  // input events' tails in flight
     std::unique_ptr<ReplyCapture> capture_;
-    std::unique_ptr<adapters::SimVenue> sim_venue_;
-    // venue.threaded: the simulator on its own thread behind the asynchronous seam.
-    std::unique_ptr<engine::VenueChannel> venue_channel_;
-    std::unique_ptr<adapters::ThreadedVenue> threaded_venue_;
-    std::int64_t venue_drain_ms_ = 0;
-    std::unique_ptr<DisconnectedVenue> disconnected_;
     std::unique_ptr<NullReplies> no_replies_;
-    engine::Venue* plain_venue_ = nullptr;
-    engine::Venue* venue_ = nullptr;
+    // One per account: its venue (the simulator, behind the asynchronous seam when
+    // venue.threaded; disconnected in a replay) and its risk and gateway stages.
+    struct AccountParts {
+        AccountParts();
+        AccountParts(AccountParts&&) noexcept;
+        ~AccountParts();
+        std::unique_ptr<adapters::SimVenue> sim_venue;
+        std::unique_ptr<engine::VenueChannel> channel;
+        std::unique_ptr<adapters::ThreadedVenue> threaded;
+        std::unique_ptr<DisconnectedVenue> disconnected;
+        engine::Venue* plain_venue = nullptr;
+        engine::Venue* venue = nullptr;  // after wrap_venue
+        std::int64_t drain_ms = 0;
+        std::unique_ptr<engine::RiskStage> risk;
+        std::unique_ptr<engine::GatewayStage> gateway;
+    };
+    std::vector<AccountParts> accounts_;
+    std::unique_ptr<engine::AccountStages> risk_stages_;     // several accounts only
+    std::unique_ptr<engine::AccountStages> gateway_stages_;  // several accounts only
+    std::uint64_t gateway_records_ = 0;  // the gateway stream's records, every account's
+    class ChannelsBatchEnd;  // wakes every threaded venue at the end of a batch
+    std::unique_ptr<ChannelsBatchEnd> batch_end_;
     std::unique_ptr<engine::StrategyStage> strategy_;
-    std::unique_ptr<engine::RiskStage> risk_;
-    std::unique_ptr<engine::GatewayStage> gateway_;
 
     // open_streams
     std::vector<std::unique_ptr<engine::JournalLog>> logs_;  // input, strategy, risk, gateway

@@ -109,6 +109,13 @@ struct SessionReport {
     std::vector<DataFileReport> data_files;  // empty when re-running journaled inputs
     std::uint64_t skipped_rows = 0;
     std::vector<SymbolReport> symbols;
+    // Several accounts (config `accounts`): each account's own report (session_name = the
+    // account's name; its counts, money, positions, round trips, equity curve, risk flags and
+    // open orders). The fields above are then every account's together: counts, cash, equity
+    // and P&L summed, positions summed per symbol, round trips by exit time, and the equity
+    // curve merged (at each sample time, the sum of every account's latest equity), which
+    // max_drawdown is measured on. Empty with one account.
+    std::vector<SessionReport> accounts;
     std::vector<StageReport> stages;
     std::vector<std::string> threads;  // "feed[ingest] cpu0 backoff"
     std::string journal_dir;           // empty when the session wrote no journal

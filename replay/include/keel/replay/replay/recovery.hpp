@@ -128,17 +128,21 @@ class Restart {
     // the captured replies against the journaled ones, and pushes the in-doubt rest onto ring.
     // tails: where the stages read input events' tails; each journaled tail is filed there
     // before its event runs (null: the stages read none).
-    [[nodiscard]] bool rebuild(engine::Stage& strategy, engine::Stage& risk,
-                               engine::GatewayStage& gateway,
+    // risk and gateway are the stages the pipeline runs (one account's, or AccountStages);
+    // gateways every account's gateway (they hold unsent orders apart).
+    [[nodiscard]] bool rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stage& gateway,
+                               const std::vector<engine::GatewayStage*>& gateways,
                                const std::vector<RecoveryLog*>& logs, ReplyCapture& replies,
                                engine::SpscRing<engine::Event>& ring, std::string& error,
                                engine::TailArena* tails = nullptr);
     // Step 2b, before any new order: asks the venue for its open orders and reconciles them
     // with the gateway's book after the in-doubt replies (reconcile_open_orders). Pushes the
     // closing replies onto ring; false with error on a difference it cannot resolve. A venue
-    // that cannot be asked is not checked.
+    // that cannot be asked is not checked. Once per account: `account` is the gateway's and
+    // venue's (the in-doubt replies for its orders apply).
     [[nodiscard]] bool reconcile(const engine::GatewayStage& gateway, const engine::Venue& venue,
-                                 engine::SpscRing<engine::Event>& ring, std::string& error);
+                                 std::size_t account, engine::SpscRing<engine::Event>& ring,
+                                 std::string& error);
 
     // Step 3: skips the data events already journaled (checking each against its journaled
     // input) and advances timers past the ones journaled. timers may be null.

@@ -64,6 +64,9 @@ struct BacktestReport {
     std::uint64_t round_trips_dropped = 0;
     std::uint64_t equity_points_dropped = 0;
     std::string journal_error;  // the journal failed: the session stopped early
+    // Several accounts (config `accounts`): each account's report (session_name = its name),
+    // the figures above being every account's together. Empty with one account.
+    std::vector<BacktestReport> accounts;
 };
 
 // The report of a finished session (see replay/README.md for each definition).

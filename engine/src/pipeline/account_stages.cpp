@@ -1,0 +1,91 @@
+#include "keel/engine/pipeline/account_stages.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "keel/assert.hpp"
+#include "keel/engine/orders/order_id.hpp"
+
+namespace keel::engine {
+
+namespace {
+
+// What an inner stage emits while handling an event another account's stage forwards: its
+// own forward (the input, byte for byte) is dropped, what it derives passes.
+class DropForward final : public Emit {
+  public:
+    DropForward(Emit& out, const Event& input) noexcept : out_(out), input_(input) {}
+    void emit(const Event& event) noexcept override {
+        if (std::memcmp(&event, &input_, sizeof(Event)) != 0)
+            out_.emit(event);
+    }
+
+  private:
+    Emit& out_;
+    const Event& input_;
+};
+
+}  // namespace
+
+std::size_t event_account(const Event& event) noexcept {
+    switch (event.header.type) {
+        case EventType::venue_ack:
+        case EventType::venue_reject:
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+        case EventType::order_request:
+        case EventType::risk_reject:
+        case EventType::order_sent:
+        case EventType::order_state:
+            return order_id_account(event.payload.order.order_id);
+        case EventType::venue_fill:
+            return order_id_account(event.payload.fill.order_id);
+        case EventType::command:
+            return event.payload.command.account == 0
+                       ? kAllAccounts
+                       : static_cast<std::size_t>(event.payload.command.account) - 1;
+        default:
+            return kAllAccounts;
+    }
+}
+
+AccountStages::AccountStages(std::vector<Stage*> accounts) : accounts_(std::move(accounts)) {
+    KEEL_ASSERT(accounts_.size() >= 2 && accounts_.size() <= kMaxAccounts,
+                "AccountStages runs two to kMaxAccounts accounts");
+    for (const Stage* s : accounts_)
+        KEEL_ASSERT(s != nullptr && s->name() == accounts_.front()->name(),
+                    "an account's stages must all be the same stage");
+}
+
+void AccountStages::on_start() {
+    for (Stage* s : accounts_)
+        s->on_start();
+}
+
+void AccountStages::on_event(const Event& event, Emit& out) noexcept {
+    const std::size_t account = event_account(event);
+    if (account != kAllAccounts) {
+        // Config validation keeps every order on a configured account; an id naming another
+        // (a damaged journal) stays with account 0, which refuses what it does not know.
+        accounts_[account < accounts_.size() ? account : 0]->on_event(event, out);
+        return;
+    }
+    accounts_.front()->on_event(event, out);
+    DropForward others(out, event);
+    for (std::size_t k = 1; k < accounts_.size(); ++k)
+        accounts_[k]->on_event(event, others);
+}
+
+void AccountStages::on_close() noexcept {
+    for (Stage* s : accounts_)
+        s->on_close();
+}
+
+void AccountStages::write_snapshot(StateSnapshot& snapshot) const noexcept {
+    accounts_.front()->write_snapshot(snapshot);
+    const std::size_t n = std::min(accounts_.size(), snapshot.accounts.size());
+    for (std::size_t k = 0; k < n; ++k)
+        accounts_[k]->write_snapshot(snapshot.accounts[k]);
+}
+
+}  // namespace keel::engine
