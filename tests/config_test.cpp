@@ -141,6 +141,66 @@ TEST(Config, MasksExactlyTheDeclaredSecretPaths) {
     EXPECT_EQ(mask_secrets(plain), plain);
 }
 
+TEST(Config, VenueCredentialsAreMaskedInTheVenueSectionAndEveryAccounts) {
+    const Json in = Json::parse(R"({"venue": {"type": "sim", "key_id": "AK1", "secret_key": "s1"},
+        "accounts": [{"name": "a", "venue": {"type": "sim", "password": "p0", "username": "u0"}},
+                     {"name": "b", "venue": {"type": "sim", "client_secret": "c1"}}]})");
+    const Json out = mask_secrets(in);
+    EXPECT_EQ(out["venue"]["key_id"], "***");
+    EXPECT_EQ(out["venue"]["secret_key"], "***");
+    EXPECT_EQ(out["venue"]["type"], "sim");
+    EXPECT_EQ(out["accounts"][0]["venue"]["password"], "***");
+    EXPECT_EQ(out["accounts"][0]["venue"]["username"], "***");
+    EXPECT_EQ(out["accounts"][1]["venue"]["client_secret"], "***");
+    EXPECT_EQ(out["accounts"][1]["name"], "b");
+    EXPECT_TRUE(is_secret_path("accounts[1].venue.password"));  // as config errors name it
+    EXPECT_TRUE(is_secret_path("accounts.0.venue.key_id"));
+    EXPECT_FALSE(is_secret_path("accounts.0.venue.type"));
+}
+
+TEST(Config, AccountsEachNameTheirVenueAndStrategiesNameTheirAccount) {
+    std::string text = valid_text();
+    text.replace(text.find(R"("venue": {"type": "sim"},)"), 25,
+                 R"("accounts": [{"name": "main", "venue": {"type": "sim"}},
+                    {"name": "prop-1", "starting_cash": "50000", "venue": {"type": "sim"}}],)");
+    text.replace(text.find(R"("quantity": "10")"), 16, R"("quantity": "10", "account": "prop-1")");
+    const ConfigResult r = parse_config(text, "t.json", kDir, {});
+    ASSERT_TRUE(r.ok()) << dump(r);
+    ASSERT_EQ(r.config.accounts.size(), 2u);
+    EXPECT_EQ(r.config.accounts[1].name, "prop-1");
+    EXPECT_EQ(r.config.accounts[1].starting_cash, Money::from_units(50'000));
+    EXPECT_EQ(r.config.accounts[0].starting_cash, r.config.starting_cash);
+    EXPECT_EQ(r.config.strategies[0].account, 1);
+}
+
+TEST(Config, WithoutAccountsTheVenueSectionIsTheOneAccount) {
+    const ConfigResult r = parse_config(valid_text(), "t.json", kDir, {});
+    ASSERT_TRUE(r.ok()) << dump(r);
+    ASSERT_EQ(r.config.accounts.size(), 1u);
+    EXPECT_EQ(r.config.accounts[0].name, "main");
+    EXPECT_EQ(r.config.accounts[0].venue_type, "sim");
+    EXPECT_EQ(r.config.strategies[0].account, 0);
+}
+
+TEST(Config, RefusesBadAccountsNamingWhere) {
+    std::string text = valid_text();
+    text.replace(text.find(R"("venue": {"type": "sim"},)"), 25,
+                 R"("venue": {"type": "sim"}, "accounts": [{"name": "a", "venue": {"type": "sim"}},
+                    {"name": "a", "venue": {"type": "fix"}}, {"name": "b c"}],)");
+    text.replace(text.find(R"("quantity": "10")"), 16, R"("quantity": "10", "account": "zz")");
+    const ConfigResult r = parse_config(text, "t.json", kDir, {});
+    EXPECT_TRUE(has_error(r, "venue", "gives each account its venue")) << dump(r);
+    EXPECT_TRUE(has_error(r, "accounts[1].name", "names two accounts")) << dump(r);
+    EXPECT_TRUE(has_error(r, "accounts[1].venue.type", "unknown venue 'fix'")) << dump(r);
+    EXPECT_TRUE(has_error(r, "accounts[2].name", "letters, digits")) << dump(r);
+    EXPECT_TRUE(has_error(r, "accounts[2].venue", "is required")) << dump(r);
+    EXPECT_TRUE(has_error(r, "strategies[0].account", "unknown account 'zz' (accounts: a, a")) << dump(r);
+    std::string one = valid_text();
+    one.replace(one.find(R"("venue": {"type": "sim"},)"), 25,
+                R"("accounts": [{"name": "a", "venue": {"type": "sim"}}],)");
+    EXPECT_TRUE(has_error(parse_config(one, "t.json", kDir, {}), "accounts", "must list 2 to 8"));
+}
+
 TEST(Config, SecretPathsAreDeclaredDottedPathsWithArrayWildcards) {
     EXPECT_TRUE(is_secret_path("webhook.secret"));
     EXPECT_TRUE(is_secret_path("control.token"));

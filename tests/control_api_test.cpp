@@ -20,6 +20,8 @@ using engine::CommandCode;
 using engine::Event;
 using engine::EventType;
 using engine::HttpMethod;
+using engine::Money;
+using engine::Quantity;
 using engine::RiskLimit;
 using http::HttpRequest;
 using http::HttpResponse;
@@ -129,6 +131,7 @@ class ControlApiTest : public ::testing::Test {
             options.poll_interval = std::chrono::milliseconds(1);
             options.durable_timeout = std::chrono::milliseconds(50);
             options.max_body_bytes = 1024;
+            options.accounts = accounts;
             api_.emplace(
                 ControlApiDeps{port, scheduler, publisher, board, [this] { return metrics; }},
                 std::move(options));
@@ -188,6 +191,7 @@ class ControlApiTest : public ::testing::Test {
     ReadinessBoard board;
     MetricsSnapshot metrics;
     std::vector<std::optional<HttpResponse>> responses;
+    std::vector<std::string> accounts{"main"};  // set before the first call
 
   private:
     std::optional<ControlApi> api_;
@@ -475,6 +479,69 @@ TEST_F(ControlApiTest, KillFlattenSetsArgOneAndDefaultsToNoFlatten) {
     EXPECT_EQ(c[0].payload.command.arg, 1);
     EXPECT_EQ(c[1].payload.command.arg, 0);
     EXPECT_EQ(c[2].payload.command.arg, 0);
+}
+
+TEST_F(ControlApiTest, CommandsNamingAnAccountActOnItAloneAndUnknownAccountsAre400) {
+    accounts = {"fx", "stocks"};
+    ASSERT_EQ(post("/api/kill", R"({"flatten":true,"account":"stocks"})")->status, 200u);
+    ASSERT_EQ(post("/api/pause", R"({"account":"fx"})")->status, 200u);
+    ASSERT_EQ(post("/api/resume")->status, 200u);
+    ASSERT_EQ(post("/api/risk", R"({"account":"stocks","max_order_qty":"5"})")->status, 200u);
+    auto r = post("/api/unkill", R"({"account":"bonds"})");
+    EXPECT_EQ(r->status, 400u);
+    EXPECT_EQ(error_of(r), "bad_field");
+    EXPECT_NE(r->body.find("unknown account 'bonds' (accounts: fx, stocks)"), std::string::npos)
+        << r->body;
+    EXPECT_EQ(post("/api/kill", R"({"account":2})")->status, 400u);
+    EXPECT_EQ(post("/api/risk", R"({"account":"fx"})")->status, 400u);  // no limits
+    const auto c = commands();
+    ASSERT_EQ(c.size(), 5u);
+    // 1-based: account k of several is k+1; 0 is every account.
+    EXPECT_EQ(c[0].payload.command.code, CommandCode::kill);
+    EXPECT_EQ(c[0].payload.command.arg, 1);
+    EXPECT_EQ(c[0].payload.command.account, 2);
+    EXPECT_EQ(c[1].payload.command.account, 1);
+    EXPECT_EQ(c[2].payload.command.account, 0);
+    EXPECT_EQ(c[3].payload.command.code, CommandCode::limit_stage);
+    EXPECT_EQ(c[3].payload.command.account, 2);
+    EXPECT_EQ(c[4].payload.command.code, CommandCode::limit_commit);
+    EXPECT_EQ(c[4].payload.command.account, 2);
+}
+
+TEST_F(ControlApiTest, TheOneAccountOfASessionMayBeNamedAndIsEveryAccount) {
+    ASSERT_EQ(post("/api/kill", R"({"account":"main"})")->status, 200u);
+    EXPECT_EQ(post("/api/kill", R"({"account":"other"})")->status, 400u);
+    const auto c = commands();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].payload.command.account, 0);
+}
+
+TEST_F(ControlApiTest, SeveralAccountsListPositionsAndOrdersWithTheirAccount) {
+    StateView v;
+    v.session = "s";
+    for (const char* name : {"fx", "stocks"}) {
+        StateView a;
+        a.account_name = name;
+        a.positions.push_back({std::string(name) + "-sym", Quantity::from_units(1), {}, {}, {}});
+        a.account.cash = Money::from_units(std::string(name) == "fx" ? 10 : 5);
+        a.risk_flags = std::string(name) == "fx" ? 0 : engine::kRiskKilled;
+        v.accounts.push_back(std::move(a));
+    }
+    v.account.cash = Money::from_units(15);
+    v.risk_flags = engine::kRiskKilled;
+    publisher.publish(v);
+    const Json positions = Json::parse(get("/api/positions")->body).at("positions");
+    ASSERT_EQ(positions.size(), 2u);
+    EXPECT_EQ(positions[0].at("account"), "fx");
+    EXPECT_EQ(positions[1].at("account"), "stocks");
+    EXPECT_EQ(positions[1].at("symbol"), "stocks-sym");
+    const Json account = Json::parse(get("/api/account")->body);
+    EXPECT_EQ(account.at("cash"), "15");
+    EXPECT_EQ(account.at("accounts").at(1).at("name"), "stocks");
+    EXPECT_EQ(account.at("accounts").at(1).at("cash"), "5");
+    const Json status = Json::parse(get("/api/status")->body);
+    EXPECT_EQ(status.at("accounts").at(0).at("risk").at("killed"), false);
+    EXPECT_EQ(status.at("accounts").at(1).at("risk").at("killed"), true);
 }
 
 TEST_F(ControlApiTest, KillRefusesBadBodiesWithoutSubmitting) {

@@ -182,32 +182,67 @@ std::optional<Failure> parse_object(const std::string& body, OnField on_field) {
     return std::nullopt;
 }
 
-Parsed parse_plain(const std::string& body, CommandCode code) {
-    Parsed p;
-    p.failure = parse_object(body, [&](const std::string& key, simdjson::ondemand::value&) {
-        return std::optional<Failure>(bad_field("unknown field '" + key + "' (" +
-                                                std::string(engine::to_string(code)) +
-                                                " takes no body)"));
-    });
-    if (!p.failure)
-        p.events.push_back(command_event(code));
-    return p;
+// "account": NAME -> CommandPayload::account (k+1 for account k of several; 0 for the one
+// account of a session with one, which is every account).
+std::optional<Failure> read_account(simdjson::ondemand::value& value,
+                                    const std::vector<std::string>& accounts,
+                                    std::uint8_t& account) {
+    std::string_view name;
+    if (value.get_string().get(name) != simdjson::SUCCESS)
+        return bad_field("'account' must be an account's name (a string)");
+    std::string known;
+    for (std::size_t k = 0; k < accounts.size(); ++k) {
+        known += (k ? ", " : "") + accounts[k];
+        if (accounts[k] == name) {
+            account = accounts.size() > 1 ? static_cast<std::uint8_t>(k + 1) : 0;
+            return std::nullopt;
+        }
+    }
+    return bad_field("unknown account '" + std::string(name.substr(0, 80)) + "' (accounts: " +
+                     known + ")");
 }
 
-Parsed parse_kill(const std::string& body) {
+void set_account(Parsed& p, std::uint8_t account) {
+    for (Event& e : p.events)
+        e.payload.command.account = account;
+}
+
+Parsed parse_plain(const std::string& body, CommandCode code,
+                   const std::vector<std::string>& accounts) {
     Parsed p;
-    bool flatten = false;
+    std::uint8_t account = 0;
     p.failure = parse_object(
         body,
         [&](const std::string& key, simdjson::ondemand::value& value) -> std::optional<Failure> {
+            if (key == "account")
+                return read_account(value, accounts, account);
+            return bad_field("unknown field '" + key + "' (" +
+                             std::string(engine::to_string(code)) + " takes only account)");
+        });
+    if (!p.failure)
+        p.events.push_back(command_event(code));
+    set_account(p, account);
+    return p;
+}
+
+Parsed parse_kill(const std::string& body, const std::vector<std::string>& accounts) {
+    Parsed p;
+    bool flatten = false;
+    std::uint8_t account = 0;
+    p.failure = parse_object(
+        body,
+        [&](const std::string& key, simdjson::ondemand::value& value) -> std::optional<Failure> {
+            if (key == "account")
+                return read_account(value, accounts, account);
             if (key != "flatten")
-                return bad_field("unknown field '" + key + "' (kill takes only flatten)");
+                return bad_field("unknown field '" + key + "' (kill takes flatten and account)");
             if (value.get_bool().get(flatten) != simdjson::SUCCESS)
                 return bad_field("'flatten' must be true or false");
             return std::nullopt;
         });
     if (!p.failure)
         p.events.push_back(command_event(CommandCode::kill, flatten ? 1 : 0));
+    set_account(p, account);
     return p;
 }
 
@@ -215,12 +250,15 @@ Parsed parse_kill(const std::string& body) {
 // limit_commit. Values are checked here against the limit's range (RiskLimits::set on a
 // scratch copy) so a bad one is answered 400 naming its key instead of being journaled and
 // refused by the risk stage.
-Parsed parse_risk(const std::string& body) {
+Parsed parse_risk(const std::string& body, const std::vector<std::string>& accounts) {
     Parsed p;
     std::vector<engine::RiskLimit> seen;
+    std::uint8_t account = 0;
     p.failure = parse_object(
         body,
         [&](const std::string& key, simdjson::ondemand::value& value) -> std::optional<Failure> {
+            if (key == "account")
+                return read_account(value, accounts, account);
             const std::optional<engine::RiskLimit> id = engine::parse_risk_limit(key);
             if (!id)
                 return bad_field("'" + key + "' is not a risk limit (e.g. max_order_qty)");
@@ -256,6 +294,7 @@ Parsed parse_risk(const std::string& body) {
         p.failure = bad_field("no limits given (e.g. {\"max_order_qty\":\"500\"})");
     if (!p.failure)
         p.events.push_back(command_event(CommandCode::limit_commit));
+    set_account(p, account);
     return p;
 }
 
@@ -277,6 +316,7 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
           poll_interval(options.poll_interval),
           durable_timeout(options.durable_timeout),
           max_body_bytes(options.max_body_bytes),
+          accounts(options.accounts),
           token_digest(sha256(options.token)) {}
 
     InputPort& port;
@@ -287,6 +327,7 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
     const std::chrono::milliseconds poll_interval;
     const std::chrono::milliseconds durable_timeout;
     const std::size_t max_body_bytes;
+    const std::vector<std::string> accounts;
     const Digest token_digest;
 
     std::array<std::array<std::atomic<std::uint64_t>, kCodes>, kEndpoints> counts{};
@@ -464,20 +505,20 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
         Parsed parsed;
         switch (call.endpoint) {
             case ApiEndpoint::pause:
-                parsed = parse_plain(request.body, CommandCode::pause);
+                parsed = parse_plain(request.body, CommandCode::pause, accounts);
                 break;
             case ApiEndpoint::resume:
-                parsed = parse_plain(request.body, CommandCode::resume);
+                parsed = parse_plain(request.body, CommandCode::resume, accounts);
                 break;
             case ApiEndpoint::unkill:
-                parsed = parse_plain(request.body, CommandCode::unkill);
+                parsed = parse_plain(request.body, CommandCode::unkill, accounts);
                 break;
             case ApiEndpoint::kill:
-                parsed = parse_kill(request.body);
+                parsed = parse_kill(request.body, accounts);
                 break;
             default:
                 KEEL_ASSERT(call.endpoint == ApiEndpoint::risk, "a command route without a parser");
-                parsed = parse_risk(request.body);
+                parsed = parse_risk(request.body, accounts);
                 break;
         }
         if (parsed.failure) {

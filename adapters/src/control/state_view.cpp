@@ -92,6 +92,70 @@ void append_bool(std::string& out, bool v) {
     out += v ? "true" : "false";
 }
 
+void append_risk(std::string& out, std::uint8_t flags) {
+    out += "{\"killed\":";
+    append_bool(out, (flags & engine::kRiskKilled) != 0);
+    out += ",\"paused\":";
+    append_bool(out, (flags & engine::kRiskPaused) != 0);
+    out += ",\"halted\":";
+    append_bool(out, (flags & engine::kRiskHalted) != 0);
+    out += '}';
+}
+
+// Every global limit, as the decimal string POST /api/risk takes for it, so a value read
+// here can be posted back unchanged.
+void append_limits(std::string& out, const engine::RiskLimits& limits) {
+    out += '{';
+    bool first_limit = true;
+    for (auto i = static_cast<std::uint16_t>(RiskLimit::max_order_qty);
+         i < static_cast<std::uint16_t>(RiskLimit::restricted_symbol); ++i) {
+        const auto id = static_cast<RiskLimit>(i);
+        json::append_key(out, engine::to_string(id), first_limit);
+        const std::int64_t raw = limit_raw(limits, id);
+        if (engine::risk_limit_is_fixed_point(id)) {
+            json::append_decimal(out, raw);
+        } else {
+            out += '"';
+            out += std::to_string(raw);
+            out += '"';
+        }
+    }
+    out += '}';
+}
+
+// The views whose positions and orders a route lists: the accounts', or the one view.
+std::vector<const StateView*> listed(const StateView& v) {
+    std::vector<const StateView*> out;
+    for (const StateView& a : v.accounts)
+        out.push_back(&a);
+    if (out.empty())
+        out.push_back(&v);
+    return out;
+}
+
+void append_account_key(std::string& out, const StateView& view, bool& first) {
+    if (view.account_name.empty())
+        return;
+    json::append_key(out, "account", first);
+    json::append_string(out, view.account_name);
+}
+
+void append_money(std::string& out, const AccountView& a, bool& first) {
+    const std::pair<std::string_view, engine::Money> fields[] = {
+        {"starting_cash", a.starting_cash},
+        {"cash", a.cash},
+        {"equity", a.equity},
+        {"realized", a.realized},
+        {"unrealized", a.unrealized},
+        {"fees", a.fees},
+        {"max_drawdown", a.max_drawdown},
+    };
+    for (const auto& [name, value] : fields) {
+        json::append_key(out, name, first);
+        json::append_decimal(out, value.raw);
+    }
+}
+
 }  // namespace
 
 std::string status_json(const StateView& v) {
@@ -106,32 +170,9 @@ std::string status_json(const StateView& v) {
     json::append_key(out, "events", first);
     json::append_uint(out, v.events);
     json::append_key(out, "risk", first);
-    out += "{\"killed\":";
-    append_bool(out, (v.risk_flags & engine::kRiskKilled) != 0);
-    out += ",\"paused\":";
-    append_bool(out, (v.risk_flags & engine::kRiskPaused) != 0);
-    out += ",\"halted\":";
-    append_bool(out, (v.risk_flags & engine::kRiskHalted) != 0);
-    out += '}';
-    // Every global limit, as the decimal string POST /api/risk takes for it, so a value read
-    // here can be posted back unchanged.
+    append_risk(out, v.risk_flags);
     json::append_key(out, "limits", first);
-    out += '{';
-    bool first_limit = true;
-    for (auto i = static_cast<std::uint16_t>(RiskLimit::max_order_qty);
-         i < static_cast<std::uint16_t>(RiskLimit::restricted_symbol); ++i) {
-        const auto id = static_cast<RiskLimit>(i);
-        json::append_key(out, engine::to_string(id), first_limit);
-        const std::int64_t raw = limit_raw(v.limits, id);
-        if (engine::risk_limit_is_fixed_point(id)) {
-            json::append_decimal(out, raw);
-        } else {
-            out += '"';
-            out += std::to_string(raw);
-            out += '"';
-        }
-    }
-    out += '}';
+    append_limits(out, v.limits);
     json::append_key(out, "restricted_symbols", first);
     out += '[';
     for (std::size_t i = 0; i < v.restricted_symbols.size(); ++i) {
@@ -139,18 +180,38 @@ std::string status_json(const StateView& v) {
             out += ',';
         json::append_string(out, v.restricted_symbols[i]);
     }
-    out += "]}";
+    out += ']';
+    if (!v.accounts.empty()) {
+        json::append_key(out, "accounts", first);
+        out += '[';
+        for (std::size_t k = 0; k < v.accounts.size(); ++k) {
+            out += k == 0 ? "{" : ",{";
+            bool first_field = true;
+            json::append_key(out, "name", first_field);
+            json::append_string(out, v.accounts[k].account_name);
+            json::append_key(out, "risk", first_field);
+            append_risk(out, v.accounts[k].risk_flags);
+            json::append_key(out, "limits", first_field);
+            append_limits(out, v.accounts[k].limits);
+            out += '}';
+        }
+        out += ']';
+    }
+    out += '}';
     return out;
 }
 
 std::string positions_json(const StateView& v) {
     std::string out = "{\"positions\":[";
-    for (std::size_t i = 0; i < v.positions.size(); ++i) {
-        const PositionView& p = v.positions[i];
-        if (i != 0)
+    bool first_position = true;
+    for (const StateView* view : listed(v)) {
+      for (const PositionView& p : view->positions) {
+        if (!first_position)
             out += ',';
+        first_position = false;
         out += '{';
         bool first = true;
+        append_account_key(out, *view, first);
         json::append_key(out, "symbol", first);
         json::append_string(out, p.symbol);
         json::append_key(out, "quantity", first);
@@ -162,6 +223,7 @@ std::string positions_json(const StateView& v) {
         json::append_key(out, "unrealized", first);
         json::append_decimal(out, p.unrealized.raw);
         out += '}';
+      }
     }
     out += "]}";
     return out;
@@ -169,12 +231,15 @@ std::string positions_json(const StateView& v) {
 
 std::string orders_json(const StateView& v) {
     std::string out = "{\"orders\":[";
-    for (std::size_t i = 0; i < v.orders.size(); ++i) {
-        const OrderView& o = v.orders[i];
-        if (i != 0)
+    bool first_order = true;
+    for (const StateView* view : listed(v)) {
+      for (const OrderView& o : view->orders) {
+        if (!first_order)
             out += ',';
+        first_order = false;
         out += '{';
         bool first = true;
+        append_account_key(out, *view, first);
         // A string: ids of orders the risk stage places have bit 63 set, beyond what a
         // JavaScript number holds exactly.
         json::append_key(out, "id", first);
@@ -196,27 +261,28 @@ std::string orders_json(const StateView& v) {
         json::append_key(out, "status", first);
         json::append_string(out, engine::to_string(o.status));
         out += '}';
+      }
     }
     out += "]}";
     return out;
 }
 
 std::string account_json(const StateView& v) {
-    const AccountView& a = v.account;
     std::string out = "{";
     bool first = true;
-    const std::pair<std::string_view, engine::Money> fields[] = {
-        {"starting_cash", a.starting_cash},
-        {"cash", a.cash},
-        {"equity", a.equity},
-        {"realized", a.realized},
-        {"unrealized", a.unrealized},
-        {"fees", a.fees},
-        {"max_drawdown", a.max_drawdown},
-    };
-    for (const auto& [name, value] : fields) {
-        json::append_key(out, name, first);
-        json::append_decimal(out, value.raw);
+    append_money(out, v.account, first);
+    if (!v.accounts.empty()) {
+        json::append_key(out, "accounts", first);
+        out += '[';
+        for (std::size_t k = 0; k < v.accounts.size(); ++k) {
+            out += k == 0 ? "{" : ",{";
+            bool first_field = true;
+            json::append_key(out, "name", first_field);
+            json::append_string(out, v.accounts[k].account_name);
+            append_money(out, v.accounts[k].account, first_field);
+            out += '}';
+        }
+        out += ']';
     }
     out += '}';
     return out;

@@ -87,6 +87,7 @@ constexpr ColumnName kColumnNames[] = {
     {"arg", &CsvColumns::arg},
     {"limit", &CsvColumns::limit},
     {"value", &CsvColumns::value},
+    {"account", &CsvColumns::account},
 };
 
 }  // namespace
@@ -494,6 +495,23 @@ bool CsvFileReader::parse_command(Event& e) {
                         "'" + std::string(fields_[c.arg]) + "' is not an integer argument");
         }
         cmd.arg = raw / engine::kScale;
+    }
+    if (has_value(c.account)) {
+        // CommandPayload::account: k+1 for account k of several; 0 (every account) for the
+        // one account of a session with one.
+        const std::string_view name = fields_[c.account];
+        std::string known;
+        bool found = false;
+        for (std::size_t k = 0; k < options_.accounts.size() && !found; ++k) {
+            known += (k ? ", " : "") + options_.accounts[k];
+            if (options_.accounts[k] == name) {
+                found = true;
+                cmd.account = options_.accounts.size() > 1 ? static_cast<std::uint8_t>(k + 1) : 0;
+            }
+        }
+        if (!found)
+            return fail(c.account + 1, "'" + std::string(name) + "' is not an account (accounts: " +
+                                           known + ")");
     }
     return *code != engine::CommandCode::limit_stage || parse_staged_limit(cmd);
 }

@@ -32,7 +32,7 @@ struct CsvColumns {
     int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
     int action = -1, notional = -1, timeframe = -1, id = -1;
     int order_type = -1, limit_price = -1, stop_price = -1, time_in_force = -1;
-    int command = -1, arg = -1, limit = -1, value = -1;
+    int command = -1, arg = -1, limit = -1, value = -1, account = -1;
     CsvRowKind kind = CsvRowKind::trades;
 };
 

@@ -311,6 +311,8 @@ bool SessionAssembly::open_data_files(std::string& error) {
         files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s});
     adapters::CsvReadOptions csv_options;
     csv_options.skip_bad_rows = config_.skip_bad_rows;
+    for (const engine::AccountConfig& a : config_.accounts)
+        csv_options.accounts.push_back(a.name);
     std::optional<adapters::CsvSource> csv =
         adapters::CsvSource::open(files, symbols_, config_.pace_events_per_s, error, csv_options);
     if (!csv)

@@ -44,7 +44,8 @@ struct Live {
     Live(const engine::Config& c, const LiveConfig& l)
         : config(c),
           live(l),
-          snapshots(c.symbol_capacity, engine::GatewayStage::kDefaultOrderCapacity) {}
+          snapshots(c.symbol_capacity, engine::GatewayStage::kDefaultOrderCapacity,
+                    c.accounts.size()) {}
 };
 
 engine::Event symbol_def(const engine::Config& config, engine::SymbolId id, std::string_view name) {
@@ -57,16 +58,10 @@ engine::Event symbol_def(const engine::Config& config, engine::SymbolId id, std:
     return e;
 }
 
-StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine::Runner& runner) {
-    StateView v;
-    v.session = l.config.session_name;
-    v.state = adapters::control::RunState::running;
-    v.last_seq = s.last_seq;
-    v.events = runner.metrics(0).events_in.get();
+// One account's part of a snapshot: its risk mode and limits, positions, orders and money.
+void account_view(StateView& v, const engine::StateSnapshot& s, const engine::SymbolTable& symbols) {
     v.risk_flags = s.risk_flags;
     v.limits = s.limits;
-    v.restricted_symbols = l.config.restricted_symbols;
-    const engine::SymbolTable& symbols = *l.view.symbols;
     for (engine::SymbolId id = 0; id < symbols.size() && id < s.positions.size(); ++id) {
         const engine::PositionState& p = s.positions[id];
         if (p.quantity_raw == 0 && p.realized.raw == 0 && p.fills == 0)
@@ -82,6 +77,47 @@ StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine
     }
     v.account = {s.starting_cash, s.cash, s.equity,      s.realized,
                  s.unrealized,    s.fees, s.max_drawdown};
+}
+
+adapters::control::ControlApiOptions api_options(const ControlConfig& c,
+                                                 const engine::Config& config) {
+    adapters::control::ControlApiOptions options = c.api;
+    for (const engine::AccountConfig& a : config.accounts)
+        options.accounts.push_back(a.name);
+    return options;
+}
+
+StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine::Runner& runner) {
+    StateView v;
+    v.session = l.config.session_name;
+    v.state = adapters::control::RunState::running;
+    v.last_seq = s.last_seq;
+    v.events = runner.metrics(0).events_in.get();
+    v.restricted_symbols = l.config.restricted_symbols;
+    const engine::SymbolTable& symbols = *l.view.symbols;
+    if (s.accounts.empty()) {
+        account_view(v, s, symbols);
+        return v;
+    }
+    // Several accounts: each apart, and together (money summed, risk flags or-ed; the limits
+    // shown at the top are account 0's, each account's are in its entry).
+    v.limits = s.limits;
+    for (std::size_t k = 0; k < s.accounts.size() && k < l.config.accounts.size(); ++k) {
+        StateView a;
+        a.account_name = l.config.accounts[k].name;
+        account_view(a, s.accounts[k], symbols);
+        v.risk_flags |= a.risk_flags;
+        engine::Money* const total[] = {&v.account.starting_cash, &v.account.cash,
+                                        &v.account.equity,        &v.account.realized,
+                                        &v.account.unrealized,    &v.account.fees};
+        const engine::Money part[] = {a.account.starting_cash, a.account.cash,
+                                      a.account.equity,        a.account.realized,
+                                      a.account.unrealized,    a.account.fees};
+        for (std::size_t i = 0; i < std::size(part); ++i)
+            total[i]->raw += part[i].raw;
+        v.account.max_drawdown = std::max(v.account.max_drawdown, a.account.max_drawdown);
+        v.accounts.push_back(std::move(a));
+    }
     return v;
 }
 
@@ -258,7 +294,7 @@ bool start(Live& l, const SessionView& view, std::string& error) {
             l.api = std::make_unique<adapters::control::ControlApi>(
                 adapters::control::ControlApiDeps{l.queue, *l.scheduler, l.state, l.readiness,
                                                   [&l] { return metrics(l); }},
-                c.api);
+                api_options(c, l.config));
         } catch (const std::exception& e) {
             error = std::string("control: ") + e.what();
             return false;

@@ -41,6 +41,10 @@ struct ControlApiOptions {
     std::chrono::milliseconds durable_timeout{5000};
     // Largest POST body read; a larger one is answered 413 body_too_large.
     std::size_t max_body_bytes = 64 * 1024;
+    // The session's accounts by index (config `accounts`; with one account, its name). A
+    // command body may name one ("account": NAME) to act on it alone; without, a command acts
+    // on every account.
+    std::vector<std::string> accounts;
 };
 
 struct ControlApiDeps {

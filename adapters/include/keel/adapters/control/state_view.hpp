@@ -60,6 +60,14 @@ struct StateView {
     std::vector<PositionView> positions;  // open or with P&L, in symbol order
     std::vector<OrderView> orders;        // live orders, ascending by id
     AccountView account;
+    // A session with several accounts (config `accounts`): each account's risk mode, limits,
+    // positions, orders and money, account_name naming it. The routes then list every account's
+    // positions and orders with an "account" field, and /api/status and /api/account add an
+    // "accounts" list; the fields above are the accounts' together (money summed, max_drawdown
+    // the largest account's, risk flags or-ed, limits account 0's). Empty with one account,
+    // whose routes answer as they always have.
+    std::string account_name;
+    std::vector<StateView> accounts;
 };
 
 // The latest StateView, published from a cold thread and read from any other. A mutex guards a

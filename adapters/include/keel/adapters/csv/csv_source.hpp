@@ -69,6 +69,9 @@ struct CsvReadOptions {
     // A malformed row is skipped and counted instead of stopping the load. A problem with a
     // file as a whole (cannot open, no header, unknown row type, no symbol) still stops it.
     bool skip_bad_rows = false;
+    // The session's accounts by index (config `accounts`): a command row's `account` column
+    // names one (empty: every account).
+    std::vector<std::string> accounts;
 };
 
 class CsvSource final : public engine::InputSource {
