@@ -27,12 +27,19 @@ StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
       bars_index_(options.symbol_capacity, -1),
       book_(options.order_capacity),
       accounts_(make_accounts(options)),
+      symbol_account_(options.symbol_capacity, 0),
       tick_sizes_(options.symbol_capacity),
       view_(book_, accounts_.front(), &tick_sizes_, options.tails),
       intents_(view_) {
     KEEL_ASSERT(strategies_.size() < 65536, "strategy index must fit header.aux");
-    for (const auto& s : strategies_)
+    several_accounts_ = accounts_.size() > 1;
+    for (const auto& s : strategies_) {
         KEEL_ASSERT(s->account() < accounts_.size(), "a strategy on an account that does not exist");
+        for (const SymbolId symbol : s->symbols()) {
+            if (symbol < symbol_account_.size())
+                symbol_account_[symbol] = s->account();
+        }
+    }
     for (std::size_t i = 0; i < strategies_.size(); ++i) {
         for (const SymbolId symbol : strategies_[i]->symbols()) {
             KEEL_ASSERT(symbol < options.symbol_capacity, "strategy symbol outside the table");
@@ -166,7 +173,8 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
     MultiTimeframeBars* bars =
         bars_index_[symbol] < 0 ? nullptr : &bars_[static_cast<std::size_t>(bars_index_[symbol])];
     intents_.clear();
-    view_.set_account(accounts_[s.account()]);
+    if (several_accounts_)
+        view_.set_account(accounts_[s.account()]);
     switch (event.header.type) {
         case EventType::bar: {
             const BarView bar{symbol, event.header.aux, event.header.ts_ns, event.payload.bar};
@@ -212,16 +220,21 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
     flush(intents_, index, event, out);
 }
 
-void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
-    handle(event, out);
-    if (state_hash_due(event, inputs_seen_)) {
-        const Event h = make_state_hash(event, Source::strategy, state_hash(), inputs_seen_);
-        if (log_ == nullptr || log_->append(h))
-            out.emit(h);
-    }
+void StrategyStage::on_fill(const Event& event) noexcept {
+    const SymbolId symbol = event.header.symbol;
+    // A fill moves the position when the book takes it; risk's own flatten orders are
+    // not in this book, and their fills move the position too. Anything else (a
+    // duplicate, an over-fill) the gateway alerts on and nobody applies.
+    const FillPayload& f = event.payload.fill;
+    const Transition t = book_.apply(event);
+    if (t.result == ApplyResult::applied ||
+        (event.header.aux == kRiskOwner && book_.find(f.order_id) == nullptr &&
+         f.quantity.raw > 0 && f.side != Side::none))
+        fill_account(f.order_id)
+            .apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
 }
 
-void StrategyStage::handle(const Event& event, Emit& out) noexcept {
+void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
     out.emit(event);
     const SymbolId symbol = event.header.symbol;
     // The stage's own view first, so the strategy decides on the state after this event.
@@ -231,35 +244,23 @@ void StrategyStage::handle(const Event& event, Emit& out) noexcept {
                 tick_sizes_[symbol] = event.payload.symbol_def.tick_size;
             break;
         case EventType::trade:
-            for (Account& a : accounts_)
-                a.mark(symbol, event.payload.trade.price, event.header.ts_ns);
+            account_of(symbol).mark(symbol, event.payload.trade.price, event.header.ts_ns);
             break;
         case EventType::quote:
             // The mid marks the position (a one-sided quote does not).
             if (event.payload.quote.bid.raw > 0 && event.payload.quote.ask.raw > 0) {
-                const Price mid = Price::from_raw(event.payload.quote.bid.raw / 2 +
-                                                  event.payload.quote.ask.raw / 2);
-                for (Account& a : accounts_)
-                    a.mark(symbol, mid, event.header.ts_ns);
+                account_of(symbol).mark(symbol,
+                                        Price::from_raw(event.payload.quote.bid.raw / 2 +
+                                                        event.payload.quote.ask.raw / 2),
+                                        event.header.ts_ns);
             }
             break;
         case EventType::bar:
-            for (Account& a : accounts_)
-                a.mark(symbol, event.payload.bar.close, event.header.ts_ns);
+            account_of(symbol).mark(symbol, event.payload.bar.close, event.header.ts_ns);
             break;
-        case EventType::venue_fill: {
-            // A fill moves the position when the book takes it; risk's own flatten orders are
-            // not in this book, and their fills move the position too. Anything else (a
-            // duplicate, an over-fill) the gateway alerts on and nobody applies.
-            const FillPayload& f = event.payload.fill;
-            const Transition t = book_.apply(event);
-            if (t.result == ApplyResult::applied ||
-                (event.header.aux == kRiskOwner && book_.find(f.order_id) == nullptr &&
-                 f.quantity.raw > 0 && f.side != Side::none))
-                fill_account(f.order_id)
-                    .apply_fill(symbol, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
+        case EventType::venue_fill:
+            on_fill(event);
             break;
-        }
         case EventType::venue_ack:
         case EventType::venue_reject:
         case EventType::venue_cancel:
@@ -272,6 +273,12 @@ void StrategyStage::handle(const Event& event, Emit& out) noexcept {
     Strategy* s = owner(symbol);
     if (s != nullptr)
         dispatch(event, *s, out);
+    // Every kStateHashEvery inputs, a hash of the state after this one.
+    if (state_hash_due(event, inputs_seen_)) {
+        const Event h = make_state_hash(event, Source::strategy, state_hash(), inputs_seen_);
+        if (log_ == nullptr || log_->append(h))
+            out.emit(h);
+    }
 }
 
 std::uint64_t StrategyStage::state_hash() const noexcept {

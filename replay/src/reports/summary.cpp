@@ -54,7 +54,9 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << ", total " << decimal_string((r.realized + r.unrealized).raw) << "\n";
     out << "  account     equity " << decimal_string(r.equity.raw) << " (started "
         << decimal_string(r.starting_cash.raw) << "), cash " << decimal_string(r.cash.raw)
-        << ", max drawdown " << decimal_string(r.max_drawdown.raw) << "; round trips "
+        << ", max drawdown "
+        << (r.accounts.empty() ? decimal_string(r.max_drawdown.raw) : "per account (below)")
+        << "; round trips "
         << r.round_trip_count << " (" << r.winning_round_trips << " won)\n";
     for (const SymbolReport& s : r.symbols) {
         out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "

@@ -56,7 +56,8 @@ class StrategyStage final : public Stage {
     [[nodiscard]] const Account& account(std::size_t k = 0) const noexcept { return accounts_[k]; }
 
   private:
-    void handle(const Event& event, Emit& out) noexcept;
+    // A fill into the book and, when it applies, into its account.
+    void on_fill(const Event& event) noexcept;
     [[nodiscard]] std::uint64_t state_hash() const noexcept;
     std::uint64_t inputs_seen_ = 0;
     Strategy* owner(SymbolId symbol) noexcept;
@@ -64,6 +65,11 @@ class StrategyStage final : public Stage {
     // Journals and emits what one strategy decided while handling `cause`.
     void flush(const Intents& intents, std::uint16_t index, const Event& cause, Emit& out) noexcept;
     bool journaled_emit(const Event& e, Emit& out) noexcept;
+    [[nodiscard]] Account& account_of(SymbolId symbol) noexcept {
+        if (!several_accounts_)
+            return accounts_.front();
+        return accounts_[symbol < symbol_account_.size() ? symbol_account_[symbol] : 0];
+    }
     // The account a fill of order `order_id` moves (account 0 for an id naming none kept).
     [[nodiscard]] Account& fill_account(std::uint64_t order_id) noexcept {
         const std::size_t k = order_id_account(order_id);
@@ -80,6 +86,10 @@ class StrategyStage final : public Stage {
     std::vector<std::int32_t> bars_index_;  // symbol id -> index into bars_, -1 if none
     OrderBook book_;
     std::vector<Account> accounts_;  // by account index
+    // Per symbol, the account of the strategy that trades it: the only account that can hold
+    // a position in it (one strategy per symbol), so the only one its market data marks.
+    std::vector<std::uint8_t> symbol_account_;
+    bool several_accounts_ = false;
     std::vector<Price> tick_sizes_;  // per symbol, from the journaled symbol definitions
     StrategyView view_;
     Intents intents_;
