@@ -2,7 +2,6 @@
 // counts and exact decimals equal the session report's, a second export is the same file byte
 // for byte, and a torn or corrupt journal gives the documented exit code and message.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,54 +14,25 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
 #include "keel/engine/config/config.hpp"
 #include "keel/engine/core/fixed_point.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/replay/reports/export.hpp"
 #include "keel/replay/reports/journal_tools.hpp"
 #include "keel/replay/session/session.hpp"
+#include "sqlite_query.hpp"
+#include "test_support.hpp"
 
 using namespace keel;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Rows = std::vector<std::vector<std::string>>;
+using test::one;
+using test::query;
+using test::Rows;
 
 // Every row of a query, NULL as "NULL".
-Rows query(const fs::path& db_file, const std::string& sql) {
-    sqlite3* db = nullptr;
-    Rows rows;
-    if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-        ADD_FAILURE() << "cannot open " << db_file;
-        sqlite3_close(db);
-        return rows;
-    }
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-        ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
-        sqlite3_close(db);
-        return rows;
-    }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        std::vector<std::string> row;
-        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-            const unsigned char* text = sqlite3_column_text(stmt, i);
-            row.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
-        }
-        rows.push_back(std::move(row));
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return rows;
-}
-
-std::string one(const fs::path& db_file, const std::string& sql) {
-    const Rows rows = query(db_file, sql);
-    return rows.size() == 1 && rows[0].size() == 1 ? rows[0][0] : "<" + sql + ": no single value>";
-}
-
 std::string dec(std::int64_t raw) {
     return engine::decimal_string(raw);
 }

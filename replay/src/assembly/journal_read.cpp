@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "keel/assert.hpp"
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::replay {
@@ -113,8 +115,7 @@ JournaledInputs JournaledInputs::up_to(std::uint64_t last) const {
     return out;
 }
 
-bool read_session(const fs::path& dir, JournaledSession& out, std::string& error,
-                  TornTail torn) {
+bool read_session(const fs::path& dir, JournaledSession& out, std::string& error, TornTail torn) {
     std::string why;
     const bool read = read_stream(
         dir, "input", UINT64_MAX,
@@ -163,22 +164,92 @@ bool read_session(const fs::path& dir, JournaledSession& out, std::string& error
     return true;
 }
 
-engine::Money journaled_starting_cash(std::string_view config_text) {
-    engine::Money cash = engine::Money::from_units(engine::kDefaultStartingCashUnits);
-    const engine::Json config = engine::Json::parse(config_text, nullptr, false);
-    if (!config.is_object() || !config.contains("account") || !config["account"].is_object())
-        return cash;
-    const engine::Json& account = config["account"];
-    if (!account.contains("starting_cash"))
-        return cash;
-    const engine::Json& v = account["starting_cash"];
+namespace {
+
+// `key` of `object` read as config validation reads a starting cash (a decimal string or an
+// integer), or `fallback` when absent or not one.
+engine::Money cash_or(const engine::Json& object, const char* key, engine::Money fallback) {
+    if (!object.is_object() || !object.contains(key))
+        return fallback;
+    const engine::Json& v = object[key];
     if (!v.is_string() && !v.is_number_integer())
-        return cash;
+        return fallback;
     const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
     std::int64_t raw = 0;
     if (engine::parse_decimal(text, raw) == engine::DecimalError::ok)
-        cash = engine::Money::from_raw(raw);
-    return cash;
+        return engine::Money::from_raw(raw);
+    return fallback;
+}
+
+engine::Money starting_cash_of(const engine::Json& config) {
+    const engine::Money cash = engine::Money::from_units(engine::kDefaultStartingCashUnits);
+    if (!config.is_object() || !config.contains("account"))
+        return cash;
+    return cash_or(config["account"], "starting_cash", cash);
+}
+
+}  // namespace
+
+engine::Money journaled_starting_cash(std::string_view config_text) {
+    return starting_cash_of(engine::Json::parse(config_text, nullptr, false));
+}
+
+std::vector<JournaledAccount> journaled_accounts(std::string_view config_text) {
+    const engine::Json config = engine::Json::parse(config_text, nullptr, false);
+    const engine::Money fallback = starting_cash_of(config);
+    std::vector<JournaledAccount> out;
+    const auto list = config.is_object() ? config.find("accounts") : config.end();
+    if (list == config.end() || !list->is_array() || list->empty()) {
+        out.push_back({"main", fallback});
+        return out;
+    }
+    // As many as an order id can name; the loader refused more.
+    for (std::size_t k = 0; k < list->size() && k < engine::kMaxAccounts; ++k) {
+        const engine::Json& a = (*list)[k];
+        const auto name = a.is_object() ? a.find("name") : a.end();
+        out.push_back({name != a.end() && name->is_string() ? name->get<std::string>()
+                                                            : "#" + std::to_string(k),
+                       cash_or(a, "starting_cash", fallback)});
+    }
+    return out;
+}
+
+MergedEquity::MergedEquity(const std::vector<JournaledAccount>& accounts, bool keep_curve)
+    : keep_curve_(keep_curve) {
+    for (const JournaledAccount& a : accounts) {
+        last_.push_back(a.starting_cash);
+        peak_start_.raw += a.starting_cash.raw;
+    }
+    peak_ = peak_start_;
+}
+
+void MergedEquity::sample(std::size_t account, std::int64_t ts_ns, engine::Money equity) {
+    KEEL_ASSERT(account < last_.size(), "a sample of an account the session does not have");
+    if (pending_ts_ns_ && *pending_ts_ns_ != ts_ns)
+        take_point();
+    pending_ts_ns_ = ts_ns;
+    last_[account] = equity;
+}
+
+void MergedEquity::finish() {
+    if (pending_ts_ns_)
+        take_point();
+    pending_ts_ns_.reset();
+}
+
+void MergedEquity::take_point() {
+    engine::Money sum{};
+    for (const engine::Money m : last_)
+        sum.raw += m.raw;
+    if (keep_curve_)
+        curve_.push_back({*pending_ts_ns_, sum});
+    peak_ = std::max(peak_, sum);
+    max_drawdown_ = std::max(max_drawdown_, peak_ - sum);
+    if (peak_.raw > 0) {
+        const auto dd = static_cast<std::int64_t>((static_cast<engine::i128>(peak_.raw) - sum.raw) *
+                                                  engine::kScale / peak_.raw);
+        max_drawdown_ppb_ = std::max(max_drawdown_ppb_, dd);
+    }
 }
 
 }  // namespace keel::replay

@@ -47,28 +47,35 @@ CREATE TABLE orders (
   side TEXT, order_type TEXT, tif TEXT, price TEXT, stop_price TEXT, quantity TEXT,
   status TEXT, reason TEXT, filled_quantity TEXT, average_fill_price TEXT, fees TEXT,
   fills INTEGER, sent_seq INTEGER, created_ts_ns INTEGER, updated_seq INTEGER,
-  updated_ts_ns INTEGER);
+  updated_ts_ns INTEGER, account INTEGER);
 CREATE TABLE fills (
   seq INTEGER PRIMARY KEY, ts_ns INTEGER, order_id INTEGER, symbol TEXT, strategy INTEGER,
-  side TEXT, price TEXT, quantity TEXT, fee TEXT, final INTEGER, applied INTEGER);
+  side TEXT, price TEXT, quantity TEXT, fee TEXT, final INTEGER, applied INTEGER,
+  account INTEGER);
 CREATE TABLE trades (
   trade_id INTEGER PRIMARY KEY, symbol TEXT, side TEXT, entry_ts_ns INTEGER,
   exit_ts_ns INTEGER, holding_ns INTEGER, entry_price TEXT, exit_price TEXT, quantity TEXT,
-  pnl TEXT, fees TEXT, won INTEGER, close_seq INTEGER);
+  pnl TEXT, fees TEXT, won INTEGER, close_seq INTEGER, account INTEGER);
 CREATE TABLE positions (
-  symbol_id INTEGER PRIMARY KEY, symbol TEXT, quantity TEXT, average_price TEXT,
+  symbol_id INTEGER, symbol TEXT, quantity TEXT, average_price TEXT,
   cost_basis TEXT, last_price TEXT, market_value TEXT, realized TEXT, unrealized TEXT,
-  fees TEXT, fills INTEGER, opened_ts_ns INTEGER);
+  fees TEXT, fills INTEGER, opened_ts_ns INTEGER, account INTEGER,
+  PRIMARY KEY (account, symbol_id));
 CREATE TABLE equity (
-  seq INTEGER PRIMARY KEY, ts_ns INTEGER, cause TEXT, symbol TEXT, equity TEXT, cash TEXT,
-  realized TEXT, unrealized TEXT, drawdown TEXT);
+  seq INTEGER, ts_ns INTEGER, cause TEXT, symbol TEXT, equity TEXT, cash TEXT,
+  realized TEXT, unrealized TEXT, drawdown TEXT, account INTEGER, PRIMARY KEY (seq, account));
 CREATE TABLE risk_rejects (
   id INTEGER PRIMARY KEY, seq INTEGER, ts_ns INTEGER, order_id INTEGER, symbol TEXT,
   strategy INTEGER, reason TEXT, action TEXT, side TEXT, order_type TEXT, tif TEXT,
-  price TEXT, stop_price TEXT, quantity TEXT, role TEXT);
+  price TEXT, stop_price TEXT, quantity TEXT, role TEXT, account INTEGER);
 CREATE TABLE signals (
   id INTEGER PRIMARY KEY, seq INTEGER, ts_ns INTEGER, symbol TEXT, strategy INTEGER,
   direction INTEGER, value INTEGER, action TEXT, reason TEXT);
+CREATE TABLE accounts (
+  account INTEGER PRIMARY KEY, name TEXT, starting_cash TEXT, cash TEXT, equity TEXT,
+  realized TEXT, unrealized TEXT, fees TEXT, max_drawdown TEXT, orders_sent INTEGER,
+  fills INTEGER, round_trips INTEGER, winning_round_trips INTEGER, risk_rejects INTEGER,
+  venue_rejects INTEGER);
 CREATE TABLE alerts (
   seq INTEGER PRIMARY KEY, ts_ns INTEGER, symbol TEXT, alert_key TEXT, action TEXT,
   quantity TEXT, notional TEXT, price TEXT, timeframe_min INTEGER, flags INTEGER);
@@ -77,9 +84,12 @@ CREATE TABLE alerts (
 constexpr const char* kIndexes = R"sql(
 CREATE INDEX orders_symbol ON orders(symbol, sent_seq);
 CREATE INDEX orders_status ON orders(status);
+CREATE INDEX orders_account ON orders(account, sent_seq);
 CREATE INDEX fills_order ON fills(order_id);
 CREATE INDEX fills_symbol ON fills(symbol, seq);
+CREATE INDEX fills_account ON fills(account, seq);
 CREATE INDEX trades_symbol ON trades(symbol, exit_ts_ns);
+CREATE INDEX trades_account ON trades(account, exit_ts_ns);
 CREATE INDEX equity_ts ON equity(ts_ns);
 CREATE INDEX risk_rejects_reason ON risk_rejects(reason);
 CREATE INDEX risk_rejects_symbol ON risk_rejects(symbol, seq);
@@ -185,18 +195,29 @@ struct OrderRow {
 
 // Turns the merged record stream into rows. One instance per export.
 class Exporter {
+    // One per account of the session (journaled_accounts), in index order: the gateway's
+    // account of record rebuilt, and what this export counted for it.
+    struct Book {
+        std::string name;
+        engine::Account account;
+        std::uint64_t orders_sent = 0, fills = 0, risk_rejects = 0, venue_rejects = 0;
+        std::size_t trips_written = 0;
+    };
+
   public:
     Exporter(sqlite3* db, std::uint64_t fill_records)
         : fill_records_(fill_records),
-          insert_fill_(db, "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
-          insert_trade_(db, "INSERT INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          insert_equity_(db, "INSERT INTO equity VALUES (?,?,?,?,?,?,?,?,?)"),
-          insert_reject_(db, "INSERT INTO risk_rejects VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_fill_(db, "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_trade_(db, "INSERT INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_equity_(db, "INSERT INTO equity VALUES (?,?,?,?,?,?,?,?,?,?)"),
+          insert_reject_(db,
+                         "INSERT INTO risk_rejects VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_signal_(db, "INSERT INTO signals VALUES (NULL,?,?,?,?,?,?,?,?)"),
           insert_alert_(db, "INSERT INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?)"),
           insert_order_(db,
-                        "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          insert_position_(db, "INSERT INTO positions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
+                        "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_position_(db, "INSERT INTO positions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+          insert_account_(db, "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_session_(db,
                           "INSERT INTO sessions VALUES "
                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") {}
@@ -221,7 +242,7 @@ class Exporter {
         }
         switch (e.header.type) {
             case EventType::session_start:
-                if (input && !account_)
+                if (input && books_.empty())
                     on_session_start(e, r);
                 break;
             case EventType::symbol_def:
@@ -231,15 +252,15 @@ class Exporter {
                         strnlen(e.payload.symbol_def.name, sizeof e.payload.symbol_def.name));
                 break;
             // The gateway's marks: trades and bar closes (quotes mark only the strategy's
-            // account), and an equity sample at every bar.
+            // account), and an equity sample at every bar; every account's gateway takes them.
             case EventType::trade:
-                if (input && account_)
-                    account_->mark(e.header.symbol, e.payload.trade.price, e.header.ts_ns);
+                for (std::size_t k = 0; input && k < books_.size(); ++k)
+                    books_[k].account.mark(e.header.symbol, e.payload.trade.price, e.header.ts_ns);
                 break;
             case EventType::bar:
-                if (input && account_) {
-                    account_->mark(e.header.symbol, e.payload.bar.close, e.header.ts_ns);
-                    sample(e, "bar");
+                for (std::size_t k = 0; input && k < books_.size(); ++k) {
+                    books_[k].account.mark(e.header.symbol, e.payload.bar.close, e.header.ts_ns);
+                    sample(e, "bar", k);
                 }
                 break;
             case EventType::venue_fill:
@@ -249,8 +270,11 @@ class Exporter {
                 }
                 break;
             case EventType::venue_reject:
-                if (input)
+                if (input) {
                     ++venue_rejects_;
+                    if (Book* b = book_of(e.payload.order.order_id))
+                        ++b->venue_rejects;
+                }
                 break;
             case EventType::alert:
                 if (input)
@@ -283,47 +307,18 @@ class Exporter {
             resolve_fill();
         for (const OrderRow& o : orders_)
             write_order(o);
-        for (engine::SymbolId id = 0; account_ && id < account_->symbol_capacity(); ++id) {
-            if (!symbols_.count(id))
-                continue;
-            const engine::PositionState& p = account_->position(id);
-            insert_position_.run(
-                {static_cast<std::int64_t>(id), symbol_name(id), dec(p.quantity_raw),
-                 dec(p.average_price.raw), dec(p.cost_basis.raw), dec(p.last_price.raw),
-                 dec(p.market_value().raw), dec(p.realized.raw), dec(p.unrealized().raw),
-                 dec(p.fees.raw), static_cast<std::int64_t>(p.fills),
-                 p.opened_ns == 0 ? Value{} : Value{p.opened_ns}});
-        }
-        if (!account_)
+        if (books_.empty())
             return;
-        const engine::Account& a = *account_;
-        insert_session_.run({session_name_,
-                             journal,
-                             config_hash_,
-                             integer(seed_),
-                             static_cast<std::int64_t>(symbol_capacity_),
-                             config_text_,
-                             integer(first_seq_),
-                             integer(last_seq_),
-                             first_ts_ns_,
-                             last_ts_ns_,
-                             std::int64_t{complete ? 1 : 0},
-                             dec(a.starting_cash().raw),
-                             dec(a.cash().raw),
-                             dec(a.equity().raw),
-                             dec(a.realized().raw),
-                             dec(a.unrealized().raw),
-                             dec(a.fees().raw),
-                             dec(a.max_drawdown().raw),
-                             integer(orders_sent_),
-                             integer(fills_applied_),
-                             integer(a.round_trip_count()),
-                             integer(a.winning_round_trips()),
-                             integer(risk_rejects_),
-                             integer(venue_rejects_)});
+        if (merged_)
+            merged_->finish();
+        for (std::size_t k = 0; k < books_.size(); ++k) {
+            write_positions(k);
+            write_account(k);
+        }
+        write_session(journal, complete);
     }
 
-    [[nodiscard]] bool has_session() const noexcept { return account_.has_value(); }
+    [[nodiscard]] bool has_session() const noexcept { return !books_.empty(); }
     [[nodiscard]] std::uint64_t orders() const noexcept { return orders_.size(); }
     [[nodiscard]] std::uint64_t fills() const noexcept { return fills_; }
     [[nodiscard]] std::uint64_t trades() const noexcept { return trades_written_; }
@@ -343,6 +338,82 @@ class Exporter {
         return id == engine::kNoSymbol ? Value{} : Value{symbol_name(id)};
     }
 
+    // The account an order id names (order_id.hpp), or null for one the session lacks.
+    Book* book_of(std::uint64_t order_id) {
+        const std::size_t k = engine::order_id_account(order_id);
+        return k < books_.size() ? &books_[k] : nullptr;
+    }
+
+    void write_positions(std::size_t k) {
+        const engine::Account& a = books_[k].account;
+        for (engine::SymbolId id = 0; id < a.symbol_capacity(); ++id) {
+            if (!symbols_.count(id))
+                continue;
+            const engine::PositionState& p = a.position(id);
+            insert_position_.run(
+                {static_cast<std::int64_t>(id), symbol_name(id), dec(p.quantity_raw),
+                 dec(p.average_price.raw), dec(p.cost_basis.raw), dec(p.last_price.raw),
+                 dec(p.market_value().raw), dec(p.realized.raw), dec(p.unrealized().raw),
+                 dec(p.fees.raw), static_cast<std::int64_t>(p.fills),
+                 p.opened_ns == 0 ? Value{} : Value{p.opened_ns}, integer(k)});
+        }
+    }
+
+    void write_account(std::size_t k) {
+        const Book& b = books_[k];
+        const engine::Account& a = b.account;
+        insert_account_.run({integer(k), b.name, dec(a.starting_cash().raw), dec(a.cash().raw),
+                             dec(a.equity().raw), dec(a.realized().raw), dec(a.unrealized().raw),
+                             dec(a.fees().raw), dec(a.max_drawdown().raw), integer(b.orders_sent),
+                             integer(b.fills), integer(a.round_trip_count()),
+                             integer(a.winning_round_trips()), integer(b.risk_rejects),
+                             integer(b.venue_rejects)});
+    }
+
+    // The session's money is its one account's, or every account's summed with the drawdown
+    // of their merged equity curve, as the session report has them.
+    void write_session(const std::string& journal, bool complete) {
+        engine::Money starting_cash{}, cash{}, equity{}, realized{}, unrealized{}, fees{};
+        std::uint64_t round_trips = 0, winning = 0;
+        for (const Book& b : books_) {
+            const engine::Account& a = b.account;
+            starting_cash += a.starting_cash();
+            cash += a.cash();
+            equity += a.equity();
+            realized += a.realized();
+            unrealized += a.unrealized();
+            fees += a.fees();
+            round_trips += a.round_trip_count();
+            winning += a.winning_round_trips();
+        }
+        const engine::Money max_drawdown =
+            merged_ ? merged_->max_drawdown() : books_.front().account.max_drawdown();
+        insert_session_.run({session_name_,
+                             journal,
+                             config_hash_,
+                             integer(seed_),
+                             static_cast<std::int64_t>(symbol_capacity_),
+                             config_text_,
+                             integer(first_seq_),
+                             integer(last_seq_),
+                             first_ts_ns_,
+                             last_ts_ns_,
+                             std::int64_t{complete ? 1 : 0},
+                             dec(starting_cash.raw),
+                             dec(cash.raw),
+                             dec(equity.raw),
+                             dec(realized.raw),
+                             dec(unrealized.raw),
+                             dec(fees.raw),
+                             dec(max_drawdown.raw),
+                             integer(orders_sent_),
+                             integer(fills_applied_),
+                             integer(round_trips),
+                             integer(winning),
+                             integer(risk_rejects_),
+                             integer(venue_rejects_)});
+    }
+
     void on_session_start(const Event& e, const journal::RecordView& r) {
         const engine::SessionStartPayload& s = e.payload.session;
         char hash[20];
@@ -356,20 +427,26 @@ class Exporter {
         if (config.is_object() && config.contains("session") && config["session"].is_object() &&
             config["session"].contains("name") && config["session"]["name"].is_string())
             session_name_ = config["session"]["name"].get<std::string>();
-        // As the gateway's: the session's symbol capacity and starting cash. A fill closes at
-        // most one round trip, so room for one per fill keeps every trip; the equity curve is
-        // written row by row here, so the account keeps none of it.
-        account_.emplace(journaled_starting_cash(config_text_), symbol_capacity_, fill_records_ + 1,
-                         0);
+        // As the gateways': the session's symbol capacity and each account's starting cash. A
+        // fill closes at most one round trip, so room for one per fill keeps every trip; the
+        // equity curve is written row by row here, so the accounts keep none of it.
+        const std::vector<JournaledAccount> accounts = journaled_accounts(config_text_);
+        for (const JournaledAccount& a : accounts)
+            books_.push_back(
+                {a.name, engine::Account(a.starting_cash, symbol_capacity_, fill_records_ + 1, 0)});
+        if (accounts.size() > 1)
+            merged_.emplace(accounts, false);
     }
 
-    void sample(const Event& cause, const char* what) {
-        account_->sample_equity(cause.header.ts_ns);
-        const engine::Account& a = *account_;
+    void sample(const Event& cause, const char* what, std::size_t k) {
+        engine::Account& a = books_[k].account;
+        a.sample_equity(cause.header.ts_ns);
         insert_equity_.run({integer(cause.header.seq), cause.header.ts_ns, std::string(what),
                             symbol_or_null(cause.header.symbol), dec(a.equity().raw),
                             dec(a.cash().raw), dec(a.realized().raw), dec(a.unrealized().raw),
-                            dec(a.drawdown().raw)});
+                            dec(a.drawdown().raw), integer(k)});
+        if (merged_)
+            merged_->sample(k, cause.header.ts_ns, a.equity());
         ++equity_points_;
     }
 
@@ -382,7 +459,9 @@ class Exporter {
         const Event e = *pending_fill_;
         pending_fill_.reset();
         const engine::FillPayload& f = e.payload.fill;
-        const bool valid = account_ && e.header.symbol < account_->symbol_capacity() &&
+        const std::size_t k = engine::order_id_account(f.order_id);
+        Book* book = book_of(f.order_id);
+        const bool valid = book != nullptr && e.header.symbol < book->account.symbol_capacity() &&
                            (f.side == engine::Side::buy || f.side == engine::Side::sell) &&
                            f.quantity.raw > 0;
         const bool applied = pending_applied_ && valid;
@@ -390,13 +469,15 @@ class Exporter {
                           symbol_or_null(e.header.symbol), std::int64_t{e.header.aux},
                           name_of(f.side), dec(f.price.raw), dec(f.quantity.raw), dec(f.fee.raw),
                           std::int64_t{(f.flags & engine::kFillFinal) != 0 ? 1 : 0},
-                          std::int64_t{applied ? 1 : 0}});
+                          std::int64_t{applied ? 1 : 0}, integer(k)});
         ++fills_;
         if (!applied)
             return;
         ++fills_applied_;
-        account_->apply_fill(e.header.symbol, f.side, f.price, f.quantity, f.fee, e.header.ts_ns);
-        sample(e, "fill");
+        ++book->fills;
+        book->account.apply_fill(e.header.symbol, f.side, f.price, f.quantity, f.fee,
+                                 e.header.ts_ns);
+        sample(e, "fill", k);
         if (const auto it = order_index_.find(f.order_id); it != order_index_.end()) {
             OrderRow& o = orders_[it->second];
             o.filled_raw += f.quantity.raw;
@@ -404,16 +485,23 @@ class Exporter {
             o.fees_raw += f.fee.raw;
             ++o.fills;
         }
-        const std::vector<engine::RoundTrip>& trips = account_->round_trips();
-        while (trades_written_ < trips.size()) {
-            const engine::RoundTrip& t = trips[trades_written_];
+        write_trades(*book, k, e.header.seq);
+    }
+
+    // The round trips the account closed since the last call; trade ids count every
+    // account's, in the order closed.
+    void write_trades(Book& book, std::size_t k, std::uint64_t close_seq) {
+        const std::vector<engine::RoundTrip>& trips = book.account.round_trips();
+        while (book.trips_written < trips.size()) {
+            const engine::RoundTrip& t = trips[book.trips_written];
+            ++book.trips_written;
             ++trades_written_;
             insert_trade_.run({static_cast<std::int64_t>(trades_written_), symbol_name(t.symbol),
                                std::string(t.side == engine::Side::buy ? "long" : "short"),
                                t.entry_ns, t.exit_ns, t.holding_ns(), dec(t.entry_price.raw),
                                dec(t.exit_price.raw), dec(t.quantity.raw), dec(t.pnl.raw),
                                dec(t.fees.raw), std::int64_t{t.pnl.raw > 0 ? 1 : 0},
-                               integer(e.header.seq)});
+                               integer(close_seq), integer(k)});
         }
     }
 
@@ -447,13 +535,17 @@ class Exporter {
                             name_of(o.reason), name_of(o.action), name_of(o.side),
                             name_of(o.order_type), name_of(o.tif), dec_or_null(o.price.raw),
                             dec_or_null(o.stop_price.raw), dec(o.quantity.raw),
-                            role_or_null(o.role)});
+                            role_or_null(o.role), integer(engine::order_id_account(o.order_id))});
         ++risk_rejects_;
+        if (Book* b = book_of(o.order_id))
+            ++b->risk_rejects;
     }
 
     void on_order_sent(const Event& e) {
         ++orders_sent_;
         const engine::OrderPayload& o = e.payload.order;
+        if (Book* b = book_of(o.order_id))
+            ++b->orders_sent;
         // Cancels and replaces are requests about an order already here, not orders.
         if (o.action != engine::OrderAction::new_order || order_index_.count(o.order_id))
             return;
@@ -521,13 +613,15 @@ class Exporter {
                            integer(o.sent_seq),
                            o.created_ts_ns,
                            integer(o.updated_seq),
-                           o.updated_ts_ns});
+                           o.updated_ts_ns,
+                           integer(engine::order_id_account(o.order_id))});
     }
 
     std::uint64_t fill_records_;
     Statement insert_fill_, insert_trade_, insert_equity_, insert_reject_, insert_signal_,
-        insert_alert_, insert_order_, insert_position_, insert_session_;
-    std::optional<engine::Account> account_;
+        insert_alert_, insert_order_, insert_position_, insert_account_, insert_session_;
+    std::vector<Book> books_;
+    std::optional<MergedEquity> merged_;  // several accounts only
     std::map<engine::SymbolId, std::string> symbols_;
     std::optional<Event> pending_fill_;
     bool pending_applied_ = false;

@@ -18,6 +18,7 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/orders/order_id.hpp"
 #include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 
@@ -62,20 +63,24 @@ class ReportBuilder {
         std::memcpy(&e, r.payload, sizeof e);
         if (stream == "input")
             return on_input(r, e, error);
-        if (!account_)
+        if (accounts_.empty())
             return true;
         if (stream == "strategy") {
             if (e.header.type == EventType::order_request &&
                 e.payload.order.action == engine::OrderAction::new_order)
                 ++report_.orders_requested;
         } else if (stream == "risk") {
-            if (e.header.type == EventType::risk_reject)
+            if (e.header.type == EventType::risk_reject) {
                 ++report_.risk_rejects;
+                ++tally(e.payload.order.order_id).risk_rejects;
+            }
         } else if (stream == "gateway") {
-            if (e.header.type == EventType::order_sent)
+            if (e.header.type == EventType::order_sent) {
                 ++report_.orders_sent;
-            else if (e.header.type == EventType::order_state)
+                ++tally(e.payload.order.order_id).orders_sent;
+            } else if (e.header.type == EventType::order_state) {
                 on_gateway_state(e);
+            }
         }
         return true;
     }
@@ -83,56 +88,35 @@ class ReportBuilder {
     void finish() {
         if (pending_)
             drop_pending();
-        if (!account_)
+        if (accounts_.empty())
             return;
-        const engine::Account& a = *account_;
         if (open_positions_ > 0)
             report_.time_in_market_ns +=
                 std::max(report_.last_ts_ns, in_market_since_ns_) - in_market_since_ns_;
-        report_.cash = a.cash();
-        report_.equity = a.equity();
-        report_.realized = a.realized();
-        report_.unrealized = a.unrealized();
-        report_.fees = a.fees();
-        report_.max_drawdown = a.max_drawdown();
-        report_.round_trip_count = a.round_trip_count();
-        report_.winning_round_trips = a.winning_round_trips();
-        report_.round_trips = a.round_trips();
-        // Every symbol the journal defined, in id order, as keel run's summary lists them.
-        engine::SymbolId count = 0;
-        for (const auto& [id, name] : names_)
-            count = std::max<engine::SymbolId>(count, static_cast<engine::SymbolId>(id + 1));
-        for (engine::SymbolId id = 0; id < count && id < a.symbol_capacity(); ++id) {
-            ReportSymbol s;
-            const auto it = names_.find(id);
-            s.name = it != names_.end() ? it->second : "#" + std::to_string(id);
-            s.position = a.position(id);
-            if (id < trips_.size()) {
-                s.round_trips = trips_[id].first;
-                s.winning_round_trips = trips_[id].second;
-            }
-            report_.symbols.push_back(std::move(s));
+        if (accounts_.size() == 1) {
+            finish_one();
+            return;
         }
+        finish_several();
     }
 
-    [[nodiscard]] bool started() const { return account_.has_value(); }
+    [[nodiscard]] bool started() const { return !accounts_.empty(); }
 
   private:
     bool on_input(const journal::RecordView& r, const Event& e, std::string& error) {
         const engine::EventPayload& p = e.payload;
         if (e.header.type == EventType::session_start) {
-            if (account_) {
+            if (!accounts_.empty()) {
                 error = "a second session_start at seq " + std::to_string(e.header.seq);
                 return false;
             }
             start(r, e);
             return true;
         }
-        if (!account_) {
+        if (accounts_.empty()) {
             error = "the input stream does not begin with a session_start";
             return false;
         }
-        engine::Account& a = *account_;
         if (e.header.type != EventType::symbol_def) {
             if (!timed_) {
                 timed_ = true;
@@ -147,15 +131,18 @@ class ReportBuilder {
                 names_[e.header.symbol] = std::string(
                     p.symbol_def.name, strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
                 break;
-            // The gateway marks its account with trades and bar closes, and samples equity at
-            // each bar; quotes reach only the venue (gateway_stage.cpp).
+            // Every account's gateway marks its account with trades and bar closes, and
+            // samples equity at each bar; quotes reach only the venue (gateway_stage.cpp).
             case EventType::trade:
-                a.mark(e.header.symbol, p.trade.price, e.header.ts_ns);
+                for (engine::Account& a : accounts_)
+                    a.mark(e.header.symbol, p.trade.price, e.header.ts_ns);
                 note_exposure();
                 break;
             case EventType::bar:
-                a.mark(e.header.symbol, p.bar.close, e.header.ts_ns);
-                sample(e.header.ts_ns);
+                for (std::size_t k = 0; k < accounts_.size(); ++k) {
+                    accounts_[k].mark(e.header.symbol, p.bar.close, e.header.ts_ns);
+                    sample(k, e.header.ts_ns);
+                }
                 note_exposure();
                 break;
             case EventType::venue_fill:
@@ -163,6 +150,7 @@ class ReportBuilder {
                 break;
             case EventType::venue_reject:
                 ++report_.venue_rejects;
+                ++tally(p.order.order_id).venue_rejects;
                 break;
             default:
                 break;
@@ -175,6 +163,9 @@ class ReportBuilder {
         report_.seed = e.payload.session.seed;
         report_.config_text.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
                                    r.header->length - sizeof e);
+        // Read from the journaled config text as validation reads it, without validating it
+        // (validation checks that the data files exist; a journal is often read away from them).
+        const std::vector<JournaledAccount> accounts = journaled_accounts(report_.config_text);
         const Json config = Json::parse(report_.config_text, nullptr, false);
         if (config.is_object()) {
             const auto session = config.find("session");
@@ -185,16 +176,27 @@ class ReportBuilder {
             }
             report_.config_text = config.dump(2, ' ', false, Json::error_handler_t::replace);
         }
-        // Read from the journaled config text as validation reads it, without validating it
-        // (validation checks that the data files exist; a journal is often read away from them).
-        report_.starting_cash = journaled_starting_cash(std::string_view(
-            reinterpret_cast<const char*>(r.payload) + sizeof e, r.header->length - sizeof e));
-        // The gateway's account: the journaled symbol capacity and the default curve limits,
-        // except that the round trips kept are the ones the page shows. (The curve is kept
-        // here, uncapped; the account's own capacity only bounds what it stores.)
-        account_.emplace(report_.starting_cash, e.payload.session.symbol_capacity,
-                         options_.max_trade_rows, 1);
+        // Each account as its gateway keeps it: the journaled symbol capacity and the default
+        // curve limits, except that the round trips kept are the ones the page shows. (The
+        // curve is kept here, uncapped; the account's own capacity only bounds what it stores.)
+        for (const JournaledAccount& a : accounts) {
+            report_.starting_cash += a.starting_cash;
+            accounts_.emplace_back(a.starting_cash, e.payload.session.symbol_capacity,
+                                   options_.max_trade_rows, 1);
+            tallies_.push_back({});
+            tallies_.back().name = a.name;
+        }
+        trips_.resize(accounts.size());
         peak_ = report_.starting_cash.raw;
+        if (accounts.size() > 1)
+            merged_.emplace(accounts, true);
+    }
+
+    // The counts of the account an order id names; an id naming no account of the session
+    // counts in the session's totals only.
+    ReportAccount& tally(std::uint64_t order_id) {
+        const std::size_t k = engine::order_id_account(order_id);
+        return k < tallies_.size() ? tallies_[k] : unrouted_;
     }
 
     void on_gateway_state(const Event& e) {
@@ -210,28 +212,30 @@ class ReportBuilder {
     }
 
     void apply(const Event& fill) {
-        engine::Account& a = *account_;
         const engine::FillPayload& f = fill.payload.fill;
         const engine::SymbolId sym = fill.header.symbol;
+        const std::size_t k = engine::order_id_account(f.order_id);
         // The gateway's book accepted this fill, so it is well formed; a journal that says
         // otherwise is not counted rather than allowed to trip the account's assertions.
-        if (sym >= a.symbol_capacity() ||
+        if (k >= accounts_.size() || sym >= accounts_[k].symbol_capacity() ||
             (f.side != engine::Side::buy && f.side != engine::Side::sell) || f.quantity.raw <= 0) {
             ++report_.fills_not_applied;
             return;
         }
+        engine::Account& a = accounts_[k];
         const bool was_open = a.position(sym).quantity_raw != 0;
         const std::uint64_t trips = a.round_trip_count();
         const std::uint64_t wins = a.winning_round_trips();
         a.apply_fill(sym, f.side, f.price, f.quantity, f.fee, fill.header.ts_ns);
-        sample(fill.header.ts_ns);
+        sample(k, fill.header.ts_ns);
         note_exposure();
         ++report_.fills;
+        ++tallies_[k].fills;
         if (a.round_trip_count() != trips) {
-            if (trips_.size() <= sym)
-                trips_.resize(sym + 1u);
-            ++trips_[sym].first;
-            trips_[sym].second += a.winning_round_trips() - wins;
+            if (trips_[k].size() <= sym)
+                trips_[k].resize(sym + 1u);
+            ++trips_[k][sym].first;
+            trips_[k][sym].second += a.winning_round_trips() - wins;
         }
         const bool is_open = a.position(sym).quantity_raw != 0;
         if (was_open != is_open) {
@@ -247,10 +251,16 @@ class ReportBuilder {
         pending_.reset();
     }
 
-    void sample(std::int64_t ts_ns) {
-        engine::Account& a = *account_;
+    // One account samples its equity. With one account the curve is its samples; with
+    // several, MergedEquity merges them.
+    void sample(std::size_t k, std::int64_t ts_ns) {
+        engine::Account& a = accounts_[k];
         a.sample_equity(ts_ns);
         const Money e = a.equity();
+        if (merged_) {
+            merged_->sample(k, ts_ns, e);
+            return;
+        }
         report_.equity_curve.push_back({ts_ns, e});
         peak_ = std::max(peak_, e.raw);
         if (peak_ > 0) {
@@ -261,18 +271,111 @@ class ReportBuilder {
     }
 
     void note_exposure() {
-        report_.max_gross_exposure =
-            std::max(report_.max_gross_exposure, account_->gross_exposure());
+        Money gross{};
+        for (const engine::Account& a : accounts_)
+            gross += a.gross_exposure();
+        report_.max_gross_exposure = std::max(report_.max_gross_exposure, gross);
+    }
+
+    // Account k's position in `symbol`, named as the journal defined it.
+    ReportSymbol symbol_row(std::size_t k, engine::SymbolId id) const {
+        ReportSymbol s;
+        const auto it = names_.find(id);
+        s.name = it != names_.end() ? it->second : "#" + std::to_string(id);
+        s.account = k;
+        s.position = accounts_[k].position(id);
+        if (id < trips_[k].size()) {
+            s.round_trips = trips_[k][id].first;
+            s.winning_round_trips = trips_[k][id].second;
+        }
+        return s;
+    }
+
+    // Every symbol the journal defined, in id order, as keel run's summary lists them.
+    engine::SymbolId symbol_count() const {
+        engine::SymbolId count = 0;
+        for (const auto& [id, name] : names_)
+            count = std::max<engine::SymbolId>(count, static_cast<engine::SymbolId>(id + 1));
+        return std::min<engine::SymbolId>(
+            count, static_cast<engine::SymbolId>(accounts_.front().symbol_capacity()));
+    }
+
+    void finish_one() {
+        const engine::Account& a = accounts_.front();
+        report_.cash = a.cash();
+        report_.equity = a.equity();
+        report_.realized = a.realized();
+        report_.unrealized = a.unrealized();
+        report_.fees = a.fees();
+        report_.max_drawdown = a.max_drawdown();
+        report_.round_trip_count = a.round_trip_count();
+        report_.winning_round_trips = a.winning_round_trips();
+        report_.round_trips = a.round_trips();
+        const engine::SymbolId symbols = symbol_count();
+        for (engine::SymbolId id = 0; id < symbols; ++id)
+            report_.symbols.push_back(symbol_row(0, id));
+    }
+
+    // Every account's figures apart, and together as the session's.
+    void finish_several() {
+        merged_->finish();
+        report_.max_drawdown = merged_->max_drawdown();
+        report_.max_drawdown_ppb = merged_->max_drawdown_ppb();
+        report_.equity_curve = merged_->curve();
+        std::vector<std::pair<engine::RoundTrip, std::size_t>> trips;
+        const engine::SymbolId symbols = symbol_count();
+        for (std::size_t k = 0; k < accounts_.size(); ++k) {
+            const engine::Account& a = accounts_[k];
+            ReportAccount& t = tallies_[k];
+            t.starting_cash = a.starting_cash();
+            t.cash = a.cash();
+            t.equity = a.equity();
+            t.realized = a.realized();
+            t.unrealized = a.unrealized();
+            t.fees = a.fees();
+            t.max_drawdown = a.max_drawdown();
+            t.round_trip_count = a.round_trip_count();
+            t.winning_round_trips = a.winning_round_trips();
+            report_.cash += t.cash;
+            report_.equity += t.equity;
+            report_.realized += t.realized;
+            report_.unrealized += t.unrealized;
+            report_.fees += t.fees;
+            report_.round_trip_count += t.round_trip_count;
+            report_.winning_round_trips += t.winning_round_trips;
+            for (const engine::RoundTrip& trip : a.round_trips())
+                trips.emplace_back(trip, k);
+            for (engine::SymbolId id = 0; id < symbols; ++id) {
+                ReportSymbol s = symbol_row(k, id);
+                if (s.position.fills > 0 || s.position.quantity_raw != 0)
+                    report_.symbols.push_back(std::move(s));
+            }
+        }
+        // Each account kept its first max_trade_rows, so the first max_trade_rows of all of
+        // them by exit time are among these.
+        std::stable_sort(trips.begin(), trips.end(), [](const auto& x, const auto& y) {
+            return x.first.exit_ns < y.first.exit_ns;
+        });
+        trips.resize(std::min(trips.size(), options_.max_trade_rows));
+        for (const auto& [trip, k] : trips) {
+            report_.round_trips.push_back(trip);
+            report_.round_trip_accounts.push_back(k);
+        }
+        report_.accounts = tallies_;
     }
 
     JournalReport& report_;
     const HtmlReportOptions& options_;
-    std::optional<engine::Account> account_;
+    std::vector<engine::Account> accounts_;  // one per account of the session, in index order
+    std::vector<ReportAccount> tallies_;     // and its counts
+    ReportAccount unrouted_;                 // counts of ids that name no account
+    std::optional<MergedEquity> merged_;     // several accounts only
     std::optional<PendingFill> pending_;
     std::map<engine::SymbolId, std::string> names_;
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> trips_;  // per symbol: trips, wins
+    // Per account and symbol: trips, wins.
+    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> trips_;
     std::int64_t peak_ = 0;
-    std::uint64_t open_positions_ = 0;
+    std::uint64_t open_positions_ = 0;  // (account, symbol) pairs with a position open
     std::int64_t in_market_since_ns_ = 0;
     bool timed_ = false;  // first_ts_ns is set
 };
@@ -723,6 +826,49 @@ void html_summary(std::string& html, const JournalReport& r) {
     html += "</table>\n";
 }
 
+// Several accounts: one row each, with what the summary above gives for all of them.
+void html_accounts(std::string& html, const JournalReport& r) {
+    if (r.accounts.empty())
+        return;
+    html +=
+        "<h2>Per account</h2>\n<div class=\"scroll\"><table id=\"accounts\">\n<thead><tr>"
+        "<th>Account</th><th class=\"num\">Starting cash</th><th class=\"num\">Final "
+        "equity</th><th class=\"num\">Return</th><th class=\"num\">Realized</th>"
+        "<th class=\"num\">Unrealized</th><th class=\"num\">Total P&amp;L</th>"
+        "<th class=\"num\">Fees</th><th class=\"num\">Max drawdown</th>"
+        "<th class=\"num\">Orders sent</th><th class=\"num\">Rejected by risk</th>"
+        "<th class=\"num\">Fills</th><th class=\"num\">Round trips</th>"
+        "<th class=\"num\">Won</th></tr></thead>\n<tbody>\n";
+    for (const ReportAccount& a : r.accounts) {
+        const Money total = a.realized + a.unrealized;
+        html += "<tr><td>" + escape(a.name) + "</td><td class=\"num\">" + dec(a.starting_cash.raw) +
+                "</td><td class=\"num\">" + dec(a.equity.raw) + "</td><td class=\"num\">" +
+                percent((a.equity - a.starting_cash).raw, a.starting_cash.raw) +
+                "</td><td class=\"num" + signed_class(a.realized.raw) + "\">" +
+                dec(a.realized.raw) + "</td><td class=\"num" + signed_class(a.unrealized.raw) +
+                "\">" + dec(a.unrealized.raw) + "</td><td class=\"num" + signed_class(total.raw) +
+                "\">" + dec(total.raw) + "</td><td class=\"num\">" + dec(a.fees.raw) +
+                "</td><td class=\"num\">" + dec(a.max_drawdown.raw) + "</td><td class=\"num\">" +
+                std::to_string(a.orders_sent) + "</td><td class=\"num\">" +
+                std::to_string(a.risk_rejects) + "</td><td class=\"num\">" +
+                std::to_string(a.fills) + "</td><td class=\"num\">" +
+                std::to_string(a.round_trip_count) + "</td><td class=\"num\">" +
+                std::to_string(a.winning_round_trips) + "</td></tr>\n";
+    }
+    html += "</tbody>\n</table></div>\n";
+}
+
+// The account column of the symbol and trade tables: only when there are several.
+std::string account_cell(const JournalReport& r, std::size_t k) {
+    if (r.accounts.empty())
+        return {};
+    return "<td>" + (k < r.accounts.size() ? escape(r.accounts[k].name) : std::to_string(k)) +
+           "</td>";
+}
+std::string account_head(const JournalReport& r) {
+    return r.accounts.empty() ? std::string() : std::string("<th>Account</th>");
+}
+
 // The equity and drawdown charts.
 void html_charts(std::string& html, const JournalReport& r) {
     std::vector<ChartPoint> equity, drawdown;
@@ -756,21 +902,22 @@ void html_charts(std::string& html, const JournalReport& r) {
 
 // The per-symbol table: position, prices and results of every symbol the journal defined.
 void html_symbols(std::string& html, const JournalReport& r) {
-    html +=
-        "<h2>Per symbol</h2>\n<div class=\"scroll\"><table "
-        "id=\"symbols\">\n<thead><tr><th>Symbol</th>"
-        "<th class=\"num\">Position</th><th class=\"num\">Average price</th>"
-        "<th class=\"num\">Last price</th><th class=\"num\">Realized</th>"
-        "<th class=\"num\">Unrealized</th><th class=\"num\">Fees</th>"
-        "<th class=\"num\">Fills</th><th class=\"num\">Round trips</th>"
-        "<th class=\"num\">Won</th></tr></thead>\n<tbody>\n";
+    html += "<h2>Per symbol</h2>\n<div class=\"scroll\"><table id=\"symbols\">\n<thead><tr>" +
+            account_head(r) +
+            "<th>Symbol</th>"
+            "<th class=\"num\">Position</th><th class=\"num\">Average price</th>"
+            "<th class=\"num\">Last price</th><th class=\"num\">Realized</th>"
+            "<th class=\"num\">Unrealized</th><th class=\"num\">Fees</th>"
+            "<th class=\"num\">Fills</th><th class=\"num\">Round trips</th>"
+            "<th class=\"num\">Won</th></tr></thead>\n<tbody>\n";
     for (const ReportSymbol& s : r.symbols) {
         const engine::PositionState& p = s.position;
         const Money u = p.unrealized();
-        html += "<tr><td>" + escape(s.name) + "</td><td class=\"num\">" + dec(p.quantity_raw) +
-                "</td><td class=\"num\">" + dec(p.average_price.raw) + "</td><td class=\"num\">" +
-                dec(p.last_price.raw) + "</td><td class=\"num" + signed_class(p.realized.raw) +
-                "\">" + dec(p.realized.raw) + "</td><td class=\"num" + signed_class(u.raw) + "\">" +
+        html += "<tr>" + account_cell(r, s.account) + "<td>" + escape(s.name) +
+                "</td><td class=\"num\">" + dec(p.quantity_raw) + "</td><td class=\"num\">" +
+                dec(p.average_price.raw) + "</td><td class=\"num\">" + dec(p.last_price.raw) +
+                "</td><td class=\"num" + signed_class(p.realized.raw) + "\">" +
+                dec(p.realized.raw) + "</td><td class=\"num" + signed_class(u.raw) + "\">" +
                 dec(u.raw) + "</td><td class=\"num\">" + dec(p.fees.raw) +
                 "</td><td class=\"num\">" + std::to_string(p.fills) + "</td><td class=\"num\">" +
                 std::to_string(s.round_trips) + "</td><td class=\"num\">" +
@@ -792,19 +939,21 @@ void html_trades(std::string& html, const JournalReport& r, const HtmlReportOpti
     else
         html += "<p class=\"meta\">Every closed round trip, " + std::to_string(shown) +
                 " in all; positions still open are in the table above.</p>\n";
-    html +=
-        "<div class=\"scroll\"><table id=\"trades\">\n<thead><tr><th "
-        "class=\"num\">#</th><th>Symbol</th>"
-        "<th>Side</th><th>Entry (UTC)</th><th class=\"num\">Entry price</th>"
-        "<th>Exit (UTC)</th><th class=\"num\">Exit price</th><th class=\"num\">Quantity</th>"
-        "<th class=\"num\">Fees</th><th class=\"num\">P&amp;L</th><th>Held</th></tr></thead>\n"
-        "<tbody>\n";
+    html += "<div class=\"scroll\"><table id=\"trades\">\n<thead><tr><th class=\"num\">#</th>" +
+            account_head(r) +
+            "<th>Symbol</th>"
+            "<th>Side</th><th>Entry (UTC)</th><th class=\"num\">Entry price</th>"
+            "<th>Exit (UTC)</th><th class=\"num\">Exit price</th><th class=\"num\">Quantity</th>"
+            "<th class=\"num\">Fees</th><th class=\"num\">P&amp;L</th><th>Held</th></tr></thead>\n"
+            "<tbody>\n";
     for (std::size_t i = 0; i < shown; ++i) {
         const engine::RoundTrip& t = r.round_trips[i];
         const std::string sym = t.symbol < r.symbols.size() ? escape(r.symbols[t.symbol].name)
                                                             : "#" + std::to_string(t.symbol);
-        html += "<tr><td class=\"num\">" + std::to_string(i + 1) + "</td><td>" + sym + "</td><td>" +
-                (t.side == engine::Side::buy ? "long" : "short") + "</td><td>" +
+        const std::string account =
+            i < r.round_trip_accounts.size() ? account_cell(r, r.round_trip_accounts[i]) : "";
+        html += "<tr><td class=\"num\">" + std::to_string(i + 1) + "</td>" + account + "<td>" +
+                sym + "</td><td>" + (t.side == engine::Side::buy ? "long" : "short") + "</td><td>" +
                 display_time(t.entry_ns) + "</td><td class=\"num\">" + dec(t.entry_price.raw) +
                 "</td><td>" + display_time(t.exit_ns) + "</td><td class=\"num\">" +
                 dec(t.exit_price.raw) + "</td><td class=\"num\">" + dec(t.quantity.raw) +
@@ -834,6 +983,7 @@ std::string render_html_report(const JournalReport& r, const HtmlReportOptions& 
     html.reserve(64 * 1024 + r.round_trips.size() * 400);
     html_head(html, r);
     html_summary(html, r);
+    html_accounts(html, r);
     html_charts(html, r);
     html_symbols(html, r);
     html_trades(html, r, options);

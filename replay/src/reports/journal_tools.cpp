@@ -15,6 +15,7 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/orders/venue_id.hpp"
+#include "keel/engine/pipeline/account_stages.hpp"
 #include "keel/exit_code.hpp"
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer_lock.hpp"
@@ -290,6 +291,29 @@ void tail_fields(Json& j, std::string_view tail) {
     j["tail_hex"] = hex;
 }
 
+// The account a record names (config `accounts`), as its own field gives it: an order event's
+// or fill's is in the order id (order_id.hpp), 0-based; risk_state, state_hash and
+// engine_alert carry one, 0-based; a command's is 1-based, 0 meaning every account. Shown only
+// when not 0, so a one-account journal dumps as it did before accounts.
+std::size_t record_account(const Event& e) {
+    const engine::EventPayload& p = e.payload;
+    switch (e.header.type) {
+        case EventType::command:
+            return p.command.account;
+        case EventType::risk_state:
+            return p.risk_state.account;
+        case EventType::state_hash:
+            return p.state_hash.account;
+        case EventType::engine_alert:
+            return p.engine_alert.account;
+        default: {
+            // Order events and fills: the account their order id names.
+            const std::size_t k = engine::event_account(e);
+            return k == engine::kAllAccounts ? 0 : k;
+        }
+    }
+}
+
 // The JSON line for one record; symbols are named once a symbol_def has been seen.
 Json record_json(const journal::RecordView& r, const std::string& stream, RecordNames& names) {
     Json j;
@@ -359,13 +383,16 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
             tick_refused_fields(j, e.payload.tick_refused);
             break;
         case EventType::input_refused:
-            j["refused_type"] = std::string(engine::to_string(e.payload.input_refused.refused_type));
+            j["refused_type"] =
+                std::string(engine::to_string(e.payload.input_refused.refused_type));
             j["field"] = std::string(engine::to_string(e.payload.input_refused.field));
             j["value"] = dec(e.payload.input_refused.value);
             break;
         default:
             break;
     }
+    if (const std::size_t account = record_account(e); account != 0)
+        j["account"] = account;
     // session_start's bytes after the event are the config, shown above as "config".
     if (r.header->length > sizeof e && e.header.type != EventType::session_start)
         tail_fields(j, std::string_view(reinterpret_cast<const char*>(r.payload) + sizeof e,

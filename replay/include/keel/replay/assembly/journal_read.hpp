@@ -14,6 +14,7 @@
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/orders/account.hpp"
 #include "keel/journal/cursor.hpp"
 #include "keel/journal/status.hpp"
 
@@ -71,8 +72,7 @@ enum class TornTail : std::uint8_t { refuse, is_end };
 // offset N: why") at a record that fails its checks.
 [[nodiscard]] bool read_records(const std::filesystem::path& dir, const std::string& stream,
                                 std::vector<JournaledRecord>& out, std::string& error,
-                                std::uint64_t until = UINT64_MAX,
-                                TornTail torn = TornTail::refuse);
+                                std::uint64_t until = UINT64_MAX, TornTail torn = TornTail::refuse);
 
 // Journaled input events to re-run, in journal order, and what a session must know of them
 // before it starts: their symbol definitions (the strategies bind to symbol ids) and how many
@@ -124,5 +124,43 @@ struct JournaledSession {
 // string or an integer; the default paper account when absent). For readers of a journal that
 // do not validate its config (export, report).
 [[nodiscard]] engine::Money journaled_starting_cash(std::string_view config_text);
+
+// The accounts of a journaled session, in index order (the index an order id carries,
+// order_id.hpp): config `accounts` (each its name and starting_cash, falling back to
+// account.starting_cash and then the default, as the loader does), or without it the one
+// account "main" with journaled_starting_cash. Never empty. For the same readers.
+struct JournaledAccount {
+    std::string name;
+    engine::Money starting_cash{};
+};
+[[nodiscard]] std::vector<JournaledAccount> journaled_accounts(std::string_view config_text);
+
+// Several accounts' equity samples as one curve, as the session report merges them
+// (SessionReport::accounts): at each time any account sampled, the sum of every account's
+// latest sampled equity (its starting cash before its first sample). Fed in journal order,
+// where sample times do not go back. Keeps the merged curve when asked to.
+class MergedEquity {
+  public:
+    MergedEquity(const std::vector<JournaledAccount>& accounts, bool keep_curve);
+    void sample(std::size_t account, std::int64_t ts_ns, engine::Money equity);
+    // Takes the last time's point; call once, after the last sample.
+    void finish();
+
+    [[nodiscard]] engine::Money starting_cash() const noexcept { return peak_start_; }
+    [[nodiscard]] engine::Money max_drawdown() const noexcept { return max_drawdown_; }
+    // The largest fall from a peak as a fraction of that peak, in billionths.
+    [[nodiscard]] std::int64_t max_drawdown_ppb() const noexcept { return max_drawdown_ppb_; }
+    [[nodiscard]] const std::vector<engine::EquityPoint>& curve() const noexcept { return curve_; }
+
+  private:
+    void take_point();
+
+    std::vector<engine::Money> last_;
+    engine::Money peak_start_{}, peak_{}, max_drawdown_{};
+    std::int64_t max_drawdown_ppb_ = 0;
+    std::optional<std::int64_t> pending_ts_ns_;
+    bool keep_curve_;
+    std::vector<engine::EquityPoint> curve_;
+};
 
 }  // namespace keel::replay

@@ -29,8 +29,27 @@ struct HtmlReportOptions {
 
 struct ReportSymbol {
     std::string name;
+    std::size_t account = 0;         // several accounts: whose position this is (an index)
     engine::PositionState position;  // at the end of the journal
     std::uint64_t round_trips = 0;
+    std::uint64_t winning_round_trips = 0;
+};
+
+// One account of a session that traded several (config `accounts`): its own figures.
+struct ReportAccount {
+    std::string name;
+    std::uint64_t orders_sent = 0;
+    std::uint64_t risk_rejects = 0;
+    std::uint64_t venue_rejects = 0;
+    std::uint64_t fills = 0;
+    engine::Money starting_cash{};
+    engine::Money cash{};
+    engine::Money equity{};
+    engine::Money realized{};  // after fees
+    engine::Money unrealized{};
+    engine::Money fees{};
+    engine::Money max_drawdown{};  // of its own equity samples
+    std::uint64_t round_trip_count = 0;
     std::uint64_t winning_round_trips = 0;
 };
 
@@ -69,6 +88,14 @@ struct JournalReport {
     std::vector<ReportSymbol> symbols;              // by symbol id
     std::vector<engine::EquityPoint> equity_curve;  // every sample, in order
     std::string torn_tail;                          // where the journal ended early, if it did
+    // Several accounts (config `accounts`): each account's figures, the ones above being
+    // every account's together, as keel run's summary has them: counts and money summed,
+    // max_drawdown and equity_curve from the merged curve (at each sample time, the sum of
+    // every account's latest sampled equity), round trips merged by exit time with their
+    // accounts in round_trip_accounts, symbols one per account and symbol it traded. Empty
+    // with one account.
+    std::vector<ReportAccount> accounts;
+    std::vector<std::size_t> round_trip_accounts;
 };
 
 // Reads the journal into `report`. Returns kExitOk, kExitFailed when a stream ends in a torn
