@@ -6,22 +6,26 @@
 # session_resume, and this says so), no client order id is journaled as sent twice, and the
 # final journal verifies and replays byte for byte.
 # KEEL_KILLS (default 20) and KEEL_PACE (events/s, default 8000) set the length of the loop;
-# KEEL_THREADED_VENUE=1 runs the simulator on its own thread (venue.threaded).
-# scripts/kill-loop.sh runs it at length (300 kills) for each venue.
+# KEEL_THREADED_VENUE=1 runs the simulator on its own thread (venue.threaded); KEEL_ACCOUNTS=1
+# trades two accounts on two simulators (config/accounts.json) instead of config/demo.json.
+# scripts/kill-loop.sh runs it at length (300 kills) for each venue, with one and two accounts.
 set -u
 KILLS="${KEEL_KILLS:-20}"
 PACE="${KEEL_PACE:-8000}"
 THREADED="${KEEL_THREADED_VENUE:-0}"
+ACCOUNTS="${KEEL_ACCOUNTS:-0}"
 . "$(dirname "$0")/lib.sh" "$@"
 trap 'rm -rf "$T"; [ -n "${PID:-}" ] && kill -9 "$PID" 2>/dev/null' EXIT
 
 # The demo data and strategies on one fused thread (so the uninterrupted run is one exact
 # sequence to compare with), paced at 8000 events/s: ~8 s of data across the kills.
-python3 - "$SRC" "$T" "$PACE" "$THREADED" <<'PY'
+python3 - "$SRC" "$T" "$PACE" "$THREADED" "$ACCOUNTS" <<'PY'
 import json, sys
 src, t, pace, threaded = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-c = json.load(open(src + "/config/demo.json"))
-c["venue"]["threaded"] = threaded
+accounts = sys.argv[5] == "1"
+c = json.load(open(src + "/config/" + ("accounts.json" if accounts else "demo.json")))
+for venue in [a["venue"] for a in c["accounts"]] if accounts else [c["venue"]]:
+    venue["threaded"] = threaded
 for f in c["data"]["files"]:
     f["path"] = f["path"].replace("../data/", src + "/data/")
 c["threads"] = [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"], "idle": "backoff"}]
@@ -98,4 +102,5 @@ sys.exit(len(ids) != len(set(ids)))' || fail "an order id is journaled as sent t
 "$KEEL" replay "$T/j" --verify >"$T/r" 2>&1; expect_rc 0 $? "replay --verify after the restarts"
 expect_contains "$T/r" "re-derived byte for byte" "replay verified"
 venue=synchronous; [ "$THREADED" = 1 ] && venue=threaded
+[ "$ACCOUNTS" = 1 ] && venue="two accounts (config/accounts.json), $venue"
 echo "recovery e2e ($venue venue): $kills kills,$(grep -F "  fills  " "$T/final.out" | tr -s ' '); $compared; 0 duplicate order ids; verify and replay --verify ok"

@@ -688,31 +688,29 @@ void report_account(SessionReport& r, const engine::RiskStage& risk,
     r.equity_points_dropped = account.equity_points_dropped();
 }
 
-// Several accounts' equity curves as one: at each time any account sampled, the sum of every
-// account's latest equity (its starting cash before its first sample).
-std::vector<engine::EquityPoint> merged_equity(const std::vector<SessionReport>& accounts) {
-    std::vector<engine::EquityPoint> out;
-    std::vector<std::size_t> next(accounts.size(), 0);
-    std::vector<engine::Money> last;
+// Several accounts' equity curves as one (MergedEquity, journal_read.hpp), fed in time order.
+MergedEquity merged_equity(const std::vector<SessionReport>& accounts) {
+    std::vector<JournaledAccount> list;
     for (const SessionReport& a : accounts)
-        last.push_back(a.starting_cash);
+        list.push_back({a.session_name, a.starting_cash});
+    MergedEquity merged(list, true);
+    std::vector<std::size_t> next(accounts.size(), 0);
     while (true) {
-        std::int64_t ts = INT64_MAX;
-        for (std::size_t k = 0; k < accounts.size(); ++k) {
-            if (next[k] < accounts[k].equity_curve.size())
-                ts = std::min(ts, accounts[k].equity_curve[next[k]].ts_ns);
-        }
-        if (ts == INT64_MAX)
-            return out;
-        engine::Money sum{};
+        std::size_t first = accounts.size();
         for (std::size_t k = 0; k < accounts.size(); ++k) {
             const std::vector<engine::EquityPoint>& c = accounts[k].equity_curve;
-            while (next[k] < c.size() && c[next[k]].ts_ns == ts)
-                last[k] = c[next[k]++].equity;
-            sum.raw += last[k].raw;
+            if (next[k] < c.size() &&
+                (first == accounts.size() ||
+                 c[next[k]].ts_ns < accounts[first].equity_curve[next[first]].ts_ns))
+                first = k;
         }
-        out.push_back({ts, sum});
+        if (first == accounts.size())
+            break;
+        const engine::EquityPoint& p = accounts[first].equity_curve[next[first]++];
+        merged.sample(first, p.ts_ns, p.equity);
     }
+    merged.finish();
+    return merged;
 }
 
 }  // namespace
@@ -780,12 +778,9 @@ void SessionAssembly::report_accounts(SessionReport& r) {
                      [](const engine::RoundTrip& x, const engine::RoundTrip& y) {
                          return x.exit_ns < y.exit_ns;
                      });
-    r.equity_curve = merged_equity(r.accounts);
-    engine::Money peak = r.starting_cash;
-    for (const engine::EquityPoint& p : r.equity_curve) {
-        peak = std::max(peak, p.equity);
-        r.max_drawdown = std::max(r.max_drawdown, peak - p.equity);
-    }
+    const MergedEquity merged = merged_equity(r.accounts);
+    r.equity_curve = merged.curve();
+    r.max_drawdown = merged.max_drawdown();
 }
 
 SessionReport SessionAssembly::report() {
