@@ -140,6 +140,24 @@ void append_account_key(std::string& out, const StateView& view, bool& first) {
     json::append_string(out, view.account_name);
 }
 
+// "accounts":[{"name":...,<fields(out, account, first)>},...] when there are several.
+template <class Fields>
+void append_accounts(std::string& out, const StateView& v, bool& first, Fields fields) {
+    if (v.accounts.empty())
+        return;
+    json::append_key(out, "accounts", first);
+    out += '[';
+    for (std::size_t k = 0; k < v.accounts.size(); ++k) {
+        out += k == 0 ? "{" : ",{";
+        bool first_field = true;
+        json::append_key(out, "name", first_field);
+        json::append_string(out, v.accounts[k].account_name);
+        fields(out, v.accounts[k], first_field);
+        out += '}';
+    }
+    out += ']';
+}
+
 void append_money(std::string& out, const AccountView& a, bool& first) {
     const std::pair<std::string_view, engine::Money> fields[] = {
         {"starting_cash", a.starting_cash},
@@ -181,22 +199,12 @@ std::string status_json(const StateView& v) {
         json::append_string(out, v.restricted_symbols[i]);
     }
     out += ']';
-    if (!v.accounts.empty()) {
-        json::append_key(out, "accounts", first);
-        out += '[';
-        for (std::size_t k = 0; k < v.accounts.size(); ++k) {
-            out += k == 0 ? "{" : ",{";
-            bool first_field = true;
-            json::append_key(out, "name", first_field);
-            json::append_string(out, v.accounts[k].account_name);
-            json::append_key(out, "risk", first_field);
-            append_risk(out, v.accounts[k].risk_flags);
-            json::append_key(out, "limits", first_field);
-            append_limits(out, v.accounts[k].limits);
-            out += '}';
-        }
-        out += ']';
-    }
+    append_accounts(out, v, first, [](std::string& o, const StateView& a, bool& f) {
+        json::append_key(o, "risk", f);
+        append_risk(o, a.risk_flags);
+        json::append_key(o, "limits", f);
+        append_limits(o, a.limits);
+    });
     out += '}';
     return out;
 }
@@ -271,19 +279,9 @@ std::string account_json(const StateView& v) {
     std::string out = "{";
     bool first = true;
     append_money(out, v.account, first);
-    if (!v.accounts.empty()) {
-        json::append_key(out, "accounts", first);
-        out += '[';
-        for (std::size_t k = 0; k < v.accounts.size(); ++k) {
-            out += k == 0 ? "{" : ",{";
-            bool first_field = true;
-            json::append_key(out, "name", first_field);
-            json::append_string(out, v.accounts[k].account_name);
-            append_money(out, v.accounts[k].account, first_field);
-            out += '}';
-        }
-        out += ']';
-    }
+    append_accounts(out, v, first, [](std::string& o, const StateView& a, bool& f) {
+        append_money(o, a.account, f);
+    });
     out += '}';
     return out;
 }
