@@ -9,8 +9,9 @@ real binary and its journal:
   - the kill stops "stocks" only: after it, MSFT gets risk's flatten order and strategy orders
     are refused kill_switch, while "fx" keeps sending USDCHF orders;
   - replay --verify passes, and a second run writes byte-identical journal segments;
-  - a command naming an account keel does not have, and a config with both accounts and a venue
-    section, are refused with what and where.
+  - a command naming an account keel does not have, a config with both accounts and a venue
+    section, and `keel bench e2e` (which times one venue) on two accounts are refused with what
+    and where.
 Usage: accounts_test.py KEEL SRC
 """
 import filecmp
@@ -129,6 +130,16 @@ def main():
     r = keel("config", "check", both)
     if r.returncode != 2 or "venue: a config with accounts gives each account its venue" not in r.stderr:
         fail("accounts and venue together: exit %d, %s" % (r.returncode, r.stderr))
+    bench = json.load(open(os.path.join(SRC, "config", "bench.json")))
+    venue = bench.pop("venue")
+    bench["accounts"] = [{"name": "a", "venue": venue}, {"name": "b", "venue": venue}]
+    for f in bench["data"]["files"]:
+        f["path"] = os.path.join(SRC, "data", os.path.basename(f["path"]))
+    bench_path = os.path.join(T, "bench.json")
+    json.dump(bench, open(bench_path, "w"))
+    r = keel("bench", "e2e", "--config", bench_path, "--events", "100")
+    if r.returncode != 2 or "measures a session with one account; the config has 2" not in r.stderr:
+        fail("keel bench e2e with two accounts: exit %d, %s" % (r.returncode, r.stderr))
     print("accounts: fx %d fills, stocks %d fills; after the kill fx sent %d orders, stocks 1 "
           "flatten and %d refused; verify ok; two runs identical" %
           (fx["fills"], stocks["fills"], counts["fx_after"], counts["msft_refused"]))

@@ -18,8 +18,10 @@ plan (ingest on one thread, the stages on another, thousands of events behind it
 input_journaled and recovery_rederived: the restart must drop the orders derived from inputs the
 stages never saw and journal it in sequence (its journal verifies; replay --verify passes); what
 the session trades then depends on the threads' timing, so it is not compared with an
-uninterrupted run. The counts are printed per point.
-Usage: crash_points_test.py KEEL SRC [threaded] [two_threads]
+uninterrupted run. With "accounts" the session is config/accounts.json's two accounts on two
+simulators (USD/CHF on one, MSFT on the other), the points passed late enough to fall in the
+second account's orders. The counts are printed per point.
+Usage: crash_points_test.py KEEL SRC [threaded] [two_threads] [accounts]
 """
 import json
 import os
@@ -57,7 +59,8 @@ def crashed(p, point, what):
 
 def summary_lines(text):
     keys = ("  orders  ", "  fills  ", "  P&L  ", "  account  ", "    USDCHF  ", "    MSFT  ")
-    return {k: " ".join(line.split()) for line in text.splitlines() for k in keys if k in line}
+    return {k: tuple(" ".join(line.split()) for line in text.splitlines() if k in line)
+            for k in keys if k in text}
 
 
 def reply_kind(r):
@@ -78,7 +81,8 @@ def in_doubt(records):
 
 
 # The demo data and strategies on one fused thread, unpaced: one exact sequence to compare with.
-c = json.load(open(os.path.join(SRC, "config", "demo.json")))
+ACCOUNTS = "accounts" in sys.argv[3:]
+c = json.load(open(os.path.join(SRC, "config", "accounts.json" if ACCOUNTS else "demo.json")))
 for f in c["data"]["files"]:
     f["path"] = f["path"].replace("../data/", SRC + "/data/")
 c["threads"] = [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"],
@@ -86,8 +90,8 @@ c["threads"] = [{"name": "all", "stages": ["ingest", "strategy", "risk", "gatewa
 c["data"]["pace_events_per_s"] = 0
 THREADED = "threaded" in sys.argv[3:]
 TWO_THREADS = "two_threads" in sys.argv[3:]
-if THREADED:
-    c["venue"]["threaded"] = True
+for venue in [a["venue"] for a in c["accounts"]] if ACCOUNTS else [c["venue"]]:
+    venue["threaded"] = THREADED
 if TWO_THREADS:
     c["threads"] = [{"name": "in", "stages": ["ingest"], "idle": "yield"},
                     {"name": "core", "stages": ["strategy", "risk", "gateway"], "idle": "yield"}]
@@ -104,13 +108,18 @@ if len(want) < 6:
 # (point, pass at which it fires): mid-session, with orders open and fills to come.
 POINTS = [("input_journaled", 60000), ("order_sent", 7), ("venue_sent", 7),
           ("reply_received", 9), ("recovery_rederived", 1)]
+if ACCOUNTS:
+    # 359 orders, the last ones MSFT's (the second account): each point among them.
+    POINTS = [("input_journaled", 158000), ("order_sent", 357), ("venue_sent", 357),
+              ("reply_received", 715), ("recovery_rederived", 1)]
 if TWO_THREADS:
-    POINTS = [("input_journaled", 60000), ("recovery_rederived", 1)]
+    POINTS = [p for p in POINTS if p[0] in ("input_journaled", "recovery_rederived")]
 report = []
 for point, n in POINTS:
     j = os.path.join(T, point)
     if point == "recovery_rederived":
-        crashed(run(point + ".0", j, "input_journaled:60000"), "input_journaled", point + " setup")
+        setup = "input_journaled:%d" % POINTS[0][1]
+        crashed(run(point + ".0", j, setup), "input_journaled", point + " setup")
         crashed(run(point + ".1", j, "%s:%d" % (point, n)), point, point)
     else:
         crashed(run(point + ".1", j, "%s:%d" % (point, n)), point, point)
@@ -166,6 +175,7 @@ for point, n in POINTS:
                      ", not compared: two threads" if TWO_THREADS else ""))
 
 for line in report:
-    print("crash point%s%s %s" % (" (threaded venue)" if THREADED else "",
-                                  " (two threads)" if TWO_THREADS else "", line))
+    print("crash point%s%s%s %s" % (" (threaded venue)" if THREADED else "",
+                                    " (two threads)" if TWO_THREADS else "",
+                                    " (two accounts)" if ACCOUNTS else "", line))
 shutil.rmtree(T)

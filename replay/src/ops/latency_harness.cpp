@@ -216,6 +216,12 @@ const engine::StrategyConfig* check_e2e(const engine::Config& config, const E2eO
             "one to turn them into orders (config/bench.json has one)";
         return nullptr;
     }
+    if (config.accounts.size() != 1) {
+        // One venue is timed (TimedVenue): the order-sent mark is that venue's.
+        error = "keel bench e2e measures a session with one account; the config has " +
+                std::to_string(config.accounts.size()) + " (accounts)";
+        return nullptr;
+    }
     if (options.events == 0 || options.events > kMaxBenchEvents) {
         error = "--events must be between 1 and " + std::to_string(kMaxBenchEvents);
         return nullptr;

@@ -118,6 +118,7 @@ struct SessionOptions {
     // 3 gateway). The returned stage must forward every call to the one given.
     std::function<engine::Stage&(std::size_t index, engine::Stage& stage)> wrap_stage;
     // Wraps the venue the gateway hands orders to; the returned venue must forward every call.
+    // Called once per account, each returning a venue of its own.
     std::function<engine::Venue&(engine::Venue& venue)> wrap_venue;
     // Called just before the pipeline starts (after any restart rebuild); an error refuses to
     // start (nothing ran). Then on_running, right before the runner starts; on_stopped after
