@@ -24,6 +24,11 @@ class Probe final : public Stage {
     [[nodiscard]] std::string_view name() const noexcept override { return "probe"; }
     void on_event(const Event& event, Emit& out) noexcept override {
         seen.push_back(event);
+        if (is_control(event.header.type)) {  // derives first, forwards last (runner's rule)
+            out.emit(make_event(EventType::signal, Source::strategy, 0, 0, kNoSymbol));
+            out.emit(event);
+            return;
+        }
         out.emit(event);
         if (event.header.type == EventType::trade) {
             Event s = make_event(EventType::signal, Source::strategy, event.header.seq,
@@ -80,6 +85,20 @@ TEST(AccountStages, EverythingElseReachesEveryAccountAndIsForwardedOnce) {
     EXPECT_EQ(out.events[0].header.type, EventType::trade);
     for (std::size_t k = 1; k < 4; ++k)
         EXPECT_EQ(out.events[k].header.type, EventType::signal) << k;
+}
+
+TEST(AccountStages, AControlEventIsForwardedOnceAndLast) {
+    Probe a, b;
+    AccountStages stages({&a, &b});
+    Recorder out;
+    Event flush = make_event(EventType::flush, Source::engine, 0, 0, kNoSymbol);
+    flush.payload.control_token = 7;
+    stages.on_event(flush, out);
+    ASSERT_EQ(out.events.size(), 3u);  // each account's signal, then the flush once
+    EXPECT_EQ(out.events[0].header.type, EventType::signal);
+    EXPECT_EQ(out.events[1].header.type, EventType::signal);
+    EXPECT_EQ(out.events[2].header.type, EventType::flush);
+    EXPECT_EQ(out.events[2].payload.control_token, 7u);
 }
 
 TEST(AccountStages, ACommandNamingAnAccountReachesItAloneAndOneNamingNoneReachesAll) {

@@ -70,8 +70,15 @@ void AccountStages::on_event(const Event& event, Emit& out) noexcept {
         accounts_[account < accounts_.size() ? account : 0]->on_event(event, out);
         return;
     }
-    accounts_.front()->on_event(event, out);
     DropForward others(out, event);
+    if (is_control(event.header.type)) {
+        // The runner's: forwarded last (Runner checks it), after what any account derives.
+        for (std::size_t k = 1; k < accounts_.size(); ++k)
+            accounts_[k]->on_event(event, others);
+        accounts_.front()->on_event(event, out);
+        return;
+    }
+    accounts_.front()->on_event(event, out);
     for (std::size_t k = 1; k < accounts_.size(); ++k)
         accounts_[k]->on_event(event, others);
 }

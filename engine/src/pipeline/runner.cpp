@@ -283,33 +283,36 @@ std::string Runner::run() {
     return error;
 }
 
-std::size_t Runner::in_flight_bound(const ThreadPlan& plan, std::size_t stage_count) noexcept {
+std::size_t Runner::in_flight_bound(const ThreadPlan& plan, std::size_t stage_count,
+                                    std::size_t accounts) noexcept {
     const std::size_t rings = plan.threads.empty() ? 0 : plan.threads.size() - 1;
     return rings * plan.ring_capacity + plan.threads.size() * kBatch +
-           stage_count * EmitBuffer::kCapacity;
+           stage_count * kStageEmitBudget * accounts;
 }
 
 std::size_t Runner::reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
                                        std::size_t venue_capacity,
                                        std::size_t fills_per_event,
                                        std::size_t accounts) noexcept {
-    const std::size_t in_flight = in_flight_bound(plan, stage_count);
+    const std::size_t in_flight = in_flight_bound(plan, stage_count, accounts);
     const std::size_t needed =
         (2 * kMaxOrdersPerEvent * accounts + fills_per_event) * in_flight + venue_capacity + 1;
     return std::bit_ceil(needed);
 }
 
-std::size_t Runner::venue_request_capacity_for(const ThreadPlan& plan,
-                                               std::size_t stage_count) noexcept {
-    return std::bit_ceil(in_flight_bound(plan, stage_count));
+std::size_t Runner::venue_request_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
+                                               std::size_t accounts) noexcept {
+    return std::bit_ceil(in_flight_bound(plan, stage_count, accounts));
 }
 
 std::size_t Runner::venue_reply_capacity_for(const ThreadPlan& plan, std::size_t stage_count,
                                              std::size_t venue_capacity,
-                                             std::size_t fills_per_event) noexcept {
+                                             std::size_t fills_per_event,
+                                             std::size_t accounts) noexcept {
     const std::size_t per_request = fills_per_event > 2 ? fills_per_event : 2;
-    return std::bit_ceil(reply_capacity_for(plan, stage_count, venue_capacity, fills_per_event) +
-                         per_request * venue_request_capacity_for(plan, stage_count));
+    return std::bit_ceil(
+        reply_capacity_for(plan, stage_count, venue_capacity, fills_per_event, accounts) +
+        per_request * venue_request_capacity_for(plan, stage_count, accounts));
 }
 
 ThreadPlan ThreadPlan::fused(std::size_t stage_count, IdleKind idle) {

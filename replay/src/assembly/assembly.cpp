@@ -416,7 +416,7 @@ bool SessionAssembly::build_venue(std::string& error) {
         plan_, engine::kStageCount, venue_once_, venue_fills_, n));
     // Room for every input in flight, and the one ingest holds before sequencing it.
     tails_ = std::make_unique<engine::TailArena>(
-        engine::Runner::in_flight_bound(plan_, engine::kStageCount) + 2);
+        engine::Runner::in_flight_bound(plan_, engine::kStageCount, n) + 2);
     // A restart captures the venue's and gateway's replies while it re-runs the journal, and
     // passes them to the ring afterwards (replay/recovery.hpp).
     capture_ = std::make_unique<ReplyCapture>(*replies_);
@@ -441,9 +441,10 @@ void SessionAssembly::build_account_venue(const adapters::SimVenueConfig& venue_
     a.drain_ms = threading.drain_ms;
     if (threading.threaded && !venue_disconnected_) {
         a.channel = std::make_unique<engine::VenueChannel>(
-            engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount),
+            engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount,
+                                                       accounts_.size()),
             engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
-                                                     venue_fills_));
+                                                     venue_fills_, accounts_.size()));
         adapters::ThreadedVenue::Options threaded_options;
         threaded_options.idle = threading.idle;
         threaded_options.hot = true;  // the simulator allocates nothing once built
@@ -631,7 +632,10 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
         view.symbols = &symbols_;
         view.continued = resume != nullptr ? resume->inputs : nullptr;
         view.tails = tails_.get();
-        view.venue = venue_channel();
+        for (const AccountParts& a : accounts_) {
+            if (a.channel)
+                view.venues.push_back(a.channel.get());
+        }
         if (!options_.on_start(view, error))
             return false;
     }

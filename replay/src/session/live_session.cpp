@@ -144,14 +144,15 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
         m.journal_records = w.appended_records_relaxed();
         m.journal_durable_records = w.durable_records();
     }
-    if (const engine::VenueChannel* v = l.view.venue) {
+    // Every threaded venue's seam, summed (several accounts may each have one).
+    for (const engine::VenueChannel* v : l.view.venues) {
         m.venue_threaded = true;
-        m.venue_requests = v->requests_pushed();
-        m.venue_awaiting = v->awaiting();
-        m.venue_unhandled = v->unhandled();
-        m.venue_wakes = v->wakes();
-        m.venue_request_full_waits = v->request_full_waits();
-        m.venue_reply_full_waits = v->reply_full_waits();
+        m.venue_requests += v->requests_pushed();
+        m.venue_awaiting += v->awaiting();
+        m.venue_unhandled += v->unhandled();
+        m.venue_wakes += v->wakes();
+        m.venue_request_full_waits += v->request_full_waits();
+        m.venue_reply_full_waits += v->reply_full_waits();
     }
     if (l.receiver) {
         const adapters::webhook::WebhookCounters& c = l.receiver->counters();

@@ -68,7 +68,8 @@ void JournalCommand::add_export() {
     export_ = journal_->add_subcommand(
         "export",
         "Write a SQLite read model of a journal (orders, fills, round trips, positions, equity, "
-        "risk rejects, signals, alerts, the session; schema in replay/README.md), rebuilt from "
+        "risk rejects, signals, alerts, the session and its accounts, each row naming its account; "
+        "schema in replay/README.md), rebuilt from "
         "scratch and renamed over FILE when complete; exit 0 ok, 1 torn tail (the records "
         "before it are exported), 2 corrupt or unreadable journal, or FILE not writable");
     export_->add_option("dir", dir_, "Journal directory")->required();

@@ -12,7 +12,8 @@
 //   stages' records, control events) goes to every account in order.
 // Every event is forwarded exactly once: an event that goes to several accounts is forwarded
 // by the first; the others' forwards are dropped (they are byte-for-byte the input). What the
-// inner stages derive is emitted in account order, after the forward. The emit budget is
+// inner stages derive is emitted in account order, after the forward; a control event (flush,
+// shutdown, snapshot) is forwarded last, as the runner requires. The emit budget is
 // kStageEmitBudget per account (EmitBuffer::kCapacity).
 #pragma once
 

@@ -57,9 +57,12 @@ class Runner {
     [[nodiscard]] std::string run();
 
     // The most events the plan's rings, unreleased batches and emit buffers can hold at once:
-    // how far ingest can be ahead of the last stage (the tail arena is sized by it).
+    // how far ingest can be ahead of the last stage (the tail arena is sized by it). A stage
+    // emits at most kStageEmitBudget events per input, per account with several accounts
+    // (account_stages.hpp), so `accounts` scales the emit buffers' share.
     [[nodiscard]] static std::size_t in_flight_bound(const ThreadPlan& plan,
-                                                     std::size_t stage_count) noexcept;
+                                                     std::size_t stage_count,
+                                                     std::size_t accounts = 1) noexcept;
     // A bound on the replies that can be waiting for ingest. Ingest reads its source only when
     // the reply ring looked empty, so what can follow is the replies caused by events already
     // in the pipeline (in rings, unreleased batches and emit buffers): at most two per order
@@ -78,7 +81,8 @@ class Runner {
     // The request ring of a venue adapter on its own thread (venue_channel.hpp): room for what
     // the pipeline can hold in flight; a fuller ring makes the gateway wait (counted).
     [[nodiscard]] static std::size_t venue_request_capacity_for(const ThreadPlan& plan,
-                                                                std::size_t stage_count) noexcept;
+                                                                std::size_t stage_count,
+                                                                std::size_t accounts = 1) noexcept;
     // Its reply queue: what reply_capacity_for bounds, plus the replies the requests waiting
     // in its request ring can cause (an ack and a fill for an order, fills_per_event fills for
     // a market event): every reply that can be outstanding while ingest is blocked on its own
@@ -87,7 +91,8 @@ class Runner {
     [[nodiscard]] static std::size_t venue_reply_capacity_for(const ThreadPlan& plan,
                                                               std::size_t stage_count,
                                                               std::size_t venue_capacity,
-                                                              std::size_t fills_per_event) noexcept;
+                                                              std::size_t fills_per_event,
+                                                              std::size_t accounts = 1) noexcept;
     static constexpr std::size_t kBatch = 64;  // events an agent takes from its ring per cycle
 
     [[nodiscard]] std::size_t stage_count() const noexcept { return metrics_.size(); }

@@ -97,8 +97,9 @@ struct SessionView {
     const JournaledInputs* continued = nullptr;
     // Where the stages read input events' tails (engine/pipeline/tail_arena.hpp).
     const engine::TailArena* tails = nullptr;
-    // The threaded venue's seam (venue.threaded), null otherwise: its counters.
-    const engine::VenueChannel* venue = nullptr;
+    // The threaded venues' seams (venue.threaded), one per account whose venue is threaded:
+    // their counters.
+    std::vector<const engine::VenueChannel*> venues;
 };
 
 struct SessionOptions {
