@@ -114,6 +114,18 @@ TEST(AccountStages, ACommandNamingAnAccountReachesItAloneAndOneNamingNoneReaches
     EXPECT_EQ(out.events.size(), 2u);
 }
 
+TEST(AccountStages, ACommandForAnAccountTheSessionDoesNotHaveActsOnNone) {
+    Probe a, b;
+    AccountStages stages({&a, &b});
+    Recorder out;
+    stages.on_event(command(CommandCode::kill, 5, 1), out);  // a damaged journal's
+    EXPECT_TRUE(a.seen.empty());
+    EXPECT_TRUE(b.seen.empty());
+    ASSERT_EQ(out.events.size(), 1u);  // forwarded all the same
+    EXPECT_EQ(out.events[0].payload.command.account, 5);
+    EXPECT_EQ(stages.emit_budget(), 2 * kStageEmitBudget);
+}
+
 TEST(AccountStages, OneAccountsKillLeavesTheOtherTrading) {
     RiskStageOptions options;
     options.symbol_capacity = 4;

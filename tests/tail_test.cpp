@@ -75,6 +75,7 @@ class TailReader final : public engine::Stage {
         : inner_(inner), tails_(tails) {}
     std::string_view name() const noexcept override { return inner_.name(); }
     void on_start() override { inner_.on_start(); }
+    std::size_t emit_budget() const noexcept override { return inner_.emit_budget(); }
     void on_event(const Event& e, engine::Emit& out) noexcept override {
         if (e.header.type == EventType::alert) {
             const std::string_view tail = tails_->tail(e);

@@ -182,8 +182,8 @@ std::optional<Failure> parse_object(const std::string& body, OnField on_field) {
     return std::nullopt;
 }
 
-// "account": NAME -> CommandPayload::account (k+1 for account k of several; 0 for the one
-// account of a session with one, which is every account).
+// "account": NAME -> CommandPayload::account (k+1 for account k of several; a session with
+// one account takes no "account", as before accounts existed).
 std::optional<Failure> read_account(simdjson::ondemand::value& value,
                                     const std::vector<std::string>& accounts,
                                     std::uint8_t& account) {
@@ -194,7 +194,7 @@ std::optional<Failure> read_account(simdjson::ondemand::value& value,
     for (std::size_t k = 0; k < accounts.size(); ++k) {
         known += (k ? ", " : "") + accounts[k];
         if (accounts[k] == name) {
-            account = accounts.size() > 1 ? static_cast<std::uint8_t>(k + 1) : 0;
+            account = static_cast<std::uint8_t>(k + 1);
             return std::nullopt;
         }
     }
@@ -214,10 +214,11 @@ Parsed parse_plain(const std::string& body, CommandCode code,
     p.failure = parse_object(
         body,
         [&](const std::string& key, simdjson::ondemand::value& value) -> std::optional<Failure> {
-            if (key == "account")
+            if (key == "account" && accounts.size() > 1)
                 return read_account(value, accounts, account);
             return bad_field("unknown field '" + key + "' (" +
-                             std::string(engine::to_string(code)) + " takes only account)");
+                             std::string(engine::to_string(code)) +
+                             (accounts.size() > 1 ? " takes only account)" : " takes no body)"));
         });
     if (!p.failure)
         p.events.push_back(command_event(code));
@@ -232,10 +233,11 @@ Parsed parse_kill(const std::string& body, const std::vector<std::string>& accou
     p.failure = parse_object(
         body,
         [&](const std::string& key, simdjson::ondemand::value& value) -> std::optional<Failure> {
-            if (key == "account")
+            if (key == "account" && accounts.size() > 1)
                 return read_account(value, accounts, account);
             if (key != "flatten")
-                return bad_field("unknown field '" + key + "' (kill takes flatten and account)");
+                return bad_field("unknown field '" + key + "' (kill takes only flatten" +
+                                 (accounts.size() > 1 ? " and account)" : ")"));
             if (value.get_bool().get(flatten) != simdjson::SUCCESS)
                 return bad_field("'flatten' must be true or false");
             return std::nullopt;
@@ -257,7 +259,7 @@ Parsed parse_risk(const std::string& body, const std::vector<std::string>& accou
     p.failure = parse_object(
         body,
         [&](const std::string& key, simdjson::ondemand::value& value) -> std::optional<Failure> {
-            if (key == "account")
+            if (key == "account" && accounts.size() > 1)
                 return read_account(value, accounts, account);
             const std::optional<engine::RiskLimit> id = engine::parse_risk_limit(key);
             if (!id)

@@ -496,9 +496,9 @@ bool CsvFileReader::parse_command(Event& e) {
         }
         cmd.arg = raw / engine::kScale;
     }
-    if (has_value(c.account)) {
-        // CommandPayload::account: k+1 for account k of several; 0 (every account) for the
-        // one account of a session with one.
+    // One account: the column is an extra one, ignored like any other.
+    if (options_.accounts.size() > 1 && has_value(c.account)) {
+        // CommandPayload::account: k+1 for account k.
         const std::string_view name = fields_[c.account];
         std::string known;
         bool found = false;
@@ -506,7 +506,7 @@ bool CsvFileReader::parse_command(Event& e) {
             known += (k ? ", " : "") + options_.accounts[k];
             if (options_.accounts[k] == name) {
                 found = true;
-                cmd.account = options_.accounts.size() > 1 ? static_cast<std::uint8_t>(k + 1) : 0;
+                cmd.account = static_cast<std::uint8_t>(k + 1);
             }
         }
         if (!found)

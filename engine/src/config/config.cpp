@@ -954,6 +954,12 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     if (const Json* symbols = top.object("symbols", false))
         read_symbols(*symbols, c, errors);
 
+    const Json* strategy_list = top.array("strategies", true);
+    if (strategy_list != nullptr)
+        read_strategies(*strategy_list, c, errors);
+
+    if (const Json* risk = top.object("risk", true))
+        read_risk(*risk, c, errors);
     // With `accounts`, each account names its venue; without, the `venue` section is account 0.
     const Json* accounts = top.array("accounts", false);
     if (accounts != nullptr) {
@@ -974,14 +980,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         c.venue_json = c.accounts.front().venue_json;
         c.venue_type = c.accounts.front().venue_type;
     }
-
-    if (const Json* list = top.array("strategies", true)) {
-        read_strategies(*list, c, errors);
-        resolve_strategy_accounts(*list, c, errors);
-    }
-
-    if (const Json* risk = top.object("risk", true))
-        read_risk(*risk, c, errors);
+    if (strategy_list != nullptr)
+        resolve_strategy_accounts(*strategy_list, c, errors);
     if (const Json* rings = top.object("rings", false))
         read_rings(*rings, c.plan, errors);
     if (const Json* j = top.object("journal", false))

@@ -10,19 +10,25 @@ namespace keel::engine {
 
 namespace {
 
-// What an inner stage emits while handling an event another account's stage forwards: its
-// own forward (the input, byte for byte) is dropped, what it derives passes.
-class DropForward final : public Emit {
+// What one account's stage emits: held to kStageEmitBudget, and, while it handles an event
+// another account's stage forwards, without its own forward (the input, byte for byte).
+class AccountEmit final : public Emit {
   public:
-    DropForward(Emit& out, const Event& input) noexcept : out_(out), input_(input) {}
+    AccountEmit(Emit& out, const Event& input, bool drop_forward) noexcept
+        : out_(out), input_(input), drop_forward_(drop_forward) {}
     void emit(const Event& event) noexcept override {
-        if (std::memcmp(&event, &input_, sizeof(Event)) != 0)
-            out_.emit(event);
+        KEEL_ASSERT(++emitted_ <= kStageEmitBudget,
+                    "an account's stage emitted more than kStageEmitBudget events");
+        if (drop_forward_ && std::memcmp(&event, &input_, sizeof(Event)) == 0)
+            return;
+        out_.emit(event);
     }
 
   private:
     Emit& out_;
     const Event& input_;
+    const bool drop_forward_;
+    std::size_t emitted_ = 0;
 };
 
 }  // namespace
@@ -65,22 +71,36 @@ void AccountStages::on_start() {
 void AccountStages::on_event(const Event& event, Emit& out) noexcept {
     const std::size_t account = event_account(event);
     if (account != kAllAccounts) {
-        // Config validation keeps every order on a configured account; an id naming another
-        // (a damaged journal) stays with account 0, which refuses what it does not know.
-        accounts_[account < accounts_.size() ? account : 0]->on_event(event, out);
+        if (account < accounts_.size()) {
+            AccountEmit own(out, event, false);
+            accounts_[account]->on_event(event, own);
+        } else if (event.header.type == EventType::command) {
+            out.emit(event);  // for an account the session does not have: acts on none
+        } else {
+            // Config validation keeps every order on a configured account; an id naming
+            // another (a damaged journal) goes to account 0, which refuses what it does not
+            // know.
+            AccountEmit own(out, event, false);
+            accounts_.front()->on_event(event, own);
+        }
         return;
     }
-    DropForward others(out, event);
     if (is_control(event.header.type)) {
         // The runner's: forwarded last (Runner checks it), after what any account derives.
-        for (std::size_t k = 1; k < accounts_.size(); ++k)
-            accounts_[k]->on_event(event, others);
-        accounts_.front()->on_event(event, out);
+        for (std::size_t k = 1; k < accounts_.size(); ++k) {
+            AccountEmit other(out, event, true);
+            accounts_[k]->on_event(event, other);
+        }
+        AccountEmit first(out, event, false);
+        accounts_.front()->on_event(event, first);
         return;
     }
-    accounts_.front()->on_event(event, out);
-    for (std::size_t k = 1; k < accounts_.size(); ++k)
-        accounts_[k]->on_event(event, others);
+    AccountEmit first(out, event, false);
+    accounts_.front()->on_event(event, first);
+    for (std::size_t k = 1; k < accounts_.size(); ++k) {
+        AccountEmit other(out, event, true);
+        accounts_[k]->on_event(event, other);
+    }
 }
 
 void AccountStages::on_close() noexcept {

@@ -40,7 +40,12 @@ class Runner::Agent {
           in_(in),
           out_(out),
           idle_(spec.idle),
-          buffers_(spec.last_stage - spec.first_stage + 1) {}
+          buffers_(spec.last_stage - spec.first_stage + 1) {
+        for (std::size_t k = spec.first_stage; k <= spec.last_stage; ++k) {
+            if (runner_.stages_[k] != nullptr)
+                buffers_[k - spec.first_stage].set_limit(runner_.stages_[k]->emit_budget());
+        }
+    }
 
     void start(std::atomic<int>& gate) {
         thread_ = std::thread([this, &gate] { body(gate); });

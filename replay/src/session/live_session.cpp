@@ -181,18 +181,28 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
     if (l.latest) {
         const engine::StateSnapshot& s = *l.latest;
         m.last_seq = s.last_seq;
+        // Every account's together (several accounts: the top-level fields are account 0's).
+        std::vector<const engine::StateSnapshot*> parts;
+        for (const engine::StateSnapshot& a : s.accounts)
+            parts.push_back(&a);
+        if (parts.empty())
+            parts.push_back(&s);
         for (std::size_t r = 0; r < s.rejects_by_reason.size(); ++r) {
-            if (s.rejects_by_reason[r] > 0) {
+            std::uint64_t n = 0;
+            for (const engine::StateSnapshot* a : parts)
+                n += a->rejects_by_reason[r];
+            if (n > 0) {
                 m.risk_rejects.push_back(
-                    {std::string(engine::to_string(static_cast<engine::Reason>(r))),
-                     s.rejects_by_reason[r]});
+                    {std::string(engine::to_string(static_cast<engine::Reason>(r))), n});
             }
         }
-        m.realized = s.realized;
-        m.unrealized = s.unrealized;
-        m.equity = s.equity;
-        m.gross_exposure = s.gross_exposure;
-        m.net_exposure = s.net_exposure;
+        for (const engine::StateSnapshot* a : parts) {
+            m.realized.raw += a->realized.raw;
+            m.unrealized.raw += a->unrealized.raw;
+            m.equity.raw += a->equity.raw;
+            m.gross_exposure.raw += a->gross_exposure.raw;
+            m.net_exposure.raw += a->net_exposure.raw;
+        }
     }
     return m;
 }

@@ -7,7 +7,8 @@
 // - an order event, venue reply or fill goes to the account its order id names (order_id.hpp:
 //   bits 55-62), and only there;
 // - a command goes to the account it names (CommandPayload::account, 1-based), or to every
-//   account when it names none (0);
+//   account when it names none (0); one naming an account the session does not have (a
+//   damaged journal) is forwarded and acts on none;
 // - everything else (market data, timers, symbol definitions, session records, signals, other
 //   stages' records, control events) goes to every account in order.
 // Every event is forwarded exactly once: an event that goes to several accounts is forwarded
@@ -45,6 +46,10 @@ class AccountStages final : public Stage {
     // Each account's part into snapshot.accounts[k] (when the snapshot has room for it), and
     // account 0's into the snapshot itself (what a one-account client reads).
     void write_snapshot(StateSnapshot& snapshot) const noexcept override;
+    // kStageEmitBudget per account; each account's stage is held to kStageEmitBudget.
+    [[nodiscard]] std::size_t emit_budget() const noexcept override {
+        return kStageEmitBudget * accounts_.size();
+    }
 
     [[nodiscard]] std::span<Stage* const> accounts() const noexcept { return accounts_; }
 

@@ -17,8 +17,13 @@ class EmitBuffer final : public Emit {
     static constexpr std::size_t kCapacity = kStageEmitBudget * kMaxAccounts;
 
     void emit(const Event& event) noexcept override {
-        KEEL_ASSERT(size_ < kCapacity, "a stage emitted more than EmitBuffer::kCapacity events");
+        KEEL_ASSERT(size_ < limit_, "a stage emitted more than its emit budget (Stage::emit_budget)");
         events_[size_++] = event;
+    }
+    // The stage's emit_budget (at most kCapacity); kStageEmitBudget until set.
+    void set_limit(std::size_t limit) noexcept {
+        KEEL_ASSERT(limit <= kCapacity, "an emit budget past EmitBuffer::kCapacity");
+        limit_ = limit;
     }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] const Event& operator[](std::size_t i) const noexcept { return events_[i]; }
@@ -27,6 +32,7 @@ class EmitBuffer final : public Emit {
   private:
     std::array<Event, kCapacity> events_;
     std::size_t size_ = 0;
+    std::size_t limit_ = kStageEmitBudget;
 };
 
 }  // namespace keel::engine

@@ -2,6 +2,7 @@
 // object; it sees events in sequence order and emits what it forwards and derives.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,14 @@
 #include "keel/engine/pipeline/tail_arena.hpp"
 
 namespace keel::engine {
+
+// The most events one stage (one account's, with several accounts) may emit per input event,
+// the forwarded input included.
+inline constexpr std::size_t kStageEmitBudget = 16;
+// The most accounts a session may trade (config `accounts`). Order ids have room for 256
+// (order_id.hpp); the emit budget of a stage running one inner stage per account is
+// kStageEmitBudget per account (emit_buffer.hpp), which bounds this.
+inline constexpr std::size_t kMaxAccounts = 8;
 
 class Emit {
   public:
@@ -34,7 +43,14 @@ class Stage {
     // Called on the stage's thread when a snapshot event has passed through on_event: write
     // this stage's part of the state into the preallocated snapshot (no allocation).
     virtual void write_snapshot(StateSnapshot& /*snapshot*/) const noexcept {}
+    // The most events it emits per input (the runner's emit buffer holds it to that); a stage
+    // that wraps another must forward this.
+    [[nodiscard]] virtual std::size_t emit_budget() const noexcept;
 };
+
+inline std::size_t Stage::emit_budget() const noexcept {
+    return kStageEmitBudget;
+}
 
 // The state_hash event a stage emits after its inputs-th input event (every kStateHashEvery).
 [[nodiscard]] inline Event make_state_hash(const Event& cause, Source stage, std::uint64_t hash,
@@ -48,14 +64,6 @@ class Stage {
 [[nodiscard]] inline bool state_hash_due(const Event& event, std::uint64_t& inputs) noexcept {
     return is_input(event.header.type) && ++inputs % kStateHashEvery == 0;
 }
-
-// The most events one stage (one account's, with several accounts) may emit per input event,
-// the forwarded input included.
-inline constexpr std::size_t kStageEmitBudget = 16;
-// The most accounts a session may trade (config `accounts`). Order ids have room for 256
-// (order_id.hpp); the emit budget of a stage running one inner stage per account is
-// kStageEmitBudget per account (emit_buffer.hpp), which bounds this.
-inline constexpr std::size_t kMaxAccounts = 8;
 
 // The most order requests a strategy stage may derive from one input event. The reply ring
 // back to ingest is sized from it (Runner::reply_capacity_for), so it is a hard contract.

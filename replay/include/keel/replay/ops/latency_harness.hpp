@@ -140,6 +140,9 @@ class TimedStage final : public engine::Stage {
     void on_start() override { inner_.on_start(); }
     void on_event(const engine::Event& event, engine::Emit& out) noexcept override;
     void on_close() noexcept override { inner_.on_close(); }
+    [[nodiscard]] std::size_t emit_budget() const noexcept override {
+        return inner_.emit_budget();
+    }
 
   private:
     engine::Stage& inner_;
