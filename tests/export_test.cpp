@@ -32,7 +32,6 @@ using test::one;
 using test::query;
 using test::Rows;
 
-// Every row of a query, NULL as "NULL".
 std::string dec(std::int64_t raw) {
     return engine::decimal_string(raw);
 }

@@ -17,6 +17,7 @@
 #include "json_out.hpp"
 #include "keel/adapters/control/prometheus.hpp"
 #include "keel/assert.hpp"
+#include "keel/engine/config/config.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
 
 namespace keel::adapters::control {
@@ -190,16 +191,12 @@ std::optional<Failure> read_account(simdjson::ondemand::value& value,
     std::string_view name;
     if (value.get_string().get(name) != simdjson::SUCCESS)
         return bad_field("'account' must be an account's name (a string)");
-    std::string known;
-    for (std::size_t k = 0; k < accounts.size(); ++k) {
-        known += (k ? ", " : "") + accounts[k];
-        if (accounts[k] == name) {
-            account = static_cast<std::uint8_t>(k + 1);
-            return std::nullopt;
-        }
+    if (const std::optional<std::size_t> k = engine::account_named(accounts, name)) {
+        account = static_cast<std::uint8_t>(*k + 1);
+        return std::nullopt;
     }
     return bad_field("unknown account '" + std::string(name.substr(0, 80)) + "' (accounts: " +
-                     known + ")");
+                     engine::account_list(accounts) + ")");
 }
 
 void set_account(Parsed& p, std::uint8_t account) {

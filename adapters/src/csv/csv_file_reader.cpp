@@ -500,18 +500,11 @@ bool CsvFileReader::parse_command(Event& e) {
     if (options_.accounts.size() > 1 && has_value(c.account)) {
         // CommandPayload::account: k+1 for account k.
         const std::string_view name = fields_[c.account];
-        std::string known;
-        bool found = false;
-        for (std::size_t k = 0; k < options_.accounts.size() && !found; ++k) {
-            known += (k ? ", " : "") + options_.accounts[k];
-            if (options_.accounts[k] == name) {
-                found = true;
-                cmd.account = static_cast<std::uint8_t>(k + 1);
-            }
-        }
-        if (!found)
+        const std::optional<std::size_t> k = engine::account_named(options_.accounts, name);
+        if (!k)
             return fail(c.account + 1, "'" + std::string(name) + "' is not an account (accounts: " +
-                                           known + ")");
+                                           engine::account_list(options_.accounts) + ")");
+        cmd.account = static_cast<std::uint8_t>(*k + 1);
     }
     return *code != engine::CommandCode::limit_stage || parse_staged_limit(cmd);
 }

@@ -800,18 +800,14 @@ void resolve_strategy_accounts(const Json& list, Config& c, std::vector<ConfigEr
             continue;
         }
         const std::string name = it->get<std::string>();
-        std::string known;
-        bool found = false;
-        for (std::size_t k = 0; k < c.accounts.size(); ++k) {
-            known += (k ? ", " : "") + c.accounts[k].name;
-            if (c.accounts[k].name == name) {
-                c.strategies[i].account = static_cast<std::uint8_t>(k);
-                found = true;
-            }
-        }
-        if (!found)
+        std::vector<std::string> names;
+        for (const AccountConfig& a : c.accounts)
+            names.push_back(a.name);
+        if (const std::optional<std::size_t> k = account_named(names, name))
+            c.strategies[i].account = static_cast<std::uint8_t>(*k);
+        else
             errors.push_back({path, "unknown account '" + shorten_quoted(name) + "' (accounts: " +
-                                        known + ")"});
+                                        account_list(names) + ")"});
     }
 }
 
@@ -998,6 +994,21 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
 }
 
 }  // namespace
+
+std::optional<std::size_t> account_named(const std::vector<std::string>& names,
+                                         std::string_view name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end())
+        return std::nullopt;
+    return static_cast<std::size_t>(it - names.begin());
+}
+
+std::string account_list(const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t k = 0; k < names.size(); ++k)
+        out += (k ? ", " : "") + names[k];
+    return out;
+}
 
 ConfigResult parse_config(std::string_view text, const std::string& origin,
                           const std::filesystem::path& base_dir,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,13 @@ struct ConfigResult {
     std::vector<ConfigError> errors;
     [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
+
+// The index of the account called `name` among `names` (config order), nullopt when none is;
+// and the names as an error about an unknown one lists them ("fx, stocks"). One lookup for the
+// config's strategies, the control API's command bodies and the commands CSV.
+[[nodiscard]] std::optional<std::size_t> account_named(const std::vector<std::string>& names,
+                                                       std::string_view name);
+[[nodiscard]] std::string account_list(const std::vector<std::string>& names);
 
 // Finds a symbol's configuration (nullptr when the symbol has none).
 [[nodiscard]] const SymbolConfig* find_symbol(const Config& config, std::string_view name);

@@ -52,7 +52,6 @@ class GatewayStage final : public Stage {
     // The account this gateway trades (config `accounts`; 0 with one): stamped in its
     // engine_alert and state_hash records and in its mass cancel's id. Cold.
     void set_account(std::uint8_t index) noexcept { account_index_ = index; }
-    [[nodiscard]] std::uint8_t account_index() const noexcept { return account_index_; }
     // Several gateways journaling into one stream (one per account, AccountStages) count
     // their records together, so hold_sends_from's thresholds count the stream's records.
     // Cold; `counter` must outlive the stage.

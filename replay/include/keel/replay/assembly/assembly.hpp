@@ -211,10 +211,6 @@ class SessionAssembly {
     [[nodiscard]] engine::Stage& risk_stage() noexcept;
     [[nodiscard]] engine::Stage& gateway_stage() noexcept;
     [[nodiscard]] ReplyCapture& reply_capture() noexcept { return *capture_; }
-    // Account 0's threaded venue's channel (venue.threaded), else null.
-    [[nodiscard]] const engine::VenueChannel* venue_channel() const noexcept {
-        return accounts_.empty() ? nullptr : accounts_.front().channel.get();
-    }
     [[nodiscard]] engine::SpscRing<engine::Event>& reply_ring() noexcept { return replies_->ring(); }
     // After build_stages: where the stages read input events' tails (pipeline/tail_arena.hpp);
     // restart recovery files the journaled ones there.
