@@ -294,6 +294,12 @@ std::string_view to_string(AlertAction v) noexcept {
             return "close_long";
         case AlertAction::close_short:
             return "close_short";
+        case AlertAction::target_long:
+            return "long";
+        case AlertAction::target_short:
+            return "short";
+        case AlertAction::target_flat:
+            return "flat";
     }
     return "unknown";
 }

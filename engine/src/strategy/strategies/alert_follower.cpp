@@ -78,6 +78,9 @@ void AlertFollower::on_signal(const Event& alert, Intents& out) noexcept {
             else
                 skipped = expected == 0 ? Reason::already_flat : Reason::already_long;
             break;
+        case AlertAction::target_long:
+        case AlertAction::target_short:
+        case AlertAction::target_flat:
         case AlertAction::none:
             skipped = Reason::invalid_order;
             break;

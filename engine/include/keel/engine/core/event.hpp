@@ -245,7 +245,12 @@ enum class AlertAction : std::uint8_t {
     sell = 2,
     close = 3,
     close_long = 4,
-    close_short = 5
+    close_short = 5,
+    // Targets: the position the alert's strategy now holds (TradingView's
+    // {{strategy.market_position}}: long / short / flat), not a trade to make.
+    target_long = 6,
+    target_short = 7,
+    target_flat = 8
 };
 [[nodiscard]] std::string_view to_string(AlertAction a) noexcept;
 struct AlertPayload {
