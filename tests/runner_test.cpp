@@ -314,3 +314,69 @@ TEST(Runner, AFusedSessionWritesByteIdenticalJournalsTwice) {
     }
     std::filesystem::remove_all(base);
 }
+
+namespace {
+
+// Forwards every event and derives one signal from each trade: what a stage saw downstream is
+// then known exactly (the inputs, plus one event per trade per deriving stage upstream).
+class SignalPerTrade final : public Stage {
+  public:
+    explicit SignalPerTrade(std::string_view name) : name_(name) {}
+    [[nodiscard]] std::string_view name() const noexcept override { return name_; }
+    void on_event(const Event& e, Emit& out) noexcept override {
+        out.emit(e);
+        if (e.header.type == EventType::trade)
+            out.emit(make_event(EventType::signal, Source::strategy, e.header.seq, e.header.ts_ns,
+                                e.header.symbol));
+    }
+
+  private:
+    std::string_view name_;
+};
+
+class PassThrough final : public Stage {
+  public:
+    [[nodiscard]] std::string_view name() const noexcept override { return "pass"; }
+    void on_event(const Event& e, Emit& out) noexcept override { out.emit(e); }
+};
+
+class Discard final : public Emit {
+  public:
+    void emit(const Event&) noexcept override {}
+};
+
+}  // namespace
+
+// A stage's "events in" is what it saw: every input ingest sequenced plus every event the
+// stages before it derived; the runner's control events (flush, shutdown, state queries) pass
+// through every stage too but are not counted, nor are they in "events out".
+TEST(Runner, EventsInAreTheSequencedInputsPlusWhatUpstreamStagesDerived) {
+    constexpr std::uint64_t kTrades = 7;
+    for (const ThreadPlan& plan : {ThreadPlan::fused(kStageCount),
+                                   plan_of({{0, 0}, {1, 1}, {2, 3}}, IdleKind::yield, 64)}) {
+        std::vector<Event> trades;
+        for (std::uint64_t i = 0; i < kTrades; ++i)
+            trades.push_back(test::trade(0, static_cast<std::int64_t>(i + 1), 1));
+        test::VectorSource source(trades);
+        std::atomic<bool> stop{false};
+        ReplyRing replies(Runner::reply_capacity_for(plan, kStageCount, 16));
+        Ingest ingest(source, replies.ring(), stop, {});
+        SignalPerTrade first("first"), second("second");
+        PassThrough last;
+        Discard sink;
+        Runner runner(ingest, {&first, &second, &last}, replies, sink, plan, 16);
+        ASSERT_EQ(runner.run(), "");
+
+        const std::uint64_t sequenced = kTrades + 1;  // and the session start
+        EXPECT_EQ(ingest.last_seq(), sequenced);
+        EXPECT_GE(ingest.flush_rounds(), 1u);  // control events did travel the stages
+        EXPECT_EQ(runner.metrics(0).events_in.get(), sequenced);
+        EXPECT_EQ(runner.metrics(0).events_out.get(), sequenced);
+        EXPECT_EQ(runner.metrics(1).events_in.get(), sequenced);
+        EXPECT_EQ(runner.metrics(1).events_out.get(), sequenced + kTrades);
+        EXPECT_EQ(runner.metrics(2).events_in.get(), sequenced + kTrades);
+        EXPECT_EQ(runner.metrics(2).events_out.get(), sequenced + 2 * kTrades);
+        EXPECT_EQ(runner.metrics(3).events_in.get(), sequenced + 2 * kTrades);
+        EXPECT_EQ(runner.metrics(3).events_out.get(), sequenced + 2 * kTrades);
+    }
+}

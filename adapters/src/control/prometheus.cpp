@@ -188,7 +188,9 @@ std::string render_prometheus(const MetricsSnapshot& m) {
     w.single("keel_last_seq", "gauge", "Sequence number of the last journaled input event.",
              m.last_seq);
 
-    w.per_stage("keel_stage_events_in_total", "counter", "Events a pipeline stage received.",
+    w.per_stage("keel_stage_events_in_total", "counter",
+                "Events a pipeline stage saw: the inputs ingest sequenced and what the stages "
+                "before it derived (control events not counted).",
                 m.stages, [](const StageSnapshot& s) { return s.events_in; });
     w.per_stage("keel_stage_events_out_total", "counter",
                 "Events a pipeline stage emitted (forwarded and derived).", m.stages,
@@ -202,7 +204,8 @@ std::string render_prometheus(const MetricsSnapshot& m) {
                 "Deepest a stage's input ring has been, in events.", m.stages,
                 [](const StageSnapshot& s) { return s.ring_high_water; });
     w.family("keel_stage_service_seconds", "histogram",
-             "Time inside a stage's on_event, sampled one call in 128.");
+             "A stage's processing time per event, sampled one in 128: inside on_event, or "
+             "for ingest a step that sequenced an input (journal append included).");
     for (const StageSnapshot& s : m.stages)
         w.histogram("keel_stage_service_seconds", s.stage, s.service);
 

@@ -119,12 +119,15 @@ class Runner::Agent {
                     break;
                 ++work;
                 StageMetrics& m = *runner_.metrics_[0];
-                if (buf.size() > 0 && is_input(buf[0].header.type)) {
+                // A step that sequenced an input: one event in, timed. A control event (flush,
+                // snapshot, shutdown) is the runner's: neither counted nor timed.
+                const bool sequenced = buf.size() > 0 && is_input(buf[0].header.type);
+                if (sequenced) {
                     m.events_in.add();
                     if (timed)
                         m.service_ns.record(t1 - t0);
                 }
-                dispatch(0, buf);
+                dispatch(0, buf, buf.size() > 0 && is_control(buf[0].header.type));
             }
             return work;
         }
@@ -137,8 +140,14 @@ class Runner::Agent {
     void deliver(std::size_t k, const Event& e) noexcept {
         StageMetrics& m = *runner_.metrics_[k];
         EmitBuffer& buf = buffers_[k - spec_.first_stage];
-        m.events_in.add();
-        if (sampled()) {
+        // A stage's events in are what it saw: every sequenced input and every event an
+        // upstream stage derived. Control events travel the same path but are the runner's
+        // (a live session's state queries alone sent strategy 700 for 7 inputs): neither
+        // counted nor timed.
+        const bool control = is_control(e.header.type);
+        if (!control)
+            m.events_in.add();
+        if (!control && sampled()) {
             const std::uint64_t t0 = now_ns();
             runner_.stages_[k]->on_event(e, buf);
             m.service_ns.record(now_ns() - t0);
@@ -157,7 +166,7 @@ class Runner::Agent {
             if (k + 1 == runner_.stages_.size())
                 runner_.snapshots_->publish(e.payload.control_token);
         }
-        dispatch(k, buf);
+        dispatch(k, buf, control);
         if (e.header.type == EventType::shutdown)
             runner_.stages_[k]->on_close();
     }
@@ -169,9 +178,11 @@ class Runner::Agent {
     static constexpr std::uint64_t kSampleEvery = 128;
     [[nodiscard]] bool sampled() noexcept { return tick_++ % kSampleEvery == 0; }
 
-    void dispatch(std::size_t k, EmitBuffer& buf) noexcept {
+    // control: buf holds a control event (a stage forwards one as its last emission, ingest
+    // sends one alone), which events out leaves out as events in does.
+    void dispatch(std::size_t k, EmitBuffer& buf, bool control) noexcept {
         StageMetrics& m = *runner_.metrics_[k];
-        m.events_out.add(buf.size());
+        m.events_out.add(buf.size() - (control ? 1 : 0));
         for (std::size_t i = 0; i < buf.size(); ++i) {
             const Event& e = buf[i];
             if (k < spec_.last_stage) {

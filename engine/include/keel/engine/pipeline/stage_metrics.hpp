@@ -24,11 +24,17 @@ struct Counter {
 };
 
 struct StageMetrics {
+    // What the stage saw: every input ingest sequenced plus every event the stages before it
+    // derived (ingest: the inputs it sequenced). The runner's control events (flush, shutdown,
+    // snapshot) travel the same path and are not counted, here or in events_out.
     Counter events_in;
     Counter events_out;
     Counter ring_full_waits;  // times this stage found its output ring full (back-pressure)
     Counter ring_high_water;  // highest depth seen on this stage's input ring
-    // Time inside on_event, excluding downstream stages: sampled, one call in 128 per thread.
+    // Processing time, sampled (one call in 128 per thread): a downstream stage's time inside
+    // on_event for a counted event, excluding the stages after it; ingest's, a step that
+    // sequenced an input (taking it from the source, the checks, the journal append with any
+    // fdatasync its durability makes, passing it on). A step that found no input is not timed.
     LatencyHistogram service_ns;
 };
 
