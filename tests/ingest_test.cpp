@@ -415,3 +415,70 @@ TEST(IngestVenueChannel, ADrainThatRunsOutCountsWhatIsStillOwedAsInDoubt) {
     EXPECT_EQ(out.events().back().header.type, EventType::shutdown);
     EXPECT_EQ(ingest.in_doubt_at_stop(), 2u);  // one not handed over, one unanswered
 }
+
+namespace {
+
+Event clock_tick(std::int64_t ts_ns) {
+    return make_event(EventType::clock, Source::clock, 0, ts_ns, kNoSymbol);
+}
+
+}  // namespace
+
+// Wall time (live.time "wall"): a session with no market data still keeps time. Its clock
+// ticks are inputs like any other: journaled, sequenced, passed on, and the timers due by a
+// tick's time go first, so bar closes and session events fire with nothing else arriving.
+TEST(IngestTimers, ClockTicksAloneFireDueTimersAndAreJournaledAsInputs) {
+    test::VectorSource source({symbol_def(0, 0), clock_tick(open_plus(0, 30)),
+                               clock_tick(open_plus(0, 59)), clock_tick(open_plus(1, 0)),
+                               clock_tick(open_plus(2, 1))});
+    SpscRing<Event> replies(8);
+    std::atomic<bool> stop{false};
+    TimerSchedule timers = minute_bars();
+    VectorLog log;
+    Ingest::Options options;
+    options.timers = &timers;
+    options.log = &log;
+    options.start_ts_ns = open_plus(0, 29);  // the wall clock the session started at
+    Ingest ingest(source, replies, stop, options);
+    test::Recorder out;
+    run_to_flush(ingest, out);
+
+    const std::vector<EventType> want = {
+        EventType::session_start, EventType::symbol_def, EventType::clock, EventType::clock,
+        EventType::timer,  // 9:31, at the tick's own time: the timer first
+        EventType::clock,
+        EventType::timer,  // 9:32
+        EventType::clock,  EventType::flush};
+    const auto& ev = out.events();
+    ASSERT_EQ(ev.size(), want.size());
+    for (std::size_t i = 0; i < ev.size(); ++i)
+        EXPECT_EQ(ev[i].header.type, want[i]) << "event " << i;
+    EXPECT_EQ(ev[0].header.ts_ns, open_plus(0, 29));
+    EXPECT_EQ(ev[1].header.ts_ns, open_plus(0, 29));  // a definition takes the engine time
+    EXPECT_EQ(ev[4].header.ts_ns, open_plus(1));
+    EXPECT_EQ(ev[6].header.ts_ns, open_plus(2));
+    EXPECT_EQ(ev[7].header.ts_ns, open_plus(2, 1));
+    EXPECT_EQ(ev[7].header.source, Source::clock);
+    EXPECT_FALSE(is_market_data(EventType::clock));
+    ASSERT_EQ(log.events.size(), ev.size() - 1);  // every tick journaled, the flush not
+    EXPECT_EQ(timers.fired(), 2u);
+}
+
+// A live session in wall time starts at the wall clock's time, not the epoch; a backtest's
+// session start stays at 0 (its journals do not change).
+TEST(Ingest, SessionStartTakesTheStartTimeItIsGiven) {
+    for (const std::int64_t start : {std::int64_t{0}, open_plus(0)}) {
+        test::VectorSource source({test::trade(0, 5, 1)});
+        SpscRing<Event> replies(8);
+        std::atomic<bool> stop{false};
+        Ingest::Options options;
+        options.start_ts_ns = start;
+        Ingest ingest(source, replies, stop, options);
+        test::Recorder out;
+        run_to_flush(ingest, out);
+        ASSERT_EQ(out.events()[0].header.type, EventType::session_start);
+        EXPECT_EQ(out.events()[0].header.ts_ns, start);
+        // Engine time never goes back below the start: the trade stamped 5 ns takes it.
+        EXPECT_EQ(out.events()[1].header.ts_ns, std::max<std::int64_t>(start, 5));
+    }
+}

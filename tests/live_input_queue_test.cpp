@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -148,6 +149,80 @@ TEST(LiveInputQueue, ManyProducersOneConsumerLoseNothingAndEachTailArrivesWithIt
     for (auto& t : producers)
         t.join();
     EXPECT_EQ(durable_answers.load(), kProducers * kEach);
+}
+
+std::int64_t wall_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// live.time "wall": what a producer queues without a time of its own ("now") is stamped with
+// the wall clock as it is queued; a time the producer gave (a feed's receipt time) is kept;
+// in data time nothing is stamped (ingest gives it the engine time).
+TEST(LiveInputQueue, WallClockStampsWhatIsQueuedWithoutATimeAndKeepsAGivenOne) {
+    for (const bool wall : {false, true}) {
+        LiveInputQueue q(16, 4);
+        q.set_wall_clock(wall);
+        Event given = alert(2);
+        given.header.ts_ns = 1234;
+        const std::int64_t before = wall_now_ns();
+        ASSERT_TRUE(q.submit(alert(1)));
+        const auto t = q.submit_tracked(alert(3), "body");
+        ASSERT_TRUE(t);
+        const std::int64_t after = wall_now_ns();
+        ASSERT_TRUE(q.submit(given));
+        for (const std::uint64_t key : {1u, 3u}) {
+            Event e{};
+            ASSERT_EQ(q.poll(e), InputSource::Poll::event);
+            EXPECT_EQ(e.payload.alert.alert_key, key);
+            if (wall) {
+                EXPECT_GE(e.header.ts_ns, before);
+                EXPECT_LE(e.header.ts_ns, after);
+            } else {
+                EXPECT_EQ(e.header.ts_ns, 0);
+            }
+            q.sequenced(e);
+        }
+        Event e{};
+        ASSERT_EQ(q.poll(e), InputSource::Poll::event);
+        EXPECT_EQ(e.header.ts_ns, 1234);
+        q.release(*t);
+    }
+}
+
+// A short tail (a feed message's exchange time) travels with an untracked event, in the
+// queue's own item, and reaches ingest's slot as a tracked event's tail does.
+TEST(LiveInputQueue, AnUntrackedEventCarriesItsShortTailToIngest) {
+    LiveInputQueue q(16, 4);
+    ASSERT_TRUE(q.submit_with_tail(alert(1), "12345678"));
+    ASSERT_TRUE(q.submit(alert(2)));
+    std::vector<unsigned char> slot(engine::kMaxTailBytes);
+    for (const std::string want : {"12345678", ""}) {
+        Event e{};
+        engine::TailOut tail{slot.data(), engine::kMaxTailBytes, 0};
+        ASSERT_EQ(q.poll(e, tail), InputSource::Poll::event);
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(slot.data()), tail.length), want);
+        q.sequenced(e);
+    }
+}
+
+// A port that keeps no short tails refuses an event with one rather than drop its tail.
+TEST(InputPort, APortWithoutShortTailsRefusesOneInsteadOfDroppingIt) {
+    class Plain final : public InputPort {
+      public:
+        bool submit(const Event&) noexcept override { return ++submitted, true; }
+        std::optional<Ticket> submit_tracked(const Event&, std::string_view) noexcept override {
+            return std::nullopt;
+        }
+        Fate fate(Ticket) const noexcept override { return Fate::refused; }
+        std::uint64_t seq(Ticket) const noexcept override { return 0; }
+        void release(Ticket) noexcept override {}
+        int submitted = 0;
+    } port;
+    EXPECT_FALSE(port.submit_with_tail(alert(1), "12345678"));
+    EXPECT_TRUE(port.submit_with_tail(alert(2), ""));
+    EXPECT_EQ(port.submitted, 1);
 }
 
 }  // namespace

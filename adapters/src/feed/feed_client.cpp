@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "keel/adapters/feed/staleness_tracker.hpp"
+#include "keel/engine/core/exchange_time.hpp"
 
 namespace keel::adapters::feed {
 namespace {
@@ -174,6 +175,7 @@ struct FeedClient::Impl {
     bool stopping = false;
     bool is_connected = false;
     std::int64_t last_data_ts_ns = 0;  // the latest event time of any symbol
+    std::int64_t pending_receipt_ns = 0;  // wall clock when pending's message was read
     std::uint64_t connection_messages = 0;
     std::array<bool, kParseErrorKinds> logged_kind{};
     std::vector<Event> events;   // the parser's output for one message
@@ -196,12 +198,22 @@ struct FeedClient::Impl {
         return e;
     }
 
+    // Offers one event to the queue. Wall time: a timed event takes the receipt time of its
+    // message and keeps the feed's time as its tail; a status (time 0) is stamped by the queue.
+    bool offer(const Event& e) noexcept {
+        if (!options.wall_time || e.header.ts_ns == 0)
+            return port.submit(e);
+        Event stamped = e;
+        stamped.header.ts_ns = pending_receipt_ns;
+        return port.submit_with_tail(stamped, engine::exchange_time_tail(e.header.ts_ns).view());
+    }
+
     // Submits every pending event in order, waiting (on this thread) while the queue is full.
     // At stop, what could not be submitted is counted as lost, never dropped silently.
     awaitable<void> submit_pending() {
         for (std::size_t i = 0; i < pending.size(); ++i) {
             const Event& e = pending[i];
-            if (port.submit(e)) {
+            if (offer(e)) {
                 count_submitted(e);
                 continue;
             }
@@ -211,7 +223,7 @@ struct FeedClient::Impl {
                 queue_timer.expires_after(std::chrono::microseconds(options.queue_full_retry_us));
                 error_code ec;
                 co_await queue_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                submitted = port.submit(e);
+                submitted = offer(e);
             }
             if (!submitted) {
                 counters.lost_at_stop.fetch_add(pending.size() - i, std::memory_order_relaxed);
@@ -261,6 +273,7 @@ struct FeedClient::Impl {
             return;
         const std::int64_t now = steady_ns();
         const std::int64_t now_unix = unix_ns();
+        pending_receipt_ns = now_unix;
         for (const Event& e : events) {
             const engine::SymbolId s = e.header.symbol;
             if (tracker.on_data(s, now, e.header.ts_ns)) {

@@ -2,6 +2,7 @@
 
 #include <concurrentqueue/concurrentqueue.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "keel/assert.hpp"
@@ -24,15 +25,25 @@ LiveInputQueue::LiveInputQueue(std::size_t capacity, std::size_t tickets)
 LiveInputQueue::~LiveInputQueue() = default;
 
 bool LiveInputQueue::enqueue(const engine::Event& event, std::uint32_t ticket,
-                             std::uint32_t tail_length) noexcept {
+                             std::uint32_t tail_length, std::string_view short_tail) noexcept {
     if (closed_.load(std::memory_order_acquire))
         return false;
     // enqueue (not try_enqueue): a producer's first use allocates its block on the producer's
     // own thread. The bound is applied here instead, so a flood is refused, not buffered.
     if (depth() >= capacity_)
         return false;
+    Item item{event, ticket, tail_length, {}};
+    if (!short_tail.empty()) {
+        std::memcpy(item.short_tail, short_tail.data(), short_tail.size());
+        item.tail_length = static_cast<std::uint32_t>(short_tail.size());
+    }
+    // Wall time: "now" is the wall clock as the producer queues the event (InputPort::submit).
+    if (wall_clock_ && item.event.header.ts_ns == 0)
+        item.event.header.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
     try {
-        if (!queue_->q.enqueue(Item{event, ticket, tail_length}))
+        if (!queue_->q.enqueue(std::move(item)))
             return false;
     } catch (...) {
         return false;  // out of memory: refused like a full queue
@@ -43,6 +54,15 @@ bool LiveInputQueue::enqueue(const engine::Event& event, std::uint32_t ticket,
 
 bool LiveInputQueue::submit(const engine::Event& event) noexcept {
     if (enqueue(event, kNoTicket))
+        return true;
+    refused_full_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+}
+
+bool LiveInputQueue::submit_with_tail(const engine::Event& event,
+                                      std::string_view short_tail) noexcept {
+    KEEL_ASSERT(short_tail.size() <= kShortTailBytes, "a short tail longer than kShortTailBytes");
+    if (enqueue(event, kNoTicket, 0, short_tail))
         return true;
     refused_full_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -135,7 +155,9 @@ engine::InputSource::Poll LiveInputQueue::poll(engine::Event& out,
     out = item.event;
     polled_ticket_ = item.ticket;
     // A session keeps tails (its ingest offers a slot); without one the bytes stay behind.
-    if (item.tail_length > 0)
+    if (item.tail_length > 0 && item.ticket == kNoTicket)
+        (void)tail.put({reinterpret_cast<const char*>(item.short_tail), item.tail_length});
+    else if (item.tail_length > 0)
         (void)tail.put({reinterpret_cast<const char*>(tails_.get()) +
                             std::size_t{item.ticket} * engine::kMaxTailBytes,
                         item.tail_length});

@@ -19,6 +19,7 @@ void ThreadedVenue::start() {
     KEEL_ASSERT(inner_ != nullptr, "a threaded venue needs its inner venue");
     KEEL_ASSERT(!started_, "a threaded venue starts once");
     sink_.live_ = true;
+    sink_.wall_clock_ = options_.wall_clock;
     started_ = true;
     thread_ = std::thread([this] { body(); });
     (void)pthread_setname_np(thread_.native_handle(), "keel-venue");

@@ -62,6 +62,8 @@ std::string_view to_string(EventType t) noexcept {
             return "tick_refused";
         case EventType::input_refused:
             return "input_refused";
+        case EventType::clock:
+            return "clock";
         case EventType::signal:
             return "signal";
         case EventType::order_request:
@@ -106,6 +108,8 @@ std::string_view to_string(Source s) noexcept {
             return "risk";
         case Source::gateway:
             return "gateway";
+        case Source::clock:
+            return "clock";
     }
     return "unknown";
 }

@@ -93,7 +93,8 @@ int Ingest::step(Emit& out) noexcept {
     if (state_ == State::done)
         return 0;
     if (state_ == State::starting) {
-        Event e = make_event(EventType::session_start, Source::engine, 0, 0, kNoSymbol);
+        Event e = make_event(EventType::session_start, Source::engine, 0, options_.start_ts_ns,
+                             kNoSymbol);
         e.payload.session.config_hash = options_.config_hash;
         e.payload.session.seed = options_.seed;
         e.payload.session.symbol_capacity = options_.symbol_capacity;

@@ -80,15 +80,19 @@ void TimerSchedule::schedule(Entry& e, std::int64_t after_ns, TimerKind after_ki
     }
 }
 
+void TimerSchedule::start(std::int64_t ts_ns) noexcept {
+    if (started_)
+        return;
+    started_ = true;
+    // Timers at the first event's own time count as ahead (an open at that instant fires).
+    for (Entry& e : entries_)
+        schedule(e, ts_ns - 1, TimerKind::none);
+}
+
 std::optional<Event> TimerSchedule::next_due(std::int64_t ts_ns) noexcept {
     if (entries_.empty())
         return std::nullopt;
-    if (!started_) {
-        started_ = true;
-        // Timers at the first event's own time count as ahead (an open at that instant fires).
-        for (Entry& e : entries_)
-            schedule(e, ts_ns - 1, TimerKind::none);
-    }
+    start(ts_ns);
     Entry* best = nullptr;
     for (Entry& e : entries_) {
         if (e.due_ns <= ts_ns && (best == nullptr || e.due_ns < best->due_ns))

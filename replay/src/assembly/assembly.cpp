@@ -33,6 +33,7 @@ class SessionAssembly::CountingSink final : public engine::Emit {
             tap_->emit(e);
     }
     [[nodiscard]] std::uint64_t inputs() const noexcept { return inputs_; }
+    [[nodiscard]] std::uint64_t market() const noexcept { return market_; }
     [[nodiscard]] std::int64_t first_market_ts_ns() const noexcept { return first_market_ts_ns_; }
     [[nodiscard]] std::int64_t last_market_ts_ns() const noexcept { return last_market_ts_ns_; }
 
@@ -448,6 +449,7 @@ void SessionAssembly::build_account_venue(const adapters::SimVenueConfig& venue_
         adapters::ThreadedVenue::Options threaded_options;
         threaded_options.idle = threading.idle;
         threaded_options.hot = true;  // the simulator allocates nothing once built
+        threaded_options.wall_clock = options_.wall_time;
         a.threaded = std::make_unique<adapters::ThreadedVenue>(*a.channel, live_replies,
                                                                threaded_options);
     }
@@ -592,6 +594,10 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
         resume->inputs->events().front().header.type == engine::EventType::session_start)
         venue_id_prefix_ = resume->inputs->events().front().payload.session.venue_id_prefix;
     ingest_options.venue_id_prefix = venue_id_prefix_;
+    // A re-run journals the session_start its journal holds, time included.
+    ingest_options.start_ts_ns = rerun_inputs_ != nullptr
+                                     ? rerun_inputs_->events().front().header.ts_ns
+                                     : options_.start_ts_ns;
     ingest_options.log = logs_.empty() ? nullptr : logs_[0].get();
     ingest_options.config_text = config_text_;
     if (resume != nullptr) {
@@ -793,7 +799,9 @@ SessionReport SessionAssembly::report() {
     r.stop_reason = ingest_->stop_reason();
     r.last_seq = ingest_->last_seq();
     r.events_sequenced = runner_->metrics(0).events_in.get();
-    r.market_events = market_events_;
+    // Loaded (data files) or journaled (a re-run) when known up front; a live or generated
+    // input's are counted as they pass: the market data this run sequenced.
+    r.market_events = csv_ || rerun_inputs_ != nullptr ? market_events_ : sink_->market();
     r.orders_requested = strategy_->orders_requested();
     r.reply_ring_full_waits = replies_->full_waits();
     r.inputs_seen_by_last_stage = sink_->inputs();

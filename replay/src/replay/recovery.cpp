@@ -37,7 +37,7 @@ bool same_reply(const engine::Event& a, const engine::Event& b) noexcept {
 
 bool is_source_input(const engine::Event& e) noexcept {
     return e.header.source == engine::Source::feed || e.header.source == engine::Source::webhook ||
-           e.header.source == engine::Source::control;
+           e.header.source == engine::Source::control || e.header.source == engine::Source::clock;
 }
 
 bool is_reply_input(const engine::Event& e) noexcept {
@@ -330,7 +330,12 @@ bool Restart::skip_journaled_timers(engine::TimerSchedule* timers, std::string& 
         if (timers == nullptr || !is_source_input(e) ||
             e.header.type == engine::EventType::symbol_def)
             continue;
-        while (timers->next_due(e.header.ts_ns))
+        // Ingest asked with the input's own time; the journal holds it raised to engine time
+        // (a reply stamped later came first), which may make more timers due. The ones it fired
+        // were journaled just before it, so no more than those are taken here: the rest come
+        // due again at a later input, as they did live.
+        timers->start(e.header.ts_ns);
+        while (timers_fired < timers_journaled && timers->next_due(e.header.ts_ns))
             ++timers_fired;
     }
     // Timers journaled after the last input were fired for an input the crash kept from being

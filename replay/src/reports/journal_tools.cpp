@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/core/exchange_time.hpp"
 #include "keel/engine/orders/venue_id.hpp"
 #include "keel/engine/pipeline/account_stages.hpp"
 #include "keel/exit_code.hpp"
@@ -394,9 +395,17 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
     if (const std::size_t account = record_account(e); account != 0)
         j["account"] = account;
     // session_start's bytes after the event are the config, shown above as "config".
-    if (r.header->length > sizeof e && e.header.type != EventType::session_start)
-        tail_fields(j, std::string_view(reinterpret_cast<const char*>(r.payload) + sizeof e,
-                                        r.header->length - sizeof e));
+    if (r.header->length > sizeof e && e.header.type != EventType::session_start) {
+        const std::string_view tail(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                                    r.header->length - sizeof e);
+        // Wall time: market data's tail is the feed's own timestamp (exchange_time.hpp).
+        if (const std::optional<std::int64_t> x = engine::exchange_time(e.header.type, tail)) {
+            j["exchange_ts_ns"] = *x;
+            j["exchange_time"] = iso_time(*x);
+        } else {
+            tail_fields(j, tail);
+        }
+    }
     return j;
 }
 

@@ -144,6 +144,25 @@ void read_control(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
     out.control = c;
 }
 
+// live.time and live.clock_tick_ms (LiveTime); the default time is read from the sections.
+void read_live_time(const Json* j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
+    out.time = out.webhook ? LiveTime::wall : LiveTime::data;
+    if (j == nullptr)
+        return;
+    ConfigReader r(errors, *j, "live");
+    const std::string fallback = out.time == LiveTime::wall ? "wall" : "data";
+    const std::string time = r.string("time", false, fallback).value_or(fallback);
+    if (time == "wall")
+        out.time = LiveTime::wall;
+    else if (time == "data")
+        out.time = LiveTime::data;
+    else
+        r.error("time", "'" + time + "' is not one of wall, data");
+    out.clock_tick_ms = static_cast<std::uint32_t>(
+        r.integer("clock_tick_ms", false, 1, 60'000, 100).value_or(100));
+    r.finish();
+}
+
 }  // namespace
 
 LiveConfig read_live_config(const engine::Config& config,
@@ -155,8 +174,11 @@ LiveConfig read_live_config(const engine::Config& config,
         read_webhook(config.webhook_json, out, errors);
     if (config.control_json.is_object())
         read_control(config.control_json, out, errors);
+    read_live_time(config.live_json.is_object() ? &config.live_json : nullptr, out, errors);
     if (out.control && !out.live())
         errors.push_back({"control", "needs a live session (a feed or webhook section)"});
+    if (config.live_json.is_object() && !out.live())
+        errors.push_back({"live", "needs a live session (a feed or webhook section)"});
     if (out.live() && !config.data_files.empty())
         errors.push_back({"data", "a live session (feed or webhook) reads no data files"});
     return out;

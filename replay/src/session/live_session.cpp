@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "keel/adapters/control/asio_scheduler.hpp"
+#include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/control/prometheus.hpp"
 #include "keel/adapters/input/live_input_queue.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
@@ -28,6 +29,7 @@ struct Live {
     adapters::control::ReadinessBoard readiness;
     SessionView view;
     std::unique_ptr<adapters::feed::FeedClient> feed;
+    std::unique_ptr<adapters::ClockSource> clock;  // live.time "wall" only
     std::unique_ptr<adapters::http::HttpServer> webhook_server;
     std::unique_ptr<adapters::webhook::WebhookReceiver> receiver;
     std::unique_ptr<adapters::http::HttpServer> control_server;
@@ -229,6 +231,19 @@ void log_line(std::string_view line) {
     std::cerr << "keel: " << line << "\n";
 }
 
+// Wall time: the clock thread that moves engine time when nothing else arrives.
+void start_clock(Live& l) {
+    if (!l.live.wall_time()) {
+        log_line("time: the data's (live.time data)");
+        return;
+    }
+    l.clock = std::make_unique<adapters::ClockSource>(
+        l.queue, std::chrono::milliseconds(l.live.clock_tick_ms));
+    l.clock->start();
+    log_line("time: wall clock (a clock tick every " + std::to_string(l.live.clock_tick_ms) +
+             " ms when no other input arrives)");
+}
+
 bool start(Live& l, const SessionView& view, std::string& error) {
     l.view = view;
     if (!view.writers.empty())
@@ -249,6 +264,7 @@ bool start(Live& l, const SessionView& view, std::string& error) {
     // metrics read the feed's and the receiver's counters from its own thread.
     if (l.live.feed) {
         adapters::feed::FeedClientOptions f = *l.live.feed;
+        f.wall_time = l.live.wall_time();
         f.bands.assign(symbols.size(), adapters::BandLimits{});
         for (const engine::SymbolConfig& s : l.config.symbols) {
             if (const auto id = symbols.find(s.name))
@@ -323,6 +339,7 @@ bool start(Live& l, const SessionView& view, std::string& error) {
         log_line("feed: connecting to " + l.live.feed->host + ":" +
                  std::to_string(l.live.feed->port));
     }
+    start_clock(l);
     l.monitor = std::thread([&l] { monitor_loop(l); });
     return true;
 }
@@ -338,6 +355,8 @@ void stop_adapters(Live& l) {
     l.stop_cv.notify_all();
     if (l.monitor.joinable())
         l.monitor.join();
+    if (l.clock)
+        l.clock->stop();
     if (l.feed)
         l.feed->stop();
     if (l.webhook_server)
@@ -354,6 +373,15 @@ std::optional<SessionReport> run_live_session(const engine::Config& config, cons
     auto l = std::make_unique<Live>(config, live);
     SessionOptions options = base;
     options.snapshots = &l->snapshots;
+    // Wall time: what the adapters queue is stamped with the wall clock, and the session
+    // starts at the wall clock's now (a continued journal keeps its own start).
+    if (live.wall_time()) {
+        l->queue.set_wall_clock(true);
+        options.wall_time = true;
+        options.start_ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+    }
     options.input = LiveInput{[&config, &l](engine::SymbolTable& symbols,
                                             std::string& why) -> engine::InputSource* {
         // The configured symbols, then any a strategy names that the symbols section does

@@ -56,6 +56,11 @@ struct FeedClientOptions {
     // (or all of them, when empty) gets the default limits (positive prices, default jump).
     std::vector<BandLimits> bands;
     BandOptions band_options;
+    // live.time "wall": a message's events (and tick_refused) are stamped with the wall clock
+    // when the message was read, their receipt time, and the feed's own timestamp goes in the
+    // record's tail (engine/core/exchange_time.hpp). Staleness and the sanity band still read
+    // the feed's timestamps. Off ("data"): engine time is the feed's timestamp.
+    bool wall_time = false;
 };
 
 // Written by the client's thread only; read by any (relaxed atomics: each is a counter or gauge

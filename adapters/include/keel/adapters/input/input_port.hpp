@@ -6,6 +6,7 @@
 // fate() from its own thread until the input is durable or refused, then releases the ticket.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -25,9 +26,19 @@ class InputPort {
     };
 
     virtual ~InputPort() = default;
-    // Queues the event (header.seq is ignored; header.ts_ns 0 means "at the current engine
-    // time"). Returns false when the queue is full or closed: nothing was queued.
+    // Queues the event (header.seq is ignored; header.ts_ns 0 means "now": in a live session
+    // in wall time the port stamps it with the wall clock as it queues it, its receipt time
+    // for every adapter; in data time, the current engine time). Returns false when the queue
+    // is full or closed: nothing was queued.
     [[nodiscard]] virtual bool submit(const engine::Event& event) noexcept = 0;
+    // Same, with a short tail journaled with the event (at most kShortTailBytes: a feed
+    // message's exchange time in wall time, engine/core/exchange_time.hpp). A port that keeps
+    // no short tails refuses one (false, nothing queued) rather than drop it.
+    static constexpr std::size_t kShortTailBytes = 16;
+    [[nodiscard]] virtual bool submit_with_tail(const engine::Event& event,
+                                                std::string_view short_tail) noexcept {
+        return short_tail.empty() && submit(event);
+    }
     // Same, with a ticket to follow it by; nullopt when the queue or the ticket pool is full
     // or closed (nothing was queued). tail: bytes journaled with the event (at most
     // engine::kMaxTailBytes, the caller's to check; engine/pipeline/tail_arena.hpp), copied in.

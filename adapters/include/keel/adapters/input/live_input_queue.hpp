@@ -34,6 +34,9 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     // before first use): the queue is not FIFO across producers, so these cannot simply be
     // submitted first. Set before the pipeline starts.
     void set_prelude(std::vector<engine::Event> events) { prelude_ = std::move(events); }
+    // live.time "wall": an event queued with header.ts_ns 0 is stamped with the wall clock
+    // (Unix ns) as it is queued, on the producer's thread. Set before the pipeline starts.
+    void set_wall_clock(bool on) noexcept { wall_clock_ = on; }
     // After close(), submit refuses and poll reports exhausted once the queue is drained.
     void close() noexcept { closed_.store(true, std::memory_order_release); }
     // After the pipeline has stopped: every tracked event ingest never sequenced is refused,
@@ -42,6 +45,8 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
 
     // InputPort (any thread).
     bool submit(const engine::Event& event) noexcept override;
+    bool submit_with_tail(const engine::Event& event,
+                          std::string_view short_tail) noexcept override;
     std::optional<Ticket> submit_tracked(const engine::Event& event,
                                          std::string_view tail = {}) noexcept override;
     Fate fate(Ticket ticket) const noexcept override;
@@ -68,8 +73,11 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     struct Item {
         engine::Event event;
         std::uint32_t ticket;       // kNoTicket when untracked
-        std::uint32_t tail_length;  // bytes in the ticket's tail buffer (tracked only)
+        std::uint32_t tail_length;  // bytes in the ticket's tail buffer, or in short_tail
+        // An untracked event's short tail: in the padding the event's alignment leaves anyway.
+        unsigned char short_tail[kShortTailBytes];
     };
+    static_assert(sizeof(Item) == 2 * sizeof(engine::Event), "the short tail costs no room");
     static constexpr std::uint32_t kNoTicket = ~std::uint32_t{0};
     enum SlotState : std::uint32_t {
         kFree = 0,
@@ -84,8 +92,8 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     };
     struct Queue;
 
-    bool enqueue(const engine::Event& event, std::uint32_t ticket,
-                 std::uint32_t tail_length = 0) noexcept;
+    bool enqueue(const engine::Event& event, std::uint32_t ticket, std::uint32_t tail_length = 0,
+                 std::string_view short_tail = {}) noexcept;
     std::optional<std::uint32_t> acquire() noexcept;
     void finish(std::uint64_t seq, std::uint32_t state) noexcept;
 
@@ -98,6 +106,7 @@ class LiveInputQueue final : public engine::InputSource, public InputPort {
     std::atomic<std::uint32_t> next_slot_{0};
     const std::atomic<std::uint64_t>* durable_seq_ = nullptr;
     std::atomic<bool> closed_{false};
+    bool wall_clock_ = false;
     std::atomic<std::uint64_t> submitted_{0};
     std::atomic<std::uint64_t> refused_full_{0};
     std::uint32_t polled_ticket_ = kNoTicket;  // ingest thread only

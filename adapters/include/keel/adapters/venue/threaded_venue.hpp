@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <thread>
@@ -38,6 +39,10 @@ class ThreadedVenue final : public engine::Venue {
         // The inner venue never allocates once started (the simulator): its thread runs under
         // the hot-path allocation guard. A protocol adapter allocates and sets this false.
         bool hot = false;
+        // live.time "wall": each reply is stamped with the wall clock as it is posted to
+        // ingest (its receipt time), replacing the inner venue's; never while a restart re-runs
+        // the journal (before start()), whose replies are compared, not sequenced anew.
+        bool wall_clock = false;
     };
 
     // before_start: where the inner venue's replies go until start() (a restart's capture, or
@@ -73,12 +78,20 @@ class ThreadedVenue final : public engine::Venue {
         Sink(engine::VenueChannel& channel, engine::ReplySink& before_start)
             : channel_(channel), before_start_(before_start) {}
         void post(const engine::Event& event) noexcept override {
-            if (live_)
-                (void)channel_.post_reply(event);  // false only once closed, at stop
-            else
+            if (!live_) {
                 before_start_.post(event);
+            } else if (wall_clock_) {
+                engine::Event stamped = event;
+                stamped.header.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count();
+                (void)channel_.post_reply(stamped);
+            } else {
+                (void)channel_.post_reply(event);  // false only once closed, at stop
+            }
         }
-        bool live_ = false;  // set before the adapter thread starts, read on it only
+        bool live_ = false;        // set before the adapter thread starts, read on it only
+        bool wall_clock_ = false;  // Options::wall_clock
 
       private:
         engine::VenueChannel& channel_;

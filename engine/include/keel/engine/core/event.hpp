@@ -38,6 +38,10 @@ enum class EventType : std::uint8_t {
     session_resume = 16,  // a restart dropped orders the crash kept from being sent (recovery)
     tick_refused = 17,    // market data the feed's sanity band refused: price, band and reason
     input_refused = 18,   // an input ingest refused: a field out of range (core/input_check.hpp)
+    // The wall clock's tick in a live session with live.time "wall" (adapters/input/
+    // clock_source.hpp): engine time advances with no other input, so timers fire. No payload:
+    // its time is header.ts_ns. Not market data.
+    clock = 19,
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -76,6 +80,7 @@ enum class Source : std::uint8_t {
     strategy = 5,
     risk = 6,
     gateway = 7,
+    clock = 8,  // the wall clock of a live session (EventType::clock)
 };
 [[nodiscard]] std::string_view to_string(Source s) noexcept;
 
@@ -262,8 +267,8 @@ struct AlertPayload {
     std::uint8_t flags;               // verdict bits (issue 6: authenticated, duplicate, ...)
     std::uint16_t timeframe_minutes;  // 0 = not given
     // Wall-clock second the receiver accepted it (Unix time; 0 = not from a receiver). Engine
-    // time follows the data (a paper session over recorded data runs in the data's time), so
-    // the idempotency window, which survives a restart, is kept in receipt time.
+    // time may follow the data (live.time "data"), so the idempotency window, which survives
+    // a restart, is kept in receipt time.
     std::uint32_t received_s;
 };
 // Alert verdict bits (AlertPayload.flags, AuditPayload.flags): what the webhook receiver

@@ -35,6 +35,10 @@ class Ingest {
         std::uint64_t seed = 0;
         std::uint32_t symbol_capacity = 0;
         std::uint64_t venue_id_prefix = 0;  // journaled in session_start (venue_id.hpp)
+        // session_start's engine time: 0 for a backtest (time starts with the data), the wall
+        // clock at start for a live session in wall time (read by the session, not here), the
+        // journaled one for a replay.
+        std::int64_t start_ts_ns = 0;
         // When set, every input is appended here before it is passed on; an input that cannot
         // be journaled is dropped, never forwarded, and the session stops.
         EventLog* log = nullptr;

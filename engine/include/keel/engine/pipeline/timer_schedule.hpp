@@ -36,6 +36,9 @@ class TimerSchedule {
     // The earliest timer due at or before ts (removed from the schedule and rescheduled), or
     // nullopt. The first call fixes the start: timers before it never fire.
     [[nodiscard]] std::optional<Event> next_due(std::int64_t ts_ns) noexcept;
+    // Fixes the start as the first next_due(ts_ns) would, firing nothing; later calls do
+    // nothing (restart recovery, which re-asks for journaled timers only).
+    void start(std::int64_t ts_ns) noexcept;
 
     [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
     [[nodiscard]] std::uint64_t fired() const noexcept { return fired_; }

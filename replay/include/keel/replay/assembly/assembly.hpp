@@ -113,6 +113,12 @@ struct SessionOptions {
     std::filesystem::path journal_dir;
     // State queries (control API): ingest sends them down, the runner publishes them.
     engine::SnapshotExchange* snapshots = nullptr;
+    // A live session in wall time (live.time "wall", live_session.hpp): a new session's
+    // session_start is stamped start_ts_ns (the wall clock the session read), and threaded
+    // venues stamp each reply with the wall clock as it enters ingest's queue. A replay takes
+    // the journaled session_start's time instead, and reads no clock.
+    bool wall_time = false;
+    std::int64_t start_ts_ns = 0;
 
     // Hooks, all cold, called on the caller's thread.
     // Wraps each downstream stage before the runner gets it (index 1 strategy, 2 risk,

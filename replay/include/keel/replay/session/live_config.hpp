@@ -28,11 +28,26 @@ struct ControlConfig {
     adapters::control::ControlApiOptions api;
 };
 
+// What engine time is in a live session (config `live.time`):
+//   wall  every adapter stamps what it queues with the wall clock (its receipt time) and a
+//         clock thread queues a journaled `clock` tick every live.clock_tick_ms, so timers
+//         fire with no other input; a feed's own timestamps go in the records' tails.
+//   data  engine time follows the data (the feed's timestamps), as a backtest's does: for
+//         replaying recorded feeds (`keel feed` of historical files). Inputs without a time
+//         of their own (alerts, commands) take the current engine time.
+// Default: wall when the session has a webhook (alerts arrive in real time and nothing else
+// would move time); data for a feed-only session, whose data carries its own times (a live
+// feed's are close to the wall clock, a recorded one's are the times to replay).
+enum class LiveTime : std::uint8_t { wall, data };
+
 struct LiveConfig {
     std::optional<adapters::feed::FeedClientOptions> feed;
     std::optional<WebhookConfig> webhook;
     std::optional<ControlConfig> control;
+    LiveTime time = LiveTime::data;
+    std::uint32_t clock_tick_ms = 100;
     [[nodiscard]] bool live() const noexcept { return feed.has_value() || webhook.has_value(); }
+    [[nodiscard]] bool wall_time() const noexcept { return live() && time == LiveTime::wall; }
 };
 
 // Reads the sections present; problems go to errors (nothing thrown).
