@@ -113,7 +113,10 @@ void RunCommand::add(CLI::App& app) {
         "Run a session from a config: load the data, run the pipeline on the configured "
         "thread plan, print a summary. A config with a feed or webhook section runs a live "
         "paper session instead (market-data client, TradingView webhook, control API; "
-        "config/paper.json) until SIGINT or SIGTERM");
+        "config/paper.json) until SIGINT or SIGTERM; its engine time is the wall clock "
+        "(live.time wall, the default with a webhook: inputs stamped at receipt, a journaled "
+        "clock tick every live.clock_tick_ms when nothing else arrives) or the data's "
+        "(live.time data)");
     cmd_->add_option("-c,--config", config_,
                      "Config file (JSON), e.g. config/demo.json or config/paper.json")
         ->check(CLI::ExistingFile);
