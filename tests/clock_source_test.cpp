@@ -47,15 +47,17 @@ TEST(ClockSource, AQuietQueueGetsWallClockTicks) {
     clock.start();
     int ticks = 0;
     std::int64_t last_ts = 0;
-    ASSERT_TRUE(drain_until(q, [&] { return ticks >= 3; }, [&](const Event& e) {
-        EXPECT_EQ(e.header.type, EventType::clock);
-        EXPECT_EQ(e.header.source, engine::Source::clock);
-        EXPECT_GE(e.header.ts_ns, before);
-        EXPECT_LE(e.header.ts_ns, wall_now_ns());
-        EXPECT_GE(e.header.ts_ns, last_ts);  // one producer: its stamps in order
-        last_ts = e.header.ts_ns;
-        ++ticks;
-    }));
+    ASSERT_TRUE(drain_until(
+        q, [&] { return ticks >= 3; },
+        [&](const Event& e) {
+            EXPECT_EQ(e.header.type, EventType::clock);
+            EXPECT_EQ(e.header.source, engine::Source::clock);
+            EXPECT_GE(e.header.ts_ns, before);
+            EXPECT_LE(e.header.ts_ns, wall_now_ns());
+            EXPECT_GE(e.header.ts_ns, last_ts);  // one producer: its stamps in order
+            last_ts = e.header.ts_ns;
+            ++ticks;
+        }));
     clock.stop();
     EXPECT_GE(clock.ticks(), 3u);
 }
@@ -80,7 +82,8 @@ TEST(ClockSource, SkipsATickWhenAnotherInputCameSinceTheLast) {
     EXPECT_GE(clock.skipped(), 3u);
     // Quiet again: ticks resume.
     const std::uint64_t ticked = clock.ticks();
-    EXPECT_TRUE(drain_until(q, [&] { return clock.ticks() > ticked + 1; }, [](const Event&) {}));
+    EXPECT_TRUE(drain_until(
+        q, [&] { return clock.ticks() > ticked + 1; }, [](const Event&) {}));
     clock.stop();
     EXPECT_LE(ticks_seen, clock.ticks());
 }

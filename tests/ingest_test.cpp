@@ -448,7 +448,7 @@ TEST(IngestTimers, ClockTicksAloneFireDueTimersAndAreJournaledAsInputs) {
         EventType::timer,  // 9:31, at the tick's own time: the timer first
         EventType::clock,
         EventType::timer,  // 9:32
-        EventType::clock,  EventType::flush};
+        EventType::clock,         EventType::flush};
     const auto& ev = out.events();
     ASSERT_EQ(ev.size(), want.size());
     for (std::size_t i = 0; i < ev.size(); ++i)

@@ -352,8 +352,8 @@ class Discard final : public Emit {
 // through every stage too but are not counted, nor are they in "events out".
 TEST(Runner, EventsInAreTheSequencedInputsPlusWhatUpstreamStagesDerived) {
     constexpr std::uint64_t kTrades = 7;
-    for (const ThreadPlan& plan : {ThreadPlan::fused(kStageCount),
-                                   plan_of({{0, 0}, {1, 1}, {2, 3}}, IdleKind::yield, 64)}) {
+    for (const ThreadPlan& plan :
+         {ThreadPlan::fused(kStageCount), plan_of({{0, 0}, {1, 1}, {2, 3}}, IdleKind::yield, 64)}) {
         std::vector<Event> trades;
         for (std::uint64_t i = 0; i < kTrades; ++i)
             trades.push_back(test::trade(0, static_cast<std::int64_t>(i + 1), 1));

@@ -37,8 +37,8 @@ const char* kConfig = R"({
 })";
 
 // 2024-01-08 14:30:05 UTC, and a clock tick every 20 s after it.
-constexpr std::int64_t kStart = 19730LL * 86'400'000'000'000 + (14 * 60 + 30) * 60'000'000'000LL +
-                                5'000'000'000;
+constexpr std::int64_t kStart =
+    19730LL * 86'400'000'000'000 + (14 * 60 + 30) * 60'000'000'000LL + 5'000'000'000;
 constexpr std::int64_t kTick = 20'000'000'000;
 
 std::vector<engine::Event> ticks(int first, int last, bool with_definition) {
@@ -65,11 +65,11 @@ void run(const engine::Config& config, const fs::path& dir, std::vector<engine::
     o.journal_dir = dir;
     o.start_ts_ns = kStart;
     o.wall_time = true;
-    o.input = replay::LiveInput{[&source](engine::SymbolTable& symbols,
-                                          std::string&) -> engine::InputSource* {
-        (void)symbols.intern("USDCHF");
-        return &source;
-    }};
+    o.input = replay::LiveInput{
+        [&source](engine::SymbolTable& symbols, std::string&) -> engine::InputSource* {
+            (void)symbols.intern("USDCHF");
+            return &source;
+        }};
     std::string error;
     ASSERT_TRUE(replay::run_session(config, stop, o, error)) << error;
 }

@@ -189,9 +189,8 @@ std::string render_prometheus(const MetricsSnapshot& m) {
              m.last_seq);
 
     w.per_stage("keel_stage_events_in_total", "counter",
-                "Events a pipeline stage saw: the inputs ingest sequenced and what the stages "
-                "before it derived (control events not counted).",
-                m.stages, [](const StageSnapshot& s) { return s.events_in; });
+                "Events a stage saw: inputs sequenced and what earlier stages derived.", m.stages,
+                [](const StageSnapshot& s) { return s.events_in; });
     w.per_stage("keel_stage_events_out_total", "counter",
                 "Events a pipeline stage emitted (forwarded and derived).", m.stages,
                 [](const StageSnapshot& s) { return s.events_out; });
@@ -204,8 +203,7 @@ std::string render_prometheus(const MetricsSnapshot& m) {
                 "Deepest a stage's input ring has been, in events.", m.stages,
                 [](const StageSnapshot& s) { return s.ring_high_water; });
     w.family("keel_stage_service_seconds", "histogram",
-             "A stage's processing time per event, sampled one in 128: inside on_event, or "
-             "for ingest a step that sequenced an input (journal append included).");
+             "A stage's time per event (ingest: sequencing an input), sampled 1 in 128.");
     for (const StageSnapshot& s : m.stages)
         w.histogram("keel_stage_service_seconds", s.stage, s.service);
 

@@ -174,7 +174,7 @@ struct FeedClient::Impl {
     // Client thread only from here on.
     bool stopping = false;
     bool is_connected = false;
-    std::int64_t last_data_ts_ns = 0;  // the latest event time of any symbol
+    std::int64_t last_data_ts_ns = 0;     // the latest event time of any symbol
     std::int64_t pending_receipt_ns = 0;  // wall clock when pending's message was read
     std::uint64_t connection_messages = 0;
     std::array<bool, kParseErrorKinds> logged_kind{};

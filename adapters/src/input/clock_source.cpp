@@ -39,9 +39,8 @@ void ClockSource::run() {
             continue;
         }
         // ts 0: the queue stamps it with the wall clock (live.time "wall").
-        const engine::Event tick = engine::make_event(engine::EventType::clock,
-                                                      engine::Source::clock, 0, 0,
-                                                      engine::kNoSymbol);
+        const engine::Event tick = engine::make_event(
+            engine::EventType::clock, engine::Source::clock, 0, 0, engine::kNoSymbol);
         if (queue_.submit(tick))
             ticks_.fetch_add(1, std::memory_order_relaxed);
         else

@@ -158,8 +158,8 @@ void read_live_time(const Json* j, LiveConfig& out, std::vector<engine::ConfigEr
         out.time = LiveTime::data;
     else
         r.error("time", "'" + time + "' is not one of wall, data");
-    out.clock_tick_ms = static_cast<std::uint32_t>(
-        r.integer("clock_tick_ms", false, 1, 60'000, 100).value_or(100));
+    out.clock_tick_ms =
+        static_cast<std::uint32_t>(r.integer("clock_tick_ms", false, 1, 60'000, 100).value_or(100));
     r.finish();
 }
 

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "keel/adapters/control/asio_scheduler.hpp"
-#include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/control/prometheus.hpp"
+#include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/input/live_input_queue.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
 
