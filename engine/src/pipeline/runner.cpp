@@ -127,7 +127,8 @@ class Runner::Agent {
                     if (timed)
                         m.service_ns.record(t1 - t0);
                 }
-                dispatch(0, buf, buf.size() > 0 && is_control(buf[0].header.type));
+                // Ingest emits one input or one control event per step (or nothing).
+                dispatch(0, buf, !sequenced && buf.size() > 0);
             }
             return work;
         }
@@ -142,31 +143,32 @@ class Runner::Agent {
         EmitBuffer& buf = buffers_[k - spec_.first_stage];
         // A stage's events in are what it saw: every sequenced input and every event an
         // upstream stage derived. Control events travel the same path but are the runner's
-        // (a live session's state queries alone sent strategy 700 for 7 inputs): neither
-        // counted nor timed.
-        const bool control = is_control(e.header.type);
-        if (!control)
+        // (a live session's state queries alone made strategy's 700 for 7 inputs): neither
+        // counted nor timed, and handled off the per-event path.
+        if (!is_control(e.header.type)) [[likely]] {
             m.events_in.add();
-        if (!control && sampled()) {
-            const std::uint64_t t0 = now_ns();
-            runner_.stages_[k]->on_event(e, buf);
-            m.service_ns.record(now_ns() - t0);
-        } else {
-            runner_.stages_[k]->on_event(e, buf);
+            if (sampled()) {
+                const std::uint64_t t0 = now_ns();
+                runner_.stages_[k]->on_event(e, buf);
+                m.service_ns.record(now_ns() - t0);
+            } else {
+                runner_.stages_[k]->on_event(e, buf);
+            }
+            dispatch(k, buf, false);
+            return;
         }
-        // Control events are the runner's: a stage must pass them on, last, or the run would
-        // hang (a swallowed flush) or lose events (emitted after shutdown).
-        if (is_control(e.header.type)) {
-            KEEL_ASSERT(buf.size() > 0 && buf[buf.size() - 1].header.type == e.header.type &&
-                            buf[buf.size() - 1].payload.control_token == e.payload.control_token,
-                        "a stage must forward a control event, as its last emission");
-        }
+        runner_.stages_[k]->on_event(e, buf);
+        // A stage must pass a control event on, last, or the run would hang (a swallowed
+        // flush) or lose events (emitted after shutdown).
+        KEEL_ASSERT(buf.size() > 0 && buf[buf.size() - 1].header.type == e.header.type &&
+                        buf[buf.size() - 1].payload.control_token == e.payload.control_token,
+                    "a stage must forward a control event, as its last emission");
         if (e.header.type == EventType::snapshot && runner_.snapshots_ != nullptr) {
             runner_.stages_[k]->write_snapshot(runner_.snapshots_->writable());
             if (k + 1 == runner_.stages_.size())
                 runner_.snapshots_->publish(e.payload.control_token);
         }
-        dispatch(k, buf, control);
+        dispatch(k, buf, true);
         if (e.header.type == EventType::shutdown)
             runner_.stages_[k]->on_close();
     }
@@ -182,7 +184,7 @@ class Runner::Agent {
     // sends one alone), which events out leaves out as events in does.
     void dispatch(std::size_t k, EmitBuffer& buf, bool control) noexcept {
         StageMetrics& m = *runner_.metrics_[k];
-        m.events_out.add(buf.size() - (control ? 1 : 0));
+        m.events_out.add(buf.size() - static_cast<std::size_t>(control));
         for (std::size_t i = 0; i < buf.size(); ++i) {
             const Event& e = buf[i];
             if (k < spec_.last_stage) {
