@@ -45,8 +45,8 @@ RiskLimits every_control() {
     l.max_drawdown_pct = 50 * kScale;
     l.max_fills_in_window = 30;
     l.fill_window_ns = kSecond;
-    l.trading_open_minute = 9 * 60;
-    l.trading_close_minute = 17 * 60;
+    l.trading_hours.open_s = 9 * 3600;
+    l.trading_hours.close_s = 17 * 3600;
     l.max_market_data_age_ns = 60 * kSecond;
     l.pdt_equity_threshold = Money::from_units(25'000);
     return l;

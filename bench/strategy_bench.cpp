@@ -150,7 +150,7 @@ BENCHMARK(bm_sma_cross_on_bar)->Name("strategy/sma_cross_on_bar");
 
 // --- orb on trades and timers ---
 
-constexpr TradingSession kSession{9 * 60 + 30, 16 * 60, 0, kMondayToFriday};
+constexpr TradingSession kSession{(9 * 60 + 30) * 60, 16 * 3600, 0, kMondayToFriday};
 
 // One session's events, timed from its open: per minute four trades (a quiet 99-101 range for
 // the first 15 minutes, then a climb with three times the volume), the 1-minute bar_close timer,

@@ -7,6 +7,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)  # keel journal export (replay/); journal_bench's peer
 find_package(simdjson 3.0 REQUIRED)  # webhook bodies, market-data messages, alert order details
 find_package(OpenSSL REQUIRED)  # HMAC-SHA256 webhook signatures (adapters/)
+find_package(date CONFIG REQUIRED)  # date::date-tz: session time zones over the system tzdata
 
 find_path(KEEL_CONCURRENTQUEUE_INCLUDE concurrentqueue/concurrentqueue.h REQUIRED)
 find_path(KEEL_READERWRITERQUEUE_INCLUDE readerwriterqueue/readerwriterqueue.h REQUIRED)

@@ -13,6 +13,8 @@ PACKAGES=(
   libbenchmark-dev             # bench/
   libsimdjson-dev              # webhook bodies and market-data messages (simdjson On-Demand)
   libssl-dev                   # HMAC-SHA256 webhook signatures (OpenSSL)
+  libhowardhinnant-date-dev    # date/tz: session time zones (daylight saving) over the system tzdata
+  tzdata                       # /usr/share/zoneinfo, which date/tz reads
   wrk                          # bench: webhook throughput at 64 connections
   prometheus                   # promtool: tests/e2e check /metrics with `promtool check metrics`
   libsqlite3-dev               # keel journal export (SQLite C API); bench/journal_bench's peer

@@ -27,7 +27,6 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
 // The local day index of 2024-01-08, a Monday.
 const std::int64_t kMon = days_from_civil(2024, 1, 8);
@@ -127,9 +126,9 @@ TEST(TradingSession, ValidateNamesTheProblem) {
     EXPECT_EQ(validate(kUs), SessionError::ok);
     EXPECT_EQ(validate({-1, 100, 0, kMondayToFriday}), SessionError::open_out_of_range);
     EXPECT_EQ(validate({600, 600, 0, kMondayToFriday}), SessionError::close_out_of_range);
-    EXPECT_EQ(validate({0, 1441, 0, kMondayToFriday}), SessionError::close_out_of_range);
-    EXPECT_EQ(validate({0, 1440, 19 * 60, kMondayToFriday}), SessionError::offset_out_of_range);
-    EXPECT_EQ(validate({0, 1440, 0, 0}), SessionError::no_trading_days);
+    EXPECT_EQ(validate({0, 86401, 0, kMondayToFriday}), SessionError::close_out_of_range);
+    EXPECT_EQ(validate({0, 86400, 19 * 60, kMondayToFriday}), SessionError::offset_out_of_range);
+    EXPECT_EQ(validate({0, 86400, 0, 0}), SessionError::no_trading_days);
     EXPECT_FALSE(to_string(SessionError::no_trading_days).empty());
 }
 
@@ -203,7 +202,7 @@ TEST(TradingSession, AllDaySessionClosesAndReopensAtMidnight) {
 }
 
 TEST(TradingSession, NoTradingDayMeansNever) {
-    const TradingSession never{0, 1440, 0, 0};
+    const TradingSession never{0, 86400, 0, 0};
     EXPECT_EQ(next_bar_close_ns(never, 5, 0), kNeverNs);
     EXPECT_EQ(next_session_event(never, 0).ts_ns, kNeverNs);
 }

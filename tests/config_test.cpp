@@ -263,13 +263,13 @@ TEST(ConfigSections, AccountSessionsSymbolsAndStrategiesParseIntoTypedValues) {
     EXPECT_EQ(c.starting_cash.to_string(), "250000.5");
     ASSERT_EQ(c.sessions.size(), 3u);
     const TradingSession us = c.sessions.at("us");
-    EXPECT_EQ(us.open_minute, 9 * 60 + 30);
-    EXPECT_EQ(us.close_minute, 16 * 60);
+    EXPECT_EQ(us.open_s, (9 * 60 + 30) * 60);
+    EXPECT_EQ(us.close_s, 16 * 3600);
     EXPECT_EQ(us.utc_offset_minutes, -300);
     EXPECT_EQ(us.weekdays, kMondayToFriday);
     const TradingSession fx = c.sessions.at("fx");
-    EXPECT_EQ(fx.open_minute, 0);
-    EXPECT_EQ(fx.close_minute, 1440);
+    EXPECT_EQ(fx.open_s, 0);
+    EXPECT_EQ(fx.close_s, 86400);
     EXPECT_EQ(fx.utc_offset_minutes, 120);
     EXPECT_EQ(fx.weekdays, kSaturday | kSunday);
     const TradingSession plain = c.sessions.at("plain");
@@ -283,11 +283,11 @@ TEST(ConfigSections, AccountSessionsSymbolsAndStrategiesParseIntoTypedValues) {
     EXPECT_EQ(c.symbols[2].tick_size.raw, 0);
     EXPECT_EQ(find_symbol(c, "EURUSD")->session, "fx");
     EXPECT_EQ(find_symbol(c, "GBPUSD"), nullptr);
-    EXPECT_EQ(session_for(c, "MSFT").open_minute, us.open_minute);
+    EXPECT_EQ(session_for(c, "MSFT").open_s, us.open_s);
     EXPECT_EQ(session_for(c, "EURUSD").utc_offset_minutes, 120);
     const TradingSession any = session_for(c, "SPY");  // no session named: all day, every day
-    EXPECT_EQ(any.open_minute, 0);
-    EXPECT_EQ(any.close_minute, 1440);
+    EXPECT_EQ(any.open_s, 0);
+    EXPECT_EQ(any.close_s, 86400);
     EXPECT_EQ(any.weekdays, kEveryDay);
 
     ASSERT_EQ(c.strategies.size(), 3u);
@@ -449,10 +449,10 @@ TEST(ConfigSections, RiskLimitsParseByNameWithReadableHoursAndDates) {
     EXPECT_EQ(r.config.risk.max_order_qty, Quantity::from_units(100));
     EXPECT_EQ(r.config.risk.max_open_orders, 5);
     EXPECT_EQ(r.config.risk.collar_bps, 50);
-    EXPECT_EQ(r.config.risk.trading_open_minute, 570);
-    EXPECT_EQ(r.config.risk.trading_close_minute, 960);
-    EXPECT_EQ(r.config.risk.utc_offset_minutes, -300);
-    EXPECT_EQ(r.config.risk.trading_days_mask, 3);
+    EXPECT_EQ(r.config.risk.trading_hours.open_s, 570 * 60);
+    EXPECT_EQ(r.config.risk.trading_hours.close_s, 960 * 60);
+    EXPECT_EQ(r.config.risk.trading_hours.utc_offset_minutes, -300);
+    EXPECT_EQ(r.config.risk.trading_hours.weekdays, 3);
     EXPECT_EQ(r.config.risk.pdt_effective_from_ns, 1'709'164'800'000'000'000);
     EXPECT_EQ(r.config.restricted_symbols, std::vector<std::string>{"GME"});
 }
@@ -463,7 +463,7 @@ TEST(ConfigSections, RiskMistakesAreNamedByTheirKey) {
         R"({"max_open_orders": "five", "trading_hours": {"open": "16:00", "close": "09:30"},
             "pdt_effective_to": "2023-02-29", "max_orders": 3})"));
     EXPECT_TRUE(has_error(r, "risk.max_open_orders", "expected an integer")) << dump(r);
-    EXPECT_TRUE(has_error(r, "risk.trading_hours.close", "must be after open")) << dump(r);
+    EXPECT_TRUE(has_error(r, "risk.trading_hours.close", "must be after the open")) << dump(r);
     EXPECT_TRUE(has_error(r, "risk.pdt_effective_to", "is not a date")) << dump(r);
     EXPECT_TRUE(has_error(r, "risk.max_orders", "unknown key")) << dump(r);
     EXPECT_EQ(r.errors.size(), 4u) << dump(r);
@@ -563,7 +563,7 @@ TEST(ConfigSections, EnvironmentOverridesReachTheNewSectionsWhateverTheKeysCase)
     ASSERT_TRUE(r.ok()) << dump(r);
     ASSERT_EQ(r.config.symbols.size(), 1u);
     EXPECT_EQ(r.config.symbols[0].tick_size.to_string(), "0.05");
-    EXPECT_EQ(r.config.sessions.at("us").open_minute, 600);
+    EXPECT_EQ(r.config.sessions.at("us").open_s, 600 * 60);
     EXPECT_EQ(r.config.starting_cash.to_string(), "5000");
     EXPECT_EQ(r.config.seed, 99u);
 }

@@ -324,7 +324,7 @@ StateView sample_view() {
     v.limits.max_order_qty = engine::Quantity::from_raw(500 * engine::kScale);
     v.limits.max_open_orders = 7;
     v.limits.max_drawdown_pct = 5'500'000'000;  // 5.5%
-    v.limits.utc_offset_minutes = -300;
+    v.limits.trading_hours.utc_offset_minutes = -300;
     v.restricted_symbols = {"GME"};
     v.positions.push_back({"EURUSD", engine::Quantity::from_raw(-1'500'000'000'000),
                            engine::Price::from_raw(1'085'430'000),

@@ -29,7 +29,6 @@ Event flush_ack(std::uint64_t token) {
 // Monday 2024-01-08 09:30 New York (14:30 UTC), the US equity open, plus an offset.
 constexpr std::int64_t kMonday = 19730;  // days since 1970-01-01
 constexpr std::int64_t kOpen = kMonday * kNsPerDay + (14 * 60 + 30) * kNsPerMinute;
-constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 std::int64_t open_plus(int minutes, int seconds = 0) {
     return kOpen + minutes * kNsPerMinute + seconds * kNsPerSecond;
 }

@@ -19,9 +19,8 @@ using namespace keel::engine;
 namespace {
 
 constexpr SymbolId kSym = 0;
-constexpr TradingSession kSession{9 * 60 + 30, 16 * 60, 0, kMondayToFriday};
+constexpr TradingSession kSession{(9 * 60 + 30) * 60, 16 * 3600, 0, kMondayToFriday};
 constexpr std::int64_t kMondayIndex = 4;  // local day 4 = Monday 1970-01-05
-constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
 Price px(double units) {
     return Price::from_raw(std::llround(units * 1e9));

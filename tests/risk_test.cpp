@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "keel/engine/config/session_zone.hpp"
 #include "keel/engine/core/alloc_guard.hpp"
 #include "keel/engine/risk/day_trade_counter.hpp"
 #include "keel/engine/risk/duplicate_filter.hpp"
@@ -237,8 +238,8 @@ TEST(RiskChecks, PureChecksAreInclusiveAtTheirLimits) {
 
 TEST(RiskChecks, TradingHoursUseTheOffsetAndTheWeekdayMask) {
     RiskLimits l;
-    l.trading_open_minute = 9 * 60 + 30;
-    l.trading_close_minute = 16 * 60;
+    l.trading_hours.open_s = (9 * 60 + 30) * 60;
+    l.trading_hours.close_s = 16 * 3600;
     const std::int64_t monday = 19730 * kDay;
     EXPECT_FALSE(within_trading_hours(monday + (9 * 60 + 29) * kMinute + 59 * kSecond, l));
     EXPECT_TRUE(within_trading_hours(monday + (9 * 60 + 30) * kMinute, l));
@@ -247,14 +248,14 @@ TEST(RiskChecks, TradingHoursUseTheOffsetAndTheWeekdayMask) {
     EXPECT_FALSE(within_trading_hours(monday - 2 * kDay + 10 * 60 * kMinute, l));  // Saturday
     EXPECT_TRUE(within_trading_hours(monday + 4 * kDay + 10 * 60 * kMinute, l));   // Friday
     // New York (UTC-5): 14:30 UTC is 09:30 local, 14:29 UTC is 09:29.
-    l.utc_offset_minutes = -300;
+    l.trading_hours.utc_offset_minutes = -300;
     EXPECT_TRUE(within_trading_hours(monday + (14 * 60 + 30) * kMinute, l));
     EXPECT_FALSE(within_trading_hours(monday + (14 * 60 + 29) * kMinute, l));
     // Monday 03:00 UTC is Sunday 22:00 in New York.
-    l.trading_open_minute = 0;
-    l.trading_close_minute = 1440;
+    l.trading_hours.open_s = 0;
+    l.trading_hours.close_s = 86400;
     EXPECT_FALSE(within_trading_hours(monday + 3 * 60 * kMinute, l));
-    l.trading_days_mask = 0x7F;
+    l.trading_hours.weekdays = 0x7F;
     EXPECT_TRUE(within_trading_hours(monday + 3 * 60 * kMinute, l));
 }
 
@@ -752,6 +753,42 @@ TEST(RiskStage, DailyLossHaltsAtTheLimitUntilTheNextSessionOpen) {
     ASSERT_EQ(of_type(h.last, EventType::risk_state).size(), 1u);
     EXPECT_EQ(h.risk.flags(), 0);
     EXPECT_EQ(h.place({.symbol = 1}), Reason::none);
+}
+
+// A futures day: 17:00 in Chicago, which is 23:00 UTC in winter (CST) and 22:00 UTC from the
+// second Sunday of March (CDT, 2026-03-08).
+TEST(RiskStage, ADayBoundaryInChicagoResetsTheDailyLossAt1700LocalAcrossDst) {
+    std::vector<ConfigError> errors;
+    const Json body = Json::parse(R"({"tz": "America/Chicago"})");
+    ConfigReader reader(errors, body, "risk.day_boundary");
+    RiskLimits limits;
+    limits.day_boundary = TradingSession{17 * 3600, 86400, 0, kEveryDay, nullptr};
+    (void)read_session_zone(reader, ".", ZoneKeys{false}, limits.day_boundary);
+    ASSERT_TRUE(errors.empty()) << errors[0].message;
+    limits.day_boundary_on = true;
+    Harness h(limits, usd(10'000));
+    constexpr std::int64_t kMar6 = 20518 * kDay;  // Friday 2026-03-06, 00:00 UTC
+    auto halt_at = [&](std::int64_t ts) {
+        h.now = ts;
+        h.open(0, Side::buy, qty(10), px(100));
+        h.set(RiskLimit::max_daily_loss, usd(100).raw);
+        h.trade(0, px(90));  // -100 today: halts
+        ASSERT_EQ(h.risk.flags(), kRiskHalted);
+    };
+    auto lifted_at = [&](std::int64_t ts) {
+        h.now = ts;
+        h.trade(0, px(90));
+        return h.risk.flags() == 0 && of_type(h.last, EventType::risk_state).size() == 1;
+    };
+    halt_at(kMar6 + 21 * 60 * kMinute);                       // 15:00 CST
+    EXPECT_FALSE(lifted_at(kMar6 + (22 * 60 + 30) * kMinute));  // 16:30 CST
+    EXPECT_TRUE(lifted_at(kMar6 + 23 * 60 * kMinute));          // 17:00 CST
+    h.trade(0, px(100));
+    h.set(RiskLimit::max_daily_loss, 0);
+    const std::int64_t mar8 = kMar6 + 2 * kDay;  // Sunday: the clocks went forward at 08:00 UTC
+    halt_at(mar8 + 20 * 60 * kMinute);             // 15:00 CDT
+    EXPECT_FALSE(lifted_at(mar8 + 22 * 60 * kMinute - 1));
+    EXPECT_TRUE(lifted_at(mar8 + 22 * 60 * kMinute));  // 17:00 CDT
 }
 
 TEST(RiskStage, DrawdownHaltsAtThePercentUntilResume) {

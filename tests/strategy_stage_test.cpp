@@ -492,7 +492,7 @@ TEST(StrategyStage, AggregatedBarsComeFromBarCloseTimers) {
 
 namespace {
 
-constexpr TradingSession kOrbSession{9 * 60 + 30, 16 * 60, 0, kMondayToFriday};
+constexpr TradingSession kOrbSession{(9 * 60 + 30) * 60, 16 * 3600, 0, kMondayToFriday};
 
 // A session of inputs for three strategies: sma_cross on bars of symbol 0, orb on trades and
 // timers of symbol 1, alert_follower on alerts for symbol 2; every event a fresh sequence.

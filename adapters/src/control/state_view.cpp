@@ -61,13 +61,13 @@ std::int64_t limit_raw(const engine::RiskLimits& l, RiskLimit id) noexcept {
         case RiskLimit::fill_window_ns:
             return l.fill_window_ns;
         case RiskLimit::trading_open_minute:
-            return l.trading_open_minute;
+            return l.trading_hours.open_s / 60;
         case RiskLimit::trading_close_minute:
-            return l.trading_close_minute;
+            return l.trading_hours.close_s / 60;
         case RiskLimit::utc_offset_minutes:
-            return l.utc_offset_minutes;
+            return l.trading_hours.utc_offset_minutes;
         case RiskLimit::trading_days_mask:
-            return l.trading_days_mask;
+            return l.trading_hours.weekdays;
         case RiskLimit::max_market_data_age_ns:
             return l.max_market_data_age_ns;
         case RiskLimit::pdt_equity_threshold:

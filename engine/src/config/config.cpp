@@ -2,6 +2,7 @@
 #include "keel/engine/config/strict_json.hpp"
 
 #include "keel/engine/config/config_reader.hpp"
+#include "keel/engine/config/session_zone.hpp"
 #include "keel/engine/pipeline/stage.hpp"
 
 #include <algorithm>
@@ -48,30 +49,6 @@ std::optional<std::int64_t> parse_interval(const std::string& s) {
         default:
             return std::nullopt;
     }
-}
-
-// "09:30" -> 570; "24:00" only when allow_24.
-std::optional<std::int32_t> parse_clock_minutes(const std::string& s, bool allow_24) {
-    if (s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
-        !std::isdigit(static_cast<unsigned char>(s[1])) ||
-        !std::isdigit(static_cast<unsigned char>(s[3])) ||
-        !std::isdigit(static_cast<unsigned char>(s[4])))
-        return std::nullopt;
-    const int h = (s[0] - '0') * 10 + (s[1] - '0');
-    const int m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !allow_24)))
-        return std::nullopt;
-    return h * 60 + m;
-}
-
-// "-05:00" / "+01:00" -> minutes.
-std::optional<std::int32_t> parse_utc_offset(const std::string& s) {
-    if (s.size() != 6 || (s[0] != '+' && s[0] != '-'))
-        return std::nullopt;
-    const auto m = parse_clock_minutes(s.substr(1), false);
-    if (!m)
-        return std::nullopt;
-    return s[0] == '-' ? -*m : *m;
 }
 
 int weekday_bit(std::string d) {
@@ -297,17 +274,6 @@ std::int64_t read_weekdays(Reader& r, const Json& days) {
     return mask;
 }
 
-// The optional "utc_offset" ("-05:00") in minutes, "+00:00" when absent; nullopt after an error.
-std::optional<std::int32_t> read_utc_offset(Reader& r) {
-    const auto off = r.string("utc_offset", false, "+00:00");
-    if (!off)
-        return std::nullopt;
-    const auto minutes = parse_utc_offset(*off);
-    if (!minutes)
-        r.error("utc_offset", "'" + *off + "' is not an offset like -05:00");
-    return minutes;
-}
-
 void read_session(const Json& s, Config& c, std::vector<ConfigError>& errors) {
     Reader r(errors, s, "session");
     c.session_name = r.string("name", true).value_or("");
@@ -371,24 +337,26 @@ void read_account(const Json& a, Config& c, std::vector<ConfigError>& errors) {
     r.finish();
 }
 
+// open and close as HH:MM[:SS]; the zone (tz or utc_offset), calendar and days. Shared by the
+// sessions and risk's trading hours; the resolved zone and calendar go to c.resolved under
+// `where` for the journaled config.
 TradingSession read_trading_session(const Json& body, const std::string& path,
+                                    const std::filesystem::path& base_dir, Config& c,
                                     std::vector<ConfigError>& errors) {
     Reader r(errors, body, path);
     TradingSession ts;
     if (auto open = r.string("open", true)) {
-        if (auto m = parse_clock_minutes(*open, false))
-            ts.open_minute = *m;
+        if (auto t = parse_time_of_day(*open, false))
+            ts.open_s = *t;
         else
-            r.error("open", "'" + *open + "' is not a time of day like 09:30");
+            r.error("open", "'" + *open + "' is not a time of day like 09:30 or 09:30:00");
     }
     if (auto close = r.string("close", true)) {
-        if (auto m = parse_clock_minutes(*close, true))
-            ts.close_minute = *m;
+        if (auto t = parse_time_of_day(*close, true))
+            ts.close_s = *t;
         else
             r.error("close", "'" + *close + "' is not a time of day like 16:00 (or 24:00)");
     }
-    if (auto offset = read_utc_offset(r))
-        ts.utc_offset_minutes = *offset;
     if (const Json* days = r.array("days", false))
         ts.weekdays = static_cast<std::uint8_t>(read_weekdays(r, *days));
     // Name the key the problem is in (the open always parses into range).
@@ -400,16 +368,19 @@ TradingSession read_trading_session(const Json& body, const std::string& path,
                                                                     : "open";
         r.error(key, std::string(to_string(se)));
     }
+    Json resolved = read_session_zone(r, base_dir, ZoneKeys{true}, ts);
+    if (!resolved.is_null())
+        c.resolved.emplace_back(path, std::move(resolved));
     r.finish();
     return ts;
 }
 
-void read_sessions(const Json& sessions, std::map<std::string, TradingSession>& out,
+void read_sessions(const Json& sessions, const std::filesystem::path& base_dir, Config& c,
                    std::vector<ConfigError>& errors) {
     for (const auto& [name, body] : sessions.items()) {
         const std::string path = "sessions." + name;
         if (expect_object(body, path, errors))
-            out[name] = read_trading_session(body, path, errors);
+            c.sessions[name] = read_trading_session(body, path, base_dir, c, errors);
     }
 }
 
@@ -674,33 +645,36 @@ void read_risk_limits(Reader& r, RiskLimits& limits) {
     }
 }
 
-// "trading_hours": open and close as times of day, the UTC offset and the weekdays.
-void read_trading_hours(const Json& hours, RiskLimits& limits, std::vector<ConfigError>& errors) {
-    Reader r(errors, hours, "risk.trading_hours");
-    const auto open = r.string("open", true);
-    const auto close = r.string("close", true);
-    const std::int32_t o = open ? parse_clock_minutes(*open, false).value_or(-1) : -1;
-    const std::int32_t cl = close ? parse_clock_minutes(*close, true).value_or(-1) : -1;
-    if (open && o < 0)
-        r.error("open", "'" + *open + "' is not a time of day like 09:30");
-    if (close && cl < 0)
-        r.error("close", "'" + *close + "' is not a time of day like 16:00");
-    if (o >= 0 && cl >= 0 && cl <= o)
-        r.error("close", "must be after open");
-    if (o >= 0 && cl > o) {
-        (void)limits.set(RiskLimit::trading_open_minute, o);
-        (void)limits.set(RiskLimit::trading_close_minute, cl);
-    }
-    if (auto offset = read_utc_offset(r))
-        (void)limits.set(RiskLimit::utc_offset_minutes, *offset);
-    if (const Json* days = r.array("days", false)) {
-        const std::int64_t mask = read_weekdays(r, *days);
-        if (mask == 0)
-            r.error("days", "needs at least one weekday");
+// "trading_hours": a session (read_trading_session) that new orders must fall in.
+void read_trading_hours(const Json& hours, const std::filesystem::path& base_dir, Config& c,
+                        std::vector<ConfigError>& errors) {
+    const std::size_t before = errors.size();
+    const TradingSession ts = read_trading_session(hours, "risk.trading_hours", base_dir, c, errors);
+    if (errors.size() == before)
+        c.risk.trading_hours = ts;
+}
+
+// "day_boundary": {"time": "17:00", "tz": "America/Chicago"} (or a utc_offset): the daily-loss
+// day starts there every day, in that zone.
+void read_day_boundary(const Json& body, const std::filesystem::path& base_dir, Config& c,
+                       std::vector<ConfigError>& errors) {
+    Reader r(errors, body, "risk.day_boundary");
+    const std::size_t before = errors.size();
+    TradingSession b{0, kSecondsPerDay, 0, kEveryDay, nullptr};
+    if (auto time = r.string("time", true)) {
+        if (auto t = parse_time_of_day(*time, false))
+            b.open_s = *t;
         else
-            (void)limits.set(RiskLimit::trading_days_mask, mask);
+            r.error("time", "'" + *time + "' is not a time of day like 17:00 or 17:00:00");
     }
+    Json resolved = read_session_zone(r, base_dir, ZoneKeys{false}, b);
+    if (!resolved.is_null())
+        c.resolved.emplace_back("risk.day_boundary", std::move(resolved));
     r.finish();
+    if (errors.size() == before) {
+        c.risk.day_boundary = b;
+        c.risk.day_boundary_on = true;
+    }
 }
 
 // The day-trade rule's dates, "2024-05-28" each; empty or absent leaves the limit off.
@@ -721,11 +695,14 @@ void read_pdt_dates(Reader& r, RiskLimits& limits) {
 
 // Risk: the limits by name, then the readable forms of trading hours and the day-trade
 // rule's dates, then the restricted symbols (names).
-void read_risk(const Json& risk, Config& c, std::vector<ConfigError>& errors) {
+void read_risk(const Json& risk, const std::filesystem::path& base_dir, Config& c,
+               std::vector<ConfigError>& errors) {
     Reader r(errors, risk, "risk");
     read_risk_limits(r, c.risk);
     if (const Json* hours = r.object("trading_hours", false))
-        read_trading_hours(*hours, c.risk, errors);
+        read_trading_hours(*hours, base_dir, c, errors);
+    if (const Json* boundary = r.object("day_boundary", false))
+        read_day_boundary(*boundary, base_dir, c, errors);
     read_pdt_dates(r, c.risk);
     if (const Json* list = r.array("restricted_symbols", false))
         read_names(r, "restricted_symbols", *list, "expected a name", c.restricted_symbols);
@@ -948,7 +925,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         read_account(*a, c, errors);
 
     if (const Json* sessions = top.object("sessions", false))
-        read_sessions(*sessions, c.sessions, errors);
+        read_sessions(*sessions, base_dir, c, errors);
     if (const Json* symbols = top.object("symbols", false))
         read_symbols(*symbols, c, errors);
 
@@ -957,7 +934,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         read_strategies(*strategy_list, c, errors);
 
     if (const Json* risk = top.object("risk", true))
-        read_risk(*risk, c, errors);
+        read_risk(*risk, base_dir, c, errors);
     // With `accounts`, each account names its venue; without, the `venue` section is account 0.
     const Json* accounts = top.array("accounts", false);
     if (accounts != nullptr) {
@@ -1012,6 +989,14 @@ std::string account_list(const std::vector<std::string>& names) {
     return out;
 }
 
+// The object a resolved block belongs in: "sessions.NAME" (a name may hold dots),
+// "risk.trading_hours" or "risk.day_boundary".
+static Json& resolved_target(Json& root, const std::string& path) {
+    if (path.rfind("sessions.", 0) == 0)
+        return root["sessions"][path.substr(9)];
+    return root["risk"][path.substr(5)];
+}
+
 ConfigResult parse_config(std::string_view text, const std::string& origin,
                           const std::filesystem::path& base_dir,
                           const std::vector<std::string>& env,
@@ -1046,6 +1031,11 @@ ConfigResult parse_config(std::string_view text, const std::string& origin,
         e.message = shorten_quoted(e.message);
         e.path = shown_value(e.path);
     }
+    // The zones and calendars as resolved now, so that replays and restarts read them from the
+    // journaled config, not from the tz database or the calendar files (session_zone.hpp).
+    for (auto& [path, block] : result.config.resolved)
+        resolved_target(root, path)["resolved"] = std::move(block);
+    result.config.resolved.clear();
     result.config.effective = root;
     return result;
 }

@@ -4,21 +4,29 @@ namespace keel::engine {
 
 namespace {
 
+// How far ahead the next trading day is looked for: a year of closed days means never.
+constexpr std::int64_t kDaysAheadBound = 370;
+
 // Division rounding toward negative infinity, so that times before the epoch get the right day.
 std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
     const std::int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-std::int64_t offset_ns(const TradingSession& s) noexcept {
-    return static_cast<std::int64_t>(s.utc_offset_minutes) * kNsPerMinute;
+// The UTC ns of a local ns (see utc_of_local for the hours daylight saving skips or repeats).
+std::int64_t utc_of_local_ns(const TradingSession& s, std::int64_t local_ns) noexcept {
+    if (s.rules == nullptr)
+        return local_ns - static_cast<std::int64_t>(s.utc_offset_minutes) * kNsPerMinute;
+    const std::int64_t local_s = floor_div(local_ns, kNsPerSecond);
+    const std::int64_t sub_ns = local_ns - local_s * kNsPerSecond;
+    return utc_of_local(*s.rules, local_s) * kNsPerSecond + sub_ns;
 }
 
-// The first trading day at or after `day`. A valid session trades at least one weekday, so a
-// week bounds the search.
+// The first trading day at or after `day`. A valid session trades at least one weekday, and a
+// calendar closes at most a few weeks in a row, so a year bounds the search.
 std::optional<std::int64_t> first_trading_day_from(const TradingSession& s,
                                                    std::int64_t day) noexcept {
-    for (std::int64_t d = day; d < day + 7; ++d) {
+    for (std::int64_t d = day; d < day + kDaysAheadBound; ++d) {
         if (is_trading_day(s, d))
             return d;
     }
@@ -32,9 +40,9 @@ std::string_view to_string(SessionError e) noexcept {
         case SessionError::ok:
             return "ok";
         case SessionError::open_out_of_range:
-            return "session open must be in [0, 1440) minutes";
+            return "session open must be in [00:00, 24:00)";
         case SessionError::close_out_of_range:
-            return "session close must be after the open and at most 1440 minutes";
+            return "session close must be after the open and at most 24:00";
         case SessionError::offset_out_of_range:
             return "UTC offset must be within +-18 hours";
         case SessionError::no_trading_days:
@@ -44,9 +52,9 @@ std::string_view to_string(SessionError e) noexcept {
 }
 
 SessionError validate(const TradingSession& s) noexcept {
-    if (s.open_minute < 0 || s.open_minute >= kMinutesPerDay)
+    if (s.open_s < 0 || s.open_s >= kSecondsPerDay)
         return SessionError::open_out_of_range;
-    if (s.close_minute <= s.open_minute || s.close_minute > kMinutesPerDay)
+    if (s.close_s <= s.open_s || s.close_s > kSecondsPerDay)
         return SessionError::close_out_of_range;
     if (s.utc_offset_minutes < -18 * 60 || s.utc_offset_minutes > 18 * 60)
         return SessionError::offset_out_of_range;
@@ -55,8 +63,15 @@ SessionError validate(const TradingSession& s) noexcept {
     return SessionError::ok;
 }
 
+std::int64_t utc_offset_ns(const TradingSession& s, std::int64_t ts_ns) noexcept {
+    if (s.rules == nullptr)
+        return static_cast<std::int64_t>(s.utc_offset_minutes) * kNsPerMinute;
+    return static_cast<std::int64_t>(offset_at(*s.rules, floor_div(ts_ns, kNsPerSecond))) *
+           kNsPerSecond;
+}
+
 std::int64_t local_day(const TradingSession& s, std::int64_t ts_ns) noexcept {
-    return floor_div(ts_ns + offset_ns(s), kNsPerDay);
+    return floor_div(ts_ns + utc_offset_ns(s, ts_ns), kNsPerDay);
 }
 
 int weekday(std::int64_t day) noexcept {
@@ -66,16 +81,21 @@ int weekday(std::int64_t day) noexcept {
 }
 
 bool is_trading_day(const TradingSession& s, std::int64_t day) noexcept {
-    return (s.weekdays & (1U << weekday(day))) != 0;
+    if ((s.weekdays & (1U << weekday(day))) == 0)
+        return false;
+    const CalendarDay* c = s.rules == nullptr ? nullptr : calendar_day(*s.rules, day);
+    return c == nullptr || c->close_s != kClosedDay;
 }
 
 std::int64_t session_open_ns(const TradingSession& s, std::int64_t day) noexcept {
-    return day * kNsPerDay + static_cast<std::int64_t>(s.open_minute) * kNsPerMinute - offset_ns(s);
+    return utc_of_local_ns(s, day * kNsPerDay + static_cast<std::int64_t>(s.open_s) * kNsPerSecond);
 }
 
 std::int64_t session_close_ns(const TradingSession& s, std::int64_t day) noexcept {
-    return day * kNsPerDay + static_cast<std::int64_t>(s.close_minute) * kNsPerMinute -
-           offset_ns(s);
+    const CalendarDay* c = s.rules == nullptr ? nullptr : calendar_day(*s.rules, day);
+    // The calendar file's reader keeps every early close after the open and before the close.
+    const std::int32_t close = c != nullptr && c->close_s != kClosedDay ? c->close_s : s.close_s;
+    return utc_of_local_ns(s, day * kNsPerDay + static_cast<std::int64_t>(close) * kNsPerSecond);
 }
 
 std::optional<std::int64_t> session_day(const TradingSession& s, std::int64_t ts_ns) noexcept {
@@ -131,9 +151,9 @@ SessionEvent next_session_event(const TradingSession& s, std::int64_t ts_ns,
         return t > ts_ns || (t == ts_ns && rank > after_rank);
     };
     // No event of an earlier day lies ahead of ts (its close is at most ts's local midnight),
-    // and the days from ts's own through the following week hold the next trading day's open.
+    // and the days from ts's own through the following year hold the next trading day's open.
     const std::int64_t first = local_day(s, ts_ns);
-    for (std::int64_t day = first; day < first + 8; ++day) {
+    for (std::int64_t day = first; day < first + kDaysAheadBound + 1; ++day) {
         if (!is_trading_day(s, day))
             continue;
         const std::int64_t open = session_open_ns(s, day);

@@ -150,22 +150,22 @@ bool RiskLimits::set(RiskLimit id, std::int64_t raw, SymbolId symbol) noexcept {
         case RiskLimit::trading_open_minute:
             if (!in_range(raw, 0, 1439))
                 return false;
-            trading_open_minute = raw;
+            trading_hours.open_s = static_cast<std::int32_t>(raw * 60);
             return true;
         case RiskLimit::trading_close_minute:
             if (!in_range(raw, 0, 1440))
                 return false;
-            trading_close_minute = raw;
+            trading_hours.close_s = static_cast<std::int32_t>(raw * 60);
             return true;
         case RiskLimit::utc_offset_minutes:
             if (!in_range(raw, -1440, 1440))
                 return false;
-            utc_offset_minutes = raw;
+            trading_hours.utc_offset_minutes = static_cast<std::int32_t>(raw);
             return true;
         case RiskLimit::trading_days_mask:
             if (!in_range(raw, 0, 0x7F))
                 return false;
-            trading_days_mask = raw;
+            trading_hours.weekdays = static_cast<std::uint8_t>(raw);
             return true;
         case RiskLimit::max_market_data_age_ns:
             if (!in_range(raw, 0, kMax))

@@ -59,6 +59,8 @@ void RiskStage::on_event(const Event& event, Emit& out) noexcept {
 }
 
 void RiskStage::handle(const Event& event, Emit& out) noexcept {
+    if (limits_.day_boundary_on)
+        roll_day_at_boundary(event, out);
     if (event.header.type == EventType::order_request) {
         decide(event, out);  // the decision replaces the request
         return;
@@ -433,7 +435,8 @@ void RiskStage::on_order_reply(const Event& event, Emit& out) noexcept {
 }
 
 void RiskStage::on_timer(const Event& event, Emit& out) noexcept {
-    if (event.payload.timer.kind != TimerKind::session_open)
+    // With a day boundary the trading day follows it, not the sessions' opens.
+    if (event.payload.timer.kind != TimerKind::session_open || limits_.day_boundary_on)
         return;
     // Every symbol with a session has its own open timer; the trading day starts at the first
     // open of a new day (period_start_ns holds the session's day index), not at each of them.
@@ -442,12 +445,31 @@ void RiskStage::on_timer(const Event& event, Emit& out) noexcept {
         return;
     day_index_known_ = true;
     day_index_ = day;
-    account_.start_day(event.header.ts_ns);
-    day_start_ns_ = event.header.ts_ns;
+    start_day(event, event.header.ts_ns, out);
+}
+
+// The boundary is a daily "open" of limits_.day_boundary: the first event at or after it starts
+// the day. The first event of all only finds the first boundary ahead.
+void RiskStage::roll_day_at_boundary(const Event& event, Emit& out) noexcept {
+    const std::int64_t ts = event.header.ts_ns;
+    if (next_boundary_ns_ != INT64_MIN && ts < next_boundary_ns_)
+        return;
+    const std::int64_t passed = next_boundary_ns_;
+    const TradingSession& b = limits_.day_boundary;
+    const std::int64_t day = local_day(b, ts);
+    const std::int64_t today = session_open_ns(b, day);
+    next_boundary_ns_ = today > ts ? today : session_open_ns(b, day + 1);
+    if (passed != INT64_MIN)
+        start_day(event, today > ts ? session_open_ns(b, day - 1) : today, out);
+}
+
+void RiskStage::start_day(const Event& cause, std::int64_t day_start_ns, Emit& out) noexcept {
+    account_.start_day(day_start_ns);
+    day_start_ns_ = day_start_ns;
     day_trades_.start_day();
     if (daily_loss_halt_) {
         daily_loss_halt_ = false;
-        emit_state(event, Reason::daily_loss_halt, account_.day_pnl().raw, CommandCode::none, out);
+        emit_state(cause, Reason::daily_loss_halt, account_.day_pnl().raw, CommandCode::none, out);
     }
 }
 

@@ -178,7 +178,7 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
         std::unique_ptr<engine::Strategy> strategy = make_strategy(s, ids, symbols, before_close);
         const engine::TradingSession session = engine::session_for(config, s.symbols.front());
         if (before_close > 0 &&
-            static_cast<std::int32_t>(before_close) >= session.close_minute - session.open_minute) {
+            static_cast<std::int32_t>(before_close) * 60 >= session.close_s - session.open_s) {
             error = "strategies[" + std::to_string(i) +
                     "].flat_before_close: " + std::to_string(before_close) +
                     " minutes is not shorter than the session of " + s.symbols.front();

@@ -121,6 +121,9 @@ struct Config {
     journal::WriterOptions journal;               // durability and segment size of every stream
     std::vector<std::string> thread_stage_names;  // per thread, "ingest,strategy" etc.
     Json effective;  // after environment overrides and defaults; secrets still present
+    // Zones and calendars resolved while reading (config path -> the `resolved` block);
+    // parse_config moves them into `effective` and leaves this empty.
+    std::vector<std::pair<std::string, Json>> resolved;
 };
 
 struct ConfigResult {

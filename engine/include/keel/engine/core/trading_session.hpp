@@ -2,14 +2,15 @@
 // allocation). Ingest uses them to make bar_close / session_open / session_close timers from
 // event time; BarAggregator uses them to align bars to the session open.
 //
-// A session is [open, close) in local time, where local time = UTC + a fixed offset (no
-// daylight saving: a venue that shifts its UTC offset gets a new TradingSession at the change).
-// Days are indexed as whole local days since 1970-01-01 (local), so day 0 is a Thursday.
-// A session lies inside one local day (0 <= open < close <= 1440). A market whose trading day
-// spans local midnight is described by shifting the offset so that its day starts at local
-// midnight: FX trading Sunday 17:00 to Friday 17:00 New York is 24h (0..1440) Monday-Friday at
-// offset -300 + 420 = +120 minutes.
-// Holidays and half days are not modelled.
+// A session is [open, close) in local time, to the second. Local time is UTC + a fixed offset,
+// or, with rules (core/session_rules.hpp), UTC + the offset a time zone had at that instant
+// (daylight saving included). Days are indexed as whole local days since 1970-01-01 (local),
+// so day 0 is a Thursday. A session lies inside one local day (0 <= open < close <= 86400 s).
+// A market whose trading day spans local midnight is described by shifting a fixed offset so
+// that its day starts at local midnight: FX trading Sunday 17:00 to Friday 17:00 New York is
+// 24h Monday-Friday at offset -300 + 420 = +120 minutes.
+// The rules' calendar closes whole days (no session, no timers) and moves a day's close
+// earlier (an early close); the functions below read it, so every caller sees the same days.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,13 @@
 #include <string_view>
 
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/core/session_rules.hpp"
 
 namespace keel::engine {
 
+inline constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 inline constexpr std::int64_t kNsPerMinute = 60'000'000'000;
+inline constexpr std::int32_t kSecondsPerDay = 86'400;
 inline constexpr std::int64_t kMinutesPerDay = 1440;
 inline constexpr std::int64_t kNsPerDay = kMinutesPerDay * kNsPerMinute;
 // Returned when there is no such time (a session with no trading weekdays).
@@ -35,26 +39,29 @@ inline constexpr std::uint8_t kMondayToFriday = 0x1F;
 inline constexpr std::uint8_t kEveryDay = 0x7F;
 
 struct TradingSession {
-    std::int32_t open_minute = 0;      // minutes after local midnight
-    std::int32_t close_minute = 1440;  // exclusive; 1440 = local midnight at the day's end
-    std::int32_t utc_offset_minutes = 0;
+    std::int32_t open_s = 0;           // seconds after local midnight
+    std::int32_t close_s = 86'400;     // exclusive; 86400 = local midnight at the day's end
+    std::int32_t utc_offset_minutes = 0;  // local time when rules is null
     std::uint8_t weekdays = kMondayToFriday;
+    // Zone and calendar, built at start-up and alive for the process (config/session_zone.hpp);
+    // null: the fixed offset above and no closed days.
+    const SessionRules* rules = nullptr;
 
     // The US equity regular session in New York winter time (EST, UTC-5).
     [[nodiscard]] static constexpr TradingSession us_equities() noexcept {
-        return {9 * 60 + 30, 16 * 60, -300, kMondayToFriday};
+        return {(9 * 60 + 30) * 60, 16 * 3600, -300, kMondayToFriday};
     }
     // Round the clock on the given weekdays.
     [[nodiscard]] static constexpr TradingSession all_day(
         std::int32_t utc_offset_minutes = 0, std::uint8_t weekdays = kMondayToFriday) noexcept {
-        return {0, 1440, utc_offset_minutes, weekdays};
+        return {0, kSecondsPerDay, utc_offset_minutes, weekdays};
     }
 };
 
 enum class SessionError : std::uint8_t {
     ok = 0,
-    open_out_of_range,    // open must be in [0, 1440)
-    close_out_of_range,   // close must be in (open, 1440]
+    open_out_of_range,    // open must be in [00:00, 24:00)
+    close_out_of_range,   // close must be in (open, 24:00]
     offset_out_of_range,  // |offset| <= 18 hours
     no_trading_days,
 };
@@ -66,10 +73,14 @@ enum class SessionError : std::uint8_t {
 [[nodiscard]] std::int64_t local_day(const TradingSession& s, std::int64_t ts_ns) noexcept;
 // 0 = Monday ... 6 = Sunday.
 [[nodiscard]] int weekday(std::int64_t day) noexcept;
+// A weekday of the session that its calendar does not close.
 [[nodiscard]] bool is_trading_day(const TradingSession& s, std::int64_t day) noexcept;
+// The UTC offset (ns) in effect at ts.
+[[nodiscard]] std::int64_t utc_offset_ns(const TradingSession& s, std::int64_t ts_ns) noexcept;
 
-// The open and close (exclusive) of the session on a day, in UTC ns; whether the day trades
-// is a separate question (is_trading_day).
+// The open and close (exclusive) of the session on a day, in UTC ns (the close is the
+// calendar's early close on such a day); whether the day trades is a separate question
+// (is_trading_day).
 [[nodiscard]] std::int64_t session_open_ns(const TradingSession& s, std::int64_t day) noexcept;
 [[nodiscard]] std::int64_t session_close_ns(const TradingSession& s, std::int64_t day) noexcept;
 

@@ -81,26 +81,11 @@ namespace keel::engine {
     return pct > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(pct);
 }
 
-// Floor division, so times before the epoch (or a negative offset) land in the right minute.
-[[nodiscard]] constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// Whether ts falls inside the trading hours of limits: [open, close) minutes of the local day
-// (UTC + utc_offset_minutes) on a weekday in trading_days_mask (bit 0 = Monday).
-[[nodiscard]] constexpr bool within_trading_hours(std::int64_t ts_ns,
-                                                  const RiskLimits& limits) noexcept {
-    constexpr std::int64_t kMinuteNs = 60'000'000'000;
-    const std::int64_t local_minute = floor_div(ts_ns, kMinuteNs) + limits.utc_offset_minutes;
-    const std::int64_t day = floor_div(local_minute, 1440);
-    const std::int64_t minute_of_day = local_minute - day * 1440;
-    // 1970-01-01 was a Thursday: day 0 is weekday 3 counting Monday as 0.
-    const std::int64_t weekday = ((day % 7) + 7 + 3) % 7;
-    if (((limits.trading_days_mask >> weekday) & 1) == 0)
-        return false;
-    return minute_of_day >= limits.trading_open_minute &&
-           minute_of_day < limits.trading_close_minute;
+// Whether ts falls inside the trading hours of limits (a session: its weekdays, offset or zone,
+// and calendar).
+[[nodiscard]] inline bool within_trading_hours(std::int64_t ts_ns,
+                                               const RiskLimits& limits) noexcept {
+    return in_session(limits.trading_hours, ts_ns);
 }
 
 }  // namespace keel::engine

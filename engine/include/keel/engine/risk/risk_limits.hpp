@@ -22,6 +22,7 @@
 
 #include "keel/engine/core/fixed_point.hpp"
 #include "keel/engine/core/symbol_id.hpp"
+#include "keel/engine/core/trading_session.hpp"
 
 namespace keel::engine {
 
@@ -56,8 +57,8 @@ enum class RiskLimit : std::uint16_t {
     max_drawdown_pct = 12,        // raw fixed-point percent (5% = 5'000'000'000)
     max_fills_in_window = 13,     // count, at most kMaxFillsInWindowLimit
     fill_window_ns = 14,          // ns
-    trading_open_minute = 15,     // minute of the local day, 0..1439
-    trading_close_minute = 16,    // minute of the local day, 1..1440
+    trading_open_minute = 15,     // minute of the local day, 0..1439 (config: to the second)
+    trading_close_minute = 16,    // minute of the local day, 1..1440 (config: to the second)
     utc_offset_minutes = 17,      // local time = UTC + offset, -1440..1440
     trading_days_mask = 18,       // bit 0 = Monday .. bit 6 = Sunday
     max_market_data_age_ns = 19,  // ns
@@ -109,13 +110,17 @@ struct RiskLimits {
     // on that symbol until the window has passed. Both must be set.
     std::int64_t max_fills_in_window = 0;
     std::int64_t fill_window_ns = 0;
-    // Trading hours: new orders only when the order's time, at utc_offset_minutes, is within
-    // [trading_open_minute, trading_close_minute) on a day in trading_days_mask. Off while
-    // close <= open.
-    std::int64_t trading_open_minute = 0;
-    std::int64_t trading_close_minute = 0;
-    std::int64_t utc_offset_minutes = 0;
-    std::int64_t trading_days_mask = 0x1F;  // Monday to Friday
+    // Trading hours: new orders only when the order's time is inside this session (its open
+    // and close, weekdays, UTC offset or time zone, and calendar: core/trading_session.hpp).
+    // Off while close <= open. The limit ids trading_open_minute, trading_close_minute,
+    // utc_offset_minutes and trading_days_mask set its fields; a zone and calendar come from
+    // the config only.
+    TradingSession trading_hours{0, 0, 0, kMondayToFriday, nullptr};
+    // The daily-loss day: with day_boundary_on, the trading day (day P&L, the daily-loss halt,
+    // the day-trade count) starts at day_boundary's open in its zone every day, instead of at
+    // the first session_open timer of a new day. Config only (risk.day_boundary).
+    TradingSession day_boundary{0, kSecondsPerDay, 0, kEveryDay, nullptr};
+    bool day_boundary_on = false;
     // Refuse new orders on a symbol whose last market data is older than this.
     std::int64_t max_market_data_age_ns = 0;
     // Pattern-day-trader rule: while equity < pdt_equity_threshold and the last five trading
@@ -136,7 +141,7 @@ struct RiskLimits {
     [[nodiscard]] bool set(RiskLimit id, std::int64_t raw, SymbolId symbol = kNoSymbol) noexcept;
 
     [[nodiscard]] bool trading_hours_enabled() const noexcept {
-        return trading_close_minute > trading_open_minute;
+        return trading_hours.close_s > trading_hours.open_s;
     }
     [[nodiscard]] bool is_restricted(SymbolId symbol) const noexcept {
         return symbol < kRiskSymbolLimitCapacity && restricted.test(symbol);

@@ -39,8 +39,11 @@
 //   pause and a drawdown halt (re-basing the peak at the current equity, so the halt does not
 //   trip again at once).
 // - daily-loss halt: when the day's P&L reaches -max_daily_loss (checked after each fill and
-//   each mark of a symbol with a position); lifted only by the next session_open timer, which
-//   announces the lift (risk_state daily_loss_halt with the halted flag cleared).
+//   each mark of a symbol with a position); lifted only by the start of the next trading day,
+//   which announces the lift (risk_state daily_loss_halt with the halted flag cleared). The
+//   trading day starts at the first session_open timer of a new session day, or, with
+//   limits.day_boundary_on, at the first event at or after the day boundary (a local time in
+//   the boundary's zone, daylight saving included), before that event is handled.
 // - drawdown halt: when equity falls max_drawdown_pct below its peak; lifted by resume.
 //   With the control on and no positive peak equity (no starting cash) every new order is
 //   refused with drawdown_halt: the drawdown is not defined, so risk fails closed.
@@ -144,6 +147,8 @@ class RiskStage final : public Stage {
     void on_fill(const Event& event, Emit& out) noexcept;
     void on_order_reply(const Event& event, Emit& out) noexcept;
     void on_timer(const Event& event, Emit& out) noexcept;
+    void roll_day_at_boundary(const Event& event, Emit& out) noexcept;
+    void start_day(const Event& cause, std::int64_t day_start_ns, Emit& out) noexcept;
     void on_command(const Event& event, Emit& out) noexcept;
     void on_feed_status(const Event& event) noexcept;
     void check_breakers(const Event& cause, Emit& out) noexcept;
@@ -172,6 +177,8 @@ class RiskStage final : public Stage {
     DuplicateFilter duplicates_;
     DayTradeCounter day_trades_;
     std::int64_t day_start_ns_ = INT64_MIN;  // the last session_open; before it all is "today"
+    // With a day boundary: the next one ahead of the last event, INT64_MIN before the first.
+    std::int64_t next_boundary_ns_ = INT64_MIN;
     Money peak_equity_{};
 
     bool killed_ = false;
