@@ -260,6 +260,15 @@ bool start(Live& l, const SessionView& view, std::string& error) {
         WebhookConfig w = *l.live.webhook;
         for (engine::SymbolId id = 0; id < symbols.size(); ++id)
             w.receiver.symbols.emplace_back(std::string(symbols.name(id)), id);
+        w.receiver.exchanges.assign(symbols.size(), std::string{});
+        for (const engine::SymbolConfig& s : l.config.symbols) {
+            const auto id = symbols.find(s.name);
+            if (!id)
+                continue;
+            w.receiver.exchanges[*id] = s.exchange;
+            for (const std::string& alias : s.aliases)
+                w.receiver.symbols.emplace_back(alias, *id);
+        }
         // The server's own refusals (413, 431, ...) are audited by the receiver, which exists
         // before the server starts its threads.
         w.server.on_refused = [&l](const adapters::http::Refusal& r) {
@@ -277,11 +286,18 @@ bool start(Live& l, const SessionView& view, std::string& error) {
             return false;
         }
         if (view.continued != nullptr) {
-            std::vector<std::pair<std::uint64_t, std::int64_t>> keys;
-            for (const engine::Event& e : view.continued->events()) {
+            // Each key keeps its own window: an id's, or a body's (an alert with no id).
+            using adapters::webhook::WebhookReceiver;
+            std::vector<WebhookReceiver::SeenKey> keys;
+            const auto& events = view.continued->events();
+            for (std::size_t i = 0; i < events.size(); ++i) {
+                const engine::Event& e = events[i];
                 if (e.header.type == engine::EventType::alert && e.payload.alert.alert_key != 0)
-                    keys.emplace_back(e.payload.alert.alert_key,
-                                      std::int64_t{e.payload.alert.received_s} * 1'000'000'000);
+                    keys.push_back(
+                        {e.payload.alert.alert_key,
+                         std::int64_t{e.payload.alert.received_s} * 1'000'000'000,
+                         WebhookReceiver::keyed_by_body(e.payload.alert.alert_key,
+                                                        view.continued->tail_of(i))});
             }
             l.receiver->seed_keys(keys);
         }
