@@ -10,7 +10,8 @@ people write them, strictly, over real HTTP to the real binary:
   - an alert for a symbol no strategy trades gets a journaled no_strategy decision;
   - `keel journal dump DIR --alert ID` shows the alert's id, strategy, message and raw body and its
     decision; the export's alerts table has them; the secret is nowhere in the journal's bytes;
-    `keel replay --verify` passes.
+    `keel replay --verify` passes; after a restart the id is still a duplicate and the id-less
+    body is not.
 Usage: webhook_intake_test.py KEEL SRC
 """
 import json
@@ -73,6 +74,7 @@ def send_spellings(k):
                         "strategy": "tv-momentum", "message": "long AAPL from TradingView",
                         "time": "2026-01-05T15:30:00Z"})
     expect(k, body, 200, '"duplicate":false', "the TradingView-spelled alert")
+    return body
 
 
 def send_id_less_cycle(k):
@@ -179,8 +181,9 @@ def check_no_secret(journal):
 def main():
     journal = os.path.join(T, "journal")
     env = dict(os.environ, KEEL__WEBHOOK__SECRET=SECRET, KEEL__CONTROL__TOKEN=TOKEN)
-    k = Keel("intake", config(), journal, env=env)
-    send_spellings(k)
+    cfg = config()
+    k = Keel("intake", cfg, journal, env=env)
+    aapl = send_spellings(k)
     send_id_less_cycle(k)
     send_refusals(k)
     if k.stop() != 0:
@@ -189,6 +192,16 @@ def main():
     check_export(journal)
     check_no_secret(journal)
     verify(journal, "after the session")
+
+    # A restart keeps each key's window: the id is still a duplicate, an id-less body (its 1 s
+    # window long past) trades again.
+    k = Keel("restart", cfg, journal, env=env)
+    expect(k, aapl, 200, '"duplicate":true', "the id alert again after a restart")
+    expect(k, with_secret({"ticker": "USDCHF", "action": "sell", "quantity": "1000"}), 200,
+           '"duplicate":false', "the id-less sell again after a restart")
+    if k.stop() != 0:
+        fail("the restarted keel run did not exit 0 on SIGTERM")
+    verify(journal, "after the restart")
     print("webhook intake: spellings accepted, body window 1 s, strict refusals, no_strategy "
           "journaled, dump --alert and export trace the alert, no secret in the journal")
     shutil.rmtree(T, ignore_errors=True)
