@@ -226,6 +226,7 @@ std::vector<LiveKey> live_keys() {
     k.push_back({"webhook.rate_limit.global_per_s", 0, 1'000'000, {}});
     k.push_back({"webhook.rate_limit.global_burst", 1, 1'000'000, {}});
     k.push_back({"webhook.dedupe_window_s", 1, 30 * 86'400, {}});
+    k.push_back({"webhook.body_dedupe_window_s", 0, 86'400, {}});
     k.push_back({"webhook.ack_deadline_ms", 10, 2'900, {}});
     k.push_back({"feed.port", 1, 65535, {}});
     k.push_back({"feed.stale_after_ms", 0, 86'400'000, {}});

@@ -246,6 +246,21 @@ TEST(StrategyStage, EventsOfASymbolReachOnlyItsStrategy) {
     EXPECT_EQ(rig.strategies[0]->seen.size() + rig.strategies[1]->seen.size(), 1u);
 }
 
+TEST(StrategyStage, AnAlertForASymbolNoStrategyTradesGetsAJournaledNoStrategyDecision) {
+    Rig rig(Symbols{{0}});
+    (void)rig.feed(test::alert(3, 9, AlertAction::sell));
+    EXPECT_TRUE(rig.strategies[0]->seen.empty());
+    const std::vector<Event> s = rig.out.of_type(EventType::signal);
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].header.seq, 9u);  // the alert's: a reader finds the decision by its cause
+    EXPECT_EQ(s[0].header.symbol, 3u);
+    EXPECT_EQ(s[0].payload.signal.reason, Reason::no_strategy);
+    EXPECT_EQ(s[0].payload.signal.action, AlertAction::sell);
+    EXPECT_EQ(s[0].payload.signal.strategy, kNoStrategyIndex);
+    EXPECT_EQ(to_string(Reason::no_strategy), "no_strategy");
+    EXPECT_TRUE(rig.out.of_type(EventType::order_request).empty());
+}
+
 TEST(StrategyStage, EveryEventIsForwardedFirst) {
     Rig rig(Symbols{{0}});
     rig.strategies[0]->script = [](const Event& e, Intents& out) {

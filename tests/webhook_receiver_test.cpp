@@ -134,7 +134,9 @@ bool has(const std::string& hay, std::string_view needle) {
 }
 
 TEST(WebhookReceiver, AcceptedAlertIsAnswered200WithItsSequenceAndSubmittedAsAnAlertEvent) {
-    Harness h;
+    WebhookOptions o = base_options();
+    o.extra_fields = {"extra"};  // an extra field may hold any JSON
+    Harness h(o);
     const HttpResponse r =
         h.post(alert(R"("quantity":"10","price":187.30,"timeframe":"5","strategy":"s1",)"
                      R"("time":"2024-01-02T15:30:00Z","id":"a-1","extra":{"x":[1,2]})"));
@@ -162,13 +164,13 @@ TEST(WebhookReceiver, TheBodyGoesToTheJournalWithTheAlertItsSecretMasked) {
     const std::string note(1800, 'n');
     const std::string body =
         alert(R"("quantity":10,"strategy":"s1","message":"also )" + std::string(kSecret) +
-              R"(","note":")" + note + "\"");
+              R"(","comment":")" + note + "\"");
     const HttpResponse r = h.post(body);
     EXPECT_EQ(r.status, 200u) << r.body;
     ASSERT_EQ(h.port.tails.size(), 1u);
     const std::string& tail = h.port.tails[0];
     EXPECT_EQ(tail, R"({"ticker":"AAPL","action":"buy","quantity":10,"strategy":"s1",)"
-                    R"("message":"also <redacted>","note":")" + note +
+                    R"("message":"also <redacted>","comment":")" + note +
                         R"(","secret":"<redacted>"})");
     EXPECT_EQ(tail.find(kSecret), std::string::npos);
 }
@@ -176,13 +178,13 @@ TEST(WebhookReceiver, TheBodyGoesToTheJournalWithTheAlertItsSecretMasked) {
 TEST(WebhookReceiver, ABodyOverATailsBytesIs413AndQueuesNothing) {
     Harness h;
     const HttpResponse r =
-        h.post(alert(R"("quantity":10,"note":")" + std::string(engine::kMaxTailBytes, 'n') + "\""));
+        h.post(alert(R"("quantity":10,"comment":")" + std::string(engine::kMaxTailBytes, 'n') + "\""));
     EXPECT_EQ(r.status, 413u) << r.body;
     EXPECT_TRUE(has(r.body, "body_too_large")) << r.body;
     EXPECT_TRUE(has(r.body, "at most 4096 bytes")) << r.body;
     EXPECT_TRUE(h.port.tracked.empty());
     // The key was not taken: the same alert, shorter, is accepted.
-    EXPECT_EQ(h.post(alert(R"("quantity":10,"note":"short")")).status, 200u);
+    EXPECT_EQ(h.post(alert(R"("quantity":10,"comment":"short")")).status, 200u);
 }
 
 TEST(WebhookReceiver, OrderFieldsAreCheckedBeforeTheAnswerAndAProblemIs400NamingTheField) {
@@ -268,7 +270,7 @@ TEST(WebhookReceiver, BadOrMissingFieldIs400NamingTheFieldAndWhy) {
     const Case cases[] = {
         {R"({"ticker":"AAPL","quantity":1,"secret":")" + std::string(kSecret) + "\"}",
          "field 'action': is required"},
-        {alert(R"("action2":1,"quantity":"1e3")"), "field 'quantity'"},
+        {alert(R"("quantity":"1e3")"), "field 'quantity'"},
         {alert(R"("quantity":"0.0000000001")"), "more than 9 decimal places"},
         {alert(R"("quantity":-5)"), "must be positive"},
         {alert(R"("quantity":1,"notional":5)"), "not both"},
@@ -485,9 +487,9 @@ TEST(WebhookReceiver, DedupeWindowExpiresAndTheCapacityEvictsTheOldestKey) {
 
 TEST(WebhookReceiver, SeededKeysFromTheJournalMakeARepeatADuplicateAfterRestart) {
     Harness h;
-    const std::pair<std::uint64_t, std::int64_t> keys[] = {
-        {WebhookReceiver::id_key("before-restart"), h.wall_ns - 10'000'000'000},
-        {WebhookReceiver::id_key("long-ago"), h.wall_ns - 25 * 3600 * 1'000'000'000LL},
+    const WebhookReceiver::SeenKey keys[] = {
+        {WebhookReceiver::id_key("before-restart"), h.wall_ns - 10'000'000'000, false},
+        {WebhookReceiver::id_key("long-ago"), h.wall_ns - 25 * 3600 * 1'000'000'000LL, false},
     };
     h.rx.seed_keys(keys);
     EXPECT_TRUE(
@@ -648,6 +650,264 @@ TEST(WebhookReceiver, PlantedSecretAppearsInNoResponseAndNoSubmittedEvent) {
     // Nor a prefix long enough to matter.
     EXPECT_EQ(bytes.find(s.substr(0, 8)), std::string::npos);
     EXPECT_EQ(all.find(s.substr(0, 8)), std::string::npos) << all;
+}
+
+// --- TradingView spellings, strict fields, windows (issue 17) ---
+
+std::string with_secret(std::string_view fields) {
+    return "{" + std::string(fields) + R"(,"secret":")" + kSecret + "\"}";
+}
+
+TEST(WebhookReceiver, TradingViewSpellingsAreAccepted) {
+    WebhookOptions o = base_options();
+    o.exchanges = {"", "", "", "NASDAQ", ""};
+    Harness h(o);
+    HttpResponse r = h.post(with_secret(
+        R"("symbol":"NASDAQ:AAPL","action":"BUY","quantity":"10","price":"187.5",)"
+        R"("timeframe":"15 Min","id":"tv-1")"));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const engine::AlertPayload& a = h.port.tracked.back().payload.alert;
+    EXPECT_EQ(h.port.tracked.back().header.symbol, kAapl);
+    EXPECT_EQ(a.action, AlertAction::buy);
+    EXPECT_EQ(a.quantity.raw, 10 * engine::kScale);
+    EXPECT_EQ(a.price.raw, 187'500'000'000);
+    EXPECT_EQ(a.timeframe_minutes, 15);
+    r = h.post(with_secret(R"("ticker":"nasdaq:AAPL","action":"Sell","interval":"1H","id":"tv-2")"));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(h.port.tracked.back().payload.alert.action, AlertAction::sell);
+    EXPECT_EQ(h.port.tracked.back().payload.alert.timeframe_minutes, 60);
+}
+
+TEST(WebhookReceiver, TickerAndSymbolTogetherOrTimeframeAndIntervalTogetherAre400NamingBoth) {
+    Harness h;
+    HttpResponse r = h.post(with_secret(R"("ticker":"AAPL","symbol":"AAPL","action":"buy")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'symbol': and 'ticker' both name the symbol")) << r.body;
+    r = h.post(with_secret(R"("ticker":"AAPL","action":"buy","timeframe":"5","interval":"5")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'interval'") && has(r.body, "timeframe/interval")) << r.body;
+    r = h.post(with_secret(R"("action":"buy")"));
+    EXPECT_TRUE(has(r.body, "field 'ticker': is required (or 'symbol')")) << r.body;
+    EXPECT_TRUE(h.port.tracked.empty());
+}
+
+TEST(WebhookReceiver, ExchangePrefixesAndAliasesResolveThroughTheSymbolConfig) {
+    WebhookOptions o = base_options();
+    o.symbols.emplace_back("USDCHF", 5);
+    o.symbols.emplace_back("EURUSD", 6);
+    o.symbols.emplace_back("FX:EURUSD_ALT", 6);  // an alias written with its prefix
+    o.exchanges = {"", "", "", "NASDAQ"};
+    Harness h(o);
+    const auto post = [&](std::string_view ticker, std::string_view extra = "") {
+        return h.post(with_secret(R"("ticker":")" + std::string(ticker) +
+                                  R"(","action":"buy")" + std::string(extra)));
+    };
+    HttpResponse r = post(":USDCHF");
+    EXPECT_EQ(r.status, 422u) << r.body;
+    EXPECT_TRUE(has(r.body, "unknown_symbol") && has(r.body, "empty exchange prefix")) << r.body;
+    r = post("NYSE:AAPL");
+    EXPECT_EQ(r.status, 422u) << r.body;
+    EXPECT_TRUE(has(r.body, "'NYSE' is not 'NASDAQ'")) << r.body;
+    r = post("AAPL", R"(,"exchange":"NYSE")");
+    EXPECT_EQ(r.status, 422u) << r.body;
+    r = post("NASDAQ:");
+    EXPECT_EQ(r.status, 422u) << r.body;
+    r = post("OANDA:USDCHF");  // no exchange configured for it: any prefix
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(h.port.tracked.back().header.symbol, 5u);
+    r = post("FX:EURUSD_ALT");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(h.port.tracked.back().header.symbol, 6u);
+    r = post("AAPL", R"(,"exchange":"NASDAQ")");
+    EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+TEST(WebhookReceiver, TimeframesTakeTheSpellingsTradingViewAndPeopleUse) {
+    const std::pair<std::string_view, std::uint16_t> ok[] = {
+        {"15", 15},   {"60", 60},      {"1H", 60},     {"4h", 240},   {"D", 1440},
+        {"W", 10080}, {"15 Min", 15},  {"15m", 15},    {"1M", 43200}, {"2 hours", 120},
+        {"1D", 1440}, {"3 min", 3}};
+    for (const auto& [text, minutes] : ok) {
+        std::uint16_t m = 0;
+        std::string why;
+        EXPECT_TRUE(parse_timeframe(text, m, why)) << text << ": " << why;
+        EXPECT_EQ(m, minutes) << text;
+    }
+    for (const std::string_view bad : {"30S", "15 Mins X", "H1", "", " 15", "15 sec"}) {
+        std::uint16_t m = 0;
+        std::string why;
+        EXPECT_FALSE(parse_timeframe(bad, m, why)) << bad;
+        EXPECT_FALSE(why.empty()) << bad;
+    }
+}
+
+TEST(WebhookReceiver, ActionsAndMarketPositionsBecomeTargets) {
+    Harness h;
+    const auto action_of = [&](std::string_view fields) {
+        const HttpResponse r = h.post(with_secret(R"("ticker":"AAPL",)" + std::string(fields)));
+        EXPECT_EQ(r.status, 200u) << fields << " -> " << r.body;
+        return h.port.tracked.empty() ? AlertAction::none : h.port.tracked.back().payload.alert.action;
+    };
+    EXPECT_EQ(action_of(R"("action":"LONG","id":"t1")"), AlertAction::target_long);
+    EXPECT_EQ(action_of(R"("action":"short","id":"t2")"), AlertAction::target_short);
+    EXPECT_EQ(action_of(R"("market_position":"flat","id":"t3")"), AlertAction::target_flat);
+    // {{strategy.order.action}} with {{strategy.market_position}}: the position wins (a buy that
+    // covers a short leaves the strategy flat, not long).
+    EXPECT_EQ(action_of(R"("action":"buy","market_position":"flat","id":"t4")"),
+              AlertAction::target_flat);
+    EXPECT_EQ(action_of(R"("action":"close_long","id":"t5")"), AlertAction::close_long);
+    HttpResponse r =
+        h.post(with_secret(R"("ticker":"AAPL","action":"short","market_position":"long")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'market_position'")) << r.body;
+    r = h.post(with_secret(R"("ticker":"AAPL","market_position":"buy")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "not one of long, short, flat")) << r.body;
+}
+
+TEST(WebhookReceiver, AnUnknownFieldIs400UnknownFieldUnlessExtraFieldsNameIt) {
+    Harness strict;
+    HttpResponse r = strict.post(alert(R"("quantity":1,"my_note":"x")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, R"("error":"unknown_field")")) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'my_note'")) << r.body;
+    // The TradingView placeholders are accepted and kept in the body only.
+    r = strict.post(alert(R"("quantity":1,"exchange":"NASDAQ","open":"1.5","close":2,)"
+                          R"("volume":"100","timenow":"2024-01-02T15:30:00Z","contracts":"3",)"
+                          R"("position_size":-3,"prev_market_position":"long","order_id":"L",)"
+                          R"("order_comment":"c","alert_message":"m","comment":"c","high":null)"));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(strict.port.tracked.back().payload.alert.quantity.raw, engine::kScale);
+
+    WebhookOptions o = base_options();
+    o.extra_fields = {"my_note"};
+    Harness lax(o);
+    EXPECT_EQ(lax.post(alert(R"("quantity":1,"my_note":"x")")).status, 200u);
+}
+
+TEST(WebhookReceiver, ANearMissOfASizePriceSideOrSymbolFieldIs400EvenWhenExtraFieldsNameIt) {
+    WebhookOptions o = base_options();
+    o.extra_fields = {"quantiy"};
+    Harness h(o);
+    const HttpResponse r = h.post(alert(R"("quantiy":"5000000")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_TRUE(has(r.body, "unknown_field")) << r.body;
+    EXPECT_TRUE(has(r.body, "field 'quantiy'") && has(r.body, "did you mean 'quantity'?"))
+        << r.body;
+    for (const std::string_view field : {"Ticker", "prise", "notionl", "acton", "stop_los"}) {
+        EXPECT_TRUE(near_miss_of(field).has_value()) << field;
+        const HttpResponse m = h.post(alert(R"("quantity":1,")" + std::string(field) + R"(":"1")"));
+        EXPECT_EQ(m.status, 400u) << field;
+    }
+    for (const std::string_view field : {"quantity", "close", "time", "my_note", "qty_hint"})
+        EXPECT_FALSE(near_miss_of(field).has_value()) << field;
+    EXPECT_TRUE(h.port.tracked.empty());
+}
+
+TEST(WebhookReceiver, NumbersAreHeldToJsonsGrammarInEveryField) {
+    Harness h;
+    for (const std::string_view fields :
+         {R"("quantity":00010)", R"("quantity":"00010")", R"("quantity":1,"open":00010)",
+          R"("quantity":1.)", R"("quantity":+1)", R"("quantity":1,"close":[1,02])",
+          R"("quantity":".5")", R"("quantity":1,"id":007)"}) {
+        const HttpResponse r = h.post(alert(fields));
+        EXPECT_EQ(r.status, 400u) << fields << " -> " << r.body;
+    }
+    EXPECT_TRUE(has(h.post(alert(R"("quantity":00010)")).body, "'00010' is not a JSON number"));
+    EXPECT_TRUE(h.port.tracked.empty());
+    for (const std::string_view good : {"0", "-0.5", "10", "1.5e3", "0.25", "-12E-2"})
+        EXPECT_TRUE(is_json_number(good)) << good;
+    for (const std::string_view bad : {"00", "01", "-", "1.", ".1", "+1", "1e", "0x1", "1 "})
+        EXPECT_FALSE(is_json_number(bad)) << bad;
+}
+
+TEST(WebhookReceiver, ControlCharactersInAnIdOrTickerAre400) {
+    Harness h;
+    for (const std::string_view fields :
+         {R"("quantity":1,"id":"a\u0000b")", R"("quantity":1,"id":"a\tb")",
+          R"("quantity":1,"strategy":"s\u0001")"}) {
+        const HttpResponse r = h.post(alert(fields));
+        EXPECT_EQ(r.status, 400u) << fields;
+        EXPECT_TRUE(has(r.body, "control character")) << r.body;
+    }
+    const HttpResponse r = h.post(with_secret(R"("ticker":"AA\u0000PL","action":"buy")"));
+    EXPECT_EQ(r.status, 400u) << r.body;
+    // A message may span lines.
+    EXPECT_EQ(h.post(alert(R"("quantity":1,"message":"line 1\nline 2")")).status, 200u);
+}
+
+TEST(WebhookReceiver, ContentTypeMustBeJsonOrTextElse415) {
+    Harness h;
+    HttpResponse r = h.post(alert(), {{"content-type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(r.status, 415u) << r.body;
+    EXPECT_TRUE(has(r.body, "unsupported_media_type") && has(r.body, "application/json"))
+        << r.body;
+    ASSERT_EQ(h.port.audits().size(), 1u);
+    EXPECT_EQ(h.port.audits()[0].payload.audit.code, ApiCode::unsupported_media_type);
+    EXPECT_EQ(h.post(alert(R"("quantity":1,"id":"j")"),
+                     {{"content-type", "Application/JSON; charset=utf-8"}})
+                  .status,
+              200u);
+    EXPECT_EQ(h.post(alert(R"("quantity":1,"id":"t")"), {{"content-type", "text/plain"}}).status,
+              200u);
+    EXPECT_EQ(h.port.tracked.size(), 2u);
+}
+
+TEST(WebhookReceiver, BodiesWithoutIdAreDuplicatesOnlyWithinTheBodyWindow) {
+    WebhookOptions o = base_options();
+    o.body_dedupe_window_s = 1;
+    Harness h(o);
+    const std::string buy = alert(R"("quantity":1)");
+    const std::string sell = with_secret(R"("ticker":"AAPL","action":"sell","quantity":1)");
+    EXPECT_TRUE(has(h.post(buy).body, R"("duplicate":false)"));
+    EXPECT_TRUE(has(h.post(buy).body, R"("duplicate":true)"));  // a delivery retry
+    h.wall_ns += 1'500'000'000;
+    EXPECT_TRUE(has(h.post(sell).body, R"("duplicate":false)"));
+    h.wall_ns += 1'500'000'000;
+    EXPECT_TRUE(has(h.post(buy).body, R"("duplicate":false)"));  // the template fires again
+    EXPECT_EQ(h.port.tracked.size(), 3u);
+    // An id keeps its own, longer window.
+    EXPECT_TRUE(has(h.post(alert(R"("quantity":1,"id":"k")")).body, R"("duplicate":false)"));
+    h.wall_ns += 3600'000'000'000;
+    EXPECT_TRUE(has(h.post(alert(R"("quantity":1,"id":"k")")).body, R"("duplicate":true)"));
+}
+
+TEST(WebhookReceiver, SeededKeysKeepTheirOwnWindows) {
+    Harness h;  // body window 10 s, id window 24 h
+    const std::string recent_body = alert(R"("quantity":2)");
+    const std::string old_body = alert(R"("quantity":3)");
+    // A body key is the receiver's hash of the body: learn it from a first harness.
+    Harness probe;
+    probe.post(recent_body);
+    probe.post(old_body);
+    const WebhookReceiver::SeenKey keys[] = {
+        {probe.port.tracked[0].payload.alert.alert_key, h.wall_ns - 5'000'000'000, true},
+        {probe.port.tracked[1].payload.alert.alert_key, h.wall_ns - 15'000'000'000, true},
+        {WebhookReceiver::id_key("old-id"), h.wall_ns - 15'000'000'000, false},
+    };
+    h.rx.seed_keys(keys);
+    EXPECT_TRUE(has(h.post(recent_body).body, R"("duplicate":true)"));
+    EXPECT_TRUE(has(h.post(old_body).body, R"("duplicate":false)"));
+    EXPECT_TRUE(has(h.post(alert(R"("quantity":1,"id":"old-id")")).body, R"("duplicate":true)"));
+}
+
+TEST(WebhookReceiver, AJournaledAlertIsKeyedByItsBodyWhenItsTailHasNoMatchingId) {
+    const std::uint64_t k = WebhookReceiver::id_key("x-1");
+    EXPECT_FALSE(WebhookReceiver::keyed_by_body(k, R"({"ticker":"AAPL","id":"x-1"})"));
+    EXPECT_TRUE(WebhookReceiver::keyed_by_body(123, R"({"ticker":"AAPL","action":"buy"})"));
+    EXPECT_FALSE(WebhookReceiver::keyed_by_body(WebhookReceiver::id_key("42"), R"({"id":42})"));
+    EXPECT_FALSE(WebhookReceiver::keyed_by_body(123, ""));  // no tail: the longer window
+}
+
+TEST(WebhookReceiver, TheAlertTraceIsReadFromTheJournaledBody) {
+    const AlertTrace t = read_alert_trace(
+        R"({"ticker":"AAPL","id":"tv-7","strategy":"s1","message":"m\nx",)"
+        R"("time":"2024-01-02T15:30:00Z","secret":"<redacted>"})");
+    EXPECT_EQ(t.id, "tv-7");
+    EXPECT_EQ(t.strategy, "s1");
+    EXPECT_EQ(t.message, "m\nx");
+    EXPECT_EQ(t.time, "2024-01-02T15:30:00Z");
+    EXPECT_EQ(read_alert_trace("not json").id, "");
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ def trade_and_order(k, feed, journal, ident, first_price, action, **order):
         feed.trade("%.4f" % (first_price + i / 10000))
     # The alert must reach risk after the trades (it prices the market order by the last one).
     wait_for("the trades in the journal", lambda: count(journal, "input", "trade") >= trades + 3)
-    status, body = alert(k, SECRET, ident, action, note=NOTE, strategy="venue-ids", **order)
+    status, body = alert(k, SECRET, ident, action, comment=NOTE, strategy="venue-ids", **order)
     if status != 200:
         fail("alert %s answered %d: %s" % (ident, status, body))
     wait_for("the order for " + ident, lambda: count(journal, "gateway", "order_sent") > orders)
@@ -107,7 +107,7 @@ if prefix1b != prefix1 or len(sent1b) <= len(sent1):
     fail("the restart of journal 1: prefix %s (was %s), %d orders sent (were %d)" %
          (prefix1b, prefix1, len(sent1b), len(sent1)))
 # The alert's body is its input record's tail, the secret masked.
-sent_body = json.loads(alert_body("<redacted>", "v1", note=NOTE, strategy="venue-ids", **LIMIT))
+sent_body = json.loads(alert_body("<redacted>", "v1", comment=NOTE, strategy="venue-ids", **LIMIT))
 for j in (J1, J2):
     tails = [r.get("tail") for r in dump(j, "input") if r["type"] == "alert"]
     if not tails or tails[0] is None or json.loads(tails[0]) != sent_body:

@@ -134,6 +134,25 @@ struct Bucket {
     }
 };
 
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// JSON, or text/plain (what TradingView sends), each with any parameters ("; charset=utf-8").
+// A request without the header is read as JSON (every sender that matters sends one).
+bool json_media_type(std::string_view content_type) noexcept {
+    std::string_view type = content_type.substr(0, content_type.find(';'));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+        type.remove_suffix(1);
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+        type.remove_prefix(1);
+    return content_type.empty() || iequals(type, "application/json") ||
+           iequals(type, "text/plain");
+}
+
 std::string hex_key(std::uint64_t key) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(key));
@@ -141,6 +160,13 @@ std::string hex_key(std::uint64_t key) {
 }
 
 }  // namespace
+
+// An idempotency key and which window keeps it: an id's (dedupe_window_s) or a body's
+// (body_dedupe_window_s).
+struct DedupeKey {
+    std::uint64_t key;
+    bool body;
+};
 
 struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
     Core(WebhookOptions o, InputPort& p, net::any_io_executor ex, WebhookClock c)
@@ -331,6 +357,46 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
         return constant_time_equals(given, options.secret);
     }
 
+    // --- symbols ---
+
+    // The symbol an alert's ticker names: a configured name or alias as written, or TradingView's
+    // EXCHANGE:TICKER form, whose prefix must not be empty and, when the symbol's config names
+    // its exchange, must be that exchange (case ignored); so must the body's `exchange` field.
+    bool resolve_symbol(const AlertFields& f, engine::SymbolId& out, std::string& why) const {
+        const auto quoted = [](std::string_view t) {
+            return t.size() <= 32 ? "'" + std::string(t) + "'"
+                                  : "(" + std::to_string(t.size()) + " characters)";
+        };
+        std::string_view ticker = f.ticker;
+        std::string_view prefix;
+        auto sym = symbols.find(f.ticker);
+        if (sym == symbols.end() && ticker.find(':') != std::string_view::npos) {
+            prefix = ticker.substr(0, ticker.find(':'));
+            ticker.remove_prefix(prefix.size() + 1);
+            if (prefix.empty()) {
+                why = "ticker " + quoted(f.ticker) + " has an empty exchange prefix";
+                return false;
+            }
+            sym = symbols.find(std::string(ticker));
+        }
+        if (sym == symbols.end()) {
+            why = "unknown symbol " + quoted(f.ticker) + " (not in the config's symbols or "
+                  "their aliases)";
+            return false;
+        }
+        const std::string_view exchange =
+            sym->second < options.exchanges.size() ? options.exchanges[sym->second] : "";
+        for (const std::string_view given : {prefix, std::string_view(f.exchange)}) {
+            if (!exchange.empty() && !given.empty() && !iequals(given, exchange)) {
+                why = "exchange " + quoted(given) + " is not " + quoted(exchange) +
+                      ", the exchange the config names for " + quoted(sym->first);
+                return false;
+            }
+        }
+        out = sym->second;
+        return true;
+    }
+
     // --- idempotency ---
 
     struct Seen {
@@ -338,43 +404,53 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
         bool committed;  // journaled; otherwise in flight (being journaled, or in doubt)
     };
     enum class KeyState { fresh, committed, in_flight };
+    // Committed keys, oldest first, one queue per window: ids' and bodies'.
+    using Order = std::deque<std::pair<std::int64_t, std::uint64_t>>;
 
     // Under mu.
     void expire(std::int64_t now_ns) {
-        const std::int64_t horizon = now_ns - options.dedupe_window_s * 1'000'000'000;
-        while (!order.empty() && order.front().first <= horizon)
-            pop_oldest();
+        const std::int64_t id_horizon = now_ns - options.dedupe_window_s * 1'000'000'000;
+        const std::int64_t body_horizon = now_ns - options.body_dedupe_window_s * 1'000'000'000;
+        while (!id_order.empty() && id_order.front().first <= id_horizon)
+            pop_oldest(id_order);
+        while (!body_order.empty() && body_order.front().first <= body_horizon)
+            pop_oldest(body_order);
     }
-    void pop_oldest() {
+    void pop_oldest(Order& order) {
         const auto [ts, key] = order.front();
         order.pop_front();
         const auto it = seen.find(key);
         if (it != seen.end() && it->second.committed && it->second.ts_ns == ts)
             seen.erase(it);
     }
-    void commit_locked(std::uint64_t key, std::int64_t ts_ns) {
-        seen[key] = Seen{ts_ns, true};
-        order.emplace_back(ts_ns, key);
-        while (seen.size() > options.dedupe_capacity && !order.empty())
-            pop_oldest();
+    void commit_locked(DedupeKey key, std::int64_t ts_ns) {
+        seen[key.key] = Seen{ts_ns, true};
+        (key.body ? body_order : id_order).emplace_back(ts_ns, key.key);
+        while (seen.size() > options.dedupe_capacity && !(id_order.empty() && body_order.empty())) {
+            const bool ids_older = body_order.empty() ||
+                                   (!id_order.empty() &&
+                                    id_order.front().first <= body_order.front().first);
+            pop_oldest(ids_older ? id_order : body_order);
+        }
     }
 
     // now: the wall clock at receipt (the alert's received_s).
-    KeyState claim(std::uint64_t key, std::int64_t now) {
+    KeyState claim(DedupeKey key, std::int64_t now) {
         std::lock_guard lk(mu);
         expire(now);
-        const auto it = seen.find(key);
+        const auto it = seen.find(key.key);
         if (it != seen.end())
             return it->second.committed ? KeyState::committed : KeyState::in_flight;
-        seen.emplace(key, Seen{now, false});
+        seen.emplace(key.key, Seen{now, false});
         return KeyState::fresh;
     }
-    void commit(std::uint64_t key) {
+    void commit(DedupeKey key) {
         const std::int64_t now = clock.wall_ns();
         std::lock_guard lk(mu);
         commit_locked(key, now);
     }
-    void forget(std::uint64_t key) {
+    void forget(DedupeKey dk) {
+        const std::uint64_t key = dk.key;
         std::lock_guard lk(mu);
         const auto it = seen.find(key);
         if (it != seen.end() && !it->second.committed)
@@ -384,7 +460,7 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
     // Acts on an accepted alert's fate once ingest has given it: commits the key (durable) or
     // frees it (refused), answers when `respond` is still set (emptying it), releases the
     // ticket and returns true. False while the alert is pending.
-    bool settle(InputPort::Ticket ticket, std::uint64_t key, Respond& respond,
+    bool settle(InputPort::Ticket ticket, DedupeKey key, Respond& respond,
                 std::int64_t start_ns) {
         const InputPort::Fate fate = port.fate(ticket);
         if (fate == InputPort::Fate::pending)
@@ -436,7 +512,8 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
     Bucket global_bucket{};
     std::unordered_map<std::uint64_t, Bucket> sources;
     std::unordered_map<std::uint64_t, Seen> seen;
-    std::deque<std::pair<std::int64_t, std::uint64_t>> order;  // committed keys, oldest first
+    Order id_order;
+    Order body_order;
 };
 
 namespace {
@@ -448,7 +525,7 @@ namespace {
 class Pending : public std::enable_shared_from_this<Pending> {
   public:
     Pending(std::shared_ptr<WebhookReceiver::Core> core, InputPort::Ticket ticket, Respond respond,
-            std::uint64_t key, std::int64_t start_ns)
+            DedupeKey key, std::int64_t start_ns)
         : core_(std::move(core)),
           ticket_(ticket),
           respond_(std::move(respond)),
@@ -494,7 +571,7 @@ class Pending : public std::enable_shared_from_this<Pending> {
     std::shared_ptr<WebhookReceiver::Core> core_;
     InputPort::Ticket ticket_;
     Respond respond_;  // empty once answered
-    std::uint64_t key_;
+    DedupeKey key_;
     std::int64_t start_ns_;
     std::chrono::steady_clock::time_point deadline_;
     net::steady_timer timer_;
@@ -553,17 +630,23 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
         }
     }
 
+    if (const std::string_view type = req.header("content-type"); !json_media_type(type))
+        return refuse(c, 415, ApiCode::unsupported_media_type,
+                      "Content-Type must be application/json or text/plain (TradingView's), "
+                      "not '" + std::string(type.substr(0, 64)) + "'");
+
     // simdjson reads up to SIMDJSON_PADDING bytes past the end; the body is ours to pad.
     std::string& body = req.body;
     body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
     thread_local simdjson::ondemand::parser parser;
     AlertFields fields;
-    const AlertParseResult parsed = parse_alert_json(parser, body, fields);
+    const AlertParseResult parsed = parse_alert_json(parser, body, fields, options.extra_fields);
     if (parsed.code == ApiCode::malformed_json)
         return refuse(c, 400, ApiCode::malformed_json, parsed.message);
     // The key: the alert's id, or the body without its secret (so the journaled key carries
     // nothing derived from the secret).
-    if (!fields.id.empty()) {
+    const bool body_key = fields.id.empty();
+    if (!body_key) {
         c.key = id_key(fields.id);
     } else {
         const std::string_view b = body;
@@ -582,19 +665,9 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     if (parsed.code != ApiCode::ok)
         return refuse(c, 400, parsed.code, parsed.message);
 
-    std::string_view ticker = fields.ticker;
-    auto sym = symbols.find(fields.ticker);
-    // TradingView's {{exchange}}:{{ticker}} form ("NASDAQ:AAPL") names the same symbol.
-    if (sym == symbols.end() && ticker.find(':') != std::string_view::npos)
-        sym = symbols.find(std::string(ticker.substr(ticker.rfind(':') + 1)));
-    if (sym == symbols.end()) {
+    if (std::string why; !resolve_symbol(fields, c.symbol, why))
         return refuse(c, 422, ApiCode::unknown_symbol,
-                      fields.ticker.size() <= 32
-                          ? "field 'ticker': unknown symbol '" + fields.ticker + "'"
-                          : "field 'ticker': unknown symbol (" +
-                                std::to_string(fields.ticker.size()) + " characters)");
-    }
-    c.symbol = sym->second;
+                      "field '" + std::string(fields.ticker_field) + "': " + why);
 
     // The body goes into the journal with the alert (its record's tail), its secret masked.
     std::string tail = journaled_body(body, fields);
@@ -612,7 +685,8 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
                       "field '" + std::string(p.field) + "': " + std::string(p.why));
 
     const std::int64_t received_ns = clock.wall_ns();
-    switch (claim(c.key, received_ns)) {
+    const DedupeKey dedupe{c.key, body_key};
+    switch (claim(dedupe, received_ns)) {
         case KeyState::committed: {
             counters.duplicate.fetch_add(1, std::memory_order_relaxed);
             audit(200, ApiCode::duplicate, req.remote_ipv4, c.key,
@@ -645,7 +719,7 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     e.payload.alert.received_s = static_cast<std::uint32_t>(received_ns / 1'000'000'000);
     const std::optional<InputPort::Ticket> ticket = port.submit_tracked(e, tail);
     if (!ticket) {
-        forget(c.key);
+        forget(dedupe);
         count_refusal(ApiCode::busy);
         return answer(respond, c.start_ns,
                       http::error_response(503, ApiCode::busy,
@@ -653,9 +727,9 @@ void WebhookReceiver::Core::handle(HttpRequest&& req, Respond respond) {
     }
     // Ingest may have journaled it already (always, with a port that is durable at once): then
     // the answer goes out now, without a poll.
-    if (settle(*ticket, c.key, respond, c.start_ns))
+    if (settle(*ticket, dedupe, respond, c.start_ns))
         return;
-    std::make_shared<Pending>(shared_from_this(), *ticket, std::move(respond), c.key, c.start_ns)
+    std::make_shared<Pending>(shared_from_this(), *ticket, std::move(respond), dedupe, c.start_ns)
         ->poll();
 }
 
@@ -685,15 +759,23 @@ void WebhookReceiver::audit_server_refusal(const http::Refusal& refusal) {
                  refusal.method);
 }
 
-void WebhookReceiver::seed_keys(std::span<const std::pair<std::uint64_t, std::int64_t>> keys) {
-    std::vector<std::pair<std::uint64_t, std::int64_t>> sorted(keys.begin(), keys.end());
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const auto& a, const auto& b) { return a.second < b.second; });
+void WebhookReceiver::seed_keys(std::span<const SeenKey> keys) {
+    std::vector<SeenKey> sorted(keys.begin(), keys.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const SeenKey& a, const SeenKey& b) {
+        return a.received_ns < b.received_ns;
+    });
     const std::int64_t now = core_->clock.wall_ns();
     std::lock_guard lk(core_->mu);
-    for (const auto& [key, ts] : sorted)
-        core_->commit_locked(key, ts);
+    for (const SeenKey& k : sorted)
+        core_->commit_locked(DedupeKey{k.key, k.body}, k.received_ns);
     core_->expire(now);
+}
+
+bool WebhookReceiver::keyed_by_body(std::uint64_t alert_key, std::string_view tail) {
+    if (tail.empty())
+        return false;
+    const AlertTrace trace = read_alert_trace(tail);
+    return trace.id.empty() || id_key(trace.id) != alert_key;
 }
 
 const WebhookCounters& WebhookReceiver::counters() const noexcept {

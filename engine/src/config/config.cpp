@@ -384,6 +384,21 @@ void read_sessions(const Json& sessions, const std::filesystem::path& base_dir, 
     }
 }
 
+// How webhook alerts may name a symbol: its exchange and aliases (SymbolConfig).
+void read_symbol_routes(Reader& r, SymbolConfig& sym) {
+    sym.exchange = r.string("exchange", false).value_or("");
+    if (sym.exchange.find(':') != std::string::npos)
+        r.error("exchange", "must not contain ':'");
+    const Json* aliases = r.array("aliases", false);
+    for (std::size_t k = 0; aliases != nullptr && k < aliases->size(); ++k) {
+        const Json& a = (*aliases)[k];
+        if (!a.is_string() || a.get<std::string>().empty())
+            r.error("aliases[" + std::to_string(k) + "]", "expected a ticker");
+        else
+            sym.aliases.push_back(a.get<std::string>());
+    }
+}
+
 // A symbol may name a trading session, so the sessions section is read before this one.
 SymbolConfig read_symbol(const Json& body, const std::string& name, const std::string& path,
                          const std::map<std::string, TradingSession>& sessions,
@@ -416,8 +431,24 @@ SymbolConfig read_symbol(const Json& body, const std::string& name, const std::s
     sym.session = r.string("session", false).value_or("");
     if (!sym.session.empty() && !sessions.contains(sym.session))
         r.error("session", "no session named '" + sym.session + "' under sessions");
+    read_symbol_routes(r, sym);
     r.finish();
     return sym;
+}
+
+// Every name an alert may give a symbol by (names and aliases) names one symbol only.
+void check_alias_clashes(const Config& c, std::vector<ConfigError>& errors) {
+    std::map<std::string, std::string> owner;
+    for (const SymbolConfig& s : c.symbols)
+        owner.emplace(s.name, s.name);
+    for (const SymbolConfig& s : c.symbols) {
+        for (std::size_t k = 0; k < s.aliases.size(); ++k) {
+            const auto [it, fresh] = owner.emplace(s.aliases[k], s.name);
+            if (!fresh && it->second != s.name)
+                errors.push_back({"symbols." + s.name + ".aliases[" + std::to_string(k) + "]",
+                                  "'" + s.aliases[k] + "' already names symbol " + it->second});
+        }
+    }
 }
 
 void read_symbols(const Json& symbols, Config& c, std::vector<ConfigError>& errors) {
@@ -426,6 +457,7 @@ void read_symbols(const Json& symbols, Config& c, std::vector<ConfigError>& erro
         if (expect_object(body, path, errors))
             c.symbols.push_back(read_symbol(body, name, path, c.sessions, errors));
     }
+    check_alias_clashes(c, errors);
 }
 
 // A list of names, each appended to out; an entry that is not a string is recorded under

@@ -74,6 +74,10 @@ std::string_view to_string(ApiCode c) noexcept {
             return "timeout";
         case ApiCode::not_ready:
             return "not_ready";
+        case ApiCode::unknown_field:
+            return "unknown_field";
+        case ApiCode::unsupported_media_type:
+            return "unsupported_media_type";
     }
     return "unknown";
 }

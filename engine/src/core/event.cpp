@@ -267,6 +267,7 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::already_short, "already_short"},
     {Reason::already_flat, "already_flat"},
     {Reason::no_size, "no_size"},
+    {Reason::no_strategy, "no_strategy"},
     {Reason::illegal_transition, "illegal_transition"},
     {Reason::unsent_at_restart, "unsent_at_restart"},
     {Reason::unbookable_fill, "unbookable_fill"},

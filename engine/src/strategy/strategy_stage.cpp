@@ -31,7 +31,7 @@ StrategyStage::StrategyStage(std::vector<std::unique_ptr<Strategy>> strategies,
       tick_sizes_(options.symbol_capacity),
       view_(book_, accounts_.front(), &tick_sizes_, options.tails),
       intents_(view_) {
-    KEEL_ASSERT(strategies_.size() < 65536, "strategy index must fit header.aux");
+    KEEL_ASSERT(strategies_.size() < kNoStrategyIndex, "strategy index must fit header.aux");
     several_accounts_ = accounts_.size() > 1;
     for (const auto& s : strategies_) {
         KEEL_ASSERT(s->account() < accounts_.size(), "a strategy on an account that does not exist");
@@ -220,6 +220,19 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
     flush(intents_, index, event, out);
 }
 
+void StrategyStage::no_strategy(const Event& alert, Emit& out) noexcept {
+    // An accepted alert always gets a journaled decision, so a journal says why nothing was
+    // traded for an alert whose symbol no strategy subscribes to.
+    Event e = make_event(EventType::signal, Source::strategy, alert.header.seq, alert.header.ts_ns,
+                         alert.header.symbol);
+    e.header.aux = kNoStrategyIndex;
+    e.payload.signal.strategy = kNoStrategyIndex;
+    e.payload.signal.action = alert.payload.alert.action;
+    e.payload.signal.reason = Reason::no_strategy;
+    if (journaled_emit(e, out))
+        ++signals_;
+}
+
 void StrategyStage::on_fill(const Event& event) noexcept {
     const SymbolId symbol = event.header.symbol;
     // A fill moves the position when the book takes it; risk's own flatten orders are
@@ -273,6 +286,8 @@ void StrategyStage::on_event(const Event& event, Emit& out) noexcept {
     Strategy* s = owner(symbol);
     if (s != nullptr)
         dispatch(event, *s, out);
+    else if (event.header.type == EventType::alert)
+        no_strategy(event, out);
     // Every kStateHashEvery inputs, a hash of the state after this one.
     if (state_hash_due(event, inputs_seen_)) {
         const Event h = make_state_hash(event, Source::strategy, state_hash(), inputs_seen_);

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
+#include "keel/adapters/webhook/alert_json.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/orders/account.hpp"
 #include "keel/engine/orders/order_id.hpp"
@@ -78,7 +79,9 @@ CREATE TABLE accounts (
   venue_rejects INTEGER);
 CREATE TABLE alerts (
   seq INTEGER PRIMARY KEY, ts_ns INTEGER, symbol TEXT, alert_key TEXT, action TEXT,
-  quantity TEXT, notional TEXT, price TEXT, timeframe_min INTEGER, flags INTEGER);
+  quantity TEXT, notional TEXT, price TEXT, timeframe_min INTEGER, flags INTEGER,
+  alert_id TEXT, strategy TEXT, message TEXT, alert_time TEXT, body TEXT, decision TEXT,
+  orders INTEGER, risk_reject TEXT);
 )sql";
 
 constexpr const char* kIndexes = R"sql(
@@ -95,6 +98,7 @@ CREATE INDEX risk_rejects_reason ON risk_rejects(reason);
 CREATE INDEX risk_rejects_symbol ON risk_rejects(symbol, seq);
 CREATE INDEX signals_symbol ON signals(symbol, seq);
 CREATE INDEX alerts_symbol ON alerts(symbol, seq);
+CREATE INDEX alerts_alert_id ON alerts(alert_id);
 )sql";
 
 // A SQLite failure while writing; caught at the top, where it becomes kExitUsage naming the
@@ -203,6 +207,14 @@ class Exporter {
         std::uint64_t orders_sent = 0, fills = 0, risk_rejects = 0, venue_rejects = 0;
         std::size_t trips_written = 0;
     };
+    // An alert and what it caused: the strategy's decision (a reason), orders, risk's verdict.
+    struct AlertRow {
+        Event event;
+        std::string body;
+        std::string decision;
+        std::uint32_t orders;
+        std::string risk_reject;
+    };
 
   public:
     Exporter(sqlite3* db, std::uint64_t fill_records)
@@ -213,7 +225,7 @@ class Exporter {
           insert_reject_(db,
                          "INSERT INTO risk_rejects VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_signal_(db, "INSERT INTO signals VALUES (NULL,?,?,?,?,?,?,?,?)"),
-          insert_alert_(db, "INSERT INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?)"),
+          insert_alert_(db, "INSERT INTO alerts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_order_(db,
                         "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_position_(db, "INSERT INTO positions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"),
@@ -278,11 +290,16 @@ class Exporter {
                 break;
             case EventType::alert:
                 if (input)
-                    on_alert(e);
+                    on_alert(e, r);
                 break;
             case EventType::signal:
                 if (stream == "strategy")
                     on_signal(e);
+                break;
+            case EventType::order_request:
+                if (stream == "strategy")
+                    if (AlertRow* a = alert_at(e.header.seq))
+                        ++a->orders;
                 break;
             case EventType::risk_reject:
                 if (stream == "risk")
@@ -305,6 +322,8 @@ class Exporter {
     void finish(const std::string& journal, bool complete) {
         if (pending_fill_)
             resolve_fill();
+        for (const auto& [seq, row] : alert_rows_)
+            write_alert(row);
         for (const OrderRow& o : orders_)
             write_order(o);
         if (books_.empty())
@@ -505,21 +524,42 @@ class Exporter {
         }
     }
 
-    void on_alert(const Event& e) {
+    // An alert's row waits for what it caused (records at its sequence): written at the end.
+    void on_alert(const Event& e, const journal::RecordView& r) {
+        AlertRow row{e, {}, {}, 0, {}};
+        if (r.header->length > sizeof e)
+            row.body.assign(reinterpret_cast<const char*>(r.payload) + sizeof e,
+                            r.header->length - sizeof e);
+        alert_rows_.insert_or_assign(e.header.seq, std::move(row));
+        ++alerts_;
+    }
+    AlertRow* alert_at(std::uint64_t seq) {
+        const auto it = alert_rows_.find(seq);
+        return it == alert_rows_.end() ? nullptr : &it->second;
+    }
+    void write_alert(const AlertRow& row) {
+        const Event& e = row.event;
         const engine::AlertPayload& a = e.payload.alert;
         char key[20];
         std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(a.alert_key));
+        const adapters::webhook::AlertTrace t = adapters::webhook::read_alert_trace(row.body);
+        const auto text = [](const std::string& v) { return v.empty() ? Value{} : Value{v}; };
+        const Value decision = !row.decision.empty() ? Value{row.decision}
+                               : row.orders > 0      ? Value{std::string("ordered")}
+                                                     : Value{};
         insert_alert_.run(
             {integer(e.header.seq), e.header.ts_ns, symbol_or_null(e.header.symbol),
              std::string(key), name_of(a.action), dec_or_null(a.quantity.raw),
              dec_or_null(a.notional.raw), dec_or_null(a.price.raw),
              a.timeframe_minutes == 0 ? Value{} : Value{std::int64_t{a.timeframe_minutes}},
-             std::int64_t{a.flags}});
-        ++alerts_;
+             std::int64_t{a.flags}, text(t.id), text(t.strategy), text(t.message), text(t.time),
+             text(row.body), decision, std::int64_t{row.orders}, text(row.risk_reject)});
     }
 
     void on_signal(const Event& e) {
         const engine::SignalPayload& s = e.payload.signal;
+        if (AlertRow* a = alert_at(e.header.seq); a != nullptr && s.reason != engine::Reason::none)
+            a->decision = name_of(s.reason);
         insert_signal_.run(
             {integer(e.header.seq), e.header.ts_ns, symbol_or_null(e.header.symbol),
              std::int64_t{s.strategy}, std::int64_t{s.direction}, s.value,
@@ -530,6 +570,8 @@ class Exporter {
 
     void on_risk_reject(const Event& e) {
         const engine::OrderPayload& o = e.payload.order;
+        if (AlertRow* a = alert_at(e.header.seq); a != nullptr && a->risk_reject.empty())
+            a->risk_reject = name_of(o.reason);
         insert_reject_.run({integer(e.header.seq), e.header.ts_ns, integer(o.order_id),
                             symbol_or_null(e.header.symbol), std::int64_t{e.header.aux},
                             name_of(o.reason), name_of(o.action), name_of(o.side),
@@ -634,6 +676,7 @@ class Exporter {
     std::int64_t first_ts_ns_ = 0, last_ts_ns_ = 0;
     std::uint64_t orders_sent_ = 0, fills_ = 0, fills_applied_ = 0, risk_rejects_ = 0,
                   venue_rejects_ = 0, signals_ = 0, alerts_ = 0, equity_points_ = 0;
+    std::map<std::uint64_t, AlertRow> alert_rows_;  // by seq
     std::size_t trades_written_ = 0;
 };
 

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keel/adapters/webhook/alert_json.hpp"
+#include "keel/adapters/webhook/webhook_receiver.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/exchange_time.hpp"
 #include "keel/engine/orders/venue_id.hpp"
@@ -292,6 +294,20 @@ void tail_fields(Json& j, std::string_view tail) {
     j["tail_hex"] = hex;
 }
 
+// An alert's tail is its body (secrets redacted): the fields that trace it to the TradingView
+// alert that sent it, each shown when the body has it. "time" is the record's, so the alert's
+// own is "alert_time".
+void alert_trace_fields(Json& j, std::string_view tail) {
+    const adapters::webhook::AlertTrace t = adapters::webhook::read_alert_trace(tail);
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"alert_id", &t.id}, {"alert_strategy", &t.strategy}, {"message", &t.message},
+        {"alert_time", &t.time}};
+    for (const auto& [name, value] : fields) {
+        if (!value->empty() && printable_text(*value))
+            j[name] = *value;
+    }
+}
+
 // The account a record names (config `accounts`), as its own field gives it: an order event's
 // or fill's is in the order id (order_id.hpp), 0-based; risk_state, state_hash and
 // engine_alert carry one, 0-based; a command's is 1-based, 0 meaning every account. Shown only
@@ -403,6 +419,8 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
             j["exchange_ts_ns"] = *x;
             j["exchange_time"] = iso_time(*x);
         } else {
+            if (e.header.type == EventType::alert)
+                alert_trace_fields(j, tail);
             tail_fields(j, tail);
         }
     }
@@ -662,6 +680,68 @@ int report_stopped_short(const fs::path& dir, const std::vector<std::string>& st
     return kExitOk;
 }
 
+// dump --alert ID: the alert records whose body's id is ID, and what each caused: the records
+// derived from it (its sequence: the strategy's decision, orders, risk's verdict, the gateway's
+// sends), later records about those orders (acks, fills, cancels, states) and the audits of
+// its repeats (duplicates carry its key).
+class AlertFilter {
+  public:
+    explicit AlertFilter(std::string id)
+        : id_(std::move(id)), key_(adapters::webhook::WebhookReceiver::id_key(id_)) {}
+
+    bool wanted(const journal::RecordView& r) {
+        if (r.header->length < sizeof(Event))
+            return false;
+        Event e;
+        std::memcpy(&e, r.payload, sizeof e);
+        if (e.header.type == EventType::alert && e.payload.alert.alert_key == key_ &&
+            adapters::webhook::read_alert_trace(tail_of(r)).id == id_) {
+            seqs_.push_back(e.header.seq);
+            return true;
+        }
+        if (e.header.type == EventType::audit)
+            return !seqs_.empty() && e.payload.audit.request_key == key_;
+        const std::uint64_t order = order_id_of(e);
+        if (std::find(seqs_.begin(), seqs_.end(), e.header.seq) != seqs_.end() &&
+            e.header.source != engine::Source::webhook) {
+            if (order != 0)
+                orders_.push_back(order);
+            return true;
+        }
+        return order != 0 && std::find(orders_.begin(), orders_.end(), order) != orders_.end();
+    }
+    [[nodiscard]] bool found() const noexcept { return !seqs_.empty(); }
+
+  private:
+    static std::string_view tail_of(const journal::RecordView& r) {
+        return {reinterpret_cast<const char*>(r.payload) + sizeof(Event),
+                r.header->length - sizeof(Event)};
+    }
+    // The order an order event or fill is about; 0 for anything else.
+    static std::uint64_t order_id_of(const Event& e) {
+        switch (e.header.type) {
+            case EventType::venue_fill:
+                return e.payload.fill.order_id;
+            case EventType::venue_ack:
+            case EventType::venue_reject:
+            case EventType::venue_cancel:
+            case EventType::order_denied:
+            case EventType::order_request:
+            case EventType::risk_reject:
+            case EventType::order_sent:
+            case EventType::order_state:
+                return e.payload.order.order_id;
+            default:
+                return 0;
+        }
+    }
+
+    std::string id_;
+    std::uint64_t key_;
+    std::vector<std::uint64_t> seqs_;
+    std::vector<std::uint64_t> orders_;
+};
+
 }  // namespace
 
 int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& out,
@@ -683,9 +763,11 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
         return kExitUsage;
     }
     RecordNames symbols = symbol_names(dir);
+    AlertFilter filter(options.alert_id);
     const JournalRecords::End end = records.read(
         [&](const journal::RecordView& r, const std::string& stream) {
-            out << record_json(r, stream, symbols).dump() << "\n";
+            if (options.alert_id.empty() || filter.wanted(r))
+                out << record_json(r, stream, symbols).dump() << "\n";
             return true;
         },
         [&](const std::string&, const journal::ScanIssue& issue) {
@@ -693,7 +775,12 @@ int dump_journal(const fs::path& dir, const DumpOptions& options, std::ostream& 
         });
     if (end == JournalRecords::End::bad)
         return kExitFailed;
-    return report_stopped_short(dir, records.stopped_short(), err);
+    const int rc = report_stopped_short(dir, records.stopped_short(), err);
+    if (!options.alert_id.empty() && !filter.found()) {
+        err << "keel: " << dir.string() << ": no alert with id '" << options.alert_id << "'\n";
+        return rc == kExitOk ? kExitFailed : rc;
+    }
+    return rc;
 }
 
 int tail_journal(const fs::path& dir, std::uint64_t from_seq, const std::atomic<bool>& stop,

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "keel/adapters/webhook/alert_json.hpp"
 #include "keel/engine/config/config_reader.hpp"
 
 namespace keel::replay {
@@ -83,6 +84,29 @@ void read_feed(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>&
     out.feed = f;
 }
 
+// webhook.extra_fields: body fields accepted beyond the built-in list (alert_json.hpp); a near
+// miss of a field that sets size, price, side or symbol cannot be allowed.
+void read_extra_fields(ConfigReader& r, std::vector<std::string>& out) {
+    const Json* list = r.array("extra_fields", false);
+    if (list == nullptr)
+        return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string key = "extra_fields[" + std::to_string(i) + "]";
+        if (!(*list)[i].is_string() || (*list)[i].get<std::string>().empty()) {
+            r.error(key, "expected a field name");
+            continue;
+        }
+        const std::string name = (*list)[i].get<std::string>();
+        if (const auto near = adapters::webhook::near_miss_of(name)) {
+            r.error(key, "'" + name + "' is within two edits of '" + std::string(*near) +
+                             "', a field that sets size, price, side or symbol; a body holding "
+                             "it is always refused, so it cannot be an extra field");
+            continue;
+        }
+        out.push_back(name);
+    }
+}
+
 void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
     ConfigReader r(errors, j, "webhook");
     WebhookConfig w;
@@ -124,6 +148,9 @@ void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
     }
     o.dedupe_window_s =
         r.integer("dedupe_window_s", false, 1, 30 * 86'400, o.dedupe_window_s).value_or(86'400);
+    o.body_dedupe_window_s =
+        r.integer("body_dedupe_window_s", false, 0, 86'400, o.body_dedupe_window_s).value_or(10);
+    read_extra_fields(r, o.extra_fields);
     o.ack_deadline = std::chrono::milliseconds(
         r.integer("ack_deadline_ms", false, 10, 2'900, 2'500).value_or(2'500));
     r.finish();

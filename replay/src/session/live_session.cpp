@@ -244,6 +244,39 @@ void start_clock(Live& l) {
              " ms when no other input arrives)");
 }
 
+// The tickers alerts may name each symbol by (its name and aliases) and its exchange.
+void route_symbols(adapters::webhook::WebhookOptions& o, const engine::SymbolTable& symbols,
+                   const engine::Config& config) {
+    for (engine::SymbolId id = 0; id < symbols.size(); ++id)
+        o.symbols.emplace_back(std::string(symbols.name(id)), id);
+    o.exchanges.assign(symbols.size(), std::string{});
+    for (const engine::SymbolConfig& s : config.symbols) {
+        const auto id = symbols.find(s.name);
+        if (!id)
+            continue;
+        o.exchanges[*id] = s.exchange;
+        for (const std::string& alias : s.aliases)
+            o.symbols.emplace_back(alias, *id);
+    }
+}
+
+// The alert keys a continued journal holds, each with its own window: an id's, or a body's (an
+// alert with no id), so a restart keeps deduplicating as before it.
+void seed_alert_keys(adapters::webhook::WebhookReceiver& receiver, const JournaledInputs& inputs) {
+    using adapters::webhook::WebhookReceiver;
+    std::vector<WebhookReceiver::SeenKey> keys;
+    const auto& events = inputs.events();
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const engine::Event& e = events[i];
+        if (e.header.type == engine::EventType::alert && e.payload.alert.alert_key != 0)
+            keys.push_back({e.payload.alert.alert_key,
+                            std::int64_t{e.payload.alert.received_s} * 1'000'000'000,
+                            WebhookReceiver::keyed_by_body(e.payload.alert.alert_key,
+                                                           inputs.tail_of(i))});
+    }
+    receiver.seed_keys(keys);
+}
+
 bool start(Live& l, const SessionView& view, std::string& error) {
     l.view = view;
     if (!view.writers.empty())
@@ -274,8 +307,7 @@ bool start(Live& l, const SessionView& view, std::string& error) {
     }
     if (l.live.webhook) {
         WebhookConfig w = *l.live.webhook;
-        for (engine::SymbolId id = 0; id < symbols.size(); ++id)
-            w.receiver.symbols.emplace_back(std::string(symbols.name(id)), id);
+        route_symbols(w.receiver, symbols, l.config);
         // The server's own refusals (413, 431, ...) are audited by the receiver, which exists
         // before the server starts its threads.
         w.server.on_refused = [&l](const adapters::http::Refusal& r) {
@@ -292,15 +324,8 @@ bool start(Live& l, const SessionView& view, std::string& error) {
             error = std::string("webhook: ") + e.what();
             return false;
         }
-        if (view.continued != nullptr) {
-            std::vector<std::pair<std::uint64_t, std::int64_t>> keys;
-            for (const engine::Event& e : view.continued->events()) {
-                if (e.header.type == engine::EventType::alert && e.payload.alert.alert_key != 0)
-                    keys.emplace_back(e.payload.alert.alert_key,
-                                      std::int64_t{e.payload.alert.received_s} * 1'000'000'000);
-            }
-            l.receiver->seed_keys(keys);
-        }
+        if (view.continued != nullptr)
+            seed_alert_keys(*l.receiver, *view.continued);
         const adapters::http::StartResult r = l.webhook_server->start();
         if (!r.ok()) {
             error = "webhook: " + r.message;

@@ -46,12 +46,16 @@ void JournalCommand::add_dump() {
     dump_ = journal_->add_subcommand(
         "dump",
         "Print records as JSON, one per line, merged by sequence; prices and quantities "
-        "as decimal strings");
+        "as decimal strings; an alert's line shows its body (tail, secret redacted) and "
+        "alert_id, alert_strategy, message, alert_time from it");
     dump_->add_option("dir", dir_, "Journal directory")->required();
     dump_->add_option("--stream", dump_options_.stream,
                       "input, strategy, risk, gateway, or all (default: all)");
     dump_->add_option("--from", dump_options_.from_seq, "First sequence to print");
     dump_->add_option("--to", dump_options_.to_seq, "Last sequence to print");
+    dump_->add_option("--alert", dump_options_.alert_id,
+                      "Only the alert whose body's id is ID and what it caused: its decision, "
+                      "orders, risk verdicts, acks, fills (exit 1 when there is none)");
 }
 
 void JournalCommand::add_tail() {

@@ -1,7 +1,8 @@
 // WebhookReceiver: the http::Handler for TradingView alerts (POST /webhook/tradingview by
 // default). In order: IP allowlist (403), per-source and global rate limits (429), optional
-// HMAC-SHA256 signature (401), JSON body (400 malformed_json), shared secret (401), fields (400
-// bad_field), symbol (422), idempotency (200 duplicate). An accepted alert becomes an `alert`
+// HMAC-SHA256 signature (401), Content-Type (415 unless JSON or text/plain), JSON body (400
+// malformed_json), shared secret (401), fields (400 bad_field / unknown_field), symbol (422),
+// idempotency (200 duplicate). An accepted alert becomes an `alert`
 // input event and is answered 200 only once ingest reports it durable in the journal; 503 when
 // the journal refused it or it was not durable within the ack deadline.
 //
@@ -56,8 +57,18 @@ struct WebhookOptions {
     std::size_t max_sources = 4096;  // per-source buckets kept; idle (full) ones go first
     // IPv4 addresses or CIDRs ("10.0.0.0/8", "52.89.214.238"); empty = every address.
     std::vector<std::string> allowlist;
-    std::vector<std::pair<std::string, engine::SymbolId>> symbols;  // ticker -> symbol id
+    // ticker -> symbol id: each symbol's name and its config aliases (symbols.X.aliases).
+    std::vector<std::pair<std::string, engine::SymbolId>> symbols;
+    // By symbol id: the exchange its config names (symbols.X.exchange); empty or absent = any.
+    // A ticker's exchange prefix ("NASDAQ:AAPL") and the body's `exchange` field must match it.
+    std::vector<std::string> exchanges;
+    // Body fields accepted beyond alert_json.hpp's kAlertFields (webhook.extra_fields).
+    std::vector<std::string> extra_fields;
+    // An alert with an `id` is idempotent for dedupe_window_s; one without is keyed by its body
+    // and deduplicated only for body_dedupe_window_s (delivery retries), so the same template
+    // can buy, sell and buy again.
     std::int64_t dedupe_window_s = 24 * 3600;
+    std::int64_t body_dedupe_window_s = 10;
     std::size_t dedupe_capacity = 100'000;  // keys kept at most; the oldest go first
     // Below TradingView's 3 s: past it the alert is answered 503 timeout.
     std::chrono::milliseconds ack_deadline{2'500};
@@ -105,9 +116,20 @@ class WebhookReceiver {
     // itself (413 body too large, 431, 400) when it was aimed at this receiver's path.
     void audit_server_refusal(const http::Refusal& refusal);
 
-    // Alert keys already journaled (key, engine ts_ns), read from the journal's alert records
-    // at start, so the dedupe window survives a restart. Keys older than the window are skipped.
-    void seed_keys(std::span<const std::pair<std::uint64_t, std::int64_t>> keys);
+    // An alert key already journaled: when it was received (Unix ns) and whether it is a body
+    // key (no `id`: body_dedupe_window_s) or an id key (dedupe_window_s).
+    struct SeenKey {
+        std::uint64_t key;
+        std::int64_t received_ns;
+        bool body;
+    };
+    // Alert keys already journaled, read from the journal's alert records at start, so each
+    // key's window survives a restart. Keys older than their window are skipped.
+    void seed_keys(std::span<const SeenKey> keys);
+    // Whether a journaled alert was keyed by its body: its tail (the body) has no `id` whose
+    // key is the alert's. A record without a tail (older journals) counts as an id key, which
+    // keeps the longer window.
+    [[nodiscard]] static bool keyed_by_body(std::uint64_t alert_key, std::string_view tail);
 
     [[nodiscard]] const WebhookCounters& counters() const noexcept;
     [[nodiscard]] const std::string& path() const noexcept;

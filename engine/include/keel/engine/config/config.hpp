@@ -86,6 +86,11 @@ struct SymbolConfig {
     Price min_price{};
     Price max_price{};
     Ratio max_jump_pct = Ratio::from_raw(-1);
+    // Webhook alerts: the exchange TradingView names the symbol on ("NASDAQ"; empty = any), which
+    // an EXCHANGE:TICKER prefix must match, and other tickers alerts may name it by ("EURUSD"
+    // for "EUR/USD", "NASDAQ:AAPL" written out). Unique across symbols.
+    std::string exchange;
+    std::vector<std::string> aliases;
 };
 
 // The paper account's cash when the config's account section does not say.

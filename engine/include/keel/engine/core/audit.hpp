@@ -45,6 +45,8 @@ enum class ApiCode : std::uint16_t {
     duplicate = 15,
     timeout = 16,
     not_ready = 17,
+    unknown_field = 18,           // a webhook body field keel does not accept (400)
+    unsupported_media_type = 19,  // a webhook Content-Type other than JSON or text (415)
 };
 [[nodiscard]] std::string_view to_string(ApiCode c) noexcept;
 enum class HttpMethod : std::uint8_t { other = 0, get = 1, post = 2, put = 3, del = 4, head = 5 };

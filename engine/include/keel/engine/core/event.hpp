@@ -175,6 +175,7 @@ enum class Reason : std::uint16_t {
     already_short = 201,
     already_flat = 202,
     no_size = 203,
+    no_strategy = 204,  // an alert for a symbol no strategy trades: nothing was decided
     // engine (250-)
     illegal_transition = 250,
     unsent_at_restart = 251,  // derived before a crash, never sent: dropped, never sent late

@@ -24,6 +24,10 @@
 
 namespace keel::engine {
 
+// The strategy index of a decision no strategy made (an alert for a symbol no strategy trades,
+// journaled as a signal with Reason::no_strategy).
+inline constexpr std::uint16_t kNoStrategyIndex = 0xFFFE;  // not kRiskOwner (0xFFFF)
+
 struct StrategyStageOptions {
     std::size_t symbol_capacity = 0;
     Money starting_cash{};
@@ -56,6 +60,8 @@ class StrategyStage final : public Stage {
     [[nodiscard]] const Account& account(std::size_t k = 0) const noexcept { return accounts_[k]; }
 
   private:
+    // Journals the decision on an alert whose symbol no strategy trades (Reason::no_strategy).
+    void no_strategy(const Event& alert, Emit& out) noexcept;
     // A fill into the book and, when it applies, into its account.
     void on_fill(const Event& event) noexcept;
     [[nodiscard]] std::uint64_t state_hash() const noexcept;

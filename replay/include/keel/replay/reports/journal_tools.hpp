@@ -30,8 +30,13 @@ struct DumpOptions {
     std::string stream = "all";  // one stream, or all merged by sequence
     std::uint64_t from_seq = 0;
     std::uint64_t to_seq = UINT64_MAX;
+    // Not empty: only the alert(s) whose body's `id` is this, and what each caused (its
+    // decision, orders, risk verdicts, sends, acks, fills, and audits of its duplicates).
+    std::string alert_id;
 };
-// One JSON object per line, fields named, prices and quantities as decimal strings. Returns
+// One JSON object per line, fields named, prices and quantities as decimal strings; an alert's
+// line adds alert_id, alert_strategy, message and alert_time from its body (the record's tail,
+// shown whole as "tail"). With alert_id set and no such alert: kExitFailed. Returns
 // kExitOk, kExitFailed when it stopped at a torn tail or corruption (after printing everything
 // before it), kExitUsage when it cannot read the journal.
 int dump_journal(const std::filesystem::path& dir, const DumpOptions& options, std::ostream& out,
