@@ -234,6 +234,7 @@ std::vector<LiveKey> live_keys() {
     k.push_back({"feed.max_jump_pct", 0, 1000, {}});
     k.push_back({"feed.reanchor_after", 1, 1000, {}});
     k.push_back({"feed.reanchor_gap_minutes", 1, 10'080, {}});
+    k.push_back({"shutdown.deadline_ms", 100, 25'000, {}});
     return k;
 }
 

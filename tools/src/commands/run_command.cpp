@@ -9,6 +9,7 @@
 #include "command_support.hpp"
 #include "keel/exit_code.hpp"
 #include "keel/replay/ops/host_probe.hpp"
+#include "keel/replay/ops/memory_lock.hpp"
 #include "keel/replay/reports/summary.hpp"
 #include "keel/replay/session/live_config.hpp"
 #include "keel/replay/session/live_session.hpp"
@@ -29,6 +30,14 @@ int run_session(const std::string& file, const std::string& journal_dir) {
         print_errors(file, result.errors);
         return kExitUsage;
     }
+    // Before any pipeline thread, ring or arena exists (MCL_FUTURE locks those as they come).
+    if (result.config.memory.lock) {
+        if (const std::string why = replay::lock_memory(); !why.empty()) {
+            std::cerr << "keel: memory.lock: " << why << "\n";
+            return kExitUsage;
+        }
+        std::cerr << "keel: memory locked (mlockall MCL_CURRENT | MCL_FUTURE)\n";
+    }
     install_stop_handlers();
     replay::SessionOptions options;
     std::string name = result.config.session_name;
@@ -47,6 +56,9 @@ int run_session(const std::string& file, const std::string& journal_dir) {
     replay::print_summary(std::cout, *report);
     if (!report->journal_error.empty())
         return kExitJournal;
+    // The stop policy left orders open or positions not flat (stderr and the summary say which).
+    if (!report->shutdown_policy.empty() && !report->shutdown_complete)
+        return kExitFailed;
     return report->inputs_seen_by_last_stage == report->events_sequenced ? kExitOk : kExitFailed;
 }
 
