@@ -24,7 +24,7 @@ void print_shutdown(std::ostream& out, const SessionReport& r) {
     if (r.shutdown_policy.empty())
         return;
     out << "  shutdown    " << r.shutdown_policy << ": "
-        << (r.shutdown_complete ? "done" : "NOT COMPLETE by its deadline") << " in "
+        << (r.shutdown_complete ? "done in " : "NOT COMPLETE by its deadline, after ")
         << r.shutdown_ms << " ms\n";
     for (const std::string& u : r.shutdown_unfinished)
         out << "    " << u << "\n";

@@ -125,7 +125,11 @@ void RunCommand::add(CLI::App& app) {
         "Run a session from a config: load the data, run the pipeline on the configured "
         "thread plan, print a summary. A config with a feed or webhook section runs a live "
         "paper session instead (market-data client, TradingView webhook, control API; "
-        "config/paper.json) until SIGINT or SIGTERM");
+        "config/paper.json) until SIGINT or SIGTERM, which first runs the config's stop policy "
+        "(shutdown: cancel_open_orders, flatten, deadline_ms; exit 1 when it did not complete). "
+        "A live session refuses to start (exit 2) without a webhook secret and control token of "
+        "16+ characters (KEEL__WEBHOOK__SECRET, KEEL__CONTROL__TOKEN); memory.lock: true locks "
+        "memory (mlockall) or refuses to start naming RLIMIT_MEMLOCK");
     cmd_->add_option("-c,--config", config_,
                      "Config file (JSON), e.g. config/demo.json or config/paper.json")
         ->check(CLI::ExistingFile);
