@@ -177,5 +177,5 @@ TEST(OperationsConfig, ShutdownAndMemoryAreReadAndAStopPolicyNeedsALiveSession) 
     const auto data = errors_of("backtest.json", {}, {"shutdown.cancel_open_orders=true"});
     EXPECT_NE(message_at(data, "shutdown").find("live session"), std::string::npos) << all(data);
     const auto unknown = errors_of("backtest.json", {}, {"memory.lok=true"});
-    EXPECT_EQ(message_at(unknown, "memory.lok"), "unknown key") << all(unknown);
+    EXPECT_EQ(message_at(unknown, "memory.lok").rfind("unknown key", 0), 0u) << all(unknown);
 }

@@ -258,7 +258,8 @@ void carry_out_stop_policy(Live& l) {
     l.stop_outcome = run_stop_policy(
         l.config.shutdown,
         StopPolicyDeps{l.queue, l.snapshots, *l.view.symbols, std::move(accounts),
-                       [&l] { stop_trading_inputs(l); }, [&l] { return l.queue.depth() == 0; }});
+                       [&l] { stop_trading_inputs(l); }, [&l] { return l.queue.depth() == 0; },
+                       [&l] { return l.pipeline_stop.load(std::memory_order_relaxed); }});
     report_stop_policy(l.config.shutdown, l.stop_outcome);
     l.pipeline_stop.store(true, std::memory_order_relaxed);
 }

@@ -29,10 +29,12 @@ engine::Event command(engine::CommandCode code, std::int64_t arg, std::uint8_t a
 
 // Queues a command and waits until it is journaled and durable: its sequence number, or 0 when
 // it was refused or the deadline passed first.
-std::uint64_t submit(InputPort& port, const engine::Event& e, Clock::time_point deadline) {
+std::uint64_t submit(const StopPolicyDeps& d, const engine::Event& e,
+                     Clock::time_point deadline) {
+    InputPort& port = d.port;
     std::optional<InputPort::Ticket> ticket;
     while (!(ticket = port.submit_tracked(e))) {
-        if (Clock::now() >= deadline)
+        if (Clock::now() >= deadline || d.pipeline_stopped())
             return 0;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the queue is full
     }
@@ -41,7 +43,7 @@ std::uint64_t submit(InputPort& port, const engine::Event& e, Clock::time_point 
         const InputPort::Fate fate = port.fate(*ticket);
         if (fate == InputPort::Fate::durable)
             seq = port.seq(*ticket);
-        if (fate != InputPort::Fate::pending || Clock::now() >= deadline)
+        if (fate != InputPort::Fate::pending || Clock::now() >= deadline || d.pipeline_stopped())
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -90,7 +92,7 @@ std::vector<std::string> unfinished(const StateSnapshot& s, const engine::Shutdo
 std::vector<std::string> wait_done(const engine::ShutdownPolicy& p, const StopPolicyDeps& d,
                                    std::uint64_t seq, Clock::time_point deadline) {
     std::vector<std::string> left = {"no state from the pipeline after the kill command"};
-    while (Clock::now() < deadline) {
+    while (Clock::now() < deadline && !d.pipeline_stopped()) {
         const auto remaining =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         const std::optional<StateSnapshot> s =
@@ -124,11 +126,11 @@ std::optional<std::vector<bool>> killed_before(const StopPolicyDeps& d,
 // killed before, else one per account (account k is command account k + 1).
 bool unkill(const StopPolicyDeps& d, const std::vector<bool>& before, Clock::time_point deadline) {
     if (std::none_of(before.begin(), before.end(), [](bool b) { return b; }))
-        return submit(d.port, command(engine::CommandCode::unkill, 0, 0), deadline) != 0;
+        return submit(d, command(engine::CommandCode::unkill, 0, 0), deadline) != 0;
     bool ok = true;
     for (std::size_t k = 0; k < before.size() && before.size() > 1; ++k) {
         if (!before[k])
-            ok = submit(d.port,
+            ok = submit(d,
                         command(engine::CommandCode::unkill, 0, static_cast<std::uint8_t>(k + 1)),
                         deadline) != 0 &&
                  ok;
@@ -153,7 +155,7 @@ StopOutcome run_stop_policy(const engine::ShutdownPolicy& policy, const StopPoli
     const Clock::time_point deadline = start + std::chrono::milliseconds(policy.deadline_ms);
     const std::optional<std::vector<bool>> before = killed_before(deps, deadline);
     const std::uint64_t seq = submit(
-        deps.port, command(engine::CommandCode::kill, policy.flatten ? 1 : 0, 0), deadline);
+        deps, command(engine::CommandCode::kill, policy.flatten ? 1 : 0, 0), deadline);
     if (seq == 0)
         out.unfinished = {"the kill command was not journaled before the deadline"};
     else
@@ -161,7 +163,7 @@ StopOutcome run_stop_policy(const engine::ShutdownPolicy& policy, const StopPoli
     out.complete = out.unfinished.empty();
     deps.stop_inputs();
     const Clock::time_point grace = std::max(deadline, Clock::now()) + kDrainGrace;
-    while (!deps.inputs_drained() && Clock::now() < grace)
+    while (!deps.inputs_drained() && Clock::now() < grace && !deps.pipeline_stopped())
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     // Only after the inputs that could trade have stopped and been sequenced, so nothing opens
     // a position between the unkill and the drain.
