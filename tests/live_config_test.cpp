@@ -136,10 +136,9 @@ TEST(SecretsFailClosed, ASignatureKeyProtectsTheWebhookOnlyWhenSignaturesAreRequ
     EXPECT_TRUE(
         errors_of("paper.json", env, {"webhook.secret=null", key, "webhook.require_signature=true"})
             .empty());
-    const auto weak_key =
-        errors_of("paper.json", env,
-                  {"webhook.secret=null", "webhook.signature_secret=short-key",
-                   "webhook.require_signature=true"});
+    const auto weak_key = errors_of("paper.json", env,
+                                    {"webhook.secret=null", "webhook.signature_secret=short-key",
+                                     "webhook.require_signature=true"});
     EXPECT_NE(message_at(weak_key, "webhook.signature_secret").find("9 characters"),
               std::string::npos)
         << all(weak_key);
@@ -151,24 +150,24 @@ TEST(SecretsFailClosed, AControlApiWithoutATokenMustBeAskedForAndBindsLoopbackOn
     EXPECT_TRUE(errors_of("paper.json", env,
                           {"control.token=null", "control.auth=none", "control.host=::1"})
                     .empty());
-    const auto exposed = errors_of("paper.json", env,
-                                   {"control.token=null", "control.auth=none", "control.host=0.0.0.0"});
+    const auto exposed = errors_of(
+        "paper.json", env, {"control.token=null", "control.auth=none", "control.host=0.0.0.0"});
     EXPECT_NE(message_at(exposed, "control.host").find("loopback"), std::string::npos)
         << all(exposed);
     const auto both = errors_of("paper.json", {kStrongSecret, kStrongToken}, {"control.auth=none"});
     EXPECT_NE(message_at(both, "control.token").find("auth is \"none\""), std::string::npos)
         << all(both);
-    const auto unknown = errors_of("paper.json", {kStrongSecret, kStrongToken}, {"control.auth=basic"});
+    const auto unknown =
+        errors_of("paper.json", {kStrongSecret, kStrongToken}, {"control.auth=basic"});
     EXPECT_NE(message_at(unknown, "control.auth").find("not one of token, none"), std::string::npos)
         << all(unknown);
 }
 
 TEST(OperationsConfig, ShutdownAndMemoryAreReadAndAStopPolicyNeedsALiveSession) {
     engine::Config c;
-    const auto ok = errors_of("paper.json", {kStrongSecret, kStrongToken},
-                              {"shutdown.flatten=true", "shutdown.deadline_ms=2000",
-                               "memory.lock=true"},
-                              &c);
+    const auto ok =
+        errors_of("paper.json", {kStrongSecret, kStrongToken},
+                  {"shutdown.flatten=true", "shutdown.deadline_ms=2000", "memory.lock=true"}, &c);
     EXPECT_TRUE(ok.empty()) << all(ok);
     EXPECT_TRUE(c.shutdown.flatten);
     EXPECT_FALSE(c.shutdown.cancel_open_orders);

@@ -71,8 +71,10 @@ class Pipeline {
             for (std::size_t k = 0; k < 2; ++k) {
                 engine::StateSnapshot& a = s.accounts[k];
                 a.risk_flags = killed || (k == 1 && b_killed_) ? engine::kRiskKilled : 0;
-                a.positions[0].quantity_raw = k == 0 && !(killed && flattens_) ? 1000 * engine::kScale : 0;
-                a.positions[1].quantity_raw = k == 1 && !(killed && flattens_) ? 2000 * engine::kScale : 0;
+                a.positions[0].quantity_raw =
+                    k == 0 && !(killed && flattens_) ? 1000 * engine::kScale : 0;
+                a.positions[1].quantity_raw =
+                    k == 1 && !(killed && flattens_) ? 2000 * engine::kScale : 0;
                 a.open_order_count = killed && !flattens_ ? 1 : 0;
             }
             published = wanted;
@@ -102,10 +104,14 @@ PolicyRun run_policy(bool flattens, bool b_killed_before, std::int64_t deadline_
     engine::ShutdownPolicy policy;
     policy.flatten = true;
     policy.deadline_ms = deadline_ms;
-    r.outcome = replay::run_stop_policy(
-        policy, replay::StopPolicyDeps{port, pipeline.snapshots, symbols, {"a", "b"},
-                                       [&r] { r.inputs_stopped = true; }, [] { return true; },
-                                       [] { return false; }});
+    r.outcome =
+        replay::run_stop_policy(policy, replay::StopPolicyDeps{port,
+                                                               pipeline.snapshots,
+                                                               symbols,
+                                                               {"a", "b"},
+                                                               [&r] { r.inputs_stopped = true; },
+                                                               [] { return true; },
+                                                               [] { return false; }});
     r.commands = port.events();
     return r;
 }

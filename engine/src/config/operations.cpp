@@ -19,8 +19,9 @@ void read_shutdown(const Json& j, bool live, ShutdownPolicy& out,
     out.deadline_ms = r.integer("deadline_ms", false, 100, 25'000, 5000).value_or(5000);
     r.finish();
     if (out.any() && !live)
-        errors.push_back({"shutdown", "a stop policy needs a live session (a feed or webhook "
-                                      "section); a session over data files ends with its data"});
+        errors.push_back({"shutdown",
+                          "a stop policy needs a live session (a feed or webhook "
+                          "section); a session over data files ends with its data"});
 }
 
 }  // namespace keel::engine

@@ -10,7 +10,6 @@ namespace keel::engine {
 void read_memory(const Json& j, MemoryConfig& out, std::vector<ConfigError>& errors);
 // live: whether the session is live (a feed or webhook section); a session over data files ends
 // with its data, so a stop policy there is an error.
-void read_shutdown(const Json& j, bool live, ShutdownPolicy& out,
-                   std::vector<ConfigError>& errors);
+void read_shutdown(const Json& j, bool live, ShutdownPolicy& out, std::vector<ConfigError>& errors);
 
 }  // namespace keel::engine

@@ -19,7 +19,8 @@ std::string lock_memory() {
     if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0)
         return {};
     const int err = errno;
-    std::string why = "mlockall(MCL_CURRENT | MCL_FUTURE) failed: " + std::string(std::strerror(err));
+    std::string why =
+        "mlockall(MCL_CURRENT | MCL_FUTURE) failed: " + std::string(std::strerror(err));
     rlimit limit{};
     if (getrlimit(RLIMIT_MEMLOCK, &limit) == 0) {
         why += "; RLIMIT_MEMLOCK is " + limit_text(limit.rlim_cur) + " (hard " +

@@ -55,8 +55,7 @@ std::string how_to_set(const char* env) {
 // A secret that authenticates callers (secrets.hpp: weak_secret): "" when absent or empty (the
 // caller decides whether it may be), an error naming the key when present but weak; nullopt
 // when it is not a string (reported already).
-std::optional<std::string> strong_secret(ConfigReader& r, const std::string& key,
-                                         const char* env) {
+std::optional<std::string> strong_secret(ConfigReader& r, const std::string& key, const char* env) {
     std::optional<std::string> v = r.secret(key, false);
     if (v && !v->empty()) {
         if (const std::string why = engine::weak_secret(*v); !why.empty())
@@ -118,8 +117,9 @@ void read_webhook_auth(ConfigReader& r, adapters::webhook::WebhookOptions& o) {
     if (!secret || !secret->empty() || (o.require_signature && !o.signature_key.empty()))
         return;
     r.error("secret", o.signature_key.empty()
-                          ? "is missing (at least 16 characters): an unauthenticated webhook would trade for anyone who can "
-                            "reach it; " + how_to_set("KEEL__WEBHOOK__SECRET") +
+                          ? "is missing (at least 16 characters): an unauthenticated webhook would "
+                            "trade for anyone who can reach it; " +
+                                how_to_set("KEEL__WEBHOOK__SECRET") +
                                 " (or a signature_secret with require_signature: true)"
                           : "is missing: a signature_secret without require_signature: true lets "
                             "unsigned alerts through unauthenticated; " +
@@ -181,8 +181,7 @@ void read_control_auth(ConfigReader& r, ControlConfig& c) {
     if (auth == "none") {
         c.api.require_token = false;
         if (!c.api.token.empty())
-            r.error("token", "is set but control.auth is \"none\": remove the token or the auth "
-                             "key");
+            r.error("token", "is set but control.auth is \"none\": remove one of them");
         if (!is_loopback(c.server.host))
             r.error("host", "'" + c.server.host +
                                 "' is not a loopback address: a control API with auth \"none\" "
@@ -190,9 +189,11 @@ void read_control_auth(ConfigReader& r, ControlConfig& c) {
     } else if (auth != "token") {
         r.error("auth", "'" + auth + "' is not one of token, none");
     } else if (token && token->empty()) {
-        r.error("token", "is missing (at least 16 characters): the control API kills, pauses and changes limits; " +
-                             how_to_set("KEEL__CONTROL__TOKEN") +
-                             " (or ask for no token with control.auth: \"none\", loopback only)");
+        r.error("token",
+                "is missing (at least 16 characters): the control API kills, pauses and changes "
+                "limits; " +
+                    how_to_set("KEEL__CONTROL__TOKEN") +
+                    " (or ask for no token with control.auth: \"none\", loopback only)");
     }
 }
 

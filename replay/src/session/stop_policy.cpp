@@ -29,8 +29,7 @@ engine::Event command(engine::CommandCode code, std::int64_t arg, std::uint8_t a
 
 // Queues a command and waits until it is journaled and durable: its sequence number, or 0 when
 // it was refused or the deadline passed first.
-std::uint64_t submit(const StopPolicyDeps& d, const engine::Event& e,
-                     Clock::time_point deadline) {
+std::uint64_t submit(const StopPolicyDeps& d, const engine::Event& e, Clock::time_point deadline) {
     InputPort& port = d.port;
     std::optional<InputPort::Ticket> ticket;
     while (!(ticket = port.submit_tracked(e))) {
@@ -95,9 +94,8 @@ std::vector<std::string> wait_done(const engine::ShutdownPolicy& p, const StopPo
     while (Clock::now() < deadline && !d.pipeline_stopped()) {
         const auto remaining =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        const std::optional<StateSnapshot> s =
-            d.snapshots.take(std::clamp(remaining, std::chrono::milliseconds(1),
-                                        std::chrono::milliseconds(500)));
+        const std::optional<StateSnapshot> s = d.snapshots.take(
+            std::clamp(remaining, std::chrono::milliseconds(1), std::chrono::milliseconds(500)));
         if (s && s->last_seq >= seq) {
             left = unfinished(*s, p, d);
             if (left.empty())
@@ -111,9 +109,10 @@ std::vector<std::string> wait_done(const engine::ShutdownPolicy& p, const StopPo
 // Per account, whether it was killed before the stop; nullopt when the pipeline did not say.
 std::optional<std::vector<bool>> killed_before(const StopPolicyDeps& d,
                                                Clock::time_point deadline) {
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    const std::optional<StateSnapshot> s =
-        d.snapshots.take(std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000)));
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const std::optional<StateSnapshot> s = d.snapshots.take(
+        std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(1000)));
     if (!s)
         return std::nullopt;
     std::vector<bool> out;
@@ -130,10 +129,10 @@ bool unkill(const StopPolicyDeps& d, const std::vector<bool>& before, Clock::tim
     bool ok = true;
     for (std::size_t k = 0; k < before.size() && before.size() > 1; ++k) {
         if (!before[k])
-            ok = submit(d,
-                        command(engine::CommandCode::unkill, 0, static_cast<std::uint8_t>(k + 1)),
-                        deadline) != 0 &&
-                 ok;
+            ok =
+                submit(d, command(engine::CommandCode::unkill, 0, static_cast<std::uint8_t>(k + 1)),
+                       deadline) != 0 &&
+                ok;
     }
     return ok;
 }
@@ -154,8 +153,8 @@ StopOutcome run_stop_policy(const engine::ShutdownPolicy& policy, const StopPoli
     const Clock::time_point start = Clock::now();
     const Clock::time_point deadline = start + std::chrono::milliseconds(policy.deadline_ms);
     const std::optional<std::vector<bool>> before = killed_before(deps, deadline);
-    const std::uint64_t seq = submit(
-        deps, command(engine::CommandCode::kill, policy.flatten ? 1 : 0, 0), deadline);
+    const std::uint64_t seq =
+        submit(deps, command(engine::CommandCode::kill, policy.flatten ? 1 : 0, 0), deadline);
     if (seq == 0)
         out.unfinished = {"the kill command was not journaled before the deadline"};
     else

@@ -40,8 +40,8 @@ struct StopPolicyDeps {
     adapters::InputPort& port;
     engine::SnapshotExchange& snapshots;
     const engine::SymbolTable& symbols;
-    std::vector<std::string> accounts;  // by index (config order); one name with one account
-    std::function<void()> stop_inputs;  // stops the adapters whose inputs may open positions
+    std::vector<std::string> accounts;     // by index (config order); one name with one account
+    std::function<void()> stop_inputs;     // stops the adapters whose inputs may open positions
     std::function<bool()> inputs_drained;  // nothing the stopped adapters queued is waiting
     // The pipeline stopped on its own (the journal failed): nothing more will be answered.
     std::function<bool()> pipeline_stopped;
