@@ -39,7 +39,7 @@ using keel::adapters::InputPort;
 using keel::engine::Event;
 using keel::engine::LatencyHistogram;
 
-constexpr const char* kSecret = "bench-secret";
+constexpr const char* kSecret = "bench-webhook-secret-5d1e";  // 16+ characters, as keel asks
 // Round trips with every thread on one CPU (OneCpu), and as the scheduler places them.
 constexpr const char* kOneCpu = "round_trips_one_cpu";
 constexpr const char* kSpread = "round_trips_spread";

@@ -11,7 +11,7 @@ request = function()
     counter = counter + 1
     local body = string.format(
         '{"ticker":"AAPL","action":"buy","quantity":"10","price":"187.30","strategy":"tv",' ..
-        '"timeframe":"5","time":"2024-01-02T15:30:00Z","id":"w%d-%d","secret":"bench-secret"}',
+        '"timeframe":"5","time":"2024-01-02T15:30:00Z","id":"w%d-%d","secret":"bench-webhook-secret-5d1e"}',
         tid, counter)
     return wrk.format("POST", "/webhook/tradingview", {["Content-Type"] = "text/plain"}, body)
 end

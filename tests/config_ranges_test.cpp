@@ -236,6 +236,7 @@ std::vector<LiveKey> live_keys() {
     k.push_back({"feed.reanchor_after", 1, 1000, {}});
     k.push_back({"feed.reanchor_gap_minutes", 1, 10'080, {}});
     k.push_back({"live.clock_tick_ms", 1, 60'000, {}});
+    k.push_back({"shutdown.deadline_ms", 100, 25'000, {}});
     return k;
 }
 

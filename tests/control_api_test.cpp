@@ -127,7 +127,8 @@ class ControlApiTest : public ::testing::Test {
     ControlApi& api() {
         if (!api_) {
             ControlApiOptions options;
-            options.token = kToken;
+            options.token = require_token ? kToken : "";
+            options.require_token = require_token;
             options.poll_interval = std::chrono::milliseconds(1);
             options.durable_timeout = std::chrono::milliseconds(50);
             options.max_body_bytes = 1024;
@@ -192,6 +193,7 @@ class ControlApiTest : public ::testing::Test {
     MetricsSnapshot metrics;
     std::vector<std::optional<HttpResponse>> responses;
     std::vector<std::string> accounts{"main"};  // set before the first call
+    bool require_token = true;                  // set before the first call (control.auth)
 
   private:
     std::optional<ControlApi> api_;
@@ -203,6 +205,30 @@ TEST_F(ControlApiTest, EmptyTokenIsAStartUpError) {
                                            [] { return MetricsSnapshot{}; }},
                             options),
                  std::invalid_argument);
+}
+
+TEST_F(ControlApiTest, ATokenThatIsNotRequiredIsAStartUpError) {
+    ControlApiOptions options;
+    options.token = kToken;
+    options.require_token = false;
+    EXPECT_THROW(ControlApi(ControlApiDeps{port, scheduler, publisher, board,
+                                           [] { return MetricsSnapshot{}; }},
+                            options),
+                 std::invalid_argument);
+}
+
+// control.auth "none" (the config allows it on loopback only): every route answers without a
+// token, and a command is journaled as with one.
+TEST_F(ControlApiTest, WithoutARequiredTokenProtectedRoutesAnswerWithoutOne) {
+    require_token = false;
+    const auto metrics_page = call(HttpMethod::get, "/metrics", "", std::nullopt);
+    ASSERT_TRUE(metrics_page);
+    EXPECT_EQ(metrics_page->status, 200u);
+    const auto kill = call(HttpMethod::post, "/api/kill", "", std::nullopt);
+    ASSERT_TRUE(kill);
+    EXPECT_EQ(kill->status, 200u) << kill->body;
+    ASSERT_EQ(commands().size(), 1u);
+    EXPECT_EQ(commands()[0].payload.command.code, CommandCode::kill);
 }
 
 TEST_F(ControlApiTest, HealthLiveAnswersWithoutAToken) {

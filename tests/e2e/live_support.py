@@ -90,6 +90,8 @@ class Keel:
     """`keel run --config CONFIG --journal JOURNAL`, its stdout and stderr in T/NAME.out|err."""
 
     def __init__(self, name, config, journal, env=None):
+        if env is None and config in SECRETS:
+            env = live_env(*SECRETS[config])
         self.err = os.path.join(T, name + ".err")
         self.p = subprocess.Popen([KEEL, "run", "--config", config, "--journal", journal],
                                   stdout=open(os.path.join(T, name + ".out"), "w"),
@@ -155,17 +157,31 @@ def verify(journal, when):
         fail("replay --verify %s exited %d: %s%s" % (when, out.returncode, out.stdout, out.stderr))
 
 
+# The secret and token of each config paper_config wrote, given to keel in the environment.
+SECRETS = {}
+
+
+def live_env(secret, token):
+    """The environment keel takes its webhook secret and control token from (keel refuses
+    secrets shorter than 16 characters and the shipped placeholders)."""
+    if len(secret) < 16 or len(token) < 16:
+        fail("a test's secret and token need at least 16 characters")
+    return dict(os.environ, KEEL__WEBHOOK__SECRET=secret, KEEL__CONTROL__TOKEN=token)
+
+
 def paper_config(src, name, feed_port, secret, token, strategies=None):
-    """config/paper.json with the feed at feed_port, ephemeral webhook and control ports, the
-    given secret and token, and optionally other strategies; written to T/NAME.json."""
+    """config/paper.json with the feed at feed_port, ephemeral webhook and control ports, and
+    optionally other strategies; written to T/NAME.json without its placeholder secret and
+    token: Keel(...) on this config passes secret and token in the environment."""
     cfg = json.load(open(os.path.join(src, "config", "paper.json")))
     cfg["feed"]["port"] = feed_port
     cfg["webhook"]["port"] = 0
-    cfg["webhook"]["secret"] = secret
+    del cfg["webhook"]["secret"]
     cfg["control"]["port"] = 0
-    cfg["control"]["token"] = token
+    del cfg["control"]["token"]
     if strategies is not None:
         cfg["strategies"] = strategies
     path = os.path.join(T, name + ".json")
     json.dump(cfg, open(path, "w"))
+    SECRETS[path] = (secret, token)
     return path

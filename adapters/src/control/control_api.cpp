@@ -316,6 +316,7 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
           durable_timeout(options.durable_timeout),
           max_body_bytes(options.max_body_bytes),
           accounts(options.accounts),
+          require_token(options.require_token),
           token_digest(sha256(options.token)) {}
 
     InputPort& port;
@@ -327,6 +328,7 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
     const std::chrono::milliseconds durable_timeout;
     const std::size_t max_body_bytes;
     const std::vector<std::string> accounts;
+    const bool require_token;
     const Digest token_digest;
 
     std::array<std::array<std::atomic<std::uint64_t>, kCodes>, kEndpoints> counts{};
@@ -366,6 +368,8 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
     }
 
     [[nodiscard]] bool authorized(const HttpRequest& request) const {
+        if (!require_token)
+            return true;
         const std::string_view value = trim(request.header("authorization"));
         constexpr std::string_view kScheme = "bearer ";
         if (value.size() <= kScheme.size() || !iequals(value.substr(0, kScheme.size()), kScheme))
@@ -625,8 +629,10 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
 };
 
 ControlApi::ControlApi(ControlApiDeps deps, ControlApiOptions options) {
-    if (options.token.empty())
+    if (options.require_token && options.token.empty())
         throw std::invalid_argument("control API: the bearer token must not be empty");
+    if (!options.require_token && !options.token.empty())
+        throw std::invalid_argument("control API: a token is set but not required");
     if (!deps.metrics)
         throw std::invalid_argument("control API: a metrics source is required");
     core_ = std::make_shared<Core>(std::move(deps), options);

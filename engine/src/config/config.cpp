@@ -4,6 +4,7 @@
 #include "keel/engine/config/config_reader.hpp"
 #include "keel/engine/config/session_zone.hpp"
 #include "keel/engine/pipeline/stage.hpp"
+#include "operations_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -993,6 +994,10 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         read_rings(*rings, c.plan, errors);
     if (const Json* j = top.object("journal", false))
         read_journal(*j, c.journal, errors);
+    if (const Json* m = top.object("memory", false))
+        read_memory(*m, c.memory, errors);
+    if (const Json* s = top.object("shutdown", false))
+        read_shutdown(*s, live, c.shutdown, errors);
 
     // Absent: one thread runs every stage (what a backtest runs anyway, whatever it says).
     if (!root.contains("threads")) {

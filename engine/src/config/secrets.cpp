@@ -39,7 +39,33 @@ void mask_at(Json& node, const std::vector<std::string_view>& declared, std::siz
         mask_at(*it, declared, i + 1);
 }
 
+bool starts_with_nocase(std::string_view text, std::string_view prefix) noexcept {
+    if (text.size() < prefix.size())
+        return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        const char c = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] + 32) : text[i];
+        if (c != prefix[i])
+            return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+std::string weak_secret(std::string_view value) {
+    if (value.empty())
+        return "is missing";
+    for (const std::string_view p : kPlaceholderSecrets) {
+        if (value == p)
+            return "is the placeholder text of the shipped configs, which authenticates nobody";
+    }
+    if (starts_with_nocase(value, "change-me") || starts_with_nocase(value, "changeme"))
+        return "is placeholder text (it starts with change-me), which authenticates nobody";
+    if (value.size() < kMinSecretLength)
+        return "is " + std::to_string(value.size()) + " characters long; at least " +
+               std::to_string(kMinSecretLength) + " are needed";
+    return {};
+}
 
 bool is_secret_path(std::string_view text) noexcept {
     // "a[1].b" -> "a.1.b"

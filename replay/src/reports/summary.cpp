@@ -19,6 +19,17 @@ const char* stop_text(engine::StopReason r) {
     return "?";
 }
 
+// A live session's stop policy, when a signal ran it (session/stop_policy.hpp).
+void print_shutdown(std::ostream& out, const SessionReport& r) {
+    if (r.shutdown_policy.empty())
+        return;
+    out << "  shutdown    " << r.shutdown_policy << ": "
+        << (r.shutdown_complete ? "done in " : "NOT COMPLETE by its deadline, after ")
+        << r.shutdown_ms << " ms\n";
+    for (const std::string& u : r.shutdown_unfinished)
+        out << "    " << u << "\n";
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const SessionReport& r) {
@@ -49,6 +60,7 @@ void print_summary(std::ostream& out, const SessionReport& r) {
             << " orders the venue did not hold closed, " << r.restart_rederived_records
             << " derived records journaled late, " << r.restart_torn_bytes << " torn bytes cut\n";
     }
+    print_shutdown(out, r);
     out << "  P&L         realized " << decimal_string(r.realized.raw) << " (after fees "
         << decimal_string(r.fees.raw) << "), unrealized " << decimal_string(r.unrealized.raw)
         << ", total " << decimal_string((r.realized + r.unrealized).raw) << "\n";

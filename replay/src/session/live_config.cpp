@@ -4,6 +4,7 @@
 
 #include "keel/adapters/webhook/alert_json.hpp"
 #include "keel/engine/config/config_reader.hpp"
+#include "keel/engine/config/secrets.hpp"
 
 namespace keel::replay {
 namespace {
@@ -45,6 +46,23 @@ void read_band_options(ConfigReader& r, adapters::BandOptions& b) {
         r.integer("reanchor_after", false, 1, 1000, 3).value_or(3));
     b.reanchor_gap_ns = r.integer("reanchor_gap_minutes", false, 1, 10'080, 60).value_or(60) *
                         60'000'000'000LL;
+}
+
+// How to give a secret, for the error that refuses one.
+std::string how_to_set(const char* env) {
+    return std::string("set it in the environment, e.g. ") + env + "=$(openssl rand -hex 16)";
+}
+
+// A secret that authenticates callers (secrets.hpp: weak_secret): "" when absent or empty (the
+// caller decides whether it may be), an error naming the key when present but weak; nullopt
+// when it is not a string (reported already).
+std::optional<std::string> strong_secret(ConfigReader& r, const std::string& key, const char* env) {
+    std::optional<std::string> v = r.secret(key, false);
+    if (v && !v->empty()) {
+        if (const std::string why = engine::weak_secret(*v); !why.empty())
+            r.error(key, why + "; " + how_to_set(env));
+    }
+    return v;
 }
 
 void read_feed(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
@@ -107,6 +125,32 @@ void read_extra_fields(ConfigReader& r, std::vector<std::string>& out) {
     }
 }
 
+// The webhook fails closed: alerts trade, so one that anybody could send must never be taken.
+// A strong `secret` authenticates every alert; a `signature_secret` (HMAC) counts instead only
+// with require_signature, because without it an unsigned alert passes the signature check and,
+// with no secret, nothing else. Every key that is set must be strong, used or not.
+void read_webhook_auth(ConfigReader& r, adapters::webhook::WebhookOptions& o) {
+    const std::optional<std::string> secret = strong_secret(r, "secret", "KEEL__WEBHOOK__SECRET");
+    const std::optional<std::string> key =
+        strong_secret(r, "signature_secret", "KEEL__WEBHOOK__SIGNATURE_SECRET");
+    o.secret = secret.value_or("");
+    o.signature_key = key.value_or("");
+    o.require_signature = r.boolean("require_signature", false).value_or(false);
+    if (o.require_signature && key && key->empty())
+        r.error("require_signature", "needs webhook.signature_secret");
+    if (!secret || !secret->empty() || (o.require_signature && !o.signature_key.empty()))
+        return;
+    r.error("secret", o.signature_key.empty()
+                          ? "is missing (at least 16 characters): an unauthenticated webhook would "
+                            "trade for anyone who can reach it; " +
+                                how_to_set("KEEL__WEBHOOK__SECRET") +
+                                " (or a signature_secret with require_signature: true)"
+                          : "is missing: a signature_secret without require_signature: true lets "
+                            "unsigned alerts through unauthenticated; " +
+                                how_to_set("KEEL__WEBHOOK__SECRET") +
+                                " or set require_signature: true");
+}
+
 void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
     ConfigReader r(errors, j, "webhook");
     WebhookConfig w;
@@ -115,15 +159,7 @@ void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
     o.path = r.string("path", false, o.path).value_or(o.path);
     if (o.path.empty() || o.path.front() != '/')
         r.error("path", "must start with '/'");
-    o.secret = r.secret("secret", false).value_or("");
-    o.signature_key = r.secret("signature_secret", false).value_or("");
-    o.require_signature = r.boolean("require_signature", false).value_or(false);
-    if (o.require_signature && o.signature_key.empty())
-        r.error("require_signature", "needs webhook.signature_secret");
-    if (o.secret.empty() && o.signature_key.empty())
-        r.error("secret",
-                "is required (or signature_secret): an unauthenticated webhook would trade for "
-                "anyone who can reach it; set it with KEEL__WEBHOOK__SECRET");
+    read_webhook_auth(r, o);
     o.signature_window_s =
         r.integer("signature_window_s", false, 1, 86'400, o.signature_window_s).value_or(300);
     if (const Json* rl = r.object("rate_limit", false)) {
@@ -157,14 +193,43 @@ void read_webhook(const Json& j, LiveConfig& out, std::vector<engine::ConfigErro
     out.webhook = w;
 }
 
+bool is_loopback(const std::string& host) {
+    boost::system::error_code ec;
+    const boost::asio::ip::address a = boost::asio::ip::make_address(host, ec);
+    return !ec && a.is_loopback();
+}
+
+// The control API kills, pauses and changes limits: it needs a strong token, unless it is asked
+// for without one (`auth: "none"`), and then only this machine may reach it (loopback).
+void read_control_auth(ConfigReader& r, ControlConfig& c) {
+    const std::string auth = r.string("auth", false, "token").value_or("token");
+    const std::optional<std::string> token = strong_secret(r, "token", "KEEL__CONTROL__TOKEN");
+    c.api.token = token.value_or("");
+    if (auth == "none") {
+        c.api.require_token = false;
+        if (!c.api.token.empty())
+            r.error("token", "is set but control.auth is \"none\": remove one of them");
+        if (!is_loopback(c.server.host))
+            r.error("host", "'" + c.server.host +
+                                "' is not a loopback address: a control API with auth \"none\" "
+                                "binds loopback only (127.0.0.1 or ::1)");
+    } else if (auth != "token") {
+        r.error("auth", "'" + auth + "' is not one of token, none");
+    } else if (token && token->empty()) {
+        r.error("token",
+                "is missing (at least 16 characters): the control API kills, pauses and changes "
+                "limits; " +
+                    how_to_set("KEEL__CONTROL__TOKEN") +
+                    " (or ask for no token with control.auth: \"none\", loopback only)");
+    }
+}
+
 void read_control(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
     ConfigReader r(errors, j, "control");
     ControlConfig c;
     read_server(r, c.server, 64 * 1024);
     c.api.max_body_bytes = c.server.max_body_bytes;
-    c.api.token = r.secret("token", false).value_or("");
-    if (c.api.token.empty())
-        r.error("token", "is required (set it with KEEL__CONTROL__TOKEN)");
+    read_control_auth(r, c);
     c.api.durable_timeout = std::chrono::milliseconds(
         r.integer("durable_timeout_ms", false, 10, 60'000, 5'000).value_or(5'000));
     r.finish();

@@ -13,6 +13,7 @@
 #include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/input/live_input_queue.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/replay/session/stop_policy.hpp"
 
 namespace keel::replay {
 namespace {
@@ -42,12 +43,22 @@ struct Live {
     std::condition_variable stop_cv;
     bool stopping = false;
     std::thread monitor;
+    // The stop policy (config `shutdown`): with one, a signal sets signal_stop, the monitor
+    // carries the policy out and only then sets pipeline_stop; without, they are one flag.
+    const std::atomic<bool>& signal_stop;
+    std::atomic<bool>& pipeline_stop;
+    bool stop_policy_due;
+    StopOutcome stop_outcome;  // written by the monitor; read after it is joined
 
-    Live(const engine::Config& c, const LiveConfig& l)
+    Live(const engine::Config& c, const LiveConfig& l, const std::atomic<bool>& signalled,
+         std::atomic<bool>& pipeline)
         : config(c),
           live(l),
           snapshots(c.symbol_capacity, engine::GatewayStage::kDefaultOrderCapacity,
-                    c.accounts.size()) {}
+                    c.accounts.size()),
+          signal_stop(signalled),
+          pipeline_stop(pipeline),
+          stop_policy_due(c.shutdown.any()) {}
 };
 
 engine::Event symbol_def(const engine::Config& config, engine::SymbolId id, std::string_view name) {
@@ -209,8 +220,56 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
     return m;
 }
 
+void log_line(std::string_view line) {
+    std::cerr << "keel: " << line << "\n";
+}
+
+// The adapters whose inputs could open a position again (market data a strategy trades on,
+// alerts); the control API stays up for the operator until the drain.
+void stop_trading_inputs(Live& l) {
+    if (l.feed)
+        l.feed->stop();
+    if (l.webhook_server)
+        l.webhook_server->stop();
+}
+
+void report_stop_policy(const engine::ShutdownPolicy& policy, const StopOutcome& o) {
+    std::string line = "shutdown (" + describe(policy) + "): ";
+    if (o.complete) {
+        line += "done in " + std::to_string(o.elapsed_ms) + " ms";
+        if (!o.unkilled)
+            line += "; the kill it set stays (it could not be lifted)";
+        log_line(line);
+        return;
+    }
+    line += "NOT complete by its deadline (" + std::to_string(policy.deadline_ms) +
+            " ms); the kill stays, so a restart comes up killed:";
+    for (const std::string& u : o.unfinished)
+        line += "\n  " + u;
+    log_line(line);
+}
+
+// On the monitor thread, when a signal asked the session to stop: the policy, then the drain.
+void carry_out_stop_policy(Live& l) {
+    l.stop_policy_due = false;
+    std::vector<std::string> accounts;
+    for (const engine::AccountConfig& a : l.config.accounts)
+        accounts.push_back(a.name);
+    log_line("shutdown (" + describe(l.config.shutdown) + "): up to " +
+             std::to_string(l.config.shutdown.deadline_ms) + " ms before the drain");
+    l.stop_outcome = run_stop_policy(
+        l.config.shutdown,
+        StopPolicyDeps{l.queue, l.snapshots, *l.view.symbols, std::move(accounts),
+                       [&l] { stop_trading_inputs(l); }, [&l] { return l.queue.depth() == 0; },
+                       [&l] { return l.pipeline_stop.load(std::memory_order_relaxed); }});
+    report_stop_policy(l.config.shutdown, l.stop_outcome);
+    l.pipeline_stop.store(true, std::memory_order_relaxed);
+}
+
 void monitor_loop(Live& l) {
     for (;;) {
+        if (l.stop_policy_due && l.signal_stop.load(std::memory_order_relaxed))
+            carry_out_stop_policy(l);
         if (std::optional<engine::StateSnapshot> s = l.snapshots.take(std::chrono::seconds(1))) {
             l.state.publish(state_view(l, *s, *l.view.runner));
             std::lock_guard<std::mutex> lock(l.latest_mutex);
@@ -225,10 +284,6 @@ void monitor_loop(Live& l) {
         if (l.stop_cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return l.stopping; }))
             return;
     }
-}
-
-void log_line(std::string_view line) {
-    std::cerr << "keel: " << line << "\n";
 }
 
 // Wall time: the clock thread that moves engine time when nothing else arrives.
@@ -395,7 +450,11 @@ void stop_adapters(Live& l) {
 std::optional<SessionReport> run_live_session(const engine::Config& config, const LiveConfig& live,
                                               std::atomic<bool>& stop, const SessionOptions& base,
                                               std::string& error) {
-    auto l = std::make_unique<Live>(config, live);
+    // With a stop policy the pipeline stops on its own flag, which the monitor sets once the
+    // policy is done (or when the journal fails, as `stop` would be).
+    std::atomic<bool> pipeline_stop{false};
+    std::atomic<bool>& run_stop = config.shutdown.any() ? pipeline_stop : stop;
+    auto l = std::make_unique<Live>(config, live, stop, run_stop);
     SessionOptions options = base;
     options.snapshots = &l->snapshots;
     // Wall time: what the adapters queue is stamped with the wall clock, and the session
@@ -444,9 +503,15 @@ std::optional<SessionReport> run_live_session(const engine::Config& config, cons
         return true;
     };
     options.on_stopped = [&] { stop_adapters(*l); };
-    std::optional<SessionReport> report = run_session(config, stop, options, error);
+    std::optional<SessionReport> report = run_session(config, run_stop, options, error);
     if (!started)
         l->queue.abandon();
+    if (report && l->stop_outcome.ran) {
+        report->shutdown_policy = describe(config.shutdown);
+        report->shutdown_complete = l->stop_outcome.complete;
+        report->shutdown_ms = l->stop_outcome.elapsed_ms;
+        report->shutdown_unfinished = l->stop_outcome.unfinished;
+    }
     return report;
 }
 

@@ -9,6 +9,7 @@
 #include "command_support.hpp"
 #include "keel/exit_code.hpp"
 #include "keel/replay/ops/host_probe.hpp"
+#include "keel/replay/ops/memory_lock.hpp"
 #include "keel/replay/reports/summary.hpp"
 #include "keel/replay/session/live_config.hpp"
 #include "keel/replay/session/live_session.hpp"
@@ -29,6 +30,14 @@ int run_session(const std::string& file, const std::string& journal_dir) {
         print_errors(file, result.errors);
         return kExitUsage;
     }
+    // Before any pipeline thread, ring or arena exists (MCL_FUTURE locks those as they come).
+    if (result.config.memory.lock) {
+        if (const std::string why = replay::lock_memory(); !why.empty()) {
+            std::cerr << "keel: memory.lock: " << why << "\n";
+            return kExitUsage;
+        }
+        std::cerr << "keel: memory locked (mlockall MCL_CURRENT | MCL_FUTURE)\n";
+    }
     install_stop_handlers();
     replay::SessionOptions options;
     std::string name = result.config.session_name;
@@ -47,6 +56,9 @@ int run_session(const std::string& file, const std::string& journal_dir) {
     replay::print_summary(std::cout, *report);
     if (!report->journal_error.empty())
         return kExitJournal;
+    // The stop policy left orders open or positions not flat (stderr and the summary say which).
+    if (!report->shutdown_policy.empty() && !report->shutdown_complete)
+        return kExitFailed;
     return report->inputs_seen_by_last_stage == report->events_sequenced ? kExitOk : kExitFailed;
 }
 
@@ -116,7 +128,13 @@ void RunCommand::add(CLI::App& app) {
         "config/paper.json) until SIGINT or SIGTERM; its engine time is the wall clock "
         "(live.time wall, the default with a webhook: inputs stamped at receipt, a journaled "
         "clock tick every live.clock_tick_ms when nothing else arrives) or the data's "
-        "(live.time data)");
+        "(live.time data). "
+        "SIGINT or SIGTERM first runs the config's stop policy "
+        "(shutdown: cancel_open_orders, flatten, deadline_ms; exit 1 when it did not complete). "
+        "A live session refuses to start (exit 2) without a webhook secret and control token of "
+        "16+ characters (KEEL__WEBHOOK__SECRET, KEEL__CONTROL__TOKEN); memory.lock: true locks "
+        "memory (mlockall) or refuses to start naming RLIMIT_MEMLOCK");
+
     cmd_->add_option("-c,--config", config_,
                      "Config file (JSON), e.g. config/demo.json or config/paper.json")
         ->check(CLI::ExistingFile);

@@ -1,7 +1,8 @@
 // ControlApi: the operator's HTTP API as an http::Handler (mounted on the HTTP server by the
 // integrator; tested without sockets). adapters/README.md has the table of routes.
 //
-// - GET /health/live and /health/ready need no token; everything else needs
+// - GET /health/live and /health/ready need no token; everything else needs (unless the
+//   session asked for none: config control.auth "none", loopback only)
 //   "Authorization: Bearer <token>", compared in constant time (SHA-256 digests compared with
 //   CRYPTO_memcmp, so neither content nor length leaks through timing).
 // - GET /metrics, /api/status, /api/positions, /api/orders, /api/account read snapshots.
@@ -34,8 +35,11 @@ namespace keel::adapters::control {
 
 struct ControlApiOptions {
     // The bearer token (from the environment or a secrets file; never from a journaled
-    // config). Must not be empty. Only its SHA-256 digest is kept.
+    // config). Must not be empty unless require_token is false. Only its SHA-256 digest is kept.
     std::string token;
+    // false (config control.auth "none", loopback only): every route answers without a token,
+    // and token must be empty.
+    bool require_token = true;
     // How often a command's ticket is polled, and how long the answer may wait for it.
     std::chrono::milliseconds poll_interval{1};
     std::chrono::milliseconds durable_timeout{5000};
@@ -58,7 +62,8 @@ struct ControlApiDeps {
 
 class ControlApi {
   public:
-    // Throws std::invalid_argument when the token is empty (a start-up error).
+    // Throws std::invalid_argument when the token is empty and required, or set and not
+    // required (a start-up error).
     ControlApi(ControlApiDeps deps, ControlApiOptions options);
     ~ControlApi();
     ControlApi(const ControlApi&) = delete;

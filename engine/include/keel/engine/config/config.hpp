@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keel/engine/config/operations.hpp"
 #include "keel/engine/core/fixed_point.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
 #include "keel/engine/strategy/sizing.hpp"
@@ -124,6 +125,8 @@ struct Config {
     std::uint32_t symbol_capacity = 0;
     ThreadPlan plan;
     journal::WriterOptions journal;               // durability and segment size of every stream
+    MemoryConfig memory;                          // `memory` (operations.hpp)
+    ShutdownPolicy shutdown;                      // `shutdown`: the stop policy (operations.hpp)
     std::vector<std::string> thread_stage_names;  // per thread, "ingest,strategy" etc.
     Json effective;  // after environment overrides and defaults; secrets still present
     // Zones and calendars resolved while reading (config path -> the `resolved` block);

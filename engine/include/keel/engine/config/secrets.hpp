@@ -7,6 +7,7 @@
 // secrets) declares their paths here with its venue section.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "keel/engine/config/config.hpp"
@@ -31,6 +32,23 @@ inline constexpr std::string_view kSecretPaths[] = {
     "accounts.*.venue.password",
     "accounts.*.venue.client_secret",
 };
+
+// The least length of a secret that authenticates a caller (the webhook's secret and signature
+// key, the control API's token): 16 characters, what `openssl rand -hex 8` gives; guessing one
+// of them over HTTP is out of reach, and `openssl rand -hex 16` is cheap.
+inline constexpr std::size_t kMinSecretLength = 16;
+
+// Text that is public because keel ships or documents it (config/*.json and the README): it
+// authenticates nobody, whatever its length. Compared exactly; any value that starts with
+// "change-me" or "changeme" (any case) is treated as a placeholder too.
+inline constexpr std::string_view kPlaceholderSecrets[] = {
+    "change-me: set KEEL__WEBHOOK__SECRET",
+    "change-me: set KEEL__CONTROL__TOKEN",
+};
+
+// Why value cannot authenticate a caller ("is missing", "is 10 characters long; ...", "is the
+// placeholder text of the shipped configs"); empty when it can. Never quotes the value.
+[[nodiscard]] std::string weak_secret(std::string_view value);
 
 // Whether path (dotted, array indices as numbers, "accounts.1.venue.password", or in brackets as
 // config errors name them, "accounts[1].venue.password") is one kSecretPaths declares.

@@ -122,6 +122,13 @@ struct SessionReport {
     std::string journal_durability;
     std::vector<StreamReport> streams;
     std::string journal_error;  // first journal failure; the session stopped on it
+    // A live session's stop policy (config `shutdown`, session/stop_policy.hpp) when a signal
+    // ran it: what it was ("" when it did not run), whether every account ended with no open
+    // order (and flat, with flatten) by its deadline, how long it took, and what was left.
+    std::string shutdown_policy;
+    bool shutdown_complete = false;
+    std::int64_t shutdown_ms = 0;
+    std::vector<std::string> shutdown_unfinished;
     double elapsed_s = 0;
 };
 

@@ -4,7 +4,11 @@
 //
 // Secrets (webhook.secret, webhook.signature_secret, control.token) come from the config file
 // or, better, from the environment (KEEL__WEBHOOK__SECRET=..., KEEL__CONTROL__TOKEN=...; the
-// usual environment overrides); the journaled copy of the config has them masked.
+// usual environment overrides); the journaled copy of the config has them masked. They fail
+// closed: a webhook without a strong secret (or a strong signature_secret with
+// require_signature), or a control API without a strong token (unless `control.auth: "none"`,
+// which binds loopback only), is an error naming the key; strong is at least 16 characters and
+// not a placeholder of the shipped configs (engine/config/secrets.hpp: weak_secret).
 #pragma once
 
 #include <optional>

@@ -10,8 +10,12 @@
 // A new session journals the symbol definitions first. A journal that exists is continued
 // (restart recovery, recovery.hpp), and the webhook's idempotency window is seeded from the
 // journaled alerts, so an alert retried across a restart is still a duplicate. The session
-// runs until stop is set (SIGINT/SIGTERM); then what was queued but never journaled is refused
-// (its senders get 503), and the servers stop.
+// runs until stop is set (SIGINT/SIGTERM). With a stop policy (config `shutdown`,
+// stop_policy.hpp) the monitor thread first journals its kill (cancel open orders, flatten) for
+// every account and waits up to its deadline for the orders to be gone and the positions flat,
+// reports what is not (stderr and the report's shutdown fields), and only then stops the
+// pipeline. Then what was queued but never journaled is refused (its senders get 503), and the
+// servers stop.
 #pragma once
 
 #include <atomic>
