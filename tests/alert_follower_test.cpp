@@ -1,5 +1,6 @@
-// Proves alert_follower acts on each alert action as specified (opens, reverses, closes, or
-// skips with a journaled reason), sizes from the alert, then the (symbol, timeframe) rules, then
+// Proves alert_follower acts on each alert action as specified (opens, reverses, closes, moves
+// to a target position, or skips with a journaled reason), places the order and bracket the
+// body and the symbol's defaults ask for, sizes from the alert, then the (symbol, timeframe) rules, then
 // the default policy, and decides on the expected position (fills plus orders in flight).
 #include <gtest/gtest.h>
 
@@ -40,6 +41,19 @@ class Rig {
         return feed(alert);
     }
     std::vector<Event> send(AlertAction action) { return send(test::alert(kSym, 0, action)); }
+    // An alert event (price, quantity set by the caller) with a body.
+    std::vector<Event> send(Event alert, std::string_view body) {
+        tails_.store(seq_ + 1, body);
+        return send(alert);
+    }
+    // The symbol's definition (its tick size), as ingest journals it before first use.
+    void define(Price tick) {
+        ++seq_;
+        Event e = make_event(EventType::symbol_def, Source::feed, seq_,
+                             static_cast<std::int64_t>(seq_), kSym);
+        e.payload.symbol_def.tick_size = tick;
+        (void)feed(e);
+    }
     // An alert whose body (its record's tail, as the webhook journals it) is `body`.
     std::vector<Event> send(AlertAction action, std::string_view body) {
         tails_.store(seq_ + 1, body);
@@ -469,4 +483,181 @@ TEST(AlertOrder, NamesTheFieldAndWhyForEachProblem) {
     EXPECT_EQ(field(R"({"time_in_force":"gtc","time_in_force":"day"})"), "time_in_force");
     EXPECT_EQ(field(R"([1,2])"), "body");
     EXPECT_EQ(field(R"({"order_type":)"), "body");
+}
+
+namespace {
+Event priced(AlertAction action, const char* price, std::int64_t quantity_units = 0) {
+    Event e = test::alert(kSym, 0, action);
+    e.payload.alert.price = px(price);
+    e.payload.alert.quantity = Quantity::from_units(quantity_units);
+    return e;
+}
+}  // namespace
+
+TEST(AlertFollower, ALimitAlertWithoutLimitPriceTakesTheAlertsPrice) {
+    Rig rig(params());
+    const std::vector<Event> o =
+        orders(rig.send(priced(AlertAction::buy, "1.2345"),
+                        R"({"action":"buy","price":"1.2345","order_type":"limit","tif":"gtc"})"));
+    ASSERT_EQ(o.size(), 1u);
+    EXPECT_EQ(o[0].payload.order.order_type, OrderType::limit);
+    EXPECT_EQ(o[0].payload.order.price, px("1.2345"));
+    EXPECT_EQ(o[0].payload.order.tif, TimeInForce::gtc);
+}
+
+TEST(AlertFollower, ABracketAlertPlacesTheEntryAndBothExitsPricedFromTheEntry) {
+    Rig rig(params());
+    rig.define(px("0.0001"));
+    std::vector<Event> o = orders(rig.send(
+        priced(AlertAction::buy, "1.1"),
+        R"({"price":1.1,"take_profit_offset":"0.005","stop_loss_ticks":20})"));
+    ASSERT_EQ(o.size(), 3u);
+    EXPECT_EQ(o[0].payload.order.role, OrderRole::entry);
+    EXPECT_EQ(o[0].payload.order.order_type, OrderType::market);
+    EXPECT_EQ(o[1].payload.order.role, OrderRole::stop_loss);
+    EXPECT_EQ(o[1].payload.order.side, Side::sell);
+    EXPECT_EQ(o[1].payload.order.stop_price, px("1.098"));
+    EXPECT_EQ(o[2].payload.order.role, OrderRole::take_profit);
+    EXPECT_EQ(o[2].payload.order.price, px("1.105"));
+    for (std::uint32_t k = 0; k < 3; ++k)
+        EXPECT_EQ(o[k].payload.order.order_id, make_order_id(o[k].header.seq, k));
+    // A short's exits mirror, in percent of a limit entry, rounded to the tick toward it.
+    Rig short_rig(params());
+    short_rig.define(px("0.0001"));
+    o = orders(short_rig.send(priced(AlertAction::sell, "2"),
+                              R"({"order_type":"limit","limit_price":"1.23456",)"
+                              R"("take_profit_percent":1,"stop_loss_percent":"0.5"})"));
+    ASSERT_EQ(o.size(), 3u);
+    EXPECT_EQ(o[0].payload.order.price, px("1.23456"));  // off tick: risk's to refuse
+    EXPECT_EQ(o[1].payload.order.stop_price, px("1.2407"));   // 1.2407328 down to the tick
+    EXPECT_EQ(o[2].payload.order.price, px("1.2223"));        // 1.2222144 up to the tick
+}
+
+TEST(AlertFollower, ExitsThatCannotBePricedOrAreOnTheWrongSidePlaceNothing) {
+    Rig rig(params());
+    // Relative exits with no price at all.
+    std::vector<Event> d = rig.send(AlertAction::buy,
+                                    R"({"take_profit_offset":1,"stop_loss_offset":1})");
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::no_reference_price);
+    EXPECT_TRUE(orders(d).empty());
+    // Ticks without a tick size.
+    d = rig.send(priced(AlertAction::buy, "10"), R"({"take_profit_ticks":5,"stop_loss_ticks":5})");
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::invalid_order);
+    // A long's stop-loss above its entry.
+    d = rig.send(priced(AlertAction::buy, "10"), R"({"take_profit":12,"stop_loss":11})");
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::invalid_order);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+TEST(AlertFollower, TheSymbolsDefaultsFillWhatTheBodyLeavesOut) {
+    AlertFollowerParams p = params();
+    AlertOrderParser parser;
+    std::string text = R"({"order_type":"limit","stop_loss_ticks":20,"take_profit_ticks":40})";
+    AlertOrder defaults;
+    ASSERT_TRUE(parser.read_fields(text, defaults).ok());
+    p.defaults.push_back({kSym, defaults});
+    Rig rig(p);
+    rig.define(px("0.0001"));
+    std::vector<Event> o = orders(rig.send(priced(AlertAction::buy, "1.1"), R"({"price":1.1})"));
+    ASSERT_EQ(o.size(), 3u);
+    EXPECT_EQ(o[0].payload.order.order_type, OrderType::limit);
+    EXPECT_EQ(o[0].payload.order.price, px("1.1"));
+    EXPECT_EQ(o[1].payload.order.stop_price, px("1.098"));
+    EXPECT_EQ(o[2].payload.order.price, px("1.104"));
+    // The body's own fields win: a market order, still with the default bracket.
+    Rig market(p);
+    market.define(px("0.0001"));
+    o = orders(market.send(priced(AlertAction::sell, "1.1"), R"({"order_type":"market"})"));
+    ASSERT_EQ(o.size(), 3u);
+    EXPECT_EQ(o[0].payload.order.order_type, OrderType::market);
+    EXPECT_EQ(o[1].payload.order.stop_price, px("1.102"));
+    // A default limit order for an alert with no price: nothing, and why.
+    Rig no_price(p);
+    const std::vector<Event> d = no_price.send(AlertAction::buy);
+    EXPECT_EQ(decision(d, AlertAction::buy), Reason::invalid_order);
+    EXPECT_TRUE(orders(d).empty());
+}
+
+TEST(AlertFollower, TargetsMoveThePositionToPlusOrMinusSizeOrFlat) {
+    Rig rig(params());
+    std::vector<Event> d = rig.send(AlertAction::target_flat);
+    EXPECT_EQ(decision(d, AlertAction::target_flat), Reason::already_flat);
+    d = rig.send(AlertAction::target_long);
+    EXPECT_EQ(decision(d, AlertAction::target_long), Reason::none);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::buy, 5, 0);
+    rig.fill_all(d);
+    d = rig.send(AlertAction::target_long);
+    EXPECT_EQ(decision(d, AlertAction::target_long), Reason::already_long);
+    EXPECT_TRUE(orders(d).empty());
+    // Long 5, the target is long 8: a market order makes up the difference.
+    d = rig.send(priced(AlertAction::target_long, "10", 8), "");
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::buy, 3, 0);
+    rig.fill_all(d);
+    // Long 8 -> short 5: close, then open.
+    d = rig.send(AlertAction::target_short);
+    ASSERT_EQ(orders(d).size(), 2u);
+    expect_order(orders(d)[0], Side::sell, 8, 0);
+    expect_order(orders(d)[1], Side::sell, 5, 1);
+    rig.fill_all(d);
+    d = rig.send(AlertAction::target_short);
+    EXPECT_EQ(decision(d, AlertAction::target_short), Reason::already_short);
+    d = rig.send(AlertAction::target_flat);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::buy, 5, 0);
+}
+
+TEST(AlertFollower, WithoutAllowShortATargetShortOnlyClosesALong) {
+    Rig rig(params(false));
+    std::vector<Event> d = rig.send(AlertAction::target_short);
+    EXPECT_EQ(decision(d, AlertAction::target_short), Reason::already_flat);
+    d = rig.send(AlertAction::target_long);
+    rig.fill_all(d);
+    d = rig.send(AlertAction::target_short);
+    ASSERT_EQ(orders(d).size(), 1u);
+    expect_order(orders(d)[0], Side::sell, 5, 0);
+}
+
+TEST(AlertOrder, ReadsTifTrailAndBracketExitsInEveryForm) {
+    AlertOrder o;
+    ASSERT_TRUE(read_order(R"({"order_type":"trailing_stop","trail":"0.5","tif":"gtc"})", o).ok());
+    EXPECT_EQ(o.stop, px("0.5"));
+    EXPECT_EQ(o.tif, TimeInForce::gtc);
+    ASSERT_TRUE(read_order(R"({"take_profit":"101","stop_loss_percent":"2.5"})", o).ok());
+    EXPECT_EQ(o.take_profit.basis, ExitBasis::price);
+    EXPECT_EQ(o.take_profit.raw, px("101").raw);
+    EXPECT_EQ(o.stop_loss.basis, ExitBasis::percent);
+    EXPECT_EQ(o.stop_loss.raw, px("2.5").raw);
+    ASSERT_TRUE(read_order(R"({"take_profit_ticks":"40","stop_loss_offset":0.25})", o).ok());
+    EXPECT_EQ(o.take_profit.basis, ExitBasis::ticks);
+    EXPECT_EQ(o.take_profit.raw, 40);
+    EXPECT_EQ(o.stop_loss.basis, ExitBasis::offset);
+    ASSERT_TRUE(read_order(R"({"order_type":"limit","price":"7"})", o).ok());
+}
+
+TEST(AlertOrder, NamesTheFieldOfEachInvalidCombination) {
+    const auto field = [](const char* body) {
+        AlertOrder o;
+        return std::string(read_order(body, o).field);
+    };
+    EXPECT_EQ(field(R"({"tif":"gtc","time_in_force":"day"})"), "time_in_force");
+    EXPECT_EQ(field(R"({"time_in_force":"gtc","tif":"day"})"), "tif");
+    EXPECT_EQ(field(R"({"tif":"never"})"), "tif");
+    EXPECT_EQ(field(R"({"order_type":"trailing_stop","stop_price":1,"trail":1})"), "trail");
+    EXPECT_EQ(field(R"({"order_type":"trailing_stop"})"), "trail");
+    EXPECT_EQ(field(R"({"order_type":"limit","trail":1,"limit_price":1})"), "trail");
+    EXPECT_EQ(field(R"({"trail":1})"), "trail");
+    EXPECT_EQ(field(R"({"take_profit":2,"take_profit_offset":1,"stop_loss":1})"),
+              "take_profit_offset");
+    EXPECT_EQ(field(R"({"stop_loss_ticks":2,"stop_loss_percent":1,"take_profit":1})"),
+              "stop_loss_percent");
+    EXPECT_EQ(field(R"({"take_profit_offset":1})"), "stop_loss");
+    EXPECT_EQ(field(R"({"stop_loss":1})"), "take_profit");
+    EXPECT_EQ(field(R"({"take_profit_percent":100,"stop_loss":1})"), "take_profit_percent");
+    EXPECT_EQ(field(R"({"take_profit_ticks":0,"stop_loss":1})"), "take_profit_ticks");
+    EXPECT_EQ(field(R"({"take_profit_ticks":"1.5","stop_loss":1})"), "take_profit_ticks");
+    EXPECT_EQ(field(R"({"take_profit":-1,"stop_loss":1})"), "take_profit");
+    EXPECT_EQ(field(R"({"order_type":"limit"})"), "limit_price");
+    EXPECT_EQ(field(R"({"order_type":"stop_limit","price":1,"stop_price":1})"), "limit_price");
 }

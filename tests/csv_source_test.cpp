@@ -273,7 +273,11 @@ TEST_F(CsvSourceTest, AnAlertRowsOrderColumnsAreCheckedAsTheWebhookChecksABody) 
     const std::string header = "time,action,quantity,order_type,limit_price,stop_price,tif\n";
     const auto missing = write("m.csv", header + "1700000000,buy,1,limit,,,\n");
     EXPECT_FALSE(CsvSource::open({{missing, "m.csv", "X", {}}}, symbols, 0, error));
-    EXPECT_EQ(error, "m.csv:2:5: limit_price is required by order_type limit and stop_limit");
+    EXPECT_EQ(error, "m.csv:2:5: limit_price is required by order_type limit (or give price)");
+    // A limit order may take the row's price as its limit, as from a webhook body.
+    const auto priced = write("p.csv", "time,action,quantity,price,order_type\n"
+                                       "1700000000,buy,1,10.5,limit\n");
+    EXPECT_TRUE(CsvSource::open({{priced, "p.csv", "X", {}}}, symbols, 0, error)) << error;
     const auto type = write("t.csv", header + "1700000000,buy,1,moc,,,\n");
     EXPECT_FALSE(CsvSource::open({{type, "t.csv", "X", {}}}, symbols, 0, error));
     EXPECT_EQ(error.rfind("t.csv:2:4: order_type is not one of", 0), 0u) << error;

@@ -2,7 +2,7 @@
 // its order book is an order_state (an illegal one an engine_alert, not applied), brackets hold
 // their exits until the entry fills and drop them when it does not, a filled exit or OCO leg
 // cancels its sibling, the kill switch sends one mass cancel, and replaying the same inputs after
-// a crash sends the sibling cancel exactly once.
+// a crash sends the sibling cancel exactly once; alerts with a price reach the venue.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -313,6 +313,19 @@ TEST(GatewayStage, ForwardsMarketDataAndTimersToTheVenue) {
     ASSERT_EQ(md.size(), 2u);
     EXPECT_EQ(md[1].header.type, EventType::timer);
     EXPECT_EQ(rig.out.events().size(), 2u);
+}
+
+TEST(GatewayStage, ForwardsAlertsWithAPriceToTheVenueForASimulatorToPriceBy) {
+    Rig rig;
+    Event priced = test::alert(1, 5, AlertAction::buy);
+    priced.payload.alert.price = Price::from_units(42);
+    const Event unpriced = test::alert(1, 6, AlertAction::sell);
+    rig.feed({priced, unpriced});
+    const auto md = rig.timeline.of('M');
+    ASSERT_EQ(md.size(), 1u);
+    EXPECT_EQ(md[0].header.type, EventType::alert);
+    EXPECT_EQ(md[0].payload.alert.price, Price::from_units(42));
+    EXPECT_EQ(rig.out.events().size(), 2u);  // both forwarded down the pipeline
 }
 
 TEST(GatewayStage, HoldsBracketChildrenUntilTheEntryIsCompletelyFilled) {

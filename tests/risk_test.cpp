@@ -50,6 +50,8 @@ struct OrderSpec {
     OrderAction action = OrderAction::new_order;
     std::uint64_t target = 0;  // cancel / replace: the order acted on
     OrderRole role = OrderRole::none;
+    std::uint32_t k = 0;       // the id's k (a bracket's exits: 1 and 2)
+    bool same_cause = false;   // derived from the last event fed (same sequence): an alert's
 };
 
 // Drives one RiskStage with a scripted stream: every event gets the next sequence number and
@@ -78,6 +80,13 @@ class Harness {
         e.payload.symbol_def.tick_size = tick;
         feed(e);
     }
+    // An alert about s with a price (0: none), as the strategy stage forwards it.
+    void alert(SymbolId s, Price p) {
+        Event e = make(EventType::alert, s, Source::webhook);
+        e.payload.alert.price = p;
+        e.payload.alert.action = AlertAction::buy;
+        feed(e);
+    }
     void trade(SymbolId s, Price p) {
         Event e = make(EventType::trade, s);
         e.payload.trade.price = p;
@@ -87,8 +96,10 @@ class Harness {
     // Places an order; checks risk answered with exactly one decision about it and returns its
     // reason (none = approved). The order's id is last_id.
     Reason place(const OrderSpec& o) {
+        if (o.same_cause)
+            --seq;
         Event e = make(EventType::order_request, o.symbol, Source::strategy);
-        last_id = o.action == OrderAction::new_order ? make_order_id(e.header.seq, 0) : o.target;
+        last_id = o.action == OrderAction::new_order ? make_order_id(e.header.seq, o.k) : o.target;
         e.payload.order.order_id = last_id;
         e.payload.order.side = o.side;
         e.payload.order.quantity = o.quantity;
@@ -998,6 +1009,145 @@ TEST(RiskStage, PauseBlocksNewOrdersUntilResume) {
     EXPECT_EQ(h.place({.action = OrderAction::cancel, .target = id}), Reason::none);
     h.command(CommandCode::resume);
     EXPECT_EQ(h.place({}), Reason::none);
+}
+
+TEST(RiskStage, PauseIsReduceOnlyCountingOpenOrdersOnTheSameSide) {
+    Harness h;
+    h.open(0, Side::buy, qty(5), px(100));
+    h.open(1, Side::sell, qty(4), px(50));
+    ASSERT_EQ(h.place({.side = Side::sell, .quantity = qty(3), .type = OrderType::limit,
+                       .price = px(110)}),
+              Reason::none);
+    const std::uint64_t resting = h.last_id;
+    h.command(CommandCode::pause);
+    // New exposure is refused: a buy, and a sell that with the resting one goes past flat.
+    EXPECT_EQ(h.place({.side = Side::buy}), Reason::paused);
+    EXPECT_EQ(h.place({.side = Side::sell, .quantity = qty(3)}), Reason::paused);
+    // What only reduces passes: the rest of the long, a cancel.
+    EXPECT_EQ(h.place({.side = Side::sell, .quantity = qty(2)}), Reason::none);
+    EXPECT_EQ(h.place({.action = OrderAction::cancel, .target = resting}), Reason::none);
+    // A short is reduced by buys only.
+    EXPECT_EQ(h.place({.symbol = 1, .side = Side::sell}), Reason::paused);
+    EXPECT_EQ(h.place({.symbol = 1, .side = Side::buy, .quantity = qty(4)}), Reason::none);
+    // Flat: nothing reduces.
+    EXPECT_EQ(h.place({.symbol = 2, .side = Side::sell}), Reason::paused);
+    h.command(CommandCode::resume);
+    EXPECT_EQ(h.place({.side = Side::buy}), Reason::none);
+}
+
+TEST(RiskStage, PausedBracketExitsPassAndCountAsOnePairForReduceOnly) {
+    Harness h;
+    h.open(0, Side::buy, qty(5), px(100));
+    h.command(CommandCode::pause);
+    // A bracket's exits (stop_loss k=1, take_profit k=2 of one cause) pass while paused.
+    ASSERT_EQ(h.place({.side = Side::sell, .quantity = qty(5), .type = OrderType::stop,
+                       .stop_price = px(90), .role = OrderRole::stop_loss, .k = 1}),
+              Reason::none);
+    ASSERT_EQ(h.place({.side = Side::sell, .quantity = qty(5), .type = OrderType::limit,
+                       .price = px(120), .role = OrderRole::take_profit, .k = 2,
+                       .same_cause = true}),
+              Reason::none);
+    // Only one of the pair can fill: the position is closable by nothing more, and a sell of
+    // the whole position would take it past flat if an exit fills too.
+    EXPECT_EQ(h.place({.side = Side::sell, .quantity = qty(1)}), Reason::paused);
+    // Without the pair counted once, even that would be refused: a smaller position shows it.
+    Harness g;
+    g.open(0, Side::buy, qty(10), px(100));
+    ASSERT_EQ(g.place({.side = Side::sell, .quantity = qty(5), .type = OrderType::stop,
+                       .stop_price = px(90), .role = OrderRole::stop_loss, .k = 1}),
+              Reason::none);
+    ASSERT_EQ(g.place({.side = Side::sell, .quantity = qty(5), .type = OrderType::limit,
+                       .price = px(120), .role = OrderRole::take_profit, .k = 2,
+                       .same_cause = true}),
+              Reason::none);
+    g.command(CommandCode::pause);
+    EXPECT_EQ(g.place({.side = Side::sell, .quantity = qty(5)}), Reason::none);
+    EXPECT_EQ(g.place({.side = Side::sell, .quantity = qty(1)}), Reason::paused);
+}
+
+// --- alert prices ---
+
+TEST(RiskStage, AnAlertsPriceIsTheReferenceWhenNoMarketDataCameAfterIt) {
+    RiskLimits limits;
+    limits.max_order_notional = usd(1'000);
+    Harness h(limits);
+    EXPECT_EQ(h.place({.quantity = qty(5)}), Reason::no_reference_price);
+    h.alert(0, px(100));
+    EXPECT_EQ(h.place({.quantity = qty(5), .same_cause = true}), Reason::none);
+    EXPECT_EQ(h.place({.quantity = qty(11)}), Reason::max_order_notional);  // 1,100 at 100
+    // An alert without a price changes nothing; market data after an alert takes over.
+    h.alert(0, Price{});
+    EXPECT_EQ(h.place({.quantity = qty(10)}), Reason::none);
+    h.trade(0, px(200));
+    EXPECT_EQ(h.place({.quantity = qty(6)}), Reason::max_order_notional);  // 1,200 at 200
+    // And an alert after the market data is the fresher price.
+    h.alert(0, px(190));
+    EXPECT_EQ(h.place({.quantity = qty(5)}), Reason::none);  // 950 at 190
+}
+
+TEST(RiskStage, AnAlertPriceOutsideTheCollarOfThePreviousPriceIsRefusedWithItsOrders) {
+    RiskLimits limits;
+    limits.collar_bps = 100;
+    limits.max_order_notional = usd(100'000);
+    Harness h(limits);
+    h.trade(0, px(100));
+    h.alert(0, Price::from_raw(100'500'000'000));  // within 1% of the trade
+    EXPECT_EQ(h.place({.type = OrderType::limit, .price = Price::from_raw(100'500'000'000),
+                       .same_cause = true}),
+              Reason::none);
+    h.alert(0, px(110));  // 9.5% from the previous accepted price (the alert's)
+    EXPECT_EQ(h.place({.same_cause = true}), Reason::price_collar);
+    // The refused price is no reference: a limit near the last accepted one still passes.
+    EXPECT_EQ(h.place({.type = OrderType::limit, .price = Price::from_raw(101'000'000'000)}),
+              Reason::none);
+}
+
+TEST(RiskStage, TheFirstAlertPriceOfASymbolIsHeldToItsBandOnly) {
+    RiskLimits limits;
+    limits.collar_bps = 100;
+    RiskStageOptions options{16, 64, usd(1'000'000)};
+    options.bands = {{px(50), px(150)}};
+    RiskStage risk(limits, options);
+    Recorder out(1024);
+    std::uint64_t seq = 0;
+    const auto feed = [&](Event e) {
+        e.header.seq = ++seq;
+        out.clear();
+        risk.on_event(e, out);
+    };
+    Event def = make_event(EventType::symbol_def, Source::feed, 0, 0, 0);
+    def.payload.symbol_def.tick_size = Price::from_raw(10'000'000);
+    feed(def);
+    const auto alert_then_limit = [&](Price alert_px, Price limit) {
+        Event a = make_event(EventType::alert, Source::webhook, 0, 1, 0);
+        a.payload.alert.price = alert_px;
+        a.payload.alert.action = AlertAction::buy;
+        feed(a);
+        Event o = make_event(EventType::order_request, Source::strategy, seq, 1, 0);
+        o.payload.order = {};
+        o.payload.order.order_id = make_order_id(seq, 0);
+        o.payload.order.side = Side::buy;
+        o.payload.order.quantity = qty(1);
+        o.payload.order.order_type = OrderType::limit;
+        o.payload.order.price = limit;
+        o.payload.order.tif = TimeInForce::day;
+        o.payload.order.action = OrderAction::new_order;
+        out.clear();
+        risk.on_event(o, out);
+        EXPECT_EQ(out.events().size(), 1u);
+        return out.events().back().header.type == EventType::risk_reject
+                   ? out.events().back().payload.order.reason
+                   : Reason::none;
+    };
+    EXPECT_EQ(alert_then_limit(px(200), px(200)), Reason::price_collar);  // above the band
+    EXPECT_EQ(alert_then_limit(px(40), px(40)), Reason::price_collar);    // below it
+    // The first price in the band is taken with no collar (there is nothing to collar it by).
+    EXPECT_EQ(alert_then_limit(px(120), px(120)), Reason::none);
+    // The next is collared by it: 122 is 1.7% away.
+    EXPECT_EQ(alert_then_limit(px(122), px(122)), Reason::price_collar);
+    EXPECT_EQ(alert_then_limit(Price::from_raw(120'500'000'000),
+                               Price::from_raw(120'500'000'000)),
+              Reason::none);
 }
 
 // --- limit changes ---

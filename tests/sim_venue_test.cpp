@@ -1110,5 +1110,92 @@ TEST(SimVenueHotPath, SubmitAndMarketDataAllocateNothingAfterConstruction) {
     EXPECT_GT(replies.posted, 280u);
 }
 
+// --- alert prices ---
+
+Event alert_at(std::int64_t ts, Price price, engine::SymbolId symbol = 0) {
+    Event e = engine::make_event(EventType::alert, engine::Source::webhook, 0, ts, symbol);
+    e.payload.alert.action = engine::AlertAction::buy;
+    e.payload.alert.price = price;
+    return e;
+}
+
+TEST(SimVenueAlerts, AMarketOrderFillsOnArrivalAtTheLastAlertPriceOfASymbolWithoutMarketData) {
+    Harness h(bars_config());  // alert prices follow the tick rules in any mode
+    h.feed(alert_at(100, P(1050)));
+    h.submit({.id = 4, .ts = 100});
+    ASSERT_EQ(h.replies.posted.size(), 2u);
+    EXPECT_EQ(h.replies.posted[0].header.type, EventType::venue_ack);
+    expect_fill(h.replies.posted[1], 4, P(1050), 10, true);
+    EXPECT_EQ(h.replies.posted[1].header.ts_ns, 100);
+    EXPECT_EQ(h.venue.position_raw(0), Q(10).raw);
+}
+
+TEST(SimVenueAlerts, ALaterAlertsPriceFillsRestingLimitsAndTriggersStops) {
+    Harness h(ticks_config());
+    h.feed(alert_at(100, P(1000)));
+    // A bracket's exits on a long: a take-profit limit above, a stop-loss below.
+    h.submit({.id = 5, .side = Side::sell, .type = OrderType::limit, .price = P(1100)});
+    h.submit({.id = 6, .side = Side::sell, .type = OrderType::stop, .stop = P(900)});
+    EXPECT_TRUE(h.fills().empty());  // 10.00 is through neither
+    h.feed(alert_at(200, P(1100)));  // at the limit: not through it
+    EXPECT_TRUE(h.fills().empty());
+    h.feed(alert_at(300, P(1101)));
+    ASSERT_EQ(h.fills().size(), 1u);
+    expect_fill(h.fills()[0], 5, P(1100), 10, true);
+    h.feed(alert_at(400, P(899)));
+    ASSERT_EQ(h.fills().size(), 2u);
+    expect_fill(h.fills()[1], 6, P(899), 10, true);
+    // An alert without a price, or about another symbol, moves nothing.
+    h.submit({.id = 8, .side = Side::buy, .type = OrderType::limit, .price = P(800)});
+    h.feed(alert_at(500, Price{}));
+    h.feed(alert_at(500, P(700), 1));
+    EXPECT_EQ(h.fills().size(), 2u);
+}
+
+TEST(SimVenueAlerts, MarketDataEndsAlertPricingForItsSymbol) {
+    Harness h(ticks_config());
+    h.feed(trade(50, P(1000)));
+    h.feed(alert_at(100, P(500)));
+    h.submit({.id = 4, .type = OrderType::limit, .price = P(900), .ts = 100});
+    h.feed(alert_at(200, P(400)));
+    EXPECT_TRUE(h.fills().empty());
+    h.feed(trade(300, P(899)));
+    ASSERT_EQ(h.fills().size(), 1u);
+    expect_fill(h.fills()[0], 4, P(900), 10, true);
+}
+
+TEST(SimVenueAlerts, WithoutFillAtAlertPriceAlertsMoveNothing) {
+    SimVenueConfig c = ticks_config();
+    c.fill_at_alert_price = false;
+    Harness h(c);
+    h.feed(alert_at(100, P(1000)));
+    h.submit({.id = 4, .ts = 100});
+    h.feed(alert_at(200, P(1000)));
+    EXPECT_TRUE(h.fills().empty());
+    EXPECT_EQ(h.venue.resting(), 1u);
+}
+
+TEST(SimVenueAlerts, WithNoMarketDataSourceAMarketOrderWithNoPriceAtAllIsRejected) {
+    SimVenueConfig c = ticks_config();
+    c.no_market_data = true;
+    Harness h(c);
+    h.submit({.id = 4, .ts = 100});
+    ASSERT_EQ(h.replies.posted.size(), 1u);
+    EXPECT_EQ(h.last().header.type, EventType::venue_reject);
+    EXPECT_EQ(h.last().payload.order.reason, Reason::no_market_price);
+    // A limit rests: it names its price.
+    h.submit({.id = 8, .type = OrderType::limit, .price = P(900), .ts = 100});
+    EXPECT_EQ(h.last().header.type, EventType::venue_ack);
+    // Once an alert priced the symbol, a market order fills.
+    h.feed(alert_at(200, P(950)));
+    h.submit({.id = 12, .ts = 200});
+    ASSERT_EQ(h.fills().size(), 1u);
+    expect_fill(h.fills()[0], 12, P(950), 10, true);
+    // With a source (the default), the same order rests for the first price.
+    Harness g(ticks_config());
+    g.submit({.id = 4, .ts = 100});
+    EXPECT_EQ(g.last().header.type, EventType::venue_ack);
+}
+
 }  // namespace
 }  // namespace keel

@@ -459,6 +459,10 @@ bool CsvFileReader::alert_order_tail() {
         return false;
     if (json.empty())
         return true;
+    // The alert's price rides along with its order fields: a limit order may take it as its limit
+    // (alert_order.hpp), as it does from a webhook body.
+    if (!price(c.price, "price"))
+        return false;
     json += "}";
     engine::AlertOrder order;
     const engine::AlertOrderProblem p = order_parser_.read(json, order);

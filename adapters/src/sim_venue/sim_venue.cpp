@@ -179,6 +179,13 @@ void SimVenue::new_order(const Event& request, std::int64_t latency_ns) noexcept
         reject(request, reply_ns, Reason::venue_full);
         return;
     }
+    const bool by_alerts = alert_priced(request.header.symbol);
+    const Price alert_last = symbols_[request.header.symbol].last;
+    if (by_alerts && config_.no_market_data && alert_last.raw <= 0 &&
+        p.order_type == OrderType::market) {
+        reject(request, reply_ns, Reason::no_market_price);
+        return;
+    }
     SimOrder o;
     o.order_id = p.order_id;
     o.symbol = request.header.symbol;
@@ -205,6 +212,14 @@ void SimVenue::new_order(const Event& request, std::int64_t latency_ns) noexcept
     KEEL_ASSERT(orders_.size() <= config_.resting_capacity, "resting orders beyond capacity");
     reply(EventType::venue_ack, stored, reply_ns, OrderStatus::accepted, Reason::none,
           OrderAction::new_order);
+    if (by_alerts && alert_last.raw > 0) {
+        // The last alert price is the market this order arrives at.
+        Event print = engine::make_event(EventType::trade, engine::Source::venue, 0, reply_ns,
+                                         request.header.symbol);
+        print.payload.trade.price = alert_last;
+        print.payload.trade.size = kUnbounded;
+        match(print, p.order_id);
+    }
 }
 
 void SimVenue::cancel(const Event& request, std::int64_t latency_ns) noexcept {
@@ -288,11 +303,15 @@ void SimVenue::on_market_data(const Event& md) noexcept {
                     symbols_[md.header.symbol].closed = true;
             }
             return;
+        case EventType::alert:
+            on_alert_price(md);
+            return;
         case EventType::trade:
         case EventType::quote:
         case EventType::bar:
             if (md.header.symbol >= symbols_.size())
                 return;
+            symbols_[md.header.symbol].market_seen = true;
             update_last(md);
             if (is_open(md.header.symbol) && drives_matching(md.header.type) && !orders_.empty())
                 match(md);
@@ -300,6 +319,21 @@ void SimVenue::on_market_data(const Event& md) noexcept {
         default:
             return;
     }
+}
+
+void SimVenue::on_alert_price(const Event& alert) noexcept {
+    const engine::SymbolId symbol = alert.header.symbol;
+    const Price price = alert.payload.alert.price;
+    if (symbol >= symbols_.size() || price.raw <= 0 || !alert_priced(symbol))
+        return;
+    symbols_[symbol].last = price;
+    if (!is_open(symbol) || orders_.empty())
+        return;
+    Event print = engine::make_event(EventType::trade, engine::Source::venue, 0,
+                                     alert.header.ts_ns, symbol);
+    print.payload.trade.price = price;
+    print.payload.trade.size = kUnbounded;
+    match(print);
 }
 
 void SimVenue::expire_day(std::int64_t ts_ns, engine::SymbolId symbol) noexcept {
@@ -352,7 +386,7 @@ void SimVenue::update_last(const Event& md) noexcept {
     }
 }
 
-void SimVenue::match(const Event& md) noexcept {
+void SimVenue::match(const Event& md, std::uint64_t only) noexcept {
     const std::int64_t ts = md.header.ts_ns;
     const EventType kind = md.header.type;
     // The event's volume per side, the pools fills draw from, and the volatility context.
@@ -394,6 +428,7 @@ void SimVenue::match(const Event& md) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         SimOrder& o = orders_[i];
         const bool eligible = o.symbol == md.header.symbol && ts >= o.active_ns &&
+                              (only == 0 || o.order_id == only) &&
                               (kind != EventType::bar || ts > o.submit_ns) &&
                               fills < config_.max_fills_per_event;
         if (!eligible) {

@@ -133,6 +133,12 @@ SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_
     // round trips (found by ConfigRanges under UBSan).
     f.integer("latency_ns", c.latency_ns, 0, kMaxLatencyNs);
     f.integer("latency_jitter_ns", c.latency_jitter_ns, 0, kMaxLatencyNs);
+    if (const Json* v = f.get("fill_at_alert_price")) {
+        if (v->is_boolean())
+            c.fill_at_alert_price = v->get<bool>();
+        else
+            f.error("fill_at_alert_price", "expected true or false");
+    }
     if (const Json* s = f.object("slippage")) {
         Fields sf(*s, "venue.slippage", errors);
         const std::string model = sf.string("model");

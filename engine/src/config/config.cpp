@@ -622,6 +622,59 @@ void read_alert_sizes(const Json& sizes, const std::string& path, StrategyConfig
     }
 }
 
+// The keys an alert_follower's per-symbol defaults may set, and the alert fields they may not
+// (a price belongs to one alert, not to every alert of a symbol).
+constexpr std::string_view kAlertDefaultKeys[] = {
+    "order_type",         "time_in_force",     "tif",
+    "trail",              "take_profit_offset", "take_profit_ticks",
+    "take_profit_percent", "stop_loss_offset",  "stop_loss_ticks",
+    "stop_loss_percent"};
+constexpr std::string_view kAlertPriceKeys[] = {"price", "limit_price", "stop_price",
+                                                "take_profit", "stop_loss"};
+
+// One symbol's defaults, checked key by key and then as the alert parser reads them.
+void read_alert_default(const std::string& name, const Json& value, const std::string& path,
+                        StrategyConfig& sc, std::vector<ConfigError>& errors) {
+    if (std::find(sc.symbols.begin(), sc.symbols.end(), name) == sc.symbols.end()) {
+        errors.push_back({path, "'" + name + "' is not one of this strategy's symbols"});
+        return;
+    }
+    if (!value.is_object()) {
+        errors.push_back({path, "expected an object of order fields"});
+        return;
+    }
+    bool keys_ok = true;
+    for (const auto& [key, _] : value.items()) {
+        const auto known = [&key](std::string_view k) { return k == key; };
+        if (std::any_of(std::begin(kAlertDefaultKeys), std::end(kAlertDefaultKeys), known))
+            continue;
+        keys_ok = false;
+        errors.push_back(
+            {path + "." + key,
+             std::any_of(std::begin(kAlertPriceKeys), std::end(kAlertPriceKeys), known)
+                 ? "is a price of one alert, not a default (defaults take order_type, "
+                   "time_in_force, trail and exits as offsets, ticks or percent)"
+                 : "unknown key"});
+    }
+    if (!keys_ok)
+        return;
+    std::string text = value.dump();
+    AlertOrder order;
+    AlertOrderParser parser;
+    const AlertOrderProblem p = parser.read_fields(text, order);
+    if (!p.ok())
+        errors.push_back({path + "." + std::string(p.field), std::string(p.why)});
+    else if ((order.take_profit.basis == ExitBasis::none) !=
+             (order.stop_loss.basis == ExitBasis::none))
+        errors.push_back({path, "a bracket has both exits: give a take_profit_* and a "
+                                "stop_loss_* (or neither)"});
+    else if (order.gave(AlertField::trail) && order.gave(AlertField::order_type) &&
+             order.type != OrderType::trailing_stop)
+        errors.push_back({path + ".trail", "is only for order_type trailing_stop"});
+    else
+        sc.alert_defaults.push_back({name, order});
+}
+
 StrategyConfig read_strategy(const Json& s, const std::string& path, std::set<std::string>& taken,
                              std::vector<ConfigError>& errors) {
     Reader r(errors, s, path);
@@ -646,6 +699,10 @@ StrategyConfig read_strategy(const Json& s, const std::string& path, std::set<st
     if (alerts) {
         if (const Json* sizes = r.array("sizes", false))
             read_alert_sizes(*sizes, path, sc, errors);
+        if (const Json* defaults = r.object("defaults", false)) {
+            for (const auto& [name, value] : defaults->items())
+                read_alert_default(name, value, path + ".defaults." + name, sc, errors);
+        }
     }
     r.finish();
     return sc;

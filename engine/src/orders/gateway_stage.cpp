@@ -497,6 +497,12 @@ void GatewayStage::handle(const Event& event, Emit& out) noexcept {
             out.emit(event);
             venue_.on_market_data(event);
             return;
+        case EventType::alert:
+            out.emit(event);
+            // A simulator may price a symbol without market data by its alerts (sim_venue.hpp).
+            if (event.payload.alert.price.raw > 0)
+                venue_.on_market_data(event);
+            return;
         default:
             out.emit(event);
             return;

@@ -24,6 +24,8 @@ RiskStage::RiskStage(const RiskLimits& limits, const RiskStageOptions& options)
       account_index_(options.account) {
     KEEL_ASSERT(options.symbol_capacity > 0, "risk needs room for at least one symbol");
     traded_.reserve(options.symbol_capacity);
+    for (std::size_t i = 0; i < options.bands.size() && i < symbols_.size(); ++i)
+        symbols_[i].band = options.bands[i];
     apply_limits(limits);
 }
 
@@ -97,6 +99,9 @@ void RiskStage::handle(const Event& event, Emit& out) noexcept {
         case EventType::feed_status:
             on_feed_status(event);
             break;
+        case EventType::alert:
+            on_alert(event);
+            break;
         default:
             break;
     }
@@ -113,7 +118,8 @@ void RiskStage::decide(const Event& event, Emit& out) noexcept {
             reason = check_order(
                 OrderView{event.header.symbol, o.side, o.order_type, o.price, o.stop_price,
                           o.quantity, event.header.ts_ns,
-                          o.role == OrderRole::stop_loss || o.role == OrderRole::take_profit},
+                          o.role == OrderRole::stop_loss || o.role == OrderRole::take_profit,
+                          event.header.seq},
                 nullptr);
             break;
         case OrderAction::cancel:
@@ -213,7 +219,7 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
     // 2. Modes.
     if (killed_)
         return Reason::kill_switch;
-    if (paused_)
+    if (paused_ && !reduces_only(o, replaced))
         return Reason::paused;
     if (daily_loss_halt_)
         return Reason::daily_loss_halt;
@@ -229,7 +235,7 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
     if (feed_down_ || sym.feed_stale)
         return Reason::market_data_stale;
     if (limits_.max_market_data_age_ns > 0 &&
-        (sym.ref_raw <= 0 || o.ts_ns - sym.ref_ts_ns > limits_.max_market_data_age_ns))
+        (!sym.market_seen || o.ts_ns - sym.market_ts_ns > limits_.max_market_data_age_ns))
         return Reason::market_data_stale;
     if (limits_.max_fills_in_window > 0 && limits_.fill_window_ns > 0 &&
         sym.fills.more_than(static_cast<std::size_t>(limits_.max_fills_in_window),
@@ -239,6 +245,9 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
     // 4. Size and price.
     if (limits_.max_order_qty.raw > 0 && o.quantity > limits_.max_order_qty)
         return Reason::max_order_qty;
+    // Derived from an alert whose price risk did not accept (band or collar): on_alert.
+    if (o.cause_seq != 0 && o.cause_seq == sym.refused_alert_seq)
+        return Reason::price_collar;
     const bool priced_by_reference = !has_limit_price(o.type);
     const bool needs_reference = (limits_.collar_bps > 0 && !priced_by_reference) ||
                                  (priced_by_reference && (limits_.max_order_notional.raw > 0 ||
@@ -375,10 +384,72 @@ void RiskStage::on_market_data(const Event& event, Emit& out) noexcept {
     SymbolState& s = symbols_[sym];
     s.ref_raw = price_raw;
     s.ref_ts_ns = event.header.ts_ns;
+    s.market_seen = true;
+    s.market_ts_ns = event.header.ts_ns;
     account_.mark(sym, Price::from_raw(price_raw), event.header.ts_ns);
     // Equity moves only with the marks of symbols held.
     if (account_.position(sym).quantity_raw != 0)
         check_breakers(event, out);
+}
+
+bool RiskStage::alert_price_accepted(const SymbolState& s, std::int64_t price_raw,
+                                     std::int64_t now_ns) const noexcept {
+    if (price_raw < s.band.min_price.raw ||
+        (s.band.max_price.raw > 0 && price_raw > s.band.max_price.raw))
+        return false;
+    // The collar around the previous accepted price, when there is one that is not stale; the
+    // first price of a symbol (or the first after a quiet spell) has only the band.
+    const bool fresh = s.ref_raw > 0 && (limits_.max_reference_age_ns <= 0 ||
+                                         now_ns - s.ref_ts_ns <= limits_.max_reference_age_ns);
+    return !(fresh && limits_.collar_bps > 0 &&
+             outside_collar(Price::from_raw(price_raw), Price::from_raw(s.ref_raw),
+                            limits_.collar_bps));
+}
+
+void RiskStage::on_alert(const Event& event) noexcept {
+    const SymbolId sym = event.header.symbol;
+    const std::int64_t price_raw = event.payload.alert.price.raw;
+    if (sym >= symbols_.size() || price_raw <= 0)
+        return;
+    SymbolState& s = symbols_[sym];
+    if (!alert_price_accepted(s, price_raw, event.header.ts_ns)) {
+        s.refused_alert_seq = event.header.seq;
+        return;
+    }
+    // Not a mark: the account (equity, the day's P&L, the breakers) moves with market data only.
+    s.ref_raw = price_raw;
+    s.ref_ts_ns = event.header.ts_ns;
+}
+
+bool RiskStage::reduces_only(const OrderView& o, const OrderRecord* replaced) const noexcept {
+    // A bracket's exit can only reduce what its entry opened (it is sent once the entry fills).
+    if (o.bracket_exit)
+        return true;
+    const std::int64_t q = account_.position(o.symbol).quantity_raw;
+    if ((o.side == Side::sell ? q : -q) <= 0)
+        return false;
+    // Every open order on this side may fill too; the two exits of a bracket (and an OCO pair)
+    // only one of them, so a pair counts as its larger leaves.
+    std::int64_t pending = 0;
+    for (const OrderRecord& r : book_.open_orders()) {
+        if (r.symbol != o.symbol || r.side != o.side ||
+            (replaced != nullptr && r.order_id == replaced->order_id))
+            continue;
+        std::int64_t leaves = r.leaves().raw;
+        const bool second_of_pair = r.role == OrderRole::take_profit ||
+                                    (r.role == OrderRole::oco && (r.order_id & 1) != 0);
+        if (second_of_pair) {
+            const std::uint64_t sibling = r.order_id ^ (r.role == OrderRole::oco ? 1u : 3u);
+            const OrderRecord* other = book_.find(sibling);
+            if (other != nullptr && other->side == r.side &&
+                (replaced == nullptr || other->order_id != replaced->order_id))
+                leaves = leaves > other->leaves().raw ? leaves - other->leaves().raw : 0;
+        }
+        pending += leaves;
+    }
+    const std::int64_t filled = replaced != nullptr ? replaced->filled.raw : 0;
+    const std::int64_t leaves = o.quantity.raw > filled ? o.quantity.raw - filled : 0;
+    return pending + leaves <= abs_raw(q);
 }
 
 void RiskStage::on_fill(const Event& event, Emit& out) noexcept {

@@ -153,6 +153,8 @@ std::unique_ptr<engine::Strategy> make_strategy(const engine::StrategyConfig& s,
         p.sizes.push_back({*symbols.find(a.symbol), static_cast<std::uint16_t>(a.timeframe_minutes),
                            a.quantity, a.notional});
     }
+    for (const engine::AlertDefaultsConfig& d : s.alert_defaults)
+        p.defaults.push_back({*symbols.find(d.symbol), d.order});
     return std::make_unique<engine::AlertFollower>(std::move(p));
 }
 
@@ -399,6 +401,9 @@ bool SessionAssembly::build_venue(std::string& error) {
         std::vector<engine::ConfigError> venue_errors;
         venue_configs.push_back(adapters::sim_venue_config_from_json(
             config_.accounts[k].venue_json, config_.symbol_capacity, venue_errors));
+        // A webhook-only session: only alerts can price its symbols (sim_venue.hpp).
+        venue_configs.back().no_market_data =
+            config_.data_files.empty() && config_.feed_json.is_null();
         threadings.push_back(
             adapters::venue_threading_from_json(config_.accounts[k].venue_json, venue_errors));
         if (!venue_errors.empty()) {
@@ -488,6 +493,12 @@ void SessionAssembly::build_pipeline_stages() {
         if (const auto id = symbols_.find(name))
             (void)limits.set(engine::RiskLimit::restricted_symbol, 1, *id);
     }
+    // Each symbol's configured band holds the alert prices risk takes as references.
+    std::vector<engine::SymbolPriceBand> bands(config_.symbol_capacity);
+    for (const engine::SymbolConfig& s : config_.symbols) {
+        if (const auto id = symbols_.find(s.name); id && *id < bands.size())
+            bands[*id] = {s.min_price, s.max_price};
+    }
     std::vector<engine::Stage*> risks, gateways;
     for (std::size_t k = 0; k < accounts_.size(); ++k) {
         AccountParts& a = accounts_[k];
@@ -495,6 +506,7 @@ void SessionAssembly::build_pipeline_stages() {
         risk_options.symbol_capacity = config_.symbol_capacity;
         risk_options.starting_cash = config_.accounts[k].starting_cash;
         risk_options.account = static_cast<std::uint8_t>(k);
+        risk_options.bands = bands;
         a.risk = std::make_unique<engine::RiskStage>(limits, risk_options);
         a.gateway = std::make_unique<engine::GatewayStage>(
             *a.venue, gateway_replies, config_.symbol_capacity,

@@ -29,101 +29,141 @@ Quantity AlertFollower::size_for(const Event& alert, Price price, Money equity) 
     return params_.sizing.quantity_for(price, equity, Price{});
 }
 
+const AlertOrder* AlertFollower::defaults_for(SymbolId symbol) const noexcept {
+    for (const AlertOrderDefaults& d : params_.defaults) {
+        if (d.symbol == symbol)
+            return &d.order;
+    }
+    return nullptr;
+}
+
+AlertFollower::Plan AlertFollower::plan(const Event& alert, std::int64_t expected,
+                                        Quantity size) const noexcept {
+    Plan p;
+    const auto move_to = [&p](std::int64_t target) {
+        p.move = true;
+        p.target = target;
+    };
+    const auto open = [&](Side side) {
+        p.opens = true;
+        p.side = side;
+        if (expected != 0)
+            move_to(0);  // a reversal: close what is there first, its own round trip
+    };
+    // A target already held on this side: at the size, or made up with a market order.
+    const auto hold = [&](std::int64_t target, Reason there) {
+        if (size.raw <= 0)
+            p.skipped = Reason::no_size;
+        else if (expected == target)
+            p.skipped = there;
+        else
+            move_to(target);
+    };
+    const bool shorts = params_.allow_short;
+    switch (alert.payload.alert.action) {
+        case AlertAction::buy:
+            expected > 0 ? void(p.skipped = Reason::already_long) : open(Side::buy);
+            break;
+        case AlertAction::target_long:
+            expected > 0 ? hold(size.raw, Reason::already_long) : open(Side::buy);
+            break;
+        case AlertAction::sell:
+        case AlertAction::target_short:
+            if (expected < 0 && alert.payload.alert.action == AlertAction::target_short && shorts)
+                hold(-size.raw, Reason::already_short);
+            else if (expected < 0)
+                p.skipped = Reason::already_short;
+            else if (shorts)
+                open(Side::sell);
+            else if (expected == 0)
+                p.skipped = Reason::already_flat;
+            else
+                move_to(0);
+            break;
+        case AlertAction::close:
+        case AlertAction::target_flat:
+            expected == 0 ? void(p.skipped = Reason::already_flat) : move_to(0);
+            break;
+        case AlertAction::close_long:
+            if (expected > 0)
+                move_to(0);
+            else
+                p.skipped = expected == 0 ? Reason::already_flat : Reason::already_short;
+            break;
+        case AlertAction::close_short:
+            if (expected < 0)
+                move_to(0);
+            else
+                p.skipped = expected == 0 ? Reason::already_flat : Reason::already_long;
+            break;
+        case AlertAction::none:
+            p.skipped = Reason::invalid_order;
+            break;
+    }
+    return p;
+}
+
+Reason AlertFollower::opening_order(const Event& alert, const StrategyView& view, Side side,
+                                    Quantity size, OrderIntent& open) noexcept {
+    const AlertPayload& a = alert.payload.alert;
+    const SymbolId symbol = alert.header.symbol;
+    AlertOrder order;
+    if (const std::string_view body = view.tail(alert); !body.empty()) {
+        if (!parser_.read(body, body.size() + kTailPadding, order).ok())
+            return Reason::invalid_order;
+    }
+    if (const AlertOrder* d = defaults_for(symbol))
+        order = with_defaults(order, *d);
+    // The alert's price (from the body, or a CSV row's column) may be a limit order's limit.
+    if (a.price.raw > 0)
+        order.given |= 1u << static_cast<unsigned>(AlertField::price);
+    if (!check_alert_order(order).ok())
+        return Reason::invalid_order;
+    open.symbol = symbol;
+    open.side = side;
+    open.quantity = size;
+    open.type = order.type;
+    open.tif = order.tif;
+    open.price = order.limit.raw > 0 || order.type != OrderType::limit ? order.limit : a.price;
+    open.stop_price = order.stop;
+    if (!order.has_bracket())
+        return Reason::none;
+    // The entry's price the exits are measured from (alert_order.hpp).
+    Price entry = a.price.raw > 0 ? a.price : view.account().position(symbol).last_price;
+    if (open.price.raw > 0)
+        entry = open.price;
+    else if (order.type == OrderType::stop)
+        entry = open.stop_price;
+    return exit_prices(order, side, entry, view.tick_size(symbol), open.take_profit,
+                       open.stop_loss);
+}
+
 void AlertFollower::on_signal(const Event& alert, Intents& out) noexcept {
     const SymbolId symbol = alert.header.symbol;
     const AlertPayload& a = alert.payload.alert;
     const StrategyView& view = out.view();
     const std::int64_t expected = view.expected_raw(symbol);
     const Price price = a.price.raw > 0 ? a.price : view.account().position(symbol).last_price;
-    const auto value = static_cast<std::int64_t>(a.alert_key);
-
-    Reason skipped = Reason::none;
-    std::int64_t target = expected;
-    bool opens = false;  // whether the target needs a size
-    switch (a.action) {
-        case AlertAction::buy:
-            if (expected > 0) {
-                skipped = Reason::already_long;
-            } else {
-                opens = true;
-            }
-            break;
-        case AlertAction::sell:
-            if (expected < 0) {
-                skipped = Reason::already_short;
-            } else if (!params_.allow_short) {
-                if (expected == 0)
-                    skipped = Reason::already_flat;
-                else
-                    target = 0;
-            } else {
-                opens = true;
-            }
-            break;
-        case AlertAction::close:
-            if (expected == 0)
-                skipped = Reason::already_flat;
-            else
-                target = 0;
-            break;
-        case AlertAction::close_long:
-            if (expected > 0)
-                target = 0;
-            else
-                skipped = expected == 0 ? Reason::already_flat : Reason::already_short;
-            break;
-        case AlertAction::close_short:
-            if (expected < 0)
-                target = 0;
-            else
-                skipped = expected == 0 ? Reason::already_flat : Reason::already_long;
-            break;
-        case AlertAction::target_long:
-        case AlertAction::target_short:
-        case AlertAction::target_flat:
-        case AlertAction::none:
-            skipped = Reason::invalid_order;
-            break;
-    }
-    AlertOrder order;
-    if (const std::string_view body = view.tail(alert); opens && !body.empty()) {
-        if (!parser_.read(body, body.size() + kTailPadding, order).ok())
-            skipped = Reason::invalid_order;
-    }
-    Quantity size{};
-    if (opens && skipped == Reason::none) {
-        size = size_for(alert, price, view.account().equity());
-        if (size.raw <= 0)
-            skipped = Reason::no_size;
-    }
-    const std::int8_t direction =
-        a.action == AlertAction::buy ? 1 : (a.action == AlertAction::sell ? -1 : 0);
-    out.note(direction, value, a.action, skipped);
-    if (skipped == Reason::no_size && expected != 0) {
-        // Nothing to open, but the alert still says the other side is over: close it.
-        out.target(symbol, 0);
-        return;
-    }
-    if (skipped != Reason::none)
-        return;
-    if (!opens) {
-        out.target(symbol, target);
-        return;
-    }
-    // Reversals are two orders: close what is there, then open the new side, so each shows
-    // as its own round trip.
-    const Side side = a.action == AlertAction::buy ? Side::buy : Side::sell;
-    if (expected != 0)
-        out.target(symbol, 0);
+    const Quantity size = size_for(alert, price, view.account().equity());
+    Plan p = plan(alert, expected, size);
     OrderIntent open;
-    open.symbol = symbol;
-    open.side = side;
-    open.quantity = size;
-    open.type = order.type;
-    open.tif = order.tif;
-    open.price = order.limit;
-    open.stop_price = order.stop;
-    out.order(open);
+    if (p.opens) {
+        if (const Reason r = opening_order(alert, view, p.side, size, open); r != Reason::none) {
+            p = Plan{r};  // nothing at all, not even a reversal's close
+        } else if (size.raw <= 0) {
+            // Nothing to open, but the alert still says the other side is over: close it.
+            p.skipped = Reason::no_size;
+            p.opens = false;
+        }
+    }
+    const bool up = a.action == AlertAction::buy || a.action == AlertAction::target_long;
+    const bool down = a.action == AlertAction::sell || a.action == AlertAction::target_short;
+    out.note(static_cast<std::int8_t>(up ? 1 : (down ? -1 : 0)),
+             static_cast<std::int64_t>(a.alert_key), a.action, p.skipped);
+    if (p.move)
+        out.target(symbol, p.target);
+    if (p.opens)
+        out.order(open);
 }
 
 }  // namespace keel::engine

@@ -48,6 +48,20 @@
 // (ioc_remainder). fok fills completely on its first eligible event or is canceled entirely
 // (fok_unfillable).
 //
+// Alert prices (config fill_at_alert_price, on by default): a session without a feed (a
+// webhook-only paper session) has no market to fill against, so a symbol that has had no
+// market data is priced by its alerts. Each alert with a price is a trade print at that price
+// (tick rules above, whatever the mode; unlimited size, so only a participation cap bounds
+// it), and a new order for such a symbol is matched on arrival against the last alert price:
+// a market order fills at it, a limit rests unless that price is through it, a stop triggers
+// if it is at or beyond its stop. So a later alert's price can fill a resting limit or a
+// bracket's exit. In a session with no market-data source at all (no_market_data: no feed, no
+// data files), a market order for a symbol no alert has priced yet (an alert without a price, a
+// flatten) is rejected with no_market_price: reported as not done instead of resting unfilled
+// for ever; with a source it rests until the first price, as always. The first market data of
+// a symbol ends alert pricing for it: from then on the feed is its market and alerts move
+// nothing.
+//
 // Sessions: a session_close timer closes the venue until the next session_open timer; before
 // the first timer it is open. While closed, new orders and replaces are rejected
 // (venue_closed; cancels are still served) and nothing matches.
@@ -122,7 +136,8 @@ class SimVenue final : public engine::Venue {
 
     // The most replies one call (one submit or one on_market_data) can post: resting capacity
     // plus max_fills_per_event. A submit posts one ack or reject for a new order, a replace or
-    // a cancel, and a mass cancel one venue_cancel per resting order (at most capacity). A
+    // a cancel (a new order priced by alerts: its ack, then at most a fill or an ioc/fok
+    // cancel), and a mass cancel one venue_cancel per resting order (at most capacity). A
     // market event posts at most max_fills_per_event fills, plus at most one cancel per
     // resting order (ioc remainders, fok cancels); a session_close timer one expiry per
     // resting order. Across a run, cancels and expiries total at most the orders ever
@@ -178,6 +193,7 @@ class SimVenue final : public engine::Venue {
         std::int64_t position_raw = 0;   // signed
         engine::Money short_proceeds{};  // what opening the open short brought in
         bool closed = false;             // between this symbol's session close and open
+        bool market_seen = false;        // it has had market data: alerts no longer price it
     };
     // What one market event offers one order.
     struct Offer {
@@ -192,7 +208,14 @@ class SimVenue final : public engine::Venue {
     void replace(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void mass_cancel(const engine::Event& request, std::int64_t latency_ns) noexcept;
     void expire_day(std::int64_t ts_ns, engine::SymbolId symbol) noexcept;
-    void match(const engine::Event& md) noexcept;
+    // Matches resting orders against one market event (only: just that order; 0: all).
+    void match(const engine::Event& md, std::uint64_t only = 0) noexcept;
+    // An alert's price as a trade print of a symbol priced by alerts.
+    void on_alert_price(const engine::Event& alert) noexcept;
+    // Whether alerts price this symbol (fill_at_alert_price and no market data yet).
+    [[nodiscard]] bool alert_priced(engine::SymbolId symbol) const noexcept {
+        return config_.fill_at_alert_price && !symbols_[symbol].market_seen;
+    }
     void update_last(const engine::Event& md) noexcept;
 
     [[nodiscard]] bool drives_matching(engine::EventType type) const noexcept;

@@ -75,6 +75,14 @@ struct SimVenueConfig {
     // reply to the submission (ack or reject) is stamped submit + latency.
     std::int64_t latency_ns = 0;
     std::int64_t latency_jitter_ns = 0;
+
+    // Alert prices (sim_venue.hpp, "Alert prices"): a symbol that has had no market data is
+    // priced by the alerts about it, each alert's price a trade print. Off: alerts move nothing.
+    bool fill_at_alert_price = true;
+    // Not a config key: the session has no market-data source (no feed, no data files; set by
+    // the session assembly). With fill_at_alert_price, a market order for a symbol no alert has
+    // priced is then rejected (no_market_price): nothing would ever fill it.
+    bool no_market_data = false;
 };
 
 // Every problem with the configuration, as "field: what is wrong"; empty when it is usable.

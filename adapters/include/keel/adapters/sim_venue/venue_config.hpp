@@ -20,6 +20,7 @@ namespace keel::adapters {
 //     "commission": {"model": "none|per_share|bps", "per_share": "0.005", "bps": "1",
 //                    "min": "1"},
 //     "buying_power": "1000000", "latency_ns": 0, "latency_jitter_ns": 0,
+//     "fill_at_alert_price": true,
 //     "threaded": false, "idle": "busy_spin|yield|park", "drain_ms": 2000
 //   }
 [[nodiscard]] SimVenueConfig sim_venue_config_from_json(const engine::Json& venue,

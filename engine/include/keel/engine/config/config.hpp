@@ -18,6 +18,7 @@
 #include "keel/engine/config/operations.hpp"
 #include "keel/engine/core/fixed_point.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
+#include "keel/engine/strategy/alert_order.hpp"
 #include "keel/engine/strategy/sizing.hpp"
 #include "keel/engine/strategy/strategies/orb.hpp"
 #include "keel/engine/pipeline/thread_plan.hpp"
@@ -47,6 +48,15 @@ struct AlertSizeConfig {
     Money notional{};
 };
 
+// An alert_follower's order defaults for one of its symbols (`defaults`: {"SYMBOL": {...}}):
+// order_type, time_in_force (or tif), trail and the relative bracket exits
+// (take_profit_offset|ticks|percent, stop_loss_offset|ticks|percent), the same names and values
+// as an alert body's (strategy/alert_order.hpp). Absolute prices are an alert's own.
+struct AlertDefaultsConfig {
+    std::string symbol;
+    AlertOrder order{};
+};
+
 // One configured strategy. Symbols are names here; the session resolves them to ids once the
 // data has defined them.
 struct StrategyConfig {
@@ -62,6 +72,7 @@ struct StrategyConfig {
     OrbParams orb{};
     // alert_follower
     std::vector<AlertSizeConfig> alert_sizes;
+    std::vector<AlertDefaultsConfig> alert_defaults;
     // The account it trades: an index into Config::accounts, from the `account` key (an
     // account's name; absent: the first account).
     std::uint8_t account = 0;

@@ -4,7 +4,8 @@
 // engine_alert, not applied), runs engine-side brackets and OCO groups, answers the kill switch
 // with one mass cancel, echoes risk rejects back to ingest as order_denied inputs (so strategies
 // learn of them in sequence) and tracks fills into the account. It feeds every market-data and
-// timer event to the venue, for venues that simulate matching and expiry.
+// timer event, and every alert with a price, to the venue, for venues that simulate matching
+// and expiry (a simulator may price a symbol that has no market data by its alerts).
 //
 // Brackets: a strategy emits a bracket as up to three order_requests caused by one event: the
 // entry (make_order_id(seq, 0), role entry), its stop_loss (k=1) and take_profit (k=2). The

@@ -113,9 +113,10 @@ class Venue {
     virtual ~Venue() = default;
     // Hands one order (an order_sent event, already journaled) to the venue.
     virtual void submit(const Event& order_sent) noexcept = 0;
-    // Every market-data event (trade, quote, bar) and every timer event the gateway sees, for
-    // venues that simulate matching and time in force (a simulated venue expires DAY orders at
-    // the session_close timer). A venue ignores the types it has no use for.
+    // Every market-data event (trade, quote, bar), every timer event and every alert with a
+    // price the gateway sees, for venues that simulate matching and time in force (a simulated
+    // venue expires DAY orders at the session_close timer, and may price a symbol without
+    // market data by its alerts). A venue ignores the types it has no use for.
     virtual void on_market_data(const Event& /*event*/) noexcept {}
     // The open-order query (FIX OrderMassStatusRequest, a REST open-orders call): every order
     // the venue is still working, ascending by id. Restart recovery checks the engine's view

@@ -7,8 +7,19 @@
 // Its views are its own, built from the stream: an OrderBook of what it approved (moved by
 // venue replies, denials and fills), an Account (positions from fills, marks from market
 // data, the trading day from session_open timers; Account's interface, kept small) and per
-// symbol the last market-data price.
+// symbol the last accepted price (the reference) and the last market-data time.
 // So its state, the kill switch included, is rebuilt by replaying the input journal.
+//
+// The reference price of a symbol is its last accepted price, from market data or from an
+// alert's price (alerts pass through every stage, so risk sees each before the orders derived
+// from it): an alert's price is the reference unless market data came after it. An alert's
+// price is accepted when it lies in the symbol's configured band (RiskStageOptions::bands,
+// config symbols[].min_price/max_price) and, when the symbol has a reference that is not stale
+// (max_reference_age_ns) and collar_bps is set, within the collar of that reference; the
+// first alert of a symbol with no price yet is held to the band only. An alert price that is
+// not accepted leaves the reference as it was, and the orders derived from that alert are
+// refused with price_collar. Market-data age (max_market_data_age_ns, market_data_stale)
+// counts market data only.
 //
 // Checks, in the order they run (the first failure is the reason):
 //   shape (side, type, prices) -> invalid_order; quantity -> non_positive_qty; symbol never
@@ -35,9 +46,13 @@
 //   (an operator re-sends kill 1), never in a loop. A later kill 0 does not stop a flatten in
 //   progress; unkill lifts the switch and stops flattening. Mass cancels (order id 0) are the
 //   gateway's: from a strategy they are refused with unknown_order.
-// - pause / resume: pause refuses new orders and replaces with `paused`; resume lifts the
-//   pause and a drawdown halt (re-basing the peak at the current equity, so the halt does not
-//   trip again at once).
+// - pause / resume: pause is reduce-only: a new order or replace that would add exposure is
+//   refused with `paused`; one that only reduces a position passes (and goes on through the
+//   other checks): a bracket's exits, and an order on the other side of the position whose
+//   quantity, with every open order on its side (a bracket's two exits counted once, as only
+//   one can fill), is at most the position. Cancels pass as always. Resume lifts the pause and
+//   a drawdown halt (re-basing the peak at the current equity, so the halt does not trip again
+//   at once).
 // - daily-loss halt: when the day's P&L reaches -max_daily_loss (checked after each fill and
 //   each mark of a symbol with a position); lifted only by the start of the next trading day,
 //   which announces the lift (risk_state daily_loss_halt with the halted flag cleared). The
@@ -75,6 +90,13 @@
 
 namespace keel::engine {
 
+// A symbol's price band (config symbols[].min_price / max_price): an alert's price outside it is
+// never a reference. max 0: no upper bound.
+struct SymbolPriceBand {
+    Price min_price{};
+    Price max_price{};
+};
+
 struct RiskStageOptions {
     std::size_t symbol_capacity = 1024;  // symbol ids at or above are unknown_symbol
     std::size_t order_capacity = 4096;   // live orders risk tracks; beyond: max_open_orders
@@ -82,6 +104,8 @@ struct RiskStageOptions {
     // The account this stage checks (config `accounts`; 0 with one): stamped in its
     // risk_state and state_hash records and in its flatten orders' ids (order_id.hpp).
     std::uint8_t account = 0;
+    // Per symbol id (shorter: the rest have no band).
+    std::vector<SymbolPriceBand> bands{};
 };
 
 class RiskStage final : public Stage {
@@ -114,8 +138,12 @@ class RiskStage final : public Stage {
         bool flatten_failed = false;     // the venue refused or canceled its flatten order
         bool day_trade_counted = false;  // the position opened at opened_ns made a day trade
         std::int64_t tick_raw = 0;       // from symbol_def
-        std::int64_t ref_raw = 0;        // last market-data price, 0 = none yet
+        std::int64_t ref_raw = 0;        // last accepted price (market data or alert), 0 = none
         std::int64_t ref_ts_ns = 0;
+        bool market_seen = false;        // market data has come (market_ts_ns is its time)
+        std::int64_t market_ts_ns = 0;
+        std::uint64_t refused_alert_seq = 0;  // the last alert whose price was not accepted
+        SymbolPriceBand band{};
         bool feed_stale = false;     // a feed_status said this symbol's data is stale
         std::int64_t opened_ns = 0;  // when the current position opened (from flat or reversal)
         std::uint64_t flatten_order = 0;  // risk's flatten order in flight, 0 = none
@@ -133,6 +161,7 @@ class RiskStage final : public Stage {
         // A bracket's stop-loss or take-profit: it can only reduce what its entry opened, so
         // the position, exposure and open-order limits (already applied to the entry) pass it.
         bool bracket_exit = false;
+        std::uint64_t cause_seq = 0;  // a new order's cause (an alert whose price was refused)
     };
 
     void decide(const Event& event, Emit& out) noexcept;
@@ -142,8 +171,13 @@ class RiskStage final : public Stage {
     [[nodiscard]] Reason check_gross(const OrderView& o, const OrderRecord* replaced,
                                      i128 order_product) const noexcept;
     [[nodiscard]] bool day_trade_blocked(const OrderView& o) const noexcept;
+    // Whether the order can only take the position toward flat (pause lets those through).
+    [[nodiscard]] bool reduces_only(const OrderView& o, const OrderRecord* replaced) const noexcept;
+    [[nodiscard]] bool alert_price_accepted(const SymbolState& s, std::int64_t price_raw,
+                                            std::int64_t now_ns) const noexcept;
 
     void on_market_data(const Event& event, Emit& out) noexcept;
+    void on_alert(const Event& event) noexcept;
     void on_fill(const Event& event, Emit& out) noexcept;
     void on_order_reply(const Event& event, Emit& out) noexcept;
     void on_timer(const Event& event, Emit& out) noexcept;
