@@ -37,7 +37,8 @@ namespace keel::adapters::webhook {
 //   the order fields alert_follower reads from the journaled body (engine/strategy/
 //   alert_order.hpp): order_type, limit_price, stop_price, time_in_force, tif, take_profit,
 //   take_profit_offset, take_profit_ticks, take_profit_percent, stop_loss, stop_loss_offset,
-//   stop_loss_ticks, stop_loss_percent, trail, account.
+//   stop_loss_ticks, stop_loss_percent, trail. (No `account`: an alert trades its strategy's
+//   account, so a body naming one is refused unknown_field rather than silently ignored.)
 // Accepted and kept only in the journaled body (TradingView placeholders): open, high, low,
 //   close, volume, timenow, comment, position_size, prev_market_position, contracts, order_id,
 //   order_comment, alert_message.
@@ -47,7 +48,7 @@ inline constexpr std::string_view kAlertFields[] = {
     // order fields (alert_order.hpp)
     "order_type", "limit_price", "stop_price", "time_in_force", "tif", "take_profit",
     "take_profit_offset", "take_profit_ticks", "take_profit_percent", "stop_loss",
-    "stop_loss_offset", "stop_loss_ticks", "stop_loss_percent", "trail", "account",
+    "stop_loss_offset", "stop_loss_ticks", "stop_loss_percent", "trail",
     // TradingView placeholders kept in the body only
     "open", "high", "low", "close", "volume", "timenow", "comment", "position_size",
     "prev_market_position", "contracts", "order_id", "order_comment", "alert_message"};
