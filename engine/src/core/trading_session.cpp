@@ -4,6 +4,12 @@ namespace keel::engine {
 
 namespace {
 
+struct SessionBounds {
+    std::int64_t day;
+    std::int64_t open_ns;
+    std::int64_t close_ns;
+};
+
 // How far ahead the next trading day is looked for: a year of closed days means never.
 constexpr std::int64_t kDaysAheadBound = 370;
 
@@ -31,6 +37,41 @@ std::optional<std::int64_t> first_trading_day_from(const TradingSession& s,
             return d;
     }
     return std::nullopt;
+}
+
+// The session containing ts: its day, open and close, each looked up once (bar_window runs
+// for every trade a bar aggregator sees). A fixed offset with no calendar, every backtest's
+// case, is plain arithmetic; a zone or calendar takes one offset and one calendar lookup.
+std::optional<SessionBounds> session_bounds(const TradingSession& s, std::int64_t ts_ns) noexcept {
+    if (s.rules == nullptr) {
+        const std::int64_t offset = static_cast<std::int64_t>(s.utc_offset_minutes) * kNsPerMinute;
+        const std::int64_t day = floor_div(ts_ns + offset, kNsPerDay);
+        if ((s.weekdays & (1U << weekday(day))) == 0)
+            return std::nullopt;
+        const std::int64_t midnight = day * kNsPerDay - offset;
+        const std::int64_t open = midnight + static_cast<std::int64_t>(s.open_s) * kNsPerSecond;
+        const std::int64_t close = midnight + static_cast<std::int64_t>(s.close_s) * kNsPerSecond;
+        if (ts_ns < open || ts_ns >= close)
+            return std::nullopt;
+        return SessionBounds{day, open, close};
+    }
+    // A session lies inside its local day, so only ts's own day can contain it.
+    const std::int64_t day = local_day(s, ts_ns);
+    if ((s.weekdays & (1U << weekday(day))) == 0)
+        return std::nullopt;
+    const CalendarDay* c = calendar_day(*s.rules, day);
+    if (c != nullptr && c->close_s == kClosedDay)
+        return std::nullopt;
+    // The calendar file's reader keeps every early close after the open and before the close.
+    const std::int32_t close_s = c != nullptr ? c->close_s : s.close_s;
+    const std::int64_t open = session_open_ns(s, day);
+    if (ts_ns < open)
+        return std::nullopt;
+    const std::int64_t close =
+        utc_of_local_ns(s, day * kNsPerDay + static_cast<std::int64_t>(close_s) * kNsPerSecond);
+    if (ts_ns >= close)
+        return std::nullopt;
+    return SessionBounds{day, open, close};
 }
 
 }  // namespace
@@ -99,12 +140,8 @@ std::int64_t session_close_ns(const TradingSession& s, std::int64_t day) noexcep
 }
 
 std::optional<std::int64_t> session_day(const TradingSession& s, std::int64_t ts_ns) noexcept {
-    // A session lies inside its local day, so only ts's own day can contain it.
-    const std::int64_t day = local_day(s, ts_ns);
-    if (!is_trading_day(s, day) || ts_ns < session_open_ns(s, day) ||
-        ts_ns >= session_close_ns(s, day))
-        return std::nullopt;
-    return day;
+    const std::optional<SessionBounds> b = session_bounds(s, ts_ns);
+    return b ? std::optional<std::int64_t>(b->day) : std::nullopt;
 }
 
 bool in_session(const TradingSession& s, std::int64_t ts_ns) noexcept {
@@ -113,15 +150,13 @@ bool in_session(const TradingSession& s, std::int64_t ts_ns) noexcept {
 
 std::optional<BarWindow> bar_window(const TradingSession& s, std::uint32_t interval_minutes,
                                     std::int64_t ts_ns) noexcept {
-    const std::optional<std::int64_t> day = session_day(s, ts_ns);
-    if (!day || interval_minutes == 0)
+    const std::optional<SessionBounds> b = session_bounds(s, ts_ns);
+    if (!b || interval_minutes == 0)
         return std::nullopt;
-    const std::int64_t open = session_open_ns(s, *day);
-    const std::int64_t close = session_close_ns(s, *day);
     const std::int64_t interval_ns = static_cast<std::int64_t>(interval_minutes) * kNsPerMinute;
-    const std::int64_t start = open + (ts_ns - open) / interval_ns * interval_ns;
+    const std::int64_t start = b->open_ns + (ts_ns - b->open_ns) / interval_ns * interval_ns;
     const std::int64_t end = start + interval_ns;
-    return BarWindow{start, end < close ? end : close};
+    return BarWindow{start, end < b->close_ns ? end : b->close_ns};
 }
 
 std::int64_t next_bar_close_ns(const TradingSession& s, std::uint32_t interval_minutes,
