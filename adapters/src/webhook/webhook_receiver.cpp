@@ -384,8 +384,11 @@ struct WebhookReceiver::Core : std::enable_shared_from_this<Core> {
                   "their aliases)";
             return false;
         }
-        const std::string_view exchange =
-            sym->second < options.exchanges.size() ? options.exchanges[sym->second] : "";
+        // Both arms string_views: a std::string and "" would make a temporary string, and the
+        // view would outlive it.
+        const std::string_view exchange = sym->second < options.exchanges.size()
+                                              ? std::string_view(options.exchanges[sym->second])
+                                              : std::string_view{};
         for (const std::string_view given : {prefix, std::string_view(f.exchange)}) {
             if (!exchange.empty() && !given.empty() && !iequals(given, exchange)) {
                 why = "exchange " + quoted(given) + " is not " + quoted(exchange) +

@@ -34,25 +34,13 @@ class AccountEmit final : public Emit {
 }  // namespace
 
 std::size_t event_account(const Event& event) noexcept {
-    switch (event.header.type) {
-        case EventType::venue_ack:
-        case EventType::venue_reject:
-        case EventType::venue_cancel:
-        case EventType::order_denied:
-        case EventType::order_request:
-        case EventType::risk_reject:
-        case EventType::order_sent:
-        case EventType::order_state:
-            return order_id_account(event.payload.order.order_id);
-        case EventType::venue_fill:
-            return order_id_account(event.payload.fill.order_id);
-        case EventType::command:
-            return event.payload.command.account == 0
-                       ? kAllAccounts
-                       : static_cast<std::size_t>(event.payload.command.account) - 1;
-        default:
-            return kAllAccounts;
-    }
+    if (const std::optional<std::uint64_t> order = event_order_id(event))
+        return order_id_account(*order);
+    if (event.header.type == EventType::command)
+        return event.payload.command.account == 0
+                   ? kAllAccounts
+                   : static_cast<std::size_t>(event.payload.command.account) - 1;
+    return kAllAccounts;
 }
 
 AccountStages::AccountStages(std::vector<Stage*> accounts) : accounts_(std::move(accounts)) {

@@ -17,6 +17,7 @@
 #include "keel/adapters/webhook/webhook_receiver.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/exchange_time.hpp"
+#include "keel/engine/orders/order_id.hpp"
 #include "keel/engine/orders/venue_id.hpp"
 #include "keel/engine/pipeline/account_stages.hpp"
 #include "keel/exit_code.hpp"
@@ -701,7 +702,7 @@ class AlertFilter {
         }
         if (e.header.type == EventType::audit)
             return !seqs_.empty() && e.payload.audit.request_key == key_;
-        const std::uint64_t order = order_id_of(e);
+        const std::uint64_t order = engine::event_order_id(e).value_or(0);
         if (std::find(seqs_.begin(), seqs_.end(), e.header.seq) != seqs_.end() &&
             e.header.source != engine::Source::webhook) {
             if (order != 0)
@@ -716,24 +717,6 @@ class AlertFilter {
     static std::string_view tail_of(const journal::RecordView& r) {
         return {reinterpret_cast<const char*>(r.payload) + sizeof(Event),
                 r.header->length - sizeof(Event)};
-    }
-    // The order an order event or fill is about; 0 for anything else.
-    static std::uint64_t order_id_of(const Event& e) {
-        switch (e.header.type) {
-            case EventType::venue_fill:
-                return e.payload.fill.order_id;
-            case EventType::venue_ack:
-            case EventType::venue_reject:
-            case EventType::venue_cancel:
-            case EventType::order_denied:
-            case EventType::order_request:
-            case EventType::risk_reject:
-            case EventType::order_sent:
-            case EventType::order_state:
-                return e.payload.order.order_id;
-            default:
-                return 0;
-        }
     }
 
     std::string id_;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/pipeline/stage.hpp"
@@ -32,6 +33,26 @@ inline constexpr std::uint64_t kAccountIdMask = std::uint64_t{0xFF} << kAccountS
 // The gateway's mass cancel (the kill switch's) is order id 0 with its account's bits.
 [[nodiscard]] constexpr bool is_mass_cancel_id(std::uint64_t id) noexcept {
     return (id & ~kAccountIdMask) == 0;
+}
+// The order an event is about: order events (a request, risk's verdict, order_sent,
+// order_state, the venue's ack, reject and cancel, order_denied) and fills; nullopt for any
+// other event.
+[[nodiscard]] constexpr std::optional<std::uint64_t> event_order_id(const Event& e) noexcept {
+    switch (e.header.type) {
+        case EventType::venue_fill:
+            return e.payload.fill.order_id;
+        case EventType::venue_ack:
+        case EventType::venue_reject:
+        case EventType::venue_cancel:
+        case EventType::order_denied:
+        case EventType::order_request:
+        case EventType::risk_reject:
+        case EventType::order_sent:
+        case EventType::order_state:
+            return e.payload.order.order_id;
+        default:
+            return std::nullopt;
+    }
 }
 [[nodiscard]] constexpr std::uint64_t order_id_seq(std::uint64_t id) noexcept {
     return (id & ~(kAccountIdMask | (std::uint64_t{1} << 63))) >> 2;
