@@ -431,6 +431,46 @@ TEST(SimVenueTicks, AOneSidedQuoteFillsNothingOnItsEmptySide) {
     EXPECT_EQ(h.venue.resting(), 1u);
 }
 
+// What a quote file without size columns gave before issue 18 (sizes 0): the market order rests
+// for ever. With the "size unknown" marker it fills at the touch in full.
+TEST(SimVenueTicks, AQuoteOfUnknownSizeFillsMarketOrdersAtTheTouchInFull) {
+    Harness zero(ticks_config());
+    zero.submit({.id = 4, .qty = 1'000'000});
+    zero.feed(quote(200, P(999), 0, P(1001), 0));
+    EXPECT_TRUE(zero.fills().empty());
+    EXPECT_EQ(zero.venue.resting(), 1u);
+
+    SimVenueConfig c = ticks_config();
+    c.buying_power = Money::from_units(1'000'000'000);
+    Harness h(c);
+    h.submit({.id = 4, .qty = 1'000'000});
+    h.submit({.id = 8, .side = Side::sell, .type = OrderType::limit, .qty = 7, .price = P(998)});
+    Event q = quote(200, P(999), 0, P(1001), 0);
+    q.payload.quote.bid_size = engine::kSizeUnknown;
+    q.payload.quote.ask_size = engine::kSizeUnknown;
+    h.feed(q);
+    ASSERT_EQ(h.fills().size(), 2u);
+    expect_fill(h.fills()[0], 4, P(1001), 1'000'000, true);
+    expect_fill(h.fills()[1], 8, P(999), 7, true);  // marketable: at the bid, in full
+    EXPECT_EQ(h.venue.resting(), 0u);
+}
+
+TEST(SimVenueTicks, AParticipationCapCannotApplyToATradeOfUnknownSize) {
+    SimVenueConfig c = ticks_config();
+    c.participation = R("0.1");
+    Harness h(c);
+    h.submit({.id = 4, .qty = 50});
+    Event t = trade(200, P(1000));
+    t.payload.trade.size = engine::kSizeUnknown;
+    h.feed(t);
+    ASSERT_EQ(h.fills().size(), 1u);
+    expect_fill(h.fills()[0], 4, P(1000), 50, true);
+    // A size of 0 actually written still means none.
+    h.submit({.id = 8, .qty = 5, .ts = 200});
+    h.feed(trade(300, P(1000), 0));
+    EXPECT_EQ(h.fills().size(), 1u);
+}
+
 TEST(SimVenueTicks, BarsDoNotMatchInTickMode) {
     Harness h(ticks_config());
     h.submit({.id = 4});

@@ -416,7 +416,9 @@ void SimVenue::match(const Event& md, std::uint64_t only) noexcept {
     const bool shared_pool = kind != EventType::quote;
     Quantity pool[2];
     for (int s = 0; s < 2; ++s) {
-        if (config_.participation.raw > 0)
+        if (engine::size_unknown(volume[s]))
+            pool[s] = kUnbounded;  // the data gives no size: the touch fills in full, uncapped
+        else if (config_.participation.raw > 0)
             pool[s] = share_of(volume[s], config_.participation);
         else
             pool[s] = kind == EventType::quote ? volume[s] : kUnbounded;
@@ -589,7 +591,8 @@ SimVenue::Offer SimVenue::offer_quote(SimOrder& o, const engine::QuotePayload& q
     // The side this order would take: buys lift the ask, sells hit the bid.
     const Price px = buy ? q.ask : q.bid;
     const Quantity size = buy ? q.ask_size : q.bid_size;
-    if (px.raw <= 0 || size.raw <= 0)
+    // Size 0 is an empty side; an unknown size (kSizeUnknown) is taken as enough.
+    if (px.raw <= 0 || size.raw == 0)
         return {};
     // The displayed price is at or better than the limit: a marketable order takes it.
     const bool marketable = buy ? px <= o.price : px >= o.price;

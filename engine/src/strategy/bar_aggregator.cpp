@@ -74,7 +74,8 @@ void BarAggregator::extend(Bar& bar, Price price, Quantity size) noexcept {
     if (price < p.low)
         p.low = price;
     p.close = price;
-    p.volume += size;
+    // A trade of unknown size (kSizeUnknown) leaves the bar's volume unknown too.
+    p.volume = size_unknown(size) || size_unknown(p.volume) ? kSizeUnknown : p.volume + size;
     ++bar.ticks;
 }
 

@@ -42,6 +42,10 @@
 //                stop, at the bid). Trailing sells track the bid, buys the ask. Fills are
 //                bounded by the quote's size on that side. A one-sided quote (0 price or size)
 //                fills nothing on the empty side.
+//   unknown size a trade or quote side whose size the data does not give (engine::kSizeUnknown:
+//                a file without size columns, an empty cell) is taken as enough: market and
+//                marketable orders fill at the touch in full, and a participation cap cannot
+//                apply to it (the backtest summary says how many rows had no size).
 //
 // TIF: day orders are canceled at the session_close timer (venue_cancel, expired_day). gtc
 // rests. ioc is matched on its first eligible market event and the rest canceled
@@ -73,7 +77,8 @@
 // nothing under a cap.
 //
 // Buying power: the venue keeps its own cash and positions from its fills, starting at
-// config.buying_power. Buying power = cash - 2 x the proceeds of open short sales (a short
+// config.buying_power (the account's starting_cash unless the config's venue.buying_power is
+// set). Buying power = cash - 2 x the proceeds of open short sales (a short
 // is paid for by its proceeds plus an equal margin) - the commitments of resting orders. A
 // new order's opening part (the part that does not close a position, after earlier resting
 // orders on the same side have claimed what they close) times its reference price (limit

@@ -207,6 +207,16 @@ struct EventHeader {
 };
 static_assert(sizeof(EventHeader) == 24);
 
+// A trade's or quote's size the data does not give (a file without the size column, an empty
+// cell): unknown, not zero. A size of 0 means none (no liquidity on that side); the marker means
+// the source did not say, so the simulated venue fills at the touch in full and a participation
+// cap cannot apply (adapters/sim_venue/sim_venue.hpp). No real size is negative, so the marker
+// cannot be mistaken for one, and data with sizes never carries it: its records are unchanged.
+inline constexpr Quantity kSizeUnknown = Quantity::from_raw(-1);
+[[nodiscard]] constexpr bool size_unknown(Quantity q) noexcept {
+    return q.raw == kSizeUnknown.raw;
+}
+
 struct TradePayload {
     Price price;
     Quantity size;

@@ -1,7 +1,8 @@
 // The ranges an external input's numbers must lie in before ingest sequences it (adapters
 // check more, and say more, but a source past them, or a bug in one, must not put a value into
 // the pipeline that the account or risk cannot hold). Prices of market data are positive,
-// sizes and alert quantities, notionals and prices are not negative, and every one is at most
+// trade and quote sizes are not negative or are the "size unknown" marker (kSizeUnknown), and
+// bar volumes and alert quantities, notionals and prices are not negative, and every one is at most
 // kMaxInputRaw (a billion units, as every config decimal); a bar's low and high bound its open
 // and close. Ingest journals an input that fails as input_refused (field and value) instead.
 // Venue replies are not checked here: the order book and the account refuse what they cannot
@@ -28,17 +29,22 @@ namespace detail {
 [[nodiscard]] constexpr bool non_negative(std::int64_t raw) noexcept {
     return raw >= 0 && raw <= kMaxInputRaw;
 }
+// A trade's or quote's size: a size, or the data's "size unknown" marker (event.hpp).
+[[nodiscard]] constexpr bool size_or_unknown(Quantity q) noexcept {
+    return size_unknown(q) || non_negative(q.raw);
+}
 }  // namespace detail
 
 [[nodiscard]] inline InputCheck check_input(const Event& e) noexcept {
     using detail::non_negative;
     using detail::positive;
+    using detail::size_or_unknown;
     const EventPayload& p = e.payload;
     switch (e.header.type) {
         case EventType::trade:
             if (!positive(p.trade.price.raw))
                 return {InputField::price, p.trade.price.raw};
-            if (!non_negative(p.trade.size.raw))
+            if (!size_or_unknown(p.trade.size))
                 return {InputField::size, p.trade.size.raw};
             return {};
         case EventType::quote:
@@ -46,9 +52,9 @@ namespace detail {
                 return {InputField::bid, p.quote.bid.raw};
             if (!non_negative(p.quote.ask.raw) || (p.quote.ask.raw == 0 && p.quote.bid.raw == 0))
                 return {InputField::ask, p.quote.ask.raw};
-            if (!non_negative(p.quote.bid_size.raw))
+            if (!size_or_unknown(p.quote.bid_size))
                 return {InputField::bid_size, p.quote.bid_size.raw};
-            if (!non_negative(p.quote.ask_size.raw))
+            if (!size_or_unknown(p.quote.ask_size))
                 return {InputField::ask_size, p.quote.ask_size.raw};
             return {};
         case EventType::bar: {
