@@ -7,6 +7,7 @@
 
 #include "keel/adapters/parse/timestamp.hpp"
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/core/input_check.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
 
 namespace keel::adapters {
@@ -32,12 +33,12 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-// Splits a line on commas (quoted fields may not contain commas in market data files).
-void split(std::string_view line, std::vector<std::string_view>& out) {
+// Splits a line on the file's delimiter (quoted fields may not contain it in market data files).
+void split(std::string_view line, char delimiter, std::vector<std::string_view>& out) {
     out.clear();
     std::size_t start = 0;
     for (;;) {
-        const auto comma = line.find(',', start);
+        const auto comma = line.find(delimiter, start);
         out.push_back(
             trim(line.substr(start, comma == std::string_view::npos ? comma : comma - start)));
         if (comma == std::string_view::npos)
@@ -47,7 +48,7 @@ void split(std::string_view line, std::vector<std::string_view>& out) {
 }
 
 // The names a header may give each column (compared in lower case). A name stands for one
-// column only; a later column-mapping option would add the user's names to these.
+// column only; a file's `columns` mapping (CsvFileSpec::columns) names others by these.
 struct ColumnName {
     std::string_view name;
     int CsvColumns::*column;
@@ -63,6 +64,9 @@ constexpr ColumnName kColumnNames[] = {
     {"high", &CsvColumns::high},
     {"low", &CsvColumns::low},
     {"close", &CsvColumns::close},
+    {"adj close", &CsvColumns::adj_close},
+    {"adj_close", &CsvColumns::adj_close},
+    {"adjclose", &CsvColumns::adj_close},
     {"volume", &CsvColumns::volume},
     {"price", &CsvColumns::price},
     {"size", &CsvColumns::size},
@@ -150,12 +154,15 @@ CsvFileReader::CsvFileReader(const CsvFileSpec& spec, std::size_t file_index,
       file_index_(file_index),
       options_(options),
       symbols_(symbols),
-      name_(spec.display_path.empty() ? spec.path.string() : spec.display_path) {
+      name_(spec.display_path.empty() ? spec.path.string() : spec.display_path),
+      time_(spec.time_format, spec.tz) {
     stats_.name = name_;
 }
 
 bool CsvFileReader::read(std::vector<CsvRow>& rows) {
-    if (!open_file() || !read_header())
+    if (!time_.ok())
+        return fail_file(time_.error());
+    if (!open_file() || !skip_preamble() || !read_header())
         return false;
     while (next_line()) {
         CsvRow row{};
@@ -182,6 +189,17 @@ bool CsvFileReader::open_file() {
     return true;
 }
 
+// skip_rows lines before the header (a vendor's preamble), counted so lines keep their numbers.
+bool CsvFileReader::skip_preamble() {
+    for (std::uint32_t i = 0; i < spec_.skip_rows; ++i) {
+        if (!std::getline(in_, line_))
+            return fail_file("skip_rows " + std::to_string(spec_.skip_rows) +
+                             " skips past the end of the file");
+        ++line_no_;
+    }
+    return true;
+}
+
 // The first line that is not blank names the columns; the file's row type follows from them.
 bool CsvFileReader::read_header() {
     if (!next_line())
@@ -194,16 +212,49 @@ bool CsvFileReader::read_header() {
 }
 
 bool CsvFileReader::detect_columns() {
+    std::vector<bool> mapped(fields_.size(), false);
+    if (!map_columns(mapped))
+        return false;
     for (std::size_t i = 0; i < fields_.size(); ++i) {
+        if (mapped[i])
+            continue;
         int* slot = column_slot(lower(fields_[i]));
         if (slot == nullptr)
             continue;  // extra columns are allowed and ignored
-        if (*slot != -1)
+        if (*slot != -1) {
+            if (!spec_.columns.empty())
+                continue;  // a mapped column already has this role: the header's own is extra
             return fail(i + 1, "duplicate column '" + std::string(fields_[i]) + "'");
+        }
         *slot = static_cast<int>(i);
     }
     if (columns_.time == -1)
         return fail(1, "no time column (expected one of timestamp, date, time, datetime)");
+    return true;
+}
+
+// The file's `columns` mapping: each of keel's names takes the header's column of that name (case
+// ignored). A name keel does not read, or a header without the column, stops the load.
+bool CsvFileReader::map_columns(std::vector<bool>& mapped) {
+    for (const auto& [keel_name, file_name] : spec_.columns) {
+        int* slot = column_slot(lower(keel_name));
+        if (slot == nullptr)
+            return fail_file("columns: '" + keel_name + "' is not a column keel reads (e.g. time, "
+                             "symbol, open, high, low, close, adj_close, volume, price, size, "
+                             "bid, ask, bid_size, ask_size)");
+        if (*slot != -1)
+            return fail_file("columns: '" + keel_name + "' is mapped twice");
+        const std::string wanted = lower(file_name);
+        for (std::size_t i = 0; i < fields_.size() && *slot == -1; ++i) {
+            if (lower(fields_[i]) == wanted) {
+                *slot = static_cast<int>(i);
+                mapped[i] = true;
+            }
+        }
+        if (*slot == -1)
+            return fail(1, "columns: '" + keel_name + "' maps to '" + file_name +
+                               "', which the header does not have");
+    }
     return true;
 }
 
@@ -231,6 +282,8 @@ bool CsvFileReader::detect_kind() {
                 "bar file needs 'bar_interval' in its data.files entry "
                 "(e.g. \"1d\"), so each bar is stamped at its close");
         }
+        if (spec_.adjusted && c.adj_close == -1)
+            return fail_file("adjusted: true needs an Adj Close column");
     } else if (c.price != -1) {
         c.kind = CsvRowKind::trades;
         if (c.size == -1)
@@ -274,7 +327,7 @@ bool CsvFileReader::next_line() {
 }
 
 void CsvFileReader::split_line() {
-    split(line_, fields_);
+    split(line_, spec_.delimiter, fields_);
 }
 
 // Skipped rows are counted per file and the first is named: never silent. Without
@@ -305,7 +358,8 @@ bool CsvFileReader::parse_row(CsvRow& row) {
         engine::make_event(EventType::trade, engine::Source::feed, 0, ts_ns, engine::kNoSymbol),
         file_index_, line_no_, {}};
     alert_tail_.clear();
-    if (!parse_payload(row.event))
+    if (!parse_payload(row.event) || !check_band(sym_name, row.event) ||
+        !check_order(sym_name, row.event.header.ts_ns))
         return false;
     row.tail = std::move(alert_tail_);
     return sym_name.empty() || intern_symbol(sym_name, row.event);
@@ -313,14 +367,80 @@ bool CsvFileReader::parse_row(CsvRow& row) {
 
 bool CsvFileReader::parse_time(std::int64_t& ts_ns) {
     const int col = columns_.time;
-    const auto ts = parse_timestamp_ns(fields_[col]);
-    if (!ts) {
-        return fail(col + 1, "'" + std::string(fields_[col]) +
-                                 "' is not a timestamp (ISO-8601 date or date-time in UTC, "
-                                 "or epoch s/ms/us/ns)");
-    }
-    ts_ns = *ts;
+    std::string why;
+    if (!time_.parse(fields_[col], ts_ns, why))
+        return fail(col + 1, why);
     return true;
+}
+
+// Each symbol's rows in time order: a row before the previous one of its symbol is a bad row,
+// unless the file is to be sorted (data.sort), when it is counted. Rows of one time are in order
+// (trades and quotes may share a time; two bars may not, which the merge checks across files).
+bool CsvFileReader::check_order(std::string_view symbol, std::int64_t ts_ns) {
+    if (last_index_ >= last_by_symbol_.size() || last_by_symbol_[last_index_].first != symbol) {
+        last_index_ = 0;
+        while (last_index_ < last_by_symbol_.size() &&
+               last_by_symbol_[last_index_].first != symbol)
+            ++last_index_;
+        if (last_index_ == last_by_symbol_.size())
+            last_by_symbol_.push_back({std::string(symbol), {INT64_MIN, 0}});
+    }
+    auto& [last_ns, last_line] = last_by_symbol_[last_index_].second;
+    if (ts_ns < last_ns) {
+        if (!options_.sort) {
+            return fail(columns_.time + 1,
+                        "row out of time order: before line " + std::to_string(last_line) +
+                            (symbol.empty() ? "" : " of " + std::string(symbol)) +
+                            " (sort the file, or set data.sort: true to have keel sort it)");
+        }
+        ++stats_.sorted_rows;
+        return true;  // the latest time stays the mark later rows are held to
+    }
+    last_ns = ts_ns;
+    last_line = line_no_;
+    return true;
+}
+
+// A market data row's prices within the symbol's band (config symbols[].min_price/max_price).
+bool CsvFileReader::check_band(std::string_view symbol, const Event& e) {
+    if (options_.bands.empty())
+        return true;
+    if (!band_looked_up_ || band_symbol_ != symbol) {
+        band_ = nullptr;
+        for (const CsvPriceBand& b : options_.bands) {
+            if (b.symbol == symbol)
+                band_ = &b;
+        }
+        band_symbol_ = std::string(symbol);
+        band_looked_up_ = true;
+    }
+    if (band_ == nullptr)
+        return true;
+    const auto outside = [&](engine::Price p) {
+        return p < band_->min_price || (band_->max_price.raw > 0 && p > band_->max_price);
+    };
+    const auto check = [&](int col, engine::Price p) {
+        if (!outside(p))
+            return true;
+        return fail(col + 1, "'" + std::string(fields_[col]) + "' is outside " +
+                                 std::string(symbol) + "'s band [" +
+                                 engine::decimal_string(band_->min_price.raw) + ", " +
+                                 (band_->max_price.raw > 0
+                                      ? engine::decimal_string(band_->max_price.raw)
+                                      : std::string("no bound")) +
+                                 "] (symbols[].min_price / max_price)");
+    };
+    const CsvColumns& c = columns_;
+    switch (e.header.type) {
+        case EventType::trade:
+            return check(c.price, e.payload.trade.price);
+        case EventType::quote:
+            return check(c.bid, e.payload.quote.bid) && check(c.ask, e.payload.quote.ask);
+        case EventType::bar:
+            return check(c.low, e.payload.bar.low) && check(c.high, e.payload.bar.high);
+        default:
+            return true;
+    }
 }
 
 // The row's symbol: named here, interned once the rest of the row has parsed (parse_row).
@@ -370,6 +490,8 @@ bool CsvFileReader::parse_bar(Event& e) {
     }
     if (c.volume != -1 && !decimal(c.volume, b.volume.raw, Sign::non_negative))
         return false;
+    if (spec_.adjusted && !adjust_bar(b))
+        return false;
     if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||
         b.close < b.low) {
         return fail(c.high + 1, "inconsistent bar: high/low do not bound open and close");
@@ -377,12 +499,42 @@ bool CsvFileReader::parse_bar(Event& e) {
     return true;
 }
 
+// Adjusted prices (Yahoo's Adj Close): open, high and low scaled by adj_close / close, to the
+// nearest 1e-9, and close = adj_close. Scaling keeps the order of the prices, so the bar stays
+// consistent; volume is as given (Yahoo's is split-adjusted already).
+bool CsvFileReader::adjust_bar(engine::BarPayload& b) {
+    std::int64_t adj = 0;
+    if (!decimal(columns_.adj_close, adj, Sign::positive))
+        return false;
+    const auto scale = [&](engine::Price& p) {
+        const engine::i128 num = static_cast<engine::i128>(p.raw) * adj;
+        p = engine::Price::from_raw(static_cast<std::int64_t>((num + b.close.raw / 2) / b.close.raw));
+    };
+    scale(b.open);
+    scale(b.high);
+    scale(b.low);
+    b.close = engine::Price::from_raw(adj);
+    return true;
+}
+
+bool CsvFileReader::size(int col, engine::Quantity& out, bool& unknown) {
+    if (!has_value(col)) {
+        out = engine::kSizeUnknown;
+        unknown = true;
+        return true;
+    }
+    return decimal(col, out.raw, Sign::non_negative);
+}
+
 bool CsvFileReader::parse_trade(Event& e) {
     e.header.type = EventType::trade;
     if (!decimal(columns_.price, e.payload.trade.price.raw, Sign::positive))
         return false;
-    return columns_.size == -1 ||
-           decimal(columns_.size, e.payload.trade.size.raw, Sign::non_negative);
+    bool unknown = false;
+    if (!size(columns_.size, e.payload.trade.size, unknown))
+        return false;
+    stats_.unknown_size_rows += unknown ? 1 : 0;
+    return true;
 }
 
 bool CsvFileReader::parse_quote(Event& e) {
@@ -391,9 +543,15 @@ bool CsvFileReader::parse_quote(Event& e) {
     e.header.type = EventType::quote;
     if (!decimal(c.bid, q.bid.raw, Sign::positive) || !decimal(c.ask, q.ask.raw, Sign::positive))
         return false;
-    if (c.bid_size != -1 && !decimal(c.bid_size, q.bid_size.raw, Sign::non_negative))
+    if (q.ask < q.bid) {
+        return fail(c.ask + 1, "crossed quote: ask " + std::string(fields_[c.ask]) +
+                                   " is below bid " + std::string(fields_[c.bid]));
+    }
+    bool unknown = false;
+    if (!size(c.bid_size, q.bid_size, unknown) || !size(c.ask_size, q.ask_size, unknown))
         return false;
-    return c.ask_size == -1 || decimal(c.ask_size, q.ask_size.raw, Sign::non_negative);
+    stats_.unknown_size_rows += unknown ? 1 : 0;
+    return true;
 }
 
 bool CsvFileReader::parse_alert(Event& e) {
@@ -568,6 +726,12 @@ bool CsvFileReader::decimal(int col, std::int64_t& raw, Sign sign) {
     if (positive ? raw <= 0 : raw < 0) {
         return fail(col + 1, "'" + std::string(fields_[col]) + "' must be " +
                                  (positive ? "positive" : "non-negative"));
+    }
+    // Ingest refuses more (input_check.hpp); a file is told at once, with the row.
+    if (raw > engine::kMaxInputRaw) {
+        return fail(col + 1, "'" + std::string(fields_[col]) + "' is above " +
+                                 engine::decimal_string(engine::kMaxInputRaw) +
+                                 ", the largest value keel accepts");
     }
     return true;
 }

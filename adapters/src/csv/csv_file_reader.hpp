@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "csv_time.hpp"
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/core/symbol_table.hpp"
@@ -27,7 +28,7 @@ enum class CsvRowKind { bars, trades, quotes, alerts, commands };
 // The header's columns by role: a 0-based field index, or -1 when the file has no such column.
 struct CsvColumns {
     int time = -1, symbol = -1;
-    int open = -1, high = -1, low = -1, close = -1, volume = -1;
+    int open = -1, high = -1, low = -1, close = -1, adj_close = -1, volume = -1;
     int price = -1, size = -1;
     int bid = -1, ask = -1, bid_size = -1, ask_size = -1;
     int action = -1, notional = -1, timeframe = -1, id = -1;
@@ -61,6 +62,10 @@ class CsvFileReader {
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
     [[nodiscard]] const CsvFileStats& stats() const noexcept { return stats_; }
     [[nodiscard]] CsvRowKind kind() const noexcept { return columns_.kind; }
+    // The time column's 1-based number, for messages about a row's time.
+    [[nodiscard]] std::size_t time_column() const noexcept {
+        return static_cast<std::size_t>(columns_.time + 1);
+    }
 
   private:
     // Whether a decimal must be above zero (prices) or may be zero (sizes, volumes).
@@ -69,7 +74,9 @@ class CsvFileReader {
     // The file and its header.
     [[nodiscard]] bool open_file();
     [[nodiscard]] bool read_header();
+    [[nodiscard]] bool skip_preamble();
     [[nodiscard]] bool detect_columns();
+    [[nodiscard]] bool map_columns(std::vector<bool>& mapped);
     [[nodiscard]] int* column_slot(std::string_view lower_name) noexcept;
     [[nodiscard]] bool detect_kind();
     [[nodiscard]] bool check_file_symbol();
@@ -80,6 +87,13 @@ class CsvFileReader {
     [[nodiscard]] bool skip_bad_row();
     [[nodiscard]] bool parse_row(CsvRow& row);
     [[nodiscard]] bool parse_time(std::int64_t& ts_ns);
+    // Rows of one symbol in time order (or counted, with CsvReadOptions::sort).
+    [[nodiscard]] bool check_order(std::string_view symbol, std::int64_t ts_ns);
+    // The symbol's band and keel's largest price.
+    [[nodiscard]] bool check_band(std::string_view symbol, const engine::Event& e);
+    [[nodiscard]] bool adjust_bar(engine::BarPayload& b);
+    // A trade's or quote's size column: a size, or kSizeUnknown when absent or empty.
+    [[nodiscard]] bool size(int col, engine::Quantity& out, bool& unknown);
     [[nodiscard]] bool row_symbol(std::string_view& name);
     [[nodiscard]] bool parse_payload(engine::Event& e);
     [[nodiscard]] bool parse_bar(engine::Event& e);
@@ -117,6 +131,13 @@ class CsvFileReader {
     CsvFileStats stats_;
     std::string error_;
     std::string alert_tail_;  // the current alert row's tail (alert_order_tail)
+    CsvTime time_;
+    // The last row's time per symbol, for the order check; and its line.
+    std::vector<std::pair<std::string, std::pair<std::int64_t, std::size_t>>> last_by_symbol_;
+    std::size_t last_index_ = 0;  // last_by_symbol_'s entry the previous row used
+    const CsvPriceBand* band_ = nullptr;  // the band of band_symbol_ (nullptr: none)
+    std::string band_symbol_;
+    bool band_looked_up_ = false;
     engine::AlertOrderParser order_parser_;
 };
 

@@ -17,6 +17,8 @@ using engine::EventType;
 void add_file_stats(CsvLoadStats& stats, const CsvFileStats& file, CsvRowKind kind) {
     stats.rows += file.rows;
     stats.skipped_rows += file.skipped_rows;
+    stats.sorted_rows += file.sorted_rows;
+    stats.unknown_size_rows += file.unknown_size_rows;
     switch (kind) {
         case CsvRowKind::bars:
             stats.bars += file.rows;
@@ -37,34 +39,90 @@ void add_file_stats(CsvLoadStats& stats, const CsvFileStats& file, CsvRowKind ki
     stats.files.push_back(file);
 }
 
-// The symbols the rows use, in id order: each gets one definition ahead of the data. A command
-// about no symbol in particular (kNoSymbol) needs none.
-std::vector<engine::SymbolId> symbols_used(const std::vector<CsvRow>& rows) {
+// Row indices in time order; rows were appended in (file, line) order, so ties keep it (the
+// index breaks them). The keys are sorted, not the rows: std::stable_sort's scratch buffer
+// ignores the 64-byte alignment of Event, and vector code then faults on it (seen with
+// -march=native).
+using RowOrder = std::vector<std::pair<std::int64_t, std::size_t>>;
+RowOrder time_order(const std::vector<CsvRow>& rows) {
+    RowOrder order;
+    order.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        order.emplace_back(rows[i].event.header.ts_ns, i);
+    std::sort(order.begin(), order.end());
+    return order;
+}
+
+// How messages name a file and its time column.
+struct FileInfo {
+    std::string name;
+    std::size_t time_column = 1;
+};
+
+// Two bars of one symbol at one time (in one file or two) would count the same bar twice: the
+// later row is a bad row (skipped and counted in its file's stats with skip_bad_rows). Trades
+// and quotes may share a time.
+bool drop_duplicate_bars(const std::vector<CsvRow>& rows, RowOrder& order,
+                         const std::vector<FileInfo>& files, bool skip, CsvLoadStats& stats,
+                         std::string& error) {
+    std::vector<std::size_t> last;  // by symbol id: the row index of its last bar, + 1
+    std::size_t keep = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const CsvRow& row = rows[order[k].second];
+        const engine::Event& e = row.event;
+        if (e.header.type == EventType::bar) {
+            if (e.header.symbol >= last.size())
+                last.resize(e.header.symbol + 1, 0);
+            std::size_t& prev = last[e.header.symbol];
+            if (prev != 0 && rows[prev - 1].event.header.ts_ns == e.header.ts_ns) {
+                const CsvRow& first = rows[prev - 1];
+                const std::string why = files[row.file].name + ":" + std::to_string(row.line) +
+                                        ":" + std::to_string(files[row.file].time_column) +
+                                        ": a second bar of this symbol at this time (the first: " +
+                                        files[first.file].name + ":" +
+                                        std::to_string(first.line) + ")";
+                if (!skip) {
+                    error = why;
+                    return false;
+                }
+                CsvFileStats& f = stats.files[row.file];
+                if (f.skipped_rows++ == 0)
+                    f.first_skipped = why;
+                --f.rows;
+                --stats.rows;
+                --stats.bars;
+                ++stats.skipped_rows;
+                continue;
+            }
+            prev = order[k].second + 1;
+        }
+        order[keep++] = order[k];
+    }
+    order.resize(keep);
+    return true;
+}
+
+// The symbols the kept rows use, in id order: each gets one definition ahead of the data. A
+// command about no symbol in particular (kNoSymbol) needs none.
+std::vector<engine::SymbolId> symbols_used(const std::vector<CsvRow>& rows, const RowOrder& order) {
     std::vector<engine::SymbolId> ids;
-    for (const CsvRow& row : rows) {
-        if (row.event.header.symbol != engine::kNoSymbol)
-            ids.push_back(row.event.header.symbol);
+    for (const auto& [ts, i] : order) {
+        if (rows[i].event.header.symbol != engine::kNoSymbol)
+            ids.push_back(rows[i].event.header.symbol);
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return ids;
 }
 
-// Every file's rows merged by time: symbol definitions first (stamped at the first row's time),
-// then the rows. Rows were appended in (file, line) order, so ties keep it (the index breaks
-// them). The keys are sorted, not the rows: std::stable_sort's scratch buffer ignores the
-// 64-byte alignment of Event, and vector code then faults on it (seen with -march=native).
-// tails: the rows' tails, by their event's index in the result (ascending).
-std::vector<Event> merge_by_time(std::vector<CsvRow>& rows, const engine::SymbolTable& symbols,
-                                 std::vector<std::pair<std::size_t, std::string>>& tails) {
-    std::vector<std::pair<std::int64_t, std::size_t>> order;
-    order.reserve(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        order.emplace_back(rows[i].event.header.ts_ns, i);
-    std::sort(order.begin(), order.end());
-    const std::vector<engine::SymbolId> ids = symbols_used(rows);
+// The kept rows in time order: symbol definitions first (stamped at the first row's time), then
+// the rows. tails: the rows' tails, by their event's index in the result (ascending).
+std::vector<Event> build_events(std::vector<CsvRow>& rows, const RowOrder& order,
+                                const engine::SymbolTable& symbols,
+                                std::vector<std::pair<std::size_t, std::string>>& tails) {
+    const std::vector<engine::SymbolId> ids = symbols_used(rows, order);
     std::vector<Event> events;
-    events.reserve(ids.size() + rows.size());
+    events.reserve(ids.size() + order.size());
     const std::int64_t first_ts = order.empty() ? 0 : order.front().first;
     for (const engine::SymbolId id : ids) {
         Event def =
@@ -97,6 +155,7 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
     CsvSource src;
     src.pace_events_per_s_ = pace_events_per_s;
     std::vector<CsvRow> rows;
+    std::vector<FileInfo> infos;
     for (std::size_t fi = 0; fi < files.size(); ++fi) {
         CsvFileReader reader(files[fi], fi, options, symbols);
         if (!reader.read(rows)) {
@@ -104,8 +163,12 @@ std::optional<CsvSource> CsvSource::open(const std::vector<CsvFileSpec>& files,
             return std::nullopt;
         }
         add_file_stats(src.stats_, reader.stats(), reader.kind());
+        infos.push_back({reader.stats().name, reader.time_column()});
     }
-    src.events_ = merge_by_time(rows, symbols, src.tails_);
+    RowOrder order = time_order(rows);
+    if (!drop_duplicate_bars(rows, order, infos, options.skip_bad_rows, src.stats_, error))
+        return std::nullopt;
+    src.events_ = build_events(rows, order, symbols, src.tails_);
     src.aim_next_tail();
     return src;
 }

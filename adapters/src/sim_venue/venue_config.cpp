@@ -105,10 +105,15 @@ class Fields {
 }  // namespace
 
 SimVenueConfig sim_venue_config_from_json(const Json& venue, std::size_t symbol_capacity,
-                                          std::vector<ConfigError>& errors) {
+                                          std::vector<ConfigError>& errors,
+                                          std::optional<engine::Money> account_cash) {
     SimVenueConfig c;
     c.mode = MatchMode::per_event;
     c.symbol_capacity = symbol_capacity == 0 ? 1 : symbol_capacity;
+    // The venue's buying power follows the account it serves unless venue.buying_power says
+    // otherwise: a venue figure of its own would refuse orders the account can pay for.
+    if (account_cash)
+        c.buying_power = *account_cash;
     if (!venue.is_object())
         return c;
     Fields f(venue, "venue", errors);

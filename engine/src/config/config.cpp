@@ -283,6 +283,32 @@ void read_session(const Json& s, Config& c, std::vector<ConfigError>& errors) {
     r.finish();
 }
 
+// How one data file is read as it comes (issue 18): columns, time_format, tz, delimiter,
+// skip_rows, adjusted. The zone is checked here, so a typo is listed with the other problems;
+// the format and the column names are checked by the CSV reader, which knows them.
+void read_data_file_format(Reader& r, DataFileConfig& dfc) {
+    if (const Json* cols = r.object("columns", false)) {
+        for (const auto& [keel_name, file_name] : cols->items()) {
+            if (!file_name.is_string() || file_name.get<std::string>().empty())
+                r.error("columns." + keel_name, "expected the header's column name (a string)");
+            else
+                dfc.columns.emplace_back(keel_name, file_name.get<std::string>());
+        }
+    }
+    dfc.time_format = r.string("time_format", false).value_or("");
+    dfc.tz = r.string("tz", false).value_or("");
+    if (!dfc.tz.empty() && !is_time_zone(dfc.tz))
+        r.error("tz", "'" + dfc.tz + "' is not a time zone of the tz database (e.g. Europe/Zurich)");
+    if (auto d = r.string("delimiter", false, ",")) {
+        if (d->size() != 1 || *d == "\"" || *d == "\n" || *d == "\r")
+            r.error("delimiter", "expected one character, such as \",\", \";\" or \"\\t\"");
+        else
+            dfc.delimiter = (*d)[0];
+    }
+    dfc.skip_rows = static_cast<std::uint32_t>(r.integer("skip_rows", false, 0, 1000, 0).value_or(0));
+    dfc.adjusted = r.boolean("adjusted", false).value_or(false);
+}
+
 // One data file. Its path resolves against the config's folder and must name a file now, so
 // that a typo is reported with the other problems instead of when the session starts.
 DataFileConfig read_data_file(const Json& f, const std::string& path,
@@ -299,6 +325,7 @@ DataFileConfig read_data_file(const Json& f, const std::string& path,
                 r.error("bar_interval", "'" + *iv + "' is not an interval like 30m, 1h, 1d");
         }
     }
+    read_data_file_format(r, dfc);
     if (!dfc.path.empty()) {
         dfc.resolved = std::filesystem::path(dfc.path).is_absolute()
                            ? std::filesystem::path(dfc.path)
@@ -325,6 +352,7 @@ void read_data(const Json& d, const std::filesystem::path& base_dir, Config& c,
     }
     c.pace_events_per_s = bounded<std::uint64_t>(r, "pace_events_per_s", 0, 100'000'000, 0);
     c.skip_bad_rows = r.boolean("skip_bad_rows", false).value_or(false);
+    c.sort_rows = r.boolean("sort", false).value_or(false);
     r.finish();
 }
 

@@ -90,6 +90,18 @@ std::optional<std::int32_t> parse_offset(const std::string& s) {
     return s[0] == '-' ? -*t : *t;
 }
 
+}  // namespace
+
+bool is_time_zone(const std::string& name) {
+    try {
+        return date::locate_zone(name) != nullptr;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+namespace {
+
 // The zone's offsets over kZoneFirstYear..kZoneEndYear from the tz database; an error message
 // when the zone is unknown or changes too often for the table.
 std::optional<std::string> zone_from_tzdb(const std::string& name, SessionRules& rules) {

@@ -310,10 +310,17 @@ bool SessionAssembly::open_rerun(const RerunInput* rerun, const WhatIfInput* wha
 
 bool SessionAssembly::open_data_files(std::string& error) {
     std::vector<adapters::CsvFileSpec> files;
-    for (const engine::DataFileConfig& f : config_.data_files)
-        files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s});
+    for (const engine::DataFileConfig& f : config_.data_files) {
+        files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s, f.columns,
+                         f.time_format, f.tz, f.delimiter, f.skip_rows, f.adjusted});
+    }
     adapters::CsvReadOptions csv_options;
     csv_options.skip_bad_rows = config_.skip_bad_rows;
+    csv_options.sort = config_.sort_rows;
+    for (const engine::SymbolConfig& s : config_.symbols) {
+        if (s.min_price.raw > 0 || s.max_price.raw > 0)
+            csv_options.bands.push_back({s.name, s.min_price, s.max_price});
+    }
     for (const engine::AccountConfig& a : config_.accounts)
         csv_options.accounts.push_back(a.name);
     std::optional<adapters::CsvSource> csv =
@@ -400,7 +407,8 @@ bool SessionAssembly::build_venue(std::string& error) {
     for (std::size_t k = 0; k < config_.accounts.size(); ++k) {
         std::vector<engine::ConfigError> venue_errors;
         venue_configs.push_back(adapters::sim_venue_config_from_json(
-            config_.accounts[k].venue_json, config_.symbol_capacity, venue_errors));
+            config_.accounts[k].venue_json, config_.symbol_capacity, venue_errors,
+            config_.accounts[k].starting_cash));
         // A webhook-only session: only alerts can price its symbols (sim_venue.hpp).
         venue_configs.back().no_market_data =
             config_.data_files.empty() && config_.feed_json.is_null();
@@ -822,7 +830,8 @@ SessionReport SessionAssembly::report() {
     r.last_market_ts_ns = sink_->last_market_ts_ns();
     if (csv_) {
         for (const adapters::CsvFileStats& f : csv_->stats().files)
-            r.data_files.push_back({f.name, f.rows, f.skipped_rows, f.first_skipped});
+            r.data_files.push_back({f.name, f.rows, f.skipped_rows, f.first_skipped,
+                                    f.sorted_rows, f.unknown_size_rows});
         r.skipped_rows = csv_->stats().skipped_rows;
     }
     for (std::size_t i = 0; i < runner_->stage_count(); ++i) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "keel/engine/config/config.hpp"
+#include "keel/replay/reports/summary.hpp"
 
 namespace keel::replay {
 namespace {
@@ -267,6 +268,8 @@ std::string backtest_report_json(const BacktestReport& r) {
         o["skipped_rows"] = f.skipped_rows;
         o["first_skipped"] =
             f.first_skipped.empty() ? engine::Json() : engine::Json(f.first_skipped);
+        o["sorted_rows"] = f.sorted_rows;
+        o["unknown_size_rows"] = f.unknown_size_rows;
         files.push_back(std::move(o));
     }
     j["data"] = {{"files", std::move(files)}, {"skipped_rows", r.skipped_rows}};
@@ -320,11 +323,12 @@ void print_backtest_summary(std::ostream& out, const BacktestReport& r) {
             << s.winning_round_trips << " won)\n";
     }
     for (const DataFileReport& f : r.data_files) {
-        if (f.skipped_rows == 0)
-            continue;
-        out << "  SKIPPED   " << f.skipped_rows << " malformed row"
-            << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
-            << "; first: " << f.first_skipped << "\n";
+        if (f.skipped_rows > 0) {
+            out << "  SKIPPED   " << f.skipped_rows << " malformed row"
+                << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
+                << "; first: " << f.first_skipped << "\n";
+        }
+        print_data_file_notes(out, f, 12);
     }
     if (r.round_trips_dropped > 0 || r.equity_points_dropped > 0) {
         out << "  note      the account kept fewer records than it counted ("

@@ -102,6 +102,7 @@ void print_summary(std::ostream& out, const SessionReport& r) {
                 << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
                 << " (data.skip_bad_rows); first: " << f.first_skipped << "\n";
         }
+        print_data_file_notes(out, f, 14);
     }
     out << "  threads    ";
     for (const std::string& t : r.threads)
@@ -129,6 +130,24 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         out << "  JOURNAL FAILED: " << r.journal_error << "\n";
     if (r.reply_ring_full_waits > 0) {
         out << "  reply ring full waits " << r.reply_ring_full_waits << "\n";
+    }
+}
+
+void print_data_file_notes(std::ostream& out, const DataFileReport& f, int indent) {
+    const auto label = [&](const char* name) {
+        out << "  " << std::left << std::setw(indent - 2) << name << std::right;
+    };
+    if (f.sorted_rows > 0) {
+        label("SORTED");
+        out << f.sorted_rows << " row" << (f.sorted_rows == 1 ? "" : "s") << " of " << f.name
+            << " out of time order, sorted into place (data.sort)\n";
+    }
+    if (f.unknown_size_rows > 0) {
+        label("NO SIZE");
+        out << f.unknown_size_rows << " row" << (f.unknown_size_rows == 1 ? "" : "s") << " of "
+            << f.name
+            << " without a size: orders fill against them at the touch in full, and no "
+               "participation cap can apply\n";
     }
 }
 

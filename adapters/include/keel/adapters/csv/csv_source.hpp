@@ -2,10 +2,16 @@
 //
 // Files are read and validated when opened (start-up, cold path); a malformed row stops the
 // load with the file, line and column named, or, with CsvReadOptions::skip_bad_rows, is
-// skipped and counted per file (the first skipped row named in the stats). Columns are recognised
-// by name, case-insensitive: a time column (timestamp, date, time or datetime), an optional
-// symbol/ticker column, then open,high,low,close[,volume] (bars) or price[,size|volume] (trades) or
-// bid,ask[,bid_size,ask_size] (quotes), or action[,quantity|size,notional,price,timeframe,id,
+// skipped and counted per file (the first skipped row named in the stats). Bad rows include, as
+// well as fields that do not parse: a time not in the file's format (csv_time.hpp: detected once
+// or given), a row before an earlier row of its symbol (unless CsvReadOptions::sort), two bars of
+// one symbol at one time (in any files), a crossed quote (ask < bid), and a price outside the
+// symbol's band or above keel's largest (1e9). Columns are recognised
+// by name, case-insensitive (or mapped by CsvFileSpec::columns): a time column (timestamp, date,
+// time or datetime), an optional
+// symbol/ticker column, then open,high,low,close[,adj close][,volume] (bars) or price[,size|volume]
+// (trades) or bid,ask[,bid_size,ask_size] (quotes); a trade or quote without a size (no column,
+// an empty cell) gets engine::kSizeUnknown, not 0; or action[,quantity|size,notional,price,timeframe,id,
 // order_type,limit_price,stop_price,time_in_force|tif] (external alerts, for backtests of
 // alert-driven strategies; the order columns travel as the alert's tail, the JSON an alert
 // body would hold, checked as the webhook checks one), or command[,arg,limit,value]
@@ -35,6 +41,23 @@ struct CsvFileSpec {
     std::string display_path;  // how to name the file in messages
     std::string symbol;        // when the file has no symbol column
     std::optional<std::int64_t> bar_interval_s;
+    // Reading a file as it comes (config data.files[] keys, config/README.md):
+    // keel's column names to the header's ({"time", "XDATE"}): a mapped name takes that column,
+    // and keel's own names still find the columns not mapped.
+    std::vector<std::pair<std::string, std::string>> columns{};
+    std::string time_format{};  // strftime-style (csv_time.hpp); empty: detected from the first row
+    std::string tz{};           // IANA zone of times without one; empty: UTC
+    char delimiter = ',';
+    std::uint32_t skip_rows = 0;  // lines before the header (a vendor's preamble)
+    bool adjusted = false;        // bars: prices scaled to the Adj Close column's
+};
+
+// A symbol's sanity band for recorded prices (the symbol's min_price and max_price in the config;
+// 0: no bound): a price outside it is a bad row.
+struct CsvPriceBand {
+    std::string symbol;
+    engine::Price min_price{};
+    engine::Price max_price{};
 };
 
 // One file's rows: loaded, and skipped as malformed (with data.skip_bad_rows), the first skipped
@@ -44,11 +67,17 @@ struct CsvFileStats {
     std::uint64_t rows = 0;
     std::uint64_t skipped_rows = 0;
     std::string first_skipped;
+    // Rows before an earlier row's time (of the same symbol), sorted into place (data.sort).
+    std::uint64_t sorted_rows = 0;
+    // Trades or quotes without a size (no column, or an empty cell): engine::kSizeUnknown.
+    std::uint64_t unknown_size_rows = 0;
 };
 
 struct CsvLoadStats {
     std::uint64_t rows = 0;  // loaded
     std::uint64_t skipped_rows = 0;
+    std::uint64_t sorted_rows = 0;        // CsvFileStats::sorted_rows, every file's
+    std::uint64_t unknown_size_rows = 0;  // CsvFileStats::unknown_size_rows, every file's
     std::vector<CsvFileStats> files;  // in the order given
     std::uint64_t trades = 0;
     std::uint64_t quotes = 0;
@@ -72,6 +101,10 @@ struct CsvReadOptions {
     // The session's accounts by index (config `accounts`): a command row's `account` column
     // names one (empty: every account).
     std::vector<std::string> accounts;
+    // Rows out of time order (per file and symbol) are sorted and counted instead of stopping
+    // the load (config data.sort).
+    bool sort = false;
+    std::vector<CsvPriceBand> bands;
 };
 
 class CsvSource final : public engine::InputSource {

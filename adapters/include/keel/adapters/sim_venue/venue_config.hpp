@@ -3,6 +3,7 @@
 // reports every problem with its key path, so `keel config check` lists them all at once.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "keel/adapters/sim_venue/sim_venue_config.hpp"
@@ -19,13 +20,16 @@ namespace keel::adapters {
 //                  "bps_per_pct": "1", "volatility_k": "0.1"},
 //     "commission": {"model": "none|per_share|bps", "per_share": "0.005", "bps": "1",
 //                    "min": "1"},
-//     "buying_power": "1000000", "latency_ns": 0, "latency_jitter_ns": 0,
+//     "buying_power": "1000000" (default: account_cash, the account's starting_cash),
+//     "latency_ns": 0, "latency_jitter_ns": 0,
 //     "fill_at_alert_price": true,
 //     "threaded": false, "idle": "busy_spin|yield|park", "drain_ms": 2000
 //   }
 [[nodiscard]] SimVenueConfig sim_venue_config_from_json(const engine::Json& venue,
                                                         std::size_t symbol_capacity,
-                                                        std::vector<engine::ConfigError>& errors);
+                                                        std::vector<engine::ConfigError>& errors,
+                                                        std::optional<engine::Money> account_cash =
+                                                            std::nullopt);
 
 // How the venue adapter runs (venue_channel.hpp, threaded_venue.hpp), for any venue type:
 // threaded runs the simulator on its own thread behind the asynchronous seam (protocol venues

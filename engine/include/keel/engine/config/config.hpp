@@ -39,6 +39,16 @@ struct DataFileConfig {
     std::filesystem::path resolved;  // relative paths resolve against the config's folder
     std::string symbol;              // used when the file has no symbol column
     std::optional<std::int64_t> bar_interval_s;  // required for bar files
+    // Reading the file as it comes (config/README.md, "Data files"): keel's column names to the
+    // file's header names, in the order given; the time format (strftime-style; empty: detected
+    // from the first row); the IANA zone of times without one (empty: UTC); the delimiter; lines
+    // before the header; bars' prices adjusted to an Adj Close column.
+    std::vector<std::pair<std::string, std::string>> columns;
+    std::string time_format;
+    std::string tz;
+    char delimiter = ',';
+    std::uint32_t skip_rows = 0;
+    bool adjusted = false;
 };
 
 struct AlertSizeConfig {
@@ -115,6 +125,8 @@ struct Config {
     // A malformed data row is skipped and counted (per file, the first one named) instead of
     // stopping the load.
     bool skip_bad_rows = false;
+    // Rows out of time order are sorted and counted instead of stopping the load (data.sort).
+    bool sort_rows = false;
     std::vector<StrategyConfig> strategies;
     Money starting_cash{};
     std::map<std::string, TradingSession> sessions;

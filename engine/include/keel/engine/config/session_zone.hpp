@@ -43,6 +43,9 @@ struct ZoneKeys {
 Json read_session_zone(ConfigReader& r, const std::filesystem::path& base_dir, ZoneKeys keys,
                        TradingSession& s);
 
+// Whether the tz database knows the zone (a data file's `tz`, read by the CSV adapter).
+[[nodiscard]] bool is_time_zone(const std::string& name);
+
 // The tz database's version ("2024a"), or "unknown" when it cannot be read.
 [[nodiscard]] std::string tz_database_version();
 

@@ -40,6 +40,8 @@ struct DataFileReport {
     std::uint64_t rows = 0;
     std::uint64_t skipped_rows = 0;
     std::string first_skipped;
+    std::uint64_t sorted_rows = 0;        // out of time order, sorted into place (data.sort)
+    std::uint64_t unknown_size_rows = 0;  // trades or quotes without a size (kSizeUnknown)
 };
 
 struct StreamReport {
