@@ -101,6 +101,35 @@ TEST(Config, MissingDataFileAndUnknownStrategyAreNamed) {
     EXPECT_TRUE(has_error(r, "strategies[0].type", "unknown strategy 'martingale'")) << dump(r);
 }
 
+TEST(Config, DataFileFormatKeysAreReadAndBadOnesNamedByKeyPath) {
+    std::string text = valid_text();
+    const std::string from = R"("bar_interval": "1d"})";
+    std::string good = text;
+    good.replace(good.find(from), from.size(),
+                 R"("bar_interval": "1d", "columns": {"time": "XDATE", "bid": "BID"},
+                    "time_format": "%Y%m%d%H%M", "tz": "Europe/Zurich", "delimiter": ";",
+                    "skip_rows": 2, "adjusted": true}], "sort": true, "skip_bad_rows": true)");
+    good.erase(good.find("]},", good.find("skip_bad_rows")), 1);
+    ConfigResult r = parse_config(good, "t.json", kDir, {});
+    ASSERT_TRUE(r.ok()) << dump(r);
+    const DataFileConfig& f = r.config.data_files[0];
+    ASSERT_EQ(f.columns.size(), 2u);
+    EXPECT_EQ(f.columns[0], (std::pair<std::string, std::string>{"time", "XDATE"}));
+    EXPECT_EQ(f.time_format, "%Y%m%d%H%M");
+    EXPECT_EQ(f.tz, "Europe/Zurich");
+    EXPECT_EQ(f.delimiter, ';');
+    EXPECT_EQ(f.skip_rows, 2u);
+    EXPECT_TRUE(f.adjusted);
+    EXPECT_TRUE(r.config.sort_rows);
+    text.replace(text.find(from), from.size(),
+                 R"("bar_interval": "1d", "tz": "Mars/Olympus", "delimiter": ";;",
+                    "columns": {"time": 5}})");
+    r = parse_config(text, "t.json", kDir, {});
+    EXPECT_TRUE(has_error(r, "data.files[0].tz", "not a time zone")) << dump(r);
+    EXPECT_TRUE(has_error(r, "data.files[0].delimiter", "one character")) << dump(r);
+    EXPECT_TRUE(has_error(r, "data.files[0].columns.time", "column name")) << dump(r);
+}
+
 TEST(Config, EnvironmentOverridesNestedValuesBeforeValidation) {
     const ConfigResult r = parse_config(
         valid_text(), "t.json", kDir,

@@ -1,13 +1,15 @@
 // Proves the venue section maps key by key onto SimVenueConfig (and its threading keys onto
 // VenueThreading), and that unknown keys, bad modes and models, wrong types, negative and
-// out-of-range numbers are errors with key paths.
+// out-of-range numbers are errors with key paths; buying power follows the account's cash.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "keel/adapters/sim_venue/sim_venue.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
+#include "test_support.hpp"
 
 using namespace keel;
 using adapters::CommissionModel;
@@ -16,6 +18,7 @@ using adapters::SimVenueConfig;
 using adapters::SlippageModel;
 using engine::ConfigError;
 using engine::Json;
+using engine::Money;
 
 namespace {
 
@@ -201,4 +204,46 @@ TEST(VenueConfig, ThreadingKeysAreReadAndTheirProblemsNamed) {
     // The simulator's reader knows the keys are not its own unknowns.
     const Parsed p = parse(R"({"type": "sim", "threaded": true, "idle": "yield", "drain_ms": 5})");
     EXPECT_TRUE(p.errors.empty()) << dump(p.errors);
+}
+
+TEST(VenueConfig, BuyingPowerFollowsTheAccountsStartingCashUnlessTheVenueSetsIt) {
+    std::vector<ConfigError> errors;
+    const Money cash = Money::from_units(10'000'000);
+    SimVenueConfig c =
+        adapters::sim_venue_config_from_json(Json::parse(R"({"type": "sim"})"), 16, errors, cash);
+    EXPECT_TRUE(errors.empty()) << dump(errors);
+    EXPECT_EQ(c.buying_power, cash);
+    c = adapters::sim_venue_config_from_json(
+        Json::parse(R"({"type": "sim", "buying_power": "5000"})"), 16, errors, cash);
+    EXPECT_EQ(c.buying_power, Money::from_units(5000));
+}
+
+// An account of 10,000,000 whose venue says nothing of buying power: forty orders worth 2.5% of
+// it each (the whole account) are never refused insufficient_buying_power.
+TEST(VenueConfig, OrdersWorthTwoAndAHalfPercentOfTenMillionAreNeverRefusedForBuyingPower) {
+    std::vector<ConfigError> errors;
+    SimVenueConfig c = adapters::sim_venue_config_from_json(
+        Json::parse(R"({"type": "sim", "mode": "ticks"})"), 16, errors,
+        Money::from_units(10'000'000));
+    test::RecordingReplies replies;
+    adapters::SimVenue venue(replies, c, 1);
+    engine::Event t = engine::make_event(engine::EventType::trade, engine::Source::feed, 0, 1, 0);
+    t.payload.trade.price = engine::Price::from_units(100);
+    t.payload.trade.size = engine::kSizeUnknown;
+    venue.on_market_data(t);
+    for (std::uint64_t id = 1; id <= 40; ++id) {
+        engine::Event o =
+            engine::make_event(engine::EventType::order_sent, engine::Source::gateway, 0, 10, 0);
+        o.payload.order.order_id = id;
+        o.payload.order.side = engine::Side::buy;
+        o.payload.order.order_type = engine::OrderType::market;
+        o.payload.order.quantity = engine::Quantity::from_units(2500);  // 250,000 at 100
+        o.payload.order.tif = engine::TimeInForce::gtc;
+        o.payload.order.action = engine::OrderAction::new_order;
+        venue.submit(o);
+        EXPECT_EQ(replies.posted.back().header.type, engine::EventType::venue_ack) << id;
+        t.header.ts_ns = 10 + static_cast<std::int64_t>(id);
+        venue.on_market_data(t);
+        EXPECT_EQ(replies.posted.back().header.type, engine::EventType::venue_fill) << id;
+    }
 }
