@@ -225,8 +225,7 @@ TEST_F(CsvFormatsTest, AFilesTimeFormatIsDetectedOnceIsoAndEpochMixedIsAnError) 
               "date-times (detected from its first row; every row must match)");
     auto units = spec("u.csv", "time,price\n1577959200,1\n1577959300000,1\n");
     EXPECT_FALSE(open({units}));
-    EXPECT_NE(error_.find("u.csv:3:1: '1577959300000' is in epoch milliseconds"),
-              std::string::npos)
+    EXPECT_NE(error_.find("u.csv:3:1: '1577959300000' is in epoch milliseconds"), std::string::npos)
         << error_;
 }
 

@@ -222,9 +222,9 @@ TEST(VenueConfig, BuyingPowerFollowsTheAccountsStartingCashUnlessTheVenueSetsIt)
 // it each (the whole account) are never refused insufficient_buying_power.
 TEST(VenueConfig, OrdersWorthTwoAndAHalfPercentOfTenMillionAreNeverRefusedForBuyingPower) {
     std::vector<ConfigError> errors;
-    SimVenueConfig c = adapters::sim_venue_config_from_json(
-        Json::parse(R"({"type": "sim", "mode": "ticks"})"), 16, errors,
-        Money::from_units(10'000'000));
+    SimVenueConfig c =
+        adapters::sim_venue_config_from_json(Json::parse(R"({"type": "sim", "mode": "ticks"})"), 16,
+                                             errors, Money::from_units(10'000'000));
     test::RecordingReplies replies;
     adapters::SimVenue venue(replies, c, 1);
     engine::Event t = engine::make_event(engine::EventType::trade, engine::Source::feed, 0, 1, 0);

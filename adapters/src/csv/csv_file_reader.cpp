@@ -239,7 +239,8 @@ bool CsvFileReader::map_columns(std::vector<bool>& mapped) {
     for (const auto& [keel_name, file_name] : spec_.columns) {
         int* slot = column_slot(lower(keel_name));
         if (slot == nullptr)
-            return fail_file("columns: '" + keel_name + "' is not a column keel reads (e.g. time, "
+            return fail_file("columns: '" + keel_name +
+                             "' is not a column keel reads (e.g. time, "
                              "symbol, open, high, low, close, adj_close, volume, price, size, "
                              "bid, ask, bid_size, ask_size)");
         if (*slot != -1)
@@ -379,8 +380,7 @@ bool CsvFileReader::parse_time(std::int64_t& ts_ns) {
 bool CsvFileReader::check_order(std::string_view symbol, std::int64_t ts_ns) {
     if (last_index_ >= last_by_symbol_.size() || last_by_symbol_[last_index_].first != symbol) {
         last_index_ = 0;
-        while (last_index_ < last_by_symbol_.size() &&
-               last_by_symbol_[last_index_].first != symbol)
+        while (last_index_ < last_by_symbol_.size() && last_by_symbol_[last_index_].first != symbol)
             ++last_index_;
         if (last_index_ == last_by_symbol_.size())
             last_by_symbol_.push_back({std::string(symbol), {INT64_MIN, 0}});
@@ -422,13 +422,12 @@ bool CsvFileReader::check_band(std::string_view symbol, const Event& e) {
     const auto check = [&](int col, engine::Price p) {
         if (!outside(p))
             return true;
-        return fail(col + 1, "'" + std::string(fields_[col]) + "' is outside " +
-                                 std::string(symbol) + "'s band [" +
-                                 engine::decimal_string(band_->min_price.raw) + ", " +
-                                 (band_->max_price.raw > 0
-                                      ? engine::decimal_string(band_->max_price.raw)
-                                      : std::string("no bound")) +
-                                 "] (symbols[].min_price / max_price)");
+        return fail(col + 1,
+                    "'" + std::string(fields_[col]) + "' is outside " + std::string(symbol) +
+                        "'s band [" + engine::decimal_string(band_->min_price.raw) + ", " +
+                        (band_->max_price.raw > 0 ? engine::decimal_string(band_->max_price.raw)
+                                                  : std::string("no bound")) +
+                        "] (symbols[].min_price / max_price)");
     };
     const CsvColumns& c = columns_;
     switch (e.header.type) {
@@ -508,7 +507,8 @@ bool CsvFileReader::adjust_bar(engine::BarPayload& b) {
         return false;
     const auto scale = [&](engine::Price& p) {
         const engine::i128 num = static_cast<engine::i128>(p.raw) * adj;
-        p = engine::Price::from_raw(static_cast<std::int64_t>((num + b.close.raw / 2) / b.close.raw));
+        p = engine::Price::from_raw(
+            static_cast<std::int64_t>((num + b.close.raw / 2) / b.close.raw));
     };
     scale(b.open);
     scale(b.high);

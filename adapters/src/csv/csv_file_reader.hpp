@@ -134,7 +134,7 @@ class CsvFileReader {
     CsvTime time_;
     // The last row's time per symbol, for the order check; and its line.
     std::vector<std::pair<std::string, std::pair<std::int64_t, std::size_t>>> last_by_symbol_;
-    std::size_t last_index_ = 0;  // last_by_symbol_'s entry the previous row used
+    std::size_t last_index_ = 0;          // last_by_symbol_'s entry the previous row used
     const CsvPriceBand* band_ = nullptr;  // the band of band_symbol_ (nullptr: none)
     std::string band_symbol_;
     bool band_looked_up_ = false;

@@ -79,8 +79,8 @@ bool drop_duplicate_bars(const std::vector<CsvRow>& rows, RowOrder& order,
                 const std::string why = files[row.file].name + ":" + std::to_string(row.line) +
                                         ":" + std::to_string(files[row.file].time_column) +
                                         ": a second bar of this symbol at this time (the first: " +
-                                        files[first.file].name + ":" +
-                                        std::to_string(first.line) + ")";
+                                        files[first.file].name + ":" + std::to_string(first.line) +
+                                        ")";
                 if (!skip) {
                     error = why;
                     return false;

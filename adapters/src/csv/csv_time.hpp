@@ -24,8 +24,17 @@ namespace keel::adapters {
 class CsvTime {
   public:
     // The shapes a detected time column may have; every row must have the first row's.
-    enum class Shape { unknown, iso_date, iso_datetime, compact_date, epoch_s, epoch_ms, epoch_us,
-                       epoch_ns, formatted };
+    enum class Shape {
+        unknown,
+        iso_date,
+        iso_datetime,
+        compact_date,
+        epoch_s,
+        epoch_ms,
+        epoch_us,
+        epoch_ns,
+        formatted
+    };
 
     // Checks the format and looks the zone up; on a problem error() says why (naming the key).
     CsvTime(std::string format, const std::string& tz);

@@ -298,14 +298,16 @@ void read_data_file_format(Reader& r, DataFileConfig& dfc) {
     dfc.time_format = r.string("time_format", false).value_or("");
     dfc.tz = r.string("tz", false).value_or("");
     if (!dfc.tz.empty() && !is_time_zone(dfc.tz))
-        r.error("tz", "'" + dfc.tz + "' is not a time zone of the tz database (e.g. Europe/Zurich)");
+        r.error("tz",
+                "'" + dfc.tz + "' is not a time zone of the tz database (e.g. Europe/Zurich)");
     if (auto d = r.string("delimiter", false, ",")) {
         if (d->size() != 1 || *d == "\"" || *d == "\n" || *d == "\r")
             r.error("delimiter", "expected one character, such as \",\", \";\" or \"\\t\"");
         else
             dfc.delimiter = (*d)[0];
     }
-    dfc.skip_rows = static_cast<std::uint32_t>(r.integer("skip_rows", false, 0, 1000, 0).value_or(0));
+    dfc.skip_rows =
+        static_cast<std::uint32_t>(r.integer("skip_rows", false, 0, 1000, 0).value_or(0));
     dfc.adjusted = r.boolean("adjusted", false).value_or(false);
 }
 

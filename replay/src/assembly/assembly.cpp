@@ -311,8 +311,8 @@ bool SessionAssembly::open_rerun(const RerunInput* rerun, const WhatIfInput* wha
 bool SessionAssembly::open_data_files(std::string& error) {
     std::vector<adapters::CsvFileSpec> files;
     for (const engine::DataFileConfig& f : config_.data_files) {
-        files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s, f.columns,
-                         f.time_format, f.tz, f.delimiter, f.skip_rows, f.adjusted});
+        files.push_back({f.resolved, f.path, f.symbol, f.bar_interval_s, f.columns, f.time_format,
+                         f.tz, f.delimiter, f.skip_rows, f.adjusted});
     }
     adapters::CsvReadOptions csv_options;
     csv_options.skip_bad_rows = config_.skip_bad_rows;
@@ -830,8 +830,8 @@ SessionReport SessionAssembly::report() {
     r.last_market_ts_ns = sink_->last_market_ts_ns();
     if (csv_) {
         for (const adapters::CsvFileStats& f : csv_->stats().files)
-            r.data_files.push_back({f.name, f.rows, f.skipped_rows, f.first_skipped,
-                                    f.sorted_rows, f.unknown_size_rows});
+            r.data_files.push_back({f.name, f.rows, f.skipped_rows, f.first_skipped, f.sorted_rows,
+                                    f.unknown_size_rows});
         r.skipped_rows = csv_->stats().skipped_rows;
     }
     for (std::size_t i = 0; i < runner_->stage_count(); ++i) {

@@ -6,12 +6,12 @@
 // well as fields that do not parse: a time not in the file's format (csv_time.hpp: detected once
 // or given), a row before an earlier row of its symbol (unless CsvReadOptions::sort), two bars of
 // one symbol at one time (in any files), a crossed quote (ask < bid), and a price outside the
-// symbol's band or above keel's largest (1e9). Columns are recognised
-// by name, case-insensitive (or mapped by CsvFileSpec::columns): a time column (timestamp, date,
-// time or datetime), an optional
-// symbol/ticker column, then open,high,low,close[,adj close][,volume] (bars) or price[,size|volume]
-// (trades) or bid,ask[,bid_size,ask_size] (quotes); a trade or quote without a size (no column,
-// an empty cell) gets engine::kSizeUnknown, not 0; or action[,quantity|size,notional,price,timeframe,id,
+// symbol's band or above keel's largest (1e9). Columns are recognised by name, case-insensitive
+// (or mapped by CsvFileSpec::columns): a time column (timestamp, date, time or datetime), an
+// optional symbol/ticker column, then open,high,low,close[,adj close][,volume] (bars) or
+// price[,size|volume] (trades) or bid,ask[,bid_size,ask_size] (quotes); a trade or quote without
+// a size (no column, an empty cell) gets engine::kSizeUnknown, not 0; or
+// action[,quantity|size,notional,price,timeframe,id,
 // order_type,limit_price,stop_price,time_in_force|tif] (external alerts, for backtests of
 // alert-driven strategies; the order columns travel as the alert's tail, the JSON an alert
 // body would hold, checked as the webhook checks one), or command[,arg,limit,value]

@@ -25,11 +25,10 @@ namespace keel::adapters {
 //     "fill_at_alert_price": true,
 //     "threaded": false, "idle": "busy_spin|yield|park", "drain_ms": 2000
 //   }
-[[nodiscard]] SimVenueConfig sim_venue_config_from_json(const engine::Json& venue,
-                                                        std::size_t symbol_capacity,
-                                                        std::vector<engine::ConfigError>& errors,
-                                                        std::optional<engine::Money> account_cash =
-                                                            std::nullopt);
+[[nodiscard]] SimVenueConfig sim_venue_config_from_json(
+    const engine::Json& venue, std::size_t symbol_capacity,
+    std::vector<engine::ConfigError>& errors,
+    std::optional<engine::Money> account_cash = std::nullopt);
 
 // How the venue adapter runs (venue_channel.hpp, threaded_venue.hpp), for any venue type:
 // threaded runs the simulator on its own thread behind the asynchronous seam (protocol venues
