@@ -66,7 +66,9 @@ bool append_message(std::string& out, const engine::Event& e, std::string_view s
     switch (e.header.type) {
         case engine::EventType::trade:
             append_decimal(out, "price", e.payload.trade.price.raw);
-            append_decimal(out, "size", e.payload.trade.size.raw);
+            // An unknown size (engine::kSizeUnknown) is left out, as the data left it out.
+            if (!engine::size_unknown(e.payload.trade.size))
+                append_decimal(out, "size", e.payload.trade.size.raw);
             if (e.payload.trade.aggressor != engine::Side::none) {
                 out += ",\"side\":\"";
                 out += e.payload.trade.aggressor == engine::Side::buy ? "buy" : "sell";
@@ -76,8 +78,10 @@ bool append_message(std::string& out, const engine::Event& e, std::string_view s
         case engine::EventType::quote:
             append_decimal(out, "bid", e.payload.quote.bid.raw);
             append_decimal(out, "ask", e.payload.quote.ask.raw);
-            append_decimal(out, "bid_size", e.payload.quote.bid_size.raw);
-            append_decimal(out, "ask_size", e.payload.quote.ask_size.raw);
+            if (!engine::size_unknown(e.payload.quote.bid_size))
+                append_decimal(out, "bid_size", e.payload.quote.bid_size.raw);
+            if (!engine::size_unknown(e.payload.quote.ask_size))
+                append_decimal(out, "ask_size", e.payload.quote.ask_size.raw);
             break;
         default:
             append_decimal(out, "open", e.payload.bar.open.raw);

@@ -503,6 +503,8 @@ ParseError MessageParser::Impl::finnhub_trades(od::value& v, std::vector<Event>&
         if (vol.present) {
             if (auto err = decimal(vol, "v", index, e.payload.trade.size.raw, false); !err.ok())
                 return err;
+        } else {
+            e.payload.trade.size = engine::kSizeUnknown;  // not given: unknown, not 0
         }
         if (symbol(s.text, e.header.symbol))
             out.push_back(e);
@@ -627,6 +629,8 @@ ParseError MessageParser::Impl::parse(std::string_view message, std::vector<Even
                 if (auto err = decimal(trade_size, "size", -1, e.payload.trade.size.raw, false);
                     !err.ok())
                     return err;
+            } else {
+                e.payload.trade.size = engine::kSizeUnknown;  // not given: unknown, not 0
             }
             if (side.present) {
                 if (side.is_string && side.text == "buy")
@@ -649,6 +653,7 @@ ParseError MessageParser::Impl::parse(std::string_view message, std::vector<Even
                 return err;
             if (auto err = decimal(ask, "ask", -1, q.ask.raw, true); !err.ok())
                 return err;
+            q.bid_size = q.ask_size = engine::kSizeUnknown;  // unless given
             if (bid_size.present) {
                 if (auto err = decimal(bid_size, "bid_size", -1, q.bid_size.raw, false); !err.ok())
                     return err;

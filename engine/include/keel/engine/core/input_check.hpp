@@ -30,8 +30,10 @@ namespace detail {
     return raw >= 0 && raw <= kMaxInputRaw;
 }
 // A trade's or quote's size: a size, or the data's "size unknown" marker (event.hpp).
+// The marker is -1, just below every size: one range check, as for any other size.
+static_assert(kSizeUnknown.raw == -1);
 [[nodiscard]] constexpr bool size_or_unknown(Quantity q) noexcept {
-    return size_unknown(q) || non_negative(q.raw);
+    return q.raw >= kSizeUnknown.raw && q.raw <= kMaxInputRaw;
 }
 }  // namespace detail
 
