@@ -140,6 +140,26 @@ TEST_F(CsvFormatsTest, NaiveTimesAreInTheFilesZoneAndEpochTimesStayUtc) {
     EXPECT_EQ(data(*src)[0].header.ts_ns, 1'704'205'800 * kNs);
 }
 
+// A clock change: the repeated hour reads in order (the later reading when the earlier would go
+// back), and a local time the change skipped is an error naming its row.
+TEST_F(CsvFormatsTest, ARepeatedHourKeepsOrderAndASkippedHourIsAnError) {
+    auto s = spec("dst.csv",
+                  "time,price\n2024-10-27 02:30:00,1\n2024-10-27 02:10:00,1\n"
+                  "2024-10-27 03:00:00,1\n");
+    s.tz = "Europe/Zurich";
+    auto src = open({s});
+    ASSERT_TRUE(src) << error_;
+    const auto rows = data(*src);
+    EXPECT_EQ(rows[0].header.ts_ns, 1'729'989'000 * kNs);  // 00:30Z (CEST, UTC+2)
+    EXPECT_EQ(rows[1].header.ts_ns, 1'729'991'400 * kNs);  // 01:10Z (CET, UTC+1)
+    EXPECT_EQ(rows[2].header.ts_ns, 1'729'994'400 * kNs);  // 02:00Z
+    auto gap = spec("gap.csv", "time,price\n2024-03-31 01:59:00,1\n2024-03-31 02:30:00,1\n");
+    gap.tz = "Europe/Zurich";
+    EXPECT_FALSE(open({gap}));
+    EXPECT_EQ(error_, "gap.csv:3:1: local time does not exist in Europe/Zurich (skipped by a "
+                      "clock change)");
+}
+
 TEST_F(CsvFormatsTest, SkipRowsPassesAPreambleAndLinesKeepTheirNumbers) {
     auto s = spec("p.csv", "Exported by X\nSeries: EURUSD\ntime\tbid\task\n1700000000\t1.1\t1.0\n");
     s.skip_rows = 2;

@@ -178,7 +178,7 @@ bool CsvTime::parse(std::string_view text, std::int64_t& ts_ns, std::string& why
         return to_utc(c, ts_ns, why);
     }
     const std::int64_t ns = *parse_timestamp_ns(text);
-    if (s == Shape::iso_date || (s == Shape::iso_datetime && !has_zone(text))) {
+    if (zone_ != nullptr && (s == Shape::iso_date || (s == Shape::iso_datetime && !has_zone(text)))) {
         // A naive time in the file's zone: parse_timestamp_ns read it as UTC.
         const std::int64_t day =
             (ns >= 0 ? ns : ns - 86'400 * kNsPerSecond + 1) / (86'400 * kNsPerSecond);
