@@ -227,6 +227,17 @@ TEST(BarAggregator, BarsAlignToTheSessionOpen) {
     EXPECT_FALSE(agg.on_timer(at(kUs, kMon, 9, 35)));
 }
 
+TEST(BarAggregator, TradesOfUnknownSizeAddNothingToTheBarsVolume) {
+    BarAggregator agg(kUs, 5);
+    agg.on_trade(at(kUs, kMon, 9, 31), px(100), kSizeUnknown);
+    agg.on_trade(at(kUs, kMon, 9, 32), px(101), qty(2));
+    agg.on_trade(at(kUs, kMon, 9, 33), px(102), kSizeUnknown);
+    const std::optional<Bar> bar = agg.on_timer(at(kUs, kMon, 9, 35));
+    ASSERT_TRUE(bar);
+    EXPECT_EQ(bar->ticks, 3u);
+    EXPECT_EQ(bar->ohlcv.volume, qty(2));
+}
+
 TEST(BarAggregator, TheLastBarOfTheSessionIsShort) {
     BarAggregator agg(kUs, 60);
     agg.on_trade(at(kUs, kMon, 15, 45), px(50), qty(1));

@@ -33,6 +33,10 @@ void BarAggregator::on_quote(std::int64_t ts_ns, Price bid, Price ask) noexcept 
 }
 
 void BarAggregator::on_price(std::int64_t ts_ns, Price price, Quantity size) noexcept {
+    // A bar's volume has no "unknown" (ingest refuses a negative one): a trade of unknown size
+    // (kSizeUnknown) adds nothing to it, as it did when such sizes were read as 0.
+    if (size_unknown(size))
+        size = Quantity{};
     // Event time only moves forward, so a tick older than a closed bar or than the open bar's
     // start is out of order; it cannot be placed without rewriting a bar, so it is counted.
     if (ts_ns < watermark_ns_ || (open_ && ts_ns < open_->start_ns)) {
@@ -74,8 +78,7 @@ void BarAggregator::extend(Bar& bar, Price price, Quantity size) noexcept {
     if (price < p.low)
         p.low = price;
     p.close = price;
-    // A trade of unknown size (kSizeUnknown) leaves the bar's volume unknown too.
-    p.volume = size_unknown(size) || size_unknown(p.volume) ? kSizeUnknown : p.volume + size;
+    p.volume += size;
     ++bar.ticks;
 }
 

@@ -40,6 +40,7 @@ class BarAggregator {
     // session must be valid (validate()); interval_minutes >= 1.
     BarAggregator(const TradingSession& session, std::uint32_t interval_minutes) noexcept;
 
+    // A size of kSizeUnknown (the data gave none) adds nothing to the bar's volume.
     void on_trade(std::int64_t ts_ns, Price price, Quantity size) noexcept;
     // Mid price (bid + ask) / 2, rounded toward negative infinity at 1e-9; a one-sided or
     // empty quote (a side <= 0) carries no mid and is counted in bad_quotes().
