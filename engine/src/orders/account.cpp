@@ -135,6 +135,10 @@ bool Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quant
         finish_trip(symbol, f.closed_trip, ts_ns);
     if (ts_ns > last_event_ns_)
         last_event_ns_ = ts_ns;
+    // A fill at the time of the last bar point belongs to it (the bar's orders filling after
+    // the last bar of that time): the point holds everything booked at its time.
+    if (sampling_ == EquitySampling::bar && !curve_.empty() && curve_.back().ts_ns == ts_ns)
+        curve_.back().equity = equity();
     return true;
 }
 
