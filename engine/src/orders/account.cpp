@@ -306,7 +306,8 @@ Money Account::gross_exposure() const noexcept {
 
 Money Account::drawdown() const noexcept {
     const Money e = equity();
-    return e < peak_equity_ ? peak_equity_ - e : Money{};
+    const Money peak = peak_equity();
+    return e < peak ? peak - e : Money{};
 }
 
 void Account::settle_point(Money e) noexcept {

@@ -1,7 +1,7 @@
 #include "keel/replay/reports/export.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
 #include "keel/replay/reports/journal_tools.hpp"
-#include "keel/replay/reports/run_metrics.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -153,9 +153,16 @@ class Account {
     [[nodiscard]] Money fees() const noexcept { return fees_; }
     [[nodiscard]] Money gross_exposure() const noexcept;  // sum of |market value|
     [[nodiscard]] Money day_pnl() const noexcept { return equity() - day_start_equity_; }
-    [[nodiscard]] Money peak_equity() const noexcept { return peak_equity_; }
-    // The largest peak-to-trough fall of sampled equity (the closed points and the equity now,
-    // as closed_curve() ends), and the current one.
+    // The highest sampled equity (the starting cash before any sample; the last bar point
+    // counts while still open).
+    [[nodiscard]] Money peak_equity() const noexcept {
+        if (sampling_ == EquitySampling::bar && !curve_.empty() &&
+            curve_.back().equity > peak_equity_)
+            return curve_.back().equity;
+        return peak_equity_;
+    }
+    // The largest peak-to-trough fall of sampled equity, the equity now counted as the point
+    // closed_curve() ends with; and the current fall from the peak.
     [[nodiscard]] Money max_drawdown() const noexcept;
     [[nodiscard]] Money drawdown() const noexcept;
     [[nodiscard]] Money day_start_equity() const noexcept { return day_start_equity_; }

@@ -12,7 +12,7 @@
 #include "keel/engine/orders/order_book.hpp"
 #include "keel/engine/pipeline/ingest.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
-#include "keel/replay/reports/run_metrics.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 namespace keel::replay {
 

@@ -11,7 +11,7 @@
 
 #include "keel/engine/core/fixed_point.hpp"
 #include "keel/replay/assembly/session_report.hpp"
-#include "keel/replay/reports/run_metrics.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 namespace keel::replay {
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "keel/engine/orders/account.hpp"
-#include "keel/replay/reports/run_metrics.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 namespace keel::replay {
 

@@ -1,4 +1,4 @@
-#include "keel/replay/reports/run_metrics.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
