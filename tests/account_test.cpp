@@ -244,11 +244,13 @@ TEST(Account, EquityCurveTracksPeakCurrentAndMaximumDrawdown) {
     Account a(usd("1000"), 1);
     a.apply_fill(0, Side::buy, px("100"), qty("10"), Money{}, 1);
     EXPECT_EQ(a.cash().raw, 0);
+    a.before_event(2, EquityEvent::bar);
     a.mark(0, px("110"), 2);
     a.sample_equity(2);
     EXPECT_EQ(str(a.peak_equity()), "1100");
     EXPECT_EQ(a.drawdown().raw, 0);
 
+    a.before_event(3, EquityEvent::trade);
     a.mark(0, px("90"), 3);
     EXPECT_EQ(str(a.drawdown()), "200");  // current, before any sample
     // The equity now is the curve's end point (closed_curve) until another sample comes.
