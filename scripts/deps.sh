@@ -20,6 +20,7 @@ PACKAGES=(
   libsqlite3-dev               # keel journal export (SQLite C API); bench/journal_bench's peer
   sqlite3                      # the sqlite3 shell: tests/e2e/export_test.sh runs the README's queries
   chromium                     # only tests/e2e/report_test.sh: renders keel report's HTML headless
+  python3-pandas               # tests/e2e/metrics_test.py: the run's metrics against pandas
   valgrind                     # bench/: callgrind counts the pipeline's instructions per event (gate.py); pipeline_icount includes valgrind/callgrind.h
 )
 missing=()

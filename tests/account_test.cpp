@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "keel/engine/orders/account.hpp"
 #include "keel/engine/core/alloc_guard.hpp"
@@ -242,14 +244,17 @@ TEST(Account, EquityCurveTracksPeakCurrentAndMaximumDrawdown) {
     Account a(usd("1000"), 1);
     a.apply_fill(0, Side::buy, px("100"), qty("10"), Money{}, 1);
     EXPECT_EQ(a.cash().raw, 0);
+    a.before_event(2, EquityEvent::bar);
     a.mark(0, px("110"), 2);
     a.sample_equity(2);
     EXPECT_EQ(str(a.peak_equity()), "1100");
     EXPECT_EQ(a.drawdown().raw, 0);
 
+    a.before_event(3, EquityEvent::trade);
     a.mark(0, px("90"), 3);
     EXPECT_EQ(str(a.drawdown()), "200");  // current, before any sample
-    EXPECT_EQ(a.max_drawdown().raw, 0);
+    // The equity now is the curve's end point (closed_curve) until another sample comes.
+    EXPECT_EQ(str(a.max_drawdown()), "200");
     a.sample_equity(3);
     EXPECT_EQ(str(a.max_drawdown()), "200");
 
@@ -269,6 +274,91 @@ TEST(Account, EquityCurveTracksPeakCurrentAndMaximumDrawdown) {
     EXPECT_EQ(str(a.equity_curve()[1].equity), "900");
     EXPECT_EQ(str(a.equity_curve()[3].equity), "1200");
     EXPECT_EQ(a.equity_points_dropped(), 0u);
+}
+
+constexpr std::int64_t kDay = 86'400'000'000'000;
+
+TEST(Account, BarSamplingKeepsOnePointPerBarTimeWithTheFillsBookedAtIt) {
+    Account a(usd("1000"), 2, 16, 16, EquitySampling::bar);
+    a.apply_fill(0, Side::buy, px("10"), qty("10"), Money{}, 1);
+    a.apply_fill(1, Side::buy, px("20"), qty("10"), Money{}, 1);
+    // Two symbols' bars at time 100: one point, holding the equity after both.
+    for (const auto& [sym, close] : {std::pair{SymbolId{0}, "11"}, std::pair{SymbolId{1}, "19"}}) {
+        a.before_event(100, EquityEvent::bar);
+        a.mark(sym, px(close), 100);
+        a.after_bar(100);
+    }
+    ASSERT_EQ(a.equity_curve().size(), 1u);
+    EXPECT_EQ(str(a.equity_curve()[0].equity), "1000");  // +10 - 10
+    // A fill at the bar's time (its order filling after the last bar) belongs to that point.
+    a.before_event(100, EquityEvent::fill);
+    a.apply_fill(0, Side::sell, px("11"), qty("10"), usd("1"), 100);
+    ASSERT_EQ(a.equity_curve().size(), 1u);
+    EXPECT_EQ(str(a.equity_curve()[0].equity), "999");
+    // A trade after the last bar moves equity: the run's end point is the last event's.
+    a.before_event(150, EquityEvent::trade);
+    a.mark(1, px("25"), 150);
+    const std::vector<EquityPoint> c = a.closed_curve();
+    ASSERT_EQ(c.size(), 2u);
+    EXPECT_EQ(c[1].ts_ns, 150);
+    EXPECT_EQ(str(c[1].equity), "1059");
+    EXPECT_EQ(str(a.max_drawdown()), "1");  // 1000 -> 999 under the starting 1000
+}
+
+TEST(Account, DailySamplingClosesEachUtcDayAtItsLastEvent) {
+    Account a(usd("1000"), 1, 16, 16, EquitySampling::daily);
+    a.before_event(kDay + 5, EquityEvent::fill);
+    a.apply_fill(0, Side::buy, px("10"), qty("10"), Money{}, kDay + 5);
+    a.before_event(kDay + 9, EquityEvent::trade);
+    a.mark(0, px("12"), kDay + 9);  // day 1 closes at 1020
+    EXPECT_TRUE(a.equity_curve().empty()) << "a day is taken when the next one starts";
+    a.before_event(3 * kDay + 1, EquityEvent::trade);  // day 2 had no event: no point
+    a.mark(0, px("8"), 3 * kDay + 1);
+    ASSERT_EQ(a.equity_curve().size(), 1u);
+    EXPECT_EQ(a.equity_curve()[0].ts_ns, kDay);  // stamped with its midnight
+    EXPECT_EQ(str(a.equity_curve()[0].equity), "1020");
+    const std::vector<EquityPoint> c = a.closed_curve();
+    ASSERT_EQ(c.size(), 2u);
+    EXPECT_EQ(c[1].ts_ns, 3 * kDay);
+    EXPECT_EQ(str(c[1].equity), "980");
+    EXPECT_EQ(str(a.max_drawdown()), "40");
+}
+
+TEST(Account, AutomaticSamplingFollowsTheFirstMark) {
+    Account bars(usd("1000"), 1, 16, 16, EquitySampling::automatic);
+    bars.before_event(10, EquityEvent::fill);  // a fill does not decide
+    EXPECT_EQ(bars.sampling(), EquitySampling::automatic);
+    bars.before_event(kDay, EquityEvent::bar);
+    bars.after_bar(kDay);
+    EXPECT_EQ(bars.sampling(), EquitySampling::bar);
+    EXPECT_EQ(bars.equity_curve().size(), 1u);
+
+    Account ticks(usd("1000"), 1, 16, 16, EquitySampling::automatic);
+    ticks.before_event(kDay + 1, EquityEvent::trade);
+    EXPECT_EQ(ticks.sampling(), EquitySampling::daily);
+    ticks.before_event(2 * kDay + 1, EquityEvent::trade);
+    EXPECT_EQ(ticks.equity_curve().size(), 1u);
+}
+
+TEST(Account, SamplingAllocatesNothingWithinItsReservedCapacity) {
+    if (!alloc_guard_linked())
+        GTEST_SKIP() << "built without KEEL_ALLOC_GUARD";
+    // 200 bar times and 200 days: what a session reserves (assembly's size_records).
+    Account bars(usd("1000"), 1, 1, 201, EquitySampling::bar);
+    Account days(usd("1000"), 1, 1, 202, EquitySampling::daily);
+    {
+        HotScope hot;  // any allocation in here aborts the test binary
+        for (std::int64_t d = 0; d < 200; ++d) {
+            for (Account* a : {&bars, &days}) {
+                a->before_event(d * kDay, EquityEvent::bar);
+                a->mark(0, Price::from_units(10 + d % 3), d * kDay);
+                a->after_bar(d * kDay);
+            }
+        }
+    }
+    EXPECT_EQ(bars.equity_curve().size(), 200u);
+    EXPECT_EQ(days.equity_curve().size(), 199u);  // the last day is still open
+    EXPECT_EQ(bars.equity_points_dropped() + days.equity_points_dropped(), 0u);
 }
 
 TEST(Account, DayPnlCountsFromTheStartOfTheDay) {

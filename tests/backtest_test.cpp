@@ -290,10 +290,17 @@ TEST(BacktestReport, FieldsMatchAHandComputationOnTenBars) {
     EXPECT_EQ(r.final_equity.to_string(), "10009.6");
     EXPECT_NEAR(r.return_pct, 0.096, 1e-9);
     EXPECT_DOUBLE_EQ(r.win_rate, 0.5);
-    // Equity samples (bar close, then fill): ... 10009.9 after the first buy at bar 3, 9979.9
-    // at bar 5's close before the sell fills: a fall of 30 from the peak 10009.9.
-    EXPECT_EQ(r.max_drawdown.to_string(), "30");
-    EXPECT_NEAR(r.max_drawdown_pct, 30.0 / 10009.9 * 100.0, 1e-9);
+    // Equity samples, one per bar time holding the fills booked at it: ... 10019.8 once the
+    // first trip's sell fills at bar 6 (at its open, 14: bar 6's close of 10 never meets the
+    // position), then 10009.6 after the second trip's loss: a fall of 10.2 from that peak.
+    EXPECT_EQ(r.max_drawdown.to_string(), "10.2");
+    EXPECT_NEAR(r.max_drawdown_pct, 10.2 / 10019.8 * 100.0, 1e-9);
+    EXPECT_EQ(r.equity.size(), 10u);
+    EXPECT_EQ(r.trades.size(), 2u);
+    EXPECT_EQ(r.metrics.best_trade.to_string(), "19.8");
+    EXPECT_EQ(r.metrics.worst_trade.to_string(), "-10.2");
+    EXPECT_EQ(r.metrics.expectancy.to_string(), "4.8");
+    EXPECT_NEAR(r.metrics.profit_factor, 19.8 / 10.2, 1e-12);
     // Daily closing equity 10000 10000 10000 10009.9 9999.9 10019.8 10019.8 10009.7 10009.6
     // 10009.6 against 10000 before: mean/stdev * sqrt(252) by Python's statistics module.
     EXPECT_NEAR(r.sharpe, 1.7508033712541744, 1e-9);
@@ -326,6 +333,7 @@ TEST(BacktestReport, RatiosAreZeroWithoutTradesOrDays) {
     s.starting_cash = engine::Money::from_units(100);
     s.equity = s.starting_cash;
     s.equity_curve.push_back({86'400'000'000'000, s.starting_cash});
+    s.metrics = replay::compute_run_metrics(s.equity_curve, s.round_trips, s.starting_cash);
     const replay::BacktestReport r = replay::make_backtest_report(s);
     EXPECT_EQ(r.sharpe, 0.0) << "one day is not enough for a Sharpe ratio";
     EXPECT_EQ(r.win_rate, 0.0);

@@ -141,9 +141,8 @@ TEST_F(ExportSqlite, CountsEqualTheSessionReport) {
     EXPECT_EQ(one(db, "SELECT count(*) FROM signals"),
               std::to_string(count_lines_with(d, {"\"type\":\"signal\""})));
     EXPECT_EQ(one(db, "SELECT count(*) FROM alerts"), "8");  // the alerts file's rows
-    // The gateway samples equity at every fill it books and every bar.
-    EXPECT_EQ(one(db, "SELECT count(*) FROM equity"),
-              std::to_string(r.fills + count_lines_with(d, {"\"type\":\"bar\""})));
+    // The equity rows are the session's samples, every one (Account::closed_curve).
+    EXPECT_EQ(one(db, "SELECT count(*) FROM equity"), std::to_string(r.equity_curve.size()));
     // Risk's flatten order from the kill drill is an order like any other, owned by risk.
     EXPECT_EQ(one(db, "SELECT count(*) FROM orders WHERE strategy = 65535 AND order_id < 0"), "1");
     // Every fill of an order is summed into its row.
@@ -192,11 +191,28 @@ TEST_F(ExportSqlite, MoneyEqualsTheSessionReportToTheLastDecimal) {
                                             dec(want.entry_price.raw), dec(want.exit_price.raw)}));
     }
 
-    // The largest drawdown among the samples is the account's maximum drawdown.
+    // The samples are the session report's, and the largest drawdown among them is its maximum.
+    const Rows eq = query(db, "SELECT ts_ns, equity, drawdown FROM equity ORDER BY ts_ns");
+    ASSERT_EQ(eq.size(), r.equity_curve.size());
     std::int64_t max_dd = 0;
-    for (const auto& row : query(db, "SELECT drawdown FROM equity"))
-        max_dd = std::max(max_dd, raw_of(row[0]));
+    for (std::size_t i = 0; i < eq.size(); ++i) {
+        EXPECT_EQ(eq[i][0], std::to_string(r.equity_curve[i].ts_ns));
+        EXPECT_EQ(eq[i][1], dec(r.equity_curve[i].equity.raw));
+        max_dd = std::max(max_dd, raw_of(eq[i][2]));
+    }
     EXPECT_EQ(max_dd, r.max_drawdown.raw);
+    // The run's metrics are the session report's (one compute_run_metrics on the same samples).
+    const replay::RunMetrics& m = r.metrics;
+    EXPECT_EQ(query(db,
+                    "SELECT expectancy, average_win, average_loss, best_trade, worst_trade, "
+                    "return_days, losing_round_trips, max_consecutive_losses FROM sessions"),
+              (Rows{{dec(m.expectancy.raw), dec(m.average_win.raw), dec(m.average_loss.raw),
+                     dec(m.best_trade.raw), dec(m.worst_trade.raw), std::to_string(m.return_days),
+                     std::to_string(m.losses), std::to_string(m.max_consecutive_losses)}}));
+    EXPECT_NEAR(std::stod(one(db, "SELECT sharpe FROM sessions")), m.sharpe, 1e-12);
+    EXPECT_NEAR(std::stod(one(db, "SELECT sortino FROM sessions")), m.sortino, 1e-12);
+    EXPECT_NEAR(std::stod(one(db, "SELECT cagr_pct FROM sessions")), m.cagr_pct, 1e-12);
+    EXPECT_NEAR(std::stod(one(db, "SELECT profit_factor FROM sessions")), m.profit_factor, 1e-12);
     // Fees of the booked fills add up exactly to the account's.
     std::int64_t fees = 0;
     for (const auto& row : query(db, "SELECT fee FROM fills WHERE applied = 1"))

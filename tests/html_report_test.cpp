@@ -130,8 +130,17 @@ TEST_F(HtmlReportTest, NumbersEqualTheSessionReportToTheLastDecimal) {
     EXPECT_EQ(r.max_drawdown, s.max_drawdown);
     EXPECT_EQ(r.round_trip_count, s.round_trip_count);
     EXPECT_EQ(r.winning_round_trips, s.winning_round_trips);
-    // Equity is sampled where the gateway samples it: at every fill and every bar (MSFT's 249).
-    EXPECT_EQ(r.equity_curve.size(), s.fills + 249u);
+    // Equity is sampled as the gateway's account samples it: the same curve, the same figures.
+    ASSERT_EQ(r.equity_curve.size(), s.equity_curve.size());
+    for (std::size_t i = 0; i < s.equity_curve.size(); ++i) {
+        EXPECT_EQ(r.equity_curve[i].ts_ns, s.equity_curve[i].ts_ns);
+        EXPECT_EQ(r.equity_curve[i].equity, s.equity_curve[i].equity);
+    }
+    EXPECT_EQ(r.metrics.sharpe, s.metrics.sharpe);
+    EXPECT_EQ(r.metrics.sortino, s.metrics.sortino);
+    EXPECT_EQ(r.metrics.cagr_pct, s.metrics.cagr_pct);
+    EXPECT_EQ(r.metrics.expectancy, s.metrics.expectancy);
+    EXPECT_EQ(r.metrics.max_consecutive_losses, s.metrics.max_consecutive_losses);
     ASSERT_EQ(r.symbols.size(), s.symbols.size());
     for (std::size_t i = 0; i < s.symbols.size(); ++i) {
         EXPECT_EQ(r.symbols[i].name, s.symbols[i].symbol);

@@ -358,6 +358,22 @@ void read_data(const Json& d, const std::filesystem::path& base_dir, Config& c,
     r.finish();
 }
 
+// `metrics`: equity sampling for the run's metrics (replay/README.md, "Metrics").
+void read_metrics(const Json& m, MetricsConfig& out, std::vector<ConfigError>& errors) {
+    Reader r(errors, m, "metrics");
+    const std::string sampling = r.string("equity_sampling", false, "auto").value_or("auto");
+    if (sampling == "auto")
+        out.equity_sampling = EquitySampling::automatic;
+    else if (sampling == "bar")
+        out.equity_sampling = EquitySampling::bar;
+    else if (sampling == "daily")
+        out.equity_sampling = EquitySampling::daily;
+    else
+        r.error("equity_sampling", "'" + sampling + "' is not one of auto, bar, daily");
+    out.live_days = bounded<std::uint32_t>(r, "live_days", 1, 36'600, 366);
+    r.finish();
+}
+
 void read_account(const Json& a, Config& c, std::vector<ConfigError>& errors) {
     Reader r(errors, a, "account");
     if (auto cash = r.decimal("starting_cash", false)) {
@@ -1085,6 +1101,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         read_memory(*m, c.memory, errors);
     if (const Json* s = top.object("shutdown", false))
         read_shutdown(*s, live, c.shutdown, errors);
+    if (const Json* m = top.object("metrics", false))
+        read_metrics(*m, c.metrics, errors);
 
     // Absent: one thread runs every stage (what a backtest runs anyway, whatever it says).
     if (!root.contains("threads")) {

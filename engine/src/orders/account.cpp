@@ -65,7 +65,7 @@ Money PositionState::unrealized() const noexcept {
 }
 
 Account::Account(Money starting_cash, std::size_t symbol_capacity, std::size_t round_trip_capacity,
-                 std::size_t equity_capacity)
+                 std::size_t equity_capacity, EquitySampling sampling)
     : starting_cash_(starting_cash),
       cash_(starting_cash),
       day_start_equity_(starting_cash),
@@ -74,8 +74,19 @@ Account::Account(Money starting_cash, std::size_t symbol_capacity, std::size_t r
       curve_capacity_(equity_capacity),
       positions_(symbol_capacity),
       open_trips_(symbol_capacity) {
-    trips_.reserve(round_trip_capacity);
-    curve_.reserve(equity_capacity);
+    reserve_records(sampling, round_trip_capacity, equity_capacity);
+}
+
+void Account::reserve_records(EquitySampling sampling, std::size_t round_trip_capacity,
+                              std::size_t equity_capacity) {
+    sampling_ = sampling;
+    next_close_ns_ = sampling == EquitySampling::bar ? INT64_MAX : INT64_MIN;
+    trip_capacity_ = round_trip_capacity;
+    curve_capacity_ = equity_capacity;
+    if (round_trip_capacity != kUnbounded)
+        trips_.reserve(round_trip_capacity);
+    if (equity_capacity != kUnbounded)
+        curve_.reserve(equity_capacity);
 }
 
 // Sums and products of a fill, each checked against the range the account keeps every figure
@@ -122,6 +133,12 @@ bool Account::apply_fill(SymbolId symbol, Side side, Price price, Quantity quant
     gross_total_ = f.gross_total;
     if (f.trip_closed)
         finish_trip(symbol, f.closed_trip, ts_ns);
+    if (ts_ns > last_event_ns_)
+        last_event_ns_ = ts_ns;
+    // A fill at the time of the last bar point belongs to it (the bar's orders filling after
+    // the last bar of that time): the point holds everything booked at its time.
+    if (sampling_ == EquitySampling::bar && !curve_.empty() && curve_.back().ts_ns == ts_ns)
+        curve_.back().equity = equity();
     return true;
 }
 
@@ -289,21 +306,103 @@ Money Account::gross_exposure() const noexcept {
 
 Money Account::drawdown() const noexcept {
     const Money e = equity();
-    return e < peak_equity_ ? peak_equity_ - e : Money{};
+    const Money peak = peak_equity();
+    return e < peak ? peak - e : Money{};
 }
 
-void Account::sample_equity(std::int64_t ts_ns) noexcept {
-    const Money e = equity();
-    if (curve_.size() < curve_capacity_) {
-        curve_.push_back(EquityPoint{ts_ns, e});
-    } else {
-        ++curve_dropped_;
-    }
+void Account::settle_point(Money e) noexcept {
     if (e > peak_equity_)
         peak_equity_ = e;
     const Money fall = peak_equity_ - e;
     if (fall > max_drawdown_)
         max_drawdown_ = fall;
+}
+
+void Account::sample_equity(std::int64_t ts_ns) noexcept {
+    if (ts_ns > last_event_ns_)
+        last_event_ns_ = ts_ns;
+    const Money e = equity();
+    // Bars of several symbols at one time: the point holds the equity after the last of them.
+    if (!curve_.empty() && curve_.back().ts_ns == ts_ns) {
+        curve_.back().equity = e;
+        return;
+    }
+    if (!curve_.empty())
+        settle_point(curve_.back().equity);
+    // A bounded store into memory reserved before the run: nothing allocates here.
+    if (curve_.size() < curve_capacity_) {
+        curve_.push_back(EquityPoint{ts_ns, e});
+    } else {
+        ++curve_dropped_;
+        settle_point(e);
+    }
+}
+
+namespace {
+constexpr std::int64_t kDayNs = 86'400'000'000'000;
+// The UTC midnight that starts the day of ts_ns (floor, so times before 1970 work too).
+std::int64_t day_start(std::int64_t ts_ns) noexcept {
+    const std::int64_t d = ts_ns / kDayNs - (ts_ns % kDayNs < 0 ? 1 : 0);
+    return d * kDayNs;
+}
+}  // namespace
+
+void Account::close_day(std::int64_t ts_ns, EquityEvent kind) noexcept {
+    if (sampling_ == EquitySampling::automatic) {
+        // Decided by the first mark: bar data is sampled at its bars, anything else daily.
+        if (kind == EquityEvent::fill)
+            return;
+        sampling_ = kind == EquityEvent::bar ? EquitySampling::bar : EquitySampling::daily;
+        if (sampling_ == EquitySampling::bar) {
+            next_close_ns_ = INT64_MAX;
+            return;
+        }
+    }
+    // The equity now is the closing equity of the day that ended: nothing of ts_ns is booked yet.
+    if (day_open_) {
+        const Money e = equity();
+        if (curve_.size() < curve_capacity_)
+            curve_.push_back(EquityPoint{day_open_ns_, e});
+        else
+            ++curve_dropped_;
+        settle_point(e);
+    }
+    day_open_ = true;
+    day_open_ns_ = day_start(ts_ns);
+    next_close_ns_ = day_open_ns_ + kDayNs;
+}
+
+std::vector<EquityPoint> Account::closed_curve() const {
+    std::vector<EquityPoint> c = curve_;
+    if (sampling_ == EquitySampling::daily || sampling_ == EquitySampling::automatic) {
+        // Automatic still undecided: no market data, so fills alone (alert-priced) moved
+        // equity; one point at the end.
+        if (sampling_ == EquitySampling::automatic && last_event_ns_ != 0)
+            c.push_back({day_start(last_event_ns_), equity()});
+        if (day_open_)
+            c.push_back({day_open_ns_, equity()});
+        return c;
+    }
+    if (!c.empty() && c.back().ts_ns >= last_event_ns_)
+        c.back().equity = equity();
+    else if (!c.empty() || last_event_ns_ != 0)
+        c.push_back({last_event_ns_, equity()});
+    return c;
+}
+
+Money Account::max_drawdown() const noexcept {
+    // The settled points' figures, then what closed_curve() ends with.
+    Money peak = peak_equity_;
+    Money worst = max_drawdown_;
+    const auto fold = [&](Money e) {
+        peak = e > peak ? e : peak;
+        worst = peak - e > worst ? peak - e : worst;
+    };
+    if (sampling_ == EquitySampling::bar && !curve_.empty() &&
+        curve_.back().ts_ns < last_event_ns_)
+        fold(curve_.back().equity);
+    fold(equity());
+    return worst;
 }
 
 void Account::start_day(std::int64_t ts_ns) noexcept {

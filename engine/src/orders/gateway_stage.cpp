@@ -384,13 +384,13 @@ void GatewayStage::on_reply(const Event& reply, Emit& out) noexcept {
         // duplicate, and the operator is alerted to look.
         ++fills_;
         const FillPayload& f = reply.payload.fill;
+        account_.before_event(reply.header.ts_ns, EquityEvent::fill);
         // A fill the account cannot hold (a price or size far out of range) stays in the
         // journal and the book; the position does not move, and the operator is alerted.
         if (!account_.apply_fill(reply.header.symbol, f.side, f.price, f.quantity, f.fee,
                                  reply.header.ts_ns))
             emit_money_alert(reply, Reason::fill_out_of_range, f.price, f.quantity,
                              t.order.order_id, out);
-        account_.sample_equity(reply.header.ts_ns);
     } else if (reply.header.type == EventType::venue_reject ||
                reply.header.type == EventType::venue_cancel) {
         reason = reply.payload.order.reason;
@@ -483,13 +483,15 @@ void GatewayStage::handle(const Event& event, Emit& out) noexcept {
             return;
         case EventType::trade:
             out.emit(event);
+            account_.before_event(event.header.ts_ns, EquityEvent::trade);
             mark(event, event.payload.trade.price, out);
             venue_.on_market_data(event);
             return;
         case EventType::bar:
             out.emit(event);
+            account_.before_event(event.header.ts_ns, EquityEvent::bar);
             mark(event, event.payload.bar.close, out);
-            account_.sample_equity(event.header.ts_ns);
+            account_.after_bar(event.header.ts_ns);
             venue_.on_market_data(event);
             return;
         case EventType::quote:

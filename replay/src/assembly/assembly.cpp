@@ -1,8 +1,10 @@
 #include "keel/replay/assembly/assembly.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <tuple>
 
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/sim_venue/sim_venue.hpp"
@@ -375,7 +377,66 @@ bool SessionAssembly::build_stages(std::string& error) {
     if (!build_venue(error))
         return false;
     build_pipeline_stages();
+    size_records();
     return true;
+}
+
+namespace {
+
+// What the data tells the sizing of the accounts' records: its bars, its events and its span.
+struct DataShape {
+    std::uint64_t bars = 0;
+    std::uint64_t events = 0;
+    std::int64_t first_ns = 0;
+    std::int64_t last_ns = 0;
+};
+
+DataShape shape_of(const JournaledInputs& inputs) {
+    DataShape d;
+    for (const engine::Event& e : inputs.events()) {
+        if (e.header.type == engine::EventType::session_start ||
+            e.header.type == engine::EventType::symbol_def)
+            continue;
+        d.bars += e.header.type == engine::EventType::bar ? 1 : 0;
+        if (d.events++ == 0)
+            d.first_ns = e.header.ts_ns;
+        d.last_ns = std::max(d.last_ns, e.header.ts_ns);
+    }
+    return d;
+}
+
+}  // namespace
+
+// Every sample and round trip of the run fits in memory reserved now (the pipeline never
+// allocates): an equity point per bar time (at most one per bar) or per UTC day of the data's
+// span, and a round trip per input event (a trip closes at a fill, and strategies trade on
+// inputs). Data of unknown span (live, generated) reserves for metrics.live_days: a point per
+// minute (bars are at least a minute apart) or per day, and a thousand trips a day.
+void SessionAssembly::size_records() {
+    DataShape d;
+    if (csv_) {
+        d.bars = csv_->stats().bars;
+        d.events = csv_->event_count();
+        std::tie(d.first_ns, d.last_ns) = csv_->time_span();
+    } else if (rerun_inputs_ != nullptr) {
+        d = shape_of(*rerun_inputs_);
+    } else {
+        const std::uint64_t days = config_.metrics.live_days;
+        d.bars = days * 1440;
+        d.events = days * 1000;
+        d.last_ns = static_cast<std::int64_t>(days) * engine::kNsPerDay;
+    }
+    const std::uint64_t days =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(d.last_ns - d.first_ns, 0) /
+                                   engine::kNsPerDay) +
+        2;
+    const engine::EquitySampling sampling = config_.metrics.equity_sampling;
+    std::uint64_t points = days + 1;
+    if (sampling != engine::EquitySampling::daily)
+        points = std::max(points, d.bars + 1);
+    const std::uint64_t trips = d.events + config_.symbol_capacity + 1;
+    for (AccountParts& a : accounts_)
+        a.gateway->reserve_records(sampling, trips, points);
 }
 
 SessionAssembly::AccountParts::AccountParts() = default;
@@ -706,7 +767,6 @@ void report_account(SessionReport& r, const engine::RiskStage& risk,
     r.cash = account.cash();
     r.equity = account.equity();
     r.starting_cash = account.starting_cash();
-    r.max_drawdown = account.max_drawdown();
     r.round_trip_count = account.round_trip_count();
     r.winning_round_trips = account.winning_round_trips();
     r.round_trips = account.round_trips();
@@ -714,33 +774,21 @@ void report_account(SessionReport& r, const engine::RiskStage& risk,
     r.open_orders = gateway.orders().open_orders();
     r.risk_flags = risk.flags();
     r.risk_limits = risk.limits();
-    r.equity_curve = account.equity_curve();
+    r.equity_curve = account.closed_curve();
     r.equity_points_dropped = account.equity_points_dropped();
+    r.metrics = compute_run_metrics(r.equity_curve, r.round_trips, r.starting_cash);
+    r.max_drawdown = r.metrics.max_drawdown;
 }
 
-// Several accounts' equity curves as one (MergedEquity, journal_read.hpp), fed in time order.
-MergedEquity merged_equity(const std::vector<SessionReport>& accounts) {
-    std::vector<JournaledAccount> list;
-    for (const SessionReport& a : accounts)
-        list.push_back({a.session_name, a.starting_cash});
-    MergedEquity merged(list, true);
-    std::vector<std::size_t> next(accounts.size(), 0);
-    while (true) {
-        std::size_t first = accounts.size();
-        for (std::size_t k = 0; k < accounts.size(); ++k) {
-            const std::vector<engine::EquityPoint>& c = accounts[k].equity_curve;
-            if (next[k] < c.size() &&
-                (first == accounts.size() ||
-                 c[next[k]].ts_ns < accounts[first].equity_curve[next[first]].ts_ns))
-                first = k;
-        }
-        if (first == accounts.size())
-            break;
-        const engine::EquityPoint& p = accounts[first].equity_curve[next[first]++];
-        merged.sample(first, p.ts_ns, p.equity);
+// Several accounts' equity curves as one (merge_equity_curves, journal_read.hpp).
+std::vector<engine::EquityPoint> merged_equity(const std::vector<SessionReport>& accounts) {
+    std::vector<engine::Money> cash;
+    std::vector<std::vector<engine::EquityPoint>> curves;
+    for (const SessionReport& a : accounts) {
+        cash.push_back(a.starting_cash);
+        curves.push_back(a.equity_curve);
     }
-    merged.finish();
-    return merged;
+    return merge_equity_curves(cash, curves);
 }
 
 }  // namespace
@@ -808,9 +856,9 @@ void SessionAssembly::report_accounts(SessionReport& r) {
                      [](const engine::RoundTrip& x, const engine::RoundTrip& y) {
                          return x.exit_ns < y.exit_ns;
                      });
-    const MergedEquity merged = merged_equity(r.accounts);
-    r.equity_curve = merged.curve();
-    r.max_drawdown = merged.max_drawdown();
+    r.equity_curve = merged_equity(r.accounts);
+    r.metrics = compute_run_metrics(r.equity_curve, r.round_trips, r.starting_cash);
+    r.max_drawdown = r.metrics.max_drawdown;
 }
 
 SessionReport SessionAssembly::report() {

@@ -194,6 +194,20 @@ engine::Money journaled_starting_cash(std::string_view config_text) {
     return starting_cash_of(engine::Json::parse(config_text, nullptr, false));
 }
 
+engine::EquitySampling journaled_equity_sampling(std::string_view config_text) {
+    const engine::Json config = engine::Json::parse(config_text, nullptr, false);
+    const auto metrics = config.is_object() ? config.find("metrics") : config.end();
+    if (metrics == config.end() || !metrics->is_object())
+        return engine::EquitySampling::automatic;
+    const auto v = metrics->find("equity_sampling");
+    const std::string name = v != metrics->end() && v->is_string() ? v->get<std::string>() : "";
+    if (name == "bar")
+        return engine::EquitySampling::bar;
+    if (name == "daily")
+        return engine::EquitySampling::daily;
+    return engine::EquitySampling::automatic;
+}
+
 std::vector<JournaledAccount> journaled_accounts(std::string_view config_text) {
     const engine::Json config = engine::Json::parse(config_text, nullptr, false);
     const engine::Money fallback = starting_cash_of(config);
@@ -250,6 +264,37 @@ void MergedEquity::take_point() {
                                                   engine::kScale / peak_.raw);
         max_drawdown_ppb_ = std::max(max_drawdown_ppb_, dd);
     }
+}
+
+}  // namespace keel::replay
+
+namespace keel::replay {
+
+std::vector<engine::EquityPoint> merge_equity_curves(
+    const std::vector<engine::Money>& starting_cash,
+    const std::vector<std::vector<engine::EquityPoint>>& curves) {
+    KEEL_ASSERT(starting_cash.size() == curves.size(), "a curve per account");
+    std::vector<JournaledAccount> list;
+    for (const engine::Money cash : starting_cash)
+        list.push_back({{}, cash});
+    MergedEquity merged(list, true);
+    std::vector<std::size_t> next(curves.size(), 0);
+    // Fed in time order: the earliest next point of any account (ties: the lower index).
+    while (true) {
+        std::size_t first = curves.size();
+        for (std::size_t k = 0; k < curves.size(); ++k) {
+            if (next[k] < curves[k].size() &&
+                (first == curves.size() ||
+                 curves[k][next[k]].ts_ns < curves[first][next[first]].ts_ns))
+                first = k;
+        }
+        if (first == curves.size())
+            break;
+        const engine::EquityPoint& p = curves[first][next[first]++];
+        merged.sample(first, p.ts_ns, p.equity);
+    }
+    merged.finish();
+    return merged.curve();
 }
 
 }  // namespace keel::replay

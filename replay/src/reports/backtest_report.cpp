@@ -12,15 +12,8 @@
 namespace keel::replay {
 namespace {
 
-constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
-
 double to_double(engine::Money m) {
     return static_cast<double>(m.raw) / static_cast<double>(engine::kScale);
-}
-
-// The UTC calendar day of an event time (floor division, so times before 1970 work too).
-std::int64_t utc_day(std::int64_t ts_ns) {
-    return ts_ns / kNsPerDay - (ts_ns % kNsPerDay < 0 ? 1 : 0);
 }
 
 // Ratios are printed rounded to 6 decimals: enough for a percentage or a Sharpe ratio, and the
@@ -29,45 +22,6 @@ double round6(double x) {
     if (!std::isfinite(x))
         return 0;
     return std::round(x * 1e6) / 1e6;
-}
-
-// Sample Sharpe ratio of daily returns, annualised with sqrt(252); see replay/README.md.
-std::pair<double, std::uint64_t> daily_sharpe(const std::vector<engine::EquityPoint>& curve,
-                                              engine::Money starting_cash) {
-    // The last sample of each UTC day is that day's closing equity.
-    std::vector<double> closes;
-    std::int64_t day = 0;
-    for (const engine::EquityPoint& p : curve) {
-        const std::int64_t d = utc_day(p.ts_ns);
-        if (closes.empty() || d != day)
-            closes.push_back(to_double(p.equity));
-        else
-            closes.back() = to_double(p.equity);
-        day = d;
-    }
-    std::vector<double> returns;
-    double previous = to_double(starting_cash);
-    for (const double close : closes) {
-        if (previous <= 0)
-            return {0, 0};  // a return on nothing is undefined
-        returns.push_back(close / previous - 1);
-        previous = close;
-    }
-    const std::uint64_t n = returns.size();
-    if (n < 2)
-        return {0, n};
-    double mean = 0;
-    for (const double r : returns)
-        mean += r;
-    mean /= static_cast<double>(n);
-    double var = 0;
-    for (const double r : returns)
-        var += (r - mean) * (r - mean);
-    var /= static_cast<double>(n - 1);
-    const double sd = std::sqrt(var);
-    if (!(sd > 0))
-        return {0, n};
-    return {mean / sd * std::sqrt(252.0), n};
 }
 
 // Share of [first, last] during which some position was open: the union of the round trips'
@@ -150,19 +104,14 @@ BacktestReport make_backtest_report(const SessionReport& s) {
     if (s.starting_cash.raw > 0)
         r.return_pct = to_double(s.equity - s.starting_cash) * 100.0 / to_double(s.starting_cash);
 
-    // Drawdown from the curve's samples, the peak starting at the starting cash.
-    engine::Money peak = s.starting_cash;
-    for (const engine::EquityPoint& p : s.equity_curve) {
-        peak = std::max(peak, p.equity);
-        const engine::Money fall = peak - p.equity;
-        r.max_drawdown = std::max(r.max_drawdown, fall);
-        if (peak.raw > 0)
-            r.max_drawdown_pct =
-                std::max(r.max_drawdown_pct, to_double(fall) * 100.0 / to_double(peak));
-    }
-    const auto [sharpe, days] = daily_sharpe(s.equity_curve, s.starting_cash);
-    r.sharpe = sharpe;
-    r.sharpe_days = days;
+    // Every figure from the session's one curve and trip list (run_metrics.hpp).
+    r.metrics = s.metrics;
+    r.max_drawdown = s.metrics.max_drawdown;
+    r.max_drawdown_pct = s.metrics.max_drawdown_pct;
+    r.sharpe = s.metrics.sharpe;
+    r.sharpe_days = s.metrics.return_days;
+    r.trades = s.round_trips;
+    r.equity = s.equity_curve;
     if (s.round_trip_count > 0)
         r.win_rate =
             static_cast<double>(s.winning_round_trips) / static_cast<double>(s.round_trip_count);
@@ -233,11 +182,54 @@ engine::Json account_json(const BacktestReport& r) {
     j["max_drawdown_pct"] = round6(r.max_drawdown_pct);
     j["sharpe"] = round6(r.sharpe);
     j["sharpe_days"] = r.sharpe_days;
+    const RunMetrics& m = r.metrics;
+    j["sortino"] = round6(m.sortino);
+    j["cagr_pct"] = round6(m.cagr_pct);
+    j["calmar"] = round6(m.calmar);
+    j["profit_factor"] = round6(m.profit_factor);
+    j["expectancy"] = money(m.expectancy);
+    j["average_win"] = money(m.average_win);
+    j["average_loss"] = money(m.average_loss);
+    j["best_trade"] = money(m.best_trade);
+    j["worst_trade"] = money(m.worst_trade);
+    j["average_holding_s"] = round6(m.average_holding_s);
+    j["losing_round_trips"] = m.losses;
+    j["max_consecutive_losses"] = m.max_consecutive_losses;
     j["win_rate"] = round6(r.win_rate);
     j["exposure_pct"] = round6(r.exposure_pct);
     j["elapsed_s"] = round6(r.elapsed_s);
     j["events_per_s"] = std::round(r.events_per_s);
     return j;
+}
+
+// Every closed round trip, in the order closed: symbol, long or short, times (ns since the
+// epoch, UTC), prices, the largest size held, P&L after fees, fees, holding time.
+engine::Json trades_json(const BacktestReport& r) {
+    engine::Json trades = engine::Json::array();
+    for (const engine::RoundTrip& t : r.trades) {
+        engine::Json o;
+        o["symbol"] = t.symbol < r.symbols.size() ? r.symbols[t.symbol].symbol
+                                                  : "#" + std::to_string(t.symbol);
+        o["side"] = t.side == engine::Side::buy ? "long" : "short";
+        o["entry_ts_ns"] = t.entry_ns;
+        o["exit_ts_ns"] = t.exit_ns;
+        o["holding_s"] = round6(static_cast<double>(t.holding_ns()) / 1e9);
+        o["entry_price"] = engine::decimal_string(t.entry_price.raw);
+        o["exit_price"] = engine::decimal_string(t.exit_price.raw);
+        o["quantity"] = engine::decimal_string(t.quantity.raw);
+        o["pnl"] = money(t.pnl);
+        o["fees"] = money(t.fees);
+        trades.push_back(std::move(o));
+    }
+    return trades;
+}
+
+// The equity samples every figure is computed from: time (ns since the epoch, UTC), equity.
+engine::Json equity_json(const std::vector<engine::EquityPoint>& curve) {
+    engine::Json points = engine::Json::array();
+    for (const engine::EquityPoint& p : curve)
+        points.push_back({{"ts_ns", p.ts_ns}, {"equity", money(p.equity)}});
+    return points;
 }
 
 }  // namespace
@@ -260,6 +252,8 @@ std::string backtest_report_json(const BacktestReport& r) {
         symbols.push_back(std::move(o));
     }
     j["symbols"] = std::move(symbols);
+    j["trades"] = trades_json(r);
+    j["equity"] = equity_json(r.equity);
     engine::Json files = engine::Json::array();
     for (const DataFileReport& f : r.data_files) {
         engine::Json o;
@@ -298,6 +292,21 @@ std::string backtest_report_json(const BacktestReport& r) {
     return j.dump(2) + "\n";
 }
 
+namespace {
+
+// The run's metrics (run_metrics.hpp), two lines; the stream is in fixed, 2 decimals.
+void print_metrics(std::ostream& out, const RunMetrics& m) {
+    out << "  ratios    sortino " << m.sortino << "; CAGR " << m.cagr_pct << "%; calmar "
+        << m.calmar << "; profit factor " << m.profit_factor << "\n";
+    out << "  trades    expectancy " << money(m.expectancy) << "; average win "
+        << money(m.average_win) << ", loss " << money(m.average_loss) << "; best "
+        << money(m.best_trade) << ", worst " << money(m.worst_trade) << "; average holding "
+        << m.average_holding_s << " s; max consecutive losses " << m.max_consecutive_losses
+        << "\n";
+}
+
+}  // namespace
+
 void print_backtest_summary(std::ostream& out, const BacktestReport& r) {
     const auto flags = out.flags();
     out << std::fixed << std::setprecision(2);
@@ -316,6 +325,7 @@ void print_backtest_summary(std::ostream& out, const BacktestReport& r) {
     out << "  trips     " << r.round_trips << " round trips (" << r.winning_round_trips
         << " won, win rate " << r.win_rate * 100.0 << "%); exposure " << r.exposure_pct
         << "%; sharpe " << r.sharpe << " over " << r.sharpe_days << " days\n";
+    print_metrics(out, r.metrics);
     for (const BacktestSymbolReport& s : r.symbols) {
         out << "    " << std::left << std::setw(10) << s.symbol << std::right << " total "
             << money(s.total_pnl) << ", position " << engine::decimal_string(s.position_raw)

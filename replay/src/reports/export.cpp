@@ -1,10 +1,12 @@
 #include "keel/replay/reports/export.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
 #include "keel/replay/reports/journal_tools.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
@@ -42,7 +44,11 @@ CREATE TABLE sessions (
   config TEXT, first_seq INTEGER, last_seq INTEGER, first_ts_ns INTEGER, last_ts_ns INTEGER,
   complete INTEGER, starting_cash TEXT, cash TEXT, equity TEXT, realized TEXT, unrealized TEXT,
   fees TEXT, max_drawdown TEXT, orders_sent INTEGER, fills INTEGER, round_trips INTEGER,
-  winning_round_trips INTEGER, risk_rejects INTEGER, venue_rejects INTEGER);
+  winning_round_trips INTEGER, risk_rejects INTEGER, venue_rejects INTEGER,
+  max_drawdown_pct REAL, sharpe REAL, sortino REAL, return_days INTEGER, cagr_pct REAL,
+  calmar REAL, profit_factor REAL, expectancy TEXT, average_win TEXT, average_loss TEXT,
+  best_trade TEXT, worst_trade TEXT, average_holding_s REAL, losing_round_trips INTEGER,
+  max_consecutive_losses INTEGER);
 CREATE TABLE orders (
   order_id INTEGER PRIMARY KEY, symbol TEXT, strategy INTEGER, role TEXT, parent_id INTEGER,
   side TEXT, order_type TEXT, tif TEXT, price TEXT, stop_price TEXT, quantity TEXT,
@@ -63,8 +69,7 @@ CREATE TABLE positions (
   fees TEXT, fills INTEGER, opened_ts_ns INTEGER, account INTEGER,
   PRIMARY KEY (account, symbol_id));
 CREATE TABLE equity (
-  seq INTEGER, ts_ns INTEGER, cause TEXT, symbol TEXT, equity TEXT, cash TEXT,
-  realized TEXT, unrealized TEXT, drawdown TEXT, account INTEGER, PRIMARY KEY (seq, account));
+  ts_ns INTEGER, equity TEXT, drawdown TEXT, account INTEGER, PRIMARY KEY (account, ts_ns));
 CREATE TABLE risk_rejects (
   id INTEGER PRIMARY KEY, seq INTEGER, ts_ns INTEGER, order_id INTEGER, symbol TEXT,
   strategy INTEGER, reason TEXT, action TEXT, side TEXT, order_type TEXT, tif TEXT,
@@ -107,7 +112,7 @@ struct DbError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-using Value = std::variant<std::monostate, std::int64_t, std::string>;
+using Value = std::variant<std::monostate, std::int64_t, std::string, double>;
 
 class Statement {
   public:
@@ -125,6 +130,8 @@ class Statement {
             int rc = SQLITE_OK;
             if (const auto* n = std::get_if<std::int64_t>(&v)) {
                 rc = sqlite3_bind_int64(stmt_, i, *n);
+            } else if (const auto* d = std::get_if<double>(&v)) {
+                rc = sqlite3_bind_double(stmt_, i, *d);
             } else if (const auto* s = std::get_if<std::string>(&v)) {
                 rc = sqlite3_bind_text(stmt_, i, s->data(), static_cast<int>(s->size()),
                                        SQLITE_TRANSIENT);
@@ -217,11 +224,12 @@ class Exporter {
     };
 
   public:
-    Exporter(sqlite3* db, std::uint64_t fill_records)
+    Exporter(sqlite3* db, std::uint64_t fill_records, std::uint64_t equity_capacity)
         : fill_records_(fill_records),
+          equity_capacity_(equity_capacity),
           insert_fill_(db, "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_trade_(db, "INSERT INTO trades VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-          insert_equity_(db, "INSERT INTO equity VALUES (?,?,?,?,?,?,?,?,?,?)"),
+          insert_equity_(db, "INSERT INTO equity VALUES (?,?,?,?)"),
           insert_reject_(db,
                          "INSERT INTO risk_rejects VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_signal_(db, "INSERT INTO signals VALUES (NULL,?,?,?,?,?,?,?,?)"),
@@ -232,7 +240,8 @@ class Exporter {
           insert_account_(db, "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
           insert_session_(db,
                           "INSERT INTO sessions VALUES "
-                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") {}
+                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                          "?,?,?,?)") {}
 
     void on_record(const journal::RecordView& r, const std::string& stream) {
         // A fill is booked once the gateway's answer to it (at the same sequence) is known.
@@ -264,15 +273,20 @@ class Exporter {
                         strnlen(e.payload.symbol_def.name, sizeof e.payload.symbol_def.name));
                 break;
             // The gateway's marks: trades and bar closes (quotes mark only the strategy's
-            // account), and an equity sample at every bar; every account's gateway takes them.
+            // account), and its equity samples (Account); every account's gateway takes them.
             case EventType::trade:
-                for (std::size_t k = 0; input && k < books_.size(); ++k)
-                    books_[k].account.mark(e.header.symbol, e.payload.trade.price, e.header.ts_ns);
+                for (std::size_t k = 0; input && k < books_.size(); ++k) {
+                    engine::Account& a = books_[k].account;
+                    a.before_event(e.header.ts_ns, engine::EquityEvent::trade);
+                    a.mark(e.header.symbol, e.payload.trade.price, e.header.ts_ns);
+                }
                 break;
             case EventType::bar:
                 for (std::size_t k = 0; input && k < books_.size(); ++k) {
-                    books_[k].account.mark(e.header.symbol, e.payload.bar.close, e.header.ts_ns);
-                    sample(e, "bar", k);
+                    engine::Account& a = books_[k].account;
+                    a.before_event(e.header.ts_ns, engine::EquityEvent::bar);
+                    a.mark(e.header.symbol, e.payload.bar.close, e.header.ts_ns);
+                    a.after_bar(e.header.ts_ns);
                 }
                 break;
             case EventType::venue_fill:
@@ -328,13 +342,18 @@ class Exporter {
             write_order(o);
         if (books_.empty())
             return;
-        if (merged_)
-            merged_->finish();
+        // Every figure from the samples and trips the session report has (run_metrics.hpp).
+        std::vector<engine::Money> cash;
+        std::vector<std::vector<engine::EquityPoint>> curves;
         for (std::size_t k = 0; k < books_.size(); ++k) {
+            const engine::Account& a = books_[k].account;
+            curves.push_back(a.closed_curve());
+            cash.push_back(a.starting_cash());
+            write_equity(curves.back(), a.starting_cash(), k);
             write_positions(k);
-            write_account(k);
+            write_account(k, compute_run_metrics(curves.back(), a.round_trips(), cash.back()));
         }
-        write_session(journal, complete);
+        write_session(journal, complete, curves, cash);
     }
 
     [[nodiscard]] bool has_session() const noexcept { return !books_.empty(); }
@@ -347,6 +366,18 @@ class Exporter {
     [[nodiscard]] std::uint64_t equity_points() const noexcept { return equity_points_; }
 
   private:
+    // An account's equity samples, each with its fall from the peak so far (the peak starting
+    // at the starting cash, as max_drawdown measures it).
+    void write_equity(const std::vector<engine::EquityPoint>& curve, engine::Money starting_cash,
+                      std::size_t k) {
+        engine::Money peak = starting_cash;
+        for (const engine::EquityPoint& p : curve) {
+            peak = std::max(peak, p.equity);
+            insert_equity_.run({p.ts_ns, dec(p.equity.raw), dec((peak - p.equity).raw), integer(k)});
+            ++equity_points_;
+        }
+    }
+
     std::string symbol_name(engine::SymbolId id) const {
         if (id == engine::kNoSymbol)
             return {};
@@ -378,23 +409,28 @@ class Exporter {
         }
     }
 
-    void write_account(std::size_t k) {
+    void write_account(std::size_t k, const RunMetrics& m) {
         const Book& b = books_[k];
         const engine::Account& a = b.account;
         insert_account_.run({integer(k), b.name, dec(a.starting_cash().raw), dec(a.cash().raw),
                              dec(a.equity().raw), dec(a.realized().raw), dec(a.unrealized().raw),
-                             dec(a.fees().raw), dec(a.max_drawdown().raw), integer(b.orders_sent),
+                             dec(a.fees().raw), dec(m.max_drawdown.raw), integer(b.orders_sent),
                              integer(b.fills), integer(a.round_trip_count()),
                              integer(a.winning_round_trips()), integer(b.risk_rejects),
                              integer(b.venue_rejects)});
     }
 
-    // The session's money is its one account's, or every account's summed with the drawdown
-    // of their merged equity curve, as the session report has them.
-    void write_session(const std::string& journal, bool complete) {
+    // The session's money is its one account's, or every account's summed with the figures
+    // of their merged equity curve and every trip by exit time, as the session report has them.
+    void write_session(const std::string& journal, bool complete,
+                       const std::vector<std::vector<engine::EquityPoint>>& curves,
+                       const std::vector<engine::Money>& cash_by_account) {
         engine::Money starting_cash{}, cash{}, equity{}, realized{}, unrealized{}, fees{};
         std::uint64_t round_trips = 0, winning = 0;
+        std::vector<engine::RoundTrip> trips;
         for (const Book& b : books_) {
+            const std::vector<engine::RoundTrip>& t = b.account.round_trips();
+            trips.insert(trips.end(), t.begin(), t.end());
             const engine::Account& a = b.account;
             starting_cash += a.starting_cash();
             cash += a.cash();
@@ -405,8 +441,13 @@ class Exporter {
             round_trips += a.round_trip_count();
             winning += a.winning_round_trips();
         }
-        const engine::Money max_drawdown =
-            merged_ ? merged_->max_drawdown() : books_.front().account.max_drawdown();
+        std::stable_sort(trips.begin(), trips.end(),
+                         [](const engine::RoundTrip& x, const engine::RoundTrip& y) {
+                             return x.exit_ns < y.exit_ns;
+                         });
+        const RunMetrics m = compute_run_metrics(
+            books_.size() == 1 ? curves.front() : merge_equity_curves(cash_by_account, curves),
+            trips, starting_cash);
         insert_session_.run({session_name_,
                              journal,
                              config_hash_,
@@ -424,13 +465,28 @@ class Exporter {
                              dec(realized.raw),
                              dec(unrealized.raw),
                              dec(fees.raw),
-                             dec(max_drawdown.raw),
+                             dec(m.max_drawdown.raw),
                              integer(orders_sent_),
                              integer(fills_applied_),
                              integer(round_trips),
                              integer(winning),
                              integer(risk_rejects_),
-                             integer(venue_rejects_)});
+                             integer(venue_rejects_),
+                             m.max_drawdown_pct,
+                             m.sharpe,
+                             m.sortino,
+                             integer(m.return_days),
+                             m.cagr_pct,
+                             m.calmar,
+                             m.profit_factor,
+                             dec(m.expectancy.raw),
+                             dec(m.average_win.raw),
+                             dec(m.average_loss.raw),
+                             dec(m.best_trade.raw),
+                             dec(m.worst_trade.raw),
+                             m.average_holding_s,
+                             integer(m.losses),
+                             integer(m.max_consecutive_losses)});
     }
 
     void on_session_start(const Event& e, const journal::RecordView& r) {
@@ -446,27 +502,15 @@ class Exporter {
         if (config.is_object() && config.contains("session") && config["session"].is_object() &&
             config["session"].contains("name") && config["session"]["name"].is_string())
             session_name_ = config["session"]["name"].get<std::string>();
-        // As the gateways': the session's symbol capacity and each account's starting cash. A
-        // fill closes at most one round trip, so room for one per fill keeps every trip; the
-        // equity curve is written row by row here, so the accounts keep none of it.
+        // As the gateways': the session's symbol capacity, each account's starting cash and
+        // the journaled equity sampling. A fill closes at most one round trip, so room for one
+        // per fill keeps every trip; a sample per mark or fill keeps every sample.
         const std::vector<JournaledAccount> accounts = journaled_accounts(config_text_);
+        const engine::EquitySampling sampling = journaled_equity_sampling(config_text_);
         for (const JournaledAccount& a : accounts)
-            books_.push_back(
-                {a.name, engine::Account(a.starting_cash, symbol_capacity_, fill_records_ + 1, 0)});
-        if (accounts.size() > 1)
-            merged_.emplace(accounts, false);
-    }
-
-    void sample(const Event& cause, const char* what, std::size_t k) {
-        engine::Account& a = books_[k].account;
-        a.sample_equity(cause.header.ts_ns);
-        insert_equity_.run({integer(cause.header.seq), cause.header.ts_ns, std::string(what),
-                            symbol_or_null(cause.header.symbol), dec(a.equity().raw),
-                            dec(a.cash().raw), dec(a.realized().raw), dec(a.unrealized().raw),
-                            dec(a.drawdown().raw), integer(k)});
-        if (merged_)
-            merged_->sample(k, cause.header.ts_ns, a.equity());
-        ++equity_points_;
+            books_.push_back({a.name, engine::Account(a.starting_cash, symbol_capacity_,
+                                                      fill_records_ + 1, equity_capacity_,
+                                                      sampling)});
     }
 
     // The gateway books a fill only when its order book accepts it (a duplicate or a fill for
@@ -494,9 +538,9 @@ class Exporter {
             return;
         ++fills_applied_;
         ++book->fills;
+        book->account.before_event(e.header.ts_ns, engine::EquityEvent::fill);
         book->account.apply_fill(e.header.symbol, f.side, f.price, f.quantity, f.fee,
                                  e.header.ts_ns);
-        sample(e, "fill", k);
         if (const auto it = order_index_.find(f.order_id); it != order_index_.end()) {
             OrderRow& o = orders_[it->second];
             o.filled_raw += f.quantity.raw;
@@ -660,10 +704,10 @@ class Exporter {
     }
 
     std::uint64_t fill_records_;
+    std::uint64_t equity_capacity_;
     Statement insert_fill_, insert_trade_, insert_equity_, insert_reject_, insert_signal_,
         insert_alert_, insert_order_, insert_position_, insert_account_, insert_session_;
     std::vector<Book> books_;
-    std::optional<MergedEquity> merged_;  // several accounts only
     std::map<engine::SymbolId, std::string> symbols_;
     std::optional<Event> pending_fill_;
     bool pending_applied_ = false;
@@ -732,14 +776,24 @@ class TempDatabase {
     bool kept_ = false;
 };
 
-// How many fills the input stream holds, from the scan: it sizes the round-trip table.
-std::uint64_t fill_records(const ReadableJournal& journal_scan) {
+// How many records of a type the input stream holds, from the scan.
+std::uint64_t input_records(const ReadableJournal& journal_scan, EventType type) {
     const auto in = journal_scan.scans.find("input");
     if (in == journal_scan.scans.end())
         return 0;
-    const auto it =
-        in->second.records_by_type.find(static_cast<std::uint16_t>(EventType::venue_fill));
+    const auto it = in->second.records_by_type.find(static_cast<std::uint16_t>(type));
     return it != in->second.records_by_type.end() ? it->second : 0;
+}
+
+// Fills size the round-trip table (a fill closes at most one trip).
+std::uint64_t fill_records(const ReadableJournal& journal_scan) {
+    return input_records(journal_scan, EventType::venue_fill);
+}
+
+// Every event that can start an equity sample (a trade, a bar, a fill), and the end's point.
+std::uint64_t equity_capacity(const ReadableJournal& journal_scan) {
+    return input_records(journal_scan, EventType::trade) +
+           input_records(journal_scan, EventType::bar) + fill_records(journal_scan) + 2;
 }
 
 // Reads the journal's records into the exporter. False, with err told why, when they do not
@@ -819,7 +873,7 @@ int export_sqlite(const fs::path& dir, const fs::path& file, std::ostream& out, 
         std::string summary;
         {
             // The exporter's statements are finalized when it goes, before the database closes.
-            Exporter exporter(temp.db(), fill_records(journal_scan));
+            Exporter exporter(temp.db(), fill_records(journal_scan), equity_capacity(journal_scan));
             if (!read_into(records, exporter, dir, err))
                 return kExitUsage;
             exporter.finish(journal_path, torn.empty() && !journal_scan.live);

@@ -131,17 +131,20 @@ class ReportBuilder {
                 names_[e.header.symbol] = std::string(
                     p.symbol_def.name, strnlen(p.symbol_def.name, sizeof p.symbol_def.name));
                 break;
-            // Every account's gateway marks its account with trades and bar closes, and
-            // samples equity at each bar; quotes reach only the venue (gateway_stage.cpp).
+            // Every account's gateway marks its account with trades and bar closes, and samples
+            // equity as its Account does; quotes reach only the venue (gateway_stage.cpp).
             case EventType::trade:
-                for (engine::Account& a : accounts_)
+                for (engine::Account& a : accounts_) {
+                    a.before_event(e.header.ts_ns, engine::EquityEvent::trade);
                     a.mark(e.header.symbol, p.trade.price, e.header.ts_ns);
+                }
                 note_exposure();
                 break;
             case EventType::bar:
-                for (std::size_t k = 0; k < accounts_.size(); ++k) {
-                    accounts_[k].mark(e.header.symbol, p.bar.close, e.header.ts_ns);
-                    sample(k, e.header.ts_ns);
+                for (engine::Account& a : accounts_) {
+                    a.before_event(e.header.ts_ns, engine::EquityEvent::bar);
+                    a.mark(e.header.symbol, p.bar.close, e.header.ts_ns);
+                    a.after_bar(e.header.ts_ns);
                 }
                 note_exposure();
                 break;
@@ -176,20 +179,18 @@ class ReportBuilder {
             }
             report_.config_text = config.dump(2, ' ', false, Json::error_handler_t::replace);
         }
-        // Each account as its gateway keeps it: the journaled symbol capacity and the default
-        // curve limits, except that the round trips kept are the ones the page shows. (The
-        // curve is kept here, uncapped; the account's own capacity only bounds what it stores.)
+        // Each account as its gateway keeps it: the journaled symbol capacity and equity
+        // sampling, every round trip and sample (the figures are computed from all of them).
+        const engine::EquitySampling sampling = journaled_equity_sampling(report_.config_text);
         for (const JournaledAccount& a : accounts) {
             report_.starting_cash += a.starting_cash;
             accounts_.emplace_back(a.starting_cash, e.payload.session.symbol_capacity,
-                                   options_.max_trade_rows, 1);
+                                   engine::Account::kUnbounded, engine::Account::kUnbounded,
+                                   sampling);
             tallies_.push_back({});
             tallies_.back().name = a.name;
         }
         trips_.resize(accounts.size());
-        peak_ = report_.starting_cash.raw;
-        if (accounts.size() > 1)
-            merged_.emplace(accounts, true);
     }
 
     // The counts of the account an order id names; an id naming no account of the session
@@ -226,8 +227,8 @@ class ReportBuilder {
         const bool was_open = a.position(sym).quantity_raw != 0;
         const std::uint64_t trips = a.round_trip_count();
         const std::uint64_t wins = a.winning_round_trips();
+        a.before_event(fill.header.ts_ns, engine::EquityEvent::fill);
         a.apply_fill(sym, f.side, f.price, f.quantity, f.fee, fill.header.ts_ns);
-        sample(k, fill.header.ts_ns);
         note_exposure();
         ++report_.fills;
         ++tallies_[k].fills;
@@ -251,22 +252,28 @@ class ReportBuilder {
         pending_.reset();
     }
 
-    // One account samples its equity. With one account the curve is its samples; with
-    // several, MergedEquity merges them.
-    void sample(std::size_t k, std::int64_t ts_ns) {
-        engine::Account& a = accounts_[k];
-        a.sample_equity(ts_ns);
-        const Money e = a.equity();
-        if (merged_) {
-            merged_->sample(k, ts_ns, e);
-            return;
+    // Every figure from the accounts' closed curves (merged with several) and every round trip
+    // by exit time, as the session report computes them (run_metrics.hpp).
+    void finish_metrics(const std::vector<engine::RoundTrip>& trips) {
+        std::vector<Money> cash;
+        std::vector<std::vector<engine::EquityPoint>> curves;
+        for (const engine::Account& a : accounts_) {
+            cash.push_back(a.starting_cash());
+            curves.push_back(a.closed_curve());
         }
-        report_.equity_curve.push_back({ts_ns, e});
-        peak_ = std::max(peak_, e.raw);
-        if (peak_ > 0) {
-            const auto dd = static_cast<std::int64_t>((static_cast<i128>(peak_) - e.raw) *
-                                                      engine::kScale / peak_);
-            report_.max_drawdown_ppb = std::max(report_.max_drawdown_ppb, dd);
+        report_.equity_curve =
+            curves.size() == 1 ? curves.front() : merge_equity_curves(cash, curves);
+        report_.metrics = compute_run_metrics(report_.equity_curve, trips, report_.starting_cash);
+        report_.max_drawdown = report_.metrics.max_drawdown;
+        // The same fall as a share of its peak, exactly, in billionths.
+        std::int64_t peak = report_.starting_cash.raw;
+        for (const engine::EquityPoint& p : report_.equity_curve) {
+            peak = std::max(peak, p.equity.raw);
+            if (peak > 0)
+                report_.max_drawdown_ppb = std::max(
+                    report_.max_drawdown_ppb,
+                    static_cast<std::int64_t>((static_cast<i128>(peak) - p.equity.raw) *
+                                              engine::kScale / peak));
         }
     }
 
@@ -307,10 +314,13 @@ class ReportBuilder {
         report_.realized = a.realized();
         report_.unrealized = a.unrealized();
         report_.fees = a.fees();
-        report_.max_drawdown = a.max_drawdown();
         report_.round_trip_count = a.round_trip_count();
         report_.winning_round_trips = a.winning_round_trips();
-        report_.round_trips = a.round_trips();
+        finish_metrics(a.round_trips());
+        report_.round_trips.assign(
+            a.round_trips().begin(),
+            a.round_trips().begin() + static_cast<std::ptrdiff_t>(std::min(
+                                          a.round_trips().size(), options_.max_trade_rows)));
         const engine::SymbolId symbols = symbol_count();
         for (engine::SymbolId id = 0; id < symbols; ++id)
             report_.symbols.push_back(symbol_row(0, id));
@@ -318,10 +328,6 @@ class ReportBuilder {
 
     // Every account's figures apart, and together as the session's.
     void finish_several() {
-        merged_->finish();
-        report_.max_drawdown = merged_->max_drawdown();
-        report_.max_drawdown_ppb = merged_->max_drawdown_ppb();
-        report_.equity_curve = merged_->curve();
         std::vector<std::pair<engine::RoundTrip, std::size_t>> trips;
         const engine::SymbolId symbols = symbol_count();
         for (std::size_t k = 0; k < accounts_.size(); ++k) {
@@ -333,7 +339,9 @@ class ReportBuilder {
             t.realized = a.realized();
             t.unrealized = a.unrealized();
             t.fees = a.fees();
-            t.max_drawdown = a.max_drawdown();
+            t.max_drawdown =
+                compute_run_metrics(a.closed_curve(), a.round_trips(), a.starting_cash())
+                    .max_drawdown;
             t.round_trip_count = a.round_trip_count();
             t.winning_round_trips = a.winning_round_trips();
             report_.cash += t.cash;
@@ -351,11 +359,13 @@ class ReportBuilder {
                     report_.symbols.push_back(std::move(s));
             }
         }
-        // Each account kept its first max_trade_rows, so the first max_trade_rows of all of
-        // them by exit time are among these.
         std::stable_sort(trips.begin(), trips.end(), [](const auto& x, const auto& y) {
             return x.first.exit_ns < y.first.exit_ns;
         });
+        std::vector<engine::RoundTrip> all;
+        for (const auto& t : trips)
+            all.push_back(t.first);
+        finish_metrics(all);
         trips.resize(std::min(trips.size(), options_.max_trade_rows));
         for (const auto& [trip, k] : trips) {
             report_.round_trips.push_back(trip);
@@ -369,12 +379,10 @@ class ReportBuilder {
     std::vector<engine::Account> accounts_;  // one per account of the session, in index order
     std::vector<ReportAccount> tallies_;     // and its counts
     ReportAccount unrouted_;                 // counts of ids that name no account
-    std::optional<MergedEquity> merged_;     // several accounts only
     std::optional<PendingFill> pending_;
     std::map<engine::SymbolId, std::string> names_;
     // Per account and symbol: trips, wins.
     std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> trips_;
-    std::int64_t peak_ = 0;
     std::uint64_t open_positions_ = 0;  // (account, symbol) pairs with a position open
     std::int64_t in_market_since_ns_ = 0;
     bool timed_ = false;  // first_ts_ns is set
@@ -789,6 +797,32 @@ void html_head(std::string& html, const JournalReport& r) {
                 escape(r.torn_tail) + "); this report covers what came before.</p>\n";
 }
 
+// A ratio with 6 decimals, as the JSON report rounds it.
+std::string ratio6(double x) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", std::isfinite(x) ? x : 0.0);
+    return buf;
+}
+
+// The run's metrics (run_metrics.hpp; replay/README.md, "Metrics").
+void html_metrics(std::string& html, const RunMetrics& m) {
+    row(html, "sharpe", "Sharpe (daily, annualised)", ratio6(m.sharpe));
+    row(html, "sortino", "Sortino (daily, annualised)", ratio6(m.sortino));
+    row(html, "return-days", "Daily returns", std::to_string(m.return_days));
+    row(html, "cagr", "CAGR", ratio6(m.cagr_pct) + "%");
+    row(html, "calmar", "Calmar", ratio6(m.calmar));
+    row(html, "profit-factor", "Profit factor", ratio6(m.profit_factor));
+    row(html, "expectancy", "Expectancy per trade", dec(m.expectancy.raw));
+    row(html, "average-win", "Average win", dec(m.average_win.raw));
+    row(html, "average-loss", "Average loss", dec(m.average_loss.raw));
+    row(html, "best-trade", "Best trade", dec(m.best_trade.raw));
+    row(html, "worst-trade", "Worst trade", dec(m.worst_trade.raw));
+    row(html, "average-holding", "Average holding time (s)", ratio6(m.average_holding_s));
+    row(html, "losses", "Losing round trips", std::to_string(m.losses));
+    row(html, "max-consecutive-losses", "Max consecutive losses",
+        std::to_string(m.max_consecutive_losses));
+}
+
 // The summary table: counts, P&L, cash and equity, drawdown, exposure.
 void html_summary(std::string& html, const JournalReport& r) {
     html += "<h2>Summary</h2>\n<table id=\"summary\">\n";
@@ -823,6 +857,7 @@ void html_summary(std::string& html, const JournalReport& r) {
     row(html, "max-exposure", "Max gross exposure", dec(r.max_gross_exposure.raw));
     row(html, "time-in-market", "Time in market",
         percent(r.time_in_market_ns, r.last_ts_ns - r.first_ts_ns));
+    html_metrics(html, r.metrics);
     html += "</table>\n";
 }
 

@@ -30,6 +30,22 @@ void print_shutdown(std::ostream& out, const SessionReport& r) {
         out << "    " << u << "\n";
 }
 
+// The run's metrics (run_metrics.hpp): from the same samples and trips as every report.
+void print_metrics(std::ostream& out, const RunMetrics& m) {
+    using engine::decimal_string;
+    const auto flags = out.flags();
+    out << std::fixed << std::setprecision(4);
+    out << "  metrics     sharpe " << m.sharpe << ", sortino " << m.sortino << " over "
+        << m.return_days << " days; CAGR " << m.cagr_pct << "%, calmar " << m.calmar
+        << "; profit factor " << m.profit_factor << ", expectancy "
+        << decimal_string(m.expectancy.raw) << ", average win "
+        << decimal_string(m.average_win.raw) << ", loss " << decimal_string(m.average_loss.raw)
+        << ", best " << decimal_string(m.best_trade.raw) << ", worst "
+        << decimal_string(m.worst_trade.raw) << ", average holding " << m.average_holding_s
+        << " s, max consecutive losses " << m.max_consecutive_losses << "\n";
+    out.flags(flags);
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const SessionReport& r) {
@@ -70,6 +86,7 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << (r.accounts.empty() ? decimal_string(r.max_drawdown.raw) : "per account (below)")
         << "; round trips "
         << r.round_trip_count << " (" << r.winning_round_trips << " won)\n";
+    print_metrics(out, r.metrics);
     for (const SymbolReport& s : r.symbols) {
         out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "
             << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)

@@ -125,6 +125,17 @@ class CsvSource final : public engine::InputSource {
 
     [[nodiscard]] const CsvLoadStats& stats() const noexcept { return stats_; }
     [[nodiscard]] std::size_t event_count() const noexcept { return events_.size(); }
+    // Event time of the first and the last event after the symbol definitions ({0, 0} when
+    // none): the span a session sizes its equity curve from (cold).
+    [[nodiscard]] std::pair<std::int64_t, std::int64_t> time_span() const noexcept {
+        std::size_t first = 0;
+        while (first < events_.size() &&
+               events_[first].header.type == engine::EventType::symbol_def)
+            ++first;
+        if (first == events_.size())
+            return {0, 0};
+        return {events_[first].header.ts_ns, events_.back().header.ts_ns};
+    }
     // The next event poll would return, or nullptr at the end (cold: restart recovery checks
     // the events it skips against the journal).
     [[nodiscard]] const engine::Event* peek() const noexcept {

@@ -17,6 +17,7 @@
 
 #include "keel/engine/config/operations.hpp"
 #include "keel/engine/core/fixed_point.hpp"
+#include "keel/engine/orders/account.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
 #include "keel/engine/strategy/alert_order.hpp"
 #include "keel/engine/strategy/sizing.hpp"
@@ -118,6 +119,15 @@ struct SymbolConfig {
 // The paper account's cash when the config's account section does not say.
 inline constexpr std::int64_t kDefaultStartingCashUnits = 1'000'000;
 
+// `metrics`: how the run's equity curve is sampled, and how much a live session keeps.
+struct MetricsConfig {
+    // "auto" (bar when the first market data is a bar, else daily), "bar" or "daily".
+    EquitySampling equity_sampling = EquitySampling::automatic;
+    // A live session (its time span unknown) reserves equity samples and round trips for this
+    // many days at start-up; a backtest sizes them from its data.
+    std::uint32_t live_days = 366;
+};
+
 struct Config {
     std::string session_name;
     std::vector<DataFileConfig> data_files;
@@ -150,6 +160,7 @@ struct Config {
     journal::WriterOptions journal;               // durability and segment size of every stream
     MemoryConfig memory;                          // `memory` (operations.hpp)
     ShutdownPolicy shutdown;                      // `shutdown`: the stop policy (operations.hpp)
+    MetricsConfig metrics;                        // `metrics`: equity sampling
     std::vector<std::string> thread_stage_names;  // per thread, "ingest,strategy" etc.
     Json effective;  // after environment overrides and defaults; secrets still present
     // Zones and calendars resolved while reading (config path -> the `resolved` block);

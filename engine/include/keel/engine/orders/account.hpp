@@ -2,9 +2,16 @@
 // curve and round-trip trades, from fills and marks. Fixed-point throughout; every product
 // through 128 bits, so results are exact to the last decimal (9 places).
 //
-// All storage is reserved at construction; the equity curve and the round-trip list have a
-// fixed capacity and, when full, keep counting (totals stay exact) and report how many records
-// they could not keep (the journal still has everything).
+// All storage is reserved before the session runs (Account's constructor, reserve_records):
+// the session sizes the equity curve and the round-trip list from its data, so a backtest keeps
+// every sample and every trip without allocating on the hot path. Should a bound still be
+// passed (a live session beyond its sized horizon), the account keeps counting (totals stay
+// exact) and reports how many records it could not keep (the journal still has everything).
+//
+// Equity sampling (EquitySampling, config `metrics.equity_sampling`): at bar closes (a point per
+// bar time, after every bar of that time marked the account; several symbols' bars at one time
+// make one point) or daily (a point per UTC day with events, its equity at the day's last
+// event, stamped with the day's midnight). closed_curve() adds the point for the end of the run.
 //
 // Rounding. Every notional (price * quantity) is computed in 128 bits and truncated toward
 // zero to Money's 9 decimals, once per fill. A position carries its cost basis as Money (the
@@ -70,10 +77,24 @@ struct EquityPoint {
     Money equity{};
 };
 
+enum class EquitySampling : std::uint8_t {
+    automatic,  // bar when the first market data is a bar, else daily (the default)
+    bar,        // a point at each bar time
+    daily,      // a point per UTC day
+};
+// What moves equity, as before_event is told (automatic sampling decides on the first mark).
+enum class EquityEvent : std::uint8_t { fill, trade, bar };
+
 class Account {
   public:
     Account(Money starting_cash, std::size_t symbol_capacity,
-            std::size_t round_trip_capacity = 1u << 14, std::size_t equity_capacity = 1u << 16);
+            std::size_t round_trip_capacity = 1u << 14, std::size_t equity_capacity = 1u << 16,
+            EquitySampling sampling = EquitySampling::bar);
+    // Cold, before any event: how equity is sampled and how many records to hold (the session
+    // sizes them from its data). Records already kept stay. kUnbounded: as many as come, the
+    // storage growing as they do (cold readers of a journal only: it allocates).
+    void reserve_records(EquitySampling sampling, std::size_t round_trip_capacity,
+                         std::size_t equity_capacity);
 
     // A fill from the order book: symbol inside the table, side buy or sell, quantity > 0 (the
     // order book has validated it, so anything else is a programmer error and asserts). A fee
@@ -99,8 +120,28 @@ class Account {
         }
         return mark_open(p, price, ts_ns);
     }
-    // Appends (ts, equity()) to the curve and updates the peak and drawdown.
+    // Before an event that can move equity (a mark, a fill) at ts_ns: with daily sampling, the
+    // first event of a new day closes the day before. A compare and a store when no day ends.
+    void before_event(std::int64_t ts_ns, EquityEvent kind) noexcept {
+        if (ts_ns > last_event_ns_)
+            last_event_ns_ = ts_ns;
+        if (ts_ns >= next_close_ns_)
+            close_day(ts_ns, kind);
+    }
+    // After a bar's mark: with bar sampling, the point at the bar's time (a second bar at the
+    // same time updates that point rather than adding one).
+    void after_bar(std::int64_t ts_ns) noexcept {
+        if (sampling_ == EquitySampling::bar)
+            sample_equity(ts_ns);
+    }
+    // A point (ts, equity()) on the curve: a new one, or the last one updated when it has the
+    // same time. Updates the peak and drawdown of the points no longer open.
     void sample_equity(std::int64_t ts_ns) noexcept;
+    // Cold (it copies): the curve with the end of the run's point, what every report computes
+    // its figures from: the open day (daily) or the last event's time (bar sampling; the last
+    // bar's point takes the final equity when it is the last event's time).
+    [[nodiscard]] std::vector<EquityPoint> closed_curve() const;
+    [[nodiscard]] EquitySampling sampling() const noexcept { return sampling_; }
     // Starts a trading day: day_pnl() counts from here.
     void start_day(std::int64_t ts_ns) noexcept;
 
@@ -112,9 +153,17 @@ class Account {
     [[nodiscard]] Money fees() const noexcept { return fees_; }
     [[nodiscard]] Money gross_exposure() const noexcept;  // sum of |market value|
     [[nodiscard]] Money day_pnl() const noexcept { return equity() - day_start_equity_; }
-    [[nodiscard]] Money peak_equity() const noexcept { return peak_equity_; }
-    // The largest peak-to-trough fall of sampled equity, and the current one.
-    [[nodiscard]] Money max_drawdown() const noexcept { return max_drawdown_; }
+    // The highest sampled equity (the starting cash before any sample; the last bar point
+    // counts while still open).
+    [[nodiscard]] Money peak_equity() const noexcept {
+        if (sampling_ == EquitySampling::bar && !curve_.empty() &&
+            curve_.back().equity > peak_equity_)
+            return curve_.back().equity;
+        return peak_equity_;
+    }
+    // The largest peak-to-trough fall of sampled equity, the equity now counted as the point
+    // closed_curve() ends with; and the current fall from the peak.
+    [[nodiscard]] Money max_drawdown() const noexcept;
     [[nodiscard]] Money drawdown() const noexcept;
     [[nodiscard]] Money day_start_equity() const noexcept { return day_start_equity_; }
     [[nodiscard]] std::int64_t day_start_ns() const noexcept { return day_start_ns_; }
@@ -148,6 +197,7 @@ class Account {
     // The largest market value (and total) a mark may produce: a quarter of Money's range,
     // leaving room for cash and P&L sums.
     static constexpr std::int64_t kMaxMarkValue = INT64_MAX / 4;
+    static constexpr std::size_t kUnbounded = SIZE_MAX;
 
   private:
     // mark() of an open position: its value and the account's totals move.
@@ -156,6 +206,8 @@ class Account {
     struct FillState;
     struct Checked;
     void finish_trip(SymbolId symbol, const OpenTrip& trip, std::int64_t ts_ns) noexcept;
+    void close_day(std::int64_t ts_ns, EquityEvent kind) noexcept;
+    void settle_point(Money equity) noexcept;  // a point no longer open: peak and drawdown
 
     struct OpenTrip {  // the round trip in progress per symbol
         Side side = Side::none;
@@ -199,6 +251,14 @@ class Account {
     std::uint64_t wins_ = 0;
     std::vector<EquityPoint> curve_;
     std::uint64_t curve_dropped_ = 0;
+    EquitySampling sampling_ = EquitySampling::bar;
+    // Daily sampling: the start of the day the last event fell in, and of the next (INT64_MAX
+    // with bar sampling, so before_event never closes a day; INT64_MIN while automatic sampling
+    // waits for its first mark).
+    std::int64_t day_open_ns_ = 0;
+    std::int64_t next_close_ns_ = INT64_MAX;
+    bool day_open_ = false;
+    std::int64_t last_event_ns_ = 0;  // the latest event time seen (before_event, bars, fills)
     std::uint64_t marks_refused_ = 0;
 };
 

@@ -60,6 +60,12 @@ class GatewayStage final : public Stage {
 
     // Cash, positions, P&L, round trips and the equity curve (sampled at every fill and bar).
     [[nodiscard]] const Account& account() const noexcept { return account_; }
+    // Cold, before the session runs: how the account samples equity and how many samples and
+    // round trips it holds (the session sizes them from its data; Account::reserve_records).
+    void reserve_records(EquitySampling sampling, std::size_t round_trips,
+                         std::size_t equity_points) {
+        account_.reserve_records(sampling, round_trips, equity_points);
+    }
     [[nodiscard]] const OrderBook& orders() const noexcept { return book_; }
     // Bracket children waiting for their entry to fill (order_request events, ascending by id).
     [[nodiscard]] const std::vector<Event>& held_children() const noexcept { return held_; }

@@ -240,6 +240,7 @@ class SessionAssembly {
     void build_account_venue(const adapters::SimVenueConfig& venue_config,
                              const adapters::VenueThreading& threading, AccountParts& a);
     void build_pipeline_stages();
+    void size_records();  // the accounts' equity samples and round trips, from the data
     // The report's counts, money, positions and orders: one account's, or every account's
     // summed and each apart.
     void report_accounts(SessionReport& r);

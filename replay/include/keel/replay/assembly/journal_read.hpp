@@ -125,6 +125,10 @@ struct JournaledSession {
 // do not validate its config (export, report).
 [[nodiscard]] engine::Money journaled_starting_cash(std::string_view config_text);
 
+// metrics.equity_sampling in a journaled config text ("auto" when absent or not one of auto, bar,
+// daily): how the session's accounts sampled equity.
+[[nodiscard]] engine::EquitySampling journaled_equity_sampling(std::string_view config_text);
+
 // The accounts of a journaled session, in index order (the index an order id carries,
 // order_id.hpp): config `accounts` (each its name and starting_cash, falling back to
 // account.starting_cash and then the default, as the loader does), or without it the one
@@ -134,6 +138,12 @@ struct JournaledAccount {
     engine::Money starting_cash{};
 };
 [[nodiscard]] std::vector<JournaledAccount> journaled_accounts(std::string_view config_text);
+
+// Several accounts' closed equity curves (Account::closed_curve) as one, as MergedEquity below
+// merges them fed in time order. starting_cash and curves by account index.
+[[nodiscard]] std::vector<engine::EquityPoint> merge_equity_curves(
+    const std::vector<engine::Money>& starting_cash,
+    const std::vector<std::vector<engine::EquityPoint>>& curves);
 
 // Several accounts' equity samples as one curve, as the session report merges them
 // (SessionReport::accounts): at each time any account sampled, the sum of every account's

@@ -12,6 +12,7 @@
 #include "keel/engine/orders/order_book.hpp"
 #include "keel/engine/pipeline/ingest.hpp"
 #include "keel/engine/risk/risk_limits.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 namespace keel::replay {
 
@@ -92,19 +93,23 @@ struct SessionReport {
     engine::Money starting_cash{};
     engine::Money cash{};
     engine::Money equity{};
-    engine::Money max_drawdown{};
+    engine::Money max_drawdown{};  // metrics.max_drawdown
     std::uint64_t round_trip_count = 0;
     std::uint64_t winning_round_trips = 0;
-    std::vector<engine::RoundTrip> round_trips;    // as many as the account kept
+    std::vector<engine::RoundTrip> round_trips;    // every closed one, in the order closed
     std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
     std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
     engine::RiskLimits risk_limits{};              // in force at the end
-    std::uint64_t round_trips_dropped = 0;         // closed but beyond the account's capacity
+    // Closed beyond the account's capacity: 0 unless a live session outran metrics.live_days or
+    // a strategy closed more round trips than the data has events.
+    std::uint64_t round_trips_dropped = 0;
     // Per symbol (by id), the round trip still open at the end (side none when flat).
     std::vector<engine::RoundTrip> open_round_trips;
-    // The gateway account's equity samples (at every fill and bar), as many as it kept.
+    // The gateway account's equity samples (Account::closed_curve: at bar times or daily, and
+    // the end of the run), every one; and the figures computed from them and round_trips.
     std::vector<engine::EquityPoint> equity_curve;
-    std::uint64_t equity_points_dropped = 0;
+    std::uint64_t equity_points_dropped = 0;  // 0 unless a live session outran its horizon
+    RunMetrics metrics;
     // Event time of the first and last market data event the last stage saw (0 when none).
     std::int64_t first_market_ts_ns = 0;
     std::int64_t last_market_ts_ns = 0;

@@ -11,6 +11,7 @@
 
 #include "keel/engine/core/fixed_point.hpp"
 #include "keel/replay/assembly/session_report.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 namespace keel::replay {
 
@@ -47,20 +48,23 @@ struct BacktestReport {
     engine::Money fees{};
     engine::Money total_pnl{};  // realized + unrealized == final_equity - starting_cash
     engine::Money final_equity{};
-    engine::Money max_drawdown{};  // from the equity curve samples
+    engine::Money max_drawdown{};  // from the equity curve samples (metrics.max_drawdown)
     double return_pct = 0;
     double max_drawdown_pct = 0;
     double sharpe = 0;
     std::uint64_t sharpe_days = 0;  // daily returns the Sharpe ratio is computed from
+    RunMetrics metrics;             // every figure of the curve and the trips (run_metrics.hpp)
     double win_rate = 0;
     double exposure_pct = 0;
     double elapsed_s = 0;
     double events_per_s = 0;
     std::vector<BacktestSymbolReport> symbols;
+    std::vector<engine::RoundTrip> trades;        // every closed round trip, in the order closed
+    std::vector<engine::EquityPoint> equity;      // the samples the figures are computed from
     std::vector<DataFileReport> data_files;
     std::uint64_t skipped_rows = 0;
-    // What the account could not keep (its capacity is fixed): when non-zero, the ratios
-    // computed from round trips and the equity curve cover only what was kept.
+    // What the account could not keep: 0 in a backtest, whose records are sized from its data
+    // (Account, assembly's size_records).
     std::uint64_t round_trips_dropped = 0;
     std::uint64_t equity_points_dropped = 0;
     std::string journal_error;  // the journal failed: the session stopped early

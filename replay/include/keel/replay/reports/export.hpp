@@ -11,7 +11,7 @@ namespace keel::replay {
 
 // The schema's version, stored as SQLite's `PRAGMA user_version`: a reader can tell which
 // tables and columns to expect. Raised whenever a table or column changes.
-inline constexpr int kExportSchemaVersion = 2;
+inline constexpr int kExportSchemaVersion = 3;
 
 // Reads every stream of the journal in `dir` merged by sequence and writes the database to a
 // temporary file beside `file`, in one transaction, then renames it over `file`: a reader never

@@ -4,7 +4,8 @@
 // The numbers are re-derived, not copied: the journal's inputs are read in sequence order and
 // every venue fill the gateway accepted, and every mark the gateway took (a trade's price, a
 // bar's close), goes through an engine::Account exactly as the gateway did, with equity sampled
-// at each fill and bar. So the report equals `keel run`'s summary to the last decimal. Which
+// as it samples (Account, config metrics.equity_sampling); every figure comes from
+// compute_run_metrics over those samples and trips. So the report equals `keel run`'s summary to the last decimal. Which
 // fills the gateway accepted is read from its stream: an accepted fill is followed, at the same
 // sequence, by the gateway's order_state for that order (a refused one by an engine_alert).
 //
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "keel/engine/orders/account.hpp"
+#include "keel/replay/assembly/run_metrics.hpp"
 
 namespace keel::replay {
 
@@ -87,6 +89,7 @@ struct JournalReport {
     std::vector<engine::RoundTrip> round_trips;     // the first max_trade_rows
     std::vector<ReportSymbol> symbols;              // by symbol id
     std::vector<engine::EquityPoint> equity_curve;  // every sample, in order
+    RunMetrics metrics;                             // from equity_curve and every round trip
     std::string torn_tail;                          // where the journal ended early, if it did
     // Several accounts (config `accounts`): each account's figures, the ones above being
     // every account's together, as keel run's summary has them: counts and money summed,
