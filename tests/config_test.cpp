@@ -521,17 +521,32 @@ TEST(ConfigSections, UnknownStrategyTypeListsTheAvailableOnes) {
         << dump(r);
 }
 
-TEST(ConfigSections, TwoStrategiesOnOneSymbolAreRefused) {
+TEST(ConfigSections, StrategiesMayShareASymbolButNameEachOfTheirsOnce) {
     const ConfigResult r = parse_text(
         config_with("", kSma + "," + kSma +
                             R"(, {"type": "alert_follower", "symbols": ["EURUSD", "MSFT"]},
                    {"type": "alert_follower", "symbols": ["GBPUSD", "GBPUSD"]})"));
-    EXPECT_TRUE(has_error(r, "strategies[1].symbol", "'MSFT' already has a strategy")) << dump(r);
-    EXPECT_TRUE(has_error(r, "strategies[2].symbols[1]", "'MSFT' already has a strategy"))
+    EXPECT_TRUE(has_error(r, "strategies[3].symbols[1]", "'GBPUSD' is listed twice")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 1u) << dump(r);
+}
+
+TEST(ConfigSections, StrategiesSharingASymbolTradeOneAccount) {
+    std::string text = valid_text();
+    text.replace(text.find(R"("venue": {"type": "sim"},)"), 25,
+                 R"("accounts": [{"name": "a", "venue": {"type": "sim"}},
+                    {"name": "b", "venue": {"type": "sim"}}],)");
+    text.replace(text.find(R"("quantity": "10"})"), 17,
+                 R"("quantity": "10"}, {"type": "sma_cross", "symbol": "MSFT", "fast": 3,
+                    "slow": 8, "quantity": "1", "account": "b"})");
+    const ConfigResult r = parse_text(text);
+    EXPECT_TRUE(has_error(r, "strategies[1].account",
+                          "trades 'MSFT' on another account than strategies[0] (strategies on one "
+                          "symbol share one account)"))
         << dump(r);
-    EXPECT_TRUE(has_error(r, "strategies[3].symbols[1]", "'GBPUSD' already has a strategy"))
-        << dump(r);
-    EXPECT_EQ(r.errors.size(), 3u) << dump(r);
+    EXPECT_EQ(r.errors.size(), 1u) << dump(r);
+    // On the same account they are fine.
+    text.replace(text.find(R"("account": "b")"), 14, R"("account": "a")");
+    EXPECT_TRUE(parse_text(text).ok()) << dump(parse_text(text));
 }
 
 TEST(ConfigSections, StrategySymbolListsAreChecked) {

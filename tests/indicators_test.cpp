@@ -1,6 +1,7 @@
 // Proves the incremental indicators (SMA, EMA, Wilder RSI and ATR, session VWAP, rolling
-// high/low) match pandas golden values on real MSFT daily bars row by row, including when each
-// becomes ready, and behave as defined at the edges (n = 1, flat prices, zero volume).
+// high/low, MACD, Bollinger bands, Donchian channels) match pandas golden values on real MSFT
+// daily bars row by row, including when each becomes ready, and behave as defined at the edges
+// (n = 1, flat prices, zero volume).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -15,7 +17,10 @@
 
 #include "keel/engine/core/alloc_guard.hpp"
 #include "keel/engine/strategy/indicators/atr.hpp"
+#include "keel/engine/strategy/indicators/bollinger.hpp"
+#include "keel/engine/strategy/indicators/donchian.hpp"
 #include "keel/engine/strategy/indicators/ema.hpp"
+#include "keel/engine/strategy/indicators/macd.hpp"
 #include "keel/engine/strategy/indicators/rolling_extreme.hpp"
 #include "keel/engine/strategy/indicators/rsi.hpp"
 #include "keel/engine/strategy/indicators/sma.hpp"
@@ -75,17 +80,18 @@ std::vector<DailyBar> load_msft() {
     return bars;
 }
 
-// Compares one indicator reading with a golden field: empty means "not ready".
+// Compares one indicator reading (value() unless `got` is given) with a golden field: empty
+// means "not ready".
 template <class Indicator>
 void expect_matches(const Indicator& ind, const std::string& golden, const std::string& what,
-                    const std::string& date) {
+                    const std::string& date, std::optional<double> reading = std::nullopt) {
     if (golden.empty()) {
         EXPECT_FALSE(ind.ready()) << what << " ready too early on " << date;
         return;
     }
     ASSERT_TRUE(ind.ready()) << what << " not ready on " << date;
     const double want = std::strtod(golden.c_str(), nullptr);
-    const double got = ind.value();
+    const double got = reading.value_or(ind.value());
     EXPECT_LE(std::abs(got - want), 1e-9 * std::max(1.0, std::abs(want)))
         << what << " on " << date << ": ours " << got << " golden " << want;
 }
@@ -137,6 +143,99 @@ TEST(IndicatorsGolden, EveryRowMatchesPandasOnMsftDaily) {
         expect_matches(vwap, g[8], "vwap_month", b.date);
     }
     EXPECT_GE(month_resets, 10);  // the VWAP reset path really ran
+}
+
+TEST(IndicatorsGolden, MacdBollingerAndDonchianMatchPandasOnMsftDaily) {
+    const std::vector<DailyBar> bars = load_msft();
+    const auto golden =
+        read_csv(std::string(KEEL_SOURCE_DIR) + "/tests/golden/indicators_msft_bands.csv");
+    ASSERT_EQ(bars.size(), golden.size());
+    Macd macd;     // 12/26/9
+    Bollinger bb;  // 20, 2
+    Donchian dc(20);
+    std::size_t macd_ready = 0;
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+        const DailyBar& b = bars[i];
+        const auto& g = golden[i];
+        ASSERT_EQ(g.size(), 10u) << "row " << i;
+        ASSERT_EQ(g[0], b.date);
+        macd.update(b.close);
+        bb.update(b.close);
+        dc.update(b.high, b.low);
+        if (macd.ready() && macd_ready == 0)
+            macd_ready = i + 1;
+        expect_matches(macd, g[1], "macd", b.date);
+        expect_matches(macd, g[2], "macd_signal", b.date, macd.signal());
+        expect_matches(macd, g[3], "macd_hist", b.date, macd.histogram());
+        expect_matches(bb, g[4], "bb_mid", b.date);
+        expect_matches(bb, g[5], "bb_upper", b.date, bb.upper());
+        expect_matches(bb, g[6], "bb_lower", b.date, bb.lower());
+        expect_matches(dc, g[7], "dc_upper", b.date, dc.upper());
+        expect_matches(dc, g[8], "dc_lower", b.date, dc.lower());
+        expect_matches(dc, g[9], "dc_mid", b.date);
+    }
+    EXPECT_EQ(macd_ready, 34u);  // 26 + 9 - 1 closes
+}
+
+TEST(Macd, OneInputLineIsZeroAndAJumpPullsTheFastAverageFirst) {
+    Macd macd(1, 3, 1);  // fast = the last value, slow alpha 0.5, signal = the MACD line
+    macd.update(px(10));
+    EXPECT_FALSE(macd.ready());
+    EXPECT_TRUE(std::isnan(macd.value()));
+    macd.update(px(10));
+    macd.update(px(10));
+    ASSERT_TRUE(macd.ready());  // 3 + 1 - 1 inputs
+    EXPECT_DOUBLE_EQ(macd.value(), 0.0);
+    macd.update(px(20));  // slow 10 -> 15, fast 20
+    EXPECT_DOUBLE_EQ(macd.value(), 5.0);
+    EXPECT_DOUBLE_EQ(macd.signal(), 5.0);
+    EXPECT_DOUBLE_EQ(macd.histogram(), 0.0);
+    macd.reset();
+    EXPECT_FALSE(macd.ready());
+}
+
+TEST(Bollinger, FlatPricesHaveNoWidthAndPopulationDeviationByHand) {
+    Bollinger bb(4, 2.0);
+    for (int i = 0; i < 4; ++i)
+        bb.update(px(50));
+    ASSERT_TRUE(bb.ready());
+    EXPECT_DOUBLE_EQ(bb.stddev(), 0.0);
+    EXPECT_DOUBLE_EQ(bb.upper(), 50.0);
+    EXPECT_TRUE(std::isnan(bb.percent_b(50.0)));
+    // Window 2, 4, 4, 4 after sliding: mean 3.5, population variance 0.75.
+    Bollinger w(4, 2.0);
+    for (double v : {9.0, 2.0, 4.0, 4.0, 4.0})
+        w.update(px(v));
+    EXPECT_DOUBLE_EQ(w.value(), 3.5);
+    EXPECT_NEAR(w.stddev(), std::sqrt(0.75), 1e-15);
+    EXPECT_NEAR(w.upper(), 3.5 + 2 * std::sqrt(0.75), 1e-12);
+    EXPECT_NEAR(w.percent_b(w.lower()), 0.0, 1e-12);
+}
+
+TEST(Bollinger, StaysExactAtAMillionUnitPricesOverAMillionUpdates) {
+    // Tiny moves on a huge price: a running double variance would lose them.
+    Bollinger bb(20);
+    for (int i = 0; i < 1'000'000; ++i)
+        bb.update(Price::from_units(1'000'000) + Price::from_raw((i % 3) * 1'000));
+    Bollinger fresh(20);
+    for (int i = 1'000'000 - 20; i < 1'000'000; ++i)
+        fresh.update(Price::from_units(1'000'000) + Price::from_raw((i % 3) * 1'000));
+    EXPECT_EQ(bb.stddev(), fresh.stddev());
+    EXPECT_GT(bb.stddev(), 0.0);
+}
+
+TEST(Donchian, ChannelsFollowTheWindowExactly) {
+    Donchian dc(2);
+    dc.update(px(12), px(10));
+    EXPECT_FALSE(dc.ready());
+    dc.update(px(11), px(9));
+    ASSERT_TRUE(dc.ready());
+    EXPECT_DOUBLE_EQ(dc.upper(), 12.0);
+    EXPECT_DOUBLE_EQ(dc.lower(), 9.0);
+    EXPECT_DOUBLE_EQ(dc.value(), 10.5);
+    dc.update(px(10.5), px(10));  // the 12 high leaves
+    EXPECT_EQ(dc.upper_raw(), px(11).raw);
+    EXPECT_EQ(dc.lower_raw(), px(9).raw);
 }
 
 TEST(Sma, SlidesAnExactWindowAndResets) {
@@ -361,6 +460,9 @@ TEST(Indicators, UpdatesDoNotAllocate) {
     Vwap vwap;
     RollingHigh high(50);
     RollingLow low(50);
+    Macd macd;
+    Bollinger bb;
+    Donchian dc(50);
     double sink = 0;
     {
         // In builds with the allocation guard, any allocation here aborts the test.
@@ -374,9 +476,12 @@ TEST(Indicators, UpdatesDoNotAllocate) {
             vwap.update_trade(p, qty(10));
             high.update(p);
             low.update(p);
+            macd.update(p);
+            bb.update(p);
+            dc.update(p + Price::from_units(1), p - Price::from_units(1));
         }
         sink = sma.value() + ema.value() + rsi.value() + atr.value() + vwap.value() + high.value() +
-               low.value();
+               low.value() + macd.histogram() + bb.upper() + dc.value();
     }
     EXPECT_TRUE(std::isfinite(sink));
 }

@@ -1,8 +1,10 @@
 // Proves the strategy stage's contract: every event forwarded first, events routed to their
 // symbol's strategy only, client order ids make_order_id(cause seq, k) with k unique per event,
 // the per-event order budget, nothing acted on that could not be journaled, its own order book
-// moved by replies, bars given to on_bar from input bars and from timers, and no allocation
-// while handling events.
+// moved by replies, bars given to on_bar from input bars and from timers, several strategies on
+// one symbol (each sees the event and its own position and orders, fills go to the strategy
+// whose order they fill, the event's order ids are shared), and no allocation while handling
+// events.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -503,6 +505,179 @@ TEST(StrategyStage, AggregatedBarsComeFromBarCloseTimers) {
     // Other timers reach on_timer.
     (void)rig.feed(test::timer(0, 9, t0 + 6 * kNsPerMinute, TimerKind::before_close));
     EXPECT_EQ(rig.strategies[0]->seen.back().header.type, EventType::timer);
+}
+
+namespace {
+
+// Two scripted strategies on symbol 0; each orders `units` on an alert and records what its
+// view shows on every trade.
+struct SharedRig : Rig {
+    SharedRig() : Rig(Symbols{{0}, {0}}) {
+        for (std::size_t i = 0; i < 2; ++i) {
+            rig_script(i, static_cast<std::int64_t>(3 + 2 * i));  // 3 and 5 units
+        }
+    }
+    void rig_script(std::size_t i, std::int64_t units) {
+        strategies[i]->script = [this, i, units](const Event& e, Intents& intents) {
+            if (e.header.type == EventType::alert)
+                (void)intents.order(plain(Side::buy, units));
+            if (e.header.type == EventType::trade) {
+                position[i] = intents.view().position_raw(0);
+                pending[i] = intents.view().pending_raw(0);
+            }
+        };
+    }
+    std::int64_t position[2] = {-1, -1};
+    std::int64_t pending[2] = {-1, -1};
+};
+
+}  // namespace
+
+TEST(StrategyStage, TwoStrategiesOnOneSymbolEachHandleTheEventAndShareItsOrderIds) {
+    SharedRig rig;
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    const std::vector<Event> o = rig.orders();
+    ASSERT_EQ(o.size(), 2u);
+    for (std::uint32_t k = 0; k < 2; ++k) {
+        EXPECT_EQ(o[k].payload.order.order_id, make_order_id(10, k));  // one id space per event
+        EXPECT_EQ(o[k].header.aux, k);                                 // the ordering strategy
+        EXPECT_EQ(rig.strategies[k]->seen.size(), 1u);
+    }
+    EXPECT_EQ(o[0].payload.order.quantity, Quantity::from_units(3));
+    EXPECT_EQ(o[1].payload.order.quantity, Quantity::from_units(5));
+    EXPECT_TRUE(rig.stage.own_view(0));
+    EXPECT_TRUE(rig.stage.own_view(1));
+    // Each view counts only its own live orders as pending.
+    (void)rig.feed(test::trade(0, 11, 100));
+    EXPECT_EQ(rig.pending[0], Quantity::from_units(3).raw);
+    EXPECT_EQ(rig.pending[1], Quantity::from_units(5).raw);
+}
+
+TEST(StrategyStage, AFillOnASharedSymbolMovesTheAccountAndOnlyItsOwnStrategysBook) {
+    SharedRig rig;
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    const std::vector<Event> o = rig.orders();
+    ASSERT_EQ(o.size(), 2u);
+    Event f = test::fill_of(o[1], 100);  // strategy 1's order
+    f.header.seq = 12;
+    (void)rig.feed(f);
+    EXPECT_EQ(rig.stage.account().position(0).quantity_raw, Quantity::from_units(5).raw);
+    EXPECT_EQ(rig.stage.strategy_book(1).position(0).quantity_raw, Quantity::from_units(5).raw);
+    EXPECT_EQ(rig.stage.strategy_book(0).position(0).quantity_raw, 0);
+    EXPECT_EQ(rig.strategies[0]->seen.size(), 1u);  // the alert only: not its fill
+    EXPECT_EQ(rig.strategies[1]->seen.back().header.type, EventType::venue_fill);
+    Event g = test::fill_of(o[0], 104);
+    g.header.seq = 13;
+    (void)rig.feed(g);
+    (void)rig.feed(test::trade(0, 14, 110));
+    EXPECT_EQ(rig.position[0], Quantity::from_units(3).raw);
+    EXPECT_EQ(rig.position[1], Quantity::from_units(5).raw);
+    EXPECT_EQ(rig.pending[0], 0);
+    // Each book is marked and valued apart; together they are the account.
+    const Money a =
+        rig.stage.strategy_book(0).equity() - rig.stage.strategy_book(0).starting_cash();
+    const Money b =
+        rig.stage.strategy_book(1).equity() - rig.stage.strategy_book(1).starting_cash();
+    EXPECT_EQ(a, Money::from_units(3 * (110 - 104)));
+    EXPECT_EQ(b, Money::from_units(5 * (110 - 100)));
+    EXPECT_EQ(a + b, rig.stage.account().equity() - rig.stage.account().starting_cash());
+}
+
+TEST(StrategyStage, ABracketFitsASharedEventOnlyBeforeAnyOtherStrategyOrdered) {
+    Rig rig(Symbols{{0}, {0}});
+    bool first = false, second = true;
+    rig.strategies[0]->script = [&](const Event&, Intents& out) {
+        first = out.order(plain(Side::buy, 1));
+    };
+    rig.strategies[1]->script = [&](const Event&, Intents& out) {
+        second = out.order(bracket(1));  // needs ids 0, 1, 2: 0 is taken
+        EXPECT_TRUE(out.order(plain(Side::sell, 2)));
+    };
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    EXPECT_TRUE(first);
+    EXPECT_FALSE(second);
+    const std::vector<Event> o = rig.orders();
+    ASSERT_EQ(o.size(), 2u);
+    EXPECT_EQ(o[1].payload.order.order_id, make_order_id(10, 1));
+    EXPECT_EQ(o[1].header.aux, 1u);
+}
+
+TEST(StrategyStage, AStrategyCannotCancelAnotherStrategysOrderOnItsSymbol) {
+    SharedRig rig;
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    const std::uint64_t theirs = make_order_id(10, 1);
+    bool canceled = true;
+    rig.strategies[0]->script = [&](const Event&, Intents& out) { canceled = out.cancel(theirs); };
+    (void)rig.feed(test::trade(0, 11, 100));
+    EXPECT_FALSE(canceled);
+    EXPECT_TRUE(rig.orders().empty());
+}
+
+TEST(StrategyStage, RisksFlattenFillOnASharedSymbolClosesEveryStrategysBook) {
+    SharedRig rig;
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    const std::vector<Event> orders = rig.orders();
+    ASSERT_EQ(orders.size(), 2u);
+    for (const Event& o : orders) {
+        Event f = test::fill_of(o, 100);
+        f.header.seq = 20 + o.header.aux;
+        (void)rig.feed(f);
+    }
+    ASSERT_EQ(rig.stage.account().position(0).quantity_raw, Quantity::from_units(8).raw);
+    Event flatten = test::fill_of(orders[0], 101);
+    flatten.header.seq = 30;
+    flatten.header.aux = kRiskOwner;
+    flatten.payload.fill.order_id = make_order_id(30, 0) | kRiskOrderIdBit;
+    flatten.payload.fill.side = Side::sell;
+    flatten.payload.fill.quantity = Quantity::from_units(8);
+    flatten.payload.fill.fee = Money::from_units(8);
+    (void)rig.feed(flatten);
+    EXPECT_EQ(rig.stage.account().position(0).quantity_raw, 0);
+    EXPECT_EQ(rig.stage.strategy_book(0).position(0).quantity_raw, 0);
+    EXPECT_EQ(rig.stage.strategy_book(1).position(0).quantity_raw, 0);
+    // The fee in proportion: 3 and 5 of the 8.
+    EXPECT_EQ(rig.stage.strategy_book(0).fees(), Money::from_units(3));
+    EXPECT_EQ(rig.stage.strategy_book(1).fees(), Money::from_units(5));
+    EXPECT_EQ(rig.stage.strategy_book(0).realized() + rig.stage.strategy_book(1).realized(),
+              rig.stage.account().realized());
+}
+
+TEST(StrategyStage, ASymbolsAggregatedBarsReachEachOfItsStrategiesThatAskedForTheInterval) {
+    std::vector<std::unique_ptr<Strategy>> v;
+    auto one = std::make_unique<Scripted>(std::vector<SymbolId>{0}, std::vector<std::uint32_t>{1});
+    auto five = std::make_unique<Scripted>(std::vector<SymbolId>{0}, std::vector<std::uint32_t>{5});
+    Scripted* a = one.get();
+    Scripted* b = five.get();
+    v.push_back(std::move(one));
+    v.push_back(std::move(five));
+    StrategyStage stage(std::move(v), {4, Money::from_units(1'000'000), 64});
+    test::Recorder out{256};
+    const std::int64_t t0 = 4 * kNsPerDay;
+    stage.on_event(test::sized_trade(0, 1, t0 + 1, Price::from_units(10), Quantity::from_units(1)),
+                   out);
+    stage.on_event(test::timer(0, 2, t0 + kNsPerMinute, TimerKind::bar_close, 1), out);
+    stage.on_event(test::timer(0, 3, t0 + 5 * kNsPerMinute, TimerKind::bar_close, 5), out);
+    ASSERT_EQ(a->bars.size(), 1u);
+    EXPECT_EQ(a->bars[0].interval_minutes, 1u);
+    ASSERT_EQ(b->bars.size(), 1u);
+    EXPECT_EQ(b->bars[0].interval_minutes, 5u);
+    EXPECT_EQ(b->bars[0].bar.close, Price::from_units(10));
+    EXPECT_EQ(a->seen.size(), 1u);  // the trade; bar_close timers went to the aggregator
+    EXPECT_EQ(b->seen.size(), 1u);
+}
+
+TEST(StrategyStage, SharedSymbolRoutingAllocatesNothing) {
+    if (!alloc_guard_linked())
+        GTEST_SKIP() << "allocation guard not linked into this build";
+    SharedRig rig;
+    (void)rig.feed(test::alert(0, 10, AlertAction::buy));
+    test::Recorder out{256};
+    {
+        HotScope hot;
+        for (std::int64_t i = 0; i < 50; ++i)
+            rig.stage.on_event(test::trade(0, 100 + i, 100 + i % 7), out);
+    }
+    EXPECT_EQ(rig.position[0], 0);  // the trades reached the strategies
 }
 
 namespace {

@@ -55,14 +55,13 @@ cat >"$T/sections.json" <<EOF
  "threads": [{"name": "all", "stages": ["ingest", "strategy", "risk", "gateway"]}]}
 EOF
 "$KEEL" config check "$T/sections.json" >"$T/out" 2>"$T/err"; expect_rc 2 $? "config with section mistakes"
-for want in "11 problems" "account.starting_cash: must not be negative" \
+for want in "10 problems" "account.starting_cash: must not be negative" \
             "sessions.us.close: '25:00' is not a time of day" \
             "sessions.us.days[1]: expected a weekday" \
             "symbols.MSFT.session: no session named 'london' under sessions" \
             "strategies[0].sizing.type: unknown sizing 'kelly'" \
             "strategies[0].range: must span at least one bar of the timeframe" \
             "strategies[1].type: unknown strategy 'grid' (available: sma_cross, orb, alert_follower)" \
-            "strategies[1].symbol: 'MSFT' already has a strategy" \
             "venue.mode: 'candles' is not one of bars, ticks, per_event" \
             "venue.slippage.model: 'random' is not one of none" \
             "venue.participation: must be between 0 (no cap) and 1"; do

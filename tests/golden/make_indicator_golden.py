@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Writes tests/golden/indicators_msft.csv: reference indicator values on the real MSFT daily
-bars (data/msft_daily.csv), computed with pandas independently of the C++ code.
+"""Writes tests/golden/indicators_msft.csv and tests/golden/indicators_msft_bands.csv: reference
+indicator values on the real MSFT daily bars (data/msft_daily.csv), computed with pandas
+independently of the C++ code.
 
 Definitions (the same as engine/include/keel/engine/indicators/*.hpp):
   sma10, sma30   rolling mean of close over 10 / 30 bars
@@ -13,6 +14,16 @@ Definitions (the same as engine/include/keel/engine/indicators/*.hpp):
   high20, low20  rolling max of high / rolling min of low over 20 bars
   vwap_month     sum(typical * volume) / sum(volume), typical = (h+l+c)/3, sessions = calendar
                  months (the sums restart on the first bar of each month)
+In indicators_msft_bands.csv:
+  macd, macd_signal, macd_hist
+                 MACD 12/26/9: ema12 - ema26 of close (ewm(span, adjust=False), from the first
+                 close), signal = ewm(span=9, adjust=False) of that line, hist = macd - signal;
+                 reported once 26 + 9 - 1 = 34 closes were seen
+  bb_mid, bb_upper, bb_lower
+                 Bollinger 20, 2: rolling mean of close over 20 bars -/+ 2 population standard
+                 deviations (rolling(20).std(ddof=0))
+  dc_upper, dc_lower, dc_mid
+                 Donchian 20: rolling max of high, rolling min of low, their mean
 A value is empty while the indicator is not ready. Values are written with 17 significant
 digits. Needs Debian's python3-pandas; run from anywhere:
     /usr/bin/python3 tests/golden/make_indicator_golden.py
@@ -26,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SOURCE = os.path.join(ROOT, "data", "msft_daily.csv")
 OUT = os.path.join(HERE, "indicators_msft.csv")
+OUT_BANDS = os.path.join(HERE, "indicators_msft_bands.csv")
 
 
 def wilder(first_values, n):
@@ -91,10 +103,36 @@ def main():
     vol = df["volume"].groupby(month).cumsum()
     out["vwap_month"] = (pv / vol).where(vol > 0)
 
+    write(out, OUT)
+    write(bands(df), OUT_BANDS)
+
+
+def bands(df):
+    """MACD 12/26/9, Bollinger 20/2 and Donchian 20 (see the definitions above)."""
+    close = df["close"]
+    out = pd.DataFrame({"date": df["date"]})
+    macd = close.ewm(span=12, adjust=False).mean() - close.ewm(span=26, adjust=False).mean()
+    signal = macd.ewm(span=9, adjust=False).mean()
+    ready = pd.Series(range(len(close)), index=close.index) >= 26 + 9 - 2
+    out["macd"] = macd.where(ready)
+    out["macd_signal"] = signal.where(ready)
+    out["macd_hist"] = (macd - signal).where(ready)
+    mid = close.rolling(20).mean()
+    std = close.rolling(20).std(ddof=0)
+    out["bb_mid"] = mid
+    out["bb_upper"] = mid + 2 * std
+    out["bb_lower"] = mid - 2 * std
+    out["dc_upper"] = df["high"].rolling(20).max()
+    out["dc_lower"] = df["low"].rolling(20).min()
+    out["dc_mid"] = (out["dc_upper"] + out["dc_lower"]) / 2
+    return out
+
+
+def write(out, path):
     def fmt(v):
         return "" if isinstance(v, float) and math.isnan(v) else repr(float(f"{v:.17g}"))
 
-    with open(OUT, "w", newline="\n") as f:
+    with open(path, "w", newline="\n") as f:
         f.write(",".join(out.columns) + "\n")
         for row in out.itertuples(index=False):
             f.write(",".join([row[0]] + [fmt(v) for v in row[1:]]) + "\n")

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -543,14 +544,15 @@ void read_strategy_symbols(Reader& r, bool alerts, std::vector<std::string>& out
     }
 }
 
-// A symbol is traded by one strategy at most: taken holds those an earlier strategy named.
+// A strategy names each of its symbols once: taken holds those it named before. (Several
+// strategies may trade one symbol: check_shared_symbols.)
 void claim_symbols(Reader& r, const std::vector<std::string>& symbols,
                    std::set<std::string>& taken) {
     for (std::size_t k = 0; k < symbols.size(); ++k) {
         if (!symbols[k].empty() && !taken.insert(symbols[k]).second) {
             r.error(
                 symbols.size() > 1 ? "symbols[" + std::to_string(k) + "]" : std::string("symbol"),
-                "'" + symbols[k] + "' already has a strategy");
+                "'" + symbols[k] + "' is listed twice");
         }
     }
 }
@@ -755,9 +757,9 @@ StrategyConfig read_strategy(const Json& s, const std::string& path, std::set<st
 }
 
 void read_strategies(const Json& list, Config& c, std::vector<ConfigError>& errors) {
-    std::set<std::string> taken;
     for (std::size_t i = 0; i < list.size(); ++i) {
         const std::string path = "strategies[" + std::to_string(i) + "]";
+        std::set<std::string> taken;
         if (expect_object(list[i], path, errors))
             c.strategies.push_back(read_strategy(list[i], path, taken, errors));
     }
@@ -899,6 +901,26 @@ void read_accounts(const Json& list, Config& c, std::vector<ConfigError>& errors
         c.accounts.push_back(std::move(a));
     }
 }
+
+// --- Several strategies per symbol (issue 18) ---
+// Strategies that share a symbol trade one account: the account holds the symbol's one net
+// position, which risk limits and the venue see, and each strategy's P&L is attributed from
+// its own fills within it (README, Several strategies on one symbol).
+void check_shared_symbols(const Config& c, std::vector<ConfigError>& errors) {
+    std::map<std::string, std::size_t> first;  // symbol -> the first strategy trading it
+    for (std::size_t i = 0; i < c.strategies.size(); ++i) {
+        for (const std::string& name : c.strategies[i].symbols) {
+            const auto [it, fresh] = first.emplace(name, i);
+            if (fresh || c.strategies[it->second].account == c.strategies[i].account)
+                continue;
+            errors.push_back({"strategies[" + std::to_string(i) + "].account",
+                              "trades '" + name + "' on another account than strategies[" +
+                                  std::to_string(it->second) +
+                                  "] (strategies on one symbol share one account)"});
+        }
+    }
+}
+// --- end of several strategies per symbol ---
 
 // Each strategy's `account` (a name) as an index into c.accounts.
 void resolve_strategy_accounts(const Json& list, Config& c, std::vector<ConfigError>& errors) {
@@ -1093,6 +1115,7 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
     }
     if (strategy_list != nullptr)
         resolve_strategy_accounts(*strategy_list, c, errors);
+    check_shared_symbols(c, errors);
     if (const Json* rings = top.object("rings", false))
         read_rings(*rings, c.plan, errors);
     if (const Json* j = top.object("journal", false))

@@ -17,7 +17,8 @@ std::int64_t StrategyView::pending_raw(SymbolId symbol) const noexcept {
     std::int64_t sum = 0;
     for (const OrderRecord& o : orders_.open_orders()) {
         if (o.symbol != symbol || o.role == OrderRole::stop_loss ||
-            o.role == OrderRole::take_profit)
+            o.role == OrderRole::take_profit ||
+            (strategy_ != kAllStrategies && o.strategy != strategy_))
             continue;
         sum += signed_qty(o.side, o.leaves());
     }
@@ -25,7 +26,7 @@ std::int64_t StrategyView::pending_raw(SymbolId symbol) const noexcept {
 }
 
 std::size_t Intents::order_slots_used() const noexcept {
-    std::size_t slots = cancels_used_;
+    std::size_t slots = reserved_ + cancels_used_;
     for (std::size_t i = 0; i < orders_used_; ++i) {
         const OrderIntent& o = orders_[i];
         slots += (o.stop_loss.raw != 0 && o.take_profit.raw != 0) ? 3 : 1;
@@ -44,7 +45,7 @@ bool Intents::order(const OrderIntent& intent) noexcept {
     if (orders_used_ == orders_.size() || order_slots_used() + need > kMaxOrdersPerEvent)
         return false;
     // Bracket legs take client order ids k = 0, 1, 2 (order_id.hpp), so one bracket per event.
-    if (bracket && has_bracket())
+    if (bracket && (has_bracket() || reserved_ > 0))
         return false;
     orders_[orders_used_++] = intent;
     return true;
@@ -52,8 +53,9 @@ bool Intents::order(const OrderIntent& intent) noexcept {
 
 bool Intents::cancel(std::uint64_t order_id) noexcept {
     const OrderRecord* o = view_.orders().find(order_id);
-    // A cancel already on its way needs no second request.
-    if (o == nullptr || o->status == OrderStatus::pending_cancel)
+    // A cancel already on its way needs no second request; another strategy's order on the
+    // same symbol is not this one's to cancel.
+    if (o == nullptr || o->status == OrderStatus::pending_cancel || !view_.owns(*o))
         return false;
     if (order_slots_used() + 1 > kMaxOrdersPerEvent)
         return false;

@@ -160,6 +160,18 @@ std::unique_ptr<engine::Strategy> make_strategy(const engine::StrategyConfig& s,
     return std::make_unique<engine::AlertFollower>(std::move(p));
 }
 
+// Strategies sharing a symbol ask for its timers once: a second bar_close for the same bar
+// would close nothing (the strategy stage hands each closed bar to every strategy that asked).
+void add_timer(std::vector<engine::TimerSpec>& timers, const engine::TimerSpec& spec) {
+    for (const engine::TimerSpec& t : timers) {
+        if (t.symbol == spec.symbol && t.kind == spec.kind &&
+            t.interval_minutes == spec.interval_minutes &&
+            t.before_close_minutes == spec.before_close_minutes)
+            return;
+    }
+    timers.push_back(spec);
+}
+
 // Builds the configured strategies on their symbols' ids, and the timers they need: bar
 // closes for the intervals they aggregate, and the session events of symbols with a session.
 bool build_strategies(const engine::Config& config, const engine::SymbolTable& symbols,
@@ -192,9 +204,9 @@ bool build_strategies(const engine::Config& config, const engine::SymbolTable& s
         strategy->set_account(s.account);
         for (const engine::SymbolId id : ids) {
             for (const std::uint32_t interval : strategy->bar_intervals())
-                timers.push_back({id, session, engine::TimerKind::bar_close, interval, 0});
+                add_timer(timers, {id, session, engine::TimerKind::bar_close, interval, 0});
             if (before_close > 0) {
-                timers.push_back({id, session, engine::TimerKind::session_open, 0, before_close});
+                add_timer(timers, {id, session, engine::TimerKind::session_open, 0, before_close});
                 session_timers[id] = true;
             }
         }
@@ -793,6 +805,30 @@ std::vector<engine::EquityPoint> merged_equity(const std::vector<SessionReport>&
 
 }  // namespace
 
+void SessionAssembly::report_strategies(SessionReport& r) {
+    for (std::size_t i = 0; i < config_.strategies.size(); ++i) {
+        const engine::StrategyConfig& c = config_.strategies[i];
+        const engine::Account& book = strategy_->strategy_book(i);
+        const engine::Account& record = accounts_[c.account].gateway->account();
+        StrategyPnlReport s{"strategies[" + std::to_string(i) + "]", c.type, c.symbols};
+        for (const std::string& name : c.symbols) {
+            const auto id = symbols_.find(name);
+            if (!id)
+                continue;
+            // The strategy's position at the account's last price, as the account is valued.
+            engine::PositionState p = book.position(*id);
+            p.last_price = record.position(*id).last_price;
+            s.fills += p.fills;
+            s.position_raw += p.quantity_raw;
+            s.realized.raw += p.realized.raw;
+            s.unrealized.raw += p.unrealized().raw;
+            s.fees.raw += p.fees.raw;
+        }
+        s.total.raw = s.realized.raw + s.unrealized.raw;
+        r.strategy_pnl.push_back(std::move(s));
+    }
+}
+
 void SessionAssembly::report_accounts(SessionReport& r) {
     for (AccountParts& a : accounts_) {
         r.venue_duplicate_order_ids += a.sim_venue->duplicate_order_ids();
@@ -874,6 +910,7 @@ SessionReport SessionAssembly::report() {
     r.reply_ring_full_waits = replies_->full_waits();
     r.inputs_seen_by_last_stage = sink_->inputs();
     report_accounts(r);
+    report_strategies(r);
     r.first_market_ts_ns = sink_->first_market_ts_ns();
     r.last_market_ts_ns = sink_->last_market_ts_ns();
     if (csv_) {

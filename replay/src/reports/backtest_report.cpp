@@ -1,4 +1,5 @@
 #include "keel/replay/reports/backtest_report.hpp"
+#include "keel/replay/reports/strategy_pnl.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -150,6 +151,7 @@ BacktestReport make_backtest_report(const SessionReport& s) {
     r.equity_points_dropped = s.equity_points_dropped;
     for (const SessionReport& a : s.accounts)
         r.accounts.push_back(make_backtest_report(a));
+    r.strategies = s.strategy_pnl;
     return r;
 }
 
@@ -289,6 +291,8 @@ std::string backtest_report_json(const BacktestReport& r) {
         }
         j["accounts"] = std::move(accounts);
     }
+    if (r.strategies.size() > 1)
+        j["strategies"] = strategy_pnl_json(r.strategies);
     return j.dump(2) + "\n";
 }
 
@@ -360,6 +364,7 @@ void print_backtest_summary(std::ostream& out, const BacktestReport& r) {
                 << ", fills " << s.fills << "\n";
         }
     }
+    print_strategy_pnl(out, r.strategies);
     if (!r.journal_dir.empty())
         out << "  journal   " << r.journal_dir << "\n";
     if (!r.journal_error.empty())

@@ -57,6 +57,14 @@ class StrategyView {
     // the view at it before each call).
     [[nodiscard]] const Account& account() const noexcept { return *account_; }
     void set_account(const Account& account) noexcept { account_ = &account; }
+    // Several strategies on one symbol: the view counts only this strategy's orders as pending
+    // (kAllStrategies: every order of the book, as when a strategy has its symbols alone).
+    static constexpr std::uint16_t kAllStrategies = 0xFFFF;
+    void set_strategy(std::uint16_t index) noexcept { strategy_ = index; }
+    // Whether the order is the viewing strategy's to cancel.
+    [[nodiscard]] bool owns(const OrderRecord& o) const noexcept {
+        return strategy_ == kAllStrategies || o.strategy == strategy_;
+    }
     // The symbol's tick size from its journaled definition; 0 when it has none.
     [[nodiscard]] Price tick_size(SymbolId symbol) const noexcept {
         return ticks_ != nullptr && symbol < ticks_->size() ? (*ticks_)[symbol] : Price{};
@@ -84,6 +92,7 @@ class StrategyView {
     const Account* account_;
     const std::vector<Price>* ticks_;
     const TailArena* tails_;
+    std::uint16_t strategy_ = kAllStrategies;
 };
 
 // price on the tick grid: rounded up (toward +inf) or down; unchanged when tick is 0.
@@ -131,6 +140,10 @@ class Intents {
         notes_used_ = 0;
         cancels_used_ = 0;
     }
+    // Order slots earlier strategies on the same symbol took while handling this same event:
+    // they share its kMaxOrdersPerEvent ids, so a bracket (ids k = 0, 1, 2) fits only when
+    // none were taken. 0 when a strategy has its symbols alone; clear() leaves it.
+    void reserve_slots(std::size_t slots) noexcept { reserved_ = slots; }
 
   private:
     const StrategyView& view_;
@@ -140,6 +153,7 @@ class Intents {
     std::size_t notes_used_ = 0;
     std::array<std::uint64_t, kMaxOrdersPerEvent> cancels_{};
     std::size_t cancels_used_ = 0;
+    std::size_t reserved_ = 0;
 };
 
 class Strategy {

@@ -244,6 +244,8 @@ class SessionAssembly {
     // The report's counts, money, positions and orders: one account's, or every account's
     // summed and each apart.
     void report_accounts(SessionReport& r);
+    // Each strategy's P&L from its own fills (StrategyPnlReport).
+    void report_strategies(SessionReport& r);
 
     const engine::Config& config_;
     std::atomic<bool>& stop_;

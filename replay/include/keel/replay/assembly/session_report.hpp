@@ -34,6 +34,22 @@ struct SymbolReport {
     engine::Money fees{};
 };
 
+// One configured strategy's P&L from its own fills (strategy stage, strategy_book), its
+// positions marked at its account's last prices: realized is after fees, total = realized +
+// unrealized. The strategies' totals sum to their account's (risk's own flatten fills are
+// attributed to the strategies of the symbol too; README, Several strategies on one symbol).
+struct StrategyPnlReport {
+    std::string name;  // "strategies[0]"
+    std::string type;
+    std::vector<std::string> symbols;
+    std::uint64_t fills = 0;
+    std::int64_t position_raw = 0;  // summed over its symbols (signed)
+    engine::Money realized{};
+    engine::Money unrealized{};
+    engine::Money fees{};
+    engine::Money total{};
+};
+
 // One data file: rows loaded and skipped as malformed (data.skip_bad_rows), the first skipped
 // one named "file:line:col: why".
 struct DataFileReport {
@@ -116,6 +132,8 @@ struct SessionReport {
     std::vector<DataFileReport> data_files;  // empty when re-running journaled inputs
     std::uint64_t skipped_rows = 0;
     std::vector<SymbolReport> symbols;
+    // Every configured strategy's own P&L, in config order (empty when re-running a journal).
+    std::vector<StrategyPnlReport> strategy_pnl;
     // Several accounts (config `accounts`): each account's own report (session_name = the
     // account's name; its counts, money, positions, round trips, equity curve, risk flags and
     // open orders). The fields above are then every account's together: counts, cash, equity

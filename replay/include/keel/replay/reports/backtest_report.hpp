@@ -71,6 +71,9 @@ struct BacktestReport {
     // Several accounts (config `accounts`): each account's report (session_name = its name),
     // the figures above being every account's together. Empty with one account.
     std::vector<BacktestReport> accounts;
+    // Each strategy's P&L from its own fills (reports/strategy_pnl.hpp); in the JSON report and
+    // the summary when there are several strategies.
+    std::vector<StrategyPnlReport> strategies;
 };
 
 // The report of a finished session (see replay/README.md for each definition).
