@@ -229,6 +229,25 @@ std::string render_prometheus(const MetricsSnapshot& m) {
     w.labelled("keel_webhook_requests_total", "Webhook requests answered, by code.", "code",
                m.webhook_requests);
 
+    if (m.notify) {
+        w.labelled("keel_notify_deliveries_total",
+                   "Notification delivery attempts, by outcome (every target's).", "outcome",
+                   m.notify_deliveries);
+        w.single("keel_notify_overflowed_total", "counter",
+                 "Notifications not queued because an outbox was full (summarised instead).",
+                 m.notify_overflowed);
+        w.single("keel_notify_summaries_total", "counter",
+                 "Summaries of unsent notifications delivered.", m.notify_summaries);
+        w.single("keel_notify_tap_dropped_total", "counter",
+                 "Events the notification tap's ring had no room for (the pipeline never waits).",
+                 m.notify_tap_dropped);
+        w.single("keel_notify_queued", "gauge", "Notifications waiting in the outbox.",
+                 m.notify_queued);
+        w.single("keel_notify_audits_dropped_total", "counter",
+                 "Delivery outcomes the input queue refused (not journaled).",
+                 m.notify_audits_dropped);
+    }
+
     w.single("keel_feed_connected", "gauge", "1 while the market-data feed is connected.",
              m.feed_connected ? 1 : 0);
     w.single("keel_feed_messages_total", "counter", "Market-data messages received.",
