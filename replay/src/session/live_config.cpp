@@ -284,7 +284,8 @@ void read_notify_url(ConfigReader& r, adapters::notify::NotifyTarget& t) {
     if (t.service == NotifyService::telegram) {
         const std::optional<std::string> token = r.secret("token", true);
         t.chat_id = r.string("chat_id", true).value_or("");
-        const std::string base = r.secret("url", false).value_or("https://api.telegram.org");
+        const std::optional<std::string> given = r.secret("url", false);
+        const std::string base = given && !given->empty() ? *given : "https://api.telegram.org";
         if (token && (token->empty() || token->find_first_of("/?# ") != std::string::npos))
             r.error("token", "is not a bot token (get one from @BotFather; set it in the "
                              "environment, e.g. KEEL__NOTIFY__0__TOKEN)");
