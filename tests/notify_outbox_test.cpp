@@ -111,13 +111,17 @@ TEST(DerivedEventTap, CopiesOnlyItsTypesAndCountsWhatAFullRingDrops) {
     EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4}));
 }
 
-TEST(DerivedEventTap, ForwardsEveryEventToTheNextConsumerFirst) {
+TEST(DerivedEventTap, OffersEveryEventToTheNextTapOfTheChainWhichWantsItsOwnTypes) {
     engine::DerivedEventTap second(4, {engine::EventType::trade});
     engine::DerivedEventTap first(4, {engine::EventType::venue_fill}, &second);
-    first.emit(engine::make_event(engine::EventType::trade, engine::Source::feed, 1, 0, 0));
-    first.emit(engine::make_event(engine::EventType::venue_fill, engine::Source::venue, 2, 0, 0));
+    first.offer(engine::make_event(engine::EventType::trade, engine::Source::feed, 1, 0, 0));
+    first.offer(engine::make_event(engine::EventType::venue_fill, engine::Source::venue, 2, 0, 0));
     EXPECT_EQ(first.depth(), 1u);
     EXPECT_EQ(second.depth(), 1u);
+    const engine::EventTypeSet all = first.chain_types();
+    EXPECT_TRUE(all.contains(engine::EventType::trade));
+    EXPECT_TRUE(all.contains(engine::EventType::venue_fill));
+    EXPECT_FALSE(all.contains(engine::EventType::quote));
 }
 
 TEST(NotifyRecovery, DeliveredAndRefusedForGoodSettleFailuresAndRateLimitsDoNot) {

@@ -504,11 +504,11 @@ std::optional<SessionReport> run_live_session(const engine::Config& config, cons
     SessionOptions options = base;
     options.snapshots = &l->snapshots;
     // Notifications: the last stage copies what they need into the tap's ring (never waiting);
-    // a tap the caller gave sees every event first. No notify section: no tap, no cost.
+    // a tap the caller gave is offered them next. No notify section: no tap, no cost.
     if (live.notify) {
         l->notify_tap = std::make_unique<engine::DerivedEventTap>(
-            live.notify->tap_capacity, adapters::notify::notify_event_types(), base.tap);
-        options.tap = l->notify_tap.get();
+            live.notify->tap_capacity, adapters::notify::notify_event_types(), base.derived_tap);
+        options.derived_tap = l->notify_tap.get();
     }
     // Wall time: what the adapters queue is stamped with the wall clock, and the session
     // starts at the wall clock's now (a continued journal keeps its own start).

@@ -1,15 +1,15 @@
 // DerivedEventTap: a copy of chosen events leaving the last stage, for a consumer on a cold
-// thread (the notification outbox; later the dashboard). It is an Emit the session hands the
-// runner as its tap (SessionOptions::tap), so it runs on the last stage's hot thread: it never
-// waits, never allocates, never makes a syscall. An event of a type the tap was not asked for
-// costs one bit test; one it was asked for is copied into an SpscRing, and when that ring is
-// full the event is dropped and counted by type, so the consumer can say what it missed
-// ("37 fills not sent") instead of the pipeline slowing down for it. That is the one place in
-// keel where a full ring drops rather than waits: what the tap carries is a copy, the journal
-// holds the original.
+// thread (the notification outbox; later the dashboard). The session's sink calls offer() on
+// the last stage's hot thread for every event whose type the chain of taps asked for (the
+// sink holds their union, so any other event costs one inline bit test and no call:
+// SessionOptions::derived_tap), so it never waits, never allocates, never makes a syscall. An
+// event a tap asked for is copied into its SpscRing, and when that ring is full the event is
+// dropped and counted by type, so the consumer can say what it missed ("37 fills not sent")
+// instead of the pipeline slowing down for it. That is the one place in keel where a full ring
+// drops rather than waits: what the tap carries is a copy, the journal holds the original.
 //
-// Several consumers: each has its own tap, chained (the one given to the session forwards
-// every event to `next` first), so a slow consumer never costs another one its events.
+// Several consumers: each has its own tap, chained (`next`), so a slow consumer never costs
+// another one its events.
 #pragma once
 
 #include <array>
@@ -40,6 +40,10 @@ class EventTypeSet {
         const auto v = static_cast<std::uint8_t>(t);
         return ((bits_[v >> 6] >> (v & 63)) & 1) != 0;
     }
+    void merge(const EventTypeSet& other) noexcept {
+        for (std::size_t i = 0; i < bits_.size(); ++i)
+            bits_[i] |= other.bits_[i];
+    }
     [[nodiscard]] bool empty() const noexcept {
         return (bits_[0] | bits_[1] | bits_[2] | bits_[3]) == 0;
     }
@@ -51,20 +55,28 @@ class EventTypeSet {
 class DerivedEventTap final : public Emit {
   public:
     // capacity: a power of two (the ring's); types: what this consumer wants; next: another
-    // consumer's tap (or any Emit) that sees every event first, or null.
-    DerivedEventTap(std::size_t capacity, EventTypeSet types, Emit* next = nullptr)
+    // consumer's tap, offered every event after this one, or null.
+    DerivedEventTap(std::size_t capacity, EventTypeSet types, DerivedEventTap* next = nullptr)
         : ring_(capacity), types_(types), next_(next) {}
     DerivedEventTap(const DerivedEventTap&) = delete;
     DerivedEventTap& operator=(const DerivedEventTap&) = delete;
 
     // --- producer side: the last stage's thread ---
-    void emit(const Event& event) noexcept override {
-        if (next_ != nullptr)
-            next_->emit(event);
-        if (!types_.contains(event.header.type))
-            return;
-        if (!ring_.try_push(event))
+    // Copies the event if this tap wants its type (dropped and counted when the ring is full),
+    // then offers it down the chain.
+    void offer(const Event& event) noexcept {
+        if (types_.contains(event.header.type) && !ring_.try_push(event))
             dropped_[static_cast<std::uint8_t>(event.header.type)].add();
+        if (next_ != nullptr)
+            next_->offer(event);
+    }
+    void emit(const Event& event) noexcept override { offer(event); }
+    // The types any tap of the chain wants: the sink offers only those.
+    [[nodiscard]] EventTypeSet chain_types() const noexcept {
+        EventTypeSet all = types_;
+        for (const DerivedEventTap* t = next_; t != nullptr; t = t->next_)
+            all.merge(t->types_);
+        return all;
     }
 
     // --- consumer side: one cold thread ---
@@ -90,7 +102,7 @@ class DerivedEventTap final : public Emit {
   private:
     SpscRing<Event> ring_;
     EventTypeSet types_;
-    Emit* next_;
+    DerivedEventTap* next_;
     // Written by the producer only (single-writer relaxed counters), read by any thread.
     std::array<Counter, 256> dropped_{};
 };
