@@ -19,6 +19,8 @@ Usage: notify_test.py KEEL SRC
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -128,6 +130,12 @@ for s in SERVICES:
                                                                     asked))
 if metric(k, 'keel_notify_deliveries_total{outcome="rate_limited"}') != 12:
     fail("/metrics: rate_limited is not 12")
+if shutil.which("promtool"):
+    _, text = request(k.control, "GET", "/metrics", headers=AUTH)
+    check = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           text=True)
+    if check.returncode != 0:
+        fail("promtool check metrics: " + check.stdout + check.stderr)
 
 # 3. Dead endpoint: 8 fills, 4 queued per target, 4 overflow; back up: 4 fills then a summary.
 server.set("dead")
