@@ -117,6 +117,8 @@ std::optional<ParsedUrl> parse_url(std::string_view url) {
 
 HttpResult post_json(const ParsedUrl& url, std::string_view content_type, std::string_view body,
                      std::chrono::milliseconds timeout) {
+    // Beast's and Asio's blocking calls report failures by throwing; on this cold thread that
+    // is caught here, once, and the caller sees only an error value.
     try {
         return url.tls ? post_tls(url, content_type, body, timeout)
                        : post_plain(url, content_type, body, timeout);
