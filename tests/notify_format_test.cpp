@@ -42,16 +42,19 @@ engine::Event fill_event(engine::SymbolId symbol, bool final) {
 TEST(NotifyKind, FillsRejectsCancelsCommandsFeedAndSessionMakeNotificationsMarketDataDoesNot) {
     EXPECT_EQ(notify_kind(fill_event(0, true)), NotifyKind::fill);
     EXPECT_EQ(notify_kind(fill_event(0, false)), NotifyKind::partial_fill);
-    engine::Event e = engine::make_event(engine::EventType::order_denied, engine::Source::risk, 1, 0, 0);
+    engine::Event e =
+        engine::make_event(engine::EventType::order_denied, engine::Source::risk, 1, 0, 0);
     EXPECT_EQ(notify_kind(e), NotifyKind::rejected);
     e.header.type = engine::EventType::venue_cancel;
     EXPECT_EQ(notify_kind(e), NotifyKind::cancel);
-    e = engine::make_event(engine::EventType::command, engine::Source::control, 1, 0, engine::kNoSymbol);
+    e = engine::make_event(engine::EventType::command, engine::Source::control, 1, 0,
+                           engine::kNoSymbol);
     e.payload.command.code = engine::CommandCode::pause;
     EXPECT_EQ(notify_kind(e), NotifyKind::pause);
     e.payload.command.code = engine::CommandCode::limit_stage;
     EXPECT_EQ(notify_kind(e), std::nullopt);
-    e = engine::make_event(engine::EventType::risk_state, engine::Source::risk, 1, 0, engine::kNoSymbol);
+    e = engine::make_event(engine::EventType::risk_state, engine::Source::risk, 1, 0,
+                           engine::kNoSymbol);
     e.payload.risk_state.flags = engine::kRiskHalted;
     e.payload.risk_state.reason = engine::Reason::daily_loss_halt;
     EXPECT_EQ(notify_kind(e), NotifyKind::breaker);
@@ -60,7 +63,8 @@ TEST(NotifyKind, FillsRejectsCancelsCommandsFeedAndSessionMakeNotificationsMarke
     e = engine::make_event(engine::EventType::feed_status, engine::Source::feed, 1, 0, 3);
     e.payload.feed_status.state = engine::FeedState::stale;
     EXPECT_EQ(notify_kind(e), std::nullopt);  // one symbol's staleness is not a disconnect
-    e = engine::make_event(engine::EventType::feed_status, engine::Source::feed, 1, 0, engine::kNoSymbol);
+    e = engine::make_event(engine::EventType::feed_status, engine::Source::feed, 1, 0,
+                           engine::kNoSymbol);
     e.payload.feed_status.state = engine::FeedState::disconnected;
     EXPECT_EQ(notify_kind(e), NotifyKind::feed);
     e = engine::make_event(engine::EventType::trade, engine::Source::feed, 1, 0, 0);
@@ -75,8 +79,10 @@ TEST(NotifyDescribe, AFillSaysSideQuantitySymbolAndPriceAndCarriesItsSequence) {
     EXPECT_EQ(f.title, "Filled: BUY 1000 USDCHF @ 0.8812");
     EXPECT_EQ(f.seq, 42u);
     EXPECT_EQ(f.level, NotifyLevel::info);
-    EXPECT_EQ(describe(fill_event(0, false), n.names).title, "Partial fill: BUY 1000 USDCHF @ 0.8812");
-    engine::Event r = engine::make_event(engine::EventType::order_denied, engine::Source::risk, 9, 0, 0);
+    EXPECT_EQ(describe(fill_event(0, false), n.names).title,
+              "Partial fill: BUY 1000 USDCHF @ 0.8812");
+    engine::Event r =
+        engine::make_event(engine::EventType::order_denied, engine::Source::risk, 9, 0, 0);
     r.payload.order.side = engine::Side::sell;
     r.payload.order.quantity = engine::Quantity::from_units(5);
     r.payload.order.reason = engine::Reason::max_position;
@@ -97,8 +103,8 @@ TEST(NotifySummary, CountsWhatWasNotSentByKindUpToTheLastSequence) {
 
 TEST(NotifyFormat, DiscordIsOneEmbedWithFieldsColourTimeAndFooter) {
     Names n;
-    const FormattedPost p = format_post(NotifyService::discord, describe(fill_event(0, true), n.names),
-                                        "paper", "");
+    const FormattedPost p =
+        format_post(NotifyService::discord, describe(fill_event(0, true), n.names), "paper", "");
     EXPECT_EQ(p.content_type, "application/json");
     const Json j = Json::parse(p.body);
     const Json& e = j["embeds"][0];
@@ -117,7 +123,8 @@ TEST(NotifyFormat, DiscordIsOneEmbedWithFieldsColourTimeAndFooter) {
 TEST(NotifyFormat, SlackHasFallbackTextAndHeaderSectionContextBlocksEscaped) {
     Names n;
     const Json j = Json::parse(
-        format_post(NotifyService::slack, describe(fill_event(1, true), n.names), "paper", "").body);
+        format_post(NotifyService::slack, describe(fill_event(1, true), n.names), "paper", "")
+            .body);
     EXPECT_EQ(j["text"], "Filled: BUY 1000 A&lt;B&amp;C @ 0.8812");
     EXPECT_EQ(j["blocks"][0]["type"], "header");
     EXPECT_EQ(j["blocks"][1]["type"], "section");
@@ -127,10 +134,10 @@ TEST(NotifyFormat, SlackHasFallbackTextAndHeaderSectionContextBlocksEscaped) {
 
 TEST(NotifyFormat, TelegramIsSendMessageInHtmlWithEverythingEscaped) {
     Names n;
-    const Json j = Json::parse(format_post(NotifyService::telegram,
-                                           describe(fill_event(1, true), n.names), "p<1>",
-                                           "-1001234")
-                                   .body);
+    const Json j =
+        Json::parse(format_post(NotifyService::telegram, describe(fill_event(1, true), n.names),
+                                "p<1>", "-1001234")
+                        .body);
     EXPECT_EQ(j["chat_id"], "-1001234");
     EXPECT_EQ(j["parse_mode"], "HTML");
     const std::string text = j["text"];

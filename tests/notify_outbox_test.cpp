@@ -95,8 +95,10 @@ TEST(TargetOutbox, AFullOutboxCountsTheRestAndSendsOneSummaryBeforeAnythingNewer
 
 TEST(DerivedEventTap, CopiesOnlyItsTypesAndCountsWhatAFullRingDrops) {
     engine::DerivedEventTap tap(4, {engine::EventType::venue_fill});
-    engine::Event fill = engine::make_event(engine::EventType::venue_fill, engine::Source::venue, 1, 0, 0);
-    const engine::Event trade = engine::make_event(engine::EventType::trade, engine::Source::feed, 2, 0, 0);
+    engine::Event fill =
+        engine::make_event(engine::EventType::venue_fill, engine::Source::venue, 1, 0, 0);
+    const engine::Event trade =
+        engine::make_event(engine::EventType::trade, engine::Source::feed, 2, 0, 0);
     for (std::uint64_t s = 1; s <= 10; ++s) {
         fill.header.seq = s;
         tap.emit(fill);
@@ -163,7 +165,8 @@ TEST(NotifyConfig, UrlsAndTokensComeFromTheEnvironmentAndAreMaskedAndNeverQuoted
     EXPECT_NE(errors.find("notify[2].url: is not an http:// or https:// URL"), std::string::npos)
         << errors;
     EXPECT_NE(errors.find("notify[3].type: 'pager' is not one of"), std::string::npos) << errors;
-    EXPECT_NE(errors.find("notify[3].events[0]: expected one of fill"), std::string::npos) << errors;
+    EXPECT_NE(errors.find("notify[3].events[0]: expected one of fill"), std::string::npos)
+        << errors;
     EXPECT_EQ(errors.find("secret"), std::string::npos) << errors;
     ASSERT_TRUE(live.notify.has_value());
     const NotifyTarget& d = live.notify->targets[0];

@@ -32,8 +32,8 @@ struct FakeService {
 };
 
 engine::Event fill(std::uint64_t seq) {
-    engine::Event e = engine::make_event(engine::EventType::venue_fill, engine::Source::venue, seq,
-                                         0, 0);
+    engine::Event e =
+        engine::make_event(engine::EventType::venue_fill, engine::Source::venue, seq, 0, 0);
     e.payload.fill.flags = engine::kFillFinal;
     e.payload.fill.side = engine::Side::buy;
     return e;
@@ -115,9 +115,13 @@ TEST(NotifyOutboxThread, RecoveryRequeuesOnlyWhatTheJournalDoesNotShowDelivered)
                                        std::chrono::milliseconds) { return service.post(body); }});
     // Fills 1-4 journaled, 1 and 2 delivered to target 0 (and 3 to a target 1 that is not
     // this one's).
-    const std::vector<engine::Event> journal = {fill(1), fill(2), delivered_audit(1, 0),
-                                                delivered_audit(2, 0), fill(3),
-                                                delivered_audit(3, 1), fill(4)};
+    const std::vector<engine::Event> journal = {fill(1),
+                                                fill(2),
+                                                delivered_audit(1, 0),
+                                                delivered_audit(2, 0),
+                                                fill(3),
+                                                delivered_audit(3, 1),
+                                                fill(4)};
     EXPECT_EQ(outbox.recover(journal), 2u);
     outbox.start();
     tap.emit(fill(5));

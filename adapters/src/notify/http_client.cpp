@@ -28,7 +28,8 @@ HttpResult exchange(Stream& stream, const ParsedUrl& url, std::string_view conte
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, "keel-notify");
-    req.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
+    req.set(http::field::content_type,
+            beast::string_view(content_type.data(), content_type.size()));
     req.body() = std::string(body);
     req.prepare_payload();
     http::write(stream, req);
@@ -102,8 +103,9 @@ std::optional<ParsedUrl> parse_url(std::string_view url) {
         if (close == std::string_view::npos)
             return std::nullopt;
         out.host = std::string(authority.substr(1, close - 1));
-        colon = close + 1 < authority.size() && authority[close + 1] == ':' ? close + 1
-                                                                            : std::string_view::npos;
+        colon = close + 1 < authority.size() && authority[close + 1] == ':'
+                    ? close + 1
+                    : std::string_view::npos;
     } else {
         out.host = std::string(authority.substr(0, colon));
     }

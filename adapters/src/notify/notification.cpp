@@ -9,13 +9,19 @@ using engine::Event;
 using engine::EventType;
 
 constexpr std::string_view kKindNames[kNotifyKinds] = {
-    "fill", "partial_fill", "rejected", "cancel", "breaker", "kill",
-    "pause", "resume", "feed", "session", "summary"};
-constexpr std::string_view kKindPlurals[kNotifyKinds] = {
-    "fills",          "partial fills",          "rejected orders",
-    "cancels",        "circuit-breaker trips",  "kill-switch changes",
-    "pauses",         "resumes",                "feed status changes",
-    "session starts", "summaries"};
+    "fill",  "partial_fill", "rejected", "cancel",  "breaker", "kill",
+    "pause", "resume",       "feed",     "session", "summary"};
+constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
+                                                         "partial fills",
+                                                         "rejected orders",
+                                                         "cancels",
+                                                         "circuit-breaker trips",
+                                                         "kill-switch changes",
+                                                         "pauses",
+                                                         "resumes",
+                                                         "feed status changes",
+                                                         "session starts",
+                                                         "summaries"};
 constexpr std::string_view kLevelNames[] = {"info", "warning", "critical"};
 
 std::string upper(std::string_view s) {
@@ -50,7 +56,8 @@ Notification base(const Event& e, NotifyKind kind, NotifyLevel level) {
 Notification fill(const Event& e, const NotifyNames& n) {
     const engine::FillPayload& f = e.payload.fill;
     const bool final = (f.flags & engine::kFillFinal) != 0;
-    Notification out = base(e, final ? NotifyKind::fill : NotifyKind::partial_fill, NotifyLevel::info);
+    Notification out =
+        base(e, final ? NotifyKind::fill : NotifyKind::partial_fill, NotifyLevel::info);
     const std::string symbol = symbol_name(e, n);
     out.title = std::string(final ? "Filled: " : "Partial fill: ") + upper(to_string(f.side)) +
                 " " + f.quantity.to_string() + " " + symbol + " @ " + f.price.to_string();
@@ -218,9 +225,9 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
 }
 
 engine::EventTypeSet notify_event_types() noexcept {
-    return {EventType::venue_fill,  EventType::venue_reject, EventType::order_denied,
-            EventType::venue_cancel, EventType::command,     EventType::risk_state,
-            EventType::feed_status, EventType::session_start};
+    return {EventType::venue_fill,   EventType::venue_reject, EventType::order_denied,
+            EventType::venue_cancel, EventType::command,      EventType::risk_state,
+            EventType::feed_status,  EventType::session_start};
 }
 
 Notification describe(const Event& e, const NotifyNames& names) {

@@ -40,8 +40,7 @@ bool settles(const engine::AuditPayload& a) noexcept {
     if (a.code == engine::ApiCode::ok)
         return true;
     const unsigned s = a.status;
-    return a.code == engine::ApiCode::notify_failed && s >= 400 && s < 500 && s != 408 &&
-           s != 429;
+    return a.code == engine::ApiCode::notify_failed && s >= 400 && s < 500 && s != 408 && s != 429;
 }
 
 NotifyOutbox::NotifyOutbox(NotifyOptions options, NotifyDeps deps)
@@ -51,8 +50,8 @@ NotifyOutbox::NotifyOutbox(NotifyOptions options, NotifyDeps deps)
     for (const NotifyTarget& c : options_.targets) {
         std::optional<ParsedUrl> url = parse_url(c.url);
         KEEL_ASSERT(url.has_value(), "a notify target's url is checked when the config is read");
-        targets_.push_back(std::make_unique<Target>(
-            Target{c, *url, TargetOutbox(c.outbox_capacity, c.backoff)}));
+        targets_.push_back(
+            std::make_unique<Target>(Target{c, *url, TargetOutbox(c.outbox_capacity, c.backoff)}));
     }
 }
 
@@ -196,13 +195,13 @@ bool NotifyOutbox::attempt_due(std::uint64_t now) {
     return any;
 }
 
-void NotifyOutbox::attempt(std::size_t index, Target& t, const Notification& n,
-                           std::uint64_t now) {
+void NotifyOutbox::attempt(std::size_t index, Target& t, const Notification& n, std::uint64_t now) {
     const FormattedPost post =
         format_post(t.config.service, n, deps_.names.session, t.config.chat_id);
     const HttpResult r = deps_.poster(t.url, post.content_type, post.body, t.config.timeout);
     const std::uint32_t failures_before = t.outbox.failures();
-    const RetryDecision d = t.outbox.settle(r.status, r.retry_after, r.body, std::max(now, now_ms()));
+    const RetryDecision d =
+        t.outbox.settle(r.status, r.retry_after, r.body, std::max(now, now_ms()));
     engine::ApiCode code = engine::ApiCode::notify_failed;
     if (d.verdict == Verdict::delivered) {
         code = engine::ApiCode::ok;
@@ -240,8 +239,8 @@ void NotifyOutbox::journal_outcome(std::size_t index, const Notification& n, uns
 void NotifyOutbox::report(std::size_t index, const Notification& n, const HttpResult& r,
                           const RetryDecision& d, std::uint32_t failures_before) {
     const std::string who = target_name(index, targets_[index]->config);
-    const std::string what = r.status == 0 ? "no answer (" + r.error + ")"
-                                           : "HTTP " + std::to_string(r.status);
+    const std::string what =
+        r.status == 0 ? "no answer (" + r.error + ")" : "HTTP " + std::to_string(r.status);
     if (d.verdict == Verdict::give_up) {
         log_line(who + ": a " + std::string(to_string(n.kind)) + " notification (seq " +
                  std::to_string(n.seq) + ") refused for good with " + what + "; given up");

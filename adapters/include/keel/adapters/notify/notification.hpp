@@ -43,7 +43,7 @@ enum class NotifyLevel : std::uint8_t { info = 0, warning = 1, critical = 2 };
 [[nodiscard]] std::optional<NotifyLevel> parse_notify_level(std::string_view name) noexcept;
 
 struct Notification {
-    std::uint64_t seq = 0;  // the event's sequence; a summary's: the last event it covers
+    std::uint64_t seq = 0;   // the event's sequence; a summary's: the last event it covers
     std::int64_t ts_ns = 0;  // the event's engine time (Unix ns)
     NotifyKind kind = NotifyKind::fill;
     NotifyLevel level = NotifyLevel::info;

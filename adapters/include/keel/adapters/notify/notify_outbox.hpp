@@ -71,13 +71,13 @@ struct NotifyDeps {
 // What /metrics shows (relaxed counters: the outbox thread writes, any thread reads).
 struct NotifyCounters {
     std::atomic<std::uint64_t> delivered{0};
-    std::atomic<std::uint64_t> rate_limited{0};  // 429 answers
-    std::atomic<std::uint64_t> failed{0};        // attempts with no answer or a 408 / 5xx
-    std::atomic<std::uint64_t> given_up{0};      // refused for good (other 4xx)
-    std::atomic<std::uint64_t> overflowed{0};    // not queued (outbox full): summarised instead
-    std::atomic<std::uint64_t> summaries{0};     // summaries delivered
+    std::atomic<std::uint64_t> rate_limited{0};    // 429 answers
+    std::atomic<std::uint64_t> failed{0};          // attempts with no answer or a 408 / 5xx
+    std::atomic<std::uint64_t> given_up{0};        // refused for good (other 4xx)
+    std::atomic<std::uint64_t> overflowed{0};      // not queued (outbox full): summarised instead
+    std::atomic<std::uint64_t> summaries{0};       // summaries delivered
     std::atomic<std::uint64_t> audits_dropped{0};  // outcomes the input queue refused
-    std::atomic<std::uint64_t> queued{0};        // waiting now, every target's
+    std::atomic<std::uint64_t> queued{0};          // waiting now, every target's
 };
 
 // Whether a notify audit settles its notification for restart recovery: delivered, or
