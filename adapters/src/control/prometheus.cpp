@@ -194,8 +194,7 @@ void notify_families(Writer& w, const MetricsSnapshot& m) {
     w.single("keel_notify_queued", "gauge", "Notifications waiting in the outbox.",
              m.notify_queued);
     w.single("keel_notify_audits_dropped_total", "counter",
-             "Delivery outcomes the input queue refused (not journaled).",
-             m.notify_audits_dropped);
+             "Delivery outcomes the input queue refused (not journaled).", m.notify_audits_dropped);
 }
 
 // The market-data feed's families.

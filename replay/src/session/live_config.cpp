@@ -269,8 +269,9 @@ void read_notify_events(ConfigReader& r, adapters::notify::NotifyTarget& t) {
                               ? adapters::notify::parse_notify_kind((*list)[i].get<std::string>())
                               : std::nullopt;
         if (!kind || *kind == NotifyKind::summary) {
-            r.error(key, "expected one of fill, partial_fill, rejected, cancel, breaker, kill, "
-                         "pause, resume, feed, session");
+            r.error(key,
+                    "expected one of fill, partial_fill, rejected, cancel, breaker, kill, "
+                    "pause, resume, feed, session");
             continue;
         }
         t.kinds[static_cast<std::size_t>(*kind)] = true;
@@ -287,8 +288,9 @@ void read_notify_url(ConfigReader& r, adapters::notify::NotifyTarget& t) {
         const std::optional<std::string> given = r.secret("url", false);
         const std::string base = given && !given->empty() ? *given : "https://api.telegram.org";
         if (token && (token->empty() || token->find_first_of("/?# ") != std::string::npos))
-            r.error("token", "is not a bot token (get one from @BotFather; set it in the "
-                             "environment, e.g. KEEL__NOTIFY__0__TOKEN)");
+            r.error("token",
+                    "is not a bot token (get one from @BotFather; set it in the "
+                    "environment, e.g. KEEL__NOTIFY__0__TOKEN)");
         t.url = adapters::notify::telegram_send_url(base, token.value_or(""));
     } else {
         t.url = r.secret("url", true).value_or("");

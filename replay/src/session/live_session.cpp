@@ -13,8 +13,8 @@
 #include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/input/live_input_queue.hpp"
 #include "keel/adapters/notify/notify_outbox.hpp"
-#include "keel/engine/pipeline/derived_event_tap.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/engine/pipeline/derived_event_tap.hpp"
 #include "keel/replay/session/stop_policy.hpp"
 
 namespace keel::replay {
@@ -142,7 +142,9 @@ StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine
 
 void notify_metrics(adapters::control::MetricsSnapshot& m,
                     const adapters::notify::NotifyCounters& c, const engine::DerivedEventTap& tap) {
-    auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    auto get = [](const std::atomic<std::uint64_t>& a) {
+        return a.load(std::memory_order_relaxed);
+    };
     m.notify = true;
     m.notify_deliveries = {{"delivered", get(c.delivered)},
                            {"rate_limited", get(c.rate_limited)},
@@ -362,8 +364,8 @@ void start_notify(Live& l, const SessionView& view) {
     for (const engine::AccountConfig& a : l.config.accounts)
         names.accounts.push_back(a.name);
     l.outbox = std::make_unique<adapters::notify::NotifyOutbox>(
-        *l.live.notify,
-        adapters::notify::NotifyDeps{*l.notify_tap, l.queue, std::move(names), &l.pipeline_stop, {}});
+        *l.live.notify, adapters::notify::NotifyDeps{
+                            *l.notify_tap, l.queue, std::move(names), &l.pipeline_stop, {}});
     std::size_t requeued = 0;
     if (view.continued != nullptr)
         requeued = l.outbox->recover(view.continued->events());
