@@ -9,6 +9,11 @@
 // It prints one JSON object to stdout: the events sequenced and the input, which the caller
 // divides the collected instruction total by.
 //
+// With KEEL_BENCH_NOTIFY_TAP=1 in the environment the session carries the notification
+// outbox's derived-event tap (engine/pipeline/derived_event_tap.hpp) with a consumer that never
+// drains it: the dead-endpoint worst case, its ring full after 64 events and every later fill,
+// reject or command dropped and counted. bench/README.md compares the two counts.
+//
 // Built twice: as pipeline_icount, and as pipeline_icount_slowdown with
 // KEEL_BENCH_DELIBERATE_SLOWDOWN, which adds work per event on the pipeline thread so a test
 // can show that the instruction-count gate catches a slower hot path.
@@ -17,9 +22,13 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 
+#include "keel/adapters/notify/notification.hpp"
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/pipeline/derived_event_tap.hpp"
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/pipeline/thread_plan.hpp"
 #include "keel/replay/session/session.hpp"
@@ -72,6 +81,12 @@ int main() {
     SlowTap tap;
     o.tap = &tap;
 #endif
+    std::unique_ptr<keel::engine::DerivedEventTap> notify_tap;
+    if (const char* v = std::getenv("KEEL_BENCH_NOTIFY_TAP"); v != nullptr && v[0] == '1') {
+        notify_tap = std::make_unique<keel::engine::DerivedEventTap>(
+            64, keel::adapters::notify::notify_event_types());
+        o.derived_tap = notify_tap.get();
+    }
     std::string error;
     const auto report = keel::replay::run_session(cr.config, stop, o, error);
     CALLGRIND_STOP_INSTRUMENTATION;

@@ -178,6 +178,39 @@ class Writer {
     std::string& out_;
 };
 
+// The notification outbox's families (a session with `notify` only).
+void notify_families(Writer& w, const MetricsSnapshot& m) {
+    w.labelled("keel_notify_deliveries_total",
+               "Notification delivery attempts, by outcome (every target's).", "outcome",
+               m.notify_deliveries);
+    w.single("keel_notify_overflowed_total", "counter",
+             "Notifications not queued because an outbox was full (summarised instead).",
+             m.notify_overflowed);
+    w.single("keel_notify_summaries_total", "counter",
+             "Summaries of unsent notifications delivered.", m.notify_summaries);
+    w.single("keel_notify_tap_dropped_total", "counter",
+             "Events the notification tap's ring had no room for (the pipeline never waits).",
+             m.notify_tap_dropped);
+    w.single("keel_notify_queued", "gauge", "Notifications waiting in the outbox.",
+             m.notify_queued);
+    w.single("keel_notify_audits_dropped_total", "counter",
+             "Delivery outcomes the input queue refused (not journaled).", m.notify_audits_dropped);
+}
+
+// The market-data feed's families.
+void feed_families(Writer& w, const MetricsSnapshot& m) {
+    w.single("keel_feed_connected", "gauge", "1 while the market-data feed is connected.",
+             m.feed_connected ? 1 : 0);
+    w.single("keel_feed_messages_total", "counter", "Market-data messages received.",
+             m.feed_messages);
+    w.single("keel_feed_bad_messages_total", "counter",
+             "Market-data messages refused as malformed.", m.feed_bad_messages);
+    w.single("keel_feed_reconnects_total", "counter", "Market-data feed reconnections.",
+             m.feed_reconnects);
+    w.single("keel_feed_stale_symbols", "gauge", "Symbols whose market data is older than allowed.",
+             m.feed_stale_symbols);
+}
+
 }  // namespace
 
 std::string render_prometheus(const MetricsSnapshot& m) {
@@ -229,16 +262,9 @@ std::string render_prometheus(const MetricsSnapshot& m) {
     w.labelled("keel_webhook_requests_total", "Webhook requests answered, by code.", "code",
                m.webhook_requests);
 
-    w.single("keel_feed_connected", "gauge", "1 while the market-data feed is connected.",
-             m.feed_connected ? 1 : 0);
-    w.single("keel_feed_messages_total", "counter", "Market-data messages received.",
-             m.feed_messages);
-    w.single("keel_feed_bad_messages_total", "counter",
-             "Market-data messages refused as malformed.", m.feed_bad_messages);
-    w.single("keel_feed_reconnects_total", "counter", "Market-data feed reconnections.",
-             m.feed_reconnects);
-    w.single("keel_feed_stale_symbols", "gauge", "Symbols whose market data is older than allowed.",
-             m.feed_stale_symbols);
+    if (m.notify)
+        notify_families(w, m);
+    feed_families(w, m);
 
     if (m.venue_threaded) {
         w.single("keel_venue_requests_total", "counter",

@@ -1074,6 +1074,8 @@ void validate(const Json& root, const std::filesystem::path& base_dir, Config& c
         c.control_json = *control;
     if (const Json* live_section = top.object("live", false))
         c.live_json = *live_section;
+    if (const Json* notify = top.array("notify", false))
+        c.notify_json = *notify;
     const bool live = !c.feed_json.is_null() || !c.webhook_json.is_null();
     if (const Json* d = top.object("data", !live))
         read_data(*d, base_dir, c, errors);

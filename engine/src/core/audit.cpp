@@ -32,6 +32,8 @@ std::string_view to_string(ApiEndpoint e) noexcept {
             return "risk";
         case ApiEndpoint::unkill:
             return "unkill";
+        case ApiEndpoint::notify:
+            return "notify";
     }
     return "unknown";
 }
@@ -78,6 +80,8 @@ std::string_view to_string(ApiCode c) noexcept {
             return "unknown_field";
         case ApiCode::unsupported_media_type:
             return "unsupported_media_type";
+        case ApiCode::notify_failed:
+            return "notify_failed";
     }
     return "unknown";
 }

@@ -1,6 +1,7 @@
 #include "keel/replay/assembly/assembly.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -21,8 +22,16 @@ namespace keel::replay {
 // Counts what reaches the end of the pipeline and passes it on to the optional tap.
 class SessionAssembly::CountingSink final : public engine::Emit {
   public:
-    explicit CountingSink(engine::Emit* tap) : tap_(tap) {}
+    CountingSink(engine::Emit* tap, engine::DerivedEventTap* derived)
+        : tap_(tap), derived_(derived) {
+        const engine::EventTypeSet types =
+            derived != nullptr ? derived->chain_types() : engine::EventTypeSet{};
+        for (std::size_t t = 0; t < derived_wants_.size(); ++t)
+            derived_wants_[t] = types.contains(static_cast<engine::EventType>(t));
+    }
     void emit(const engine::Event& e) noexcept override {
+        if (derived_wants_[static_cast<std::uint8_t>(e.header.type)])
+            derived_->offer(e);
         if (engine::is_input(e.header.type))
             ++inputs_;
         if (engine::is_market_data(e.header.type)) {
@@ -41,6 +50,10 @@ class SessionAssembly::CountingSink final : public engine::Emit {
 
   private:
     engine::Emit* tap_;
+    engine::DerivedEventTap* derived_;
+    // The chain's types as a byte per type, held here: one compare per event, no pointer
+    // chase (the instruction-count gate measured the bit test at ~7 instructions per event).
+    std::array<bool, 256> derived_wants_{};
     std::uint64_t inputs_ = 0;
     std::uint64_t market_ = 0;
     std::int64_t first_market_ts_ns_ = 0;
@@ -712,7 +725,7 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
             std::max(ingest_options.venue_drain_ns, a.drain_ms * 1'000'000);
     }
     ingest_ = std::make_unique<engine::Ingest>(*source_, replies_->ring(), stop_, ingest_options);
-    sink_ = std::make_unique<CountingSink>(options_.tap);
+    sink_ = std::make_unique<CountingSink>(options_.tap, options_.derived_tap);
     std::vector<engine::Stage*> downstream{strategy_.get(), &risk_stage(), &gateway_stage()};
     if (options_.wrap_stage) {
         for (std::size_t i = 0; i < downstream.size(); ++i)

@@ -255,6 +255,101 @@ void read_live_time(const Json* j, LiveConfig& out, std::vector<engine::ConfigEr
     r.finish();
 }
 
+// notify[i].events: the kinds it asks for (default: all of them).
+void read_notify_events(ConfigReader& r, adapters::notify::NotifyTarget& t) {
+    using adapters::notify::NotifyKind;
+    const Json* list = r.array("events", false);
+    t.kinds.fill(list == nullptr);
+    t.kinds[static_cast<std::size_t>(NotifyKind::summary)] = true;
+    if (list == nullptr)
+        return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string key = "events[" + std::to_string(i) + "]";
+        const auto kind = (*list)[i].is_string()
+                              ? adapters::notify::parse_notify_kind((*list)[i].get<std::string>())
+                              : std::nullopt;
+        if (!kind || *kind == NotifyKind::summary) {
+            r.error(key,
+                    "expected one of fill, partial_fill, rejected, cancel, breaker, kill, "
+                    "pause, resume, feed, session");
+            continue;
+        }
+        t.kinds[static_cast<std::size_t>(*kind)] = true;
+    }
+}
+
+// Where a target posts: its url (Telegram: built from the base url, default the Bot API, and
+// the bot's token). Checked for shape only; the error never quotes it (a secret).
+void read_notify_url(ConfigReader& r, adapters::notify::NotifyTarget& t) {
+    using adapters::notify::NotifyService;
+    if (t.service == NotifyService::telegram) {
+        const std::optional<std::string> token = r.secret("token", true);
+        t.chat_id = r.string("chat_id", true).value_or("");
+        const std::optional<std::string> given = r.secret("url", false);
+        const std::string base = given && !given->empty() ? *given : "https://api.telegram.org";
+        if (token && (token->empty() || token->find_first_of("/?# ") != std::string::npos))
+            r.error("token",
+                    "is not a bot token (get one from @BotFather; set it in the "
+                    "environment, e.g. KEEL__NOTIFY__0__TOKEN)");
+        t.url = adapters::notify::telegram_send_url(base, token.value_or(""));
+    } else {
+        t.url = r.secret("url", true).value_or("");
+        if (t.service == NotifyService::discord)
+            t.url = adapters::notify::discord_route(t.url);
+    }
+    if (!adapters::notify::parse_url(t.url))
+        r.error("url",
+                "is not an http:// or https:// URL with a host (set it in the environment, "
+                "e.g. KEEL__NOTIFY__0__URL)");
+}
+
+void read_notify_target(const Json& j, const std::string& path, adapters::notify::NotifyOptions& o,
+                        std::vector<engine::ConfigError>& errors) {
+    ConfigReader r(errors, j, path);
+    adapters::notify::NotifyTarget t;
+    const std::string type = r.string("type", true).value_or("webhook");
+    if (const auto s = adapters::notify::parse_notify_service(type))
+        t.service = *s;
+    else
+        r.error("type", "'" + type + "' is not one of discord, slack, telegram, webhook");
+    read_notify_url(r, t);
+    read_notify_events(r, t);
+    const std::string level = r.string("min_level", false, "info").value_or("info");
+    if (const auto l = adapters::notify::parse_notify_level(level))
+        t.min_level = *l;
+    else
+        r.error("min_level", "'" + level + "' is not one of info, warning, critical");
+    t.outbox_capacity = static_cast<std::size_t>(
+        r.integer("outbox_capacity", false, 2, 1'000'000, 1000).value_or(1000));
+    t.backoff.initial_ms = static_cast<std::uint32_t>(
+        r.integer("retry_initial_ms", false, 1, 600'000, 500).value_or(500));
+    t.backoff.max_ms = static_cast<std::uint32_t>(
+        r.integer("retry_max_ms", false, 1, 3'600'000, 30'000).value_or(30'000));
+    if (t.backoff.max_ms < t.backoff.initial_ms)
+        r.error("retry_max_ms", "must not be below retry_initial_ms");
+    t.timeout = std::chrono::milliseconds(
+        r.integer("timeout_ms", false, 100, 120'000, 10'000).value_or(10'000));
+    r.finish();
+    o.targets.push_back(std::move(t));
+}
+
+void read_notify(const Json& j, LiveConfig& out, std::vector<engine::ConfigError>& errors) {
+    adapters::notify::NotifyOptions o;
+    // flags of a notify audit hold the target's index.
+    if (j.size() > 255)
+        errors.push_back({"notify", "at most 255 targets"});
+    for (std::size_t i = 0; i < j.size() && i < 255; ++i) {
+        const std::string path = "notify[" + std::to_string(i) + "]";
+        if (!j[i].is_object()) {
+            errors.push_back({path, "expected an object"});
+            continue;
+        }
+        read_notify_target(j[i], path, o, errors);
+    }
+    if (!o.targets.empty())
+        out.notify = std::move(o);
+}
+
 }  // namespace
 
 LiveConfig read_live_config(const engine::Config& config,
@@ -267,6 +362,10 @@ LiveConfig read_live_config(const engine::Config& config,
     if (config.control_json.is_object())
         read_control(config.control_json, out, errors);
     read_live_time(config.live_json.is_object() ? &config.live_json : nullptr, out, errors);
+    if (config.notify_json.is_array())
+        read_notify(config.notify_json, out, errors);
+    if (config.notify_json.is_array() && !out.live())
+        errors.push_back({"notify", "needs a live session (a feed or webhook section)"});
     if (out.control && !out.live())
         errors.push_back({"control", "needs a live session (a feed or webhook section)"});
     if (config.live_json.is_object() && !out.live())

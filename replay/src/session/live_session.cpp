@@ -12,7 +12,9 @@
 #include "keel/adapters/control/prometheus.hpp"
 #include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/input/live_input_queue.hpp"
+#include "keel/adapters/notify/notify_outbox.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
+#include "keel/engine/pipeline/derived_event_tap.hpp"
 #include "keel/replay/session/stop_policy.hpp"
 
 namespace keel::replay {
@@ -36,6 +38,10 @@ struct Live {
     std::unique_ptr<adapters::http::HttpServer> control_server;
     std::unique_ptr<adapters::control::AsioScheduler> scheduler;
     std::unique_ptr<adapters::control::ControlApi> api;
+    // Notifications (`notify`): the tap the last stage copies events into, and the outbox
+    // thread that drains it.
+    std::unique_ptr<engine::DerivedEventTap> notify_tap;
+    std::unique_ptr<adapters::notify::NotifyOutbox> outbox;
     // The monitor: the last engine snapshot (for /metrics) and its thread.
     std::mutex latest_mutex;
     std::optional<engine::StateSnapshot> latest;
@@ -134,6 +140,23 @@ StateView state_view(const Live& l, const engine::StateSnapshot& s, const engine
     return v;
 }
 
+void notify_metrics(adapters::control::MetricsSnapshot& m,
+                    const adapters::notify::NotifyCounters& c, const engine::DerivedEventTap& tap) {
+    auto get = [](const std::atomic<std::uint64_t>& a) {
+        return a.load(std::memory_order_relaxed);
+    };
+    m.notify = true;
+    m.notify_deliveries = {{"delivered", get(c.delivered)},
+                           {"rate_limited", get(c.rate_limited)},
+                           {"failed", get(c.failed)},
+                           {"given_up", get(c.given_up)}};
+    m.notify_overflowed = get(c.overflowed);
+    m.notify_summaries = get(c.summaries);
+    m.notify_tap_dropped = tap.dropped_total();
+    m.notify_queued = get(c.queued);
+    m.notify_audits_dropped = get(c.audits_dropped);
+}
+
 adapters::control::MetricsSnapshot metrics(Live& l) {
     adapters::control::MetricsSnapshot m;
     const engine::Runner& runner = *l.view.runner;
@@ -182,6 +205,8 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
         }
         m.alerts.push_back({"refused", refused});
     }
+    if (l.outbox)
+        notify_metrics(m, l.outbox->counters(), *l.notify_tap);
     if (l.feed) {
         const adapters::feed::FeedCounters& c = l.feed->counters();
         m.feed_connected = c.connected.load(std::memory_order_relaxed);
@@ -332,6 +357,25 @@ void seed_alert_keys(adapters::webhook::WebhookReceiver& receiver, const Journal
     receiver.seed_keys(keys);
 }
 
+// The outbox, before any adapter thread (the control API's metrics read its counters): it
+// re-queues what a continued journal's targets were not yet told, then starts its thread.
+void start_notify(Live& l, const SessionView& view) {
+    adapters::notify::NotifyNames names{l.config.session_name, view.symbols, {}};
+    for (const engine::AccountConfig& a : l.config.accounts)
+        names.accounts.push_back(a.name);
+    l.outbox = std::make_unique<adapters::notify::NotifyOutbox>(
+        *l.live.notify, adapters::notify::NotifyDeps{
+                            *l.notify_tap, l.queue, std::move(names), &l.pipeline_stop, {}});
+    std::size_t requeued = 0;
+    if (view.continued != nullptr)
+        requeued = l.outbox->recover(view.continued->events());
+    l.outbox->start();
+    log_line("notify: " + std::to_string(l.live.notify->targets.size()) + " target(s)" +
+             (view.continued != nullptr
+                  ? ", " + std::to_string(requeued) + " notification(s) not yet delivered re-queued"
+                  : std::string()));
+}
+
 bool start(Live& l, const SessionView& view, std::string& error) {
     l.view = view;
     if (!view.writers.empty())
@@ -348,6 +392,8 @@ bool start(Live& l, const SessionView& view, std::string& error) {
     l.readiness.set_journal_recovered(true);
     l.readiness.set_venue_connected(true);
     l.readiness.set_feed_connected(!l.live.feed.has_value());
+    if (l.live.notify)
+        start_notify(l, view);
     // Every adapter object exists before any of their threads starts: the control API's
     // metrics read the feed's and the receiver's counters from its own thread.
     if (l.live.feed) {
@@ -443,6 +489,8 @@ void stop_adapters(Live& l) {
         l.webhook_server->stop();
     if (l.control_server)
         l.control_server->stop();
+    if (l.outbox)
+        l.outbox->stop();
 }
 
 }  // namespace
@@ -457,6 +505,13 @@ std::optional<SessionReport> run_live_session(const engine::Config& config, cons
     auto l = std::make_unique<Live>(config, live, stop, run_stop);
     SessionOptions options = base;
     options.snapshots = &l->snapshots;
+    // Notifications: the last stage copies what they need into the tap's ring (never waiting);
+    // a tap the caller gave is offered them next. No notify section: no tap, no cost.
+    if (live.notify) {
+        l->notify_tap = std::make_unique<engine::DerivedEventTap>(
+            live.notify->tap_capacity, adapters::notify::notify_event_types(), base.derived_tap);
+        options.derived_tap = l->notify_tap.get();
+    }
     // Wall time: what the adapters queue is stamped with the wall clock, and the session
     // starts at the wall clock's now (a continued journal keeps its own start).
     if (live.wall_time()) {

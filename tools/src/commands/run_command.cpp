@@ -124,8 +124,10 @@ void RunCommand::add(CLI::App& app) {
         "run",
         "Run a session from a config: load the data, run the pipeline on the configured "
         "thread plan, print a summary. A config with a feed or webhook section runs a live "
-        "paper session instead (market-data client, TradingView webhook, control API; "
-        "config/paper.json) until SIGINT or SIGTERM; its engine time is the wall clock "
+        "paper session instead (market-data client, TradingView webhook, control API, "
+        "notifications to Discord, Slack, Telegram or webhooks (notify[], their URLs and "
+        "tokens in KEEL__NOTIFY__<i>__URL / __TOKEN); config/paper.json) until SIGINT or "
+        "SIGTERM; its engine time is the wall clock "
         "(live.time wall, the default with a webhook: inputs stamped at receipt, a journaled "
         "clock tick every live.clock_tick_ms when nothing else arrives) or the data's "
         "(live.time data). "

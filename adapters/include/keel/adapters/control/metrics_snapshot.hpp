@@ -69,6 +69,16 @@ struct MetricsSnapshot {
     std::vector<LabelledCount> alerts;            // label: verdict (accepted, duplicate, ...)
     std::vector<LabelledCount> webhook_requests;  // label: code (engine::to_string(ApiCode))
 
+    // The notification outbox (`notify`; absent when none is configured).
+    bool notify = false;
+    std::vector<LabelledCount> notify_deliveries;  // label: outcome (delivered, rate_limited,
+                                                   // failed, given_up)
+    std::uint64_t notify_overflowed = 0;           // summarised instead of sent one by one
+    std::uint64_t notify_summaries = 0;            // summaries delivered
+    std::uint64_t notify_tap_dropped = 0;          // events the tap's ring had no room for
+    std::uint64_t notify_queued = 0;               // waiting in the outbox now
+    std::uint64_t notify_audits_dropped = 0;       // outcomes the input queue refused
+
     // The market-data feed.
     bool feed_connected = false;
     std::uint64_t feed_messages = 0;

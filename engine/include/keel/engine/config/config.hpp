@@ -152,6 +152,7 @@ struct Config {
     Json webhook_json;
     Json control_json;
     Json live_json;  // the live section (time, clock_tick_ms), validated with the others
+    Json notify_json;  // the notify section (an array of targets), validated with the others
     RiskLimits risk{};  // every limit but the per-symbol ones (0 = off)
     std::vector<std::string> restricted_symbols;
     std::string venue_type;  // account 0's

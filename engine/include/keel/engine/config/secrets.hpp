@@ -19,6 +19,10 @@ inline constexpr std::string_view kSecretPaths[] = {
     "webhook.secret",            // the TradingView alerts' shared secret
     "webhook.signature_secret",  // the HMAC key of signed alerts
     "control.token",             // the control API's bearer token
+    // Notification targets: a webhook URL (Discord's and Slack's hold their token in the
+    // path) and a Telegram bot's token.
+    "notify.*.url",
+    "notify.*.token",
     // A venue's credentials (broker key ids and secrets, FIX and prop-firm user names and
     // passwords, OAuth client secrets), in the venue section and in each account's.
     "venue.key_id",

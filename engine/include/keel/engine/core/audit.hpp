@@ -23,6 +23,10 @@ enum class ApiEndpoint : std::uint8_t {
     kill = 11,
     risk = 12,
     unkill = 13,
+    // A notification the outbox posted to a chat service or webhook (adapters/notify/):
+    // request_key = the sequence of the event notified (of a summary: the last event it
+    // covers), flags = the target's index in `notify`, status = the HTTP status (0: no answer).
+    notify = 14,
 };
 [[nodiscard]] std::string_view to_string(ApiEndpoint e) noexcept;
 // Why a request was refused: the machine-readable code of the JSON error body.
@@ -47,6 +51,7 @@ enum class ApiCode : std::uint16_t {
     not_ready = 17,
     unknown_field = 18,           // a webhook body field keel does not accept (400)
     unsupported_media_type = 19,  // a webhook Content-Type other than JSON or text (415)
+    notify_failed = 20,  // a notification not delivered: no answer, or a status not 2xx nor 429
 };
 [[nodiscard]] std::string_view to_string(ApiCode c) noexcept;
 enum class HttpMethod : std::uint8_t { other = 0, get = 1, post = 2, put = 3, del = 4, head = 5 };

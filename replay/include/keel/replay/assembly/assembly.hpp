@@ -29,6 +29,7 @@
 #include "keel/engine/config/config.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
 #include "keel/engine/pipeline/account_stages.hpp"
+#include "keel/engine/pipeline/derived_event_tap.hpp"
 #include "keel/engine/pipeline/event_log.hpp"
 #include "keel/engine/pipeline/ingest.hpp"
 #include "keel/engine/pipeline/runner.hpp"
@@ -108,6 +109,11 @@ struct SessionOptions {
     std::optional<engine::ThreadPlan> plan;
     // Receives the last stage's output on the last stage's thread; must not allocate.
     engine::Emit* tap = nullptr;
+    // The derived-event taps (engine/pipeline/derived_event_tap.hpp; the first of their
+    // chain): offered, on the last stage's thread, each event of a type one of them wants. Any
+    // other event costs one inline bit test, and none with no tap: cold consumers (the
+    // notification outbox) cost the pipeline next to nothing.
+    engine::DerivedEventTap* derived_tap = nullptr;
     // Where to write the journal. A new or empty directory starts a session; one that holds
     // a journal continues its session (run_session: restart recovery). Empty: no journal.
     std::filesystem::path journal_dir;

@@ -2,13 +2,15 @@
 // options, every problem reported with its key path. `keel config check` and `keel run` both
 // read them here, so a check that passes is a run that starts.
 //
-// Secrets (webhook.secret, webhook.signature_secret, control.token) come from the config file
+// Secrets (webhook.secret, webhook.signature_secret, control.token, notify[i].url,
+// notify[i].token) come from the config file
 // or, better, from the environment (KEEL__WEBHOOK__SECRET=..., KEEL__CONTROL__TOKEN=...; the
 // usual environment overrides); the journaled copy of the config has them masked. They fail
 // closed: a webhook without a strong secret (or a strong signature_secret with
 // require_signature), or a control API without a strong token (unless `control.auth: "none"`,
 // which binds loopback only), is an error naming the key; strong is at least 16 characters and
-// not a placeholder of the shipped configs (engine/config/secrets.hpp: weak_secret).
+// not a placeholder of the shipped configs (engine/config/secrets.hpp: weak_secret). A notify
+// target's url or token is not checked for strength (the service issued it), only for shape.
 #pragma once
 
 #include <optional>
@@ -17,6 +19,7 @@
 #include "keel/adapters/control/control_api.hpp"
 #include "keel/adapters/feed/feed_client.hpp"
 #include "keel/adapters/http/http_server.hpp"
+#include "keel/adapters/notify/notify_outbox.hpp"
 #include "keel/adapters/webhook/webhook_receiver.hpp"
 #include "keel/engine/config/config.hpp"
 
@@ -48,6 +51,8 @@ struct LiveConfig {
     std::optional<adapters::feed::FeedClientOptions> feed;
     std::optional<WebhookConfig> webhook;
     std::optional<ControlConfig> control;
+    // The notification targets (`notify`), when the config has any.
+    std::optional<adapters::notify::NotifyOptions> notify;
     LiveTime time = LiveTime::data;
     std::uint32_t clock_tick_ms = 100;
     [[nodiscard]] bool live() const noexcept { return feed.has_value() || webhook.has_value(); }

@@ -1,0 +1,275 @@
+#include "keel/adapters/notify/notification.hpp"
+
+#include "keel/engine/orders/order_id.hpp"
+
+namespace keel::adapters::notify {
+namespace {
+
+using engine::Event;
+using engine::EventType;
+
+constexpr std::string_view kKindNames[kNotifyKinds] = {
+    "fill",  "partial_fill", "rejected", "cancel",  "breaker", "kill",
+    "pause", "resume",       "feed",     "session", "summary"};
+constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
+                                                         "partial fills",
+                                                         "rejected orders",
+                                                         "cancels",
+                                                         "circuit-breaker trips",
+                                                         "kill-switch changes",
+                                                         "pauses",
+                                                         "resumes",
+                                                         "feed status changes",
+                                                         "session starts",
+                                                         "summaries"};
+constexpr std::string_view kLevelNames[] = {"info", "warning", "critical"};
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+    return out;
+}
+
+std::string symbol_name(const Event& e, const NotifyNames& n) {
+    if (n.symbols == nullptr || e.header.symbol >= n.symbols->size())
+        return "symbol " + std::to_string(e.header.symbol);
+    return std::string(n.symbols->name(e.header.symbol));
+}
+
+// The account an order belongs to, when the session has several.
+void add_account(Notification& out, std::uint64_t order_id, const NotifyNames& n) {
+    const std::size_t k = engine::order_id_account(order_id);
+    if (n.accounts.size() > 1 && k < n.accounts.size())
+        out.fields.emplace_back("account", n.accounts[k]);
+}
+
+Notification base(const Event& e, NotifyKind kind, NotifyLevel level) {
+    Notification out;
+    out.seq = e.header.seq;
+    out.ts_ns = e.header.ts_ns;
+    out.kind = kind;
+    out.level = level;
+    return out;
+}
+
+Notification fill(const Event& e, const NotifyNames& n) {
+    const engine::FillPayload& f = e.payload.fill;
+    const bool final = (f.flags & engine::kFillFinal) != 0;
+    Notification out =
+        base(e, final ? NotifyKind::fill : NotifyKind::partial_fill, NotifyLevel::info);
+    const std::string symbol = symbol_name(e, n);
+    out.title = std::string(final ? "Filled: " : "Partial fill: ") + upper(to_string(f.side)) +
+                " " + f.quantity.to_string() + " " + symbol + " @ " + f.price.to_string();
+    out.fields = {{"symbol", symbol},
+                  {"side", std::string(to_string(f.side))},
+                  {"quantity", f.quantity.to_string()},
+                  {"price", f.price.to_string()},
+                  {"fee", f.fee.to_string()},
+                  {"order", std::to_string(f.order_id)}};
+    add_account(out, f.order_id, n);
+    return out;
+}
+
+// An order event: a risk denial, a venue reject, a cancel.
+Notification order(const Event& e, const NotifyNames& n) {
+    const engine::OrderPayload& o = e.payload.order;
+    const bool cancel = e.header.type == EventType::venue_cancel;
+    Notification out = base(e, cancel ? NotifyKind::cancel : NotifyKind::rejected,
+                            cancel ? NotifyLevel::info : NotifyLevel::warning);
+    const std::string symbol = symbol_name(e, n);
+    const std::string what = upper(to_string(o.side)) + " " + o.quantity.to_string() + " " + symbol;
+    if (cancel)
+        out.title = "Canceled: " + what + " (" + std::string(to_string(o.reason)) + ")";
+    else
+        out.title = std::string(e.header.type == EventType::order_denied ? "Rejected by risk: "
+                                                                         : "Rejected by venue: ") +
+                    what + " (" + std::string(to_string(o.reason)) + ")";
+    out.fields = {{"symbol", symbol},
+                  {"side", std::string(to_string(o.side))},
+                  {"quantity", o.quantity.to_string()},
+                  {"reason", std::string(to_string(o.reason))},
+                  {"order", std::to_string(o.order_id)}};
+    if (o.price.raw != 0)
+        out.fields.emplace_back("price", o.price.to_string());
+    add_account(out, o.order_id, n);
+    return out;
+}
+
+Notification command(const Event& e, const NotifyNames& n) {
+    const engine::CommandPayload& c = e.payload.command;
+    Notification out;
+    switch (c.code) {
+        case engine::CommandCode::kill:
+            out = base(e, NotifyKind::kill, NotifyLevel::critical);
+            out.title = c.arg == 1 ? "Kill switch engaged: orders canceled, positions flattened"
+                                   : "Kill switch engaged: orders canceled";
+            break;
+        case engine::CommandCode::unkill:
+            out = base(e, NotifyKind::kill, NotifyLevel::info);
+            out.title = "Kill switch lifted";
+            break;
+        case engine::CommandCode::pause:
+            out = base(e, NotifyKind::pause, NotifyLevel::warning);
+            out.title = "Trading paused: no new orders";
+            break;
+        default:
+            out = base(e, NotifyKind::resume, NotifyLevel::info);
+            out.title = "Trading resumed";
+            break;
+    }
+    if (c.account > 0 && c.account <= n.accounts.size())
+        out.fields.emplace_back("account", n.accounts[c.account - 1]);
+    else if (n.accounts.size() > 1)
+        out.fields.emplace_back("account", "all");
+    return out;
+}
+
+Notification breaker(const Event& e, const NotifyNames& n) {
+    const engine::RiskStatePayload& r = e.payload.risk_state;
+    Notification out = base(e, NotifyKind::breaker, NotifyLevel::critical);
+    out.title = "Circuit breaker: trading halted (" + std::string(to_string(r.reason)) + ")";
+    out.fields = {{"reason", std::string(to_string(r.reason))},
+                  {"value", engine::decimal_string(r.value)}};
+    if (n.accounts.size() > 1 && r.account < n.accounts.size())
+        out.fields.emplace_back("account", n.accounts[r.account]);
+    return out;
+}
+
+Notification feed(const Event& e) {
+    const bool down = e.payload.feed_status.state == engine::FeedState::disconnected;
+    Notification out = base(e, NotifyKind::feed, down ? NotifyLevel::critical : NotifyLevel::info);
+    out.title = down ? "Market-data feed disconnected" : "Market-data feed reconnected";
+    return out;
+}
+
+Notification session(const Event& e, const NotifyNames& n) {
+    Notification out = base(e, NotifyKind::session, NotifyLevel::info);
+    out.title = "Session started: " + n.session;
+    out.fields = {{"session", n.session}};
+    return out;
+}
+
+}  // namespace
+
+std::string_view to_string(NotifyKind k) noexcept {
+    const auto i = static_cast<std::size_t>(k);
+    return i < kNotifyKinds ? kKindNames[i] : "unknown";
+}
+
+std::string_view plural(NotifyKind k) noexcept {
+    const auto i = static_cast<std::size_t>(k);
+    return i < kNotifyKinds ? kKindPlurals[i] : "notifications";
+}
+
+std::optional<NotifyKind> parse_notify_kind(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < kNotifyKinds; ++i) {
+        if (kKindNames[i] == name)
+            return static_cast<NotifyKind>(i);
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(NotifyLevel l) noexcept {
+    const auto i = static_cast<std::size_t>(l);
+    return i < std::size(kLevelNames) ? kLevelNames[i] : "unknown";
+}
+
+std::optional<NotifyLevel> parse_notify_level(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < std::size(kLevelNames); ++i) {
+        if (kLevelNames[i] == name)
+            return static_cast<NotifyLevel>(i);
+    }
+    return std::nullopt;
+}
+
+std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
+    switch (e.header.type) {
+        case EventType::venue_fill:
+            return (e.payload.fill.flags & engine::kFillFinal) != 0 ? NotifyKind::fill
+                                                                    : NotifyKind::partial_fill;
+        case EventType::venue_reject:
+        case EventType::order_denied:
+            return NotifyKind::rejected;
+        case EventType::venue_cancel:
+            return NotifyKind::cancel;
+        case EventType::command:
+            switch (e.payload.command.code) {
+                case engine::CommandCode::kill:
+                case engine::CommandCode::unkill:
+                    return NotifyKind::kill;
+                case engine::CommandCode::pause:
+                    return NotifyKind::pause;
+                case engine::CommandCode::resume:
+                    return NotifyKind::resume;
+                default:
+                    return std::nullopt;
+            }
+        case EventType::risk_state:
+            // A breaker's halt; commands' own risk_state changes are told by the command.
+            if (e.payload.risk_state.command == 0 &&
+                (e.payload.risk_state.flags & engine::kRiskHalted) != 0)
+                return NotifyKind::breaker;
+            return std::nullopt;
+        case EventType::feed_status:
+            if (e.header.symbol == engine::kNoSymbol &&
+                (e.payload.feed_status.state == engine::FeedState::disconnected ||
+                 e.payload.feed_status.state == engine::FeedState::connected))
+                return NotifyKind::feed;
+            return std::nullopt;
+        case EventType::session_start:
+            return NotifyKind::session;
+        default:
+            return std::nullopt;
+    }
+}
+
+engine::EventTypeSet notify_event_types() noexcept {
+    return {EventType::venue_fill,   EventType::venue_reject, EventType::order_denied,
+            EventType::venue_cancel, EventType::command,      EventType::risk_state,
+            EventType::feed_status,  EventType::session_start};
+}
+
+Notification describe(const Event& e, const NotifyNames& names) {
+    switch (e.header.type) {
+        case EventType::venue_fill:
+            return fill(e, names);
+        case EventType::venue_reject:
+        case EventType::order_denied:
+        case EventType::venue_cancel:
+            return order(e, names);
+        case EventType::command:
+            return command(e, names);
+        case EventType::risk_state:
+            return breaker(e, names);
+        case EventType::feed_status:
+            return feed(e);
+        default:
+            return session(e, names);
+    }
+}
+
+Notification summarize(const std::array<std::uint64_t, kNotifyKinds>& lost, std::uint64_t last_seq,
+                       std::int64_t ts_ns) {
+    Notification out;
+    out.seq = last_seq;
+    out.ts_ns = ts_ns;
+    out.kind = NotifyKind::summary;
+    out.level = NotifyLevel::warning;
+    std::string parts;
+    std::uint64_t total = 0;
+    for (std::size_t k = 0; k < kNotifyKinds; ++k) {
+        if (lost[k] == 0)
+            continue;
+        total += lost[k];
+        parts += (parts.empty() ? "" : ", ") + std::to_string(lost[k]) + " " +
+                 std::string(plural(static_cast<NotifyKind>(k)));
+        out.fields.emplace_back(std::string(kKindNames[k]), std::to_string(lost[k]));
+    }
+    out.title = parts + " not sent (the outbox was full); the journal has them all";
+    out.fields.emplace_back("not_sent", std::to_string(total));
+    out.fields.emplace_back("up_to_seq", std::to_string(last_seq));
+    return out;
+}
+
+}  // namespace keel::adapters::notify

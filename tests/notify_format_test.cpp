@@ -1,0 +1,165 @@
+// The notifications' content and each service's message shape: Discord embeds on the
+// versioned route, Slack text and blocks, Telegram sendMessage HTML with escaping, the generic
+// webhook's documented JSON; the events that make a notification and the ones that do not; the
+// overflow summary's wording.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "keel/adapters/notify/notification.hpp"
+#include "keel/adapters/notify/notify_format.hpp"
+
+using namespace keel;
+using namespace keel::adapters::notify;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Names {
+    engine::SymbolTable symbols{8};
+    NotifyNames names;
+    Names() {
+        (void)symbols.intern("USDCHF");
+        (void)symbols.intern("A<B&C");
+        names = {"paper", &symbols, {}};
+    }
+};
+
+engine::Event fill_event(engine::SymbolId symbol, bool final) {
+    engine::Event e = engine::make_event(engine::EventType::venue_fill, engine::Source::venue, 42,
+                                         1'700'000'000'123'000'000, symbol);
+    e.payload.fill.order_id = 7;
+    e.payload.fill.price = engine::Price::from_raw(881'200'000);
+    e.payload.fill.quantity = engine::Quantity::from_units(1000);
+    e.payload.fill.fee = engine::Money::from_raw(5'000'000'000);
+    e.payload.fill.side = engine::Side::buy;
+    e.payload.fill.flags = final ? engine::kFillFinal : 0;
+    return e;
+}
+
+}  // namespace
+
+TEST(NotifyKind, FillsRejectsCancelsCommandsFeedAndSessionMakeNotificationsMarketDataDoesNot) {
+    EXPECT_EQ(notify_kind(fill_event(0, true)), NotifyKind::fill);
+    EXPECT_EQ(notify_kind(fill_event(0, false)), NotifyKind::partial_fill);
+    engine::Event e =
+        engine::make_event(engine::EventType::order_denied, engine::Source::risk, 1, 0, 0);
+    EXPECT_EQ(notify_kind(e), NotifyKind::rejected);
+    e.header.type = engine::EventType::venue_cancel;
+    EXPECT_EQ(notify_kind(e), NotifyKind::cancel);
+    e = engine::make_event(engine::EventType::command, engine::Source::control, 1, 0,
+                           engine::kNoSymbol);
+    e.payload.command.code = engine::CommandCode::pause;
+    EXPECT_EQ(notify_kind(e), NotifyKind::pause);
+    e.payload.command.code = engine::CommandCode::limit_stage;
+    EXPECT_EQ(notify_kind(e), std::nullopt);
+    e = engine::make_event(engine::EventType::risk_state, engine::Source::risk, 1, 0,
+                           engine::kNoSymbol);
+    e.payload.risk_state.flags = engine::kRiskHalted;
+    e.payload.risk_state.reason = engine::Reason::daily_loss_halt;
+    EXPECT_EQ(notify_kind(e), NotifyKind::breaker);
+    e.payload.risk_state.command = static_cast<std::uint16_t>(engine::CommandCode::kill);
+    EXPECT_EQ(notify_kind(e), std::nullopt);  // told by the command itself
+    e = engine::make_event(engine::EventType::feed_status, engine::Source::feed, 1, 0, 3);
+    e.payload.feed_status.state = engine::FeedState::stale;
+    EXPECT_EQ(notify_kind(e), std::nullopt);  // one symbol's staleness is not a disconnect
+    e = engine::make_event(engine::EventType::feed_status, engine::Source::feed, 1, 0,
+                           engine::kNoSymbol);
+    e.payload.feed_status.state = engine::FeedState::disconnected;
+    EXPECT_EQ(notify_kind(e), NotifyKind::feed);
+    e = engine::make_event(engine::EventType::trade, engine::Source::feed, 1, 0, 0);
+    EXPECT_EQ(notify_kind(e), std::nullopt);
+    EXPECT_TRUE(notify_event_types().contains(engine::EventType::venue_fill));
+    EXPECT_FALSE(notify_event_types().contains(engine::EventType::trade));
+}
+
+TEST(NotifyDescribe, AFillSaysSideQuantitySymbolAndPriceAndCarriesItsSequence) {
+    Names n;
+    const Notification f = describe(fill_event(0, true), n.names);
+    EXPECT_EQ(f.title, "Filled: BUY 1000 USDCHF @ 0.8812");
+    EXPECT_EQ(f.seq, 42u);
+    EXPECT_EQ(f.level, NotifyLevel::info);
+    EXPECT_EQ(describe(fill_event(0, false), n.names).title,
+              "Partial fill: BUY 1000 USDCHF @ 0.8812");
+    engine::Event r =
+        engine::make_event(engine::EventType::order_denied, engine::Source::risk, 9, 0, 0);
+    r.payload.order.side = engine::Side::sell;
+    r.payload.order.quantity = engine::Quantity::from_units(5);
+    r.payload.order.reason = engine::Reason::max_position;
+    const Notification d = describe(r, n.names);
+    EXPECT_EQ(d.title, "Rejected by risk: SELL 5 USDCHF (max_position)");
+    EXPECT_EQ(d.level, NotifyLevel::warning);
+}
+
+TEST(NotifySummary, CountsWhatWasNotSentByKindUpToTheLastSequence) {
+    std::array<std::uint64_t, kNotifyKinds> lost{};
+    lost[static_cast<std::size_t>(NotifyKind::fill)] = 37;
+    lost[static_cast<std::size_t>(NotifyKind::cancel)] = 2;
+    const Notification s = summarize(lost, 900, 0);
+    EXPECT_EQ(s.kind, NotifyKind::summary);
+    EXPECT_EQ(s.seq, 900u);
+    EXPECT_EQ(s.title.rfind("37 fills, 2 cancels not sent", 0), 0u) << s.title;
+}
+
+TEST(NotifyFormat, DiscordIsOneEmbedWithFieldsColourTimeAndFooter) {
+    Names n;
+    const FormattedPost p =
+        format_post(NotifyService::discord, describe(fill_event(0, true), n.names), "paper", "");
+    EXPECT_EQ(p.content_type, "application/json");
+    const Json j = Json::parse(p.body);
+    const Json& e = j["embeds"][0];
+    EXPECT_EQ(e["title"], "Filled: BUY 1000 USDCHF @ 0.8812");
+    EXPECT_EQ(e["timestamp"], "2023-11-14T22:13:20.123Z");
+    EXPECT_EQ(e["color"], 0x2ecc71);
+    EXPECT_EQ(e["fields"][0]["name"], "symbol");
+    EXPECT_EQ(e["fields"][0]["value"], "USDCHF");
+    EXPECT_EQ(e["footer"]["text"], "keel · paper · seq 42");
+    EXPECT_EQ(discord_route("https://discord.com/api/webhooks/1/abc"),
+              "https://discord.com/api/v10/webhooks/1/abc");
+    EXPECT_EQ(discord_route("https://discord.com/api/v10/webhooks/1/abc"),
+              "https://discord.com/api/v10/webhooks/1/abc");
+}
+
+TEST(NotifyFormat, SlackHasFallbackTextAndHeaderSectionContextBlocksEscaped) {
+    Names n;
+    const Json j = Json::parse(
+        format_post(NotifyService::slack, describe(fill_event(1, true), n.names), "paper", "")
+            .body);
+    EXPECT_EQ(j["text"], "Filled: BUY 1000 A&lt;B&amp;C @ 0.8812");
+    EXPECT_EQ(j["blocks"][0]["type"], "header");
+    EXPECT_EQ(j["blocks"][1]["type"], "section");
+    EXPECT_EQ(j["blocks"][1]["fields"][0]["text"], "*symbol*\nA&lt;B&amp;C");
+    EXPECT_EQ(j["blocks"][2]["type"], "context");
+}
+
+TEST(NotifyFormat, TelegramIsSendMessageInHtmlWithEverythingEscaped) {
+    Names n;
+    const Json j =
+        Json::parse(format_post(NotifyService::telegram, describe(fill_event(1, true), n.names),
+                                "p<1>", "-1001234")
+                        .body);
+    EXPECT_EQ(j["chat_id"], "-1001234");
+    EXPECT_EQ(j["parse_mode"], "HTML");
+    const std::string text = j["text"];
+    EXPECT_EQ(text.rfind("<b>Filled: BUY 1000 A&lt;B&amp;C @ 0.8812</b>\n", 0), 0u) << text;
+    EXPECT_NE(text.find("symbol: <code>A&lt;B&amp;C</code>"), std::string::npos);
+    EXPECT_NE(text.find("p&lt;1&gt;"), std::string::npos);
+    EXPECT_EQ(telegram_send_url("https://api.telegram.org/", "1:abc"),
+              "https://api.telegram.org/bot1:abc/sendMessage");
+}
+
+TEST(NotifyFormat, GenericWebhookIsTheDocumentedJson) {
+    Names n;
+    const Json j = Json::parse(
+        format_post(NotifyService::webhook, describe(fill_event(0, true), n.names), "paper", "")
+            .body);
+    EXPECT_EQ(j["source"], "keel");
+    EXPECT_EQ(j["kind"], "fill");
+    EXPECT_EQ(j["level"], "info");
+    EXPECT_EQ(j["seq"], 42);
+    EXPECT_EQ(j["time"], "2023-11-14T22:13:20.123Z");
+    EXPECT_EQ(j["session"], "paper");
+    EXPECT_EQ(j["fields"]["price"], "0.8812");
+    EXPECT_EQ(j["fields"]["order"], "7");
+    EXPECT_EQ(json_escape("a\"b\\c\n\x01"), "a\\\"b\\\\c\\n\\u0001");
+}
