@@ -46,6 +46,43 @@ void print_metrics(std::ostream& out, const RunMetrics& m) {
     out.flags(flags);
 }
 
+// One line per account and its traded symbols (sessions with several accounts).
+void print_accounts(std::ostream& out, const std::vector<SessionReport>& accounts) {
+    using engine::decimal_string;
+    for (const SessionReport& a : accounts) {
+        out << "  account     " << a.session_name << ": equity " << decimal_string(a.equity.raw)
+            << " (started " << decimal_string(a.starting_cash.raw) << "), realized "
+            << decimal_string(a.realized.raw) << ", unrealized " << decimal_string(a.unrealized.raw)
+            << ", max drawdown " << decimal_string(a.max_drawdown.raw) << "; " << a.orders_sent
+            << " orders sent, " << a.risk_rejects << " rejected by risk, " << a.venue_rejects
+            << " by venue, " << a.fills << " fills; risk "
+            << ((a.risk_flags & engine::kRiskKilled) != 0   ? "killed"
+                : (a.risk_flags & engine::kRiskPaused) != 0 ? "paused"
+                : (a.risk_flags & engine::kRiskHalted) != 0 ? "halted"
+                                                            : "active")
+            << "\n";
+        for (const SymbolReport& s : a.symbols) {
+            if (s.fills == 0 && s.position_raw == 0)
+                continue;
+            out << "      " << std::left << std::setw(10) << s.symbol << std::right << " position "
+                << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
+                << ", fills " << s.fills << "\n";
+        }
+    }
+}
+
+// Per data file: rows skipped under data.skip_bad_rows, sorted, of unknown size.
+void print_data_files(std::ostream& out, const std::vector<DataFileReport>& files) {
+    for (const DataFileReport& f : files) {
+        if (f.skipped_rows > 0) {
+            out << "  SKIPPED     " << f.skipped_rows << " malformed row"
+                << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
+                << " (data.skip_bad_rows); first: " << f.first_skipped << "\n";
+        }
+        print_data_file_notes(out, f, 14);
+    }
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const SessionReport& r) {
@@ -93,34 +130,8 @@ void print_summary(std::ostream& out, const SessionReport& r) {
             << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
             << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
     }
-    for (const SessionReport& a : r.accounts) {
-        out << "  account     " << a.session_name << ": equity " << decimal_string(a.equity.raw)
-            << " (started " << decimal_string(a.starting_cash.raw) << "), realized "
-            << decimal_string(a.realized.raw) << ", unrealized " << decimal_string(a.unrealized.raw)
-            << ", max drawdown " << decimal_string(a.max_drawdown.raw) << "; " << a.orders_sent
-            << " orders sent, " << a.risk_rejects << " rejected by risk, " << a.venue_rejects
-            << " by venue, " << a.fills << " fills; risk "
-            << ((a.risk_flags & engine::kRiskKilled) != 0   ? "killed"
-                : (a.risk_flags & engine::kRiskPaused) != 0 ? "paused"
-                : (a.risk_flags & engine::kRiskHalted) != 0 ? "halted"
-                                                            : "active")
-            << "\n";
-        for (const SymbolReport& s : a.symbols) {
-            if (s.fills == 0 && s.position_raw == 0)
-                continue;
-            out << "      " << std::left << std::setw(10) << s.symbol << std::right << " position "
-                << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
-                << ", fills " << s.fills << "\n";
-        }
-    }
-    for (const DataFileReport& f : r.data_files) {
-        if (f.skipped_rows > 0) {
-            out << "  SKIPPED     " << f.skipped_rows << " malformed row"
-                << (f.skipped_rows == 1 ? "" : "s") << " of " << f.name
-                << " (data.skip_bad_rows); first: " << f.first_skipped << "\n";
-        }
-        print_data_file_notes(out, f, 14);
-    }
+    print_accounts(out, r.accounts);
+    print_data_files(out, r.data_files);
     out << "  threads    ";
     for (const std::string& t : r.threads)
         out << " " << t << ";";
