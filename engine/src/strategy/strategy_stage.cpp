@@ -257,7 +257,8 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
         default:
             return;
     }
-    (void)flush(intents_, index, event, 0, out);
+    if (!intents_.empty())
+        (void)flush(intents_, index, event, 0, out);
 }
 
 bool StrategyStage::wants_interval(std::uint16_t index, std::uint32_t minutes) const noexcept {

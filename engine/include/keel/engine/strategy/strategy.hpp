@@ -135,6 +135,10 @@ class Intents {
     [[nodiscard]] const Note& note_at(std::size_t i) const noexcept { return notes_[i]; }
     [[nodiscard]] std::size_t cancel_count() const noexcept { return cancels_used_; }
     [[nodiscard]] std::uint64_t cancel_at(std::size_t i) const noexcept { return cancels_[i]; }
+    // Nothing to journal or send: most events end here, before any flush.
+    [[nodiscard]] bool empty() const noexcept {
+        return orders_used_ == 0 && notes_used_ == 0 && cancels_used_ == 0;
+    }
     void clear() noexcept {
         orders_used_ = 0;
         notes_used_ = 0;
