@@ -93,6 +93,7 @@ std::vector<Key> keys() {
         {"session.symbol_capacity", "1", "65536", "0", "65537", {}},
         {"session.seed", "0", std::to_string(INT64_MAX), "-1", "9223372036854775808", {}},
         {"data.pace_events_per_s", "0", "100000000", "-1", "100000001", {}},
+        {"data.max_spread_pct", "0", "10000", "-1", "10001", {}},
         {"rings.capacity", "2", "1048576", "1", "1048577", {}},
         {"metrics.live_days", "1", "36600", "0", "36601", {}},
         {"journal.segment_mb", "1", "4096", "0", "4097", {}},

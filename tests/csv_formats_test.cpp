@@ -277,3 +277,20 @@ TEST_F(CsvFormatsTest, CrossedQuotesAndPricesOutsideTheBandAreErrorsOrSkippedAnd
     EXPECT_EQ(data(*src).size(), 1u);
     EXPECT_EQ(src->stats().skipped_rows, 1u);
 }
+
+TEST_F(CsvFormatsTest, AQuoteSpreadWiderThanMaxSpreadPctIsAnErrorNamingItsAsk) {
+    // The "bid 50.69, ask 100": not crossed, but no market quotes a 97% spread.
+    auto s = spec("s.csv", "time,bid,ask\n1700000000,50.6,50.7\n1700000001,50.69,100\n");
+    CsvReadOptions options;
+    options.max_spread_pct = 20;
+    EXPECT_FALSE(open({s}, options));
+    EXPECT_EQ(error_,
+              "s.csv:3:3: quote spread: ask 100 is 97.2% above bid 50.69, more than "
+              "data.max_spread_pct (20): columns swapped or mislabelled?");
+    options.max_spread_pct = 100;
+    auto wide = open({s}, options);
+    ASSERT_TRUE(wide) << error_;
+    EXPECT_EQ(data(*wide).size(), 2u);
+    options.max_spread_pct = 0;
+    EXPECT_TRUE(open({s}, options)) << error_;
+}

@@ -357,7 +357,9 @@ bool CsvFileReader::parse_row(CsvRow& row) {
         return false;
     row = CsvRow{
         engine::make_event(EventType::trade, engine::Source::feed, 0, ts_ns, engine::kNoSymbol),
-        file_index_, line_no_, {}};
+        file_index_,
+        line_no_,
+        {}};
     alert_tail_.clear();
     if (!parse_payload(row.event) || !check_band(sym_name, row.event) ||
         !check_order(sym_name, row.event.header.ts_ns))
@@ -399,6 +401,23 @@ bool CsvFileReader::check_order(std::string_view symbol, std::int64_t ts_ns) {
     last_ns = ts_ns;
     last_line = line_no_;
     return true;
+}
+
+// A quote's spread within data.max_spread_pct of its bid: a wider one is a file whose columns are
+// swapped or mislabelled (a size read as the ask), not a market.
+bool CsvFileReader::check_spread(const engine::QuotePayload& q) {
+    const std::uint32_t limit = options_.max_spread_pct;
+    const engine::i128 spread = static_cast<engine::i128>(q.ask.raw) - q.bid.raw;
+    if (limit == 0 || q.bid.raw <= 0 ||
+        spread * 100 <= static_cast<engine::i128>(q.bid.raw) * limit)
+        return true;
+    const auto tenths = static_cast<std::int64_t>(spread * 1000 / q.bid.raw);
+    return fail(columns_.ask + 1, "quote spread: ask " + std::string(fields_[columns_.ask]) +
+                                      " is " + std::to_string(tenths / 10) + "." +
+                                      std::to_string(tenths % 10) + "% above bid " +
+                                      std::string(fields_[columns_.bid]) + ", more than " +
+                                      "data.max_spread_pct (" + std::to_string(limit) +
+                                      "): columns swapped or mislabelled?");
 }
 
 // A market data row's prices within the symbol's band (config symbols[].min_price/max_price).
@@ -547,6 +566,8 @@ bool CsvFileReader::parse_quote(Event& e) {
         return fail(c.ask + 1, "crossed quote: ask " + std::string(fields_[c.ask]) +
                                    " is below bid " + std::string(fields_[c.bid]));
     }
+    if (!check_spread(q))
+        return false;
     bool unknown = false;
     if (!size(c.bid_size, q.bid_size, unknown) || !size(c.ask_size, q.ask_size, unknown))
         return false;

@@ -91,6 +91,7 @@ class CsvFileReader {
     [[nodiscard]] bool check_order(std::string_view symbol, std::int64_t ts_ns);
     // The symbol's band and keel's largest price.
     [[nodiscard]] bool check_band(std::string_view symbol, const engine::Event& e);
+    [[nodiscard]] bool check_spread(const engine::QuotePayload& q);
     [[nodiscard]] bool adjust_bar(engine::BarPayload& b);
     // A trade's or quote's size column: a size, or kSizeUnknown when absent or empty.
     [[nodiscard]] bool size(int col, engine::Quantity& out, bool& unknown);

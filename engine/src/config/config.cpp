@@ -356,6 +356,7 @@ void read_data(const Json& d, const std::filesystem::path& base_dir, Config& c,
     c.pace_events_per_s = bounded<std::uint64_t>(r, "pace_events_per_s", 0, 100'000'000, 0);
     c.skip_bad_rows = r.boolean("skip_bad_rows", false).value_or(false);
     c.sort_rows = r.boolean("sort", false).value_or(false);
+    c.max_spread_pct = bounded<std::uint32_t>(r, "max_spread_pct", 0, 10'000, 20);
     r.finish();
 }
 

@@ -344,6 +344,7 @@ bool SessionAssembly::open_data_files(std::string& error) {
     adapters::CsvReadOptions csv_options;
     csv_options.skip_bad_rows = config_.skip_bad_rows;
     csv_options.sort = config_.sort_rows;
+    csv_options.max_spread_pct = config_.max_spread_pct;
     for (const engine::SymbolConfig& s : config_.symbols) {
         if (s.min_price.raw > 0 || s.max_price.raw > 0)
             csv_options.bands.push_back({s.name, s.min_price, s.max_price});

@@ -104,6 +104,9 @@ struct CsvReadOptions {
     // Rows out of time order (per file and symbol) are sorted and counted instead of stopping
     // the load (config data.sort).
     bool sort = false;
+    // A quote whose ask is more than this percentage above its bid is a bad row; 0: no check
+    // (config data.max_spread_pct).
+    std::uint32_t max_spread_pct = 0;
     std::vector<CsvPriceBand> bands;
 };
 

@@ -137,6 +137,9 @@ struct Config {
     bool skip_bad_rows = false;
     // Rows out of time order are sorted and counted instead of stopping the load (data.sort).
     bool sort_rows = false;
+    // A quote whose ask is more than this percentage above its bid is a bad row (columns swapped
+    // or mislabelled: a size read as a price); 0: no check (data.max_spread_pct).
+    std::uint32_t max_spread_pct = 20;
     std::vector<StrategyConfig> strategies;
     Money starting_cash{};
     std::map<std::string, TradingSession> sessions;
