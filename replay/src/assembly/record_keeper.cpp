@@ -15,8 +15,8 @@ RecordKeeper::~RecordKeeper() {
     stop();
 }
 
-void RecordKeeper::attach(std::size_t k, engine::Account& account,
-                          engine::EquitySampling sampling, std::size_t pending) {
+void RecordKeeper::attach(std::size_t k, engine::Account& account, engine::EquitySampling sampling,
+                          std::size_t pending) {
     Slot& s = slots_.at(k);
     account.reserve_records(sampling, pending, pending);
     account.hand_records_to(*s.points, *s.trips);
