@@ -95,7 +95,6 @@ std::vector<Key> keys() {
         {"data.pace_events_per_s", "0", "100000000", "-1", "100000001", {}},
         {"data.max_spread_pct", "0", "10000", "-1", "10001", {}},
         {"rings.capacity", "2", "1048576", "1", "1048577", {}},
-        {"metrics.live_days", "1", "36600", "0", "36601", {}},
         {"journal.segment_mb", "1", "4096", "0", "4097", {}},
         {"journal.group_interval_us", "1", "10000000", "0", "10000001", {}},
         {"journal.group_records", "1", "1000000", "0", "1000001", {}},

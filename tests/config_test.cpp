@@ -391,15 +391,17 @@ TEST(ConfigSections, MetricsSamplingIsReadAndAWrongOneIsNamed) {
     EXPECT_EQ(parse_text(config_with("", kSma)).config.metrics.equity_sampling,
               EquitySampling::automatic);
     ConfigResult r =
-        parse_text(config_with(R"("metrics": {"equity_sampling": "daily", "live_days": 30})", kSma));
+        parse_text(config_with(R"("metrics": {"equity_sampling": "daily"})", kSma));
     ASSERT_TRUE(r.ok()) << dump(r);
     EXPECT_EQ(r.config.metrics.equity_sampling, EquitySampling::daily);
-    EXPECT_EQ(r.config.metrics.live_days, 30u);
-    r = parse_text(config_with(R"("metrics": {"equity_sampling": "hourly", "every": 1})", kSma));
+    // live_days is gone (live sessions keep every record through a cold thread): unknown.
+    r = parse_text(config_with(
+        R"("metrics": {"equity_sampling": "hourly", "every": 1, "live_days": 366})", kSma));
     EXPECT_TRUE(has_error(r, "metrics.equity_sampling", "'hourly' is not one of auto, bar, daily"))
         << dump(r);
     EXPECT_TRUE(has_error(r, "metrics.every", "unknown key")) << dump(r);
-    EXPECT_EQ(r.errors.size(), 2u) << dump(r);
+    EXPECT_TRUE(has_error(r, "metrics.live_days", "unknown key")) << dump(r);
+    EXPECT_EQ(r.errors.size(), 3u) << dump(r);
 }
 
 TEST(ConfigSections, SessionMistakesAreNamedByTheirKey) {

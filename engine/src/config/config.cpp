@@ -372,7 +372,6 @@ void read_metrics(const Json& m, MetricsConfig& out, std::vector<ConfigError>& e
         out.equity_sampling = EquitySampling::daily;
     else
         r.error("equity_sampling", "'" + sampling + "' is not one of auto, bar, daily");
-    out.live_days = bounded<std::uint32_t>(r, "live_days", 1, 36'600, 366);
     r.finish();
 }
 

@@ -248,9 +248,55 @@ void Account::finish_trip(SymbolId symbol, const OpenTrip& t, std::int64_t ts_ns
     ++trip_count_;
     if (rt.pnl.raw > 0)
         ++wins_;
-    // Full: the trip is counted (and journaled upstream) but not kept, so nothing allocates.
-    if (trips_.size() < trip_capacity_)
-        trips_.push_back(rt);
+    keep_trip(rt);
+}
+
+namespace {
+// Hands records to ring from the front of pending, in order, until the ring refuses one; those
+// handed off leave pending (an erase from the front: no allocation, and usually all of them).
+template <class T>
+void hand_off(std::vector<T>& pending, SpscRing<T>& ring) noexcept {
+    std::size_t n = 0;
+    while (n < pending.size() && ring.try_push(pending[n]))
+        ++n;
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+}
+}  // namespace
+
+bool Account::keep_point(EquityPoint point) noexcept {
+    // Every point already here is closed now that a later one comes (a bar point is only
+    // updated in place until the next bar time), so all of them may go.
+    if (point_ring_ != nullptr)
+        hand_off(curve_, *point_ring_);
+    // Full: the point is counted (its equity is journaled upstream) but not kept, so nothing
+    // allocates.
+    if (curve_.size() >= curve_capacity_) {
+        ++curve_dropped_;
+        return false;
+    }
+    curve_.push_back(point);
+    return true;
+}
+
+void Account::keep_trip(const RoundTrip& trip) noexcept {
+    if (trip_ring_ != nullptr)
+        hand_off(trips_, *trip_ring_);
+    if (trips_.size() >= trip_capacity_) {
+        ++trips_dropped_;
+        return;
+    }
+    trips_.push_back(trip);
+}
+
+void Account::take_back_records(std::vector<EquityPoint> points, std::vector<RoundTrip> trips) {
+    points.insert(points.end(), curve_.begin(), curve_.end());
+    trips.insert(trips.end(), trips_.begin(), trips_.end());
+    curve_ = std::move(points);
+    trips_ = std::move(trips);
+    point_ring_ = nullptr;
+    trip_ring_ = nullptr;
+    curve_capacity_ = kUnbounded;
+    trip_capacity_ = kUnbounded;
 }
 
 RoundTrip Account::open_round_trip(SymbolId symbol) const noexcept {
@@ -329,13 +375,10 @@ void Account::sample_equity(std::int64_t ts_ns) noexcept {
     }
     if (!curve_.empty())
         settle_point(curve_.back().equity);
-    // A bounded store into memory reserved before the run: nothing allocates here.
-    if (curve_.size() < curve_capacity_) {
-        curve_.push_back(EquityPoint{ts_ns, e});
-    } else {
-        ++curve_dropped_;
+    // A bounded store into memory reserved before the run: nothing allocates here. A point
+    // not kept is settled now, as no later one will settle it.
+    if (!keep_point(EquityPoint{ts_ns, e}))
         settle_point(e);
-    }
 }
 
 namespace {
@@ -361,10 +404,7 @@ void Account::close_day(std::int64_t ts_ns, EquityEvent kind) noexcept {
     // The equity now is the closing equity of the day that ended: nothing of ts_ns is booked yet.
     if (day_open_) {
         const Money e = equity();
-        if (curve_.size() < curve_capacity_)
-            curve_.push_back(EquityPoint{day_open_ns_, e});
-        else
-            ++curve_dropped_;
+        keep_point(EquityPoint{day_open_ns_, e});
         settle_point(e);
     }
     day_open_ = true;

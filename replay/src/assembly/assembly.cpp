@@ -433,12 +433,14 @@ DataShape shape_of(const JournaledInputs& inputs) {
 
 }  // namespace
 
-// Every sample and round trip of the run fits in memory reserved now (the pipeline never
+// A backtest's samples and round trips all fit in memory reserved now (the pipeline never
 // allocates): an equity point per bar time (at most one per bar) or per UTC day of the data's
 // span, and a round trip per input event (a trip closes at a fill, and strategies trade on
-// inputs). Data of unknown span (live, generated) reserves for metrics.live_days: a point per
-// minute (bars are at least a minute apart) or per day, and a thousand trips a day.
+// inputs). Data of unknown span (live, generated) reserves nothing for its whole run: each
+// account hands its records to the record keeper's cold thread (record_keeper.hpp), started
+// here because a continued journal's re-run already closes points and trips.
 void SessionAssembly::size_records() {
+    const engine::EquitySampling sampling = config_.metrics.equity_sampling;
     DataShape d;
     if (csv_) {
         d.bars = csv_->stats().bars;
@@ -447,16 +449,16 @@ void SessionAssembly::size_records() {
     } else if (rerun_inputs_ != nullptr) {
         d = shape_of(*rerun_inputs_);
     } else {
-        const std::uint64_t days = config_.metrics.live_days;
-        d.bars = days * 1440;
-        d.events = days * 1000;
-        d.last_ns = static_cast<std::int64_t>(days) * engine::kNsPerDay;
+        records_ = std::make_unique<RecordKeeper>(accounts_.size());
+        for (std::size_t k = 0; k < accounts_.size(); ++k)
+            records_->attach(k, accounts_[k].gateway->account_for_records(), sampling);
+        records_->start();
+        return;
     }
     const std::uint64_t days =
         static_cast<std::uint64_t>(std::max<std::int64_t>(d.last_ns - d.first_ns, 0) /
                                    engine::kNsPerDay) +
         2;
-    const engine::EquitySampling sampling = config_.metrics.equity_sampling;
     std::uint64_t points = days + 1;
     if (sampling != engine::EquitySampling::daily)
         points = std::max(points, d.bars + 1);
@@ -763,6 +765,11 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
     for (AccountParts& a : accounts_) {
         if (a.threaded)
             a.threaded->stop();
+    }
+    // Every account has stopped: the keeper drains the rings and gives each its whole record.
+    if (records_) {
+        records_->stop();
+        records_->give_back();
     }
     const auto t1 = std::chrono::steady_clock::now();
     elapsed_s_ = std::chrono::duration<double>(t1 - t0).count();

@@ -83,6 +83,27 @@ void print_data_files(std::ostream& out, const std::vector<DataFileReport>& file
     }
 }
 
+// The run's metrics, and a note when they cover part of it: not seen in practice
+// (replay/README.md, "Metrics"), but a figure over part of a run must say so.
+void print_metrics(std::ostream& out, const SessionReport& r) {
+    print_metrics(out, r.metrics);
+    if (r.round_trips_dropped > 0 || r.equity_points_dropped > 0)
+        out << "  note        the account kept fewer records than it counted ("
+            << r.round_trips_dropped << " round trips, " << r.equity_points_dropped
+            << " equity samples not kept): the ratios cover what it kept\n";
+}
+
+// One line per symbol: its position and P&L at the end.
+void print_symbols(std::ostream& out, const std::vector<SymbolReport>& symbols) {
+    using engine::decimal_string;
+    for (const SymbolReport& s : symbols) {
+        out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "
+            << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
+            << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
+            << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
+    }
+}
+
 }  // namespace
 
 void print_summary(std::ostream& out, const SessionReport& r) {
@@ -123,13 +144,8 @@ void print_summary(std::ostream& out, const SessionReport& r) {
         << (r.accounts.empty() ? decimal_string(r.max_drawdown.raw) : "per account (below)")
         << "; round trips "
         << r.round_trip_count << " (" << r.winning_round_trips << " won)\n";
-    print_metrics(out, r.metrics);
-    for (const SymbolReport& s : r.symbols) {
-        out << "    " << std::left << std::setw(10) << s.symbol << std::right << " position "
-            << decimal_string(s.position_raw) << ", realized " << decimal_string(s.realized.raw)
-            << ", unrealized " << decimal_string(s.unrealized.raw) << ", fees "
-            << decimal_string(s.fees.raw) << ", fills " << s.fills << "\n";
-    }
+    print_metrics(out, r);
+    print_symbols(out, r.symbols);
     print_accounts(out, r.accounts);
     print_data_files(out, r.data_files);
     out << "  threads    ";

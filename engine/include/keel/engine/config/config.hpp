@@ -119,13 +119,11 @@ struct SymbolConfig {
 // The paper account's cash when the config's account section does not say.
 inline constexpr std::int64_t kDefaultStartingCashUnits = 1'000'000;
 
-// `metrics`: how the run's equity curve is sampled, and how much a live session keeps.
+// `metrics`: how the run's equity curve is sampled. (A backtest sizes its records from its
+// data; a live session hands them to a cold thread, so neither needs a horizon.)
 struct MetricsConfig {
     // "auto" (bar when the first market data is a bar, else daily), "bar" or "daily".
     EquitySampling equity_sampling = EquitySampling::automatic;
-    // A live session (its time span unknown) reserves equity samples and round trips for this
-    // many days at start-up; a backtest sizes them from its data.
-    std::uint32_t live_days = 366;
 };
 
 struct Config {

@@ -3,10 +3,15 @@
 // through 128 bits, so results are exact to the last decimal (9 places).
 //
 // All storage is reserved before the session runs (Account's constructor, reserve_records):
-// the session sizes the equity curve and the round-trip list from its data, so a backtest keeps
-// every sample and every trip without allocating on the hot path. Should a bound still be
-// passed (a live session beyond its sized horizon), the account keeps counting (totals stay
-// exact) and reports how many records it could not keep (the journal still has everything).
+// a backtest sizes the equity curve and the round-trip list from its data, so it keeps every
+// sample and every trip without allocating on the hot path. A live session (span unknown) hands
+// its records instead to a cold keeper (hand_records_to: bounded SPSC rings, replay's
+// RecordKeeper appending them to growable storage); a record the ring cannot take yet waits in
+// the account's small pending buffer and goes with the next one, and take_back_records puts the
+// whole record back once the run has stopped. Should a bound still be passed (a backtest whose
+// strategies closed more trips than its data has events; a keeper starved of every slot), the
+// account keeps counting (totals stay exact) and reports how many records it could not keep
+// (the journal still has everything).
 //
 // Equity sampling (EquitySampling, config `metrics.equity_sampling`): at bar closes (a point per
 // bar time, after every bar of that time marked the account; several symbols' bars at one time
@@ -36,6 +41,7 @@
 
 #include "keel/assert.hpp"
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/pipeline/spsc_ring.hpp"
 
 namespace keel::engine {
 
@@ -95,6 +101,18 @@ class Account {
     // storage growing as they do (cold readers of a journal only: it allocates).
     void reserve_records(EquitySampling sampling, std::size_t round_trip_capacity,
                          std::size_t equity_capacity);
+    // Cold, before any event, after reserve_records (whose capacities then bound the records
+    // waiting here for room in the rings): every closed equity point and round trip leaves
+    // through these rings, whose consumer must drain them while the account runs. The handoff
+    // happens once per record (a point per bar time or day, a trip per close), never per event.
+    void hand_records_to(SpscRing<EquityPoint>& points, SpscRing<RoundTrip>& trips) noexcept {
+        point_ring_ = &points;
+        trip_ring_ = &trips;
+    }
+    // Cold, once the account's thread and the rings' consumer have both stopped and the rings
+    // are drained into points and trips (everything handed off, in order): the account's record
+    // becomes those followed by what still waited here. The rings are let go.
+    void take_back_records(std::vector<EquityPoint> points, std::vector<RoundTrip> trips);
 
     // A fill from the order book: symbol inside the table, side buy or sell, quantity > 0 (the
     // order book has validated it, so anything else is a programmer error and asserts). A fee
@@ -179,12 +197,11 @@ class Account {
     // closing fills so far, pnl the realized P&L so far after fees.
     [[nodiscard]] RoundTrip open_round_trip(SymbolId symbol) const noexcept;
     [[nodiscard]] std::size_t symbol_capacity() const noexcept { return positions_.size(); }
+    // The kept records (while records are handed off: only those still waiting here).
     [[nodiscard]] const std::vector<RoundTrip>& round_trips() const noexcept { return trips_; }
     [[nodiscard]] std::uint64_t round_trip_count() const noexcept { return trip_count_; }
     [[nodiscard]] std::uint64_t winning_round_trips() const noexcept { return wins_; }
-    [[nodiscard]] std::uint64_t round_trips_dropped() const noexcept {
-        return trip_count_ - trips_.size();
-    }
+    [[nodiscard]] std::uint64_t round_trips_dropped() const noexcept { return trips_dropped_; }
     [[nodiscard]] std::size_t round_trip_capacity() const noexcept { return trip_capacity_; }
     [[nodiscard]] const std::vector<EquityPoint>& equity_curve() const noexcept { return curve_; }
     [[nodiscard]] std::size_t equity_capacity() const noexcept { return curve_capacity_; }
@@ -208,6 +225,10 @@ class Account {
     void finish_trip(SymbolId symbol, const OpenTrip& trip, std::int64_t ts_ns) noexcept;
     void close_day(std::int64_t ts_ns, EquityEvent kind) noexcept;
     void settle_point(Money equity) noexcept;  // a point no longer open: peak and drawdown
+    // A new point or trip into the reserved storage (first handing off what waits, when records
+    // go to a keeper); false, counted, when there is no room.
+    bool keep_point(EquityPoint point) noexcept;
+    void keep_trip(const RoundTrip& trip) noexcept;
 
     struct OpenTrip {  // the round trip in progress per symbol
         Side side = Side::none;
@@ -248,6 +269,10 @@ class Account {
     std::vector<OpenTrip> open_trips_;
     std::vector<RoundTrip> trips_;  // capacity reserved; never grows past it
     std::uint64_t trip_count_ = 0;
+    std::uint64_t trips_dropped_ = 0;
+    // Live: where closed records go (null in a backtest, which keeps them all here).
+    SpscRing<EquityPoint>* point_ring_ = nullptr;
+    SpscRing<RoundTrip>* trip_ring_ = nullptr;
     std::uint64_t wins_ = 0;
     std::vector<EquityPoint> curve_;
     std::uint64_t curve_dropped_ = 0;

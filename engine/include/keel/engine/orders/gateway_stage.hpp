@@ -66,6 +66,9 @@ class GatewayStage final : public Stage {
                          std::size_t equity_points) {
         account_.reserve_records(sampling, round_trips, equity_points);
     }
+    // Cold, before and after the run only: a live session's record keeper hands the account's
+    // records off and back through it (Account::hand_records_to, take_back_records).
+    [[nodiscard]] Account& account_for_records() noexcept { return account_; }
     [[nodiscard]] const OrderBook& orders() const noexcept { return book_; }
     // Bracket children waiting for their entry to fill (order_request events, ascending by id).
     [[nodiscard]] const std::vector<Event>& held_children() const noexcept { return held_; }

@@ -44,6 +44,7 @@
 #include "keel/journal/writer.hpp"
 #include "keel/journal/writer_lock.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
+#include "keel/replay/assembly/record_keeper.hpp"
 #include "keel/replay/assembly/session_report.hpp"
 
 namespace keel::adapters {
@@ -322,6 +323,9 @@ class SessionAssembly {
     class CountingSink;  // counts what reaches the end of the pipeline (assembly.cpp)
     std::unique_ptr<CountingSink> sink_;
     std::unique_ptr<engine::Runner> runner_;
+    // Input of unknown span (live, generated): the cold thread keeping the accounts' records
+    // (record_keeper.hpp); null in a backtest, which reserves them all up front.
+    std::unique_ptr<RecordKeeper> records_;
     double elapsed_s_ = 0;
 };
 

@@ -116,15 +116,15 @@ struct SessionReport {
     std::vector<engine::OrderRecord> open_orders;  // the gateway's live orders at the end
     std::uint8_t risk_flags = 0;                   // kRiskKilled | kRiskPaused | kRiskHalted
     engine::RiskLimits risk_limits{};              // in force at the end
-    // Closed beyond the account's capacity: 0 unless a live session outran metrics.live_days or
-    // a strategy closed more round trips than the data has events.
+    // Closed beyond the account's capacity: 0 unless a strategy closed more round trips than
+    // the data has events or a live session's record keeper fell thousands of records behind.
     std::uint64_t round_trips_dropped = 0;
     // Per symbol (by id), the round trip still open at the end (side none when flat).
     std::vector<engine::RoundTrip> open_round_trips;
     // The gateway account's equity samples (Account::closed_curve: at bar times or daily, and
     // the end of the run), every one; and the figures computed from them and round_trips.
     std::vector<engine::EquityPoint> equity_curve;
-    std::uint64_t equity_points_dropped = 0;  // 0 unless a live session outran its horizon
+    std::uint64_t equity_points_dropped = 0;  // 0 unless a record keeper fell far behind
     RunMetrics metrics;
     // Event time of the first and last market data event the last stage saw (0 when none).
     std::int64_t first_market_ts_ns = 0;
