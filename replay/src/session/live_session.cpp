@@ -297,6 +297,12 @@ void announce_stop(Live& l, std::string why, adapters::notify::NotifyLevel level
                             bound))
         log_line("notify: the session-stop message was not delivered to every target within " +
                  std::to_string(bound.count()) + " ms; stopping anyway");
+    // Ingest stops at the flag without draining its queue: the message's audits are taken from
+    // it first (bounded, as the stop policy waits for its own commands).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!l.pipeline_stop.load(std::memory_order_relaxed) && l.queue.depth() > 0 &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void run_configured_stop_policy(Live& l) {
