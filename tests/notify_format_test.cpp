@@ -101,6 +101,30 @@ TEST(NotifySummary, CountsWhatWasNotSentByKindUpToTheLastSequence) {
     EXPECT_EQ(s.title.rfind("37 fills, 2 cancels not sent", 0), 0u) << s.title;
 }
 
+TEST(NotifyDescribe, TheStopMessageSaysWhyAndTheSessionsFiguresWhenKnown) {
+    SessionStop stop;
+    stop.why = "stop signal (SIGINT or SIGTERM)";
+    stop.known = true;
+    stop.fills = 17;
+    stop.realized = engine::Money::from_raw(-1'500'000'000);
+    stop.total_pnl = engine::Money::from_raw(2'250'000'000);
+    stop.equity = engine::Money::from_raw(100'002'250'000'000);
+    stop.open_positions = 1;
+    const Notification n = describe_stop(stop, NotifyNames{"paper", nullptr, {}});
+    EXPECT_EQ(n.kind, NotifyKind::session);
+    EXPECT_EQ(n.level, NotifyLevel::warning);
+    EXPECT_TRUE(n.awaited);
+    EXPECT_EQ(n.title, "Session stopped: paper (stop signal (SIGINT or SIGTERM))");
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"session", "paper"}, {"reason", "stop signal (SIGINT or SIGTERM)"},
+        {"fills", "17"},      {"realized_pnl", "-1.5"},
+        {"total_pnl", "2.25"}, {"equity", "100002.25"},
+        {"open_positions", "1"}};
+    EXPECT_EQ(n.fields, want);
+    stop.known = false;
+    EXPECT_EQ(describe_stop(stop, NotifyNames{"paper", nullptr, {}}).fields.size(), 2u);
+}
+
 TEST(NotifyFormat, DiscordIsOneEmbedWithFieldsColourTimeAndFooter) {
     Names n;
     const FormattedPost p =

@@ -1,7 +1,8 @@
 // The notification outbox on its own thread, with a fake service: events from the tap are
 // posted in order and each outcome is journaled as a notify audit; after a restart, recover()
 // re-queues exactly what the journal's audits do not show as delivered; while held (the stop
-// signal) it starts no attempt.
+// signal) it starts no attempt; the session-stop message is announced and waited for, within a
+// bound, behind what each target is owed.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -151,4 +152,84 @@ TEST(NotifyOutboxThread, HeldItStartsNoAttemptAndADeadServiceIsRetried) {
     outbox.stop();
     EXPECT_EQ(outbox.counters().delivered.load(), 0u);
     EXPECT_EQ(outbox.counters().queued.load(), 1u);
+}
+
+namespace {
+
+NotifyOptions session_target(bool wants_session) {
+    NotifyOptions o = webhook_target();
+    o.targets[0].kinds[static_cast<std::size_t>(NotifyKind::session)] = wants_session;
+    o.targets[0].timeout = std::chrono::milliseconds(300);
+    return o;
+}
+
+Notification stop_message() {
+    SessionStop s;
+    s.why = "stop signal";
+    return describe_stop(s, NotifyNames{"s", nullptr, {}});
+}
+
+}  // namespace
+
+TEST(NotifyOutboxThread, AnnounceWaitsForTheStopMessageBehindWhatIsOwedEvenWhileHeld) {
+    FakeService service;
+    std::atomic<bool> hold{true};
+    engine::DerivedEventTap tap(64, notify_event_types());
+    adapters::LiveInputQueue queue(64, 16);
+    NotifyOutbox outbox(session_target(true),
+                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, &hold,
+                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
+                                       std::chrono::milliseconds) { return service.post(body); }});
+    outbox.start();
+    tap.emit(fill(7));
+    ASSERT_TRUE(eventually([&] { return outbox.counters().queued.load() == 1; }));
+    // The hold keeps the fill queued; announcing lifts it until the stop message is settled.
+    EXPECT_TRUE(outbox.announce(stop_message(), std::chrono::seconds(10)));
+    EXPECT_EQ(service.count(), 2u);
+    EXPECT_NE(service.bodies[0].find("\"seq\":7"), std::string::npos);
+    EXPECT_NE(service.bodies[1].find("Session stopped: s (stop signal)"), std::string::npos);
+    // The stop message carries the newest sequence, so its audit settles what came before.
+    EXPECT_NE(service.bodies[1].find("\"seq\":7"), std::string::npos);
+    // A fill after the announce: taken from the tap (the same turn of the loop decides on the
+    // hold), and not attempted.
+    tap.emit(fill(8));
+    ASSERT_TRUE(eventually([&] { return tap.depth() == 0; }));
+    outbox.stop();
+    EXPECT_EQ(service.count(), 2u);  // held again once the announce returned
+    const std::vector<engine::Event> a = audits(queue);
+    ASSERT_EQ(a.size(), 2u);
+    EXPECT_EQ(a[1].payload.audit.request_key, 7u);
+    EXPECT_EQ(a[1].payload.audit.code, engine::ApiCode::ok);
+}
+
+TEST(NotifyOutboxThread, AnnounceGivesUpAtItsBoundWhenTheServiceIsDead) {
+    FakeService service;
+    service.status = 0;
+    engine::DerivedEventTap tap(64, notify_event_types());
+    adapters::LiveInputQueue queue(64, 16);
+    NotifyOutbox outbox(session_target(true),
+                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
+                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
+                                       std::chrono::milliseconds) { return service.post(body); }});
+    EXPECT_EQ(outbox.stop_bound(), std::chrono::milliseconds(300));
+    outbox.start();
+    EXPECT_FALSE(outbox.announce(stop_message(), outbox.stop_bound()));
+    outbox.stop();
+    EXPECT_GE(service.count(), 1u);
+    EXPECT_EQ(outbox.counters().delivered.load(), 0u);
+}
+
+TEST(NotifyOutboxThread, AnnounceDoesNotWaitForATargetThatDoesNotWantSessionMessages) {
+    FakeService service;
+    engine::DerivedEventTap tap(64, notify_event_types());
+    adapters::LiveInputQueue queue(64, 16);
+    NotifyOutbox outbox(session_target(false),
+                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
+                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
+                                       std::chrono::milliseconds) { return service.post(body); }});
+    EXPECT_EQ(outbox.stop_bound(), std::chrono::milliseconds(0));
+    outbox.start();
+    EXPECT_TRUE(outbox.announce(stop_message(), std::chrono::seconds(10)));
+    outbox.stop();
+    EXPECT_EQ(service.count(), 0u);
 }

@@ -37,7 +37,10 @@ def parse(service, body):
     if service == "webhook":
         if body.get("source") != "keel" or not isinstance(body.get("fields"), dict):
             raise ValueError("not keel's webhook JSON")
-        return body["seq"], body["kind"], body["title"]
+        kind = body["kind"]
+        if kind == "session":
+            kind = "stop" if body["title"].startswith("Session stopped") else "start"
+        return body["seq"], kind, body["title"]
     if service == "discord":
         embed = body["embeds"][0]
         title, tail = embed["title"], embed["footer"]["text"]
@@ -60,7 +63,9 @@ def parse(service, body):
     if not m:
         raise ValueError("no sequence in the footer")
     kind = "summary" if "not sent" in title else (
-        "fill" if title.startswith("Filled") else "other")
+        "fill" if title.startswith("Filled") else
+        "stop" if title.startswith("Session stopped") else
+        "start" if title.startswith("Session started") else "other")
     return int(m.group(1)), kind, title
 
 
@@ -73,6 +78,7 @@ class Server:
         self.answered_429 = {s: [] for s in RETRY_AFTER}  # monotonic times of 429s
         self.after_429 = {s: [] for s in RETRY_AFTER}  # gap from a 429 to the next post, s
         self.errors = []
+        self.webhook_fields = []  # the generic webhook's `fields`, in order delivered
         self.posts = 0
         outer = self
 
@@ -119,7 +125,10 @@ class Server:
             try:
                 if h.headers.get("Content-Type") != "application/json":
                     raise ValueError("Content-Type " + str(h.headers.get("Content-Type")))
-                self.received[service].append(parse(service, json.loads(raw)))
+                body = json.loads(raw)
+                self.received[service].append(parse(service, body))
+                if service == "webhook":
+                    self.webhook_fields.append(body["fields"])
             except (ValueError, KeyError, IndexError, TypeError) as e:
                 self.errors.append("%s: %s: %r" % (service, e, raw[:300]))
                 return self.answer(h, 400)
@@ -152,6 +161,11 @@ class Server:
     def fills(self, service):
         with self.lock:
             return [r for r in self.received[service] if r[1] in ("fill", "summary")]
+
+    def sessions(self, service):
+        """The session start and stop messages delivered: (seq, kind, title)."""
+        with self.lock:
+            return [r for r in self.received[service] if r[1] in ("start", "stop")]
 
     def close(self):
         self.httpd.shutdown()

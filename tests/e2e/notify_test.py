@@ -12,6 +12,10 @@ Checks, for every service:
     back, then one summary "4 fills not sent" covering the rest;
   - a restart while the endpoint is dead (fills undelivered) neither repeats a delivered
     notification nor loses an undelivered one: the restarted session delivers exactly those;
+  - session stop: a stop with the endpoint dead is not held up beyond the stop bound (the
+    targets' timeout_ms) and its message is not sent later; a stop with the endpoint up
+    delivers "Session stopped" once per service, with the session's fill count, and journals
+    its delivery's audit; a later restart does not send it again;
   - /metrics counts the outcomes; the URLs and token appear in no log, journal or message;
   - replay --verify passes on the journal.
 Usage: notify_test.py KEEL SRC
@@ -52,7 +56,7 @@ del cfg["webhook"]["secret"]
 cfg["control"]["port"] = 0
 del cfg["control"]["token"]
 cfg["strategies"] = [{"type": "alert_follower", "symbols": ["USDCHF"], "quantity": "1000"}]
-common = {"events": ["fill", "partial_fill"], "outbox_capacity": 4, "retry_initial_ms": 50,
+common = {"events": ["fill", "partial_fill", "session"], "outbox_capacity": 4, "retry_initial_ms": 50,
           "retry_max_ms": 200, "timeout_ms": 2000}
 cfg["notify"] = [dict(common, type="discord"), dict(common, type="slack"),
                  dict(common, type="telegram", chat_id="-1001234", url=server.base + "/telegram"),
@@ -159,6 +163,8 @@ wait_for("attempts at the new fills",
          lambda: metric(k, 'keel_notify_deliveries_total{outcome="failed"}') >= 8)
 if k.stop() != 0:
     fail("keel did not stop cleanly")
+if "session-stop message was not delivered to every target within 2000 ms" not in open(k.err).read():
+    fail("the stop with a dead endpoint did not give up on its message at the bound")
 server.set("up")
 k = live_support.Keel("keel2", config, journal, env=env)
 seqs = fill_seqs()
@@ -169,6 +175,40 @@ expected += [(fill_seqs()[16], "fill")]
 wait_delivered(expected, "a fill after the restart")
 if k.stop() != 0:
     fail("keel did not stop cleanly")
+
+
+def stops(service):
+    return [r for r in server.sessions(service) if r[1] == "stop"]
+
+
+# 5. The stop with the endpoint up: its message arrived (the stop waits for it), once, with the
+# session's figures, and its delivery is journaled (audit request_key = its seq, one per target).
+for s in SERVICES:
+    if len(stops(s)) != 1 or not stops(s)[0][2].startswith("Session stopped: paper (stop signal"):
+        fail("%s: session messages %s" % (s, server.sessions(s)))
+stop_fields = [f for f in server.webhook_fields if "reason" in f]
+if len(stop_fields) != 1 or stop_fields[0].get("fills") != str(len(fill_seqs())):
+    fail("the stop message's fields: %s (%d fills journaled)" % (stop_fields, len(fill_seqs())))
+stop_seq = stops("webhook")[0][0]
+# The stop message carries the newest tapped event's sequence, which a fill's message may share:
+# each target has one delivered audit per message it was delivered with that sequence.
+ok_audits = [a.get("flags") for a in dump(journal, "input") if a["type"] == "audit" and
+             a.get("endpoint") == "notify" and a.get("code") == "ok" and
+             a.get("request_key") == stop_seq]
+for i, s in enumerate(SERVICES):
+    with_seq = [r for r in server.received[s] if r[0] == stop_seq]
+    if ok_audits.count(i) != len(with_seq) or stops(s)[0][0] != stop_seq:
+        fail("%s: %d delivered audits for seq %d, %d messages delivered with it" %
+             (s, ok_audits.count(i), stop_seq, len(with_seq)))
+
+# 6. A restart does not send the delivered stop message again: its own stop message comes after
+# anything the restart re-queued, so by then a resent one would have arrived.
+k = live_support.Keel("keel3", config, journal, env=env)
+if k.stop() != 0:
+    fail("keel did not stop cleanly")
+for s in SERVICES:
+    if [r[0] for r in stops(s)][:1] != [stop_seq] or len(stops(s)) != 2:
+        fail("%s: stop messages after a restart: %s" % (s, stops(s)))
 
 # The outcomes are journaled as notify audits; no secret anywhere keel wrote.
 audits = [r for r in dump(journal, "input") if r["type"] == "audit" and r.get("endpoint") == "notify"]

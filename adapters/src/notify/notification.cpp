@@ -20,7 +20,7 @@ constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
                                                          "pauses",
                                                          "resumes",
                                                          "feed status changes",
-                                                         "session starts",
+                                                         "session starts and stops",
                                                          "summaries"};
 constexpr std::string_view kLevelNames[] = {"info", "warning", "critical"};
 
@@ -247,6 +247,24 @@ Notification describe(const Event& e, const NotifyNames& names) {
         default:
             return session(e, names);
     }
+}
+
+Notification describe_stop(const SessionStop& stop, const NotifyNames& names) {
+    Notification out;
+    out.ts_ns = stop.ts_ns;
+    out.kind = NotifyKind::session;
+    out.level = stop.level;
+    out.awaited = true;
+    out.title = "Session stopped: " + names.session + " (" + stop.why + ")";
+    out.fields = {{"session", names.session}, {"reason", stop.why}};
+    if (stop.known) {
+        out.fields.emplace_back("fills", std::to_string(stop.fills));
+        out.fields.emplace_back("realized_pnl", stop.realized.to_string());
+        out.fields.emplace_back("total_pnl", stop.total_pnl.to_string());
+        out.fields.emplace_back("equity", stop.equity.to_string());
+        out.fields.emplace_back("open_positions", std::to_string(stop.open_positions));
+    }
+    return out;
 }
 
 Notification summarize(const std::array<std::uint64_t, kNotifyKinds>& lost, std::uint64_t last_seq,

@@ -107,11 +107,62 @@ std::uint64_t NotifyOutbox::now_ms() const {
                                           .count());
 }
 
+bool NotifyOutbox::announce(Notification n, std::chrono::milliseconds bound) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!thread_.joinable() || stopping_)
+        return false;
+    announcing_.store(true, std::memory_order_relaxed);
+    announced_.push_back(std::move(n));
+    cv_.notify_all();
+    const bool settled = cv_.wait_for(lock, bound, [this] {
+        return stopping_ || (announced_.empty() && awaiting_ == 0);
+    }) && !stopping_;
+    // Given up: the message stays queued, but the hold applies again.
+    awaiting_ = 0;
+    announcing_.store(false, std::memory_order_relaxed);
+    return settled;
+}
+
+std::chrono::milliseconds NotifyOutbox::stop_bound() const noexcept {
+    std::chrono::milliseconds bound{0};
+    for (const auto& t : targets_) {
+        if (t->config.kinds[static_cast<std::size_t>(NotifyKind::session)])
+            bound = std::max(bound, t->config.timeout);
+    }
+    return std::min(bound, kStopBoundMax);
+}
+
+// On the outbox thread: an announced message gets the newest event's sequence (everything a
+// target is owed before it has a lower one, so its settling audit settles those too).
+bool NotifyOutbox::take_announced() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (announced_.empty())
+        return false;
+    for (Notification& n : announced_) {
+        n.seq = last_seq_;
+        if (n.ts_ns == 0)
+            n.ts_ns = last_ts_ns_;
+        for (const auto& t : targets_) {
+            if (!t->config.wants(n))
+                continue;
+            if (t->outbox.offer(n))
+                ++awaiting_;
+            else
+                counters_.overflowed.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    announced_.clear();
+    cv_.notify_all();
+    return true;
+}
+
 void NotifyOutbox::run() {
     for (;;) {
         bool worked = pump();
         count_tap_drops();
-        const bool held = deps_.hold != nullptr && deps_.hold->load(std::memory_order_relaxed);
+        worked = take_announced() || worked;
+        const bool held = deps_.hold != nullptr && deps_.hold->load(std::memory_order_relaxed) &&
+                          !announcing_.load(std::memory_order_relaxed);
         const std::uint64_t now = now_ms();
         if (!held)
             worked = attempt_due(now) || worked;
@@ -121,7 +172,7 @@ void NotifyOutbox::run() {
             return;
         if (!worked)
             cv_.wait_for(lock, std::chrono::milliseconds(held ? kIdlePollMs : idle_ms(now)),
-                         [this] { return stopping_; });
+                         [this] { return stopping_ || !announced_.empty(); });
     }
 }
 
@@ -218,6 +269,12 @@ void NotifyOutbox::attempt(std::size_t index, Target& t, const Notification& n, 
     }
     journal_outcome(index, n, r.status, code);
     report(index, n, r, d, failures_before);
+    if (n.awaited && d.verdict != Verdict::retry) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (awaiting_ > 0)
+            --awaiting_;
+        cv_.notify_all();
+    }
 }
 
 void NotifyOutbox::journal_outcome(std::size_t index, const Notification& n, unsigned status,

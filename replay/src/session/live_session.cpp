@@ -15,6 +15,7 @@
 #include "keel/adapters/notify/notify_outbox.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
 #include "keel/engine/pipeline/derived_event_tap.hpp"
+#include "keel/replay/session/stop_notice.hpp"
 #include "keel/replay/session/stop_policy.hpp"
 
 namespace keel::replay {
@@ -42,6 +43,7 @@ struct Live {
     // thread that drains it.
     std::unique_ptr<engine::DerivedEventTap> notify_tap;
     std::unique_ptr<adapters::notify::NotifyOutbox> outbox;
+    bool stop_announced = false;  // the "session stopped" message (announce_stop)
     // The monitor: the last engine snapshot (for /metrics) and its thread.
     std::mutex latest_mutex;
     std::optional<engine::StateSnapshot> latest;
@@ -49,8 +51,9 @@ struct Live {
     std::condition_variable stop_cv;
     bool stopping = false;
     std::thread monitor;
-    // The stop policy (config `shutdown`): with one, a signal sets signal_stop, the monitor
-    // carries the policy out and only then sets pipeline_stop; without, they are one flag.
+    // The stop policy (config `shutdown`) or notifications: with either, a signal sets
+    // signal_stop, the monitor carries the policy out and announces the stop, and only then sets
+    // pipeline_stop; without, they are one flag.
     const std::atomic<bool>& signal_stop;
     std::atomic<bool>& pipeline_stop;
     bool stop_policy_due;
@@ -64,7 +67,7 @@ struct Live {
                     c.accounts.size()),
           signal_stop(signalled),
           pipeline_stop(pipeline),
-          stop_policy_due(c.shutdown.any()) {}
+          stop_policy_due(c.shutdown.any() || l.notify.has_value()) {}
 };
 
 engine::Event symbol_def(const engine::Config& config, engine::SymbolId id, std::string_view name) {
@@ -274,9 +277,35 @@ void report_stop_policy(const engine::ShutdownPolicy& policy, const StopOutcome&
     log_line(line);
 }
 
-// On the monitor thread, when a signal asked the session to stop: the policy, then the drain.
-void carry_out_stop_policy(Live& l) {
-    l.stop_policy_due = false;
+// The "session stopped" message, once: before pipeline_stop is set, so that its delivery's audit
+// is journaled like any other (announce waits at most the outbox's stop_bound()).
+void announce_stop(Live& l, std::string why, adapters::notify::NotifyLevel level) {
+    // A zero bound: no target wants session messages.
+    if (!l.outbox || l.stop_announced || l.outbox->stop_bound().count() == 0)
+        return;
+    l.stop_announced = true;
+    std::optional<engine::StateSnapshot> s;
+    if (!l.pipeline_stop.load(std::memory_order_relaxed))
+        s = l.snapshots.take(std::chrono::seconds(1));
+    if (!s) {
+        std::lock_guard<std::mutex> lock(l.latest_mutex);
+        s = l.latest;
+    }
+    const adapters::notify::NotifyNames names{l.config.session_name, nullptr, {}};
+    const std::chrono::milliseconds bound = l.outbox->stop_bound();
+    if (!l.outbox->announce(describe_stop(session_stop_facts(std::move(why), level, s), names),
+                            bound))
+        log_line("notify: the session-stop message was not delivered to every target within " +
+                 std::to_string(bound.count()) + " ms; stopping anyway");
+    // Ingest stops at the flag without draining its queue: the message's audits are taken from
+    // it first (bounded, as the stop policy waits for its own commands).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (!l.pipeline_stop.load(std::memory_order_relaxed) && l.queue.depth() > 0 &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void run_configured_stop_policy(Live& l) {
     std::vector<std::string> accounts;
     for (const engine::AccountConfig& a : l.config.accounts)
         accounts.push_back(a.name);
@@ -288,6 +317,15 @@ void carry_out_stop_policy(Live& l) {
                        [&l] { stop_trading_inputs(l); }, [&l] { return l.queue.depth() == 0; },
                        [&l] { return l.pipeline_stop.load(std::memory_order_relaxed); }});
     report_stop_policy(l.config.shutdown, l.stop_outcome);
+}
+
+// On the monitor thread, when a signal asked the session to stop: the policy, the stop message,
+// then the drain.
+void carry_out_stop_policy(Live& l) {
+    l.stop_policy_due = false;
+    if (l.config.shutdown.any())
+        run_configured_stop_policy(l);
+    announce_stop(l, "stop signal (SIGINT or SIGTERM)", adapters::notify::NotifyLevel::warning);
     l.pipeline_stop.store(true, std::memory_order_relaxed);
 }
 
@@ -470,7 +508,8 @@ bool start(Live& l, const SessionView& view, std::string& error) {
     return true;
 }
 
-void stop_adapters(Live& l) {
+// why: for the "session stopped" message when the monitor did not send it (no signal).
+void stop_adapters(Live& l, std::string_view why) {
     // The pipeline has stopped: whatever is still queued will never be journaled, so its
     // senders are told (503) rather than left waiting.
     l.queue.abandon();
@@ -489,8 +528,11 @@ void stop_adapters(Live& l) {
         l.webhook_server->stop();
     if (l.control_server)
         l.control_server->stop();
-    if (l.outbox)
+    if (l.outbox) {
+        // The queue is abandoned: this message's audit cannot be journaled any more.
+        announce_stop(l, std::string(why), adapters::notify::NotifyLevel::critical);
         l.outbox->stop();
+    }
 }
 
 }  // namespace
@@ -498,10 +540,11 @@ void stop_adapters(Live& l) {
 std::optional<SessionReport> run_live_session(const engine::Config& config, const LiveConfig& live,
                                               std::atomic<bool>& stop, const SessionOptions& base,
                                               std::string& error) {
-    // With a stop policy the pipeline stops on its own flag, which the monitor sets once the
-    // policy is done (or when the journal fails, as `stop` would be).
+    // With a stop policy or notifications the pipeline stops on its own flag, which the monitor
+    // sets once the policy is done and the stop message is sent (or when the journal fails, as
+    // `stop` would be).
     std::atomic<bool> pipeline_stop{false};
-    std::atomic<bool>& run_stop = config.shutdown.any() ? pipeline_stop : stop;
+    std::atomic<bool>& run_stop = config.shutdown.any() || live.notify ? pipeline_stop : stop;
     auto l = std::make_unique<Live>(config, live, stop, run_stop);
     SessionOptions options = base;
     options.snapshots = &l->snapshots;
@@ -552,12 +595,15 @@ std::optional<SessionReport> run_live_session(const engine::Config& config, cons
     options.on_start = [&](const SessionView& view, std::string& why) {
         started = true;
         if (!start(*l, view, why)) {
-            stop_adapters(*l);
+            stop_adapters(*l, "start-up failed");
             return false;
         }
         return true;
     };
-    options.on_stopped = [&] { stop_adapters(*l); };
+    // Stopped with no signal: the journal failed (JournalLog is the only other setter).
+    options.on_stopped = [&] {
+        stop_adapters(*l, "the pipeline stopped itself: journal write failed");
+    };
     std::optional<SessionReport> report = run_session(config, run_stop, options, error);
     if (!started)
         l->queue.abandon();

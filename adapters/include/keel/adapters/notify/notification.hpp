@@ -29,7 +29,7 @@ enum class NotifyKind : std::uint8_t {
     pause = 6,         // trading paused
     resume = 7,        // trading resumed
     feed = 8,          // the market-data feed disconnected or reconnected
-    session = 9,       // the session started
+    session = 9,       // the session started or stopped
     summary = 10,      // what the outbox could not send (always sent to the target that lost it)
 };
 inline constexpr std::size_t kNotifyKinds = 11;
@@ -49,6 +49,21 @@ struct Notification {
     NotifyLevel level = NotifyLevel::info;
     std::string title;  // one line: "Filled: BUY 1000 USDCHF @ 0.9012"
     std::vector<std::pair<std::string, std::string>> fields;  // name, value; in display order
+    // The session-stop message, which NotifyOutbox::announce waits for (it is made on the cold
+    // side from the session's figures, not from a journaled event).
+    bool awaited = false;
+};
+
+// Why and where a live session stopped, for its "session stopped" message: the figures are the
+// last engine snapshot's (every account's summed); known is false when there was none.
+struct SessionStop {
+    std::string why;  // "stop signal (SIGINT or SIGTERM)", "journal write failed", ...
+    NotifyLevel level = NotifyLevel::warning;
+    std::int64_t ts_ns = 0;  // the snapshot's engine time (0: the outbox's newest event's)
+    bool known = false;
+    std::uint64_t fills = 0;
+    engine::Money realized{}, total_pnl{}, equity{};
+    std::size_t open_positions = 0;
 };
 
 // The names a notification shows instead of ids.
@@ -67,6 +82,8 @@ struct NotifyNames {
 [[nodiscard]] engine::EventTypeSet notify_event_types() noexcept;
 // The notification of an event notify_kind accepts.
 [[nodiscard]] Notification describe(const engine::Event& e, const NotifyNames& names);
+// The "session stopped" message (kind session, awaited).
+[[nodiscard]] Notification describe_stop(const SessionStop& stop, const NotifyNames& names);
 // What a target could not be sent: counts by kind over events up to last_seq.
 [[nodiscard]] Notification summarize(const std::array<std::uint64_t, kNotifyKinds>& lost,
                                      std::uint64_t last_seq, std::int64_t ts_ns);

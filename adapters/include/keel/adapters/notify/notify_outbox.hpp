@@ -11,8 +11,13 @@
 // status, code ok / rate_limited / notify_failed), so a restart knows what was delivered:
 // recover() re-queues, from the journaled inputs, every notification a target has not had.
 // A delivery whose audit the crash kept from the journal is sent again (at least once: an
-// HTTP post cannot be taken back); a graceful stop holds new attempts from the signal on so
-// that every delivery's audit is journaled before the pipeline drains.
+// HTTP post cannot be taken back); a graceful stop holds new attempts from the pipeline's stop
+// on so that every delivery's audit is journaled before the pipeline drains.
+//
+// The session-stop message is announced (announce) before the pipeline is told to stop: it is
+// queued behind what each target is owed and the caller waits, at most stop_bound(), until
+// every target has had it, so its delivery's audit is journaled like the others. It is made from
+// the session's figures, not from a journaled event, so recover() never queues it again.
 #pragma once
 
 #include <array>
@@ -63,7 +68,8 @@ struct NotifyDeps {
     engine::DerivedEventTap& tap;  // the session's tap (notify_event_types)
     InputPort& audits;             // where delivery outcomes are journaled
     NotifyNames names;
-    // While set (the stop signal), no new attempt starts. May be null.
+    // While set (the pipeline told to stop), no new attempt starts but an announced message's.
+    // May be null.
     const std::atomic<bool>* hold = nullptr;
     Poster poster;  // post_json when empty; tests give a fake
 };
@@ -98,6 +104,15 @@ class NotifyOutbox {
     void start();
     // Joins the thread; what is still queued stays undelivered (a restart re-queues it).
     void stop();
+    // Any thread, while the outbox runs: queues n (describe_stop) for every target that wants
+    // it, behind what the target is owed, and waits until each has delivered it or refused it
+    // for good, or until bound. Attempts go on while it waits, even under the hold. True when
+    // every target settled it (or none wants it).
+    bool announce(Notification n, std::chrono::milliseconds bound);
+    // How long a stop waits for its message: the longest `timeout_ms` of a target that wants
+    // session messages, and never more than kStopBoundMax.
+    [[nodiscard]] std::chrono::milliseconds stop_bound() const noexcept;
+    static constexpr std::chrono::milliseconds kStopBoundMax{5000};
 
     [[nodiscard]] const NotifyCounters& counters() const noexcept { return counters_; }
 
@@ -105,6 +120,7 @@ class NotifyOutbox {
     struct Target;
     void run();
     bool pump();  // drains the tap; true when it took any event
+    bool take_announced();
     void offer(const Notification& n);
     void count_tap_drops();
     bool attempt_due(std::uint64_t now_ms);
@@ -128,6 +144,10 @@ class NotifyOutbox {
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;
+    std::vector<Notification> announced_;  // waiting for the thread to queue them
+    std::size_t awaiting_ = 0;             // targets that have not settled an announced message yet
+    // While an announce waits, the hold does not stop attempts.
+    std::atomic<bool> announcing_{false};
     std::thread thread_;
 };
 
