@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "keel/adapters/http/http_error.hpp"
+
 namespace keel::adapters::notify {
 namespace {
 
@@ -10,8 +12,34 @@ constexpr std::string_view kServiceNames[] = {"discord", "slack", "telegram", "w
 // Discord embed colours by level: green, amber, red.
 constexpr int kLevelColour[] = {0x2ecc71, 0xf1c40f, 0xe74c3c};
 
+// &, < and > as entities (Slack's mrkdwn needs no more); HTML also quotes.
+std::string markup_escape(std::string_view text, bool quotes) {
+    std::string out;
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += quotes ? "&quot;" : "\"";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
 std::string quoted(std::string_view text) {
-    return "\"" + json_escape(text) + "\"";
+    std::string out;
+    http::append_json_string(out, text);
+    return out;
 }
 
 std::string footer(const Notification& n, std::string_view session) {
@@ -100,69 +128,19 @@ FormattedPost format_post(NotifyService service, const Notification& n, std::str
     return {"application/json", webhook(n, session)};
 }
 
+// The HTTP layer's JSON string writer, without its quotes.
 std::string json_escape(std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (u < 0x20) {
-            out += "\\u00";
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    http::append_json_string(out, text);
+    return out.substr(1, out.size() - 2);
 }
 
 std::string html_escape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return markup_escape(text, true);
 }
 
 std::string slack_escape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return markup_escape(text, false);
 }
 
 std::string iso_time(std::int64_t ts_ns) {
