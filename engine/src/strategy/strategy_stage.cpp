@@ -207,6 +207,35 @@ std::uint32_t StrategyStage::flush(const Intents& intents, std::uint16_t index, 
     return k;
 }
 
+// The event to the strategy's callback for its type; false for a type strategies do not see.
+bool StrategyStage::deliver(const Event& event, Strategy& s, Intents& intents) noexcept {
+    switch (event.header.type) {
+        case EventType::bar: {
+            const BarView bar{event.header.symbol, event.header.aux, event.header.ts_ns,
+                              event.payload.bar};
+            s.on_bar(bar, intents);
+            return true;
+        }
+        case EventType::trade:
+            s.on_trade(event, intents);
+            return true;
+        case EventType::quote:
+            s.on_quote(event, intents);
+            return true;
+        case EventType::timer:
+            s.on_timer(event, intents);
+            return true;
+        case EventType::alert:
+            s.on_signal(event, intents);
+            return true;
+        case EventType::venue_fill:
+            s.on_fill(event, intents);
+            return true;
+        default:
+            return false;
+    }
+}
+
 void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcept {
     const SymbolId symbol = event.header.symbol;
     const auto index = static_cast<std::uint16_t>(by_symbol_[symbol]);
@@ -215,47 +244,21 @@ void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcep
     intents_.clear();
     if (several_accounts_)
         view_.set_account(accounts_[s.account()]);
-    switch (event.header.type) {
-        case EventType::bar: {
-            const BarView bar{symbol, event.header.aux, event.header.ts_ns, event.payload.bar};
+    if (bars != nullptr && event.header.type == EventType::trade)
+        bars->on_trade(event.header.ts_ns, event.payload.trade.price, event.payload.trade.size);
+    if (bars != nullptr && event.header.type == EventType::quote)
+        bars->on_quote(event.header.ts_ns, event.payload.quote.bid, event.payload.quote.ask);
+    if (event.header.type == EventType::timer && event.payload.timer.kind == TimerKind::bar_close &&
+        bars != nullptr) {
+        // Normally one bar; two only after a missed timer (BarAggregator::on_timer). They share
+        // this event's order budget.
+        while (const std::optional<Bar> b = bars->on_timer(event.header.aux, event.header.ts_ns)) {
+            const BarView bar{symbol, static_cast<std::uint16_t>(b->interval_minutes), b->close_ns,
+                              b->ohlcv};
             s.on_bar(bar, intents_);
-            break;
         }
-        case EventType::trade:
-            if (bars != nullptr)
-                bars->on_trade(event.header.ts_ns, event.payload.trade.price,
-                               event.payload.trade.size);
-            s.on_trade(event, intents_);
-            break;
-        case EventType::quote:
-            if (bars != nullptr)
-                bars->on_quote(event.header.ts_ns, event.payload.quote.bid,
-                               event.payload.quote.ask);
-            s.on_quote(event, intents_);
-            break;
-        case EventType::timer: {
-            if (event.payload.timer.kind == TimerKind::bar_close && bars != nullptr) {
-                // Normally one bar; two only after a missed timer (BarAggregator::on_timer).
-                // They share this event's order budget.
-                while (const std::optional<Bar> b =
-                           bars->on_timer(event.header.aux, event.header.ts_ns)) {
-                    const BarView bar{symbol, static_cast<std::uint16_t>(b->interval_minutes),
-                                      b->close_ns, b->ohlcv};
-                    s.on_bar(bar, intents_);
-                }
-                break;
-            }
-            s.on_timer(event, intents_);
-            break;
-        }
-        case EventType::alert:
-            s.on_signal(event, intents_);
-            break;
-        case EventType::venue_fill:
-            s.on_fill(event, intents_);
-            break;
-        default:
-            return;
+    } else if (!deliver(event, s, intents_)) {
+        return;
     }
     if (!intents_.empty())
         (void)flush(intents_, index, event, 0, out);
@@ -301,35 +304,10 @@ void StrategyStage::run_one(const Event& event, std::uint16_t index, const BarVi
     intents_.reserve_slots(slots);
     view_.set_account(books_[index]);
     view_.set_strategy(index);
-    if (bar != nullptr) {
+    if (bar != nullptr)
         s.on_bar(*bar, intents_);
-    } else {
-        switch (event.header.type) {
-            case EventType::bar: {
-                const BarView b{event.header.symbol, event.header.aux, event.header.ts_ns,
-                                event.payload.bar};
-                s.on_bar(b, intents_);
-                break;
-            }
-            case EventType::trade:
-                s.on_trade(event, intents_);
-                break;
-            case EventType::quote:
-                s.on_quote(event, intents_);
-                break;
-            case EventType::timer:
-                s.on_timer(event, intents_);
-                break;
-            case EventType::alert:
-                s.on_signal(event, intents_);
-                break;
-            case EventType::venue_fill:
-                s.on_fill(event, intents_);
-                break;
-            default:
-                return;
-        }
-    }
+    else if (!deliver(event, s, intents_))
+        return;
     slots = intents_.order_slots_used();
     k = flush(intents_, index, event, k, out);
 }

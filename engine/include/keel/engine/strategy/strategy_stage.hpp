@@ -92,6 +92,7 @@ class StrategyStage final : public Stage {
     };
     void build_routes(std::size_t symbol_capacity);
     void build_bars(std::size_t symbol_capacity);
+    static bool deliver(const Event& event, Strategy& s, Intents& intents) noexcept;
     void dispatch(const Event& event, Strategy& s, Emit& out) noexcept;
     // A shared symbol's event to each of its strategies in config order.
     void dispatch_route(const Event& event, const Route& route, Emit& out) noexcept;
