@@ -4,7 +4,7 @@
 // append in `os` mode is a memcpy into the page cache with no system call, and a full disk is
 // reported when a segment is created (as Errc::no_space), never as a SIGBUS on a write into a
 // hole. A helper thread prepares the next segment ahead of need (creates it, preallocates it,
-// fsyncs the directory, maps it and touches every page, so the first write to a page does not
+// fsyncs the directory in `group` and `sync` modes, maps it and touches every page, so the first write to a page does not
 // fault) and seals the finished one (unmap, truncate to its data, close): a roll on the
 // writing thread is a swap. In `group` and `sync` modes the finished segment is fdatasynced by
 // the writer before the swap. A prepared segment that was never used is all zeros; readers
@@ -12,7 +12,8 @@
 //
 // Durability (stated honestly):
 //   os     the record is in the page cache when append returns: it survives a crash of this
-//          process, not a power loss or kernel crash.
+//          process, not a power loss or kernel crash (nor, then, may a new segment's name:
+//          the directory is not fsynced in this mode).
 //   group  fdatasync at most every group_interval_us or group_records appends; the durable
 //          watermark advances only after a successful fdatasync.
 //   sync   fdatasync after every append.
