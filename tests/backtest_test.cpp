@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +17,9 @@
 
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/engine/config/config.hpp"
+#include "keel/engine/core/event.hpp"
 #include "keel/engine/core/symbol_table.hpp"
+#include "keel/journal/reader.hpp"
 #include "keel/replay/session/backtest.hpp"
 #include "keel/replay/reports/backtest_report.hpp"
 
@@ -110,6 +113,59 @@ TEST(Backtest, TwoRunsOfTheSameBacktestWriteByteIdenticalJournals) {
         const std::string bytes_b = read_file(dir.path() / "b" / name);
         EXPECT_GT(bytes_a.size(), 64u) << name << " holds records (or the manifest's seals)";
         EXPECT_TRUE(bytes_a == bytes_b) << name << " differs between two runs";
+    }
+}
+
+// With a day boundary, risk journals each closed trading day: the days chain (each starts
+// where the last one's successor began, its equity its predecessor's plus its P&L) and their
+// P&L sums to the run's up to the last day's close. Without one, a run has no trading days.
+TEST(Backtest, ADayBoundaryJournalsEachClosedDayAndTheirPnlChainsIntoTheEquity) {
+    const engine::ConfigResult cr = load(
+        kBacktestConfig, {"risk.day_boundary.time=12:00", "risk.day_boundary.tz=America/New_York"});
+    ASSERT_TRUE(cr.ok()) << first_error(cr);
+    ScratchDir dir;
+    const replay::SessionReport report = backtest(cr.config, dir.path() / "j");
+    ASSERT_GT(report.fills, 0u);
+    journal::JournalReader reader;
+    ASSERT_TRUE(reader.open(dir.path() / "j", {}).ok());
+    journal::RecordView r{};
+    std::string stream;
+    std::vector<engine::DayClosedPayload> days;
+    std::uint32_t fills = 0;
+    while (reader.next(r, stream) == journal::StreamCursor::Next::record) {
+        engine::Event e{};
+        std::memcpy(&e, r.payload, sizeof e);
+        if (e.header.type == engine::EventType::venue_fill)
+            ++fills;
+        if (e.header.type != engine::EventType::day_closed)
+            continue;
+        EXPECT_EQ(stream, "risk");
+        days.push_back(e.payload.day_closed);
+    }
+    ASSERT_GT(days.size(), 100u);  // ten months of daily bars
+    engine::Money equity = report.starting_cash;
+    std::uint32_t day_fills = 0;
+    for (std::size_t i = 0; i < days.size(); ++i) {
+        equity = equity + days[i].day_pnl;
+        EXPECT_EQ(days[i].equity, equity) << "day " << i;
+        if (i > 0) {
+            EXPECT_GT(days[i].day_start_ns, days[i - 1].day_start_ns);
+        }
+        day_fills += days[i].fills;
+    }
+    EXPECT_LE(day_fills, fills);
+    EXPECT_GT(day_fills, 0u);
+
+    // The same run without a boundary (nor a trading session) has no day to close.
+    const engine::ConfigResult plain = load(kBacktestConfig, {});
+    ASSERT_TRUE(plain.ok());
+    (void)backtest(plain.config, dir.path() / "plain");
+    journal::JournalReader again;
+    ASSERT_TRUE(again.open(dir.path() / "plain", {}).ok());
+    while (again.next(r, stream) == journal::StreamCursor::Next::record) {
+        engine::Event e{};
+        std::memcpy(&e, r.payload, sizeof e);
+        EXPECT_NE(e.header.type, engine::EventType::day_closed);
     }
 }
 

@@ -91,6 +91,42 @@ TEST(NotifyDescribe, AFillSaysSideQuantitySymbolAndPriceAndCarriesItsSequence) {
     EXPECT_EQ(d.level, NotifyLevel::warning);
 }
 
+TEST(NotifyDescribe, AClosedDaySaysItsPnlEquityFillsAndOpenPositions) {
+    Names n;
+    n.names.accounts = {"cash", "margin"};
+    engine::Event e = engine::make_event(engine::EventType::day_closed, engine::Source::risk, 12,
+                                         1'700'086'400'000'000'000, engine::kNoSymbol);
+    e.payload.day_closed.day_start_ns = 1'700'000'000'000'000'000;
+    e.payload.day_closed.day_pnl = engine::Money::from_raw(125'500'000'000);
+    e.payload.day_closed.equity = engine::Money::from_raw(100'125'500'000'000);
+    e.payload.day_closed.fills = 4;
+    e.payload.day_closed.open_positions = 1;
+    e.payload.day_closed.account = 1;
+    EXPECT_EQ(notify_kind(e), NotifyKind::daily_summary);
+    EXPECT_TRUE(notify_event_types().contains(engine::EventType::day_closed));
+    const Notification d = describe(e, n.names);
+    EXPECT_EQ(d.kind, NotifyKind::daily_summary);
+    EXPECT_EQ(d.level, NotifyLevel::info);
+    EXPECT_EQ(d.title, "Day closed: P&L +125.5, equity 100125.5");
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"day_start", "2023-11-14T22:13:20.000Z"},
+        {"day_pnl", "+125.5"},
+        {"equity", "100125.5"},
+        {"fills", "4"},
+        {"open_positions", "1"},
+        {"account", "margin"}};
+    EXPECT_EQ(d.fields, want);
+    // Its key follows the input that caused it (slot 0) and comes before a breaker of the same
+    // account derived from the same input.
+    EXPECT_EQ(d.key, 12u * kKeySlots + 3);
+    engine::Event b = engine::make_event(engine::EventType::risk_state, engine::Source::risk, 12,
+                                         0, engine::kNoSymbol);
+    b.payload.risk_state.account = 1;
+    EXPECT_GT(notify_key(b), d.key);
+    EXPECT_LT(notify_key(b), through_key(12));
+    EXPECT_EQ(describe(fill_event(0, true), n.names).key, 42u * kKeySlots);
+}
+
 TEST(NotifySummary, CountsWhatWasNotSentByKindUpToTheLastSequence) {
     std::array<std::uint64_t, kNotifyKinds> lost{};
     lost[static_cast<std::size_t>(NotifyKind::fill)] = 37;

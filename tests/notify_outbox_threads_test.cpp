@@ -46,7 +46,7 @@ engine::Event delivered_audit(std::uint64_t seq, std::uint8_t target) {
     e.payload.audit.endpoint = engine::ApiEndpoint::notify;
     e.payload.audit.code = engine::ApiCode::ok;
     e.payload.audit.status = 200;
-    e.payload.audit.request_key = seq;
+    e.payload.audit.request_key = seq * kKeySlots;  // an input's notify_key
     e.payload.audit.flags = target;
     return e;
 }
@@ -100,7 +100,7 @@ TEST(NotifyOutboxThread, PostsTappedFillsInOrderAndJournalsEachOutcome) {
         EXPECT_NE(service.bodies[i].find("\"seq\":" + std::to_string(i + 1)), std::string::npos);
     const std::vector<engine::Event> a = audits(queue);
     ASSERT_EQ(a.size(), 5u);
-    EXPECT_EQ(a[4].payload.audit.request_key, 5u);
+    EXPECT_EQ(a[4].payload.audit.request_key, 5u * kKeySlots);
     EXPECT_EQ(a[4].payload.audit.code, engine::ApiCode::ok);
     EXPECT_EQ(a[4].payload.audit.endpoint, engine::ApiEndpoint::notify);
     EXPECT_EQ(outbox.counters().delivered.load(), 5u);
@@ -131,6 +131,37 @@ TEST(NotifyOutboxThread, RecoveryRequeuesOnlyWhatTheJournalDoesNotShowDelivered)
     EXPECT_NE(service.bodies[0].find("\"seq\":3"), std::string::npos);
     EXPECT_NE(service.bodies[1].find("\"seq\":4"), std::string::npos);
     EXPECT_NE(service.bodies[2].find("\"seq\":5"), std::string::npos);
+}
+
+// A fill and the day it closed share a sequence number (risk derives the day_closed from the
+// fill that started the next day): the fill's delivery does not settle the daily summary.
+TEST(NotifyOutboxThread, RecoveryTellsADerivedEventFromTheInputThatCausedIt) {
+    FakeService service;
+    engine::DerivedEventTap tap(64, notify_event_types());
+    adapters::LiveInputQueue queue(64, 16);
+    NotifyOutbox outbox(webhook_target(),
+                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
+                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
+                                       std::chrono::milliseconds) { return service.post(body); }});
+    engine::Event day =
+        engine::make_event(engine::EventType::day_closed, engine::Source::risk, 7, 0, 0);
+    day.payload.day_closed.fills = 3;
+    const std::vector<engine::Event> journal = {fill(7), day, delivered_audit(7, 0)};
+    EXPECT_EQ(outbox.recover(journal), 1u);
+    outbox.start();
+    ASSERT_TRUE(eventually([&] { return service.count() == 1; }));
+    outbox.stop();
+    EXPECT_NE(service.bodies[0].find("\"kind\":\"daily_summary\""), std::string::npos)
+        << service.bodies[0];
+    const std::vector<engine::Event> a = audits(queue);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].payload.audit.request_key, 7u * kKeySlots + 1);
+    // Once that is journaled too, nothing is owed.
+    NotifyOutbox again(webhook_target(),
+                       NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
+                                  [&](const ParsedUrl&, std::string_view, std::string_view body,
+                                      std::chrono::milliseconds) { return service.post(body); }});
+    EXPECT_EQ(again.recover({fill(7), day, delivered_audit(7, 0), a[0]}), 0u);
 }
 
 TEST(NotifyOutboxThread, HeldItStartsNoAttemptAndADeadServiceIsRetried) {
@@ -198,7 +229,7 @@ TEST(NotifyOutboxThread, AnnounceWaitsForTheStopMessageBehindWhatIsOwedEvenWhile
     EXPECT_EQ(service.count(), 2u);  // held again once the announce returned
     const std::vector<engine::Event> a = audits(queue);
     ASSERT_EQ(a.size(), 2u);
-    EXPECT_EQ(a[1].payload.audit.request_key, 7u);
+    EXPECT_EQ(a[1].payload.audit.request_key, through_key(7));
     EXPECT_EQ(a[1].payload.audit.code, engine::ApiCode::ok);
 }
 

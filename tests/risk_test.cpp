@@ -740,6 +740,37 @@ TEST(RiskStage, TheDayStartsAtTheFirstSessionOpenOfADayNotAtEachSymbolsOpen) {
     EXPECT_EQ(h.risk.flags(), kRiskHalted);
 }
 
+// The daily summary's source: when the next trading day starts, risk journals what the day came
+// to. The first open a session meets closes nothing (no day had started).
+TEST(RiskStage, TheNextDaysOpenClosesTheDayWithItsPnlEquityFillsAndOpenPositions) {
+    Harness h(RiskLimits{}, usd(10'000));
+    h.session_open();
+    EXPECT_TRUE(of_type(h.last, EventType::day_closed).empty());
+    const std::int64_t first_day = h.now;
+    h.open(0, Side::buy, qty(10), px(100));
+    h.open(1, Side::buy, qty(5), px(20));
+    h.trade(0, px(103));  // +30
+    h.now += kDay;
+    h.session_open();
+    auto closed = of_type(h.last, EventType::day_closed);
+    ASSERT_EQ(closed.size(), 1u);
+    const DayClosedPayload& d = closed[0].payload.day_closed;
+    EXPECT_EQ(d.day_start_ns, first_day);
+    EXPECT_EQ(d.day_pnl, usd(30));
+    EXPECT_EQ(d.equity, usd(10'030));
+    EXPECT_EQ(d.fills, 2u);
+    EXPECT_EQ(d.open_positions, 2u);
+    EXPECT_EQ(closed[0].header.ts_ns, h.now);
+    // The next day counts afresh: no fills, flat P&L.
+    h.now += kDay;
+    h.session_open();
+    closed = of_type(h.last, EventType::day_closed);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].payload.day_closed.fills, 0u);
+    EXPECT_EQ(closed[0].payload.day_closed.day_pnl, usd(0));
+    EXPECT_EQ(closed[0].payload.day_closed.day_start_ns, h.now - kDay);
+}
+
 TEST(RiskStage, DailyLossHaltsAtTheLimitUntilTheNextSessionOpen) {
     Harness h(RiskLimits{}, usd(10'000));
     h.session_open();

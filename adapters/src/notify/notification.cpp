@@ -1,5 +1,6 @@
 #include "keel/adapters/notify/notification.hpp"
 
+#include "keel/adapters/notify/notify_format.hpp"
 #include "keel/engine/orders/order_id.hpp"
 
 namespace keel::adapters::notify {
@@ -10,7 +11,7 @@ using engine::EventType;
 
 constexpr std::string_view kKindNames[kNotifyKinds] = {
     "fill",  "partial_fill", "rejected", "cancel",  "breaker", "kill",
-    "pause", "resume",       "feed",     "session", "summary"};
+    "pause", "resume",       "feed",     "session", "summary", "daily_summary"};
 constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
                                                          "partial fills",
                                                          "rejected orders",
@@ -21,7 +22,8 @@ constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
                                                          "resumes",
                                                          "feed status changes",
                                                          "session starts and stops",
-                                                         "summaries"};
+                                                         "summaries",
+                                                         "daily summaries"};
 constexpr std::string_view kLevelNames[] = {"info", "warning", "critical"};
 
 std::string upper(std::string_view s) {
@@ -47,6 +49,7 @@ void add_account(Notification& out, std::uint64_t order_id, const NotifyNames& n
 Notification base(const Event& e, NotifyKind kind, NotifyLevel level) {
     Notification out;
     out.seq = e.header.seq;
+    out.key = notify_key(e);
     out.ts_ns = e.header.ts_ns;
     out.kind = kind;
     out.level = level;
@@ -143,6 +146,21 @@ Notification feed(const Event& e) {
     return out;
 }
 
+Notification daily(const Event& e, const NotifyNames& n) {
+    const engine::DayClosedPayload& d = e.payload.day_closed;
+    Notification out = base(e, NotifyKind::daily_summary, NotifyLevel::info);
+    const std::string pnl = (d.day_pnl.raw > 0 ? "+" : "") + d.day_pnl.to_string();
+    out.title = "Day closed: P&L " + pnl + ", equity " + d.equity.to_string();
+    out.fields = {{"day_start", iso_time(d.day_start_ns)},
+                  {"day_pnl", pnl},
+                  {"equity", d.equity.to_string()},
+                  {"fills", std::to_string(d.fills)},
+                  {"open_positions", std::to_string(d.open_positions)}};
+    if (n.accounts.size() > 1 && d.account < n.accounts.size())
+        out.fields.emplace_back("account", n.accounts[d.account]);
+    return out;
+}
+
 Notification session(const Event& e, const NotifyNames& n) {
     Notification out = base(e, NotifyKind::session, NotifyLevel::info);
     out.title = "Session started: " + n.session;
@@ -219,6 +237,8 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
             return std::nullopt;
         case EventType::session_start:
             return NotifyKind::session;
+        case EventType::day_closed:
+            return NotifyKind::daily_summary;
         default:
             return std::nullopt;
     }
@@ -227,7 +247,19 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
 engine::EventTypeSet notify_event_types() noexcept {
     return {EventType::venue_fill,   EventType::venue_reject, EventType::order_denied,
             EventType::venue_cancel, EventType::command,      EventType::risk_state,
-            EventType::feed_status,  EventType::session_start};
+            EventType::feed_status,  EventType::session_start, EventType::day_closed};
+}
+
+std::uint64_t notify_key(const Event& e) noexcept {
+    const std::uint64_t at = e.header.seq * kKeySlots;
+    switch (e.header.type) {
+        case EventType::day_closed:
+            return at + 1 + 2 * std::uint64_t{e.payload.day_closed.account};
+        case EventType::risk_state:
+            return at + 2 + 2 * std::uint64_t{e.payload.risk_state.account};
+        default:
+            return at;
+    }
 }
 
 Notification describe(const Event& e, const NotifyNames& names) {
@@ -244,6 +276,8 @@ Notification describe(const Event& e, const NotifyNames& names) {
             return breaker(e, names);
         case EventType::feed_status:
             return feed(e);
+        case EventType::day_closed:
+            return daily(e, names);
         default:
             return session(e, names);
     }
@@ -271,6 +305,7 @@ Notification summarize(const std::array<std::uint64_t, kNotifyKinds>& lost, std:
                        std::int64_t ts_ns) {
     Notification out;
     out.seq = last_seq;
+    out.key = through_key(last_seq);
     out.ts_ns = ts_ns;
     out.kind = NotifyKind::summary;
     out.level = NotifyLevel::warning;

@@ -68,7 +68,7 @@ std::size_t NotifyOutbox::recover(const std::vector<engine::Event>& journaled) {
             continue;
         const std::size_t k = e.payload.audit.flags;
         if (k < settled.size())
-            settled[k] = std::max(settled[k], e.payload.audit.request_key);
+            settled[k] = std::max(settled[k], e.payload.audit.request_key);  // a notify_key
     }
     std::size_t queued = 0;
     for (const engine::Event& e : journaled) {
@@ -76,7 +76,7 @@ std::size_t NotifyOutbox::recover(const std::vector<engine::Event>& journaled) {
             continue;
         const Notification n = describe(e, deps_.names);
         for (std::size_t k = 0; k < targets_.size(); ++k) {
-            if (n.seq > settled[k] && targets_[k]->config.wants(n)) {
+            if (n.key > settled[k] && targets_[k]->config.wants(n)) {
                 queued += targets_[k]->outbox.offer(n) ? 1 : 0;
             }
         }
@@ -140,6 +140,7 @@ bool NotifyOutbox::take_announced() {
         return false;
     for (Notification& n : announced_) {
         n.seq = last_seq_;
+        n.key = through_key(last_seq_);
         if (n.ts_ns == 0)
             n.ts_ns = last_ts_ns_;
         for (const auto& t : targets_) {
@@ -218,6 +219,7 @@ void NotifyOutbox::count_tap_drops() {
         {engine::EventType::risk_state, NotifyKind::breaker},
         {engine::EventType::feed_status, NotifyKind::feed},
         {engine::EventType::session_start, NotifyKind::session},
+        {engine::EventType::day_closed, NotifyKind::daily_summary},
     };
     for (const auto& [type, kind] : kDropKinds) {
         const std::uint64_t total = deps_.tap.dropped(type);
@@ -281,7 +283,7 @@ void NotifyOutbox::journal_outcome(std::size_t index, const Notification& n, uns
                                    engine::ApiCode code) {
     engine::Event e = engine::make_event(engine::EventType::audit, engine::Source::control, 0, 0,
                                          engine::kNoSymbol);
-    e.payload.audit.request_key = n.seq;
+    e.payload.audit.request_key = n.key;
     e.payload.audit.status = static_cast<std::uint16_t>(status);
     e.payload.audit.code = code;
     e.payload.audit.endpoint = engine::ApiEndpoint::notify;

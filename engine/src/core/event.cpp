@@ -80,6 +80,8 @@ std::string_view to_string(EventType t) noexcept {
             return "risk_state";
         case EventType::state_hash:
             return "state_hash";
+        case EventType::day_closed:
+            return "day_closed";
         case EventType::flush:
             return "flush";
         case EventType::shutdown:

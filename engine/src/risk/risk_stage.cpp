@@ -61,13 +61,17 @@ void RiskStage::on_event(const Event& event, Emit& out) noexcept {
 }
 
 void RiskStage::handle(const Event& event, Emit& out) noexcept {
-    if (limits_.day_boundary_on)
-        roll_day_at_boundary(event, out);
     if (event.header.type == EventType::order_request) {
+        if (limits_.day_boundary_on)
+            roll_day_at_boundary(event, out);
         decide(event, out);  // the decision replaces the request
         return;
     }
+    // An input goes on before what a day roll derives from it (a closed day, a halt lifted), so
+    // consumers downstream meet the cause first: the notification outbox's keys rely on it.
     out.emit(event);
+    if (limits_.day_boundary_on)
+        roll_day_at_boundary(event, out);
     switch (event.header.type) {
         case EventType::symbol_def:
             if (event.header.symbol < symbols_.size()) {
@@ -464,6 +468,7 @@ void RiskStage::on_fill(const Event& event, Emit& out) noexcept {
     SymbolState& s = symbols_[sym];
     const std::int64_t before = account_.position(sym).quantity_raw;
     account_.apply_fill(sym, f.side, f.price, f.quantity, f.fee, event.header.ts_ns);
+    ++day_fills_;
     const std::int64_t after = account_.position(sym).quantity_raw;
     // A day trade: a position opened today is reduced (counted once per opening).
     const bool reduced = before != 0 && (abs_raw(after) < abs_raw(before) ||
@@ -535,6 +540,9 @@ void RiskStage::roll_day_at_boundary(const Event& event, Emit& out) noexcept {
 }
 
 void RiskStage::start_day(const Event& cause, std::int64_t day_start_ns, Emit& out) noexcept {
+    if (day_start_ns_ != INT64_MIN)
+        emit_day_closed(cause, out);
+    day_fills_ = 0;
     account_.start_day(day_start_ns);
     day_start_ns_ = day_start_ns;
     day_trades_.start_day();
@@ -669,6 +677,25 @@ void RiskStage::flatten(const Event& cause, bool retry_failed, Emit& out) noexce
         ++approvals_;
         out.emit(e);
     }
+}
+
+// Once a day, so the scan of the positions is no cost per event.
+void RiskStage::emit_day_closed(const Event& cause, Emit& out) noexcept {
+    Event e = make_event(EventType::day_closed, Source::risk, cause.header.seq, cause.header.ts_ns,
+                         kNoSymbol);
+    DayClosedPayload& d = e.payload.day_closed;
+    d.day_start_ns = day_start_ns_;
+    d.day_pnl = account_.day_pnl();
+    d.equity = account_.equity();
+    d.fills = day_fills_;
+    std::size_t open = 0;
+    for (SymbolId s = 0; s < account_.symbol_capacity(); ++s)
+        open += account_.position(s).quantity_raw != 0 ? 1 : 0;
+    d.open_positions = static_cast<std::uint16_t>(std::min<std::size_t>(open, UINT16_MAX));
+    d.account = account_index_;
+    if (!journal(e))
+        return;
+    out.emit(e);
 }
 
 void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value,

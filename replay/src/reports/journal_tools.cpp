@@ -210,6 +210,13 @@ void state_fields(Json& j, const Event& e) {
             j["inputs"] = p.state_hash.inputs;
             break;
         }
+        case EventType::day_closed:
+            j["day_start"] = iso_time(p.day_closed.day_start_ns);
+            j["day_pnl"] = dec(p.day_closed.day_pnl.raw);
+            j["equity"] = dec(p.day_closed.equity.raw);
+            j["fills"] = p.day_closed.fills;
+            j["open_positions"] = p.day_closed.open_positions;
+            break;
         case EventType::session_resume:
             j["gateway_records"] = p.resume.gateway_records;
             j["unsent"] = p.resume.unsent;
@@ -322,6 +329,8 @@ std::size_t record_account(const Event& e) {
             return p.risk_state.account;
         case EventType::state_hash:
             return p.state_hash.account;
+        case EventType::day_closed:
+            return p.day_closed.account;
         case EventType::engine_alert:
             return p.engine_alert.account;
         default: {
@@ -387,6 +396,7 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
             break;
         case EventType::risk_state:
         case EventType::state_hash:
+        case EventType::day_closed:
         case EventType::session_resume:
         case EventType::feed_status:
             state_fields(j, e);

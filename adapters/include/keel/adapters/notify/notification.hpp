@@ -31,8 +31,9 @@ enum class NotifyKind : std::uint8_t {
     feed = 8,          // the market-data feed disconnected or reconnected
     session = 9,       // the session started or stopped
     summary = 10,      // what the outbox could not send (always sent to the target that lost it)
+    daily_summary = 11,  // a trading day closed: its P&L, equity, fills and open positions
 };
-inline constexpr std::size_t kNotifyKinds = 11;
+inline constexpr std::size_t kNotifyKinds = 12;
 [[nodiscard]] std::string_view to_string(NotifyKind k) noexcept;
 [[nodiscard]] std::optional<NotifyKind> parse_notify_kind(std::string_view name) noexcept;
 // The plural a summary counts in ("fills", "rejected orders").
@@ -42,8 +43,21 @@ enum class NotifyLevel : std::uint8_t { info = 0, warning = 1, critical = 2 };
 [[nodiscard]] std::string_view to_string(NotifyLevel l) noexcept;
 [[nodiscard]] std::optional<NotifyLevel> parse_notify_level(std::string_view name) noexcept;
 
+// Notifications in the order a target is sent them: several can come of one sequence number
+// (an input, then what each account's risk stage derived from it: a closed day, a breaker), so
+// the key a delivery's audit records, and recovery compares, is the sequence number times 32
+// plus a slot: 0 an input; 1 + 2 * account for a day_closed, 2 + 2 * account for a risk_state
+// (kMaxAccounts is 8, so the slots stay under 17); 31 for everything up to and including the
+// sequence (a summary, the session-stop message).
+inline constexpr std::uint64_t kKeySlots = 32;
+[[nodiscard]] constexpr std::uint64_t through_key(std::uint64_t seq) noexcept {
+    return seq * kKeySlots + (kKeySlots - 1);
+}
+[[nodiscard]] std::uint64_t notify_key(const engine::Event& e) noexcept;
+
 struct Notification {
     std::uint64_t seq = 0;   // the event's sequence; a summary's: the last event it covers
+    std::uint64_t key = 0;   // notify_key of the event; a summary's: through_key(seq)
     std::int64_t ts_ns = 0;  // the event's engine time (Unix ns)
     NotifyKind kind = NotifyKind::fill;
     NotifyLevel level = NotifyLevel::info;

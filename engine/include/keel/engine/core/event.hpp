@@ -51,6 +51,7 @@ enum class EventType : std::uint8_t {
     engine_alert = 37,  // something an operator must look at (e.g. an illegal order transition)
     risk_state = 38,    // risk's mode or limits changed (kill switch, halt, limits committed)
     state_hash = 39,    // a hash of the stage's state, every kStateHashEvery inputs (replay)
+    day_closed = 40,    // risk closed a trading day: the day's P&L, equity, fills, positions
     // --- runner control: travel the rings, never journaled, never seen by trading logic ---
     flush = 64,
     shutdown = 65,
@@ -437,6 +438,18 @@ struct StateHashPayload {
     std::uint64_t inputs;
     std::uint8_t account;  // the account whose stage state it is (0 with one account)
 };
+// day_closed: what a trading day came to, by the account's risk stage when the next day starts
+// (its first session open, or the first event past risk.day_boundary). header.ts_ns is the
+// event that started the next day; the first day a session meets is closed like the others
+// only once a day had started before it.
+struct DayClosedPayload {
+    std::int64_t day_start_ns;  // when the closed day started
+    Money day_pnl;              // equity at the close less equity at the day's start
+    Money equity;               // at the close: cash and every position at its last price
+    std::uint32_t fills;        // fills booked during the day
+    std::uint16_t open_positions;  // symbols not flat at the close
+    std::uint8_t account;          // the account whose day it was (0 with one account)
+};
 // How often each stage journals its state hash (in input events it has seen).
 inline constexpr std::uint64_t kStateHashEvery = 4096;
 
@@ -475,6 +488,7 @@ union EventPayload {
     RiskStatePayload risk_state;
     EngineAlertPayload engine_alert;
     StateHashPayload state_hash;
+    DayClosedPayload day_closed;
     FeedStatusPayload feed_status;
     AuditPayload audit;
     TickRefusedPayload tick_refused;

@@ -183,6 +183,7 @@ class RiskStage final : public Stage {
     void on_timer(const Event& event, Emit& out) noexcept;
     void roll_day_at_boundary(const Event& event, Emit& out) noexcept;
     void start_day(const Event& cause, std::int64_t day_start_ns, Emit& out) noexcept;
+    void emit_day_closed(const Event& cause, Emit& out) noexcept;
     void on_command(const Event& event, Emit& out) noexcept;
     void on_feed_status(const Event& event) noexcept;
     void check_breakers(const Event& cause, Emit& out) noexcept;
@@ -211,6 +212,7 @@ class RiskStage final : public Stage {
     DuplicateFilter duplicates_;
     DayTradeCounter day_trades_;
     std::int64_t day_start_ns_ = INT64_MIN;  // the last session_open; before it all is "today"
+    std::uint32_t day_fills_ = 0;            // fills booked since day_start_ns_ (day_closed)
     // With a day boundary: the next one ahead of the last event, INT64_MIN before the first.
     std::int64_t next_boundary_ns_ = INT64_MIN;
     Money peak_equity_{};
