@@ -80,6 +80,25 @@ TEST_F(CsvFormatsTest, QuotesAndTradesWithoutSizesCarryTheSizeUnknownMarkerNotZe
     EXPECT_EQ(src->stats().unknown_size_rows, 2u);
 }
 
+TEST_F(CsvFormatsTest, BarsWithoutVolumeCarryTheSizeUnknownMarkerNotZero) {
+    auto b = spec("b.csv",
+                  "date,open,high,low,close\n2024-01-02,1.1,1.2,1.0,1.15\n");
+    b.bar_interval_s = 86400;
+    auto v = spec("v.csv",
+                  "date,open,high,low,close,volume\n2024-01-03,1.1,1.2,1.0,1.15,\n"
+                  "2024-01-04,1.1,1.2,1.0,1.15,0\n",
+                  "X");
+    v.bar_interval_s = 86400;
+    auto src = open({b, v});
+    ASSERT_TRUE(src) << error_;
+    const auto rows = data(*src);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_TRUE(engine::size_unknown(rows[0].payload.bar.volume));  // no column
+    EXPECT_TRUE(engine::size_unknown(rows[1].payload.bar.volume));  // an empty cell
+    EXPECT_EQ(rows[2].payload.bar.volume.raw, 0);                   // a 0 written means none
+    EXPECT_EQ(src->stats().unknown_size_rows, 2u);
+}
+
 // --- files as they come ---
 
 TEST_F(CsvFormatsTest, AVendorFileReadsWithColumnsAndTimeFormatAndNoPreprocessing) {

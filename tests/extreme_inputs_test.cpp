@@ -113,10 +113,11 @@ void add_refused(std::vector<Case>& cases, const std::string& type_name, const E
                  engine::InputField field, const std::int64_t* slot_in_base) {
     const std::ptrdiff_t offset =
         reinterpret_cast<const char*>(slot_in_base) - reinterpret_cast<const char*>(&base);
-    // -1 is a trade's or quote's "size unknown" marker (engine::kSizeUnknown), which ingest
+    // -1 is a trade's or quote's size's (and a bar's volume's) "size unknown" marker (engine::kSizeUnknown), which ingest
     // accepts: for sizes the next negative value stands in for it.
     const bool size = field == engine::InputField::size || field == engine::InputField::bid_size ||
-                      field == engine::InputField::ask_size;
+                      field == engine::InputField::ask_size ||
+                      field == engine::InputField::volume;
     for (const std::int64_t extreme : kExtremes) {
         const std::int64_t v = size && extreme == engine::kSizeUnknown.raw ? extreme - 1 : extreme;
         Event e = base;

@@ -108,6 +108,7 @@ TEST_F(FeedParser, KeelBarCarriesItsIntervalInMinutes) {
             R"({"type":"bar","symbol":"AAPL","ts":1,"open":1,"high":1,"low":1,"close":1,"interval":30})")
             .ok());
     EXPECT_EQ(out_[0].header.aux, 30);
+    EXPECT_TRUE(engine::size_unknown(out_[0].payload.bar.volume));  // no volume: unknown, not 0
 }
 
 TEST_F(FeedParser, EscapedStringValuesAreUnescapedAndEscapedKeysAreNotFields) {
@@ -177,7 +178,9 @@ TEST_F(FeedParser, LineFormatWrittenByTheSimulatorParsesBackToTheSameEvents) {
     b.header.aux = 1440;
     b.payload.bar = {engine::Price{raw("2")}, engine::Price{raw("3")}, engine::Price{raw("1")},
                      engine::Price{raw("2.5")}, engine::Quantity{raw("1000000")}};
-    for (const Event& e : {t, q, b}) {
+    Event unknown = b;  // a bar of unknown volume: written without one, read back as unknown
+    unknown.payload.bar.volume = engine::kSizeUnknown;
+    for (const Event& e : {t, q, b, unknown}) {
         std::string line;
         ASSERT_TRUE(append_message(line, e, symbols_.name(e.header.symbol)));
         const ParseError err = parse(line);

@@ -94,6 +94,22 @@ TEST(PriceBand, ASeedAnchorsTheFirstTickAfterARestart) {
     EXPECT_FALSE(b.check(trade("1.21", 3 * kMinute)));
 }
 
+// A restart replays its journal's market data into the band: the last accepted event's price
+// (a quote's mid) anchors the first tick after it; other events seed nothing.
+TEST(PriceBand, SeedingFromTheJournalsEventsAnchorsAtTheLastOnesPrice) {
+    auto b = band();
+    b.seed(trade("100", kMinute));
+    engine::Event q = engine::make_event(EventType::quote, engine::Source::feed, 0, 2 * kMinute, 0);
+    q.payload.quote.bid = px("1.19");
+    q.payload.quote.ask = px("1.21");
+    b.seed(q);
+    engine::Event alert = engine::make_event(EventType::alert, engine::Source::webhook, 0,
+                                             3 * kMinute, 0);
+    b.seed(alert);
+    EXPECT_TRUE(b.check(trade("100", 4 * kMinute)));  // the quote's 1.2 is the anchor, not 100
+    EXPECT_FALSE(b.check(trade("1.22", 5 * kMinute)));
+}
+
 TEST(PriceBand, QuotesAndBarsAreHeldByEveryPriceTheyCarry) {
     auto b = band({px("0.5"), px("2"), engine::Ratio::from_raw(-1)});
     engine::Event q = engine::make_event(EventType::quote, engine::Source::feed, 0, kMinute, 0);

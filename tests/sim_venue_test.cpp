@@ -471,6 +471,23 @@ TEST(SimVenueTicks, AParticipationCapCannotApplyToATradeOfUnknownSize) {
     EXPECT_EQ(h.fills().size(), 1u);
 }
 
+// A bar file without volume: the marker, not 0, so a participation cap (which would make the
+// pool 0 and leave the order resting for ever) cannot apply; 0 written still means none.
+TEST(SimVenueBars, AParticipationCapCannotApplyToABarOfUnknownVolume) {
+    SimVenueConfig c = bars_config();
+    c.participation = R("0.1");
+    Harness h(c);
+    h.submit({.id = 4, .qty = 50});
+    Event b = bar(200, P(1000), P(1010), P(990), P(1000));
+    b.payload.bar.volume = engine::kSizeUnknown;
+    h.feed(b);
+    ASSERT_EQ(h.fills().size(), 1u);
+    expect_fill(h.fills()[0], 4, P(1000), 50, true);
+    h.submit({.id = 8, .qty = 5, .ts = 200});
+    h.feed(bar(300, P(1000), P(1010), P(990), P(1000), 0));
+    EXPECT_EQ(h.fills().size(), 1u);
+}
+
 TEST(SimVenueTicks, BarsDoNotMatchInTickMode) {
     Harness h(ticks_config());
     h.submit({.id = 4});

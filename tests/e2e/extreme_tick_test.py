@@ -8,7 +8,7 @@ client; a TradingView-style alert opens the position):
   - both ticks are refused by the feed's sanity band and journaled as tick_refused inputs with
     the price, the band and the reason; no stage sees them (no mark or fill at those prices);
   - `keel replay --verify` passes on the journal, and a restart on it continues the session
-    (and verifies again).
+    (and verifies again), its band anchored at the journal's last accepted price.
 Usage: extreme_tick_test.py KEEL SRC
 """
 import json
@@ -98,9 +98,12 @@ def main():
         fail("fills: %s" % fills)
     verify(journal, "after the first run")
 
-    # A restart continues the session on the same journal (same config, so the same port).
+    # A restart continues the session on the same journal (same config, so the same port), its
+    # band anchored at the last price the journal accepted: the first tick after it is held to
+    # 1.2005 (unseeded, it would have been accepted as the new anchor).
     k = Keel("restart", config, journal)
     feed.accept()
+    feed.trade("10000000")
     feed.trade("1.2006")
     wait_for("the restarted session to journal a tick",
              lambda: any(r["type"] == "trade" and r["price"] == "1.2006"
@@ -112,6 +115,11 @@ def main():
         fail("the restart did not continue the journal: its first records changed")
     if sum(1 for r in after if r["type"] == "session_start") != 1:
         fail("the restart started a new session instead of continuing the journal")
+    refused_after = [r for r in after[len(inputs):] if r["type"] == "tick_refused"]
+    if len(refused_after) != 1 or refused_after[0]["anchor"] != "1.2005" or \
+            refused_after[0]["price"] != "10000000":
+        fail("after the restart, tick_refused records %s (expected 10000000 refused against "
+             "the journal's last price 1.2005)" % refused_after)
     verify(journal, "after the restart")
     feed.close()
     print("extreme ticks: 2 refused and journaled, session kept trading, verify and restart ok")

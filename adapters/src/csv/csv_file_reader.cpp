@@ -506,8 +506,11 @@ bool CsvFileReader::parse_bar(Event& e) {
         !decimal(c.close, b.close.raw, Sign::positive)) {
         return false;
     }
-    if (c.volume != -1 && !decimal(c.volume, b.volume.raw, Sign::non_negative))
+    // No volume column, or an empty cell: unknown, not 0 (as a trade's or quote's size).
+    bool unknown = false;
+    if (!size(c.volume, b.volume, unknown))
         return false;
+    stats_.unknown_size_rows += unknown ? 1 : 0;
     if (spec_.adjusted && !adjust_bar(b))
         return false;
     if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||

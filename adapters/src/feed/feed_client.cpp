@@ -592,9 +592,8 @@ const FeedCounters& FeedClient::counters() const noexcept {
     return impl_->counters;
 }
 
-void FeedClient::seed_band(engine::SymbolId symbol, engine::Price price,
-                           std::int64_t ts_ns) noexcept {
-    impl_->band.seed(symbol, price, ts_ns);
+void FeedClient::seed_band(const engine::Event& accepted) noexcept {
+    impl_->band.seed(accepted);
 }
 
 const FeedClientOptions& FeedClient::options() const noexcept {

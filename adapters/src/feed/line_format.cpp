@@ -88,7 +88,8 @@ bool append_message(std::string& out, const engine::Event& e, std::string_view s
             append_decimal(out, "high", e.payload.bar.high.raw);
             append_decimal(out, "low", e.payload.bar.low.raw);
             append_decimal(out, "close", e.payload.bar.close.raw);
-            append_decimal(out, "volume", e.payload.bar.volume.raw);
+            if (!engine::size_unknown(e.payload.bar.volume))
+                append_decimal(out, "volume", e.payload.bar.volume.raw);
             out += ",\"interval\":\"";
             out += interval_text(e.header.aux);
             out += '"';

@@ -684,6 +684,8 @@ ParseError MessageParser::Impl::parse(std::string_view message, std::vector<Even
             if (volume.present) {
                 if (auto err = decimal(volume, "volume", -1, b.volume.raw, false); !err.ok())
                     return err;
+            } else {
+                b.volume = engine::kSizeUnknown;  // not given: unknown, not 0
             }
             if (b.high < b.low || b.open > b.high || b.open < b.low || b.close > b.high ||
                 b.close < b.low)

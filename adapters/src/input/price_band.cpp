@@ -137,6 +137,12 @@ void PriceBand::fill_band(const State& s, TickRefusedPayload& r) noexcept {
     r.high = Price::from_raw(static_cast<std::int64_t>(high));
 }
 
+void PriceBand::seed(const engine::Event& accepted) noexcept {
+    const EventType t = accepted.header.type;
+    if (t == EventType::trade || t == EventType::quote || t == EventType::bar)
+        seed(accepted.header.symbol, prices_of(accepted).price, accepted.header.ts_ns);
+}
+
 void PriceBand::seed(engine::SymbolId symbol, Price price, std::int64_t ts_ns) noexcept {
     if (symbol >= states_.size() || price.raw <= 0)
         return;

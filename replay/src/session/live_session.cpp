@@ -443,6 +443,12 @@ bool start(Live& l, const SessionView& view, std::string& error) {
                 f.bands[*id] = adapters::BandLimits{s.min_price, s.max_price, s.max_jump_pct};
         }
         l.feed = std::make_unique<adapters::feed::FeedClient>(std::move(f), symbols, l.queue);
+        // A restart: the band continues from the last prices the journal accepted, so the
+        // first tick after it is held to them (unseeded, any price would be accepted).
+        if (view.continued != nullptr) {
+            for (const engine::Event& e : view.continued->events())
+                l.feed->seed_band(e);
+        }
     }
     if (l.live.webhook) {
         WebhookConfig w = *l.live.webhook;

@@ -35,7 +35,10 @@ void OrbStrategy::on_bar(const BarView& bar, Intents& out) noexcept {
 void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
     const BarPayload& b = bar.bar;
     atr_.update(b.high, b.low, b.close);
-    volume_sma_.update(b.volume.raw);
+    // A bar of unknown volume (data without sizes) counts as none, as the bar aggregator counts
+    // a trade of unknown size.
+    const std::int64_t volume = size_unknown(b.volume) ? 0 : b.volume.raw;
+    volume_sma_.update(volume);
     const std::optional<std::int64_t> day = session_day(session(), bar.close_ns - 1);
     if (!day)
         return;
@@ -77,7 +80,7 @@ void OrbStrategy::on_base_bar(const BarView& bar, Intents& out) noexcept {
                        : static_cast<double>(trend_close_.raw) / 1e9 < trend_ema_.value());
     // volume >= factor * sum / n, exactly: volume * n * scale >= factor * sum.
     const bool volume_ok = volume_sma_.ready() &&
-                           static_cast<i128>(b.volume.raw) * volume_sma_.period() * kScale >=
+                           static_cast<i128>(volume) * volume_sma_.period() * kScale >=
                                static_cast<i128>(params_.volume_factor_raw) * volume_sma_.sum_raw();
     const Price atr = indicator_price(atr_.value());
     if (!trend_ok || !volume_ok || atr.raw <= 0) {

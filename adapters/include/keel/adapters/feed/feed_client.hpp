@@ -130,8 +130,9 @@ class FeedClient {
     void stop();
 
     [[nodiscard]] const FeedCounters& counters() const noexcept;
-    // Seeds a symbol's band anchor before start() (a restart: the last accepted price).
-    void seed_band(engine::SymbolId symbol, engine::Price price, std::int64_t ts_ns) noexcept;
+    // Before start(), at a restart: the journal's market data, in order, so each symbol's band
+    // anchor is the last price the journal accepted (PriceBand::seed).
+    void seed_band(const engine::Event& accepted) noexcept;
     [[nodiscard]] const FeedClientOptions& options() const noexcept;
 
   private:

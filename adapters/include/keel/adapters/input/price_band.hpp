@@ -49,6 +49,10 @@ class PriceBand {
     [[nodiscard]] std::optional<engine::TickRefusedPayload> check(const engine::Event& e) noexcept;
     // Seeds a symbol's anchor (the last price a journal accepted, at a restart).
     void seed(engine::SymbolId symbol, engine::Price price, std::int64_t ts_ns) noexcept;
+    // Seeds the anchor of an accepted market-data event's symbol (trade, quote or bar) at the
+    // price check() holds the next tick to; other events are ignored. A restart replays its
+    // journal's market data through this, in order, so the band continues where it stopped.
+    void seed(const engine::Event& accepted) noexcept;
 
     [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
     [[nodiscard]] std::uint64_t reanchored() const noexcept { return reanchored_; }

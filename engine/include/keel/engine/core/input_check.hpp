@@ -69,7 +69,7 @@ static_assert(kSizeUnknown.raw == -1);
                 return {InputField::open, b.open.raw};
             if (!positive(b.close.raw) || b.close < b.low || b.close > b.high)
                 return {InputField::close, b.close.raw};
-            if (!non_negative(b.volume.raw))
+            if (!detail::size_or_unknown(b.volume))
                 return {InputField::volume, b.volume.raw};
             return {};
         }
