@@ -51,6 +51,15 @@ engine::Event delivered_audit(std::uint64_t seq, std::uint8_t target) {
     return e;
 }
 
+// What each outbox here is given: the tap, the audit queue, a session "s", an optional hold
+// flag, and the fake service as its poster.
+NotifyDeps deps(engine::DerivedEventTap& tap, adapters::LiveInputQueue& queue, FakeService& service,
+                const std::atomic<bool>* hold) {
+    return NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, hold,
+                      [&service](const ParsedUrl&, std::string_view, std::string_view body,
+                                 std::chrono::milliseconds) { return service.post(body); }};
+}
+
 NotifyOptions webhook_target() {
     NotifyTarget t;
     t.service = NotifyService::webhook;
@@ -88,9 +97,7 @@ TEST(NotifyOutboxThread, PostsTappedFillsInOrderAndJournalsEachOutcome) {
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(webhook_target(),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, nullptr));
     outbox.start();
     for (std::uint64_t s = 1; s <= 5; ++s)
         tap.emit(fill(s));
@@ -111,9 +118,7 @@ TEST(NotifyOutboxThread, RecoveryRequeuesOnlyWhatTheJournalDoesNotShowDelivered)
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(webhook_target(),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, nullptr));
     // Fills 1-4 journaled, 1 and 2 delivered to target 0 (and 3 to a target 1 that is not
     // this one's).
     const std::vector<engine::Event> journal = {fill(1),
@@ -140,9 +145,7 @@ TEST(NotifyOutboxThread, RecoveryTellsADerivedEventFromTheInputThatCausedIt) {
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(webhook_target(),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, nullptr));
     engine::Event day =
         engine::make_event(engine::EventType::day_closed, engine::Source::risk, 7, 0, 0);
     day.payload.day_closed.fills = 3;
@@ -158,9 +161,7 @@ TEST(NotifyOutboxThread, RecoveryTellsADerivedEventFromTheInputThatCausedIt) {
     EXPECT_EQ(a[0].payload.audit.request_key, 7u * kKeySlots + 1);
     // Once that is journaled too, nothing is owed.
     NotifyOutbox again(webhook_target(),
-                       NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
-                                  [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                      std::chrono::milliseconds) { return service.post(body); }});
+                       deps(tap, queue, service, nullptr));
     EXPECT_EQ(again.recover({fill(7), day, delivered_audit(7, 0), a[0]}), 0u);
 }
 
@@ -171,9 +172,7 @@ TEST(NotifyOutboxThread, HeldItStartsNoAttemptAndADeadServiceIsRetried) {
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(webhook_target(),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, &hold,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, &hold));
     outbox.start();
     tap.emit(fill(1));
     ASSERT_TRUE(eventually([&] { return outbox.counters().queued.load() == 1; }));
@@ -208,9 +207,7 @@ TEST(NotifyOutboxThread, AnnounceWaitsForTheStopMessageBehindWhatIsOwedEvenWhile
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(session_target(true),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, &hold,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, &hold));
     outbox.start();
     tap.emit(fill(7));
     ASSERT_TRUE(eventually([&] { return outbox.counters().queued.load() == 1; }));
@@ -239,9 +236,7 @@ TEST(NotifyOutboxThread, AnnounceGivesUpAtItsBoundWhenTheServiceIsDead) {
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(session_target(true),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, nullptr));
     EXPECT_EQ(outbox.stop_bound(), std::chrono::milliseconds(300));
     outbox.start();
     EXPECT_FALSE(outbox.announce(stop_message(), outbox.stop_bound()));
@@ -255,9 +250,7 @@ TEST(NotifyOutboxThread, AnnounceDoesNotWaitForATargetThatDoesNotWantSessionMess
     engine::DerivedEventTap tap(64, notify_event_types());
     adapters::LiveInputQueue queue(64, 16);
     NotifyOutbox outbox(session_target(false),
-                        NotifyDeps{tap, queue, NotifyNames{"s", nullptr, {}}, nullptr,
-                                   [&](const ParsedUrl&, std::string_view, std::string_view body,
-                                       std::chrono::milliseconds) { return service.post(body); }});
+                        deps(tap, queue, service, nullptr));
     EXPECT_EQ(outbox.stop_bound(), std::chrono::milliseconds(0));
     outbox.start();
     EXPECT_TRUE(outbox.announce(stop_message(), std::chrono::seconds(10)));
