@@ -136,15 +136,19 @@ void bm_append_record_floor(benchmark::State& state) {
     unsigned char* base = nullptr;
     // A new file for each 64 MiB, the old one kept with its dirty pages, as a journal's segment
     // roll leaves them: truncating one file instead dropped its dirty pages before writeback, so
-    // the floor never met the kernel's dirty-page throttling that keel's append meets (with
-    // vm.dirty_bytes at 500 MB, keel os / record floor measured 1.22-1.57 that way, keel's
-    // appender on its CPU for ~60% of the wall time and the floor's for all of it).
-    const auto next_file = [&]() -> bool {
+    // the floor never met the kernel's dirty-page throttling that keel's append meets (one of
+    // the three reasons keel os / record floor measured 1.22-1.57 with vm.dirty_bytes at 500 MB:
+    // bench/README.md, *Writeback pressure*).
+    const auto release = [&] {
         if (base != nullptr)
             ::munmap(base, kSegmentBytes);
         if (fd >= 0)
             ::close(fd);
         base = nullptr;
+        fd = -1;
+    };
+    const auto next_file = [&]() -> bool {
+        release();
         fd = ::open((dir.path() / ("floor." + std::to_string(files++))).c_str(),
                     O_RDWR | O_CREAT, 0644);
         if (fd < 0 || ::posix_fallocate(fd, 0, kSegmentBytes) != 0)
@@ -154,12 +158,6 @@ void bm_append_record_floor(benchmark::State& state) {
             return false;
         base = static_cast<unsigned char*>(m);
         return true;
-    };
-    const auto release = [&] {
-        if (base != nullptr)
-            ::munmap(base, kSegmentBytes);
-        if (fd >= 0)
-            ::close(fd);
     };
     if (!next_file()) {
         release();
