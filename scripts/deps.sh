@@ -17,6 +17,7 @@ PACKAGES=(
   tzdata                       # /usr/share/zoneinfo, which date/tz reads
   wrk                          # bench: webhook throughput at 64 connections
   prometheus                   # promtool: tests/e2e check /metrics with `promtool check metrics`
+  libquickfix-dev              # FIX 4.4 session layer (QuickFIX 1.15): the FIX venue adapter and keel fix-venue
   libsqlite3-dev               # keel journal export (SQLite C API); bench/journal_bench's peer
   sqlite3                      # the sqlite3 shell: tests/e2e/export_test.sh runs the README's queries
   chromium                     # only tests/e2e/report_test.sh: renders keel report's HTML headless
