@@ -274,6 +274,7 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::unsent_at_restart, "unsent_at_restart"},
     {Reason::unbookable_fill, "unbookable_fill"},
     {Reason::no_market_price, "no_market_price"},
+    {Reason::venue_rejected, "venue_rejected"},
     {Reason::fill_out_of_range, "fill_out_of_range"},
     {Reason::mark_out_of_range, "mark_out_of_range"},
 };

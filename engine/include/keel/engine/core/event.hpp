@@ -163,6 +163,7 @@ enum class Reason : std::uint16_t {
     fok_unfillable = 105,
     unbookable_fill = 106,  // the sim venue cancels an order whose fill the account could not hold
     no_market_price = 107,  // the sim venue has no price for the symbol (no market data, no alert)
+    venue_rejected = 108,   // a venue refused for a reason keel has no code for (FIX OrdRejReason)
     // cancels and expiries (150-199)
     canceled_on_request = 150,
     expired_day = 151,
