@@ -215,12 +215,13 @@ TEST(Config, RefusesBadAccountsNamingWhere) {
     std::string text = valid_text();
     text.replace(text.find(R"("venue": {"type": "sim"},)"), 25,
                  R"("venue": {"type": "sim"}, "accounts": [{"name": "a", "venue": {"type": "sim"}},
-                    {"name": "a", "venue": {"type": "fix"}}, {"name": "b c"}],)");
+                    {"name": "a", "venue": {"type": "ftx"}}, {"name": "b c"}],)");
     text.replace(text.find(R"("quantity": "10")"), 16, R"("quantity": "10", "account": "zz")");
     const ConfigResult r = parse_config(text, "t.json", kDir, {});
     EXPECT_TRUE(has_error(r, "venue", "gives each account its venue")) << dump(r);
     EXPECT_TRUE(has_error(r, "accounts[1].name", "names two accounts")) << dump(r);
-    EXPECT_TRUE(has_error(r, "accounts[1].venue.type", "unknown venue 'fix'")) << dump(r);
+    EXPECT_TRUE(has_error(r, "accounts[1].venue.type", "unknown venue 'ftx' (available: sim, fix)"))
+        << dump(r);
     EXPECT_TRUE(has_error(r, "accounts[2].name", "letters, digits")) << dump(r);
     EXPECT_TRUE(has_error(r, "accounts[2].venue", "is required")) << dump(r);
     EXPECT_TRUE(has_error(r, "strategies[0].account", "unknown account 'zz' (accounts: a, a")) << dump(r);

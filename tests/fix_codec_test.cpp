@@ -972,3 +972,15 @@ TEST(FixCodec, ARefusedCancelReturnsTheOrderToWhereItWas) {
 }
 
 }  // namespace keel
+
+TEST(FixCodec, UtcTimestampsAreWrittenToTheMillisecondAndReadBack) {
+    const std::int64_t ns = 1'796'000'000'123'456'789;  // 2026-11-30T...
+    const std::string text = keel::adapters::fix::utc_timestamp(ns);
+    EXPECT_EQ(text.size(), 21u);
+    EXPECT_EQ(text[8], '-');
+    EXPECT_EQ(text.substr(17), ".123");
+    EXPECT_EQ(keel::adapters::fix::parse_utc_timestamp(text), ns - 456'789);
+    EXPECT_EQ(keel::adapters::fix::parse_utc_timestamp("20261207-08:00:00"), 1'796'630'400'000'000'000);
+    EXPECT_EQ(keel::adapters::fix::parse_utc_timestamp("2026-12-07T08:00:00"), std::nullopt);
+    EXPECT_EQ(keel::adapters::fix::parse_utc_timestamp("garbage"), std::nullopt);
+}

@@ -1,5 +1,6 @@
 // The FIX test venue over a real loopback socket, driven by a bare FIX initiator (the shim) on
 // this one thread: its answers to every request, its account, and its faults.
+#include "fix_test_support.hpp"
 #include "keel/adapters/fix/fix_test_venue.hpp"
 
 #include <gtest/gtest.h>
@@ -36,32 +37,19 @@ std::string field(const FixMessage& m, int tag) {
     return v != nullptr ? *v : "<absent>";
 }
 
-class FixTestVenueTest : public ::testing::Test {
+class FixTestVenueTest : public test::FixVenueFixture {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("keel_fix_venue_" +
-                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(dir_);
-    }
-    void TearDown() override {
-        client_.reset();
-        venue_.reset();
-        fs::remove_all(dir_);
+    void close_clients() override { client_.reset(); }
+    void poll_clients() override {
+        std::string error;
+        if (client_)
+            client_->poll(error);
+        EXPECT_EQ(error, "");
     }
 
     void start(const adapters::fix::FixVenueFaults& faults = {}) {
-        FixTestVenueOptions o;
-        o.session.sender_comp_id = "VENUE";
-        o.session.target_comp_id = "KEEL";
-        o.session.store_dir = (dir_ / "venue").string();
-        o.matching.mode = adapters::MatchMode::ticks;
-        o.faults = faults;
-        engine::SymbolTable symbols(4);
-        (void)symbols.intern("MSFT");
-        venue_ = std::make_unique<FixTestVenue>(o, std::move(symbols));
+        open_venue(faults);
         std::string error;
-        ASSERT_TRUE(venue_->open(error)) << error;
         FixSessionSettings s;
         s.sender_comp_id = "KEEL";
         s.target_comp_id = "VENUE";
@@ -73,31 +61,6 @@ class FixTestVenueTest : public ::testing::Test {
         ASSERT_TRUE(pump([&] { return client_->logged_on(); }));
     }
 
-    void trade(std::int64_t units) {
-        engine::Event t = engine::make_event(engine::EventType::trade, engine::Source::feed, 0,
-                                             1, 0);
-        t.payload.trade.price = engine::Price::from_units(units);
-        t.payload.trade.size = engine::Quantity::from_units(1000);
-        venue_->on_market_data(t);
-    }
-
-    // Polls both ends until `done`; the bound is a hang guard, not a timing check.
-    bool pump(const std::function<bool()>& done) {
-        // A hang guard, not a timing check: each step takes a few turns when it works.
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (std::chrono::steady_clock::now() < give_up) {
-            std::string error;
-            venue_->poll(error);
-            client_->poll(error);
-            if (!error.empty()) {
-                ADD_FAILURE() << error;
-                return false;
-            }
-            if (done())
-                return true;
-        }
-        return false;
-    }
     // Sends and waits for n more messages back.
     void send_and_wait(const FixMessage& m, std::size_t n) {
         const std::size_t before = keel_.received.size();
@@ -106,9 +69,7 @@ class FixTestVenueTest : public ::testing::Test {
         ASSERT_TRUE(pump([&] { return keel_.received.size() >= before + n; }));
     }
 
-    fs::path dir_;
     Client keel_;
-    std::unique_ptr<FixTestVenue> venue_;
     std::unique_ptr<FixEndpoint> client_;
 };
 
@@ -248,14 +209,8 @@ TEST_F(FixTestVenueTest, TheDuplicateFaultSendsTheSameExecutionReportTwice) {
 TEST_F(FixTestVenueTest, TheRejectLogonFaultNeverLetsTheClientLogOn) {
     adapters::fix::FixVenueFaults faults;
     faults.reject_logon = true;
-    FixTestVenueOptions o;
-    o.session.sender_comp_id = "VENUE";
-    o.session.target_comp_id = "KEEL";
-    o.session.store_dir = (dir_ / "venue").string();
-    o.faults = faults;
-    venue_ = std::make_unique<FixTestVenue>(o, engine::SymbolTable(1));
+    open_venue(faults);
     std::string error;
-    ASSERT_TRUE(venue_->open(error)) << error;
     FixSessionSettings s;
     s.sender_comp_id = "KEEL";
     s.target_comp_id = "VENUE";

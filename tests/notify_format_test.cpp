@@ -91,6 +91,31 @@ TEST(NotifyDescribe, AFillSaysSideQuantitySymbolAndPriceAndCarriesItsSequence) {
     EXPECT_EQ(d.level, NotifyLevel::warning);
 }
 
+TEST(NotifyDescribe, AVenueDisconnectIsCriticalAndItsReturnSaysWhatWasResolved) {
+    Names n;
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
+                                         7, 1'700'000'000'000'000'000, engine::kNoSymbol);
+    e.payload.venue_status.state = engine::VenueState::disconnected;
+    e.payload.venue_status.reason = engine::Reason::venue_disconnected;
+    EXPECT_TRUE(notify_event_types().contains(engine::EventType::venue_status));
+    ASSERT_EQ(notify_kind(e), NotifyKind::venue);
+    const Notification down = describe(e, n.names);
+    EXPECT_EQ(down.level, NotifyLevel::critical);
+    EXPECT_EQ(down.title, "Venue disconnected: new orders refused until it is back");
+    e.payload.venue_status.state = engine::VenueState::reconciling;
+    EXPECT_EQ(notify_kind(e), std::nullopt);  // a step on the way back, not news
+    e.payload.venue_status.state = engine::VenueState::ready;
+    e.payload.venue_status.resolved = 3;
+    e.payload.venue_status.reconnects = 2;
+    const Notification up = describe(e, n.names);
+    EXPECT_EQ(up.level, NotifyLevel::info);
+    EXPECT_EQ(up.title, "Venue reconnected: orders resolved, trading again");
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"state", "ready"}, {"resolved_orders", "3"}, {"reconnects", "2"}};
+    EXPECT_EQ(up.fields, want);
+    EXPECT_EQ(parse_notify_kind("venue"), NotifyKind::venue);
+}
+
 TEST(NotifyDescribe, AClosedDaySaysItsPnlEquityFillsAndOpenPositions) {
     Names n;
     n.names.accounts = {"cash", "margin"};

@@ -59,8 +59,9 @@ struct OrderSpec {
 class Harness {
   public:
     explicit Harness(const RiskLimits& limits = {}, Money cash = Money::from_units(1'000'000),
-                     std::size_t symbols = 16)
-        : risk(limits, RiskStageOptions{symbols, 64, cash}), out(1 << 14) {
+                     std::size_t symbols = 16, bool venue_reports_status = false)
+        : risk(limits, RiskStageOptions{symbols, 64, cash, 0, {}, venue_reports_status}),
+          out(1 << 14) {
         for (SymbolId s = 0; s < 8; ++s)
             define(s, Price::from_raw(10'000'000));  // tick 0.01
     }
@@ -721,6 +722,33 @@ TEST(RiskStage, AFeedStatusOfStaleOrDisconnectedRefusesNewOrdersUntilFreshOrConn
     EXPECT_EQ(h.place(on1), Reason::market_data_stale);
     status(kNoSymbol, FeedState::connected);
     EXPECT_EQ(h.place(on1), Reason::none);
+}
+
+TEST(RiskStage, AVenueThatReportsItsStatusTakesNewOrdersOnlyOnceItIsReady) {
+    Harness h(RiskLimits{}, Money::from_units(1'000'000), 16, true);
+    h.trade(0, px(100));
+    auto status = [&](VenueState state, std::uint8_t account = 0) {
+        Event e = h.make(EventType::venue_status, kNoSymbol, Source::venue);
+        e.payload.venue_status.state = state;
+        e.payload.venue_status.account = account;
+        h.feed(e);
+    };
+    const OrderSpec limit{.type = OrderType::limit, .price = px(100)};
+    EXPECT_EQ(h.place(limit), Reason::venue_disconnected);  // not connected yet
+    status(VenueState::reconciling);
+    EXPECT_EQ(h.place(limit), Reason::venue_disconnected);  // in-doubt orders first
+    status(VenueState::ready, 1);                            // another account's venue
+    EXPECT_EQ(h.place(limit), Reason::venue_disconnected);
+    status(VenueState::ready);
+    EXPECT_EQ(h.place(limit), Reason::none);
+    status(VenueState::disconnected);
+    EXPECT_EQ(h.place(limit), Reason::venue_disconnected);
+}
+
+TEST(RiskStage, AVenueThatReportsNoStatusIsAlwaysThere) {
+    Harness h;
+    h.trade(0, px(100));
+    EXPECT_EQ(h.place(OrderSpec{.type = OrderType::limit, .price = px(100)}), Reason::none);
 }
 
 // --- circuit breakers ---

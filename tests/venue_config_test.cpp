@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/adapters/fix/fix_venue_config.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
 #include "test_support.hpp"
 
@@ -246,4 +247,41 @@ TEST(VenueConfig, OrdersWorthTwoAndAHalfPercentOfTenMillionAreNeverRefusedForBuy
         venue.on_market_data(t);
         EXPECT_EQ(replies.posted.back().header.type, engine::EventType::venue_fill) << id;
     }
+}
+
+TEST(FixVenueConfig, ReadsEverySettingWithItsDefaults) {
+    std::vector<ConfigError> errors;
+    const auto c = adapters::fix::fix_venue_config_from_json(
+        Json::parse(R"({"type": "fix", "port": 9878, "sender_comp_id": "KEEL",
+                        "target_comp_id": "VENUE", "max_resend_age_ms": 250,
+                        "password": "p4ss-from-the-environment"})"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(c.session.host, "127.0.0.1");
+    EXPECT_EQ(c.session.port, 9878);
+    EXPECT_EQ(c.session.heartbeat_s, 30);
+    EXPECT_EQ(c.session.reconnect_s, 5);
+    EXPECT_EQ(c.session.start_time, "00:00:00");
+    EXPECT_EQ(c.max_resend_age_ms, 250);
+    EXPECT_EQ(c.status_retry_ms, 5000);
+    EXPECT_EQ(c.session.password, "p4ss-from-the-environment");
+}
+
+TEST(FixVenueConfig, NamesEveryProblemByItsKeyPath) {
+    std::vector<ConfigError> errors;
+    (void)adapters::fix::fix_venue_config_from_json(
+        Json::parse(R"({"type": "fix", "port": 70000, "sender_comp_id": "K E",
+                        "start_time": "9:30", "heartbeat_s": 0, "colour": "red"})"),
+        errors);
+    const auto has = [&](const std::string& path, const std::string& what) {
+        return std::any_of(errors.begin(), errors.end(), [&](const ConfigError& e) {
+            return e.path == path && e.message.find(what) != std::string::npos;
+        });
+    };
+    EXPECT_TRUE(has("venue.port", "")) << errors.size();
+    EXPECT_TRUE(has("venue.target_comp_id", "required"));
+    EXPECT_TRUE(has("venue.sender_comp_id", "spaces"));
+    EXPECT_TRUE(has("venue.start_time", "HH:MM:SS"));
+    EXPECT_TRUE(has("venue.heartbeat_s", ""));
+    EXPECT_TRUE(has("venue.colour", "unknown key"));
 }

@@ -9,6 +9,7 @@
 #include "commands/bench_command.hpp"
 #include "commands/config_command.hpp"
 #include "commands/feed_command.hpp"
+#include "commands/fix_venue_command.hpp"
 #include "commands/journal_command.hpp"
 #include "commands/replay_command.hpp"
 #include "commands/report_command.hpp"
@@ -41,6 +42,8 @@ int run_cli(int argc, char** argv) {
     bench.add(app);
     FeedCommand feed;
     feed.add(app);
+    FixVenueCommand fix_venue;
+    fix_venue.add(app);
     ConfigCommand config;
     config.add(app);
     JournalCommand journal;
@@ -79,6 +82,8 @@ int run_cli(int argc, char** argv) {
         return bench.run();
     if (feed.selected())
         return feed.run();
+    if (fix_venue.selected())
+        return fix_venue.run();
     if (config.selected())
         return config.run();
     if (journal.selected())

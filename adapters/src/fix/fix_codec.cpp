@@ -1,7 +1,13 @@
 #include "keel/adapters/fix/fix_codec.hpp"
 
+#include <cstdio>
+#include <ctime>
+
+#include "keel/adapters/parse/timestamp.hpp"
+
 #include <charconv>
 
+#include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/assert.hpp"
 #include "keel/engine/orders/order_state.hpp"
 
@@ -19,6 +25,37 @@ using engine::Quantity;
 using engine::Reason;
 using engine::Side;
 using engine::TimeInForce;
+
+// --- times ---
+
+std::string utc_timestamp(std::int64_t ns) {
+    const std::int64_t s = ns >= 0 ? ns / 1'000'000'000 : (ns - 999'999'999) / 1'000'000'000;
+    const std::time_t t = static_cast<std::time_t>(s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y%m%d-%H:%M:%S", &tm);
+    char ms[8];
+    std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((ns - s * 1'000'000'000) / 1'000'000));
+    return std::string(buf, n) + ms;
+}
+
+std::optional<std::int64_t> parse_utc_timestamp(std::string_view t) noexcept {
+    if (t.size() < 17 || t[8] != '-')
+        return std::nullopt;
+    char iso[64];
+    if (t.size() + 4 > sizeof iso)
+        return std::nullopt;
+    // YYYYMMDD-HH:MM:SS[.f] as ISO-8601: YYYY-MM-DDTHH:MM:SS[.f]Z.
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (i == 4 || i == 6)
+            iso[n++] = '-';
+        iso[n++] = i == 8 ? 'T' : t[i];
+    }
+    iso[n++] = 'Z';
+    return parse_timestamp_ns(std::string_view(iso, n));
+}
 
 // --- names and enums ---
 
@@ -532,24 +569,10 @@ std::optional<Price> catch_up_price(Quantity cum_qty, Price avg_px, Quantity fil
 
 namespace {
 
-// A reply about the known order, shaped as SimVenue::reply shapes it.
+// A reply about the known order, in every venue's shape (venue/venue_reply.hpp).
 [[nodiscard]] Event order_reply(EventType type, const KnownOrder& k, std::int64_t ts_ns,
                                 OrderStatus status, Reason reason, OrderAction action) noexcept {
-    Event e = engine::make_event(type, engine::Source::venue, 0, ts_ns, k.symbol);
-    e.header.aux = k.owner;
-    engine::OrderPayload& p = e.payload.order;
-    p.order_id = k.order_id;
-    p.price = k.price;
-    p.stop_price = k.stop_price;
-    p.quantity = k.quantity;
-    p.side = k.side;
-    p.order_type = k.type;
-    p.tif = k.tif;
-    p.action = action;
-    p.status = status;
-    p.role = k.role;
-    p.reason = reason;
-    return e;
+    return adapters::order_reply(type, k, k.owner, ts_ns, status, reason, action);
 }
 
 [[nodiscard]] Event fill_reply(const KnownOrder& k, std::int64_t ts_ns, Price price, Quantity qty,

@@ -1,8 +1,8 @@
 #include "keel/adapters/fix/fix_test_venue.hpp"
 
-#include <ctime>
 #include <sstream>
 
+#include "keel/adapters/fix/fix_codec.hpp"
 #include "keel/engine/core/fixed_point.hpp"
 
 namespace keel::adapters::fix {
@@ -23,41 +23,8 @@ bool read_decimal(const FixMessage& m, int tag, std::int64_t& raw) {
     return text != nullptr && engine::parse_decimal(*text, raw) == engine::DecimalError::ok;
 }
 
-char ord_status_of(const FixVenueOrder& o) { return o.ord_status; }
-
-std::optional<engine::OrderType> order_type_from(const std::string* t) {
-    if (t == nullptr || t->size() != 1)
-        return std::nullopt;
-    switch ((*t)[0]) {
-        case '1': return engine::OrderType::market;
-        case '2': return engine::OrderType::limit;
-        case '3': return engine::OrderType::stop;
-        case '4': return engine::OrderType::stop_limit;
-        default: return std::nullopt;
-    }
-}
-
-std::optional<engine::TimeInForce> tif_from(const std::string* t) {
-    if (t == nullptr)
-        return engine::TimeInForce::day;
-    if (t->size() != 1)
-        return std::nullopt;
-    switch ((*t)[0]) {
-        case '0': return engine::TimeInForce::day;
-        case '1': return engine::TimeInForce::gtc;
-        case '3': return engine::TimeInForce::ioc;
-        case '4': return engine::TimeInForce::fok;
-        default: return std::nullopt;
-    }
-}
-
-std::optional<engine::Side> side_from(const std::string* s) {
-    if (s != nullptr && *s == "1")
-        return engine::Side::buy;
-    if (s != nullptr && *s == "2")
-        return engine::Side::sell;
-    return std::nullopt;
-}
+// A one-character field (Side, OrdType, TimeInForce), 0 when absent or longer.
+char one_char(const std::string* s) { return s != nullptr && s->size() == 1 ? (*s)[0] : 0; }
 
 int ord_rej_reason(engine::Reason r) {
     switch (r) {
@@ -102,18 +69,6 @@ std::int64_t FixTestVenue::now_ns() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string FixTestVenue::transact_time() const {
-    const std::int64_t ns = now_ns();
-    const std::time_t s = static_cast<std::time_t>(ns / 1'000'000'000);
-    std::tm tm{};
-    gmtime_r(&s, &tm);
-    char buf[32];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y%m%d-%H:%M:%S", &tm);
-    char ms[8];
-    std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((ns / 1'000'000) % 1000));
-    return std::string(buf, n) + ms;
 }
 
 void FixTestVenue::on_market_data(const engine::Event& event) {
@@ -185,16 +140,17 @@ void FixTestVenue::reject_new(const FixMessage& m, int reason, const std::string
     const std::string* sym = m.find(kSymbol);
     r.add(kSymbol, sym != nullptr ? *sym : "").add(kLeavesQty, "0").add(kCumQty, "0");
     r.add(kAvgPx, "0").add(kOrdRejReason, std::to_string(reason)).add(kText, text);
-    r.add(kTransactTime, transact_time());
+    r.add(kTransactTime, utc_timestamp(now_ns()));
     queue(std::move(r));
 }
 
 void FixTestVenue::on_new_order(const FixMessage& m) {
     const std::string* id = m.find(kClOrdId);
     const std::string* sym = m.find(kSymbol);
-    const auto side = side_from(m.find(kSide));
-    const auto type = order_type_from(m.find(kOrdType));
-    const auto tif = tif_from(m.find(kTimeInForce));
+    const auto side = side_from(one_char(m.find(kSide)));
+    const auto type = ord_type_from(one_char(m.find(kOrdType)));
+    const auto tif = m.find(kTimeInForce) == nullptr ? engine::TimeInForce::day
+                                                     : tif_from(one_char(m.find(kTimeInForce)));
     std::int64_t qty = 0;
     if (id == nullptr || id->empty() || sym == nullptr || !side || !type || !tif ||
         !read_decimal(m, kOrderQty, qty) || qty <= 0) {
@@ -248,78 +204,68 @@ void FixTestVenue::cancel_reject(const FixMessage& request, const std::string& o
     FixVenueOrder* o = by_cl_ord_id(orig);
     r.add(kOrderId, o != nullptr ? o->order_id : "NONE");
     r.add(kClOrdId, id != nullptr ? *id : "").add(kOrigClOrdId, orig);
-    r.add(kOrdStatus, std::string(1, o != nullptr ? ord_status_of(*o) : '8'));
+    r.add(kOrdStatus, std::string(1, o != nullptr ? o->ord_status : '8'));
     r.add(kCxlRejResponseTo, std::to_string(response_to));
     r.add(kCxlRejReason, o != nullptr ? "0" : "1").add(kText, text);
     queue(std::move(r));
 }
 
-void FixTestVenue::on_cancel(const FixMessage& m) {
+// A cancel (response_to 1) or replace (2): the checks both share, then the simulator's request
+// for the order, or null after refusing it with an OrderCancelReject.
+engine::Event* FixTestVenue::begin_request(const FixMessage& m, int response_to, bool has_qty) {
     const std::string* id = m.find(kClOrdId);
     const std::string* orig = m.find(kOrigClOrdId);
     FixVenueOrder* o = orig != nullptr ? by_cl_ord_id(*orig) : nullptr;
-    if (id == nullptr || orig == nullptr) {
+    if (id == nullptr || orig == nullptr || !has_qty) {
         ++counters_.malformed;
-        return cancel_reject(m, orig != nullptr ? *orig : "", 1, "ClOrdID and OrigClOrdID required");
+        cancel_reject(m, orig != nullptr ? *orig : "", response_to,
+                      response_to == 1 ? "ClOrdID and OrigClOrdID required"
+                                       : "ClOrdID, OrigClOrdID and a positive OrderQty required");
+        return nullptr;
     }
     if (o == nullptr) {
         ++counters_.unknown_orders;
-        return cancel_reject(m, *orig, 1, "unknown order " + *orig);
+        cancel_reject(m, *orig, response_to, "unknown order " + *orig);
+        return nullptr;
     }
     if (first_of_.count(*id) > 0) {
         ++counters_.duplicate_cl_ord_ids;
-        return cancel_reject(m, *orig, 1, "duplicate ClOrdID " + *id);
+        cancel_reject(m, *orig, response_to, "duplicate ClOrdID " + *id);
+        return nullptr;
     }
     first_of_[*id] = o->first_cl_ord_id;
     o->pending_cl_ord_id = *id;
-    engine::Event e = engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0,
-                                         now_ns(), *symbols_.find(o->symbol));
-    e.payload.order = {};
-    e.payload.order.order_id = internal_by_first_.at(o->first_cl_ord_id);
-    e.payload.order.side = o->side;
-    e.payload.order.quantity = o->quantity;
-    e.payload.order.action = engine::OrderAction::cancel;
-    e.payload.order.status = engine::OrderStatus::sent;
-    o->pending = e;
-    sim_->submit(e);
-}
-
-void FixTestVenue::on_replace(const FixMessage& m) {
-    const std::string* id = m.find(kClOrdId);
-    const std::string* orig = m.find(kOrigClOrdId);
-    FixVenueOrder* o = orig != nullptr ? by_cl_ord_id(*orig) : nullptr;
-    std::int64_t qty = 0;
-    if (id == nullptr || orig == nullptr || !read_decimal(m, kOrderQty, qty) || qty <= 0) {
-        ++counters_.malformed;
-        return cancel_reject(m, orig != nullptr ? *orig : "", 2,
-                             "ClOrdID, OrigClOrdID and a positive OrderQty required");
-    }
-    if (o == nullptr) {
-        ++counters_.unknown_orders;
-        return cancel_reject(m, *orig, 2, "unknown order " + *orig);
-    }
-    if (first_of_.count(*id) > 0) {
-        ++counters_.duplicate_cl_ord_ids;
-        return cancel_reject(m, *orig, 2, "duplicate ClOrdID " + *id);
-    }
-    first_of_[*id] = o->first_cl_ord_id;
-    o->pending_cl_ord_id = *id;
-    engine::Event e = engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0,
-                                         now_ns(), *symbols_.find(o->symbol));
+    engine::Event& e = o->pending;
+    e = engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0, now_ns(),
+                           *symbols_.find(o->symbol));
     e.payload.order = {};
     e.payload.order.order_id = internal_by_first_.at(o->first_cl_ord_id);
     e.payload.order.side = o->side;
     e.payload.order.order_type = o->type;
     e.payload.order.tif = o->tif;
-    e.payload.order.quantity.raw = qty;
+    e.payload.order.quantity = o->quantity;
     e.payload.order.price = o->price;
     e.payload.order.stop_price = o->stop_price;
-    (void)read_decimal(m, kPrice, e.payload.order.price.raw);
-    (void)read_decimal(m, kStopPx, e.payload.order.stop_price.raw);
-    e.payload.order.action = engine::OrderAction::replace;
+    e.payload.order.action =
+        response_to == 1 ? engine::OrderAction::cancel : engine::OrderAction::replace;
     e.payload.order.status = engine::OrderStatus::sent;
-    o->pending = e;
-    sim_->submit(e);
+    return &e;
+}
+
+void FixTestVenue::on_cancel(const FixMessage& m) {
+    if (engine::Event* e = begin_request(m, 1, true))
+        sim_->submit(*e);
+}
+
+void FixTestVenue::on_replace(const FixMessage& m) {
+    std::int64_t qty = 0;
+    engine::Event* e = begin_request(m, 2, read_decimal(m, kOrderQty, qty) && qty > 0);
+    if (e == nullptr)
+        return;
+    e->payload.order.quantity.raw = qty;
+    (void)read_decimal(m, kPrice, e->payload.order.price.raw);
+    (void)read_decimal(m, kStopPx, e->payload.order.stop_price.raw);
+    sim_->submit(*e);
 }
 
 void FixTestVenue::on_status(const FixMessage& m) {
@@ -364,7 +310,7 @@ void FixTestVenue::report(FixVenueOrder& o, char exec_type, const std::string& c
     r.add(kCumQty, decimal(o.filled.raw));
     const std::int64_t avg =
         o.filled.raw > 0 ? static_cast<std::int64_t>(o.filled_notional / o.filled.raw) : 0;
-    r.add(kAvgPx, decimal(avg)).add(kTransactTime, transact_time());
+    r.add(kAvgPx, decimal(avg)).add(kTransactTime, utc_timestamp(now_ns()));
     queue(std::move(r));
 }
 
@@ -389,7 +335,7 @@ void FixTestVenue::fill_report(FixVenueOrder& o, const engine::FillPayload& fill
     r.add(kAvgPx, decimal(static_cast<std::int64_t>(o.filled_notional / o.filled.raw)));
     if (fill.fee.raw != 0)
         r.add(kCommission, decimal(fill.fee.raw));
-    r.add(kTransactTime, transact_time());
+    r.add(kTransactTime, utc_timestamp(now_ns()));
     queue(std::move(r));
 }
 
@@ -495,7 +441,7 @@ std::string FixTestVenue::account_json() const {
     out << R"(},"fills":[)";
     for (std::size_t i = 0; i < fills_.size(); ++i)
         out << (i > 0 ? "," : "") << fills_[i];
-    const FixVenueCounters& c = counters_;
+    const FixTestVenueCounters& c = counters_;
     out << R"(],"orders":)" << orders_by_first_.size()
         << R"(,"duplicate_cl_ord_ids":)" << c.duplicate_cl_ord_ids
         << R"(,"unknown_orders":)" << c.unknown_orders << R"(,"malformed":)" << c.malformed

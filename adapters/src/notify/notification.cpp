@@ -11,7 +11,7 @@ using engine::EventType;
 
 constexpr std::string_view kKindNames[kNotifyKinds] = {
     "fill",  "partial_fill", "rejected", "cancel",  "breaker", "kill",
-    "pause", "resume",       "feed",     "session", "summary", "daily_summary"};
+    "pause", "resume",       "feed",     "session", "summary", "daily_summary", "venue"};
 constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
                                                          "partial fills",
                                                          "rejected orders",
@@ -23,7 +23,8 @@ constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
                                                          "feed status changes",
                                                          "session starts and stops",
                                                          "summaries",
-                                                         "daily summaries"};
+                                                         "daily summaries",
+                                                         "venue status changes"};
 constexpr std::string_view kLevelNames[] = {"info", "warning", "critical"};
 
 std::string upper(std::string_view s) {
@@ -146,6 +147,24 @@ Notification feed(const Event& e) {
     return out;
 }
 
+Notification venue(const Event& e, const NotifyNames& n) {
+    const engine::VenueStatusPayload& v = e.payload.venue_status;
+    const bool down = v.state == engine::VenueState::disconnected;
+    Notification out = base(e, NotifyKind::venue, down ? NotifyLevel::critical : NotifyLevel::info);
+    out.title = down ? "Venue disconnected: new orders refused until it is back"
+                     : "Venue reconnected: orders resolved, trading again";
+    out.fields = {{"state", std::string(to_string(v.state))}};
+    if (down && v.reason != engine::Reason::none)
+        out.fields.emplace_back("reason", std::string(to_string(v.reason)));
+    if (!down) {
+        out.fields.emplace_back("resolved_orders", std::to_string(v.resolved));
+        out.fields.emplace_back("reconnects", std::to_string(v.reconnects));
+    }
+    if (n.accounts.size() > 1 && v.account < n.accounts.size())
+        out.fields.emplace_back("account", n.accounts[v.account]);
+    return out;
+}
+
 Notification daily(const Event& e, const NotifyNames& n) {
     const engine::DayClosedPayload& d = e.payload.day_closed;
     Notification out = base(e, NotifyKind::daily_summary, NotifyLevel::info);
@@ -239,6 +258,11 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
             return NotifyKind::session;
         case EventType::day_closed:
             return NotifyKind::daily_summary;
+        case EventType::venue_status:
+            // Disconnected, and ready again; reconciling is a step between them.
+            if (e.payload.venue_status.state != engine::VenueState::reconciling)
+                return NotifyKind::venue;
+            return std::nullopt;
         default:
             return std::nullopt;
     }
@@ -247,7 +271,8 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
 engine::EventTypeSet notify_event_types() noexcept {
     return {EventType::venue_fill,   EventType::venue_reject, EventType::order_denied,
             EventType::venue_cancel, EventType::command,      EventType::risk_state,
-            EventType::feed_status,  EventType::session_start, EventType::day_closed};
+            EventType::feed_status,  EventType::session_start, EventType::day_closed,
+            EventType::venue_status};
 }
 
 std::uint64_t notify_key(const Event& e) noexcept {
@@ -278,6 +303,8 @@ Notification describe(const Event& e, const NotifyNames& names) {
             return feed(e);
         case EventType::day_closed:
             return daily(e, names);
+        case EventType::venue_status:
+            return venue(e, names);
         default:
             return session(e, names);
     }

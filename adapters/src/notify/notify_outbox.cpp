@@ -220,6 +220,7 @@ void NotifyOutbox::count_tap_drops() {
         {engine::EventType::feed_status, NotifyKind::feed},
         {engine::EventType::session_start, NotifyKind::session},
         {engine::EventType::day_closed, NotifyKind::daily_summary},
+        {engine::EventType::venue_status, NotifyKind::venue},
     };
     for (const auto& [type, kind] : kDropKinds) {
         const std::uint64_t total = deps_.tap.dropped(type);

@@ -1,5 +1,7 @@
 #include "keel/adapters/sim_venue/sim_venue.hpp"
 
+#include "keel/adapters/venue/venue_reply.hpp"
+
 #include <algorithm>
 
 #include "keel/adapters/sim_venue/sim_costs.hpp"
@@ -722,21 +724,7 @@ void SimVenue::erase(const SimOrder* o) noexcept {
 
 void SimVenue::reply(EventType type, const SimOrder& o, std::int64_t ts_ns, OrderStatus status,
                      Reason reason, OrderAction action) noexcept {
-    Event e = engine::make_event(type, engine::Source::venue, 0, ts_ns, o.symbol);
-    e.header.aux = o.strategy;
-    engine::OrderPayload& p = e.payload.order;
-    p.order_id = o.order_id;
-    p.price = o.price;
-    p.stop_price = o.stop_price;
-    p.quantity = o.quantity;
-    p.side = o.side;
-    p.order_type = o.type;
-    p.tif = o.tif;
-    p.action = action;
-    p.status = status;
-    p.role = o.role;
-    p.reason = reason;
-    replies_.post(e);
+    replies_.post(order_reply(type, o, o.strategy, ts_ns, status, reason, action));
 }
 
 void SimVenue::reject(const Event& request, std::int64_t ts_ns, Reason reason) noexcept {

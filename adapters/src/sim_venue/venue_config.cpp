@@ -1,5 +1,6 @@
 #include "keel/adapters/sim_venue/venue_config.hpp"
 
+#include "keel/adapters/fix/fix_venue_config.hpp"
 #include "keel/engine/config/config_reader.hpp"
 
 namespace {
@@ -218,6 +219,8 @@ VenueThreading venue_threading_from_json(const Json& venue, std::vector<ConfigEr
 void validate_adapter_config(const engine::Config& config, std::vector<ConfigError>& errors) {
     if (config.venue_type == "sim")
         (void)sim_venue_config_from_json(config.venue_json, config.symbol_capacity, errors);
+    else if (config.venue_type == "fix")
+        (void)fix::fix_venue_config_from_json(config.venue_json, errors);
     (void)venue_threading_from_json(config.venue_json, errors);
 }
 

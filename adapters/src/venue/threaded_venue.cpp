@@ -64,12 +64,16 @@ void ThreadedVenue::body() noexcept {
             inner_->on_market_data(e);
         }
     };
+    if (polled_ != nullptr)
+        polled_->on_thread_start();
     std::optional<engine::HotScope> hot;
     if (options_.hot)
         hot.emplace();
     int idle_spins = 0;
     while (!stop_.load(std::memory_order_acquire)) {
-        if (channel_.take_requests(handle, 64) > 0) {
+        const bool requests = channel_.take_requests(handle, 64) > 0;
+        const bool io = polled_ != nullptr && polled_->poll();
+        if (requests || io) {
             idle_spins = 0;
             continue;
         }
@@ -91,6 +95,9 @@ void ThreadedVenue::body() noexcept {
                 break;
         }
     }
+    hot.reset();
+    if (polled_ != nullptr)
+        polled_->on_thread_stop();
 }
 
 }  // namespace keel::adapters

@@ -64,6 +64,8 @@ std::string_view to_string(EventType t) noexcept {
             return "input_refused";
         case EventType::clock:
             return "clock";
+        case EventType::venue_status:
+            return "venue_status";
         case EventType::signal:
             return "signal";
         case EventType::order_request:
@@ -251,6 +253,7 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::paused, "paused"},
     {Reason::invalid_order, "invalid_order"},
     {Reason::unknown_order, "unknown_order"},
+    {Reason::venue_disconnected, "venue_disconnected"},
     {Reason::unsupported_order_type, "unsupported_order_type"},
     {Reason::venue_full, "venue_full"},
     {Reason::insufficient_buying_power, "insufficient_buying_power"},
@@ -275,6 +278,7 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::unbookable_fill, "unbookable_fill"},
     {Reason::no_market_price, "no_market_price"},
     {Reason::venue_rejected, "venue_rejected"},
+    {Reason::stale_resend, "stale_resend"},
     {Reason::fill_out_of_range, "fill_out_of_range"},
     {Reason::mark_out_of_range, "mark_out_of_range"},
 };
@@ -361,6 +365,18 @@ std::string_view to_string(FeedState s) noexcept {
             return "disconnected";
         case FeedState::connected:
             return "connected";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(VenueState s) noexcept {
+    switch (s) {
+        case VenueState::disconnected:
+            return "disconnected";
+        case VenueState::reconciling:
+            return "reconciling";
+        case VenueState::ready:
+            return "ready";
     }
     return "unknown";
 }

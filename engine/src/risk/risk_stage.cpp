@@ -22,6 +22,7 @@ RiskStage::RiskStage(const RiskLimits& limits, const RiskStageOptions& options)
       symbols_(options.symbol_capacity),
       peak_equity_(options.starting_cash),
       account_index_(options.account) {
+    venue_ready_ = !options.venue_reports_status;
     KEEL_ASSERT(options.symbol_capacity > 0, "risk needs room for at least one symbol");
     traded_.reserve(options.symbol_capacity);
     for (std::size_t i = 0; i < options.bands.size() && i < symbols_.size(); ++i)
@@ -102,6 +103,9 @@ void RiskStage::handle(const Event& event, Emit& out) noexcept {
             break;
         case EventType::feed_status:
             on_feed_status(event);
+            break;
+        case EventType::venue_status:
+            on_venue_status(event);
             break;
         case EventType::alert:
             on_alert(event);
@@ -231,6 +235,8 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
         return Reason::drawdown_halt;
 
     // 3. Where and when.
+    if (!venue_ready_)
+        return Reason::venue_disconnected;
     if (limits_.is_restricted(o.symbol))
         return Reason::restricted_symbol;
     if (limits_.trading_hours_enabled() && !within_trading_hours(o.ts_ns, limits_))
@@ -733,10 +739,18 @@ void RiskStage::on_feed_status(const Event& event) noexcept {
         symbols_[event.header.symbol].feed_stale = state == FeedState::stale;
 }
 
+void RiskStage::on_venue_status(const Event& event) noexcept {
+    const VenueStatusPayload& v = event.payload.venue_status;
+    if (v.account == account_index_)
+        venue_ready_ = v.state == VenueState::ready;
+}
+
 std::uint64_t RiskStage::state_hash() const noexcept {
     std::uint64_t h = book_.state_hash(account_.state_hash(kHashSeed));
     h = hash_mix(h, flags());
     h = hash_mix(h, feed_down_ ? 1 : 0);
+    if (!venue_ready_)
+        h = hash_mix(h, 0x76656e7565);  // only when not ready: journals of always-ready venues keep their hashes
     for (const SymbolState& s : symbols_)
         h = s.feed_stale ? hash_mix(h, static_cast<std::uint64_t>(&s - symbols_.data())) : h;
     for (const std::int64_t v :

@@ -8,6 +8,8 @@
 #include <tuple>
 
 #include "keel/adapters/csv/csv_source.hpp"
+#include "keel/adapters/fix/fix_venue.hpp"
+#include "keel/adapters/fix/fix_venue_config.hpp"
 #include "keel/adapters/sim_venue/sim_venue.hpp"
 #include "keel/adapters/venue/threaded_venue.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
@@ -495,9 +497,13 @@ bool SessionAssembly::build_venue(std::string& error) {
     std::vector<adapters::VenueThreading> threadings;
     for (std::size_t k = 0; k < config_.accounts.size(); ++k) {
         std::vector<engine::ConfigError> venue_errors;
-        venue_configs.push_back(adapters::sim_venue_config_from_json(
-            config_.accounts[k].venue_json, config_.symbol_capacity, venue_errors,
-            config_.accounts[k].starting_cash));
+        // A real venue's replies are bounded like the simulator's at its defaults (the reply
+        // ring's size); its settings are its own (build_fix_venue).
+        venue_configs.push_back(
+            real_venue(k) ? adapters::SimVenueConfig{}
+                          : adapters::sim_venue_config_from_json(
+                                config_.accounts[k].venue_json, config_.symbol_capacity,
+                                venue_errors, config_.accounts[k].starting_cash));
         // A webhook-only session: only alerts can price its symbols (sim_venue.hpp).
         venue_configs.back().no_market_data =
             config_.data_files.empty() && config_.feed_json.is_null();
@@ -529,10 +535,72 @@ bool SessionAssembly::build_venue(std::string& error) {
         no_replies_ = std::make_unique<NullReplies>();
     accounts_.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
-        AccountParts& a = accounts_[k];
-        build_account_venue(venue_configs[k], threadings[k], a);
+        if (real_venue(k) && !venue_disconnected_) {
+            if (!build_fix_venue(k, threadings[k], error))
+                return false;
+            continue;
+        }
+        build_account_venue(venue_configs[k], threadings[k], accounts_[k]);
     }
     return true;
+}
+
+// A FIX account: always on its own thread (the QuickFIX session is polled there), its
+// sequence numbers in the journal's fix/<account> directory.
+bool SessionAssembly::build_fix_venue(std::size_t k, const adapters::VenueThreading& threading,
+                                      std::string& error) {
+    if (!std::holds_alternative<LiveInput>(options_.input)) {
+        error = "venue.type \"fix\" trades a real venue: run it with `keel run` (a backtest "
+                "trades the simulated venue)";
+        return false;
+    }
+    std::vector<engine::ConfigError> errors;
+    const adapters::fix::FixVenueConfig fc =
+        adapters::fix::fix_venue_config_from_json(config_.accounts[k].venue_json, errors);
+    if (!errors.empty()) {
+        error = errors.front().path + ": " + errors.front().message;
+        return false;
+    }
+    AccountParts& a = accounts_[k];
+    engine::ReplySink& live_replies = continues_journal_
+                                          ? static_cast<engine::ReplySink&>(*capture_)
+                                          : static_cast<engine::ReplySink&>(*replies_);
+    a.drain_ms = threading.drain_ms;
+    a.channel = std::make_unique<engine::VenueChannel>(
+        engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount, accounts_.size()),
+        engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
+                                                 venue_fills_, accounts_.size()));
+    adapters::ThreadedVenue::Options threaded_options;
+    threaded_options.idle = threading.idle;
+    threaded_options.park_ns = 100'000;  // the session's sockets are looked at this often idle
+    threaded_options.market_data = false;
+    threaded_options.hot = false;  // FIX messages are strings
+    threaded_options.wall_clock = options_.wall_time;
+    a.threaded = std::make_unique<adapters::ThreadedVenue>(*a.channel, live_replies,
+                                                           threaded_options);
+    adapters::fix::FixVenueOptions fo;
+    fo.session = fc.session;
+    fo.session.store_dir = (options_.journal_dir / "fix" / std::to_string(k)).string();
+    fo.max_resend_age_ms = fc.max_resend_age_ms;
+    fo.status_retry_ms = fc.status_retry_ms;
+    fo.venue_id_prefix = venue_id_prefix_;
+    fo.account = static_cast<std::uint8_t>(k);
+    for (std::size_t id = 0; id < symbols_.size(); ++id)
+        fo.symbols.emplace_back(symbols_.name(static_cast<engine::SymbolId>(id)));
+    fo.order_capacity = engine::GatewayStage::kDefaultOrderCapacity;
+    a.fix_venue = std::make_unique<adapters::fix::FixVenue>(
+        std::move(fo), a.threaded->replies(), options_.venue_log);
+    a.threaded->set_inner(static_cast<adapters::PolledVenue&>(*a.fix_venue));
+    a.plain_venue = a.threaded.get();
+    a.venue = options_.wrap_venue ? &options_.wrap_venue(*a.plain_venue) : a.plain_venue;
+    return true;
+}
+
+void SessionAssembly::restore_venues(const engine::Event& input, std::string_view tail) {
+    for (AccountParts& a : accounts_) {
+        if (a.fix_venue)
+            a.fix_venue->restore(input, tail);
+    }
 }
 
 void SessionAssembly::build_account_venue(const adapters::SimVenueConfig& venue_config,
@@ -604,6 +672,7 @@ void SessionAssembly::build_pipeline_stages() {
         risk_options.starting_cash = config_.accounts[k].starting_cash;
         risk_options.account = static_cast<std::uint8_t>(k);
         risk_options.bands = bands;
+        risk_options.venue_reports_status = real_venue(k);
         a.risk = std::make_unique<engine::RiskStage>(limits, risk_options);
         a.gateway = std::make_unique<engine::GatewayStage>(
             *a.venue, gateway_replies, config_.symbol_capacity,

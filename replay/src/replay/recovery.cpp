@@ -195,8 +195,11 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stag
     ToStage to_risk(risk, to_gateway);
     for (std::size_t i = 0; i < inputs_.events().size(); ++i) {
         const engine::Event& e = inputs_.events()[i];
-        if (const std::string_view bytes = inputs_.tail_of(i); tails != nullptr && !bytes.empty())
+        const std::string_view bytes = inputs_.tail_of(i);
+        if (tails != nullptr && !bytes.empty())
             tails->store(e.header.seq, bytes);
+        if (restore_)
+            restore_(e, bytes);
         strategy.on_event(e, to_risk);
     }
     resume_.gateway_records = gateway_records_;
@@ -229,7 +232,7 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stag
         return 2 * account + (e.header.source == engine::Source::venue ? 0 : 1);
     };
     for (const engine::Event& e : inputs_.events()) {
-        if (is_reply_input(e))
+        if (is_reply_input(e) && !from_real_venue(e))
             journaled[producer(e)].push_back(&e);
     }
     // Why journaled reply e cannot be continued from: the rebuilt venue and gateway answered
@@ -272,6 +275,15 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stag
     }
     replies.go_live();
     return true;
+}
+
+bool Restart::from_real_venue(const engine::Event& e) const noexcept {
+    if (e.header.source != engine::Source::venue)
+        return false;
+    if (e.header.type == engine::EventType::venue_status)
+        return true;  // only real venues report their connection
+    const std::size_t account = engine::event_account(e);
+    return account < real_.size() && real_[account];
 }
 
 bool Restart::skip_journaled(adapters::CsvSource& source, engine::TimerSchedule* timers,
@@ -448,6 +460,17 @@ bool Restart::attach(SessionAssembly& a, std::string& error) {
 }
 
 bool Restart::resume(SessionAssembly& a, std::string& error) {
+    std::vector<bool> real;
+    bool any_real = false;
+    for (std::size_t k = 0; k < a.account_count(); ++k) {
+        real.push_back(a.real_venue(k));
+        any_real = any_real || real.back();
+    }
+    if (any_real) {
+        set_real_venues([&a](const engine::Event& e, std::string_view tail) {
+            a.restore_venues(e, tail);
+        }, std::move(real));
+    }
     for (std::size_t i = 1; i < kStreamCount; ++i)
         logs_.push_back(std::make_unique<RecoveryLog>(kStreams[i], take_derived(kStreams[i])));
     a.set_stage_logs(logs_[0].get(), logs_[1].get(), logs_[2].get());

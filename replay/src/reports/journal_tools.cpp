@@ -226,6 +226,14 @@ void state_fields(Json& j, const Event& e) {
             j["last_data_ts_ns"] = p.feed_status.last_data_ts_ns;
             j["stale_after_ms"] = p.feed_status.stale_after_ms;
             break;
+        case EventType::venue_status:
+            j["state"] = enum_json(p.venue_status.state);
+            j["account"] = p.venue_status.account;
+            j["in_doubt"] = p.venue_status.in_doubt;
+            j["resolved"] = p.venue_status.resolved;
+            j["reconnects"] = p.venue_status.reconnects;
+            j["reason"] = enum_json(p.venue_status.reason);
+            break;
         default:
             break;
     }
@@ -399,6 +407,7 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
         case EventType::day_closed:
         case EventType::session_resume:
         case EventType::feed_status:
+        case EventType::venue_status:
             state_fields(j, e);
             break;
         case EventType::audit:

@@ -271,7 +271,7 @@ void read_notify_events(ConfigReader& r, adapters::notify::NotifyTarget& t) {
         if (!kind || *kind == NotifyKind::summary) {
             r.error(key,
                     "expected one of fill, partial_fill, rejected, cancel, breaker, kill, "
-                    "pause, resume, feed, session, daily_summary");
+                    "pause, resume, feed, session, daily_summary, venue");
             continue;
         }
         t.kinds[static_cast<std::size_t>(*kind)] = true;

@@ -554,6 +554,8 @@ std::optional<SessionReport> run_live_session(const engine::Config& config, cons
     auto l = std::make_unique<Live>(config, live, stop, run_stop);
     SessionOptions options = base;
     options.snapshots = &l->snapshots;
+    if (!options.venue_log)
+        options.venue_log = [](std::string_view line) { log_line(line); };
     // Notifications: the last stage copies what they need into the tap's ring (never waiting);
     // a tap the caller gave is offered them next. No notify section: no tap, no cost.
     if (live.notify) {

@@ -77,4 +77,23 @@ std::filesystem::path default_journal_dir(const std::string& session) {
     return dir;  // (on an error, the session names it when it cannot create the directory)
 }
 
+// "HOST:PORT" (the port may be 0: any free one); false when it is not that.
+bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
+        text.size() - colon - 1 > 5)
+        return false;
+    std::uint32_t n = 0;
+    for (std::size_t i = colon + 1; i < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        n = n * 10 + static_cast<std::uint32_t>(text[i] - '0');
+    }
+    if (n > 65535)
+        return false;
+    host = text.substr(0, colon);
+    port = static_cast<std::uint16_t>(n);
+    return true;
+}
+
 }  // namespace keel::tools

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ engine::ConfigResult load_and_check(const std::string& file, replay::LiveConfig*
 // The KEY=VALUE overrides of repeated --set options, in order; nullopt after saying on stderr
 // which one is not KEY=VALUE.
 std::optional<std::vector<engine::ConfigOverride>> parse_sets(const std::vector<std::string>& sets);
+
+// "HOST:PORT" (the port may be 0: any free one) into host and port; false when it is not that.
+bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port);
 
 // var/journal/<session>-<UTC start time>, with -2, -3... if that exists already; created here.
 std::filesystem::path default_journal_dir(const std::string& session);

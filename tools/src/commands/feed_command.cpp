@@ -13,25 +13,6 @@
 namespace keel::tools {
 namespace {
 
-// "HOST:PORT" (the port may be 0: any free one); false when it is not that.
-bool parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
-        text.size() - colon - 1 > 5)
-        return false;
-    std::uint32_t n = 0;
-    for (std::size_t i = colon + 1; i < text.size(); ++i) {
-        if (text[i] < '0' || text[i] > '9')
-            return false;
-        n = n * 10 + static_cast<std::uint32_t>(text[i] - '0');
-    }
-    if (n > 65535)
-        return false;
-    host = text.substr(0, colon);
-    port = static_cast<std::uint16_t>(n);
-    return true;
-}
-
 // The market data of the --csv files, in time order, and the symbols' names by id.
 struct FeedData {
     std::vector<engine::Event> events;
@@ -111,7 +92,7 @@ bool FeedCommand::selected() const {
 int FeedCommand::run() {
     install_stop_handlers();
     adapters::feed::FeedServerOptions options;
-    if (!parse_listen(listen_, options.host, options.port)) {
+    if (!parse_host_port(listen_, options.host, options.port)) {
         std::cerr << "keel: --listen '" << listen_
                   << "': expected HOST:PORT (e.g. 127.0.0.1:9100)\n";
         return kExitUsage;

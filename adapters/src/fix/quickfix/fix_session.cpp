@@ -279,7 +279,8 @@ class Endpoint final : public FixEndpoint, private FIX::Application {
             return;
         }
         if (m.msg_type == FIX::MsgType_Reject || m.msg_type == FIX::MsgType_Logout ||
-            m.msg_type == FIX::MsgType_SequenceReset)
+            m.msg_type == FIX::MsgType_SequenceReset ||
+            (m.msg_type == FIX::MsgType_Heartbeat && message.isSetField(FIX::FIELD::TestReqID)))
             handler_.on_admin(m);
     }
     void fromApp(const FIX::Message& message, const FIX::SessionID&) throw(

@@ -136,6 +136,12 @@ inline constexpr std::string_view execution_report = "8";
 inline constexpr std::string_view order_cancel_reject = "9";
 }  // namespace msg
 
+// FIX UTCTimestamp (TransactTime 60, SendingTime 52): YYYYMMDD-HH:MM:SS.sss, to the
+// millisecond, from nanoseconds since the epoch; and back (any fraction; nullopt for text that
+// is not one).
+[[nodiscard]] std::string utc_timestamp(std::int64_t ns);
+[[nodiscard]] std::optional<std::int64_t> parse_utc_timestamp(std::string_view text) noexcept;
+
 // --- enums both ways: 0 (or nullopt) for what FIX 4.4 cannot say or keel does not know ---
 
 // Side 54: '1' buy, '2' sell.

@@ -88,8 +88,8 @@ class FixHandler {
     // resending for a resend request (poss_dup true, orig_sending_time set). Return false and
     // it is not sent: a resend becomes part of a gap fill, a new one is dropped.
     virtual bool on_outgoing(const FixMessage& /*message*/) { return true; }
-    // A session-level message keel may want to log: a Reject (3), a Logout (5) with its text,
-    // a SequenceReset (4). Text only.
+    // A session-level message keel may want: a Reject (3), a Logout (5) with its text, a
+    // SequenceReset (4), a Heartbeat (0) answering a TestRequest (its TestReqID 112).
     virtual void on_admin(const FixMessage& /*message*/) {}
     // The acceptor's logon check: return false to refuse the logon (the session logs out with
     // `reason`).
@@ -111,8 +111,8 @@ class FixEndpoint {
     // Returns false once stopped. Errors inside QuickFIX are reported through `error` (empty
     // when none) and never thrown.
     virtual bool poll(std::string& error) = 0;
-    // Sends one application message on the session; false (with why) when it is not logged on
-    // or QuickFIX refuses it.
+    // Sends one message on the session (an application message, or a TestRequest: MsgType 1
+    // with TestReqID 112); false (with why) when it is not logged on or QuickFIX refuses it.
     virtual bool send(const FixMessage& message, std::string& error) = 0;
     virtual bool logged_on() const = 0;
     // Drops the connection now (the initiator reconnects after reconnect_s; a test venue's

@@ -46,7 +46,7 @@ struct FixVenueFaults {
     bool unknown_status = false;           // answer every status request: unknown order
 };
 
-struct FixVenueCounters {
+struct FixTestVenueCounters {
     std::uint64_t messages_in = 0;        // application messages received
     std::uint64_t reports_sent = 0;
     std::uint64_t duplicate_cl_ord_ids = 0;  // a ClOrdID seen before (a client bug)
@@ -95,7 +95,7 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
 
     [[nodiscard]] int port() const;
     [[nodiscard]] bool logged_on() const;
-    [[nodiscard]] const FixVenueCounters& counters() const noexcept { return counters_; }
+    [[nodiscard]] const FixTestVenueCounters& counters() const noexcept { return counters_; }
     [[nodiscard]] const std::map<std::string, FixVenueOrder>& orders() const noexcept {
         return orders_by_first_;
     }
@@ -122,6 +122,7 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     void on_cancel(const FixMessage& m);
     void on_replace(const FixMessage& m);
     void on_status(const FixMessage& m);
+    engine::Event* begin_request(const FixMessage& m, int response_to, bool has_qty);
     void after_message();
     FixVenueOrder* by_cl_ord_id(const std::string& id);
     // An execution report of the order's state; orig: OrigClOrdID (a cancel's or replace's).
@@ -134,13 +135,12 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     void queue(FixMessage m);
     void flush_due();
     [[nodiscard]] std::int64_t now_ns() const;
-    [[nodiscard]] std::string transact_time() const;
 
     FixTestVenueOptions options_;
     engine::SymbolTable symbols_;
     std::unique_ptr<SimVenue> sim_;
     std::unique_ptr<FixEndpoint> endpoint_;
-    FixVenueCounters counters_;
+    FixTestVenueCounters counters_;
     std::map<std::string, FixVenueOrder> orders_by_first_;     // by the first ClOrdID
     std::map<std::string, std::string> first_of_;              // every ClOrdID -> first
     std::map<std::uint64_t, std::string> first_by_internal_;   // simulator id -> first ClOrdID

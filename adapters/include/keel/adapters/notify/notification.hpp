@@ -32,8 +32,9 @@ enum class NotifyKind : std::uint8_t {
     session = 9,       // the session started or stopped
     summary = 10,      // what the outbox could not send (always sent to the target that lost it)
     daily_summary = 11,  // a trading day closed: its P&L, equity, fills and open positions
+    venue = 12,          // a venue's session (FIX, a broker's API) disconnected or is ready again
 };
-inline constexpr std::size_t kNotifyKinds = 12;
+inline constexpr std::size_t kNotifyKinds = 13;
 [[nodiscard]] std::string_view to_string(NotifyKind k) noexcept;
 [[nodiscard]] std::optional<NotifyKind> parse_notify_kind(std::string_view name) noexcept;
 // The plural a summary counts in ("fills", "rejected orders").

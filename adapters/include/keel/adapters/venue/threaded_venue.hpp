@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,29 @@
 #include "keel/engine/pipeline/venue_channel.hpp"
 
 namespace keel::adapters {
+
+// Where a venue adapter on its own thread posts replies: each with its tail (a venue's order
+// and execution ids, a reject's text), at most engine::kMaxTailBytes.
+class TailReplySink : public engine::ReplySink {
+  public:
+    using engine::ReplySink::post;
+    virtual void post(const engine::Event& event, std::string_view tail) noexcept = 0;
+
+  protected:
+    ~TailReplySink() = default;
+};
+
+// A venue with I/O of its own (a FIX session, a broker's API): the adapter thread polls it
+// between requests. All three calls are on the adapter thread.
+class PolledVenue : public engine::Venue {
+  public:
+    // Before the first poll (opens sessions and stores).
+    virtual void on_thread_start() {}
+    // One non-blocking turn of its I/O; true when it did anything (the thread does not idle).
+    virtual bool poll() noexcept = 0;
+    // As the thread stops.
+    virtual void on_thread_stop() noexcept {}
+};
 
 class ThreadedVenue final : public engine::Venue {
   public:
@@ -55,9 +79,14 @@ class ThreadedVenue final : public engine::Venue {
 
     // The sink to give the inner venue: before start() it forwards to before_start, after it
     // to the channel. Valid as long as this.
-    [[nodiscard]] engine::ReplySink& replies() noexcept { return sink_; }
+    [[nodiscard]] TailReplySink& replies() noexcept { return sink_; }
     // The venue the adapter thread drives. Cold, before start().
     void set_inner(engine::Venue& inner) noexcept { inner_ = &inner; }
+    // The same, for a venue with I/O of its own: polled between requests.
+    void set_inner(PolledVenue& inner) noexcept {
+        inner_ = &inner;
+        polled_ = &inner;
+    }
 
     // Starts the adapter thread (cold, before the pipeline runs).
     void start();
@@ -73,21 +102,22 @@ class ThreadedVenue final : public engine::Venue {
     [[nodiscard]] bool sends_on_own_thread() const noexcept override { return true; }
 
   private:
-    class Sink final : public engine::ReplySink {
+    class Sink final : public TailReplySink {
       public:
         Sink(engine::VenueChannel& channel, engine::ReplySink& before_start)
             : channel_(channel), before_start_(before_start) {}
-        void post(const engine::Event& event) noexcept override {
+        void post(const engine::Event& event) noexcept override { post(event, {}); }
+        void post(const engine::Event& event, std::string_view tail) noexcept override {
             if (!live_) {
-                before_start_.post(event);
+                before_start_.post(event);  // a restart's re-run: compared, tails not needed
             } else if (wall_clock_) {
                 engine::Event stamped = event;
                 stamped.header.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count();
-                (void)channel_.post_reply(stamped);
+                (void)channel_.post_reply(stamped, tail);
             } else {
-                (void)channel_.post_reply(event);  // false only once closed, at stop
+                (void)channel_.post_reply(event, tail);  // false only once closed, at stop
             }
         }
         bool live_ = false;        // set before the adapter thread starts, read on it only
@@ -104,6 +134,7 @@ class ThreadedVenue final : public engine::Venue {
     Options options_;
     Sink sink_;
     engine::Venue* inner_ = nullptr;
+    PolledVenue* polled_ = nullptr;
     bool started_ = false;  // gateway side: set before the pipeline starts
     std::atomic<bool> stop_{false};
     std::thread thread_;

@@ -42,6 +42,10 @@ enum class EventType : std::uint8_t {
     // clock_source.hpp): engine time advances with no other input, so timers fire. No payload:
     // its time is header.ts_ns. Not market data.
     clock = 19,
+    // A venue adapter's connection (adapters/fix/fix_venue.hpp): disconnected, connected and
+    // resolving in-doubt orders, or ready for new orders. Risk refuses new orders of the
+    // account (venue_disconnected) until its venue is ready. Header.symbol kNoSymbol.
+    venue_status = 20,
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -154,6 +158,7 @@ enum class Reason : std::uint16_t {
     paused = 22,
     invalid_order = 23,
     unknown_order = 24,
+    venue_disconnected = 25,  // the account's venue is not connected, or is resolving orders
     // venue (100-149)
     unsupported_order_type = 100,
     venue_full = 101,
@@ -163,7 +168,8 @@ enum class Reason : std::uint16_t {
     fok_unfillable = 105,
     unbookable_fill = 106,  // the sim venue cancels an order whose fill the account could not hold
     no_market_price = 107,  // the sim venue has no price for the symbol (no market data, no alert)
-    venue_rejected = 108,   // a venue refused for a reason keel has no code for (FIX OrdRejReason)
+    venue_rejected = 108,
+    stale_resend = 109,  // a message older than fix.max_resend_age_ms: gap-filled, never sent late   // a venue refused for a reason keel has no code for (FIX OrdRejReason)
     // cancels and expiries (150-199)
     canceled_on_request = 150,
     expired_day = 151,
@@ -336,6 +342,23 @@ struct FeedStatusPayload {
     std::uint32_t stale_after_ms;  // the threshold that was crossed
     FeedState state;
 };
+// venue_status: a venue adapter's connection changed (a session on its own thread: FIX, a
+// broker's API). Journaled so risk refuses new orders while it is not ready, and a replay does
+// the same.
+enum class VenueState : std::uint8_t {
+    disconnected = 0,  // no session: new orders are refused
+    reconciling = 1,   // logged on, asking the venue about the orders in doubt: still refused
+    ready = 2,         // every order the journal holds open is resolved: orders go out
+};
+[[nodiscard]] std::string_view to_string(VenueState s) noexcept;
+struct VenueStatusPayload {
+    std::uint32_t in_doubt;    // orders being asked about (reconciling), or left open (ready)
+    std::uint32_t resolved;    // orders the reconciliation resolved (ready)
+    std::uint32_t reconnects;  // logons since the session started
+    VenueState state;
+    std::uint8_t account;      // the account whose venue it is (0 with one account)
+    Reason reason;             // why it disconnected (none, venue_disconnected, ...)
+};
 // audit: one per control API call and per webhook request that was refused or was a duplicate
 // (an accepted alert is journaled as the alert itself). No token or secret is ever in it.
 struct AuditPayload {
@@ -491,6 +514,7 @@ union EventPayload {
     StateHashPayload state_hash;
     DayClosedPayload day_closed;
     FeedStatusPayload feed_status;
+    VenueStatusPayload venue_status;
     AuditPayload audit;
     TickRefusedPayload tick_refused;
     InputRefusedPayload input_refused;

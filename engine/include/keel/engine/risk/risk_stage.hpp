@@ -106,6 +106,10 @@ struct RiskStageOptions {
     std::uint8_t account = 0;
     // Per symbol id (shorter: the rest have no band).
     std::vector<SymbolPriceBand> bands{};
+    // The account's venue journals its connection (venue_status: FIX, a broker's API): new
+    // orders and replaces are refused (venue_disconnected) until it says it is ready. A
+    // simulated venue is always there.
+    bool venue_reports_status = false;
 };
 
 class RiskStage final : public Stage {
@@ -186,6 +190,7 @@ class RiskStage final : public Stage {
     void emit_day_closed(const Event& cause, Emit& out) noexcept;
     void on_command(const Event& event, Emit& out) noexcept;
     void on_feed_status(const Event& event) noexcept;
+    void on_venue_status(const Event& event) noexcept;
     void check_breakers(const Event& cause, Emit& out) noexcept;
     void flatten(const Event& cause, bool retry_failed, Emit& out) noexcept;
     void apply_limits(const RiskLimits& limits) noexcept;
@@ -221,6 +226,7 @@ class RiskStage final : public Stage {
     bool flattening_ = false;
     bool paused_ = false;
     bool feed_down_ = false;
+    bool venue_ready_ = true;  // false while a venue that reports status is not ready
     std::array<std::uint64_t, 256>
         rejects_by_reason_{};  // by Reason value, for metrics  // the market-data feed is
                                // disconnected: every symbol is stale

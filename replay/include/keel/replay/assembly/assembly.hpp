@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -53,6 +54,9 @@ class SimVenue;
 class ThreadedVenue;
 struct SimVenueConfig;
 struct VenueThreading;
+namespace fix {
+class FixVenue;
+}
 }  // namespace keel::adapters
 
 namespace keel::replay {
@@ -134,6 +138,8 @@ struct SessionOptions {
     // Wraps the venue the gateway hands orders to; the returned venue must forward every call.
     // Called once per account, each returning a venue of its own.
     std::function<engine::Venue&(engine::Venue& venue)> wrap_venue;
+    // Where a real venue's adapter logs (connects, disconnects, bad reports); null: nowhere.
+    std::function<void(std::string_view)> venue_log;
     // Called just before the pipeline starts (after any restart rebuild); an error refuses to
     // start (nothing ran). Then on_running, right before the runner starts; on_stopped after
     // it has stopped.
@@ -219,6 +225,18 @@ class SessionAssembly {
     [[nodiscard]] const engine::Venue& plain_venue(std::size_t k = 0) const noexcept {
         return *accounts_[k].plain_venue;
     }
+    // Account k's FIX adapter (venue.type "fix"), or null.
+    [[nodiscard]] adapters::fix::FixVenue* fix_venue(std::size_t k = 0) noexcept {
+        return accounts_[k].fix_venue.get();
+    }
+    // Whether account k's venue is a real one (its replies are journaled inputs that a
+    // restart feeds back, not answers a rebuilt simulator gives again).
+    [[nodiscard]] bool real_venue(std::size_t k) const noexcept {
+        return config_.accounts[k].venue_type != "sim";
+    }
+    // A restart's re-run hands every journaled input (and its tail) to the real venues, so
+    // their adapters rebuild their ids and order state (cold, before their threads start).
+    void restore_venues(const engine::Event& input, std::string_view tail);
     // The risk and gateway stages the pipeline runs: account 0's, or with several accounts
     // one AccountStages over all of them.
     [[nodiscard]] engine::Stage& risk_stage() noexcept;
@@ -246,6 +264,8 @@ class SessionAssembly {
     struct AccountParts;
     void build_account_venue(const adapters::SimVenueConfig& venue_config,
                              const adapters::VenueThreading& threading, AccountParts& a);
+    bool build_fix_venue(std::size_t k, const adapters::VenueThreading& threading,
+                         std::string& error);
     void build_pipeline_stages();
     void size_records();  // the accounts' equity samples and round trips, from the data
     // The report's counts, money, positions and orders: one account's, or every account's
@@ -298,6 +318,7 @@ class SessionAssembly {
         AccountParts(AccountParts&&) noexcept;
         ~AccountParts();
         std::unique_ptr<adapters::SimVenue> sim_venue;
+        std::unique_ptr<adapters::fix::FixVenue> fix_venue;  // venue.type "fix"
         std::unique_ptr<engine::VenueChannel> channel;
         std::unique_ptr<adapters::ThreadedVenue> threaded;
         std::unique_ptr<DisconnectedVenue> disconnected;

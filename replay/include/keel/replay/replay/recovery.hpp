@@ -33,8 +33,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keel/engine/core/event.hpp"
@@ -135,6 +137,15 @@ class Restart {
                                const std::vector<RecoveryLog*>& logs, ReplyCapture& replies,
                                engine::SpscRing<engine::Event>& ring, std::string& error,
                                engine::TailArena* tails = nullptr);
+    // Real venues (FIX, brokers) among the accounts: their replies are inputs the rebuild
+    // feeds back, not answers a rebuilt simulator gives again, so they are not compared; each
+    // journaled input and its tail goes to `restore` first (their adapters rebuild their ids
+    // and order state). real[k]: account k's venue is real. Before rebuild.
+    void set_real_venues(std::function<void(const engine::Event&, std::string_view)> restore,
+                         std::vector<bool> real) {
+        restore_ = std::move(restore);
+        real_ = std::move(real);
+    }
     // Step 2b, before any new order: asks the venue for its open orders and reconciles them
     // with the gateway's book after the in-doubt replies (reconcile_open_orders). Pushes the
     // closing replies onto ring; false with error on a difference it cannot resolve. A venue
@@ -186,7 +197,12 @@ class Restart {
     // After open_streams: the RecoveryLogs write through to the assembly's stream logs.
     [[nodiscard]] bool attach(SessionAssembly& assembly, std::string& error);
 
+    // Whether a journaled reply came from a real venue (set_real_venues): not compared.
+    [[nodiscard]] bool from_real_venue(const engine::Event& e) const noexcept;
+
     JournaledInputs inputs_;
+    std::function<void(const engine::Event&, std::string_view)> restore_;
+    std::vector<bool> real_;
     std::vector<std::pair<std::string, std::vector<JournaledRecord>>> derived_;
     engine::SessionResumePayload resume_{};
     std::uint64_t gateway_records_ = 0;  // in the journal's gateway stream

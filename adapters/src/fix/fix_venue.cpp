@@ -1,0 +1,481 @@
+#include "keel/adapters/fix/fix_venue.hpp"
+
+#include <sstream>
+
+#include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/orders/venue_id.hpp"
+
+namespace keel::adapters::fix {
+namespace {
+
+constexpr char kSoh = '\x01';
+constexpr int kTestReqId = 112;
+
+// The tail of a reply: the venue's ids and text from the message it came from.
+std::string tail_of(const FixMessage& m) {
+    std::string out;
+    for (const int t : {tag::cl_ord_id, tag::orig_cl_ord_id, tag::order_id, tag::exec_id,
+                        tag::text}) {
+        if (const std::string* v = m.find(t)) {
+            out += std::to_string(t) + "=" + *v + kSoh;
+        }
+    }
+    if (out.size() > engine::kMaxTailBytes)
+        out.resize(engine::kMaxTailBytes);
+    return out;
+}
+
+// A tail back into fields (restore).
+FixMessage parse_tail(std::string_view tail) {
+    FixMessage m;
+    while (!tail.empty()) {
+        const auto end = tail.find(kSoh);
+        const std::string_view field = tail.substr(0, end);
+        const auto eq = field.find('=');
+        if (eq != std::string_view::npos) {
+            int t = 0;
+            for (const char c : field.substr(0, eq))
+                t = c >= '0' && c <= '9' ? t * 10 + (c - '0') : -1;
+            if (t > 0)
+                m.add(t, std::string(field.substr(eq + 1)));
+        }
+        if (end == std::string_view::npos)
+            break;
+        tail.remove_prefix(end + 1);
+    }
+    return m;
+}
+
+}  // namespace
+
+FixVenue::FixVenue(FixVenueOptions options, TailReplySink& replies, Log log)
+    : options_(std::move(options)),
+      replies_(replies),
+      log_(std::move(log)),
+      book_(options_.order_capacity) {}
+
+FixVenue::~FixVenue() { on_thread_stop(); }
+
+std::int64_t FixVenue::now_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string FixVenue::symbol_of(engine::SymbolId id) const {
+    return id < options_.symbols.size() ? options_.symbols[id] : std::string();
+}
+
+void FixVenue::log(const std::string& what) {
+    if (log_)
+        log_("fix: " + what);
+}
+
+// --- requests (adapter thread) ---
+
+void FixVenue::submit(const engine::Event& e) noexcept {
+    if (e.header.type != engine::EventType::order_sent)
+        return;
+    const engine::OrderPayload& o = e.payload.order;
+    if (!started_) {
+        // A restart re-running the journal: what was sent is recorded, never sent again.
+        if (o.action == engine::OrderAction::new_order) {
+            ids_[o.order_id].current = std::string(
+                engine::make_venue_id(options_.venue_id_prefix, o.order_id).view());
+            by_cl_ord_id_[ids_[o.order_id].current] = o.order_id;
+        } else if (!engine::is_mass_cancel_id(o.order_id)) {
+            Ids& ids = ids_[o.order_id];
+            ids.pending = ids.current + "-" + std::to_string(++ids.requests);
+            by_cl_ord_id_[ids.pending] = o.order_id;
+            if (o.action == engine::OrderAction::replace)
+                ids.replace = e;
+        }
+        (void)book_.apply(e);
+        return;
+    }
+    if (o.action == engine::OrderAction::new_order)
+        send_new(e);
+    else if (engine::is_mass_cancel_id(o.order_id))
+        cancel_all(e);
+    else
+        send_cancel_or_replace(e);
+}
+
+void FixVenue::refuse(const engine::Event& request, engine::Reason reason, std::string_view text) {
+    engine::Event r = request;
+    r.header.type = engine::EventType::venue_reject;
+    r.header.source = engine::Source::venue;
+    r.header.seq = 0;
+    r.header.ts_ns = now_ns();
+    r.payload.order.status = engine::OrderStatus::rejected;
+    r.payload.order.reason = reason;
+    FixMessage why;
+    why.add(tag::text, std::string(text));
+    apply(r, nullptr);
+    replies_.post(r, tail_of(why));
+}
+
+bool FixVenue::send(const FixMessage& m, std::string& error) {
+    if (!endpoint_ || !endpoint_->send(m, error))
+        return false;
+    counters_.sent.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void FixVenue::send_new(const engine::Event& e) {
+    const engine::OrderPayload& o = e.payload.order;
+    const std::string id(engine::make_venue_id(options_.venue_id_prefix, o.order_id).view());
+    (void)book_.apply(e);
+    ids_[o.order_id].current = id;
+    by_cl_ord_id_[id] = o.order_id;
+    if (link_ != Link::ready) {
+        counters_.refused_offline.fetch_add(1, std::memory_order_relaxed);
+        return refuse(e, engine::Reason::venue_disconnected, "the FIX session is not ready");
+    }
+    const Encoded enc = encode_new_order(o, id, symbol_of(e.header.symbol), utc_timestamp(now_ns()));
+    if (!enc.ok())
+        return refuse(e, enc.refused, enc.why);
+    std::string error;
+    if (!send(enc.message, error)) {
+        counters_.refused_offline.fetch_add(1, std::memory_order_relaxed);
+        return refuse(e, engine::Reason::venue_disconnected, error);
+    }
+}
+
+void FixVenue::send_cancel_or_replace(const engine::Event& e) {
+    const engine::OrderPayload& o = e.payload.order;
+    const auto it = ids_.find(o.order_id);
+    if (it == ids_.end() || book_.find(o.order_id) == nullptr)
+        return refuse(e, engine::Reason::unknown_order, "no open order with this id");
+    Ids& ids = it->second;
+    const bool replace = o.action == engine::OrderAction::replace;
+    if (link_ == Link::down || (replace && link_ != Link::ready)) {
+        counters_.refused_offline.fetch_add(1, std::memory_order_relaxed);
+        (void)book_.apply(e);
+        return refuse(e, engine::Reason::venue_disconnected, "the FIX session is not ready");
+    }
+    const std::string id = ids.current + "-" + std::to_string(ids.requests + 1);
+    const std::string symbol = symbol_of(e.header.symbol);
+    const Encoded enc = replace ? encode_replace(o, id, ids.current, symbol, utc_timestamp(now_ns()))
+                                : encode_cancel(o, id, ids.current, symbol, utc_timestamp(now_ns()));
+    (void)book_.apply(e);
+    if (!enc.ok())
+        return refuse(e, enc.refused, enc.why);
+    ++ids.requests;
+    ids.pending = id;
+    by_cl_ord_id_[id] = o.order_id;
+    if (replace)
+        ids.replace = e;
+    std::string error;
+    if (!send(enc.message, error))
+        return refuse(e, engine::Reason::venue_disconnected, error);
+}
+
+void FixVenue::cancel_all(const engine::Event& e) {
+    std::vector<engine::OrderRecord> open = book_.open_orders();
+    for (const engine::OrderRecord& r : open) {
+        if (r.status == engine::OrderStatus::pending_cancel)
+            continue;
+        engine::Event c = engine::cancel_request(r, e, engine::Source::gateway,
+                                                 engine::Reason::kill_switch_cancel);
+        c.header.type = engine::EventType::order_sent;
+        send_cancel_or_replace(c);
+    }
+}
+
+// --- the session (adapter thread) ---
+
+void FixVenue::on_thread_start() {
+    started_ = true;
+    std::string error;
+    endpoint_ = FixEndpoint::create(FixEndpoint::Role::initiator, options_.session, *this, error);
+    if (!endpoint_)
+        log("cannot open the FIX session: " + error);
+    post_status(engine::VenueState::disconnected, engine::Reason::none);
+}
+
+void FixVenue::on_thread_stop() noexcept {
+    if (endpoint_) {
+        endpoint_->stop(true);
+        endpoint_.reset();
+    }
+}
+
+bool FixVenue::poll() noexcept {
+    if (!endpoint_)
+        return false;
+    const std::uint64_t before = counters_.reports.load(std::memory_order_relaxed);
+    std::string error;
+    try {
+        endpoint_->poll(error);
+        if (link_ == Link::reconciling && !awaiting_status_.empty() &&
+            std::chrono::steady_clock::now() - asked_at_ >
+                std::chrono::milliseconds(options_.status_retry_ms))
+            ask_status();
+    } catch (const std::exception& ex) {
+        error = ex.what();
+    }
+    if (!error.empty())
+        log(error);
+    return counters_.reports.load(std::memory_order_relaxed) != before;
+}
+
+void FixVenue::post_status(engine::VenueState state, engine::Reason reason) {
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
+                                         0, now_ns(), engine::kNoSymbol);
+    e.payload.venue_status.state = state;
+    e.payload.venue_status.account = options_.account;
+    e.payload.venue_status.reason = reason;
+    e.payload.venue_status.reconnects = reconnects_;
+    e.payload.venue_status.resolved = resolved_;
+    e.payload.venue_status.in_doubt = static_cast<std::uint32_t>(
+        state == engine::VenueState::reconciling ? book_.open_count() : awaiting_status_.size());
+    replies_.post(e);
+}
+
+void FixVenue::on_logon() {
+    counters_.logons.fetch_add(1, std::memory_order_relaxed);
+    ++reconnects_;
+    log("logged on");
+    start_reconciliation();
+}
+
+void FixVenue::on_logout() {
+    if (link_ == Link::down)
+        return;
+    counters_.disconnects.fetch_add(1, std::memory_order_relaxed);
+    link_ = Link::down;
+    awaiting_status_.clear();
+    log("logged out or disconnected: new orders refused until the session is back");
+    post_status(engine::VenueState::disconnected, engine::Reason::venue_disconnected);
+}
+
+void FixVenue::start_reconciliation() {
+    link_ = Link::syncing;
+    resolved_ = 0;
+    post_status(engine::VenueState::reconciling, engine::Reason::none);
+    // A TestRequest round trip first: its Heartbeat comes after any resend request the venue
+    // sent at logon, which QuickFIX answers on arrival, so no resent order can reach the venue
+    // after the status request that asks about it.
+    sync_id_ = "keel-sync-" + std::to_string(reconnects_);
+    FixMessage test;
+    test.msg_type = "1";
+    test.add(kTestReqId, sync_id_);
+    std::string error;
+    if (!endpoint_->send(test, error))
+        log("cannot send the logon TestRequest: " + error);
+}
+
+void FixVenue::on_admin(const FixMessage& m) {
+    if (m.msg_type == "0") {
+        const std::string* id = m.find(kTestReqId);
+        if (link_ == Link::syncing && id != nullptr && *id == sync_id_) {
+            link_ = Link::reconciling;
+            awaiting_status_.clear();
+            for (const engine::OrderRecord& r : book_.open_orders())
+                awaiting_status_.insert(r.order_id);
+            ask_status();
+        }
+        return;
+    }
+    std::ostringstream text;
+    text << "session message " << m.msg_type;
+    if (const std::string* t = m.find(tag::text))
+        text << ": " << *t;
+    log(text.str());
+}
+
+void FixVenue::ask_status() {
+    asked_at_ = std::chrono::steady_clock::now();
+    if (awaiting_status_.empty()) {
+        link_ = Link::ready;
+        log("ready: " + std::to_string(resolved_) + " orders resolved");
+        return post_status(engine::VenueState::ready, engine::Reason::none);
+    }
+    for (const std::uint64_t id : awaiting_status_) {
+        const engine::OrderRecord* r = book_.find(id);
+        const Encoded enc =
+            encode_status_request(ids_[id].current, symbol_of(r != nullptr ? r->symbol : 0),
+                                  r != nullptr ? r->side : engine::Side::buy);
+        std::string error;
+        if (enc.ok() && send(enc.message, error))
+            counters_.status_requests.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+void FixVenue::settle(std::uint64_t order_id) {
+    if (link_ != Link::reconciling || awaiting_status_.erase(order_id) == 0)
+        return;
+    ++resolved_;
+    counters_.resolved.fetch_add(1, std::memory_order_relaxed);
+    if (awaiting_status_.empty())
+        ask_status();
+}
+
+bool FixVenue::on_outgoing(const FixMessage& m) {
+    if (!m.poss_dup)
+        return true;
+    const auto sent = parse_utc_timestamp(m.orig_sending_time.empty() ? m.sending_time
+                                                              : m.orig_sending_time);
+    const std::int64_t age_ms = sent ? (now_ns() - *sent) / 1'000'000 : INT64_MAX;
+    if (age_ms > options_.max_resend_age_ms) {
+        counters_.stale_gap_filled.fetch_add(1, std::memory_order_relaxed);
+        const std::string* id = m.find(tag::cl_ord_id);
+        log("gap-filled a " + m.msg_type + " (ClOrdID " + (id != nullptr ? *id : "?") +
+            ") older than max_resend_age_ms: never sent late; its order is asked about");
+        return false;
+    }
+    counters_.resent.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+// --- reports (adapter thread) ---
+
+void FixVenue::on_app_message(const FixMessage& m) {
+    counters_.reports.fetch_add(1, std::memory_order_relaxed);
+    if (m.msg_type == msg::execution_report)
+        on_report(m);
+    else if (m.msg_type == msg::order_cancel_reject)
+        on_cancel_reject(m);
+    else
+        log("ignored an application message of type " + m.msg_type);
+}
+
+std::uint64_t FixVenue::find_order(const FixMessage& m) const {
+    for (const int t : {tag::cl_ord_id, tag::orig_cl_ord_id}) {
+        if (const std::string* v = m.find(t)) {
+            if (const auto it = by_cl_ord_id_.find(*v); it != by_cl_ord_id_.end())
+                return it->second;
+        }
+    }
+    if (const std::string* v = m.find(tag::order_id)) {
+        if (const auto it = by_venue_order_id_.find(*v); it != by_venue_order_id_.end())
+            return it->second;
+    }
+    return 0;
+}
+
+KnownOrder FixVenue::known(std::uint64_t order_id) const {
+    KnownOrder k;
+    k.order_id = order_id;
+    if (const engine::OrderRecord* r = book_.find(order_id)) {
+        k.symbol = r->symbol;
+        k.owner = r->strategy;
+        k.side = r->side;
+        k.tif = r->tif;
+        k.type = r->type;
+        k.role = r->role;
+        k.price = r->price;
+        k.stop_price = r->stop_price;
+        k.quantity = r->quantity;
+        k.filled = r->filled;
+        k.state = r->status;
+    }
+    if (const auto it = ids_.find(order_id); it != ids_.end())
+        k.filled_notional = it->second.notional;
+    return k;
+}
+
+void FixVenue::on_report(const FixMessage& m) {
+    ExecReport report;
+    if (const auto error = decode_execution_report(m, report)) {
+        counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+        return log("an execution report that does not decode (" + error->what +
+                   "): dropped; fields " + tail_of(m));
+    }
+    if (!report.exec_id.empty() && exec_ids_.count(report.exec_id) > 0 &&
+        report.exec_type != 'I') {
+        counters_.duplicates.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    const std::uint64_t order_id = find_order(m);
+    if (order_id == 0 || book_.find(order_id) == nullptr) {
+        counters_.unknown_order.fetch_add(1, std::memory_order_relaxed);
+        if (report.exec_type == 'I' && order_id != 0)
+            settle(order_id);  // asked about an order the mirror has closed since
+        return log("an execution report for no open order keel knows: dropped; fields " +
+                   tail_of(m));
+    }
+    if (!report.exec_id.empty())
+        exec_ids_.insert(report.exec_id);
+    const Mapped mapped = map_execution_report(report, known(order_id), now_ns());
+    for (std::size_t i = 0; i < mapped.count; ++i)
+        post(mapped.events[i], m);
+    if (report.exec_type == 'I')
+        settle(order_id);
+}
+
+void FixVenue::on_cancel_reject(const FixMessage& m) {
+    CancelReject reject;
+    if (const auto error = decode_cancel_reject(m, reject)) {
+        counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+        return log("an order cancel reject that does not decode (" + error->what +
+                   "): dropped; fields " + tail_of(m));
+    }
+    const std::uint64_t order_id = find_order(m);
+    if (order_id == 0 || book_.find(order_id) == nullptr) {
+        counters_.unknown_order.fetch_add(1, std::memory_order_relaxed);
+        return log("an order cancel reject for no open order keel knows: dropped; fields " +
+                   tail_of(m));
+    }
+    const Mapped mapped = map_cancel_reject(reject, known(order_id), now_ns());
+    ids_[order_id].pending.clear();
+    for (std::size_t i = 0; i < mapped.count; ++i)
+        post(mapped.events[i], m);
+}
+
+void FixVenue::post(const engine::Event& e, const FixMessage& from) {
+    apply(e, &from);
+    replies_.post(e, tail_of(from));
+}
+
+// What a reply does to the mirror and the ids (also for journaled replies at a restart).
+void FixVenue::apply(const engine::Event& e, const FixMessage* from) {
+    const std::uint64_t order_id = e.header.type == engine::EventType::venue_fill
+                                       ? e.payload.fill.order_id
+                                       : e.payload.order.order_id;
+    Ids& ids = ids_[order_id];
+    if (from != nullptr) {
+        if (const std::string* v = from->find(tag::order_id); v != nullptr && *v != "NONE") {
+            ids.venue_order_id = *v;
+            by_venue_order_id_[*v] = order_id;
+        }
+        if (const std::string* v = from->find(tag::exec_id))
+            exec_ids_.insert(*v);
+    }
+    if (e.header.type == engine::EventType::venue_fill) {
+        engine::Money n{};
+        if (engine::notional(e.payload.fill.price, e.payload.fill.quantity, n))
+            ids.notional.raw += n.raw;
+    }
+    const bool replace_ack = e.header.type == engine::EventType::venue_ack &&
+                             e.payload.order.action == engine::OrderAction::replace;
+    if (replace_ack && !ids.pending.empty())
+        ids.current = ids.pending;
+    if (replace_ack || e.header.type == engine::EventType::venue_reject ||
+        e.header.type == engine::EventType::venue_cancel)
+        ids.pending.clear();
+    (void)book_.apply(e);
+}
+
+void FixVenue::restore(const engine::Event& input, std::string_view tail) {
+    using engine::EventType;
+    const EventType t = input.header.type;
+    if (t == EventType::session_start) {
+        // A continued journal's ids keep its prefix.
+        options_.venue_id_prefix = input.payload.session.venue_id_prefix;
+        return;
+    }
+    if (input.header.source != engine::Source::venue ||
+        (t != EventType::venue_ack && t != EventType::venue_fill &&
+         t != EventType::venue_reject && t != EventType::venue_cancel))
+        return;
+    const std::uint64_t order_id =
+        t == EventType::venue_fill ? input.payload.fill.order_id : input.payload.order.order_id;
+    if (engine::order_id_account(order_id) != options_.account)
+        return;
+    const FixMessage from = parse_tail(tail);
+    apply(input, &from);
+}
+
+}  // namespace keel::adapters::fix

@@ -1,0 +1,213 @@
+// The FIX venue adapter against the FIX test venue over a real loopback socket, both polled on
+// this one thread (as the adapter thread polls its session): what it posts to ingest while the
+// session is down, once it is ready, after a restart with orders in doubt, and for duplicate
+// reports.
+#include "keel/adapters/fix/fix_venue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fix_test_support.hpp"
+#include "keel/adapters/fix/fix_test_venue.hpp"
+#include "keel/engine/orders/order_id.hpp"
+
+namespace fs = std::filesystem;
+using namespace keel;
+using adapters::fix::FixTestVenue;
+using adapters::fix::FixTestVenueOptions;
+using adapters::fix::FixVenue;
+using adapters::fix::FixVenueOptions;
+using engine::Event;
+using engine::EventType;
+
+namespace {
+
+class Capture final : public adapters::TailReplySink {
+  public:
+    void post(const Event& e) noexcept override { post(e, {}); }
+    void post(const Event& e, std::string_view tail) noexcept override {
+        posted.emplace_back(e, std::string(tail));
+    }
+    [[nodiscard]] std::size_t count(EventType t) const {
+        std::size_t n = 0;
+        for (const auto& [e, tail] : posted)
+            n += e.header.type == t ? 1 : 0;
+        return n;
+    }
+    [[nodiscard]] const Event* last(EventType t) const {
+        for (auto it = posted.rbegin(); it != posted.rend(); ++it) {
+            if (it->first.header.type == t)
+                return &it->first;
+        }
+        return nullptr;
+    }
+    [[nodiscard]] bool ready() const {
+        const Event* s = last(EventType::venue_status);
+        return s != nullptr && s->payload.venue_status.state == engine::VenueState::ready;
+    }
+    std::vector<std::pair<Event, std::string>> posted;
+};
+
+Event order_sent(std::uint64_t seq, engine::OrderType type = engine::OrderType::market,
+                 std::int64_t limit = 0) {
+    Event e = engine::make_event(EventType::order_sent, engine::Source::gateway, seq, 1, 0);
+    e.payload.order = {};
+    e.payload.order.order_id = engine::make_order_id(seq, 0);
+    e.payload.order.quantity = engine::Quantity::from_units(10);
+    e.payload.order.price = engine::Price::from_units(limit);
+    e.payload.order.side = engine::Side::buy;
+    e.payload.order.order_type = type;
+    e.payload.order.tif = engine::TimeInForce::day;
+    e.payload.order.action = engine::OrderAction::new_order;
+    e.payload.order.status = engine::OrderStatus::sent;
+    return e;
+}
+
+class FixVenueTest : public test::FixVenueFixture {
+  protected:
+    void close_clients() override { keel_.reset(); }
+    void poll_clients() override {
+        if (keel_)
+            (void)keel_->poll();
+    }
+    // A keel adapter (not started: submit records only until start()).
+    void make_keel(Capture& out) {
+        FixVenueOptions o;
+        o.session.sender_comp_id = "KEEL";
+        o.session.target_comp_id = "VENUE";
+        o.session.store_dir = (dir_ / "keel").string();
+        o.session.port = venue_->port();
+        o.session.reconnect_s = 1;
+        o.venue_id_prefix = 12345;
+        o.symbols = {"MSFT"};
+        keel_ = std::make_unique<FixVenue>(o, out);
+    }
+    std::unique_ptr<FixVenue> keel_;
+};
+
+}  // namespace
+
+TEST_F(FixVenueTest, OrdersAreRefusedUntilTheSessionIsReadyAndThenTradeWithTheVenuesIds) {
+    open_venue();
+    Capture out;
+    make_keel(out);
+    keel_->on_thread_start();
+    ASSERT_NE(out.last(EventType::venue_status), nullptr);
+    EXPECT_EQ(out.last(EventType::venue_status)->payload.venue_status.state,
+              engine::VenueState::disconnected);
+    // Not logged on yet: refused at once, never kept to be sent late.
+    keel_->submit(order_sent(5));
+    ASSERT_EQ(out.count(EventType::venue_reject), 1u);
+    EXPECT_EQ(out.last(EventType::venue_reject)->payload.order.reason,
+              engine::Reason::venue_disconnected);
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    keel_->submit(order_sent(9));
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_ack) == 1; }));
+    trade(100);
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_fill) == 1; }));
+    const Event& fill = *out.last(EventType::venue_fill);
+    EXPECT_EQ(fill.payload.fill.order_id, engine::make_order_id(9, 0));
+    EXPECT_EQ(fill.payload.fill.quantity, engine::Quantity::from_units(10));
+    EXPECT_EQ(fill.payload.fill.price, engine::Price::from_units(100));
+    EXPECT_NE(fill.payload.fill.flags & engine::kFillFinal, 0);
+    // The reply's tail names the venue's ids.
+    const std::string& tail = out.posted.back().second;
+    EXPECT_NE(tail.find("37=V"), std::string::npos) << tail;
+    EXPECT_NE(tail.find("17=E"), std::string::npos) << tail;
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
+    EXPECT_EQ(keel_->open_orders(), 0u);
+}
+
+TEST_F(FixVenueTest, ARestartAsksAboutEveryOpenOrderAndJournalsWhatFilledWhileAway) {
+    adapters::fix::FixVenueFaults faults;
+    faults.drop_report_every = 2;  // the ack goes out, the fill's report is lost
+    open_venue(faults);
+    Capture first;
+    make_keel(first);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return first.ready(); }));
+    const Event sent = order_sent(9, engine::OrderType::limit, 101);
+    keel_->submit(sent);
+    ASSERT_TRUE(pump([&] { return first.count(EventType::venue_ack) == 1; }));
+    const auto ack = *std::find_if(first.posted.begin(), first.posted.end(), [](const auto& p) {
+        return p.first.header.type == EventType::venue_ack;
+    });
+    // keel dies; the order fills while it is away.
+    keel_.reset();
+    trade(100);
+    ASSERT_TRUE(pump([&] { return venue_->orders().begin()->second.ord_status == '2'; }));
+    // The restart re-runs the journal: the order it sent and the venue's ack (with its tail).
+    Capture second;
+    make_keel(second);
+    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
+    start.payload.session.venue_id_prefix = 12345;
+    keel_->restore(start, {});
+    keel_->submit(sent);
+    keel_->restore(ack.first, ack.second);
+    ASSERT_EQ(keel_->open_orders(), 1u);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return second.ready(); }));
+    // Reconciling first (new orders refused), then the missed fill, then ready.
+    ASSERT_EQ(second.count(EventType::venue_fill), 1u);
+    const Event& fill = *second.last(EventType::venue_fill);
+    EXPECT_EQ(fill.payload.fill.quantity, engine::Quantity::from_units(10));
+    EXPECT_EQ(fill.payload.fill.price, engine::Price::from_units(101));  // a limit fills at it
+    EXPECT_NE(fill.payload.fill.flags & engine::kFillFinal, 0);
+    EXPECT_EQ(second.last(EventType::venue_status)->payload.venue_status.resolved, 1u);
+    bool reconciling_before_fill = false;
+    for (const auto& [e, tail] : second.posted) {
+        if (e.header.type == EventType::venue_status &&
+            e.payload.venue_status.state == engine::VenueState::reconciling)
+            reconciling_before_fill = true;
+        if (e.header.type == EventType::venue_fill)
+            break;
+    }
+    EXPECT_TRUE(reconciling_before_fill);
+    EXPECT_EQ(keel_->open_orders(), 0u);
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
+}
+
+TEST_F(FixVenueTest, ADuplicatedExecutionReportIsPostedOnce) {
+    adapters::fix::FixVenueFaults faults;
+    faults.duplicate_every = 1;  // every report twice
+    open_venue(faults);
+    Capture out;
+    make_keel(out);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    keel_->submit(order_sent(9));
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_ack) == 1; }));
+    trade(100);
+    ASSERT_TRUE(pump([&] { return keel_->counters().duplicates.load() == 2; }));
+    EXPECT_EQ(out.count(EventType::venue_ack), 1u);
+    EXPECT_EQ(out.count(EventType::venue_fill), 1u);
+}
+
+TEST_F(FixVenueTest, ADroppedConnectionRefusesOrdersUntilTheSessionIsBackAndReconciled) {
+    adapters::fix::FixVenueFaults faults;
+    faults.drop_after = 1;  // the first order in drops the connection
+    open_venue(faults);
+    Capture out;
+    make_keel(out);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    keel_->submit(order_sent(9, engine::OrderType::limit, 90));
+    ASSERT_TRUE(pump([&] {
+        const Event* s = out.last(EventType::venue_status);
+        return s->payload.venue_status.state == engine::VenueState::disconnected;
+    }));
+    keel_->submit(order_sent(13));
+    EXPECT_EQ(out.last(EventType::venue_reject)->payload.order.reason,
+              engine::Reason::venue_disconnected);
+    // Back: the open order is asked about (the venue acked it before dropping), then ready.
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    EXPECT_EQ(out.count(EventType::venue_ack), 1u);
+    EXPECT_EQ(keel_->open_orders(), 1u);
+    EXPECT_GE(keel_->counters().status_requests.load(), 1u);
+}
