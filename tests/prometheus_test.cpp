@@ -90,6 +90,17 @@ MetricsSnapshot populated() {
     m.venue_request_full_waits = 1;
     m.venue_reply_full_waits = 0;
     m.venue_awaiting = 3;
+    m.fix = true;
+    m.fix_sent = 40;
+    m.fix_reports = 55;
+    m.fix_duplicates = 2;
+    m.fix_malformed = 1;
+    m.fix_unknown_order = 1;
+    m.fix_stale_gap_filled = 3;
+    m.fix_logons = 2;
+    m.fix_disconnects = 1;
+    m.fix_status_requests = 4;
+    m.fix_resolved = 4;
     return m;
 }
 
@@ -109,6 +120,19 @@ TEST(Prometheus, AThreadedVenuesSeamIsCountedAndOnlyWhenThereIsOne) {
           "keel_venue_reply_full_waits_total 0\n", "keel_venue_awaiting 3\n"})
         EXPECT_NE(text.find(line), std::string::npos) << line;
     EXPECT_EQ(render_prometheus(MetricsSnapshot{}).find("keel_venue_"), std::string::npos);
+}
+
+TEST(Prometheus, AFixSessionsCountersAreExposedAndOnlyWhenThereIsOne) {
+    const std::string text = render_prometheus(populated());
+    for (const char* line :
+         {"keel_fix_messages_sent_total 40\n", "keel_fix_reports_total 55\n",
+          "keel_fix_duplicate_reports_total 2\n", "keel_fix_malformed_reports_total 1\n",
+          "keel_fix_unknown_order_reports_total 1\n", "keel_fix_stale_resends_total 3\n",
+          "keel_fix_logons_total 2\n", "keel_fix_disconnects_total 1\n",
+          "keel_fix_status_requests_total 4\n", "keel_fix_resolved_orders_total 4\n",
+          "keel_fix_refused_offline_total 0\n", "keel_fix_resends_total 0\n"})
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    EXPECT_EQ(render_prometheus(MetricsSnapshot{}).find("keel_fix_"), std::string::npos);
 }
 
 TEST(Prometheus, EmptySnapshotPassesPromtoolCheckMetrics) {

@@ -176,6 +176,19 @@ def main():
     for i in range(120, 122):
         tick(i)
         ls.wait_for("keel to journal tick %d" % i, caught_up)
+    # The FIX session's counters in /metrics, as Prometheus reads them.
+    status, metrics = ls.request(k.control, "GET", "/metrics",
+                                 headers={"Authorization": "Bearer " + ls.SECRETS[config][1]})
+    if status != 200:
+        ls.fail("/metrics: %d" % status)
+    check = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True,
+                           text=True)
+    if check.returncode != 0:
+        ls.fail("promtool check metrics: " + check.stdout + check.stderr)
+    for family in ("keel_fix_logons_total 1", "keel_fix_reports_total ",
+                   "keel_fix_messages_sent_total "):
+        if family not in metrics:
+            ls.fail("/metrics has no '%s'" % family)
     k.stop()
     venue.send_signal(signal.SIGTERM)
     venue.wait(timeout=60)

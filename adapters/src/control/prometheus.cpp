@@ -198,6 +198,29 @@ void notify_families(Writer& w, const MetricsSnapshot& m) {
 }
 
 // The market-data feed's families.
+void fix_families(Writer& w, const MetricsSnapshot& m) {
+    const std::pair<const char*, const char*> kinds[] = {
+        {"keel_fix_messages_sent_total", "FIX application messages sent (orders, cancels, replaces, status requests)."},
+        {"keel_fix_reports_total", "FIX execution reports and cancel rejects received."},
+        {"keel_fix_duplicate_reports_total", "FIX reports dropped because their ExecID was seen before."},
+        {"keel_fix_malformed_reports_total", "FIX reports that did not decode (logged once each, dropped)."},
+        {"keel_fix_unknown_order_reports_total", "FIX reports about no order keel holds open."},
+        {"keel_fix_refused_offline_total", "Orders refused because the FIX session was not ready."},
+        {"keel_fix_stale_resends_total", "Resends older than max_resend_age_ms, gap-filled instead of sent."},
+        {"keel_fix_resends_total", "Resends within max_resend_age_ms, sent again (PossDup)."},
+        {"keel_fix_logons_total", "FIX logons (the first, and each reconnect)."},
+        {"keel_fix_disconnects_total", "FIX logouts and dropped connections."},
+        {"keel_fix_status_requests_total", "Order status requests sent by reconciliation."},
+        {"keel_fix_resolved_orders_total", "Open orders reconciliation resolved after a logon."},
+    };
+    const std::uint64_t values[] = {m.fix_sent,          m.fix_reports,         m.fix_duplicates,
+                                    m.fix_malformed,     m.fix_unknown_order,   m.fix_refused_offline,
+                                    m.fix_stale_gap_filled, m.fix_resent,       m.fix_logons,
+                                    m.fix_disconnects,   m.fix_status_requests, m.fix_resolved};
+    for (std::size_t i = 0; i < std::size(values); ++i)
+        w.single(kinds[i].first, "counter", kinds[i].second, values[i]);
+}
+
 void feed_families(Writer& w, const MetricsSnapshot& m) {
     w.single("keel_feed_connected", "gauge", "1 while the market-data feed is connected.",
              m.feed_connected ? 1 : 0);
@@ -286,6 +309,9 @@ std::string render_prometheus(const MetricsSnapshot& m) {
                  "Requests the venue adapter sent that the venue has not answered yet.",
                  m.venue_awaiting);
     }
+
+    if (m.fix)
+        fix_families(w, m);
 
     w.money("keel_pnl_realized", "Realized P&L after fees, in account currency (display only).",
             m.realized);

@@ -819,6 +819,8 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
         for (const AccountParts& a : accounts_) {
             if (a.channel)
                 view.venues.push_back(a.channel.get());
+            if (a.fix_venue)
+                view.fix_venues.push_back(&a.fix_venue->counters());
         }
         if (!options_.on_start(view, error))
             return false;

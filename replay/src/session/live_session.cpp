@@ -10,6 +10,7 @@
 
 #include "keel/adapters/control/asio_scheduler.hpp"
 #include "keel/adapters/control/prometheus.hpp"
+#include "keel/adapters/fix/fix_venue.hpp"
 #include "keel/adapters/input/clock_source.hpp"
 #include "keel/adapters/input/live_input_queue.hpp"
 #include "keel/adapters/notify/notify_outbox.hpp"
@@ -192,6 +193,24 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
         m.venue_wakes += v->wakes();
         m.venue_request_full_waits += v->request_full_waits();
         m.venue_reply_full_waits += v->reply_full_waits();
+    }
+    for (const adapters::fix::FixVenueCounters* f : l.view.fix_venues) {
+        const auto get = [](const std::atomic<std::uint64_t>& a) {
+            return a.load(std::memory_order_relaxed);
+        };
+        m.fix = true;
+        m.fix_sent += get(f->sent);
+        m.fix_reports += get(f->reports);
+        m.fix_duplicates += get(f->duplicates);
+        m.fix_malformed += get(f->malformed);
+        m.fix_unknown_order += get(f->unknown_order);
+        m.fix_refused_offline += get(f->refused_offline);
+        m.fix_stale_gap_filled += get(f->stale_gap_filled);
+        m.fix_resent += get(f->resent);
+        m.fix_logons += get(f->logons);
+        m.fix_disconnects += get(f->disconnects);
+        m.fix_status_requests += get(f->status_requests);
+        m.fix_resolved += get(f->resolved);
     }
     if (l.receiver) {
         const adapters::webhook::WebhookCounters& c = l.receiver->counters();

@@ -95,6 +95,21 @@ struct MetricsSnapshot {
     std::uint64_t venue_reply_full_waits = 0;    // the adapter found the reply queue full
     std::uint64_t venue_awaiting = 0;            // requests sent, not yet answered
 
+    // FIX sessions (venue.type "fix"), summed over the accounts that have one; fix false: none.
+    bool fix = false;
+    std::uint64_t fix_sent = 0;              // application messages sent
+    std::uint64_t fix_reports = 0;           // execution reports and cancel rejects received
+    std::uint64_t fix_duplicates = 0;        // reports dropped: ExecID seen before
+    std::uint64_t fix_malformed = 0;         // reports that did not decode
+    std::uint64_t fix_unknown_order = 0;     // reports about no order keel knows
+    std::uint64_t fix_refused_offline = 0;   // orders refused: session not ready
+    std::uint64_t fix_stale_gap_filled = 0;  // resends older than max_resend_age_ms, not sent
+    std::uint64_t fix_resent = 0;            // resends within it
+    std::uint64_t fix_logons = 0;
+    std::uint64_t fix_disconnects = 0;
+    std::uint64_t fix_status_requests = 0;
+    std::uint64_t fix_resolved = 0;          // orders reconciliation resolved
+
     // P&L and exposure of the account, in currency units (display only).
     engine::Money realized{};
     engine::Money unrealized{};

@@ -56,6 +56,7 @@ struct SimVenueConfig;
 struct VenueThreading;
 namespace fix {
 class FixVenue;
+struct FixVenueCounters;
 }
 }  // namespace keel::adapters
 
@@ -106,6 +107,8 @@ struct SessionView {
     // The threaded venues' seams (venue.threaded), one per account whose venue is threaded:
     // their counters.
     std::vector<const engine::VenueChannel*> venues;
+    // The FIX adapters (venue.type "fix"), one per such account: their counters.
+    std::vector<const adapters::fix::FixVenueCounters*> fix_venues;
 };
 
 struct SessionOptions {
