@@ -161,6 +161,28 @@ void notify_metrics(adapters::control::MetricsSnapshot& m,
     m.notify_audits_dropped = get(c.audits_dropped);
 }
 
+// The FIX sessions' counters, summed over the accounts that have one.
+void fix_metrics(const SessionView& view, adapters::control::MetricsSnapshot& m) {
+    for (const adapters::fix::FixVenueCounters* f : view.fix_venues) {
+        const auto get = [](const std::atomic<std::uint64_t>& a) {
+            return a.load(std::memory_order_relaxed);
+        };
+        m.fix = true;
+        m.fix_sent += get(f->sent);
+        m.fix_reports += get(f->reports);
+        m.fix_duplicates += get(f->duplicates);
+        m.fix_malformed += get(f->malformed);
+        m.fix_unknown_order += get(f->unknown_order);
+        m.fix_refused_offline += get(f->refused_offline);
+        m.fix_stale_gap_filled += get(f->stale_gap_filled);
+        m.fix_resent += get(f->resent);
+        m.fix_logons += get(f->logons);
+        m.fix_disconnects += get(f->disconnects);
+        m.fix_status_requests += get(f->status_requests);
+        m.fix_resolved += get(f->resolved);
+    }
+}
+
 adapters::control::MetricsSnapshot metrics(Live& l) {
     adapters::control::MetricsSnapshot m;
     const engine::Runner& runner = *l.view.runner;
@@ -194,24 +216,7 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
         m.venue_request_full_waits += v->request_full_waits();
         m.venue_reply_full_waits += v->reply_full_waits();
     }
-    for (const adapters::fix::FixVenueCounters* f : l.view.fix_venues) {
-        const auto get = [](const std::atomic<std::uint64_t>& a) {
-            return a.load(std::memory_order_relaxed);
-        };
-        m.fix = true;
-        m.fix_sent += get(f->sent);
-        m.fix_reports += get(f->reports);
-        m.fix_duplicates += get(f->duplicates);
-        m.fix_malformed += get(f->malformed);
-        m.fix_unknown_order += get(f->unknown_order);
-        m.fix_refused_offline += get(f->refused_offline);
-        m.fix_stale_gap_filled += get(f->stale_gap_filled);
-        m.fix_resent += get(f->resent);
-        m.fix_logons += get(f->logons);
-        m.fix_disconnects += get(f->disconnects);
-        m.fix_status_requests += get(f->status_requests);
-        m.fix_resolved += get(f->resolved);
-    }
+    fix_metrics(l.view, m);
     if (l.receiver) {
         const adapters::webhook::WebhookCounters& c = l.receiver->counters();
         m.alerts.push_back({"accepted", c.accepted.load(std::memory_order_relaxed)});
