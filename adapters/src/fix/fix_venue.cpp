@@ -79,17 +79,10 @@ void FixVenue::submit(const engine::Event& e) noexcept {
     const engine::OrderPayload& o = e.payload.order;
     if (!started_) {
         // A restart re-running the journal: what was sent is recorded, never sent again.
-        if (o.action == engine::OrderAction::new_order) {
-            ids_[o.order_id].current = std::string(
-                engine::make_venue_id(options_.venue_id_prefix, o.order_id).view());
-            by_cl_ord_id_[ids_[o.order_id].current] = o.order_id;
-        } else if (!engine::is_mass_cancel_id(o.order_id)) {
-            Ids& ids = ids_[o.order_id];
-            ids.pending = ids.current + "-" + std::to_string(++ids.requests);
-            by_cl_ord_id_[ids.pending] = o.order_id;
-            if (o.action == engine::OrderAction::replace)
-                ids.replace = e;
-        }
+        if (o.action == engine::OrderAction::new_order ||
+            (!engine::is_mass_cancel_id(o.order_id) && ids_.count(o.order_id) > 0 &&
+             book_.find(o.order_id) != nullptr))
+            (void)record(e);
         (void)book_.apply(e);
         return;
     }
@@ -122,12 +115,30 @@ bool FixVenue::send(const FixMessage& m, std::string& error) {
     return true;
 }
 
+// The ClOrdID of a request and the ids it is known by: a new order's venue id; a cancel's or
+// replace's own (<current>-<n>), pending until answered. The same whether the request goes out
+// now or a restart re-runs it, so a continued session names its requests as the first did.
+std::string FixVenue::record(const engine::Event& e) {
+    const engine::OrderPayload& o = e.payload.order;
+    Ids& ids = ids_[o.order_id];
+    std::string id;
+    if (o.action == engine::OrderAction::new_order) {
+        id = std::string(engine::make_venue_id(options_.venue_id_prefix, o.order_id).view());
+        ids.current = id;
+    } else {
+        id = ids.current + "-" + std::to_string(++ids.requests);
+        ids.pending = id;
+        if (o.action == engine::OrderAction::replace)
+            ids.replace = e;
+    }
+    by_cl_ord_id_[id] = o.order_id;
+    return id;
+}
+
 void FixVenue::send_new(const engine::Event& e) {
     const engine::OrderPayload& o = e.payload.order;
-    const std::string id(engine::make_venue_id(options_.venue_id_prefix, o.order_id).view());
+    const std::string id = record(e);
     (void)book_.apply(e);
-    ids_[o.order_id].current = id;
-    by_cl_ord_id_[id] = o.order_id;
     if (link_ != Link::ready) {
         counters_.refused_offline.fetch_add(1, std::memory_order_relaxed);
         return refuse(e, engine::Reason::venue_disconnected, "the FIX session is not ready");
@@ -147,25 +158,20 @@ void FixVenue::send_cancel_or_replace(const engine::Event& e) {
     const auto it = ids_.find(o.order_id);
     if (it == ids_.end() || book_.find(o.order_id) == nullptr)
         return refuse(e, engine::Reason::unknown_order, "no open order with this id");
-    Ids& ids = it->second;
+    const std::string current = it->second.current;
+    const std::string id = record(e);
+    (void)book_.apply(e);
     const bool replace = o.action == engine::OrderAction::replace;
     if (link_ == Link::down || (replace && link_ != Link::ready)) {
         counters_.refused_offline.fetch_add(1, std::memory_order_relaxed);
-        (void)book_.apply(e);
         return refuse(e, engine::Reason::venue_disconnected, "the FIX session is not ready");
     }
-    const std::string id = ids.current + "-" + std::to_string(ids.requests + 1);
     const std::string symbol = symbol_of(e.header.symbol);
-    const Encoded enc = replace ? encode_replace(o, id, ids.current, symbol, utc_timestamp(now_ns()))
-                                : encode_cancel(o, id, ids.current, symbol, utc_timestamp(now_ns()));
-    (void)book_.apply(e);
+    const std::string now = utc_timestamp(now_ns());
+    const Encoded enc = replace ? encode_replace(o, id, current, symbol, now)
+                                : encode_cancel(o, id, current, symbol, now);
     if (!enc.ok())
         return refuse(e, enc.refused, enc.why);
-    ++ids.requests;
-    ids.pending = id;
-    by_cl_ord_id_[id] = o.order_id;
-    if (replace)
-        ids.replace = e;
     std::string error;
     if (!send(enc.message, error))
         return refuse(e, engine::Reason::venue_disconnected, error);

@@ -562,22 +562,13 @@ bool SessionAssembly::build_fix_venue(std::size_t k, const adapters::VenueThread
         return false;
     }
     AccountParts& a = accounts_[k];
-    engine::ReplySink& live_replies = continues_journal_
-                                          ? static_cast<engine::ReplySink&>(*capture_)
-                                          : static_cast<engine::ReplySink&>(*replies_);
     a.drain_ms = threading.drain_ms;
-    a.channel = std::make_unique<engine::VenueChannel>(
-        engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount, accounts_.size()),
-        engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
-                                                 venue_fills_, accounts_.size()));
     adapters::ThreadedVenue::Options threaded_options;
     threaded_options.idle = threading.idle;
     threaded_options.park_ns = 100'000;  // the session's sockets are looked at this often idle
     threaded_options.market_data = false;
     threaded_options.hot = false;  // FIX messages are strings
-    threaded_options.wall_clock = options_.wall_time;
-    a.threaded = std::make_unique<adapters::ThreadedVenue>(*a.channel, live_replies,
-                                                           threaded_options);
+    build_threaded(a, threaded_options);
     adapters::fix::FixVenueOptions fo;
     fo.session = fc.session;
     fo.session.store_dir = (options_.journal_dir / "fix" / std::to_string(k)).string();
@@ -603,28 +594,32 @@ void SessionAssembly::restore_venues(const engine::Event& input, std::string_vie
     }
 }
 
+engine::ReplySink& SessionAssembly::live_replies() noexcept {
+    return continues_journal_ ? static_cast<engine::ReplySink&>(*capture_)
+                              : static_cast<engine::ReplySink&>(*replies_);
+}
+
+void SessionAssembly::build_threaded(AccountParts& a, adapters::ThreadedVenue::Options options) {
+    a.channel = std::make_unique<engine::VenueChannel>(
+        engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount, accounts_.size()),
+        engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
+                                                 venue_fills_, accounts_.size()));
+    options.wall_clock = options_.wall_time;
+    a.threaded = std::make_unique<adapters::ThreadedVenue>(*a.channel, live_replies(), options);
+}
+
 void SessionAssembly::build_account_venue(const adapters::SimVenueConfig& venue_config,
                                           const adapters::VenueThreading& threading,
                                           AccountParts& a) {
-    engine::ReplySink& live_replies = continues_journal_
-                                          ? static_cast<engine::ReplySink&>(*capture_)
-                                          : static_cast<engine::ReplySink&>(*replies_);
     a.drain_ms = threading.drain_ms;
     if (threading.threaded && !venue_disconnected_) {
-        a.channel = std::make_unique<engine::VenueChannel>(
-            engine::Runner::venue_request_capacity_for(plan_, engine::kStageCount,
-                                                       accounts_.size()),
-            engine::Runner::venue_reply_capacity_for(plan_, engine::kStageCount, venue_once_,
-                                                     venue_fills_, accounts_.size()));
         adapters::ThreadedVenue::Options threaded_options;
         threaded_options.idle = threading.idle;
         threaded_options.hot = true;  // the simulator allocates nothing once built
-        threaded_options.wall_clock = options_.wall_time;
-        a.threaded = std::make_unique<adapters::ThreadedVenue>(*a.channel, live_replies,
-                                                               threaded_options);
+        build_threaded(a, threaded_options);
     }
     a.sim_venue = std::make_unique<adapters::SimVenue>(
-        a.threaded ? a.threaded->replies() : live_replies, venue_config, config_.seed);
+        a.threaded ? a.threaded->replies() : live_replies(), venue_config, config_.seed);
     if (a.threaded)
         a.threaded->set_inner(*a.sim_venue);
     // A replay re-runs journaled inputs, venue replies included: the venue is disconnected and
@@ -642,9 +637,7 @@ void SessionAssembly::build_account_venue(const adapters::SimVenueConfig& venue_
 
 void SessionAssembly::build_pipeline_stages() {
     engine::ReplySink& gateway_replies =
-        venue_disconnected_ ? *no_replies_
-                            : (continues_journal_ ? static_cast<engine::ReplySink&>(*capture_)
-                                                  : static_cast<engine::ReplySink&>(*replies_));
+        venue_disconnected_ ? static_cast<engine::ReplySink&>(*no_replies_) : live_replies();
     engine::StrategyStageOptions strategy_options;
     strategy_options.symbol_capacity = config_.symbol_capacity;
     strategy_options.starting_cash = config_.starting_cash;

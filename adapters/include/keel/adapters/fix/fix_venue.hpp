@@ -122,6 +122,7 @@ class FixVenue final : public PolledVenue, private FixHandler {
     bool on_outgoing(const FixMessage& message) override;
     void on_admin(const FixMessage& message) override;
 
+    std::string record(const engine::Event& e);
     void send_new(const engine::Event& e);
     void send_cancel_or_replace(const engine::Event& e);
     void cancel_all(const engine::Event& e);

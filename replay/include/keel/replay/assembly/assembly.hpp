@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "keel/adapters/venue/threaded_venue.hpp"
 #include "keel/engine/config/config.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
 #include "keel/engine/pipeline/account_stages.hpp"
@@ -51,7 +52,6 @@
 namespace keel::adapters {
 class CsvSource;
 class SimVenue;
-class ThreadedVenue;
 struct SimVenueConfig;
 struct VenueThreading;
 namespace fix {
@@ -269,6 +269,11 @@ class SessionAssembly {
                              const adapters::VenueThreading& threading, AccountParts& a);
     bool build_fix_venue(std::size_t k, const adapters::VenueThreading& threading,
                          std::string& error);
+    // Where venue and gateway replies go: the restart's capture while a journal is continued,
+    // else the reply ring.
+    [[nodiscard]] engine::ReplySink& live_replies() noexcept;
+    // Account a's venue channel and adapter thread (the session's wall clock set in options).
+    void build_threaded(AccountParts& a, adapters::ThreadedVenue::Options options);
     void build_pipeline_stages();
     void size_records();  // the accounts' equity samples and round trips, from the data
     // The report's counts, money, positions and orders: one account's, or every account's
