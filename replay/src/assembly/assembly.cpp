@@ -916,7 +916,8 @@ void SessionAssembly::report_strategies(SessionReport& r) {
 
 void SessionAssembly::report_accounts(SessionReport& r) {
     for (AccountParts& a : accounts_) {
-        r.venue_duplicate_order_ids += a.sim_venue->duplicate_order_ids();
+        if (a.sim_venue)  // a real venue (FIX) counts duplicates at its end, not here
+            r.venue_duplicate_order_ids += a.sim_venue->duplicate_order_ids();
         if (a.channel) {
             r.venue_threaded = true;
             r.venue_wakes += a.channel->wakes();
