@@ -24,6 +24,7 @@
 #include "keel/journal/reader.hpp"
 #include "keel/journal/writer_lock.hpp"
 #include "keel/replay/assembly/journal_read.hpp"
+#include "keel/replay/reports/fix_store.hpp"
 
 namespace keel::replay {
 namespace {
@@ -233,6 +234,10 @@ void state_fields(Json& j, const Event& e) {
             j["resolved"] = p.venue_status.resolved;
             j["reconnects"] = p.venue_status.reconnects;
             j["reason"] = enum_json(p.venue_status.reason);
+            if (!engine::is_connection_state(p.venue_status.state)) {
+                j["order_id"] = p.venue_status.order_id;
+                j["order_status"] = enum_json(p.venue_status.order_status);
+            }
             break;
         default:
             break;
@@ -525,6 +530,16 @@ int verify_journal(const fs::path& dir, std::ostream& out, std::ostream& err) {
             rc = kExitUsage;
         }
     }
+    for (const FixStore& f : read_fix_stores(dir)) {
+        out << "fix/" << f.account << "/" << f.session << ": ";
+        if (!f.error.empty()) {
+            out << "CORRUPT: " << f.error << "\n";
+            rc = kExitUsage;
+        } else {
+            out << "next sequence numbers " << f.next_sender_seq << " out, " << f.next_target_seq
+                << " in, ok\n";
+        }
+    }
     return rc;
 }
 
@@ -626,6 +641,16 @@ void print_inspect(const Json& j, std::ostream& out) {
             out << "    no torn tail\n";
         }
     }
+    for (const Json& f : j.value("fix_sessions", Json::array())) {
+        out << "  fix/" << f["account"].get<std::string>() << "/"
+            << f["session"].get<std::string>() << ": ";
+        if (f.contains("error"))
+            out << "CORRUPT: " << f["error"].get<std::string>() << "\n";
+        else
+            out << "next sequence numbers " << f["next_sender_seq"] << " out, "
+                << f["next_target_seq"] << " in; " << f["stored_bytes"]
+                << " bytes of sent messages kept for resends\n";
+    }
 }
 
 }  // namespace
@@ -649,6 +674,21 @@ int inspect_journal(const fs::path& dir, bool json, std::ostream& out, std::ostr
             inspect_stream(dir, s, s == "input" ? first_input : journal::RecordFn{}, rc));
     Json j = inspect_header(dir, config);
     j["streams"] = list;
+    Json fix = Json::array();
+    for (const FixStore& f : read_fix_stores(dir)) {
+        Json fj = {{"account", f.account}, {"session", f.session}};
+        if (!f.error.empty()) {
+            fj["error"] = f.error;
+            rc = kExitUsage;
+        } else {
+            fj["next_sender_seq"] = f.next_sender_seq;
+            fj["next_target_seq"] = f.next_target_seq;
+            fj["stored_bytes"] = f.body_bytes;
+        }
+        fix.push_back(fj);
+    }
+    if (!fix.empty())
+        j["fix_sessions"] = fix;
     if (json)
         out << j.dump(2) << "\n";
     else
