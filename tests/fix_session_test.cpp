@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -35,6 +36,8 @@ class Recorder final : public FixHandler {
             reason = "not today";
         return !refuse_logon;
     }
+    void on_admin_sent(const FixMessage& m) override { admin_sent.push_back(m.msg_type); }
+    std::vector<std::string> admin_sent;  // session messages this end sent
     int logons = 0;
     int logouts = 0;
     int resends_asked = 0;
@@ -189,6 +192,9 @@ void FixSessionTest::lose_one_order_at_the_venue(bool refuse_resends) {
                acceptor_->next_target_seq() >= sent_next + 1;
     }));
     EXPECT_EQ(keel_.resends_asked, 1);
+    // The venue saw the gap and said so: a ResendRequest, reported to its handler.
+    EXPECT_EQ(std::count(venue_.admin_sent.begin(), venue_.admin_sent.end(), "2"), 1);
+    EXPECT_EQ(std::count(keel_.admin_sent.begin(), keel_.admin_sent.end(), "2"), 0);
 }
 
 TEST_F(FixSessionTest, SequenceNumbersSurviveAReconnectAndARefusedResendBecomesAGapFill) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -77,8 +78,10 @@ class FixVenueTest : public test::FixVenueFixture {
             (void)keel_->poll();
     }
     // A keel adapter (not started: submit records only until start()).
-    void make_keel(Capture& out) {
+    void make_keel(Capture& out, bool mass_status = false, std::int64_t max_resend_age_ms = 5000) {
         FixVenueOptions o;
+        o.mass_status = mass_status;
+        o.max_resend_age_ms = max_resend_age_ms;
         o.session.sender_comp_id = "KEEL";
         o.session.target_comp_id = "VENUE";
         o.session.store_dir = (dir_ / "keel").string();
@@ -160,6 +163,17 @@ TEST_F(FixVenueTest, ARestartAsksAboutEveryOpenOrderAndJournalsWhatFilledWhileAw
     EXPECT_EQ(fill.payload.fill.price, engine::Price::from_units(101));  // a limit fills at it
     EXPECT_NE(fill.payload.fill.flags & engine::kFillFinal, 0);
     EXPECT_EQ(second.last(EventType::venue_status)->payload.venue_status.resolved, 1u);
+    // One record for the order reconciled, after its fill and before ready: filled.
+    const auto record = std::find_if(second.posted.begin(), second.posted.end(), [](const auto& p) {
+        return p.first.header.type == EventType::venue_status &&
+               p.first.payload.venue_status.state == engine::VenueState::order_reconciled;
+    });
+    ASSERT_NE(record, second.posted.end());
+    EXPECT_EQ(record->first.payload.venue_status.order_id, engine::make_order_id(9, 0));
+    EXPECT_EQ(record->first.payload.venue_status.order_status, engine::OrderStatus::filled);
+    EXPECT_EQ(std::count_if(second.posted.begin(), record,
+                            [](const auto& p) { return p.first.header.type == EventType::venue_fill; }),
+              1);
     bool reconciling_before_fill = false;
     for (const auto& [e, tail] : second.posted) {
         if (e.header.type == EventType::venue_status &&
@@ -210,4 +224,116 @@ TEST_F(FixVenueTest, ADroppedConnectionRefusesOrdersUntilTheSessionIsBackAndReco
     EXPECT_EQ(out.count(EventType::venue_ack), 1u);
     EXPECT_EQ(keel_->open_orders(), 1u);
     EXPECT_GE(keel_->counters().status_requests.load(), 1u);
+}
+
+namespace {
+
+// The venue_status records of one kind, in order.
+std::vector<Event> statuses(const Capture& out, engine::VenueState state) {
+    std::vector<Event> found;
+    for (const auto& [e, tail] : out.posted) {
+        if (e.header.type == EventType::venue_status && e.payload.venue_status.state == state)
+            found.push_back(e);
+    }
+    return found;
+}
+
+}  // namespace
+
+TEST_F(FixVenueTest, AMassStatusAnswerWithAnOrderTheJournalNeverSentRefusesTrading) {
+    adapters::fix::FixVenueFaults faults;
+    faults.foreign_order = true;  // another client's order rests at the venue
+    open_venue(faults);
+    Capture out;
+    make_keel(out, /*mass_status=*/true);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return !statuses(out, engine::VenueState::refused).empty(); }));
+    const std::vector<Event> foreign = statuses(out, engine::VenueState::foreign_order);
+    ASSERT_EQ(foreign.size(), 1u);
+    EXPECT_EQ(foreign[0].payload.venue_status.reason, engine::Reason::foreign_order);
+    const auto tail = std::find_if(out.posted.begin(), out.posted.end(), [](const auto& p) {
+        return p.first.payload.venue_status.state == engine::VenueState::foreign_order;
+    })->second;
+    EXPECT_NE(tail.find("11=foreign-1"), std::string::npos) << tail;
+    const Event refused = statuses(out, engine::VenueState::refused).back();
+    EXPECT_EQ(refused.payload.venue_status.reason, engine::Reason::foreign_order);
+    EXPECT_EQ(refused.payload.venue_status.in_doubt, 1u);
+    EXPECT_FALSE(out.ready());
+    EXPECT_EQ(keel_->counters().foreign_orders.load(), 1u);
+    // No order goes out while the venue holds orders keel does not account for.
+    keel_->submit(order_sent(9));
+    EXPECT_EQ(out.last(EventType::venue_reject)->payload.order.reason,
+              engine::Reason::venue_disconnected);
+    EXPECT_EQ(venue_->orders().size(), 1u);
+}
+
+TEST_F(FixVenueTest, AMassStatusAnswerOfKeelsOwnOrdersEndsReconciliationReady) {
+    open_venue();
+    Capture first;
+    make_keel(first, /*mass_status=*/true);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return first.ready(); }));  // an empty answer (911=0) ends it too
+    const Event sent = order_sent(9, engine::OrderType::limit, 90);
+    keel_->submit(sent);
+    ASSERT_TRUE(pump([&] { return first.count(EventType::venue_ack) == 1; }));
+    const auto ack = *std::find_if(first.posted.begin(), first.posted.end(), [](const auto& p) {
+        return p.first.header.type == EventType::venue_ack;
+    });
+    keel_.reset();
+    Capture second;
+    make_keel(second, /*mass_status=*/true);
+    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
+    start.payload.session.venue_id_prefix = 12345;
+    keel_->restore(start, {});
+    keel_->submit(sent);
+    keel_->restore(ack.first, ack.second);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return second.ready(); }));
+    EXPECT_TRUE(statuses(second, engine::VenueState::foreign_order).empty());
+    const std::vector<Event> reconciled = statuses(second, engine::VenueState::order_reconciled);
+    ASSERT_EQ(reconciled.size(), 1u);
+    EXPECT_EQ(reconciled[0].payload.venue_status.order_status, engine::OrderStatus::accepted);
+    EXPECT_EQ(keel_->counters().foreign_orders.load(), 0u);
+    EXPECT_EQ(keel_->open_orders(), 1u);
+}
+
+TEST_F(FixVenueTest, AStaleResendIsGapFilledJournaledAndItsOrderAskedAbout) {
+    adapters::fix::FixVenueFaults faults;
+    faults.resend_after = 1;  // the first order in: dropped, and asked for again at the logon
+    open_venue(faults);
+    Capture out;
+    make_keel(out, false, /*max_resend_age_ms=*/-1);  // every resend is too old
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    keel_->submit(order_sent(9, engine::OrderType::limit, 90));
+    ASSERT_TRUE(pump([&] { return !statuses(out, engine::VenueState::disconnected).empty() &&
+                                  statuses(out, engine::VenueState::ready).size() == 2; }));
+    EXPECT_EQ(keel_->counters().stale_gap_filled.load(), 1u);
+    const std::vector<Event> gap = statuses(out, engine::VenueState::resend_gap_filled);
+    ASSERT_EQ(gap.size(), 1u);
+    EXPECT_EQ(gap[0].payload.venue_status.order_id, engine::make_order_id(9, 0));
+    EXPECT_EQ(gap[0].payload.venue_status.reason, engine::Reason::stale_resend);
+    // Its order was asked about (the venue has it: accepted) and it was never delivered twice.
+    const std::vector<Event> reconciled = statuses(out, engine::VenueState::order_reconciled);
+    ASSERT_EQ(reconciled.size(), 1u);
+    EXPECT_EQ(reconciled[0].payload.venue_status.order_id, engine::make_order_id(9, 0));
+    EXPECT_EQ(venue_->counters().resends_ignored, 0u);
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
+    EXPECT_EQ(venue_->orders().size(), 1u);
+}
+
+TEST_F(FixVenueTest, AFreshResendIsDeliveredAsAPossibleDuplicateAndTheVenueIgnoresIt) {
+    adapters::fix::FixVenueFaults faults;
+    faults.resend_after = 1;
+    open_venue(faults);
+    Capture out;
+    make_keel(out, false, /*max_resend_age_ms=*/3'600'000);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    keel_->submit(order_sent(9, engine::OrderType::limit, 90));
+    ASSERT_TRUE(pump([&] { return statuses(out, engine::VenueState::ready).size() == 2 &&
+                                  venue_->counters().resends_ignored == 1; }));
+    EXPECT_EQ(keel_->counters().resent.load(), 1u);
+    EXPECT_TRUE(statuses(out, engine::VenueState::resend_gap_filled).empty());
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
 }

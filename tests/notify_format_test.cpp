@@ -116,6 +116,27 @@ TEST(NotifyDescribe, AVenueDisconnectIsCriticalAndItsReturnSaysWhatWasResolved) 
     EXPECT_EQ(parse_notify_kind("venue"), NotifyKind::venue);
 }
 
+TEST(NotifyDescribe, AVenueRefusedForForeignOrdersIsCriticalAndPerOrderRecordsAreNotNews) {
+    Names n;
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
+                                         7, 1'700'000'000'000'000'000, engine::kNoSymbol);
+    e.payload.venue_status.state = engine::VenueState::refused;
+    e.payload.venue_status.reason = engine::Reason::foreign_order;
+    e.payload.venue_status.in_doubt = 2;
+    ASSERT_EQ(notify_kind(e), NotifyKind::venue);
+    const Notification refused = describe(e, n.names);
+    EXPECT_EQ(refused.level, NotifyLevel::critical);
+    EXPECT_EQ(refused.title, "Venue holds orders this journal never sent: trading refused");
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"state", "refused"}, {"reason", "foreign_order"}, {"foreign_orders", "2"}};
+    EXPECT_EQ(refused.fields, want);
+    for (const auto s : {engine::VenueState::order_reconciled, engine::VenueState::resend_gap_filled,
+                         engine::VenueState::foreign_order}) {
+        e.payload.venue_status.state = s;
+        EXPECT_EQ(notify_kind(e), std::nullopt) << to_string(s);
+    }
+}
+
 TEST(NotifyDescribe, AClosedDaySaysItsPnlEquityFillsAndOpenPositions) {
     Names n;
     n.names.accounts = {"cash", "margin"};

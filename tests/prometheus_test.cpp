@@ -101,6 +101,9 @@ MetricsSnapshot populated() {
     m.fix_disconnects = 1;
     m.fix_status_requests = 4;
     m.fix_resolved = 4;
+    m.fix_foreign_orders = 1;
+    m.fix_sequence_gaps = 2;
+    m.fix_session_rejects = 3;
     return m;
 }
 
@@ -130,6 +133,8 @@ TEST(Prometheus, AFixSessionsCountersAreExposedAndOnlyWhenThereIsOne) {
           "keel_fix_unknown_order_reports_total 1\n", "keel_fix_stale_resends_total 3\n",
           "keel_fix_logons_total 2\n", "keel_fix_disconnects_total 1\n",
           "keel_fix_status_requests_total 4\n", "keel_fix_resolved_orders_total 4\n",
+          "keel_fix_foreign_orders_total 1\n", "keel_fix_sequence_gaps_total 2\n",
+          "keel_fix_session_rejects_total 3\n",
           "keel_fix_refused_offline_total 0\n", "keel_fix_resends_total 0\n"})
         EXPECT_NE(text.find(line), std::string::npos) << line;
     EXPECT_EQ(render_prometheus(MetricsSnapshot{}).find("keel_fix_"), std::string::npos);

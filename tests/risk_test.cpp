@@ -741,7 +741,14 @@ TEST(RiskStage, AVenueThatReportsItsStatusTakesNewOrdersOnlyOnceItIsReady) {
     EXPECT_EQ(h.place(limit), Reason::venue_disconnected);
     status(VenueState::ready);
     EXPECT_EQ(h.place(limit), Reason::none);
+    // Records about one order change nothing: still ready.
+    for (const VenueState s : {VenueState::order_reconciled, VenueState::resend_gap_filled,
+                               VenueState::foreign_order})
+        status(s);
+    EXPECT_EQ(h.place(limit), Reason::none);
     status(VenueState::disconnected);
+    EXPECT_EQ(h.place(limit), Reason::venue_disconnected);
+    status(VenueState::refused);  // the venue holds orders keel never sent
     EXPECT_EQ(h.place(limit), Reason::venue_disconnected);
 }
 

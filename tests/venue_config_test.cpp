@@ -265,13 +265,21 @@ TEST(FixVenueConfig, ReadsEverySettingWithItsDefaults) {
     EXPECT_EQ(c.max_resend_age_ms, 250);
     EXPECT_EQ(c.status_retry_ms, 5000);
     EXPECT_EQ(c.session.password, "p4ss-from-the-environment");
+    EXPECT_FALSE(c.mass_status);
+    const auto with = adapters::fix::fix_venue_config_from_json(
+        Json::parse(R"({"type": "fix", "port": 9878, "sender_comp_id": "KEEL",
+                        "target_comp_id": "VENUE", "reconcile": {"mass_status": true}})"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_TRUE(with.mass_status);
 }
 
 TEST(FixVenueConfig, NamesEveryProblemByItsKeyPath) {
     std::vector<ConfigError> errors;
     (void)adapters::fix::fix_venue_config_from_json(
         Json::parse(R"({"type": "fix", "port": 70000, "sender_comp_id": "K E",
-                        "start_time": "9:30", "heartbeat_s": 0, "colour": "red"})"),
+                        "start_time": "9:30", "heartbeat_s": 0, "colour": "red",
+                        "reconcile": {"mass_status": 1, "adopt": true}})"),
         errors);
     const auto has = [&](const std::string& path, const std::string& what) {
         return std::any_of(errors.begin(), errors.end(), [&](const ConfigError& e) {
@@ -284,4 +292,6 @@ TEST(FixVenueConfig, NamesEveryProblemByItsKeyPath) {
     EXPECT_TRUE(has("venue.start_time", "HH:MM:SS"));
     EXPECT_TRUE(has("venue.heartbeat_s", ""));
     EXPECT_TRUE(has("venue.colour", "unknown key"));
+    EXPECT_TRUE(has("venue.reconcile.mass_status", "true or false"));
+    EXPECT_TRUE(has("venue.reconcile.adopt", "unknown key"));
 }

@@ -46,7 +46,22 @@ FixTestVenue::~FixTestVenue() { stop(); }
 
 bool FixTestVenue::open(std::string& error) {
     endpoint_ = FixEndpoint::create(FixEndpoint::Role::acceptor, options_.session, *this, error);
+    if (endpoint_ != nullptr && options_.faults.foreign_order)
+        place_foreign_order();
     return endpoint_ != nullptr;
+}
+
+// Fault foreign_order: an order another client placed, resting before keel logs on (a limit
+// buy of 1 at 0.0001, GTC, on the first symbol); its reports went to that client.
+void FixTestVenue::place_foreign_order() {
+    if (symbols_.size() == 0)
+        return;
+    FixMessage m;
+    m.msg_type = "D";
+    m.add(kClOrdId, "foreign-1").add(kSymbol, std::string(symbols_.name(0))).add(kSide, "1");
+    m.add(kOrdType, "2").add(kTimeInForce, "1").add(kOrderQty, "1").add(kPrice, "0.0001");
+    on_new_order(m);
+    outgoing_.clear();
 }
 
 bool FixTestVenue::poll(std::string& error) {
@@ -94,6 +109,13 @@ bool FixTestVenue::accept_logon(const FixMessage&, std::string& reason) {
 
 void FixTestVenue::on_app_message(const FixMessage& m) {
     ++counters_.messages_in;
+    const std::string* id = m.find(kClOrdId);
+    if (m.poss_dup && id != nullptr && first_of_.count(*id) > 0) {
+        // A resend (PossDupFlag) of a request this venue has: ignored, as venues do (and not
+        // counted by the faults: nothing new arrived).
+        ++counters_.resends_ignored;
+        return;
+    }
     if (m.msg_type == "D")
         on_new_order(m);
     else if (m.msg_type == "F")
@@ -102,6 +124,8 @@ void FixTestVenue::on_app_message(const FixMessage& m) {
         on_replace(m);
     else if (m.msg_type == "H")
         on_status(m);
+    else if (m.msg_type == "AF")
+        on_mass_status(m);
     else
         ++counters_.malformed;
     after_message();
@@ -114,6 +138,15 @@ void FixTestVenue::after_message() {
         ++counters_.drops;
         flush_due();
         endpoint_->disconnect();
+    }
+    if (f.resend_after > 0 && ++since_resend_ >= f.resend_after) {
+        // Forget the last message's sequence number: the next logon asks for it again.
+        since_resend_ = 0;
+        ++counters_.drops;
+        flush_due();
+        const std::uint64_t next = endpoint_->next_target_seq();
+        endpoint_->disconnect();
+        endpoint_->set_next_target_seq(next - 1);
     }
     if (f.reset_after > 0 && ++since_reset_ >= f.reset_after) {
         since_reset_ = 0;
@@ -288,8 +321,42 @@ void FixTestVenue::on_status(const FixMessage& m) {
     report(*o, 'I', o->cl_ord_id);
 }
 
+// OrderMassStatusRequest: a status report (ExecType I) for every order still working, each
+// with the request's id (584), their count (911) and 912=Y on the last; none working: one
+// report with 911=0.
+void FixTestVenue::on_mass_status(const FixMessage& m) {
+    constexpr int kMassStatusReqId = 584, kTotNumReports = 911, kLastRptRequested = 912;
+    const std::string* id = m.find(kMassStatusReqId);
+    if (id == nullptr) {
+        ++counters_.malformed;
+        return;
+    }
+    std::vector<FixVenueOrder*> working;
+    for (auto& entry : orders_by_first_) {
+        const char s = entry.second.ord_status;
+        if (s == '0' || s == '1' || s == 'A' || s == '6' || s == 'E')
+            working.push_back(&entry.second);
+    }
+    const std::string total = std::to_string(working.size());
+    if (working.empty()) {
+        FixMessage r;
+        r.msg_type = "8";
+        r.add(kOrderId, "NONE").add(kExecId, "X" + std::to_string(next_exec_++));
+        r.add(kExecType, "I").add(kOrdStatus, "0").add(kSide, "1").add(kLeavesQty, "0");
+        r.add(kCumQty, "0").add(kAvgPx, "0").add(kMassStatusReqId, *id);
+        r.add(kTotNumReports, "0").add(kLastRptRequested, "Y");
+        return queue(std::move(r));
+    }
+    for (FixVenueOrder* o : working) {
+        const bool last = o == working.back();
+        report(*o, 'I', o->cl_ord_id, {},
+               {{kMassStatusReqId, *id}, {kTotNumReports, total},
+                {kLastRptRequested, last ? "Y" : "N"}});
+    }
+}
+
 void FixTestVenue::report(FixVenueOrder& o, char exec_type, const std::string& cl_ord_id,
-                          const std::string& orig) {
+                          const std::string& orig, const std::vector<FixField>& extra) {
     FixMessage r;
     r.msg_type = "8";
     r.add(kOrderId, o.order_id).add(kExecId, "E" + std::to_string(next_exec_++));
@@ -311,6 +378,8 @@ void FixTestVenue::report(FixVenueOrder& o, char exec_type, const std::string& c
     const std::int64_t avg =
         o.filled.raw > 0 ? static_cast<std::int64_t>(o.filled_notional / o.filled.raw) : 0;
     r.add(kAvgPx, decimal(avg)).add(kTransactTime, utc_timestamp(now_ns()));
+    for (const FixField& f : extra)
+        r.add(f.tag, f.value);
     queue(std::move(r));
 }
 
@@ -449,7 +518,8 @@ std::string FixTestVenue::account_json() const {
         << R"(,"drops":)" << c.drops << R"(,"dropped_reports":)" << c.dropped_reports
         << R"(,"duplicated_reports":)" << c.duplicated_reports << R"(,"restated":)"
         << c.restated << R"(,"resets":)" << c.resets << R"(,"logons":)" << c.logons
-        << R"(,"refused_logons":)" << c.refused_logons << "}";
+        << R"(,"refused_logons":)" << c.refused_logons << R"(,"resends_ignored":)"
+        << c.resends_ignored << "}";
     return out.str();
 }
 

@@ -214,7 +214,11 @@ bool FixVenue::poll() noexcept {
     std::string error;
     try {
         endpoint_->poll(error);
-        if (link_ == Link::reconciling && !awaiting_status_.empty() &&
+        if (link_ == Link::syncing &&
+            (resync_ || std::chrono::steady_clock::now() - synced_at_ >
+                            std::chrono::milliseconds(options_.status_retry_ms)))
+            send_sync();
+        if (link_ == Link::reconciling && (!awaiting_status_.empty() || !mass_id_.empty()) &&
             std::chrono::steady_clock::now() - asked_at_ >
                 std::chrono::milliseconds(options_.status_retry_ms))
             ask_status();
@@ -235,7 +239,9 @@ void FixVenue::post_status(engine::VenueState state, engine::Reason reason) {
     e.payload.venue_status.reconnects = reconnects_;
     e.payload.venue_status.resolved = resolved_;
     e.payload.venue_status.in_doubt = static_cast<std::uint32_t>(
-        state == engine::VenueState::reconciling ? book_.open_count() : awaiting_status_.size());
+        state == engine::VenueState::reconciling ? book_.open_count()
+        : state == engine::VenueState::refused   ? foreign_
+                                                 : awaiting_status_.size());
     replies_.post(e);
 }
 
@@ -252,6 +258,7 @@ void FixVenue::on_logout() {
     counters_.disconnects.fetch_add(1, std::memory_order_relaxed);
     link_ = Link::down;
     awaiting_status_.clear();
+    mass_id_.clear();
     log("logged out or disconnected: new orders refused until the session is back");
     post_status(engine::VenueState::disconnected, engine::Reason::venue_disconnected);
 }
@@ -263,7 +270,16 @@ void FixVenue::start_reconciliation() {
     // A TestRequest round trip first: its Heartbeat comes after any resend request the venue
     // sent at logon, which QuickFIX answers on arrival, so no resent order can reach the venue
     // after the status request that asks about it.
-    sync_id_ = "keel-sync-" + std::to_string(reconnects_);
+    send_sync();
+}
+
+// The TestRequest of the logon's round trip. Sent again on the turn after a resend request
+// (the resend gap-fills session messages, the TestRequest among them, so its Heartbeat never
+// comes) and after status_retry_ms without an answer.
+void FixVenue::send_sync() {
+    resync_ = false;
+    synced_at_ = std::chrono::steady_clock::now();
+    sync_id_ = "keel-sync-" + std::to_string(reconnects_) + "-" + std::to_string(++syncs_);
     FixMessage test;
     test.msg_type = "1";
     test.add(kTestReqId, sync_id_);
@@ -280,32 +296,117 @@ void FixVenue::on_admin(const FixMessage& m) {
             awaiting_status_.clear();
             for (const engine::OrderRecord& r : book_.open_orders())
                 awaiting_status_.insert(r.order_id);
+            foreign_ = 0;
+            if (options_.mass_status)
+                mass_id_ = "keel-mass-" + std::to_string(reconnects_);
             ask_status();
         }
         return;
     }
     std::ostringstream text;
+    if (m.msg_type == "2") {
+        const std::string* from = m.find(7);
+        const std::string* to = m.find(16);
+        log("the venue asked for messages " + (from != nullptr ? *from : "?") + ".." +
+            (to != nullptr ? *to : "?") + " again (older than max_resend_age_ms: gap-filled)");
+        resync_ = link_ == Link::syncing;
+        return;
+    }
     text << "session message " << m.msg_type;
     if (const std::string* t = m.find(tag::text))
         text << ": " << *t;
     log(text.str());
 }
 
+// What this end sent because of what the venue sent: counted and logged with its context.
+void FixVenue::on_admin_sent(const FixMessage& m) {
+    std::ostringstream text;
+    if (m.msg_type == "2") {
+        counters_.sequence_gaps.fetch_add(1, std::memory_order_relaxed);
+        const std::string* from = m.find(7);
+        const std::string* to = m.find(16);
+        text << "a message numbered past the next expected: asked the venue to resend "
+             << (from != nullptr ? *from : "?") << ".." << (to != nullptr ? *to : "?");
+    } else if (m.msg_type == "3") {
+        counters_.session_rejects.fetch_add(1, std::memory_order_relaxed);
+        text << "refused a message from the venue (Reject";
+        for (const auto& [t, name] : {std::pair{45, "RefSeqNum"}, std::pair{371, "RefTagID"},
+                                      std::pair{372, "RefMsgType"}, std::pair{58, "Text"}})
+            if (const std::string* v = m.find(t))
+                text << ", " << name << " " << *v;
+        text << ")";
+    } else {
+        text << "logging out";
+        if (const std::string* t = m.find(tag::text))
+            text << ": " << *t;
+    }
+    log(text.str());
+}
+
+// Sends every question still open: the mass status request, a status request per order.
 void FixVenue::ask_status() {
     asked_at_ = std::chrono::steady_clock::now();
-    if (awaiting_status_.empty()) {
-        link_ = Link::ready;
-        log("ready: " + std::to_string(resolved_) + " orders resolved");
-        return post_status(engine::VenueState::ready, engine::Reason::none);
-    }
+    std::string error;
+    if (!mass_id_.empty() && send(encode_mass_status_request(mass_id_), error))
+        counters_.status_requests.fetch_add(1, std::memory_order_relaxed);
     for (const std::uint64_t id : awaiting_status_) {
         const engine::OrderRecord* r = book_.find(id);
         const Encoded enc =
             encode_status_request(ids_[id].current, symbol_of(r != nullptr ? r->symbol : 0),
                                   r != nullptr ? r->side : engine::Side::buy);
-        std::string error;
         if (enc.ok() && send(enc.message, error))
             counters_.status_requests.fetch_add(1, std::memory_order_relaxed);
+    }
+    finish_if_answered();
+}
+
+// Every question answered: ready, or refused when the venue holds orders keel never sent.
+void FixVenue::finish_if_answered() {
+    if (link_ != Link::reconciling || !awaiting_status_.empty() || !mass_id_.empty())
+        return;
+    if (foreign_ > 0) {
+        link_ = Link::refused;
+        log("refused: the venue holds " + std::to_string(foreign_) +
+            " orders this journal never sent; no order goes out until they are canceled at "
+            "the venue and the session reconnects");
+        post_status(engine::VenueState::refused, engine::Reason::foreign_order);
+        return;
+    }
+    link_ = Link::ready;
+    log("ready: " + std::to_string(resolved_) + " orders resolved");
+    post_status(engine::VenueState::ready, engine::Reason::none);
+}
+
+// One report of the mass status answer: an order keel sent is answered like a status request;
+// one it never sent is journaled and refuses the venue. 912=Y (or 911=0) ends the answer.
+void FixVenue::on_mass_report(const FixMessage& m, const std::string& request_id) {
+    if (request_id != mass_id_) {
+        log("an answer to an earlier mass status request (" + request_id + "): dropped");
+        return;
+    }
+    const std::string* total = m.find(tag::tot_num_reports);
+    const std::string* last = m.find(tag::last_rpt_requested);
+    const bool ends = (last != nullptr && *last == "Y") || (total != nullptr && *total == "0");
+    if (total == nullptr || *total != "0") {
+        const std::string* cl = m.find(tag::cl_ord_id);
+        if (cl != nullptr && by_cl_ord_id_.count(*cl) > 0) {
+            apply_report(m);
+        } else {
+            ++foreign_;
+            counters_.foreign_orders.fetch_add(1, std::memory_order_relaxed);
+            std::string tail = tail_of(m);
+            for (const int t : {tag::symbol, tag::side, tag::order_qty, tag::price,
+                                tag::leaves_qty})
+                if (const std::string* v = m.find(t))
+                    tail += std::to_string(t) + "=" + *v + kSoh;
+            log("the venue holds an order this journal never sent: " + tail);
+            post_order_record(engine::VenueState::foreign_order, 0, engine::OrderStatus{},
+                              engine::Reason::foreign_order, tail);
+        }
+    }
+    if (ends) {
+        mass_id_.clear();
+        finish_if_answered();
     }
 }
 
@@ -314,8 +415,23 @@ void FixVenue::settle(std::uint64_t order_id) {
         return;
     ++resolved_;
     counters_.resolved.fetch_add(1, std::memory_order_relaxed);
-    if (awaiting_status_.empty())
-        ask_status();
+    finish_if_answered();
+}
+
+void FixVenue::post_order_record(engine::VenueState what, std::uint64_t order_id,
+                                 engine::OrderStatus status, engine::Reason reason,
+                                 const std::string& tail) {
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
+                                         0, now_ns(), engine::kNoSymbol);
+    if (const engine::OrderRecord* r = book_.find(order_id))
+        e.header.symbol = r->symbol;
+    e.payload.venue_status.state = what;
+    e.payload.venue_status.account = options_.account;
+    e.payload.venue_status.reason = reason;
+    e.payload.venue_status.reconnects = reconnects_;
+    e.payload.venue_status.order_status = status;
+    e.payload.venue_status.order_id = order_id;
+    replies_.post(e, tail);
 }
 
 bool FixVenue::on_outgoing(const FixMessage& m) {
@@ -329,6 +445,13 @@ bool FixVenue::on_outgoing(const FixMessage& m) {
         const std::string* id = m.find(tag::cl_ord_id);
         log("gap-filled a " + m.msg_type + " (ClOrdID " + (id != nullptr ? *id : "?") +
             ") older than max_resend_age_ms: never sent late; its order is asked about");
+        const auto order = id != nullptr ? by_cl_ord_id_.find(*id) : by_cl_ord_id_.end();
+        if (order != by_cl_ord_id_.end()) {
+            const engine::OrderRecord* r = book_.find(order->second);
+            post_order_record(engine::VenueState::resend_gap_filled, order->second,
+                              r != nullptr ? r->status : engine::OrderStatus{},
+                              engine::Reason::stale_resend, tail_of(m));
+        }
         return false;
     }
     counters_.resent.fetch_add(1, std::memory_order_relaxed);
@@ -383,6 +506,12 @@ KnownOrder FixVenue::known(std::uint64_t order_id) const {
 }
 
 void FixVenue::on_report(const FixMessage& m) {
+    if (const std::string* mass = m.find(tag::mass_status_req_id))
+        return on_mass_report(m, *mass);
+    apply_report(m);
+}
+
+void FixVenue::apply_report(const FixMessage& m) {
     ExecReport report;
     if (const auto error = decode_execution_report(m, report)) {
         counters_.malformed.fetch_add(1, std::memory_order_relaxed);
@@ -397,8 +526,12 @@ void FixVenue::on_report(const FixMessage& m) {
     const std::uint64_t order_id = find_order(m);
     if (order_id == 0 || book_.find(order_id) == nullptr) {
         counters_.unknown_order.fetch_add(1, std::memory_order_relaxed);
-        if (report.exec_type == 'I' && order_id != 0)
-            settle(order_id);  // asked about an order the mirror has closed since
+        if (report.exec_type == 'I' && awaiting_status_.count(order_id) > 0) {
+            // Asked about an order the mirror has closed since.
+            post_order_record(engine::VenueState::order_reconciled, order_id,
+                              engine::OrderStatus{}, engine::Reason::none);
+            settle(order_id);
+        }
         return log("an execution report for no open order keel knows: dropped; fields " +
                    tail_of(m));
     }
@@ -407,8 +540,23 @@ void FixVenue::on_report(const FixMessage& m) {
     const Mapped mapped = map_execution_report(report, known(order_id), now_ns());
     for (std::size_t i = 0; i < mapped.count; ++i)
         post(mapped.events[i], m);
-    if (report.exec_type == 'I')
+    if (report.exec_type == 'I' && awaiting_status_.count(order_id) > 0) {
+        // One record per order reconciled: its state after the answer.
+        const engine::OrderRecord* after = book_.find(order_id);
+        engine::OrderStatus status = after != nullptr ? after->status : engine::OrderStatus{};
+        engine::Reason reason = engine::Reason::none;
+        if (mapped.count > 0) {
+            const engine::Event& last = mapped.events[mapped.count - 1];
+            if (after == nullptr)
+                status = last.header.type == engine::EventType::venue_fill
+                             ? engine::OrderStatus::filled
+                             : last.payload.order.status;
+            if (last.header.type != engine::EventType::venue_fill)
+                reason = last.payload.order.reason;
+        }
+        post_order_record(engine::VenueState::order_reconciled, order_id, status, reason);
         settle(order_id);
+    }
 }
 
 void FixVenue::on_cancel_reject(const FixMessage& m) {

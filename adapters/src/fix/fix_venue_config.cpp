@@ -44,6 +44,11 @@ FixVenueConfig fix_venue_config_from_json(const engine::Json& venue,
     }
     c.max_resend_age_ms = r.integer("max_resend_age_ms", false, 0, 86'400'000, 5000).value_or(5000);
     c.status_retry_ms = r.integer("status_retry_ms", false, 100, 600'000, 5000).value_or(5000);
+    if (const engine::Json* rec = r.object("reconcile", false)) {
+        engine::ConfigReader rr(errors, *rec, path + ".reconcile");
+        c.mass_status = rr.boolean("mass_status", false).value_or(false);
+        rr.finish();
+    }
     s.username = r.secret("username", false).value_or("");
     s.password = r.secret("password", false).value_or("");
     for (const auto& [key, text] : {std::pair{"sender_comp_id", s.sender_comp_id},

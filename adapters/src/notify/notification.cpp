@@ -149,13 +149,17 @@ Notification feed(const Event& e) {
 
 Notification venue(const Event& e, const NotifyNames& n) {
     const engine::VenueStatusPayload& v = e.payload.venue_status;
-    const bool down = v.state == engine::VenueState::disconnected;
+    const bool down = v.state != engine::VenueState::ready;
     Notification out = base(e, NotifyKind::venue, down ? NotifyLevel::critical : NotifyLevel::info);
-    out.title = down ? "Venue disconnected: new orders refused until it is back"
-                     : "Venue reconnected: orders resolved, trading again";
+    out.title = v.state == engine::VenueState::refused
+                    ? "Venue holds orders this journal never sent: trading refused"
+                : down ? "Venue disconnected: new orders refused until it is back"
+                       : "Venue reconnected: orders resolved, trading again";
     out.fields = {{"state", std::string(to_string(v.state))}};
     if (down && v.reason != engine::Reason::none)
         out.fields.emplace_back("reason", std::string(to_string(v.reason)));
+    if (v.state == engine::VenueState::refused)
+        out.fields.emplace_back("foreign_orders", std::to_string(v.in_doubt));
     if (!down) {
         out.fields.emplace_back("resolved_orders", std::to_string(v.resolved));
         out.fields.emplace_back("reconnects", std::to_string(v.reconnects));
@@ -259,10 +263,16 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
         case EventType::day_closed:
             return NotifyKind::daily_summary;
         case EventType::venue_status:
-            // Disconnected, and ready again; reconciling is a step between them.
-            if (e.payload.venue_status.state != engine::VenueState::reconciling)
-                return NotifyKind::venue;
-            return std::nullopt;
+            // Disconnected, refused, and ready again; reconciling is a step between them and
+            // the per-order records are the journal's detail.
+            switch (e.payload.venue_status.state) {
+                case engine::VenueState::disconnected:
+                case engine::VenueState::refused:
+                case engine::VenueState::ready:
+                    return NotifyKind::venue;
+                default:
+                    return std::nullopt;
+            }
         default:
             return std::nullopt;
     }

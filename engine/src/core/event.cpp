@@ -279,6 +279,7 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::no_market_price, "no_market_price"},
     {Reason::venue_rejected, "venue_rejected"},
     {Reason::stale_resend, "stale_resend"},
+    {Reason::foreign_order, "foreign_order"},
     {Reason::fill_out_of_range, "fill_out_of_range"},
     {Reason::mark_out_of_range, "mark_out_of_range"},
 };
@@ -377,6 +378,14 @@ std::string_view to_string(VenueState s) noexcept {
             return "reconciling";
         case VenueState::ready:
             return "ready";
+        case VenueState::refused:
+            return "refused";
+        case VenueState::order_reconciled:
+            return "order_reconciled";
+        case VenueState::resend_gap_filled:
+            return "resend_gap_filled";
+        case VenueState::foreign_order:
+            return "foreign_order";
     }
     return "unknown";
 }

@@ -741,7 +741,7 @@ void RiskStage::on_feed_status(const Event& event) noexcept {
 
 void RiskStage::on_venue_status(const Event& event) noexcept {
     const VenueStatusPayload& v = event.payload.venue_status;
-    if (v.account == account_index_)
+    if (v.account == account_index_ && is_connection_state(v.state))
         venue_ready_ = v.state == VenueState::ready;
 }
 

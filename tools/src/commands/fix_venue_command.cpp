@@ -40,9 +40,11 @@ bool parse_fault(const std::string& text, adapters::fix::FixVenueFaults& f, std:
     else if (name == "restate_every") f.restate_every = n;
     else if (name == "reset_after") f.reset_after = n;
     else if (name == "unknown_status") f.unknown_status = n != 0;
+    else if (name == "foreign_order") f.foreign_order = n != 0;
+    else if (name == "resend_after") f.resend_after = n;
     else {
         why = "unknown fault '" + name + "' (drop_after, drop_report_every, duplicate_every, "
-              "delay_ms, reject_logon, restate_every, reset_after, unknown_status)";
+              "delay_ms, reject_logon, restate_every, reset_after, unknown_status, foreign_order, resend_after)";
         return false;
     }
     return true;
@@ -80,7 +82,9 @@ void FixVenueCommand::add(CLI::App& app) {
     cmd_->add_option("--fault", faults_,
                      "NAME=N, repeatable: drop_after (drop the connection after every N "
                      "messages in), drop_report_every, duplicate_every, delay_ms, reject_logon, "
-                     "restate_every, reset_after, unknown_status");
+                     "restate_every, reset_after, unknown_status, foreign_order (hold an "
+                     "order another client placed), resend_after (drop after every N messages "
+                     "in and ask for the last again)");
     cmd_->add_option("--account", account_, "Write the venue's account as JSON here at exit");
     cmd_->add_option("--buying-power", buying_power_, "The venue account's buying power")
         ->capture_default_str();

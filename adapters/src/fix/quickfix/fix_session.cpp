@@ -263,6 +263,9 @@ class Endpoint final : public FixEndpoint, private FIX::Application {
             if (!settings_.password.empty())
                 message.setField(kPassword, settings_.password);
         }
+        if (type == FIX::MsgType_ResendRequest || type == FIX::MsgType_Reject ||
+            type == FIX::MsgType_Logout)
+            handler_.on_admin_sent(to_keel(message));
     }
     void toApp(FIX::Message& message, const FIX::SessionID&) throw(FIX::DoNotSend) override {
         if (!handler_.on_outgoing(to_keel(message)))
@@ -279,6 +282,7 @@ class Endpoint final : public FixEndpoint, private FIX::Application {
             return;
         }
         if (m.msg_type == FIX::MsgType_Reject || m.msg_type == FIX::MsgType_Logout ||
+            m.msg_type == FIX::MsgType_ResendRequest ||
             m.msg_type == FIX::MsgType_SequenceReset ||
             (m.msg_type == FIX::MsgType_Heartbeat && message.isSetField(FIX::FIELD::TestReqID)))
             handler_.on_admin(m);

@@ -109,6 +109,9 @@ struct MetricsSnapshot {
     std::uint64_t fix_disconnects = 0;
     std::uint64_t fix_status_requests = 0;
     std::uint64_t fix_resolved = 0;          // orders reconciliation resolved
+    std::uint64_t fix_foreign_orders = 0;    // venue orders the journal never sent
+    std::uint64_t fix_sequence_gaps = 0;     // resend requests sent
+    std::uint64_t fix_session_rejects = 0;   // venue messages refused at the session level
 
     // P&L and exposure of the account, in currency units (display only).
     engine::Money realized{};

@@ -89,8 +89,13 @@ class FixHandler {
     // it is not sent: a resend becomes part of a gap fill, a new one is dropped.
     virtual bool on_outgoing(const FixMessage& /*message*/) { return true; }
     // A session-level message keel may want: a Reject (3), a Logout (5) with its text, a
-    // SequenceReset (4), a Heartbeat (0) answering a TestRequest (its TestReqID 112).
+    // SequenceReset (4), a ResendRequest (2: QuickFIX answers it after this returns), a
+    // Heartbeat (0) answering a TestRequest (its TestReqID 112).
     virtual void on_admin(const FixMessage& /*message*/) {}
+    // A session-level message this end sends because of what it received: a ResendRequest (2:
+    // a message came with a sequence number higher than expected), a Reject (3: one QuickFIX
+    // refused, with its reason), a Logout (5: e.g. a sequence number too low).
+    virtual void on_admin_sent(const FixMessage& /*message*/) {}
     // The acceptor's logon check: return false to refuse the logon (the session logs out with
     // `reason`).
     virtual bool accept_logon(const FixMessage& /*logon*/, std::string& /*reason*/) {

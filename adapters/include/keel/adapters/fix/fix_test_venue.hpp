@@ -6,7 +6,7 @@
 // ClOrdID used twice, a cancel or replace for an order it does not know.
 //
 // Messages: NewOrderSingle (D), OrderCancelRequest (F), OrderCancelReplaceRequest (G),
-// OrderStatusRequest (H), answered with ExecutionReports (8: New, Trade, Canceled, Replaced,
+// OrderStatusRequest (H), OrderMassStatusRequest (AF), answered with ExecutionReports (8: New, Trade, Canceled, Replaced,
 // Rejected, Expired, OrderStatus, Restated) and OrderCancelReject (9). A duplicate ClOrdID is
 // rejected (OrdRejReason 6); a status request for an order it does not know is answered
 // OrdStatus Rejected with OrdRejReason 5 (unknown order).
@@ -14,7 +14,9 @@
 // Faults (FixVenueFaults), each counted: drop the connection after every N application
 // messages received; drop or duplicate every Nth execution report; hold every report back for
 // a while; reject logons; restate every Nth accepted order; reset the sequence numbers after N
-// messages; answer every status request as unknown.
+// messages; answer every status request as unknown; hold an order another client placed; drop
+// the connection and ask for the last message again at the next logon (a resend, which the
+// venue ignores when it has the request: PossDupFlag and a ClOrdID it knows).
 //
 // One thread: poll() turns the FIX session, sends reports whose delay has passed, and every
 // callback runs inside it; on_market_data is called on the same thread. Reads the wall clock
@@ -44,6 +46,9 @@ struct FixVenueFaults {
     std::uint64_t restate_every = 0;       // restate every Nth accepted order (ExecType D)
     std::uint64_t reset_after = 0;         // reset sequence numbers after N app messages in
     bool unknown_status = false;           // answer every status request: unknown order
+    bool foreign_order = false;            // hold an order no client of this session sent
+    std::uint64_t resend_after = 0;        // drop after every N app messages in, asking for
+                                           // the last again at the next logon (a resend)
 };
 
 struct FixTestVenueCounters {
@@ -54,6 +59,7 @@ struct FixTestVenueCounters {
     std::uint64_t malformed = 0;          // a message missing or garbling a field
     std::uint64_t drops = 0, dropped_reports = 0, duplicated_reports = 0, restated = 0,
                   resets = 0, logons = 0, refused_logons = 0;
+    std::uint64_t resends_ignored = 0;    // PossDup resends of requests the venue has
 };
 
 struct FixTestVenueOptions {
@@ -127,7 +133,9 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     FixVenueOrder* by_cl_ord_id(const std::string& id);
     // An execution report of the order's state; orig: OrigClOrdID (a cancel's or replace's).
     void report(FixVenueOrder& o, char exec_type, const std::string& cl_ord_id,
-                const std::string& orig = {});
+                const std::string& orig = {}, const std::vector<FixField>& extra = {});
+    void on_mass_status(const FixMessage& m);
+    void place_foreign_order();
     void fill_report(FixVenueOrder& o, const engine::FillPayload& fill);
     void cancel_reject(const FixMessage& request, const std::string& orig, int response_to,
                        const std::string& text);
@@ -152,6 +160,7 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     std::uint64_t accepted_ = 0;
     std::uint64_t since_drop_ = 0;
     std::uint64_t since_reset_ = 0;
+    std::uint64_t since_resend_ = 0;
     std::vector<std::string> fills_;  // one JSON object each
 };
 

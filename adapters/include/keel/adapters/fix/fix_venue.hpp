@@ -20,16 +20,22 @@
 // Connection (venue_status inputs, so risk refuses new orders until ready, and a replay does
 // the same): disconnected until the logon; then reconciling: a TestRequest round trip first
 // (every resend the venue asked for on logon is then answered), then an OrderStatusRequest for
-// every order the mirror holds open; their answers resolve the orders (missed fills journaled
-// in the venue's order, unknown orders closed venue_unknown_order) and once every one is
-// answered, ready. A logout or a dropped connection: disconnected, and the same again at the
+// every order the mirror holds open, and with mass_status an OrderMassStatusRequest (AF) for
+// every order the venue holds; their answers resolve the orders (missed fills journaled in the
+// venue's order, unknown orders closed venue_unknown_order), each journaled as one
+// venue_status order_reconciled record (the order's state after), and once every one is
+// answered, ready (the summary: how many were resolved). A venue order whose ClOrdID this
+// journal never sent (the mass status answer's) is journaled as a foreign_order record and
+// the venue is refused: no new order goes out while the venue holds orders keel does not
+// account for (cancel them at the venue, then restart or reconnect). A logout or a dropped connection: disconnected, and the same again at the
 // next logon. An order or replace that reaches the adapter while not ready is refused
 // (venue_reject, venue_disconnected), never kept to be sent late; so is a cancel while
 // disconnected (the reconciliation resolves the order).
 //
 // Never stale: a message QuickFIX would resend (a resend request) older than
-// max_resend_age_ms is gap-filled instead (toApp's DoNotSend) and counted; its order is
-// resolved by the status request like any other open order.
+// max_resend_age_ms is gap-filled instead (toApp's DoNotSend), counted and journaled (a
+// venue_status resend_gap_filled record naming the order); its order is resolved by the
+// status request like any other open order.
 //
 // Bad input: a report that does not decode, or names no order keel knows, is logged once with
 // its fields (never a password: the session's credentials are in the logon only), counted,
@@ -60,6 +66,7 @@ struct FixVenueOptions {
     std::uint64_t venue_id_prefix = 0;   // the journal's (session_start)
     std::int64_t max_resend_age_ms = 5000;
     std::int64_t status_retry_ms = 5000;  // a status request unanswered this long is asked again
+    bool mass_status = false;  // the venue answers OrderMassStatusRequest (AF): ask it too
     std::uint8_t account = 0;
     std::vector<std::string> symbols;    // names by symbol id
     std::size_t order_capacity = 4096;
@@ -79,6 +86,10 @@ struct FixVenueCounters {
     std::atomic<std::uint64_t> disconnects{0};
     std::atomic<std::uint64_t> status_requests{0};
     std::atomic<std::uint64_t> resolved{0};          // orders reconciliation resolved
+    std::atomic<std::uint64_t> foreign_orders{0};    // venue orders this journal never sent
+    std::atomic<std::uint64_t> sequence_gaps{0};     // resend requests sent: a message came
+                                                     // numbered higher than expected
+    std::atomic<std::uint64_t> session_rejects{0};   // messages QuickFIX refused (Reject sent)
 };
 
 class FixVenue final : public PolledVenue, private FixHandler {
@@ -113,7 +124,7 @@ class FixVenue final : public PolledVenue, private FixHandler {
         engine::Money notional{};    // of the fills posted
         engine::Event replace{};     // the replace in flight (its new terms)
     };
-    enum class Link { down, syncing, reconciling, ready };
+    enum class Link { down, syncing, reconciling, ready, refused };
 
     // FixHandler
     void on_logon() override;
@@ -121,6 +132,7 @@ class FixVenue final : public PolledVenue, private FixHandler {
     void on_app_message(const FixMessage& message) override;
     bool on_outgoing(const FixMessage& message) override;
     void on_admin(const FixMessage& message) override;
+    void on_admin_sent(const FixMessage& message) override;
 
     std::string record(const engine::Event& e);
     void send_new(const engine::Event& e);
@@ -129,15 +141,22 @@ class FixVenue final : public PolledVenue, private FixHandler {
     void refuse(const engine::Event& request, engine::Reason reason, std::string_view text);
     bool send(const FixMessage& m, std::string& error);
     void on_report(const FixMessage& m);
+    void apply_report(const FixMessage& m);
     void on_cancel_reject(const FixMessage& m);
     std::uint64_t find_order(const FixMessage& m) const;
     KnownOrder known(std::uint64_t order_id) const;
     void post(const engine::Event& e, const FixMessage& from);
     void apply(const engine::Event& e, const FixMessage* from);
     void start_reconciliation();
+    void send_sync();
     void ask_status();
+    void finish_if_answered();
+    void on_mass_report(const FixMessage& m, const std::string& request_id);
     void settle(std::uint64_t order_id);
     void post_status(engine::VenueState state, engine::Reason reason);
+    void post_order_record(engine::VenueState what, std::uint64_t order_id,
+                           engine::OrderStatus status, engine::Reason reason,
+                           const std::string& tail = {});
     void log(const std::string& what);
     [[nodiscard]] std::string symbol_of(engine::SymbolId id) const;
     [[nodiscard]] std::int64_t now_ns() const;
@@ -155,6 +174,11 @@ class FixVenue final : public PolledVenue, private FixHandler {
     std::chrono::steady_clock::time_point asked_at_{};
     Link link_ = Link::down;
     std::string sync_id_;
+    std::uint32_t syncs_ = 0;
+    bool resync_ = false;       // a resend request came while syncing: sync again
+    std::chrono::steady_clock::time_point synced_at_{};
+    std::string mass_id_;       // the OrderMassStatusRequest in flight ("" when none)
+    std::uint32_t foreign_ = 0; // venue orders this journal never sent, found by it
     std::uint32_t resolved_ = 0;
     std::uint32_t reconnects_ = 0;
     bool started_ = false;

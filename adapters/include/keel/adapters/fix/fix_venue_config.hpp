@@ -7,6 +7,9 @@
 //     "start_time": "00:00:00", "end_time": "00:00:00",  // session schedule, UTC (equal: always)
 //     "max_resend_age_ms": 5000,   // an older message is gap-filled on a resend, never sent late
 //     "status_retry_ms": 5000,     // a reconciliation status request unanswered this long: again
+//     "reconcile": {"mass_status": false},  // true: the venue answers OrderMassStatusRequest
+//                                  // (AF); reconciliation then also finds orders at the venue
+//                                  // this journal never sent, and refuses to trade while any is
 //     "username": "...", "password": "...",  // secrets: from KEEL__VENUE__USERNAME / _PASSWORD
 //     "idle": "park", "drain_ms": 2000       // venue_threading_from_json
 //   }
@@ -25,6 +28,7 @@ struct FixVenueConfig {
     FixSessionSettings session;
     std::int64_t max_resend_age_ms = 5000;
     std::int64_t status_retry_ms = 5000;
+    bool mass_status = false;  // reconcile.mass_status: the venue answers AF
 };
 
 // Every problem with its key path, appended to errors.

@@ -168,8 +168,9 @@ enum class Reason : std::uint16_t {
     fok_unfillable = 105,
     unbookable_fill = 106,  // the sim venue cancels an order whose fill the account could not hold
     no_market_price = 107,  // the sim venue has no price for the symbol (no market data, no alert)
-    venue_rejected = 108,
-    stale_resend = 109,  // a message older than fix.max_resend_age_ms: gap-filled, never sent late   // a venue refused for a reason keel has no code for (FIX OrdRejReason)
+    venue_rejected = 108,  // a venue refused for a reason keel has no code for (FIX OrdRejReason)
+    stale_resend = 109,    // a message older than max_resend_age_ms: gap-filled, never sent late
+    foreign_order = 110,   // the venue holds an order this journal never sent
     // cancels and expiries (150-199)
     canceled_on_request = 150,
     expired_day = 151,
@@ -343,21 +344,37 @@ struct FeedStatusPayload {
     FeedState state;
 };
 // venue_status: a venue adapter's connection changed (a session on its own thread: FIX, a
-// broker's API). Journaled so risk refuses new orders while it is not ready, and a replay does
-// the same.
+// broker's API), or its reconciliation settled one order. Journaled so risk refuses new orders
+// while it is not ready, and a replay does the same; the per-order records say what became of
+// each order the adapter was in doubt about (audit: no stage acts on them).
 enum class VenueState : std::uint8_t {
     disconnected = 0,  // no session: new orders are refused
     reconciling = 1,   // logged on, asking the venue about the orders in doubt: still refused
     ready = 2,         // every order the journal holds open is resolved: orders go out
+    refused = 3,       // the venue holds orders this journal never sent (reason foreign_order,
+                       // in_doubt their count): no order goes out until an operator acts
+    // One order (order_id), not a change of the connection:
+    order_reconciled = 4,   // the venue answered about it; order_status: its state after
+                            // (reason venue_unknown_order: the venue did not know it, closed)
+    resend_gap_filled = 5,  // a resend of its request older than max_resend_age_ms was
+                            // gap-filled, never delivered (reason stale_resend); asked about
+    foreign_order = 6,      // an order at the venue this journal never sent (refused)
 };
 [[nodiscard]] std::string_view to_string(VenueState s) noexcept;
+// The connection states (risk follows them); the others are records about one order.
+[[nodiscard]] constexpr bool is_connection_state(VenueState s) noexcept {
+    return s == VenueState::disconnected || s == VenueState::reconciling ||
+           s == VenueState::ready || s == VenueState::refused;
+}
 struct VenueStatusPayload {
     std::uint32_t in_doubt;    // orders being asked about (reconciling), or left open (ready)
     std::uint32_t resolved;    // orders the reconciliation resolved (ready)
     std::uint32_t reconnects;  // logons since the session started
     VenueState state;
     std::uint8_t account;      // the account whose venue it is (0 with one account)
-    Reason reason;             // why it disconnected (none, venue_disconnected, ...)
+    Reason reason;             // why (none, venue_disconnected, venue_unknown_order, ...)
+    OrderStatus order_status;  // per-order records: the order's state after (0 otherwise)
+    std::uint64_t order_id;    // per-order records: the order (0 otherwise)
 };
 // audit: one per control API call and per webhook request that was refused or was a duplicate
 // (an accepted alert is journaled as the alert itself). No token or secret is ever in it.
