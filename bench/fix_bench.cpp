@@ -178,6 +178,89 @@ class NoReplies final : public keel::engine::ReplySink {
     std::uint64_t posted = 0;
 };
 
+std::int64_t stamp() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+// Where a round trip's time goes, one histogram per hop (steady-clock stamps at each).
+//   keel: request hop (submit -> the adapter thread has it), send (FixVenue: ids, mirror,
+//         encode, QuickFIX's send), wire (socket, venue, socket, until the adapter's poll that
+//         reads the report begins), receive (that poll: QuickFIX's read and parse, FixVenue's
+//         decode, map and post), reply hop (posted -> ingest's side has it).
+//   bare: send (encode, QuickFIX's send), wire (as keel's), receive (QuickFIX's read and
+//         parse up to the handler).
+enum Hop : std::size_t {
+    kRequestHop, kSend, kWire, kReceive, kReplyHop, kBareSend, kBareWire, kBareReceive, kHops
+};
+constexpr std::array<const char*, kHops> kHopNames = {
+    "keel request hop", "keel send", "keel wire+venue", "keel receive", "keel reply hop",
+    "bare send",        "bare wire+venue", "bare receive"};
+
+struct HopHistograms {
+    std::array<std::unique_ptr<LatencyHistogram>, kHops> h;
+    HopHistograms() {
+        for (auto& p : h)
+            p = std::make_unique<LatencyHistogram>();
+    }
+    void record(Hop hop, std::int64_t from, std::int64_t to) {
+        h[hop]->record(to > from ? static_cast<std::uint64_t>(to - from) : 0);
+    }
+};
+
+// Stamps taken on keel's adapter thread; the benchmark thread reads them once the reply they
+// precede has come through the reply queue (its push and pop order them).
+struct AdapterStamps {
+    std::atomic<std::int64_t> taken{0};       // submit() entered
+    std::atomic<std::int64_t> sent{0};        // submit() returned: QuickFIX has written it
+    std::atomic<std::int64_t> poll_began{0};  // the poll that read the report began
+    std::atomic<std::int64_t> posted{0};      // the reply was handed to the channel
+};
+
+// FixVenue as the adapter thread sees it, with a stamp around each call (a virtual call and a
+// clock read each: tens of ns in a round trip of tens of us).
+class StampedVenue final : public keel::adapters::PolledVenue {
+  public:
+    StampedVenue(keel::adapters::PolledVenue& inner, AdapterStamps& stamps)
+        : inner_(inner), stamps_(stamps) {}
+    void submit(const Event& order_sent) noexcept override {
+        stamps_.taken.store(stamp(), std::memory_order_relaxed);
+        inner_.submit(order_sent);
+        stamps_.sent.store(stamp(), std::memory_order_relaxed);
+    }
+    [[nodiscard]] bool sends_on_own_thread() const noexcept override { return true; }
+    void on_thread_start() override { inner_.on_thread_start(); }
+    bool poll() noexcept override {
+        poll_began = stamp();
+        return inner_.poll();
+    }
+    void on_thread_stop() noexcept override { inner_.on_thread_stop(); }
+    std::int64_t poll_began = 0;  // adapter thread only
+
+  private:
+    keel::adapters::PolledVenue& inner_;
+    AdapterStamps& stamps_;
+};
+
+// The reply sink FixVenue posts to: stamps, then hands the reply to the channel.
+class StampedSink final : public keel::adapters::TailReplySink {
+  public:
+    StampedSink(keel::adapters::TailReplySink& inner, AdapterStamps& stamps)
+        : inner_(inner), stamps_(stamps) {}
+    void post(const Event& event) noexcept override { post(event, {}); }
+    void post(const Event& event, std::string_view tail) noexcept override {
+        stamps_.poll_began.store(venue != nullptr ? venue->poll_began : 0,
+                                 std::memory_order_relaxed);
+        stamps_.posted.store(stamp(), std::memory_order_relaxed);
+        inner_.post(event, tail);
+    }
+    const StampedVenue* venue = nullptr;
+
+  private:
+    keel::adapters::TailReplySink& inner_;
+    AdapterStamps& stamps_;
+};
+
 // The gateway's and ingest's ends of the asynchronous venue seam, with FixVenue on a
 // ThreadedVenue as the session assembly builds a venue.type "fix" account
 // (SessionAssembly::build_fix_venue): the benchmark thread calls submit() as the gateway stage
@@ -186,7 +269,9 @@ class NoReplies final : public keel::engine::ReplySink {
 class KeelPath {
   public:
     KeelPath(const fs::path& dir, int port)
-        : channel_(1024, 1024), threaded_(channel_, before_start_, threaded_options()) {
+        : channel_(1024, 1024),
+          threaded_(channel_, before_start_, threaded_options()),
+          sink_(threaded_.replies(), stamps_) {
         fix::FixVenueOptions o;
         o.session.sender_comp_id = "KEEL";
         o.session.target_comp_id = "VENUE";
@@ -196,13 +281,15 @@ class KeelPath {
         o.venue_id_prefix = kKeelPrefix;
         o.symbols = {kSymbol};
         o.order_capacity = keel::engine::GatewayStage::kDefaultOrderCapacity;
-        fix_ = std::make_unique<fix::FixVenue>(std::move(o), threaded_.replies(),
+        fix_ = std::make_unique<fix::FixVenue>(std::move(o), sink_,
                                                [](std::string_view line) {
                                                    std::fprintf(stderr, "fix_bench: keel %.*s\n",
                                                                 static_cast<int>(line.size()),
                                                                 line.data());
                                                });
-        threaded_.set_inner(static_cast<keel::adapters::PolledVenue&>(*fix_));
+        stamped_ = std::make_unique<StampedVenue>(*fix_, stamps_);
+        sink_.venue = stamped_.get();
+        threaded_.set_inner(static_cast<keel::adapters::PolledVenue&>(*stamped_));
         threaded_.start();
     }
     // The adapter thread stops (and closes the session) before the adapter goes.
@@ -222,7 +309,7 @@ class KeelPath {
     // One order: handed to the seam, its venue_ack taken off the reply queue. The ns between,
     // or 0 (with why) when anything else came back. The order_sent is built before the clock
     // starts: the gateway has journaled it by the time it calls submit().
-    std::uint64_t order_to_ack(std::uint64_t seq, const char*& why) {
+    std::uint64_t order_to_ack(std::uint64_t seq, HopHistograms& hops, const char*& why) {
         Event sent = keel::engine::make_event(EventType::order_sent,
                                               keel::engine::Source::gateway, seq, wall_ns(), 0);
         sent.payload.order = limit_order(seq);
@@ -237,6 +324,7 @@ class KeelPath {
             why = "keel: the order was not answered with its venue_ack (with the venue's OrderID)";
             return 0;
         }
+        record_hops(t0.time_since_epoch().count(), t1.time_since_epoch().count(), hops);
         // Untimed: the order is canceled, so the venue's book stays empty for the next one.
         Event cancel = sent;
         cancel.header.seq = seq + 1;
@@ -265,6 +353,17 @@ class KeelPath {
         o.wall_clock = true;  // live.time "wall", as config/fix.json runs
         return o;
     }
+    void record_hops(std::int64_t t0, std::int64_t t1, HopHistograms& hops) const {
+        const std::int64_t taken = stamps_.taken.load(std::memory_order_relaxed);
+        const std::int64_t sent = stamps_.sent.load(std::memory_order_relaxed);
+        const std::int64_t poll_began = stamps_.poll_began.load(std::memory_order_relaxed);
+        const std::int64_t posted = stamps_.posted.load(std::memory_order_relaxed);
+        hops.record(kRequestHop, t0, taken);
+        hops.record(kSend, taken, sent);
+        hops.record(kWire, sent, poll_began);
+        hops.record(kReceive, poll_began, posted);
+        hops.record(kReplyHop, posted, t1);
+    }
     // Ingest's side: the front reply, its event and tail copied out (ingest copies the tail into
     // its arena), then popped.
     std::optional<Event> take_reply() {
@@ -287,7 +386,10 @@ class KeelPath {
     keel::engine::VenueChannel channel_;
     NoReplies before_start_;
     keel::adapters::ThreadedVenue threaded_;
+    AdapterStamps stamps_;
+    StampedSink sink_;
     std::unique_ptr<fix::FixVenue> fix_;
+    std::unique_ptr<StampedVenue> stamped_;
     std::array<char, keel::engine::kMaxTailBytes> tail_bytes_{};
     std::string_view tail_;
 };
@@ -327,7 +429,7 @@ class BarePath final : private fix::FixHandler {
     }
 
     // One order: built, sent, polled for until its ExecutionReport New; the ns, or 0 (with why).
-    std::uint64_t order_to_ack(std::uint64_t seq, const char*& why) {
+    std::uint64_t order_to_ack(std::uint64_t seq, HopHistograms& hops, const char*& why) {
         const keel::engine::OrderPayload o = limit_order(seq);
         const std::string id(keel::engine::make_venue_id(kBarePrefix, o.order_id).view());
         const auto t0 = Clock::now();
@@ -337,6 +439,9 @@ class BarePath final : private fix::FixHandler {
             return 0;
         }
         const auto t1 = Clock::now();
+        hops.record(kBareSend, t0.time_since_epoch().count(), sent_);
+        hops.record(kBareWire, sent_, poll_began_);
+        hops.record(kBareReceive, poll_began_, received_);
         // Untimed: canceled, as keel's path cancels its order.
         const std::string cancel_id = id + "-1";
         if (!send_and_wait(fix::encode_cancel(o, cancel_id, id, kSymbol,
@@ -355,10 +460,12 @@ class BarePath final : private fix::FixHandler {
         std::string error;
         if (!enc.ok() || !endpoint_->send(enc.message, error))
             return false;
+        sent_ = stamp();
         awaited_ = &id;
         got_ = 0;
         const bool answered = yield_until([this] {
             std::string poll_error;
+            poll_began_ = stamp();
             endpoint_->poll(poll_error);
             return got_ != 0;
         });
@@ -378,12 +485,14 @@ class BarePath final : private fix::FixHandler {
             return;
         }
         got_ = (*exec_type)[0];
+        received_ = stamp();
     }
 
     std::unique_ptr<fix::FixEndpoint> endpoint_;
     const std::string* awaited_ = nullptr;
     char got_ = 0;
     std::uint64_t unexpected_ = 0;
+    std::int64_t sent_ = 0, poll_began_ = 0, received_ = 0;  // hop stamps
 };
 
 // --- the rig: built once, shared by every run of the benchmark ---
@@ -456,6 +565,7 @@ struct Rig {
     // Every round trip of every run, for the ratio table.
     std::unique_ptr<LatencyHistogram> keel_all = std::make_unique<LatencyHistogram>();
     std::unique_ptr<LatencyHistogram> bare_all = std::make_unique<LatencyHistogram>();
+    HopHistograms hops;
 };
 
 // Built on the first run, torn down at the end of main (before QuickFIX's own statics go).
@@ -480,8 +590,8 @@ void bm_order_to_ack(benchmark::State& state) {
             const std::uint64_t seq = rig.next_seq;
             rig.next_seq += 2;  // the order and its cancel
             const char* why = nullptr;
-            const std::uint64_t ns = keel_turn ? rig.keel->order_to_ack(seq, why)
-                                               : rig.bare->order_to_ack(seq, why);
+            const std::uint64_t ns = keel_turn ? rig.keel->order_to_ack(seq, rig.hops, why)
+                                               : rig.bare->order_to_ack(seq, rig.hops, why);
             if (ns == 0) {
                 state.SkipWithError(why);
                 return;
@@ -495,6 +605,26 @@ void bm_order_to_ack(benchmark::State& state) {
     state.counters["keel_p99_ns"] = static_cast<double>(keel_h->value_at(0.99));
     state.counters["bare_p50_ns"] = static_cast<double>(bare_h->value_at(0.50));
     state.counters["bare_p99_ns"] = static_cast<double>(bare_h->value_at(0.99));
+}
+
+// The round trips' p50 and p99, and where keel's and the bare initiator's time goes (p50 of
+// each hop; the hops' p50s need not add up to the round trip's).
+void print_latencies(const Rig& rig, std::FILE* out) {
+    const auto us = [](const LatencyHistogram& h, double q) {
+        return static_cast<double>(h.value_at(q)) / 1e3;
+    };
+    const LatencyHistogram& k = *rig.keel_all;
+    const LatencyHistogram& b = *rig.bare_all;
+    std::fprintf(out,
+                 "\norder to ack over loopback FIX, %llu round trips each (all runs pooled)\n"
+                 "  keel  p50 %8.1f us  p99 %8.1f us\n  bare  p50 %8.1f us  p99 %8.1f us\n",
+                 static_cast<unsigned long long>(k.count()), us(k, 0.50), us(k, 0.99), us(b, 0.50),
+                 us(b, 0.99));
+    std::fprintf(out, "hops (us)            p50      p99\n");
+    for (std::size_t i = 0; i < kHops; ++i) {
+        std::fprintf(out, "  %-16s %7.1f  %7.1f\n", kHopNames[i], us(*rig.hops.h[i], 0.50),
+                     us(*rig.hops.h[i], 0.99));
+    }
 }
 
 double over(std::uint64_t a, std::uint64_t b) {
@@ -523,14 +653,7 @@ int main(int argc, char** argv) {
     const LatencyHistogram& k = *g_rig->keel_all;
     const LatencyHistogram& b = *g_rig->bare_all;
     std::FILE* out = console ? stdout : stderr;
-    const auto us = [](const LatencyHistogram& h, double q) {
-        return static_cast<double>(h.value_at(q)) / 1e3;
-    };
-    std::fprintf(out,
-                 "\norder to ack over loopback FIX, %llu round trips each (all runs pooled)\n"
-                 "  keel  p50 %8.1f us  p99 %8.1f us\n  bare  p50 %8.1f us  p99 %8.1f us\n",
-                 static_cast<unsigned long long>(k.count()), us(k, 0.50), us(k, 0.99), us(b, 0.50),
-                 us(b, 0.99));
+    print_latencies(*g_rig, out);
     const std::vector<keel::bench::RatioRow> rows = {
         // Gated at 2x: catches a gross regression of keel's path around QuickFIX (the seam,
         // the adapter thread, FixVenue's bookkeeping); the 1.3x target is reported.
