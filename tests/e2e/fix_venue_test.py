@@ -89,7 +89,9 @@ def main():
                    "keel_fix_messages_sent_total "):
         if family not in metrics:
             ls.fail("/metrics has no '%s'" % family)
-    k.stop()
+    rc = k.stop()
+    if rc != 0:
+        ls.fail("keel run exited %d at SIGTERM" % rc)
     account = fs.stop_venue(venue, account_path)
     fills = fs.compare_with_venue(ls.dump(journal, "input"), account, "the FIX session")
     if not fills:

@@ -916,7 +916,9 @@ void SessionAssembly::report_strategies(SessionReport& r) {
 
 void SessionAssembly::report_accounts(SessionReport& r) {
     for (AccountParts& a : accounts_) {
-        r.venue_duplicate_order_ids += a.sim_venue->duplicate_order_ids();
+        // A FIX account has no simulator: its venue counts duplicates itself (fix-venue).
+        if (a.sim_venue)
+            r.venue_duplicate_order_ids += a.sim_venue->duplicate_order_ids();
         if (a.channel) {
             r.venue_threaded = true;
             r.venue_wakes += a.channel->wakes();
