@@ -214,9 +214,12 @@ bool FixVenue::poll() noexcept {
     std::string error;
     try {
         endpoint_->poll(error);
-        if (link_ == Link::reconciling && !awaiting_status_.empty() &&
-            std::chrono::steady_clock::now() - asked_at_ >
-                std::chrono::milliseconds(options_.status_retry_ms))
+        const bool waited = std::chrono::steady_clock::now() - asked_at_ >
+                            std::chrono::milliseconds(options_.status_retry_ms);
+        if (waited && link_ == Link::syncing) {
+            log("the reconciliation's TestRequest went unanswered: sent again");
+            send_sync();
+        } else if (waited && link_ == Link::reconciling && !awaiting_status_.empty())
             ask_status();
     } catch (const std::exception& ex) {
         error = ex.what();
@@ -260,10 +263,18 @@ void FixVenue::start_reconciliation() {
     link_ = Link::syncing;
     resolved_ = 0;
     post_status(engine::VenueState::reconciling, engine::Reason::none);
-    // A TestRequest round trip first: its Heartbeat comes after any resend request the venue
-    // sent at logon, which QuickFIX answers on arrival, so no resent order can reach the venue
-    // after the status request that asks about it.
-    sync_id_ = "keel-sync-" + std::to_string(reconnects_);
+    send_sync();
+}
+
+// A TestRequest round trip first: its Heartbeat comes after any resend request the venue sent
+// at logon, which QuickFIX answers on arrival, so no resent order can reach the venue after the
+// status request that asks about it. Asked again when unanswered for status_retry_ms: when the
+// venue's resend request reaches back past it (keel sent a message the venue lost), the gap fill
+// that answers it covers the TestRequest too (session messages are never resent) and the venue
+// drops it unanswered.
+void FixVenue::send_sync() {
+    asked_at_ = std::chrono::steady_clock::now();
+    sync_id_ = "keel-sync-" + std::to_string(reconnects_) + "-" + std::to_string(++syncs_);
     FixMessage test;
     test.msg_type = "1";
     test.add(kTestReqId, sync_id_);

@@ -19,7 +19,8 @@
 //
 // Connection (venue_status inputs, so risk refuses new orders until ready, and a replay does
 // the same): disconnected until the logon; then reconciling: a TestRequest round trip first
-// (every resend the venue asked for on logon is then answered), then an OrderStatusRequest for
+// (every resend the venue asked for on logon is then answered; sent again when unanswered for
+// status_retry_ms, as a gap fill can swallow it), then an OrderStatusRequest for
 // every order the mirror holds open; their answers resolve the orders (missed fills journaled
 // in the venue's order, unknown orders closed venue_unknown_order) and once every one is
 // answered, ready. A logout or a dropped connection: disconnected, and the same again at the
@@ -135,6 +136,7 @@ class FixVenue final : public PolledVenue, private FixHandler {
     void post(const engine::Event& e, const FixMessage& from);
     void apply(const engine::Event& e, const FixMessage* from);
     void start_reconciliation();
+    void send_sync();
     void ask_status();
     void settle(std::uint64_t order_id);
     void post_status(engine::VenueState state, engine::Reason reason);
@@ -157,6 +159,7 @@ class FixVenue final : public PolledVenue, private FixHandler {
     std::string sync_id_;
     std::uint32_t resolved_ = 0;
     std::uint32_t reconnects_ = 0;
+    std::uint32_t syncs_ = 0;  // TestRequests sent to reconcile
     bool started_ = false;
     FixVenueCounters counters_;
 };
