@@ -40,6 +40,7 @@ class FixVenueFixture : public ::testing::Test {
         o.session.store_dir = (dir_ / "venue").string();
         o.matching.mode = adapters::MatchMode::ticks;
         o.faults = faults;
+        o.max_order_age_ms = max_order_age_ms_;
         engine::SymbolTable symbols(2);
         (void)symbols.intern("MSFT");
         venue_ = std::make_unique<adapters::fix::FixTestVenue>(o, std::move(symbols));
@@ -71,6 +72,7 @@ class FixVenueFixture : public ::testing::Test {
     }
 
     std::filesystem::path dir_;
+    std::int64_t max_order_age_ms_ = 0;  // the venue's limit (open_venue)
     std::unique_ptr<adapters::fix::FixTestVenue> venue_;
 };
 

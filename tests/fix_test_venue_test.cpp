@@ -221,3 +221,46 @@ TEST_F(FixTestVenueTest, TheRejectLogonFaultNeverLetsTheClientLogOn) {
     ASSERT_TRUE(pump([&] { return venue_->counters().refused_logons > 0 && keel_.logouts > 0; }));
     EXPECT_EQ(keel_.logons, 0);
 }
+
+// An order the venue never received (sent into a connection the venue had just dropped) comes
+// again as a PossDup resend after the reconnect: the venue ages it from its OrigSendingTime,
+// not the resend's SendingTime, and counts it late when that is more than max_order_age_ms.
+// The client is not polled (so cannot reconnect) until the limit has passed since it sent the
+// order: the resend is older than the limit by construction, not by the machine's speed.
+TEST_F(FixTestVenueTest, APossDupResendOlderThanTheLimitIsCountedLate) {
+    adapters::fix::FixVenueFaults faults;
+    faults.drop_after = 1;
+    max_order_age_ms_ = 100;
+    start(faults);
+    std::string error;
+    ASSERT_TRUE(client_->send(new_order("K1", "1", "10", "2", "90"), error)) << error;
+    const auto venue_only = [&](const std::function<bool()>& done) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (!done() && std::chrono::steady_clock::now() < give_up)
+            venue_->poll(error);
+        return done();
+    };
+    ASSERT_TRUE(venue_only([&] { return venue_->counters().drops == 1; }));
+    // The client has not seen the drop yet: K2 goes into the closed connection and is lost.
+    ASSERT_TRUE(client_->send(new_order("K2", "1", "10", "2", "90"), error)) << error;
+    const auto sent = std::chrono::system_clock::now();
+    ASSERT_TRUE(venue_only(
+        [&] { return std::chrono::system_clock::now() - sent > std::chrono::milliseconds(150); }));
+    ASSERT_TRUE(pump([&] { return venue_->arrivals().size() >= 2; }));
+
+    const adapters::fix::FixOrderArrival& resent = venue_->arrivals()[1];
+    EXPECT_EQ(resent.cl_ord_id, "K2");
+    EXPECT_TRUE(resent.poss_dup);
+    EXPECT_GT(resent.arrived_ns - resent.first_sent_ns, 100'000'000);
+    // Every arrival older than the limit is counted, and only those: K2 always, K1 only on a
+    // machine that took more than 100 ms to carry it over loopback.
+    std::uint64_t older = 0;
+    for (const adapters::fix::FixOrderArrival& a : venue_->arrivals())
+        older += (a.arrived_ns - a.first_sent_ns) / 1'000'000 > 100 ? 1 : 0;
+    EXPECT_GE(older, 1u);
+    EXPECT_EQ(venue_->counters().late_orders, older);
+    EXPECT_GE(venue_->counters().max_order_age_ms, 150);
+    EXPECT_NE(venue_->account_json().find(R"("late_orders":)" + std::to_string(older)),
+              std::string::npos)
+        << venue_->account_json();
+}

@@ -78,10 +78,12 @@ class FixVenueTest : public test::FixVenueFixture {
             (void)keel_->poll();
     }
     // A keel adapter (not started: submit records only until start()).
-    void make_keel(Capture& out, bool mass_status = false, std::int64_t max_resend_age_ms = 5000) {
+    void make_keel(Capture& out, bool mass_status = false, std::int64_t max_resend_age_ms = 5000,
+                   std::int64_t status_retry_ms = 5000) {
         FixVenueOptions o;
         o.mass_status = mass_status;
         o.max_resend_age_ms = max_resend_age_ms;
+        o.status_retry_ms = status_retry_ms;
         o.session.sender_comp_id = "KEEL";
         o.session.target_comp_id = "VENUE";
         o.session.store_dir = (dir_ / "keel").string();
@@ -335,5 +337,50 @@ TEST_F(FixVenueTest, AFreshResendIsDeliveredAsAPossibleDuplicateAndTheVenueIgnor
                                   venue_->counters().resends_ignored == 1; }));
     EXPECT_EQ(keel_->counters().resent.load(), 1u);
     EXPECT_TRUE(statuses(out, engine::VenueState::resend_gap_filled).empty());
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
+}
+
+// An order keel sent into a connection the venue had just dropped is lost. At the next logon the
+// venue asks for everything from it on; keel gap-fills it (older than max_resend_age_ms) and,
+// in the same gap fill, the TestRequest its reconciliation had just sent, which the venue then
+// never answers. Unanswered for status_retry_ms, the TestRequest is sent again: the session
+// ends ready, the lost order closed as unknown to the venue, the other one's fill journaled.
+TEST_F(FixVenueTest, AReconciliationTestRequestLostInAGapFillIsSentAgain) {
+    adapters::fix::FixVenueFaults faults;
+    faults.drop_after = 1;
+    open_venue(faults);
+    Capture out;
+    make_keel(out, false, 50, 100);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    const auto venue_only = [&](const std::function<bool()>& done) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        std::string error;
+        while (!done() && std::chrono::steady_clock::now() < give_up)
+            venue_->poll(error);
+        return done();
+    };
+    keel_->submit(order_sent(9));  // acked, then the connection dropped
+    ASSERT_TRUE(venue_only([&] { return venue_->counters().drops == 1; }));
+    keel_->submit(order_sent(13));  // keel has not seen the drop: lost
+    ASSERT_EQ(out.count(EventType::venue_reject), 0u);
+    const auto sent = std::chrono::steady_clock::now();
+    trade(100);  // fills the first order while keel is away
+    ASSERT_TRUE(venue_only(
+        [&] { return std::chrono::steady_clock::now() - sent > std::chrono::milliseconds(80); }));
+    ASSERT_TRUE(pump([&] {
+        std::size_t ready = 0;
+        for (const auto& [e, tail] : out.posted)
+            ready += e.header.type == EventType::venue_status &&
+                     e.payload.venue_status.state == engine::VenueState::ready;
+        return ready == 2;
+    }));
+    EXPECT_EQ(keel_->counters().stale_gap_filled.load(), 1u);
+    const Event* reject = out.last(EventType::venue_reject);
+    ASSERT_NE(reject, nullptr);
+    EXPECT_EQ(reject->payload.order.order_id, engine::make_order_id(13, 0));
+    EXPECT_EQ(reject->payload.order.reason, engine::Reason::venue_unknown_order);
+    EXPECT_EQ(out.count(EventType::venue_fill), 1u);
+    EXPECT_EQ(keel_->open_orders(), 0u);
     EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
 }

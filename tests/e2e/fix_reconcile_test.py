@@ -13,32 +13,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_support as ls  # noqa: E402
-from fix_venue_test import Feeds, fix_config  # noqa: E402
-
-
-def start_venue(feed_port, account, faults):
-    out = os.path.join(ls.T, "venue.out")
-    cmd = [ls.KEEL, "fix-venue", "--listen", "127.0.0.1:0", "--symbols", "MSFT,USDCHF",
-           "--feed", "127.0.0.1:%d" % feed_port, "--store", os.path.join(ls.T, "venue-store"),
-           "--account", account]
-    for f in faults:
-        cmd += ["--fault", f]
-    p = subprocess.Popen(cmd, stdout=open(out, "w"),
-                         stderr=open(os.path.join(ls.T, "venue.err"), "w"))
-    ls.procs.append(p)
-
-    def port():
-        if p.poll() is not None:
-            ls.fail("keel fix-venue exited with %d" % p.returncode)
-        m = re.search(r"on 127\.0\.0\.1:(\d+)", open(out).read())
-        return int(m.group(1)) if m else None
-    return p, ls.wait_for("the venue's port", port)
+from fix_support import Feeds, fix_config, start_venue, stop_venue  # noqa: E402
 
 
 def venue_status(journal, state):
@@ -51,7 +31,8 @@ def main():
     ls.init(keel, "keel-fix-reconcile-")
     feed = Feeds()
     account_path = os.path.join(ls.T, "venue-account.json")
-    venue, venue_port = start_venue(feed.venue.port, account_path, ["foreign_order"])
+    venue, venue_port = start_venue(feed.venue.port, os.path.join(ls.T, "venue-store"),
+                                    account_path, faults=["foreign_order"])
     feed.venue.accept()
     config = fix_config(src, feed.keel.port, venue_port)
     if not json.load(open(config))["venue"]["reconcile"]["mass_status"]:
@@ -87,9 +68,7 @@ def main():
     rc = k.stop()
     if rc != 0:
         ls.fail("keel run did not stop cleanly: exit %d; stdout %s" % (rc, open(k.err.replace(".err", ".out")).read()[-2000:]))
-    venue.send_signal(signal.SIGTERM)
-    venue.wait(timeout=60)
-    account = json.load(open(account_path))
+    account = stop_venue(venue, account_path)
     if account["orders"] != 1 or account["fills"]:
         ls.fail("the venue should hold only the foreign order: %s" % account)
     # The journal's checks know the FIX session's store.

@@ -1,5 +1,6 @@
 #include "keel/adapters/fix/fix_test_venue.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "keel/adapters/fix/fix_codec.hpp"
@@ -109,6 +110,7 @@ bool FixTestVenue::accept_logon(const FixMessage&, std::string& reason) {
 
 void FixTestVenue::on_app_message(const FixMessage& m) {
     ++counters_.messages_in;
+    record_arrival(m);
     const std::string* id = m.find(kClOrdId);
     if (m.poss_dup && id != nullptr && first_of_.count(*id) > 0) {
         // A resend (PossDupFlag) of a request this venue has: ignored, as venues do (and not
@@ -153,6 +155,27 @@ void FixTestVenue::after_message() {
         ++counters_.resets;
         endpoint_->reset_sequences();
     }
+}
+
+// An order request's age at arrival, from the time the client first sent it: a resend's
+// OrigSendingTime, else its SendingTime. A time that does not parse counts as sent now.
+void FixTestVenue::record_arrival(const FixMessage& m) {
+    if (m.msg_type != "D" && m.msg_type != "F" && m.msg_type != "G")
+        return;
+    FixOrderArrival a;
+    a.msg_type = m.msg_type;
+    const std::string* id = m.find(kClOrdId);
+    a.cl_ord_id = id != nullptr ? *id : std::string();
+    a.poss_dup = m.poss_dup;
+    a.arrived_ns = now_ns();
+    const std::string& sent =
+        m.poss_dup && !m.orig_sending_time.empty() ? m.orig_sending_time : m.sending_time;
+    a.first_sent_ns = parse_utc_timestamp(sent).value_or(a.arrived_ns);
+    const std::int64_t age_ms = (a.arrived_ns - a.first_sent_ns) / 1'000'000;
+    counters_.max_order_age_ms = std::max(counters_.max_order_age_ms, age_ms);
+    if (options_.max_order_age_ms > 0 && age_ms > options_.max_order_age_ms)
+        ++counters_.late_orders;
+    arrivals_.push_back(std::move(a));
 }
 
 FixVenueOrder* FixTestVenue::by_cl_ord_id(const std::string& id) {
@@ -513,6 +536,8 @@ std::string FixTestVenue::account_json() const {
     const FixTestVenueCounters& c = counters_;
     out << R"(],"orders":)" << orders_by_first_.size()
         << R"(,"duplicate_cl_ord_ids":)" << c.duplicate_cl_ord_ids
+        << R"(,"late_orders":)" << c.late_orders << R"(,"max_order_age_ms":)"
+        << c.max_order_age_ms
         << R"(,"unknown_orders":)" << c.unknown_orders << R"(,"malformed":)" << c.malformed
         << R"(,"messages_in":)" << c.messages_in << R"(,"reports_sent":)" << c.reports_sent
         << R"(,"drops":)" << c.drops << R"(,"dropped_reports":)" << c.dropped_reports

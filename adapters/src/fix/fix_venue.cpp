@@ -214,9 +214,13 @@ bool FixVenue::poll() noexcept {
     std::string error;
     try {
         endpoint_->poll(error);
-        if (link_ == Link::syncing &&
-            (resync_ || std::chrono::steady_clock::now() - synced_at_ >
-                            std::chrono::milliseconds(options_.status_retry_ms)))
+        if (link_ == Link::syncing && !resync_ &&
+            std::chrono::steady_clock::now() - synced_at_ >
+                std::chrono::milliseconds(options_.status_retry_ms)) {
+            log("the reconciliation's TestRequest went unanswered: sent again");
+            resync_ = true;
+        }
+        if (link_ == Link::syncing && resync_)
             send_sync();
         if (link_ == Link::reconciling && (!awaiting_status_.empty() || !mass_id_.empty()) &&
             std::chrono::steady_clock::now() - asked_at_ >

@@ -88,6 +88,12 @@ void FixVenueCommand::add(CLI::App& app) {
     cmd_->add_option("--account", account_, "Write the venue's account as JSON here at exit");
     cmd_->add_option("--buying-power", buying_power_, "The venue account's buying power")
         ->capture_default_str();
+    cmd_->add_option("--max-age-ms", max_age_ms_,
+                     "Count an order, cancel or replace that arrives more than this many ms "
+                     "after the client first sent it (SendingTime, or OrigSendingTime on a "
+                     "resend) as late_orders in the account (0: off)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
 }
 
 bool FixVenueCommand::selected() const {
@@ -106,6 +112,7 @@ int FixVenueCommand::run() {
     options.session.sender_comp_id = sender_;
     options.session.target_comp_id = target_;
     options.session.store_dir = store_;
+    options.max_order_age_ms = max_age_ms_;
     const auto mode = parse_mode(mode_);
     if (!mode) {
         std::cerr << "keel: --mode '" << mode_ << "': expected ticks, bars or per_event\n";

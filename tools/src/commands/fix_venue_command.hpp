@@ -2,6 +2,7 @@
 // 4.4 acceptor over the simulated venue's matching, priced by a `keel feed`.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ class FixVenueCommand {
     std::vector<std::string> faults_;
     std::string account_;
     std::string buying_power_ = "1000000000";
+    std::int64_t max_age_ms_ = 0;
 };
 
 }  // namespace keel::tools

@@ -11,6 +11,11 @@
 // rejected (OrdRejReason 6); a status request for an order it does not know is answered
 // OrdStatus Rejected with OrdRejReason 5 (unknown order).
 //
+// Arrival times: every NewOrderSingle, cancel and replace it receives is recorded with the time
+// it arrived and the time the client first sent it (SendingTime 52, or OrigSendingTime 122 on a
+// PossDup resend); one that arrived more than max_order_age_ms after it was first sent is counted
+// late (a client must never deliver a stale order after a reconnect).
+//
 // Faults (FixVenueFaults), each counted: drop the connection after every N application
 // messages received; drop or duplicate every Nth execution report; hold every report back for
 // a while; reject logons; restate every Nth accepted order; reset the sequence numbers after N
@@ -57,6 +62,8 @@ struct FixTestVenueCounters {
     std::uint64_t duplicate_cl_ord_ids = 0;  // a ClOrdID seen before (a client bug)
     std::uint64_t unknown_orders = 0;     // a cancel, replace or status for an unknown order
     std::uint64_t malformed = 0;          // a message missing or garbling a field
+    std::uint64_t late_orders = 0;        // arrived more than max_order_age_ms after first sent
+    std::int64_t max_order_age_ms = 0;    // the largest arrival - first sent seen
     std::uint64_t drops = 0, dropped_reports = 0, duplicated_reports = 0, restated = 0,
                   resets = 0, logons = 0, refused_logons = 0;
     std::uint64_t resends_ignored = 0;    // PossDup resends of requests the venue has
@@ -66,6 +73,16 @@ struct FixTestVenueOptions {
     FixSessionSettings session;  // acceptor settings (port 0: any free port)
     SimVenueConfig matching;     // the simulator's rules
     FixVenueFaults faults;
+    std::int64_t max_order_age_ms = 0;  // an order arriving later is counted late; 0: off
+};
+
+// A NewOrderSingle, cancel or replace as it arrived.
+struct FixOrderArrival {
+    std::string msg_type;
+    std::string cl_ord_id;
+    bool poss_dup = false;
+    std::int64_t first_sent_ns = 0;  // SendingTime, or OrigSendingTime on a PossDup resend
+    std::int64_t arrived_ns = 0;
 };
 
 // One order as the venue's account holds it.
@@ -105,6 +122,9 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     [[nodiscard]] const std::map<std::string, FixVenueOrder>& orders() const noexcept {
         return orders_by_first_;
     }
+    [[nodiscard]] const std::vector<FixOrderArrival>& arrivals() const noexcept {
+        return arrivals_;
+    }
     [[nodiscard]] const SimVenue& books() const noexcept { return *sim_; }
     [[nodiscard]] const engine::SymbolTable& symbols() const noexcept { return symbols_; }
     // The account as JSON: cash, positions, fills, orders, counters.
@@ -130,6 +150,7 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     void on_status(const FixMessage& m);
     engine::Event* begin_request(const FixMessage& m, int response_to, bool has_qty);
     void after_message();
+    void record_arrival(const FixMessage& m);
     FixVenueOrder* by_cl_ord_id(const std::string& id);
     // An execution report of the order's state; orig: OrigClOrdID (a cancel's or replace's).
     void report(FixVenueOrder& o, char exec_type, const std::string& cl_ord_id,
@@ -162,6 +183,7 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     std::uint64_t since_reset_ = 0;
     std::uint64_t since_resend_ = 0;
     std::vector<std::string> fills_;  // one JSON object each
+    std::vector<FixOrderArrival> arrivals_;
 };
 
 }  // namespace keel::adapters::fix

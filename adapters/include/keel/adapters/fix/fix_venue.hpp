@@ -19,7 +19,9 @@
 //
 // Connection (venue_status inputs, so risk refuses new orders until ready, and a replay does
 // the same): disconnected until the logon; then reconciling: a TestRequest round trip first
-// (every resend the venue asked for on logon is then answered), then an OrderStatusRequest for
+// (every resend the venue asked for on logon is then answered; sent again after a resend
+// request or when unanswered for status_retry_ms, as the gap fill answering a resend request
+// swallows it), then an OrderStatusRequest for
 // every order the mirror holds open, and with mass_status an OrderMassStatusRequest (AF) for
 // every order the venue holds; their answers resolve the orders (missed fills journaled in the
 // venue's order, unknown orders closed venue_unknown_order), each journaled as one
@@ -27,7 +29,8 @@
 // answered, ready (the summary: how many were resolved). A venue order whose ClOrdID this
 // journal never sent (the mass status answer's) is journaled as a foreign_order record and
 // the venue is refused: no new order goes out while the venue holds orders keel does not
-// account for (cancel them at the venue, then restart or reconnect). A logout or a dropped connection: disconnected, and the same again at the
+// account for (cancel them at the venue, then restart or reconnect).
+// A logout or a dropped connection: disconnected, and the same again at the
 // next logon. An order or replace that reaches the adapter while not ready is refused
 // (venue_reject, venue_disconnected), never kept to be sent late; so is a cancel while
 // disconnected (the reconciliation resolves the order).
