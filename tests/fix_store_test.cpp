@@ -61,6 +61,15 @@ TEST_F(FixStoreTest, ACorruptSequenceFileIsNamedWithItsFile) {
     EXPECT_NE(read_fix_stores(dir_)[0].error, "");
 }
 
+TEST_F(FixStoreTest, AnEmptySequenceFileIsASessionsFirstStartNotCorruption) {
+    store("");  // QuickFIX creates it before it writes it, and reads it as 1 : 1
+    const auto stores = read_fix_stores(dir_);
+    ASSERT_EQ(stores.size(), 1u);
+    EXPECT_EQ(stores[0].error, "");
+    EXPECT_EQ(stores[0].next_sender_seq, 1u);
+    EXPECT_EQ(stores[0].next_target_seq, 1u);
+}
+
 TEST_F(FixStoreTest, AJournalWithoutAFixDirectoryHasNoStores) {
     fs::remove_all(dir_ / "fix");
     EXPECT_TRUE(read_fix_stores(dir_).empty());

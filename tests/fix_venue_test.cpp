@@ -384,3 +384,37 @@ TEST_F(FixVenueTest, AReconciliationTestRequestLostInAGapFillIsSentAgain) {
     EXPECT_EQ(keel_->open_orders(), 0u);
     EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
 }
+
+TEST_F(FixVenueTest, AStaleCancelTheVenueNeverSawIsRefusedSoTheOrderIsNotLeftPendingCancel) {
+    adapters::fix::FixVenueFaults faults;
+    faults.drop_after = 1;  // the order in: the connection dropped
+    open_venue(faults);
+    Capture out;
+    make_keel(out, false, /*max_resend_age_ms=*/-1, /*status_retry_ms=*/100);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    const Event sent = order_sent(9, engine::OrderType::limit, 90);
+    keel_->submit(sent);
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_ack) == 1; }));
+    std::string error;
+    while (venue_->counters().drops == 0 && venue_->poll(error)) {
+    }
+    ASSERT_EQ(venue_->counters().drops, 1u);
+    // keel has not seen the drop: its cancel goes into the dead connection, lost.
+    Event cancel = sent;
+    cancel.payload.order.action = engine::OrderAction::cancel;
+    keel_->submit(cancel);
+    ASSERT_TRUE(pump([&] { return statuses(out, engine::VenueState::ready).size() == 2; }));
+    // At the logon the venue asked for it again; too old, it was gap-filled and refused, so the
+    // order is working again as the venue holds it (a later cancel-all would cancel it).
+    const auto refused = std::find_if(out.posted.begin(), out.posted.end(), [](const auto& p) {
+        return p.first.header.type == EventType::venue_reject &&
+               p.first.payload.order.reason == engine::Reason::stale_resend;
+    });
+    ASSERT_NE(refused, out.posted.end());
+    EXPECT_EQ(refused->first.payload.order.action, engine::OrderAction::cancel);
+    EXPECT_EQ(keel_->open_orders(), 1u);
+    EXPECT_EQ(venue_->orders().begin()->second.ord_status, '0');
+    EXPECT_EQ(statuses(out, engine::VenueState::resend_gap_filled).size(), 1u);
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
+}

@@ -112,7 +112,8 @@ void FixTestVenue::on_app_message(const FixMessage& m) {
     ++counters_.messages_in;
     record_arrival(m);
     const std::string* id = m.find(kClOrdId);
-    if (m.poss_dup && id != nullptr && first_of_.count(*id) > 0) {
+    const bool request = m.msg_type == "D" || m.msg_type == "F" || m.msg_type == "G";
+    if (m.poss_dup && request && id != nullptr && first_of_.count(*id) > 0) {
         // A resend (PossDupFlag) of a request this venue has: ignored, as venues do (and not
         // counted by the faults: nothing new arrived).
         ++counters_.resends_ignored;
@@ -141,14 +142,15 @@ void FixTestVenue::after_message() {
         flush_due();
         endpoint_->disconnect();
     }
-    if (f.resend_after > 0 && ++since_resend_ >= f.resend_after) {
+    if (f.resend_after > 0 && ++since_resend_ >= f.resend_after && endpoint_->logged_on()) {
         // Forget the last message's sequence number: the next logon asks for it again.
         since_resend_ = 0;
         ++counters_.drops;
         flush_due();
         const std::uint64_t next = endpoint_->next_target_seq();
         endpoint_->disconnect();
-        endpoint_->set_next_target_seq(next - 1);
+        if (next > 1)
+            endpoint_->set_next_target_seq(next - 1);
     }
     if (f.reset_after > 0 && ++since_reset_ >= f.reset_after) {
         since_reset_ = 0;
@@ -344,9 +346,9 @@ void FixTestVenue::on_status(const FixMessage& m) {
     report(*o, 'I', o->cl_ord_id);
 }
 
-// OrderMassStatusRequest: a status report (ExecType I) for every order still working, each
-// with the request's id (584), their count (911) and 912=Y on the last; none working: one
-// report with 911=0.
+// OrderMassStatusRequest (585=7, all orders): a status report (ExecType I) for every order
+// it holds, working or done, each with the request's id (584), their count (911) and 912=Y on
+// the last; none: one report with 911=0.
 void FixTestVenue::on_mass_status(const FixMessage& m) {
     constexpr int kMassStatusReqId = 584, kTotNumReports = 911, kLastRptRequested = 912;
     const std::string* id = m.find(kMassStatusReqId);
@@ -354,14 +356,11 @@ void FixTestVenue::on_mass_status(const FixMessage& m) {
         ++counters_.malformed;
         return;
     }
-    std::vector<FixVenueOrder*> working;
-    for (auto& entry : orders_by_first_) {
-        const char s = entry.second.ord_status;
-        if (s == '0' || s == '1' || s == 'A' || s == '6' || s == 'E')
-            working.push_back(&entry.second);
-    }
-    const std::string total = std::to_string(working.size());
-    if (working.empty()) {
+    std::vector<FixVenueOrder*> all;
+    for (auto& entry : orders_by_first_)
+        all.push_back(&entry.second);
+    const std::string total = std::to_string(all.size());
+    if (all.empty()) {
         FixMessage r;
         r.msg_type = "8";
         r.add(kOrderId, "NONE").add(kExecId, "X" + std::to_string(next_exec_++));
@@ -370,8 +369,8 @@ void FixTestVenue::on_mass_status(const FixMessage& m) {
         r.add(kTotNumReports, "0").add(kLastRptRequested, "Y");
         return queue(std::move(r));
     }
-    for (FixVenueOrder* o : working) {
-        const bool last = o == working.back();
+    for (FixVenueOrder* o : all) {
+        const bool last = o == all.back();
         report(*o, 'I', o->cl_ord_id, {},
                {{kMassStatusReqId, *id}, {kTotNumReports, total},
                 {kLastRptRequested, last ? "Y" : "N"}});

@@ -1,7 +1,9 @@
 #include "keel/adapters/fix/fix_venue.hpp"
 
+#include <charconv>
 #include <sstream>
 
+#include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/engine/orders/order_id.hpp"
 #include "keel/engine/orders/venue_id.hpp"
 
@@ -10,6 +12,8 @@ namespace {
 
 constexpr char kSoh = '\x01';
 constexpr int kTestReqId = 112;
+// A mass status request unanswered this many times (status_retry_ms apart): given up on.
+constexpr std::uint32_t kMassStatusAttempts = 3;
 
 // The tail of a reply: the venue's ids and text from the message it came from.
 std::string tail_of(const FixMessage& m) {
@@ -301,18 +305,28 @@ void FixVenue::on_admin(const FixMessage& m) {
             for (const engine::OrderRecord& r : book_.open_orders())
                 awaiting_status_.insert(r.order_id);
             foreign_ = 0;
-            if (options_.mass_status)
-                mass_id_ = "keel-mass-" + std::to_string(reconnects_);
+            foreign_ids_.clear();
+            mass_seen_ = 0;
+            mass_asked_ = 0;
+            if (options_.mass_status)  // unique across restarts: the journal's prefix
+                mass_id_ = "keel-mass-" + std::to_string(options_.venue_id_prefix) + "-" +
+                           std::to_string(reconnects_);
             ask_status();
         }
         return;
     }
     std::ostringstream text;
+    const std::string* ref_type = m.find(372);  // RefMsgType of a Reject
+    if (m.msg_type == "3" && ref_type != nullptr && *ref_type == "AF" && !mass_id_.empty()) {
+        log("the venue refused the mass status request (Reject): reconciling by per-order "
+            "status only");
+        return end_mass_status();
+    }
     if (m.msg_type == "2") {
         const std::string* from = m.find(7);
         const std::string* to = m.find(16);
         log("the venue asked for messages " + (from != nullptr ? *from : "?") + ".." +
-            (to != nullptr ? *to : "?") + " again (older than max_resend_age_ms: gap-filled)");
+            (to != nullptr ? *to : "?") + " again");
         resync_ = link_ == Link::syncing;
         return;
     }
@@ -351,8 +365,16 @@ void FixVenue::on_admin_sent(const FixMessage& m) {
 void FixVenue::ask_status() {
     asked_at_ = std::chrono::steady_clock::now();
     std::string error;
-    if (!mass_id_.empty() && send(encode_mass_status_request(mass_id_), error))
+    if (!mass_id_.empty() && mass_asked_ >= kMassStatusAttempts) {
+        log("the venue did not answer " + std::to_string(mass_asked_) +
+            " mass status requests: reconciling by per-order status only (orders keel never "
+            "sent cannot be found)");
+        mass_id_.clear();
+    }
+    if (!mass_id_.empty() && send(encode_mass_status_request(mass_id_), error)) {
+        ++mass_asked_;
         counters_.status_requests.fetch_add(1, std::memory_order_relaxed);
+    }
     for (const std::uint64_t id : awaiting_status_) {
         const engine::OrderRecord* r = book_.find(id);
         const Encoded enc =
@@ -381,8 +403,10 @@ void FixVenue::finish_if_answered() {
     post_status(engine::VenueState::ready, engine::Reason::none);
 }
 
-// One report of the mass status answer: an order keel sent is answered like a status request;
-// one it never sent is journaled and refuses the venue. 912=Y (or 911=0) ends the answer.
+// One report of the mass status answer: an order keel holds open is answered like a status
+// request; a working order keel never sent (or holds closed) is journaled once (by OrderID, or
+// ClOrdID) and refuses the venue; a done order keel does not know is none of its business.
+// 912=Y, 911=0 or the 911-th report ends the answer.
 void FixVenue::on_mass_report(const FixMessage& m, const std::string& request_id) {
     if (request_id != mass_id_) {
         log("an answer to an earlier mass status request (" + request_id + "): dropped");
@@ -390,28 +414,61 @@ void FixVenue::on_mass_report(const FixMessage& m, const std::string& request_id
     }
     const std::string* total = m.find(tag::tot_num_reports);
     const std::string* last = m.find(tag::last_rpt_requested);
-    const bool ends = (last != nullptr && *last == "Y") || (total != nullptr && *total == "0");
-    if (total == nullptr || *total != "0") {
+    std::int64_t expected = -1;  // 911, when given and a count
+    if (total != nullptr) {
+        const char* end = total->data() + total->size();
+        if (std::from_chars(total->data(), end, expected).ptr != end || expected < 0)
+            expected = -1;
+    }
+    if (expected != 0) {
+        ++mass_seen_;
         const std::string* cl = m.find(tag::cl_ord_id);
-        if (cl != nullptr && by_cl_ord_id_.count(*cl) > 0) {
+        const auto known_id = cl != nullptr ? by_cl_ord_id_.find(*cl) : by_cl_ord_id_.end();
+        const bool open_here =
+            known_id != by_cl_ord_id_.end() && book_.find(known_id->second) != nullptr;
+        const std::string* status = m.find(tag::ord_status);
+        const bool working = status != nullptr && status->size() == 1 &&
+                             std::string_view("01AE6").find((*status)[0]) != std::string_view::npos;
+        if (open_here)
             apply_report(m);
-        } else {
-            ++foreign_;
-            counters_.foreign_orders.fetch_add(1, std::memory_order_relaxed);
-            std::string tail = tail_of(m);
-            for (const int t : {tag::symbol, tag::side, tag::order_qty, tag::price,
-                                tag::leaves_qty})
-                if (const std::string* v = m.find(t))
-                    tail += std::to_string(t) + "=" + *v + kSoh;
-            log("the venue holds an order this journal never sent: " + tail);
-            post_order_record(engine::VenueState::foreign_order, 0, engine::OrderStatus{},
-                              engine::Reason::foreign_order, tail);
-        }
+        else if (working)
+            on_foreign_order(m, known_id != by_cl_ord_id_.end());
     }
-    if (ends) {
-        mass_id_.clear();
-        finish_if_answered();
-    }
+    const bool ends = (last != nullptr && *last == "Y") || expected == 0 ||
+                      (expected > 0 && mass_seen_ >= static_cast<std::uint64_t>(expected));
+    if (ends)
+        end_mass_status();
+}
+
+void FixVenue::on_foreign_order(const FixMessage& m, bool closed_here) {
+    const std::string* order_id = m.find(tag::order_id);
+    const std::string* cl = m.find(tag::cl_ord_id);
+    const std::string key = order_id != nullptr ? *order_id : cl != nullptr ? *cl : "";
+    if (!foreign_ids_.insert(key).second)
+        return;  // the same order again (a duplicate report, an answer asked twice)
+    ++foreign_;
+    counters_.foreign_orders.fetch_add(1, std::memory_order_relaxed);
+    std::string fields;
+    for (const int t : {tag::symbol, tag::side, tag::order_qty, tag::price, tag::leaves_qty,
+                        tag::ord_status})
+        if (const std::string* v = m.find(t))
+            fields += std::to_string(t) + "=" + v->substr(0, 40) + kSoh;
+    std::string tail = fields + tail_of(m);
+    if (tail.size() > engine::kMaxTailBytes)
+        tail.resize(engine::kMaxTailBytes);
+    log(std::string(closed_here ? "the venue holds working an order this journal closed: "
+                                : "the venue holds an order this journal never sent: ") +
+        tail);
+    post_order_record(engine::VenueState::foreign_order, 0, engine::OrderStatus{},
+                      engine::Reason::foreign_order, tail);
+}
+
+// The mass status question is over (answered, refused by the venue, or given up on).
+void FixVenue::end_mass_status() {
+    mass_id_.clear();
+    mass_seen_ = 0;
+    mass_asked_ = 0;
+    finish_if_answered();
 }
 
 void FixVenue::settle(std::uint64_t order_id) {
@@ -450,11 +507,27 @@ bool FixVenue::on_outgoing(const FixMessage& m) {
         log("gap-filled a " + m.msg_type + " (ClOrdID " + (id != nullptr ? *id : "?") +
             ") older than max_resend_age_ms: never sent late; its order is asked about");
         const auto order = id != nullptr ? by_cl_ord_id_.find(*id) : by_cl_ord_id_.end();
-        if (order != by_cl_ord_id_.end()) {
+        const bool request = m.msg_type == msg::new_order_single ||
+                             m.msg_type == msg::order_cancel_request ||
+                             m.msg_type == msg::order_cancel_replace_request;
+        if (order != by_cl_ord_id_.end() && request) {
             const engine::OrderRecord* r = book_.find(order->second);
             post_order_record(engine::VenueState::resend_gap_filled, order->second,
                               r != nullptr ? r->status : engine::OrderStatus{},
                               engine::Reason::stale_resend, tail_of(m));
+            // A cancel or replace the venue will never see: refused, so the order is back as
+            // it was (a kill switch's cancel-all then cancels it again) and asked about.
+            if (m.msg_type != msg::new_order_single && r != nullptr &&
+                ids_[order->second].pending == *id) {
+                const KnownOrder k = known(order->second);
+                const auto action = m.msg_type == msg::order_cancel_request
+                                        ? engine::OrderAction::cancel
+                                        : engine::OrderAction::replace;
+                post(order_reply(engine::EventType::venue_reject, k, k.owner, now_ns(),
+                                 engine::OrderStatus::rejected, engine::Reason::stale_resend,
+                                 action),
+                     m);
+            }
         }
         return false;
     }
@@ -468,7 +541,12 @@ void FixVenue::on_app_message(const FixMessage& m) {
     counters_.reports.fetch_add(1, std::memory_order_relaxed);
     if (m.msg_type == msg::execution_report)
         on_report(m);
-    else if (m.msg_type == msg::order_cancel_reject)
+    else if (m.msg_type == "j" && m.find(372) != nullptr && *m.find(372) == "AF" &&
+             !mass_id_.empty()) {
+        log("the venue refused the mass status request (BusinessMessageReject): reconciling by "
+            "per-order status only");
+        end_mass_status();
+    } else if (m.msg_type == msg::order_cancel_reject)
         on_cancel_reject(m);
     else
         log("ignored an application message of type " + m.msg_type);

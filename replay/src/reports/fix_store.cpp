@@ -34,7 +34,10 @@ FixStore read_store(const fs::path& account_dir, const std::string& session) {
     std::ifstream in(seqnums);
     std::stringstream text;
     text << in.rdbuf();
-    if (!in || !parse_seqnums(text.str(), s.next_sender_seq, s.next_target_seq))
+    if (in && text.str().empty()) {
+        // Created, not written yet (a session's first start): QuickFIX reads it as 1 : 1.
+        s.next_sender_seq = s.next_target_seq = 1;
+    } else if (!in || !parse_seqnums(text.str(), s.next_sender_seq, s.next_target_seq))
         s.error = seqnums.string() + ": expected 'NNNNNNNNNN : NNNNNNNNNN' (next sender and "
                   "target sequence numbers), found '" + text.str().substr(0, 40) + "'";
     std::error_code ec;

@@ -155,6 +155,8 @@ class FixVenue final : public PolledVenue, private FixHandler {
     void ask_status();
     void finish_if_answered();
     void on_mass_report(const FixMessage& m, const std::string& request_id);
+    void on_foreign_order(const FixMessage& m, bool closed_here);
+    void end_mass_status();
     void settle(std::uint64_t order_id);
     void post_status(engine::VenueState state, engine::Reason reason);
     void post_order_record(engine::VenueState what, std::uint64_t order_id,
@@ -182,6 +184,9 @@ class FixVenue final : public PolledVenue, private FixHandler {
     std::chrono::steady_clock::time_point synced_at_{};
     std::string mass_id_;       // the OrderMassStatusRequest in flight ("" when none)
     std::uint32_t foreign_ = 0; // venue orders this journal never sent, found by it
+    std::set<std::string> foreign_ids_;  // their OrderIDs (each counted once)
+    std::uint64_t mass_seen_ = 0;        // reports of the mass status answer so far
+    std::uint32_t mass_asked_ = 0;       // mass status requests sent this reconciliation
     std::uint32_t resolved_ = 0;
     std::uint32_t reconnects_ = 0;
     bool started_ = false;
