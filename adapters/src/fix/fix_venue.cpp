@@ -15,6 +15,13 @@ constexpr int kTestReqId = 112;
 // A mass status request unanswered this many times (status_retry_ms apart): given up on.
 constexpr std::uint32_t kMassStatusAttempts = 3;
 
+// A ResendRequest's range: BeginSeqNo (7) .. EndSeqNo (16).
+std::string resend_range(const FixMessage& m) {
+    const std::string* from = m.find(7);
+    const std::string* to = m.find(16);
+    return (from != nullptr ? *from : "?") + ".." + (to != nullptr ? *to : "?");
+}
+
 // The tail of a reply: the venue's ids and text from the message it came from.
 std::string tail_of(const FixMessage& m) {
     std::string out;
@@ -238,13 +245,19 @@ bool FixVenue::poll() noexcept {
     return counters_.reports.load(std::memory_order_relaxed) != before;
 }
 
-void FixVenue::post_status(engine::VenueState state, engine::Reason reason) {
+// A venue_status input of this account's venue, now.
+engine::Event FixVenue::status_event(engine::VenueState state, engine::Reason reason) const {
     engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
                                          0, now_ns(), engine::kNoSymbol);
     e.payload.venue_status.state = state;
     e.payload.venue_status.account = options_.account;
     e.payload.venue_status.reason = reason;
     e.payload.venue_status.reconnects = reconnects_;
+    return e;
+}
+
+void FixVenue::post_status(engine::VenueState state, engine::Reason reason) {
+    engine::Event e = status_event(state, reason);
     e.payload.venue_status.resolved = resolved_;
     e.payload.venue_status.in_doubt = static_cast<std::uint32_t>(
         state == engine::VenueState::reconciling ? book_.open_count()
@@ -316,17 +329,10 @@ void FixVenue::on_admin(const FixMessage& m) {
         return;
     }
     std::ostringstream text;
-    const std::string* ref_type = m.find(372);  // RefMsgType of a Reject
-    if (m.msg_type == "3" && ref_type != nullptr && *ref_type == "AF" && !mass_id_.empty()) {
-        log("the venue refused the mass status request (Reject): reconciling by per-order "
-            "status only");
-        return end_mass_status();
-    }
+    if (m.msg_type == "3" && mass_status_refused(m))
+        return;
     if (m.msg_type == "2") {
-        const std::string* from = m.find(7);
-        const std::string* to = m.find(16);
-        log("the venue asked for messages " + (from != nullptr ? *from : "?") + ".." +
-            (to != nullptr ? *to : "?") + " again");
+        log("the venue asked for messages " + resend_range(m) + " again");
         resync_ = link_ == Link::syncing;
         return;
     }
@@ -341,10 +347,8 @@ void FixVenue::on_admin_sent(const FixMessage& m) {
     std::ostringstream text;
     if (m.msg_type == "2") {
         counters_.sequence_gaps.fetch_add(1, std::memory_order_relaxed);
-        const std::string* from = m.find(7);
-        const std::string* to = m.find(16);
         text << "a message numbered past the next expected: asked the venue to resend "
-             << (from != nullptr ? *from : "?") << ".." << (to != nullptr ? *to : "?");
+             << resend_range(m);
     } else if (m.msg_type == "3") {
         counters_.session_rejects.fetch_add(1, std::memory_order_relaxed);
         text << "refused a message from the venue (Reject";
@@ -463,6 +467,20 @@ void FixVenue::on_foreign_order(const FixMessage& m, bool closed_here) {
                       engine::Reason::foreign_order, tail);
 }
 
+// A Reject (3) or BusinessMessageReject (j) naming the mass status request in flight (its
+// RefMsgType 372): the venue does not answer it, so reconciliation goes on by per-order
+// status only. False when the message is about something else.
+bool FixVenue::mass_status_refused(const FixMessage& m) {
+    const std::string* ref_type = m.find(372);
+    if (ref_type == nullptr || *ref_type != msg::order_mass_status_request || mass_id_.empty())
+        return false;
+    log(std::string("the venue refused the mass status request (") +
+        (m.msg_type == "3" ? "Reject" : "BusinessMessageReject") +
+        "): reconciling by per-order status only");
+    end_mass_status();
+    return true;
+}
+
 // The mass status question is over (answered, refused by the venue, or given up on).
 void FixVenue::end_mass_status() {
     mass_id_.clear();
@@ -471,9 +489,12 @@ void FixVenue::end_mass_status() {
     finish_if_answered();
 }
 
-void FixVenue::settle(std::uint64_t order_id) {
+// An order reconciliation asked about is answered: one order_reconciled record (its state
+// after), and ready once every question is.
+void FixVenue::settle(std::uint64_t order_id, engine::OrderStatus status, engine::Reason reason) {
     if (link_ != Link::reconciling || awaiting_status_.erase(order_id) == 0)
         return;
+    post_order_record(engine::VenueState::order_reconciled, order_id, status, reason);
     ++resolved_;
     counters_.resolved.fetch_add(1, std::memory_order_relaxed);
     finish_if_answered();
@@ -482,14 +503,9 @@ void FixVenue::settle(std::uint64_t order_id) {
 void FixVenue::post_order_record(engine::VenueState what, std::uint64_t order_id,
                                  engine::OrderStatus status, engine::Reason reason,
                                  const std::string& tail) {
-    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
-                                         0, now_ns(), engine::kNoSymbol);
+    engine::Event e = status_event(what, reason);
     if (const engine::OrderRecord* r = book_.find(order_id))
         e.header.symbol = r->symbol;
-    e.payload.venue_status.state = what;
-    e.payload.venue_status.account = options_.account;
-    e.payload.venue_status.reason = reason;
-    e.payload.venue_status.reconnects = reconnects_;
     e.payload.venue_status.order_status = status;
     e.payload.venue_status.order_id = order_id;
     replies_.post(e, tail);
@@ -541,12 +557,9 @@ void FixVenue::on_app_message(const FixMessage& m) {
     counters_.reports.fetch_add(1, std::memory_order_relaxed);
     if (m.msg_type == msg::execution_report)
         on_report(m);
-    else if (m.msg_type == "j" && m.find(372) != nullptr && *m.find(372) == "AF" &&
-             !mass_id_.empty()) {
-        log("the venue refused the mass status request (BusinessMessageReject): reconciling by "
-            "per-order status only");
-        end_mass_status();
-    } else if (m.msg_type == msg::order_cancel_reject)
+    else if (m.msg_type == "j" && mass_status_refused(m))
+        return;
+    else if (m.msg_type == msg::order_cancel_reject)
         on_cancel_reject(m);
     else
         log("ignored an application message of type " + m.msg_type);
@@ -608,12 +621,8 @@ void FixVenue::apply_report(const FixMessage& m) {
     const std::uint64_t order_id = find_order(m);
     if (order_id == 0 || book_.find(order_id) == nullptr) {
         counters_.unknown_order.fetch_add(1, std::memory_order_relaxed);
-        if (report.exec_type == 'I' && awaiting_status_.count(order_id) > 0) {
-            // Asked about an order the mirror has closed since.
-            post_order_record(engine::VenueState::order_reconciled, order_id,
-                              engine::OrderStatus{}, engine::Reason::none);
-            settle(order_id);
-        }
+        if (report.exec_type == 'I' && order_id != 0)
+            settle(order_id, engine::OrderStatus{}, engine::Reason::none);  // closed since
         return log("an execution report for no open order keel knows: dropped; fields " +
                    tail_of(m));
     }
@@ -622,8 +631,8 @@ void FixVenue::apply_report(const FixMessage& m) {
     const Mapped mapped = map_execution_report(report, known(order_id), now_ns());
     for (std::size_t i = 0; i < mapped.count; ++i)
         post(mapped.events[i], m);
-    if (report.exec_type == 'I' && awaiting_status_.count(order_id) > 0) {
-        // One record per order reconciled: its state after the answer.
+    if (report.exec_type == 'I') {
+        // Its state after the answer.
         const engine::OrderRecord* after = book_.find(order_id);
         engine::OrderStatus status = after != nullptr ? after->status : engine::OrderStatus{};
         engine::Reason reason = engine::Reason::none;
@@ -636,8 +645,7 @@ void FixVenue::apply_report(const FixMessage& m) {
             if (last.header.type != engine::EventType::venue_fill)
                 reason = last.payload.order.reason;
         }
-        post_order_record(engine::VenueState::order_reconciled, order_id, status, reason);
-        settle(order_id);
+        settle(order_id, status, reason);
     }
 }
 

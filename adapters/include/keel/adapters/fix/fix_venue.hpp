@@ -157,7 +157,10 @@ class FixVenue final : public PolledVenue, private FixHandler {
     void on_mass_report(const FixMessage& m, const std::string& request_id);
     void on_foreign_order(const FixMessage& m, bool closed_here);
     void end_mass_status();
-    void settle(std::uint64_t order_id);
+    void settle(std::uint64_t order_id, engine::OrderStatus status, engine::Reason reason);
+    bool mass_status_refused(const FixMessage& m);
+    [[nodiscard]] engine::Event status_event(engine::VenueState state,
+                                             engine::Reason reason) const;
     void post_status(engine::VenueState state, engine::Reason reason);
     void post_order_record(engine::VenueState what, std::uint64_t order_id,
                            engine::OrderStatus status, engine::Reason reason,
