@@ -17,6 +17,7 @@
 #include "fix_test_support.hpp"
 #include "keel/adapters/fix/fix_test_venue.hpp"
 #include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/orders/venue_id.hpp"
 
 namespace fs = std::filesystem;
 using namespace keel;
@@ -82,6 +83,7 @@ class FixVenueTest : public test::FixVenueFixture {
                    std::int64_t status_retry_ms = 5000) {
         FixVenueOptions o;
         o.mass_status = mass_status;
+        o.adopt_unknown = adopt_unknown_;
         o.max_resend_age_ms = max_resend_age_ms;
         o.status_retry_ms = status_retry_ms;
         o.session.sender_comp_id = "KEEL";
@@ -94,6 +96,7 @@ class FixVenueTest : public test::FixVenueFixture {
         keel_ = std::make_unique<FixVenue>(o, out);
     }
     std::unique_ptr<FixVenue> keel_;
+    bool adopt_unknown_ = false;  // make_keel's reconcile.adopt_unknown
 };
 
 }  // namespace
@@ -267,6 +270,115 @@ TEST_F(FixVenueTest, AMassStatusAnswerWithAnOrderTheJournalNeverSentRefusesTradi
     EXPECT_EQ(out.last(EventType::venue_reject)->payload.order.reason,
               engine::Reason::venue_disconnected);
     EXPECT_EQ(venue_->orders().size(), 1u);
+}
+
+namespace {
+
+// The kill switch's cancel-all for account 0, as the gateway sends it.
+Event mass_cancel(std::uint64_t seq) {
+    Event e = engine::make_event(EventType::order_sent, engine::Source::gateway, seq, 1,
+                                 engine::kNoSymbol);
+    e.payload.order = {};
+    e.payload.order.order_id = engine::with_account(0, 0);
+    e.payload.order.action = engine::OrderAction::cancel;
+    e.payload.order.reason = engine::Reason::kill_switch_cancel;
+    return e;
+}
+
+// The adoptions among what the adapter posted.
+std::vector<std::pair<Event, std::string>> adoptions(const Capture& out) {
+    std::vector<std::pair<Event, std::string>> found;
+    for (const auto& p : out.posted) {
+        if (p.first.header.type == EventType::venue_ack &&
+            p.first.payload.order.reason == engine::Reason::foreign_order)
+            found.push_back(p);
+    }
+    return found;
+}
+
+}  // namespace
+
+TEST_F(FixVenueTest, WithAdoptUnknownAnOrderTheJournalNeverSentIsAdoptedAndTheVenueIsReady) {
+    adapters::fix::FixVenueFaults faults;
+    faults.foreign_order = true;  // another client's limit buy of 1 at 0.0001, GTC, rests there
+    open_venue(faults);
+    adopt_unknown_ = true;
+    Capture out;
+    make_keel(out, /*mass_status=*/true);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    EXPECT_TRUE(statuses(out, engine::VenueState::refused).empty());
+    EXPECT_TRUE(statuses(out, engine::VenueState::foreign_order).empty());
+    const auto adopted = adoptions(out);
+    ASSERT_EQ(adopted.size(), 1u);
+    const Event& ack = adopted[0].first;
+    const engine::OrderPayload& o = ack.payload.order;
+    EXPECT_TRUE(engine::is_adopted_order_id(o.order_id));
+    EXPECT_EQ(engine::adopted_index(o.order_id), 0u);
+    EXPECT_EQ(ack.header.source, engine::Source::venue);
+    EXPECT_EQ(ack.header.aux, engine::kAdoptedOwner);
+    EXPECT_EQ(ack.header.symbol, 0u);
+    EXPECT_EQ(o.side, engine::Side::buy);
+    EXPECT_EQ(o.order_type, engine::OrderType::limit);
+    EXPECT_EQ(o.tif, engine::TimeInForce::gtc);
+    EXPECT_EQ(o.price.to_string(), "0.0001");
+    EXPECT_EQ(o.quantity, engine::Quantity::from_units(1));
+    EXPECT_EQ(o.status, engine::OrderStatus::accepted);
+    EXPECT_NE(adopted[0].second.find("11=foreign-1"), std::string::npos) << adopted[0].second;
+    EXPECT_NE(adopted[0].second.find("14=0"), std::string::npos) << adopted[0].second;
+    EXPECT_EQ(keel_->counters().adopted.load(), 1u);
+    EXPECT_EQ(keel_->counters().foreign_orders.load(), 0u);
+    EXPECT_EQ(keel_->open_orders(), 1u);
+    // It is keel's now: the kill switch's cancel-all cancels it at the venue by its ClOrdID.
+    keel_->submit(mass_cancel(40));
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_cancel) == 1; }));
+    EXPECT_EQ(out.last(EventType::venue_cancel)->payload.order.order_id, o.order_id);
+    EXPECT_EQ(out.last(EventType::venue_cancel)->payload.order.quantity,
+              engine::Quantity::from_units(1));
+    EXPECT_EQ(venue_->orders().at("foreign-1").ord_status, '4');
+    EXPECT_EQ(keel_->open_orders(), 0u);
+    // The cancel is named in keel's namespace (the adopted order's venue id), not after the
+    // other client's ClOrdID.
+    const std::string keel_id(engine::make_venue_id(12345, o.order_id).view());
+    ASSERT_FALSE(venue_->arrivals().empty());
+    EXPECT_EQ(venue_->arrivals().back().msg_type, "F");
+    EXPECT_EQ(venue_->arrivals().back().cl_ord_id, keel_id + "-1");
+}
+
+TEST_F(FixVenueTest, AnAdoptedOrderIsKnownAgainAfterARestartAndNotAdoptedTwice) {
+    adapters::fix::FixVenueFaults faults;
+    faults.foreign_order = true;
+    open_venue(faults);
+    adopt_unknown_ = true;
+    Capture first;
+    make_keel(first, /*mass_status=*/true);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return first.ready(); }));
+    const auto adopted = adoptions(first);
+    ASSERT_EQ(adopted.size(), 1u);
+    keel_.reset();
+    // The restart re-runs the journal: the adoption, with its tail.
+    Capture second;
+    make_keel(second, /*mass_status=*/true);
+    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
+    start.payload.session.venue_id_prefix = 12345;
+    keel_->restore(start, {});
+    keel_->restore(adopted[0].first, adopted[0].second);
+    ASSERT_EQ(keel_->open_orders(), 1u);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return second.ready(); }));
+    EXPECT_TRUE(adoptions(second).empty());
+    const std::vector<Event> reconciled = statuses(second, engine::VenueState::order_reconciled);
+    ASSERT_EQ(reconciled.size(), 1u);
+    EXPECT_EQ(reconciled[0].payload.venue_status.order_id, adopted[0].first.payload.order.order_id);
+    EXPECT_EQ(reconciled[0].payload.venue_status.order_status, engine::OrderStatus::accepted);
+    EXPECT_TRUE(statuses(second, engine::VenueState::refused).empty());
+    // Canceled through keel after the restart: the ClOrdID came back from the journal.
+    keel_->submit(mass_cancel(50));
+    ASSERT_TRUE(pump([&] { return second.count(EventType::venue_cancel) == 1; }));
+    EXPECT_EQ(venue_->orders().at("foreign-1").ord_status, '4');
+    EXPECT_EQ(venue_->counters().unknown_orders, 0u);
+    EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
 }
 
 TEST_F(FixVenueTest, AMassStatusAnswerOfKeelsOwnOrdersEndsReconciliationReady) {

@@ -258,6 +258,34 @@ TEST(GatewayStage, AlertsOnAFillForAnUnknownOrderAndDoesNotApplyIt) {
     EXPECT_EQ(rig.gw.alerts(), 1u);
 }
 
+TEST(GatewayStage, AnAdoptedVenueOrderIsBookedItsFillsMoveTheAccountAndKillCancelsIt) {
+    Rig rig;
+    const std::uint64_t id = make_adopted_order_id(0, 0);
+    Event adopt = reply(EventType::venue_ack, id, OrderAction::new_order, Reason::foreign_order);
+    adopt.header.aux = kAdoptedOwner;
+    adopt.payload.order.side = Side::buy;
+    adopt.payload.order.order_type = OrderType::limit;
+    adopt.payload.order.tif = TimeInForce::gtc;
+    adopt.payload.order.price = Price::from_units(100);
+    adopt.payload.order.quantity = Quantity::from_units(10);
+    adopt.payload.order.status = OrderStatus::accepted;
+    rig.feed({adopt, fill(id, 4)});
+    EXPECT_TRUE(rig.journaled(EventType::engine_alert).empty());
+    const std::vector<OrderStatus> want = {OrderStatus::accepted, OrderStatus::partially_filled};
+    EXPECT_EQ(states_of(rig.journaled(EventType::order_state), id), want);
+    EXPECT_EQ(rig.gw.account().position(1).quantity_raw, 4 * kUnit);
+    EXPECT_EQ(rig.out.of_type(EventType::order_state).back().header.aux, kAdoptedOwner);
+    // The kill switch's mass cancel takes it with every other open order.
+    rig.feed({kill()});
+    ASSERT_EQ(rig.sent().size(), 1u);
+    EXPECT_TRUE(is_mass_cancel_id(rig.sent()[0].payload.order.order_id));
+    EXPECT_EQ(rig.gw.orders().find(id)->status, OrderStatus::pending_cancel);
+    EXPECT_TRUE(is_adopted_order_id(id));
+    EXPECT_FALSE(is_adopted_order_id(make_order_id(5, 0) | kRiskOrderIdBit));
+    EXPECT_EQ(adopted_index(make_adopted_order_id(3, 4)), 3u);
+    EXPECT_EQ(order_id_account(make_adopted_order_id(3, 4)), 4u);
+}
+
 TEST(GatewayStage, AlertsOnAFillAfterTheOrderWasCanceled) {
     Rig rig;
     const std::uint64_t id = make_order_id(5, 0);

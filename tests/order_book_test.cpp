@@ -6,6 +6,7 @@
 
 #include "keel/engine/core/alloc_guard.hpp"
 #include "keel/engine/orders/order_book.hpp"
+#include "keel/engine/orders/order_id.hpp"
 
 using namespace keel::engine;
 
@@ -188,6 +189,58 @@ TEST(OrderBook, RepliesForUnknownOrdersAreIllegal) {
     EXPECT_EQ(book.apply(reply(EventType::venue_ack, 44)).result, ApplyResult::illegal);
     EXPECT_EQ(book.apply(request(44, 0, Side::buy, 0, OrderAction::cancel)).result,
               ApplyResult::illegal);
+}
+
+TEST(OrderBook, AVenueAckAdoptingAnOrderKeelNeverSentInsertsItAcceptedWithItsTerms) {
+    OrderBook book(8);
+    const std::uint64_t id = make_adopted_order_id(0, 0);
+    Event adopt = reply(EventType::venue_ack, id, OrderAction::new_order, Reason::foreign_order);
+    adopt.header.aux = 0xFFFE;
+    adopt.payload.order.side = Side::sell;
+    adopt.payload.order.order_type = OrderType::limit;
+    adopt.payload.order.tif = TimeInForce::gtc;
+    adopt.payload.order.price = Price::from_units(101);
+    adopt.payload.order.quantity = Quantity::from_units(5);
+    const Transition t = book.apply(adopt);
+    EXPECT_EQ(t.result, ApplyResult::applied);
+    EXPECT_EQ(t.to, OrderStatus::accepted);
+    const OrderRecord* r = book.find(id);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->status, OrderStatus::accepted);
+    EXPECT_EQ(r->strategy, 0xFFFE);
+    EXPECT_EQ(r->side, Side::sell);
+    EXPECT_EQ(r->price, Price::from_units(101));
+    EXPECT_EQ(r->quantity, Quantity::from_units(5));
+    // From then on an order like any other: fills, and the kill switch's mass cancel.
+    EXPECT_EQ(book.apply(fill(id, 2 * kUnit)).to, OrderStatus::partially_filled);
+    // The same adoption again is a known order's ack: illegal, nothing changes.
+    EXPECT_EQ(book.apply(adopt).result, ApplyResult::illegal);
+    EXPECT_EQ(book.find(id)->filled, Quantity::from_units(2));
+    Event kill = request(0, 0, Side::none, 0, OrderAction::cancel);
+    EXPECT_EQ(book.apply(kill).affected, 1u);
+    EXPECT_EQ(book.find(id)->status, OrderStatus::pending_cancel);
+}
+
+TEST(OrderBook, AnAckForAnUnknownOrderIsAnAdoptionOnlyFromTheVenueForAnAdoptedIdWithReasonForeignOrder) {
+    OrderBook book(8);
+    Event plain = reply(EventType::venue_ack, 77);
+    const std::uint64_t adopted = make_adopted_order_id(0, 0);
+    plain.payload.order.quantity = Quantity::from_units(5);
+    EXPECT_EQ(book.apply(plain).result, ApplyResult::illegal);
+    Event not_venue = plain;
+    not_venue.payload.order.order_id = adopted;
+    not_venue.header.source = Source::gateway;
+    not_venue.payload.order.reason = Reason::foreign_order;
+    EXPECT_EQ(book.apply(not_venue).result, ApplyResult::illegal);
+    Event not_adopted = plain;  // a keel id (say one already closed) is never adopted
+    not_adopted.payload.order.reason = Reason::foreign_order;
+    EXPECT_EQ(book.apply(not_adopted).result, ApplyResult::illegal);
+    Event replace = plain;
+    replace.payload.order.reason = Reason::foreign_order;
+    replace.payload.order.order_id = adopted;
+    replace.payload.order.action = OrderAction::replace;
+    EXPECT_EQ(book.apply(replace).result, ApplyResult::illegal);
+    EXPECT_EQ(book.open_count(), 0u);
 }
 
 TEST(OrderBook, AFillAfterTheOrderWasCanceledIsIllegal) {

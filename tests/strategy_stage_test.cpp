@@ -433,6 +433,38 @@ TEST(StrategyStage, OnlyFillsTheBookTakesOrRisksOwnFlattenFillsMoveThePosition) 
     EXPECT_EQ(view.position_raw(0), 0);
 }
 
+TEST(StrategyStage, AnAdoptedVenueOrderIsNoStrategysItsFillsMoveTheAccountAlone) {
+    Rig rig(Symbols{{0}});  // one strategy with its symbol alone
+    StrategyView view(rig.stage.orders(), rig.stage.account());
+    const std::uint64_t id = make_adopted_order_id(0, 0);
+    Event adopt = make_event(EventType::venue_ack, Source::venue, 10, 10, 0);
+    adopt.header.aux = kAdoptedOwner;
+    adopt.payload.order.order_id = id;
+    adopt.payload.order.side = Side::buy;
+    adopt.payload.order.order_type = OrderType::limit;
+    adopt.payload.order.tif = TimeInForce::gtc;
+    adopt.payload.order.price = Price::from_units(100);
+    adopt.payload.order.quantity = Quantity::from_units(5);
+    adopt.payload.order.action = OrderAction::new_order;
+    adopt.payload.order.status = OrderStatus::accepted;
+    adopt.payload.order.reason = Reason::foreign_order;
+    (void)rig.feed(adopt);
+    ASSERT_NE(rig.stage.orders().find(id), nullptr);
+    // Not the strategy's to count as pending nor to cancel.
+    EXPECT_EQ(view.pending_raw(0), 0);
+    EXPECT_FALSE(view.owns(*rig.stage.orders().find(id)));
+    const std::size_t seen = rig.strategies[0]->seen.size();
+    Event f = make_event(EventType::venue_fill, Source::venue, 11, 11, 0);
+    f.header.aux = kAdoptedOwner;
+    f.payload.fill.order_id = id;
+    f.payload.fill.side = Side::buy;
+    f.payload.fill.price = Price::from_units(100);
+    f.payload.fill.quantity = Quantity::from_units(2);
+    (void)rig.feed(f);
+    EXPECT_EQ(view.position_raw(0), Quantity::from_units(2).raw);  // the account's
+    EXPECT_EQ(rig.strategies[0]->seen.size(), seen);  // no strategy's on_fill
+}
+
 TEST(StrategyStage, AFullBookRefusesAnOrderWithAJournaledReasonInsteadOfAborting) {
     Rig rig(Symbols{{0}});
     rig.strategies[0]->script = [](const Event& e, Intents& out) {

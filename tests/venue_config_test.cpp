@@ -272,6 +272,25 @@ TEST(FixVenueConfig, ReadsEverySettingWithItsDefaults) {
         errors);
     EXPECT_TRUE(errors.empty());
     EXPECT_TRUE(with.mass_status);
+    EXPECT_FALSE(with.adopt_unknown);
+    const auto adopting = adapters::fix::fix_venue_config_from_json(
+        Json::parse(R"({"type": "fix", "port": 9878, "sender_comp_id": "KEEL",
+                        "target_comp_id": "VENUE",
+                        "reconcile": {"mass_status": true, "adopt_unknown": true}})"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_TRUE(adopting.adopt_unknown);
+}
+
+TEST(FixVenueConfig, AdoptingUnknownOrdersNeedsTheMassStatusThatFindsThem) {
+    std::vector<ConfigError> errors;
+    (void)adapters::fix::fix_venue_config_from_json(
+        Json::parse(R"({"type": "fix", "port": 9878, "sender_comp_id": "KEEL",
+                        "target_comp_id": "VENUE", "reconcile": {"adopt_unknown": true}})"),
+        errors);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].path, "venue.reconcile.adopt_unknown");
+    EXPECT_NE(errors[0].message.find("needs mass_status"), std::string::npos);
 }
 
 TEST(FixVenueConfig, NamesEveryProblemByItsKeyPath) {

@@ -6,6 +6,10 @@ journal holds a foreign_order record naming it and the venue_status refused, no 
 (an alert is journaled and refused venue_disconnected by risk), the venue's account shows no
 order of keel's, `keel journal verify` and `inspect` report the FIX session's store, a corrupt
 store makes verify fail naming its file, and `keel replay --verify` passes.
+Then with reconcile.adopt_unknown: the same foreign order is adopted (one venue_ack record,
+reason foreign_order, counted in /metrics) and the venue is ready; a restart knows the order again
+from the journal (asked about by status, not adopted twice); the kill switch (POST /api/kill)
+cancels it at the venue, whose account then holds no working order; `replay --verify` passes.
 
 Usage: fix_reconcile_test.py KEEL SOURCE_DIR
 """
@@ -88,8 +92,66 @@ def main():
     v = subprocess.run([keel, "journal", "verify", broken], capture_output=True, text=True)
     if v.returncode != 2 or "CORRUPT" not in v.stdout or ".seqnums" not in v.stdout:
         ls.fail("journal verify of a corrupt FIX store: %d %s" % (v.returncode, v.stdout))
+    adopt(keel, src)
     print("ok: a venue order keel never sent is journaled and refuses trading; the FIX store is "
-          "verified; replay --verify passes")
+          "verified; with adopt_unknown it is adopted, known again after a restart and canceled "
+          "by the kill switch; replay --verify passes")
+
+
+def adoptions(journal):
+    return [r for r in ls.dump(journal, "input")
+            if r.get("type") == "venue_ack" and r.get("reason") == "foreign_order"]
+
+
+def adopt(keel, src):
+    feed = Feeds()
+    account_path = os.path.join(ls.T, "adopt-account.json")
+    venue, venue_port = start_venue(feed.venue.port, os.path.join(ls.T, "adopt-store"),
+                                    account_path, faults=["foreign_order"], name="adopt-venue")
+    feed.venue.accept()
+    config = fix_config(src, feed.keel.port, venue_port, name="adopt",
+                        venue={"reconcile": {"mass_status": True, "adopt_unknown": True}})
+    auth = {"Authorization": "Bearer " + ls.SECRETS[config][1]}
+    journal = os.path.join(ls.T, "adopt-journal")
+    k = ls.Keel("adopt1", config, journal)
+    feed.keel.accept()
+    ls.wait_for("keel to adopt the foreign order and be ready",
+                lambda: venue_status(journal, "ready"))
+    adopted = adoptions(journal)
+    if len(adopted) != 1 or adopted[0].get("quantity") != "1" or adopted[0].get("side") != "buy":
+        ls.fail("expected one adoption of the foreign order, got %s" % adopted)
+    if venue_status(journal, "refused") or venue_status(journal, "foreign_order"):
+        ls.fail("an adopted order must not refuse the venue")
+    status, metrics = ls.request(k.control, "GET", "/metrics", headers=auth)
+    if status != 200 or "keel_fix_adopted_orders_total 1" not in metrics:
+        ls.fail("/metrics does not count the adoption: %d %s" % (status, metrics[-3000:]))
+    if k.stop() != 0:
+        ls.fail("keel run (adopting) did not stop cleanly")
+    # The restart knows the adopted order from the journal: asked about, not adopted again.
+    k = ls.Keel("adopt2", config, journal)
+    feed.keel.accept()
+    ls.wait_for("the restarted keel to be ready", lambda: len(venue_status(journal, "ready")) == 2)
+    if len(adoptions(journal)) != 1:
+        ls.fail("the restart adopted the order again: %s" % adoptions(journal))
+    reconciled = [r for r in venue_status(journal, "order_reconciled")
+                  if r.get("order_id") == adopted[0].get("order_id")]
+    if len(reconciled) != 1:
+        ls.fail("the restart did not ask about the adopted order: %s"
+                % venue_status(journal, "order_reconciled"))
+    status, body = ls.request(k.control, "POST", "/api/kill", "{}", auth)
+    if status != 200:
+        ls.fail("POST /api/kill: %d %s" % (status, body))
+
+    def canceled():
+        return [r for r in ls.dump(journal, "input") if r.get("type") == "venue_cancel"
+                and r.get("order_id") == adopted[0].get("order_id")]
+    ls.wait_for("the kill switch to cancel the adopted order", canceled)
+    if k.stop() != 0:
+        ls.fail("keel run (after the kill) did not stop cleanly")
+    account = stop_venue(venue, account_path)
+    if account["orders"] != 1 or account["open_orders"] != 0 or account["duplicate_cl_ord_ids"]:
+        ls.fail("the venue should hold the foreign order canceled: %s" % account)
+    ls.verify(journal, "after adopting")
 
 
 if __name__ == "__main__":

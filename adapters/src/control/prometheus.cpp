@@ -197,7 +197,7 @@ void notify_families(Writer& w, const MetricsSnapshot& m) {
              "Delivery outcomes the input queue refused (not journaled).", m.notify_audits_dropped);
 }
 
-// The market-data feed's families.
+// The FIX venue adapters' families.
 void fix_families(Writer& w, const MetricsSnapshot& m) {
     const std::pair<const char*, const char*> kinds[] = {
         {"keel_fix_messages_sent_total", "FIX application messages sent (orders, cancels, replaces, status requests)."},
@@ -213,6 +213,7 @@ void fix_families(Writer& w, const MetricsSnapshot& m) {
         {"keel_fix_status_requests_total", "Order status requests sent by reconciliation."},
         {"keel_fix_resolved_orders_total", "Open orders reconciliation resolved after a logon."},
         {"keel_fix_foreign_orders_total", "Venue orders this journal never sent, found by mass status (trading refused)."},
+        {"keel_fix_adopted_orders_total", "Venue orders this journal never sent, adopted (reconcile.adopt_unknown)."},
         {"keel_fix_sequence_gaps_total", "Resend requests sent: a venue message numbered past the next expected."},
         {"keel_fix_session_rejects_total", "Venue messages QuickFIX refused at the session level (Reject sent)."},
     };
@@ -220,7 +221,7 @@ void fix_families(Writer& w, const MetricsSnapshot& m) {
                                     m.fix_malformed,     m.fix_unknown_order,   m.fix_refused_offline,
                                     m.fix_stale_gap_filled, m.fix_resent,       m.fix_logons,
                                     m.fix_disconnects,   m.fix_status_requests, m.fix_resolved,
-                                    m.fix_foreign_orders, m.fix_sequence_gaps,
+                                    m.fix_foreign_orders, m.fix_adopted, m.fix_sequence_gaps,
                                     m.fix_session_rejects};
     for (std::size_t i = 0; i < std::size(values); ++i)
         w.single(kinds[i].first, "counter", kinds[i].second, values[i]);

@@ -390,6 +390,8 @@ void FixTestVenue::report(FixVenueOrder& o, char exec_type, const std::string& c
     r.add(kExecType, std::string(1, exec_type)).add(kOrdStatus, std::string(1, o.ord_status));
     r.add(kSymbol, o.symbol).add(kSide, o.side == engine::Side::buy ? "1" : "2");
     r.add(kOrderQty, decimal(o.quantity.raw));
+    r.add(kOrdType, std::string(1, ord_type_char(o.type)));
+    r.add(kTimeInForce, std::string(1, tif_char(o.tif)));
     if (o.price.raw != 0)
         r.add(kPrice, decimal(o.price.raw));
     if (o.stop_price.raw != 0)
@@ -533,7 +535,8 @@ std::string FixTestVenue::account_json() const {
     for (std::size_t i = 0; i < fills_.size(); ++i)
         out << (i > 0 ? "," : "") << fills_[i];
     const FixTestVenueCounters& c = counters_;
-    out << R"(],"orders":)" << orders_by_first_.size()
+    out << R"(],"orders":)" << orders_by_first_.size() << R"(,"open_orders":)"
+        << sim_->open_orders().size()
         << R"(,"duplicate_cl_ord_ids":)" << c.duplicate_cl_ord_ids
         << R"(,"late_orders":)" << c.late_orders << R"(,"max_order_age_ms":)"
         << c.max_order_age_ms

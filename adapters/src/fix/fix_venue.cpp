@@ -1,10 +1,12 @@
 #include "keel/adapters/fix/fix_venue.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
 #include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/engine/orders/order_id.hpp"
+#include "keel/engine/core/fixed_point.hpp"
 #include "keel/engine/orders/venue_id.hpp"
 
 namespace keel::adapters::fix {
@@ -22,11 +24,12 @@ std::string resend_range(const FixMessage& m) {
     return (from != nullptr ? *from : "?") + ".." + (to != nullptr ? *to : "?");
 }
 
-// The tail of a reply: the venue's ids and text from the message it came from.
-std::string tail_of(const FixMessage& m) {
+// The tail of a reply: the venue's ids and text from the message it came from (by default).
+std::string tail_of(const FixMessage& m,
+                    std::initializer_list<int> tags = {tag::cl_ord_id, tag::orig_cl_ord_id,
+                                                       tag::order_id, tag::exec_id, tag::text}) {
     std::string out;
-    for (const int t : {tag::cl_ord_id, tag::orig_cl_ord_id, tag::order_id, tag::exec_id,
-                        tag::text}) {
+    for (const int t : tags) {
         if (const std::string* v = m.find(t)) {
             out += std::to_string(t) + "=" + *v + kSoh;
         }
@@ -89,7 +92,10 @@ void FixVenue::submit(const engine::Event& e) noexcept {
         return;
     const engine::OrderPayload& o = e.payload.order;
     if (!started_) {
-        // A restart re-running the journal: what was sent is recorded, never sent again.
+        // A restart re-running the journal: what was sent is recorded, never sent again (a
+        // cancel-all as the cancels it sent, so later cancels are not named as those were).
+        if (engine::is_mass_cancel_id(o.order_id) && o.action == engine::OrderAction::cancel)
+            return cancel_all(e);
         if (o.action == engine::OrderAction::new_order ||
             (!engine::is_mass_cancel_id(o.order_id) && ids_.count(o.order_id) > 0 &&
              book_.find(o.order_id) != nullptr))
@@ -137,7 +143,13 @@ std::string FixVenue::record(const engine::Event& e) {
         id = std::string(engine::make_venue_id(options_.venue_id_prefix, o.order_id).view());
         ids.current = id;
     } else {
-        id = ids.current + "-" + std::to_string(++ids.requests);
+        // An adopted order's requests are named in keel's own namespace (its venue id), never
+        // after the other client's ClOrdID, which that client may extend the same way.
+        const std::string base =
+            engine::is_adopted_order_id(o.order_id)
+                ? std::string(engine::make_venue_id(options_.venue_id_prefix, o.order_id).view())
+                : ids.current;
+        id = base + "-" + std::to_string(++ids.requests);
         ids.pending = id;
         if (o.action == engine::OrderAction::replace)
             ids.replace = e;
@@ -179,8 +191,11 @@ void FixVenue::send_cancel_or_replace(const engine::Event& e) {
     }
     const std::string symbol = symbol_of(e.header.symbol);
     const std::string now = utc_timestamp(now_ns());
-    const Encoded enc = replace ? encode_replace(o, id, current, symbol, now)
-                                : encode_cancel(o, id, current, symbol, now);
+    // An adopted order's new quantity as the venue counts it (with what it filled before).
+    engine::OrderPayload terms = o;
+    terms.quantity += ids_[o.order_id].adopted_filled;
+    const Encoded enc = replace ? encode_replace(terms, id, current, symbol, now)
+                                : encode_cancel(terms, id, current, symbol, now);
     if (!enc.ok())
         return refuse(e, enc.refused, enc.why);
     std::string error;
@@ -196,7 +211,12 @@ void FixVenue::cancel_all(const engine::Event& e) {
         engine::Event c = engine::cancel_request(r, e, engine::Source::gateway,
                                                  engine::Reason::kill_switch_cancel);
         c.header.type = engine::EventType::order_sent;
-        send_cancel_or_replace(c);
+        if (started_) {
+            send_cancel_or_replace(c);
+        } else {
+            (void)record(c);
+            (void)book_.apply(c);
+        }
     }
 }
 
@@ -319,6 +339,7 @@ void FixVenue::on_admin(const FixMessage& m) {
                 awaiting_status_.insert(r.order_id);
             foreign_ = 0;
             foreign_ids_.clear();
+            adopted_now_ = 0;
             mass_seen_ = 0;
             mass_asked_ = 0;
             if (options_.mass_status)  // unique across restarts: the journal's prefix
@@ -403,7 +424,8 @@ void FixVenue::finish_if_answered() {
         return;
     }
     link_ = Link::ready;
-    log("ready: " + std::to_string(resolved_) + " orders resolved");
+    log("ready: " + std::to_string(resolved_) + " orders resolved" +
+        (adopted_now_ > 0 ? ", " + std::to_string(adopted_now_) + " adopted" : std::string()));
     post_status(engine::VenueState::ready, engine::Reason::none);
 }
 
@@ -450,6 +472,12 @@ void FixVenue::on_foreign_order(const FixMessage& m, bool closed_here) {
     const std::string key = order_id != nullptr ? *order_id : cl != nullptr ? *cl : "";
     if (!foreign_ids_.insert(key).second)
         return;  // the same order again (a duplicate report, an answer asked twice)
+    if (options_.adopt_unknown && !closed_here) {  // keel's own order is never re-owned
+        std::string why;
+        if (adopt(m, why))
+            return;
+        log("cannot adopt the venue's order " + key + ": " + why);
+    }
     ++foreign_;
     counters_.foreign_orders.fetch_add(1, std::memory_order_relaxed);
     std::string fields;
@@ -465,6 +493,70 @@ void FixVenue::on_foreign_order(const FixMessage& m, bool closed_here) {
         tail);
     post_order_record(engine::VenueState::foreign_order, 0, engine::OrderStatus{},
                       engine::Reason::foreign_order, tail);
+}
+
+// reconcile.adopt_unknown: a working order keel never sent becomes keel's (fix_venue.hpp). False,
+// with why, when keel cannot hold it.
+bool FixVenue::adopt(const FixMessage& m, std::string& why) {
+    ExecReport r;
+    if (const auto error = decode_execution_report(m, r)) {
+        why = "its report does not decode (" + error->what + ")";
+        return false;
+    }
+    const auto symbol = std::find(options_.symbols.begin(), options_.symbols.end(), r.symbol);
+    // OrdType is optional in a report: without it the prices it carries say the type.
+    const auto type = r.ord_type != 0 ? ord_type_from(r.ord_type)
+                      : r.has_price   ? std::optional{r.has_stop_px ? engine::OrderType::stop_limit
+                                                                    : engine::OrderType::limit}
+                      : r.has_stop_px ? std::optional{engine::OrderType::stop}
+                                      : std::optional{engine::OrderType::market};
+    const auto tif = r.time_in_force == 0 ? std::optional{engine::TimeInForce::day}
+                                          : tif_from(r.time_in_force);
+    const bool priced = type == engine::OrderType::limit || type == engine::OrderType::stop_limit;
+    const bool stopped = type == engine::OrderType::stop || type == engine::OrderType::stop_limit;
+    if (r.cl_ord_id.empty())
+        why = "no ClOrdID to cancel it by";
+    else if (symbol == options_.symbols.end())
+        why = "symbol '" + r.symbol + "' is not one keel trades";
+    else if (!type || !tif)
+        why = std::string("OrdType '") + r.ord_type + "' or TimeInForce '" + r.time_in_force +
+              "' has no keel name";
+    else if ((priced && (!r.has_price || r.price.raw <= 0)) ||
+             (stopped && (!r.has_stop_px || r.stop_px.raw <= 0)))
+        why = "its price or stop price is missing";
+    else if (r.leaves_qty.raw <= 0)
+        why = "nothing left to fill (LeavesQty 0)";
+    engine::Event e = engine::make_event(
+        engine::EventType::venue_ack, engine::Source::venue, 0, now_ns(),
+        static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
+    e.header.aux = engine::kAdoptedOwner;
+    engine::OrderPayload& o = e.payload.order;
+    o.order_id = engine::make_adopted_order_id(adopted_, options_.account);
+    o.side = r.side;
+    o.order_type = *type;
+    o.tif = *tif;
+    o.price = priced ? r.price : engine::Price{};
+    o.stop_price = stopped ? r.stop_px : engine::Price{};
+    o.quantity = r.leaves_qty;
+    o.action = engine::OrderAction::new_order;
+    o.status = engine::OrderStatus::accepted;
+    o.reason = engine::Reason::foreign_order;
+    if (why.empty() && book_.peek(e).result != engine::ApplyResult::applied)
+        why = "keel's order book is full";
+    if (!why.empty())
+        return false;
+    apply(e, &m);
+    // The tail keeps what a restart needs to know the order again: its ids, and what the venue
+    // had filled before (CumQty 14, AvgPx 6).
+    replies_.post(e, tail_of(m, {tag::cl_ord_id, tag::order_id, tag::exec_id, tag::cum_qty,
+                                 tag::avg_px, tag::symbol, tag::order_qty, tag::leaves_qty,
+                                 tag::ord_status, tag::text}));
+    ++adopted_now_;
+    counters_.adopted.fetch_add(1, std::memory_order_relaxed);
+    log("adopted the venue's order " + r.cl_ord_id + " (OrderID " + r.order_id + ", " +
+        r.symbol + ", " + r.leaves_qty.to_string() + " left) as order " +
+        std::to_string(o.order_id));
+    return true;
 }
 
 // A Reject (3) or BusinessMessageReject (j) naming the mass status request in flight (its
@@ -595,8 +687,15 @@ KnownOrder FixVenue::known(std::uint64_t order_id) const {
         k.filled = r->filled;
         k.state = r->status;
     }
-    if (const auto it = ids_.find(order_id); it != ids_.end())
-        k.filled_notional = it->second.notional;
+    if (const auto it = ids_.find(order_id); it != ids_.end()) {
+        const Ids& ids = it->second;
+        k.filled_notional = ids.notional;
+        // An adopted order as the venue's cumulative figures count it: with what it had
+        // filled before keel took it.
+        k.quantity += ids.adopted_filled;
+        k.filled += ids.adopted_filled;
+        k.filled_notional += ids.adopted_notional;
+    }
     return k;
 }
 
@@ -669,8 +768,14 @@ void FixVenue::on_cancel_reject(const FixMessage& m) {
 }
 
 void FixVenue::post(const engine::Event& e, const FixMessage& from) {
-    apply(e, &from);
-    replies_.post(e, tail_of(from));
+    engine::Event reply = e;
+    // An adopted order's replies: the venue's OrderQty (and known()'s) counts what it filled
+    // before keel took it; keel's book does not.
+    if (e.header.type != engine::EventType::venue_fill)
+        if (const auto it = ids_.find(e.payload.order.order_id); it != ids_.end())
+            reply.payload.order.quantity -= it->second.adopted_filled;
+    apply(reply, &from);
+    replies_.post(reply, tail_of(from));
 }
 
 // What a reply does to the mirror and the ids (also for journaled replies at a restart).
@@ -679,6 +784,29 @@ void FixVenue::apply(const engine::Event& e, const FixMessage* from) {
                                        ? e.payload.fill.order_id
                                        : e.payload.order.order_id;
     Ids& ids = ids_[order_id];
+    if (from != nullptr && engine::is_adopted_order_id(order_id) &&
+        e.header.type == engine::EventType::venue_ack &&
+        e.payload.order.reason == engine::Reason::foreign_order) {
+        // An adoption (adopt(), or its journaled record at a restart): the order's ClOrdID and
+        // what the venue had filled before.
+        if (const std::string* cl = from->find(tag::cl_ord_id)) {
+            ids.current = *cl;
+            by_cl_ord_id_[*cl] = order_id;
+        }
+        const std::string* cum = from->find(tag::cum_qty);
+        const std::string* avg = from->find(tag::avg_px);
+        engine::Quantity filled{};
+        engine::Price avg_px{};
+        engine::Money paid{};
+        if (cum != nullptr && avg != nullptr &&
+            engine::Quantity::parse(*cum, filled) == engine::DecimalError::ok &&
+            engine::Price::parse(*avg, avg_px) == engine::DecimalError::ok &&
+            engine::notional(avg_px, filled, paid)) {
+            ids.adopted_filled = filled;
+            ids.adopted_notional = paid;
+        }
+        adopted_ = std::max(adopted_, engine::adopted_index(order_id) + 1);
+    }
     if (from != nullptr) {
         if (const std::string* v = from->find(tag::order_id); v != nullptr && *v != "NONE") {
             ids.venue_order_id = *v;

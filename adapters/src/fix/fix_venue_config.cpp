@@ -47,6 +47,10 @@ FixVenueConfig fix_venue_config_from_json(const engine::Json& venue,
     if (const engine::Json* rec = r.object("reconcile", false)) {
         engine::ConfigReader rr(errors, *rec, path + ".reconcile");
         c.mass_status = rr.boolean("mass_status", false).value_or(false);
+        c.adopt_unknown = rr.boolean("adopt_unknown", false).value_or(false);
+        if (c.adopt_unknown && !c.mass_status)
+            rr.error("adopt_unknown", "needs mass_status: only the mass status answer lists "
+                                      "orders keel never sent");
         rr.finish();
     }
     s.username = r.secret("username", false).value_or("");

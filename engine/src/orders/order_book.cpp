@@ -57,6 +57,14 @@ Classified classify(const Event& e) noexcept {
     }
 }
 
+// A venue's working order keel adopts (order_book.hpp).
+[[nodiscard]] bool is_adoption(const Event& e) noexcept {
+    const OrderPayload& o = e.payload.order;
+    return e.header.type == EventType::venue_ack && e.header.source == Source::venue &&
+           o.action == OrderAction::new_order && o.reason == Reason::foreign_order &&
+           is_adopted_order_id(o.order_id);
+}
+
 [[nodiscard]] bool is_pending(OrderStatus s) noexcept {
     return s == OrderStatus::pending_cancel || s == OrderStatus::pending_replace;
 }
@@ -142,8 +150,10 @@ OrderBook::Plan OrderBook::plan(const Event& e) const noexcept {
     p.index = lower_bound(c.order_id);
     const bool known = p.index < orders_.size() && orders_[p.index].order_id == c.order_id;
 
-    if (c.kind == OrderEventKind::request_new) {
-        t.to = OrderStatus::pending_new;
+    const bool adopting = c.kind == OrderEventKind::ack_new && !known && is_adoption(e);
+    if (c.kind == OrderEventKind::request_new || adopting) {
+        const OrderStatus first = adopting ? OrderStatus::accepted : OrderStatus::pending_new;
+        t.to = first;
         if (known) {  // a duplicate id
             t.result = ApplyResult::illegal;
             t.from = orders_[p.index].status;
@@ -158,15 +168,16 @@ OrderBook::Plan OrderBook::plan(const Event& e) const noexcept {
         t.order.type = o.order_type;
         t.order.tif = o.tif;
         t.order.role = o.role;
-        t.order.status = OrderStatus::pending_new;
-        t.order.before_pending = OrderStatus::pending_new;
+        t.order.status = first;
+        t.order.before_pending = first;
         t.order.price = o.price;
         t.order.stop_price = o.stop_price;
         t.order.quantity = o.quantity;
         t.order.created_ns = e.header.ts_ns;
         t.order.updated_ns = e.header.ts_ns;
-        t.from = OrderStatus::pending_new;
+        t.from = first;
         t.result = orders_.size() == orders_.capacity() ? ApplyResult::full : ApplyResult::applied;
+        p.insert = true;
         return p;
     }
 
@@ -225,7 +236,7 @@ Transition OrderBook::apply(const Event& event) noexcept {
         }
         return p.t;
     }
-    if (p.t.kind == OrderEventKind::request_new) {
+    if (p.insert) {
         // Within the reserved capacity (plan() checked), so insert never allocates.
         KEEL_ASSERT(orders_.size() < orders_.capacity(), "order book over capacity");
         orders_.insert(orders_.begin() + static_cast<std::ptrdiff_t>(p.index), p.t.order);

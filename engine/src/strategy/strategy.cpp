@@ -17,7 +17,7 @@ std::int64_t StrategyView::pending_raw(SymbolId symbol) const noexcept {
     std::int64_t sum = 0;
     for (const OrderRecord& o : orders_.open_orders()) {
         if (o.symbol != symbol || o.role == OrderRole::stop_loss ||
-            o.role == OrderRole::take_profit ||
+            o.role == OrderRole::take_profit || o.strategy == kAdoptedOwner ||
             (strategy_ != kAllStrategies && o.strategy != strategy_))
             continue;
         sum += signed_qty(o.side, o.leaves());

@@ -237,6 +237,9 @@ bool StrategyStage::deliver(const Event& event, Strategy& s, Intents& intents) n
 }
 
 void StrategyStage::dispatch(const Event& event, Strategy& s, Emit& out) noexcept {
+    // An adopted order's fill is no strategy's: it moves the account alone.
+    if (event.header.type == EventType::venue_fill && event.header.aux == kAdoptedOwner)
+        return;
     const SymbolId symbol = event.header.symbol;
     const auto index = static_cast<std::uint16_t>(by_symbol_[symbol]);
     MultiTimeframeBars* bars =

@@ -575,6 +575,7 @@ bool SessionAssembly::build_fix_venue(std::size_t k, const adapters::VenueThread
     fo.max_resend_age_ms = fc.max_resend_age_ms;
     fo.status_retry_ms = fc.status_retry_ms;
     fo.mass_status = fc.mass_status;
+    fo.adopt_unknown = fc.adopt_unknown;
     fo.venue_id_prefix = venue_id_prefix_;
     fo.account = static_cast<std::uint8_t>(k);
     for (std::size_t id = 0; id < symbols_.size(); ++id)

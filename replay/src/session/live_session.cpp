@@ -181,6 +181,7 @@ void fix_metrics(const SessionView& view, adapters::control::MetricsSnapshot& m)
         m.fix_status_requests += get(f->status_requests);
         m.fix_resolved += get(f->resolved);
         m.fix_foreign_orders += get(f->foreign_orders);
+        m.fix_adopted += get(f->adopted);
         m.fix_sequence_gaps += get(f->sequence_gaps);
         m.fix_session_rejects += get(f->session_rejects);
     }

@@ -110,6 +110,7 @@ struct MetricsSnapshot {
     std::uint64_t fix_status_requests = 0;
     std::uint64_t fix_resolved = 0;          // orders reconciliation resolved
     std::uint64_t fix_foreign_orders = 0;    // venue orders the journal never sent
+    std::uint64_t fix_adopted = 0;           // of them, adopted (reconcile.adopt_unknown)
     std::uint64_t fix_sequence_gaps = 0;     // resend requests sent
     std::uint64_t fix_session_rejects = 0;   // venue messages refused at the session level
 

@@ -127,7 +127,8 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     }
     [[nodiscard]] const SimVenue& books() const noexcept { return *sim_; }
     [[nodiscard]] const engine::SymbolTable& symbols() const noexcept { return symbols_; }
-    // The account as JSON: cash, positions, fills, orders, counters.
+    // The account as JSON: cash, positions, fills, orders (every one, and open_orders: those
+    // still working), counters.
     [[nodiscard]] std::string account_json() const;
 
   private:

@@ -29,7 +29,13 @@
 // answered, ready (the summary: how many were resolved). A venue order whose ClOrdID this
 // journal never sent (the mass status answer's) is journaled as a foreign_order record and
 // the venue is refused: no new order goes out while the venue holds orders keel does not
-// account for (cancel them at the venue, then restart or reconnect).
+// account for (cancel them at the venue, then restart or reconnect). With adopt_unknown it is
+// adopted instead: a venue_ack input (reason foreign_order) under a new id
+// (orders/order_id.hpp's make_adopted_order_id), owned by no strategy, with the report's terms
+// for what it has left (LeavesQty: fills before the adoption were not keel's); from then on it
+// is one of keel's orders (its fills move the account, the kill switch cancels it, a restart
+// asks about it). An order keel cannot hold (a symbol it does not trade, a type or TIF it has
+// no name for, no ClOrdID) is refused as without adopt_unknown.
 // A logout or a dropped connection: disconnected, and the same again at the
 // next logon. An order or replace that reaches the adapter while not ready is refused
 // (venue_reject, venue_disconnected), never kept to be sent late; so is a cancel while
@@ -70,6 +76,7 @@ struct FixVenueOptions {
     std::int64_t max_resend_age_ms = 5000;
     std::int64_t status_retry_ms = 5000;  // a status request unanswered this long is asked again
     bool mass_status = false;  // the venue answers OrderMassStatusRequest (AF): ask it too
+    bool adopt_unknown = false;  // a venue order keel never sent is adopted, not refused
     std::uint8_t account = 0;
     std::vector<std::string> symbols;    // names by symbol id
     std::size_t order_capacity = 4096;
@@ -90,6 +97,8 @@ struct FixVenueCounters {
     std::atomic<std::uint64_t> status_requests{0};
     std::atomic<std::uint64_t> resolved{0};          // orders reconciliation resolved
     std::atomic<std::uint64_t> foreign_orders{0};    // venue orders this journal never sent
+                                                     // (refused: not adopted)
+    std::atomic<std::uint64_t> adopted{0};           // venue orders adopted (adopt_unknown)
     std::atomic<std::uint64_t> sequence_gaps{0};     // resend requests sent: a message came
                                                      // numbered higher than expected
     std::atomic<std::uint64_t> session_rejects{0};   // messages QuickFIX refused (Reject sent)
@@ -126,6 +135,10 @@ class FixVenue final : public PolledVenue, private FixHandler {
         std::uint32_t requests = 0;  // cancels and replaces sent
         engine::Money notional{};    // of the fills posted
         engine::Event replace{};     // the replace in flight (its new terms)
+        // An adopted order: what the venue had filled before keel adopted it (CumQty, and
+        // CumQty * AvgPx), which the venue's cumulative figures still count.
+        engine::Quantity adopted_filled{};
+        engine::Money adopted_notional{};
     };
     enum class Link { down, syncing, reconciling, ready, refused };
 
@@ -156,6 +169,7 @@ class FixVenue final : public PolledVenue, private FixHandler {
     void finish_if_answered();
     void on_mass_report(const FixMessage& m, const std::string& request_id);
     void on_foreign_order(const FixMessage& m, bool closed_here);
+    bool adopt(const FixMessage& m, std::string& why);
     void end_mass_status();
     void settle(std::uint64_t order_id, engine::OrderStatus status, engine::Reason reason);
     bool mass_status_refused(const FixMessage& m);
@@ -191,6 +205,8 @@ class FixVenue final : public PolledVenue, private FixHandler {
     std::uint64_t mass_seen_ = 0;        // reports of the mass status answer so far
     std::uint32_t mass_asked_ = 0;       // mass status requests sent this reconciliation
     std::uint32_t resolved_ = 0;
+    std::uint32_t adopted_now_ = 0;  // adopted this reconciliation
+    std::uint64_t adopted_ = 0;      // the account's adoptions: the next one's index
     std::uint32_t reconnects_ = 0;
     bool started_ = false;
     FixVenueCounters counters_;

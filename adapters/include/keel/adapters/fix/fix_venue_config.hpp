@@ -7,9 +7,12 @@
 //     "start_time": "00:00:00", "end_time": "00:00:00",  // session schedule, UTC (equal: always)
 //     "max_resend_age_ms": 5000,   // an older message is gap-filled on a resend, never sent late
 //     "status_retry_ms": 5000,     // a reconciliation status request unanswered this long: again
-//     "reconcile": {"mass_status": false},  // true: the venue answers OrderMassStatusRequest
-//                                  // (AF); reconciliation then also finds orders at the venue
-//                                  // this journal never sent, and refuses to trade while any is
+//     "reconcile": {
+//       "mass_status": false,    // true: the venue answers OrderMassStatusRequest (AF);
+//                                // reconciliation then also finds working orders at the venue
+//                                // this journal never sent, and refuses to trade while any is
+//       "adopt_unknown": false   // true (needs mass_status): such an order is adopted instead
+//     },                         // (journaled as keel's, owned by no strategy)
 //     "username": "...", "password": "...",  // secrets: from KEEL__VENUE__USERNAME / _PASSWORD
 //     "idle": "park", "drain_ms": 2000       // venue_threading_from_json
 //   }
@@ -29,6 +32,7 @@ struct FixVenueConfig {
     std::int64_t max_resend_age_ms = 5000;
     std::int64_t status_retry_ms = 5000;
     bool mass_status = false;  // reconcile.mass_status: the venue answers AF
+    bool adopt_unknown = false;  // reconcile.adopt_unknown: adopt the venue's foreign orders
 };
 
 // Every problem with its key path, appended to errors.

@@ -10,7 +10,10 @@
 // order_sent with action cancel and order_id 0 is a mass cancel: every open order that may be
 // canceled goes pending_cancel (the kill switch). A venue_fill completes the order when its
 // flags carry kFillFinal or its quantity reaches the order's leaves; a fill of zero or of more
-// than the leaves is illegal. A reply about an unknown order id is illegal.
+// than the leaves is illegal. A reply about an unknown order id is illegal, but for an adoption:
+// a venue_ack from the venue (source venue, action new_order, reason foreign_order) for an id the
+// book does not hold, whose id is an adopted one, inserts the order as accepted with the ack's terms (a venue's working
+// order keel adopts at reconciliation, order_id.hpp's make_adopted_order_id).
 //
 // Capacity is fixed at construction (all memory up front); live orders are kept sorted by id
 // (ids grow with the sequence), so iteration order is deterministic. Terminal orders (filled,
@@ -106,6 +109,7 @@ class OrderBook {
         Transition t;
         std::size_t index = 0;  // where the order is (or is inserted)
         bool mass_cancel = false;
+        bool insert = false;  // a new order or an adoption goes in at index
     };
     [[nodiscard]] Plan plan(const Event& event) const noexcept;
     [[nodiscard]] std::size_t lower_bound(std::uint64_t order_id) const noexcept;

@@ -66,6 +66,24 @@ inline constexpr std::uint64_t kAccountIdMask = std::uint64_t{0xFF} << kAccountS
 inline constexpr std::uint16_t kRiskOwner = 0xFFFF;
 inline constexpr std::uint64_t kRiskOrderIdBit = std::uint64_t{1} << 63;
 
+// Orders keel adopts from a venue (reconcile.adopt_unknown: a working order the journal never
+// sent, found at reconciliation): the n-th adoption of an account is id n with bit 54 set, apart
+// from every id a journal sequence below 2^52 can give. Owned by no strategy (header.aux
+// kAdoptedOwner, the strategy stage's kNoStrategyIndex): their fills move the account alone.
+inline constexpr std::uint64_t kAdoptedOrderIdBit = std::uint64_t{1} << 54;
+inline constexpr std::uint16_t kAdoptedOwner = 0xFFFE;
+[[nodiscard]] constexpr std::uint64_t make_adopted_order_id(std::uint64_t n,
+                                                            std::size_t account) noexcept {
+    return with_account(kAdoptedOrderIdBit | make_order_id(n, 0), account);
+}
+[[nodiscard]] constexpr bool is_adopted_order_id(std::uint64_t id) noexcept {
+    return (id & (kAdoptedOrderIdBit | kRiskOrderIdBit)) == kAdoptedOrderIdBit;
+}
+// n of an adopted order's id.
+[[nodiscard]] constexpr std::uint64_t adopted_index(std::uint64_t id) noexcept {
+    return (id & ~(kAccountIdMask | kAdoptedOrderIdBit)) >> 2;
+}
+
 // Bracket: the entry is k=0, its stop-loss k=1, its take-profit k=2.
 [[nodiscard]] constexpr std::uint64_t bracket_entry_of(std::uint64_t id) noexcept {
     return id & ~std::uint64_t{3};

@@ -15,6 +15,7 @@
 #include "keel/engine/orders/account.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/orders/order_book.hpp"
+#include "keel/engine/orders/order_id.hpp"
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/pipeline/tail_arena.hpp"
 #include "keel/engine/core/trading_session.hpp"
@@ -61,9 +62,9 @@ class StrategyView {
     // (kAllStrategies: every order of the book, as when a strategy has its symbols alone).
     static constexpr std::uint16_t kAllStrategies = 0xFFFF;
     void set_strategy(std::uint16_t index) noexcept { strategy_ = index; }
-    // Whether the order is the viewing strategy's to cancel.
+    // Whether the order is the viewing strategy's to cancel (an adopted order is nobody's).
     [[nodiscard]] bool owns(const OrderRecord& o) const noexcept {
-        return strategy_ == kAllStrategies || o.strategy == strategy_;
+        return o.strategy != kAdoptedOwner && (strategy_ == kAllStrategies || o.strategy == strategy_);
     }
     // The symbol's tick size from its journaled definition; 0 when it has none.
     [[nodiscard]] Price tick_size(SymbolId symbol) const noexcept {

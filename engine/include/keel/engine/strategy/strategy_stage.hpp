@@ -37,6 +37,7 @@ namespace keel::engine {
 // The strategy index of a decision no strategy made (an alert for a symbol no strategy trades,
 // journaled as a signal with Reason::no_strategy).
 inline constexpr std::uint16_t kNoStrategyIndex = 0xFFFE;  // not kRiskOwner (0xFFFF)
+static_assert(kNoStrategyIndex == kAdoptedOwner, "an adopted order is no strategy's");
 
 struct StrategyStageOptions {
     std::size_t symbol_capacity = 0;
