@@ -247,7 +247,7 @@ std::vector<Event> statuses(const Capture& out, engine::VenueState state) {
 
 TEST_F(FixVenueTest, AMassStatusAnswerWithAnOrderTheJournalNeverSentRefusesTrading) {
     adapters::fix::FixVenueFaults faults;
-    faults.foreign_order = true;  // another client's order rests at the venue
+    faults.foreign_order = 1;  // another client's order rests at the venue
     open_venue(faults);
     Capture out;
     make_keel(out, /*mass_status=*/true);
@@ -300,7 +300,7 @@ std::vector<std::pair<Event, std::string>> adoptions(const Capture& out) {
 
 TEST_F(FixVenueTest, WithAdoptUnknownAnOrderTheJournalNeverSentIsAdoptedAndTheVenueIsReady) {
     adapters::fix::FixVenueFaults faults;
-    faults.foreign_order = true;  // another client's limit buy of 1 at 0.0001, GTC, rests there
+    faults.foreign_order = 1;  // another client's limit buy of 1 at 0.0001, GTC, rests there
     open_venue(faults);
     adopt_unknown_ = true;
     Capture out;
@@ -347,7 +347,7 @@ TEST_F(FixVenueTest, WithAdoptUnknownAnOrderTheJournalNeverSentIsAdoptedAndTheVe
 
 TEST_F(FixVenueTest, AnAdoptedOrderIsKnownAgainAfterARestartAndNotAdoptedTwice) {
     adapters::fix::FixVenueFaults faults;
-    faults.foreign_order = true;
+    faults.foreign_order = 1;
     open_venue(faults);
     adopt_unknown_ = true;
     Capture first;
@@ -379,6 +379,46 @@ TEST_F(FixVenueTest, AnAdoptedOrderIsKnownAgainAfterARestartAndNotAdoptedTwice) 
     EXPECT_EQ(venue_->orders().at("foreign-1").ord_status, '4');
     EXPECT_EQ(venue_->counters().unknown_orders, 0u);
     EXPECT_EQ(venue_->counters().duplicate_cl_ord_ids, 0u);
+}
+
+TEST_F(FixVenueTest, AnAdoptedPartFilledOrderIsKeelsForWhatItHasLeftAcrossARestart) {
+    adapters::fix::FixVenueFaults faults;
+    faults.foreign_order = 2;  // a limit buy of 3 at 101 that filled 1 before keel logged on
+    open_venue(faults);
+    adopt_unknown_ = true;
+    Capture first;
+    make_keel(first, /*mass_status=*/true);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return first.ready(); }));
+    const auto adopted = adoptions(first);
+    ASSERT_EQ(adopted.size(), 1u);
+    EXPECT_EQ(adopted[0].first.payload.order.quantity, engine::Quantity::from_units(2));
+    EXPECT_NE(adopted[0].second.find("14=1"), std::string::npos) << adopted[0].second;
+    EXPECT_EQ(first.count(EventType::venue_fill), 0u);  // the earlier fill was not keel's
+    keel_.reset();
+    // A restart: the status answer's CumQty 1 is what the venue filled before: no fill.
+    Capture second;
+    make_keel(second, /*mass_status=*/true);
+    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
+    start.payload.session.venue_id_prefix = 12345;
+    keel_->restore(start, {});
+    keel_->restore(adopted[0].first, adopted[0].second);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return second.ready(); }));
+    EXPECT_EQ(second.count(EventType::venue_fill), 0u);
+    EXPECT_TRUE(adoptions(second).empty());
+    // The rest fills: keel's fill is the 2 it adopted, and it completes the order.
+    trade(100);
+    ASSERT_TRUE(pump([&] { return second.count(EventType::venue_fill) == 1; }));
+    const Event& fill = *second.last(EventType::venue_fill);
+    EXPECT_EQ(fill.payload.fill.order_id, adopted[0].first.payload.order.order_id);
+    EXPECT_EQ(fill.payload.fill.quantity, engine::Quantity::from_units(2));
+    EXPECT_EQ(fill.payload.fill.price, engine::Price::from_units(101));
+    EXPECT_NE(fill.payload.fill.flags & engine::kFillFinal, 0);
+    EXPECT_EQ(fill.header.aux, engine::kAdoptedOwner);
+    EXPECT_EQ(keel_->open_orders(), 0u);
+    // The venue's order is filled too: 1 before keel, 2 since.
+    EXPECT_EQ(venue_->orders().at("foreign-1").ord_status, '2');
 }
 
 TEST_F(FixVenueTest, AMassStatusAnswerOfKeelsOwnOrdersEndsReconciliationReady) {

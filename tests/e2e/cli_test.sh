@@ -94,4 +94,12 @@ sed -e "s#\.\./data/usdchf_30m.csv#$T/bad.csv#" -e "s#\.\./data/#$SRC/data/#g" \
 expect_rc 2 $? "malformed data row"
 expect_contains "$T/err" "bad.csv:6:2: '1.19.4': invalid character in number" "bad row location"
 
+# keel fix-venue names a fault it cannot take (a value out of its range, not a number).
+"$KEEL" fix-venue --listen 127.0.0.1:0 --symbols MSFT --fault foreign_order=3 >"$T/out" 2>"$T/err"
+expect_rc 2 $? "fix-venue fault out of range"
+expect_contains "$T/err" "foreign_order is 0 (none), 1 (unfilled) or 2 (part filled)" "fault range"
+"$KEEL" fix-venue --listen 127.0.0.1:0 --symbols MSFT --fault drop_after=x >"$T/out" 2>"$T/err"
+expect_rc 2 $? "fix-venue fault not a number"
+expect_contains "$T/err" "expected NAME=N with N a whole number" "fault value"
+
 echo "cli e2e: all checks passed"

@@ -52,17 +52,29 @@ bool FixTestVenue::open(std::string& error) {
     return endpoint_ != nullptr;
 }
 
-// Fault foreign_order: an order another client placed, resting before keel logs on (a limit
-// buy of 1 at 0.0001, GTC, on the first symbol); its reports went to that client.
+// Fault foreign_order: an order another client placed, resting before keel logs on (GTC, on
+// the first symbol); its reports went to that client. 1: a limit buy of 1 at 0.0001. 2: a limit
+// buy of 3 at 101 that filled 1 at 101 before (the book matches the 2 left).
 void FixTestVenue::place_foreign_order() {
     if (symbols_.size() == 0)
         return;
+    const bool part_filled = options_.faults.foreign_order == 2;
     FixMessage m;
     m.msg_type = "D";
     m.add(kClOrdId, "foreign-1").add(kSymbol, std::string(symbols_.name(0))).add(kSide, "1");
-    m.add(kOrdType, "2").add(kTimeInForce, "1").add(kOrderQty, "1").add(kPrice, "0.0001");
+    m.add(kOrdType, "2").add(kTimeInForce, "1").add(kOrderQty, part_filled ? "2" : "1");
+    m.add(kPrice, part_filled ? "101" : "0.0001");
     on_new_order(m);
     outgoing_.clear();
+    const auto placed = orders_by_first_.find("foreign-1");
+    if (!part_filled || placed == orders_by_first_.end())
+        return;
+    FixVenueOrder& o = placed->second;
+    const engine::Quantity one = engine::Quantity::from_units(1);
+    o.quantity += one;
+    o.filled = one;
+    o.filled_notional = static_cast<engine::i128>(o.price.raw) * one.raw;
+    o.ord_status = '1';
 }
 
 bool FixTestVenue::poll(std::string& error) {

@@ -40,7 +40,11 @@ bool parse_fault(const std::string& text, adapters::fix::FixVenueFaults& f, std:
     else if (name == "restate_every") f.restate_every = n;
     else if (name == "reset_after") f.reset_after = n;
     else if (name == "unknown_status") f.unknown_status = n != 0;
-    else if (name == "foreign_order") f.foreign_order = n != 0;
+    else if (name == "foreign_order" && n > 2) {
+        why = "'" + text + "': foreign_order is 0 (none), 1 (unfilled) or 2 (part filled)";
+        return false;
+    }
+    else if (name == "foreign_order") f.foreign_order = static_cast<std::uint32_t>(n);
     else if (name == "resend_after") f.resend_after = n;
     else {
         why = "unknown fault '" + name + "' (drop_after, drop_report_every, duplicate_every, "
@@ -83,7 +87,7 @@ void FixVenueCommand::add(CLI::App& app) {
                      "NAME=N, repeatable: drop_after (drop the connection after every N "
                      "messages in), drop_report_every, duplicate_every, delay_ms, reject_logon, "
                      "restate_every, reset_after, unknown_status, foreign_order (hold an "
-                     "order another client placed), resend_after (drop after every N messages "
+                     "order another client placed: 1 unfilled, 2 part filled), resend_after (drop after every N messages "
                      "in and ask for the last again)");
     cmd_->add_option("--account", account_, "Write the venue's account as JSON here at exit");
     cmd_->add_option("--buying-power", buying_power_, "The venue account's buying power")

@@ -51,7 +51,9 @@ struct FixVenueFaults {
     std::uint64_t restate_every = 0;       // restate every Nth accepted order (ExecType D)
     std::uint64_t reset_after = 0;         // reset sequence numbers after N app messages in
     bool unknown_status = false;           // answer every status request: unknown order
-    bool foreign_order = false;            // hold an order no client of this session sent
+    // Hold an order no client of this session sent: 1 a limit buy of 1 at 0.0001 (never fills),
+    // 2 a limit buy of 3 at 101 of which 1 already filled at 101 (its rest fills at 101).
+    std::uint32_t foreign_order = 0;
     std::uint64_t resend_after = 0;        // drop after every N app messages in, asking for
                                            // the last again at the next logon (a resend)
 };
