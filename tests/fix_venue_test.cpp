@@ -95,6 +95,14 @@ class FixVenueTest : public test::FixVenueFixture {
         o.symbols = {"MSFT"};
         keel_ = std::make_unique<FixVenue>(o, out);
     }
+    // A keel adapter for a restart: made as make_keel does, then the journal's session_start
+    // restored (its venue id prefix), before the test restores the rest of the journal.
+    void restart_keel(Capture& out, bool mass_status = false) {
+        make_keel(out, mass_status);
+        Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
+        start.payload.session.venue_id_prefix = 12345;
+        keel_->restore(start, {});
+    }
     std::unique_ptr<FixVenue> keel_;
     bool adopt_unknown_ = false;  // make_keel's reconcile.adopt_unknown
 };
@@ -152,10 +160,7 @@ TEST_F(FixVenueTest, ARestartAsksAboutEveryOpenOrderAndJournalsWhatFilledWhileAw
     ASSERT_TRUE(pump([&] { return venue_->orders().begin()->second.ord_status == '2'; }));
     // The restart re-runs the journal: the order it sent and the venue's ack (with its tail).
     Capture second;
-    make_keel(second);
-    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
-    start.payload.session.venue_id_prefix = 12345;
-    keel_->restore(start, {});
+    restart_keel(second);
     keel_->submit(sent);
     keel_->restore(ack.first, ack.second);
     ASSERT_EQ(keel_->open_orders(), 1u);
@@ -359,10 +364,7 @@ TEST_F(FixVenueTest, AnAdoptedOrderIsKnownAgainAfterARestartAndNotAdoptedTwice) 
     keel_.reset();
     // The restart re-runs the journal: the adoption, with its tail.
     Capture second;
-    make_keel(second, /*mass_status=*/true);
-    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
-    start.payload.session.venue_id_prefix = 12345;
-    keel_->restore(start, {});
+    restart_keel(second, /*mass_status=*/true);
     keel_->restore(adopted[0].first, adopted[0].second);
     ASSERT_EQ(keel_->open_orders(), 1u);
     keel_->on_thread_start();
@@ -398,10 +400,7 @@ TEST_F(FixVenueTest, AnAdoptedPartFilledOrderIsKeelsForWhatItHasLeftAcrossAResta
     keel_.reset();
     // A restart: the status answer's CumQty 1 is what the venue filled before: no fill.
     Capture second;
-    make_keel(second, /*mass_status=*/true);
-    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
-    start.payload.session.venue_id_prefix = 12345;
-    keel_->restore(start, {});
+    restart_keel(second, /*mass_status=*/true);
     keel_->restore(adopted[0].first, adopted[0].second);
     keel_->on_thread_start();
     ASSERT_TRUE(pump([&] { return second.ready(); }));
@@ -435,10 +434,7 @@ TEST_F(FixVenueTest, AMassStatusAnswerOfKeelsOwnOrdersEndsReconciliationReady) {
     });
     keel_.reset();
     Capture second;
-    make_keel(second, /*mass_status=*/true);
-    Event start = engine::make_event(EventType::session_start, engine::Source::engine, 1, 1, 0);
-    start.payload.session.venue_id_prefix = 12345;
-    keel_->restore(start, {});
+    restart_keel(second, /*mass_status=*/true);
     keel_->submit(sent);
     keel_->restore(ack.first, ack.second);
     keel_->on_thread_start();

@@ -526,6 +526,8 @@ bool FixVenue::adopt(const FixMessage& m, std::string& why) {
         why = "its price or stop price is missing";
     else if (r.leaves_qty.raw <= 0)
         why = "nothing left to fill (LeavesQty 0)";
+    if (!why.empty())
+        return false;
     engine::Event e = engine::make_event(
         engine::EventType::venue_ack, engine::Source::venue, 0, now_ns(),
         static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
@@ -541,10 +543,10 @@ bool FixVenue::adopt(const FixMessage& m, std::string& why) {
     o.action = engine::OrderAction::new_order;
     o.status = engine::OrderStatus::accepted;
     o.reason = engine::Reason::foreign_order;
-    if (why.empty() && book_.peek(e).result != engine::ApplyResult::applied)
+    if (book_.peek(e).result != engine::ApplyResult::applied) {
         why = "keel's order book is full";
-    if (!why.empty())
         return false;
+    }
     apply(e, &m);
     // The tail keeps what a restart needs to know the order again: its ids, and what the venue
     // had filled before (CumQty 14, AvgPx 6).
