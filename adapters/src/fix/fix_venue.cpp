@@ -786,9 +786,7 @@ void FixVenue::apply(const engine::Event& e, const FixMessage* from) {
                                        ? e.payload.fill.order_id
                                        : e.payload.order.order_id;
     Ids& ids = ids_[order_id];
-    if (from != nullptr && engine::is_adopted_order_id(order_id) &&
-        e.header.type == engine::EventType::venue_ack &&
-        e.payload.order.reason == engine::Reason::foreign_order) {
+    if (from != nullptr && engine::is_adoption(e)) {
         // An adoption (adopt(), or its journaled record at a restart): the order's ClOrdID and
         // what the venue had filled before.
         if (const std::string* cl = from->find(tag::cl_ord_id)) {

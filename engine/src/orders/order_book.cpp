@@ -57,14 +57,6 @@ Classified classify(const Event& e) noexcept {
     }
 }
 
-// A venue's working order keel adopts (order_book.hpp).
-[[nodiscard]] bool is_adoption(const Event& e) noexcept {
-    const OrderPayload& o = e.payload.order;
-    return e.header.type == EventType::venue_ack && e.header.source == Source::venue &&
-           o.action == OrderAction::new_order && o.reason == Reason::foreign_order &&
-           is_adopted_order_id(o.order_id);
-}
-
 [[nodiscard]] bool is_pending(OrderStatus s) noexcept {
     return s == OrderStatus::pending_cancel || s == OrderStatus::pending_replace;
 }
@@ -97,6 +89,13 @@ OrderRecord advance(const OrderRecord& rec, OrderStatus next, OrderEventKind kin
 }
 
 }  // namespace
+
+bool is_adoption(const Event& e) noexcept {
+    const OrderPayload& o = e.payload.order;
+    return e.header.type == EventType::venue_ack && e.header.source == Source::venue &&
+           o.action == OrderAction::new_order && o.reason == Reason::foreign_order &&
+           is_adopted_order_id(o.order_id);
+}
 
 OrderBook::OrderBook(std::size_t capacity) {
     KEEL_ASSERT(capacity > 0, "an OrderBook needs room for at least one order");

@@ -10,10 +10,9 @@
 // order_sent with action cancel and order_id 0 is a mass cancel: every open order that may be
 // canceled goes pending_cancel (the kill switch). A venue_fill completes the order when its
 // flags carry kFillFinal or its quantity reaches the order's leaves; a fill of zero or of more
-// than the leaves is illegal. A reply about an unknown order id is illegal, but for an adoption:
-// a venue_ack from the venue (source venue, action new_order, reason foreign_order) for an id the
-// book does not hold, whose id is an adopted one, inserts the order as accepted with the ack's terms (a venue's working
-// order keel adopts at reconciliation, order_id.hpp's make_adopted_order_id).
+// than the leaves is illegal. A reply about an unknown order id is illegal, but for an adoption
+// (is_adoption: a venue's working order keel adopts at reconciliation): it inserts the order as
+// accepted with the ack's terms.
 //
 // Capacity is fixed at construction (all memory up front); live orders are kept sorted by id
 // (ids grow with the sequence), so iteration order is deterministic. Terminal orders (filled,
@@ -75,6 +74,10 @@ struct Transition {
     // The status an order_state event reports: `to`, or `replaced` for an accepted replace.
     [[nodiscard]] OrderStatus reported() const noexcept { return reported_status(kind, to); }
 };
+
+// A venue_ack adopting a venue's working order keel never sent: from the venue, action
+// new_order, reason foreign_order, an adopted id (order_id.hpp's make_adopted_order_id).
+[[nodiscard]] bool is_adoption(const Event& e) noexcept;
 
 // An order_request that cancels `order` (its id, symbol, owner, side, type, prices and the
 // quantity it was placed for), derived by `source` from `cause`.

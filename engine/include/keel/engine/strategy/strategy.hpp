@@ -64,7 +64,8 @@ class StrategyView {
     void set_strategy(std::uint16_t index) noexcept { strategy_ = index; }
     // Whether the order is the viewing strategy's to cancel (an adopted order is nobody's).
     [[nodiscard]] bool owns(const OrderRecord& o) const noexcept {
-        return o.strategy != kAdoptedOwner && (strategy_ == kAllStrategies || o.strategy == strategy_);
+        return o.strategy != kAdoptedOwner &&
+               (strategy_ == kAllStrategies || o.strategy == strategy_);
     }
     // The symbol's tick size from its journaled definition; 0 when it has none.
     [[nodiscard]] Price tick_size(SymbolId symbol) const noexcept {
