@@ -279,7 +279,8 @@ TEST_F(ControlApiTest, ProtectedRoutesRefuseAMissingOrWrongToken) {
     };
     for (const char* path :
          {"/metrics", "/api/status", "/api/positions", "/api/orders", "/api/account", "/api/pause",
-          "/api/resume", "/api/kill", "/api/unkill", "/api/risk", "/no/such/route"}) {
+          "/api/resume", "/api/kill", "/api/unkill", "/api/risk", "/api/venue/ack-positions",
+          "/no/such/route"}) {
         for (const auto& auth : bad) {
             const auto r = call(HttpMethod::get, path, "", auth);
             ASSERT_TRUE(r);
@@ -446,10 +447,12 @@ TEST_F(ControlApiTest, PublishedStateReplacesTheOldSnapshot) {
     EXPECT_EQ(Json::parse(r->body).at("last_seq"), 2);
 }
 
-TEST_F(ControlApiTest, PauseResumeUnkillAreAnsweredWithTheirSeqOnlyOnceDurable) {
-    const std::pair<const char*, CommandCode> routes[] = {{"/api/pause", CommandCode::pause},
-                                                          {"/api/resume", CommandCode::resume},
-                                                          {"/api/unkill", CommandCode::unkill}};
+TEST_F(ControlApiTest, PauseResumeUnkillAckPositionsAreAnsweredWithTheirSeqOnlyOnceDurable) {
+    const std::pair<const char*, CommandCode> routes[] = {
+        {"/api/pause", CommandCode::pause},
+        {"/api/resume", CommandCode::resume},
+        {"/api/unkill", CommandCode::unkill},
+        {"/api/venue/ack-positions", CommandCode::ack_positions}};
     for (const auto& [path, code] : routes) {
         port.events.clear();
         port.tracked.clear();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fix_test_support.hpp"
+#include "venue_test_support.hpp"
 #include "keel/adapters/fix/fix_test_venue.hpp"
 #include "keel/engine/orders/order_id.hpp"
 #include "keel/engine/orders/venue_id.hpp"
@@ -30,46 +31,8 @@ using engine::EventType;
 
 namespace {
 
-class Capture final : public adapters::TailReplySink {
-  public:
-    void post(const Event& e) noexcept override { post(e, {}); }
-    void post(const Event& e, std::string_view tail) noexcept override {
-        posted.emplace_back(e, std::string(tail));
-    }
-    [[nodiscard]] std::size_t count(EventType t) const {
-        std::size_t n = 0;
-        for (const auto& [e, tail] : posted)
-            n += e.header.type == t ? 1 : 0;
-        return n;
-    }
-    [[nodiscard]] const Event* last(EventType t) const {
-        for (auto it = posted.rbegin(); it != posted.rend(); ++it) {
-            if (it->first.header.type == t)
-                return &it->first;
-        }
-        return nullptr;
-    }
-    [[nodiscard]] bool ready() const {
-        const Event* s = last(EventType::venue_status);
-        return s != nullptr && s->payload.venue_status.state == engine::VenueState::ready;
-    }
-    std::vector<std::pair<Event, std::string>> posted;
-};
-
-Event order_sent(std::uint64_t seq, engine::OrderType type = engine::OrderType::market,
-                 std::int64_t limit = 0) {
-    Event e = engine::make_event(EventType::order_sent, engine::Source::gateway, seq, 1, 0);
-    e.payload.order = {};
-    e.payload.order.order_id = engine::make_order_id(seq, 0);
-    e.payload.order.quantity = engine::Quantity::from_units(10);
-    e.payload.order.price = engine::Price::from_units(limit);
-    e.payload.order.side = engine::Side::buy;
-    e.payload.order.order_type = type;
-    e.payload.order.tif = engine::TimeInForce::day;
-    e.payload.order.action = engine::OrderAction::new_order;
-    e.payload.order.status = engine::OrderStatus::sent;
-    return e;
-}
+using test::Capture;
+using test::order_sent;
 
 class FixVenueTest : public test::FixVenueFixture {
   protected:

@@ -752,6 +752,31 @@ TEST(RiskStage, AVenueThatReportsItsStatusTakesNewOrdersOnlyOnceItIsReady) {
     EXPECT_EQ(h.place(limit), Reason::venue_disconnected);
 }
 
+TEST(RiskStage, ABrokersPositionMismatchRefusesNewOrdersUntilTheOperatorAcknowledgesIt) {
+    Harness h(RiskLimits{}, Money::from_units(1'000'000), 16, true);
+    h.trade(0, px(100));
+    auto status = [&](VenueState state, std::uint8_t account = 0) {
+        Event e = h.make(EventType::venue_status, 0, Source::venue);
+        e.payload.venue_status.state = state;
+        e.payload.venue_status.account = account;
+        h.feed(e);
+    };
+    const OrderSpec limit{.type = OrderType::limit, .price = px(100)};
+    status(VenueState::ready);
+    status(VenueState::position_mismatch, 1);  // another account's broker
+    EXPECT_EQ(h.place(limit), Reason::none);
+    status(VenueState::position_mismatch);
+    EXPECT_EQ(h.place(limit), Reason::position_mismatch);
+    // A reconnect's ready does not clear it: only the operator does.
+    status(VenueState::disconnected);
+    status(VenueState::ready);
+    EXPECT_EQ(h.place(limit), Reason::position_mismatch);
+    const std::vector<Event>& acked = h.command(CommandCode::ack_positions);
+    ASSERT_FALSE(acked.empty());
+    EXPECT_EQ(acked.back().header.type, EventType::risk_state);
+    EXPECT_EQ(h.place(limit), Reason::none);
+}
+
 TEST(RiskStage, AVenueThatReportsNoStatusIsAlwaysThere) {
     Harness h;
     h.trade(0, px(100));

@@ -54,9 +54,10 @@ constexpr Route kRoutes[] = {
     {"/api/kill", ApiEndpoint::kill, HttpMethod::post, false},
     {"/api/unkill", ApiEndpoint::unkill, HttpMethod::post, false},
     {"/api/risk", ApiEndpoint::risk, HttpMethod::post, false},
+    {"/api/venue/ack-positions", ApiEndpoint::ack_positions, HttpMethod::post, false},
 };
 
-constexpr std::size_t kEndpoints = static_cast<std::size_t>(ApiEndpoint::unkill) + 1;
+constexpr std::size_t kEndpoints = static_cast<std::size_t>(ApiEndpoint::ack_positions) + 1;
 constexpr std::size_t kCodes = static_cast<std::size_t>(ApiCode::not_ready) + 1;
 
 using Digest = std::array<unsigned char, 32>;
@@ -515,6 +516,9 @@ struct ControlApi::Core : std::enable_shared_from_this<ControlApi::Core> {
                 break;
             case ApiEndpoint::unkill:
                 parsed = parse_plain(request.body, CommandCode::unkill, accounts);
+                break;
+            case ApiEndpoint::ack_positions:
+                parsed = parse_plain(request.body, CommandCode::ack_positions, accounts);
                 break;
             case ApiEndpoint::kill:
                 parsed = parse_kill(request.body, accounts);

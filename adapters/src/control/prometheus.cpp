@@ -318,6 +318,8 @@ std::string render_prometheus(const MetricsSnapshot& m) {
 
     if (m.fix)
         fix_families(w, m);
+    for (const MetricsSnapshot::NamedCount& c : m.venue_counts)
+        w.single(c.name, "counter", c.help, c.value);
 
     w.money("keel_pnl_realized", "Realized P&L after fees, in account currency (display only).",
             m.realized);

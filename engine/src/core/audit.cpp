@@ -34,6 +34,8 @@ std::string_view to_string(ApiEndpoint e) noexcept {
             return "unkill";
         case ApiEndpoint::notify:
             return "notify";
+        case ApiEndpoint::ack_positions:
+            return "ack_positions";
     }
     return "unknown";
 }

@@ -66,6 +66,8 @@ std::string_view to_string(EventType t) noexcept {
             return "clock";
         case EventType::venue_status:
             return "venue_status";
+        case EventType::venue_account:
+            return "venue_account";
         case EventType::signal:
             return "signal";
         case EventType::order_request:
@@ -254,6 +256,7 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::invalid_order, "invalid_order"},
     {Reason::unknown_order, "unknown_order"},
     {Reason::venue_disconnected, "venue_disconnected"},
+    {Reason::position_mismatch, "position_mismatch"},
     {Reason::unsupported_order_type, "unsupported_order_type"},
     {Reason::venue_full, "venue_full"},
     {Reason::insufficient_buying_power, "insufficient_buying_power"},
@@ -280,6 +283,10 @@ constexpr ReasonName kReasonNames[] = {
     {Reason::venue_rejected, "venue_rejected"},
     {Reason::stale_resend, "stale_resend"},
     {Reason::foreign_order, "foreign_order"},
+    {Reason::venue_rate_limited, "venue_rate_limited"},
+    {Reason::venue_timeout, "venue_timeout"},
+    {Reason::venue_auth_failed, "venue_auth_failed"},
+    {Reason::venue_http_error, "venue_http_error"},
     {Reason::fill_out_of_range, "fill_out_of_range"},
     {Reason::mark_out_of_range, "mark_out_of_range"},
 };
@@ -336,6 +343,8 @@ std::string_view to_string(CommandCode v) noexcept {
             return "limit_commit";
         case CommandCode::limit_discard:
             return "limit_discard";
+        case CommandCode::ack_positions:
+            return "ack_positions";
     }
     return "unknown";
 }
@@ -386,6 +395,10 @@ std::string_view to_string(VenueState s) noexcept {
             return "resend_gap_filled";
         case VenueState::foreign_order:
             return "foreign_order";
+        case VenueState::request_outcome:
+            return "request_outcome";
+        case VenueState::position_mismatch:
+            return "position_mismatch";
     }
     return "unknown";
 }

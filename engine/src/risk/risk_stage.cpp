@@ -237,6 +237,8 @@ Reason RiskStage::check_order(const OrderView& o, const OrderRecord* replaced) n
     // 3. Where and when.
     if (!venue_ready_)
         return Reason::venue_disconnected;
+    if (positions_mismatch_)
+        return Reason::position_mismatch;
     if (limits_.is_restricted(o.symbol))
         return Reason::restricted_symbol;
     if (limits_.trading_hours_enabled() && !within_trading_hours(o.ts_ns, limits_))
@@ -635,6 +637,10 @@ void RiskStage::on_command(const Event& event, Emit& out) noexcept {
             staged_invalid_ = false;
             staged_count_ = 0;
             break;
+        case CommandCode::ack_positions:
+            positions_mismatch_ = false;
+            emit_state(event, Reason::position_mismatch, 0, c.code, out);
+            break;
         case CommandCode::limit_discard:
             staging_ = false;
             staged_invalid_ = false;
@@ -741,8 +747,12 @@ void RiskStage::on_feed_status(const Event& event) noexcept {
 
 void RiskStage::on_venue_status(const Event& event) noexcept {
     const VenueStatusPayload& v = event.payload.venue_status;
-    if (v.account == account_index_ && is_connection_state(v.state))
+    if (v.account != account_index_)
+        return;
+    if (is_connection_state(v.state))
         venue_ready_ = v.state == VenueState::ready;
+    else if (v.state == VenueState::position_mismatch)
+        positions_mismatch_ = true;  // until an operator's ack_positions
 }
 
 std::uint64_t RiskStage::state_hash() const noexcept {
@@ -751,6 +761,8 @@ std::uint64_t RiskStage::state_hash() const noexcept {
     h = hash_mix(h, feed_down_ ? 1 : 0);
     if (!venue_ready_)
         h = hash_mix(h, 0x76656e7565);  // only when not ready: journals of always-ready venues keep their hashes
+    if (positions_mismatch_)
+        h = hash_mix(h, 0x706f73);  // likewise only when set
     for (const SymbolState& s : symbols_)
         h = s.feed_stale ? hash_mix(h, static_cast<std::uint64_t>(&s - symbols_.data())) : h;
     for (const std::int64_t v :

@@ -280,8 +280,9 @@ bool Restart::rebuild(engine::Stage& strategy, engine::Stage& risk, engine::Stag
 bool Restart::from_real_venue(const engine::Event& e) const noexcept {
     if (e.header.source != engine::Source::venue)
         return false;
-    if (e.header.type == engine::EventType::venue_status)
-        return true;  // only real venues report their connection
+    if (e.header.type == engine::EventType::venue_status ||
+        e.header.type == engine::EventType::venue_account)
+        return true;  // only real venues report their connection and a broker's account
     const std::size_t account = engine::event_account(e);
     return account < real_.size() && real_[account];
 }

@@ -239,6 +239,12 @@ void state_fields(Json& j, const Event& e) {
                 j["order_status"] = enum_json(p.venue_status.order_status);
             }
             break;
+        case EventType::venue_account:
+            j["account"] = p.venue_account.account;
+            j["cash"] = dec(p.venue_account.cash.raw);
+            j["buying_power"] = dec(p.venue_account.buying_power.raw);
+            j["equity"] = dec(p.venue_account.equity.raw);
+            break;
         default:
             break;
     }
@@ -413,6 +419,7 @@ Json record_json(const journal::RecordView& r, const std::string& stream, Record
         case EventType::session_resume:
         case EventType::feed_status:
         case EventType::venue_status:
+        case EventType::venue_account:
             state_fields(j, e);
             break;
         case EventType::audit:

@@ -114,6 +114,15 @@ struct MetricsSnapshot {
     std::uint64_t fix_sequence_gaps = 0;     // resend requests sent
     std::uint64_t fix_session_rejects = 0;   // venue messages refused at the session level
 
+    // A broker adapter's counters (venue.type "alpaca"), summed over its accounts: each one a
+    // Prometheus counter of its own name (keel_alpaca_..._total) and help text.
+    struct NamedCount {
+        std::string name;
+        std::string help;
+        std::uint64_t value = 0;
+    };
+    std::vector<NamedCount> venue_counts;
+
     // P&L and exposure of the account, in currency units (display only).
     engine::Money realized{};
     engine::Money unrealized{};

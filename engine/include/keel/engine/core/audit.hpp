@@ -27,6 +27,9 @@ enum class ApiEndpoint : std::uint8_t {
     // request_key = the sequence of the event notified (of a summary: the last event it
     // covers), flags = the target's index in `notify`, status = the HTTP status (0: no answer).
     notify = 14,
+    // POST /api/venue/ack-positions: the operator acknowledges the broker's positions
+    // (CommandCode::ack_positions).
+    ack_positions = 15,
 };
 [[nodiscard]] std::string_view to_string(ApiEndpoint e) noexcept;
 // Why a request was refused: the machine-readable code of the JSON error body.

@@ -46,6 +46,10 @@ enum class EventType : std::uint8_t {
     // resolving in-doubt orders, or ready for new orders. Risk refuses new orders of the
     // account (venue_disconnected) until its venue is ready. Header.symbol kNoSymbol.
     venue_status = 20,
+    // A broker's account figures (adapters/alpaca: cash, buying power, equity), polled by its
+    // adapter off the hot path and journaled when one changed, so a replay shows what the
+    // broker said and when. Header.symbol kNoSymbol.
+    venue_account = 21,
     // --- derived ---
     signal = 32,
     order_request = 33,  // new / cancel / replace
@@ -159,6 +163,9 @@ enum class Reason : std::uint16_t {
     invalid_order = 23,
     unknown_order = 24,
     venue_disconnected = 25,  // the account's venue is not connected, or is resolving orders
+    // The broker's positions differ from the journal's (a venue_status position_mismatch
+    // record): no new order until an operator acknowledges them (CommandCode::ack_positions).
+    position_mismatch = 26,
     // venue (100-149)
     unsupported_order_type = 100,
     venue_full = 101,
@@ -171,6 +178,12 @@ enum class Reason : std::uint16_t {
     venue_rejected = 108,  // a venue refused for a reason keel has no code for (FIX OrdRejReason)
     stale_resend = 109,    // a message older than max_resend_age_ms: gap-filled, never sent late
     foreign_order = 110,   // the venue holds an order this journal never sent
+    // A request's outcome other than an answer (a broker's REST API; venue_status
+    // request_outcome records, and rejects of orders never sent):
+    venue_rate_limited = 111,  // answered 429, or held past max_order_age_ms by the rate limit
+    venue_timeout = 112,       // no answer within the request's deadline
+    venue_auth_failed = 113,   // the broker refused the keys (401, or 403 unauthorized)
+    venue_http_error = 114,    // answered 5xx, or the connection failed
     // cancels and expiries (150-199)
     canceled_on_request = 150,
     expired_day = 151,
@@ -312,6 +325,9 @@ enum class CommandCode : std::uint16_t {
     limit_stage = 5,
     limit_commit = 6,
     limit_discard = 7,
+    // The operator has looked at the broker's positions that differ from the journal's
+    // (venue_status position_mismatch) and lets the account trade again.
+    ack_positions = 8,
 };
 [[nodiscard]] std::string_view to_string(CommandCode c) noexcept;
 // account: which account the command is for: 0 = every account, k = account k-1 (config
@@ -359,6 +375,14 @@ enum class VenueState : std::uint8_t {
     resend_gap_filled = 5,  // a resend of its request older than max_resend_age_ms was
                             // gap-filled, never delivered (reason stale_resend); asked about
     foreign_order = 6,      // an order at the venue this journal never sent (refused)
+    // A request to a broker's REST API that got no plain answer (reason venue_timeout,
+    // venue_rate_limited, venue_http_error; order_id the order it was about, 0 for none): the
+    // tail names the method, path, HTTP status and time taken (never a header).
+    request_outcome = 7,
+    // The broker holds a position in header.symbol other than the journal's (the tail names
+    // both): risk refuses new orders of the account (Reason::position_mismatch) until an
+    // operator acknowledges them (CommandCode::ack_positions).
+    position_mismatch = 8,
 };
 [[nodiscard]] std::string_view to_string(VenueState s) noexcept;
 // The connection states (risk follows them); the others are records about one order.
@@ -375,6 +399,13 @@ struct VenueStatusPayload {
     Reason reason;             // why (none, venue_disconnected, venue_unknown_order, ...)
     OrderStatus order_status;  // per-order records: the order's state after (0 otherwise)
     std::uint64_t order_id;    // per-order records: the order (0 otherwise)
+};
+// venue_account: a broker's account figures as it reported them (header.ts_ns when polled).
+struct VenueAccountPayload {
+    Money cash;
+    Money buying_power;
+    Money equity;
+    std::uint8_t account;  // the account whose broker it is (0 with one account)
 };
 // audit: one per control API call and per webhook request that was refused or was a duplicate
 // (an accepted alert is journaled as the alert itself). No token or secret is ever in it.
@@ -532,6 +563,7 @@ union EventPayload {
     DayClosedPayload day_closed;
     FeedStatusPayload feed_status;
     VenueStatusPayload venue_status;
+    VenueAccountPayload venue_account;
     AuditPayload audit;
     TickRefusedPayload tick_refused;
     InputRefusedPayload input_refused;

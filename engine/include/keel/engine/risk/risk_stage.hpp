@@ -227,6 +227,9 @@ class RiskStage final : public Stage {
     bool paused_ = false;
     bool feed_down_ = false;
     bool venue_ready_ = true;  // false while a venue that reports status is not ready
+    // The broker reported positions other than the journal's (venue_status
+    // position_mismatch): new orders refused until CommandCode::ack_positions.
+    bool positions_mismatch_ = false;
     std::array<std::uint64_t, 256>
         rejects_by_reason_{};  // by Reason value, for metrics  // the market-data feed is
                                // disconnected: every symbol is stale
