@@ -15,7 +15,6 @@ namespace keel::adapters::fix {
 
 using engine::Event;
 using engine::EventType;
-using engine::i128;
 using engine::Money;
 using engine::OrderAction;
 using engine::OrderStatus;
@@ -542,66 +541,12 @@ std::optional<DecodeError> decode_cancel_reject(const FixMessage& message, Cance
 
 // --- mapping ---
 
-void Mapped::push(const Event& e) noexcept {
-    KEEL_ASSERT(count < events.size(), "a report maps onto at most two venue replies");
-    events[count++] = e;
-}
-
-std::optional<Price> catch_up_price(Quantity cum_qty, Price avg_px, Quantity filled,
-                                    Money filled_notional) noexcept {
-    if (cum_qty <= filled)
-        return std::nullopt;
-    // Everything in units of 1e-18 so that no step truncates: cum * avg is a notional times
-    // kScale, filled_notional is scaled up to match; the quotient by the missing quantity (raw)
-    // is then the price's raw value. |cum * avg| < 2^126 and the notional term < 2^94, so the
-    // 128-bit difference cannot overflow.
-    const i128 numerator = static_cast<i128>(cum_qty.raw) * avg_px.raw -
-                           static_cast<i128>(filled_notional.raw) * engine::kScale;
-    const i128 missing = static_cast<i128>(cum_qty.raw) - filled.raw;
-    const i128 half = missing / 2;
-    // Round to the nearest raw unit, halves away from zero.
-    const i128 rounded =
-        numerator >= 0 ? (numerator + half) / missing : (numerator - half) / missing;
-    if (rounded > INT64_MAX || rounded < INT64_MIN)
-        return std::nullopt;
-    return Price::from_raw(static_cast<std::int64_t>(rounded));
-}
-
 namespace {
 
 // A reply about the known order, in every venue's shape (venue/venue_reply.hpp).
 [[nodiscard]] Event order_reply(EventType type, const KnownOrder& k, std::int64_t ts_ns,
                                 OrderStatus status, Reason reason, OrderAction action) noexcept {
     return adapters::order_reply(type, k, k.owner, ts_ns, status, reason, action);
-}
-
-[[nodiscard]] Event fill_reply(const KnownOrder& k, std::int64_t ts_ns, Price price, Quantity qty,
-                               Money fee, bool final) noexcept {
-    Event e = engine::make_event(EventType::venue_fill, engine::Source::venue, 0, ts_ns, k.symbol);
-    e.header.aux = k.owner;
-    engine::FillPayload& f = e.payload.fill;
-    f.order_id = k.order_id;
-    f.price = price;
-    f.quantity = qty;
-    f.fee = fee;
-    f.side = k.side;
-    f.flags = final ? engine::kFillFinal : 0;
-    return e;
-}
-
-// The venue ended the order for its time in force (SimVenue's expiry shapes).
-[[nodiscard]] Event expiry(const KnownOrder& k, std::int64_t ts_ns) noexcept {
-    switch (k.tif) {
-        case TimeInForce::ioc:
-            return order_reply(EventType::venue_cancel, k, ts_ns, OrderStatus::canceled,
-                               Reason::ioc_remainder, OrderAction::new_order);
-        case TimeInForce::fok:
-            return order_reply(EventType::venue_cancel, k, ts_ns, OrderStatus::canceled,
-                               Reason::fok_unfillable, OrderAction::new_order);
-        default:
-            return order_reply(EventType::venue_cancel, k, ts_ns, OrderStatus::expired,
-                               Reason::expired_day, OrderAction::new_order);
-    }
 }
 
 [[nodiscard]] Event canceled(const KnownOrder& k, std::int64_t ts_ns) noexcept {
@@ -631,7 +576,7 @@ namespace {
     if (r.ord_status == '4')
         return canceled(k, ts_ns);
     if (r.ord_status == 'C')
-        return expiry(k, ts_ns);
+        return expiry_reply(k, ts_ns);
     return rejected(k, r.ord_rej_reason, ts_ns);
 }
 
@@ -735,10 +680,10 @@ Mapped map_execution_report(const ExecReport& r, const KnownOrder& k, std::int64
                                       reason_from_ord_rej(r.ord_rej_reason),
                                       OrderAction::new_order));
         case 'C':
-            return single(expiry(k, ts_ns));
+            return single(expiry_reply(k, ts_ns));
         case '3':
             if (k.tif == TimeInForce::day)
-                return single(expiry(k, ts_ns));
+                return single(expiry_reply(k, ts_ns));
             return nothing("DoneForDay: the order is not a day order and rests on");
         case 'D':
             return map_restated(r, k, ts_ns);

@@ -76,7 +76,6 @@
 // Thread: the FIX adapter's. Allocates (FIX messages are strings); not on keel's hot path.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -84,6 +83,7 @@
 #include <string_view>
 
 #include "keel/adapters/fix/fix_session.hpp"
+#include "keel/adapters/venue/fill_math.hpp"
 #include "keel/engine/core/event.hpp"
 
 namespace keel::adapters::fix {
@@ -265,44 +265,15 @@ struct CancelReject {
 
 // --- mapping onto keel's venue replies ---
 
-// What the adapter knows of the order a report is about (from the order_sent events it sent and
-// the replies keel journaled).
-struct KnownOrder {
-    std::uint64_t order_id = 0;  // keel's client order id
-    engine::SymbolId symbol = engine::kNoSymbol;
-    std::uint16_t owner = 0;  // the owning strategy: header.aux of every reply
-    engine::Side side = engine::Side::none;
-    engine::TimeInForce tif = engine::TimeInForce::day;
-    engine::OrderType type = engine::OrderType::market;
-    engine::OrderRole role = engine::OrderRole::none;
-    engine::Price price{};       // limit (limit, stop limit); 0 otherwise
-    engine::Price stop_price{};  // trigger (stop, stop limit); 0 otherwise
-    engine::Quantity quantity{};
-    engine::Quantity filled{};        // as keel has journaled
-    engine::Money filled_notional{};  // sum of price * quantity of those fills (notional())
-    engine::OrderStatus state = engine::OrderStatus::pending_new;
-};
-
-// Up to two venue replies, in the order to post them; none with a note saying why.
-struct Mapped {
-    std::array<engine::Event, 2> events{};
-    std::size_t count = 0;
-    std::string note;
-
-    void push(const engine::Event& e) noexcept;
-};
+// KnownOrder, Mapped and catch_up_price are shared with the other venue adapters
+// (venue/fill_math.hpp); the names stay usable here so FIX code reads as before.
+using adapters::catch_up_price;
+using adapters::KnownOrder;
+using adapters::Mapped;
 
 [[nodiscard]] Mapped map_execution_report(const ExecReport& report, const KnownOrder& known,
                                           std::int64_t ts_ns);
 [[nodiscard]] Mapped map_cancel_reject(const CancelReject& reject, const KnownOrder& known,
                                        std::int64_t ts_ns);
-
-// The price of a fill of (cum_qty - filled) that brings an order whose fills so far came to
-// filled_notional to an average of avg_px (see I OrderStatus above); nullopt when cum_qty is
-// not above filled or the price does not fit.
-[[nodiscard]] std::optional<engine::Price> catch_up_price(engine::Quantity cum_qty,
-                                                          engine::Price avg_px,
-                                                          engine::Quantity filled,
-                                                          engine::Money filled_notional) noexcept;
 
 }  // namespace keel::adapters::fix
