@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands/alpaca_venue_command.hpp"
 #include "commands/backtest_command.hpp"
 #include "commands/bench_command.hpp"
 #include "commands/config_command.hpp"
@@ -44,6 +45,8 @@ int run_cli(int argc, char** argv) {
     feed.add(app);
     FixVenueCommand fix_venue;
     fix_venue.add(app);
+    AlpacaVenueCommand alpaca_venue;
+    alpaca_venue.add(app);
     ConfigCommand config;
     config.add(app);
     JournalCommand journal;
@@ -84,6 +87,8 @@ int run_cli(int argc, char** argv) {
         return feed.run();
     if (fix_venue.selected())
         return fix_venue.run();
+    if (alpaca_venue.selected())
+        return alpaca_venue.run();
     if (config.selected())
         return config.run();
     if (journal.selected())
