@@ -1,16 +1,15 @@
 #include "keel/adapters/notify/http_client.hpp"
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "keel/adapters/http/tls_client.hpp"
 
 namespace keel::adapters::notify {
 namespace {
@@ -62,14 +61,11 @@ HttpResult post_plain(const ParsedUrl& url, std::string_view content_type, std::
 HttpResult post_tls(const ParsedUrl& url, std::string_view content_type, std::string_view body,
                     std::chrono::milliseconds timeout) {
     asio::io_context io;
-    asio::ssl::context ctx(asio::ssl::context::tls_client);
-    ctx.set_default_verify_paths();
-    ctx.set_verify_mode(asio::ssl::verify_peer);
+    // The system's CA store: chat services have public certificates.
+    asio::ssl::context ctx = adapters::http::make_client_tls_context("");
     tcp::resolver resolver(io);
     beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
-    stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
-    // SNI: the services behind shared front ends answer with the right certificate only then.
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str()))
+    if (!adapters::http::prepare_tls_stream(stream, url.host))
         return {0, {}, {}, "TLS: could not set the server name"};
     beast::get_lowest_layer(stream).expires_after(timeout);
     beast::get_lowest_layer(stream).connect(resolver.resolve(url.host, url.port));
