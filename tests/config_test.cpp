@@ -220,7 +220,8 @@ TEST(Config, RefusesBadAccountsNamingWhere) {
     const ConfigResult r = parse_config(text, "t.json", kDir, {});
     EXPECT_TRUE(has_error(r, "venue", "gives each account its venue")) << dump(r);
     EXPECT_TRUE(has_error(r, "accounts[1].name", "names two accounts")) << dump(r);
-    EXPECT_TRUE(has_error(r, "accounts[1].venue.type", "unknown venue 'ftx' (available: sim, fix)"))
+    EXPECT_TRUE(has_error(r, "accounts[1].venue.type",
+                          "unknown venue 'ftx' (available: sim, fix, alpaca)"))
         << dump(r);
     EXPECT_TRUE(has_error(r, "accounts[2].name", "letters, digits")) << dump(r);
     EXPECT_TRUE(has_error(r, "accounts[2].venue", "is required")) << dump(r);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "keel/adapters/sim_venue/sim_venue.hpp"
+#include "keel/adapters/alpaca/alpaca_venue_config.hpp"
 #include "keel/adapters/fix/fix_venue_config.hpp"
 #include "keel/adapters/sim_venue/venue_config.hpp"
 #include "test_support.hpp"
@@ -313,4 +314,68 @@ TEST(FixVenueConfig, NamesEveryProblemByItsKeyPath) {
     EXPECT_TRUE(has("venue.colour", "unknown key"));
     EXPECT_TRUE(has("venue.reconcile.mass_status", "true or false"));
     EXPECT_TRUE(has("venue.reconcile.adopt", "unknown key"));
+}
+
+TEST(AlpacaVenueConfig, PaperIsTheDefaultAndLiveNamesAlpacasLiveHosts) {
+    std::vector<ConfigError> errors;
+    const auto paper = adapters::alpaca::alpaca_venue_config_from_json(
+        Json::parse(R"({"type": "alpaca", "key_id": "PKABCDEFGHIJKLMNOPQR",
+                        "secret_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCD"})"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(paper.base_url, "https://paper-api.alpaca.markets");
+    EXPECT_EQ(paper.stream_url, "wss://paper-api.alpaca.markets/stream");
+    EXPECT_EQ(paper.request_timeout_ms, 5000);
+    EXPECT_EQ(paper.rate_limit_per_min, 200u);
+    EXPECT_EQ(paper.account_poll_ms, 5000);
+    EXPECT_EQ(paper.max_order_age_ms, 5000);
+    EXPECT_FALSE(paper.adopt_unknown);
+    const auto live = adapters::alpaca::alpaca_venue_config_from_json(
+        Json::parse(R"({"type": "alpaca", "environment": "live", "key_id": "AKABCDEFGHIJKLMNOPQR",
+                        "secret_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+                        "reconcile": {"adopt_unknown": true}})"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(live.base_url, "https://api.alpaca.markets");
+    EXPECT_EQ(live.stream_url, "wss://api.alpaca.markets/stream");
+    EXPECT_TRUE(live.adopt_unknown);
+    const auto local = adapters::alpaca::alpaca_venue_config_from_json(
+        Json::parse(R"({"type": "alpaca", "base_url": "https://localhost:8443/",
+                        "stream_url": "wss://localhost:8443/stream", "ca_file": "ca.pem",
+                        "key_id": "PKABCDEFGHIJKLMNOPQR",
+                        "secret_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCD"})"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(local.base_url, "https://localhost:8443");  // no trailing slash
+    EXPECT_EQ(local.ca_file, "ca.pem");
+}
+
+TEST(AlpacaVenueConfig, RefusesPlaceholderKeysPlainUrlsAndNamesEveryProblemWithoutTheKey) {
+    std::vector<ConfigError> errors;
+    (void)adapters::alpaca::alpaca_venue_config_from_json(
+        Json::parse(R"({"type": "alpaca", "environment": "sandbox",
+                        "base_url": "http://localhost:8443", "stream_url": "ws://x/stream",
+                        "key_id": "change-me: set KEEL__VENUE__KEY_ID", "secret_key": "short1",
+                        "rate_limit_per_min": 0, "colour": "red"})"),
+        errors);
+    const auto has = [&](const std::string& path, const std::string& text) {
+        for (const ConfigError& e : errors)
+            if (e.path == path && e.message.find(text) != std::string::npos)
+                return true;
+        return false;
+    };
+    EXPECT_TRUE(has("venue.environment", "expected paper or live"));
+    EXPECT_TRUE(has("venue.base_url", "must start with https://"));
+    EXPECT_TRUE(has("venue.stream_url", "must start with wss://"));
+    EXPECT_TRUE(has("venue.key_id", "placeholder"));
+    EXPECT_TRUE(has("venue.secret_key", "6 characters long"));
+    EXPECT_TRUE(has("venue.rate_limit_per_min", ""));
+    EXPECT_TRUE(has("venue.colour", ""));
+    for (const ConfigError& e : errors)
+        EXPECT_EQ(e.message.find("short1"), std::string::npos) << e.message;
+    errors.clear();
+    (void)adapters::alpaca::alpaca_venue_config_from_json(Json::parse(R"({"type": "alpaca"})"),
+                                                          errors);
+    EXPECT_TRUE(has("venue.key_id", ""));
+    EXPECT_TRUE(has("venue.secret_key", ""));
 }

@@ -225,8 +225,6 @@ std::optional<Answer> ServerBook::read_replace(const JsonFields& f, const Server
     t = {o.symbol, o.side, o.type, o.tif, o.limit_price, o.stop_price, o.qty, o.extended_hours, {}};
     if (auto bad = read_positive(f, "qty", t.qty.raw, false))
         return bad;
-    if (t.qty <= o.filled)
-        return invalid("qty must be greater than filled_qty");
     if (has_limit(o.type)) {
         if (auto bad = read_positive(f, "limit_price", t.limit_price.raw, false))
             return bad;
@@ -396,7 +394,12 @@ Answer ServerBook::replace(std::string_view id, std::string_view body) {
     if (auto reused = refuse_reused(t.client_order_id))
         return *reused;
     arrivals_ = true;
-    submit(*old, engine::OrderAction::replace, t);
+    // Alpaca's replacement is an order of its own: qty is what it is to fill (absent, the
+    // replaced order's qty: Alpaca-API issue #165), and it counts only its own fills. The
+    // simulator's order goes on, so it is told the chain's total.
+    OrderTerms total = t;
+    total.qty = old->prior + old->filled + t.qty;
+    submit(*old, engine::OrderAction::replace, total);
     if (refusal_.set)
         return sim_refusal(refusal_.reason, t);
     emit("pending_replace", *old, "pending_replace");
@@ -404,10 +407,8 @@ Answer ServerBook::replace(std::string_view id, std::string_view body) {
     by_internal_.erase(n.internal);
     n.internal = old->internal;  // the simulator's order goes on under the new Alpaca order
     by_internal_[n.internal] = &n;
-    n.filled = old->filled;
-    n.filled_notional = old->filled_notional;
-    n.commission = old->commission;
-    n.status = n.filled.raw > 0 ? "partially_filled" : "new";
+    n.prior = old->prior + old->filled;
+    n.status = "new";
     n.replaces = old->id;
     old->status = "replaced";
     old->replaced_by = n.id;

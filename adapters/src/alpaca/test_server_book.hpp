@@ -49,7 +49,10 @@ struct ServerOrder {
     engine::TimeInForce tif = engine::TimeInForce::day;
     engine::Price limit_price{};
     engine::Price stop_price{};  // the trail distance for trailing_stop (Alpaca's trail_price)
-    engine::Quantity qty{}, filled{};
+    engine::Quantity qty{}, filled{};  // its own: a replacement counts from nothing
+    // What the orders it replaced (its chain before it) filled: the simulator's one order
+    // counts those too.
+    engine::Quantity prior{};
     engine::i128 filled_notional = 0;  // sum of raw price x raw quantity over its executions
     engine::Money commission{};
     bool extended_hours = false;

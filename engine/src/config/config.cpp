@@ -859,9 +859,9 @@ void read_venue(const Json& venue, const std::string& path, AccountConfig& a,
         return;
     }
     a.venue_type = it->get<std::string>();
-    if (a.venue_type != "sim" && a.venue_type != "fix")
-        errors.push_back(
-            {path + ".type", "unknown venue '" + a.venue_type + "' (available: sim, fix)"});
+    if (a.venue_type != "sim" && a.venue_type != "fix" && a.venue_type != "alpaca")
+        errors.push_back({path + ".type",
+                          "unknown venue '" + a.venue_type + "' (available: sim, fix, alpaca)"});
 }
 
 // accounts: [{name, starting_cash, venue}], two to kMaxAccounts of them (one account needs no

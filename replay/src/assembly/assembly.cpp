@@ -7,6 +7,7 @@
 #include <random>
 #include <tuple>
 
+#include "keel/adapters/alpaca/alpaca_venue.hpp"
 #include "keel/adapters/csv/csv_source.hpp"
 #include "keel/adapters/fix/fix_venue.hpp"
 #include "keel/adapters/fix/fix_venue_config.hpp"
@@ -498,7 +499,7 @@ bool SessionAssembly::build_venue(std::string& error) {
     for (std::size_t k = 0; k < config_.accounts.size(); ++k) {
         std::vector<engine::ConfigError> venue_errors;
         // A real venue's replies are bounded like the simulator's at its defaults (the reply
-        // ring's size); its settings are its own (build_fix_venue).
+        // ring's size); its settings are its own (build_real_venue).
         venue_configs.push_back(
             real_venue(k) ? adapters::SimVenueConfig{}
                           : adapters::sim_venue_config_from_json(
@@ -536,7 +537,7 @@ bool SessionAssembly::build_venue(std::string& error) {
     accounts_.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
         if (real_venue(k) && !venue_disconnected_) {
-            if (!build_fix_venue(k, threadings[k], error))
+            if (!build_real_venue(k, threadings[k], error))
                 return false;
             continue;
         }
@@ -545,15 +546,35 @@ bool SessionAssembly::build_venue(std::string& error) {
     return true;
 }
 
-// A FIX account: always on its own thread (the QuickFIX session is polled there), its
-// sequence numbers in the journal's fix/<account> directory.
-bool SessionAssembly::build_fix_venue(std::size_t k, const adapters::VenueThreading& threading,
-                                      std::string& error) {
+// A real venue's account (FIX, Alpaca): always on its own thread, whose adapter polls its
+// sockets there; only in a live session.
+bool SessionAssembly::build_real_venue(std::size_t k, const adapters::VenueThreading& threading,
+                                       std::string& error) {
+    const std::string& type = config_.accounts[k].venue_type;
     if (!std::holds_alternative<LiveInput>(options_.input)) {
-        error = "venue.type \"fix\" trades a real venue: run it with `keel run` (a backtest "
-                "trades the simulated venue)";
+        error = "venue.type \"" + type +
+                "\" trades a real venue: run it with `keel run` (a backtest trades the "
+                "simulated venue)";
         return false;
     }
+    AccountParts& a = accounts_[k];
+    a.drain_ms = threading.drain_ms;
+    adapters::ThreadedVenue::Options threaded_options;
+    threaded_options.idle = threading.idle;
+    threaded_options.park_ns = 100'000;  // the adapter's sockets are looked at this often idle
+    threaded_options.market_data = false;
+    threaded_options.hot = false;  // FIX messages and JSON are strings
+    build_threaded(a, threaded_options);
+    if (!(type == "alpaca" ? build_alpaca_venue(k, a, error) : build_fix_venue(k, a, error)))
+        return false;
+    a.plain_venue = a.threaded.get();
+    a.venue = options_.wrap_venue ? &options_.wrap_venue(*a.plain_venue) : a.plain_venue;
+    return true;
+}
+
+// A FIX account: the QuickFIX session's sequence numbers in the journal's fix/<account>
+// directory.
+bool SessionAssembly::build_fix_venue(std::size_t k, AccountParts& a, std::string& error) {
     std::vector<engine::ConfigError> errors;
     const adapters::fix::FixVenueConfig fc =
         adapters::fix::fix_venue_config_from_json(config_.accounts[k].venue_json, errors);
@@ -561,14 +582,6 @@ bool SessionAssembly::build_fix_venue(std::size_t k, const adapters::VenueThread
         error = errors.front().path + ": " + errors.front().message;
         return false;
     }
-    AccountParts& a = accounts_[k];
-    a.drain_ms = threading.drain_ms;
-    adapters::ThreadedVenue::Options threaded_options;
-    threaded_options.idle = threading.idle;
-    threaded_options.park_ns = 100'000;  // the session's sockets are looked at this often idle
-    threaded_options.market_data = false;
-    threaded_options.hot = false;  // FIX messages are strings
-    build_threaded(a, threaded_options);
     adapters::fix::FixVenueOptions fo;
     fo.session = fc.session;
     fo.session.store_dir = (options_.journal_dir / "fix" / std::to_string(k)).string();
@@ -584,8 +597,27 @@ bool SessionAssembly::build_fix_venue(std::size_t k, const adapters::VenueThread
     a.fix_venue = std::make_unique<adapters::fix::FixVenue>(
         std::move(fo), a.threaded->replies(), options_.venue_log);
     a.threaded->set_inner(static_cast<adapters::PolledVenue&>(*a.fix_venue));
-    a.plain_venue = a.threaded.get();
-    a.venue = options_.wrap_venue ? &options_.wrap_venue(*a.plain_venue) : a.plain_venue;
+    return true;
+}
+
+// An Alpaca account: REST and the trade_updates stream on the adapter's thread.
+bool SessionAssembly::build_alpaca_venue(std::size_t k, AccountParts& a, std::string& error) {
+    std::vector<engine::ConfigError> errors;
+    adapters::alpaca::AlpacaVenueOptions ao;
+    ao.config = adapters::alpaca::alpaca_venue_config_from_json(config_.accounts[k].venue_json,
+                                                                errors);
+    if (!errors.empty()) {
+        error = errors.front().path + ": " + errors.front().message;
+        return false;
+    }
+    ao.venue_id_prefix = venue_id_prefix_;
+    ao.account = static_cast<std::uint8_t>(k);
+    for (std::size_t id = 0; id < symbols_.size(); ++id)
+        ao.symbols.emplace_back(symbols_.name(static_cast<engine::SymbolId>(id)));
+    ao.order_capacity = engine::GatewayStage::kDefaultOrderCapacity;
+    a.alpaca_venue = std::make_unique<adapters::alpaca::AlpacaVenue>(
+        std::move(ao), a.threaded->replies(), options_.venue_log);
+    a.threaded->set_inner(static_cast<adapters::PolledVenue&>(*a.alpaca_venue));
     return true;
 }
 
@@ -593,6 +625,8 @@ void SessionAssembly::restore_venues(const engine::Event& input, std::string_vie
     for (AccountParts& a : accounts_) {
         if (a.fix_venue)
             a.fix_venue->restore(input, tail);
+        if (a.alpaca_venue)
+            a.alpaca_venue->restore(input, tail);
     }
 }
 
@@ -816,6 +850,8 @@ bool SessionAssembly::run(const ResumePoint* resume, std::string& error) {
                 view.venues.push_back(a.channel.get());
             if (a.fix_venue)
                 view.fix_venues.push_back(&a.fix_venue->counters());
+            if (a.alpaca_venue)
+                view.alpaca_venues.push_back(&a.alpaca_venue->counters());
         }
         if (!options_.on_start(view, error))
             return false;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "keel/adapters/alpaca/alpaca_venue.hpp"
 #include "keel/adapters/control/asio_scheduler.hpp"
 #include "keel/adapters/control/prometheus.hpp"
 #include "keel/adapters/fix/fix_venue.hpp"
@@ -187,6 +188,18 @@ void fix_metrics(const SessionView& view, adapters::control::MetricsSnapshot& m)
     }
 }
 
+// The Alpaca adapters' counters, summed over the accounts that have one.
+void alpaca_metrics(const SessionView& view, adapters::control::MetricsSnapshot& m) {
+    if (view.alpaca_venues.empty())
+        return;
+    for (const adapters::alpaca::AlpacaCounterInfo& c : adapters::alpaca::alpaca_counter_info()) {
+        std::uint64_t total = 0;
+        for (const adapters::alpaca::AlpacaVenueCounters* v : view.alpaca_venues)
+            total += (v->*c.member).load(std::memory_order_relaxed);
+        m.venue_counts.push_back({c.name, c.help, total});
+    }
+}
+
 adapters::control::MetricsSnapshot metrics(Live& l) {
     adapters::control::MetricsSnapshot m;
     const engine::Runner& runner = *l.view.runner;
@@ -221,6 +234,7 @@ adapters::control::MetricsSnapshot metrics(Live& l) {
         m.venue_reply_full_waits += v->reply_full_waits();
     }
     fix_metrics(l.view, m);
+    alpaca_metrics(l.view, m);
     if (l.receiver) {
         const adapters::webhook::WebhookCounters& c = l.receiver->counters();
         m.alerts.push_back({"accepted", c.accepted.load(std::memory_order_relaxed)});

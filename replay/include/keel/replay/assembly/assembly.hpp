@@ -58,6 +58,10 @@ namespace fix {
 class FixVenue;
 struct FixVenueCounters;
 }
+namespace alpaca {
+class AlpacaVenue;
+struct AlpacaVenueCounters;
+}
 }  // namespace keel::adapters
 
 namespace keel::replay {
@@ -109,6 +113,8 @@ struct SessionView {
     std::vector<const engine::VenueChannel*> venues;
     // The FIX adapters (venue.type "fix"), one per such account: their counters.
     std::vector<const adapters::fix::FixVenueCounters*> fix_venues;
+    // The Alpaca adapters (venue.type "alpaca"), one per such account: their counters.
+    std::vector<const adapters::alpaca::AlpacaVenueCounters*> alpaca_venues;
 };
 
 struct SessionOptions {
@@ -267,8 +273,10 @@ class SessionAssembly {
     struct AccountParts;
     void build_account_venue(const adapters::SimVenueConfig& venue_config,
                              const adapters::VenueThreading& threading, AccountParts& a);
-    bool build_fix_venue(std::size_t k, const adapters::VenueThreading& threading,
-                         std::string& error);
+    bool build_real_venue(std::size_t k, const adapters::VenueThreading& threading,
+                          std::string& error);
+    bool build_fix_venue(std::size_t k, AccountParts& a, std::string& error);
+    bool build_alpaca_venue(std::size_t k, AccountParts& a, std::string& error);
     // Where venue and gateway replies go: the restart's capture while a journal is continued,
     // else the reply ring.
     [[nodiscard]] engine::ReplySink& live_replies() noexcept;
@@ -327,6 +335,7 @@ class SessionAssembly {
         ~AccountParts();
         std::unique_ptr<adapters::SimVenue> sim_venue;
         std::unique_ptr<adapters::fix::FixVenue> fix_venue;  // venue.type "fix"
+        std::unique_ptr<adapters::alpaca::AlpacaVenue> alpaca_venue;  // venue.type "alpaca"
         std::unique_ptr<engine::VenueChannel> channel;
         std::unique_ptr<adapters::ThreadedVenue> threaded;
         std::unique_ptr<DisconnectedVenue> disconnected;
