@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "keel/engine/pipeline/state_snapshot.hpp"
+
 namespace keel::adapters::control {
 namespace {
 
@@ -387,7 +389,10 @@ TEST_F(ControlApiTest, StatusReportsSessionRiskFlagsAndLimitsInForce) {
     EXPECT_EQ(j.at("state"), "running");
     EXPECT_EQ(j.at("last_seq"), 812);
     EXPECT_EQ(j.at("events"), 811);
-    EXPECT_EQ(j.at("risk"), Json({{"killed", false}, {"paused", true}, {"halted", true}}));
+    EXPECT_EQ(j.at("risk"), Json({{"killed", false},
+                                  {"paused", true},
+                                  {"halted", true},
+                                  {"positions_mismatch", false}}));
     const Json& limits = j.at("limits");
     EXPECT_EQ(limits.at("max_order_qty"), "500");
     EXPECT_EQ(limits.at("max_open_orders"), "7");
@@ -432,6 +437,26 @@ TEST_F(ControlApiTest, PositionsOrdersAndAccountAreExactDecimalStrings) {
                                           {"unrealized", "-0.000000001"},
                                           {"fees", "2.5"},
                                           {"max_drawdown", "310"}}));
+}
+
+TEST_F(ControlApiTest, ABrokersFiguresAndAnUnacknowledgedPositionMismatchAreShown) {
+    StateView v = sample_view();
+    v.account.broker = true;
+    v.account.broker_cash = engine::Money::from_units(99'000);
+    v.account.broker_buying_power = engine::Money::from_units(198'000);
+    v.account.broker_equity = engine::Money::from_units(100'500);
+    v.risk_flags = engine::kRiskPositionsUnconfirmed;
+    publisher.publish(v);
+    const Json account = Json::parse(get("/api/account")->body);
+    EXPECT_EQ(account.at("broker"), Json({{"cash", "99000"},
+                                          {"buying_power", "198000"},
+                                          {"equity", "100500"}}));
+    const Json risk = Json::parse(get("/api/status")->body).at("risk");
+    EXPECT_EQ(risk.at("positions_mismatch"), true);
+    EXPECT_EQ(risk.at("killed"), false);
+    publisher.publish(sample_view());  // a simulated venue: no broker, nothing to acknowledge
+    EXPECT_FALSE(Json::parse(get("/api/account")->body).contains("broker"));
+    EXPECT_EQ(Json::parse(get("/api/status")->body).at("risk").at("positions_mismatch"), false);
 }
 
 TEST_F(ControlApiTest, PublishedStateReplacesTheOldSnapshot) {

@@ -2,6 +2,7 @@
 
 #include "json_out.hpp"
 #include "keel/adapters/control/readiness.hpp"
+#include "keel/engine/pipeline/state_snapshot.hpp"
 
 namespace keel::adapters::control {
 
@@ -99,6 +100,8 @@ void append_risk(std::string& out, std::uint8_t flags) {
     append_bool(out, (flags & engine::kRiskPaused) != 0);
     out += ",\"halted\":";
     append_bool(out, (flags & engine::kRiskHalted) != 0);
+    out += ",\"positions_mismatch\":";
+    append_bool(out, (flags & engine::kRiskPositionsUnconfirmed) != 0);
     out += '}';
 }
 
@@ -172,6 +175,20 @@ void append_money(std::string& out, const AccountView& a, bool& first) {
         json::append_key(out, name, first);
         json::append_decimal(out, value.raw);
     }
+    if (!a.broker)
+        return;
+    // The broker's own figures (polled, journaled as venue_account), beside keel's.
+    json::append_key(out, "broker", first);
+    bool inner = true;
+    out += '{';
+    for (const auto& [name, value] :
+         {std::pair<std::string_view, engine::Money>{"cash", a.broker_cash},
+          {"buying_power", a.broker_buying_power},
+          {"equity", a.broker_equity}}) {
+        json::append_key(out, name, inner);
+        json::append_decimal(out, value.raw);
+    }
+    out += '}';
 }
 
 }  // namespace

@@ -107,6 +107,13 @@ void RiskStage::handle(const Event& event, Emit& out) noexcept {
         case EventType::venue_status:
             on_venue_status(event);
             break;
+        case EventType::venue_account:
+            // Shown by the control API (write_snapshot); no check of risk's reads it.
+            if (event.payload.venue_account.account == account_index_) {
+                broker_ = event.payload.venue_account;
+                broker_seen_ = true;
+            }
+            break;
         case EventType::alert:
             on_alert(event);
             break;
@@ -727,7 +734,12 @@ void RiskStage::emit_state(const Event& cause, Reason reason, std::int64_t value
 }
 
 void RiskStage::write_snapshot(StateSnapshot& s) const noexcept {
-    s.risk_flags = flags();
+    s.risk_flags = static_cast<std::uint8_t>(
+        flags() | (positions_mismatch_ ? kRiskPositionsUnconfirmed : 0));
+    s.broker_seen = broker_seen_;
+    s.broker_cash = broker_.cash;
+    s.broker_buying_power = broker_.buying_power;
+    s.broker_equity = broker_.equity;
     s.limits = limits_;
     s.risk_rejects = rejects_;
     s.rejects_by_reason = rejects_by_reason_;

@@ -101,6 +101,10 @@ void account_view(StateView& v, const engine::StateSnapshot& s, const engine::Sy
     }
     v.account = {s.starting_cash, s.cash, s.equity,      s.realized,
                  s.unrealized,    s.fees, s.max_drawdown};
+    v.account.broker = s.broker_seen;
+    v.account.broker_cash = s.broker_cash;
+    v.account.broker_buying_power = s.broker_buying_power;
+    v.account.broker_equity = s.broker_equity;
 }
 
 adapters::control::ControlApiOptions api_options(const ControlConfig& c,

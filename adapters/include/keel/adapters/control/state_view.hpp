@@ -47,6 +47,11 @@ struct AccountView {
     engine::Money unrealized{};
     engine::Money fees{};
     engine::Money max_drawdown{};
+    // What the broker reported (venue_account: an Alpaca account), when it has.
+    bool broker = false;
+    engine::Money broker_cash{};
+    engine::Money broker_buying_power{};
+    engine::Money broker_equity{};
 };
 
 struct StateView {
@@ -54,7 +59,8 @@ struct StateView {
     RunState state = RunState::starting;
     std::uint64_t last_seq = 0;
     std::uint64_t events = 0;     // input events sequenced
-    std::uint8_t risk_flags = 0;  // engine::kRiskKilled | kRiskPaused | kRiskHalted
+    std::uint8_t risk_flags = 0;  // engine::kRiskKilled | kRiskPaused | kRiskHalted |
+                                  // kRiskPositionsUnconfirmed
     engine::RiskLimits limits{};  // in force (the risk stage's)
     std::vector<std::string> restricted_symbols;
     std::vector<PositionView> positions;  // open or with P&L, in symbol order

@@ -25,13 +25,22 @@
 
 namespace keel::engine {
 
+// StateSnapshot::risk_flags beside risk_state's kRiskKilled | kRiskPaused | kRiskHalted: the
+// broker reported positions other than the journal's, not yet acknowledged (ack_positions).
+inline constexpr std::uint8_t kRiskPositionsUnconfirmed = 8;
+
 struct StateSnapshot {
     std::uint64_t token = 0;
     // Ingest: where the session was when the request went down the pipeline.
     std::uint64_t last_seq = 0;
     std::int64_t ts_ns = 0;
     // Risk.
-    std::uint8_t risk_flags = 0;  // kRiskKilled | kRiskPaused | kRiskHalted
+    std::uint8_t risk_flags = 0;  // kRiskKilled | kRiskPaused | kRiskHalted |
+                                  // kRiskPositionsUnconfirmed
+    // The broker's account figures as last journaled (venue_account; broker_seen false: none,
+    // e.g. a simulated venue).
+    bool broker_seen = false;
+    Money broker_cash{}, broker_buying_power{}, broker_equity{};
     RiskLimits limits{};
     std::uint64_t risk_rejects = 0;
     std::array<std::uint64_t, 256> rejects_by_reason{};  // indexed by Reason value (< 256)

@@ -230,6 +230,9 @@ class RiskStage final : public Stage {
     // The broker reported positions other than the journal's (venue_status
     // position_mismatch): new orders refused until CommandCode::ack_positions.
     bool positions_mismatch_ = false;
+    // The broker's account as last journaled (venue_account), for the control API.
+    VenueAccountPayload broker_{};
+    bool broker_seen_ = false;
     std::array<std::uint64_t, 256>
         rejects_by_reason_{};  // by Reason value, for metrics  // the market-data feed is
                                // disconnected: every symbol is stale
