@@ -219,7 +219,7 @@ std::optional<JsonFields> parse_fields(std::string_view body) {
 
 namespace {
 
-bool read_stream_data(od::value& data, StreamMessage& m) {
+bool read_stream_data(od::value& data, ClientStreamMessage& m) {
     od::object object;
     if (data.get_object().get(object) != simdjson::SUCCESS)
         return false;
@@ -248,8 +248,8 @@ bool read_stream_data(od::value& data, StreamMessage& m) {
 
 }  // namespace
 
-std::optional<StreamMessage> parse_stream_message(std::string_view text) {
-    StreamMessage m;
+std::optional<ClientStreamMessage> parse_stream_message(std::string_view text) {
+    ClientStreamMessage m;
     const bool ok = for_each_field(text, [&](const std::string& key, od::value& value) {
         std::string_view s;
         if (key == "action")

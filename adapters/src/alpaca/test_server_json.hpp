@@ -75,14 +75,16 @@ using JsonFields = std::map<std::string, JsonScalar>;
 // one JSON object.
 [[nodiscard]] std::optional<JsonFields> parse_fields(std::string_view body);
 
-// A message a client sends on the stream.
-struct StreamMessage {
+// A message a client sends on the stream. (Not StreamMessage: alpaca_codec.hpp has one in the
+// same namespace, and two classes of one name in one program is an ODR violation: a binary
+// linking the server and the adapter freed one as the other.)
+struct ClientStreamMessage {
     std::string action;                // "auth", "authenticate", "listen", or what else was sent
     std::string key_id;                // auth: "key"; authenticate: data.key_id
     std::string secret;                // auth: "secret"; authenticate: data.secret_key
     std::vector<std::string> streams;  // listen: data.streams
 };
-[[nodiscard]] std::optional<StreamMessage> parse_stream_message(std::string_view text);
+[[nodiscard]] std::optional<ClientStreamMessage> parse_stream_message(std::string_view text);
 
 // A URL query (a=b&c=d) with %XX and '+' decoded; a repeated name: the last.
 [[nodiscard]] std::map<std::string, std::string> parse_query(std::string_view query);
