@@ -48,13 +48,15 @@ class AlpacaVenueTest : public ::testing::Test {
                 std::cerr << "  keel log: " << line << "\n";
         }
     }
-    void open_server(const AlpacaServerFaults& faults = {}) {
+    // participation: the share of a trade's size fills may take (0: the whole order fills).
+    void open_server(const AlpacaServerFaults& faults = {}, engine::Ratio participation = {}) {
         AlpacaServerOptions o;
         o.cert_file = std::string(KEEL_SOURCE_DIR) + "/tests/data/tls/localhost.crt";
         o.key_file = std::string(KEEL_SOURCE_DIR) + "/tests/data/tls/localhost.key";
         o.key_id = kKeyId;
         o.secret_key = kSecret;
         o.matching.mode = adapters::MatchMode::ticks;
+        o.matching.participation = participation;
         o.faults = faults;
         engine::SymbolTable symbols(2);
         (void)symbols.intern("AAPL");
@@ -99,10 +101,10 @@ class AlpacaVenueTest : public ::testing::Test {
         for (const auto& [e, tail] : before.posted)
             keel_->restore(e, tail);
     }
-    void trade(std::int64_t units) {
+    void trade(std::int64_t units, std::int64_t size = 1000) {
         Event t = engine::make_event(EventType::trade, engine::Source::feed, 0, 1, 0);
         t.payload.trade.price = engine::Price::from_units(units);
-        t.payload.trade.size = engine::Quantity::from_units(1000);
+        t.payload.trade.size = engine::Quantity::from_units(size);
         server_->post_market_data(t);
     }
     // Polls the adapter until done holds (the deadline is a hang guard, not a timing check).
@@ -278,6 +280,36 @@ TEST_F(AlpacaVenueTest, AReplaceFollowsAlpacasNewOrderAndItsFillsCountFromTheRep
     ASSERT_EQ(out.count(EventType::venue_fill), 1u);
     EXPECT_EQ(out.last(EventType::venue_fill)->payload.fill.quantity,
               engine::Quantity::from_units(10));
+}
+
+TEST_F(AlpacaVenueTest, APartFilledOrdersReplacementIsSentWhatIsLeftAndItsFillsAddUp) {
+    open_server({}, engine::Ratio::from_units(1));  // a trade fills at most its own size
+    Capture out;
+    make_keel(out);
+    keel_->on_thread_start();
+    ASSERT_TRUE(pump([&] { return out.ready(); }));
+    keel_->submit(order_sent(9, engine::OrderType::limit, 90));
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_ack) == 1; }));
+    trade(85, 4);  // 4 of the 10 fill
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_fill) == 1; }));
+    ASSERT_EQ(out.last(EventType::venue_fill)->payload.fill.quantity,
+              engine::Quantity::from_units(4));
+    Event replace = order_sent(9, engine::OrderType::limit, 95);
+    replace.payload.order.action = engine::OrderAction::replace;
+    keel_->submit(replace);  // keel's terms: 10 in all; Alpaca's replacement: the 6 left
+    ASSERT_TRUE(pump([&] { return out.count(EventType::venue_ack) == 2; }));
+    EXPECT_EQ(out.last(EventType::venue_ack)->payload.order.quantity,
+              engine::Quantity::from_units(10));
+    trade(93);
+    ASSERT_TRUE(pump([&] { return keel_->open_orders() == 0; }));
+    ASSERT_EQ(out.count(EventType::venue_fill), 2u);
+    const Event& second = *out.last(EventType::venue_fill);
+    EXPECT_EQ(second.payload.fill.quantity, engine::Quantity::from_units(6));
+    EXPECT_EQ(second.payload.fill.price, engine::Price::from_units(95));
+    EXPECT_NE(second.payload.fill.flags & engine::kFillFinal, 0);
+    keel_.reset();
+    const std::string account = final_account();
+    EXPECT_NE(account.find(R"("AAPL":"10")"), std::string::npos) << account;
 }
 
 TEST_F(AlpacaVenueTest, AnOrderItNeverSentRefusesTheVenueUnlessAdopted) {

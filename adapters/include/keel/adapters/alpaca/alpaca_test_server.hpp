@@ -27,9 +27,10 @@
 //   HTTP answer itself (Alpaca's own synchronous validation); the server therefore never sends
 //   "rejected", "order_cancel_rejected" or "order_replace_rejected" events. It sends
 //   "pending_cancel" / "pending_replace" before "canceled" / "replaced", as Alpaca does.
-// - A replacement carries its chain's fills: its qty is the new total (what the simulator and
-//   FIX mean by a replace's quantity) and its filled_qty / filled_avg_price start where the old
-//   order's stood. [verify against paper Alpaca]
+// - A replacement is an order of its own, as at Alpaca (Alpaca-API issue #165): its qty is
+//   the PATCH's qty (absent: the replaced order's qty), what it is to fill, and its filled_qty
+//   and filled_avg_price count only its own executions. The simulator's one order goes on
+//   under it, told the chain's total (what the orders before it filled, plus that qty).
 // - An IOC or FOK remainder the simulator cancels is an "expired" event (status expired), as
 //   a day order at the close is; a cancel the client asked for is "canceled".
 // - filled_avg_price is exact: the sum of price x quantity over the executions (128-bit) over
