@@ -6,10 +6,12 @@ multisets, positions, cash). The feeds are fix_support's (one tick to keel and t
 
 A script calls live_support.init(KEEL, prefix) first, then uses these.
 """
+import http.client
 import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 from decimal import Decimal
 
@@ -48,6 +50,30 @@ def start_venue(src, feed_port, account, faults=(), name="venue"):
         m = re.search(r"listening on 127\.0\.0\.1:(\d+)", open(out).read())
         return int(m.group(1)) if m else None
     return p, ls.wait_for("the Alpaca server's port", port)
+
+
+def server_get(src, port, path):
+    """A GET to the server as another client of the same account (the test's own look at it):
+    (status, headers as a dict, body)."""
+    ctx = ssl.create_default_context(cafile=tls_files(src)[0])
+    c = http.client.HTTPSConnection("localhost", port, timeout=30, context=ctx)
+    try:
+        c.request("GET", path, headers={"APCA-API-KEY-ID": KEY_ID,
+                                        "APCA-API-SECRET-KEY": SECRET_KEY})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode()
+    except OSError as e:
+        ls.fail("GET %s from the Alpaca server: %s" % (path, e))
+    finally:
+        c.close()
+
+
+def server_orders(src, port):
+    """Every order the server holds (GET /v2/orders?status=all)."""
+    status, _, body = server_get(src, port, "/v2/orders?status=all&limit=500")
+    if status != 200:
+        ls.fail("GET /v2/orders from the Alpaca server: %d %s" % (status, body))
+    return json.loads(body)
 
 
 def stop_venue(p, account_path):

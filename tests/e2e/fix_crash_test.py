@@ -36,10 +36,8 @@ the venue is ready), stopped, and checked; the counts are printed:
 Usage: fix_crash_test.py KEEL SRC [points] [kills=N] [drops=M] [seed=S]
        (no scenario named: points kills=20 drops=5)
 """
-import http.client
 import os
 import random
-import subprocess
 import sys
 import time
 
@@ -48,7 +46,6 @@ import live_support as ls  # noqa: E402
 import fix_support as fs  # noqa: E402
 
 KEEL = SRC = None
-FINAL = ("venue_cancel",)
 # (point, pass at which it fires): after the first orders, with more in flight (an alert every
 # other tick, sma_cross's crosses). reply_received counts venue_status replies too (three at
 # the logon); input_journaled every input (ticks, alerts, replies, wall-clock ticks).
@@ -60,54 +57,24 @@ TRANSIT_MS = 100  # from keel's age check (QuickFIX's toApp) to the venue's arri
 DROP_AFTER = 5
 
 
-class Session:
+class Session(fs.CrashSession):
     """A journal, a venue with its own account, the feeds and the keel processes on them."""
+    READY = "fix: ready"
 
     def __init__(self, name, faults=(), max_age_ms=SHIPPED_MAX_AGE_MS):
-        self.name = name
         self.max_age_ms = max_age_ms + TRANSIT_MS  # the venue's limit
-        self.feeds = fs.Feeds()
+        feeds = fs.Feeds()
         self.account_path = os.path.join(ls.T, name + "-account.json")
-        self.venue, port = fs.start_venue(self.feeds.venue.port,
+        self.venue, port = fs.start_venue(feeds.venue.port,
                                           os.path.join(ls.T, name + "-venue-store"),
                                           self.account_path, faults, self.max_age_ms,
                                           name=name + "-venue")
-        self.feeds.venue.accept()
-        self.config = fs.fix_config(SRC, self.feeds.keel.port, port, name=name,
-                                    venue={"max_resend_age_ms": max_age_ms})
-        self.journal = os.path.join(ls.T, name + "-journal")
-        self.k = None
-        self.runs = 0
-        self.i = 0          # ticks sent to the venue
-        self.sent = 0       # ticks keel's current process should journal
-        self.alerts = 0
-        self.signals = True
+        feeds.venue.accept()
+        self.init_run(name, feeds, fs.fix_config(SRC, feeds.keel.port, port, name=name,
+                                                 venue={"max_resend_age_ms": max_age_ms}))
 
-    def env(self, crash_at=None):
-        env = ls.live_env(*ls.SECRETS[self.config])
-        env.pop("KEEL_CRASH_AT", None)
-        if crash_at:
-            env["KEEL_CRASH_AT"] = crash_at
-        return env
-
-    def start(self, crash_at=None):
-        """keel run on the journal, connected to the feed, its FIX session ready."""
-        self.runs += 1
-        self.k = ls.Keel("%s-%d" % (self.name, self.runs), self.config, self.journal,
-                         self.env(crash_at))
-        self.feeds.keel.accept()
-        err = self.k.err
-        ls.wait_for(self.name + ": keel's FIX session ready",
-                    lambda: "fix: ready" in open(err).read() or not self.alive())
-        self.sent = sum(1 for r in ls.dump(self.journal, "input")
-                        if r["type"] in ("trade", "bar"))
-
-    def alive(self):
-        return self.k is not None and self.k.p.poll() is None
-
-    def kill(self):
-        self.k.p.kill()
-        self.k.p.wait()
+    def env_base(self):
+        return ls.live_env(*ls.SECRETS[self.config])
 
     def tick(self):
         """A bar of MSFT and a trade of USDCHF to the venue and keel; every other tick an
@@ -123,56 +90,14 @@ class Session:
         self.sent += 2
         if self.signals and i % 2 == 1:
             self.alerts += 1
-            self.alert("%s-a%d" % (self.name, self.alerts), "buy" if self.alerts % 2 else "sell")
+            ident = "%s-a%d" % (self.name, self.alerts)
+            self.post_alert(ident, ls.alert_body(ls.SECRETS[self.config][0], ident,
+                                                 "buy" if self.alerts % 2 else "sell"))
 
-    def alert(self, ident, action):
-        """An alert to the webhook; a keel that dies meanwhile (a crash point) is no error."""
-        if not self.alive():
-            return
-        body = ls.alert_body(ls.SECRETS[self.config][0], ident, action)
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", self.k.webhook, timeout=30)
-            c.request("POST", "/webhook/tradingview", body, {"Content-Type": "text/plain"})
-            status = c.getresponse().status
-            c.close()
-        except OSError as e:
-            try:
-                self.k.p.wait(timeout=30)  # a crash point fired while it was answering
-            except subprocess.TimeoutExpired:
-                ls.fail("%s: alert %s: %s" % (self.name, ident, e))
-            return
-        if status != 200 and self.alive():
-            ls.fail("%s: alert %s answered %d" % (self.name, ident, status))
-
-    def caught_up(self):
-        """keel journaled every tick sent to it and every new order it sent has an answer (or
-        keel is dead: a crash point fired)."""
-        if not self.alive():
-            return "dead"
-        records = ls.dump(self.journal, "all")
-        ticks = sum(1 for r in records if r["stream"] == "input" and r["type"] in ("trade", "bar"))
-        return ticks == self.sent and not unanswered(records)
-
-    def wait(self, what):
-        return ls.wait_for("%s: %s" % (self.name, what), self.caught_up)
-
-    def settle(self):
-        """No more signals: flat prices until no order is open and the venue is ready."""
-        self.signals = False
-
-        def settled():
-            self.tick()
-            self.wait("a settling tick")
-            records = ls.dump(self.journal, "all")
-            statuses = [r for r in records if r["type"] == "venue_status"]
-            return not open_orders(records) and statuses and statuses[-1]["state"] == "ready"
-        ls.wait_for(self.name + ": no open order and the venue ready", settled)
 
     def finish(self, what):
         """Stops keel and the venue; checks and prints the counts."""
-        rc = self.k.stop()
-        if rc != 0:
-            ls.fail("%s: keel run exited %d at SIGTERM" % (self.name, rc))
+        self.stop()
         account = fs.stop_venue(self.venue, self.account_path)
         records = ls.dump(self.journal, "all")
         fills = fs.compare_with_venue(records, account, self.name)
@@ -183,13 +108,8 @@ class Session:
             ls.fail("%s: %d orders arrived at the venue more than %d ms after keel sent them "
                     "(the oldest %d ms)" % (self.name, account["late_orders"], self.max_age_ms,
                                             account["max_order_age_ms"]))
-        doubt = check_in_doubt(records, self.name)
-        for args, tool in ((["journal", "verify", self.journal], "journal verify"),
-                           (["replay", self.journal, "--verify"], "replay --verify")):
-            p = subprocess.run([KEEL] + args, capture_output=True, text=True)
-            if p.returncode != 0:
-                ls.fail("%s: %s exited %d: %s%s" % (self.name, tool, p.returncode, p.stdout,
-                                                    p.stderr))
+        doubt = fs.check_in_doubt(records, self.name)
+        fs.verify_journal(self.journal, self.name)
         logs = "".join(open(os.path.join(ls.T, "%s-%d.err" % (self.name, n))).read()
                        for n in range(1, self.runs + 1))
         gap_filled = logs.count("fix: gap-filled")
@@ -203,179 +123,18 @@ class Session:
                  self.max_age_ms, gap_filled, resynced), flush=True)
 
 
-def order_id(r):
-    return int(r["order_id"]) if r.get("order_id") is not None else None
-
-
-def is_final(r):
-    """A venue answer that ends the order: a final fill, a cancel or expiry, a new order's
-    reject (a refused cancel leaves the order working)."""
-    if r["stream"] != "input":
-        return False
-    if r["type"] == "venue_fill":
-        return bool(r.get("final"))
-    if r["type"] == "venue_reject":
-        return r.get("action") == "new_order"
-    return r["type"] in FINAL
-
-
-def is_answer(r):
-    return r["stream"] == "input" and r["type"] in ("venue_ack", "venue_fill", "venue_reject",
-                                                    "venue_cancel")
-
-
-def new_order_sent(r):
-    return r["type"] == "order_sent" and r.get("action") == "new_order"
-
-
-def open_orders(records):
-    """Order id -> its state: 'sent' until acknowledged, then 'working', until a final answer."""
-    orders = {}
-    for r in records:
-        if new_order_sent(r):
-            orders[order_id(r)] = "sent"
-        elif is_final(r):
-            orders.pop(order_id(r), None)
-        elif is_answer(r) and order_id(r) in orders:
-            orders[order_id(r)] = "working"
-    return orders
-
-
-def unanswered(records):
-    sent = {order_id(r) for r in records if new_order_sent(r)}
-    return sent - {order_id(r) for r in records if is_answer(r)}
-
-
-def boundaries(records):
-    """Indexes of the venue_status disconnected records: a process's first (a start, or a
-    restart: reason none) and every dropped connection (reason venue_disconnected). A restart's
-    comes before anything it sends (session_resume is journaled only when a crash left unsent
-    orders to refuse)."""
-    return [n for n, r in enumerate(records)
-            if r["type"] == "venue_status" and r["state"] == "disconnected"]
-
-
-def check_in_doubt(records, name):
-    """Every order open at a restart or a drop resolved before a later new order reaches the
-    venue (see the module's docstring); the counts."""
-    refused = {order_id(r) for r in records if r["type"] == "venue_reject" and
-               r.get("reason") == "venue_disconnected" and r.get("action") == "new_order"}
-    orders = sum(1 for r in records if new_order_sent(r))
-    restarts = -1  # the session's first start is not a restart
-    drops = in_doubt = answered = working = 0
-    kinds = {}  # the first answer of each order in doubt, by type (and reason)
-    for b in boundaries(records):
-        if records[b]["reason"] == "venue_disconnected":
-            drops += 1
-        else:
-            restarts += 1
-        doubt = open_orders(records[:b])
-        ready = next((n for n in range(b + 1, len(records))
-                      if records[n]["type"] == "venue_status" and
-                      records[n]["state"] == "ready"), None)
-        if ready is None:
-            ls.fail("%s: no venue_status ready after the boundary at seq %d"
-                    % (name, records[b]["seq"]))
-        first_new = next((n for n in range(b + 1, len(records))
-                          if new_order_sent(records[n]) and
-                          order_id(records[n]) not in refused), None)
-        if first_new is not None and first_new < ready:
-            ls.fail("%s: order %d sent at seq %d, before the venue was ready again (seq %d) "
-                    "after the boundary at seq %d" % (name, order_id(records[first_new]),
-                                                      records[first_new]["seq"],
-                                                      records[ready]["seq"], records[b]["seq"]))
-        for oid, state in doubt.items():
-            answer = next((n for n in range(b + 1, ready)
-                           if is_answer(records[n]) and order_id(records[n]) == oid), None)
-            if answer is not None:
-                answered += 1
-                a = records[answer]
-                kind = a["type"] + ("(%s)" % a["reason"] if a.get("reason") not in (None, "none")
-                                    else "")
-                kinds[kind] = kinds.get(kind, 0) + 1
-            elif state == "working":
-                working += 1
-            else:
-                ls.fail("%s: order %d, sent and unanswered at the boundary at seq %d, has no "
-                        "answer before the venue was ready (seq %d)"
-                        % (name, oid, records[b]["seq"], records[ready]["seq"]))
-        in_doubt += len(doubt)
-    text = ("%d restarts and %d dropped connections with %d orders in doubt, every one resolved "
-            "before a new order (%d answered%s, %d acknowledged and working)"
-            % (restarts, drops, in_doubt, answered,
-               ": " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())) if kinds else "",
-               working))
-    return {"orders": orders, "refused": len(refused), "text": text, "restarts": restarts,
-            "drops": drops}
-
-
-def crashed_at(s, point):
-    """The process died by SIGKILL at the named crash point."""
-    rc = s.k.p.wait(timeout=60)
-    err = open(s.k.err).read()
-    if rc != -9 or "killed at crash point " + point not in err:
-        ls.fail("%s: expected SIGKILL at crash point %s, got exit %d: %s"
-                % (s.name, point, rc, err[-2000:]))
-
-
-def run_until_crash(s, point, n):
-    s.start("%s:%d" % (point, n))
-    for _ in range(200):
-        s.tick()
-        if s.wait("a tick before the crash") == "dead":
-            return crashed_at(s, point)
-    ls.fail("%s: crash point %s:%d never fired in 200 ticks" % (s.name, point, n))
-
-
 def crash_points():
     for point, n in POINTS:
         s = Session("point-" + point)
-        if point == "recovery_rederived":
-            # A journal that crashed at an input, restarted into a crash in its recovery.
-            run_until_crash(s, "input_journaled", dict(POINTS)["input_journaled"])
-            s.runs += 1
-            p = subprocess.run([KEEL, "run", "--config", s.config, "--journal", s.journal],
-                               capture_output=True, text=True, timeout=120,
-                               env=s.env("%s:%d" % (point, n)))
-            open(os.path.join(ls.T, "%s-%d.err" % (s.name, s.runs)), "w").write(p.stderr)
-            if p.returncode != -9 or "killed at crash point " + point not in p.stderr:
-                ls.fail("%s: expected SIGKILL at crash point %s, got exit %d: %s"
-                        % (s.name, point, p.returncode, p.stderr[-2000:]))
-        else:
-            run_until_crash(s, point, n)
-        s.start()
-        for _ in range(10):
-            s.tick()
-            s.wait("a tick after the restart")
-        s.settle()
-        s.finish("crash point %s:%d, restarted" % (point, n))
+        before = fs.crash_then_restart(s, point, n, dict(POINTS)["input_journaled"])
+        s.finish("crash point %s:%d (after %d orders), restarted" % (point, n, before))
 
 
 def kills(n, rng):
     s = Session("kills")
     s.start()
-    how = {"at once": 0, "mid-flight": 0, "answered": 0}
-    for _ in range(n):
-        for _ in range(rng.randint(0, 3)):
-            s.tick()
-            s.wait("a tick")
-        s.tick()
-        # Right after the tick and its alert (orders being derived and sent), at a random
-        # point of the round trip to the venue (about a quarter of a second here), or with
-        # every order answered. The random delay places the kill; nothing waits on it.
-        mode = rng.choice(list(how))
-        how[mode] += 1
-        if mode == "mid-flight":
-            time.sleep(rng.uniform(0, 0.3))
-        elif mode == "answered":
-            s.wait("the answers before a kill")
-        s.kill()
-        s.start()
-        if not s.alive():
-            ls.fail("kills: the restart exited %d" % s.k.p.returncode)
-    s.settle()
-    s.finish("%d kill -9s (%s), each restarted" % (n, ", ".join("%d %s" % (v, k)
-                                                             for k, v in how.items())))
+    # The round trip to the venue takes about a quarter of a second here.
+    s.finish(fs.random_kills(s, n, rng, 0.3))
 
 
 def drops(m):

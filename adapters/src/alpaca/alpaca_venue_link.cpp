@@ -1,8 +1,11 @@
 // AlpacaVenue's connection: the thread's start and turns, the trade_updates stream, and the
 // reconciliation that stands between every (re)connect and the next new order.
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
 
 #include "keel/adapters/alpaca/alpaca_venue.hpp"
+
 #include "keel/adapters/feed/backoff.hpp"
 #include "keel/adapters/http/websocket_client.hpp"
 #include "keel/adapters/notify/http_client.hpp"
@@ -106,9 +109,19 @@ bool AlpacaVenue::poll() noexcept {
             open_stream();
         if (link_ == Link::ready && options_.config.account_poll_ms > 0 && now >= next_poll_) {
             next_poll_ = now + std::chrono::milliseconds(options_.config.account_poll_ms);
-            Request r;
-            r.job = Job::account;
-            enqueue(std::move(r));
+            // One account question queued at a time: while the limiter holds everything back
+            // (a 429's block lasts up to a minute) polls would otherwise pile up, one per
+            // account_poll_ms, and once it opens spend the limiter's burst and the window's
+            // requests on the same question, pacing the orders behind them down to the
+            // sustained rate until they are refused for their age.
+            const bool queued = std::any_of(queue_.begin(), queue_.end(), [](const Request& q) {
+                return q.job == Job::account;
+            });
+            if (!queued) {
+                Request r;
+                r.job = Job::account;
+                enqueue(std::move(r));
+            }
         }
         if (pump())
             ran += run_io();
