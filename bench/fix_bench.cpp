@@ -39,22 +39,15 @@
 #include "keel/adapters/fix/fix_session.hpp"
 #include "keel/adapters/fix/fix_test_venue.hpp"
 #include "keel/adapters/fix/fix_venue.hpp"
-#include "keel/adapters/venue/threaded_venue.hpp"
 #include "keel/engine/core/event.hpp"
 #include "keel/engine/orders/gateway_stage.hpp"
-#include "keel/engine/orders/order_id.hpp"
 #include "keel/engine/orders/venue_id.hpp"
-#include "keel/engine/pipeline/latency_histogram.hpp"
-#include "keel/engine/pipeline/venue_channel.hpp"
+#include "seam_round_trip.hpp"
 
 namespace {
 
 namespace fix = keel::adapters::fix;
 namespace fs = std::filesystem;
-using keel::engine::Event;
-using keel::engine::EventType;
-using keel::engine::LatencyHistogram;
-using Clock = std::chrono::steady_clock;
 
 constexpr const char* kRoundTrips = "order_to_ack";
 constexpr const char* kSymbol = "MSFT";
@@ -62,48 +55,14 @@ constexpr const char* kSymbol = "MSFT";
 // the same length that never collide.
 constexpr std::uint64_t kKeelPrefix = 0x2b1d4;
 constexpr std::uint64_t kBarePrefix = 0x4c3e2;
-// A hang guard, not a timing check: a round trip takes tens of microseconds when it works.
-constexpr auto kGiveUpAfter = std::chrono::seconds(10);
-// A round trip this long was held up by another process: about 15 times the work, and about
-// one time slice of the scheduler. When more than 10% of a run's round trips were (the
-// reporter's 90%, kUndisturbedShare), the run is disturbed and its ratios are VOID.
-constexpr std::uint64_t kStallNs = 1'000'000;
 
-std::int64_t wall_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-// Calls turn() until it returns true, yielding the CPU after every turn that found nothing
-// (the idle strategy "yield": hot, yet the other two threads get a CPU on this 2-CPU machine).
-// False after kGiveUpAfter.
-template <class Turn>
-bool yield_until(Turn&& turn) {
-    const auto give_up = Clock::now() + kGiveUpAfter;
-    for (std::uint32_t n = 1;; ++n) {
-        if (turn())
-            return true;
-        if ((n & 1023u) == 0 && Clock::now() > give_up)
-            return false;
-        sched_yield();
-    }
-}
-
-// A limit buy far below any price (the test venue has no market data): the venue acks it and
-// it rests until its cancel. One order's fields, shared by both paths.
-keel::engine::OrderPayload limit_order(std::uint64_t seq) {
-    keel::engine::OrderPayload o{};
-    o.order_id = keel::engine::make_order_id(seq, 0);
-    o.quantity = keel::engine::Quantity::from_units(10);
-    o.price = keel::engine::Price::from_units(1);
-    o.side = keel::engine::Side::buy;
-    o.order_type = keel::engine::OrderType::limit;
-    o.tif = keel::engine::TimeInForce::day;
-    o.action = keel::engine::OrderAction::new_order;
-    o.status = keel::engine::OrderStatus::sent;
-    return o;
-}
+using keel::bench::seam::Clock;
+using keel::bench::seam::HopHistograms;
+using keel::bench::seam::kGiveUpAfter;
+using keel::bench::seam::limit_order;
+using keel::bench::seam::stamp;
+using keel::bench::seam::wall_ns;
+using keel::bench::seam::yield_until;
 
 // --- the venue side: two identical FIX test venues on one thread ---
 
@@ -175,115 +134,20 @@ class Venues {
 
 // --- keel's path ---
 
-// Where the adapter's replies go before start(): nothing is posted before it in this bench.
-class NoReplies final : public keel::engine::ReplySink {
-  public:
-    void post(const Event&) noexcept override { ++posted; }
-    std::uint64_t posted = 0;
-};
-
-std::int64_t stamp() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-        .count();
-}
-
-// Where a round trip's time goes, one histogram per hop (steady-clock stamps at each).
-//   keel: request hop (submit -> the adapter thread has it), send (FixVenue: ids, mirror,
-//         encode, QuickFIX's send), wire (socket, venue, socket, until the adapter's poll that
-//         reads the report begins), receive (that poll: QuickFIX's read and parse, FixVenue's
-//         decode, map and post), reply hop (posted -> ingest's side has it).
-//   bare: send (encode, QuickFIX's send), wire (as keel's), receive (QuickFIX's read and
-//         parse up to the handler).
-enum Hop : std::size_t {
-    kRequestHop,
-    kSend,
-    kWire,
-    kReceive,
-    kReplyHop,
-    kBareSend,
+// The bare initiator's hops: send (encode, QuickFIX's send), wire (socket, venue, socket, as
+// keel's), receive (QuickFIX's read and parse up to the handler).
+enum BareHop : std::size_t {
+    kBareSend = keel::bench::seam::kKeelHops,
     kBareWire,
     kBareReceive,
-    kHops
 };
-constexpr std::array<const char*, kHops> kHopNames = {
-    "keel request hop", "keel send", "keel wire+venue", "keel receive",
-    "keel reply hop",   "bare send", "bare wire+venue", "bare receive"};
+const std::vector<std::string> kBareHops = {"send", "wire+venue", "receive"};
 
-struct HopHistograms {
-    std::array<std::unique_ptr<LatencyHistogram>, kHops> h;
-    HopHistograms() {
-        for (auto& p : h)
-            p = std::make_unique<LatencyHistogram>();
-    }
-    void record(Hop hop, std::int64_t from, std::int64_t to) {
-        h[hop]->record(to > from ? static_cast<std::uint64_t>(to - from) : 0);
-    }
-};
-
-// Stamps taken on keel's adapter thread; the benchmark thread reads them once the reply they
-// precede has come through the reply queue (its push and pop order them).
-struct AdapterStamps {
-    std::atomic<std::int64_t> taken{0};       // submit() entered
-    std::atomic<std::int64_t> sent{0};        // submit() returned: QuickFIX has written it
-    std::atomic<std::int64_t> poll_began{0};  // the poll that read the report began
-    std::atomic<std::int64_t> posted{0};      // the reply was handed to the channel
-};
-
-// FixVenue as the adapter thread sees it, with a stamp around each call (a virtual call and a
-// clock read each: tens of ns in a round trip of tens of us).
-class StampedVenue final : public keel::adapters::PolledVenue {
-  public:
-    StampedVenue(keel::adapters::PolledVenue& inner, AdapterStamps& stamps)
-        : inner_(inner), stamps_(stamps) {}
-    void submit(const Event& order_sent) noexcept override {
-        stamps_.taken.store(stamp(), std::memory_order_relaxed);
-        inner_.submit(order_sent);
-        stamps_.sent.store(stamp(), std::memory_order_relaxed);
-    }
-    [[nodiscard]] bool sends_on_own_thread() const noexcept override { return true; }
-    void on_thread_start() override { inner_.on_thread_start(); }
-    bool poll() noexcept override {
-        poll_began = stamp();
-        return inner_.poll();
-    }
-    void on_thread_stop() noexcept override { inner_.on_thread_stop(); }
-    std::int64_t poll_began = 0;  // adapter thread only
-
-  private:
-    keel::adapters::PolledVenue& inner_;
-    AdapterStamps& stamps_;
-};
-
-// The reply sink FixVenue posts to: stamps, then hands the reply to the channel.
-class StampedSink final : public keel::adapters::TailReplySink {
-  public:
-    StampedSink(keel::adapters::TailReplySink& inner, AdapterStamps& stamps)
-        : inner_(inner), stamps_(stamps) {}
-    void post(const Event& event) noexcept override { post(event, {}); }
-    void post(const Event& event, std::string_view tail) noexcept override {
-        stamps_.poll_began.store(venue != nullptr ? venue->poll_began : 0,
-                                 std::memory_order_relaxed);
-        stamps_.posted.store(stamp(), std::memory_order_relaxed);
-        inner_.post(event, tail);
-    }
-    const StampedVenue* venue = nullptr;
-
-  private:
-    keel::adapters::TailReplySink& inner_;
-    AdapterStamps& stamps_;
-};
-
-// The gateway's and ingest's ends of the asynchronous venue seam, with FixVenue on a
-// ThreadedVenue as the session assembly builds a venue.type "fix" account
-// (SessionAssembly::build_fix_venue): the benchmark thread calls submit() as the gateway stage
-// does, end_batch() as the runner does after the gateway's batch, and takes replies off the
-// channel as Ingest::take_venue_reply does (the event and its tail copied out, then popped).
+// FixVenue on keel's side of the seam, as the session assembly builds a venue.type "fix"
+// account (SessionAssembly::build_fix_venue).
 class KeelPath {
   public:
-    KeelPath(const fs::path& dir, int port)
-        : channel_(1024, 1024),
-          threaded_(channel_, before_start_, threaded_options()),
-          sink_(threaded_.replies(), stamps_) {
+    KeelPath(const fs::path& dir, int port) {
         fix::FixVenueOptions o;
         o.session.sender_comp_id = "KEEL";
         o.session.target_comp_id = "VENUE";
@@ -293,115 +157,29 @@ class KeelPath {
         o.venue_id_prefix = kKeelPrefix;
         o.symbols = {kSymbol};
         o.order_capacity = keel::engine::GatewayStage::kDefaultOrderCapacity;
-        fix_ = std::make_unique<fix::FixVenue>(std::move(o), sink_, [](std::string_view line) {
-            std::fprintf(stderr, "fix_bench: keel %.*s\n", static_cast<int>(line.size()),
-                         line.data());
-        });
-        stamped_ = std::make_unique<StampedVenue>(*fix_, stamps_);
-        sink_.venue = stamped_.get();
-        threaded_.set_inner(static_cast<keel::adapters::PolledVenue&>(*stamped_));
-        threaded_.start();
+        fix_ =
+            std::make_unique<fix::FixVenue>(std::move(o), seam_.sink(), [](std::string_view line) {
+                std::fprintf(stderr, "fix_bench: keel %.*s\n", static_cast<int>(line.size()),
+                             line.data());
+            });
+        seam_.start(*fix_);
     }
     // The adapter thread stops (and closes the session) before the adapter goes.
-    ~KeelPath() { threaded_.stop(); }
+    ~KeelPath() { seam_.stop(); }
     KeelPath(const KeelPath&) = delete;
     KeelPath& operator=(const KeelPath&) = delete;
 
-    // Takes replies until the session posts venue_status ready (logon, then reconciliation).
-    bool wait_ready() {
-        return yield_until([this] {
-            const std::optional<Event> r = take_reply();
-            return r && r->header.type == EventType::venue_status &&
-                   r->payload.venue_status.state == keel::engine::VenueState::ready;
-        });
-    }
-
-    // One order: handed to the seam, its venue_ack taken off the reply queue. The ns between,
-    // or 0 (with why) when anything else came back. The order_sent is built before the clock
-    // starts: the gateway has journaled it by the time it calls submit().
+    bool wait_ready() { return seam_.wait_ready(); }
+    // The ack's tail carries the venue's OrderID (37=V...).
     std::uint64_t order_to_ack(std::uint64_t seq, HopHistograms& hops, const char*& why) {
-        Event sent = keel::engine::make_event(EventType::order_sent, keel::engine::Source::gateway,
-                                              seq, wall_ns(), 0);
-        sent.payload.order = limit_order(seq);
-        const auto t0 = Clock::now();
-        threaded_.submit(sent);
-        channel_.end_batch();
-        const std::optional<Event> reply = next_reply();
-        const auto t1 = Clock::now();
-        if (!reply || reply->header.type != EventType::venue_ack ||
-            reply->payload.order.order_id != sent.payload.order.order_id ||
-            tail_.find("37=V") == std::string_view::npos) {
-            why = "keel: the order was not answered with its venue_ack (with the venue's OrderID)";
-            return 0;
-        }
-        record_hops(t0.time_since_epoch().count(), t1.time_since_epoch().count(), hops);
-        // Untimed: the order is canceled, so the venue's book stays empty for the next one.
-        Event cancel = sent;
-        cancel.header.seq = seq + 1;
-        cancel.payload.order.action = keel::engine::OrderAction::cancel;
-        threaded_.submit(cancel);
-        channel_.end_batch();
-        const std::optional<Event> canceled = next_reply();
-        if (!canceled || canceled->header.type != EventType::venue_cancel) {
-            why = "keel: the cancel was not answered with a venue_cancel";
-            return 0;
-        }
-        return static_cast<std::uint64_t>((t1 - t0).count());
+        return seam_.order_to_ack(seq, "37=V", hops, why);
     }
-
     [[nodiscard]] const fix::FixVenueCounters& counters() const { return fix_->counters(); }
-    [[nodiscard]] const keel::engine::VenueChannel& channel() const { return channel_; }
-    [[nodiscard]] std::uint64_t posted_before_start() const { return before_start_.posted; }
+    [[nodiscard]] std::uint64_t posted_before_start() const { return seam_.posted_before_start(); }
 
   private:
-    static keel::adapters::ThreadedVenue::Options threaded_options() {
-        keel::adapters::ThreadedVenue::Options o;
-        o.idle = keel::engine::IdleKind::yield;  // config/fix.json's venue.idle
-        o.park_ns = 100'000;                     // as build_fix_venue sets it (unused by yield)
-        o.market_data = false;
-        o.hot = false;        // FIX messages are strings
-        o.wall_clock = true;  // live.time "wall", as config/fix.json runs
-        return o;
-    }
-    void record_hops(std::int64_t t0, std::int64_t t1, HopHistograms& hops) const {
-        const std::int64_t taken = stamps_.taken.load(std::memory_order_relaxed);
-        const std::int64_t sent = stamps_.sent.load(std::memory_order_relaxed);
-        const std::int64_t poll_began = stamps_.poll_began.load(std::memory_order_relaxed);
-        const std::int64_t posted = stamps_.posted.load(std::memory_order_relaxed);
-        hops.record(kRequestHop, t0, taken);
-        hops.record(kSend, taken, sent);
-        hops.record(kWire, sent, poll_began);
-        hops.record(kReceive, poll_began, posted);
-        hops.record(kReplyHop, posted, t1);
-    }
-    // Ingest's side: the front reply, its event and tail copied out (ingest copies the tail into
-    // its arena), then popped.
-    std::optional<Event> take_reply() {
-        const keel::engine::VenueReply* r = channel_.front_reply();
-        if (r == nullptr)
-            return std::nullopt;
-        const std::string_view tail = channel_.tail(*r);
-        std::memcpy(tail_bytes_.data(), tail.data(), tail.size());
-        tail_ = std::string_view(tail_bytes_.data(), tail.size());
-        const Event e = r->event;
-        channel_.pop_reply();
-        return e;
-    }
-    std::optional<Event> next_reply() {
-        std::optional<Event> reply;
-        (void)yield_until([&] { return (reply = take_reply()).has_value(); });
-        return reply;
-    }
-
-    keel::engine::VenueChannel channel_;
-    NoReplies before_start_;
-    keel::adapters::ThreadedVenue threaded_;
-    AdapterStamps stamps_;
-    StampedSink sink_;
+    keel::bench::seam::KeelSeam seam_;
     std::unique_ptr<fix::FixVenue> fix_;
-    std::unique_ptr<StampedVenue> stamped_;
-    std::array<char, keel::engine::kMaxTailBytes> tail_bytes_{};
-    std::string_view tail_;
 };
 
 // --- the bare initiator ---
@@ -571,18 +349,12 @@ struct Rig {
     std::unique_ptr<KeelPath> keel;
     std::unique_ptr<BarePath> bare;
     bool ready = false;
-    std::uint64_t next_seq = 1;
-    // Every round trip of every run, for the ratio table.
-    std::unique_ptr<LatencyHistogram> keel_all = std::make_unique<LatencyHistogram>();
-    std::unique_ptr<LatencyHistogram> bare_all = std::make_unique<LatencyHistogram>();
-    HopHistograms hops;
+    keel::bench::seam::RoundTrips all{kBareHops};
 };
 
 // Built on the first run, torn down at the end of main (before QuickFIX's own statics go).
 std::unique_ptr<Rig> g_rig;
 
-// One iteration: one round trip through keel and one through the bare initiator, in
-// alternating order, so that a load that comes and goes during the run moves both alike.
 void bm_order_to_ack(benchmark::State& state) {
     if (!g_rig)
         g_rig = std::make_unique<Rig>();
@@ -591,59 +363,15 @@ void bm_order_to_ack(benchmark::State& state) {
         state.SkipWithError("the FIX sessions did not log on (stderr says why)");
         return;
     }
-    auto keel_h = std::make_unique<LatencyHistogram>();
-    auto bare_h = std::make_unique<LatencyHistogram>();
-    std::uint64_t i = 0;
-    std::uint64_t stalled = 0;
-    for (auto _ : state) {
-        for (int k = 0; k < 2; ++k) {
-            const bool keel_turn = ((i + static_cast<std::uint64_t>(k)) & 1u) == 0;
-            const std::uint64_t seq = rig.next_seq;
-            rig.next_seq += 2;  // the order and its cancel
-            const char* why = nullptr;
-            const std::uint64_t ns = keel_turn ? rig.keel->order_to_ack(seq, rig.hops, why)
-                                               : rig.bare->order_to_ack(seq, rig.hops, why);
-            if (ns == 0) {
-                state.SkipWithError(why);
-                return;
-            }
-            (keel_turn ? *keel_h : *bare_h).record(ns);
-            stalled += ns > kStallNs ? 1 : 0;
-            (keel_turn ? *rig.keel_all : *rig.bare_all).record(ns);
-        }
-        ++i;
-    }
-    state.counters["keel_p50_ns"] = static_cast<double>(keel_h->value_at(0.50));
-    state.counters["keel_p99_ns"] = static_cast<double>(keel_h->value_at(0.99));
-    state.counters["bare_p50_ns"] = static_cast<double>(bare_h->value_at(0.50));
-    state.counters["bare_p99_ns"] = static_cast<double>(bare_h->value_at(0.99));
-    const double trips = static_cast<double>(keel_h->count() + bare_h->count());
-    state.counters[keel::bench::kUndisturbedShare] =
-        trips > 0 ? 1.0 - static_cast<double>(stalled) / trips : 1.0;
-}
-
-// The round trips' p50 and p99, and where keel's and the bare initiator's time goes (p50 of
-// each hop; the hops' p50s need not add up to the round trip's).
-void print_latencies(const Rig& rig, std::FILE* out) {
-    const auto us = [](const LatencyHistogram& h, double q) {
-        return static_cast<double>(h.value_at(q)) / 1e3;
-    };
-    const LatencyHistogram& k = *rig.keel_all;
-    const LatencyHistogram& b = *rig.bare_all;
-    std::fprintf(out,
-                 "\norder to ack over loopback FIX, %llu round trips each (all runs pooled)\n"
-                 "  keel  p50 %8.1f us  p99 %8.1f us\n  bare  p50 %8.1f us  p99 %8.1f us\n",
-                 static_cast<unsigned long long>(k.count()), us(k, 0.50), us(k, 0.99), us(b, 0.50),
-                 us(b, 0.99));
-    std::fprintf(out, "hops (us)            p50      p99\n");
-    for (std::size_t i = 0; i < kHops; ++i) {
-        std::fprintf(out, "  %-16s %7.1f  %7.1f\n", kHopNames[i], us(*rig.hops.h[i], 0.50),
-                     us(*rig.hops.h[i], 0.99));
-    }
-}
-
-double over(std::uint64_t a, std::uint64_t b) {
-    return a > 0 && b > 0 ? static_cast<double>(a) / static_cast<double>(b) : -1.0;
+    keel::bench::seam::interleave(
+        state, rig.all,
+        [&](std::uint64_t seq, HopHistograms& hops, const char*& why) {
+            return rig.keel->order_to_ack(seq, hops, why);
+        },
+        [&](std::uint64_t seq, HopHistograms& hops, const char*& why) {
+            return rig.bare->order_to_ack(seq, hops, why);
+        },
+        [] {});
 }
 
 }  // namespace
@@ -665,18 +393,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "fix_bench: %s\n", problems.c_str());
         status = 1;
     }
-    const LatencyHistogram& k = *g_rig->keel_all;
-    const LatencyHistogram& b = *g_rig->bare_all;
     std::FILE* out = console ? stdout : stderr;
-    print_latencies(*g_rig, out);
-    const std::vector<keel::bench::RatioRow> rows = {
-        // Gated at 2x: catches a gross regression of keel's path around QuickFIX (the seam,
-        // the adapter thread, FixVenue's bookkeeping); the 1.3x target is reported.
-        {"p50 order to ack: keel / bare QuickFIX", over(k.value_at(0.50), b.value_at(0.50)),
-         keel::bench::Goal::at_most, 1.3, 2.0},
-        {"p99 order to ack: keel / bare QuickFIX", over(k.value_at(0.99), b.value_at(0.99)),
-         keel::bench::Goal::none, 0, keel::bench::kNotGated},
-    };
+    keel::bench::seam::print_round_trips(g_rig->all, "FIX", out);
+    // Gated at 2x: catches a gross regression of keel's path around QuickFIX (the seam, the
+    // adapter thread, FixVenue's bookkeeping); the 1.3x target is reported.
+    const std::vector<keel::bench::RatioRow> rows =
+        keel::bench::seam::ratio_rows(g_rig->all, "p50 order to ack: keel / bare QuickFIX",
+                                      "p99 order to ack: keel / bare QuickFIX", 1.3, 2.0);
     keel::bench::print_ratio_table(reporter, rows, out, {}, keel::bench::Disturbance::voids_gate);
     g_rig.reset();
     return status;

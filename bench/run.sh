@@ -26,7 +26,7 @@ done
 
 # Binaries that compare keel against peers or floors print (and write) a ratio table; the
 # others report per-event costs.
-ratio_benches=(ring_bench journal_bench replay_bench webhook_bench feed_bench fix_bench)
+ratio_benches=(ring_bench journal_bench replay_bench webhook_bench feed_bench fix_bench alpaca_bench)
 cost_benches=(indicator_bench account_bench strategy_bench risk_bench venue_bench)
 
 bash scripts/deps.sh
