@@ -93,8 +93,8 @@ TEST(NotifyDescribe, AFillSaysSideQuantitySymbolAndPriceAndCarriesItsSequence) {
 
 TEST(NotifyDescribe, AVenueDisconnectIsCriticalAndItsReturnSaysWhatWasResolved) {
     Names n;
-    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
-                                         7, 1'700'000'000'000'000'000, engine::kNoSymbol);
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue, 7,
+                                         1'700'000'000'000'000'000, engine::kNoSymbol);
     e.payload.venue_status.state = engine::VenueState::disconnected;
     e.payload.venue_status.reason = engine::Reason::venue_disconnected;
     EXPECT_TRUE(notify_event_types().contains(engine::EventType::venue_status));
@@ -118,8 +118,8 @@ TEST(NotifyDescribe, AVenueDisconnectIsCriticalAndItsReturnSaysWhatWasResolved) 
 
 TEST(NotifyDescribe, AVenueRefusedForForeignOrdersIsCriticalAndPerOrderRecordsAreNotNews) {
     Names n;
-    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
-                                         7, 1'700'000'000'000'000'000, engine::kNoSymbol);
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue, 7,
+                                         1'700'000'000'000'000'000, engine::kNoSymbol);
     e.payload.venue_status.state = engine::VenueState::refused;
     e.payload.venue_status.reason = engine::Reason::foreign_order;
     e.payload.venue_status.in_doubt = 2;
@@ -130,11 +130,46 @@ TEST(NotifyDescribe, AVenueRefusedForForeignOrdersIsCriticalAndPerOrderRecordsAr
     const std::vector<std::pair<std::string, std::string>> want = {
         {"state", "refused"}, {"reason", "foreign_order"}, {"foreign_orders", "2"}};
     EXPECT_EQ(refused.fields, want);
-    for (const auto s : {engine::VenueState::order_reconciled, engine::VenueState::resend_gap_filled,
-                         engine::VenueState::foreign_order}) {
+    for (const auto s :
+         {engine::VenueState::order_reconciled, engine::VenueState::resend_gap_filled,
+          engine::VenueState::foreign_order}) {
         e.payload.venue_status.state = s;
         EXPECT_EQ(notify_kind(e), std::nullopt) << to_string(s);
     }
+}
+
+TEST(NotifyDescribe, ABrokerRefusingTheKeysIsCriticalAndSaysSo) {
+    Names n;
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue, 9,
+                                         1'700'000'000'000'000'000, engine::kNoSymbol);
+    e.payload.venue_status.state = engine::VenueState::refused;
+    e.payload.venue_status.reason = engine::Reason::venue_auth_failed;
+    ASSERT_EQ(notify_kind(e), NotifyKind::venue);
+    const Notification refused = describe(e, n.names);
+    EXPECT_EQ(refused.level, NotifyLevel::critical);
+    EXPECT_EQ(refused.title,
+              "Broker refused the API keys (expired or revoked): trading stopped until keel "
+              "restarts with valid keys");
+    const std::vector<std::pair<std::string, std::string>> want = {{"state", "refused"},
+                                                                   {"reason", "venue_auth_failed"}};
+    EXPECT_EQ(refused.fields, want);
+}
+
+TEST(NotifyDescribe, APositionTheBrokerDisagreesWithIsCriticalAndNamesItsSymbol) {
+    Names n;
+    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue, 11,
+                                         1'700'000'000'000'000'000, 0);
+    e.payload.venue_status.state = engine::VenueState::position_mismatch;
+    e.payload.venue_status.reason = engine::Reason::position_mismatch;
+    ASSERT_EQ(notify_kind(e), NotifyKind::venue);
+    const Notification mismatch = describe(e, n.names);
+    EXPECT_EQ(mismatch.level, NotifyLevel::critical);
+    EXPECT_EQ(mismatch.title,
+              "Broker's position differs from the journal's: new orders refused until "
+              "acknowledged (POST /api/venue/ack-positions)");
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"state", "position_mismatch"}, {"reason", "position_mismatch"}, {"symbol", "USDCHF"}};
+    EXPECT_EQ(mismatch.fields, want);
 }
 
 TEST(NotifyDescribe, AClosedDaySaysItsPnlEquityFillsAndOpenPositions) {
@@ -165,8 +200,8 @@ TEST(NotifyDescribe, AClosedDaySaysItsPnlEquityFillsAndOpenPositions) {
     // Its key follows the input that caused it (slot 0) and comes before a breaker of the same
     // account derived from the same input.
     EXPECT_EQ(d.key, 12u * kKeySlots + 3);
-    engine::Event b = engine::make_event(engine::EventType::risk_state, engine::Source::risk, 12,
-                                         0, engine::kNoSymbol);
+    engine::Event b = engine::make_event(engine::EventType::risk_state, engine::Source::risk, 12, 0,
+                                         engine::kNoSymbol);
     b.payload.risk_state.account = 1;
     EXPECT_GT(notify_key(b), d.key);
     EXPECT_LT(notify_key(b), through_key(12));
@@ -198,9 +233,9 @@ TEST(NotifyDescribe, TheStopMessageSaysWhyAndTheSessionsFiguresWhenKnown) {
     EXPECT_TRUE(n.awaited);
     EXPECT_EQ(n.title, "Session stopped: paper (stop signal (SIGINT or SIGTERM))");
     const std::vector<std::pair<std::string, std::string>> want = {
-        {"session", "paper"}, {"reason", "stop signal (SIGINT or SIGTERM)"},
-        {"fills", "17"},      {"realized_pnl", "-1.5"},
-        {"total_pnl", "2.25"}, {"equity", "100002.25"},
+        {"session", "paper"},   {"reason", "stop signal (SIGINT or SIGTERM)"},
+        {"fills", "17"},        {"realized_pnl", "-1.5"},
+        {"total_pnl", "2.25"},  {"equity", "100002.25"},
         {"open_positions", "1"}};
     EXPECT_EQ(n.fields, want);
     stop.known = false;

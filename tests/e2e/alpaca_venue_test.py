@@ -5,10 +5,13 @@ config/alpaca.json, both priced by one feed this script drives tick by tick, sma
 and TradingView alerts on SPY, with kill -9s and restarts on the way. At the end keel's fills,
 positions and cash equal the server's own account, the server placed no client_order_id twice,
 the keys appear in no journal, log, /metrics output or API answer, and `keel replay --verify`
-passes on the journal.
+passes on the journal. Then a session whose keys the server stops accepting (the server's
+expire_key_after): keel stops trading and a critical `venue` notification (a generic webhook
+target, notify_server.py) says the broker refused the keys, with neither key in it.
 
 Usage: alpaca_venue_test.py KEEL SOURCE_DIR
 """
+import json
 import os
 import subprocess
 import sys
@@ -17,8 +20,55 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_support as ls  # noqa: E402
 import alpaca_support as al  # noqa: E402
 from fix_support import Feeds, sine  # noqa: E402
+from notify_server import Server  # noqa: E402
 
 KILL_AT = (20, 60, 75)  # 20, 60: right after an alert
+
+
+def expired_key(src):
+    """The broker refuses the keys after a few requests: keel journals the venue refused and
+    notifies it, critical, keys in no message."""
+    notify = Server()
+    feed = Feeds()
+    account_path = os.path.join(ls.T, "expired-account.json")
+    venue, port = al.start_venue(src, feed.venue.port, account_path,
+                                 faults=["expire_key_after=6"], name="expired-venue")
+    feed.venue.accept()
+    config = al.alpaca_config(src, feed.keel.port, port, name="expired")
+    cfg = json.load(open(config))
+    cfg["notify"] = [{"type": "webhook", "events": ["venue"], "retry_initial_ms": 50,
+                      "retry_max_ms": 200, "timeout_ms": 2000}]
+    json.dump(cfg, open(config, "w"))
+    journal = os.path.join(ls.T, "expired-journal")
+    env = dict(al.env(config), KEEL__NOTIFY__0__URL=notify.base + "/hook")
+    k = ls.Keel("expired-keel", config, journal, env=env)
+    feed.keel.accept()
+
+    def refused():
+        with notify.lock:
+            return [t for _, kind, t in notify.received["webhook"]
+                    if kind == "venue" and t.startswith("Broker refused the API keys")]
+    # The reconciliation and the account polls (every 500 ms) spend the six requests.
+    ls.wait_for("the notification that the broker refused the keys", refused)
+    rc = k.stop()
+    if rc != 0:
+        ls.fail("expired key: keel run exited %d at SIGTERM" % rc)
+    al.stop_venue(venue, account_path)
+    records = ls.dump(journal, "input")
+    if not any(r.get("type") == "venue_status" and r.get("state") == "refused" and
+               r.get("reason") == "venue_auth_failed" for r in records):
+        ls.fail("expired key: no venue_status refused (venue_auth_failed) journaled")
+    if notify.errors:
+        ls.fail("expired key: the notification server saw: %s" % notify.errors)
+    if len(refused()) != 1:
+        ls.fail("expired key: %d notifications of the refused keys, not one" % len(refused()))
+    with notify.lock:
+        texts = [("notification", json.dumps(f)) for f in notify.webhook_fields] + \
+                [("notification title", t) for _, _, t in notify.received["webhook"]]
+    al.keys_absent(texts + [("log", open(k.err).read())], "expired key")
+    ls.verify(journal, "after the refused keys")
+    print("ok: the broker refused the keys: venue refused (venue_auth_failed) journaled, "
+          "notified once as '%s', keys in no message" % refused()[0])
 
 
 def main():
@@ -110,6 +160,7 @@ def main():
     ls.verify(journal, "after the Alpaca session")
     print("ok: %d fills through Alpaca's API equal the server's account (positions and cash); "
           "no order twice; keys nowhere; replay --verify passes" % fills)
+    expired_key(src)
 
 
 if __name__ == "__main__":

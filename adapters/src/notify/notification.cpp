@@ -10,8 +10,8 @@ using engine::Event;
 using engine::EventType;
 
 constexpr std::string_view kKindNames[kNotifyKinds] = {
-    "fill",  "partial_fill", "rejected", "cancel",  "breaker", "kill",
-    "pause", "resume",       "feed",     "session", "summary", "daily_summary", "venue"};
+    "fill",   "partial_fill", "rejected", "cancel",  "breaker",       "kill", "pause",
+    "resume", "feed",         "session",  "summary", "daily_summary", "venue"};
 constexpr std::string_view kKindPlurals[kNotifyKinds] = {"fills",
                                                          "partial fills",
                                                          "rejected orders",
@@ -147,19 +147,36 @@ Notification feed(const Event& e) {
     return out;
 }
 
+std::string venue_title(const engine::VenueStatusPayload& v) {
+    switch (v.state) {
+        case engine::VenueState::ready:
+            return "Venue reconnected: orders resolved, trading again";
+        case engine::VenueState::refused:
+            // A broker's keys or token refused (expired, revoked, wrong): nothing more is sent.
+            return v.reason == engine::Reason::venue_auth_failed
+                       ? "Broker refused the API keys (expired or revoked): trading stopped "
+                         "until keel restarts with valid keys"
+                       : "Venue holds orders this journal never sent: trading refused";
+        case engine::VenueState::position_mismatch:
+            return "Broker's position differs from the journal's: new orders refused until "
+                   "acknowledged (POST /api/venue/ack-positions)";
+        default:
+            return "Venue disconnected: new orders refused until it is back";
+    }
+}
+
 Notification venue(const Event& e, const NotifyNames& n) {
     const engine::VenueStatusPayload& v = e.payload.venue_status;
     const bool down = v.state != engine::VenueState::ready;
     Notification out = base(e, NotifyKind::venue, down ? NotifyLevel::critical : NotifyLevel::info);
-    out.title = v.state == engine::VenueState::refused
-                    ? "Venue holds orders this journal never sent: trading refused"
-                : down ? "Venue disconnected: new orders refused until it is back"
-                       : "Venue reconnected: orders resolved, trading again";
+    out.title = venue_title(v);
     out.fields = {{"state", std::string(to_string(v.state))}};
     if (down && v.reason != engine::Reason::none)
         out.fields.emplace_back("reason", std::string(to_string(v.reason)));
-    if (v.state == engine::VenueState::refused)
+    if (v.state == engine::VenueState::refused && v.reason == engine::Reason::foreign_order)
         out.fields.emplace_back("foreign_orders", std::to_string(v.in_doubt));
+    if (v.state == engine::VenueState::position_mismatch)
+        out.fields.emplace_back("symbol", symbol_name(e, n));
     if (!down) {
         out.fields.emplace_back("resolved_orders", std::to_string(v.resolved));
         out.fields.emplace_back("reconnects", std::to_string(v.reconnects));
@@ -263,11 +280,13 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
         case EventType::day_closed:
             return NotifyKind::daily_summary;
         case EventType::venue_status:
-            // Disconnected, refused, and ready again; reconciling is a step between them and
-            // the per-order records are the journal's detail.
+            // Disconnected, refused (foreign orders, or the broker refused the keys), a position
+            // that differs from the broker's, and ready again; reconciling is a step between
+            // them and the per-order records are the journal's detail.
             switch (e.payload.venue_status.state) {
                 case engine::VenueState::disconnected:
                 case engine::VenueState::refused:
+                case engine::VenueState::position_mismatch:
                 case engine::VenueState::ready:
                     return NotifyKind::venue;
                 default:
@@ -279,8 +298,8 @@ std::optional<NotifyKind> notify_kind(const Event& e) noexcept {
 }
 
 engine::EventTypeSet notify_event_types() noexcept {
-    return {EventType::venue_fill,   EventType::venue_reject, EventType::order_denied,
-            EventType::venue_cancel, EventType::command,      EventType::risk_state,
+    return {EventType::venue_fill,   EventType::venue_reject,  EventType::order_denied,
+            EventType::venue_cancel, EventType::command,       EventType::risk_state,
             EventType::feed_status,  EventType::session_start, EventType::day_closed,
             EventType::venue_status};
 }
