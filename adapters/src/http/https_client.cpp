@@ -43,8 +43,9 @@ std::optional<std::int64_t> header_int(const bhttp::fields& fields, beast::strin
 }
 
 // One connection and the buffers its operations use. The handlers of those operations share
-// it, so a connection the lane has abandoned (failed, timed out, closed) stays alive until its
-// last handler has run, and a new connection never shares a buffer with an old one.
+// it (each captures the lane's shared_ptr, `conn`), so a connection the lane has abandoned
+// (failed, timed out, closed) stays alive until its last handler has run or been destroyed
+// with the io_context, and a new connection never shares a buffer with an old one.
 struct Connection {
     Connection(asio::io_context& io, asio::ssl::context& ctx) : stream(io, ctx) {}
 
@@ -183,7 +184,7 @@ void HttpsClient::State::connect(std::size_t i, Clock::time_point deadline) {
     // One deadline for the whole request: tcp_stream applies it to every operation started
     // until it is set again, and closes the socket when it passes.
     tcp_layer.expires_at(deadline);
-    tcp_layer.async_connect(endpoints, [self = shared_from_this(), i, serial = lane.serial](
+    tcp_layer.async_connect(endpoints, [self = shared_from_this(), conn, i, serial = lane.serial](
                                            const error_code& ec, const tcp::endpoint&) {
         self->on_connect(i, serial, ec);
     });
@@ -200,9 +201,8 @@ void HttpsClient::State::on_connect(std::size_t i, std::uint64_t serial, const e
     error_code ignored;
     beast::get_lowest_layer(c.stream).socket().set_option(tcp::no_delay(true), ignored);
     c.stream.async_handshake(asio::ssl::stream_base::client,
-                             [self = shared_from_this(), i, serial](const error_code& e) {
-                                 self->on_handshake(i, serial, e);
-                             });
+                             [self = shared_from_this(), conn = lanes[i].conn, i,
+                              serial](const error_code& e) { self->on_handshake(i, serial, e); });
 }
 
 void HttpsClient::State::on_handshake(std::size_t i, std::uint64_t serial, const error_code& ec) {
@@ -233,7 +233,7 @@ void HttpsClient::State::write(std::size_t i) {
     c.request.prepare_payload();
     lane.write_started = true;
     bhttp::async_write(c.stream, c.request,
-                       [self = shared_from_this(), i, serial = lane.serial](
+                       [self = shared_from_this(), conn = lane.conn, i, serial = lane.serial](
                            const error_code& ec, std::size_t) { self->on_write(i, serial, ec); });
 }
 
@@ -252,7 +252,7 @@ void HttpsClient::State::on_write(std::size_t i, std::uint64_t serial, const err
     // reads the whole body anyway. The header alone is checked and refused.
     bhttp::async_read_header(
         c.stream, c.buffer, *c.parser,
-        [self = shared_from_this(), i, serial](const error_code& e, std::size_t) {
+        [self = shared_from_this(), conn = lane.conn, i, serial](const error_code& e, std::size_t) {
             self->on_header(i, serial, e);
         });
 }
@@ -264,9 +264,8 @@ void HttpsClient::State::on_header(std::size_t i, std::uint64_t serial, const er
         return fail(i, "read", ec);
     Connection& c = *lanes[i].conn;
     bhttp::async_read(c.stream, c.buffer, *c.parser,
-                      [self = shared_from_this(), i, serial](const error_code& e, std::size_t) {
-                          self->on_read(i, serial, e);
-                      });
+                      [self = shared_from_this(), conn = lanes[i].conn, i, serial](
+                          const error_code& e, std::size_t) { self->on_read(i, serial, e); });
 }
 
 void HttpsClient::State::on_read(std::size_t i, std::uint64_t serial, const error_code& ec) {
