@@ -505,6 +505,23 @@ TEST_F(AlpacaTestServerTest, RateLimitFaultAnswers429WithTheHeaders) {
     EXPECT_EQ(at(account(), {"rate_limited"}), "1");
 }
 
+TEST_F(AlpacaTestServerTest, RateWindowFaultSetsTheWindowItsResetHeaderNames) {
+    const std::int64_t before_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
+    AlpacaServerOptions o = options();
+    ASSERT_EQ(keel::adapters::alpaca::parse_fault("rate_window_s=5", o.faults), std::nullopt);
+    start(o);
+    RestClient rest(port());
+    const Answer first = rest.get("/v2/account");
+    const std::int64_t after_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+    const std::int64_t reset = std::stoll(std::string(first.headers["X-Ratelimit-Reset"]));
+    EXPECT_GE(reset, before_s + 5);
+    EXPECT_LE(reset, after_s + 5);
+}
+
 TEST_F(AlpacaTestServerTest, AcceptThenHangPlacesTheOrderWithoutAnswering) {
     AlpacaServerOptions o = options();
     o.faults.accept_then_hang_every = 1;
@@ -697,6 +714,7 @@ TEST(AlpacaTestServerFaults, ParseFaultRefusesUnknownNamesAndOutOfRangeValuesNam
               std::string::npos);
     EXPECT_NE(why("error_code=502").find("error_code is 500 or 504"), std::string::npos);
     EXPECT_NE(why("rate_limit=0").find("rate_limit is 1 to"), std::string::npos);
+    EXPECT_NE(why("rate_window_s=0").find("rate_window_s is 1 to 3600"), std::string::npos);
     EXPECT_NE(why("delay_ms=x").find("expected NAME=N"), std::string::npos);
     EXPECT_NE(why("nope=1").find("unknown fault 'nope'"), std::string::npos);
     EXPECT_EQ(f.error_code, 500u);  // a refused value changes nothing

@@ -14,7 +14,7 @@ own journal and its own server:
            reopens, reconciling before any new order;
   kills=N  N kill -9s at random moments of the session, each followed by a restart;
   storm    the server's rate_limit fault: the script, another client of the same account, uses
-           up the minute's requests, then a burst of alerts makes keel send orders faster than
+           up the window's requests, then a burst of alerts makes keel send orders faster than
            the limit; keel's requests get 429 (at most one per lane, in flight together), then
            keel sends nothing until the announced reset and stays under the limit after it (a second
            burst once the window reset); no order is lost: each gets an answer (an ack or fill,
@@ -52,7 +52,8 @@ POINTS = [("order_sent", 4), ("venue_sent", 4), ("reply_received", 14),
 HANG_EVERY = 3        # every third POST placed and never answered
 HANG_DELAY_MS = 300   # every answer and event held back this long (request timeout: 1 s)
 DROP_AFTER = 6        # events a stream carries before the server closes it
-STORM_LIMIT = 60      # requests a minute the server allows in the storm
+STORM_LIMIT = 60      # requests a window the server allows in the storm
+STORM_WINDOW_S = 15   # the window (Alpaca's is a minute): over max_order_age_ms, so orders wait
 STORM_ALERTS = 12     # alerts of each burst, sent without waiting for their orders
 
 
@@ -217,7 +218,8 @@ def kills(n, rng):
 def storm():
     """rate_limit: keel's requests in flight get 429 at most once per lane, then nothing goes
     until the reset, and no order is lost."""
-    s = Session("storm", faults=["rate_limit=%d" % STORM_LIMIT])
+    s = Session("storm", faults=["rate_limit=%d" % STORM_LIMIT,
+                                 "rate_window_s=%d" % STORM_WINDOW_S])
     s.start()
     for _ in range(3):
         s.tick(alert=False)
@@ -227,7 +229,7 @@ def storm():
         """STORM_ALERTS alerts as fast as the webhook takes them (each a new order)."""
         for _ in range(STORM_ALERTS):
             s.alert()
-    # The script, as another client of the account would, uses up what is left of the minute;
+    # The script, as another client of the account would, uses up what is left of the window;
     # keel, which last heard of requests to spare, then sends the burst's first order.
     ours = {"requests": 0, "rate_limited": 0}
     while True:
@@ -239,7 +241,7 @@ def storm():
         if headers.get("x-ratelimit-remaining") == "0":
             break
         if ours["requests"] > STORM_LIMIT:
-            ls.fail("storm: the server allowed more than its %d requests a minute" % STORM_LIMIT)
+            ls.fail("storm: the server allowed more than its %d requests a window" % STORM_LIMIT)
     burst()
 
     # Every order of the burst answered (acked, filled or refused past its age) while the
@@ -274,9 +276,9 @@ def storm():
     keel_429 = sum(1 for r in records if r["type"] == "venue_status" and
                    r["state"] == "request_outcome" and r.get("reason") == "venue_rate_limited")
     _, account = s.finish(
-        "rate_limit=%d a minute, %d alerts in each of two bursts (the first while the script "
+        "rate_limit=%d in %d s, %d alerts in each of two bursts (the first while the script "
         "used up the window: %d orders; the second after the reset: %d orders, none held)"
-        % (STORM_LIMIT, STORM_ALERTS, first_sent, second_sent),
+        % (STORM_LIMIT, STORM_WINDOW_S, STORM_ALERTS, first_sent, second_sent),
         lambda *_: ", refused venue_rate_limited (held past max_order_age_ms) %d" % refused_age)
     server_429 = account["rate_limited"] - ours["rate_limited"]
     if server_429 > 2:

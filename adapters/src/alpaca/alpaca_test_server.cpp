@@ -24,8 +24,10 @@ constexpr std::uint64_t kAny = UINT64_MAX;
 
 // clang-format off
 constexpr FaultSpec kFaults[] = {
-    {"rate_limit", 1, 1'000'000, "rate_limit is 1 to 1000000 requests a minute",
+    {"rate_limit", 1, 1'000'000, "rate_limit is 1 to 1000000 requests a window",
      [](AlpacaServerFaults& f, std::uint64_t n) { f.rate_limit = n; }},
+    {"rate_window_s", 1, 3600, "rate_window_s is 1 to 3600 seconds",
+     [](AlpacaServerFaults& f, std::uint64_t n) { f.rate_window_s = n; }},
     {"error_every", 0, kAny, "",
      [](AlpacaServerFaults& f, std::uint64_t n) { f.error_every = n; }},
     {"error_code", 500, 504, "error_code is 500 or 504",

@@ -21,7 +21,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-constexpr std::int64_t kWindowS = 60;  // Alpaca's limit is per minute
 constexpr auto kShutdownTimeout = std::chrono::seconds(5);
 
 std::string_view view(beast::string_view s) {
@@ -106,7 +105,7 @@ asio::awaitable<void> AlpacaTestServer::Impl::serve_http(std::shared_ptr<TlsStre
             co_await delay.async_wait(redirect_error(use_awaitable, ec));
         }
         const std::int64_t reset_s =
-            (window_start_s != 0 ? window_start_s : wall_clock_ns() / 1'000'000'000) + kWindowS;
+            (window_start_s != 0 ? window_start_s : wall_clock_ns() / 1'000'000'000) + window_s();
         auto res = make_response(req, std::move(reply.answer), rate_limit(), window_count, reset_s);
         co_await http::async_write(*stream, res, redirect_error(use_awaitable, ec));
         if (ec)
@@ -130,6 +129,11 @@ std::uint64_t AlpacaTestServer::Impl::rate_limit() const noexcept {
     return options.faults.rate_limit > 0 ? options.faults.rate_limit : options.rate_limit_per_min;
 }
 
+// Alpaca's window is a minute; the rate_window_s fault changes it (1 s to an hour).
+std::int64_t AlpacaTestServer::Impl::window_s() const noexcept {
+    return static_cast<std::int64_t>(options.faults.rate_window_s);
+}
+
 // Before the route: the key (and its expiry), the rate limit, then the error fault; each
 // answers instead of processing.
 Reply AlpacaTestServer::Impl::handle(const Request& req) {
@@ -143,7 +147,7 @@ Reply AlpacaTestServer::Impl::handle(const Request& req) {
         return {error_answer(401, kCodeUnauthorized, "request is not authorized")};
     }
     const std::int64_t now_s = wall_clock_ns() / 1'000'000'000;
-    if (window_start_s == 0 || now_s >= window_start_s + kWindowS) {
+    if (window_start_s == 0 || now_s >= window_start_s + window_s()) {
         window_start_s = now_s;
         window_count = 0;
     }

@@ -73,7 +73,7 @@ struct AlpacaTestServer::Impl {
     bool events_on = false;  // off while open() places the foreign order: nobody hears it
 
     // --- REST (alpaca_test_server_http.cpp) ---
-    std::int64_t window_start_s = 0;  // the rate-limit window: a minute from its first request
+    std::int64_t window_start_s = 0;  // the rate-limit window: window_s() from its first request
     std::uint64_t window_count = 0;
     std::uint64_t served = 0;       // requests past auth and the rate limit (error_every's count)
     std::uint64_t order_posts = 0;  // POST /v2/orders routed (accept_then_hang's count)
@@ -85,6 +85,7 @@ struct AlpacaTestServer::Impl {
     [[nodiscard]] Reply route(const Request& req);
     [[nodiscard]] bool key_expired() const noexcept;
     [[nodiscard]] std::uint64_t rate_limit() const noexcept;
+    [[nodiscard]] std::int64_t window_s() const noexcept;
 
     // --- the stream (alpaca_test_server_stream.cpp) ---
     struct Delayed {

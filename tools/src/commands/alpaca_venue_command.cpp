@@ -73,11 +73,12 @@ void AlpacaVenueCommand::add(CLI::App& app) {
                      "after each order or replace arrives");
     cmd_->add_option("--mode", mode_, "Matching: ticks, bars or per_event (sim_venue.hpp)")
         ->capture_default_str();
-    cmd_->add_option("--fault", faults_,
-                     "NAME=N, repeatable: rate_limit (requests a minute), error_every and "
-                     "error_code (500|504), accept_then_hang_every, stream_drop_after, "
-                     "duplicate_every, reorder_every, partial_fills, reject_every, "
-                     "expire_key_after, foreign_order (1 unfilled, 2 part filled), delay_ms");
+    cmd_->add_option(
+        "--fault", faults_,
+        "NAME=N, repeatable: rate_limit (requests a window), rate_window_s (60), error_every and "
+        "error_code (500|504), accept_then_hang_every, stream_drop_after, "
+        "duplicate_every, reorder_every, partial_fills, reject_every, "
+        "expire_key_after, foreign_order (1 unfilled, 2 part filled), delay_ms");
     cmd_->add_option("--account", account_, "Write the server's account as JSON here at exit");
     cmd_->add_option("--buying-power", buying_power_, "The account's buying power")
         ->capture_default_str();

@@ -71,7 +71,8 @@ namespace keel::adapters::alpaca {
 
 // Every fault is off at 0.
 struct AlpacaServerFaults {
-    std::uint64_t rate_limit = 0;              // requests per minute (over: 429 42910000)
+    std::uint64_t rate_limit = 0;              // requests per window (over: 429 42910000)
+    std::uint64_t rate_window_s = 60;          // the window: Alpaca's minute (a test's shorter)
     std::uint64_t error_every = 0;             // every Nth REST request: error_code, unprocessed
     std::uint32_t error_code = 500;            // 500 or 504
     std::uint64_t accept_then_hang_every = 0;  // every Nth POST /v2/orders: placed, never answered
