@@ -168,52 +168,30 @@ class Server {
 enum BareHop : std::size_t { kBareWrite = keel::bench::seam::kKeelHops, kBareRead };
 const std::vector<std::string> kBareHops = {"write", "wire+read"};
 
-// AlpacaVenue on keel's side of the seam, as the session assembly builds a venue.type "alpaca"
-// account (SessionAssembly::build_alpaca_venue) with config/alpaca.json's venue section, but
-// for the rate limit (at its maximum) and the server's address.
-class KeelPath {
-  public:
-    explicit KeelPath(int port) {
-        alpaca::AlpacaVenueOptions o;
-        const std::string host = "localhost:" + std::to_string(port);
-        o.config.base_url = "https://" + host;
-        o.config.stream_url = "wss://" + host + "/stream";
-        o.config.ca_file = source_file("tests/data/tls/localhost.crt");
-        o.config.key_id = kKeyId;
-        o.config.secret_key = kSecretKey;
-        o.config.request_timeout_ms = 5000;  // config/alpaca.json's
-        o.config.rate_limit_per_min = kKeelRateLimitPerMin;
-        o.config.account_poll_ms = 5000;
-        o.config.max_order_age_ms = 5000;
-        o.venue_id_prefix = kKeelPrefix;
-        o.symbols = {kSymbol};
-        o.order_capacity = keel::engine::GatewayStage::kDefaultOrderCapacity;
-        venue_ = std::make_unique<alpaca::AlpacaVenue>(
-            std::move(o), seam_.sink(), [](std::string_view line) {
-                std::fprintf(stderr, "alpaca_bench: keel %.*s\n", static_cast<int>(line.size()),
-                             line.data());
-            });
-        seam_.start(*venue_);
-    }
-    // The adapter thread stops (and closes the stream) before the adapter goes.
-    ~KeelPath() { seam_.stop(); }
-    KeelPath(const KeelPath&) = delete;
-    KeelPath& operator=(const KeelPath&) = delete;
+// AlpacaVenue on keel's side of the seam, with the options the session assembly gives a
+// venue.type "alpaca" account (SessionAssembly::build_alpaca_venue) from config/alpaca.json's
+// venue section, but for the rate limit (at its maximum) and the server's address. The ack's
+// tail carries Alpaca's order id (aid=...). The cancel is a DELETE, then the stream's canceled
+// event; the stream's `new`, when it comes after the POST's answer, adds nothing.
+using KeelPath = keel::bench::seam::VenuePath<alpaca::AlpacaVenue>;
 
-    bool wait_ready() { return seam_.wait_ready(); }
-    // The ack's tail carries Alpaca's order id (aid=...). The cancel is a DELETE, then the
-    // stream's canceled event; the stream's `new`, when it comes after the POST's answer, adds
-    // nothing.
-    std::uint64_t order_to_ack(std::uint64_t seq, HopHistograms& hops, const char*& why) {
-        return seam_.order_to_ack(seq, "aid=", hops, why);
-    }
-    [[nodiscard]] const alpaca::AlpacaVenueCounters& counters() const { return venue_->counters(); }
-    [[nodiscard]] std::uint64_t posted_before_start() const { return seam_.posted_before_start(); }
-
-  private:
-    keel::bench::seam::KeelSeam seam_;
-    std::unique_ptr<alpaca::AlpacaVenue> venue_;
-};
+alpaca::AlpacaVenueOptions keel_options(int port) {
+    alpaca::AlpacaVenueOptions o;
+    const std::string host = "localhost:" + std::to_string(port);
+    o.config.base_url = "https://" + host;
+    o.config.stream_url = "wss://" + host + "/stream";
+    o.config.ca_file = source_file("tests/data/tls/localhost.crt");
+    o.config.key_id = kKeyId;
+    o.config.secret_key = kSecretKey;
+    o.config.request_timeout_ms = 5000;  // config/alpaca.json's
+    o.config.rate_limit_per_min = kKeelRateLimitPerMin;
+    o.config.account_poll_ms = 5000;
+    o.config.max_order_age_ms = 5000;
+    o.venue_id_prefix = kKeelPrefix;
+    o.symbols = {kSymbol};
+    o.order_capacity = keel::engine::GatewayStage::kDefaultOrderCapacity;
+    return o;
+}
 
 // --- the bare client ---
 
@@ -371,7 +349,7 @@ struct Rig {
     Rig() {
         if (!keel_server.ok() || !bare_server.ok())
             return;
-        keel = std::make_unique<KeelPath>(keel_server.port());
+        keel = std::make_unique<KeelPath>(keel_options(keel_server.port()), "alpaca_bench", "aid=");
         bare = std::make_unique<BarePath>(bare_server.port());
         ready = keel->wait_ready() && bare->ok();
         if (!ready)
@@ -423,7 +401,7 @@ struct Rig {
     void snapshot_keel() {
         if (!keel)
             return;
-        const alpaca::AlpacaVenueCounters& c = keel->counters();
+        const alpaca::AlpacaVenueCounters& c = keel->venue().counters();
         keel_counters_ = {c.requests.load(),    c.in_doubt.load(),  c.rate_limited.load(),
                           c.expired.load(),     c.malformed.load(), c.refused_offline.load(),
                           c.disconnects.load(), c.duplicates.load()};
@@ -458,18 +436,10 @@ void bm_order_to_ack(benchmark::State& state) {
         state.SkipWithError("keel's Alpaca adapter did not become ready (stderr says why)");
         return;
     }
-    keel::bench::seam::interleave(
-        state, rig.all,
-        [&](std::uint64_t seq, HopHistograms& hops, const char*& why) {
-            return rig.keel->order_to_ack(seq, hops, why);
-        },
-        [&](std::uint64_t seq, HopHistograms& hops, const char*& why) {
-            return rig.bare->order_to_ack(seq, hops, why);
-        },
-        [&] {
-            if (rig.pacer.acquire(2) > Clock::duration::zero())
-                ++rig.paced_iterations;
-        });
+    keel::bench::seam::interleave(state, rig.all, *rig.keel, *rig.bare, [&] {
+        if (rig.pacer.acquire(2) > Clock::duration::zero())
+            ++rig.paced_iterations;
+    });
 }
 
 void print_plan(const Rig& rig, std::FILE* out) {

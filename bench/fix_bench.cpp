@@ -143,44 +143,23 @@ enum BareHop : std::size_t {
 };
 const std::vector<std::string> kBareHops = {"send", "wire+venue", "receive"};
 
-// FixVenue on keel's side of the seam, as the session assembly builds a venue.type "fix"
-// account (SessionAssembly::build_fix_venue).
-class KeelPath {
-  public:
-    KeelPath(const fs::path& dir, int port) {
-        fix::FixVenueOptions o;
-        o.session.sender_comp_id = "KEEL";
-        o.session.target_comp_id = "VENUE";
-        o.session.port = port;
-        o.session.reconnect_s = 1;
-        o.session.store_dir = (dir / "keel").string();
-        o.venue_id_prefix = kKeelPrefix;
-        o.symbols = {kSymbol};
-        o.order_capacity = keel::engine::GatewayStage::kDefaultOrderCapacity;
-        fix_ =
-            std::make_unique<fix::FixVenue>(std::move(o), seam_.sink(), [](std::string_view line) {
-                std::fprintf(stderr, "fix_bench: keel %.*s\n", static_cast<int>(line.size()),
-                             line.data());
-            });
-        seam_.start(*fix_);
-    }
-    // The adapter thread stops (and closes the session) before the adapter goes.
-    ~KeelPath() { seam_.stop(); }
-    KeelPath(const KeelPath&) = delete;
-    KeelPath& operator=(const KeelPath&) = delete;
+// FixVenue on keel's side of the seam, with the options the session assembly gives a
+// venue.type "fix" account (SessionAssembly::build_fix_venue). The ack's tail carries the
+// venue's OrderID (37=V...).
+using KeelPath = keel::bench::seam::VenuePath<fix::FixVenue>;
 
-    bool wait_ready() { return seam_.wait_ready(); }
-    // The ack's tail carries the venue's OrderID (37=V...).
-    std::uint64_t order_to_ack(std::uint64_t seq, HopHistograms& hops, const char*& why) {
-        return seam_.order_to_ack(seq, "37=V", hops, why);
-    }
-    [[nodiscard]] const fix::FixVenueCounters& counters() const { return fix_->counters(); }
-    [[nodiscard]] std::uint64_t posted_before_start() const { return seam_.posted_before_start(); }
-
-  private:
-    keel::bench::seam::KeelSeam seam_;
-    std::unique_ptr<fix::FixVenue> fix_;
-};
+fix::FixVenueOptions keel_options(const fs::path& dir, int port) {
+    fix::FixVenueOptions o;
+    o.session.sender_comp_id = "KEEL";
+    o.session.target_comp_id = "VENUE";
+    o.session.port = port;
+    o.session.reconnect_s = 1;
+    o.session.store_dir = (dir / "keel").string();
+    o.venue_id_prefix = kKeelPrefix;
+    o.symbols = {kSymbol};
+    o.order_capacity = keel::engine::GatewayStage::kDefaultOrderCapacity;
+    return o;
+}
 
 // --- the bare initiator ---
 
@@ -300,7 +279,8 @@ struct Rig {
         if (!venues.ok())
             return;
         venues.start();
-        keel = std::make_unique<KeelPath>(dir, venues.keel_port());
+        keel =
+            std::make_unique<KeelPath>(keel_options(dir, venues.keel_port()), "fix_bench", "37=V");
         bare = std::make_unique<BarePath>(dir, venues.bare_port());
         ready = keel->wait_ready() && bare->wait_logged_on();
         if (!ready)
@@ -333,7 +313,7 @@ struct Rig {
                   venues.bare_venue().counters().messages_in,
               "the two venues did not see the same number of messages");
         if (keel) {
-            const fix::FixVenueCounters& c = keel->counters();
+            const fix::FixVenueCounters& c = keel->venue().counters();
             check(c.malformed.load() + c.unknown_order.load() + c.duplicates.load() != 0,
                   "keel's adapter dropped a report (malformed, unknown order or duplicate)");
             check(c.refused_offline.load() != 0, "keel's adapter refused an order offline");
@@ -363,15 +343,7 @@ void bm_order_to_ack(benchmark::State& state) {
         state.SkipWithError("the FIX sessions did not log on (stderr says why)");
         return;
     }
-    keel::bench::seam::interleave(
-        state, rig.all,
-        [&](std::uint64_t seq, HopHistograms& hops, const char*& why) {
-            return rig.keel->order_to_ack(seq, hops, why);
-        },
-        [&](std::uint64_t seq, HopHistograms& hops, const char*& why) {
-            return rig.bare->order_to_ack(seq, hops, why);
-        },
-        [] {});
+    keel::bench::seam::interleave(state, rig.all, *rig.keel, *rig.bare, [] {});
 }
 
 }  // namespace

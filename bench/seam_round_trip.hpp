@@ -311,6 +311,39 @@ class KeelSeam {
     bool started_ = false;
 };
 
+// keel's path through one venue adapter (FixVenue, AlpacaVenue): the seam above and the adapter,
+// built from the options the session assembly would give it, logging to stderr under the
+// benchmark's name. ack_tail: what the ack's tail must carry (the venue's order id). The
+// adapter thread stops (and closes the session or stream) before the adapter goes.
+template <class Venue>
+class VenuePath {
+  public:
+    template <class Options>
+    VenuePath(Options options, const char* bench, const char* ack_tail) : ack_tail_(ack_tail) {
+        venue_ = std::make_unique<Venue>(
+            std::move(options), seam_.sink(), [bench](std::string_view line) {
+                std::fprintf(stderr, "%s: keel %.*s\n", bench, static_cast<int>(line.size()),
+                             line.data());
+            });
+        seam_.start(*venue_);
+    }
+    ~VenuePath() { seam_.stop(); }
+    VenuePath(const VenuePath&) = delete;
+    VenuePath& operator=(const VenuePath&) = delete;
+
+    bool wait_ready() { return seam_.wait_ready(); }
+    std::uint64_t order_to_ack(std::uint64_t seq, HopHistograms& hops, const char*& why) {
+        return seam_.order_to_ack(seq, ack_tail_, hops, why);
+    }
+    [[nodiscard]] const Venue& venue() const { return *venue_; }
+    [[nodiscard]] std::uint64_t posted_before_start() const { return seam_.posted_before_start(); }
+
+  private:
+    KeelSeam seam_;
+    std::unique_ptr<Venue> venue_;
+    const char* ack_tail_;
+};
+
 // Every round trip of every run of both paths, for the ratio table, and the hops.
 struct RoundTrips {
     explicit RoundTrips(std::vector<std::string> bare_hops) : hops(std::move(bare_hops)) {}
@@ -322,11 +355,12 @@ struct RoundTrips {
 
 // One benchmark run: each iteration one round trip through keel and one through the bare
 // path, in alternating order, so that a load that comes and goes moves both alike.
-// keel_trip(seq, hops, why) and bare_trip(...) return the ns or 0 (with why); each uses seq
-// and seq + 1 (the order and its cancel). before() runs first in every iteration (pacing).
-template <class KeelTrip, class BareTrip, class Before>
-void interleave(benchmark::State& state, RoundTrips& all, KeelTrip&& keel_trip,
-                BareTrip&& bare_trip, Before&& before) {
+// keel.order_to_ack(seq, hops, why) and bare.order_to_ack(...) return the ns or 0 (with
+// why); each uses seq and seq + 1 (the order and its cancel). before() runs first in every
+// iteration (pacing).
+template <class KeelPath, class BarePath, class Before>
+void interleave(benchmark::State& state, RoundTrips& all, KeelPath& keel, BarePath& bare,
+                Before&& before) {
     auto keel_h = std::make_unique<LatencyHistogram>();
     auto bare_h = std::make_unique<LatencyHistogram>();
     std::uint64_t i = 0;
@@ -338,8 +372,8 @@ void interleave(benchmark::State& state, RoundTrips& all, KeelTrip&& keel_trip,
             const std::uint64_t seq = all.next_seq;
             all.next_seq += 2;
             const char* why = nullptr;
-            const std::uint64_t ns =
-                keel_turn ? keel_trip(seq, all.hops, why) : bare_trip(seq, all.hops, why);
+            const std::uint64_t ns = keel_turn ? keel.order_to_ack(seq, all.hops, why)
+                                               : bare.order_to_ack(seq, all.hops, why);
             if (ns == 0) {
                 state.SkipWithError(why);
                 return;

@@ -45,6 +45,13 @@ const std::string kTlsDir = std::string(KEEL_SOURCE_DIR) + "/tests/data/tls/";
 
 // A JSON value by path (object keys, or array indexes as numbers): a string's contents,
 // "null", "<absent>", or any other value minified.
+// The wall clock in Unix seconds, as X-Ratelimit-Reset counts.
+std::int64_t unix_now_s() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::string at(const std::string& json, std::initializer_list<std::string> path) {
     simdjson::dom::parser parser;
     simdjson::dom::element e;
@@ -485,9 +492,7 @@ TEST_F(AlpacaTestServerTest, PositionsAndAccountFollowTheFills) {
 }
 
 TEST_F(AlpacaTestServerTest, RateLimitFaultAnswers429WithTheHeaders) {
-    const std::int64_t before_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
+    const std::int64_t before_s = unix_now_s();
     AlpacaServerOptions o = options();
     ASSERT_EQ(keel::adapters::alpaca::parse_fault("rate_limit=2", o.faults), std::nullopt);
     start(o);
@@ -506,17 +511,13 @@ TEST_F(AlpacaTestServerTest, RateLimitFaultAnswers429WithTheHeaders) {
 }
 
 TEST_F(AlpacaTestServerTest, RateWindowFaultSetsTheWindowItsResetHeaderNames) {
-    const std::int64_t before_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
+    const std::int64_t before_s = unix_now_s();
     AlpacaServerOptions o = options();
     ASSERT_EQ(keel::adapters::alpaca::parse_fault("rate_window_s=5", o.faults), std::nullopt);
     start(o);
     RestClient rest(port());
     const Answer first = rest.get("/v2/account");
-    const std::int64_t after_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
+    const std::int64_t after_s = unix_now_s();
     const std::int64_t reset = std::stoll(std::string(first.headers["X-Ratelimit-Reset"]));
     EXPECT_GE(reset, before_s + 5);
     EXPECT_LE(reset, after_s + 5);

@@ -192,20 +192,9 @@ def hang():
 def drops(m):
     s = Session("drops", faults=["stream_drop_after=%d" % DROP_AFTER])
     s.start()
-
-    def dropped():
-        return sum(1 for r in ls.dump(s.journal, "input") if r["type"] == "venue_status" and
-                   r["state"] == "disconnected" and r["reason"] == "venue_disconnected")
-    ticks = 0
-    while dropped() < m:
-        s.tick()
-        s.wait("a tick")
-        ticks += 1
-        if ticks > 200 * m:
-            ls.fail("drops: only %d dropped streams in %d ticks" % (dropped(), ticks))
-    s.settle()
+    dropped = fs.tick_until_dropped(s, m, "dropped streams")
     s.finish("%d dropped trade_updates streams (the server's stream_drop_after=%d, no replay), "
-             "each reopened and reconciled" % (dropped(), DROP_AFTER))
+             "each reopened and reconciled" % (dropped, DROP_AFTER))
 
 
 def kills(n, rng):

@@ -140,20 +140,9 @@ def kills(n, rng):
 def drops(m):
     s = Session("drops", faults=["drop_after=%d" % DROP_AFTER], max_age_ms=DROP_MAX_AGE_MS)
     s.start()
-
-    def dropped():
-        return sum(1 for r in ls.dump(s.journal, "input") if r["type"] == "venue_status" and
-                   r["state"] == "disconnected" and r["reason"] == "venue_disconnected")
-    ticks = 0
-    while dropped() < m:
-        s.tick()
-        s.wait("a tick")
-        ticks += 1
-        if ticks > 200 * m:
-            ls.fail("drops: only %d dropped connections in %d ticks" % (dropped(), ticks))
-    s.settle()
+    dropped = fs.tick_until_dropped(s, m, "dropped connections")
     s.finish("%d dropped connections (the venue's drop_after=%d), each reconnected"
-             % (dropped(), DROP_AFTER))
+             % (dropped, DROP_AFTER))
 
 
 def main():

@@ -445,6 +445,24 @@ def crash_then_restart(s, point, n, first_n):
     return before
 
 
+def tick_until_dropped(s, m, what):
+    """Ticks the session (each tick's answers awaited) until its journal holds m connections
+    the venue dropped (venue_status disconnected, venue_disconnected), then settles it. what
+    names them in the failure after 200 ticks a drop. Returns how many were dropped."""
+    def dropped():
+        return sum(1 for r in ls.dump(s.journal, "input") if r["type"] == "venue_status" and
+                   r["state"] == "disconnected" and r["reason"] == "venue_disconnected")
+    ticks = 0
+    while dropped() < m:
+        s.tick()
+        s.wait("a tick")
+        ticks += 1
+        if ticks > 200 * m:
+            ls.fail("drops: only %d %s in %d ticks" % (dropped(), what, ticks))
+    s.settle()
+    return dropped()
+
+
 def random_kills(s, n, rng, flight_s):
     """n kill -9s of the session, each restarted: right after a tick and its alert (orders
     being derived and sent), at a random point of the round trip to the venue (up to flight_s),
