@@ -73,14 +73,8 @@ AlpacaVenue::AlpacaVenue(AlpacaVenueOptions options, TailReplySink& replies, Log
 
 AlpacaVenue::~AlpacaVenue() { on_thread_stop(); }
 
-std::int64_t AlpacaVenue::now_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string AlpacaVenue::symbol_of(engine::SymbolId id) const {
-    return id < options_.symbols.size() ? options_.symbols[id] : std::string();
+    return symbol_name(options_.symbols, id);
 }
 
 void AlpacaVenue::log(const std::string& what) {
@@ -146,7 +140,7 @@ void AlpacaVenue::refuse(const engine::Event& request, engine::Reason reason,
     r.header.type = engine::EventType::venue_reject;
     r.header.source = engine::Source::venue;
     r.header.seq = 0;
-    r.header.ts_ns = now_ns();
+    r.header.ts_ns = wall_clock_ns();
     r.payload.order.status = engine::OrderStatus::rejected;
     r.payload.order.reason = reason;
     const std::string tail = detail::tail_line("text", text);
@@ -243,7 +237,7 @@ bool AlpacaVenue::pump() {
                 counters_.expired.fetch_add(1, std::memory_order_relaxed);
                 if (book_.find(id) != nullptr)
                     post(reject_event(engine::OrderAction::new_order, known(id),
-                                      engine::Reason::venue_rate_limited, now_ns()),
+                                      engine::Reason::venue_rate_limited, wall_clock_ns()),
                          detail::tail_line("text", "held by the rate limit past max_order_age_ms"));
                 continue;
             }
@@ -377,7 +371,7 @@ void AlpacaVenue::on_post(const Request& r, Response&& res) {
         const engine::Reason reason = a == Answer::auth_failed ? engine::Reason::venue_auth_failed
                                                                : reject_reason(res.status, err);
         return post(reject_event(engine::OrderAction::new_order, known(r.order_id), reason,
-                                 now_ns()),
+                                 wall_clock_ns()),
                     detail::tail_of_error(ids_[r.order_id].current, res.status, err));
     }
     go_in_doubt(r, res, err.message.empty() ? res.error : err.message);
@@ -433,7 +427,7 @@ void AlpacaVenue::on_patch(const Request& r, Response&& res) {
     const engine::Reason reason = a == Answer::auth_failed ? engine::Reason::venue_auth_failed
                                   : a == Answer::not_found ? engine::Reason::venue_unknown_order
                                                            : reject_reason(res.status, err);
-    post(reject_event(engine::OrderAction::replace, known(r.order_id), reason, now_ns()),
+    post(reject_event(engine::OrderAction::replace, known(r.order_id), reason, wall_clock_ns()),
          detail::tail_of_error(ids.pending, res.status, err));
 }
 
@@ -450,7 +444,7 @@ void AlpacaVenue::on_cancel(const Request& r, Response&& res) {
         post(reject_event(engine::OrderAction::cancel, known(r.order_id),
                           a == Answer::not_found ? engine::Reason::venue_unknown_order
                                                  : engine::Reason::venue_rejected,
-                          now_ns()),
+                          wall_clock_ns()),
              detail::tail_of_error(ids_[r.order_id].current, res.status, err));
         Request lookup;
         lookup.job = Job::lookup;

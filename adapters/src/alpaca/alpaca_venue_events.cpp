@@ -80,7 +80,7 @@ void AlpacaVenue::on_not_found(const Request& r) {
     if (!ids.pending.empty() && r.key == ids.pending) {
         // The replace's PATCH never took effect: refused, the order is back as it was.
         post(reject_event(engine::OrderAction::replace, known(id),
-                          engine::Reason::venue_unknown_order, now_ns()),
+                          engine::Reason::venue_unknown_order, wall_clock_ns()),
              detail::tail_line("coid", r.key) +
                  detail::tail_line("text", "no order at Alpaca by the replace's client_order_id"));
         if (r.reconcile)
@@ -116,10 +116,10 @@ void AlpacaVenue::on_not_found(const Request& r) {
         detail::tail_line("text", "Alpaca has no order by this client_order_id");
     if (rec->status == engine::OrderStatus::pending_new)
         post(reject_event(engine::OrderAction::new_order, k, engine::Reason::venue_unknown_order,
-                          now_ns()),
+                          wall_clock_ns()),
              tail);
     else
-        post(order_reply(engine::EventType::venue_cancel, k, k.owner, now_ns(),
+        post(order_reply(engine::EventType::venue_cancel, k, k.owner, wall_clock_ns(),
                          engine::OrderStatus::canceled, engine::Reason::venue_unknown_order,
                          engine::OrderAction::cancel),
              tail);
@@ -129,7 +129,7 @@ void AlpacaVenue::on_not_found(const Request& r) {
 
 // An order as Alpaca reports it (a POST's answer, a lookup's): the snapshot rule.
 void AlpacaVenue::post_snapshot(std::uint64_t order_id, const Order& o, const std::string& tail) {
-    const Mapped m = map_order_snapshot(o, known(order_id), now_ns());
+    const Mapped m = map_order_snapshot(o, known(order_id), wall_clock_ns());
     for (std::size_t i = 0; i < m.count; ++i)
         post(m.events[i], tail);
     if (m.count == 0 && !o.id.empty() && ids_[order_id].alpaca_id.empty() &&
@@ -147,7 +147,7 @@ void AlpacaVenue::ack_replace(std::uint64_t order_id, const Order& replacement) 
     const engine::OrderRecord* rec = book_.find(order_id);
     if (rec == nullptr || ids_[order_id].pending.empty())
         return;
-    const Mapped m = map_replace_ack(replacement, known(order_id), now_ns());
+    const Mapped m = map_replace_ack(replacement, known(order_id), wall_clock_ns());
     if (m.count == 0)
         return;
     engine::Event e = m.events[0];
@@ -224,7 +224,8 @@ void AlpacaVenue::on_trade_update(const TradeUpdate& u) {
             u.has_price && u.qty.raw > 0) {
             const engine::OrderRecord* rec = book_.find(id);
             const bool final = rec->filled.raw + u.qty.raw >= rec->quantity.raw;
-            post(fill_reply(known(id), now_ns(), u.price, u.qty, engine::Money{}, final), tail);
+            post(fill_reply(known(id), wall_clock_ns(), u.price, u.qty, engine::Money{}, final),
+                 tail);
         }
         return;
     } else if (coid != ids.current) {
@@ -233,7 +234,7 @@ void AlpacaVenue::on_trade_update(const TradeUpdate& u) {
                    ") under a client_order_id it does not use now (" +
                    detail::readable(tail) + "): dropped");
     }
-    const Mapped m = map_trade_update(u, known(id), now_ns());
+    const Mapped m = map_trade_update(u, known(id), wall_clock_ns());
     for (std::size_t i = 0; i < m.count; ++i)
         post(m.events[i], tail);
     if (m.count == 0 && ids.alpaca_id.empty() && !u.order.id.empty()) {

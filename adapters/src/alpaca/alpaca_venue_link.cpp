@@ -270,9 +270,9 @@ bool AlpacaVenue::adopt(const Order& o, std::string& why) {
         why = "nothing left to fill";
     if (!why.empty())
         return false;
-    engine::Event e = engine::make_event(
-        engine::EventType::venue_ack, engine::Source::venue, 0, now_ns(),
-        static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
+    engine::Event e =
+        engine::make_event(engine::EventType::venue_ack, engine::Source::venue, 0, wall_clock_ns(),
+                           static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
     e.header.aux = engine::kAdoptedOwner;
     engine::OrderPayload& p = e.payload.order;
     p.order_id = engine::make_adopted_order_id(adopted_, options_.account);
@@ -385,8 +385,9 @@ void AlpacaVenue::on_account(const Request& r, Response&& res) {
                          p.buying_power.raw != last_account_.buying_power.raw ||
                          p.equity.raw != last_account_.equity.raw;
     if (changed) {
-        engine::Event e = engine::make_event(engine::EventType::venue_account,
-                                             engine::Source::venue, 0, now_ns(), engine::kNoSymbol);
+        engine::Event e =
+            engine::make_event(engine::EventType::venue_account, engine::Source::venue, 0,
+                               wall_clock_ns(), engine::kNoSymbol);
         e.payload.venue_account = p;
         replies_.post(e);
         last_account_ = p;
@@ -451,22 +452,14 @@ void AlpacaVenue::finish_if_answered() {
 
 // A venue_status input of this account's venue, now.
 engine::Event AlpacaVenue::status_event(engine::VenueState state, engine::Reason reason) const {
-    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
-                                         0, now_ns(), engine::kNoSymbol);
-    e.payload.venue_status.state = state;
-    e.payload.venue_status.account = options_.account;
-    e.payload.venue_status.reason = reason;
-    e.payload.venue_status.reconnects = reconnects_;
-    return e;
+    return link_status(state, reason, options_.account, reconnects_, wall_clock_ns());
 }
 
 void AlpacaVenue::post_status(engine::VenueState state, engine::Reason reason) {
     engine::Event e = status_event(state, reason);
     e.payload.venue_status.resolved = resolved_;
-    e.payload.venue_status.in_doubt = static_cast<std::uint32_t>(
-        state == engine::VenueState::reconciling ? book_.open_count()
-        : state == engine::VenueState::refused   ? foreign_
-                                                 : awaiting_.size());
+    e.payload.venue_status.in_doubt =
+        link_in_doubt(state, book_.open_count(), foreign_, awaiting_.size());
     replies_.post(e);
 }
 

@@ -94,12 +94,6 @@ JsonWriter& JsonWriter::time_or_null(std::int64_t ns) {
     return ns == 0 ? null() : string(rfc3339(ns));
 }
 
-std::int64_t wall_clock_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string rfc3339(std::int64_t ns) {
     const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
     const auto micros = static_cast<long>((ns % 1'000'000'000) / 1000);

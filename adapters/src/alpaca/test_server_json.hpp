@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "keel/adapters/sim_venue/split_mix64.hpp"
+// wall_clock_ns(): the server is a counterparty, not a stage, so it stamps with real time.
+#include "keel/adapters/venue/venue_reply.hpp"
 
 namespace keel::adapters::alpaca {
 
@@ -43,10 +45,6 @@ class JsonWriter {
     std::vector<bool> first_;  // per open container: nothing written in it yet
     bool after_key_ = false;
 };
-
-// The wall clock, ns since the epoch: the server is a counterparty, not a stage, so it stamps
-// with real time.
-[[nodiscard]] std::int64_t wall_clock_ns();
 
 // "2026-12-07T15:30:00.123456Z".
 [[nodiscard]] std::string rfc3339(std::int64_t ns);

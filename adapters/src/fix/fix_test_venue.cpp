@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "keel/adapters/fix/fix_codec.hpp"
+#include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/engine/core/fixed_point.hpp"
 
 namespace keel::adapters::fix {
@@ -93,17 +94,11 @@ void FixTestVenue::stop() {
 int FixTestVenue::port() const { return endpoint_ ? endpoint_->port() : 0; }
 bool FixTestVenue::logged_on() const { return endpoint_ && endpoint_->logged_on(); }
 
-std::int64_t FixTestVenue::now_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 void FixTestVenue::on_market_data(const engine::Event& event) {
     // Orders are stamped with their arrival; market data with its own, so it matches orders
     // that came before it.
     engine::Event stamped = event;
-    stamped.header.ts_ns = now_ns();
+    stamped.header.ts_ns = wall_clock_ns();
     sim_->on_market_data(stamped);
 }
 
@@ -181,7 +176,7 @@ void FixTestVenue::record_arrival(const FixMessage& m) {
     const std::string* id = m.find(kClOrdId);
     a.cl_ord_id = id != nullptr ? *id : std::string();
     a.poss_dup = m.poss_dup;
-    a.arrived_ns = now_ns();
+    a.arrived_ns = wall_clock_ns();
     const std::string& sent =
         m.poss_dup && !m.orig_sending_time.empty() ? m.orig_sending_time : m.sending_time;
     a.first_sent_ns = parse_utc_timestamp(sent).value_or(a.arrived_ns);
@@ -210,7 +205,7 @@ void FixTestVenue::reject_new(const FixMessage& m, int reason, const std::string
     const std::string* sym = m.find(kSymbol);
     r.add(kSymbol, sym != nullptr ? *sym : "").add(kLeavesQty, "0").add(kCumQty, "0");
     r.add(kAvgPx, "0").add(kOrdRejReason, std::to_string(reason)).add(kText, text);
-    r.add(kTransactTime, utc_timestamp(now_ns()));
+    r.add(kTransactTime, utc_timestamp(wall_clock_ns()));
     queue(std::move(r));
 }
 
@@ -250,9 +245,8 @@ void FixTestVenue::on_new_order(const FixMessage& m) {
     first_by_internal_[internal] = *id;
     internal_by_first_[*id] = internal;
     orders_by_first_[*id] = o;
-    engine::Event e =
-        engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0, now_ns(),
-                           *symbol);
+    engine::Event e = engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0,
+                                         wall_clock_ns(), *symbol);
     e.payload.order = {};
     e.payload.order.order_id = internal;
     e.payload.order.price = o.price;
@@ -306,8 +300,8 @@ engine::Event* FixTestVenue::begin_request(const FixMessage& m, int response_to,
     first_of_[*id] = o->first_cl_ord_id;
     o->pending_cl_ord_id = *id;
     engine::Event& e = o->pending;
-    e = engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0, now_ns(),
-                           *symbols_.find(o->symbol));
+    e = engine::make_event(engine::EventType::order_sent, engine::Source::engine, 0,
+                           wall_clock_ns(), *symbols_.find(o->symbol));
     e.payload.order = {};
     e.payload.order.order_id = internal_by_first_.at(o->first_cl_ord_id);
     e.payload.order.side = o->side;
@@ -413,7 +407,7 @@ void FixTestVenue::report(FixVenueOrder& o, char exec_type, const std::string& c
     r.add(kCumQty, decimal(o.filled.raw));
     const std::int64_t avg =
         o.filled.raw > 0 ? static_cast<std::int64_t>(o.filled_notional / o.filled.raw) : 0;
-    r.add(kAvgPx, decimal(avg)).add(kTransactTime, utc_timestamp(now_ns()));
+    r.add(kAvgPx, decimal(avg)).add(kTransactTime, utc_timestamp(wall_clock_ns()));
     for (const FixField& f : extra)
         r.add(f.tag, f.value);
     queue(std::move(r));
@@ -440,7 +434,7 @@ void FixTestVenue::fill_report(FixVenueOrder& o, const engine::FillPayload& fill
     r.add(kAvgPx, decimal(static_cast<std::int64_t>(o.filled_notional / o.filled.raw)));
     if (fill.fee.raw != 0)
         r.add(kCommission, decimal(fill.fee.raw));
-    r.add(kTransactTime, utc_timestamp(now_ns()));
+    r.add(kTransactTime, utc_timestamp(wall_clock_ns()));
     queue(std::move(r));
 }
 

@@ -70,14 +70,8 @@ FixVenue::FixVenue(FixVenueOptions options, TailReplySink& replies, Log log)
 
 FixVenue::~FixVenue() { on_thread_stop(); }
 
-std::int64_t FixVenue::now_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string FixVenue::symbol_of(engine::SymbolId id) const {
-    return id < options_.symbols.size() ? options_.symbols[id] : std::string();
+    return symbol_name(options_.symbols, id);
 }
 
 void FixVenue::log(const std::string& what) {
@@ -116,7 +110,7 @@ void FixVenue::refuse(const engine::Event& request, engine::Reason reason, std::
     r.header.type = engine::EventType::venue_reject;
     r.header.source = engine::Source::venue;
     r.header.seq = 0;
-    r.header.ts_ns = now_ns();
+    r.header.ts_ns = wall_clock_ns();
     r.payload.order.status = engine::OrderStatus::rejected;
     r.payload.order.reason = reason;
     FixMessage why;
@@ -166,7 +160,8 @@ void FixVenue::send_new(const engine::Event& e) {
         counters_.refused_offline.fetch_add(1, std::memory_order_relaxed);
         return refuse(e, engine::Reason::venue_disconnected, "the FIX session is not ready");
     }
-    const Encoded enc = encode_new_order(o, id, symbol_of(e.header.symbol), utc_timestamp(now_ns()));
+    const Encoded enc =
+        encode_new_order(o, id, symbol_of(e.header.symbol), utc_timestamp(wall_clock_ns()));
     if (!enc.ok())
         return refuse(e, enc.refused, enc.why);
     std::string error;
@@ -190,7 +185,7 @@ void FixVenue::send_cancel_or_replace(const engine::Event& e) {
         return refuse(e, engine::Reason::venue_disconnected, "the FIX session is not ready");
     }
     const std::string symbol = symbol_of(e.header.symbol);
-    const std::string now = utc_timestamp(now_ns());
+    const std::string now = utc_timestamp(wall_clock_ns());
     // An adopted order's new quantity as the venue counts it (with what it filled before).
     engine::OrderPayload terms = o;
     terms.quantity += ids_[o.order_id].adopted_filled;
@@ -267,22 +262,14 @@ bool FixVenue::poll() noexcept {
 
 // A venue_status input of this account's venue, now.
 engine::Event FixVenue::status_event(engine::VenueState state, engine::Reason reason) const {
-    engine::Event e = engine::make_event(engine::EventType::venue_status, engine::Source::venue,
-                                         0, now_ns(), engine::kNoSymbol);
-    e.payload.venue_status.state = state;
-    e.payload.venue_status.account = options_.account;
-    e.payload.venue_status.reason = reason;
-    e.payload.venue_status.reconnects = reconnects_;
-    return e;
+    return link_status(state, reason, options_.account, reconnects_, wall_clock_ns());
 }
 
 void FixVenue::post_status(engine::VenueState state, engine::Reason reason) {
     engine::Event e = status_event(state, reason);
     e.payload.venue_status.resolved = resolved_;
-    e.payload.venue_status.in_doubt = static_cast<std::uint32_t>(
-        state == engine::VenueState::reconciling ? book_.open_count()
-        : state == engine::VenueState::refused   ? foreign_
-                                                 : awaiting_status_.size());
+    e.payload.venue_status.in_doubt =
+        link_in_doubt(state, book_.open_count(), foreign_, awaiting_status_.size());
     replies_.post(e);
 }
 
@@ -528,9 +515,9 @@ bool FixVenue::adopt(const FixMessage& m, std::string& why) {
         why = "nothing left to fill (LeavesQty 0)";
     if (!why.empty())
         return false;
-    engine::Event e = engine::make_event(
-        engine::EventType::venue_ack, engine::Source::venue, 0, now_ns(),
-        static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
+    engine::Event e =
+        engine::make_event(engine::EventType::venue_ack, engine::Source::venue, 0, wall_clock_ns(),
+                           static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
     e.header.aux = engine::kAdoptedOwner;
     engine::OrderPayload& o = e.payload.order;
     o.order_id = engine::make_adopted_order_id(adopted_, options_.account);
@@ -610,7 +597,7 @@ bool FixVenue::on_outgoing(const FixMessage& m) {
         return true;
     const auto sent = parse_utc_timestamp(m.orig_sending_time.empty() ? m.sending_time
                                                               : m.orig_sending_time);
-    const std::int64_t age_ms = sent ? (now_ns() - *sent) / 1'000'000 : INT64_MAX;
+    const std::int64_t age_ms = sent ? (wall_clock_ns() - *sent) / 1'000'000 : INT64_MAX;
     if (age_ms > options_.max_resend_age_ms) {
         counters_.stale_gap_filled.fetch_add(1, std::memory_order_relaxed);
         const std::string* id = m.find(tag::cl_ord_id);
@@ -633,7 +620,7 @@ bool FixVenue::on_outgoing(const FixMessage& m) {
                 const auto action = m.msg_type == msg::order_cancel_request
                                         ? engine::OrderAction::cancel
                                         : engine::OrderAction::replace;
-                post(order_reply(engine::EventType::venue_reject, k, k.owner, now_ns(),
+                post(order_reply(engine::EventType::venue_reject, k, k.owner, wall_clock_ns(),
                                  engine::OrderStatus::rejected, engine::Reason::stale_resend,
                                  action),
                      m);
@@ -729,7 +716,7 @@ void FixVenue::apply_report(const FixMessage& m) {
     }
     if (!report.exec_id.empty())
         exec_ids_.insert(report.exec_id);
-    const Mapped mapped = map_execution_report(report, known(order_id), now_ns());
+    const Mapped mapped = map_execution_report(report, known(order_id), wall_clock_ns());
     for (std::size_t i = 0; i < mapped.count; ++i)
         post(mapped.events[i], m);
     if (report.exec_type == 'I') {
@@ -763,7 +750,7 @@ void FixVenue::on_cancel_reject(const FixMessage& m) {
         return log("an order cancel reject for no open order keel knows: dropped; fields " +
                    tail_of(m));
     }
-    const Mapped mapped = map_cancel_reject(reject, known(order_id), now_ns());
+    const Mapped mapped = map_cancel_reject(reject, known(order_id), wall_clock_ns());
     ids_[order_id].pending.clear();
     for (std::size_t i = 0; i < mapped.count; ++i)
         post(mapped.events[i], m);

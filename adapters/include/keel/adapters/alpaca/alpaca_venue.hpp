@@ -237,7 +237,6 @@ class AlpacaVenue final : public PolledVenue {
                                              engine::Reason reason) const;
     void log(const std::string& what);
     [[nodiscard]] std::string symbol_of(engine::SymbolId id) const;
-    [[nodiscard]] std::int64_t now_ns() const;
 
     AlpacaVenueOptions options_;
     TailReplySink& replies_;

@@ -166,7 +166,6 @@ class FixTestVenue final : private FixHandler, private engine::ReplySink {
     void reject_new(const FixMessage& m, int reason, const std::string& text);
     void queue(FixMessage m);
     void flush_due();
-    [[nodiscard]] std::int64_t now_ns() const;
 
     FixTestVenueOptions options_;
     engine::SymbolTable symbols_;

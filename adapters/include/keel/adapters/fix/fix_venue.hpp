@@ -181,7 +181,6 @@ class FixVenue final : public PolledVenue, private FixHandler {
                            const std::string& tail = {});
     void log(const std::string& what);
     [[nodiscard]] std::string symbol_of(engine::SymbolId id) const;
-    [[nodiscard]] std::int64_t now_ns() const;
 
     FixVenueOptions options_;
     TailReplySink& replies_;
