@@ -15,6 +15,7 @@
 #include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/assert.hpp"
 #include "keel/engine/core/json_token.hpp"
+#include "keel/engine/core/name_table.hpp"
 #include "keel/engine/orders/order_state.hpp"
 
 namespace keel::adapters::alpaca {
@@ -35,11 +36,7 @@ using engine::TimeInForce;
 
 namespace {
 
-struct StatusName {
-    Status status;
-    std::string_view name;
-};
-constexpr StatusName kStatusNames[] = {
+constexpr engine::Named<Status> kStatusNames[] = {
     {Status::new_, "new"},
     {Status::partially_filled, "partially_filled"},
     {Status::filled, "filled"},
@@ -59,11 +56,7 @@ constexpr StatusName kStatusNames[] = {
     {Status::held, "held"},
 };
 
-struct EventName {
-    Event event;
-    std::string_view name;
-};
-constexpr EventName kEventNames[] = {
+constexpr engine::Named<Event> kEventNames[] = {
     {Event::new_, "new"},
     {Event::fill, "fill"},
     {Event::partial_fill, "partial_fill"},
@@ -157,35 +150,19 @@ std::optional<TimeInForce> tif_from(std::string_view name) noexcept {
 }
 
 Status status_from(std::string_view name) noexcept {
-    for (const StatusName& n : kStatusNames) {
-        if (n.name == name)
-            return n.status;
-    }
-    return Status::unknown;
+    return engine::value_of(kStatusNames, name, Status::unknown);
 }
 
 std::string_view to_string(Status status) noexcept {
-    for (const StatusName& n : kStatusNames) {
-        if (n.status == status)
-            return n.name;
-    }
-    return "unknown";
+    return engine::name_of(kStatusNames, status, "unknown");
 }
 
 Event event_from(std::string_view name) noexcept {
-    for (const EventName& n : kEventNames) {
-        if (n.name == name)
-            return n.event;
-    }
-    return Event::unknown;
+    return engine::value_of(kEventNames, name, Event::unknown);
 }
 
 std::string_view to_string(Event event) noexcept {
-    for (const EventName& n : kEventNames) {
-        if (n.event == event)
-            return n.name;
-    }
-    return "unknown";
+    return engine::name_of(kEventNames, event, "unknown");
 }
 
 std::string_view to_string(Answer answer) noexcept {

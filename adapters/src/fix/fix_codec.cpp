@@ -9,6 +9,7 @@
 
 #include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/assert.hpp"
+#include "keel/engine/core/name_table.hpp"
 #include "keel/engine/orders/order_state.hpp"
 
 namespace keel::adapters::fix {
@@ -60,11 +61,7 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view t) noexcept {
 
 namespace {
 
-struct TagName {
-    int tag;
-    std::string_view name;
-};
-constexpr TagName kTagNames[] = {
+constexpr engine::Named<int> kTagNames[] = {
     {tag::avg_px, "AvgPx"},
     {tag::commission, "Commission"},
     {tag::cl_ord_id, "ClOrdID"},
@@ -104,11 +101,7 @@ constexpr std::string_view kOrdStatuses = "0123456789ABCDE";
 }  // namespace
 
 std::string_view tag_name(int t) noexcept {
-    for (const TagName& n : kTagNames) {
-        if (n.tag == t)
-            return n.name;
-    }
-    return "tag";
+    return engine::name_of(kTagNames, t, "tag");
 }
 
 char side_char(Side side) noexcept {

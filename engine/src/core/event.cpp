@@ -1,5 +1,7 @@
 #include "keel/engine/core/event.hpp"
 
+#include "keel/engine/core/name_table.hpp"
+
 namespace keel::engine {
 
 std::string_view to_string(InputField f) noexcept {
@@ -225,11 +227,7 @@ std::string_view to_string(OrderRole v) noexcept {
 namespace {
 
 // Every Reason by name: reports, dumps and the API print these (a journal stores the number).
-struct ReasonName {
-    Reason reason;
-    std::string_view name;
-};
-constexpr ReasonName kReasonNames[] = {
+constexpr Named<Reason> kReasonNames[] = {
     {Reason::none, "none"},
     {Reason::max_order_qty, "max_order_qty"},
     {Reason::non_positive_qty, "non_positive_qty"},
@@ -294,11 +292,7 @@ constexpr ReasonName kReasonNames[] = {
 }  // namespace
 
 std::string_view to_string(Reason v) noexcept {
-    for (const ReasonName& n : kReasonNames) {
-        if (n.reason == v)
-            return n.name;
-    }
-    return "unknown";
+    return name_of(kReasonNames, v, "unknown");
 }
 
 std::string_view to_string(AlertAction v) noexcept {
