@@ -249,21 +249,7 @@ void AlpacaVenue::on_trade_update(const TradeUpdate& u) {
 // the fills of the orders it replaced nor, for an adopted order, the adoption's offset the
 // other way).
 KnownOrder AlpacaVenue::known(std::uint64_t order_id) const {
-    KnownOrder k;
-    k.order_id = order_id;
-    if (const engine::OrderRecord* r = book_.find(order_id)) {
-        k.symbol = r->symbol;
-        k.owner = r->strategy;
-        k.side = r->side;
-        k.tif = r->tif;
-        k.type = r->type;
-        k.role = r->role;
-        k.price = r->price;
-        k.stop_price = r->stop_price;
-        k.quantity = r->quantity;
-        k.filled = r->filled;
-        k.state = r->status;
-    }
+    KnownOrder k = known_order(order_id, book_.find(order_id));
     if (const auto it = ids_.find(order_id); it != ids_.end()) {
         const Ids& ids = it->second;
         k.filled_notional = ids.notional;

@@ -270,21 +270,16 @@ bool AlpacaVenue::adopt(const Order& o, std::string& why) {
         why = "nothing left to fill";
     if (!why.empty())
         return false;
-    engine::Event e =
-        engine::make_event(engine::EventType::venue_ack, engine::Source::venue, 0, wall_clock_ns(),
-                           static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
-    e.header.aux = engine::kAdoptedOwner;
-    engine::OrderPayload& p = e.payload.order;
-    p.order_id = engine::make_adopted_order_id(adopted_, options_.account);
-    p.side = o.side;
-    p.order_type = *o.type;
-    p.tif = *o.tif;
-    p.price = priced ? o.limit_price : engine::Price{};
-    p.stop_price = stopped ? o.stop_price : engine::Price{};
-    p.quantity = left;
-    p.action = engine::OrderAction::new_order;
-    p.status = engine::OrderStatus::accepted;
-    p.reason = engine::Reason::foreign_order;
+    ForeignOrder foreign;
+    foreign.symbol = static_cast<engine::SymbolId>(symbol - options_.symbols.begin());
+    foreign.side = o.side;
+    foreign.type = *o.type;
+    foreign.tif = *o.tif;
+    foreign.price = priced ? o.limit_price : engine::Price{};
+    foreign.stop_price = stopped ? o.stop_price : engine::Price{};
+    foreign.left = left;
+    const engine::Event e = adopted_ack(engine::make_adopted_order_id(adopted_, options_.account),
+                                        foreign, wall_clock_ns());
     if (book_.peek(e).result != engine::ApplyResult::applied) {
         why = "keel's order book is full";
         return false;
@@ -298,8 +293,8 @@ bool AlpacaVenue::adopt(const Order& o, std::string& why) {
     replies_.post(e, tail);
     ++adopted_now_;
     counters_.adopted.fetch_add(1, std::memory_order_relaxed);
-    log("adopted Alpaca's order " + o.client_order_id + " (" + o.symbol + ", " +
-        left.to_string() + " left) as order " + std::to_string(p.order_id));
+    log("adopted Alpaca's order " + o.client_order_id + " (" + o.symbol + ", " + left.to_string() +
+        " left) as order " + std::to_string(e.payload.order.order_id));
     return true;
 }
 

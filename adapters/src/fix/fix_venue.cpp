@@ -515,21 +515,16 @@ bool FixVenue::adopt(const FixMessage& m, std::string& why) {
         why = "nothing left to fill (LeavesQty 0)";
     if (!why.empty())
         return false;
-    engine::Event e =
-        engine::make_event(engine::EventType::venue_ack, engine::Source::venue, 0, wall_clock_ns(),
-                           static_cast<engine::SymbolId>(symbol - options_.symbols.begin()));
-    e.header.aux = engine::kAdoptedOwner;
-    engine::OrderPayload& o = e.payload.order;
-    o.order_id = engine::make_adopted_order_id(adopted_, options_.account);
-    o.side = r.side;
-    o.order_type = *type;
-    o.tif = *tif;
-    o.price = priced ? r.price : engine::Price{};
-    o.stop_price = stopped ? r.stop_px : engine::Price{};
-    o.quantity = r.leaves_qty;
-    o.action = engine::OrderAction::new_order;
-    o.status = engine::OrderStatus::accepted;
-    o.reason = engine::Reason::foreign_order;
+    ForeignOrder foreign;
+    foreign.symbol = static_cast<engine::SymbolId>(symbol - options_.symbols.begin());
+    foreign.side = r.side;
+    foreign.type = *type;
+    foreign.tif = *tif;
+    foreign.price = priced ? r.price : engine::Price{};
+    foreign.stop_price = stopped ? r.stop_px : engine::Price{};
+    foreign.left = r.leaves_qty;
+    const engine::Event e = adopted_ack(engine::make_adopted_order_id(adopted_, options_.account),
+                                        foreign, wall_clock_ns());
     if (book_.peek(e).result != engine::ApplyResult::applied) {
         why = "keel's order book is full";
         return false;
@@ -542,9 +537,9 @@ bool FixVenue::adopt(const FixMessage& m, std::string& why) {
                                  tag::ord_status, tag::text}));
     ++adopted_now_;
     counters_.adopted.fetch_add(1, std::memory_order_relaxed);
-    log("adopted the venue's order " + r.cl_ord_id + " (OrderID " + r.order_id + ", " +
-        r.symbol + ", " + r.leaves_qty.to_string() + " left) as order " +
-        std::to_string(o.order_id));
+    log("adopted the venue's order " + r.cl_ord_id + " (OrderID " + r.order_id + ", " + r.symbol +
+        ", " + r.leaves_qty.to_string() + " left) as order " +
+        std::to_string(e.payload.order.order_id));
     return true;
 }
 
@@ -661,21 +656,7 @@ std::uint64_t FixVenue::find_order(const FixMessage& m) const {
 }
 
 KnownOrder FixVenue::known(std::uint64_t order_id) const {
-    KnownOrder k;
-    k.order_id = order_id;
-    if (const engine::OrderRecord* r = book_.find(order_id)) {
-        k.symbol = r->symbol;
-        k.owner = r->strategy;
-        k.side = r->side;
-        k.tif = r->tif;
-        k.type = r->type;
-        k.role = r->role;
-        k.price = r->price;
-        k.stop_price = r->stop_price;
-        k.quantity = r->quantity;
-        k.filled = r->filled;
-        k.state = r->status;
-    }
+    KnownOrder k = known_order(order_id, book_.find(order_id));
     if (const auto it = ids_.find(order_id); it != ids_.end()) {
         const Ids& ids = it->second;
         k.filled_notional = ids.notional;

@@ -4,6 +4,7 @@
 
 #include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/assert.hpp"
+#include "keel/engine/orders/order_id.hpp"
 
 namespace keel::adapters {
 
@@ -69,6 +70,44 @@ Event expiry_reply(const KnownOrder& k, std::int64_t ts_ns) noexcept {
             return order_reply(EventType::venue_cancel, k, k.owner, ts_ns, OrderStatus::expired,
                                Reason::expired_day, OrderAction::new_order);
     }
+}
+
+KnownOrder known_order(std::uint64_t order_id, const engine::OrderRecord* record) noexcept {
+    KnownOrder k;
+    k.order_id = order_id;
+    if (record == nullptr)
+        return k;
+    k.symbol = record->symbol;
+    k.owner = record->strategy;
+    k.side = record->side;
+    k.tif = record->tif;
+    k.type = record->type;
+    k.role = record->role;
+    k.price = record->price;
+    k.stop_price = record->stop_price;
+    k.quantity = record->quantity;
+    k.filled = record->filled;
+    k.state = record->status;
+    return k;
+}
+
+Event adopted_ack(std::uint64_t order_id, const ForeignOrder& foreign,
+                  std::int64_t ts_ns) noexcept {
+    Event e =
+        engine::make_event(EventType::venue_ack, engine::Source::venue, 0, ts_ns, foreign.symbol);
+    e.header.aux = engine::kAdoptedOwner;
+    engine::OrderPayload& p = e.payload.order;
+    p.order_id = order_id;
+    p.side = foreign.side;
+    p.order_type = foreign.type;
+    p.tif = foreign.tif;
+    p.price = foreign.price;
+    p.stop_price = foreign.stop_price;
+    p.quantity = foreign.left;
+    p.action = OrderAction::new_order;
+    p.status = OrderStatus::accepted;
+    p.reason = engine::Reason::foreign_order;
+    return e;
 }
 
 }  // namespace keel::adapters

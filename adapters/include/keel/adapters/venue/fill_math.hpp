@@ -1,9 +1,10 @@
 // fill_math.hpp: what the adapters of remote venues (FIX, Alpaca) share about an order they
 // mirror: the adapter's view of it (KnownOrder), the few venue replies one venue message maps
 // onto (Mapped), the price of a fill caught up from cumulative figures (catch_up_price), and
-// the fill and expiry replies in SimVenue's shapes (adapters/src/sim_venue/sim_venue.cpp). Both
-// codecs (fix/fix_codec.hpp, alpaca/alpaca_codec.hpp) build their replies from these, so a
-// fill or an expiry looks the same whichever venue reported it.
+// the fill and expiry replies in SimVenue's shapes (adapters/src/sim_venue/sim_venue.cpp),
+// keel's view from the gateway's record (known_order) and the ack adopting a venue's order keel
+// never sent (adopted_ack). Both codecs (fix/fix_codec.hpp, alpaca/alpaca_codec.hpp) build
+// their replies from these, so a fill or an expiry looks the same whichever venue reported it.
 //
 // Thread: the venue adapter's. Pure functions; Mapped::push asserts its bound.
 #pragma once
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/orders/order_book.hpp"
 
 namespace keel::adapters {
 
@@ -69,5 +71,26 @@ struct Mapped {
 // venue_cancel with reason ioc_remainder (status canceled) for IOC, fok_unfillable (canceled)
 // for FOK, expired_day (status expired) otherwise; action new_order.
 [[nodiscard]] engine::Event expiry_reply(const KnownOrder& known, std::int64_t ts_ns) noexcept;
+
+// keel's view of order_id from the gateway's record of it (record null: the id alone). The
+// adapter then adds what its own mirror counts (fills' notional and fees, offsets).
+[[nodiscard]] KnownOrder known_order(std::uint64_t order_id,
+                                     const engine::OrderRecord* record) noexcept;
+
+// A venue's open order keel never sent, in keel's terms, as reconcile.adopt_unknown adopts it.
+struct ForeignOrder {
+    engine::SymbolId symbol = engine::kNoSymbol;
+    engine::Side side = engine::Side::none;
+    engine::OrderType type = engine::OrderType::market;
+    engine::TimeInForce tif = engine::TimeInForce::day;
+    engine::Price price{};       // the limit (0 for a type without one)
+    engine::Price stop_price{};  // the trigger (0 for a type without one)
+    engine::Quantity left{};     // what is left to fill: the adopted order's quantity
+};
+
+// The venue_ack that adopts it: order_id (make_adopted_order_id), owner kAdoptedOwner, status
+// accepted, reason foreign_order, action new_order.
+[[nodiscard]] engine::Event adopted_ack(std::uint64_t order_id, const ForeignOrder& foreign,
+                                        std::int64_t ts_ns) noexcept;
 
 }  // namespace keel::adapters
