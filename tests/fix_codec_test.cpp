@@ -15,6 +15,7 @@
 #include "keel/adapters/fix/fix_codec.hpp"
 #include "keel/adapters/sim_venue/sim_venue.hpp"
 #include "keel/engine/orders/order_book.hpp"
+#include "venue_test_support.hpp"
 
 namespace keel {
 namespace {
@@ -32,34 +33,10 @@ using engine::Reason;
 using engine::Side;
 using engine::TimeInForce;
 
-constexpr std::int64_t kTs = 1'700'000'000'000'000'000;
-
-Price P(const char* text) {
-    Price p{};
-    EXPECT_EQ(Price::parse(text, p), engine::DecimalError::ok) << text;
-    return p;
-}
-Quantity Q(const char* text) {
-    Quantity q{};
-    EXPECT_EQ(Quantity::parse(text, q), engine::DecimalError::ok) << text;
-    return q;
-}
-
-engine::OrderPayload order(OrderType type, const char* qty = "10", const char* price = "0",
-                           const char* stop = "0", TimeInForce tif = TimeInForce::day,
-                           Side side = Side::buy) {
-    engine::OrderPayload o{};
-    o.order_id = 7;
-    o.order_type = type;
-    o.quantity = Q(qty);
-    o.price = P(price);
-    o.stop_price = P(stop);
-    o.tif = tif;
-    o.side = side;
-    o.action = OrderAction::new_order;
-    o.status = OrderStatus::sent;
-    return o;
-}
+using test::kTs;
+using test::order;
+using test::P;
+using test::Q;
 
 // The value of a tag, "<absent>" when the message has none.
 std::string field(const FixMessage& m, int t) {

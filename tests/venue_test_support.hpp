@@ -1,6 +1,9 @@
-// What the real-venue adapter tests share (FIX, Alpaca): a reply sink that keeps every reply the
-// adapter posts with its tail, and order_sent events as the gateway hands them to the adapter.
+// What the real-venue adapter and codec tests share (FIX, Alpaca): a reply sink that keeps every
+// reply the adapter posts with its tail, order_sent events as the gateway hands them to the
+// adapter, and the codecs' exact decimals and order payloads.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
@@ -10,6 +13,7 @@
 
 #include "keel/adapters/venue/threaded_venue.hpp"
 #include "keel/engine/core/event.hpp"
+#include "keel/engine/core/fixed_point.hpp"
 #include "keel/engine/orders/order_id.hpp"
 
 namespace keel::test {
@@ -56,6 +60,44 @@ inline engine::Event order_sent(std::uint64_t seq,
     e.payload.order.action = engine::OrderAction::new_order;
     e.payload.order.status = engine::OrderStatus::sent;
     return e;
+}
+
+// A codec test's time stamp.
+inline constexpr std::int64_t kTs = 1'700'000'000'000'000'000;
+
+// Exact decimals from text (a test's own literal: a parse error fails the test).
+inline engine::Price P(const char* text) {
+    engine::Price p{};
+    EXPECT_EQ(engine::Price::parse(text, p), engine::DecimalError::ok) << text;
+    return p;
+}
+inline engine::Quantity Q(const char* text) {
+    engine::Quantity q{};
+    EXPECT_EQ(engine::Quantity::parse(text, q), engine::DecimalError::ok) << text;
+    return q;
+}
+inline engine::Money M(const char* text) {
+    engine::Money m{};
+    EXPECT_EQ(engine::Money::parse(text, m), engine::DecimalError::ok) << text;
+    return m;
+}
+
+// A new order's payload (order id 7) as the gateway sends it.
+inline engine::OrderPayload order(engine::OrderType type, const char* qty = "10",
+                                  const char* price = "0", const char* stop = "0",
+                                  engine::TimeInForce tif = engine::TimeInForce::day,
+                                  engine::Side side = engine::Side::buy) {
+    engine::OrderPayload o{};
+    o.order_id = 7;
+    o.order_type = type;
+    o.quantity = Q(qty);
+    o.price = P(price);
+    o.stop_price = P(stop);
+    o.tif = tif;
+    o.side = side;
+    o.action = engine::OrderAction::new_order;
+    o.status = engine::OrderStatus::sent;
+    return o;
 }
 
 }  // namespace keel::test
