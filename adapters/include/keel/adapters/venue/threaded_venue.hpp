@@ -14,13 +14,13 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "keel/adapters/venue/venue_reply.hpp"
 #include "keel/engine/pipeline/idle_strategy.hpp"
 #include "keel/engine/pipeline/stage.hpp"
 #include "keel/engine/pipeline/venue_channel.hpp"
@@ -112,9 +112,7 @@ class ThreadedVenue final : public engine::Venue {
                 before_start_.post(event);  // a restart's re-run: compared, tails not needed
             } else if (wall_clock_) {
                 engine::Event stamped = event;
-                stamped.header.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count();
+                stamped.header.ts_ns = wall_clock_ns();
                 (void)channel_.post_reply(stamped, tail);
             } else {
                 (void)channel_.post_reply(event, tail);  // false only once closed, at stop
